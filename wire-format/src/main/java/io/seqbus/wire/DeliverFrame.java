@@ -1,0 +1,152 @@
+package io.seqbus.wire;
+
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+import static io.seqbus.wire.Protocol.BYTE_ORDER;
+
+/**
+ * DELIVER: a message for one subscription, with where it came from.
+ */
+public final class DeliverFrame extends Flyweight
+{
+    /** Offset of u32 subscription_id. */
+    public static final int SUBSCRIPTION_ID_OFFSET = 8;
+    /** Offset of u32 source_node. */
+    public static final int SOURCE_NODE_OFFSET = 12;
+    /** Offset of u64 publisher_id. */
+    public static final int PUBLISHER_ID_OFFSET = 16;
+    /** Offset of u64 sequence. */
+    public static final int SEQUENCE_OFFSET = 24;
+    /** Offset of u64 timestamp_ns. */
+    public static final int TIMESTAMP_OFFSET = 32;
+    /** Offset of u32 publisher_uid. */
+    public static final int PUBLISHER_UID_OFFSET = 40;
+    /** Offset of u32 publisher_pid. */
+    public static final int PUBLISHER_PID_OFFSET = 44;
+    /** Offset of u16 topic_length. */
+    public static final int TOPIC_LENGTH_OFFSET = 48;
+    /** Offset of the topic bytes; also the length of the fixed part. */
+    public static final int TOPIC_OFFSET = 50;
+
+    /**
+     * @param topicLength   bytes of the topic.
+     * @param payloadLength bytes of the payload.
+     * @return the length of the frame that carries them.
+     */
+    public static int frameLength(final int topicLength, final int payloadLength)
+    {
+        return TOPIC_OFFSET + topicLength + payloadLength;
+    }
+
+    /**
+     * Writes a DELIVER frame whose topic and payload lie back to back in {@code source}, as they
+     * do in a PUBLISH frame: one copy, no allocation.
+     *
+     * @param buffer         to write into.
+     * @param offset         of the frame.
+     * @param subscriptionId the delivery is for.
+     * @param sourceNode     node id of the publisher's broker.
+     * @param publisherId    of the publishing connection.
+     * @param sequence       per publisher.
+     * @param timestampNs    source broker's receive time, ns since the epoch.
+     * @param publisherUid   from the kernel.
+     * @param publisherPid   from the kernel.
+     * @param source         buffer holding topic then payload.
+     * @param topicIndex     of the first topic byte in {@code source}.
+     * @param topicLength    bytes of the topic.
+     * @param payloadLength  bytes of the payload, right after the topic.
+     * @return the frame length.
+     */
+    public static int encode(
+        final MutableDirectBuffer buffer, final int offset,
+        final int subscriptionId, final int sourceNode, final long publisherId, final long sequence,
+        final long timestampNs, final int publisherUid, final int publisherPid,
+        final DirectBuffer source, final int topicIndex, final int topicLength, final int payloadLength)
+    {
+        final int length = frameLength(topicLength, payloadLength);
+        Protocol.putHeader(buffer, offset, length, FrameType.DELIVER);
+        buffer.putInt(offset + SUBSCRIPTION_ID_OFFSET, subscriptionId, BYTE_ORDER);
+        buffer.putInt(offset + SOURCE_NODE_OFFSET, sourceNode, BYTE_ORDER);
+        buffer.putLong(offset + PUBLISHER_ID_OFFSET, publisherId, BYTE_ORDER);
+        buffer.putLong(offset + SEQUENCE_OFFSET, sequence, BYTE_ORDER);
+        buffer.putLong(offset + TIMESTAMP_OFFSET, timestampNs, BYTE_ORDER);
+        buffer.putInt(offset + PUBLISHER_UID_OFFSET, publisherUid, BYTE_ORDER);
+        buffer.putInt(offset + PUBLISHER_PID_OFFSET, publisherPid, BYTE_ORDER);
+        buffer.putShort(offset + TOPIC_LENGTH_OFFSET, (short)topicLength, BYTE_ORDER);
+        buffer.putBytes(offset + TOPIC_OFFSET, source, topicIndex, topicLength + payloadLength);
+        return length;
+    }
+
+    /** @return the subscription this delivery is for. */
+    public int subscriptionId()
+    {
+        return u32(SUBSCRIPTION_ID_OFFSET);
+    }
+
+    /** @return node id of the publisher's broker. */
+    public int sourceNode()
+    {
+        return u32(SOURCE_NODE_OFFSET);
+    }
+
+    /** @return the publisher id. */
+    public long publisherId()
+    {
+        return u64(PUBLISHER_ID_OFFSET);
+    }
+
+    /** @return the per-publisher sequence, from 1. */
+    public long sequence()
+    {
+        return u64(SEQUENCE_OFFSET);
+    }
+
+    /** @return the source broker's receive time, ns since the epoch. */
+    public long timestampNs()
+    {
+        return u64(TIMESTAMP_OFFSET);
+    }
+
+    /** @return the publisher's uid as the kernel reported it. */
+    public int publisherUid()
+    {
+        return u32(PUBLISHER_UID_OFFSET);
+    }
+
+    /** @return the publisher's pid as the kernel reported it. */
+    public int publisherPid()
+    {
+        return u32(PUBLISHER_PID_OFFSET);
+    }
+
+    /** @return bytes of the topic. */
+    public int topicLength()
+    {
+        return u16(TOPIC_LENGTH_OFFSET);
+    }
+
+    /** @return absolute offset of the topic bytes in the buffer. */
+    public int topicIndex()
+    {
+        return offset + TOPIC_OFFSET;
+    }
+
+    /** @return the topic (allocates). */
+    public String topic()
+    {
+        return utf8(TOPIC_OFFSET, topicLength());
+    }
+
+    /** @return absolute offset of the payload in the buffer. */
+    public int payloadIndex()
+    {
+        return offset + TOPIC_OFFSET + topicLength();
+    }
+
+    /** @return bytes of the payload. */
+    public int payloadLength()
+    {
+        return frameLength() - TOPIC_OFFSET - topicLength();
+    }
+}

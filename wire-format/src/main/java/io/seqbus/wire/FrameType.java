@@ -1,0 +1,82 @@
+package io.seqbus.wire;
+
+/**
+ * Frame type codes, the byte at offset 4 of every frame.
+ */
+public final class FrameType
+{
+    /** Client greets the broker; the first frame of a connection. */
+    public static final int HELLO = 0x01;
+    /** Broker accepts the client and states its limits. */
+    public static final int WELCOME = 0x02;
+    /** Client subscribes to a pattern. */
+    public static final int SUBSCRIBE = 0x03;
+    /** Client drops a subscription. */
+    public static final int UNSUBSCRIBE = 0x04;
+    /** Client publishes a message. */
+    public static final int PUBLISH = 0x05;
+    /** Broker delivers a message for a subscription. */
+    public static final int DELIVER = 0x06;
+    /** Broker reports messages lost, where and why. */
+    public static final int GAP = 0x07;
+    /** Broker reports a refused frame or a reason to disconnect. */
+    public static final int ERROR = 0x08;
+    /** Liveness and barrier request, either direction. */
+    public static final int PING = 0x09;
+    /** Answer to PING with the same token. */
+    public static final int PONG = 0x0A;
+
+    private FrameType()
+    {
+    }
+
+    /**
+     * @param type code.
+     * @return true if a client may send this type to a broker.
+     */
+    public static boolean isSentByClient(final int type)
+    {
+        return type == HELLO || type == SUBSCRIBE || type == UNSUBSCRIBE || type == PUBLISH ||
+            type == PING || type == PONG;
+    }
+
+    /**
+     * @param type code.
+     * @return true if a broker may send this type to a client.
+     */
+    public static boolean isSentByBroker(final int type)
+    {
+        return type == WELCOME || type == DELIVER || type == GAP || type == ERROR || type == PING || type == PONG;
+    }
+
+    /**
+     * @param type code.
+     * @return true if the type is defined in version 1.
+     */
+    public static boolean isKnown(final int type)
+    {
+        return type >= HELLO && type <= PONG;
+    }
+
+    /**
+     * @param type code.
+     * @return the name used in SPEC.md, or {@code UNKNOWN(n)}.
+     */
+    public static String name(final int type)
+    {
+        switch (type)
+        {
+            case HELLO: return "HELLO";
+            case WELCOME: return "WELCOME";
+            case SUBSCRIBE: return "SUBSCRIBE";
+            case UNSUBSCRIBE: return "UNSUBSCRIBE";
+            case PUBLISH: return "PUBLISH";
+            case DELIVER: return "DELIVER";
+            case GAP: return "GAP";
+            case ERROR: return "ERROR";
+            case PING: return "PING";
+            case PONG: return "PONG";
+            default: return "UNKNOWN(" + type + ")";
+        }
+    }
+}

@@ -1,0 +1,216 @@
+package io.seqbus.wire;
+
+import org.agrona.DirectBuffer;
+
+import static io.seqbus.wire.Protocol.BYTE_ORDER;
+import static io.seqbus.wire.Protocol.HEADER_LENGTH;
+
+/**
+ * Checks the framing of a whole datagram before any of its frames takes effect: headers,
+ * lengths, types and the direction they travel in. Content rules (topics, patterns, limits)
+ * are the receiver's to check afterwards.
+ *
+ * <p>One instance per thread; it keeps the last failure's offset and reason, so a caller can
+ * report them without allocating.
+ */
+public final class FrameValidator
+{
+    /** Which side sent the datagram, so frames of the wrong kind are caught. */
+    public enum Direction
+    {
+        /** Client to broker. */
+        FROM_CLIENT,
+        /** Broker to client. */
+        FROM_BROKER
+    }
+
+    private final Direction direction;
+    private int errorOffset;
+    private String errorReason = "";
+
+    /**
+     * @param direction the datagrams this instance will check travel in.
+     */
+    public FrameValidator(final Direction direction)
+    {
+        this.direction = direction;
+    }
+
+    /**
+     * @return the offset of the frame that failed the last {@link #validate} call.
+     */
+    public int errorOffset()
+    {
+        return errorOffset;
+    }
+
+    /**
+     * @return a reason for people, describing the last failure.
+     */
+    public String errorReason()
+    {
+        return errorReason;
+    }
+
+    /**
+     * Validates every frame of a datagram.
+     *
+     * @param buffer holding the datagram.
+     * @param offset of its first byte.
+     * @param length of the datagram.
+     * @return 0 when well-formed, else the {@link ErrorCode} to answer.
+     */
+    public int validate(final DirectBuffer buffer, final int offset, final int length)
+    {
+        final int end = offset + length;
+        int at = offset;
+        if (length == 0)
+        {
+            return fail(at, ErrorCode.TRUNCATED_FRAME, "empty datagram");
+        }
+        while (at < end)
+        {
+            final int code = validateFrame(buffer, at, end - at);
+            if (code != 0)
+            {
+                return code;
+            }
+            at += buffer.getInt(at, BYTE_ORDER);
+        }
+        return 0;
+    }
+
+    private int validateFrame(final DirectBuffer buffer, final int at, final int remaining)
+    {
+        if (remaining < HEADER_LENGTH)
+        {
+            return fail(at, ErrorCode.TRUNCATED_FRAME, "datagram ends inside a frame header");
+        }
+        final int frameLength = buffer.getInt(at + Protocol.LENGTH_OFFSET, BYTE_ORDER);
+        if (frameLength < HEADER_LENGTH)
+        {
+            return fail(at, ErrorCode.BAD_FRAME_LENGTH, "frame_length below the 8-byte header");
+        }
+        if (frameLength > remaining)
+        {
+            return fail(at, ErrorCode.TRUNCATED_FRAME, "datagram ends before frame_length bytes");
+        }
+        if (buffer.getByte(at + Protocol.FLAGS_OFFSET) != 0 || buffer.getShort(at + Protocol.RESERVED_OFFSET) != 0)
+        {
+            return fail(at, ErrorCode.PROTOCOL_VIOLATION, "flags or reserved header bits are not 0");
+        }
+        final int type = buffer.getByte(at + Protocol.TYPE_OFFSET) & 0xFF;
+        if (!FrameType.isKnown(type))
+        {
+            return fail(at, ErrorCode.UNKNOWN_FRAME_TYPE, "frame type not defined in version 1");
+        }
+        final boolean allowed = direction == Direction.FROM_CLIENT ?
+            FrameType.isSentByClient(type) : FrameType.isSentByBroker(type);
+        if (!allowed)
+        {
+            return fail(at, ErrorCode.PROTOCOL_VIOLATION, "frame type is sent by the other side only");
+        }
+        return validateBody(buffer, at, frameLength, type);
+    }
+
+    private int validateBody(final DirectBuffer buffer, final int at, final int frameLength, final int type)
+    {
+        switch (type)
+        {
+            case FrameType.HELLO:
+                return exactWithString(buffer, at, frameLength, HelloFrame.NAME_OFFSET, HelloFrame.NAME_LENGTH_OFFSET);
+            case FrameType.WELCOME:
+                if (frameLength >= WelcomeFrame.NODE_NAME_OFFSET &&
+                    buffer.getShort(at + WelcomeFrame.RESERVED_OFFSET) != 0)
+                {
+                    return reservedNotZero(at);
+                }
+                return exactWithString(
+                    buffer, at, frameLength, WelcomeFrame.NODE_NAME_OFFSET, WelcomeFrame.NODE_NAME_LENGTH_OFFSET);
+            case FrameType.SUBSCRIBE:
+                if (frameLength >= SubscribeFrame.PATTERN_OFFSET &&
+                    buffer.getByte(at + SubscribeFrame.RESERVED_OFFSET) != 0)
+                {
+                    return reservedNotZero(at);
+                }
+                return exactWithString(
+                    buffer, at, frameLength, SubscribeFrame.PATTERN_OFFSET, SubscribeFrame.PATTERN_LENGTH_OFFSET);
+            case FrameType.UNSUBSCRIBE:
+                return exact(at, frameLength, UnsubscribeFrame.LENGTH);
+            case FrameType.PUBLISH:
+                return atLeastWithString(
+                    buffer, at, frameLength, PublishFrame.TOPIC_OFFSET, PublishFrame.TOPIC_LENGTH_OFFSET);
+            case FrameType.DELIVER:
+                return atLeastWithString(
+                    buffer, at, frameLength, DeliverFrame.TOPIC_OFFSET, DeliverFrame.TOPIC_LENGTH_OFFSET);
+            case FrameType.GAP:
+                if (frameLength == GapFrame.LENGTH && (buffer.getInt(at + GapFrame.REASON_OFFSET, BYTE_ORDER) >>> 8) != 0)
+                {
+                    return reservedNotZero(at);
+                }
+                return exact(at, frameLength, GapFrame.LENGTH);
+            case FrameType.ERROR:
+                if (frameLength >= ErrorFrame.REASON_OFFSET && buffer.getByte(at + ErrorFrame.RESERVED_OFFSET) != 0)
+                {
+                    return reservedNotZero(at);
+                }
+                return exactWithString(buffer, at, frameLength, ErrorFrame.REASON_OFFSET, ErrorFrame.REASON_LENGTH_OFFSET);
+            case FrameType.PING:
+            case FrameType.PONG:
+                return exact(at, frameLength, PingFrame.LENGTH);
+            default:
+                return fail(at, ErrorCode.UNKNOWN_FRAME_TYPE, "frame type not defined in version 1");
+        }
+    }
+
+    private int exact(final int at, final int frameLength, final int expected)
+    {
+        if (frameLength != expected)
+        {
+            return fail(at, ErrorCode.BAD_FRAME_LENGTH, "frame_length differs from the type's fixed length");
+        }
+        return 0;
+    }
+
+    private int exactWithString(
+        final DirectBuffer buffer, final int at, final int frameLength, final int fixed, final int lengthOffset)
+    {
+        if (frameLength < fixed)
+        {
+            return fail(at, ErrorCode.BAD_FRAME_LENGTH, "frame_length below the type's fixed part");
+        }
+        final int stringLength = buffer.getShort(at + lengthOffset, BYTE_ORDER) & 0xFFFF;
+        if (fixed + stringLength != frameLength)
+        {
+            return fail(at, ErrorCode.BAD_FRAME_LENGTH, "string length disagrees with frame_length");
+        }
+        return 0;
+    }
+
+    private int atLeastWithString(
+        final DirectBuffer buffer, final int at, final int frameLength, final int fixed, final int lengthOffset)
+    {
+        if (frameLength < fixed)
+        {
+            return fail(at, ErrorCode.BAD_FRAME_LENGTH, "frame_length below the type's fixed part");
+        }
+        final int stringLength = buffer.getShort(at + lengthOffset, BYTE_ORDER) & 0xFFFF;
+        if (fixed + stringLength > frameLength)
+        {
+            return fail(at, ErrorCode.BAD_FRAME_LENGTH, "topic length runs past the frame");
+        }
+        return 0;
+    }
+
+    private int reservedNotZero(final int at)
+    {
+        return fail(at, ErrorCode.PROTOCOL_VIOLATION, "reserved field is not 0");
+    }
+
+    private int fail(final int at, final int code, final String reason)
+    {
+        errorOffset = at;
+        errorReason = reason;
+        return code;
+    }
+}

@@ -1,0 +1,39 @@
+package io.seqbus.wire;
+
+/**
+ * Why messages were lost, as GAP frames say.
+ */
+public final class GapReason
+{
+    /** The subscriber was slow; its oldest queued messages were dropped. */
+    public static final int DROPPED_OLDEST = 1;
+    /** The subscriber was slow; new messages were dropped. */
+    public static final int DROPPED_NEWEST = 2;
+    /** The LAN bridge lost messages it could not recover. */
+    public static final int BRIDGE_LOSS = 3;
+    /** A remote node went away or restarted. */
+    public static final int NODE_LOST = 4;
+    /** Made by a client library: the connection was re-established; messages may be missing. */
+    public static final int RECONNECTED = 5;
+
+    private GapReason()
+    {
+    }
+
+    /**
+     * @param reason code.
+     * @return its name in SPEC.md.
+     */
+    public static String name(final int reason)
+    {
+        switch (reason)
+        {
+            case DROPPED_OLDEST: return "DROPPED_OLDEST";
+            case DROPPED_NEWEST: return "DROPPED_NEWEST";
+            case BRIDGE_LOSS: return "BRIDGE_LOSS";
+            case NODE_LOST: return "NODE_LOST";
+            case RECONNECTED: return "RECONNECTED";
+            default: return "UNKNOWN(" + reason + ")";
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package io.seqbus.wire;
+
+import org.agrona.MutableDirectBuffer;
+
+import static io.seqbus.wire.Protocol.BYTE_ORDER;
+
+/**
+ * HELLO: the client's greeting, first frame of every connection.
+ */
+public final class HelloFrame extends Flyweight
+{
+    /** Offset of u16 min_version. */
+    public static final int MIN_VERSION_OFFSET = 8;
+    /** Offset of u16 max_version. */
+    public static final int MAX_VERSION_OFFSET = 10;
+    /** Offset of u32 client_flags. */
+    public static final int FLAGS_OFFSET = 12;
+    /** Offset of u16 name_length. */
+    public static final int NAME_LENGTH_OFFSET = 16;
+    /** Offset of the name bytes; also the length of the fixed part. */
+    public static final int NAME_OFFSET = 18;
+
+    /**
+     * Writes a HELLO frame.
+     *
+     * @param buffer     to write into.
+     * @param offset     of the frame.
+     * @param minVersion lowest version spoken.
+     * @param maxVersion highest version spoken.
+     * @param name       of the client, at most {@link Protocol#MAX_NAME_LENGTH} bytes of UTF-8.
+     * @return the frame length.
+     */
+    public static int encode(
+        final MutableDirectBuffer buffer, final int offset, final int minVersion, final int maxVersion,
+        final String name)
+    {
+        final int nameLength = WireStrings.putUtf8(buffer, offset + NAME_OFFSET, name);
+        final int length = NAME_OFFSET + nameLength;
+        Protocol.putHeader(buffer, offset, length, FrameType.HELLO);
+        buffer.putShort(offset + MIN_VERSION_OFFSET, (short)minVersion, BYTE_ORDER);
+        buffer.putShort(offset + MAX_VERSION_OFFSET, (short)maxVersion, BYTE_ORDER);
+        buffer.putInt(offset + FLAGS_OFFSET, 0, BYTE_ORDER);
+        buffer.putShort(offset + NAME_LENGTH_OFFSET, (short)nameLength, BYTE_ORDER);
+        return length;
+    }
+
+    /** @return lowest version the client speaks. */
+    public int minVersion()
+    {
+        return u16(MIN_VERSION_OFFSET);
+    }
+
+    /** @return highest version the client speaks. */
+    public int maxVersion()
+    {
+        return u16(MAX_VERSION_OFFSET);
+    }
+
+    /** @return client flags, 0 in version 1. */
+    public int clientFlags()
+    {
+        return u32(FLAGS_OFFSET);
+    }
+
+    /** @return bytes of the name. */
+    public int nameLength()
+    {
+        return u16(NAME_LENGTH_OFFSET);
+    }
+
+    /** @return absolute offset of the name bytes in the buffer. */
+    public int nameIndex()
+    {
+        return offset + NAME_OFFSET;
+    }
+
+    /** @return the client name (allocates). */
+    public String name()
+    {
+        return utf8(NAME_OFFSET, nameLength());
+    }
+}

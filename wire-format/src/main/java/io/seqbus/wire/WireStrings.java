@@ -1,0 +1,142 @@
+package io.seqbus.wire;
+
+import java.nio.charset.StandardCharsets;
+
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+/**
+ * UTF-8 strings on the wire: bytes only, the u16 length is written by each frame's encoder.
+ */
+public final class WireStrings
+{
+    private WireStrings()
+    {
+    }
+
+    /**
+     * @param value a string.
+     * @return its length in UTF-8 bytes, computed without encoding it.
+     */
+    public static int utf8Length(final CharSequence value)
+    {
+        int bytes = 0;
+        for (int i = 0, n = value.length(); i < n; i++)
+        {
+            final char c = value.charAt(i);
+            if (c < 0x80)
+            {
+                bytes += 1;
+            }
+            else if (c < 0x800)
+            {
+                bytes += 2;
+            }
+            else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(value.charAt(i + 1)))
+            {
+                bytes += 4;
+                i++;
+            }
+            else
+            {
+                bytes += 3;
+            }
+        }
+        return bytes;
+    }
+
+    /**
+     * Writes the UTF-8 bytes of a string; ASCII strings are written without allocating.
+     *
+     * @param buffer to write into.
+     * @param index  where the first byte goes.
+     * @param value  the string.
+     * @return bytes written.
+     */
+    public static int putUtf8(final MutableDirectBuffer buffer, final int index, final CharSequence value)
+    {
+        final int n = value.length();
+        for (int i = 0; i < n; i++)
+        {
+            if (value.charAt(i) >= 0x80)
+            {
+                final byte[] bytes = value.toString().getBytes(StandardCharsets.UTF_8);
+                buffer.putBytes(index, bytes);
+                return bytes.length;
+            }
+        }
+        for (int i = 0; i < n; i++)
+        {
+            buffer.putByte(index + i, (byte)value.charAt(i));
+        }
+        return n;
+    }
+
+    /**
+     * Checks that a run of bytes is well-formed UTF-8: no overlong forms, no surrogates, nothing
+     * above U+10FFFF, no truncated sequence.
+     *
+     * @param buffer holding the bytes.
+     * @param index  of the first byte.
+     * @param length number of bytes.
+     * @return true if well-formed.
+     */
+    public static boolean isValidUtf8(final DirectBuffer buffer, final int index, final int length)
+    {
+        int i = index;
+        final int end = index + length;
+        while (i < end)
+        {
+            final int b0 = buffer.getByte(i) & 0xFF;
+            if (b0 < 0x80)
+            {
+                i++;
+                continue;
+            }
+            final int need;
+            final int min;
+            int cp;
+            if (b0 >= 0xC2 && b0 <= 0xDF)
+            {
+                need = 1;
+                min = 0x80;
+                cp = b0 & 0x1F;
+            }
+            else if (b0 >= 0xE0 && b0 <= 0xEF)
+            {
+                need = 2;
+                min = 0x800;
+                cp = b0 & 0x0F;
+            }
+            else if (b0 >= 0xF0 && b0 <= 0xF4)
+            {
+                need = 3;
+                min = 0x10000;
+                cp = b0 & 0x07;
+            }
+            else
+            {
+                return false;
+            }
+            if (i + need >= end)
+            {
+                return false;
+            }
+            for (int k = 1; k <= need; k++)
+            {
+                final int b = buffer.getByte(i + k) & 0xFF;
+                if ((b & 0xC0) != 0x80)
+                {
+                    return false;
+                }
+                cp = (cp << 6) | (b & 0x3F);
+            }
+            if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            {
+                return false;
+            }
+            i += need + 1;
+        }
+        return true;
+    }
+}
