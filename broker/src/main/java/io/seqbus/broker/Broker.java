@@ -1,0 +1,378 @@
+package io.seqbus.broker;
+
+import io.seqbus.broker.net.Listener;
+import io.seqbus.wire.DefaultSocket;
+import io.seqbus.wire.DeliverFrame;
+import io.seqbus.wire.Protocol;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A running broker: the listening socket and the agent thread that serves it.
+ *
+ * <pre>{@code
+ * try (Broker broker = Broker.launch(new Broker.Context().socket("/tmp/bus.sock")))
+ * {
+ *     broker.awaitShutdown();
+ * }
+ * }</pre>
+ */
+public final class Broker implements AutoCloseable
+{
+    private final Context context;
+    private final Listener listener;
+    private final BrokerAgent agent;
+    private final AgentRunner runner;
+
+    private Broker(final Context context) throws IOException
+    {
+        this.context = context;
+        this.listener = Listener.bind(context.socket(), context.listenBacklog());
+        try
+        {
+            this.agent = new BrokerAgent(context, listener);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            listener.close();
+            throw ex;
+        }
+        // The agent blocks in poll(2) itself when idle; this strategy only paces it while
+        // publishers are held back and nothing can be read.
+        this.runner = new AgentRunner(
+            new BackoffIdleStrategy(10, 10, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(200)),
+            (ex) -> Log.error("agent: " + ex),
+            null,
+            agent);
+    }
+
+    /**
+     * Binds the socket and starts the agent thread.
+     *
+     * @param context settings; validated here.
+     * @return the running broker.
+     * @throws IOException when the socket cannot be bound (in use by a live broker, say).
+     */
+    public static Broker launch(final Context context) throws IOException
+    {
+        context.conclude();
+        final Broker broker = new Broker(context);
+        AgentRunner.startOnThread(broker.runner);
+        Log.info("broker node=" + context.nodeName() + " listening on " + context.socket());
+        return broker;
+    }
+
+    /**
+     * @return the settings this broker runs with.
+     */
+    public Context context()
+    {
+        return context;
+    }
+
+    /**
+     * @return counters the agent keeps; safe to read from any thread.
+     */
+    public BrokerCounters counters()
+    {
+        return agent.counters();
+    }
+
+    /**
+     * Stops accepting, tells every client the broker is stopping, closes their connections and
+     * removes the socket file.
+     */
+    public void close()
+    {
+        agent.requestShutdown();
+        CloseHelper.quietClose(runner);
+        Log.info("broker stopped");
+    }
+
+    /**
+     * All the settings of a broker, with defaults from {@link Configuration}.
+     */
+    public static final class Context
+    {
+        private String socket = System.getProperty(Configuration.SOCKET_PROP_NAME);
+        private String nodeName = System.getProperty(Configuration.NODE_NAME_PROP_NAME);
+        private int nodeId;
+        private int maxPayload = Configuration.intProperty(
+            Configuration.MAX_PAYLOAD_PROP_NAME, Configuration.MAX_PAYLOAD_DEFAULT);
+        private int maxDatagram = Configuration.intProperty(
+            Configuration.MAX_DATAGRAM_PROP_NAME, Configuration.MAX_DATAGRAM_DEFAULT);
+        private int maxSubscriptionsPerConnection = Configuration.intProperty(
+            Configuration.MAX_SUBSCRIPTIONS_PROP_NAME, Configuration.MAX_SUBSCRIPTIONS_DEFAULT);
+        private int maxConnections = Configuration.intProperty(
+            Configuration.MAX_CONNECTIONS_PROP_NAME, Configuration.MAX_CONNECTIONS_DEFAULT);
+        private int maxQueueBytes = Configuration.intProperty(
+            Configuration.MAX_QUEUE_BYTES_PROP_NAME, Configuration.MAX_QUEUE_BYTES_DEFAULT);
+        private long stallTimeoutNs = TimeUnit.MILLISECONDS.toNanos(Configuration.intProperty(
+            Configuration.STALL_TIMEOUT_PROP_NAME,
+            (int)TimeUnit.NANOSECONDS.toMillis(Configuration.STALL_TIMEOUT_DEFAULT_NS)));
+        private int listenBacklog = Configuration.intProperty(
+            Configuration.LISTEN_BACKLOG_PROP_NAME, Configuration.LISTEN_BACKLOG_DEFAULT);
+        private int readBurst = Configuration.intProperty(
+            Configuration.READ_BURST_PROP_NAME, Configuration.READ_BURST_DEFAULT);
+
+        /**
+         * Fills in what was left unset and checks every value.
+         *
+         * @return this.
+         * @throws IllegalArgumentException naming the setting, the value and what is allowed.
+         */
+        public Context conclude()
+        {
+            if (socket == null || socket.isBlank())
+            {
+                socket = DefaultSocket.resolve();
+            }
+            if (nodeName == null || nodeName.isBlank())
+            {
+                nodeName = hostName();
+            }
+            if (nodeName.getBytes(StandardCharsets.UTF_8).length > Protocol.MAX_NAME_LENGTH)
+            {
+                throw new IllegalArgumentException(
+                    "node name '" + nodeName + "' is longer than " + Protocol.MAX_NAME_LENGTH + " bytes");
+            }
+            if (nodeId == 0)
+            {
+                nodeId = nodeIdOf(nodeName);
+            }
+            final int largestDeliver = DeliverFrame.frameLength(Protocol.MAX_TOPIC_LENGTH, maxPayload);
+            require(maxDatagram >= 1024 && maxDatagram <= 196_608, Configuration.MAX_DATAGRAM_PROP_NAME,
+                maxDatagram, "1024..196608 (one datagram must fit a socket's default send buffer)");
+            require(maxPayload >= 0 && largestDeliver <= maxDatagram, Configuration.MAX_PAYLOAD_PROP_NAME,
+                maxPayload, "0.." + (maxDatagram - DeliverFrame.frameLength(Protocol.MAX_TOPIC_LENGTH, 0)) +
+                " (a DELIVER with the longest topic must fit max datagram " + maxDatagram + ")");
+            require(maxSubscriptionsPerConnection >= 1, Configuration.MAX_SUBSCRIPTIONS_PROP_NAME,
+                maxSubscriptionsPerConnection, "1 or more");
+            require(maxConnections >= 1, Configuration.MAX_CONNECTIONS_PROP_NAME, maxConnections, "1 or more");
+            require(maxQueueBytes >= maxDatagram, Configuration.MAX_QUEUE_BYTES_PROP_NAME, maxQueueBytes,
+                "at least max datagram (" + maxDatagram + ")");
+            require(stallTimeoutNs > 0, Configuration.STALL_TIMEOUT_PROP_NAME, stallTimeoutNs, "more than 0");
+            require(listenBacklog >= 1, Configuration.LISTEN_BACKLOG_PROP_NAME, listenBacklog, "1 or more");
+            require(readBurst >= 1, Configuration.READ_BURST_PROP_NAME, readBurst, "1 or more");
+            return this;
+        }
+
+        private static void require(final boolean ok, final String name, final long value, final String allowed)
+        {
+            if (!ok)
+            {
+                throw new IllegalArgumentException(name + "=" + value + " is out of range; allowed: " + allowed);
+            }
+        }
+
+        /**
+         * @param name of a node.
+         * @return the node id subscribers see for it: a non-zero hash of the name.
+         */
+        public static int nodeIdOf(final String name)
+        {
+            int h = 0x811C9DC5;
+            for (final byte b : name.getBytes(StandardCharsets.UTF_8))
+            {
+                h ^= b & 0xFF;
+                h *= 0x01000193;
+            }
+            return h == 0 ? 1 : h;
+        }
+
+        private static String hostName()
+        {
+            try
+            {
+                return Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
+            }
+            catch (final IOException ex)
+            {
+                return "localhost";
+            }
+        }
+
+        /** @return socket path or {@code @name}. */
+        public String socket()
+        {
+            return socket;
+        }
+
+        /**
+         * @param socket path, or {@code @name} for an abstract socket.
+         * @return this.
+         */
+        public Context socket(final String socket)
+        {
+            this.socket = socket;
+            return this;
+        }
+
+        /** @return node name. */
+        public String nodeName()
+        {
+            return nodeName;
+        }
+
+        /**
+         * @param nodeName this broker's node name.
+         * @return this.
+         */
+        public Context nodeName(final String nodeName)
+        {
+            this.nodeName = nodeName;
+            return this;
+        }
+
+        /** @return node id; 0 until {@link #conclude()} derives it from the name. */
+        public int nodeId()
+        {
+            return nodeId;
+        }
+
+        /**
+         * @param nodeId explicit node id, 0 to derive it from the node name.
+         * @return this.
+         */
+        public Context nodeId(final int nodeId)
+        {
+            this.nodeId = nodeId;
+            return this;
+        }
+
+        /** @return largest payload accepted. */
+        public int maxPayload()
+        {
+            return maxPayload;
+        }
+
+        /**
+         * @param maxPayload largest payload accepted, bytes.
+         * @return this.
+         */
+        public Context maxPayload(final int maxPayload)
+        {
+            this.maxPayload = maxPayload;
+            return this;
+        }
+
+        /** @return largest datagram. */
+        public int maxDatagram()
+        {
+            return maxDatagram;
+        }
+
+        /**
+         * @param maxDatagram largest datagram, bytes.
+         * @return this.
+         */
+        public Context maxDatagram(final int maxDatagram)
+        {
+            this.maxDatagram = maxDatagram;
+            return this;
+        }
+
+        /** @return subscriptions allowed per connection. */
+        public int maxSubscriptionsPerConnection()
+        {
+            return maxSubscriptionsPerConnection;
+        }
+
+        /**
+         * @param max subscriptions allowed per connection.
+         * @return this.
+         */
+        public Context maxSubscriptionsPerConnection(final int max)
+        {
+            this.maxSubscriptionsPerConnection = max;
+            return this;
+        }
+
+        /** @return connections allowed at once. */
+        public int maxConnections()
+        {
+            return maxConnections;
+        }
+
+        /**
+         * @param maxConnections connections allowed at once.
+         * @return this.
+         */
+        public Context maxConnections(final int maxConnections)
+        {
+            this.maxConnections = maxConnections;
+            return this;
+        }
+
+        /** @return default queue bound per subscriber, bytes. */
+        public int maxQueueBytes()
+        {
+            return maxQueueBytes;
+        }
+
+        /**
+         * @param maxQueueBytes default queue bound per subscriber, bytes.
+         * @return this.
+         */
+        public Context maxQueueBytes(final int maxQueueBytes)
+        {
+            this.maxQueueBytes = maxQueueBytes;
+            return this;
+        }
+
+        /** @return stall timeout under the block policy, ns. */
+        public long stallTimeoutNs()
+        {
+            return stallTimeoutNs;
+        }
+
+        /**
+         * @param stallTimeoutNs how long a full subscriber may hold publishers back, ns.
+         * @return this.
+         */
+        public Context stallTimeoutNs(final long stallTimeoutNs)
+        {
+            this.stallTimeoutNs = stallTimeoutNs;
+            return this;
+        }
+
+        /** @return listen backlog. */
+        public int listenBacklog()
+        {
+            return listenBacklog;
+        }
+
+        /**
+         * @param listenBacklog connections the kernel queues before accept.
+         * @return this.
+         */
+        public Context listenBacklog(final int listenBacklog)
+        {
+            this.listenBacklog = listenBacklog;
+            return this;
+        }
+
+        /** @return datagrams read per connection per duty cycle. */
+        public int readBurst()
+        {
+            return readBurst;
+        }
+
+        /**
+         * @param readBurst datagrams read per connection per duty cycle.
+         * @return this.
+         */
+        public Context readBurst(final int readBurst)
+        {
+            this.readBurst = readBurst;
+            return this;
+        }
+    }
+}

@@ -1,0 +1,443 @@
+package io.seqbus.broker;
+
+import io.seqbus.broker.fanout.DatagramPool;
+import io.seqbus.broker.fanout.FanOut;
+import io.seqbus.broker.fanout.Outbox;
+import io.seqbus.broker.net.ClientConnection;
+import io.seqbus.broker.net.Listener;
+import io.seqbus.broker.route.Subscription;
+import io.seqbus.broker.route.TopicIndex;
+import io.seqbus.wire.ErrorCode;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.EpochNanoClock;
+import org.agrona.concurrent.OffsetEpochNanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.newsclub.net.unix.AFUNIXDatagramChannel;
+import org.newsclub.net.unix.AFUNIXDatagramSocket;
+import org.newsclub.net.unix.AFUNIXSocketCredentials;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.ArrayList;
+import java.util.Iterator;
+
+/**
+ * The broker's one thread. Each duty cycle: poll every socket, accept, read what clients sent
+ * (handing each datagram to {@link ClientProtocol}, which fans publishes out into outboxes),
+ * then flush every outbox touched, one {@code send} per datagram. Owns all sockets and all
+ * routing state; nothing here is shared, so nothing here locks.
+ */
+final class BrokerAgent implements Agent
+{
+    private final Broker.Context context;
+    private final Listener listener;
+    private final Selector selector;
+    private final SelectionKey listenerKey;
+    private final BrokerCounters counters = new BrokerCounters();
+    private final TopicIndex<Subscription> index = new TopicIndex<>(4096);
+    private final FanOut fanOut = new FanOut(index);
+    private final ClientProtocol protocol;
+    private final DatagramPool pool;
+    private final Long2ObjectHashMap<ClientConnection> connections = new Long2ObjectHashMap<>();
+    private final ArrayList<ClientConnection> hungUp = new ArrayList<>();
+    private final ArrayList<ClientConnection> overLimit = new ArrayList<>();
+    private final ByteBuffer readByteBuffer;
+    private final UnsafeBuffer readBuffer;
+    private final EpochNanoClock epochClock = new OffsetEpochNanoClock();
+    private final Outbox.WriteCounter writeCounter = this::onDatagramWritten;
+    private final long startEpochSeconds = System.currentTimeMillis() / 1000;
+    private volatile boolean shutdownRequested;
+    private long nextConnectionId = 1;
+    private int idleCycles;
+
+    BrokerAgent(final Broker.Context context, final Listener listener) throws IOException
+    {
+        this.context = context;
+        this.listener = listener;
+        this.selector = listener.channel().provider().openSelector();
+        this.listenerKey = listener.channel().register(selector, SelectionKey.OP_READ);
+        this.protocol = new ClientProtocol(context, index, fanOut, counters);
+        this.pool = new DatagramPool(context.maxDatagram(), 256);
+        // One byte more than the limit: a longer datagram is cut by the kernel without a word,
+        // and the extra byte is how we notice.
+        this.readByteBuffer = ByteBuffer.allocateDirect(context.maxDatagram() + 1);
+        this.readBuffer = new UnsafeBuffer(readByteBuffer);
+    }
+
+    BrokerCounters counters()
+    {
+        return counters;
+    }
+
+    void requestShutdown()
+    {
+        shutdownRequested = true;
+        selector.wakeup();
+    }
+
+    @Override
+    public String roleName()
+    {
+        return "seqbus-broker";
+    }
+
+    @Override
+    public int doWork() throws IOException
+    {
+        final long nowNs = System.nanoTime();
+        final boolean holdPublishers = fanOut.overLimitCount() > 0;
+        // Block in poll(2) when there has been nothing to do for a while: no CPU while idle,
+        // and no added latency, since poll returns as soon as any socket is ready.
+        final boolean block = idleCycles >= Configuration.IDLE_SPIN_CYCLES && !holdPublishers;
+        final int ready = block ? selector.select(Configuration.IDLE_BLOCK_MS) : selector.selectNow();
+        int work = block ? 1 : 0;
+        if (ready > 0)
+        {
+            work += onSelected(nowNs, holdPublishers);
+        }
+        if (!hungUp.isEmpty() && fanOut.overLimitCount() == 0)
+        {
+            work += drainHungUp(nowNs);
+        }
+        work += flushAll(nowNs);
+        if (fanOut.overLimitCount() > 0)
+        {
+            evictStalled(nowNs);
+        }
+        counters.increment(BrokerCounters.DUTY_CYCLES);
+        idleCycles = work == 0 ? idleCycles + 1 : 0;
+        if (shutdownRequested)
+        {
+            throw new org.agrona.concurrent.AgentTerminationException();
+        }
+        return work;
+    }
+
+    private int onSelected(final long nowNs, final boolean holdPublishers)
+    {
+        int work = 0;
+        final Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+        while (it.hasNext())
+        {
+            final SelectionKey key = it.next();
+            it.remove();
+            if (key == listenerKey)
+            {
+                work += acceptAll();
+                continue;
+            }
+            final ClientConnection c = (ClientConnection)key.attachment();
+            if (c == null || c.state() == ClientConnection.State.CLOSED)
+            {
+                continue;
+            }
+            if (!key.isValid())
+            {
+                // junixsocket cancels the key when poll reports a hang-up, and never reports
+                // that connection again; what the peer sent before it went is still readable.
+                if (!c.hungUp)
+                {
+                    c.hungUp = true;
+                    hungUp.add(c);
+                }
+                continue;
+            }
+            final int ready = key.readyOps();
+            if ((ready & SelectionKey.OP_WRITE) != 0 && c.writeBlocked)
+            {
+                c.writeBlocked = false;
+                key.interestOps(SelectionKey.OP_READ);
+                fanOut.markForFlush(c);
+                work++;
+            }
+            if ((ready & SelectionKey.OP_READ) != 0 && !holdPublishers)
+            {
+                work += read(c, nowNs, context.readBurst());
+            }
+        }
+        return work;
+    }
+
+    private int acceptAll()
+    {
+        int accepted = 0;
+        while (true)
+        {
+            final AFUNIXDatagramSocket socket;
+            try
+            {
+                socket = listener.accept();
+            }
+            catch (final IOException ex)
+            {
+                Log.warn("accept failed: " + ex.getMessage());
+                return accepted;
+            }
+            if (socket == null)
+            {
+                return accepted;
+            }
+            accepted++;
+            register(socket);
+        }
+    }
+
+    private void register(final AFUNIXDatagramSocket socket)
+    {
+        final AFUNIXDatagramChannel channel = socket.getChannel();
+        AFUNIXSocketCredentials credentials = null;
+        try
+        {
+            credentials = socket.getPeerCredentials();
+        }
+        catch (final IOException ex)
+        {
+            Log.warn("no peer credentials for a new connection: " + ex.getMessage());
+        }
+        final long connectionId = nextConnectionId++;
+        final long publisherId = (startEpochSeconds << 32) | (connectionId & 0xFFFF_FFFFL);
+        final ClientConnection c = new ClientConnection(
+            connectionId, channel, credentials, publisherId, new Outbox(pool), context.maxQueueBytes());
+        counters.increment(BrokerCounters.CONNECTIONS_ACCEPTED);
+        try
+        {
+            channel.configureBlocking(false);
+            if (connections.size() >= context.maxConnections())
+            {
+                counters.increment(BrokerCounters.CONNECTIONS_REFUSED);
+                protocol.reject(c, ErrorCode.LIMIT_EXCEEDED, 0,
+                    "the broker serves at most " + context.maxConnections() + " connections");
+                c.outbox().flush(channel, writeCounter);
+                channel.close();
+                return;
+            }
+            c.key(channel.register(selector, SelectionKey.OP_READ, c));
+        }
+        catch (final IOException ex)
+        {
+            Log.warn("cannot register " + c.label() + ": " + ex.getMessage());
+            closeQuietly(channel);
+            return;
+        }
+        connections.put(connectionId, c);
+        counters.set(BrokerCounters.CONNECTIONS_OPEN, connections.size());
+        Log.debug("accepted " + c.label());
+    }
+
+    /**
+     * Reads up to {@code burst} datagrams from a client.
+     *
+     * @return datagrams read.
+     */
+    private int read(final ClientConnection c, final long nowNs, final int burst)
+    {
+        int datagrams = 0;
+        try
+        {
+            while (datagrams < burst)
+            {
+                readByteBuffer.clear();
+                final int length = c.channel().read(readByteBuffer);
+                if (length <= 0)
+                {
+                    // 0 means "nothing now" to junixsocket, for EOF too: the protocol has no
+                    // empty datagrams, so a ready socket that reads nothing at once is closed.
+                    if (datagrams == 0 && !c.hungUp)
+                    {
+                        close(c, "peer closed");
+                    }
+                    break;
+                }
+                datagrams++;
+                counters.increment(BrokerCounters.DATAGRAMS_READ);
+                if (!protocol.onDatagram(c, readBuffer, length, nowNs, epochClock.nanoTime()))
+                {
+                    closeAfterFlush(c);
+                    break;
+                }
+                if (fanOut.overLimitCount() > 0)
+                {
+                    // A subscriber just filled up: stop reading here, so the kernel holds
+                    // this publisher back until the subscriber drains (the block policy).
+                    counters.increment(BrokerCounters.PUBLISHER_STALLS);
+                    break;
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            close(c, "read failed: " + ex.getMessage());
+        }
+        return datagrams;
+    }
+
+    private int drainHungUp(final long nowNs)
+    {
+        int work = 0;
+        for (int i = hungUp.size() - 1; i >= 0; i--)
+        {
+            final ClientConnection c = hungUp.get(i);
+            if (c.state() != ClientConnection.State.CLOSED)
+            {
+                final int n = read(c, nowNs, context.readBurst());
+                work += n;
+                if (n < context.readBurst() && c.state() != ClientConnection.State.CLOSED)
+                {
+                    close(c, "peer closed");
+                }
+            }
+            if (c.state() == ClientConnection.State.CLOSED)
+            {
+                hungUp.remove(i);
+            }
+            if (fanOut.overLimitCount() > 0)
+            {
+                break;
+            }
+        }
+        return work;
+    }
+
+    private int flushAll(final long nowNs)
+    {
+        final ArrayList<ClientConnection> toFlush = fanOut.toFlush();
+        final int n = toFlush.size();
+        for (int i = 0; i < n; i++)
+        {
+            final ClientConnection c = toFlush.get(i);
+            c.flushPending = false;
+            if (c.state() == ClientConnection.State.CLOSED || c.writeBlocked)
+            {
+                continue;
+            }
+            flush(c);
+        }
+        toFlush.clear();
+        return n;
+    }
+
+    private void flush(final ClientConnection c)
+    {
+        try
+        {
+            if (c.outbox().flush(c.channel(), writeCounter) == Outbox.BLOCKED)
+            {
+                c.writeBlocked = true;
+                if (c.key() != null && c.key().isValid())
+                {
+                    c.key().interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+                }
+            }
+            fanOut.onQueueShrunk(c);
+        }
+        catch (final IOException ex)
+        {
+            close(c, "write failed: " + ex.getMessage());
+        }
+    }
+
+    private void evictStalled(final long nowNs)
+    {
+        overLimit.clear();
+        connections.values().forEach((c) ->
+        {
+            if (c.overLimit && nowNs - c.overLimitSinceNs > context.stallTimeoutNs())
+            {
+                overLimit.add(c);
+            }
+        });
+        for (int i = 0; i < overLimit.size(); i++)
+        {
+            final ClientConnection c = overLimit.get(i);
+            counters.increment(BrokerCounters.SLOW_CONSUMER_EVICTIONS);
+            // Drop what it never read, so the ERROR is the next thing it sees.
+            fanOut.onClosed(c);
+            c.outbox().clear();
+            protocol.reject(c, ErrorCode.SLOW_CONSUMER, 0, "subscriber read nothing for " +
+                context.stallTimeoutNs() / 1_000_000 + " ms while its queue was full (block policy)");
+            closeAfterFlush(c);
+        }
+    }
+
+    private void onDatagramWritten(final int bytes)
+    {
+        counters.increment(BrokerCounters.DATAGRAMS_WRITTEN);
+        counters.add(BrokerCounters.BYTES_WRITTEN, bytes);
+    }
+
+    private void closeAfterFlush(final ClientConnection c)
+    {
+        try
+        {
+            c.outbox().flush(c.channel(), writeCounter);
+        }
+        catch (final IOException ignore)
+        {
+            // the client is gone already; closing is all that is left
+        }
+        close(c, null);
+    }
+
+    private void close(final ClientConnection c, final String why)
+    {
+        if (c.state() == ClientConnection.State.CLOSED)
+        {
+            return;
+        }
+        c.state(ClientConnection.State.CLOSED);
+        protocol.forget(c);
+        fanOut.onClosed(c);
+        c.outbox().clear();
+        if (c.key() != null)
+        {
+            c.key().cancel();
+        }
+        closeQuietly(c.channel());
+        connections.remove(c.connectionId());
+        counters.increment(BrokerCounters.CONNECTIONS_CLOSED);
+        counters.set(BrokerCounters.CONNECTIONS_OPEN, connections.size());
+        if (why != null)
+        {
+            Log.debug("closed " + c.label() + ": " + why);
+        }
+    }
+
+    private static void closeQuietly(final AFUNIXDatagramChannel channel)
+    {
+        try
+        {
+            channel.close();
+        }
+        catch (final IOException ignore)
+        {
+            // nothing left to do for a channel we are dropping
+        }
+    }
+
+    @Override
+    public void onClose()
+    {
+        // Deliver what is queued, then tell everyone why the connection ends.
+        final ArrayList<ClientConnection> all = new ArrayList<>(connections.values());
+        for (final ClientConnection c : all)
+        {
+            if (c.state() == ClientConnection.State.OPEN)
+            {
+                protocol.reject(c, ErrorCode.SHUTTING_DOWN, 0, "the broker is stopping");
+            }
+            closeAfterFlush(c);
+        }
+        try
+        {
+            selector.close();
+        }
+        catch (final IOException ignore)
+        {
+            // closing anyway
+        }
+        listener.close();
+    }
+}

@@ -1,0 +1,82 @@
+package io.seqbus.broker;
+
+import io.seqbus.wire.ErrorCode;
+
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * The broker's counters: written by the agent thread alone with ordered stores (no lock, no
+ * contended atomic), read from any thread (metrics, stat, tests).
+ */
+public final class BrokerCounters
+{
+    /** Connections accepted since start. */
+    public static final int CONNECTIONS_ACCEPTED = 0;
+    /** Connections closed since start, for any reason. */
+    public static final int CONNECTIONS_CLOSED = 1;
+    /** Connections open now. */
+    public static final int CONNECTIONS_OPEN = 2;
+    /** Subscriptions live now. */
+    public static final int SUBSCRIPTIONS = 3;
+    /** PUBLISH frames accepted. */
+    public static final int MESSAGES_PUBLISHED = 4;
+    /** Payload bytes of accepted PUBLISH frames. */
+    public static final int BYTES_PUBLISHED = 5;
+    /** DELIVER frames queued for subscribers. */
+    public static final int MESSAGES_DELIVERED = 6;
+    /** Payload bytes of DELIVER frames. */
+    public static final int BYTES_DELIVERED = 7;
+    /** Datagrams read from clients. */
+    public static final int DATAGRAMS_READ = 8;
+    /** Datagrams written to clients. */
+    public static final int DATAGRAMS_WRITTEN = 9;
+    /** Bytes written to clients. */
+    public static final int BYTES_WRITTEN = 10;
+    /** Subscribers evicted for being too slow. */
+    public static final int SLOW_CONSUMER_EVICTIONS = 11;
+    /** Times publishers were held back because a subscriber's queue was full. */
+    public static final int PUBLISHER_STALLS = 12;
+    /** Duty cycles of the agent. */
+    public static final int DUTY_CYCLES = 13;
+    /** Connections refused at the connection limit. */
+    public static final int CONNECTIONS_REFUSED = 14;
+    /** First of the per-code counters of refused frames: index {@code FRAMES_REJECTED + code}. */
+    public static final int FRAMES_REJECTED = 15;
+
+    private static final int LENGTH = FRAMES_REJECTED + ErrorCode.maxCode() + 1;
+
+    private final AtomicLongArray values = new AtomicLongArray(LENGTH);
+
+    /**
+     * @param counter one of the constants.
+     * @return its value now.
+     */
+    public long get(final int counter)
+    {
+        return values.get(counter);
+    }
+
+    /**
+     * @param code an error code.
+     * @return frames refused with that code.
+     */
+    public long rejected(final int code)
+    {
+        return values.get(FRAMES_REJECTED + code);
+    }
+
+    void add(final int counter, final long delta)
+    {
+        values.lazySet(counter, values.get(counter) + delta);
+    }
+
+    void increment(final int counter)
+    {
+        values.lazySet(counter, values.get(counter) + 1);
+    }
+
+    void set(final int counter, final long value)
+    {
+        values.lazySet(counter, value);
+    }
+}

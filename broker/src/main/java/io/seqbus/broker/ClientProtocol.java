@@ -1,0 +1,294 @@
+package io.seqbus.broker;
+
+import io.seqbus.broker.fanout.FanOut;
+import io.seqbus.broker.fanout.Outbox;
+import io.seqbus.broker.net.ClientConnection;
+import io.seqbus.broker.route.Subscription;
+import io.seqbus.broker.route.TopicIndex;
+import io.seqbus.wire.ErrorCode;
+import io.seqbus.wire.ErrorFrame;
+import io.seqbus.wire.FrameType;
+import io.seqbus.wire.FrameValidator;
+import io.seqbus.wire.HelloFrame;
+import io.seqbus.wire.PingFrame;
+import io.seqbus.wire.Protocol;
+import io.seqbus.wire.PublishFrame;
+import io.seqbus.wire.SlowConsumerPolicy;
+import io.seqbus.wire.SubscribeFrame;
+import io.seqbus.wire.Topics;
+import io.seqbus.wire.UnsubscribeFrame;
+import io.seqbus.wire.WelcomeFrame;
+import io.seqbus.wire.WireStrings;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+/**
+ * What the broker does with each frame a client sends: the protocol of SPEC.md from the
+ * broker's side. A datagram's framing is checked whole first, so a malformed datagram takes
+ * no effect at all; then its frames take effect in order.
+ */
+final class ClientProtocol
+{
+    private static final int MAX_ERROR_FRAME = ErrorFrame.REASON_OFFSET + Protocol.MAX_REASON_LENGTH;
+
+    private final Broker.Context context;
+    private final TopicIndex<Subscription> index;
+    private final FanOut fanOut;
+    private final BrokerCounters counters;
+    private final FrameValidator validator = new FrameValidator(FrameValidator.Direction.FROM_CLIENT);
+    private final HelloFrame hello = new HelloFrame();
+    private final SubscribeFrame subscribe = new SubscribeFrame();
+    private final UnsubscribeFrame unsubscribe = new UnsubscribeFrame();
+    private final PublishFrame publish = new PublishFrame();
+    private final PingFrame ping = new PingFrame();
+
+    ClientProtocol(
+        final Broker.Context context, final TopicIndex<Subscription> index, final FanOut fanOut,
+        final BrokerCounters counters)
+    {
+        this.context = context;
+        this.index = index;
+        this.fanOut = fanOut;
+        this.counters = counters;
+    }
+
+    /**
+     * Handles one datagram from a client.
+     *
+     * @param c           the sender.
+     * @param buffer      holding the datagram at offset 0.
+     * @param length      of the datagram.
+     * @param nowNs       the agent's monotonic clock.
+     * @param timestampNs wall clock for DELIVER timestamps, ns since the epoch.
+     * @return false when a fatal ERROR was queued and the connection must close.
+     */
+    boolean onDatagram(
+        final ClientConnection c, final DirectBuffer buffer, final int length, final long nowNs, final long timestampNs)
+    {
+        if (length > context.maxDatagram())
+        {
+            return reject(c, ErrorCode.DATAGRAM_TOO_LARGE, 0,
+                "datagram longer than max_datagram " + context.maxDatagram());
+        }
+        final int code = validator.validate(buffer, 0, length);
+        if (code != 0)
+        {
+            return reject(c, code, 0, validator.errorReason() + " (frame at byte " + validator.errorOffset() + ")");
+        }
+        int at = 0;
+        while (at < length)
+        {
+            final int frameLength = Protocol.frameLength(buffer, at);
+            if (!onFrame(c, buffer, at, Protocol.frameType(buffer, at), nowNs, timestampNs))
+            {
+                return false;
+            }
+            at += frameLength;
+        }
+        return true;
+    }
+
+    private boolean onFrame(
+        final ClientConnection c, final DirectBuffer buffer, final int at, final int type,
+        final long nowNs, final long timestampNs)
+    {
+        if (c.state() == ClientConnection.State.AWAITING_HELLO && type != FrameType.HELLO)
+        {
+            return reject(c, ErrorCode.HELLO_REQUIRED, 0, "the first frame must be HELLO, not " + FrameType.name(type));
+        }
+        switch (type)
+        {
+            case FrameType.PUBLISH:
+                return onPublish(c, buffer, at, nowNs, timestampNs);
+            case FrameType.HELLO:
+                return onHello(c, buffer, at);
+            case FrameType.SUBSCRIBE:
+                return onSubscribe(c, buffer, at);
+            case FrameType.UNSUBSCRIBE:
+                return onUnsubscribe(c, buffer, at);
+            case FrameType.PING:
+                ping.wrap(buffer, at);
+                final Outbox outbox = c.outbox();
+                final MutableDirectBuffer out = outbox.reserve(PingFrame.LENGTH);
+                outbox.commit(PingFrame.encode(out, outbox.writeOffset(), FrameType.PONG, ping.token()));
+                fanOut.markForFlush(c);
+                return true;
+            case FrameType.PONG:
+                return true;
+            default:
+                return reject(c, ErrorCode.PROTOCOL_VIOLATION, 0, "unexpected " + FrameType.name(type));
+        }
+    }
+
+    private boolean onPublish(
+        final ClientConnection c, final DirectBuffer buffer, final int at, final long nowNs, final long timestampNs)
+    {
+        publish.wrap(buffer, at);
+        final int topicIndex = publish.topicIndex();
+        final int topicLength = publish.topicLength();
+        if (!Topics.isValidTopic(buffer, topicIndex, topicLength))
+        {
+            return reject(c, ErrorCode.INVALID_TOPIC, 0, "invalid topic '" + printable(buffer, topicIndex, topicLength) +
+                "': dot-separated non-empty tokens, no wildcards, no spaces or control characters, valid UTF-8, " +
+                "at most " + Protocol.MAX_TOPIC_LENGTH + " bytes");
+        }
+        final int payloadLength = publish.payloadLength();
+        if (payloadLength > context.maxPayload())
+        {
+            return reject(c, ErrorCode.PAYLOAD_TOO_LARGE, 0,
+                "payload of " + payloadLength + " bytes is over max_payload " + context.maxPayload());
+        }
+        final long sequence = c.nextSequence();
+        counters.increment(BrokerCounters.MESSAGES_PUBLISHED);
+        counters.add(BrokerCounters.BYTES_PUBLISHED, payloadLength);
+        final int n = fanOut.deliver(
+            buffer, topicIndex, topicLength, payloadLength, context.nodeId(), c.publisherId(), sequence,
+            timestampNs, c.uid(), c.pid(), nowNs);
+        counters.add(BrokerCounters.MESSAGES_DELIVERED, n);
+        counters.add(BrokerCounters.BYTES_DELIVERED, (long)n * payloadLength);
+        return true;
+    }
+
+    private boolean onHello(final ClientConnection c, final DirectBuffer buffer, final int at)
+    {
+        if (c.state() != ClientConnection.State.AWAITING_HELLO)
+        {
+            return reject(c, ErrorCode.PROTOCOL_VIOLATION, 0, "HELLO sent twice");
+        }
+        hello.wrap(buffer, at);
+        if (hello.minVersion() > Protocol.VERSION || hello.maxVersion() < Protocol.VERSION)
+        {
+            return reject(c, ErrorCode.UNSUPPORTED_VERSION, 0, "versions " + hello.minVersion() + ".." +
+                hello.maxVersion() + " offered; this broker speaks " + Protocol.VERSION);
+        }
+        if (hello.nameLength() > Protocol.MAX_NAME_LENGTH ||
+            !WireStrings.isValidUtf8(buffer, hello.nameIndex(), hello.nameLength()))
+        {
+            return reject(c, ErrorCode.INVALID_NAME, 0,
+                "client name must be UTF-8 of at most " + Protocol.MAX_NAME_LENGTH + " bytes");
+        }
+        c.name(hello.name());
+        c.state(ClientConnection.State.OPEN);
+        final Outbox outbox = c.outbox();
+        final MutableDirectBuffer out = outbox.reserve(WelcomeFrame.NODE_NAME_OFFSET + Protocol.MAX_NAME_LENGTH);
+        outbox.commit(WelcomeFrame.encode(out, outbox.writeOffset(), Protocol.VERSION, context.maxPayload(),
+            context.maxDatagram(), context.nodeId(), c.publisherId(), context.nodeName()));
+        fanOut.markForFlush(c);
+        Log.debug("hello from " + c.label());
+        return true;
+    }
+
+    private boolean onSubscribe(final ClientConnection c, final DirectBuffer buffer, final int at)
+    {
+        subscribe.wrap(buffer, at);
+        final int id = subscribe.subscriptionId();
+        if (id == 0 || c.subscriptions().containsKey(id))
+        {
+            return reject(c, ErrorCode.DUPLICATE_SUBSCRIPTION, id,
+                id == 0 ? "subscription id 0 is not allowed" : "subscription id " + id + " is already in use");
+        }
+        if (c.subscriptions().size() >= context.maxSubscriptionsPerConnection())
+        {
+            return reject(c, ErrorCode.TOO_MANY_SUBSCRIPTIONS, id,
+                "at most " + context.maxSubscriptionsPerConnection() + " subscriptions per connection");
+        }
+        if (!Topics.isValidPattern(buffer, subscribe.patternIndex(), subscribe.patternLength()))
+        {
+            return reject(c, ErrorCode.INVALID_PATTERN, id, "invalid pattern '" +
+                printable(buffer, subscribe.patternIndex(), subscribe.patternLength()) +
+                "': tokens as in topics, '*' for one whole token, '>' as the last token only");
+        }
+        final SlowConsumerPolicy requested = SlowConsumerPolicy.fromCode(subscribe.policy());
+        if (requested == null)
+        {
+            return reject(c, ErrorCode.INVALID_OPTION, id, "unknown slow-consumer policy " + subscribe.policy());
+        }
+        final long maxQueueBytes = subscribe.maxQueueBytes() & 0xFFFF_FFFFL;
+        if (maxQueueBytes > Integer.MAX_VALUE)
+        {
+            return reject(c, ErrorCode.INVALID_OPTION, id, "max_queue_bytes " + maxQueueBytes + " is too large");
+        }
+        if (maxQueueBytes > c.queueLimit())
+        {
+            c.queueLimit((int)maxQueueBytes);
+        }
+        final SlowConsumerPolicy policy = requested == SlowConsumerPolicy.DEFAULT ? SlowConsumerPolicy.BLOCK : requested;
+        final Subscription subscription = new Subscription(c, id, subscribe.pattern(), policy);
+        c.subscriptions().put(id, subscription);
+        index.add(subscription.pattern(), subscription);
+        counters.set(BrokerCounters.SUBSCRIPTIONS, index.subscriptionCount());
+        return true;
+    }
+
+    private boolean onUnsubscribe(final ClientConnection c, final DirectBuffer buffer, final int at)
+    {
+        unsubscribe.wrap(buffer, at);
+        final int id = unsubscribe.subscriptionId();
+        final Subscription subscription = c.subscriptions().remove(id);
+        if (subscription == null)
+        {
+            return reject(c, ErrorCode.UNKNOWN_SUBSCRIPTION, id, "no subscription with id " + id);
+        }
+        index.remove(subscription.pattern(), subscription);
+        counters.set(BrokerCounters.SUBSCRIPTIONS, index.subscriptionCount());
+        return true;
+    }
+
+    /**
+     * Removes every subscription of a closing connection from the index.
+     *
+     * @param c the connection.
+     */
+    void forget(final ClientConnection c)
+    {
+        c.subscriptions().forEach((id, subscription) -> index.remove(subscription.pattern(), subscription));
+        c.subscriptions().clear();
+        counters.set(BrokerCounters.SUBSCRIPTIONS, index.subscriptionCount());
+    }
+
+    /**
+     * Queues an ERROR frame for a client.
+     *
+     * @param c      the client.
+     * @param code   an {@link ErrorCode}.
+     * @param ref    subscription id concerned, or 0.
+     * @param reason for people.
+     * @return false when the code is fatal and the connection must close.
+     */
+    boolean reject(final ClientConnection c, final int code, final int ref, final String reason)
+    {
+        counters.increment(BrokerCounters.FRAMES_REJECTED + code);
+        final Outbox outbox = c.outbox();
+        final MutableDirectBuffer out = outbox.reserve(MAX_ERROR_FRAME);
+        outbox.commit(ErrorFrame.encode(out, outbox.writeOffset(), code, ref, reason));
+        fanOut.markForFlush(c);
+        final boolean fatal = ErrorCode.isFatal(code);
+        if (fatal)
+        {
+            Log.warn("closing " + c.label() + ": " + ErrorCode.name(code) + ": " + reason);
+        }
+        else
+        {
+            Log.debug("refused a frame of " + c.label() + ": " + ErrorCode.name(code) + ": " + reason);
+        }
+        return !fatal;
+    }
+
+    private static String printable(final DirectBuffer buffer, final int index, final int length)
+    {
+        final StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < Math.min(length, 80); i++)
+        {
+            final int b = buffer.getByte(index + i) & 0xFF;
+            if (b >= 0x20 && b < 0x7F)
+            {
+                sb.append((char)b);
+            }
+            else
+            {
+                sb.append(String.format("\\x%02x", b));
+            }
+        }
+        return length > 80 ? sb + "..." : sb.toString();
+    }
+}

@@ -1,0 +1,84 @@
+package io.seqbus.broker;
+
+import io.seqbus.wire.Protocol;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Every broker setting: its name, its default and what it is for. {@link Broker.Context} reads
+ * the defaults from here; system properties of the same name override them.
+ */
+public final class Configuration
+{
+    /** Socket path, or {@code @name} for an abstract socket. Default: {@link io.seqbus.wire.DefaultSocket}. */
+    public static final String SOCKET_PROP_NAME = "seqbus.socket";
+
+    /** Name of this broker's node as subscribers see it. Default: the host name. */
+    public static final String NODE_NAME_PROP_NAME = "seqbus.node.name";
+
+    /** Largest PUBLISH payload accepted, bytes. */
+    public static final String MAX_PAYLOAD_PROP_NAME = "seqbus.max.payload";
+    /** Default of {@link #MAX_PAYLOAD_PROP_NAME}. */
+    public static final int MAX_PAYLOAD_DEFAULT = Protocol.DEFAULT_MAX_PAYLOAD;
+
+    /** Largest datagram either side sends, bytes; also the size of every batch buffer. */
+    public static final String MAX_DATAGRAM_PROP_NAME = "seqbus.max.datagram";
+    /** Default of {@link #MAX_DATAGRAM_PROP_NAME}. */
+    public static final int MAX_DATAGRAM_DEFAULT = Protocol.DEFAULT_MAX_DATAGRAM;
+
+    /** Subscriptions one connection may hold. */
+    public static final String MAX_SUBSCRIPTIONS_PROP_NAME = "seqbus.max.subscriptions.per.connection";
+    /** Default of {@link #MAX_SUBSCRIPTIONS_PROP_NAME}. */
+    public static final int MAX_SUBSCRIPTIONS_DEFAULT = 4096;
+
+    /** Connections the broker accepts at once; the next one gets LIMIT_EXCEEDED. */
+    public static final String MAX_CONNECTIONS_PROP_NAME = "seqbus.max.connections";
+    /** Default of {@link #MAX_CONNECTIONS_PROP_NAME}. */
+    public static final int MAX_CONNECTIONS_DEFAULT = 4096;
+
+    /** Bytes queued for one subscriber before its slow-consumer policy applies. */
+    public static final String MAX_QUEUE_BYTES_PROP_NAME = "seqbus.max.queue.bytes";
+    /** Default of {@link #MAX_QUEUE_BYTES_PROP_NAME}: 4 MiB. */
+    public static final int MAX_QUEUE_BYTES_DEFAULT = 4 * 1024 * 1024;
+
+    /** How long a subscriber may hold everyone back under the block policy before it is evicted, ms. */
+    public static final String STALL_TIMEOUT_PROP_NAME = "seqbus.stall.timeout.ms";
+    /** Default of {@link #STALL_TIMEOUT_PROP_NAME}: 10 s. */
+    public static final long STALL_TIMEOUT_DEFAULT_NS = TimeUnit.SECONDS.toNanos(10);
+
+    /** Listen backlog: connections the kernel queues before the broker accepts them. */
+    public static final String LISTEN_BACKLOG_PROP_NAME = "seqbus.listen.backlog";
+    /** Default of {@link #LISTEN_BACKLOG_PROP_NAME}. */
+    public static final int LISTEN_BACKLOG_DEFAULT = 1024;
+
+    /** Datagrams read from one connection per duty cycle, so one busy publisher cannot starve the rest. */
+    public static final String READ_BURST_PROP_NAME = "seqbus.read.burst";
+    /** Default of {@link #READ_BURST_PROP_NAME}. */
+    public static final int READ_BURST_DEFAULT = 64;
+
+    /** Empty duty cycles spent polling before the agent blocks in poll(2) until a socket is ready. */
+    public static final int IDLE_SPIN_CYCLES = 200;
+    /** Longest the agent blocks in poll(2) while idle, ms; bounds how late timers run. */
+    public static final int IDLE_BLOCK_MS = 100;
+
+    private Configuration()
+    {
+    }
+
+    static int intProperty(final String name, final int defaultValue)
+    {
+        final String value = System.getProperty(name);
+        if (value == null)
+        {
+            return defaultValue;
+        }
+        try
+        {
+            return Integer.parseInt(value.trim());
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new IllegalArgumentException(name + "=" + value + " is not a whole number", ex);
+        }
+    }
+}

@@ -1,0 +1,169 @@
+package io.seqbus.broker.fanout;
+
+import org.agrona.MutableDirectBuffer;
+
+import java.io.IOException;
+import java.nio.channels.WritableByteChannel;
+import java.util.ArrayDeque;
+
+/**
+ * Everything queued for one client, packed into datagrams of at most the datagram limit.
+ *
+ * <p>Frames are appended to the open tail datagram; when a frame does not fit, the tail is
+ * sealed and a new one opened. {@link #flush} hands sealed datagrams and then the tail to the
+ * kernel, one {@code send} each, until the kernel's queue for that client is full. A tail the
+ * kernel refuses stays open, so frames keep piling into it: under load, batches grow by
+ * themselves; with no load, each flush sends what one duty cycle produced.
+ */
+public final class Outbox
+{
+    /** Flush result: nothing is left queued. */
+    public static final int DRAINED = 0;
+    /** Flush result: the kernel's queue is full; wait until the socket is writable. */
+    public static final int BLOCKED = 1;
+
+    private final DatagramPool pool;
+    private final ArrayDeque<Datagram> sealed = new ArrayDeque<>();
+    private Datagram tail;
+    private long queuedBytes;
+    private int writeOffset;
+
+    /**
+     * @param pool where datagram buffers come from and go back to.
+     */
+    public Outbox(final DatagramPool pool)
+    {
+        this.pool = pool;
+    }
+
+    /**
+     * Makes room for a frame.
+     *
+     * @param length of the frame, at most the datagram size.
+     * @return the buffer to write the frame into, at {@link #writeOffset()}.
+     */
+    public MutableDirectBuffer reserve(final int length)
+    {
+        if (tail == null)
+        {
+            tail = pool.acquire();
+        }
+        else if (tail.length + length > pool.datagramSize())
+        {
+            sealed.addLast(tail);
+            tail = pool.acquire();
+        }
+        writeOffset = tail.length;
+        return tail.buffer;
+    }
+
+    /**
+     * @return where in the buffer from {@link #reserve} the frame goes.
+     */
+    public int writeOffset()
+    {
+        return writeOffset;
+    }
+
+    /**
+     * Counts the frame just written into the reserved room.
+     *
+     * @param length of the frame.
+     */
+    public void commit(final int length)
+    {
+        tail.length += length;
+        queuedBytes += length;
+    }
+
+    /**
+     * @return bytes waiting for the kernel.
+     */
+    public long queuedBytes()
+    {
+        return queuedBytes;
+    }
+
+    /**
+     * @return true when nothing waits.
+     */
+    public boolean isEmpty()
+    {
+        return queuedBytes == 0;
+    }
+
+    /**
+     * Sends what is queued, oldest first, until done or the kernel's queue is full.
+     *
+     * @param channel the client's connected channel, non-blocking.
+     * @param counter counts datagrams and bytes written.
+     * @return {@link #DRAINED} or {@link #BLOCKED}.
+     * @throws IOException if the client is gone.
+     */
+    public int flush(final WritableByteChannel channel, final WriteCounter counter) throws IOException
+    {
+        Datagram d;
+        while ((d = sealed.peekFirst()) != null)
+        {
+            if (!send(channel, d, counter))
+            {
+                return BLOCKED;
+            }
+            sealed.pollFirst();
+            pool.release(d);
+        }
+        if (tail != null && tail.length > 0)
+        {
+            if (!send(channel, tail, counter))
+            {
+                return BLOCKED;
+            }
+            pool.release(tail);
+            tail = null;
+        }
+        return DRAINED;
+    }
+
+    private boolean send(final WritableByteChannel channel, final Datagram d, final WriteCounter counter)
+        throws IOException
+    {
+        final int length = d.length;
+        if (channel.write(d.readyToSend()) == 0)
+        {
+            return false;
+        }
+        queuedBytes -= length;
+        counter.onDatagramWritten(length);
+        return true;
+    }
+
+    /**
+     * Gives every buffer back; what was queued is dropped (the client is gone).
+     */
+    public void clear()
+    {
+        Datagram d;
+        while ((d = sealed.pollFirst()) != null)
+        {
+            pool.release(d);
+        }
+        if (tail != null)
+        {
+            pool.release(tail);
+            tail = null;
+        }
+        queuedBytes = 0;
+    }
+
+    /**
+     * Told of every datagram written, for the broker's counters.
+     */
+    @FunctionalInterface
+    public interface WriteCounter
+    {
+        /**
+         * @param bytes in the datagram.
+         */
+        void onDatagramWritten(int bytes);
+    }
+}

@@ -1,0 +1,188 @@
+package io.seqbus.broker.net;
+
+import io.seqbus.broker.fanout.Outbox;
+import io.seqbus.broker.route.Subscription;
+import org.agrona.collections.Int2ObjectHashMap;
+import org.newsclub.net.unix.AFUNIXDatagramChannel;
+import org.newsclub.net.unix.AFUNIXSocketCredentials;
+
+import java.nio.channels.SelectionKey;
+
+/**
+ * A connected client as the broker sees it: its socket, who it is (from the kernel), what it
+ * subscribed to, and what is queued for it. Owned by the agent thread.
+ */
+public final class ClientConnection
+{
+    /** Lifecycle of a connection. */
+    public enum State
+    {
+        /** Accepted; the first frame must be HELLO. */
+        AWAITING_HELLO,
+        /** Welcomed; every frame type may flow. */
+        OPEN,
+        /** Closed; nothing more is read or written. */
+        CLOSED
+    }
+
+    private final long connectionId;
+    private final AFUNIXDatagramChannel channel;
+    private final int pid;
+    private final int uid;
+    private final int gid;
+    private final long publisherId;
+    private final Outbox outbox;
+    private final Int2ObjectHashMap<Subscription> subscriptions = new Int2ObjectHashMap<>();
+    private SelectionKey key;
+    private State state = State.AWAITING_HELLO;
+    private String name = "";
+    private long lastSequence;
+    private int queueLimit;
+
+    /** True while listed among the outboxes to flush this duty cycle. */
+    public boolean flushPending;
+    /** True while the kernel's queue for this client is full. */
+    public boolean writeBlocked;
+    /** True while this client's queue is over its bound and holds publishers back. */
+    public boolean overLimit;
+    /** When {@link #overLimit} became true, ns. */
+    public long overLimitSinceNs;
+    /** True once the peer hung up; what it sent before is still read. */
+    public boolean hungUp;
+
+    /**
+     * @param connectionId broker-local number, for logs.
+     * @param channel      the accepted channel.
+     * @param credentials  the peer's credentials from SO_PEERCRED, or null if unknown.
+     * @param publisherId  the id DELIVER frames carry for this connection's publishes.
+     * @param outbox       its outbound queue.
+     * @param queueLimit   bytes queued before its slow-consumer policy applies.
+     */
+    public ClientConnection(
+        final long connectionId, final AFUNIXDatagramChannel channel, final AFUNIXSocketCredentials credentials,
+        final long publisherId, final Outbox outbox, final int queueLimit)
+    {
+        this.connectionId = connectionId;
+        this.channel = channel;
+        this.pid = credentials == null ? 0 : (int)credentials.getPid();
+        this.uid = credentials == null ? -1 : (int)credentials.getUid();
+        this.gid = credentials == null ? -1 : (int)credentials.getGid();
+        this.publisherId = publisherId;
+        this.outbox = outbox;
+        this.queueLimit = queueLimit;
+    }
+
+    /** @return broker-local connection number. */
+    public long connectionId()
+    {
+        return connectionId;
+    }
+
+    /** @return the channel. */
+    public AFUNIXDatagramChannel channel()
+    {
+        return channel;
+    }
+
+    /** @return the selection key, once registered. */
+    public SelectionKey key()
+    {
+        return key;
+    }
+
+    /** @param key the selection key. */
+    public void key(final SelectionKey key)
+    {
+        this.key = key;
+    }
+
+    /** @return the peer's pid from the kernel. */
+    public int pid()
+    {
+        return pid;
+    }
+
+    /** @return the peer's uid from the kernel. */
+    public int uid()
+    {
+        return uid;
+    }
+
+    /** @return the peer's primary gid from the kernel. */
+    public int gid()
+    {
+        return gid;
+    }
+
+    /** @return publisher id of this connection. */
+    public long publisherId()
+    {
+        return publisherId;
+    }
+
+    /** @return the outbound queue. */
+    public Outbox outbox()
+    {
+        return outbox;
+    }
+
+    /** @return live subscriptions by client id. */
+    public Int2ObjectHashMap<Subscription> subscriptions()
+    {
+        return subscriptions;
+    }
+
+    /** @return the lifecycle state. */
+    public State state()
+    {
+        return state;
+    }
+
+    /** @param state the new state. */
+    public void state(final State state)
+    {
+        this.state = state;
+    }
+
+    /** @return the client's name from HELLO. */
+    public String name()
+    {
+        return name;
+    }
+
+    /** @param name the client's name from HELLO. */
+    public void name(final String name)
+    {
+        this.name = name;
+    }
+
+    /** @return the sequence of the next publish: one more than the last. */
+    public long nextSequence()
+    {
+        return ++lastSequence;
+    }
+
+    /** @return publishes accepted from this connection. */
+    public long lastSequence()
+    {
+        return lastSequence;
+    }
+
+    /** @return bytes queued before its slow-consumer policy applies. */
+    public int queueLimit()
+    {
+        return queueLimit;
+    }
+
+    /** @param queueLimit bytes queued before its slow-consumer policy applies. */
+    public void queueLimit(final int queueLimit)
+    {
+        this.queueLimit = queueLimit;
+    }
+
+    /** @return a short label for logs: id, name, pid and uid. */
+    public String label()
+    {
+        return "client#" + connectionId + (name.isEmpty() ? "" : "(" + name + ")") + " pid=" + pid + " uid=" + uid;
+    }
+}

@@ -1,0 +1,167 @@
+package io.seqbus.broker;
+
+import io.seqbus.broker.net.Listener;
+import io.seqbus.wire.ErrorFrame;
+import io.seqbus.wire.FrameType;
+import io.seqbus.wire.HelloFrame;
+import io.seqbus.wire.Protocol;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.newsclub.net.unix.AFUNIXDatagramChannel;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A client that speaks raw bytes, for tests that send what no well-behaved client would.
+ */
+final class RawClient implements AutoCloseable
+{
+    private final AFUNIXDatagramChannel channel;
+    private final ByteBuffer in = ByteBuffer.allocateDirect(Protocol.DEFAULT_MAX_DATAGRAM + 1);
+    private final UnsafeBuffer out = new UnsafeBuffer(ByteBuffer.allocateDirect(512 * 1024));
+
+    RawClient(final String socket) throws IOException
+    {
+        channel = Listener.openSeqpacket();
+        channel.connect(Listener.toSocketAddress(socket));
+        channel.configureBlocking(false);
+    }
+
+    /** Sends HELLO and waits for WELCOME. */
+    RawClient hello() throws IOException
+    {
+        final int n = HelloFrame.encode(out, 0, 1, 1, "raw");
+        send(out, n);
+        final byte[] welcome = receive(5_000);
+        if (welcome == null || Protocol.frameType(new UnsafeBuffer(welcome), 0) != FrameType.WELCOME)
+        {
+            throw new IOException("no WELCOME");
+        }
+        return this;
+    }
+
+    UnsafeBuffer scratch()
+    {
+        return out;
+    }
+
+    void send(final UnsafeBuffer buffer, final int length) throws IOException
+    {
+        final ByteBuffer bb = ByteBuffer.allocateDirect(length);
+        buffer.getBytes(0, bb, length);
+        bb.flip();
+        while (bb.hasRemaining())
+        {
+            if (channel.write(bb) == 0)
+            {
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    void send(final byte[] bytes) throws IOException
+    {
+        send(new UnsafeBuffer(bytes), bytes.length);
+    }
+
+    /**
+     * @return the next datagram, or null if none came within the timeout or the broker closed.
+     */
+    byte[] receive(final long timeoutMs) throws IOException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (System.nanoTime() < deadline)
+        {
+            in.clear();
+            final int n;
+            try
+            {
+                n = channel.read(in);
+            }
+            catch (final IOException ex)
+            {
+                return null;
+            }
+            if (n > 0)
+            {
+                final byte[] bytes = new byte[n];
+                in.flip();
+                in.get(bytes);
+                return bytes;
+            }
+            Thread.onSpinWait();
+        }
+        return null;
+    }
+
+    /**
+     * Reads datagrams until an ERROR frame comes and returns it, decoded.
+     */
+    ErrorFrame awaitError(final long timeoutMs) throws IOException
+    {
+        final long deadline = System.currentTimeMillis() + timeoutMs;
+        while (System.currentTimeMillis() < deadline)
+        {
+            final byte[] d = receive(deadline - System.currentTimeMillis());
+            if (d == null)
+            {
+                break;
+            }
+            final UnsafeBuffer b = new UnsafeBuffer(d);
+            for (int at = 0; at < d.length; at += Protocol.frameLength(b, at))
+            {
+                if (Protocol.frameType(b, at) == FrameType.ERROR)
+                {
+                    final ErrorFrame e = new ErrorFrame();
+                    e.wrap(new UnsafeBuffer(java.util.Arrays.copyOfRange(d, at, d.length)), 0);
+                    return e;
+                }
+            }
+        }
+        throw new AssertionError("no ERROR frame within " + timeoutMs + " ms");
+    }
+
+    /**
+     * @return true once the broker has closed this connection (a write fails).
+     */
+    boolean isClosedByBroker()
+    {
+        try
+        {
+            in.clear();
+            channel.read(in);
+            final ByteBuffer ping = ByteBuffer.allocate(0);
+            channel.write(ping);
+            return false;
+        }
+        catch (final IOException ex)
+        {
+            return true;
+        }
+    }
+
+    /** Every frame type of every datagram received within the timeout. */
+    List<Integer> frameTypes(final long timeoutMs) throws IOException
+    {
+        final List<Integer> types = new ArrayList<>();
+        byte[] d;
+        while ((d = receive(timeoutMs)) != null)
+        {
+            final UnsafeBuffer b = new UnsafeBuffer(d);
+            for (int at = 0; at < d.length; at += Protocol.frameLength(b, at))
+            {
+                types.add(Protocol.frameType(b, at));
+            }
+        }
+        return types;
+    }
+
+    @Override
+    public void close() throws IOException
+    {
+        channel.close();
+    }
+}
