@@ -3,6 +3,7 @@ package io.seqbus.broker.route;
 import org.agrona.BitUtil;
 import org.agrona.DirectBuffer;
 
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.List;
 
@@ -22,8 +23,9 @@ import java.util.List;
  */
 final class MatchCache<S>
 {
-    private static final int FNV_OFFSET = 0x811C9DC5;
-    private static final int FNV_PRIME = 0x01000193;
+    private static final long SEED = 0xCBF29CE484222325L;
+    private static final long WORD_PRIME = 0x9E3779B97F4A7C15L;
+    private static final long FNV_PRIME = 0x100000001B3L;
 
     private final int maxEntries;
     private final int mask;
@@ -47,7 +49,9 @@ final class MatchCache<S>
     }
 
     /**
-     * FNV-1a over the bytes, then a murmur3 finaliser so the low bits used for the slot depend on every byte.
+     * Eight bytes at a time, then the tail byte by byte (FNV-1a step), then a murmur3 64-bit finaliser so the low
+     * bits used for the slot depend on every byte. Reads little-endian explicitly so the hash does not depend on
+     * the platform, though it never leaves the process.
      *
      * @param buffer holding the topic.
      * @param index  of its first byte.
@@ -56,17 +60,24 @@ final class MatchCache<S>
      */
     static int hash(final DirectBuffer buffer, final int index, final int length)
     {
-        int h = FNV_OFFSET;
-        for (int i = index, end = index + length; i < end; i++)
+        final int end = index + length;
+        long h = SEED ^ length;
+        int i = index;
+        for (; i + Long.BYTES <= end; i += Long.BYTES)
+        {
+            h = (h ^ buffer.getLong(i, ByteOrder.LITTLE_ENDIAN)) * WORD_PRIME;
+            h ^= h >>> 29;
+        }
+        for (; i < end; i++)
         {
             h = (h ^ (buffer.getByte(i) & 0xFF)) * FNV_PRIME;
         }
-        h ^= h >>> 16;
-        h *= 0x85EBCA6B;
-        h ^= h >>> 13;
-        h *= 0xC2B2AE35;
-        h ^= h >>> 16;
-        return h;
+        h ^= h >>> 33;
+        h *= 0xFF51AFD7ED558CCDL;
+        h ^= h >>> 33;
+        h *= 0xC4CEB9FE1A85EC53L;
+        h ^= h >>> 33;
+        return (int)h;
     }
 
     @SuppressWarnings("unchecked")
