@@ -22,6 +22,8 @@ final class RawClient implements AutoCloseable
     private final AFUNIXDatagramChannel channel;
     private final ByteBuffer in = ByteBuffer.allocateDirect(Protocol.DEFAULT_MAX_DATAGRAM + 1);
     private final UnsafeBuffer out = new UnsafeBuffer(ByteBuffer.allocateDirect(512 * 1024));
+    private java.nio.channels.Selector selector;
+    private java.nio.channels.SelectionKey key;
 
     RawClient(final String socket) throws IOException
     {
@@ -125,22 +127,18 @@ final class RawClient implements AutoCloseable
     }
 
     /**
-     * @return true once the broker has closed this connection (a write fails).
+     * @return true once the broker has closed this connection: poll reports a hang-up, which
+     *         junixsocket shows as a cancelled key (a read cannot tell EOF from "nothing yet").
      */
-    boolean isClosedByBroker()
+    boolean isClosedByBroker() throws IOException
     {
-        try
+        if (selector == null)
         {
-            in.clear();
-            channel.read(in);
-            final ByteBuffer ping = ByteBuffer.allocate(0);
-            channel.write(ping);
-            return false;
+            selector = channel.provider().openSelector();
+            key = channel.register(selector, java.nio.channels.SelectionKey.OP_READ);
         }
-        catch (final IOException ex)
-        {
-            return true;
-        }
+        selector.selectNow();
+        return !key.isValid();
     }
 
     /** Every frame type of every datagram received within the timeout. */
@@ -162,6 +160,10 @@ final class RawClient implements AutoCloseable
     @Override
     public void close() throws IOException
     {
+        if (selector != null)
+        {
+            selector.close();
+        }
         channel.close();
     }
 }
