@@ -1,0 +1,63 @@
+package io.seqbus.ops;
+
+import io.seqbus.broker.Broker;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code seqbus broker}: the daemon, in the foreground.
+ */
+@Command(
+    name = "broker",
+    mixinStandardHelpOptions = true,
+    description = "Run the broker in the foreground. SIGTERM or Ctrl-C stops it cleanly.")
+final class BrokerCommand implements Callable<Integer>
+{
+    @Option(names = "--socket", paramLabel = "PATH", description = "Socket path, or @name for an abstract socket.")
+    String socket;
+
+    @Option(names = "--node-name", paramLabel = "NAME", description = "Name of this node (default: host name).")
+    String nodeName;
+
+    @Option(names = "--max-payload", paramLabel = "BYTES", description = "Largest message accepted (default: 65536).")
+    Integer maxPayload;
+
+    @Option(names = "--max-queue-bytes", paramLabel = "BYTES",
+        description = "Bytes queued per subscriber before publishers are held back (default: 4194304).")
+    Integer maxQueueBytes;
+
+    @Option(names = "--stall-timeout-ms", paramLabel = "MS",
+        description = "How long one full subscriber may hold publishers back before it is evicted (default: 10000).")
+    Long stallTimeoutMs;
+
+    @Override
+    public Integer call() throws Exception
+    {
+        final Broker.Context context = new Broker.Context().socket(socket).nodeName(nodeName);
+        if (maxPayload != null)
+        {
+            context.maxPayload(maxPayload);
+        }
+        if (maxQueueBytes != null)
+        {
+            context.maxQueueBytes(maxQueueBytes);
+        }
+        if (stallTimeoutMs != null)
+        {
+            context.stallTimeoutNs(TimeUnit.MILLISECONDS.toNanos(stallTimeoutMs));
+        }
+        final Broker broker = Broker.launch(context);
+        final CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() ->
+        {
+            broker.close();
+            stopped.countDown();
+        }, "seqbus-shutdown"));
+        stopped.await();
+        return 0;
+    }
+}
