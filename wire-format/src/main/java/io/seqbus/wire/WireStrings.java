@@ -46,6 +46,31 @@ public final class WireStrings
     }
 
     /**
+     * Cuts a string so its UTF-8 fits a limit, between characters: never through a surrogate
+     * pair, which would encode as '?' in place of the character.
+     *
+     * @param value    a string.
+     * @param maxBytes the most UTF-8 bytes the result may take.
+     * @return {@code value} itself when it fits, else its longest prefix that fits.
+     */
+    public static String truncateUtf8(final String value, final int maxBytes)
+    {
+        int bytes = 0;
+        for (int i = 0, n = value.length(); i < n; )
+        {
+            final int cp = value.codePointAt(i);
+            final int cpBytes = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+            if (bytes + cpBytes > maxBytes)
+            {
+                return value.substring(0, i);
+            }
+            bytes += cpBytes;
+            i += Character.charCount(cp);
+        }
+        return value;
+    }
+
+    /**
      * Writes the UTF-8 bytes of a string; ASCII strings are written without allocating.
      *
      * @param buffer to write into.
