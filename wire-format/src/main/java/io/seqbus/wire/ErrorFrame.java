@@ -23,7 +23,7 @@ public final class ErrorFrame extends Flyweight
     public static final int REASON_OFFSET = 18;
 
     /**
-     * Writes an ERROR frame; the reason is cut to {@link Protocol#MAX_REASON_LENGTH} bytes.
+     * Writes an ERROR frame; the reason is cut to {@link Protocol#MAX_REASON_LENGTH} bytes, between characters.
      *
      * @param buffer to write into, with room for the fixed part and the longest reason.
      * @param offset of the frame.
@@ -35,8 +35,7 @@ public final class ErrorFrame extends Flyweight
     public static int encode(
         final MutableDirectBuffer buffer, final int offset, final int code, final int ref, final String reason)
     {
-        final String text = WireStrings.utf8Length(reason) > Protocol.MAX_REASON_LENGTH ?
-            reason.substring(0, Protocol.MAX_REASON_LENGTH / 4) : reason;
+        final String text = WireStrings.truncateUtf8(reason, Protocol.MAX_REASON_LENGTH);
         final int reasonLength = WireStrings.putUtf8(buffer, offset + REASON_OFFSET, text);
         final int length = REASON_OFFSET + reasonLength;
         Protocol.putHeader(buffer, offset, length, FrameType.ERROR);

@@ -86,15 +86,18 @@ public final class FrameValidator
         {
             return fail(at, ErrorCode.TRUNCATED_FRAME, "datagram ends inside a frame header");
         }
-        final int frameLength = buffer.getInt(at + Protocol.LENGTH_OFFSET, BYTE_ORDER);
-        if (frameLength < HEADER_LENGTH)
+        // frame_length is a u32: read it unsigned, or a length of 2^31 and up looks negative and
+        // is taken for "below the header" instead of "past the end of the datagram".
+        final long unsignedLength = buffer.getInt(at + Protocol.LENGTH_OFFSET, BYTE_ORDER) & 0xFFFF_FFFFL;
+        if (unsignedLength < HEADER_LENGTH)
         {
             return fail(at, ErrorCode.BAD_FRAME_LENGTH, "frame_length below the 8-byte header");
         }
-        if (frameLength > remaining)
+        if (unsignedLength > remaining)
         {
             return fail(at, ErrorCode.TRUNCATED_FRAME, "datagram ends before frame_length bytes");
         }
+        final int frameLength = (int)unsignedLength;
         if (buffer.getByte(at + Protocol.FLAGS_OFFSET) != 0 || buffer.getShort(at + Protocol.RESERVED_OFFSET) != 0)
         {
             return fail(at, ErrorCode.PROTOCOL_VIOLATION, "flags or reserved header bits are not 0");

@@ -16,7 +16,7 @@ public final class WireStrings
 
     /**
      * @param value a string.
-     * @return its length in UTF-8 bytes, computed without encoding it.
+     * @return its length in UTF-8 bytes as {@link #putUtf8} writes it, computed without encoding it.
      */
     public static int utf8Length(final CharSequence value)
     {
@@ -37,12 +37,43 @@ public final class WireStrings
                 bytes += 4;
                 i++;
             }
+            else if (Character.isSurrogate(c))
+            {
+                // An unpaired surrogate has no UTF-8 form: putUtf8, like String.getBytes, writes '?'.
+                bytes += 1;
+            }
             else
             {
                 bytes += 3;
             }
         }
         return bytes;
+    }
+
+    /**
+     * Cuts a string so its UTF-8 fits a limit, between characters: never through a surrogate
+     * pair, which would encode as '?' in place of the character.
+     *
+     * @param value    a string.
+     * @param maxBytes the most UTF-8 bytes the result may take.
+     * @return {@code value} itself when it fits, else its longest prefix that fits.
+     */
+    public static String truncateUtf8(final String value, final int maxBytes)
+    {
+        int bytes = 0;
+        for (int i = 0, n = value.length(); i < n; )
+        {
+            final int cp = value.codePointAt(i);
+            final boolean loneSurrogate = cp >= Character.MIN_SURROGATE && cp <= Character.MAX_SURROGATE;
+            final int cpBytes = cp < 0x80 || loneSurrogate ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+            if (bytes + cpBytes > maxBytes)
+            {
+                return value.substring(0, i);
+            }
+            bytes += cpBytes;
+            i += Character.charCount(cp);
+        }
+        return value;
     }
 
     /**

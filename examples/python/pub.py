@@ -1,0 +1,44 @@
+#!/usr/bin/python3
+"""pub.py [--socket PATH] TOPIC [MESSAGE]
+
+Publishes MESSAGE, or each line of standard input as one message (batched into few datagrams),
+then waits for a PING/PONG barrier: once the PONG is back the broker has taken every message,
+so exiting cannot lose any. Exit status 0 on success, 1 if the broker refused something.
+"""
+
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import seqbus  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Publish to a seqbus topic.")
+    parser.add_argument("--socket", default=None, help="broker socket path or @abstract name "
+                        "(default: $SEQBUS_SOCKET, $XDG_RUNTIME_DIR/seqbus/seqbus.sock, /tmp/seqbus-$UID/seqbus.sock)")
+    parser.add_argument("topic")
+    parser.add_argument("message", nargs="?", help="the payload, as UTF-8; omitted: one message per stdin line")
+    args = parser.parse_args()
+
+    try:
+        with seqbus.Client(args.socket, name="pub.py") as client:
+            if args.message is not None:
+                client.publish(args.topic, args.message.encode("utf-8"))
+            else:
+                # A generator: lines are batched as they come, stdin is never read whole into memory.
+                lines = (line.rstrip(b"\n") for line in sys.stdin.buffer)
+                client.publish_many((args.topic, line) for line in lines)
+            client.ping()
+            refused = [f for f in client.pending if isinstance(f, seqbus.Error)]
+            for error in refused:
+                print("pub.py: refused: %s: %s" % (seqbus.error_name(error.code), error.reason), file=sys.stderr)
+            return 1 if refused else 0
+    except (seqbus.SeqbusError, OSError, ValueError) as e:
+        print("pub.py: %s" % e, file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,420 @@
+"""A small seqbus client, written from wire-format/SPEC.md alone, standard library only.
+
+    with Client(name="demo") as c:
+        c.subscribe(1, "orders.>")
+        c.ping()                      # the subscription is in force once PONG is back
+        c.publish("orders.eu", b"hi")
+        for frame in c.receive():
+            if isinstance(frame, Deliver):
+                print(frame.topic, frame.payload)
+"""
+
+import collections
+import itertools
+import os
+import socket
+import struct
+
+VERSION = 1
+DEFAULT_MAX_DATAGRAM = 131072
+MAX_TOPIC = 255
+MAX_NAME = 64
+MAX_REASON = 1024
+
+HELLO, WELCOME, SUBSCRIBE, UNSUBSCRIBE, PUBLISH, DELIVER, GAP, ERROR, PING, PONG = range(1, 11)
+SENT_BY = {
+    "client": {HELLO, SUBSCRIBE, UNSUBSCRIBE, PUBLISH, PING, PONG},
+    "broker": {WELCOME, DELIVER, GAP, ERROR, PING, PONG},
+}
+
+# Error codes of SPEC.md, by number; the framing ones are also raised by decode_datagram.
+ERROR_NAMES = [None, "TRUNCATED_FRAME", "BAD_FRAME_LENGTH", "UNKNOWN_FRAME_TYPE", "UNSUPPORTED_VERSION",
+               "HELLO_REQUIRED", "PROTOCOL_VIOLATION", "INVALID_TOPIC", "INVALID_PATTERN", "PAYLOAD_TOO_LARGE",
+               "TOO_MANY_SUBSCRIPTIONS", "DUPLICATE_SUBSCRIPTION", "UNKNOWN_SUBSCRIPTION", "INVALID_OPTION",
+               "INVALID_NAME", "SLOW_CONSUMER", "ACCESS_DENIED", "LIMIT_EXCEEDED", "SHUTTING_DOWN",
+               "DATAGRAM_TOO_LARGE", "INTERNAL_ERROR"]
+TRUNCATED_FRAME, BAD_FRAME_LENGTH, UNKNOWN_FRAME_TYPE, PROTOCOL_VIOLATION = 1, 2, 3, 6
+GAP_REASONS = [None, "DROPPED_OLDEST", "DROPPED_NEWEST", "BRIDGE_LOSS", "NODE_LOST", "RECONNECTED"]
+
+
+def error_name(code):
+    return ERROR_NAMES[code] if 0 < code < len(ERROR_NAMES) else "UNKNOWN(%d)" % code
+
+
+def gap_reason_name(reason):
+    return GAP_REASONS[reason] if 0 < reason < len(GAP_REASONS) else "UNKNOWN(%d)" % reason
+
+
+Hello = collections.namedtuple("Hello", "min_version max_version client_flags name")
+Welcome = collections.namedtuple("Welcome", "version max_payload max_datagram node_id publisher_id node_name")
+Subscribe = collections.namedtuple("Subscribe", "subscription_id policy max_queue_bytes pattern")
+Unsubscribe = collections.namedtuple("Unsubscribe", "subscription_id")
+Publish = collections.namedtuple("Publish", "topic payload")
+Deliver = collections.namedtuple(
+    "Deliver", "subscription_id source_node publisher_id sequence timestamp_ns publisher_uid publisher_pid "
+               "topic payload")
+Gap = collections.namedtuple("Gap", "subscription_id source_node publisher_id from_sequence count reason")
+Error = collections.namedtuple("Error", "code fatal ref reason")
+Ping = collections.namedtuple("Ping", "token")
+Pong = collections.namedtuple("Pong", "token")
+
+# Every integer is little-endian; '<' also means no padding, so each struct is the exact layout.
+HEADER = struct.Struct("<IBBH")             # frame_length, type, flags, reserved
+HELLO_BODY = struct.Struct("<HHIH")         # min_version, max_version, client_flags, name_length
+WELCOME_BODY = struct.Struct("<HHIIIQH")    # version, reserved, max_payload, max_datagram, node_id, publisher_id, len
+SUBSCRIBE_BODY = struct.Struct("<IBBHI")    # subscription_id, policy, reserved, pattern_length, max_queue_bytes
+U32 = struct.Struct("<I")                   # UNSUBSCRIBE subscription_id
+U16 = struct.Struct("<H")                   # PUBLISH topic_length
+DELIVER_BODY = struct.Struct("<IIQQQIIH")   # sub, node, publisher, sequence, timestamp, uid, pid, topic_length
+GAP_BODY = struct.Struct("<IIQQQBBH")       # sub, node, publisher, from, count, reason, reserved, reserved
+ERROR_BODY = struct.Struct("<HBBIH")        # code, fatal, reserved, ref, reason_length
+U64 = struct.Struct("<Q")                   # PING/PONG token
+
+
+class SeqbusError(Exception):
+    """An ERROR from the broker, or a datagram that breaks the framing rules (code as in SPEC.md)."""
+
+    def __init__(self, code, message, ref=0, fatal=True):
+        super().__init__("%s: %s" % (error_name(code), message))
+        self.code, self.ref, self.fatal = code, ref, fatal
+
+
+class ConnectionClosed(SeqbusError):
+    def __init__(self):
+        Exception.__init__(self, "the broker closed the connection")
+        self.code, self.ref, self.fatal = 0, 0, True
+
+
+# ---------------------------------------------------------------------------------------------
+# Encoding: each function returns the bytes of one whole frame.
+
+def _utf8(text, limit, what, minimum=0):
+    data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+    if not minimum <= len(data) <= limit:
+        raise ValueError("%s must be %d..%d bytes of UTF-8, not %d" % (what, minimum, limit, len(data)))
+    return data
+
+
+def _frame(type_, body):
+    return HEADER.pack(8 + len(body), type_, 0, 0) + body
+
+
+def encode_hello(name, min_version=VERSION, max_version=VERSION, client_flags=0):
+    data = _utf8(name, MAX_NAME, "name")
+    return _frame(HELLO, HELLO_BODY.pack(min_version, max_version, client_flags, len(data)) + data)
+
+
+def encode_welcome(version, max_payload, max_datagram, node_id, publisher_id, node_name):
+    data = _utf8(node_name, MAX_NAME, "node name")
+    return _frame(WELCOME, WELCOME_BODY.pack(version, 0, max_payload, max_datagram, node_id, publisher_id,
+                                             len(data)) + data)
+
+
+def encode_subscribe(subscription_id, pattern, policy=0, max_queue_bytes=0):
+    data = _utf8(pattern, MAX_TOPIC, "pattern", 1)
+    return _frame(SUBSCRIBE, SUBSCRIBE_BODY.pack(subscription_id, policy, 0, len(data), max_queue_bytes) + data)
+
+
+def encode_unsubscribe(subscription_id):
+    return _frame(UNSUBSCRIBE, U32.pack(subscription_id))
+
+
+def encode_publish(topic, payload):
+    data = _utf8(topic, MAX_TOPIC, "topic", 1)
+    return _frame(PUBLISH, U16.pack(len(data)) + data + bytes(payload))
+
+
+def encode_deliver(d):
+    data = _utf8(d.topic, MAX_TOPIC, "topic", 1)
+    return _frame(DELIVER, DELIVER_BODY.pack(d.subscription_id, d.source_node, d.publisher_id, d.sequence,
+                                             d.timestamp_ns, d.publisher_uid, d.publisher_pid, len(data))
+                  + data + bytes(d.payload))
+
+
+def encode_gap(g):
+    return _frame(GAP, GAP_BODY.pack(g.subscription_id, g.source_node, g.publisher_id, g.from_sequence, g.count,
+                                     g.reason, 0, 0))
+
+
+def encode_error(code, fatal, ref, reason):
+    data = _utf8(reason, MAX_REASON, "reason")
+    return _frame(ERROR, ERROR_BODY.pack(code, 1 if fatal else 0, 0, ref, len(data)) + data)
+
+
+def encode_ping(token, type_=PING):
+    return _frame(type_, U64.pack(token))
+
+
+def encode(frame):
+    """Encodes any decoded frame back to bytes, so encode(decode_datagram(d)) == d for valid d."""
+    if isinstance(frame, Hello):
+        return encode_hello(frame.name, frame.min_version, frame.max_version, frame.client_flags)
+    if isinstance(frame, Welcome):
+        return encode_welcome(*frame)
+    if isinstance(frame, Subscribe):
+        return encode_subscribe(frame.subscription_id, frame.pattern, frame.policy, frame.max_queue_bytes)
+    if isinstance(frame, Unsubscribe):
+        return encode_unsubscribe(frame.subscription_id)
+    if isinstance(frame, Publish):
+        return encode_publish(frame.topic, frame.payload)
+    if isinstance(frame, Deliver):
+        return encode_deliver(frame)
+    if isinstance(frame, Gap):
+        return encode_gap(frame)
+    if isinstance(frame, Error):
+        return encode_error(*frame)
+    if isinstance(frame, (Ping, Pong)):
+        return encode_ping(frame.token, PING if isinstance(frame, Ping) else PONG)
+    raise TypeError("not a frame: %r" % (frame,))
+
+
+# ---------------------------------------------------------------------------------------------
+# Decoding: a datagram holds one or more whole frames back to back. Check the framing the way
+# the broker does, so a broken datagram is reported with the code SPEC.md gives it.
+
+def decode_datagram(data, sender=None):
+    """Returns the list of frames in a datagram; raises SeqbusError on any framing fault.
+
+    sender -- "broker" or "client" to also refuse frames only the other side sends.
+    """
+    data = memoryview(data)
+    if len(data) == 0:
+        raise SeqbusError(TRUNCATED_FRAME, "empty datagram")
+    frames, at = [], 0
+    while at < len(data):
+        if len(data) - at < HEADER.size:
+            raise SeqbusError(TRUNCATED_FRAME, "datagram ends inside a frame header at %d" % at)
+        length, type_, flags, reserved = HEADER.unpack_from(data, at)
+        if length < HEADER.size:
+            raise SeqbusError(BAD_FRAME_LENGTH, "frame_length %d below the header at %d" % (length, at))
+        if length > len(data) - at:
+            raise SeqbusError(TRUNCATED_FRAME, "datagram ends before frame_length %d at %d" % (length, at))
+        if flags or reserved:
+            raise SeqbusError(PROTOCOL_VIOLATION, "flags or reserved not 0 at %d" % at)
+        if type_ not in _DECODERS:
+            raise SeqbusError(UNKNOWN_FRAME_TYPE, "frame type 0x%02x at %d" % (type_, at))
+        if sender and type_ not in SENT_BY[sender]:
+            raise SeqbusError(PROTOCOL_VIOLATION, "frame type 0x%02x is not sent by a %s" % (type_, sender))
+        frames.append(_DECODERS[type_](data[at + HEADER.size:at + length]))
+        at += length
+    return frames
+
+
+def _fields(layout, body, exact_string=None):
+    """Unpacks the fixed part; with exact_string set, the frame is fixed part + that string, no more."""
+    if len(body) < layout.size:
+        raise SeqbusError(BAD_FRAME_LENGTH, "frame shorter than its fixed part")
+    values = layout.unpack_from(body)
+    if exact_string is not None and layout.size + values[exact_string] != len(body):
+        raise SeqbusError(BAD_FRAME_LENGTH, "string length disagrees with frame_length")
+    return values
+
+
+def _text(body, start, length):
+    # Names and reasons are for people: never let a bad byte stop the reader.
+    return bytes(body[start:start + length]).decode("utf-8", errors="replace")
+
+
+def _fixed(layout, body):
+    if len(body) != layout.size:
+        raise SeqbusError(BAD_FRAME_LENGTH, "fixed-size frame with %d body bytes" % len(body))
+    return layout.unpack_from(body)
+
+
+def _reserved_zero(*values):
+    if any(values):
+        raise SeqbusError(PROTOCOL_VIOLATION, "reserved field not 0")
+
+
+def _topic_and_payload(layout, body):
+    values = _fields(layout, body)
+    end = layout.size + values[-1]
+    if end > len(body):
+        raise SeqbusError(BAD_FRAME_LENGTH, "topic length runs past the frame")
+    return values, _text(body, layout.size, values[-1]), bytes(body[end:])
+
+
+def _decode_hello(body):
+    lo, hi, flags, n = _fields(HELLO_BODY, body, exact_string=3)
+    return Hello(lo, hi, flags, _text(body, HELLO_BODY.size, n))
+
+
+def _decode_welcome(body):
+    version, reserved, max_payload, max_datagram, node, publisher, n = _fields(WELCOME_BODY, body, exact_string=6)
+    _reserved_zero(reserved)
+    return Welcome(version, max_payload, max_datagram, node, publisher, _text(body, WELCOME_BODY.size, n))
+
+
+def _decode_subscribe(body):
+    sub, policy, reserved, n, max_queue = _fields(SUBSCRIBE_BODY, body, exact_string=3)
+    _reserved_zero(reserved)
+    return Subscribe(sub, policy, max_queue, _text(body, SUBSCRIBE_BODY.size, n))
+
+
+def _decode_publish(body):
+    _, topic, payload = _topic_and_payload(U16, body)
+    return Publish(topic, payload)
+
+
+def _decode_deliver(body):
+    values, topic, payload = _topic_and_payload(DELIVER_BODY, body)
+    return Deliver(*values[:-1], topic, payload)
+
+
+def _decode_gap(body):
+    *values, r1, r2 = _fixed(GAP_BODY, body)
+    _reserved_zero(r1, r2)
+    return Gap(*values)
+
+
+def _decode_error(body):
+    code, fatal, reserved, ref, n = _fields(ERROR_BODY, body, exact_string=4)
+    _reserved_zero(reserved)
+    return Error(code, fatal != 0, ref, _text(body, ERROR_BODY.size, n))
+
+
+_DECODERS = {
+    HELLO: _decode_hello,
+    WELCOME: _decode_welcome,
+    SUBSCRIBE: _decode_subscribe,
+    UNSUBSCRIBE: lambda body: Unsubscribe(*_fixed(U32, body)),
+    PUBLISH: _decode_publish,
+    DELIVER: _decode_deliver,
+    GAP: _decode_gap,
+    ERROR: _decode_error,
+    PING: lambda body: Ping(*_fixed(U64, body)),
+    PONG: lambda body: Pong(*_fixed(U64, body)),
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# The connection.
+
+def default_socket_path():
+    """$SEQBUS_SOCKET, else $XDG_RUNTIME_DIR/seqbus/seqbus.sock, else /tmp/seqbus-$UID/seqbus.sock."""
+    if os.environ.get("SEQBUS_SOCKET"):
+        return os.environ["SEQBUS_SOCKET"]
+    if os.environ.get("XDG_RUNTIME_DIR"):
+        return os.path.join(os.environ["XDG_RUNTIME_DIR"], "seqbus", "seqbus.sock")
+    return "/tmp/seqbus-%d/seqbus.sock" % os.getuid()
+
+
+def socket_address(path):
+    """'@name' is a Linux abstract socket: on the wire a NUL byte, then the name."""
+    if path.startswith("@"):
+        return b"\0" + path[1:].encode("utf-8")
+    return path
+
+
+class Client:
+    """One connection to the local broker.
+
+    Frames that arrive while the client waits for something else (a PONG, the WELCOME) are kept
+    in `pending` and handed out first by receive(), so nothing is lost.
+    """
+
+    def __init__(self, path=None, name="python"):
+        self.path = path or default_socket_path()
+        self.welcome = None
+        self.max_datagram = DEFAULT_MAX_DATAGRAM
+        self.pending = collections.deque()
+        self._tokens = itertools.count(1)
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self.sock.connect(socket_address(self.path))
+            # No need to wait for WELCOME before sending more: the broker reads our frames in order.
+            self._send(encode_hello(name))
+        except BaseException:
+            self.sock.close()
+            raise
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        self.sock.close()
+
+    # -- sending --------------------------------------------------------------------------------
+
+    def _send(self, datagram):
+        # SOCK_SEQPACKET sends a datagram whole or not at all (EMSGSIZE); never in part.
+        self.sock.send(datagram)
+
+    def publish(self, topic, payload):
+        self._send(encode_publish(topic, payload))
+
+    def publish_many(self, messages):
+        """Publishes (topic, payload) pairs, packing as many frames per datagram as max_datagram allows."""
+        self.wait_welcome()  # the broker's max_datagram, not a guess
+        batch = bytearray()
+        for topic, payload in messages:
+            frame = encode_publish(topic, payload)
+            if len(frame) > self.max_datagram:
+                raise ValueError("a %d-byte frame exceeds max_datagram %d" % (len(frame), self.max_datagram))
+            if len(batch) + len(frame) > self.max_datagram:
+                self._send(batch)
+                batch = bytearray()
+            batch += frame
+        if batch:
+            self._send(batch)
+
+    def subscribe(self, subscription_id, pattern, policy=0, max_queue_bytes=0):
+        """No acknowledgement: a refusal comes as an ERROR with ref = subscription_id. ping() to be sure."""
+        self._send(encode_subscribe(subscription_id, pattern, policy, max_queue_bytes))
+
+    def unsubscribe(self, subscription_id):
+        self._send(encode_unsubscribe(subscription_id))
+
+    def ping(self):
+        """Barrier: returns once the broker has handled every frame sent before it."""
+        token = next(self._tokens)
+        self._send(encode_ping(token))
+        done = False
+        while not done:
+            # Keep the whole datagram: frames after the PONG in it are still to be received.
+            for frame in self._read():
+                if isinstance(frame, Pong) and frame.token == token:
+                    done = True
+                else:
+                    self.pending.append(frame)
+
+    def wait_welcome(self):
+        while self.welcome is None:
+            self.pending.extend(self._read())
+        return self.welcome
+
+    # -- receiving ------------------------------------------------------------------------------
+
+    def receive(self):
+        """Yields Deliver, Gap, non-fatal Error and stray Pong frames; raises SeqbusError on a fatal ERROR.
+
+        Ends (raises ConnectionClosed) when the broker closes the connection.
+        """
+        while True:
+            while self.pending:
+                yield self.pending.popleft()
+            self.pending.extend(self._read())
+
+    def _read(self):
+        """Reads one datagram and returns its frames, after handling the ones meant for the connection."""
+        # The kernel silently cuts a datagram longer than the buffer; recvmsg tells us if it did.
+        data, _, flags, _ = self.sock.recvmsg(max(self.max_datagram, DEFAULT_MAX_DATAGRAM))
+        if not data:
+            raise ConnectionClosed()
+        if flags & socket.MSG_TRUNC:
+            raise SeqbusError(TRUNCATED_FRAME, "datagram longer than max_datagram %d" % self.max_datagram)
+        frames = []
+        for frame in decode_datagram(data, sender="broker"):
+            if isinstance(frame, Welcome):
+                self.welcome, self.max_datagram = frame, frame.max_datagram
+            elif isinstance(frame, Ping):
+                self._send(encode_ping(frame.token, PONG))  # liveness check from the broker
+            elif isinstance(frame, Error) and frame.fatal:
+                self.pending.extend(frames)  # what came before the ERROR was still delivered
+                raise SeqbusError(frame.code, frame.reason, frame.ref, True)
+            else:
+                frames.append(frame)
+        return frames

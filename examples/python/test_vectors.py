@@ -1,0 +1,109 @@
+#!/usr/bin/python3
+"""Checks seqbus.py against the test vectors of wire-format/SPEC.md, read from SPEC.md itself.
+
+Valid datagrams must decode to the values written out below and encode back to the same bytes;
+refused ones must raise the error code their row gives. Exit status 0 only if all pass.
+"""
+
+import pathlib
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import seqbus  # noqa: E402
+from seqbus import Deliver, Error, Gap, Hello, Ping, Pong, Publish, Subscribe, Unsubscribe, Welcome  # noqa: E402
+
+SPEC = pathlib.Path(__file__).resolve().parents[2] / "wire-format" / "SPEC.md"
+
+# What each row says, written out by hand: a change to SPEC.md's tables fails until this follows.
+VALID = {
+    "HELLO": [Hello(1, 1, 0, "py")],
+    "WELCOME": [Welcome(1, 65536, 131072, 0x0A0B0C0D, 0x0000000100000002, "h1")],
+    "SUBSCRIBE": [Subscribe(7, 0, 0, "orders.*.created")],
+    "UNSUBSCRIBE": [Unsubscribe(7)],
+    "PUBLISH": [Publish("orders.eu.created", b"hi")],
+    "DELIVER": [Deliver(7, 0x0A0B0C0D, 0x0000000100000002, 1, 1700000000000000000, 1000, 4242, "a.b", b"xyz")],
+    "GAP": [Gap(7, 0x0A0B0C0D, 0x0000000100000002, 5, 3, 1)],
+    "ERROR": [Error(7, False, 0, "bad topic")],
+    "PING": [Ping(0x0102030405060708)],
+    "PONG": [Pong(0x0102030405060708)],
+    "BATCH": [Publish("a.b", b"1"), Publish("a.b", b"2")],
+}
+REFUSED = {
+    "three bytes of garbage": 1,
+    "frame_length 14, datagram 13 bytes": 1,
+    "frame_length 4": 2,
+    "PING with 4 extra bytes": 2,
+    "PUBLISH whose topic_length runs past the frame": 2,
+    "unknown type 0x7f": 3,
+    "flags not 0": 6,
+    "DELIVER sent by a client": 6,
+}
+
+
+def tables(text):
+    """The markdown tables under '## Test vectors', as lists of rows of cells, header and separator dropped."""
+    section = text.split("\n## Test vectors\n", 1)[1].split("\n## ", 1)[0]
+    found, current = [], None
+    for line in section.splitlines():
+        if not line.startswith("|"):
+            current = None
+            continue
+        if current is None:
+            current = []
+            found.append(current)
+        current.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+    return [t[2:] for t in found]  # drop header and |---| rows
+
+
+def unquote(cell):
+    assert cell.startswith("`") and cell.endswith("`"), "expected a `quoted` cell: %r" % cell
+    return cell[1:-1]
+
+
+def main():
+    valid_rows, refused_rows = tables(SPEC.read_text(encoding="utf-8"))[:2]
+    vectors = {name: bytes.fromhex(unquote(hex_)) for name, _, hex_ in valid_rows}
+    passed, failures = 0, []
+
+    def check(name, ok, detail=""):
+        nonlocal passed
+        if ok:
+            passed += 1
+        else:
+            failures.append("%s %s" % (name, detail))
+
+    check("valid vector names", list(vectors) == list(VALID), "%s != %s" % (list(vectors), list(VALID)))
+    check("refused case names", [r[0] for r in refused_rows] == list(REFUSED))
+
+    for name, data in vectors.items():
+        expected = VALID.get(name)
+        sender = "broker" if any(type(f) in (Welcome, Deliver, Gap, Error) for f in expected or []) else "client"
+        try:
+            decoded = seqbus.decode_datagram(data, sender=sender)
+            check(name + " decodes", decoded == expected, "%r != %r" % (decoded, expected))
+            encoded = b"".join(seqbus.encode(f) for f in expected)
+            check(name + " encodes", encoded == data, "%s != %s" % (encoded.hex(" "), data.hex(" ")))
+        except Exception as e:  # a crash is a failure of this vector, not of the whole run
+            check(name, False, repr(e))
+
+    for case, hex_, code_cell in refused_rows:
+        if hex_.startswith("the ") and hex_.endswith(" vector above"):
+            data = vectors[hex_[len("the "):-len(" vector above")]]
+        else:
+            data = bytes.fromhex(unquote(hex_))
+        code, code_name = int(code_cell.split()[0]), unquote(code_cell.split()[1])
+        check(case + " code column", code == REFUSED.get(case) and code_name == seqbus.error_name(code))
+        try:
+            seqbus.decode_datagram(data, sender="client")
+            check(case, False, "was accepted")
+        except seqbus.SeqbusError as e:
+            check(case, e.code == code, "raised %s, not %d" % (e, code))
+
+    for failure in failures:
+        print("FAIL", failure)
+    print("%d passed, %d failed" % (passed, len(failures)))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

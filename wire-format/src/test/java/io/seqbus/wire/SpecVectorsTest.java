@@ -1,0 +1,270 @@
+package io.seqbus.wire;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+import io.seqbus.wire.FrameValidator.Direction;
+import io.seqbus.wire.WireModel.Bytes;
+import io.seqbus.wire.WireModel.Deliver;
+import io.seqbus.wire.WireModel.Err;
+import io.seqbus.wire.WireModel.Frame;
+import io.seqbus.wire.WireModel.Gap;
+import io.seqbus.wire.WireModel.Hello;
+import io.seqbus.wire.WireModel.Origin;
+import io.seqbus.wire.WireModel.Ping;
+import io.seqbus.wire.WireModel.Publish;
+import io.seqbus.wire.WireModel.Subscribe;
+import io.seqbus.wire.WireModel.Unsubscribe;
+import io.seqbus.wire.WireModel.Welcome;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The test vectors of SPEC.md, read from SPEC.md itself so the document and the code cannot
+ * drift apart: every datagram validates, decodes to the values its row states, and re-encodes
+ * to the same bytes; every refused datagram gets the code its row states.
+ *
+ * <p>The expected values are written out here, not parsed from the "fields" column, and the
+ * column's text is compared too: a change to either table fails until this test follows it.
+ */
+final class SpecVectorsTest
+{
+    /** Surefire runs in the module directory, where SPEC.md lives. */
+    private static final Path SPEC = Path.of("SPEC.md");
+    private static final String SECTION = "## Test vectors";
+
+    private record Expected(String fields, List<Frame> frames)
+    {
+    }
+
+    private record Row(String name, String fields, byte[] bytes)
+    {
+    }
+
+    private record Refusal(String name, byte[] bytes, int code, String codeName)
+    {
+    }
+
+    private static final Map<String, Expected> VALID = new LinkedHashMap<>();
+    private static final Map<String, Integer> REFUSED = new LinkedHashMap<>();
+
+    static
+    {
+        final Origin origin = new Origin(
+            0x0A0B0C0D, 0x0000000100000002L, 1, 1700000000000000000L, 1000, 4242);
+
+        valid("HELLO", "versions 1..1, flags 0, name `py`", new Hello(1, 1, "py"));
+        valid("WELCOME",
+            "version 1, max_payload 65536, max_datagram 131072, node 0x0A0B0C0D, publisher 0x0000000100000002, " +
+            "node `h1`",
+            new Welcome(1, 65536, 131072, 0x0A0B0C0D, 0x0000000100000002L, "h1"));
+        valid("SUBSCRIBE", "id 7, policy 0, max_queue_bytes 0, pattern `orders.*.created`",
+            new Subscribe(7, 0, 0, "orders.*.created"));
+        valid("UNSUBSCRIBE", "id 7", new Unsubscribe(7));
+        valid("PUBLISH", "topic `orders.eu.created`, payload `hi`", new Publish("orders.eu.created", ascii("hi")));
+        valid("DELIVER",
+            "sub 7, node 0x0A0B0C0D, publisher 0x0000000100000002, sequence 1, timestamp 1700000000000000000, " +
+            "uid 1000, pid 4242, topic `a.b`, payload `xyz`",
+            new Deliver(7, origin, "a.b", ascii("xyz")));
+        valid("GAP", "sub 7, node 0x0A0B0C0D, publisher 0x0000000100000002, from 5, count 3, reason 1",
+            new Gap(7, 0x0A0B0C0D, 0x0000000100000002L, 5, 3, GapReason.DROPPED_OLDEST));
+        valid("ERROR", "code 7, not fatal, ref 0, reason `bad topic`",
+            new Err(ErrorCode.INVALID_TOPIC, false, 0, "bad topic"));
+        valid("PING", "token 0x0102030405060708", new Ping(FrameType.PING, 0x0102030405060708L));
+        valid("PONG", "token 0x0102030405060708", new Ping(FrameType.PONG, 0x0102030405060708L));
+        valid("BATCH", "two PUBLISH frames in one datagram: `a.b` `1`, then `a.b` `2`",
+            new Publish("a.b", ascii("1")), new Publish("a.b", ascii("2")));
+
+        REFUSED.put("three bytes of garbage", ErrorCode.TRUNCATED_FRAME);
+        REFUSED.put("frame_length 14, datagram 13 bytes", ErrorCode.TRUNCATED_FRAME);
+        REFUSED.put("frame_length 4", ErrorCode.BAD_FRAME_LENGTH);
+        REFUSED.put("PING with 4 extra bytes", ErrorCode.BAD_FRAME_LENGTH);
+        REFUSED.put("PUBLISH whose topic_length runs past the frame", ErrorCode.BAD_FRAME_LENGTH);
+        REFUSED.put("unknown type 0x7f", ErrorCode.UNKNOWN_FRAME_TYPE);
+        REFUSED.put("flags not 0", ErrorCode.PROTOCOL_VIOLATION);
+        REFUSED.put("DELIVER sent by a client", ErrorCode.PROTOCOL_VIOLATION);
+    }
+
+    private static List<Row> validRows;
+    private static List<Refusal> refusedRows;
+
+    @BeforeAll
+    static void readSpec() throws IOException
+    {
+        assertThat(SPEC).as("SPEC.md must be in the module directory (%s)", SPEC.toAbsolutePath()).isRegularFile();
+        final List<String> lines = Files.readAllLines(SPEC, StandardCharsets.UTF_8);
+        final int section = lines.indexOf(SECTION);
+        assertThat(section).as("SPEC.md has no '%s' section", SECTION).isGreaterThanOrEqualTo(0);
+
+        final List<List<String[]>> tables = tables(lines.subList(section + 1, lines.size()));
+        assertThat(tables).as("two tables under '%s'", SECTION).hasSizeGreaterThanOrEqualTo(2);
+        assertThat(tables.get(0).get(0)).containsExactly("name", "fields", "hex");
+        assertThat(tables.get(1).get(0)).containsExactly("case", "hex", "code");
+
+        validRows = new ArrayList<>();
+        for (final String[] cells : tables.get(0).subList(1, tables.get(0).size()))
+        {
+            validRows.add(new Row(cells[0], cells[1], hex(cells[2])));
+        }
+
+        refusedRows = new ArrayList<>();
+        for (final String[] cells : tables.get(1).subList(1, tables.get(1).size()))
+        {
+            // "1 `TRUNCATED_FRAME`": the number, then the name in backticks.
+            final String[] code = cells[2].split("\\s+", 2);
+            refusedRows.add(new Refusal(cells[0], datagram(cells[1]), Integer.parseInt(code[0]), unquote(code[1])));
+        }
+    }
+
+    @Test
+    void everyVectorOfTheSpecIsCheckedAndNoOther()
+    {
+        assertThat(validRows).extracting(Row::name).containsExactlyElementsOf(VALID.keySet());
+        assertThat(refusedRows).extracting(Refusal::name).containsExactlyElementsOf(REFUSED.keySet());
+    }
+
+    @TestFactory
+    Stream<DynamicTest> validDatagrams()
+    {
+        return validRows.stream().map(row -> DynamicTest.dynamicTest(row.name(), () -> checkValid(row)));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> refusedDatagrams()
+    {
+        return refusedRows.stream().map(row -> DynamicTest.dynamicTest(row.name(), () -> checkRefused(row)));
+    }
+
+    private static void checkValid(final Row row)
+    {
+        final Expected expected = VALID.get(row.name());
+        assertThat(expected).as("no expectation for vector %s", row.name()).isNotNull();
+        assertThat(row.fields()).as("fields column of %s", row.name()).isEqualTo(expected.fields());
+
+        // An exact-size buffer: a read past the datagram throws instead of passing unnoticed.
+        final UnsafeBuffer datagram = new UnsafeBuffer(row.bytes());
+        final boolean fromClient = expected.frames().stream().allMatch(f -> FrameType.isSentByClient(f.type()));
+        final boolean fromBroker = expected.frames().stream().allMatch(f -> FrameType.isSentByBroker(f.type()));
+        assertThat(fromClient || fromBroker).isTrue();
+        assertThat(validate(Direction.FROM_CLIENT, datagram))
+            .isEqualTo(fromClient ? 0 : ErrorCode.PROTOCOL_VIOLATION);
+        assertThat(validate(Direction.FROM_BROKER, datagram))
+            .isEqualTo(fromBroker ? 0 : ErrorCode.PROTOCOL_VIOLATION);
+
+        final List<Frame> decoded = new ArrayList<>();
+        for (int at = 0; at < datagram.capacity(); at += Protocol.frameLength(datagram, at))
+        {
+            decoded.add(WireModel.decode(datagram, at));
+            if (Protocol.frameType(datagram, at) == FrameType.HELLO)
+            {
+                assertThat(((HelloFrame)new HelloFrame().wrap(datagram, at)).clientFlags()).isZero();
+            }
+        }
+        assertThat(decoded).isEqualTo(expected.frames());
+
+        final UnsafeBuffer encoded = new UnsafeBuffer(new byte[row.bytes().length]);
+        int length = 0;
+        for (final Frame frame : expected.frames())
+        {
+            length += frame.encode(encoded, length);
+        }
+        assertThat(length).isEqualTo(row.bytes().length);
+        assertThat(HexFormat.ofDelimiter(" ").formatHex(encoded.byteArray()))
+            .isEqualTo(HexFormat.ofDelimiter(" ").formatHex(row.bytes()));
+    }
+
+    private static void checkRefused(final Refusal row)
+    {
+        final int code = REFUSED.get(row.name());
+        assertThat(row.code()).as("code column of %s", row.name()).isEqualTo(code);
+        assertThat(row.codeName()).isEqualTo(ErrorCode.name(code));
+        assertThat(validate(Direction.FROM_CLIENT, new UnsafeBuffer(row.bytes()))).isEqualTo(code);
+    }
+
+    private static int validate(final Direction direction, final UnsafeBuffer datagram)
+    {
+        return new FrameValidator(direction).validate(datagram, 0, datagram.capacity());
+    }
+
+    private static void valid(final String name, final String fields, final Frame... frames)
+    {
+        VALID.put(name, new Expected(fields, List.of(frames)));
+    }
+
+    private static Bytes ascii(final String text)
+    {
+        return new Bytes(text.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** Markdown tables in a run of lines: each a list of rows, header first, separator dropped. */
+    private static List<List<String[]>> tables(final List<String> lines)
+    {
+        final List<List<String[]>> tables = new ArrayList<>();
+        List<String[]> current = null;
+        for (final String line : lines)
+        {
+            if (line.startsWith("## "))
+            {
+                break;
+            }
+            if (!line.startsWith("|"))
+            {
+                current = null;
+                continue;
+            }
+            if (current == null)
+            {
+                current = new ArrayList<>();
+                tables.add(current);
+            }
+            if (line.matches("\\|[-| :]+\\|"))
+            {
+                continue;
+            }
+            final String[] cells = line.substring(1, line.lastIndexOf('|')).split("\\|", -1);
+            for (int i = 0; i < cells.length; i++)
+            {
+                cells[i] = cells[i].trim();
+            }
+            current.add(cells);
+        }
+        return tables;
+    }
+
+    /** A refused datagram's hex, or "the NAME vector above" meaning a valid vector's bytes. */
+    private static byte[] datagram(final String cell)
+    {
+        if (cell.startsWith("the ") && cell.endsWith(" vector above"))
+        {
+            final String name = cell.substring("the ".length(), cell.length() - " vector above".length());
+            return validRows.stream().filter(r -> r.name().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no vector named " + name)).bytes();
+        }
+        return hex(cell);
+    }
+
+    private static byte[] hex(final String cell)
+    {
+        return HexFormat.of().parseHex(unquote(cell).replace(" ", ""));
+    }
+
+    private static String unquote(final String cell)
+    {
+        assertThat(cell).as("a `quoted` cell").startsWith("`").endsWith("`");
+        return cell.substring(1, cell.length() - 1);
+    }
+}

@@ -1,0 +1,263 @@
+package io.seqbus.wire;
+
+import java.util.Arrays;
+import java.util.HexFormat;
+
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * Plain value copies of every frame type, so tests can compare "what was encoded" with "what
+ * the flyweights read back" with {@code equals}. Each record encodes itself with the frame's
+ * static encoder; {@link #decode} reads any frame back with the flyweights.
+ */
+final class WireModel
+{
+    private WireModel()
+    {
+    }
+
+    /** A frame as values. */
+    interface Frame
+    {
+        /**
+         * @param buffer to write into.
+         * @param offset of the frame.
+         * @return the frame length.
+         */
+        int encode(MutableDirectBuffer buffer, int offset);
+
+        /** @return the frame's type code. */
+        int type();
+    }
+
+    /** Bytes with value equality, for payloads. */
+    record Bytes(byte[] value)
+    {
+        @Override
+        public boolean equals(final Object o)
+        {
+            return o instanceof Bytes && Arrays.equals(value, ((Bytes)o).value);
+        }
+
+        @Override
+        public int hashCode()
+        {
+            return Arrays.hashCode(value);
+        }
+
+        @Override
+        public String toString()
+        {
+            return value.length <= 32 ? HexFormat.of().formatHex(value) : value.length + " bytes";
+        }
+    }
+
+    record Hello(int minVersion, int maxVersion, String name) implements Frame
+    {
+        public int encode(final MutableDirectBuffer buffer, final int offset)
+        {
+            return HelloFrame.encode(buffer, offset, minVersion, maxVersion, name);
+        }
+
+        public int type()
+        {
+            return FrameType.HELLO;
+        }
+    }
+
+    record Welcome(int version, int maxPayload, int maxDatagram, int nodeId, long publisherId, String nodeName)
+        implements Frame
+    {
+        public int encode(final MutableDirectBuffer buffer, final int offset)
+        {
+            return WelcomeFrame.encode(buffer, offset, version, maxPayload, maxDatagram, nodeId, publisherId, nodeName);
+        }
+
+        public int type()
+        {
+            return FrameType.WELCOME;
+        }
+    }
+
+    record Subscribe(int subscriptionId, int policy, int maxQueueBytes, String pattern) implements Frame
+    {
+        public int encode(final MutableDirectBuffer buffer, final int offset)
+        {
+            return SubscribeFrame.encode(buffer, offset, subscriptionId, policy, maxQueueBytes, pattern);
+        }
+
+        public int type()
+        {
+            return FrameType.SUBSCRIBE;
+        }
+    }
+
+    record Unsubscribe(int subscriptionId) implements Frame
+    {
+        public int encode(final MutableDirectBuffer buffer, final int offset)
+        {
+            return UnsubscribeFrame.encode(buffer, offset, subscriptionId);
+        }
+
+        public int type()
+        {
+            return FrameType.UNSUBSCRIBE;
+        }
+    }
+
+    record Publish(String topic, Bytes payload) implements Frame
+    {
+        public int encode(final MutableDirectBuffer buffer, final int offset)
+        {
+            final UnsafeBuffer p = new UnsafeBuffer(payload.value());
+            return PublishFrame.encode(buffer, offset, topic, p, 0, p.capacity());
+        }
+
+        public int type()
+        {
+            return FrameType.PUBLISH;
+        }
+    }
+
+    /** The source fields of a DELIVER, split out because combinators take at most eight values. */
+    record Origin(int sourceNode, long publisherId, long sequence, long timestampNs, int uid, int pid)
+    {
+    }
+
+    record Deliver(int subscriptionId, Origin origin, String topic, Bytes payload) implements Frame
+    {
+        public int encode(final MutableDirectBuffer buffer, final int offset)
+        {
+            // DELIVER copies topic and payload from one run of bytes, as laid out in a PUBLISH.
+            final byte[] topicBytes = topic.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            final byte[] source = new byte[topicBytes.length + payload.value().length];
+            System.arraycopy(topicBytes, 0, source, 0, topicBytes.length);
+            System.arraycopy(payload.value(), 0, source, topicBytes.length, payload.value().length);
+            return DeliverFrame.encode(
+                buffer, offset, subscriptionId, origin.sourceNode(), origin.publisherId(), origin.sequence(),
+                origin.timestampNs(), origin.uid(), origin.pid(),
+                new UnsafeBuffer(source), 0, topicBytes.length, payload.value().length);
+        }
+
+        public int type()
+        {
+            return FrameType.DELIVER;
+        }
+    }
+
+    record Gap(int subscriptionId, int sourceNode, long publisherId, long fromSequence, long count, int reason)
+        implements Frame
+    {
+        public int encode(final MutableDirectBuffer buffer, final int offset)
+        {
+            return GapFrame.encode(buffer, offset, subscriptionId, sourceNode, publisherId, fromSequence, count, reason);
+        }
+
+        public int type()
+        {
+            return FrameType.GAP;
+        }
+    }
+
+    /**
+     * ERROR as values (not named Error, which would hide java.lang.Error); {@code fatal} is not an
+     * input of the encoder, it follows from the code.
+     */
+    record Err(int code, boolean fatal, int ref, String reason) implements Frame
+    {
+        static Err of(final int code, final int ref, final String reason)
+        {
+            return new Err(code, ErrorCode.isFatal(code), ref, reason);
+        }
+
+        public int encode(final MutableDirectBuffer buffer, final int offset)
+        {
+            return ErrorFrame.encode(buffer, offset, code, ref, reason);
+        }
+
+        public int type()
+        {
+            return FrameType.ERROR;
+        }
+    }
+
+    /** PING or PONG. */
+    record Ping(int type, long token) implements Frame
+    {
+        public int encode(final MutableDirectBuffer buffer, final int offset)
+        {
+            return PingFrame.encode(buffer, offset, type, token);
+        }
+    }
+
+    /**
+     * Reads one frame with the flyweights.
+     *
+     * @param buffer holding the frame.
+     * @param offset of the frame.
+     * @return its values.
+     */
+    static Frame decode(final DirectBuffer buffer, final int offset)
+    {
+        final int type = Protocol.frameType(buffer, offset);
+        switch (type)
+        {
+            case FrameType.HELLO:
+            {
+                final HelloFrame f = (HelloFrame)new HelloFrame().wrap(buffer, offset);
+                return new Hello(f.minVersion(), f.maxVersion(), f.name());
+            }
+            case FrameType.WELCOME:
+            {
+                final WelcomeFrame f = (WelcomeFrame)new WelcomeFrame().wrap(buffer, offset);
+                return new Welcome(
+                    f.version(), f.maxPayload(), f.maxDatagram(), f.nodeId(), f.publisherId(), f.nodeName());
+            }
+            case FrameType.SUBSCRIBE:
+            {
+                final SubscribeFrame f = (SubscribeFrame)new SubscribeFrame().wrap(buffer, offset);
+                return new Subscribe(f.subscriptionId(), f.policy(), f.maxQueueBytes(), f.pattern());
+            }
+            case FrameType.UNSUBSCRIBE:
+                return new Unsubscribe(((UnsubscribeFrame)new UnsubscribeFrame().wrap(buffer, offset)).subscriptionId());
+            case FrameType.PUBLISH:
+            {
+                final PublishFrame f = (PublishFrame)new PublishFrame().wrap(buffer, offset);
+                return new Publish(f.topic(), bytes(buffer, f.payloadIndex(), f.payloadLength()));
+            }
+            case FrameType.DELIVER:
+            {
+                final DeliverFrame f = (DeliverFrame)new DeliverFrame().wrap(buffer, offset);
+                final Origin origin = new Origin(
+                    f.sourceNode(), f.publisherId(), f.sequence(), f.timestampNs(), f.publisherUid(), f.publisherPid());
+                return new Deliver(
+                    f.subscriptionId(), origin, f.topic(), bytes(buffer, f.payloadIndex(), f.payloadLength()));
+            }
+            case FrameType.GAP:
+            {
+                final GapFrame f = (GapFrame)new GapFrame().wrap(buffer, offset);
+                return new Gap(
+                    f.subscriptionId(), f.sourceNode(), f.publisherId(), f.fromSequence(), f.count(), f.reason());
+            }
+            case FrameType.ERROR:
+            {
+                final ErrorFrame f = (ErrorFrame)new ErrorFrame().wrap(buffer, offset);
+                return new Err(f.code(), f.fatal(), f.ref(), f.reason());
+            }
+            case FrameType.PING:
+            case FrameType.PONG:
+                return new Ping(type, ((PingFrame)new PingFrame().wrap(buffer, offset)).token());
+            default:
+                throw new IllegalArgumentException("unknown frame type " + type);
+        }
+    }
+
+    private static Bytes bytes(final DirectBuffer buffer, final int index, final int length)
+    {
+        final byte[] copy = new byte[length];
+        buffer.getBytes(index, copy);
+        return new Bytes(copy);
+    }
+}
