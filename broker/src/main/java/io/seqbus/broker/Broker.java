@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * <pre>{@code
  * try (Broker broker = Broker.launch(new Broker.Context().socket("/tmp/bus.sock")))
  * {
- *     broker.awaitShutdown();
+ *     // serve until the process is told to stop
  * }
  * }</pre>
  */

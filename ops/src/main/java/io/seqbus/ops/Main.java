@@ -11,9 +11,10 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "A multicast publish/subscribe bus over AF_UNIX SOCK_SEQPACKET.",
-    subcommands = {BrokerCommand.class, PubCommand.class, SubCommand.class, CommandLine.HelpCommand.class},
-    footer = {"", "The socket defaults to $SEQBUS_SOCKET, else $XDG_RUNTIME_DIR/seqbus.sock, " +
-        "else /tmp/seqbus-$USER/seqbus.sock."})
+    subcommands = {BrokerCommand.class, PubCommand.class, SubCommand.class, DemoCommand.class,
+        CommandLine.HelpCommand.class},
+    footer = {"", "The socket defaults to $SEQBUS_SOCKET, else $XDG_RUNTIME_DIR/seqbus/seqbus.sock, " +
+        "else /tmp/seqbus-$UID/seqbus.sock."})
 public final class Main implements Runnable
 {
     @CommandLine.Spec
@@ -52,7 +53,7 @@ public final class Main implements Runnable
     @Override
     public void run()
     {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (broker, pub or sub)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: broker, pub, sub or demo");
     }
 
     static final class Version implements CommandLine.IVersionProvider

@@ -1,5 +1,7 @@
 package io.seqbus.wire;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -9,8 +11,8 @@ import java.util.Map;
  *
  * <ol>
  *   <li>{@code $SEQBUS_SOCKET}, when set (a path, or {@code @name} for an abstract socket);</li>
- *   <li>{@code $XDG_RUNTIME_DIR/seqbus.sock}, the per-user runtime directory of a login session;</li>
- *   <li>{@code /tmp/seqbus-USER/seqbus.sock} otherwise (the broker creates the folder, mode 0700).</li>
+ *   <li>{@code $XDG_RUNTIME_DIR/seqbus/seqbus.sock}, in the per-user runtime directory of a login session;</li>
+ *   <li>{@code /tmp/seqbus-UID/seqbus.sock} otherwise (the broker creates the folder, mode 0700).</li>
  * </ol>
  * A systemd-managed broker sets {@code SEQBUS_SOCKET=/run/seqbus/seqbus.sock} for its clients.
  */
@@ -30,15 +32,15 @@ public final class DefaultSocket
      */
     public static String resolve()
     {
-        return resolve(System.getenv(), System.getProperty("user.name", "nobody"));
+        return resolve(System.getenv(), uid());
     }
 
     /**
      * @param env      environment variables.
-     * @param userName of the current user.
+     * @param uid      of the current user.
      * @return the socket address by the rule above.
      */
-    public static String resolve(final Map<String, String> env, final String userName)
+    public static String resolve(final Map<String, String> env, final long uid)
     {
         final String explicit = env.get(ENV_SOCKET);
         if (explicit != null && !explicit.isBlank())
@@ -48,8 +50,23 @@ public final class DefaultSocket
         final String runtimeDir = env.get("XDG_RUNTIME_DIR");
         if (runtimeDir != null && !runtimeDir.isBlank())
         {
-            return Path.of(runtimeDir, FILE_NAME).toString();
+            return Path.of(runtimeDir, "seqbus", FILE_NAME).toString();
         }
-        return Path.of("/tmp", "seqbus-" + userName, FILE_NAME).toString();
+        return Path.of("/tmp", "seqbus-" + uid, FILE_NAME).toString();
+    }
+
+    /**
+     * @return this process's real uid: the owner of {@code /proc/self}.
+     */
+    public static long uid()
+    {
+        try
+        {
+            return ((Number)Files.getAttribute(Path.of("/proc/self"), "unix:uid")).longValue();
+        }
+        catch (final IOException | UnsupportedOperationException ex)
+        {
+            return 65534;
+        }
     }
 }
