@@ -8,6 +8,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import sun.misc.Signal;
+
 /**
  * {@code seqbus broker}: the daemon, in the foreground.
  */
@@ -51,13 +53,14 @@ final class BrokerCommand implements Callable<Integer>
             context.stallTimeoutNs(TimeUnit.MILLISECONDS.toNanos(stallTimeoutMs));
         }
         final Broker broker = Broker.launch(context);
-        final CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() ->
+        final CountDownLatch stop = new CountDownLatch(1);
+        // SIGTERM and Ctrl-C mean "stop cleanly": close, then exit 0 (not 143), as systemd expects.
+        for (final String name : new String[]{"TERM", "INT"})
         {
-            broker.close();
-            stopped.countDown();
-        }, "seqbus-shutdown"));
-        stopped.await();
+            Signal.handle(new Signal(name), (signal) -> stop.countDown());
+        }
+        stop.await();
+        broker.close();
         return 0;
     }
 }
