@@ -1,0 +1,322 @@
+package io.seqbus.client;
+
+import io.seqbus.wire.DefaultSocket;
+import io.seqbus.wire.Protocol;
+import io.seqbus.wire.WireStrings;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * How a {@link BusClient} connects and behaves. Setters return this for chaining; every
+ * option has a default, so {@code BusClient.connect(new ClientOptions())} reaches the broker
+ * at the default socket.
+ */
+public final class ClientOptions
+{
+    private String socket = DefaultSocket.resolve();
+    private String clientName = "java-" + ProcessHandle.current().pid();
+    private ThreadMode threadMode = ThreadMode.DEDICATED;
+    private String threadName = "seqbus-client";
+    private Supplier<IdleStrategy> idleStrategySupplier =
+        () -> new BackoffIdleStrategy(10, 20, 1_000, 1_000_000);
+    private Duration connectTimeout = Duration.ofSeconds(5);
+    private Duration publishTimeout = Duration.ofSeconds(5);
+    private boolean reconnect = true;
+    private Duration reconnectBackoffMin = Duration.ofMillis(10);
+    private Duration reconnectBackoffMax = Duration.ofSeconds(1);
+    private int pollDatagramLimit = 64;
+    private GapHandler gapHandler = gap -> System.err.println("seqbus: " + gap);
+    private ErrorHandler errorHandler = error -> System.err.println("seqbus: broker ERROR " + error);
+    private ConnectionListener connectionListener = new ConnectionListener()
+    {
+    };
+
+    /**
+     * Options with every default.
+     */
+    public ClientOptions()
+    {
+    }
+
+    /**
+     * @param socket the broker's socket: a path, or {@code @name} for a Linux abstract socket.
+     *               Default: {@link DefaultSocket#resolve()}.
+     * @return this.
+     */
+    public ClientOptions socket(final String socket)
+    {
+        Objects.requireNonNull(socket, "socket");
+        if (socket.isEmpty() || "@".equals(socket))
+        {
+            throw new IllegalArgumentException("socket must be a path or @name: '" + socket + "'");
+        }
+        this.socket = socket;
+        return this;
+    }
+
+    /**
+     * @return the broker's socket.
+     */
+    public String socket()
+    {
+        return socket;
+    }
+
+    /**
+     * @param clientName shown to operators, at most 64 bytes of UTF-8. Default {@code java-PID}.
+     * @return this.
+     */
+    public ClientOptions clientName(final String clientName)
+    {
+        Objects.requireNonNull(clientName, "clientName");
+        if (WireStrings.utf8Length(clientName) > Protocol.MAX_NAME_LENGTH)
+        {
+            throw new IllegalArgumentException("clientName longer than 64 bytes of UTF-8: " + clientName);
+        }
+        this.clientName = clientName;
+        return this;
+    }
+
+    /**
+     * @return the client name.
+     */
+    public String clientName()
+    {
+        return clientName;
+    }
+
+    /**
+     * @param threadMode who reads the socket and runs handlers. Default {@link ThreadMode#DEDICATED}.
+     * @return this.
+     */
+    public ClientOptions threadMode(final ThreadMode threadMode)
+    {
+        this.threadMode = Objects.requireNonNull(threadMode, "threadMode");
+        return this;
+    }
+
+    /**
+     * @return the thread mode.
+     */
+    public ThreadMode threadMode()
+    {
+        return threadMode;
+    }
+
+    /**
+     * @param threadName of the client's thread in {@link ThreadMode#DEDICATED}. Default {@code seqbus-client}.
+     * @return this.
+     */
+    public ClientOptions threadName(final String threadName)
+    {
+        this.threadName = Objects.requireNonNull(threadName, "threadName");
+        return this;
+    }
+
+    /**
+     * @return the thread name.
+     */
+    public String threadName()
+    {
+        return threadName;
+    }
+
+    /**
+     * @param idleStrategySupplier makes the idle strategy of the client's thread in
+     *                             {@link ThreadMode#DEDICATED}. Default: a {@link BackoffIdleStrategy}
+     *                             that parks up to 1 ms.
+     * @return this.
+     */
+    public ClientOptions idleStrategy(final Supplier<IdleStrategy> idleStrategySupplier)
+    {
+        this.idleStrategySupplier = Objects.requireNonNull(idleStrategySupplier, "idleStrategySupplier");
+        return this;
+    }
+
+    /**
+     * @return the supplier of the dedicated thread's idle strategy.
+     */
+    public Supplier<IdleStrategy> idleStrategy()
+    {
+        return idleStrategySupplier;
+    }
+
+    /**
+     * @param connectTimeout how long to wait for WELCOME after connecting. Default 5 s.
+     * @return this.
+     */
+    public ClientOptions connectTimeout(final Duration connectTimeout)
+    {
+        this.connectTimeout = positive(connectTimeout, "connectTimeout");
+        return this;
+    }
+
+    /**
+     * @return the connect timeout.
+     */
+    public Duration connectTimeout()
+    {
+        return connectTimeout;
+    }
+
+    /**
+     * @param publishTimeout how long a blocking publish, subscribe or flush waits for room in a full socket
+     *                       or for a reconnect before it throws. Default 5 s.
+     * @return this.
+     */
+    public ClientOptions publishTimeout(final Duration publishTimeout)
+    {
+        this.publishTimeout = positive(publishTimeout, "publishTimeout");
+        return this;
+    }
+
+    /**
+     * @return the publish timeout.
+     */
+    public Duration publishTimeout()
+    {
+        return publishTimeout;
+    }
+
+    /**
+     * @param reconnect whether to reconnect after the connection is lost. Default true.
+     * @return this.
+     */
+    public ClientOptions reconnect(final boolean reconnect)
+    {
+        this.reconnect = reconnect;
+        return this;
+    }
+
+    /**
+     * @return true if the client reconnects.
+     */
+    public boolean reconnect()
+    {
+        return reconnect;
+    }
+
+    /**
+     * @param min first delay before reconnecting, doubled after each failed attempt. Default 10 ms.
+     * @param max longest delay between attempts. Default 1 s.
+     * @return this.
+     */
+    public ClientOptions reconnectBackoff(final Duration min, final Duration max)
+    {
+        positive(min, "min");
+        positive(max, "max");
+        if (max.compareTo(min) < 0)
+        {
+            throw new IllegalArgumentException("reconnect backoff max " + max + " is below min " + min);
+        }
+        this.reconnectBackoffMin = min;
+        this.reconnectBackoffMax = max;
+        return this;
+    }
+
+    /**
+     * @return the first reconnect delay.
+     */
+    public Duration reconnectBackoffMin()
+    {
+        return reconnectBackoffMin;
+    }
+
+    /**
+     * @return the longest reconnect delay.
+     */
+    public Duration reconnectBackoffMax()
+    {
+        return reconnectBackoffMax;
+    }
+
+    /**
+     * @param pollDatagramLimit most datagrams one poll reads before it returns. Default 64.
+     * @return this.
+     */
+    public ClientOptions pollDatagramLimit(final int pollDatagramLimit)
+    {
+        if (pollDatagramLimit < 1)
+        {
+            throw new IllegalArgumentException("pollDatagramLimit must be at least 1: " + pollDatagramLimit);
+        }
+        this.pollDatagramLimit = pollDatagramLimit;
+        return this;
+    }
+
+    /**
+     * @return the most datagrams one poll reads.
+     */
+    public int pollDatagramLimit()
+    {
+        return pollDatagramLimit;
+    }
+
+    /**
+     * @param gapHandler for subscriptions that have none of their own. Default: one line to stderr.
+     * @return this.
+     */
+    public ClientOptions gapHandler(final GapHandler gapHandler)
+    {
+        this.gapHandler = Objects.requireNonNull(gapHandler, "gapHandler");
+        return this;
+    }
+
+    /**
+     * @return the client-wide gap handler.
+     */
+    public GapHandler gapHandler()
+    {
+        return gapHandler;
+    }
+
+    /**
+     * @param errorHandler told about every ERROR frame and handler exception. Default: one line to stderr.
+     * @return this.
+     */
+    public ClientOptions errorHandler(final ErrorHandler errorHandler)
+    {
+        this.errorHandler = Objects.requireNonNull(errorHandler, "errorHandler");
+        return this;
+    }
+
+    /**
+     * @return the error handler.
+     */
+    public ErrorHandler errorHandler()
+    {
+        return errorHandler;
+    }
+
+    /**
+     * @param connectionListener told when the connection comes and goes. Default: does nothing.
+     * @return this.
+     */
+    public ClientOptions connectionListener(final ConnectionListener connectionListener)
+    {
+        this.connectionListener = Objects.requireNonNull(connectionListener, "connectionListener");
+        return this;
+    }
+
+    /**
+     * @return the connection listener.
+     */
+    public ConnectionListener connectionListener()
+    {
+        return connectionListener;
+    }
+
+    private static Duration positive(final Duration value, final String name)
+    {
+        Objects.requireNonNull(value, name);
+        if (value.isNegative() || value.isZero())
+        {
+            throw new IllegalArgumentException(name + " must be positive: " + value);
+        }
+        return value;
+    }
+}

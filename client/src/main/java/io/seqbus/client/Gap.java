@@ -1,0 +1,107 @@
+package io.seqbus.client;
+
+import io.seqbus.wire.GapReason;
+
+/**
+ * Messages that may have been lost: a reusable view, valid only during the
+ * {@link GapHandler#onGap} call it is passed to.
+ */
+public final class Gap
+{
+    private Subscription subscription;
+    private int sourceNode;
+    private long publisherId;
+    private long fromSequence;
+    private long count;
+    private int reason;
+
+    Gap()
+    {
+    }
+
+    Gap set(
+        final Subscription subscription, final int sourceNode, final long publisherId, final long fromSequence,
+        final long count, final int reason)
+    {
+        this.subscription = subscription;
+        this.sourceNode = sourceNode;
+        this.publisherId = publisherId;
+        this.fromSequence = fromSequence;
+        this.count = count;
+        this.reason = reason;
+        return this;
+    }
+
+    /**
+     * @return the subscription that may have lost messages.
+     */
+    public Subscription subscription()
+    {
+        return subscription;
+    }
+
+    /**
+     * @return the id of that subscription (a GAP for "every subscription" is passed to each of them).
+     */
+    public int subscriptionId()
+    {
+        return subscription.id();
+    }
+
+    /**
+     * @return node id the lost messages came from, 0 if unknown.
+     */
+    public int sourceNode()
+    {
+        return sourceNode;
+    }
+
+    /**
+     * @return publisher id of the lost messages, 0 if unknown or several.
+     */
+    public long publisherId()
+    {
+        return publisherId;
+    }
+
+    /**
+     * @return first sequence lost, 0 if unknown.
+     */
+    public long fromSequence()
+    {
+        return fromSequence;
+    }
+
+    /**
+     * @return messages lost, 0 if unknown.
+     */
+    public long count()
+    {
+        return count;
+    }
+
+    /**
+     * @return the {@link GapReason} code.
+     */
+    public int reason()
+    {
+        return reason;
+    }
+
+    /**
+     * @return the reason's name from SPEC.md, such as {@code RECONNECTED}.
+     */
+    public String reasonName()
+    {
+        return GapReason.name(reason);
+    }
+
+    /**
+     * @return the fields as one line (allocates).
+     */
+    public String toString()
+    {
+        return "Gap{sub=" + subscriptionId() + ", reason=" + reasonName() + ", node=" + sourceNode +
+            ", publisher=" + publisherId + ", from=" + fromSequence + ", count=" + count + "}";
+    }
+}

@@ -1,0 +1,14 @@
+package io.seqbus.client;
+
+/**
+ * Outcome of {@link BusClient#tryPublish}.
+ */
+public enum PublishResult
+{
+    /** The frame was written to the socket or added to the outbound batch; it will be sent. */
+    OK,
+    /** Connected, but the socket is full and the batch has no room: nothing was taken, try again. */
+    BACK_PRESSURED,
+    /** Not connected and the batch has no room: nothing was taken; the client is reconnecting. */
+    DISCONNECTED
+}

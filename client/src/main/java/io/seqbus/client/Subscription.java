@@ -1,0 +1,133 @@
+package io.seqbus.client;
+
+import io.seqbus.wire.SlowConsumerPolicy;
+
+/**
+ * A live subscription of a {@link BusClient}, made by {@link BusClient#subscribe}.
+ *
+ * <p>The broker does not acknowledge a SUBSCRIBE; it answers a refusal with an ERROR whose
+ * {@code ref} is this subscription's id (too many subscriptions, access denied, a bad option).
+ * Such an ERROR goes to the client's {@link ErrorHandler} and also marks this subscription as
+ * failed: {@link #error()} returns it, {@link #isActive()} turns false, and the subscription is
+ * not sent again after a reconnect. To learn whether a subscription is in force, call
+ * {@link BusClient#sync} after subscribing (it waits until the broker has handled the
+ * SUBSCRIBE) and then look at {@link #error()}.
+ */
+public final class Subscription implements AutoCloseable
+{
+    private final BusClient client;
+    private final int id;
+    private final String pattern;
+    private final MessageHandler handler;
+    private final GapHandler gapHandler;
+    private final SlowConsumerPolicy policy;
+    private final long maxQueueBytes;
+    private volatile BusError error;
+    private volatile boolean closed;
+
+    Subscription(
+        final BusClient client, final int id, final String pattern, final MessageHandler handler,
+        final GapHandler gapHandler, final SlowConsumerPolicy policy, final long maxQueueBytes)
+    {
+        this.client = client;
+        this.id = id;
+        this.pattern = pattern;
+        this.handler = handler;
+        this.gapHandler = gapHandler;
+        this.policy = policy;
+        this.maxQueueBytes = maxQueueBytes;
+    }
+
+    /**
+     * @return the id the client chose, 1, 2, 3, … in the order of subscribing.
+     */
+    public int id()
+    {
+        return id;
+    }
+
+    /**
+     * @return the pattern.
+     */
+    public String pattern()
+    {
+        return pattern;
+    }
+
+    /**
+     * @return the slow-consumer policy asked for.
+     */
+    public SlowConsumerPolicy policy()
+    {
+        return policy;
+    }
+
+    /**
+     * @return the queue bound asked for, 0 for the broker's default.
+     */
+    public long maxQueueBytes()
+    {
+        return maxQueueBytes;
+    }
+
+    /**
+     * @return the ERROR with which the broker refused this subscription, or null.
+     */
+    public BusError error()
+    {
+        return error;
+    }
+
+    /**
+     * @return true unless closed or refused by the broker.
+     */
+    public boolean isActive()
+    {
+        return !closed && error == null;
+    }
+
+    /**
+     * @return true once {@link #close()} was called.
+     */
+    public boolean isClosed()
+    {
+        return closed;
+    }
+
+    /**
+     * Unsubscribes. No new deliveries are dispatched to the handler after this returns, except
+     * one already running on the polling thread. Idempotent.
+     */
+    public void close()
+    {
+        if (!closed)
+        {
+            closed = true;
+            client.unsubscribe(this);
+        }
+    }
+
+    /**
+     * @return the id, pattern and state as one line.
+     */
+    public String toString()
+    {
+        return "Subscription{id=" + id + ", pattern=" + pattern + ", policy=" + policy.label() +
+            (closed ? ", closed" : "") + (error != null ? ", error=" + error : "") + "}";
+    }
+
+    MessageHandler handler()
+    {
+        return handler;
+    }
+
+    GapHandler gapHandler()
+    {
+        return gapHandler;
+    }
+
+    void fail(final BusError error)
+    {
+        this.error = error;
+    }
+}

@@ -1,0 +1,501 @@
+package io.seqbus.client;
+
+import io.seqbus.client.ScriptedBroker.Frame;
+import io.seqbus.client.ScriptedBroker.Peer;
+import io.seqbus.wire.ErrorCode;
+import io.seqbus.wire.FrameType;
+import io.seqbus.wire.GapReason;
+import io.seqbus.wire.HelloFrame;
+import io.seqbus.wire.PingFrame;
+import io.seqbus.wire.PublishFrame;
+import io.seqbus.wire.SlowConsumerPolicy;
+import io.seqbus.wire.SubscribeFrame;
+import io.seqbus.wire.UnsubscribeFrame;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+class BusClientTest
+{
+    private static final long PUBLISHER_ID = 0x0000000100000002L;
+
+    @TempDir
+    Path dir;
+
+    private ScriptedBroker broker;
+    private Peer peer;
+    private BusClient client;
+    private final Queue<BusError> errors = new ConcurrentLinkedQueue<>();
+    private final Queue<String> gaps = new ConcurrentLinkedQueue<>();
+    private final Queue<String> connectionEvents = new ConcurrentLinkedQueue<>();
+
+    @AfterEach
+    void tearDown() throws Exception
+    {
+        if (client != null)
+        {
+            client.close();
+        }
+        if (peer != null)
+        {
+            peer.close();
+        }
+        if (broker != null)
+        {
+            broker.close();
+        }
+    }
+
+    private static ConditionFactory within()
+    {
+        return await().atMost(ScriptedBroker.WAIT).pollInSameThread().pollDelay(Duration.ZERO)
+            .pollInterval(Duration.ofMillis(1));
+    }
+
+    private ClientOptions options(final ThreadMode mode) throws Exception
+    {
+        if (broker == null)
+        {
+            broker = new ScriptedBroker(dir.resolve("bus.sock"));
+        }
+        return new ClientOptions()
+            .socket(broker.socket())
+            .clientName("tester")
+            .threadMode(mode)
+            .reconnectBackoff(Duration.ofMillis(5), Duration.ofMillis(50))
+            .errorHandler(errors::add)
+            .gapHandler(gap -> gaps.add(gap.subscriptionId() + ":" + gap.reasonName()))
+            .connectionListener(new ConnectionListener()
+            {
+                public void onConnected(final BusClient c)
+                {
+                    connectionEvents.add("connected " + c.publisherId());
+                }
+
+                public void onDisconnected(final BusClient c, final BusException cause)
+                {
+                    connectionEvents.add("disconnected " + cause.getMessage());
+                }
+            });
+    }
+
+    /** Connects through the scripted broker, which answers HELLO with WELCOME. */
+    private Frame connect(final ClientOptions options, final int maxPayload, final int maxDatagram) throws Exception
+    {
+        final CompletableFuture<BusClient> connecting = CompletableFuture.supplyAsync(() -> BusClient.connect(options));
+        peer = broker.accept();
+        final Frame hello = peer.next(FrameType.HELLO);
+        peer.welcome(maxPayload, maxDatagram, PUBLISHER_ID).send();
+        client = connecting.get(ScriptedBroker.WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        return hello;
+    }
+
+    private Frame connect(final ThreadMode mode) throws Exception
+    {
+        return connect(options(mode), 65536, 131072);
+    }
+
+    /** Lets the client make progress: polls in POLL mode, else its thread does. */
+    private void drive()
+    {
+        if (client.isClosed())
+        {
+            return;
+        }
+        try
+        {
+            client.poll();
+        }
+        catch (final IllegalStateException dedicated)
+        {
+            // The client's own thread polls.
+        }
+    }
+
+    @Test
+    void handshakeSendsHelloAndTakesTheLimitsFromWelcome() throws Exception
+    {
+        final Frame helloFrame = connect(options(ThreadMode.DEDICATED), 1000, 4096);
+
+        final HelloFrame hello = helloFrame.as(new HelloFrame());
+        assertThat(hello.minVersion()).isEqualTo(1);
+        assertThat(hello.maxVersion()).isEqualTo(1);
+        assertThat(hello.name()).isEqualTo("tester");
+        assertThat(client.isConnected()).isTrue();
+        assertThat(client.publisherId()).isEqualTo(PUBLISHER_ID);
+        assertThat(client.nodeId()).isEqualTo(0x0A0B0C0D);
+        assertThat(client.nodeName()).isEqualTo("h1");
+        assertThat(client.maxPayload()).isEqualTo(1000);
+        assertThat(client.maxDatagram()).isEqualTo(4096);
+        assertThat(connectionEvents).containsExactly("connected " + PUBLISHER_ID);
+    }
+
+    @Test
+    void publishSendsTheFrameOfTheSpecTestVector() throws Exception
+    {
+        connect(ThreadMode.DEDICATED);
+
+        client.publish("orders.eu.created", "hi");
+        client.publish("a.b", new byte[]{'1'});
+        final UnsafeBuffer buffer = new UnsafeBuffer("xx2yy".getBytes(StandardCharsets.US_ASCII));
+        assertThat(client.tryPublish("a.b", buffer, 2, 1)).isEqualTo(PublishResult.OK);
+
+        assertThat(HexFormat.of().formatHex(peer.next(FrameType.PUBLISH).bytes()))
+            .isEqualTo("1d000000050000001100" + "6f72646572732e65752e63726561746564" + "6869");
+        assertThat(HexFormat.of().formatHex(peer.next(FrameType.PUBLISH).bytes()))
+            .isEqualTo("0e00000005000000030061" + "2e6231");
+        final PublishFrame third = peer.next(FrameType.PUBLISH).as(new PublishFrame());
+        assertThat(third.topic()).isEqualTo("a.b");
+        assertThat(third.buffer().getStringWithoutLengthAscii(third.payloadIndex(), third.payloadLength())).isEqualTo("2");
+    }
+
+    @Test
+    void badTopicsPatternsAndPayloadsAreRefusedLocally() throws Exception
+    {
+        connect(options(ThreadMode.DEDICATED), 100, 4096);
+
+        assertThatThrownBy(() -> client.publish("a..b", "x")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> client.publish("a.*", "x")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> client.publish("", "x")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> client.tryPublish("a b", "x")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> client.publish("a.b", new byte[101]))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("max_payload of 100");
+        assertThatThrownBy(() -> client.subscribe("ord*.x", m -> { }))
+            .isInstanceOf(IllegalArgumentException.class);
+
+        client.publish("a.b", new byte[100]);
+        assertThat(peer.next(FrameType.PUBLISH).as(new PublishFrame()).payloadLength()).isEqualTo(100);
+    }
+
+    @Test
+    void publishesGatherInOneDatagramWhileTheBrokerIsNotReadingAndArriveInOrder() throws Exception
+    {
+        final int maxDatagram = 8192;
+        connect(options(ThreadMode.DEDICATED), 65536, maxDatagram);
+        final byte[] payload = new byte[200];
+
+        int accepted = 0;
+        PublishResult result = PublishResult.OK;
+        while (result == PublishResult.OK && accepted < 1_000_000)
+        {
+            putSequence(payload, accepted);
+            result = client.tryPublish("load.test", payload);
+            if (result == PublishResult.OK)
+            {
+                accepted++;
+            }
+        }
+        assertThat(result).isEqualTo(PublishResult.BACK_PRESSURED);
+
+        // The broker reads again: everything arrives, in order, the last part batched.
+        final CompletableFuture<Void> blocked = CompletableFuture.runAsync(() ->
+        {
+            putSequence(payload, -1);
+            client.publish("load.test", payload);
+        });
+        for (int i = 0; i < accepted; i++)
+        {
+            final PublishFrame frame = peer.next(FrameType.PUBLISH).as(new PublishFrame());
+            assertThat(frame.buffer().getInt(frame.payloadIndex())).isEqualTo(i);
+        }
+        final PublishFrame last = peer.next(FrameType.PUBLISH).as(new PublishFrame());
+        assertThat(last.buffer().getInt(last.payloadIndex())).isEqualTo(-1);
+        blocked.get(ScriptedBroker.WAIT.toMillis(), TimeUnit.MILLISECONDS);
+
+        assertThat(peer.framesPerDatagram()).anySatisfy(frames -> assertThat(frames).isGreaterThan(1));
+        assertThat(peer.framesPerDatagram().get(0)).isEqualTo(1);
+        assertThat(peer.datagramLengths()).allSatisfy(length -> assertThat(length).isLessThanOrEqualTo(maxDatagram));
+        assertThat(client.tryPublish("load.test", "after")).isEqualTo(PublishResult.OK);
+    }
+
+    private static void putSequence(final byte[] payload, final int sequence)
+    {
+        new UnsafeBuffer(payload).putInt(0, sequence);
+    }
+
+    @ParameterizedTest
+    @EnumSource(ThreadMode.class)
+    void deliveriesGapsAndErrorsReachTheRightHandlers(final ThreadMode mode) throws Exception
+    {
+        connect(mode);
+        final Queue<String> orders = new ConcurrentLinkedQueue<>();
+        final Queue<String> audit = new ConcurrentLinkedQueue<>();
+        final Queue<String> auditGaps = new ConcurrentLinkedQueue<>();
+        final Queue<String> threads = new ConcurrentLinkedQueue<>();
+
+        final Subscription ordersSub = client.subscribe("orders.*", message ->
+        {
+            threads.add(Thread.currentThread().getName());
+            orders.add(message.subscriptionId() + " " + message.topic() + " " + message.payloadAsString() + " " +
+                message.sequence() + " " + message.publisherId() + " " + message.sourceNode() + " " +
+                message.publisherUid() + " " + message.publisherPid() + " " + message.timestampNs());
+        });
+        final Subscription auditSub = client.subscribe(
+            "audit.>",
+            message -> audit.add(message.topic() + "=" + new String(message.payloadAsBytes(), StandardCharsets.UTF_8)),
+            new SubscriptionOptions().policy(SlowConsumerPolicy.DROP_OLDEST).maxQueueBytes(65536)
+                .gapHandler(gap -> auditGaps.add(gap.reasonName() + " " + gap.fromSequence() + "+" + gap.count())));
+        assertThat(ordersSub.id()).isEqualTo(1);
+        assertThat(auditSub.id()).isEqualTo(2);
+
+        final SubscribeFrame first = peer.next(FrameType.SUBSCRIBE).as(new SubscribeFrame());
+        assertThat(first.subscriptionId()).isEqualTo(1);
+        assertThat(first.pattern()).isEqualTo("orders.*");
+        assertThat(first.policy()).isZero();
+        final SubscribeFrame second = peer.next(FrameType.SUBSCRIBE).as(new SubscribeFrame());
+        assertThat(second.subscriptionId()).isEqualTo(2);
+        assertThat(second.pattern()).isEqualTo("audit.>");
+        assertThat(second.policy()).isEqualTo(SlowConsumerPolicy.DROP_OLDEST.code());
+        assertThat(second.maxQueueBytes()).isEqualTo(65536);
+
+        peer.deliver(1, 1, "orders.eu", "a")
+            .deliver(2, 2, "audit.x.y", "b")
+            .deliver(99, 3, "orders.eu", "unknown subscription")
+            .deliver(1, 4, "orders.us", "c")
+            .gap(2, 5, 3, GapReason.DROPPED_OLDEST)
+            .gap(0, 0, 0, GapReason.NODE_LOST)
+            .send();
+
+        within().until(() ->
+        {
+            drive();
+            return orders.size() == 2 && audit.size() == 1 && auditGaps.size() == 2 && gaps.size() == 1;
+        });
+        assertThat(orders).containsExactly(
+            "1 orders.eu a 1 " + PUBLISHER_ID + " 168496141 1000 4242 1700000000000000000",
+            "1 orders.us c 4 " + PUBLISHER_ID + " 168496141 1000 4242 1700000000000000000");
+        assertThat(audit).containsExactly("audit.x.y=b");
+        assertThat(auditGaps).containsExactly("DROPPED_OLDEST 5+3", "NODE_LOST 0+0");
+        assertThat(gaps).containsExactly("1:NODE_LOST");
+        if (mode == ThreadMode.DEDICATED)
+        {
+            assertThat(threads).containsOnly("seqbus-client");
+        }
+        else
+        {
+            assertThat(threads).containsOnly(Thread.currentThread().getName());
+        }
+
+        // A refusal marks the subscription failed; its deliveries stop.
+        peer.error(ErrorCode.ACCESS_DENIED, 2, "not for you").deliver(2, 6, "audit.z", "late").send();
+        within().until(() ->
+        {
+            drive();
+            return auditSub.error() != null;
+        });
+        assertThat(errors).hasSize(1);
+        final BusError error = errors.peek();
+        assertThat(error.name()).isEqualTo("ACCESS_DENIED");
+        assertThat(error.isFatal()).isFalse();
+        assertThat(error.ref()).isEqualTo(2);
+        assertThat(error.reason()).isEqualTo("not for you");
+        assertThat(auditSub.isActive()).isFalse();
+        assertThat(ordersSub.isActive()).isTrue();
+        assertThat(audit).containsExactly("audit.x.y=b");
+
+        ordersSub.close();
+        assertThat(peer.next(FrameType.UNSUBSCRIBE).as(new UnsubscribeFrame()).subscriptionId()).isEqualTo(1);
+    }
+
+    @ParameterizedTest
+    @EnumSource(ThreadMode.class)
+    void syncWaitsForThePongOfAPingSentAfterEverythingElse(final ThreadMode mode) throws Exception
+    {
+        connect(mode);
+        client.subscribe("a.b", message -> { });
+        final CompletableFuture<Void> sync = CompletableFuture.runAsync(() -> client.sync(ScriptedBroker.WAIT));
+
+        peer.next(FrameType.SUBSCRIBE);
+        final long token = peer.next(FrameType.PING).as(new PingFrame()).token();
+        assertThat(sync).isNotDone();
+        peer.ping(FrameType.PONG, token).send();
+        sync.get(ScriptedBroker.WAIT.toMillis(), TimeUnit.MILLISECONDS);
+
+        final CompletableFuture<Void> unanswered = CompletableFuture.runAsync(() -> client.sync(Duration.ofMillis(100)));
+        peer.next(FrameType.PING);
+        assertThatThrownBy(() -> unanswered.get(ScriptedBroker.WAIT.toMillis(), TimeUnit.MILLISECONDS))
+            .hasCauseInstanceOf(BusException.class).hasMessageContaining("sync timed out");
+    }
+
+    @Test
+    void answersTheBrokersPing() throws Exception
+    {
+        connect(ThreadMode.DEDICATED);
+
+        peer.ping(FrameType.PING, 0x0102030405060708L).send();
+
+        assertThat(peer.next(FrameType.PONG).as(new PingFrame()).token()).isEqualTo(0x0102030405060708L);
+    }
+
+    @ParameterizedTest
+    @EnumSource(ThreadMode.class)
+    void reconnectsAfterABrokerRestartResubscribesAndReportsAGap(final ThreadMode mode) throws Exception
+    {
+        connect(mode);
+        final Queue<String> received = new ConcurrentLinkedQueue<>();
+        final Queue<String> subscriptionGaps = new ConcurrentLinkedQueue<>();
+        final Subscription subscription = client.subscribe(
+            "a.>", message -> received.add(message.payloadAsString()),
+            new SubscriptionOptions().gapHandler(gap -> subscriptionGaps.add(gap.subscriptionId() + ":" + gap.reasonName())));
+        final Subscription closed = client.subscribe("gone", message -> { });
+        closed.close();
+        peer.next(FrameType.SUBSCRIBE);
+        peer.next(FrameType.SUBSCRIBE);
+        peer.next(FrameType.UNSUBSCRIBE);
+
+        // The broker stops: it says so, closes the connection and removes its socket.
+        peer.error(ErrorCode.SHUTTING_DOWN, 0, "stopping").send();
+        peer.close();
+        peer = null;
+        broker.close();
+        within().until(() ->
+        {
+            drive();
+            return connectionEvents.size() == 2;
+        });
+        assertThat(connectionEvents).last().asString().contains("SHUTTING_DOWN");
+        assertThat(client.isConnected()).isFalse();
+        assertThat(client.isClosed()).isFalse();
+
+        // Publishes made meanwhile wait in the batch.
+        assertThat(client.tryPublish("a.during", "one")).isEqualTo(PublishResult.OK);
+        client.publish("a.during", "two");
+
+        // The broker is back: HELLO, the live subscription again, then the waiting publishes.
+        broker = new ScriptedBroker(dir.resolve("bus.sock"));
+        final CompletableFuture<Peer> accepting = CompletableFuture.supplyAsync(() ->
+        {
+            try
+            {
+                return broker.accept();
+            }
+            catch (final Exception ex)
+            {
+                throw new IllegalStateException(ex);
+            }
+        });
+        within().until(() ->
+        {
+            drive();
+            return accepting.isDone();
+        });
+        peer = accepting.get();
+        final CompletableFuture<Frame> hello = CompletableFuture.supplyAsync(() -> peer.next(FrameType.HELLO));
+        within().until(() ->
+        {
+            drive();
+            return hello.isDone();
+        });
+        final SubscribeFrame resubscribe = peer.next(FrameType.SUBSCRIBE).as(new SubscribeFrame());
+        assertThat(resubscribe.subscriptionId()).isEqualTo(subscription.id());
+        assertThat(resubscribe.pattern()).isEqualTo("a.>");
+        peer.welcome(65536, 131072, 7).send();
+
+        within().until(() ->
+        {
+            drive();
+            return client.isConnected() && subscriptionGaps.size() == 1;
+        });
+        assertThat(subscriptionGaps).containsExactly(subscription.id() + ":RECONNECTED");
+        assertThat(client.publisherId()).isEqualTo(7);
+        assertThat(connectionEvents).last().isEqualTo("connected 7");
+
+        final CompletableFuture<List<String>> waiting = CompletableFuture.supplyAsync(() -> List.of(
+            peer.next(FrameType.PUBLISH).as(new PublishFrame()).topic(),
+            peer.next(FrameType.PUBLISH).as(new PublishFrame()).topic()));
+        within().until(() ->
+        {
+            drive();
+            return waiting.isDone();
+        });
+        assertThat(waiting.get()).containsExactly("a.during", "a.during");
+
+        peer.deliver(subscription.id(), 1, "a.after", "back").send();
+        within().until(() ->
+        {
+            drive();
+            return received.contains("back");
+        });
+    }
+
+    @Test
+    void aProtocolErrorOfTheClientIsNotRetried() throws Exception
+    {
+        connect(ThreadMode.DEDICATED);
+
+        peer.error(ErrorCode.PROTOCOL_VIOLATION, 0, "flags not 0").send();
+
+        within().until(client::isClosed);
+        assertThat(client.closedCause()).hasMessageContaining("PROTOCOL_VIOLATION");
+        assertThatThrownBy(() -> client.publish("a.b", "x"))
+            .isInstanceOf(BusException.class).hasMessageContaining("flags not 0");
+    }
+
+    @Test
+    void connectingToAMissingBrokerFailsWithOneLineNamingTheSocket()
+    {
+        final String socket = dir.resolve("nobody-home.sock").toString();
+
+        assertThatThrownBy(() -> BusClient.connect(new ClientOptions().socket(socket)))
+            .isInstanceOf(BusException.class)
+            .hasMessageContaining(socket)
+            .hasMessageContaining("No such file or directory")
+            .hasMessageNotContaining("\n");
+
+        final String abstractName = "@seqbus-test-missing-" + ProcessHandle.current().pid();
+        assertThatThrownBy(() -> BusClient.connect(new ClientOptions().socket(abstractName)))
+            .isInstanceOf(BusException.class)
+            .hasMessageContaining(abstractName)
+            .hasMessageNotContaining("\n");
+    }
+
+    @Test
+    void aBrokerThatNeverWelcomesTimesOut() throws Exception
+    {
+        final ClientOptions options = options(ThreadMode.DEDICATED).connectTimeout(Duration.ofMillis(200));
+        final CompletableFuture<BusClient> connecting = CompletableFuture.supplyAsync(() -> BusClient.connect(options));
+        peer = broker.accept();
+        peer.next(FrameType.HELLO);
+
+        assertThatThrownBy(() -> connecting.get(ScriptedBroker.WAIT.toMillis(), TimeUnit.MILLISECONDS))
+            .hasCauseInstanceOf(BusException.class)
+            .hasMessageContaining("no WELCOME");
+    }
+
+    @Test
+    void closeSendsWhatIsBatchedAndThenRefusesWork() throws Exception
+    {
+        connect(ThreadMode.POLL);
+        final AtomicInteger calls = new AtomicInteger();
+        client.subscribe("x.y", message -> calls.incrementAndGet());
+        client.publish("x.y", "bye");
+
+        client.close();
+
+        peer.next(FrameType.SUBSCRIBE);
+        assertThat(peer.next(FrameType.PUBLISH).as(new PublishFrame()).topic()).isEqualTo("x.y");
+        assertThat(client.isClosed()).isTrue();
+        assertThat(client.closedCause()).isNull();
+        assertThatThrownBy(() -> client.publish("x.y", "late")).isInstanceOf(IllegalStateException.class);
+        assertThat(client.poll()).isZero();
+    }
+}

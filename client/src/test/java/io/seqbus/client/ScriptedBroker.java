@@ -1,0 +1,224 @@
+package io.seqbus.client;
+
+import io.seqbus.wire.DeliverFrame;
+import io.seqbus.wire.ErrorCode;
+import io.seqbus.wire.ErrorFrame;
+import io.seqbus.wire.FrameType;
+import io.seqbus.wire.FrameValidator;
+import io.seqbus.wire.GapFrame;
+import io.seqbus.wire.PingFrame;
+import io.seqbus.wire.Protocol;
+import io.seqbus.wire.WelcomeFrame;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.newsclub.net.unix.AFSocketType;
+import org.newsclub.net.unix.AFUNIXDatagramChannel;
+import org.newsclub.net.unix.AFUNIXSelectorProvider;
+import org.newsclub.net.unix.AFUNIXSocketAddress;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A broker played by the test: a real SEQPACKET listener on a temporary path whose connections
+ * the test drives frame by frame.
+ */
+final class ScriptedBroker implements AutoCloseable
+{
+    static final Duration WAIT = Duration.ofSeconds(10);
+
+    private final Path path;
+    private final AFUNIXDatagramChannel listener;
+
+    ScriptedBroker(final Path path) throws IOException
+    {
+        this.path = path;
+        listener = AFUNIXSelectorProvider.provider().openDatagramChannel(AFSocketType.SOCK_SEQPACKET);
+        listener.bind(AFUNIXSocketAddress.of(path));
+        listener.socket().listen(16);
+    }
+
+    String socket()
+    {
+        return path.toString();
+    }
+
+    Peer accept() throws Exception
+    {
+        final CompletableFuture<AFUNIXDatagramChannel> accepted = CompletableFuture.supplyAsync(() ->
+        {
+            try
+            {
+                return (AFUNIXDatagramChannel)listener.socket().accept().getChannel();
+            }
+            catch (final IOException ex)
+            {
+                throw new UncheckedIOException(ex);
+            }
+        });
+        return new Peer(accepted.get(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+    }
+
+    public void close() throws IOException
+    {
+        listener.close();
+        Files.deleteIfExists(path);
+    }
+
+    /** One frame the client sent, copied out. */
+    record Frame(int type, UnsafeBuffer buffer, int datagram)
+    {
+        <T extends io.seqbus.wire.Flyweight> T as(final T flyweight)
+        {
+            flyweight.wrap(buffer, 0);
+            return flyweight;
+        }
+
+        byte[] bytes()
+        {
+            final byte[] bytes = new byte[buffer.capacity()];
+            buffer.getBytes(0, bytes);
+            return bytes;
+        }
+    }
+
+    /** One accepted connection. */
+    static final class Peer implements AutoCloseable
+    {
+        private final AFUNIXDatagramChannel channel;
+        private final ByteBuffer readByteBuffer = ByteBuffer.allocateDirect(512 * 1024);
+        private final UnsafeBuffer readBuffer = new UnsafeBuffer(readByteBuffer);
+        private final ByteBuffer writeByteBuffer = ByteBuffer.allocateDirect(512 * 1024);
+        private final UnsafeBuffer writeBuffer = new UnsafeBuffer(writeByteBuffer);
+        private final FrameValidator validator = new FrameValidator(FrameValidator.Direction.FROM_CLIENT);
+        private final ArrayDeque<Frame> frames = new ArrayDeque<>();
+        private final List<Integer> datagramLengths = new ArrayList<>();
+        private final List<Integer> framesPerDatagram = new ArrayList<>();
+        private int writePosition;
+
+        Peer(final AFUNIXDatagramChannel channel) throws IOException
+        {
+            this.channel = channel;
+            channel.configureBlocking(false);
+        }
+
+        /** Reads one datagram if there is one; every frame must be well-formed. */
+        boolean tryRead() throws IOException
+        {
+            readByteBuffer.clear();
+            final int length = channel.read(readByteBuffer);
+            if (length <= 0)
+            {
+                return false;
+            }
+            assertThat(validator.validate(readBuffer, 0, length)).as(validator.errorReason()).isZero();
+            final int datagram = datagramLengths.size();
+            datagramLengths.add(length);
+            int count = 0;
+            for (int at = 0; at < length; )
+            {
+                final int frameLength = Protocol.frameLength(readBuffer, at);
+                final byte[] copy = new byte[frameLength];
+                readBuffer.getBytes(at, copy);
+                frames.add(new Frame(Protocol.frameType(readBuffer, at), new UnsafeBuffer(copy), datagram));
+                at += frameLength;
+                count++;
+            }
+            framesPerDatagram.add(count);
+            return true;
+        }
+
+        Frame next()
+        {
+            await().atMost(WAIT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1))
+                .until(() -> !frames.isEmpty() || tryRead() && !frames.isEmpty());
+            return frames.poll();
+        }
+
+        Frame next(final int expectedType)
+        {
+            final Frame frame = next();
+            assertThat(FrameType.name(frame.type())).isEqualTo(FrameType.name(expectedType));
+            return frame;
+        }
+
+        List<Integer> datagramLengths()
+        {
+            return datagramLengths;
+        }
+
+        List<Integer> framesPerDatagram()
+        {
+            return framesPerDatagram;
+        }
+
+        Peer welcome(final int maxPayload, final int maxDatagram, final long publisherId)
+        {
+            writePosition += WelcomeFrame.encode(
+                writeBuffer, writePosition, Protocol.VERSION, maxPayload, maxDatagram, 0x0A0B0C0D, publisherId, "h1");
+            return this;
+        }
+
+        Peer deliver(final int subscriptionId, final long sequence, final String topic, final String payload)
+        {
+            final byte[] topicBytes = topic.getBytes(StandardCharsets.UTF_8);
+            final byte[] payloadBytes = payload.getBytes(StandardCharsets.UTF_8);
+            final UnsafeBuffer source = new UnsafeBuffer(new byte[topicBytes.length + payloadBytes.length]);
+            source.putBytes(0, topicBytes);
+            source.putBytes(topicBytes.length, payloadBytes);
+            writePosition += DeliverFrame.encode(
+                writeBuffer, writePosition, subscriptionId, 0x0A0B0C0D, 0x0000000100000002L, sequence,
+                1_700_000_000_000_000_000L, 1000, 4242, source, 0, topicBytes.length, payloadBytes.length);
+            return this;
+        }
+
+        Peer gap(final int subscriptionId, final long from, final long count, final int reason)
+        {
+            writePosition += GapFrame.encode(
+                writeBuffer, writePosition, subscriptionId, 0x0A0B0C0D, 0x0000000100000002L, from, count, reason);
+            return this;
+        }
+
+        Peer error(final int code, final int ref, final String reason)
+        {
+            writePosition += ErrorFrame.encode(writeBuffer, writePosition, code, ref, reason);
+            return this;
+        }
+
+        Peer ping(final int type, final long token)
+        {
+            writePosition += PingFrame.encode(writeBuffer, writePosition, type, token);
+            return this;
+        }
+
+        /** Sends what was built as one datagram. */
+        void send() throws IOException
+        {
+            writeByteBuffer.clear().limit(writePosition);
+            assertThat(channel.write(writeByteBuffer)).isEqualTo(writePosition);
+            writePosition = 0;
+        }
+
+        public void close() throws IOException
+        {
+            channel.close();
+        }
+
+        static String errorName(final int code)
+        {
+            return ErrorCode.name(code);
+        }
+    }
+}
