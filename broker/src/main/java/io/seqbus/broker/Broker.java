@@ -4,7 +4,6 @@ import io.seqbus.broker.net.Listener;
 import io.seqbus.wire.DefaultSocket;
 import io.seqbus.wire.DeliverFrame;
 import io.seqbus.wire.Protocol;
-import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
 
@@ -91,8 +90,10 @@ public final class Broker implements AutoCloseable
      */
     public void close()
     {
-        agent.requestShutdown();
-        CloseHelper.quietClose(runner);
+        // The runner stops the duty cycle; waking the agent ends a blocking poll early (at worst
+        // the agent notices within one idle poll, Configuration.IDLE_BLOCK_MS).
+        agent.wakeUp();
+        runner.close();
         Log.info("broker stopped");
     }
 

@@ -49,7 +49,6 @@ final class BrokerAgent implements Agent
     private final EpochNanoClock epochClock = new OffsetEpochNanoClock();
     private final Outbox.WriteCounter writeCounter = this::onDatagramWritten;
     private final long startEpochSeconds = System.currentTimeMillis() / 1000;
-    private volatile boolean shutdownRequested;
     private long nextConnectionId = 1;
     private int idleCycles;
 
@@ -72,9 +71,11 @@ final class BrokerAgent implements Agent
         return counters;
     }
 
-    void requestShutdown()
+    /**
+     * Wakes the agent from a blocking poll, so the runner's close takes effect at once.
+     */
+    void wakeUp()
     {
-        shutdownRequested = true;
         selector.wakeup();
     }
 
@@ -109,10 +110,6 @@ final class BrokerAgent implements Agent
         }
         counters.increment(BrokerCounters.DUTY_CYCLES);
         idleCycles = work == 0 ? idleCycles + 1 : 0;
-        if (shutdownRequested)
-        {
-            throw new org.agrona.concurrent.AgentTerminationException();
-        }
         return work;
     }
 

@@ -263,7 +263,7 @@ final class ClientProtocol
         outbox.commit(ErrorFrame.encode(out, outbox.writeOffset(), code, ref, reason));
         fanOut.markForFlush(c);
         final boolean fatal = ErrorCode.isFatal(code);
-        if (fatal)
+        if (fatal && code != ErrorCode.SHUTTING_DOWN)
         {
             Log.warn("closing " + c.label() + ": " + ErrorCode.name(code) + ": " + reason);
         }

@@ -60,7 +60,7 @@ class PythonClientTest
         try (Broker broker = Broker.launch(new Broker.Context().socket(socket));
             BusClient sub = BusClient.connect(new ClientOptions().socket(socket).threadMode(ThreadMode.DEDICATED)))
         {
-            final List<Integer> pids = new ArrayList<>();
+            final ConcurrentLinkedQueue<Integer> pids = new ConcurrentLinkedQueue<>();
             sub.subscribe("py.*", (m) ->
             {
                 got.add(m.topic() + "=" + m.payloadAsString());

@@ -65,8 +65,9 @@ class ReconnectTest
             broker.close();
             await().atMost(Duration.ofSeconds(10)).until(() -> disconnects.get() >= 1);
             broker = Broker.launch(new Broker.Context().socket(socket));
+            final Broker restarted = broker;
 
-            await().atMost(Duration.ofSeconds(10)).until(() -> broker.counters().get(BrokerCounters.SUBSCRIPTIONS) == 1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> restarted.counters().get(BrokerCounters.SUBSCRIPTIONS) == 1);
             publish(socket, "after");
             await().atMost(Duration.ofSeconds(10)).until(() -> got.contains("after"));
             assertThat(got).containsExactly("before", "after");
