@@ -94,7 +94,7 @@ final class BrokerAgent implements Agent
         // and no added latency, since poll returns as soon as any socket is ready.
         final boolean block = idleCycles >= Configuration.IDLE_SPIN_CYCLES && !holdPublishers;
         final int ready = block ? selector.select(Configuration.IDLE_BLOCK_MS) : selector.selectNow();
-        int work = block ? 1 : 0;
+        int work = 0;
         if (ready > 0)
         {
             work += onSelected(nowNs, holdPublishers);
@@ -110,7 +110,8 @@ final class BrokerAgent implements Agent
         }
         counters.increment(BrokerCounters.DUTY_CYCLES);
         idleCycles = work == 0 ? idleCycles + 1 : 0;
-        return work;
+        // A blocking poll was the idling; the runner's idle strategy must not back off on top.
+        return block ? Math.max(work, 1) : work;
     }
 
     private int onSelected(final long nowNs, final boolean holdPublishers)
