@@ -4,6 +4,7 @@ import io.seqbus.broker.net.Listener;
 import io.seqbus.wire.DefaultSocket;
 import io.seqbus.wire.DeliverFrame;
 import io.seqbus.wire.Protocol;
+import io.seqbus.wire.SlowConsumerPolicy;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
 
@@ -118,6 +119,8 @@ public final class Broker implements AutoCloseable
         private long stallTimeoutNs = TimeUnit.MILLISECONDS.toNanos(Configuration.intProperty(
             Configuration.STALL_TIMEOUT_PROP_NAME,
             (int)TimeUnit.NANOSECONDS.toMillis(Configuration.STALL_TIMEOUT_DEFAULT_NS)));
+        private SlowConsumerPolicy defaultPolicy = SlowConsumerPolicy.fromLabel(System.getProperty(
+            Configuration.DEFAULT_POLICY_PROP_NAME, Configuration.DEFAULT_POLICY_DEFAULT));
         private int listenBacklog = Configuration.intProperty(
             Configuration.LISTEN_BACKLOG_PROP_NAME, Configuration.LISTEN_BACKLOG_DEFAULT);
         private int readBurst = Configuration.intProperty(
@@ -341,6 +344,22 @@ public final class Broker implements AutoCloseable
         public Context stallTimeoutNs(final long stallTimeoutNs)
         {
             this.stallTimeoutNs = stallTimeoutNs;
+            return this;
+        }
+
+        /** @return the policy of subscriptions that choose none (never DEFAULT). */
+        public SlowConsumerPolicy defaultPolicy()
+        {
+            return defaultPolicy;
+        }
+
+        /**
+         * @param policy for subscriptions that choose none; DEFAULT means block.
+         * @return this.
+         */
+        public Context defaultPolicy(final SlowConsumerPolicy policy)
+        {
+            this.defaultPolicy = policy == SlowConsumerPolicy.DEFAULT ? SlowConsumerPolicy.BLOCK : policy;
             return this;
         }
 

@@ -38,12 +38,13 @@ final class BrokerAgent implements Agent
     private final SelectionKey listenerKey;
     private final BrokerCounters counters = new BrokerCounters();
     private final TopicIndex<Subscription> index = new TopicIndex<>(4096);
-    private final FanOut fanOut = new FanOut(index);
+    private final FanOut fanOut = new FanOut(index, counters);
     private final ClientProtocol protocol;
     private final DatagramPool pool;
     private final Long2ObjectHashMap<ClientConnection> connections = new Long2ObjectHashMap<>();
     private final ArrayList<ClientConnection> hungUp = new ArrayList<>();
     private final ArrayList<ClientConnection> overLimit = new ArrayList<>();
+    private final ArrayList<ClientConnection> closing = new ArrayList<>();
     private final ByteBuffer readByteBuffer;
     private final UnsafeBuffer readBuffer;
     private final EpochNanoClock epochClock = new OffsetEpochNanoClock();
@@ -103,6 +104,14 @@ final class BrokerAgent implements Agent
         {
             work += drainHungUp(nowNs);
         }
+        if (!fanOut.toEvict().isEmpty())
+        {
+            evictDisconnectPolicy();
+        }
+        if (!closing.isEmpty())
+        {
+            work += finishClosing(nowNs);
+        }
         work += flushAll(nowNs);
         if (fanOut.overLimitCount() > 0)
         {
@@ -130,6 +139,11 @@ final class BrokerAgent implements Agent
             final ClientConnection c = (ClientConnection)key.attachment();
             if (c == null || c.state() == ClientConnection.State.CLOSED)
             {
+                continue;
+            }
+            if (c.state() == ClientConnection.State.CLOSING)
+            {
+                // Writable again (or gone): finishClosing() sends the ERROR or gives up.
                 continue;
             }
             if (!key.isValid())
@@ -233,6 +247,10 @@ final class BrokerAgent implements Agent
     private int read(final ClientConnection c, final long nowNs, final int burst)
     {
         int datagrams = 0;
+        if (c.state() == ClientConnection.State.CLOSING || c.state() == ClientConnection.State.CLOSED)
+        {
+            return 0;
+        }
         try
         {
             while (datagrams < burst)
@@ -302,19 +320,21 @@ final class BrokerAgent implements Agent
     private int flushAll(final long nowNs)
     {
         final ArrayList<ClientConnection> toFlush = fanOut.toFlush();
-        final int n = toFlush.size();
-        for (int i = 0; i < n; i++)
+        // Not a for-each: flushing can queue more (a GAP once there is room), appended here.
+        int i = 0;
+        for (; i < toFlush.size(); i++)
         {
             final ClientConnection c = toFlush.get(i);
             c.flushPending = false;
-            if (c.state() == ClientConnection.State.CLOSED || c.writeBlocked)
+            if (c.state() == ClientConnection.State.CLOSED || c.state() == ClientConnection.State.CLOSING ||
+                c.writeBlocked)
             {
                 continue;
             }
             flush(c);
         }
         toFlush.clear();
-        return n;
+        return i;
     }
 
     private void flush(final ClientConnection c)
@@ -351,13 +371,32 @@ final class BrokerAgent implements Agent
         {
             final ClientConnection c = overLimit.get(i);
             counters.increment(BrokerCounters.SLOW_CONSUMER_EVICTIONS);
-            // Drop what it never read, so the ERROR is the next thing it sees.
-            fanOut.onClosed(c);
-            c.outbox().clear();
-            protocol.reject(c, ErrorCode.SLOW_CONSUMER, 0, "subscriber read nothing for " +
-                context.stallTimeoutNs() / 1_000_000 + " ms while its queue was full (block policy)");
-            closeAfterFlush(c);
+            evict(c, "its queue stayed full for " + context.stallTimeoutNs() / 1_000_000 +
+                " ms while publishers waited (block policy)");
         }
+    }
+
+    private void evictDisconnectPolicy()
+    {
+        final ArrayList<ClientConnection> toEvict = fanOut.toEvict();
+        for (int i = 0; i < toEvict.size(); i++)
+        {
+            evict(toEvict.get(i), "its queue reached " + toEvict.get(i).queueLimit() + " bytes (disconnect policy)");
+        }
+        toEvict.clear();
+    }
+
+    private void evict(final ClientConnection c, final String why)
+    {
+        if (c.state() == ClientConnection.State.CLOSED)
+        {
+            return;
+        }
+        // Drop what it never read, so the ERROR is the next thing it sees.
+        fanOut.onClosed(c);
+        c.outbox().clear();
+        protocol.reject(c, ErrorCode.SLOW_CONSUMER, 0, "slow consumer: " + why);
+        closeAfterFlush(c);
     }
 
     private void onDatagramWritten(final int bytes)
@@ -366,17 +405,72 @@ final class BrokerAgent implements Agent
         counters.add(BrokerCounters.BYTES_WRITTEN, bytes);
     }
 
+    /**
+     * Closes a connection once its last frame (a fatal ERROR, usually) is out. Its subscriptions
+     * go at once; the ERROR may have to wait for the client to read, for at most the linger.
+     */
     private void closeAfterFlush(final ClientConnection c)
     {
+        if (c.state() == ClientConnection.State.CLOSED || c.state() == ClientConnection.State.CLOSING)
+        {
+            return;
+        }
+        protocol.forget(c);
+        fanOut.onClosed(c);
         try
         {
-            c.outbox().flush(c.channel(), writeCounter);
+            if (c.outbox().flush(c.channel(), writeCounter) == Outbox.DRAINED)
+            {
+                close(c, null);
+                return;
+            }
         }
-        catch (final IOException ignore)
+        catch (final IOException ex)
         {
-            // the client is gone already; closing is all that is left
+            close(c, "write failed: " + ex.getMessage());
+            return;
         }
-        close(c, null);
+        c.state(ClientConnection.State.CLOSING);
+        c.lingerDeadlineNs = System.nanoTime() + Configuration.CLOSE_LINGER_NS;
+        if (c.key() != null && c.key().isValid())
+        {
+            c.key().interestOps(SelectionKey.OP_WRITE);
+        }
+        closing.add(c);
+    }
+
+    private int finishClosing(final long nowNs)
+    {
+        int work = 0;
+        for (int i = closing.size() - 1; i >= 0; i--)
+        {
+            final ClientConnection c = closing.get(i);
+            if (c.state() == ClientConnection.State.CLOSING)
+            {
+                try
+                {
+                    if (c.outbox().flush(c.channel(), writeCounter) == Outbox.DRAINED)
+                    {
+                        close(c, null);
+                        work++;
+                    }
+                    else if (nowNs - c.lingerDeadlineNs > 0)
+                    {
+                        close(c, "its last frames did not fit in " +
+                            Configuration.CLOSE_LINGER_NS / 1_000_000 + " ms");
+                    }
+                }
+                catch (final IOException ex)
+                {
+                    close(c, "write failed: " + ex.getMessage());
+                }
+            }
+            if (c.state() == ClientConnection.State.CLOSED)
+            {
+                closing.remove(i);
+            }
+        }
+        return work;
     }
 
     private void close(final ClientConnection c, final String why)
@@ -427,6 +521,7 @@ final class BrokerAgent implements Agent
                 protocol.reject(c, ErrorCode.SHUTTING_DOWN, 0, "the broker is stopping");
             }
             closeAfterFlush(c);
+            close(c, null);
         }
         try
         {

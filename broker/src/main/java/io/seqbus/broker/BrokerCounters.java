@@ -32,7 +32,7 @@ public final class BrokerCounters
     public static final int DATAGRAMS_WRITTEN = 9;
     /** Bytes written to clients. */
     public static final int BYTES_WRITTEN = 10;
-    /** Subscribers evicted for being too slow. */
+    /** Subscribers evicted by the block policy's stall timeout. */
     public static final int SLOW_CONSUMER_EVICTIONS = 11;
     /** Times publishers were held back because a subscriber's queue was full. */
     public static final int PUBLISHER_STALLS = 12;
@@ -40,8 +40,16 @@ public final class BrokerCounters
     public static final int DUTY_CYCLES = 13;
     /** Connections refused at the connection limit. */
     public static final int CONNECTIONS_REFUSED = 14;
+    /** Messages dropped for drop-oldest subscribers. */
+    public static final int DROPPED_OLDEST = 15;
+    /** Messages dropped for drop-newest subscribers. */
+    public static final int DROPPED_NEWEST = 16;
+    /** Subscribers disconnected at once by the disconnect policy. */
+    public static final int DISCONNECT_EVICTIONS = 17;
+    /** Bytes the agent thread has allocated since start (sampled once per second). */
+    public static final int AGENT_ALLOCATED_BYTES = 18;
     /** First of the per-code counters of refused frames: index {@code FRAMES_REJECTED + code}. */
-    public static final int FRAMES_REJECTED = 15;
+    public static final int FRAMES_REJECTED = 19;
 
     private static final int LENGTH = FRAMES_REJECTED + ErrorCode.maxCode() + 1;
 
@@ -65,17 +73,20 @@ public final class BrokerCounters
         return values.get(FRAMES_REJECTED + code);
     }
 
-    void add(final int counter, final long delta)
+    /** Agent thread only. @param counter one of the constants. @param delta to add. */
+    public void add(final int counter, final long delta)
     {
         values.lazySet(counter, values.get(counter) + delta);
     }
 
-    void increment(final int counter)
+    /** Agent thread only. @param counter one of the constants. */
+    public void increment(final int counter)
     {
         values.lazySet(counter, values.get(counter) + 1);
     }
 
-    void set(final int counter, final long value)
+    /** Agent thread only. @param counter one of the constants. @param value the new value. */
+    public void set(final int counter, final long value)
     {
         values.lazySet(counter, value);
     }

@@ -212,7 +212,7 @@ final class ClientProtocol
         {
             c.queueLimit((int)maxQueueBytes);
         }
-        final SlowConsumerPolicy policy = requested == SlowConsumerPolicy.DEFAULT ? SlowConsumerPolicy.BLOCK : requested;
+        final SlowConsumerPolicy policy = requested == SlowConsumerPolicy.DEFAULT ? context.defaultPolicy() : requested;
         final Subscription subscription = new Subscription(c, id, subscribe.pattern(), policy);
         c.subscriptions().put(id, subscription);
         index.add(subscription.pattern(), subscription);

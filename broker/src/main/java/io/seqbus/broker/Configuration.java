@@ -46,6 +46,11 @@ public final class Configuration
     /** Default of {@link #STALL_TIMEOUT_PROP_NAME}: 10 s. */
     public static final long STALL_TIMEOUT_DEFAULT_NS = TimeUnit.SECONDS.toNanos(10);
 
+    /** Slow-consumer policy of subscriptions that do not choose one: block, drop-oldest, drop-newest or disconnect. */
+    public static final String DEFAULT_POLICY_PROP_NAME = "seqbus.default.policy";
+    /** Default of {@link #DEFAULT_POLICY_PROP_NAME}: block, as a pipe does. */
+    public static final String DEFAULT_POLICY_DEFAULT = "block";
+
     /** Listen backlog: connections the kernel queues before the broker accepts them. */
     public static final String LISTEN_BACKLOG_PROP_NAME = "seqbus.listen.backlog";
     /** Default of {@link #LISTEN_BACKLOG_PROP_NAME}. */
@@ -55,6 +60,9 @@ public final class Configuration
     public static final String READ_BURST_PROP_NAME = "seqbus.read.burst";
     /** Default of {@link #READ_BURST_PROP_NAME}. */
     public static final int READ_BURST_DEFAULT = 64;
+
+    /** How long a connection closed for a fatal error waits for its ERROR frame to fit in the kernel's queue. */
+    public static final long CLOSE_LINGER_NS = TimeUnit.SECONDS.toNanos(2);
 
     /** Empty duty cycles spent polling before the agent blocks in poll(2) until a socket is ready. */
     public static final int IDLE_SPIN_CYCLES = 200;

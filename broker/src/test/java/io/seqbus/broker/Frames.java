@@ -27,8 +27,13 @@ final class Frames
 
     static byte[] subscribe(final int id, final String pattern)
     {
+        return subscribe(id, pattern, 0);
+    }
+
+    static byte[] subscribe(final int id, final String pattern, final int policy)
+    {
         final UnsafeBuffer b = new UnsafeBuffer(new byte[1024]);
-        return Arrays.copyOf(b.byteArray(), SubscribeFrame.encode(b, 0, id, 0, 0, pattern));
+        return Arrays.copyOf(b.byteArray(), SubscribeFrame.encode(b, 0, id, policy, 0, pattern));
     }
 
     static byte[] publish(final String topic, final String payload)

@@ -1,6 +1,7 @@
 package io.seqbus.ops;
 
 import io.seqbus.broker.Broker;
+import io.seqbus.wire.SlowConsumerPolicy;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -36,6 +37,11 @@ final class BrokerCommand implements Callable<Integer>
         description = "How long one full subscriber may hold publishers back before it is evicted (default: 10000).")
     Long stallTimeoutMs;
 
+    @Option(names = "--default-policy", paramLabel = "POLICY",
+        description = "Slow-consumer policy of subscriptions that choose none: block (default), drop-oldest, " +
+            "drop-newest or disconnect.")
+    String defaultPolicy;
+
     @Override
     public Integer call() throws Exception
     {
@@ -47,6 +53,10 @@ final class BrokerCommand implements Callable<Integer>
         if (maxQueueBytes != null)
         {
             context.maxQueueBytes(maxQueueBytes);
+        }
+        if (defaultPolicy != null)
+        {
+            context.defaultPolicy(SlowConsumerPolicy.fromLabel(defaultPolicy));
         }
         if (stallTimeoutMs != null)
         {

@@ -12,6 +12,7 @@ public final class DatagramPool
     private final int datagramSize;
     private final int maxIdle;
     private final ArrayDeque<Datagram> free = new ArrayDeque<>();
+    private final OldestDropper dropper = new OldestDropper();
     private long allocated;
 
     /**
@@ -50,6 +51,11 @@ public final class DatagramPool
     public long allocated()
     {
         return allocated;
+    }
+
+    OldestDropper dropper()
+    {
+        return dropper;
     }
 
     /**

@@ -1,11 +1,16 @@
 package io.seqbus.broker.fanout;
 
+import io.seqbus.broker.BrokerCounters;
 import io.seqbus.broker.net.ClientConnection;
 import io.seqbus.broker.route.Subscription;
 import io.seqbus.broker.route.TopicIndex;
 import io.seqbus.wire.DeliverFrame;
+import io.seqbus.wire.GapFrame;
+import io.seqbus.wire.GapReason;
+import io.seqbus.wire.SlowConsumerPolicy;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.Int2ObjectHashMap;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -15,23 +20,36 @@ import java.util.List;
  * subscriber's {@link Outbox}. Nothing is written to a socket here: the agent flushes every
  * touched outbox once per duty cycle, which is what makes one datagram carry many frames.
  *
- * <p>Also keeps the block policy's books: an outbox over its bound is counted, and while any
- * is, the agent reads no publisher, so the kernel holds publishers back as AF_UNIX does.
+ * <p>When a subscriber's queue is at its bound, its subscription's slow-consumer policy
+ * decides, and only that subscriber is affected, except under {@code block}:
+ * <ul>
+ *   <li>{@code block}: the frame is queued and the subscriber is marked over its bound; while
+ *       any is, the agent reads no publisher, so the kernel holds publishers back as AF_UNIX
+ *       does. The agent evicts one that stays full past the stall timeout.</li>
+ *   <li>{@code drop-newest}: the new message is not queued; a GAP with the count goes out
+ *       before the subscription's next delivery, or as soon as its queue has room.</li>
+ *   <li>{@code drop-oldest}: queued messages of drop-oldest subscriptions are cut from the
+ *       oldest datagrams, leaving a GAP where they stood; then the new one is queued.</li>
+ *   <li>{@code disconnect}: the subscriber is evicted with a SLOW_CONSUMER error.</li>
+ * </ul>
  */
-public final class FanOut
+public final class FanOut implements OldestDropper.Policy
 {
     private final TopicIndex<Subscription> index;
+    private final BrokerCounters counters;
     private final ArrayList<ClientConnection> toFlush = new ArrayList<>();
+    private final ArrayList<ClientConnection> toEvict = new ArrayList<>();
+    private ClientConnection dropping;
     private int overLimitCount;
-    private long delivered;
-    private long deliveredBytes;
 
     /**
-     * @param index the topic index to match against.
+     * @param index    the topic index to match against.
+     * @param counters where drops are counted.
      */
-    public FanOut(final TopicIndex<Subscription> index)
+    public FanOut(final TopicIndex<Subscription> index, final BrokerCounters counters)
     {
         this.index = index;
+        this.counters = counters;
     }
 
     /**
@@ -48,7 +66,7 @@ public final class FanOut
      * @param uid           publisher's uid.
      * @param pid           publisher's pid.
      * @param nowNs         the agent's clock, for the block policy.
-     * @return deliveries made.
+     * @return deliveries queued.
      */
     public int deliver(
         final DirectBuffer buffer, final int topicIndex, final int topicLength, final int payloadLength,
@@ -57,28 +75,106 @@ public final class FanOut
     {
         final List<Subscription> matches = index.match(buffer, topicIndex, topicLength);
         final int frameLength = DeliverFrame.frameLength(topicLength, payloadLength);
-        final int count = matches.size();
-        for (int i = 0; i < count; i++)
+        int queued = 0;
+        for (int i = 0, n = matches.size(); i < n; i++)
         {
             final Subscription subscription = matches.get(i);
             final ClientConnection to = subscription.connection();
+            if (to.evicting || !hasRoom(subscription, to, frameLength, publisherId, sequence, nowNs))
+            {
+                continue;
+            }
             final Outbox outbox = to.outbox();
+            if (subscription.droppedCount() > 0)
+            {
+                appendGap(subscription, GapReason.DROPPED_NEWEST);
+            }
             final MutableDirectBuffer out = outbox.reserve(frameLength);
             DeliverFrame.encode(
                 out, outbox.writeOffset(), subscription.id(), sourceNode, publisherId, sequence, timestampNs,
                 uid, pid, buffer, topicIndex, topicLength, payloadLength);
             outbox.commit(frameLength);
             markForFlush(to);
-            if (!to.overLimit && outbox.queuedBytes() > to.queueLimit())
-            {
-                to.overLimit = true;
-                to.overLimitSinceNs = nowNs;
-                overLimitCount++;
-            }
+            queued++;
         }
-        delivered += count;
-        deliveredBytes += (long)count * payloadLength;
-        return count;
+        return queued;
+    }
+
+    private boolean hasRoom(
+        final Subscription subscription, final ClientConnection to, final int frameLength,
+        final long publisherId, final long sequence, final long nowNs)
+    {
+        final Outbox outbox = to.outbox();
+        final long over = outbox.queuedBytes() + frameLength - to.queueLimit();
+        if (over <= 0)
+        {
+            return true;
+        }
+        switch (subscription.policy())
+        {
+            case DROP_OLDEST:
+                dropping = to;
+                outbox.dropOldest(over, this);
+                dropping = null;
+                if (outbox.queuedBytes() + frameLength <= to.queueLimit())
+                {
+                    return true;
+                }
+                // Nothing of this subscription's left to cut: the new message goes instead.
+                dropNewest(subscription, to, publisherId, sequence);
+                return false;
+            case DROP_NEWEST:
+                dropNewest(subscription, to, publisherId, sequence);
+                return false;
+            case DISCONNECT:
+                to.evicting = true;
+                toEvict.add(to);
+                counters.increment(BrokerCounters.DISCONNECT_EVICTIONS);
+                return false;
+            default:
+                if (!to.overLimit)
+                {
+                    to.overLimit = true;
+                    to.overLimitSinceNs = nowNs;
+                    overLimitCount++;
+                }
+                return true;
+        }
+    }
+
+    private void dropNewest(
+        final Subscription subscription, final ClientConnection to, final long publisherId, final long sequence)
+    {
+        if (subscription.recordDrop(publisherId, sequence))
+        {
+            to.pendingGaps++;
+        }
+        counters.increment(BrokerCounters.DROPPED_NEWEST);
+    }
+
+    private void appendGap(final Subscription subscription, final int reason)
+    {
+        final ClientConnection to = subscription.connection();
+        final Outbox outbox = to.outbox();
+        final MutableDirectBuffer out = outbox.reserve(GapFrame.LENGTH);
+        outbox.commit(GapFrame.encode(out, outbox.writeOffset(), subscription.id(), 0,
+            subscription.droppedPublisherId(), subscription.droppedFromSequence(), subscription.droppedCount(), reason));
+        subscription.dropsReported();
+        to.pendingGaps--;
+        markForFlush(to);
+    }
+
+    @Override
+    public boolean mayDrop(final int subscriptionId)
+    {
+        final Subscription s = dropping.subscriptions().get(subscriptionId);
+        return s != null && s.policy() == SlowConsumerPolicy.DROP_OLDEST;
+    }
+
+    @Override
+    public void onDropped(final int subscriptionId)
+    {
+        counters.increment(BrokerCounters.DROPPED_OLDEST);
     }
 
     /**
@@ -104,18 +200,41 @@ public final class FanOut
     }
 
     /**
-     * Re-checks a connection's bound after its outbox was flushed or cleared.
+     * @return subscribers the disconnect policy evicts; the agent closes them and empties it.
+     */
+    public ArrayList<ClientConnection> toEvict()
+    {
+        return toEvict;
+    }
+
+    /**
+     * Re-checks a connection after its outbox was flushed: releases publishers held for it,
+     * and reports drops once there is room.
      *
      * @param connection just flushed.
      */
     public void onQueueShrunk(final ClientConnection connection)
     {
+        final long queued = connection.outbox().queuedBytes();
         // Hysteresis: release publishers only once half the bound is free, so a subscriber at
         // the edge does not flip the broker between reading and not reading every cycle.
-        if (connection.overLimit && connection.outbox().queuedBytes() <= connection.queueLimit() / 2)
+        if (connection.overLimit && queued <= connection.queueLimit() / 2)
         {
             connection.overLimit = false;
             overLimitCount--;
+        }
+        if (connection.pendingGaps > 0 && queued + (long)GapFrame.LENGTH * connection.pendingGaps <=
+            connection.queueLimit())
+        {
+            final Int2ObjectHashMap<Subscription>.ValueIterator it = connection.subscriptions().values().iterator();
+            while (it.hasNext())
+            {
+                final Subscription s = it.next();
+                if (s.droppedCount() > 0)
+                {
+                    appendGap(s, GapReason.DROPPED_NEWEST);
+                }
+            }
         }
     }
 
@@ -139,21 +258,5 @@ public final class FanOut
     public int overLimitCount()
     {
         return overLimitCount;
-    }
-
-    /**
-     * @return DELIVER frames queued since start.
-     */
-    public long delivered()
-    {
-        return delivered;
-    }
-
-    /**
-     * @return payload bytes of DELIVER frames queued since start.
-     */
-    public long deliveredBytes()
-    {
-        return deliveredBytes;
     }
 }

@@ -23,6 +23,7 @@ public final class Outbox
     public static final int BLOCKED = 1;
 
     private final DatagramPool pool;
+    private final OldestDropper dropper;
     private final ArrayDeque<Datagram> sealed = new ArrayDeque<>();
     private Datagram tail;
     private long queuedBytes;
@@ -34,6 +35,7 @@ public final class Outbox
     public Outbox(final DatagramPool pool)
     {
         this.pool = pool;
+        this.dropper = pool.dropper();
     }
 
     /**
@@ -135,6 +137,36 @@ public final class Outbox
         queuedBytes -= length;
         counter.onDatagramWritten(length);
         return true;
+    }
+
+    /**
+     * Frees room under the drop-oldest policy: compacts queued datagrams, oldest first, removing
+     * the DELIVER frames the policy allows to go (each subscription's first removed frame in a
+     * datagram becomes a GAP), until at least {@code wanted} bytes are free or nothing more may go.
+     * Whole datagrams are compacted at once, so under steady overload this runs once per datagram
+     * of messages, not once per message.
+     *
+     * @param wanted bytes to free.
+     * @param policy which frames may go.
+     * @return bytes freed.
+     */
+    public long dropOldest(final long wanted, final OldestDropper.Policy policy)
+    {
+        long freed = 0;
+        for (final Datagram d : sealed)
+        {
+            freed += dropper.compact(d, policy);
+            if (freed >= wanted)
+            {
+                break;
+            }
+        }
+        if (freed < wanted && tail != null)
+        {
+            freed += dropper.compact(tail, policy);
+        }
+        queuedBytes -= freed;
+        return freed;
     }
 
     /**

@@ -21,6 +21,8 @@ public final class ClientConnection
         AWAITING_HELLO,
         /** Welcomed; every frame type may flow. */
         OPEN,
+        /** A fatal ERROR waits for room in the kernel; nothing more is read; closed once sent or at the linger's end. */
+        CLOSING,
         /** Closed; nothing more is read or written. */
         CLOSED
     }
@@ -49,6 +51,12 @@ public final class ClientConnection
     public long overLimitSinceNs;
     /** True once the peer hung up; what it sent before is still read. */
     public boolean hungUp;
+    /** True once a slow-consumer policy evicts it; nothing more is queued for it. */
+    public boolean evicting;
+    /** Subscriptions with drops not yet reported by a GAP. */
+    public int pendingGaps;
+    /** In {@link State#CLOSING}: when to close even if the ERROR could not be sent, ns. */
+    public long lingerDeadlineNs;
 
     /**
      * @param connectionId broker-local number, for logs.

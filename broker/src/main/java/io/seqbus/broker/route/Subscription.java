@@ -13,6 +13,12 @@ public final class Subscription
     private final String pattern;
     private final SlowConsumerPolicy policy;
 
+    // Messages dropped for this subscription (drop-newest) and not yet reported by a GAP.
+    private long droppedCount;
+    private long droppedPublisherId;
+    private long droppedFromSequence;
+    private boolean droppedFromSeveral;
+
     /**
      * @param connection that subscribed.
      * @param id         the client's subscription id.
@@ -50,6 +56,53 @@ public final class Subscription
     public SlowConsumerPolicy policy()
     {
         return policy;
+    }
+
+    /**
+     * Records one message dropped for this subscription.
+     *
+     * @param publisherId of the dropped message.
+     * @param sequence    of the dropped message.
+     * @return true if this is the first drop since the last GAP.
+     */
+    public boolean recordDrop(final long publisherId, final long sequence)
+    {
+        if (droppedCount++ == 0)
+        {
+            droppedPublisherId = publisherId;
+            droppedFromSequence = sequence;
+            droppedFromSeveral = false;
+            return true;
+        }
+        if (publisherId != droppedPublisherId)
+        {
+            droppedFromSeveral = true;
+        }
+        return false;
+    }
+
+    /** @return messages dropped and not yet reported. */
+    public long droppedCount()
+    {
+        return droppedCount;
+    }
+
+    /** @return the publisher of the unreported drops, 0 when several. */
+    public long droppedPublisherId()
+    {
+        return droppedFromSeveral ? 0 : droppedPublisherId;
+    }
+
+    /** @return the first unreported dropped sequence, 0 when from several publishers. */
+    public long droppedFromSequence()
+    {
+        return droppedFromSeveral ? 0 : droppedFromSequence;
+    }
+
+    /** Forgets the drops once a GAP has reported them. */
+    public void dropsReported()
+    {
+        droppedCount = 0;
     }
 
     @Override

@@ -1,0 +1,132 @@
+package io.seqbus.broker.fanout;
+
+import io.seqbus.wire.DeliverFrame;
+import io.seqbus.wire.FrameType;
+import io.seqbus.wire.GapFrame;
+import io.seqbus.wire.GapReason;
+import io.seqbus.wire.Protocol;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.util.Arrays;
+
+/**
+ * The drop-oldest policy's scissors: removes the DELIVER frames that may be dropped from one
+ * queued datagram and, where each subscription's first removed frame stood, writes a GAP
+ * that says how many of its messages went. A GAP (44 bytes) is smaller than any DELIVER
+ * (50 bytes and up), so the datagram only shrinks and everything else keeps its order.
+ * Owned by the agent thread; reused, so dropping allocates nothing in steady state.
+ */
+public final class OldestDropper
+{
+    /** Says which subscriptions may lose frames and hears of every loss. */
+    public interface Policy
+    {
+        /**
+         * @param subscriptionId of a queued DELIVER frame.
+         * @return true if the frame may be dropped (its subscription is drop-oldest).
+         */
+        boolean mayDrop(int subscriptionId);
+
+        /**
+         * @param subscriptionId whose message was dropped.
+         */
+        void onDropped(int subscriptionId);
+    }
+
+    private int[] gapOffsets = new int[8];
+    private int[] gapSubscriptions = new int[8];
+    private long[] gapCounts = new long[8];
+    private long[] gapPublishers = new long[8];
+    private long[] gapFromSequences = new long[8];
+    private int gaps;
+
+    /**
+     * Compacts one datagram in place.
+     *
+     * @param d      the datagram, not yet handed to the kernel.
+     * @param policy which frames may go.
+     * @return bytes freed.
+     */
+    int compact(final Datagram d, final Policy policy)
+    {
+        final UnsafeBuffer b = d.buffer;
+        final int length = d.length;
+        gaps = 0;
+        int read = 0;
+        int write = 0;
+        while (read < length)
+        {
+            final int frameLength = Protocol.frameLength(b, read);
+            final int subscriptionId = b.getInt(read + DeliverFrame.SUBSCRIPTION_ID_OFFSET, Protocol.BYTE_ORDER);
+            if (Protocol.frameType(b, read) == FrameType.DELIVER && policy.mayDrop(subscriptionId))
+            {
+                final long publisherId = b.getLong(read + DeliverFrame.PUBLISHER_ID_OFFSET, Protocol.BYTE_ORDER);
+                final long sequence = b.getLong(read + DeliverFrame.SEQUENCE_OFFSET, Protocol.BYTE_ORDER);
+                final int g = gapFor(subscriptionId);
+                if (g < 0)
+                {
+                    // The GAP takes the place of this subscription's first dropped frame.
+                    addGap(subscriptionId, write, publisherId, sequence);
+                    write += GapFrame.LENGTH;
+                }
+                else
+                {
+                    gapCounts[g]++;
+                    if (gapPublishers[g] != publisherId)
+                    {
+                        gapPublishers[g] = 0;
+                        gapFromSequences[g] = 0;
+                    }
+                }
+                policy.onDropped(subscriptionId);
+            }
+            else
+            {
+                if (write != read)
+                {
+                    b.putBytes(write, b, read, frameLength);
+                }
+                write += frameLength;
+            }
+            read += frameLength;
+        }
+        for (int g = 0; g < gaps; g++)
+        {
+            GapFrame.encode(b, gapOffsets[g], gapSubscriptions[g], 0, gapPublishers[g], gapFromSequences[g],
+                gapCounts[g], GapReason.DROPPED_OLDEST);
+        }
+        d.length = write;
+        return length - write;
+    }
+
+    private int gapFor(final int subscriptionId)
+    {
+        for (int g = 0; g < gaps; g++)
+        {
+            if (gapSubscriptions[g] == subscriptionId)
+            {
+                return g;
+            }
+        }
+        return -1;
+    }
+
+    private void addGap(final int subscriptionId, final int offset, final long publisherId, final long sequence)
+    {
+        if (gaps == gapOffsets.length)
+        {
+            final int n = gaps * 2;
+            gapOffsets = Arrays.copyOf(gapOffsets, n);
+            gapSubscriptions = Arrays.copyOf(gapSubscriptions, n);
+            gapCounts = Arrays.copyOf(gapCounts, n);
+            gapPublishers = Arrays.copyOf(gapPublishers, n);
+            gapFromSequences = Arrays.copyOf(gapFromSequences, n);
+        }
+        gapOffsets[gaps] = offset;
+        gapSubscriptions[gaps] = subscriptionId;
+        gapCounts[gaps] = 1;
+        gapPublishers[gaps] = publisherId;
+        gapFromSequences[gaps] = sequence;
+        gaps++;
+    }
+}

@@ -1,0 +1,275 @@
+package io.seqbus.broker;
+
+import io.seqbus.client.BusClient;
+import io.seqbus.client.ClientOptions;
+import io.seqbus.client.PublishResult;
+import io.seqbus.client.ThreadMode;
+import io.seqbus.wire.DeliverFrame;
+import io.seqbus.wire.ErrorCode;
+import io.seqbus.wire.ErrorFrame;
+import io.seqbus.wire.FrameType;
+import io.seqbus.wire.GapFrame;
+import io.seqbus.wire.GapReason;
+import io.seqbus.wire.Protocol;
+import io.seqbus.wire.SlowConsumerPolicy;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Every slow-consumer policy, end to end, with a subscriber that stops reading: a raw client
+ * whose socket fills while a real publisher and a real fast subscriber go on.
+ */
+class SlowConsumerTest
+{
+    private static final int PAYLOAD = 1000;
+    private static final int QUEUE_BYTES = 128 * 1024;
+
+    @TempDir
+    Path dir;
+    private Broker broker;
+    private String socket;
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+
+    @AfterEach
+    void stop() throws Exception
+    {
+        for (final AutoCloseable c : closeables)
+        {
+            c.close();
+        }
+        if (broker != null)
+        {
+            broker.close();
+        }
+    }
+
+    private void start(final long stallTimeoutMs) throws IOException
+    {
+        socket = dir.resolve("bus.sock").toString();
+        broker = Broker.launch(new Broker.Context().socket(socket).maxQueueBytes(QUEUE_BYTES)
+            .stallTimeoutNs(TimeUnit.MILLISECONDS.toNanos(stallTimeoutMs)));
+    }
+
+    @Test
+    void blockHoldsPublishersBackLosesNothingAndReleasesThem() throws Exception
+    {
+        start(60_000);
+        final RawClient slow = open(new RawClient(socket).hello());
+        slow.send(Frames.subscribe(1, "s.>", SlowConsumerPolicy.BLOCK.code()));
+        final BusClient pub = open(BusClient.connect(new ClientOptions().socket(socket).threadMode(ThreadMode.POLL)));
+        pub.sync(Duration.ofSeconds(5));
+
+        int published = 0;
+        boolean heldBack = false;
+        while (!heldBack && published < 100_000)
+        {
+            final PublishResult r = pub.tryPublish("s.x", payload(published));
+            if (r == PublishResult.OK)
+            {
+                published++;
+            }
+            else
+            {
+                assertThat(r).isEqualTo(PublishResult.BACK_PRESSURED);
+                // Back-pressure can be the client's own batch being full for a moment; it is
+                // the broker holding us back once nothing moves for a while.
+                heldBack = broker.counters().get(BrokerCounters.PUBLISHER_STALLS) > 0;
+            }
+        }
+        assertThat(heldBack).as("publisher held back after %d messages", published).isTrue();
+        assertThat(published).isLessThan(100_000);
+        final int total = published;
+
+        // The subscriber reads again: every message arrives, in order, and the publisher is released.
+        final Thread drain = new Thread(() -> pub.sync(Duration.ofSeconds(30)));
+        drain.start();
+        final Received got = receive(slow, total, 30_000);
+        drain.join(30_000);
+        assertThat(got.gaps).isEmpty();
+        assertThat(got.sequences).hasSize(total);
+        for (int i = 0; i < total; i++)
+        {
+            assertThat(got.sequences.get(i)).isEqualTo(i + 1L);
+        }
+        assertThat(pub.tryPublish("s.x", payload(total))).isEqualTo(PublishResult.OK);
+        assertThat(broker.counters().get(BrokerCounters.SLOW_CONSUMER_EVICTIONS)).isZero();
+    }
+
+    @Test
+    void stallTimeoutEvictsTheSubscriberWithTheReasonAndReleasesPublishers() throws Exception
+    {
+        start(300);
+        final RawClient slow = open(new RawClient(socket).hello());
+        slow.send(Frames.subscribe(1, "s.>", SlowConsumerPolicy.BLOCK.code()));
+        final ConcurrentLinkedQueue<Long> fast = new ConcurrentLinkedQueue<>();
+        final BusClient fastSub = open(BusClient.connect(new ClientOptions().socket(socket).threadMode(ThreadMode.DEDICATED)));
+        fastSub.subscribe("s.>", (m) -> fast.add(m.sequence()));
+        fastSub.sync(Duration.ofSeconds(5));
+
+        final int n = 3_000;
+        try (BusClient pub = BusClient.connect(new ClientOptions().socket(socket).threadMode(ThreadMode.POLL)
+            .publishTimeout(Duration.ofSeconds(30))))
+        {
+            for (int i = 0; i < n; i++)
+            {
+                pub.publish("s.x", payload(i));
+            }
+            pub.sync(Duration.ofSeconds(30));
+        }
+        final ErrorFrame error = slow.awaitError(10_000);
+        assertThat(error.code()).isEqualTo(ErrorCode.SLOW_CONSUMER);
+        assertThat(error.fatal()).isTrue();
+        assertThat(error.reason()).contains("block policy");
+        await().atMost(Duration.ofSeconds(5)).until(slow::isClosedByBroker);
+        await().atMost(Duration.ofSeconds(10)).until(() -> fast.size() == n);
+        assertThat(broker.counters().get(BrokerCounters.SLOW_CONSUMER_EVICTIONS)).isEqualTo(1);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = SlowConsumerPolicy.class, names = {"DROP_OLDEST", "DROP_NEWEST"})
+    void dropPoliciesNeverSlowOthersAndAccountForEveryMessage(final SlowConsumerPolicy policy) throws Exception
+    {
+        start(60_000);
+        final RawClient slow = open(new RawClient(socket).hello());
+        slow.send(Frames.subscribe(7, "d.>", policy.code()));
+        final ConcurrentLinkedQueue<Long> fast = new ConcurrentLinkedQueue<>();
+        final BusClient fastSub = open(BusClient.connect(new ClientOptions().socket(socket).threadMode(ThreadMode.DEDICATED)));
+        fastSub.subscribe("d.>", (m) -> fast.add(m.sequence()));
+        fastSub.sync(Duration.ofSeconds(5));
+
+        final int n = 5_000;
+        try (BusClient pub = BusClient.connect(new ClientOptions().socket(socket).threadMode(ThreadMode.POLL)))
+        {
+            for (int i = 0; i < n; i++)
+            {
+                pub.publish("d.x", payload(i));
+            }
+            // Completes while the slow subscriber reads nothing: it holds nobody back.
+            pub.sync(Duration.ofSeconds(30));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> fast.size() == n);
+        assertThat(fast).containsExactlyElementsOf(sequence(1, n));
+
+        final Received got = receive(slow, n, 30_000);
+        final long dropped = got.gaps.stream().mapToLong((g) -> g[0]).sum();
+        assertThat(got.sequences.size() + dropped).as("delivered + reported lost").isEqualTo(n);
+        assertThat(dropped).as("the slow subscriber lost some").isPositive();
+        final int reason = policy == SlowConsumerPolicy.DROP_OLDEST ? GapReason.DROPPED_OLDEST : GapReason.DROPPED_NEWEST;
+        assertThat(got.gaps).allSatisfy((g) -> assertThat(g[1]).isEqualTo(reason));
+        for (int i = 1; i < got.sequences.size(); i++)
+        {
+            assertThat(got.sequences.get(i)).isGreaterThan(got.sequences.get(i - 1));
+        }
+        final int counter = policy == SlowConsumerPolicy.DROP_OLDEST ?
+            BrokerCounters.DROPPED_OLDEST : BrokerCounters.DROPPED_NEWEST;
+        assertThat(broker.counters().get(counter)).isEqualTo(dropped);
+    }
+
+    @Test
+    void disconnectPolicyDisconnectsOnlyTheSlowSubscriber() throws Exception
+    {
+        start(60_000);
+        final RawClient slow = open(new RawClient(socket).hello());
+        slow.send(Frames.subscribe(1, "c.>", SlowConsumerPolicy.DISCONNECT.code()));
+        final ConcurrentLinkedQueue<Long> fast = new ConcurrentLinkedQueue<>();
+        final BusClient fastSub = open(BusClient.connect(new ClientOptions().socket(socket).threadMode(ThreadMode.DEDICATED)));
+        fastSub.subscribe("c.>", (m) -> fast.add(m.sequence()));
+        fastSub.sync(Duration.ofSeconds(5));
+
+        final int n = 3_000;
+        try (BusClient pub = BusClient.connect(new ClientOptions().socket(socket).threadMode(ThreadMode.POLL)))
+        {
+            for (int i = 0; i < n; i++)
+            {
+                pub.publish("c.x", payload(i));
+            }
+            pub.sync(Duration.ofSeconds(30));
+        }
+        final ErrorFrame error = slow.awaitError(10_000);
+        assertThat(error.code()).isEqualTo(ErrorCode.SLOW_CONSUMER);
+        assertThat(error.reason()).contains("disconnect policy");
+        await().atMost(Duration.ofSeconds(5)).until(slow::isClosedByBroker);
+        await().atMost(Duration.ofSeconds(10)).until(() -> fast.size() == n);
+        assertThat(broker.counters().get(BrokerCounters.DISCONNECT_EVICTIONS)).isEqualTo(1);
+    }
+
+    private <T extends AutoCloseable> T open(final T closeable)
+    {
+        closeables.add(closeable);
+        return closeable;
+    }
+
+    private static byte[] payload(final int i)
+    {
+        final byte[] p = new byte[PAYLOAD];
+        p[0] = (byte)i;
+        return p;
+    }
+
+    private static List<Long> sequence(final long from, final long to)
+    {
+        final List<Long> l = new ArrayList<>();
+        for (long i = from; i <= to; i++)
+        {
+            l.add(i);
+        }
+        return l;
+    }
+
+    /** What a raw subscriber read: delivered sequences in order, and GAPs as {count, reason}. */
+    private static final class Received
+    {
+        final List<Long> sequences = new ArrayList<>();
+        final List<long[]> gaps = new ArrayList<>();
+    }
+
+    private static Received receive(final RawClient c, final long accountFor, final long timeoutMs) throws IOException
+    {
+        final Received r = new Received();
+        final DeliverFrame deliver = new DeliverFrame();
+        final GapFrame gap = new GapFrame();
+        final long deadline = System.currentTimeMillis() + timeoutMs;
+        long accounted = 0;
+        while (accounted < accountFor && System.currentTimeMillis() < deadline)
+        {
+            final byte[] d = c.receive(Math.max(1, deadline - System.currentTimeMillis()));
+            if (d == null)
+            {
+                break;
+            }
+            final UnsafeBuffer b = new UnsafeBuffer(d);
+            for (int at = 0; at < d.length; at += Protocol.frameLength(b, at))
+            {
+                final int type = Protocol.frameType(b, at);
+                if (type == FrameType.DELIVER)
+                {
+                    deliver.wrap(b, at);
+                    r.sequences.add(deliver.sequence());
+                    accounted++;
+                }
+                else if (type == FrameType.GAP)
+                {
+                    gap.wrap(b, at);
+                    r.gaps.add(new long[]{gap.count(), gap.reason()});
+                    accounted += gap.count();
+                }
+            }
+        }
+        return r;
+    }
+}
