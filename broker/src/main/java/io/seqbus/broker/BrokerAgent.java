@@ -50,6 +50,9 @@ final class BrokerAgent implements Agent
     private final EpochNanoClock epochClock = new OffsetEpochNanoClock();
     private final Outbox.WriteCounter writeCounter = this::onDatagramWritten;
     private final long startEpochSeconds = System.currentTimeMillis() / 1000;
+    private final com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean)java.lang.management.ManagementFactory.getThreadMXBean();
+    private long nextSampleNs;
     private long nextConnectionId = 1;
     private int idleCycles;
 
@@ -118,6 +121,10 @@ final class BrokerAgent implements Agent
             evictStalled(nowNs);
         }
         counters.increment(BrokerCounters.DUTY_CYCLES);
+        if (nowNs - nextSampleNs >= 0)
+        {
+            sample(nowNs);
+        }
         idleCycles = work == 0 ? idleCycles + 1 : 0;
         // A blocking poll was the idling; the runner's idle strategy must not back off on top.
         return block ? Math.max(work, 1) : work;
@@ -397,6 +404,13 @@ final class BrokerAgent implements Agent
         c.outbox().clear();
         protocol.reject(c, ErrorCode.SLOW_CONSUMER, 0, "slow consumer: " + why);
         closeAfterFlush(c);
+    }
+
+    /** Figures that cost too much to keep per message, taken a few times a second. */
+    private void sample(final long nowNs)
+    {
+        nextSampleNs = nowNs + Configuration.SAMPLE_INTERVAL_NS;
+        counters.set(BrokerCounters.AGENT_ALLOCATED_BYTES, threads.getCurrentThreadAllocatedBytes());
     }
 
     private void onDatagramWritten(final int bytes)

@@ -46,7 +46,7 @@ public final class BrokerCounters
     public static final int DROPPED_NEWEST = 16;
     /** Subscribers disconnected at once by the disconnect policy. */
     public static final int DISCONNECT_EVICTIONS = 17;
-    /** Bytes the agent thread has allocated since start (sampled once per second). */
+    /** Bytes the agent thread has allocated since start (sampled four times a second). */
     public static final int AGENT_ALLOCATED_BYTES = 18;
     /** First of the per-code counters of refused frames: index {@code FRAMES_REJECTED + code}. */
     public static final int FRAMES_REJECTED = 19;

@@ -64,6 +64,9 @@ public final class Configuration
     /** How long a connection closed for a fatal error waits for its ERROR frame to fit in the kernel's queue. */
     public static final long CLOSE_LINGER_NS = TimeUnit.SECONDS.toNanos(2);
 
+    /** How often the agent samples figures too costly to keep per message (its allocation, say). */
+    public static final long SAMPLE_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(250);
+
     /** Empty duty cycles spent polling before the agent blocks in poll(2) until a socket is ready. */
     public static final int IDLE_SPIN_CYCLES = 200;
     /** Longest the agent blocks in poll(2) while idle, ms; bounds how late timers run. */

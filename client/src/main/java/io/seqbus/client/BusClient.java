@@ -115,7 +115,15 @@ public final class BusClient implements AutoCloseable
     private boolean closedByUser;
 
     // Shared state.
+    private static final int SPINS_BEFORE_IDLE = 64;
+
     private volatile int state = DISCONNECTED;
+    // Smart batching (DEDICATED mode): while the client's thread is awake it sends the batch,
+    // and publishes made meanwhile join it; once it goes idle, publishers send themselves, so a
+    // lone message pays no hand-off latency. Written by the client's thread, read by publishers.
+    private volatile boolean senderIdle = true;
+    // Bumped by every publish after it joined the batch; the client's thread reads it before idling.
+    private volatile long publishCount;
     private volatile boolean closing;
     private volatile BusException closedCause;
     private volatile IOException writeFailure;
@@ -916,6 +924,8 @@ public final class BusClient implements AutoCloseable
     {
         final IdleStrategy idleStrategy = options.idleStrategy().get();
         pollerThread = Thread.currentThread();
+        int idleCycles = 0;
+        long seenPublishes = publishCount;
         while (running)
         {
             int work = 0;
@@ -926,6 +936,25 @@ public final class BusClient implements AutoCloseable
             catch (final Throwable ex)
             {
                 errorHandler.onHandlerException(ex);
+            }
+            if (work > 0)
+            {
+                idleCycles = 0;
+                senderIdle = false;
+            }
+            else if (++idleCycles >= SPINS_BEFORE_IDLE && !senderIdle)
+            {
+                // Say we are idle first, then look once more: a publish that joined the batch
+                // just before saw us busy and left the sending to us.
+                senderIdle = true;
+                final long published = publishCount;
+                if (published != seenPublishes)
+                {
+                    seenPublishes = published;
+                    senderIdle = false;
+                    idleCycles = 0;
+                    continue;
+                }
             }
             idleStrategy.idle(work);
         }
@@ -1402,7 +1431,11 @@ public final class BusClient implements AutoCloseable
             outBuffer.putBytes(payloadIndex, payload, offset, length);
         }
         outPosition = at + frameLength;
-        trySend();
+        publishCount++;
+        if (threadMode == ThreadMode.POLL || senderIdle || Thread.currentThread() == pollerThread)
+        {
+            trySend();
+        }
         return PublishResult.OK;
     }
 

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "A multicast publish/subscribe bus over AF_UNIX SOCK_SEQPACKET.",
-    subcommands = {BrokerCommand.class, PubCommand.class, SubCommand.class, DemoCommand.class,
+    subcommands = {BrokerCommand.class, PubCommand.class, SubCommand.class, BenchCommand.class, DemoCommand.class,
         CommandLine.HelpCommand.class},
     footer = {"", "The socket defaults to $SEQBUS_SOCKET, else $XDG_RUNTIME_DIR/seqbus/seqbus.sock, " +
         "else /tmp/seqbus-$UID/seqbus.sock."})

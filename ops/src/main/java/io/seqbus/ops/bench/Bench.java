@@ -1,0 +1,281 @@
+package io.seqbus.ops.bench;
+
+import io.seqbus.client.BusClient;
+import io.seqbus.client.ClientOptions;
+import io.seqbus.client.Message;
+import io.seqbus.client.ThreadMode;
+import org.HdrHistogram.Histogram;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One bench run: P publishers, each on its own thread and connection, publish to one topic as
+ * fast as the bus accepts (or paced to a total rate); N subscriber connections, all polled by
+ * one thread, count what arrives and, when paced, how long it took (send to receive, one hop).
+ * A warm-up comes first; only the measured window counts; afterwards everything published is
+ * waited for, so {@code lost} is exact.
+ */
+public final class Bench
+{
+    private static final int WARMING = 0;
+    private static final int MEASURING = 1;
+    private static final int DRAINING = 2;
+
+    private final Settings settings;
+    private final BrokerStats.Source brokerStats;
+    private volatile int phase = WARMING;
+    private volatile boolean publishing = true;
+    private final long[] received;
+    private final long[] measured;
+    private final AtomicLong gaps = new AtomicLong();
+    private final Histogram latencyNs = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
+
+    /**
+     * What to run.
+     */
+    public static final class Settings
+    {
+        /** Broker socket, null for the default. */
+        public String socket;
+        /** Publisher connections. */
+        public int publishers = 1;
+        /** Subscriber connections. */
+        public int subscribers = 1;
+        /** Payload bytes, at least 16 (send time and sequence ride in it). */
+        public int size = 64;
+        /** Measured seconds. */
+        public double seconds = 5;
+        /** Warm-up seconds before measuring. */
+        public double warmupSeconds = 1;
+        /** Total msgs/s over all publishers; 0 = as fast as the bus accepts. */
+        public long rate;
+        /** Topic published to; subscribers subscribe to exactly it. */
+        public String topic = "bench.data";
+    }
+
+    /**
+     * @param settings    what to run.
+     * @param brokerStats where the broker's own figures come from.
+     */
+    public Bench(final Settings settings, final BrokerStats.Source brokerStats)
+    {
+        if (settings.size < 16)
+        {
+            throw new IllegalArgumentException("--size " + settings.size + " is too small; allowed: 16 or more");
+        }
+        this.settings = settings;
+        this.brokerStats = brokerStats;
+        this.received = new long[settings.subscribers];
+        this.measured = new long[settings.subscribers];
+    }
+
+    /**
+     * Runs the bench.
+     *
+     * @return the figures.
+     * @throws InterruptedException if interrupted while waiting.
+     */
+    public BenchResult run() throws InterruptedException
+    {
+        final List<BusClient> subs = new ArrayList<>();
+        final List<Publisher> pubs = new ArrayList<>();
+        try
+        {
+            for (int i = 0; i < settings.subscribers; i++)
+            {
+                final int index = i;
+                final BusClient sub = BusClient.connect(options("bench-sub-" + i).pollDatagramLimit(256)
+                    .gapHandler((g) -> gaps.addAndGet(Math.max(1, g.count()))));
+                sub.subscribe(settings.topic, (m) -> onMessage(index, m));
+                sub.sync(Duration.ofSeconds(10));
+                subs.add(sub);
+            }
+            final Thread subscriberThread = new Thread(() -> pollAll(subs), "bench-subscribers");
+            subscriberThread.setDaemon(true);
+            subscriberThread.start();
+            for (int i = 0; i < settings.publishers; i++)
+            {
+                // Each publisher's own client thread sends its batches, so publishes made while
+                // a send is under way go out together (the client's smart batching).
+                pubs.add(new Publisher(BusClient.connect(options("bench-pub-" + i).threadMode(ThreadMode.DEDICATED))));
+            }
+            pubs.forEach((p) -> p.thread.start());
+
+            sleep(settings.warmupSeconds);
+            final BrokerStats before = brokerStats.snapshot();
+            final long t0 = System.nanoTime();
+            phase = MEASURING;
+            sleep(settings.seconds);
+            phase = DRAINING;
+            final long t1 = System.nanoTime();
+            final BrokerStats after = brokerStats.snapshot();
+            publishing = false;
+            long publishedTotal = 0;
+            long publishedMeasured = 0;
+            for (final Publisher p : pubs)
+            {
+                p.thread.join();
+                p.client.sync(Duration.ofSeconds(30));
+                publishedTotal += p.sent;
+                publishedMeasured += p.sentMeasured;
+            }
+            final long expected = publishedTotal;
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (System.nanoTime() < deadline && minReceived() + gaps.get() < expected)
+            {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+            }
+            publishing = true; // lets pollAll know draining is over
+            subscriberThread.interrupt();
+            subscriberThread.join(5_000);
+
+            long lost = 0;
+            long delivered = 0;
+            long min = Long.MAX_VALUE;
+            long max = 0;
+            for (int i = 0; i < settings.subscribers; i++)
+            {
+                lost += Math.max(0, expected - received[i]);
+                delivered += measured[i];
+                min = Math.min(min, measured[i]);
+                max = Math.max(max, measured[i]);
+            }
+            final double seconds = (t1 - t0) / 1e9;
+            double allocPerMsg = Double.NaN;
+            double datagramsPerDelivery = Double.NaN;
+            if (before != null && after != null && after.messagesDelivered() > before.messagesDelivered())
+            {
+                final double deliveries = after.messagesDelivered() - before.messagesDelivered();
+                allocPerMsg = (after.agentAllocatedBytes() - before.agentAllocatedBytes()) / deliveries;
+                datagramsPerDelivery = (after.datagramsWritten() - before.datagramsWritten()) / deliveries;
+            }
+            final double[] latency = settings.rate > 0 ? new double[]{
+                latencyNs.getValueAtPercentile(50) / 1e3, latencyNs.getValueAtPercentile(90) / 1e3,
+                latencyNs.getValueAtPercentile(99) / 1e3, latencyNs.getValueAtPercentile(99.9) / 1e3,
+                latencyNs.getMaxValue() / 1e3} : null;
+            return new BenchResult(settings.publishers, settings.subscribers, settings.size, seconds, settings.rate,
+                publishedMeasured, delivered, min, max, lost, gaps.get(), latency, allocPerMsg, datagramsPerDelivery);
+        }
+        finally
+        {
+            publishing = false;
+            pubs.forEach((p) -> p.client.close());
+            subs.forEach(BusClient::close);
+        }
+    }
+
+    private ClientOptions options(final String name)
+    {
+        final ClientOptions options = new ClientOptions().clientName(name).threadMode(ThreadMode.POLL)
+            .reconnect(false).publishTimeout(Duration.ofSeconds(60));
+        if (settings.socket != null)
+        {
+            options.socket(settings.socket);
+        }
+        return options;
+    }
+
+    private void onMessage(final int index, final Message m)
+    {
+        received[index]++;
+        if (phase == MEASURING)
+        {
+            measured[index]++;
+            if (settings.rate > 0)
+            {
+                final long sentAt = m.payload().getLong(m.payloadIndex());
+                latencyNs.recordValue(Math.max(0, System.nanoTime() - sentAt));
+            }
+        }
+    }
+
+    private long minReceived()
+    {
+        long min = Long.MAX_VALUE;
+        for (final long r : received)
+        {
+            min = Math.min(min, r);
+        }
+        return min;
+    }
+
+    private void pollAll(final List<BusClient> subs)
+    {
+        final int n = subs.size();
+        int idle = 0;
+        while (!Thread.currentThread().isInterrupted())
+        {
+            int work = 0;
+            for (int i = 0; i < n; i++)
+            {
+                work += subs.get(i).poll();
+            }
+            if (work == 0 && ++idle > 100)
+            {
+                LockSupport.parkNanos(1_000);
+            }
+            else if (work > 0)
+            {
+                idle = 0;
+            }
+        }
+    }
+
+    private static void sleep(final double seconds) throws InterruptedException
+    {
+        Thread.sleep((long)(seconds * 1000));
+    }
+
+    /** One publishing connection on its own thread. */
+    private final class Publisher
+    {
+        final BusClient client;
+        final Thread thread;
+        final UnsafeBuffer payload = new UnsafeBuffer(ByteBuffer.allocateDirect(settings.size));
+        long sent;
+        long sentMeasured;
+
+        Publisher(final BusClient client)
+        {
+            this.client = client;
+            this.thread = new Thread(this::publish, "bench-publisher");
+        }
+
+        private void publish()
+        {
+            final long perPublisherRate = settings.rate / settings.publishers;
+            final long intervalNs = perPublisherRate > 0 ? 1_000_000_000L / perPublisherRate : 0;
+            final long start = System.nanoTime();
+            while (publishing)
+            {
+                if (intervalNs > 0)
+                {
+                    final long due = start + sent * intervalNs;
+                    long now;
+                    while ((now = System.nanoTime()) < due)
+                    {
+                        if (due - now > 50_000)
+                        {
+                            LockSupport.parkNanos(due - now - 50_000);
+                        }
+                    }
+                }
+                payload.putLong(0, System.nanoTime());
+                payload.putLong(8, sent);
+                client.publish(settings.topic, payload, 0, settings.size);
+                sent++;
+                if (phase == MEASURING)
+                {
+                    sentMeasured++;
+                }
+            }
+        }
+    }
+}

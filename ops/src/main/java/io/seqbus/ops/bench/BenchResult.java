@@ -1,0 +1,108 @@
+package io.seqbus.ops.bench;
+
+import java.util.Locale;
+
+/**
+ * The figures of one bench run, as text for people and JSON for tools.
+ *
+ * @param publishers            publisher connections.
+ * @param subscribers           subscriber connections.
+ * @param payloadBytes          bytes per message.
+ * @param seconds               measured time.
+ * @param rate                  target total msgs/s, 0 for as fast as the bus accepts.
+ * @param published             messages published in the measured time.
+ * @param delivered             messages delivered in the measured time, all subscribers.
+ * @param perSubscriberMin      fewest messages one subscriber got in the measured time.
+ * @param perSubscriberMax      most messages one subscriber got in the measured time.
+ * @param lost                  messages published but not delivered to some subscriber, after draining.
+ * @param gaps                  GAP notices received (messages the broker said it dropped).
+ * @param latencyUs             p50, p90, p99, p99.9, max one-hop latency in µs, or null without --rate.
+ * @param brokerAllocBytesPerMsg bytes the broker's agent allocated per delivered message, or NaN.
+ * @param datagramsPerDelivery  datagrams the broker wrote per delivered message, or NaN.
+ */
+public record BenchResult(
+    int publishers, int subscribers, int payloadBytes, double seconds, long rate,
+    long published, long delivered, long perSubscriberMin, long perSubscriberMax, long lost, long gaps,
+    double[] latencyUs, double brokerAllocBytesPerMsg, double datagramsPerDelivery)
+{
+    /** @return published messages per second. */
+    public double publishedPerSec()
+    {
+        return published / seconds;
+    }
+
+    /** @return delivered messages per second, all subscribers. */
+    public double deliveredPerSec()
+    {
+        return delivered / seconds;
+    }
+
+    /**
+     * @return a readable report.
+     */
+    public String toText()
+    {
+        final StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "seqbus bench: %d publisher(s) -> %d subscriber(s), %d-byte payloads, %.1f s%s%n",
+            publishers, subscribers, payloadBytes, seconds, rate > 0 ? ", paced at " + rate + " msgs/s" : ""));
+        sb.append(String.format(Locale.ROOT, "published   %,15.0f msgs/s%n", publishedPerSec()));
+        sb.append(String.format(Locale.ROOT, "delivered   %,15.0f msgs/s  (per subscriber min %,.0f, max %,.0f)%n",
+            deliveredPerSec(), perSubscriberMin / seconds, perSubscriberMax / seconds));
+        sb.append(String.format(Locale.ROOT, "lost        %,15d%s%n", lost, gaps > 0 ? "  (" + gaps + " GAP notices)" : ""));
+        if (latencyUs != null)
+        {
+            sb.append(String.format(Locale.ROOT, "latency µs  p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f%n",
+                latencyUs[0], latencyUs[1], latencyUs[2], latencyUs[3], latencyUs[4]));
+        }
+        sb.append(String.format(Locale.ROOT, "broker      %s bytes allocated per message, %s datagrams per delivery%n",
+            fmt(brokerAllocBytesPerMsg, "%.3f"), fmt(datagramsPerDelivery, "%.4f")));
+        return sb.toString();
+    }
+
+    /**
+     * @return one JSON object.
+     */
+    public String toJson()
+    {
+        final StringBuilder sb = new StringBuilder("{");
+        field(sb, "publishers", publishers).append(',');
+        field(sb, "subscribers", subscribers).append(',');
+        field(sb, "size", payloadBytes).append(',');
+        sb.append("\"seconds\":").append(num(seconds)).append(',');
+        field(sb, "rate", rate).append(',');
+        field(sb, "published", published).append(',');
+        field(sb, "delivered", delivered).append(',');
+        sb.append("\"published_per_sec\":").append(num(publishedPerSec())).append(',');
+        sb.append("\"delivered_per_sec\":").append(num(deliveredPerSec())).append(',');
+        sb.append("\"per_subscriber_min_per_sec\":").append(num(perSubscriberMin / seconds)).append(',');
+        sb.append("\"per_subscriber_max_per_sec\":").append(num(perSubscriberMax / seconds)).append(',');
+        field(sb, "lost", lost).append(',');
+        field(sb, "gaps", gaps).append(',');
+        if (latencyUs != null)
+        {
+            sb.append("\"latency_us\":{\"p50\":").append(num(latencyUs[0]))
+                .append(",\"p90\":").append(num(latencyUs[1]))
+                .append(",\"p99\":").append(num(latencyUs[2]))
+                .append(",\"p999\":").append(num(latencyUs[3]))
+                .append(",\"max\":").append(num(latencyUs[4])).append("},");
+        }
+        sb.append("\"broker_alloc_bytes_per_msg\":").append(num(brokerAllocBytesPerMsg)).append(',');
+        sb.append("\"datagrams_per_delivery\":").append(num(datagramsPerDelivery));
+        return sb.append('}').toString();
+    }
+
+    private static StringBuilder field(final StringBuilder sb, final String name, final long value)
+    {
+        return sb.append('"').append(name).append("\":").append(value);
+    }
+
+    private static String num(final double v)
+    {
+        return Double.isNaN(v) || Double.isInfinite(v) ? "null" : String.format(Locale.ROOT, "%.4f", v);
+    }
+
+    private static String fmt(final double v, final String format)
+    {
+        return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, format, v);
+    }
+}
