@@ -22,9 +22,10 @@ MAX_NAME = 64
 MAX_REASON = 1024
 
 HELLO, WELCOME, SUBSCRIBE, UNSUBSCRIBE, PUBLISH, DELIVER, GAP, ERROR, PING, PONG = range(1, 11)
+DELIVER_RUN = 0x10
 SENT_BY = {
     "client": {HELLO, SUBSCRIBE, UNSUBSCRIBE, PUBLISH, PING, PONG},
-    "broker": {WELCOME, DELIVER, GAP, ERROR, PING, PONG},
+    "broker": {WELCOME, DELIVER, GAP, ERROR, PING, PONG, DELIVER_RUN},
 }
 
 # Error codes of SPEC.md, by number; the framing ones are also raised by decode_datagram.
@@ -53,6 +54,10 @@ Publish = collections.namedtuple("Publish", "topic payload")
 Deliver = collections.namedtuple(
     "Deliver", "subscription_id source_node publisher_id sequence timestamp_ns publisher_uid publisher_pid "
                "topic payload")
+# A run of consecutive messages of one publisher on one topic; message i has sequence first_sequence + i.
+DeliverRun = collections.namedtuple(
+    "DeliverRun", "subscription_id source_node publisher_id first_sequence timestamp_ns publisher_uid publisher_pid "
+                  "topic payloads")
 Gap = collections.namedtuple("Gap", "subscription_id source_node publisher_id from_sequence count reason")
 Error = collections.namedtuple("Error", "code fatal ref reason")
 Ping = collections.namedtuple("Ping", "token")
@@ -65,7 +70,8 @@ WELCOME_BODY = struct.Struct("<HHIIIQH")    # version, reserved, max_payload, ma
 SUBSCRIBE_BODY = struct.Struct("<IBBHI")    # subscription_id, policy, reserved, pattern_length, max_queue_bytes
 U32 = struct.Struct("<I")                   # UNSUBSCRIBE subscription_id
 U16 = struct.Struct("<H")                   # PUBLISH topic_length
-DELIVER_BODY = struct.Struct("<IIQQQIIH")   # sub, node, publisher, sequence, timestamp, uid, pid, topic_length
+DELIVER_BODY = struct.Struct("<IIQQQIIH")
+DELIVER_RUN_BODY = struct.Struct("<IIQQQIIIH")  # as DELIVER, then count, then topic_length; entries: u32 len + payload   # sub, node, publisher, sequence, timestamp, uid, pid, topic_length
 GAP_BODY = struct.Struct("<IIQQQBBH")       # sub, node, publisher, from, count, reason, reserved, reserved
 ERROR_BODY = struct.Struct("<HBBIH")        # code, fatal, reserved, ref, reason_length
 U64 = struct.Struct("<Q")                   # PING/PONG token
@@ -131,6 +137,21 @@ def encode_deliver(d):
                   + data + bytes(d.payload))
 
 
+def encode_deliver_run(r):
+    data = _utf8(r.topic, MAX_TOPIC, "topic", 1)
+    entries = b"".join(U32.pack(len(p)) + bytes(p) for p in r.payloads)
+    return _frame(DELIVER_RUN, DELIVER_RUN_BODY.pack(r.subscription_id, r.source_node, r.publisher_id,
+                                                     r.first_sequence, r.timestamp_ns, r.publisher_uid,
+                                                     r.publisher_pid, len(r.payloads), len(data)) + data + entries)
+
+
+def deliveries(run):
+    """The messages of a DeliverRun, as Deliver tuples."""
+    return [Deliver(run.subscription_id, run.source_node, run.publisher_id, run.first_sequence + i, run.timestamp_ns,
+                    run.publisher_uid, run.publisher_pid, run.topic, payload)
+            for i, payload in enumerate(run.payloads)]
+
+
 def encode_gap(g):
     return _frame(GAP, GAP_BODY.pack(g.subscription_id, g.source_node, g.publisher_id, g.from_sequence, g.count,
                                      g.reason, 0, 0))
@@ -159,6 +180,8 @@ def encode(frame):
         return encode_publish(frame.topic, frame.payload)
     if isinstance(frame, Deliver):
         return encode_deliver(frame)
+    if isinstance(frame, DeliverRun):
+        return encode_deliver_run(frame)
     if isinstance(frame, Gap):
         return encode_gap(frame)
     if isinstance(frame, Error):
@@ -261,6 +284,23 @@ def _decode_deliver(body):
     return Deliver(*values[:-1], topic, payload)
 
 
+def _decode_deliver_run(body):
+    values, topic, rest = _topic_and_payload(DELIVER_RUN_BODY, body)
+    *fields, count, _ = values
+    payloads, at = [], 0
+    while at < len(rest):
+        if len(rest) - at < U32.size:
+            raise SeqbusError(BAD_FRAME_LENGTH, "a run entry's length runs past the frame")
+        (n,) = U32.unpack_from(rest, at)
+        if n > len(rest) - at - U32.size:
+            raise SeqbusError(BAD_FRAME_LENGTH, "a run entry's payload runs past the frame")
+        payloads.append(rest[at + U32.size:at + U32.size + n])
+        at += U32.size + n
+    if len(payloads) != count or count == 0:
+        raise SeqbusError(BAD_FRAME_LENGTH, "a run's count disagrees with its entries")
+    return DeliverRun(*fields[:7], topic, payloads)
+
+
 def _decode_gap(body):
     *values, r1, r2 = _fixed(GAP_BODY, body)
     _reserved_zero(r1, r2)
@@ -280,6 +320,7 @@ _DECODERS = {
     UNSUBSCRIBE: lambda body: Unsubscribe(*_fixed(U32, body)),
     PUBLISH: _decode_publish,
     DELIVER: _decode_deliver,
+    DELIVER_RUN: _decode_deliver_run,
     GAP: _decode_gap,
     ERROR: _decode_error,
     PING: lambda body: Ping(*_fixed(U64, body)),
@@ -389,7 +430,8 @@ class Client:
     # -- receiving ------------------------------------------------------------------------------
 
     def receive(self):
-        """Yields Deliver, Gap, non-fatal Error and stray Pong frames; raises SeqbusError on a fatal ERROR.
+        """Yields Deliver (one per message, DELIVER_RUN included), Gap, non-fatal Error and stray Pong frames;
+        raises SeqbusError on a fatal ERROR.
 
         Ends (raises ConnectionClosed) when the broker closes the connection.
         """
@@ -415,6 +457,8 @@ class Client:
             elif isinstance(frame, Error) and frame.fatal:
                 self.pending.extend(frames)  # what came before the ERROR was still delivered
                 raise SeqbusError(frame.code, frame.reason, frame.ref, True)
+            elif isinstance(frame, DeliverRun):
+                frames.extend(deliveries(frame))  # callers see one Deliver per message either way
             else:
                 frames.append(frame)
         return frames

@@ -10,7 +10,7 @@ import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import seqbus  # noqa: E402
-from seqbus import Deliver, Error, Gap, Hello, Ping, Pong, Publish, Subscribe, Unsubscribe, Welcome  # noqa: E402
+from seqbus import Deliver, DeliverRun, Error, Gap, Hello, Ping, Pong, Publish, Subscribe, Unsubscribe, Welcome  # noqa: E402
 
 SPEC = pathlib.Path(__file__).resolve().parents[2] / "wire-format" / "SPEC.md"
 
@@ -22,6 +22,8 @@ VALID = {
     "UNSUBSCRIBE": [Unsubscribe(7)],
     "PUBLISH": [Publish("orders.eu.created", b"hi")],
     "DELIVER": [Deliver(7, 0x0A0B0C0D, 0x0000000100000002, 1, 1700000000000000000, 1000, 4242, "a.b", b"xyz")],
+    "DELIVER_RUN": [DeliverRun(7, 0x0A0B0C0D, 0x0000000100000002, 5, 1700000000000000000, 1000, 4242, "a.b",
+                               [b"xy", b"z"])],
     "GAP": [Gap(7, 0x0A0B0C0D, 0x0000000100000002, 5, 3, 1)],
     "ERROR": [Error(7, False, 0, "bad topic")],
     "PING": [Ping(0x0102030405060708)],
@@ -77,7 +79,7 @@ def main():
 
     for name, data in vectors.items():
         expected = VALID.get(name)
-        sender = "broker" if any(type(f) in (Welcome, Deliver, Gap, Error) for f in expected or []) else "client"
+        sender = "broker" if any(type(f) in (Welcome, Deliver, DeliverRun, Gap, Error) for f in expected or []) else "client"
         try:
             decoded = seqbus.decode_datagram(data, sender=sender)
             check(name + " decodes", decoded == expected, "%r != %r" % (decoded, expected))

@@ -265,20 +265,11 @@ class BadInputTest
     private static List<String> receivePayloads(final RawClient c, final int expected) throws IOException
     {
         final List<String> payloads = new ArrayList<>();
-        final DeliverFrame deliver = new DeliverFrame();
         while (payloads.size() < expected)
         {
             final byte[] d = c.receive(5_000);
             assertThat(d).as("delivery %d of %d", payloads.size() + 1, expected).isNotNull();
-            final UnsafeBuffer b = new UnsafeBuffer(d);
-            for (int at = 0; at < d.length; at += Protocol.frameLength(b, at))
-            {
-                if (Protocol.frameType(b, at) == FrameType.DELIVER)
-                {
-                    deliver.wrap(b, at);
-                    payloads.add(b.getStringWithoutLengthUtf8(deliver.payloadIndex(), deliver.payloadLength()));
-                }
-            }
+            Deliveries.in(d).forEach((m) -> payloads.add(m.payload()));
         }
         return payloads;
     }

@@ -241,7 +241,6 @@ class SlowConsumerTest
     private static Received receive(final RawClient c, final long accountFor, final long timeoutMs) throws IOException
     {
         final Received r = new Received();
-        final DeliverFrame deliver = new DeliverFrame();
         final GapFrame gap = new GapFrame();
         final long deadline = System.currentTimeMillis() + timeoutMs;
         long accounted = 0;
@@ -256,11 +255,14 @@ class SlowConsumerTest
             for (int at = 0; at < d.length; at += Protocol.frameLength(b, at))
             {
                 final int type = Protocol.frameType(b, at);
-                if (type == FrameType.DELIVER)
+                if (type == FrameType.DELIVER || type == FrameType.DELIVER_RUN)
                 {
-                    deliver.wrap(b, at);
-                    r.sequences.add(deliver.sequence());
-                    accounted++;
+                    final byte[] frame = java.util.Arrays.copyOfRange(d, at, at + Protocol.frameLength(b, at));
+                    for (final Deliveries.Delivery m : Deliveries.in(frame))
+                    {
+                        r.sequences.add(m.sequence());
+                        accounted++;
+                    }
                 }
                 else if (type == FrameType.GAP)
                 {

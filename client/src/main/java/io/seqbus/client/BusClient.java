@@ -1,6 +1,7 @@
 package io.seqbus.client;
 
 import io.seqbus.wire.DeliverFrame;
+import io.seqbus.wire.DeliverRunFrame;
 import io.seqbus.wire.ErrorCode;
 import io.seqbus.wire.ErrorFrame;
 import io.seqbus.wire.FrameType;
@@ -140,6 +141,7 @@ public final class BusClient implements AutoCloseable
     private final AtomicBoolean polling = new AtomicBoolean();
     private final FrameValidator validator = new FrameValidator(FrameValidator.Direction.FROM_BROKER);
     private final WelcomeFrame welcomeFrame = new WelcomeFrame();
+    private final DeliverRunFrame runFrame = new DeliverRunFrame();
     private final GapFrame gapFrame = new GapFrame();
     private final ErrorFrame errorFrame = new ErrorFrame();
     private final PingFrame pingFrame = new PingFrame();
@@ -1095,6 +1097,9 @@ public final class BusClient implements AutoCloseable
                 case FrameType.DELIVER:
                     onDeliver(at);
                     break;
+                case FrameType.DELIVER_RUN:
+                    onDeliverRun(at);
+                    break;
                 case FrameType.GAP:
                     onGap(at);
                     break;
@@ -1193,6 +1198,39 @@ public final class BusClient implements AutoCloseable
         catch (final Throwable ex)
         {
             errorHandler.onHandlerException(ex);
+        }
+    }
+
+    private void onDeliverRun(final int at)
+    {
+        runFrame.wrap(readBuffer, at);
+        final Subscription subscription = find(runFrame.subscriptionId());
+        if (subscription == null || subscription.isClosed())
+        {
+            return;
+        }
+        message.wrapRun(readBuffer, runFrame, subscription);
+        final MessageHandler handler = subscription.handler();
+        final long first = runFrame.firstSequence();
+        final int count = runFrame.count();
+        int entry = runFrame.firstEntryIndex();
+        for (int i = 0; i < count; i++)
+        {
+            final int length = readBuffer.getInt(entry, BYTE_ORDER);
+            message.entry(first + i, entry + DeliverRunFrame.ENTRY_HEADER_LENGTH, length);
+            entry += DeliverRunFrame.ENTRY_HEADER_LENGTH + length;
+            try
+            {
+                handler.onMessage(message);
+            }
+            catch (final Throwable ex)
+            {
+                errorHandler.onHandlerException(ex);
+            }
+            if (subscription.isClosed())
+            {
+                return;
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package io.seqbus.client;
 
 import io.seqbus.wire.DeliverFrame;
+import io.seqbus.wire.DeliverRunFrame;
 import org.agrona.DirectBuffer;
 
 import java.nio.charset.StandardCharsets;
@@ -13,7 +14,20 @@ import java.nio.charset.StandardCharsets;
 public final class Message
 {
     private final DeliverFrame frame = new DeliverFrame();
+
     private Subscription subscription;
+    private DirectBuffer buffer;
+    private int subscriptionId;
+    private int sourceNode;
+    private long publisherId;
+    private long sequence;
+    private long timestampNs;
+    private int publisherUid;
+    private int publisherPid;
+    private int topicIndex;
+    private int topicLength;
+    private int payloadIndex;
+    private int payloadLength;
 
     Message()
     {
@@ -23,6 +37,43 @@ public final class Message
     {
         frame.wrap(buffer, offset);
         this.subscription = subscription;
+        this.buffer = buffer;
+        this.subscriptionId = frame.subscriptionId();
+        this.sourceNode = frame.sourceNode();
+        this.publisherId = frame.publisherId();
+        this.sequence = frame.sequence();
+        this.timestampNs = frame.timestampNs();
+        this.publisherUid = frame.publisherUid();
+        this.publisherPid = frame.publisherPid();
+        this.topicIndex = frame.topicIndex();
+        this.topicLength = frame.topicLength();
+        this.payloadIndex = frame.payloadIndex();
+        this.payloadLength = frame.payloadLength();
+        return this;
+    }
+
+    /** Points at the header of a DELIVER_RUN; {@link #entry} then moves along its messages. */
+    Message wrapRun(final DirectBuffer buffer, final DeliverRunFrame run, final Subscription subscription)
+    {
+        this.subscription = subscription;
+        this.buffer = buffer;
+        this.subscriptionId = run.subscriptionId();
+        this.sourceNode = run.sourceNode();
+        this.publisherId = run.publisherId();
+        this.timestampNs = run.timestampNs();
+        this.publisherUid = run.publisherUid();
+        this.publisherPid = run.publisherPid();
+        this.topicIndex = run.topicIndex();
+        this.topicLength = run.topicLength();
+        return this;
+    }
+
+    /** One message of the run last given to {@link #wrapRun}. */
+    Message entry(final long sequence, final int payloadIndex, final int payloadLength)
+    {
+        this.sequence = sequence;
+        this.payloadIndex = payloadIndex;
+        this.payloadLength = payloadLength;
         return this;
     }
 
@@ -39,7 +90,7 @@ public final class Message
      */
     public int subscriptionId()
     {
-        return frame.subscriptionId();
+        return subscriptionId;
     }
 
     /**
@@ -47,7 +98,7 @@ public final class Message
      */
     public String topic()
     {
-        return frame.topic();
+        return buffer.getStringWithoutLengthUtf8(topicIndex, topicLength);
     }
 
     /**
@@ -55,7 +106,7 @@ public final class Message
      */
     public DirectBuffer buffer()
     {
-        return frame.buffer();
+        return buffer;
     }
 
     /**
@@ -63,7 +114,7 @@ public final class Message
      */
     public int topicIndex()
     {
-        return frame.topicIndex();
+        return topicIndex;
     }
 
     /**
@@ -71,7 +122,7 @@ public final class Message
      */
     public int topicLength()
     {
-        return frame.topicLength();
+        return topicLength;
     }
 
     /**
@@ -79,7 +130,7 @@ public final class Message
      */
     public DirectBuffer payload()
     {
-        return frame.buffer();
+        return buffer;
     }
 
     /**
@@ -87,7 +138,7 @@ public final class Message
      */
     public int payloadIndex()
     {
-        return frame.payloadIndex();
+        return payloadIndex;
     }
 
     /**
@@ -95,7 +146,7 @@ public final class Message
      */
     public int payloadLength()
     {
-        return frame.payloadLength();
+        return payloadLength;
     }
 
     /**
@@ -103,7 +154,7 @@ public final class Message
      */
     public String payloadAsString()
     {
-        return frame.buffer().getStringWithoutLengthUtf8(frame.payloadIndex(), frame.payloadLength());
+        return buffer.getStringWithoutLengthUtf8(payloadIndex, payloadLength);
     }
 
     /**
@@ -111,8 +162,8 @@ public final class Message
      */
     public byte[] payloadAsBytes()
     {
-        final byte[] bytes = new byte[frame.payloadLength()];
-        frame.buffer().getBytes(frame.payloadIndex(), bytes);
+        final byte[] bytes = new byte[payloadLength];
+        buffer.getBytes(payloadIndex, bytes);
         return bytes;
     }
 
@@ -121,7 +172,7 @@ public final class Message
      */
     public int sourceNode()
     {
-        return frame.sourceNode();
+        return sourceNode;
     }
 
     /**
@@ -129,7 +180,7 @@ public final class Message
      */
     public long publisherId()
     {
-        return frame.publisherId();
+        return publisherId;
     }
 
     /**
@@ -137,7 +188,7 @@ public final class Message
      */
     public long sequence()
     {
-        return frame.sequence();
+        return sequence;
     }
 
     /**
@@ -145,7 +196,7 @@ public final class Message
      */
     public long timestampNs()
     {
-        return frame.timestampNs();
+        return timestampNs;
     }
 
     /**
@@ -153,7 +204,7 @@ public final class Message
      */
     public int publisherUid()
     {
-        return frame.publisherUid();
+        return publisherUid;
     }
 
     /**
@@ -161,7 +212,7 @@ public final class Message
      */
     public int publisherPid()
     {
-        return frame.publisherPid();
+        return publisherPid;
     }
 
     /**

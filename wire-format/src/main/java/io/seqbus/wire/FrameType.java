@@ -25,6 +25,8 @@ public final class FrameType
     public static final int PING = 0x09;
     /** Answer to PING with the same token. */
     public static final int PONG = 0x0A;
+    /** Broker delivers consecutive messages of one publisher on one topic for a subscription. */
+    public static final int DELIVER_RUN = 0x10;
 
     private FrameType()
     {
@@ -46,7 +48,8 @@ public final class FrameType
      */
     public static boolean isSentByBroker(final int type)
     {
-        return type == WELCOME || type == DELIVER || type == GAP || type == ERROR || type == PING || type == PONG;
+        return type == WELCOME || type == DELIVER || type == GAP || type == ERROR || type == PING || type == PONG ||
+            type == DELIVER_RUN;
     }
 
     /**
@@ -55,7 +58,7 @@ public final class FrameType
      */
     public static boolean isKnown(final int type)
     {
-        return type >= HELLO && type <= PONG;
+        return (type >= HELLO && type <= PONG) || type == DELIVER_RUN;
     }
 
     /**
@@ -76,6 +79,7 @@ public final class FrameType
             case ERROR: return "ERROR";
             case PING: return "PING";
             case PONG: return "PONG";
+            case DELIVER_RUN: return "DELIVER_RUN";
             default: return "UNKNOWN(" + type + ")";
         }
     }

@@ -146,6 +146,8 @@ public final class FrameValidator
             case FrameType.DELIVER:
                 return atLeastWithString(
                     buffer, at, frameLength, DeliverFrame.TOPIC_OFFSET, DeliverFrame.TOPIC_LENGTH_OFFSET);
+            case FrameType.DELIVER_RUN:
+                return validateRun(buffer, at, frameLength);
             case FrameType.GAP:
                 if (frameLength == GapFrame.LENGTH && (buffer.getInt(at + GapFrame.REASON_OFFSET, BYTE_ORDER) >>> 8) != 0)
                 {
@@ -201,6 +203,40 @@ public final class FrameValidator
         if (fixed + stringLength > frameLength)
         {
             return fail(at, ErrorCode.BAD_FRAME_LENGTH, "topic length runs past the frame");
+        }
+        return 0;
+    }
+
+    private int validateRun(final DirectBuffer buffer, final int at, final int frameLength)
+    {
+        final int code = atLeastWithString(
+            buffer, at, frameLength, DeliverRunFrame.TOPIC_OFFSET, DeliverRunFrame.TOPIC_LENGTH_OFFSET);
+        if (code != 0)
+        {
+            return code;
+        }
+        final long count = buffer.getInt(at + DeliverRunFrame.COUNT_OFFSET, BYTE_ORDER) & 0xFFFF_FFFFL;
+        final int end = at + frameLength;
+        int entry = at + DeliverRunFrame.TOPIC_OFFSET +
+            (buffer.getShort(at + DeliverRunFrame.TOPIC_LENGTH_OFFSET, BYTE_ORDER) & 0xFFFF);
+        long seen = 0;
+        while (entry < end)
+        {
+            if (end - entry < DeliverRunFrame.ENTRY_HEADER_LENGTH)
+            {
+                return fail(at, ErrorCode.BAD_FRAME_LENGTH, "a run entry's length runs past the frame");
+            }
+            final long length = buffer.getInt(entry, BYTE_ORDER) & 0xFFFF_FFFFL;
+            if (length > end - entry - DeliverRunFrame.ENTRY_HEADER_LENGTH)
+            {
+                return fail(at, ErrorCode.BAD_FRAME_LENGTH, "a run entry's payload runs past the frame");
+            }
+            entry += DeliverRunFrame.ENTRY_HEADER_LENGTH + (int)length;
+            seen++;
+        }
+        if (seen != count || count == 0)
+        {
+            return fail(at, ErrorCode.BAD_FRAME_LENGTH, "a run's count disagrees with its entries");
         }
         return 0;
     }

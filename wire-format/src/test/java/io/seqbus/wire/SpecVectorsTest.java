@@ -80,6 +80,11 @@ final class SpecVectorsTest
             "sub 7, node 0x0A0B0C0D, publisher 0x0000000100000002, sequence 1, timestamp 1700000000000000000, " +
             "uid 1000, pid 4242, topic `a.b`, payload `xyz`",
             new Deliver(7, origin, "a.b", ascii("xyz")));
+        valid("DELIVER_RUN",
+            "sub 7, node 0x0A0B0C0D, publisher 0x0000000100000002, first sequence 5, timestamp 1700000000000000000, " +
+            "uid 1000, pid 4242, topic `a.b`, payloads `xy` then `z`",
+            new WireModel.DeliverRun(7, new Origin(0x0A0B0C0D, 0x0000000100000002L, 5, 1700000000000000000L, 1000, 4242),
+                "a.b", java.util.List.of(ascii("xy"), ascii("z"))));
         valid("GAP", "sub 7, node 0x0A0B0C0D, publisher 0x0000000100000002, from 5, count 3, reason 1",
             new Gap(7, 0x0A0B0C0D, 0x0000000100000002L, 5, 3, GapReason.DROPPED_OLDEST));
         valid("ERROR", "code 7, not fatal, ref 0, reason `bad topic`",

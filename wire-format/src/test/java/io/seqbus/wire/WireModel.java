@@ -147,6 +147,34 @@ final class WireModel
         }
     }
 
+    /** A DELIVER_RUN: origin.sequence() is the first sequence; one payload per message. */
+    record DeliverRun(int subscriptionId, Origin origin, String topic, java.util.List<Bytes> payloads) implements Frame
+    {
+        public int encode(final MutableDirectBuffer buffer, final int offset)
+        {
+            final byte[] topicBytes = topic.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            final byte[] first = payloads.get(0).value();
+            final byte[] source = new byte[topicBytes.length + first.length];
+            System.arraycopy(topicBytes, 0, source, 0, topicBytes.length);
+            System.arraycopy(first, 0, source, topicBytes.length, first.length);
+            int length = DeliverRunFrame.encode(
+                buffer, offset, subscriptionId, origin.sourceNode(), origin.publisherId(), origin.sequence(),
+                origin.timestampNs(), origin.uid(), origin.pid(),
+                new UnsafeBuffer(source), 0, topicBytes.length, first.length);
+            for (int i = 1; i < payloads.size(); i++)
+            {
+                final byte[] p = payloads.get(i).value();
+                length += DeliverRunFrame.append(buffer, offset, new UnsafeBuffer(p), 0, p.length);
+            }
+            return length;
+        }
+
+        public int type()
+        {
+            return FrameType.DELIVER_RUN;
+        }
+    }
+
     record Gap(int subscriptionId, int sourceNode, long publisherId, long fromSequence, long count, int reason)
         implements Frame
     {
@@ -234,6 +262,21 @@ final class WireModel
                     f.sourceNode(), f.publisherId(), f.sequence(), f.timestampNs(), f.publisherUid(), f.publisherPid());
                 return new Deliver(
                     f.subscriptionId(), origin, f.topic(), bytes(buffer, f.payloadIndex(), f.payloadLength()));
+            }
+            case FrameType.DELIVER_RUN:
+            {
+                final DeliverRunFrame f = (DeliverRunFrame)new DeliverRunFrame().wrap(buffer, offset);
+                final Origin origin = new Origin(f.sourceNode(), f.publisherId(), f.firstSequence(), f.timestampNs(),
+                    f.publisherUid(), f.publisherPid());
+                final java.util.List<Bytes> payloads = new java.util.ArrayList<>();
+                int entry = f.firstEntryIndex();
+                for (int i = 0; i < f.count(); i++)
+                {
+                    final int n = buffer.getInt(entry, Protocol.BYTE_ORDER);
+                    payloads.add(bytes(buffer, entry + DeliverRunFrame.ENTRY_HEADER_LENGTH, n));
+                    entry += DeliverRunFrame.ENTRY_HEADER_LENGTH + n;
+                }
+                return new DeliverRun(f.subscriptionId(), origin, f.topic(), payloads);
             }
             case FrameType.GAP:
             {

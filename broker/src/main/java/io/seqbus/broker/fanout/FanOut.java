@@ -4,7 +4,8 @@ import io.seqbus.broker.BrokerCounters;
 import io.seqbus.broker.net.ClientConnection;
 import io.seqbus.broker.route.Subscription;
 import io.seqbus.broker.route.TopicIndex;
-import io.seqbus.wire.DeliverFrame;
+import io.seqbus.wire.DeliverRunFrame;
+import io.seqbus.wire.Protocol;
 import io.seqbus.wire.GapFrame;
 import io.seqbus.wire.GapReason;
 import io.seqbus.wire.SlowConsumerPolicy;
@@ -16,8 +17,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Turns one message into a DELIVER for every matching subscription, appended to each
- * subscriber's {@link Outbox}. Nothing is written to a socket here: the agent flushes every
+ * Turns one message into a delivery for every matching subscription, appended to each
+ * subscriber's {@link Outbox}: a new DELIVER_RUN frame, or one more entry in the run the
+ * subscription wrote last when the message continues it (same publisher, next sequence). Nothing is written to a socket here: the agent flushes every
  * touched outbox once per duty cycle, which is what makes one datagram carry many frames.
  *
  * <p>When a subscriber's queue is at its bound, its subscription's slow-consumer policy
@@ -74,7 +76,7 @@ public final class FanOut implements OldestDropper.Policy
         final int uid, final int pid, final long nowNs)
     {
         final List<Subscription> matches = index.match(buffer, topicIndex, topicLength);
-        final int frameLength = DeliverFrame.frameLength(topicLength, payloadLength);
+        final int frameLength = DeliverRunFrame.frameLength(topicLength, payloadLength);
         int queued = 0;
         for (int i = 0, n = matches.size(); i < n; i++)
         {
@@ -89,15 +91,73 @@ public final class FanOut implements OldestDropper.Policy
             {
                 appendGap(subscription, GapReason.DROPPED_NEWEST);
             }
-            final MutableDirectBuffer out = outbox.reserve(frameLength);
-            DeliverFrame.encode(
-                out, outbox.writeOffset(), subscription.id(), sourceNode, publisherId, sequence, timestampNs,
-                uid, pid, buffer, topicIndex, topicLength, payloadLength);
-            outbox.commit(frameLength);
+            if (!extendRun(subscription, outbox, buffer, topicIndex, topicLength, payloadLength,
+                sourceNode, publisherId, sequence, timestampNs))
+            {
+                final MutableDirectBuffer out = outbox.reserve(frameLength);
+                final int at = outbox.writeOffset();
+                DeliverRunFrame.encode(
+                    out, at, subscription.id(), sourceNode, publisherId, sequence, timestampNs,
+                    uid, pid, buffer, topicIndex, topicLength, payloadLength);
+                outbox.commit(frameLength);
+                subscription.runOffset = at;
+                subscription.runPublisherId = publisherId;
+                subscription.runSourceNode = sourceNode;
+                subscription.runTimestampNs = timestampNs;
+            }
+            subscription.runNextSequence = sequence + 1;
+            subscription.runVersion = outbox.version();
             markForFlush(to);
             queued++;
         }
         return queued;
+    }
+
+    /**
+     * Adds the message to the subscription's open DELIVER_RUN when it continues it: same
+     * publisher, next sequence, same receive time and topic, and nothing else written since.
+     */
+    private static boolean extendRun(
+        final Subscription s, final Outbox outbox, final DirectBuffer buffer, final int topicIndex,
+        final int topicLength, final int payloadLength, final int sourceNode, final long publisherId,
+        final long sequence, final long timestampNs)
+    {
+        if (s.runVersion != outbox.version() || s.runNextSequence != sequence || s.runPublisherId != publisherId ||
+            s.runTimestampNs != timestampNs || s.runSourceNode != sourceNode ||
+            !outbox.tailHasRoom(DeliverRunFrame.ENTRY_HEADER_LENGTH + payloadLength))
+        {
+            return false;
+        }
+        final MutableDirectBuffer out = outbox.tailBuffer();
+        final int run = s.runOffset;
+        if ((out.getShort(run + DeliverRunFrame.TOPIC_LENGTH_OFFSET, Protocol.BYTE_ORDER) & 0xFFFF) != topicLength ||
+            !sameBytes(out, run + DeliverRunFrame.TOPIC_OFFSET, buffer, topicIndex, topicLength))
+        {
+            return false;
+        }
+        outbox.grew(DeliverRunFrame.append(out, run, buffer, topicIndex + topicLength, payloadLength));
+        return true;
+    }
+
+    private static boolean sameBytes(
+        final DirectBuffer a, final int aIndex, final DirectBuffer b, final int bIndex, final int length)
+    {
+        int i = 0;
+        for (; i + 8 <= length; i += 8)
+        {
+            if (a.getLong(aIndex + i) != b.getLong(bIndex + i))
+            {
+                return false;
+            }
+        }
+        for (; i < length; i++)
+        {
+            if (a.getByte(aIndex + i) != b.getByte(bIndex + i))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private boolean hasRoom(
@@ -172,9 +232,9 @@ public final class FanOut implements OldestDropper.Policy
     }
 
     @Override
-    public void onDropped(final int subscriptionId)
+    public void onDropped(final int subscriptionId, final int messages)
     {
-        counters.increment(BrokerCounters.DROPPED_OLDEST);
+        counters.add(BrokerCounters.DROPPED_OLDEST, messages);
     }
 
     /**

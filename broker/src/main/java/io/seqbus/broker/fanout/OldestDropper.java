@@ -1,6 +1,7 @@
 package io.seqbus.broker.fanout;
 
 import io.seqbus.wire.DeliverFrame;
+import io.seqbus.wire.DeliverRunFrame;
 import io.seqbus.wire.FrameType;
 import io.seqbus.wire.GapFrame;
 import io.seqbus.wire.GapReason;
@@ -10,7 +11,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import java.util.Arrays;
 
 /**
- * The drop-oldest policy's scissors: removes the DELIVER frames that may be dropped from one
+ * The drop-oldest policy's scissors: removes the DELIVER and DELIVER_RUN frames that may be dropped from one
  * queued datagram and, where each subscription's first removed frame stood, writes a GAP
  * that says how many of its messages went. A GAP (44 bytes) is smaller than any DELIVER
  * (50 bytes and up), so the datagram only shrinks and everything else keeps its order.
@@ -28,9 +29,10 @@ public final class OldestDropper
         boolean mayDrop(int subscriptionId);
 
         /**
-         * @param subscriptionId whose message was dropped.
+         * @param subscriptionId whose messages were dropped.
+         * @param messages       how many.
          */
-        void onDropped(int subscriptionId);
+        void onDropped(int subscriptionId, int messages);
     }
 
     private int[] gapOffsets = new int[8];
@@ -58,27 +60,31 @@ public final class OldestDropper
         {
             final int frameLength = Protocol.frameLength(b, read);
             final int subscriptionId = b.getInt(read + DeliverFrame.SUBSCRIPTION_ID_OFFSET, Protocol.BYTE_ORDER);
-            if (Protocol.frameType(b, read) == FrameType.DELIVER && policy.mayDrop(subscriptionId))
+            final int type = Protocol.frameType(b, read);
+            if ((type == FrameType.DELIVER || type == FrameType.DELIVER_RUN) && policy.mayDrop(subscriptionId))
             {
+                // DELIVER and DELIVER_RUN share the layout up to the sequence.
                 final long publisherId = b.getLong(read + DeliverFrame.PUBLISHER_ID_OFFSET, Protocol.BYTE_ORDER);
                 final long sequence = b.getLong(read + DeliverFrame.SEQUENCE_OFFSET, Protocol.BYTE_ORDER);
+                final int messages = type == FrameType.DELIVER ?
+                    1 : b.getInt(read + DeliverRunFrame.COUNT_OFFSET, Protocol.BYTE_ORDER);
                 final int g = gapFor(subscriptionId);
                 if (g < 0)
                 {
                     // The GAP takes the place of this subscription's first dropped frame.
-                    addGap(subscriptionId, write, publisherId, sequence);
+                    addGap(subscriptionId, write, publisherId, sequence, messages);
                     write += GapFrame.LENGTH;
                 }
                 else
                 {
-                    gapCounts[g]++;
+                    gapCounts[g] += messages;
                     if (gapPublishers[g] != publisherId)
                     {
                         gapPublishers[g] = 0;
                         gapFromSequences[g] = 0;
                     }
                 }
-                policy.onDropped(subscriptionId);
+                policy.onDropped(subscriptionId, messages);
             }
             else
             {
@@ -111,7 +117,8 @@ public final class OldestDropper
         return -1;
     }
 
-    private void addGap(final int subscriptionId, final int offset, final long publisherId, final long sequence)
+    private void addGap(
+        final int subscriptionId, final int offset, final long publisherId, final long sequence, final int messages)
     {
         if (gaps == gapOffsets.length)
         {
@@ -124,7 +131,7 @@ public final class OldestDropper
         }
         gapOffsets[gaps] = offset;
         gapSubscriptions[gaps] = subscriptionId;
-        gapCounts[gaps] = 1;
+        gapCounts[gaps] = messages;
         gapPublishers[gaps] = publisherId;
         gapFromSequences[gaps] = sequence;
         gaps++;

@@ -28,6 +28,8 @@ public final class Outbox
     private Datagram tail;
     private long queuedBytes;
     private int writeOffset;
+    // Bumped by every change; a DELIVER_RUN may grow only while nothing else touched the outbox.
+    private long version;
 
     /**
      * @param pool where datagram buffers come from and go back to.
@@ -46,6 +48,7 @@ public final class Outbox
      */
     public MutableDirectBuffer reserve(final int length)
     {
+        version++;
         if (tail == null)
         {
             tail = pool.acquire();
@@ -76,6 +79,44 @@ public final class Outbox
     {
         tail.length += length;
         queuedBytes += length;
+        version++;
+    }
+
+    /**
+     * @return a number that changes whenever anything is appended, sent, dropped or cleared.
+     */
+    public long version()
+    {
+        return version;
+    }
+
+    /**
+     * @param bytes to add to the last frame.
+     * @return true if the open datagram has room for them.
+     */
+    public boolean tailHasRoom(final int bytes)
+    {
+        return tail != null && tail.length + bytes <= pool.datagramSize();
+    }
+
+    /**
+     * @return the open datagram's buffer, where the last frame was written.
+     */
+    public MutableDirectBuffer tailBuffer()
+    {
+        return tail.buffer;
+    }
+
+    /**
+     * Counts bytes by which the last frame of the open datagram grew.
+     *
+     * @param bytes added.
+     */
+    public void grew(final int bytes)
+    {
+        tail.length += bytes;
+        queuedBytes += bytes;
+        version++;
     }
 
     /**
@@ -104,6 +145,7 @@ public final class Outbox
      */
     public int flush(final WritableByteChannel channel, final WriteCounter counter) throws IOException
     {
+        version++;
         Datagram d;
         while ((d = sealed.peekFirst()) != null)
         {
@@ -152,6 +194,7 @@ public final class Outbox
      */
     public long dropOldest(final long wanted, final OldestDropper.Policy policy)
     {
+        version++;
         long freed = 0;
         for (final Datagram d : sealed)
         {
@@ -174,6 +217,7 @@ public final class Outbox
      */
     public void clear()
     {
+        version++;
         Datagram d;
         while ((d = sealed.pollFirst()) != null)
         {

@@ -13,6 +13,20 @@ public final class Subscription
     private final String pattern;
     private final SlowConsumerPolicy policy;
 
+    // The DELIVER_RUN this subscription last wrote, while it is the last frame of its outbox.
+    /** Outbox version right after the run was last written; it may grow while the version is unchanged. */
+    public long runVersion = -1;
+    /** Offset of the run's frame in the outbox's open datagram. */
+    public int runOffset;
+    /** Publisher of the run's messages. */
+    public long runPublisherId;
+    /** Sequence the run's next message must have. */
+    public long runNextSequence;
+    /** Receive time shared by the run's messages. */
+    public long runTimestampNs;
+    /** Source node of the run's messages. */
+    public int runSourceNode;
+
     // Messages dropped for this subscription (drop-newest) and not yet reported by a GAP.
     private long droppedCount;
     private long droppedPublisherId;
