@@ -477,6 +477,30 @@ final class BrokerAgent implements Agent
         }
     }
 
+    /**
+     * Reads and drops what a client sent that the stopping broker will not serve (a HELLO that
+     * raced the stop, say): closing a socket with unread input makes the kernel reset the
+     * connection, and the client would get ECONNRESET instead of the SHUTTING_DOWN error.
+     */
+    private void discardUnread(final ClientConnection c)
+    {
+        try
+        {
+            for (int i = 0; i < Configuration.SHUTDOWN_DISCARD_LIMIT; i++)
+            {
+                readByteBuffer.clear();
+                if (c.channel().read(readByteBuffer) <= 0)
+                {
+                    return;
+                }
+            }
+        }
+        catch (final IOException ignore)
+        {
+            // gone already: nothing to reset
+        }
+    }
+
     private static void closeQuietly(final AFUNIXDatagramChannel channel)
     {
         try
@@ -500,6 +524,7 @@ final class BrokerAgent implements Agent
             {
                 protocol.reject(c, ErrorCode.SHUTTING_DOWN, 0, "the broker is stopping");
             }
+            discardUnread(c);
             closeAfterFlush(c);
         }
         try

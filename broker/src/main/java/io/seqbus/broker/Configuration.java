@@ -69,6 +69,9 @@ public final class Configuration
     /** Default of {@link #DRAIN_TIMEOUT_PROP_NAME}: 5 s, well inside systemd's 90 s stop timeout. */
     public static final long DRAIN_TIMEOUT_DEFAULT_NS = TimeUnit.SECONDS.toNanos(5);
 
+    /** Datagrams a stopping broker reads and drops per connection, so closing it does not reset it. */
+    public static final int SHUTDOWN_DISCARD_LIMIT = 1024;
+
     /** How often the {@code STATUS=} line sent to systemd is refreshed, ms. */
     public static final int NOTIFY_STATUS_INTERVAL_MS = 2000;
 
