@@ -1,6 +1,8 @@
 package io.seqbus.broker;
 
 import io.seqbus.broker.net.Listener;
+import io.seqbus.broker.systemd.SocketActivation;
+import io.seqbus.broker.systemd.SystemdNotifier;
 import io.seqbus.wire.DefaultSocket;
 import io.seqbus.wire.DeliverFrame;
 import io.seqbus.wire.Protocol;
@@ -13,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A running broker: the listening socket and the agent thread that serves it.
@@ -26,15 +29,20 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Broker implements AutoCloseable
 {
+    /** Names under which systemd may pass the broker's socket: the unit's name, with and without suffix. */
+    private static final String[] SOCKET_FD_NAMES = {"seqbus", "seqbus.socket"};
+
     private final Context context;
     private final Listener listener;
     private final BrokerAgent agent;
     private final AgentRunner runner;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private SystemdNotifier notifier;
 
     private Broker(final Context context) throws IOException
     {
         this.context = context;
-        this.listener = Listener.bind(context.socket(), context.listenBacklog());
+        this.listener = openListener(context);
         try
         {
             this.agent = new BrokerAgent(context, listener);
@@ -53,8 +61,21 @@ public final class Broker implements AutoCloseable
             agent);
     }
 
+    private static Listener openListener(final Context context) throws IOException
+    {
+        final int fd = context.socketActivation() ?
+            SocketActivation.listenFd(System.getenv(), ProcessHandle.current().pid(), SOCKET_FD_NAMES) :
+            SocketActivation.NONE;
+        if (fd == SocketActivation.NONE)
+        {
+            return Listener.bind(context.socket(), context.listenBacklog());
+        }
+        return Listener.inherit(fd);
+    }
+
     /**
-     * Binds the socket and starts the agent thread.
+     * Binds the socket, or takes over the one systemd passed (socket activation), starts the
+     * agent thread and, under systemd, tells it the broker is ready.
      *
      * @param context settings; validated here.
      * @return the running broker.
@@ -64,8 +85,24 @@ public final class Broker implements AutoCloseable
     {
         context.conclude();
         final Broker broker = new Broker(context);
+        try
+        {
+            broker.notifier = SystemdNotifier.fromEnvironment(
+                System.getenv(), ProcessHandle.current().pid(), broker.agent.counters(), broker.agent::wakeUp);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            broker.listener.close();
+            throw ex;
+        }
         AgentRunner.startOnThread(broker.runner);
-        Log.info("broker node=" + context.nodeName() + " listening on " + context.socket());
+        final Listener listener = broker.listener;
+        Log.info("broker node=" + context.nodeName() + " listening on " + listener.address() +
+            (listener.inherited() ? " (socket-activated)" : ""));
+        if (broker.notifier != null)
+        {
+            broker.notifier.start(listener.address());
+        }
         return broker;
     }
 
@@ -86,15 +123,57 @@ public final class Broker implements AutoCloseable
     }
 
     /**
-     * Stops accepting, tells every client the broker is stopping, closes their connections and
-     * removes the socket file.
+     * Reloads what can change without a restart. Nothing can yet: this logs that the running
+     * settings stay until the next restart.
+     */
+    public void reload()
+    {
+        Log.info("reload requested");
+        Log.info("reload: nothing changes while running; socket=" + listener.address() +
+            " node.name=" + context.nodeName() + " and every limit take effect at the next restart");
+    }
+
+    /**
+     * Stops accepting, tells systemd (if it listens) that the broker is stopping, delivers what
+     * is queued for up to {@link Context#drainTimeoutNs()}, then tells every client the broker
+     * is stopping, closes their connections and removes the socket file (not an inherited one).
+     * Safe to call more than once, from any thread.
      */
     public void close()
     {
+        if (!closed.compareAndSet(false, true))
+        {
+            return;
+        }
+        final long timeoutMs = TimeUnit.NANOSECONDS.toMillis(context.drainTimeoutNs());
+        Log.info("stopping: accepting no more connections, delivering what is queued (up to " + timeoutMs + " ms)");
+        if (notifier != null)
+        {
+            notifier.stopping();
+        }
+        agent.requestDrain();
+        boolean drained = false;
+        try
+        {
+            drained = agent.awaitDrained(context.drainTimeoutNs());
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
         // The runner stops the duty cycle; waking the agent ends a blocking poll early (at worst
         // the agent notices within one idle poll, Configuration.IDLE_BLOCK_MS).
         agent.wakeUp();
         runner.close();
+        if (!drained)
+        {
+            Log.warn("stopping: gave up delivering after " + timeoutMs + " ms; " +
+                agent.queuedBytes() + " bytes stayed undelivered");
+        }
+        if (notifier != null)
+        {
+            notifier.close();
+        }
         Log.info("broker stopped");
     }
 
@@ -125,6 +204,11 @@ public final class Broker implements AutoCloseable
             Configuration.LISTEN_BACKLOG_PROP_NAME, Configuration.LISTEN_BACKLOG_DEFAULT);
         private int readBurst = Configuration.intProperty(
             Configuration.READ_BURST_PROP_NAME, Configuration.READ_BURST_DEFAULT);
+        private boolean socketActivation = Boolean.parseBoolean(System.getProperty(
+            Configuration.SOCKET_ACTIVATION_PROP_NAME, Boolean.toString(Configuration.SOCKET_ACTIVATION_DEFAULT)));
+        private long drainTimeoutNs = TimeUnit.MILLISECONDS.toNanos(Configuration.intProperty(
+            Configuration.DRAIN_TIMEOUT_PROP_NAME,
+            (int)TimeUnit.NANOSECONDS.toMillis(Configuration.DRAIN_TIMEOUT_DEFAULT_NS)));
 
         /**
          * Fills in what was left unset and checks every value.
@@ -165,6 +249,9 @@ public final class Broker implements AutoCloseable
             require(stallTimeoutNs > 0, Configuration.STALL_TIMEOUT_PROP_NAME, stallTimeoutNs, "more than 0");
             require(listenBacklog >= 1, Configuration.LISTEN_BACKLOG_PROP_NAME, listenBacklog, "1 or more");
             require(readBurst >= 1, Configuration.READ_BURST_PROP_NAME, readBurst, "1 or more");
+            require(drainTimeoutNs >= 0 && drainTimeoutNs <= TimeUnit.SECONDS.toNanos(60),
+                Configuration.DRAIN_TIMEOUT_PROP_NAME, TimeUnit.NANOSECONDS.toMillis(drainTimeoutNs),
+                "0..60000 ms (systemd stops waiting after TimeoutStopSec, 90 s by default)");
             return this;
         }
 
@@ -392,6 +479,38 @@ public final class Broker implements AutoCloseable
         public Context readBurst(final int readBurst)
         {
             this.readBurst = readBurst;
+            return this;
+        }
+
+        /** @return whether a socket passed by systemd ({@code LISTEN_FDS}) is used instead of binding. */
+        public boolean socketActivation()
+        {
+            return socketActivation;
+        }
+
+        /**
+         * @param socketActivation whether a socket passed by systemd is used instead of binding.
+         * @return this.
+         */
+        public Context socketActivation(final boolean socketActivation)
+        {
+            this.socketActivation = socketActivation;
+            return this;
+        }
+
+        /** @return how long a stopping broker keeps delivering what is queued, ns. */
+        public long drainTimeoutNs()
+        {
+            return drainTimeoutNs;
+        }
+
+        /**
+         * @param drainTimeoutNs how long a stopping broker keeps delivering what is queued, ns.
+         * @return this.
+         */
+        public Context drainTimeoutNs(final long drainTimeoutNs)
+        {
+            this.drainTimeoutNs = drainTimeoutNs;
             return this;
         }
     }

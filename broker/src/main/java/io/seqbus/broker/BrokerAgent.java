@@ -23,12 +23,18 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The broker's one thread. Each duty cycle: poll every socket, accept, read what clients sent
  * (handing each datagram to {@link ClientProtocol}, which fans publishes out into outboxes),
  * then flush every outbox touched, one {@code send} per datagram. Owns all sockets and all
  * routing state; nothing here is shared, so nothing here locks.
+ *
+ * <p>Stopping has two steps. {@link #requestDrain()} (any thread) makes the agent stop accepting
+ * and stop reading, and keep writing until every queue is empty; then {@link #onClose()} tells
+ * each client the broker is stopping and closes it.
  */
 final class BrokerAgent implements Agent
 {
@@ -53,6 +59,9 @@ final class BrokerAgent implements Agent
     private final com.sun.management.ThreadMXBean threads =
         (com.sun.management.ThreadMXBean)java.lang.management.ManagementFactory.getThreadMXBean();
     private long nextSampleNs;
+    private final CountDownLatch drained = new CountDownLatch(1);
+    private volatile boolean drainRequested;
+    private boolean draining;
     private long nextConnectionId = 1;
     private int idleCycles;
 
@@ -83,6 +92,38 @@ final class BrokerAgent implements Agent
         selector.wakeup();
     }
 
+    /**
+     * Asks the agent to stop accepting and reading, and to deliver what is queued.
+     */
+    void requestDrain()
+    {
+        drainRequested = true;
+        selector.wakeup();
+    }
+
+    /**
+     * @param timeoutNs longest wait.
+     * @return true when every queue was delivered, false when the time ran out first.
+     * @throws InterruptedException if the waiting thread is interrupted.
+     */
+    boolean awaitDrained(final long timeoutNs) throws InterruptedException
+    {
+        return drained.await(timeoutNs, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * @return bytes still queued for clients; read by the agent or after it stopped.
+     */
+    long queuedBytes()
+    {
+        long bytes = 0;
+        for (final ClientConnection c : connections.values())
+        {
+            bytes += c.state() == ClientConnection.State.CLOSED || c.hungUp ? 0 : c.outbox().queuedBytes();
+        }
+        return bytes;
+    }
+
     @Override
     public String roleName()
     {
@@ -93,17 +134,22 @@ final class BrokerAgent implements Agent
     public int doWork() throws IOException
     {
         final long nowNs = System.nanoTime();
-        final boolean holdPublishers = fanOut.overLimitCount() > 0;
+        if (drainRequested && !draining)
+        {
+            beginDrain();
+        }
+        final boolean holdPublishers = fanOut.overLimitCount() > 0 || draining;
         // Block in poll(2) when there has been nothing to do for a while: no CPU while idle,
-        // and no added latency, since poll returns as soon as any socket is ready.
-        final boolean block = idleCycles >= Configuration.IDLE_SPIN_CYCLES && !holdPublishers;
+        // and no added latency, since poll returns as soon as any socket is ready. While
+        // draining nobody is polled for reading, so blocking cannot miss a read either.
+        final boolean block = idleCycles >= Configuration.IDLE_SPIN_CYCLES && (!holdPublishers || draining);
         final int ready = block ? selector.select(Configuration.IDLE_BLOCK_MS) : selector.selectNow();
         int work = 0;
         if (ready > 0)
         {
             work += onSelected(nowNs, holdPublishers);
         }
-        if (!hungUp.isEmpty() && fanOut.overLimitCount() == 0)
+        if (!hungUp.isEmpty() && fanOut.overLimitCount() == 0 && !draining)
         {
             work += drainHungUp(nowNs);
         }
@@ -120,6 +166,10 @@ final class BrokerAgent implements Agent
         {
             evictStalled(nowNs);
         }
+        if (draining && drained.getCount() > 0 && queuedBytes() == 0)
+        {
+            drained.countDown();
+        }
         counters.increment(BrokerCounters.DUTY_CYCLES);
         if (nowNs - nextSampleNs >= 0)
         {
@@ -128,6 +178,30 @@ final class BrokerAgent implements Agent
         idleCycles = work == 0 ? idleCycles + 1 : 0;
         // A blocking poll was the idling; the runner's idle strategy must not back off on top.
         return block ? Math.max(work, 1) : work;
+    }
+
+    private void beginDrain()
+    {
+        draining = true;
+        listenerKey.cancel();
+        // A bound socket's file goes now, so new clients fail fast rather than wait for nothing;
+        // an inherited one stays with systemd, whose backlog keeps them for the next broker.
+        listener.close();
+        for (final ClientConnection c : connections.values())
+        {
+            if (c.key() != null && c.key().isValid())
+            {
+                c.key().interestOps(interestOps(c));
+            }
+        }
+    }
+
+    /**
+     * @return what to poll a connection for: reads unless stopping, writes while its queue waits.
+     */
+    private int interestOps(final ClientConnection c)
+    {
+        return (draining ? 0 : SelectionKey.OP_READ) | (c.writeBlocked ? SelectionKey.OP_WRITE : 0);
     }
 
     private int onSelected(final long nowNs, final boolean holdPublishers)
@@ -168,7 +242,7 @@ final class BrokerAgent implements Agent
             if ((ready & SelectionKey.OP_WRITE) != 0 && c.writeBlocked)
             {
                 c.writeBlocked = false;
-                key.interestOps(SelectionKey.OP_READ);
+                key.interestOps(interestOps(c));
                 fanOut.markForFlush(c);
                 work++;
             }
@@ -353,7 +427,7 @@ final class BrokerAgent implements Agent
                 c.writeBlocked = true;
                 if (c.key() != null && c.key().isValid())
                 {
-                    c.key().interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+                    c.key().interestOps(interestOps(c));
                 }
             }
             fanOut.onQueueShrunk(c);
@@ -511,6 +585,30 @@ final class BrokerAgent implements Agent
         }
     }
 
+    /**
+     * Reads and drops what a client sent that the stopping broker will not serve (a HELLO that
+     * raced the stop, say): closing a socket with unread input makes the kernel reset the
+     * connection, and the client would get ECONNRESET instead of the SHUTTING_DOWN error.
+     */
+    private void discardUnread(final ClientConnection c)
+    {
+        try
+        {
+            for (int i = 0; i < Configuration.SHUTDOWN_DISCARD_LIMIT; i++)
+            {
+                readByteBuffer.clear();
+                if (c.channel().read(readByteBuffer) <= 0)
+                {
+                    return;
+                }
+            }
+        }
+        catch (final IOException ignore)
+        {
+            // gone already: nothing to reset
+        }
+    }
+
     private static void closeQuietly(final AFUNIXDatagramChannel channel)
     {
         try
@@ -534,6 +632,7 @@ final class BrokerAgent implements Agent
             {
                 protocol.reject(c, ErrorCode.SHUTTING_DOWN, 0, "the broker is stopping");
             }
+            discardUnread(c);
             closeAfterFlush(c);
             close(c, null);
         }
@@ -545,6 +644,9 @@ final class BrokerAgent implements Agent
         {
             // closing anyway
         }
-        listener.close();
+        if (!draining)
+        {
+            listener.close();
+        }
     }
 }

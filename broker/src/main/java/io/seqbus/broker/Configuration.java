@@ -67,6 +67,25 @@ public final class Configuration
     /** How often the agent samples figures too costly to keep per message (its allocation, say). */
     public static final long SAMPLE_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(250);
 
+    /**
+     * Whether the broker uses a listening socket systemd passed it ({@code LISTEN_FDS} and
+     * {@code LISTEN_PID} naming this process) instead of binding {@link #SOCKET_PROP_NAME}.
+     */
+    public static final String SOCKET_ACTIVATION_PROP_NAME = "seqbus.socket.activation";
+    /** Default of {@link #SOCKET_ACTIVATION_PROP_NAME}. */
+    public static final boolean SOCKET_ACTIVATION_DEFAULT = true;
+
+    /** How long a stopping broker keeps delivering what is queued before it closes connections, ms. */
+    public static final String DRAIN_TIMEOUT_PROP_NAME = "seqbus.drain.timeout.ms";
+    /** Default of {@link #DRAIN_TIMEOUT_PROP_NAME}: 5 s, well inside systemd's 90 s stop timeout. */
+    public static final long DRAIN_TIMEOUT_DEFAULT_NS = TimeUnit.SECONDS.toNanos(5);
+
+    /** Datagrams a stopping broker reads and drops per connection, so closing it does not reset it. */
+    public static final int SHUTDOWN_DISCARD_LIMIT = 1024;
+
+    /** How often the {@code STATUS=} line sent to systemd is refreshed, ms. */
+    public static final int NOTIFY_STATUS_INTERVAL_MS = 2000;
+
     /** Empty duty cycles spent polling before the agent blocks in poll(2) until a socket is ready. */
     public static final int IDLE_SPIN_CYCLES = 200;
     /** Longest the agent blocks in poll(2) while idle, ms; bounds how late timers run. */

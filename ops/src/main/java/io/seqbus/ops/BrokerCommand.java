@@ -17,7 +17,10 @@ import sun.misc.Signal;
 @Command(
     name = "broker",
     mixinStandardHelpOptions = true,
-    description = "Run the broker in the foreground. SIGTERM or Ctrl-C stops it cleanly.")
+    description = {"Run the broker in the foreground. SIGTERM or Ctrl-C stops it cleanly: no new connections, "
+        + "queued deliveries go out (up to 5 s), exit 0. SIGHUP reloads what can change while running.",
+        "Under systemd it uses the socket passed by socket activation (LISTEN_FDS) and reports "
+        + "READY, STATUS, WATCHDOG and STOPPING through NOTIFY_SOCKET."})
 final class BrokerCommand implements Callable<Integer>
 {
     @Option(names = "--socket", paramLabel = "PATH", description = "Socket path, or @name for an abstract socket.")
@@ -69,6 +72,8 @@ final class BrokerCommand implements Callable<Integer>
         {
             Signal.handle(new Signal(name), (signal) -> stop.countDown());
         }
+        // SIGHUP is systemd's ExecReload: reload what can change while running.
+        Signal.handle(new Signal("HUP"), (signal) -> broker.reload());
         stop.await();
         broker.close();
         return 0;
