@@ -21,11 +21,12 @@ MAX_TOPIC = 255
 MAX_NAME = 64
 MAX_REASON = 1024
 
-HELLO, WELCOME, SUBSCRIBE, UNSUBSCRIBE, PUBLISH, DELIVER, GAP, ERROR, PING, PONG = range(1, 11)
+HELLO, WELCOME, SUBSCRIBE, UNSUBSCRIBE, PUBLISH, DELIVER, GAP, ERROR, PING, PONG, STAT_REQUEST, STAT_REPLY = \
+    range(1, 13)
 DELIVER_RUN = 0x10
 SENT_BY = {
-    "client": {HELLO, SUBSCRIBE, UNSUBSCRIBE, PUBLISH, PING, PONG},
-    "broker": {WELCOME, DELIVER, GAP, ERROR, PING, PONG, DELIVER_RUN},
+    "client": {HELLO, SUBSCRIBE, UNSUBSCRIBE, PUBLISH, PING, PONG, STAT_REQUEST},
+    "broker": {WELCOME, DELIVER, GAP, ERROR, PING, PONG, STAT_REPLY, DELIVER_RUN},
 }
 
 # Error codes of SPEC.md, by number; the framing ones are also raised by decode_datagram.
@@ -62,6 +63,8 @@ Gap = collections.namedtuple("Gap", "subscription_id source_node publisher_id fr
 Error = collections.namedtuple("Error", "code fatal ref reason")
 Ping = collections.namedtuple("Ping", "token")
 Pong = collections.namedtuple("Pong", "token")
+StatRequest = collections.namedtuple("StatRequest", "stat_flags request_id")
+StatReply = collections.namedtuple("StatReply", "request_id total_length chunk_offset chunk")
 
 # Every integer is little-endian; '<' also means no padding, so each struct is the exact layout.
 HEADER = struct.Struct("<IBBH")             # frame_length, type, flags, reserved
@@ -75,6 +78,8 @@ DELIVER_RUN_BODY = struct.Struct("<IIQQQIIIH")  # as DELIVER, then count, then t
 GAP_BODY = struct.Struct("<IIQQQBBH")       # sub, node, publisher, from, count, reason, reserved, reserved
 ERROR_BODY = struct.Struct("<HBBIH")        # code, fatal, reserved, ref, reason_length
 U64 = struct.Struct("<Q")                   # PING/PONG token
+STAT_REQUEST_BODY = struct.Struct("<II")    # stat_flags, request_id
+STAT_REPLY_BODY = struct.Struct("<III")     # request_id, total_length, chunk_offset; the chunk follows
 
 
 class SeqbusError(Exception):
@@ -188,6 +193,10 @@ def encode(frame):
         return encode_error(*frame)
     if isinstance(frame, (Ping, Pong)):
         return encode_ping(frame.token, PING if isinstance(frame, Ping) else PONG)
+    if isinstance(frame, StatRequest):
+        return _frame(STAT_REQUEST, STAT_REQUEST_BODY.pack(*frame))
+    if isinstance(frame, StatReply):
+        return _frame(STAT_REPLY, STAT_REPLY_BODY.pack(*frame[:3]) + bytes(frame.chunk))
     raise TypeError("not a frame: %r" % (frame,))
 
 
@@ -325,6 +334,8 @@ _DECODERS = {
     ERROR: _decode_error,
     PING: lambda body: Ping(*_fixed(U64, body)),
     PONG: lambda body: Pong(*_fixed(U64, body)),
+    STAT_REQUEST: lambda body: StatRequest(*_fixed(STAT_REQUEST_BODY, body)),
+    STAT_REPLY: lambda body: StatReply(*_fields(STAT_REPLY_BODY, body), bytes(body[STAT_REPLY_BODY.size:])),
 }
 
 

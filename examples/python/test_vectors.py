@@ -10,7 +10,8 @@ import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import seqbus  # noqa: E402
-from seqbus import Deliver, DeliverRun, Error, Gap, Hello, Ping, Pong, Publish, Subscribe, Unsubscribe, Welcome  # noqa: E402
+from seqbus import (Deliver, DeliverRun, Error, Gap, Hello, Ping, Pong, Publish, StatReply,  # noqa: E402
+                    StatRequest, Subscribe, Unsubscribe, Welcome)
 
 SPEC = pathlib.Path(__file__).resolve().parents[2] / "wire-format" / "SPEC.md"
 
@@ -28,6 +29,8 @@ VALID = {
     "ERROR": [Error(7, False, 0, "bad topic")],
     "PING": [Ping(0x0102030405060708)],
     "PONG": [Pong(0x0102030405060708)],
+    "STAT_REQUEST": [StatRequest(0, 7)],
+    "STAT_REPLY": [StatReply(7, 2, 0, b"{}")],
     "BATCH": [Publish("a.b", b"1"), Publish("a.b", b"2")],
 }
 REFUSED = {
@@ -39,6 +42,7 @@ REFUSED = {
     "unknown type 0x7f": 3,
     "flags not 0": 6,
     "DELIVER sent by a client": 6,
+    "STAT_REPLY sent by a client": 6,
 }
 
 
@@ -79,7 +83,8 @@ def main():
 
     for name, data in vectors.items():
         expected = VALID.get(name)
-        sender = "broker" if any(type(f) in (Welcome, Deliver, DeliverRun, Gap, Error) for f in expected or []) else "client"
+        sender = "broker" if any(type(f) in (Welcome, Deliver, DeliverRun, Gap, Error, StatReply)
+                                 for f in expected or []) else "client"
         try:
             decoded = seqbus.decode_datagram(data, sender=sender)
             check(name + " decodes", decoded == expected, "%r != %r" % (decoded, expected))

@@ -1,5 +1,10 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.config.Setting;
+import io.seqbus.broker.config.Settings;
+import io.seqbus.broker.metrics.BrokerMetrics;
+import io.seqbus.broker.metrics.MetricsEndpoint;
+import io.seqbus.broker.metrics.MetricsServer;
 import io.seqbus.broker.net.Listener;
 import io.seqbus.broker.systemd.SocketActivation;
 import io.seqbus.broker.systemd.SystemdNotifier;
@@ -11,9 +16,12 @@ import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -38,6 +46,8 @@ public final class Broker implements AutoCloseable
     private final AgentRunner runner;
     private final AtomicBoolean closed = new AtomicBoolean();
     private SystemdNotifier notifier;
+    private BrokerMetrics metrics;
+    private MetricsServer metricsServer;
 
     private Broker(final Context context) throws IOException
     {
@@ -84,6 +94,7 @@ public final class Broker implements AutoCloseable
     public static Broker launch(final Context context) throws IOException
     {
         context.conclude();
+        Log.level(Log.Level.of(context.logLevel()));
         final Broker broker = new Broker(context);
         try
         {
@@ -96,6 +107,15 @@ public final class Broker implements AutoCloseable
             throw ex;
         }
         AgentRunner.startOnThread(broker.runner);
+        try
+        {
+            broker.startMetrics();
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            broker.close();
+            throw ex;
+        }
         final Listener listener = broker.listener;
         Log.info("broker node=" + context.nodeName() + " listening on " + listener.address() +
             (listener.inherited() ? " (socket-activated)" : ""));
@@ -104,6 +124,158 @@ public final class Broker implements AutoCloseable
             broker.notifier.start(listener.address());
         }
         return broker;
+    }
+
+    private void startMetrics() throws IOException
+    {
+        final InetSocketAddress endpoint = MetricsEndpoint.parse(context.metrics());
+        if (endpoint == null)
+        {
+            return;
+        }
+        metrics = new BrokerMetrics(agent.counters(), this::isHealthy);
+        try
+        {
+            metricsServer = MetricsServer.start(endpoint, metrics, this::health);
+        }
+        catch (final IOException ex)
+        {
+            if (!Configuration.METRICS_DEFAULT.equals(context.metrics().trim()))
+            {
+                throw ex;
+            }
+            // Several brokers on one host (tests, a second instance): the default port is a
+            // convenience, not a promise; an explicitly set one is.
+            Log.warn(ex.getMessage() + "; serving no metrics");
+            metrics.close();
+            metrics = null;
+            return;
+        }
+        final InetSocketAddress bound = metricsServer.address();
+        Log.info("metrics on http://" + bound.getHostString() + ":" + bound.getPort() + "/metrics and /health");
+    }
+
+    /**
+     * @return where /metrics is served, with the real port; null when metrics are off.
+     */
+    public InetSocketAddress metricsAddress()
+    {
+        return metricsServer == null ? null : metricsServer.address();
+    }
+
+    /**
+     * @return the broker's meters, or null when metrics are off.
+     */
+    public BrokerMetrics metrics()
+    {
+        return metrics;
+    }
+
+    /**
+     * Healthy means the agent finished a duty cycle within {@link Configuration#HEALTH_MAX_CYCLE_AGE_MS}
+     * (it wakes at least every {@link Configuration#IDLE_BLOCK_MS} even when idle) and the socket
+     * still accepts: the listener is open and, for a path, the socket file is still there.
+     *
+     * @return true when healthy; safe from any thread.
+     */
+    public boolean isHealthy()
+    {
+        return cycleAgeMs() <= Configuration.HEALTH_MAX_CYCLE_AGE_MS && socketAccepts();
+    }
+
+    private long cycleAgeMs()
+    {
+        final long last = agent.counters().get(BrokerCounters.AGENT_LAST_CYCLE_NANOTIME);
+        return last == 0 ? Long.MAX_VALUE : TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - last);
+    }
+
+    private boolean socketAccepts()
+    {
+        if (!listener.channel().isOpen() || runner.isClosed())
+        {
+            return false;
+        }
+        final String socket = context.socket();
+        return socket.startsWith("@") || Files.exists(Path.of(socket));
+    }
+
+    private MetricsServer.Health health()
+    {
+        final long age = cycleAgeMs();
+        final boolean accepts = socketAccepts();
+        final boolean healthy = age <= Configuration.HEALTH_MAX_CYCLE_AGE_MS && accepts;
+        final BrokerCounters c = agent.counters();
+        return new MetricsServer.Health(healthy, "{\"status\":\"" + (healthy ? "up" : "down") + "\"" +
+            ",\"agent_last_cycle_ms\":" + (age == Long.MAX_VALUE ? -1 : age) +
+            ",\"socket_accepting\":" + accepts +
+            ",\"clients\":" + c.get(BrokerCounters.CONNECTIONS_OPEN) +
+            ",\"subscriptions\":" + c.get(BrokerCounters.SUBSCRIPTIONS) + "}\n");
+    }
+
+    /**
+     * Applies a freshly loaded configuration to the running broker, as a reload (SIGHUP) does:
+     * every changed setting that can change live is handed to the agent thread and applied at
+     * the start of its next duty cycle; every changed setting that needs a restart is logged,
+     * one line each, and left as it was.
+     *
+     * @param fresh the new settings, already concluded (validated).
+     * @return what changed, applied or not.
+     */
+    public ReloadResult applyReload(final Context fresh)
+    {
+        final List<String> applied = new ArrayList<>();
+        final List<String> needRestart = new ArrayList<>();
+        final List<Setting<?>> live = new ArrayList<>();
+        for (final Setting<?> setting : Settings.ALL)
+        {
+            final Object before = setting.get(context);
+            final Object after = setting.get(fresh);
+            if (java.util.Objects.equals(before, after))
+            {
+                continue;
+            }
+            final String change = setting.key() + ": " + before + " -> " + after;
+            if (setting.reload() == Setting.Reload.LIVE)
+            {
+                applied.add(change);
+                live.add(setting);
+            }
+            else
+            {
+                needRestart.add(change);
+                Log.warn("reload: " + change + " needs a restart; still " + before);
+            }
+        }
+        if (!live.isEmpty())
+        {
+            final Runnable apply = () ->
+            {
+                for (final Setting<?> setting : live)
+                {
+                    setting.copy(fresh, context);
+                }
+                Log.level(Log.Level.of(context.logLevel()));
+            };
+            while (!agent.submit(apply))
+            {
+                Thread.onSpinWait();
+            }
+            for (final String change : applied)
+            {
+                Log.info("reload: " + change);
+            }
+        }
+        return new ReloadResult(applied, needRestart);
+    }
+
+    /**
+     * What a reload changed.
+     *
+     * @param applied     changes handed to the running broker, as {@code key: old -> new}.
+     * @param needRestart changes left alone until a restart, as {@code key: old -> new}.
+     */
+    public record ReloadResult(List<String> applied, List<String> needRestart)
+    {
     }
 
     /**
@@ -120,17 +292,6 @@ public final class Broker implements AutoCloseable
     public BrokerCounters counters()
     {
         return agent.counters();
-    }
-
-    /**
-     * Reloads what can change without a restart. Nothing can yet: this logs that the running
-     * settings stay until the next restart.
-     */
-    public void reload()
-    {
-        Log.info("reload requested");
-        Log.info("reload: nothing changes while running; socket=" + listener.address() +
-            " node.name=" + context.nodeName() + " and every limit take effect at the next restart");
     }
 
     /**
@@ -160,6 +321,14 @@ public final class Broker implements AutoCloseable
         catch (final InterruptedException ex)
         {
             Thread.currentThread().interrupt();
+        }
+        if (metricsServer != null)
+        {
+            metricsServer.close();
+        }
+        if (metrics != null)
+        {
+            metrics.close();
         }
         // The runner stops the duty cycle; waking the agent ends a blocking poll early (at worst
         // the agent notices within one idle poll, Configuration.IDLE_BLOCK_MS).
@@ -209,6 +378,12 @@ public final class Broker implements AutoCloseable
         private long drainTimeoutNs = TimeUnit.MILLISECONDS.toNanos(Configuration.intProperty(
             Configuration.DRAIN_TIMEOUT_PROP_NAME,
             (int)TimeUnit.NANOSECONDS.toMillis(Configuration.DRAIN_TIMEOUT_DEFAULT_NS)));
+        private int statTopTopics = Configuration.intProperty(
+            Configuration.STAT_TOP_TOPICS_PROP_NAME, Configuration.STAT_TOP_TOPICS_DEFAULT);
+        private String metrics = System.getProperty(
+            Configuration.METRICS_PROP_NAME, Configuration.METRICS_EMBEDDED_DEFAULT);
+        private String logLevel = System.getProperty(Configuration.LOG_LEVEL_PROP_NAME,
+            Boolean.getBoolean("seqbus.debug") ? "debug" : Configuration.LOG_LEVEL_DEFAULT);
 
         /**
          * Fills in what was left unset and checks every value.
@@ -252,6 +427,14 @@ public final class Broker implements AutoCloseable
             require(drainTimeoutNs >= 0 && drainTimeoutNs <= TimeUnit.SECONDS.toNanos(60),
                 Configuration.DRAIN_TIMEOUT_PROP_NAME, TimeUnit.NANOSECONDS.toMillis(drainTimeoutNs),
                 "0..60000 ms (systemd stops waiting after TimeoutStopSec, 90 s by default)");
+            require(statTopTopics >= 0 && statTopTopics <= 1000, Configuration.STAT_TOP_TOPICS_PROP_NAME,
+                statTopTopics, "0..1000");
+            if (Log.Level.of(logLevel) == null)
+            {
+                throw new IllegalArgumentException(Configuration.LOG_LEVEL_PROP_NAME + "=" + logLevel +
+                    " is not a level; allowed: debug, info, warn, error");
+            }
+            MetricsEndpoint.parse(metrics);
             return this;
         }
 
@@ -511,6 +694,54 @@ public final class Broker implements AutoCloseable
         public Context drainTimeoutNs(final long drainTimeoutNs)
         {
             this.drainTimeoutNs = drainTimeoutNs;
+            return this;
+        }
+
+        /** @return topics {@code seqbus stat} lists; 0: per-topic tracking off. */
+        public int statTopTopics()
+        {
+            return statTopTopics;
+        }
+
+        /**
+         * @param statTopTopics topics {@code seqbus stat} lists, busiest first; 0 turns tracking off.
+         * @return this.
+         */
+        public Context statTopTopics(final int statTopTopics)
+        {
+            this.statTopTopics = statTopTopics;
+            return this;
+        }
+
+        /** @return where metrics are served: HOST:PORT or {@code off}. */
+        public String metrics()
+        {
+            return metrics;
+        }
+
+        /**
+         * @param metrics HOST:PORT (port 0: any free port) or {@code off}.
+         * @return this.
+         */
+        public Context metrics(final String metrics)
+        {
+            this.metrics = metrics;
+            return this;
+        }
+
+        /** @return least severe log level printed. */
+        public String logLevel()
+        {
+            return logLevel;
+        }
+
+        /**
+         * @param logLevel debug, info, warn or error.
+         * @return this.
+         */
+        public Context logLevel(final String logLevel)
+        {
+            this.logLevel = logLevel;
             return this;
         }
     }

@@ -7,10 +7,13 @@ import io.seqbus.broker.net.ClientConnection;
 import io.seqbus.broker.net.Listener;
 import io.seqbus.broker.route.Subscription;
 import io.seqbus.broker.route.TopicIndex;
+import io.seqbus.broker.stat.StatReport;
+import io.seqbus.broker.stat.TopicRates;
 import io.seqbus.wire.ErrorCode;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochNanoClock;
+import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.agrona.concurrent.OffsetEpochNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
@@ -25,6 +28,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The broker's one thread. Each duty cycle: poll every socket, accept, read what clients sent
@@ -58,12 +62,18 @@ final class BrokerAgent implements Agent
     private final long startEpochSeconds = System.currentTimeMillis() / 1000;
     private final com.sun.management.ThreadMXBean threads =
         (com.sun.management.ThreadMXBean)java.lang.management.ManagementFactory.getThreadMXBean();
-    private long nextSampleNs;
     private final CountDownLatch drained = new CountDownLatch(1);
     private volatile boolean drainRequested;
     private boolean draining;
+    private final long startNs = System.nanoTime();
+    private final ManyToOneConcurrentArrayQueue<Runnable> commands = new ManyToOneConcurrentArrayQueue<>(256);
+    private final Consumer<Runnable> runCommand = Runnable::run;
+    private final TopicRates topicRates = new TopicRates(startNs);
     private long nextConnectionId = 1;
     private int idleCycles;
+    private long nextSampleNs;
+    private long nextRollNs;
+    private long cycleMaxNs;
 
     BrokerAgent(final Broker.Context context, final Listener listener) throws IOException
     {
@@ -71,7 +81,7 @@ final class BrokerAgent implements Agent
         this.listener = listener;
         this.selector = listener.channel().provider().openSelector();
         this.listenerKey = listener.channel().register(selector, SelectionKey.OP_READ);
-        this.protocol = new ClientProtocol(context, index, fanOut, counters);
+        this.protocol = new ClientProtocol(context, index, fanOut, counters, topicRates, this::statDocument);
         this.pool = new DatagramPool(context.maxDatagram(), 256);
         // One byte more than the limit: a longer datagram is cut by the kernel without a word,
         // and the extra byte is how we notice.
@@ -82,6 +92,23 @@ final class BrokerAgent implements Agent
     BrokerCounters counters()
     {
         return counters;
+    }
+
+    /**
+     * Hands a task to the agent thread, which runs it at the start of its next duty cycle: how
+     * other threads (reload on SIGHUP) change what the agent owns without a lock.
+     *
+     * @param command to run on the agent thread.
+     * @return false when the queue is full; try again later.
+     */
+    boolean submit(final Runnable command)
+    {
+        if (!commands.offer(command))
+        {
+            return false;
+        }
+        selector.wakeup();
+        return true;
     }
 
     /**
@@ -144,7 +171,8 @@ final class BrokerAgent implements Agent
         // draining nobody is polled for reading, so blocking cannot miss a read either.
         final boolean block = idleCycles >= Configuration.IDLE_SPIN_CYCLES && (!holdPublishers || draining);
         final int ready = block ? selector.select(Configuration.IDLE_BLOCK_MS) : selector.selectNow();
-        int work = 0;
+        final long workStartNs = block ? System.nanoTime() : nowNs;
+        int work = commands.drain(runCommand);
         if (ready > 0)
         {
             work += onSelected(nowNs, holdPublishers);
@@ -171,10 +199,7 @@ final class BrokerAgent implements Agent
             drained.countDown();
         }
         counters.increment(BrokerCounters.DUTY_CYCLES);
-        if (nowNs - nextSampleNs >= 0)
-        {
-            sample(nowNs);
-        }
+        endCycle(workStartNs);
         idleCycles = work == 0 ? idleCycles + 1 : 0;
         // A blocking poll was the idling; the runner's idle strategy must not back off on top.
         return block ? Math.max(work, 1) : work;
@@ -202,6 +227,59 @@ final class BrokerAgent implements Agent
     private int interestOps(final ClientConnection c)
     {
         return (draining ? 0 : SelectionKey.OP_READ) | (c.writeBlocked ? SelectionKey.OP_WRITE : 0);
+    }
+
+    /**
+     * Times the cycle (work only, not the wait in poll) and, a few times a second, samples what
+     * is too costly to keep per message: queue depths, and topic rates.
+     */
+    private void endCycle(final long workStartNs)
+    {
+        final long endNs = System.nanoTime();
+        final long busyNs = endNs - workStartNs;
+        counters.add(BrokerCounters.AGENT_BUSY_NS, busyNs);
+        counters.set(BrokerCounters.AGENT_LAST_CYCLE_NANOTIME, endNs);
+        if (busyNs > cycleMaxNs)
+        {
+            cycleMaxNs = busyNs;
+        }
+        if (endNs - nextSampleNs >= 0)
+        {
+            nextSampleNs = endNs + TimeUnit.MILLISECONDS.toNanos(Configuration.SAMPLE_INTERVAL_MS);
+            sample();
+            if (endNs - nextRollNs >= 0)
+            {
+                nextRollNs = endNs + TimeUnit.SECONDS.toNanos(1);
+                topicRates.roll(endNs);
+            }
+        }
+    }
+
+    private void sample()
+    {
+        long total = 0;
+        long max = 0;
+        int subscribers = 0;
+        for (final ClientConnection c : connections.values())
+        {
+            final long queued = c.outbox().queuedBytes();
+            total += queued;
+            max = Math.max(max, queued);
+            subscribers += c.subscriptions().isEmpty() ? 0 : 1;
+        }
+        counters.set(BrokerCounters.QUEUED_BYTES_TOTAL, total);
+        counters.set(BrokerCounters.QUEUED_BYTES_MAX, max);
+        counters.set(BrokerCounters.SUBSCRIBERS, subscribers);
+        counters.set(BrokerCounters.AGENT_CYCLE_MAX_NS, cycleMaxNs);
+        counters.set(BrokerCounters.AGENT_ALLOCATED_BYTES, threads.getCurrentThreadAllocatedBytes());
+        cycleMaxNs = 0;
+    }
+
+    private String statDocument(final int statFlags)
+    {
+        return StatReport.build(context, counters, connections.values(),
+            context.statTopTopics() > 0 ? topicRates : null, statFlags,
+            TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - startNs));
     }
 
     private int onSelected(final long nowNs, final boolean holdPublishers)
@@ -478,13 +556,6 @@ final class BrokerAgent implements Agent
         c.outbox().clear();
         protocol.reject(c, ErrorCode.SLOW_CONSUMER, 0, "slow consumer: " + why);
         closeAfterFlush(c);
-    }
-
-    /** Figures that cost too much to keep per message, taken a few times a second. */
-    private void sample(final long nowNs)
-    {
-        nextSampleNs = nowNs + Configuration.SAMPLE_INTERVAL_NS;
-        counters.set(BrokerCounters.AGENT_ALLOCATED_BYTES, threads.getCurrentThreadAllocatedBytes());
     }
 
     private void onDatagramWritten(final int bytes)

@@ -40,16 +40,30 @@ public final class BrokerCounters
     public static final int DUTY_CYCLES = 13;
     /** Connections refused at the connection limit. */
     public static final int CONNECTIONS_REFUSED = 14;
-    /** Messages dropped for drop-oldest subscribers. */
-    public static final int DROPPED_OLDEST = 15;
-    /** Messages dropped for drop-newest subscribers. */
-    public static final int DROPPED_NEWEST = 16;
+    /** Nanoseconds the agent spent working (not blocked in poll) since start. */
+    public static final int AGENT_BUSY_NS = 15;
+    /** Longest duty cycle of the last sample interval, ns. */
+    public static final int AGENT_CYCLE_MAX_NS = 16;
+    /** {@link System#nanoTime()} at the end of the agent's last duty cycle. */
+    public static final int AGENT_LAST_CYCLE_NANOTIME = 17;
+    /** Bytes queued at the broker for all clients, sampled every {@link Configuration#SAMPLE_INTERVAL_MS}. */
+    public static final int QUEUED_BYTES_TOTAL = 18;
+    /** Bytes queued for the fullest client, sampled every {@link Configuration#SAMPLE_INTERVAL_MS}. */
+    public static final int QUEUED_BYTES_MAX = 19;
+    /** Connections with at least one subscription, sampled every {@link Configuration#SAMPLE_INTERVAL_MS}. */
+    public static final int SUBSCRIBERS = 20;
+    /** Messages dropped for drop-oldest subscribers (each reported to them by a GAP). */
+    public static final int DROPPED_OLDEST = 21;
+    /** Messages dropped for drop-newest subscribers (each reported to them by a GAP). */
+    public static final int DROPPED_NEWEST = 22;
+    /** STAT_REQUEST frames answered. */
+    public static final int STAT_REQUESTS = 23;
     /** Subscribers disconnected at once by the disconnect policy. */
-    public static final int DISCONNECT_EVICTIONS = 17;
-    /** Bytes the agent thread has allocated since start (sampled four times a second). */
-    public static final int AGENT_ALLOCATED_BYTES = 18;
+    public static final int DISCONNECT_EVICTIONS = 24;
+    /** Bytes the agent thread has allocated since start, sampled every {@link Configuration#SAMPLE_INTERVAL_MS}. */
+    public static final int AGENT_ALLOCATED_BYTES = 25;
     /** First of the per-code counters of refused frames: index {@code FRAMES_REJECTED + code}. */
-    public static final int FRAMES_REJECTED = 19;
+    public static final int FRAMES_REJECTED = 26;
 
     private static final int LENGTH = FRAMES_REJECTED + ErrorCode.maxCode() + 1;
 

@@ -5,6 +5,7 @@ import io.seqbus.broker.fanout.Outbox;
 import io.seqbus.broker.net.ClientConnection;
 import io.seqbus.broker.route.Subscription;
 import io.seqbus.broker.route.TopicIndex;
+import io.seqbus.broker.stat.TopicRates;
 import io.seqbus.wire.ErrorCode;
 import io.seqbus.wire.ErrorFrame;
 import io.seqbus.wire.FrameType;
@@ -14,6 +15,8 @@ import io.seqbus.wire.PingFrame;
 import io.seqbus.wire.Protocol;
 import io.seqbus.wire.PublishFrame;
 import io.seqbus.wire.SlowConsumerPolicy;
+import io.seqbus.wire.StatReplyFrame;
+import io.seqbus.wire.StatRequestFrame;
 import io.seqbus.wire.SubscribeFrame;
 import io.seqbus.wire.Topics;
 import io.seqbus.wire.UnsubscribeFrame;
@@ -21,6 +24,9 @@ import io.seqbus.wire.WelcomeFrame;
 import io.seqbus.wire.WireStrings;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.charset.StandardCharsets;
 
 /**
  * What the broker does with each frame a client sends: the protocol of SPEC.md from the
@@ -41,15 +47,33 @@ final class ClientProtocol
     private final UnsubscribeFrame unsubscribe = new UnsubscribeFrame();
     private final PublishFrame publish = new PublishFrame();
     private final PingFrame ping = new PingFrame();
+    private final StatRequestFrame statRequest = new StatRequestFrame();
+    private final TopicRates topicRates;
+    private final StatSource statSource;
 
     ClientProtocol(
         final Broker.Context context, final TopicIndex<Subscription> index, final FanOut fanOut,
-        final BrokerCounters counters)
+        final BrokerCounters counters, final TopicRates topicRates, final StatSource statSource)
     {
         this.context = context;
         this.index = index;
         this.fanOut = fanOut;
         this.counters = counters;
+        this.topicRates = topicRates;
+        this.statSource = statSource;
+    }
+
+    /**
+     * Builds the STAT_REPLY document; the agent knows every connection.
+     */
+    @FunctionalInterface
+    interface StatSource
+    {
+        /**
+         * @param statFlags from the request.
+         * @return the JSON document.
+         */
+        String statDocument(int statFlags);
     }
 
     /**
@@ -115,6 +139,8 @@ final class ClientProtocol
                 return true;
             case FrameType.PONG:
                 return true;
+            case FrameType.STAT_REQUEST:
+                return onStatRequest(c, buffer, at);
             default:
                 return reject(c, ErrorCode.PROTOCOL_VIOLATION, 0, "unexpected " + FrameType.name(type));
         }
@@ -138,6 +164,10 @@ final class ClientProtocol
             return reject(c, ErrorCode.PAYLOAD_TOO_LARGE, 0,
                 "payload of " + payloadLength + " bytes is over max_payload " + context.maxPayload());
         }
+        if (context.statTopTopics() > 0)
+        {
+            topicRates.onPublish(buffer, topicIndex, topicLength);
+        }
         final long sequence = c.nextSequence();
         counters.increment(BrokerCounters.MESSAGES_PUBLISHED);
         counters.add(BrokerCounters.BYTES_PUBLISHED, payloadLength);
@@ -146,6 +176,33 @@ final class ClientProtocol
             timestampNs, c.uid(), c.pid(), nowNs);
         counters.add(BrokerCounters.MESSAGES_DELIVERED, n);
         counters.add(BrokerCounters.BYTES_DELIVERED, (long)n * payloadLength);
+        return true;
+    }
+
+    private boolean onStatRequest(final ClientConnection c, final DirectBuffer buffer, final int at)
+    {
+        statRequest.wrap(buffer, at);
+        final int flags = statRequest.statFlags();
+        if ((flags & ~(StatRequestFrame.NO_CLIENTS | StatRequestFrame.NO_TOPICS)) != 0)
+        {
+            return reject(c, ErrorCode.INVALID_OPTION, 0, "unknown stat_flags bits 0x" + Integer.toHexString(flags));
+        }
+        counters.increment(BrokerCounters.STAT_REQUESTS);
+        final byte[] document = statSource.statDocument(flags).getBytes(StandardCharsets.UTF_8);
+        final UnsafeBuffer source = new UnsafeBuffer(document);
+        final int chunkMax = context.maxDatagram() - StatReplyFrame.CHUNK_OFFSET;
+        final Outbox outbox = c.outbox();
+        int from = 0;
+        do
+        {
+            final int length = Math.min(chunkMax, document.length - from);
+            final MutableDirectBuffer out = outbox.reserve(StatReplyFrame.CHUNK_OFFSET + length);
+            outbox.commit(StatReplyFrame.encode(
+                out, outbox.writeOffset(), statRequest.requestId(), document.length, from, source, from, length));
+            from += length;
+        }
+        while (from < document.length);
+        fanOut.markForFlush(c);
         return true;
     }
 

@@ -64,9 +64,6 @@ public final class Configuration
     /** How long a connection closed for a fatal error waits for its ERROR frame to fit in the kernel's queue. */
     public static final long CLOSE_LINGER_NS = TimeUnit.SECONDS.toNanos(2);
 
-    /** How often the agent samples figures too costly to keep per message (its allocation, say). */
-    public static final long SAMPLE_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(250);
-
     /**
      * Whether the broker uses a listening socket systemd passed it ({@code LISTEN_FDS} and
      * {@code LISTEN_PID} naming this process) instead of binding {@link #SOCKET_PROP_NAME}.
@@ -85,6 +82,31 @@ public final class Configuration
 
     /** How often the {@code STATUS=} line sent to systemd is refreshed, ms. */
     public static final int NOTIFY_STATUS_INTERVAL_MS = 2000;
+
+    /** Where /metrics and /health are served: HOST:PORT (port 0: any free port) or {@code off}. */
+    public static final String METRICS_PROP_NAME = "seqbus.metrics";
+    /**
+     * Default of {@link #METRICS_PROP_NAME} for {@code seqbus broker}: loopback only. If this port is
+     * taken the broker warns and runs without metrics; a port set explicitly must bind or the broker stops.
+     */
+    public static final String METRICS_DEFAULT = "127.0.0.1:9464";
+    /** Default of {@link #METRICS_PROP_NAME} for a broker embedded with {@link Broker#launch}: off. */
+    public static final String METRICS_EMBEDDED_DEFAULT = "off";
+
+    /** Least severe log lines printed: debug, info, warn or error. */
+    public static final String LOG_LEVEL_PROP_NAME = "seqbus.log.level";
+    /** Default of {@link #LOG_LEVEL_PROP_NAME}. */
+    public static final String LOG_LEVEL_DEFAULT = "info";
+
+    /** Topics {@code seqbus stat} lists, busiest first; 0 turns per-topic rate tracking off. */
+    public static final String STAT_TOP_TOPICS_PROP_NAME = "seqbus.stat.top.topics";
+    /** Default of {@link #STAT_TOP_TOPICS_PROP_NAME}. */
+    public static final int STAT_TOP_TOPICS_DEFAULT = 20;
+
+    /** How often the agent samples queue depths and rolls topic rates, ms: off the hot path. */
+    public static final int SAMPLE_INTERVAL_MS = 100;
+    /** /health fails when the agent has not finished a duty cycle for this long, ms. */
+    public static final int HEALTH_MAX_CYCLE_AGE_MS = 2000;
 
     /** Empty duty cycles spent polling before the agent blocks in poll(2) until a socket is ready. */
     public static final int IDLE_SPIN_CYCLES = 200;

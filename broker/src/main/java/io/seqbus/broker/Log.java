@@ -1,6 +1,7 @@
 package io.seqbus.broker;
 
 import java.io.PrintStream;
+import java.util.Locale;
 
 /**
  * One line per event, with a level, on standard error: what journald and a terminal both read
@@ -8,8 +9,43 @@ import java.io.PrintStream;
  */
 public final class Log
 {
+    /** Severity of a line; lines below the threshold are not printed. */
+    public enum Level
+    {
+        /** Per-connection detail. */
+        DEBUG,
+        /** Normal events. */
+        INFO,
+        /** A client or input went wrong; the broker goes on. */
+        WARN,
+        /** The broker itself failed. */
+        ERROR;
+
+        /**
+         * @param name debug, info, warn or error, any case.
+         * @return the level, or null when the name is none of those.
+         */
+        public static Level of(final String name)
+        {
+            for (final Level level : values())
+            {
+                if (level.name().equalsIgnoreCase(name == null ? "" : name.trim()))
+                {
+                    return level;
+                }
+            }
+            return null;
+        }
+
+        /** @return the level's name as configured: lower case. */
+        public String label()
+        {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
     private static volatile PrintStream out = System.err;
-    private static volatile boolean debug = Boolean.getBoolean("seqbus.debug");
+    private static volatile Level threshold = Boolean.getBoolean("seqbus.debug") ? Level.DEBUG : Level.INFO;
 
     private Log()
     {
@@ -28,13 +64,27 @@ public final class Log
      */
     public static void debugEnabled(final boolean enabled)
     {
-        debug = enabled;
+        threshold = enabled ? Level.DEBUG : Level.INFO;
+    }
+
+    /**
+     * @param level least severe level printed from now on; safe from any thread.
+     */
+    public static void level(final Level level)
+    {
+        threshold = level;
+    }
+
+    /** @return least severe level printed. */
+    public static Level level()
+    {
+        return threshold;
     }
 
     /** @param message an event worth knowing while debugging. */
     public static void debug(final String message)
     {
-        if (debug)
+        if (threshold == Level.DEBUG)
         {
             out.println("DEBUG " + message);
         }
@@ -43,13 +93,19 @@ public final class Log
     /** @param message a normal event. */
     public static void info(final String message)
     {
-        out.println("INFO  " + message);
+        if (threshold.compareTo(Level.INFO) <= 0)
+        {
+            out.println("INFO  " + message);
+        }
     }
 
     /** @param message something went wrong with one client or input; the broker goes on. */
     public static void warn(final String message)
     {
-        out.println("WARN  " + message);
+        if (threshold.compareTo(Level.WARN) <= 0)
+        {
+            out.println("WARN  " + message);
+        }
     }
 
     /** @param message the broker itself failed. */

@@ -1,69 +1,109 @@
 package io.seqbus.ops;
 
 import io.seqbus.broker.Broker;
-import io.seqbus.wire.SlowConsumerPolicy;
+import io.seqbus.broker.Log;
+import io.seqbus.broker.config.BrokerConfig;
+import io.seqbus.broker.config.ConfigException;
+import io.seqbus.broker.config.Setting;
+import io.seqbus.broker.config.Settings;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 import sun.misc.Signal;
 
 /**
- * {@code seqbus broker}: the daemon, in the foreground.
+ * {@code seqbus broker}: the daemon, in the foreground. Its setting flags are not declared here
+ * but made from {@link Settings}, one per setting, so flags, environment variables and config
+ * keys cannot drift apart.
  */
 @Command(
     name = "broker",
     mixinStandardHelpOptions = true,
+    sortOptions = false,
     description = {"Run the broker in the foreground. SIGTERM or Ctrl-C stops it cleanly: no new connections, "
-        + "queued deliveries go out (up to 5 s), exit 0. SIGHUP reloads what can change while running.",
+        + "queued deliveries go out (up to drain_timeout_ms), exit 0. SIGHUP reloads what can change while running.",
         "Under systemd it uses the socket passed by socket activation (LISTEN_FDS) and reports "
-        + "READY, STATUS, WATCHDOG and STOPPING through NOTIFY_SOCKET."})
+        + "READY, STATUS, WATCHDOG and STOPPING through NOTIFY_SOCKET."},
+    footer = {"", "Every setting can also come from the config file (the key after the flag's dashes, with " +
+        "underscores) or from its environment variable (SEQBUS_ and the key in capitals). A flag beats the " +
+        "environment, which beats the file, which beats the default. Exit code 2: invalid configuration."})
 final class BrokerCommand implements Callable<Integer>
 {
-    @Option(names = "--socket", paramLabel = "PATH", description = "Socket path, or @name for an abstract socket.")
-    String socket;
+    @Spec
+    CommandSpec spec;
 
-    @Option(names = "--node-name", paramLabel = "NAME", description = "Name of this node (default: host name).")
-    String nodeName;
+    @Option(names = "--config", paramLabel = "FILE",
+        description = "Read settings from this TOML file (e.g. /etc/seqbus/seqbus.conf; default: $SEQBUS_CONFIG, " +
+            "else none).")
+    Path config;
 
-    @Option(names = "--max-payload", paramLabel = "BYTES", description = "Largest message accepted (default: 65536).")
-    Integer maxPayload;
+    @Option(names = "--check-config", paramLabel = "FILE",
+        description = "Check this config file (with the environment and flags given) and exit: 0 valid, 2 invalid.")
+    Path checkConfig;
 
-    @Option(names = "--max-queue-bytes", paramLabel = "BYTES",
-        description = "Bytes queued per subscriber before publishers are held back (default: 4194304).")
-    Integer maxQueueBytes;
-
-    @Option(names = "--stall-timeout-ms", paramLabel = "MS",
-        description = "How long one full subscriber may hold publishers back before it is evicted (default: 10000).")
-    Long stallTimeoutMs;
-
-    @Option(names = "--default-policy", paramLabel = "POLICY",
-        description = "Slow-consumer policy of subscriptions that choose none: block (default), drop-oldest, " +
-            "drop-newest or disconnect.")
-    String defaultPolicy;
+    /**
+     * Adds one option per setting to the broker command.
+     *
+     * @param broker the broker command's spec.
+     */
+    static void addSettingOptions(final CommandSpec broker)
+    {
+        for (final Setting<?> setting : Settings.ALL)
+        {
+            broker.addOption(OptionSpec.builder(setting.flag())
+                .paramLabel(setting.key().toUpperCase(java.util.Locale.ROOT).replace('.', '_'))
+                .type(String.class)
+                .description(setting.doc() + " Default: " + setting.defaultDoc() + ". Env " + setting.env() +
+                    (setting.reload() == Setting.Reload.LIVE ? "; reloadable." : "."))
+                .build());
+        }
+    }
 
     @Override
     public Integer call() throws Exception
     {
-        final Broker.Context context = new Broker.Context().socket(socket).nodeName(nodeName);
-        if (maxPayload != null)
+        final Map<String, String> flags = new LinkedHashMap<>();
+        for (final Setting<?> setting : Settings.ALL)
         {
-            context.maxPayload(maxPayload);
+            final OptionSpec option = spec.findOption(setting.flag());
+            final String value = option == null ? null : option.getValue();
+            if (value != null)
+            {
+                flags.put(setting.key(), value);
+            }
         }
-        if (maxQueueBytes != null)
+        final Path file = checkConfig != null ? checkConfig : config != null ? config :
+            System.getenv("SEQBUS_CONFIG") == null ? null : Path.of(System.getenv("SEQBUS_CONFIG"));
+        final BrokerConfig brokerConfig = new BrokerConfig(file, System.getenv(), flags);
+        final Broker.Context context;
+        try
         {
-            context.maxQueueBytes(maxQueueBytes);
+            context = brokerConfig.load();
         }
-        if (defaultPolicy != null)
+        catch (final ConfigException ex)
         {
-            context.defaultPolicy(SlowConsumerPolicy.fromLabel(defaultPolicy));
+            final CommandLine cli = spec.commandLine();
+            for (final String problem : ex.problems())
+            {
+                cli.getErr().println("seqbus: " + problem);
+            }
+            cli.getErr().println("seqbus: invalid configuration; nothing started");
+            return 2;
         }
-        if (stallTimeoutMs != null)
+        if (checkConfig != null)
         {
-            context.stallTimeoutNs(TimeUnit.MILLISECONDS.toNanos(stallTimeoutMs));
+            spec.commandLine().getErr().println("seqbus: " + checkConfig + ": configuration is valid");
+            return 0;
         }
         final Broker broker = Broker.launch(context);
         final CountDownLatch stop = new CountDownLatch(1);
@@ -72,8 +112,24 @@ final class BrokerCommand implements Callable<Integer>
         {
             Signal.handle(new Signal(name), (signal) -> stop.countDown());
         }
-        // SIGHUP is systemd's ExecReload: reload what can change while running.
-        Signal.handle(new Signal("HUP"), (signal) -> broker.reload());
+        // SIGHUP is systemd's ExecReload: reload what can change while running. The handler runs
+        // on the JVM's signal thread; a bad new config changes nothing and says why.
+        Signal.handle(new Signal("HUP"), (signal) ->
+        {
+            try
+            {
+                Log.info("reload requested");
+                brokerConfig.reload(broker);
+            }
+            catch (final ConfigException ex)
+            {
+                ex.problems().forEach((p) -> Log.error("reload refused: " + p));
+            }
+            catch (final RuntimeException ex)
+            {
+                Log.error("reload failed: " + ex.getMessage());
+            }
+        });
         stop.await();
         broker.close();
         return 0;

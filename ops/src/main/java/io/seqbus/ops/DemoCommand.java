@@ -34,7 +34,7 @@ final class DemoCommand implements Callable<Integer>
         final Path dir = Files.createTempDirectory("seqbus-demo");
         final String socket = dir.resolve("seqbus.sock").toString();
         final CountDownLatch all = new CountDownLatch(count);
-        try (Broker broker = Broker.launch(new Broker.Context().socket(socket));
+        try (Broker broker = Broker.launch(new Broker.Context().socket(socket).metrics("off"));
             BusClient sub = BusClient.connect(new ClientOptions().socket(socket).clientName("demo-sub")
                 .threadMode(ThreadMode.DEDICATED));
             BusClient pub = BusClient.connect(new ClientOptions().socket(socket).clientName("demo-pub")

@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "A multicast publish/subscribe bus over AF_UNIX SOCK_SEQPACKET.",
-    subcommands = {BrokerCommand.class, PubCommand.class, SubCommand.class, BenchCommand.class, DemoCommand.class,
+    subcommands = {BrokerCommand.class, PubCommand.class, SubCommand.class, StatCommand.class, BenchCommand.class,
+        DemoCommand.class,
         CommandLine.HelpCommand.class},
     footer = {"", "The socket defaults to $SEQBUS_SOCKET, else $XDG_RUNTIME_DIR/seqbus/seqbus.sock, " +
         "else /tmp/seqbus-$UID/seqbus.sock."})
@@ -37,6 +38,7 @@ public final class Main implements Runnable
     public static int run(final String... args)
     {
         final CommandLine cli = new CommandLine(new Main());
+        BrokerCommand.addSettingOptions(cli.getSubcommands().get("broker").getCommandSpec());
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) ->
         {
             // Users get one line, not a stack trace; SEQBUS_DEBUG=1 shows the trace.
@@ -53,7 +55,7 @@ public final class Main implements Runnable
     @Override
     public void run()
     {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: broker, pub, sub or demo");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: broker, pub, sub, stat or demo");
     }
 
     static final class Version implements CommandLine.IVersionProvider

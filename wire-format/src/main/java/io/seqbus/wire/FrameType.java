@@ -25,6 +25,10 @@ public final class FrameType
     public static final int PING = 0x09;
     /** Answer to PING with the same token. */
     public static final int PONG = 0x0A;
+    /** Client asks the broker for its statistics. */
+    public static final int STAT_REQUEST = 0x0B;
+    /** Broker answers with a chunk of a JSON document. */
+    public static final int STAT_REPLY = 0x0C;
     /** Broker delivers consecutive messages of one publisher on one topic for a subscription. */
     public static final int DELIVER_RUN = 0x10;
 
@@ -39,7 +43,7 @@ public final class FrameType
     public static boolean isSentByClient(final int type)
     {
         return type == HELLO || type == SUBSCRIBE || type == UNSUBSCRIBE || type == PUBLISH ||
-            type == PING || type == PONG;
+            type == PING || type == PONG || type == STAT_REQUEST;
     }
 
     /**
@@ -49,7 +53,7 @@ public final class FrameType
     public static boolean isSentByBroker(final int type)
     {
         return type == WELCOME || type == DELIVER || type == GAP || type == ERROR || type == PING || type == PONG ||
-            type == DELIVER_RUN;
+            type == STAT_REPLY || type == DELIVER_RUN;
     }
 
     /**
@@ -58,7 +62,7 @@ public final class FrameType
      */
     public static boolean isKnown(final int type)
     {
-        return (type >= HELLO && type <= PONG) || type == DELIVER_RUN;
+        return (type >= HELLO && type <= STAT_REPLY) || type == DELIVER_RUN;
     }
 
     /**
@@ -79,6 +83,8 @@ public final class FrameType
             case ERROR: return "ERROR";
             case PING: return "PING";
             case PONG: return "PONG";
+            case STAT_REQUEST: return "STAT_REQUEST";
+            case STAT_REPLY: return "STAT_REPLY";
             case DELIVER_RUN: return "DELIVER_RUN";
             default: return "UNKNOWN(" + type + ")";
         }

@@ -163,6 +163,14 @@ public final class FrameValidator
             case FrameType.PING:
             case FrameType.PONG:
                 return exact(at, frameLength, PingFrame.LENGTH);
+            case FrameType.STAT_REQUEST:
+                return exact(at, frameLength, StatRequestFrame.LENGTH);
+            case FrameType.STAT_REPLY:
+                if (frameLength < StatReplyFrame.CHUNK_OFFSET)
+                {
+                    return fail(at, ErrorCode.BAD_FRAME_LENGTH, "frame_length below the type's fixed part");
+                }
+                return 0;
             default:
                 return fail(at, ErrorCode.UNKNOWN_FRAME_TYPE, "frame type not defined in version 1");
         }

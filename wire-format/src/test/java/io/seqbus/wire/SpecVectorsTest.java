@@ -27,6 +27,8 @@ import io.seqbus.wire.WireModel.Hello;
 import io.seqbus.wire.WireModel.Origin;
 import io.seqbus.wire.WireModel.Ping;
 import io.seqbus.wire.WireModel.Publish;
+import io.seqbus.wire.WireModel.StatReply;
+import io.seqbus.wire.WireModel.StatRequest;
 import io.seqbus.wire.WireModel.Subscribe;
 import io.seqbus.wire.WireModel.Unsubscribe;
 import io.seqbus.wire.WireModel.Welcome;
@@ -91,6 +93,9 @@ final class SpecVectorsTest
             new Err(ErrorCode.INVALID_TOPIC, false, 0, "bad topic"));
         valid("PING", "token 0x0102030405060708", new Ping(FrameType.PING, 0x0102030405060708L));
         valid("PONG", "token 0x0102030405060708", new Ping(FrameType.PONG, 0x0102030405060708L));
+        valid("STAT_REQUEST", "stat_flags 0, request 7", new StatRequest(0, 7));
+        valid("STAT_REPLY", "request 7, total_length 2, chunk_offset 0, chunk `{}`",
+            new StatReply(7, 2, 0, ascii("{}")));
         valid("BATCH", "two PUBLISH frames in one datagram: `a.b` `1`, then `a.b` `2`",
             new Publish("a.b", ascii("1")), new Publish("a.b", ascii("2")));
 
@@ -102,6 +107,7 @@ final class SpecVectorsTest
         REFUSED.put("unknown type 0x7f", ErrorCode.UNKNOWN_FRAME_TYPE);
         REFUSED.put("flags not 0", ErrorCode.PROTOCOL_VIOLATION);
         REFUSED.put("DELIVER sent by a client", ErrorCode.PROTOCOL_VIOLATION);
+        REFUSED.put("STAT_REPLY sent by a client", ErrorCode.PROTOCOL_VIOLATION);
     }
 
     private static List<Row> validRows;

@@ -220,6 +220,36 @@ final class WireModel
         }
     }
 
+    /** STAT_REQUEST. */
+    record StatRequest(int statFlags, int requestId) implements Frame
+    {
+        public int encode(final MutableDirectBuffer buffer, final int offset)
+        {
+            return StatRequestFrame.encode(buffer, offset, statFlags, requestId);
+        }
+
+        public int type()
+        {
+            return FrameType.STAT_REQUEST;
+        }
+    }
+
+    /** STAT_REPLY: one chunk of the document. */
+    record StatReply(int requestId, int totalLength, int chunkOffset, Bytes chunk) implements Frame
+    {
+        public int encode(final MutableDirectBuffer buffer, final int offset)
+        {
+            final byte[] b = chunk.value();
+            return StatReplyFrame.encode(buffer, offset, requestId, totalLength, chunkOffset,
+                new org.agrona.concurrent.UnsafeBuffer(b), 0, b.length);
+        }
+
+        public int type()
+        {
+            return FrameType.STAT_REPLY;
+        }
+    }
+
     /**
      * Reads one frame with the flyweights.
      *
@@ -292,6 +322,17 @@ final class WireModel
             case FrameType.PING:
             case FrameType.PONG:
                 return new Ping(type, ((PingFrame)new PingFrame().wrap(buffer, offset)).token());
+            case FrameType.STAT_REQUEST:
+            {
+                final StatRequestFrame f = (StatRequestFrame)new StatRequestFrame().wrap(buffer, offset);
+                return new StatRequest(f.statFlags(), f.requestId());
+            }
+            case FrameType.STAT_REPLY:
+            {
+                final StatReplyFrame f = (StatReplyFrame)new StatReplyFrame().wrap(buffer, offset);
+                return new StatReply(f.requestId(), f.totalLength(), f.chunkOffset(),
+                    bytes(buffer, f.chunkIndex(), f.chunkLength()));
+            }
             default:
                 throw new IllegalArgumentException("unknown frame type " + type);
         }

@@ -1,0 +1,60 @@
+package io.seqbus.broker.config;
+
+/**
+ * The commented example config file, written from {@link Settings}: every key with its doc,
+ * how to set it otherwise, whether a reload applies it, and its default, commented out.
+ * {@code systemd/seqbus.conf.example} is this output; a test keeps the two equal.
+ */
+public final class ExampleConfig
+{
+    private ExampleConfig()
+    {
+    }
+
+    /**
+     * @return the example file's text.
+     */
+    public static String render()
+    {
+        final StringBuilder sb = new StringBuilder();
+        sb.append("# seqbus broker configuration (TOML): /etc/seqbus/seqbus.conf\n")
+            .append("#\n")
+            .append("# Read with `seqbus broker --config FILE`; check with `seqbus broker --check-config FILE`.\n")
+            .append("# Every key is optional. A flag beats its environment variable, which beats this file,\n")
+            .append("# which beats the default. SIGHUP rereads this file: keys marked \"reload: live\" change at\n")
+            .append("# once, the others are logged and wait for a restart. Unknown keys, wrong types and values\n")
+            .append("# out of range stop the broker at start (exit code 2).\n")
+            .append("#\n")
+            .append("# Generated from io.seqbus.broker.config.Settings; do not edit by hand:\n")
+            .append("#   java -cp 'ops/target/lib/*' io.seqbus.broker.config.ExampleConfig > systemd/seqbus.conf.example\n");
+        for (final Setting<?> s : Settings.ALL)
+        {
+            sb.append('\n')
+                .append("# ").append(s.doc()).append('\n')
+                .append("# Allowed: ").append(s.type().allowed()).append("; reload: ")
+                .append(s.reload() == Setting.Reload.LIVE ? "live" : "restart").append('.').append('\n')
+                .append("# Flag ").append(s.flag()).append(", environment ").append(s.env()).append('.').append('\n');
+            final String value = s.defaultToml();
+            if (value != null)
+            {
+                sb.append("#").append(s.key()).append(" = ").append(value).append('\n');
+            }
+            else
+            {
+                sb.append("# Default: ").append(s.defaultDoc()).append('.').append('\n')
+                    .append("#").append(s.key()).append(" = \"\"\n");
+            }
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Prints the example.
+     *
+     * @param args none.
+     */
+    public static void main(final String[] args)
+    {
+        System.out.print(render());
+    }
+}

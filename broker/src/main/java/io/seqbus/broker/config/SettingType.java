@@ -1,0 +1,307 @@
+package io.seqbus.broker.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * The type of a setting: how a value is read from text (flags, environment) and from a TOML
+ * value, and what is allowed, in words, for error messages and documentation.
+ *
+ * @param <T> the Java type of a value.
+ */
+public abstract class SettingType<T>
+{
+    /**
+     * @param text a value as written in a flag or an environment variable.
+     * @return the value.
+     * @throws IllegalArgumentException saying what is allowed when the text is not a value of this type.
+     */
+    public abstract T parse(String text);
+
+    /**
+     * @param node a value from the config file.
+     * @return the value.
+     * @throws IllegalArgumentException saying what is allowed when the node is of the wrong type or range.
+     */
+    public abstract T fromToml(JsonNode node);
+
+    /**
+     * @return what is allowed, e.g. {@code an integer in 1..65536}.
+     */
+    public abstract String allowed();
+
+    /**
+     * @param value a value of this type.
+     * @return it as written in a TOML file.
+     */
+    public abstract String toToml(T value);
+
+    /**
+     * @param min smallest allowed.
+     * @param max largest allowed.
+     * @return whole numbers in {@code min..max}.
+     */
+    public static SettingType<Integer> integer(final int min, final int max)
+    {
+        return new IntegerType(min, max);
+    }
+
+    /**
+     * @param maxBytes longest allowed, in UTF-8 bytes.
+     * @return any string of at most {@code maxBytes} bytes; empty means "the default".
+     */
+    public static SettingType<String> text(final int maxBytes)
+    {
+        return new TextType(maxBytes);
+    }
+
+    /**
+     * @param choices the allowed words, lower case.
+     * @return one of {@code choices}.
+     */
+    public static SettingType<String> choice(final String... choices)
+    {
+        return new ChoiceType(List.of(choices));
+    }
+
+    /**
+     * @return {@code HOST:PORT} (port 0: any free port) or {@code off}.
+     */
+    public static SettingType<String> endpoint()
+    {
+        return new EndpointType();
+    }
+
+    private static final class IntegerType extends SettingType<Integer>
+    {
+        private final int min;
+        private final int max;
+
+        IntegerType(final int min, final int max)
+        {
+            this.min = min;
+            this.max = max;
+        }
+
+        @Override
+        public Integer parse(final String text)
+        {
+            final long value;
+            try
+            {
+                value = Long.parseLong(text.trim().replace("_", ""));
+            }
+            catch (final NumberFormatException ex)
+            {
+                throw new IllegalArgumentException("not an integer; allowed: " + allowed());
+            }
+            return check(value);
+        }
+
+        @Override
+        public Integer fromToml(final JsonNode node)
+        {
+            if (!node.isIntegralNumber())
+            {
+                throw new IllegalArgumentException("wrong type (" + describe(node) + "); allowed: " + allowed());
+            }
+            if (!node.canConvertToLong())
+            {
+                throw new IllegalArgumentException("out of range; allowed: " + allowed());
+            }
+            return check(node.longValue());
+        }
+
+        private Integer check(final long value)
+        {
+            if (value < min || value > max)
+            {
+                throw new IllegalArgumentException("out of range; allowed: " + allowed());
+            }
+            return (int)value;
+        }
+
+        @Override
+        public String allowed()
+        {
+            return "an integer in " + min + ".." + max;
+        }
+
+        @Override
+        public String toToml(final Integer value)
+        {
+            return value.toString();
+        }
+    }
+
+    private static final class TextType extends SettingType<String>
+    {
+        private final int maxBytes;
+
+        TextType(final int maxBytes)
+        {
+            this.maxBytes = maxBytes;
+        }
+
+        @Override
+        public String parse(final String text)
+        {
+            if (text.getBytes(StandardCharsets.UTF_8).length > maxBytes)
+            {
+                throw new IllegalArgumentException("too long; allowed: " + allowed());
+            }
+            return text;
+        }
+
+        @Override
+        public String fromToml(final JsonNode node)
+        {
+            if (!node.isTextual())
+            {
+                throw new IllegalArgumentException("wrong type (" + describe(node) + "); allowed: " + allowed());
+            }
+            return parse(node.textValue());
+        }
+
+        @Override
+        public String allowed()
+        {
+            return "a string of at most " + maxBytes + " bytes";
+        }
+
+        @Override
+        public String toToml(final String value)
+        {
+            return quote(value == null ? "" : value);
+        }
+    }
+
+    private static final class ChoiceType extends SettingType<String>
+    {
+        private final List<String> choices;
+
+        ChoiceType(final List<String> choices)
+        {
+            this.choices = choices;
+        }
+
+        @Override
+        public String parse(final String text)
+        {
+            final String word = text.trim().toLowerCase(java.util.Locale.ROOT);
+            if (!choices.contains(word))
+            {
+                throw new IllegalArgumentException("not a choice; allowed: " + allowed());
+            }
+            return word;
+        }
+
+        @Override
+        public String fromToml(final JsonNode node)
+        {
+            if (!node.isTextual())
+            {
+                throw new IllegalArgumentException("wrong type (" + describe(node) + "); allowed: " + allowed());
+            }
+            return parse(node.textValue());
+        }
+
+        @Override
+        public String allowed()
+        {
+            return "one of " + String.join(", ", choices);
+        }
+
+        @Override
+        public String toToml(final String value)
+        {
+            return quote(value);
+        }
+    }
+
+    private static final class EndpointType extends SettingType<String>
+    {
+        @Override
+        public String parse(final String text)
+        {
+            final String value = text.trim();
+            if ("off".equalsIgnoreCase(value))
+            {
+                return "off";
+            }
+            final int colon = value.lastIndexOf(':');
+            if (colon <= 0)
+            {
+                throw new IllegalArgumentException("not HOST:PORT; allowed: " + allowed());
+            }
+            final int port;
+            try
+            {
+                port = Integer.parseInt(value.substring(colon + 1));
+            }
+            catch (final NumberFormatException ex)
+            {
+                throw new IllegalArgumentException("port is not a number; allowed: " + allowed());
+            }
+            if (port < 0 || port > 65535)
+            {
+                throw new IllegalArgumentException("port out of range; allowed: " + allowed());
+            }
+            return value;
+        }
+
+        @Override
+        public String fromToml(final JsonNode node)
+        {
+            if (!node.isTextual())
+            {
+                throw new IllegalArgumentException("wrong type (" + describe(node) + "); allowed: " + allowed());
+            }
+            return parse(node.textValue());
+        }
+
+        @Override
+        public String allowed()
+        {
+            return "HOST:PORT (port 0 picks a free port) or off";
+        }
+
+        @Override
+        public String toToml(final String value)
+        {
+            return quote(value);
+        }
+    }
+
+    static String describe(final JsonNode node)
+    {
+        if (node.isTextual())
+        {
+            return "a string";
+        }
+        if (node.isBoolean())
+        {
+            return "a boolean";
+        }
+        if (node.isNumber())
+        {
+            return node.isIntegralNumber() ? "an integer" : "a float";
+        }
+        if (node.isArray())
+        {
+            return "an array";
+        }
+        if (node.isObject())
+        {
+            return "a table";
+        }
+        return node.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    static String quote(final String value)
+    {
+        return "\"" + value.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+}

@@ -1,0 +1,102 @@
+package io.seqbus.broker.config;
+
+import io.seqbus.broker.Broker;
+import io.seqbus.broker.Configuration;
+import io.seqbus.wire.Protocol;
+import io.seqbus.wire.SlowConsumerPolicy;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static io.seqbus.broker.config.Setting.Reload.LIVE;
+import static io.seqbus.broker.config.Setting.Reload.RESTART;
+import static io.seqbus.broker.config.SettingType.choice;
+import static io.seqbus.broker.config.SettingType.endpoint;
+import static io.seqbus.broker.config.SettingType.integer;
+import static io.seqbus.broker.config.SettingType.text;
+
+/**
+ * The table of every setting an operator can give the broker. The config file's keys, the
+ * {@code SEQBUS_*} environment variables, the {@code seqbus broker} flags, their help and the
+ * example config all come from here: a new setting is one line below (plus its field in
+ * {@link Broker.Context}). Defaults come from {@link Configuration} through the context.
+ */
+public final class Settings
+{
+    private static final int MAX_INT = Integer.MAX_VALUE;
+
+    /** Every setting, in the order the help and the example list them. */
+    public static final List<Setting<?>> ALL = List.of(
+        new Setting<>("socket", text(107), RESTART,
+            "Socket path, or @name for an abstract socket.",
+            "$XDG_RUNTIME_DIR/seqbus/seqbus.sock, else /tmp/seqbus-$UID/seqbus.sock",
+            Broker.Context::socket, Broker.Context::socket),
+        new Setting<>("node_name", text(Protocol.MAX_NAME_LENGTH), RESTART,
+            "Name of this node as subscribers see it.", "the host name",
+            Broker.Context::nodeName, Broker.Context::nodeName),
+        new Setting<>("max_payload", integer(0, MAX_INT), RESTART,
+            "Largest PUBLISH payload accepted, bytes (clients learn it at connect).", null,
+            Broker.Context::maxPayload, Broker.Context::maxPayload),
+        new Setting<>("max_datagram", integer(1024, 196_608), RESTART,
+            "Largest datagram either side sends, bytes; also the size of every batch buffer.", null,
+            Broker.Context::maxDatagram, Broker.Context::maxDatagram),
+        new Setting<>("max_subscriptions_per_connection", integer(1, MAX_INT), LIVE,
+            "Subscriptions one connection may hold.", null,
+            Broker.Context::maxSubscriptionsPerConnection, Broker.Context::maxSubscriptionsPerConnection),
+        new Setting<>("max_connections", integer(1, MAX_INT), LIVE,
+            "Connections served at once; the next one gets LIMIT_EXCEEDED.", null,
+            Broker.Context::maxConnections, Broker.Context::maxConnections),
+        new Setting<>("max_queue_bytes", integer(1024, MAX_INT), LIVE,
+            "Bytes queued per subscriber before publishers are held back (on reload: new connections).", null,
+            Broker.Context::maxQueueBytes, Broker.Context::maxQueueBytes),
+        new Setting<>("stall_timeout_ms", integer(1, MAX_INT), LIVE,
+            "How long one full subscriber may hold publishers back before it is evicted, ms.", null,
+            (c) -> (int)TimeUnit.NANOSECONDS.toMillis(c.stallTimeoutNs()),
+            (c, v) -> c.stallTimeoutNs(TimeUnit.MILLISECONDS.toNanos(v))),
+        new Setting<>("default_policy", choice("block", "drop-oldest", "drop-newest", "disconnect"), RESTART,
+            "Slow-consumer policy of subscriptions that choose none: block holds publishers back, the drop " +
+            "policies drop and send a GAP, disconnect evicts.", null,
+            (c) -> c.defaultPolicy().label(), (c, v) -> c.defaultPolicy(SlowConsumerPolicy.fromLabel(v))),
+        new Setting<>("drain_timeout_ms", integer(0, 60_000), RESTART,
+            "How long a stopping broker keeps delivering what is queued before it closes connections, ms.", null,
+            (c) -> (int)TimeUnit.NANOSECONDS.toMillis(c.drainTimeoutNs()),
+            (c, v) -> c.drainTimeoutNs(TimeUnit.MILLISECONDS.toNanos(v))),
+        new Setting<>("socket_activation", choice("true", "false"), RESTART,
+            "Use a listening socket passed by systemd (LISTEN_FDS naming this process) instead of binding.", null,
+            (c) -> Boolean.toString(c.socketActivation()), (c, v) -> c.socketActivation(Boolean.parseBoolean(v))),
+        new Setting<>("listen_backlog", integer(1, 65_535), RESTART,
+            "Connections the kernel queues before the broker accepts them.", null,
+            Broker.Context::listenBacklog, Broker.Context::listenBacklog),
+        new Setting<>("read_burst", integer(1, 65_535), LIVE,
+            "Datagrams read from one connection per duty cycle, so one publisher cannot starve the rest.", null,
+            Broker.Context::readBurst, Broker.Context::readBurst),
+        new Setting<>("stat_top_topics", integer(0, 1000), LIVE,
+            "Topics `seqbus stat` lists, busiest first; 0 turns per-topic rate tracking off.", null,
+            Broker.Context::statTopTopics, Broker.Context::statTopTopics),
+        new Setting<>("metrics", endpoint(), RESTART,
+            "Where /metrics and /health are served over HTTP; if the default port is taken, none is served.", null,
+            Broker.Context::metrics, Broker.Context::metrics, Configuration.METRICS_DEFAULT),
+        new Setting<>("log_level", choice("debug", "info", "warn", "error"), LIVE,
+            "Least severe log lines printed.", null,
+            Broker.Context::logLevel, Broker.Context::logLevel));
+
+    private Settings()
+    {
+    }
+
+    /**
+     * @param key a TOML key.
+     * @return its setting, or null when there is none.
+     */
+    public static Setting<?> byKey(final String key)
+    {
+        for (final Setting<?> s : ALL)
+        {
+            if (s.key().equals(key))
+            {
+                return s;
+            }
+        }
+        return null;
+    }
+}

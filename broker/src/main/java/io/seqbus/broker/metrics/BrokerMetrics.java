@@ -1,0 +1,161 @@
+package io.seqbus.broker.metrics;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.seqbus.broker.BrokerCounters;
+import io.seqbus.wire.ErrorCode;
+
+import java.util.function.BooleanSupplier;
+
+/**
+ * The broker's meters: every one a {@link FunctionCounter} or {@link Gauge} that reads
+ * {@link BrokerCounters} when scraped, so the agent pays nothing for being watched. Micrometer
+ * names are dotted; the Prometheus registry turns {@code seqbus.messages.published} into
+ * {@code seqbus_messages_published_total} and appends base units ({@code _bytes},
+ * {@code _seconds}).
+ */
+public final class BrokerMetrics implements AutoCloseable
+{
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
+
+    /**
+     * @param counters the broker's counters.
+     * @param healthy  whether /health would answer 200 now.
+     */
+    public BrokerMetrics(final BrokerCounters counters, final BooleanSupplier healthy)
+    {
+        counter(counters, "seqbus.messages.published", null, BrokerCounters.MESSAGES_PUBLISHED,
+            "PUBLISH frames accepted");
+        counter(counters, "seqbus.published", "bytes", BrokerCounters.BYTES_PUBLISHED,
+            "Payload bytes of accepted PUBLISH frames");
+        counter(counters, "seqbus.messages.delivered", null, BrokerCounters.MESSAGES_DELIVERED,
+            "DELIVER frames queued for subscribers");
+        counter(counters, "seqbus.delivered", "bytes", BrokerCounters.BYTES_DELIVERED,
+            "Payload bytes of DELIVER frames");
+        counter(counters, "seqbus.datagrams.read", null, BrokerCounters.DATAGRAMS_READ, "Datagrams read from clients");
+        counter(counters, "seqbus.datagrams.written", null, BrokerCounters.DATAGRAMS_WRITTEN,
+            "Datagrams written to clients");
+        counter(counters, "seqbus.written", "bytes", BrokerCounters.BYTES_WRITTEN, "Bytes written to clients");
+        counter(counters, "seqbus.connections.accepted", null, BrokerCounters.CONNECTIONS_ACCEPTED,
+            "Connections accepted");
+        counter(counters, "seqbus.connections.closed", null, BrokerCounters.CONNECTIONS_CLOSED,
+            "Connections closed, for any reason");
+        counter(counters, "seqbus.connections.refused", null, BrokerCounters.CONNECTIONS_REFUSED,
+            "Connections refused at max_connections");
+        counter(counters, "seqbus.publisher.stalls", null, BrokerCounters.PUBLISHER_STALLS,
+            "Times publishers were held back because a subscriber's queue was full");
+        counter(counters, "seqbus.stat.requests", null, BrokerCounters.STAT_REQUESTS, "STAT_REQUEST frames answered");
+        FunctionCounter.builder("seqbus.evictions", counters, (c) -> c.get(BrokerCounters.SLOW_CONSUMER_EVICTIONS))
+            .tag("reason", "stall_timeout")
+            .description("Subscribers disconnected by the broker, by reason")
+            .register(registry);
+        FunctionCounter.builder("seqbus.evictions", counters, (c) -> c.get(BrokerCounters.DISCONNECT_EVICTIONS))
+            .tag("reason", "disconnect_policy")
+            .description("Subscribers disconnected by the broker, by reason")
+            .register(registry);
+        counter(counters, "seqbus.agent.allocated.bytes", null, BrokerCounters.AGENT_ALLOCATED_BYTES,
+            "Bytes the broker's agent thread allocated (sampled); flat in steady state");
+        FunctionCounter.builder("seqbus.messages.dropped", counters, (c) -> c.get(BrokerCounters.DROPPED_OLDEST))
+            .tag("reason", "drop_oldest")
+            .description("Messages a subscriber lost to its slow-consumer policy, by reason")
+            .register(registry);
+        FunctionCounter.builder("seqbus.messages.dropped", counters, (c) -> c.get(BrokerCounters.DROPPED_NEWEST))
+            .tag("reason", "drop_newest")
+            .description("Messages a subscriber lost to its slow-consumer policy, by reason")
+            .register(registry);
+        for (int code = 1; code <= ErrorCode.maxCode(); code++)
+        {
+            final int c = code;
+            FunctionCounter.builder("seqbus.frames.rejected", counters, (x) -> x.rejected(c))
+                .tag("code", ErrorCode.name(code))
+                .description("Frames refused with an ERROR, by error code")
+                .register(registry);
+        }
+        counter(counters, "seqbus.agent.duty.cycles", null, BrokerCounters.DUTY_CYCLES, "Duty cycles of the agent");
+        FunctionCounter.builder("seqbus.agent.busy", counters, (c) -> c.get(BrokerCounters.AGENT_BUSY_NS) / 1e9)
+            .baseUnit("seconds")
+            .description("Time the agent spent working rather than waiting in poll")
+            .register(registry);
+
+        gauge(counters, "seqbus.clients", null, BrokerCounters.CONNECTIONS_OPEN, "Client connections open");
+        gauge(counters, "seqbus.subscribers", null, BrokerCounters.SUBSCRIBERS,
+            "Connections holding at least one subscription");
+        gauge(counters, "seqbus.subscriptions", null, BrokerCounters.SUBSCRIPTIONS, "Subscriptions live");
+        gauge(counters, "seqbus.queued", "bytes", BrokerCounters.QUEUED_BYTES_TOTAL,
+            "Bytes queued at the broker for all clients");
+        gauge(counters, "seqbus.queue.max", "bytes", BrokerCounters.QUEUED_BYTES_MAX,
+            "Bytes queued for the fullest client");
+        Gauge.builder("seqbus.agent.cycle.max", counters, (c) -> c.get(BrokerCounters.AGENT_CYCLE_MAX_NS) / 1e9)
+            .baseUnit("seconds")
+            .description("Longest duty cycle of the last sample interval")
+            .register(registry);
+        Gauge.builder("seqbus.agent.last.cycle.age", counters,
+                (c) -> (System.nanoTime() - c.get(BrokerCounters.AGENT_LAST_CYCLE_NANOTIME)) / 1e9)
+            .baseUnit("seconds")
+            .description("Time since the agent last finished a duty cycle")
+            .register(registry);
+        Gauge.builder("seqbus.healthy", healthy, (h) -> h.getAsBoolean() ? 1 : 0)
+            .description("1 when /health answers 200: agent cycling and socket accepting")
+            // Micrometer holds gauge state weakly; nothing else holds this lambda.
+            .strongReference(true)
+            .register(registry);
+
+        new JvmMemoryMetrics().bindTo(registry);
+        gcMetrics.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+    }
+
+    private void counter(
+        final BrokerCounters counters, final String name, final String unit, final int counter, final String help)
+    {
+        FunctionCounter.builder(name, counters, (c) -> c.get(counter))
+            .baseUnit(unit)
+            .description(help)
+            .register(registry);
+    }
+
+    private void gauge(
+        final BrokerCounters counters, final String name, final String unit, final int counter, final String help)
+    {
+        Gauge.builder(name, counters, (c) -> c.get(counter))
+            .baseUnit(unit)
+            .description(help)
+            .register(registry);
+    }
+
+    /**
+     * @return the registry, for extra meters.
+     */
+    public MeterRegistry registry()
+    {
+        return registry;
+    }
+
+    /**
+     * @return every meter in the Prometheus text format.
+     */
+    public String scrape()
+    {
+        return registry.scrape();
+    }
+
+    @Override
+    public void close()
+    {
+        gcMetrics.close();
+        registry.close();
+    }
+}
