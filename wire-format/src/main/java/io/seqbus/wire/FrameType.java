@@ -25,6 +25,10 @@ public final class FrameType
     public static final int PING = 0x09;
     /** Answer to PING with the same token. */
     public static final int PONG = 0x0A;
+    /** Bridge only: first frame of every LAN datagram, naming the sending broker. */
+    public static final int NODE = 0x0B;
+    /** Bridge only: a broker's periodic announcement of itself and its traffic. */
+    public static final int ANNOUNCE = 0x0C;
 
     private FrameType()
     {
@@ -51,11 +55,20 @@ public final class FrameType
 
     /**
      * @param type code.
+     * @return true if a broker may send this type to other brokers over the LAN bridge.
+     */
+    public static boolean isSentOnLan(final int type)
+    {
+        return type == NODE || type == ANNOUNCE || type == DELIVER;
+    }
+
+    /**
+     * @param type code.
      * @return true if the type is defined in version 1.
      */
     public static boolean isKnown(final int type)
     {
-        return type >= HELLO && type <= PONG;
+        return type >= HELLO && type <= ANNOUNCE;
     }
 
     /**
@@ -76,6 +89,8 @@ public final class FrameType
             case ERROR: return "ERROR";
             case PING: return "PING";
             case PONG: return "PONG";
+            case NODE: return "NODE";
+            case ANNOUNCE: return "ANNOUNCE";
             default: return "UNKNOWN(" + type + ")";
         }
     }
