@@ -36,6 +36,42 @@ final class BrokerCommand implements Callable<Integer>
         description = "How long one full subscriber may hold publishers back before it is evicted (default: 10000).")
     Long stallTimeoutMs;
 
+    @Option(names = "--lan-channel", paramLabel = "AERON_CHANNEL",
+        description = {"Bridge shared topics to the other brokers of the LAN over this Aeron channel (default: none, " +
+            "no bridge). Multicast: aeron:udp?endpoint=239.255.77.1:40457|interface=10.77.0.0/24 (an odd group " +
+            "address; Aeron uses the next one for control). With --lan-peers: this broker's own unicast endpoint, " +
+            "e.g. aeron:udp?endpoint=10.77.0.1:40460."})
+    String lanChannel;
+
+    @Option(names = "--lan-stream", paramLabel = "ID", description = "Aeron stream id of the bridge (default: 7301).")
+    Integer lanStream;
+
+    @Option(names = "--lan-topics", paramLabel = "PATTERNS",
+        description = "Comma-separated patterns of the topics shared with the LAN, both ways, e.g. 'orders.>,prices.*' " +
+            "(default: none, so nothing leaks by accident).")
+    String lanTopics;
+
+    @Option(names = "--lan-peers", paramLabel = "HOST:PORT,...",
+        description = "Unicast fallback where the network has no multicast: every broker's endpoint (the same list on " +
+            "every host; a broker skips itself). The bridge sends to each over Aeron multi-destination-cast.")
+    String lanPeers;
+
+    @Option(names = "--lan-flow-control", paramLabel = "FC",
+        description = "Aeron flow control of the bridge (default: min,t:500ms: the sender paces to the slowest live " +
+            "receiver, so a lossy one is repaired, not left behind; a silent one is dropped after 500 ms). Also: " +
+            "tagged,g:TAG/MIN. Never max.")
+    String lanFlowControl;
+
+    @Option(names = "--aeron-dir", paramLabel = "DIR",
+        description = "Aeron directory (default: /dev/shm/seqbus-aeron-NODE-PID with the embedded driver, removed on " +
+            "exit; Aeron's default with an external one).")
+    String aeronDir;
+
+    @Option(names = "--aeron-driver", paramLabel = "embedded|external",
+        description = "Run Aeron's media driver inside the broker on one shared thread (default: embedded), or use a " +
+            "running one at --aeron-dir.")
+    String aeronDriver;
+
     @Override
     public Integer call() throws Exception
     {
@@ -51,6 +87,34 @@ final class BrokerCommand implements Callable<Integer>
         if (stallTimeoutMs != null)
         {
             context.stallTimeoutNs(TimeUnit.MILLISECONDS.toNanos(stallTimeoutMs));
+        }
+        if (lanChannel != null)
+        {
+            context.lanChannel(lanChannel);
+        }
+        if (lanStream != null)
+        {
+            context.lanStream(lanStream);
+        }
+        if (lanTopics != null)
+        {
+            context.lanTopics(lanTopics);
+        }
+        if (lanPeers != null)
+        {
+            context.lanPeers(lanPeers);
+        }
+        if (lanFlowControl != null)
+        {
+            context.lanFlowControl(lanFlowControl);
+        }
+        if (aeronDir != null)
+        {
+            context.aeronDir(aeronDir);
+        }
+        if (aeronDriver != null)
+        {
+            context.aeronDriver(aeronDriver);
         }
         final Broker broker = Broker.launch(context);
         final CountDownLatch stop = new CountDownLatch(1);
