@@ -41,7 +41,7 @@ final class EmbeddedDriver implements AutoCloseable
             .warnIfDirectoryExists(false)
             .threadingMode(ThreadingMode.SHARED)
             .sharedIdleStrategy(new BackoffIdleStrategy(
-                10, 20, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(500)))
+                10, 20, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(1)))
             .termBufferSparseFile(true)
             .socketRcvbufLength(soRcvbuf)
             .nakMulticastMaxBackoffNs(TimeUnit.MILLISECONDS.toNanos(1))

@@ -46,6 +46,7 @@ public final class LanBridge implements AutoCloseable
     private final long startTimeMs = System.currentTimeMillis();
     private final long announceIntervalNs;
     private long nextAnnounceNs;
+    private boolean closing;
 
     private LanBridge(final Broker.Context context, final LocalBus local, final BridgeCounters counters)
     {
@@ -198,7 +199,8 @@ public final class LanBridge implements AutoCloseable
     private void onImageUnavailable(final Image image)
     {
         final PeerTable.Entry entry = peers.onSessionGone(image.sessionId());
-        if (entry != null)
+        // While this broker closes, every image goes away because of it: no news about the peers.
+        if (entry != null && !closing)
         {
             gaps.onImageGone(entry);
         }
@@ -210,6 +212,7 @@ public final class LanBridge implements AutoCloseable
     @Override
     public void close()
     {
+        closing = true;
         final long deadline = System.nanoTime() + CLOSE_DRAIN_NS;
         while (encoder.backlogBytes() > 0 && System.nanoTime() - deadline < 0)
         {

@@ -155,11 +155,11 @@ final class NetnsLan implements AutoCloseable
     {
         final String br = prefix + "br";
         final String dev = "vh-" + host;
-        nft(br, "table bridge imp_" + host + " { chain forward { type filter hook forward priority 0; policy accept; " +
-            "oifname \"" + dev + "\" meta l4proto udp numgen random mod 100 < " + lossPct + " counter drop } }");
-        nft(br, "table netdev impdup_" + host + " { chain egress { type filter hook egress device \"" + dev +
-            "\" priority 0; policy accept; meta l4proto udp numgen random mod 100 < " + dupPct +
-            " counter dup to \"" + dev + "\" } }");
+        nft(br, "table bridge imp_" + host + " {\n chain forward {\n  type filter hook forward priority 0; policy accept;\n" +
+            "  oifname \"" + dev + "\" meta l4proto udp numgen random mod 100 < " + lossPct + " counter drop\n }\n}");
+        nft(br, "table netdev impdup_" + host + " {\n chain egress {\n  type filter hook egress device \"" + dev +
+            "\" priority 0; policy accept;\n  meta l4proto udp numgen random mod 100 < " + dupPct +
+            " counter dup to \"" + dev + "\"\n }\n}");
         // cBPF: A = random u32; A <= T picks the slow class 1:20, whose packets fall behind the rest.
         final long threshold = reorderPct * 4294967295L / 100;
         run("ip", "netns", "exec", br, "tc", "qdisc", "add", "dev", dev, "root", "handle", "1:", "htb", "default", "10",
