@@ -38,7 +38,11 @@ public final class LanClient
      */
     public static void main(final String[] args) throws Exception
     {
-        if ("sub".equals(args[0]))
+        if ("bench-sub".equals(args[0]))
+        {
+            benchSub(args[1], args[2], Integer.parseInt(args[3]));
+        }
+        else if ("sub".equals(args[0]))
         {
             sub(args[1], args[2], Integer.parseInt(args[3]), List.of(args).subList(4, args.length));
         }
@@ -101,6 +105,52 @@ public final class LanClient
             out.flush();
         }
         bus.close();
+    }
+
+    /**
+     * Receives COUNT messages and prints the rate and the one-hop latency (source broker's receive time to
+     * this subscriber, on one machine's clock) as percentiles.
+     */
+    private static void benchSub(final String socket, final String pattern, final int count) throws Exception
+    {
+        final long[] latencyNs = new long[count];
+        final long[] firstLastNs = new long[2];
+        final int[] received = new int[1];
+        final CountDownLatch done = new CountDownLatch(1);
+        final org.agrona.concurrent.EpochNanoClock clock = new org.agrona.concurrent.OffsetEpochNanoClock();
+        final BusClient bus = BusClient.connect(new ClientOptions().socket(socket).threadMode(ThreadMode.DEDICATED)
+            .idleStrategy(org.agrona.concurrent.BusySpinIdleStrategy::new));
+        bus.subscribe(pattern, (m) ->
+        {
+            final int i = received[0]++;
+            if (i < count)
+            {
+                final long now = clock.nanoTime();
+                latencyNs[i] = now - m.timestampNs();
+                firstLastNs[i == 0 ? 0 : 1] = System.nanoTime();
+                if (i == count - 1)
+                {
+                    done.countDown();
+                }
+            }
+        }, new SubscriptionOptions().gapHandler((g) -> System.out.println("GAP " + g)));
+        bus.sync(Duration.ofSeconds(20));
+        System.out.println("READY");
+        System.out.flush();
+        done.await();
+        final long[] sorted = latencyNs.clone();
+        java.util.Arrays.sort(sorted);
+        final double seconds = (firstLastNs[1] - firstLastNs[0]) / 1e9;
+        System.out.printf("RESULT %d msgs in %.2f s = %.0f msgs/s; one-hop latency us p50 %.0f p90 %.0f p99 %.0f " +
+            "p99.9 %.0f max %.0f%n", count, seconds, (count - 1) / seconds, pct(sorted, 0.50), pct(sorted, 0.90),
+            pct(sorted, 0.99), pct(sorted, 0.999), sorted[count - 1] / 1e3);
+        System.out.flush();
+        bus.close();
+    }
+
+    private static double pct(final long[] sorted, final double p)
+    {
+        return sorted[Math.min(sorted.length - 1, (int)(p * sorted.length))] / 1e3;
     }
 
     private static void pub(
