@@ -24,6 +24,8 @@ MAX_REASON = 1024
 HELLO, WELCOME, SUBSCRIBE, UNSUBSCRIBE, PUBLISH, DELIVER, GAP, ERROR, PING, PONG, STAT_REQUEST, STAT_REPLY = \
     range(1, 13)
 DELIVER_RUN = 0x10
+# Frames brokers send each other over the LAN bridge: known types, but never on a client link.
+LAN_ONLY = {0x20, 0x21}  # NODE, ANNOUNCE
 SENT_BY = {
     "client": {HELLO, SUBSCRIBE, UNSUBSCRIBE, PUBLISH, PING, PONG, STAT_REQUEST},
     "broker": {WELCOME, DELIVER, GAP, ERROR, PING, PONG, STAT_REPLY, DELIVER_RUN},
@@ -223,6 +225,8 @@ def decode_datagram(data, sender=None):
             raise SeqbusError(TRUNCATED_FRAME, "datagram ends before frame_length %d at %d" % (length, at))
         if flags or reserved:
             raise SeqbusError(PROTOCOL_VIOLATION, "flags or reserved not 0 at %d" % at)
+        if type_ in LAN_ONLY:
+            raise SeqbusError(PROTOCOL_VIOLATION, "frame type 0x%02x travels between brokers only" % type_)
         if type_ not in _DECODERS:
             raise SeqbusError(UNKNOWN_FRAME_TYPE, "frame type 0x%02x at %d" % (type_, at))
         if sender and type_ not in SENT_BY[sender]:

@@ -5,6 +5,10 @@ import io.seqbus.broker.config.Settings;
 import io.seqbus.broker.metrics.BrokerMetrics;
 import io.seqbus.broker.metrics.MetricsEndpoint;
 import io.seqbus.broker.metrics.MetricsServer;
+import io.aeron.ChannelUri;
+import io.aeron.CommonContext;
+import io.seqbus.broker.bridge.BridgeCounters;
+import io.seqbus.broker.bridge.Peer;
 import io.seqbus.broker.net.Listener;
 import io.seqbus.broker.systemd.SocketActivation;
 import io.seqbus.broker.systemd.SystemdNotifier;
@@ -12,6 +16,7 @@ import io.seqbus.wire.DefaultSocket;
 import io.seqbus.wire.DeliverFrame;
 import io.seqbus.wire.Protocol;
 import io.seqbus.wire.SlowConsumerPolicy;
+import io.seqbus.wire.Topics;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
 
@@ -295,6 +300,23 @@ public final class Broker implements AutoCloseable
     }
 
     /**
+     * @return the LAN bridge's counters (all 0 without a bridge); safe to read from any thread.
+     */
+    public BridgeCounters bridgeCounters()
+    {
+        return agent.bridgeCounters();
+    }
+
+    /**
+     * @return the other brokers heard on the LAN, with last-heard time and traffic; empty without a bridge.
+     * Safe to call from any thread.
+     */
+    public List<Peer> lanPeers()
+    {
+        return agent.bridge() == null ? List.of() : agent.bridge().peers();
+    }
+
+    /**
      * Stops accepting, tells systemd (if it listens) that the broker is stopping, delivers what
      * is queued for up to {@link Context#drainTimeoutNs()}, then tells every client the broker
      * is stopping, closes their connections and removes the socket file (not an inherited one).
@@ -384,6 +406,18 @@ public final class Broker implements AutoCloseable
             Configuration.METRICS_PROP_NAME, Configuration.METRICS_EMBEDDED_DEFAULT);
         private String logLevel = System.getProperty(Configuration.LOG_LEVEL_PROP_NAME,
             Boolean.getBoolean("seqbus.debug") ? "debug" : Configuration.LOG_LEVEL_DEFAULT);
+        private String lanChannel = System.getProperty(Configuration.LAN_CHANNEL_PROP_NAME);
+        private int lanStream = Configuration.intProperty(
+            Configuration.LAN_STREAM_PROP_NAME, Configuration.LAN_STREAM_DEFAULT);
+        private String lanTopics = Configuration.stringProperty(Configuration.LAN_TOPICS_PROP_NAME, "");
+        private String lanPeers = Configuration.stringProperty(Configuration.LAN_PEERS_PROP_NAME, "");
+        private String lanFlowControl = Configuration.stringProperty(
+            Configuration.LAN_FLOW_CONTROL_PROP_NAME, Configuration.LAN_FLOW_CONTROL_DEFAULT);
+        private String aeronDir = System.getProperty(Configuration.AERON_DIR_PROP_NAME);
+        private String aeronDriver = Configuration.stringProperty(
+            Configuration.AERON_DRIVER_PROP_NAME, Configuration.AERON_DRIVER_DEFAULT);
+        private int lanAnnounceIntervalMs = Configuration.intProperty(
+            Configuration.LAN_ANNOUNCE_INTERVAL_PROP_NAME, Configuration.LAN_ANNOUNCE_INTERVAL_DEFAULT);
 
         /**
          * Fills in what was left unset and checks every value.
@@ -435,7 +469,107 @@ public final class Broker implements AutoCloseable
                     " is not a level; allowed: debug, info, warn, error");
             }
             MetricsEndpoint.parse(metrics);
+            concludeLan();
             return this;
+        }
+
+        private void concludeLan()
+        {
+            if (lanChannel != null && lanChannel.isBlank())
+            {
+                lanChannel = null;
+            }
+            lanTopics = lanTopics == null ? "" : lanTopics.trim();
+            lanPeers = lanPeers == null ? "" : lanPeers.trim();
+            for (final String pattern : lanTopicList())
+            {
+                if (!Topics.isValidPattern(pattern))
+                {
+                    throw new IllegalArgumentException(Configuration.LAN_TOPICS_PROP_NAME + "=" + lanTopics +
+                        " has an invalid pattern '" + pattern + "'; allowed: comma-separated patterns such as " +
+                        "orders.>,prices.*.eu (see SPEC.md, Topics)");
+                }
+            }
+            if (!"embedded".equals(aeronDriver) && !"external".equals(aeronDriver))
+            {
+                throw new IllegalArgumentException(Configuration.AERON_DRIVER_PROP_NAME + "=" + aeronDriver +
+                    " is not allowed; allowed: embedded or external");
+            }
+            require(lanAnnounceIntervalMs >= 10 && lanAnnounceIntervalMs <= 60_000,
+                Configuration.LAN_ANNOUNCE_INTERVAL_PROP_NAME, lanAnnounceIntervalMs, "10..60000");
+            if (lanChannel == null)
+            {
+                if (!lanPeers.isEmpty())
+                {
+                    throw new IllegalArgumentException(Configuration.LAN_PEERS_PROP_NAME + "=" + lanPeers +
+                        " needs " + Configuration.LAN_CHANNEL_PROP_NAME + " (this broker's own unicast endpoint)");
+                }
+                return;
+            }
+            if (!lanChannel.startsWith("aeron:udp?"))
+            {
+                throw new IllegalArgumentException(Configuration.LAN_CHANNEL_PROP_NAME + "=" + lanChannel +
+                    " is not allowed; allowed: an Aeron UDP channel such as " +
+                    "aeron:udp?endpoint=239.255.77.1:40457|interface=10.77.0.0/24");
+            }
+            require(lanStream != 0, Configuration.LAN_STREAM_PROP_NAME, lanStream, "any int but 0");
+            final ChannelUri uri;
+            try
+            {
+                uri = ChannelUri.parse(lanChannel);
+            }
+            catch (final RuntimeException ex)
+            {
+                throw new IllegalArgumentException(Configuration.LAN_CHANNEL_PROP_NAME + "=" + lanChannel +
+                    " is not an Aeron channel: " + ex.getMessage(), ex);
+            }
+            if (uri.get(CommonContext.FLOW_CONTROL_PARAM_NAME) != null)
+            {
+                throw new IllegalArgumentException(Configuration.LAN_CHANNEL_PROP_NAME + "=" + lanChannel +
+                    " sets fc; allowed: a channel without fc (flow control is " +
+                    Configuration.LAN_FLOW_CONTROL_PROP_NAME + ")");
+            }
+            if (uri.get(CommonContext.ENDPOINT_PARAM_NAME) == null)
+            {
+                throw new IllegalArgumentException(Configuration.LAN_CHANNEL_PROP_NAME + "=" + lanChannel +
+                    " has no endpoint; allowed: aeron:udp?endpoint=GROUP:PORT|interface=NET/BITS (multicast) or " +
+                    "aeron:udp?endpoint=OWN_ADDRESS:PORT with " + Configuration.LAN_PEERS_PROP_NAME);
+            }
+            for (final String peer : lanPeerList())
+            {
+                final int colon = peer.lastIndexOf(':');
+                boolean ok = colon > 0 && colon < peer.length() - 1;
+                if (ok)
+                {
+                    try
+                    {
+                        final int port = Integer.parseInt(peer.substring(colon + 1));
+                        ok = port > 0 && port < 65536;
+                    }
+                    catch (final NumberFormatException ex)
+                    {
+                        ok = false;
+                    }
+                }
+                if (!ok)
+                {
+                    throw new IllegalArgumentException(Configuration.LAN_PEERS_PROP_NAME + "=" + lanPeers +
+                        " has '" + peer + "'; allowed: comma-separated host:port");
+                }
+            }
+            if (!lanFlowControl.matches("(min|tagged)(,[a-z]:[^,|]+)*"))
+            {
+                throw new IllegalArgumentException(Configuration.LAN_FLOW_CONTROL_PROP_NAME + "=" + lanFlowControl +
+                    " is not allowed; allowed: min or tagged with Aeron's options, e.g. min,t:500ms or " +
+                    "tagged,g:1/2 (never max: it leaves a lossy receiver behind silently)");
+            }
+            if (aeronDir == null || aeronDir.isBlank())
+            {
+                aeronDir = "embedded".equals(aeronDriver) ?
+                    "/dev/shm/seqbus-aeron-" + nodeName.replaceAll("[^A-Za-z0-9._-]", "_") + "-" +
+                    ProcessHandle.current().pid() :
+                    CommonContext.getAeronDirectoryName();
+            }
         }
 
         private static void require(final boolean ok, final String name, final long value, final String allowed)
@@ -444,6 +578,38 @@ public final class Broker implements AutoCloseable
             {
                 throw new IllegalArgumentException(name + "=" + value + " is out of range; allowed: " + allowed);
             }
+        }
+
+        /**
+         * @return {@link #lanTopics()} split into patterns; empty when nothing is shared.
+         */
+        public List<String> lanTopicList()
+        {
+            return split(lanTopics);
+        }
+
+        /**
+         * @return {@link #lanPeers()} split into {@code host:port} entries; empty for multicast.
+         */
+        public List<String> lanPeerList()
+        {
+            return split(lanPeers);
+        }
+
+        private static List<String> split(final String list)
+        {
+            final ArrayList<String> out = new ArrayList<>();
+            if (list != null)
+            {
+                for (final String item : list.split(","))
+                {
+                    if (!item.isBlank())
+                    {
+                        out.add(item.trim());
+                    }
+                }
+            }
+            return out;
         }
 
         /**
@@ -742,6 +908,140 @@ public final class Broker implements AutoCloseable
         public Context logLevel(final String logLevel)
         {
             this.logLevel = logLevel;
+            return this;
+        }
+
+        /** @return Aeron channel of the LAN bridge, or null for no bridge. */
+        public String lanChannel()
+        {
+            return lanChannel;
+        }
+
+        /**
+         * @param lanChannel Aeron channel of the LAN bridge; null or blank for none.
+         * @return this.
+         */
+        public Context lanChannel(final String lanChannel)
+        {
+            this.lanChannel = lanChannel == null || lanChannel.isBlank() ? null : lanChannel;
+            return this;
+        }
+
+        /** @return Aeron stream id of the LAN bridge. */
+        public int lanStream()
+        {
+            return lanStream;
+        }
+
+        /**
+         * @param lanStream Aeron stream id of the LAN bridge.
+         * @return this.
+         */
+        public Context lanStream(final int lanStream)
+        {
+            this.lanStream = lanStream;
+            return this;
+        }
+
+        /** @return comma-separated patterns of shared topics. */
+        public String lanTopics()
+        {
+            return lanTopics;
+        }
+
+        /**
+         * @param lanTopics comma-separated patterns of the topics shared with the LAN.
+         * @return this.
+         */
+        public Context lanTopics(final String lanTopics)
+        {
+            this.lanTopics = lanTopics;
+            return this;
+        }
+
+        /** @return comma-separated {@code host:port} of the unicast peers; empty for multicast. */
+        public String lanPeers()
+        {
+            return lanPeers;
+        }
+
+        /**
+         * @param lanPeers comma-separated {@code host:port} of every broker's unicast LAN endpoint.
+         * @return this.
+         */
+        public Context lanPeers(final String lanPeers)
+        {
+            this.lanPeers = lanPeers;
+            return this;
+        }
+
+        /** @return Aeron flow control of the bridge's publication. */
+        public String lanFlowControl()
+        {
+            return lanFlowControl;
+        }
+
+        /**
+         * @param lanFlowControl Aeron {@code fc} value: {@code min} or {@code tagged} with options.
+         * @return this.
+         */
+        public Context lanFlowControl(final String lanFlowControl)
+        {
+            this.lanFlowControl = lanFlowControl;
+            return this;
+        }
+
+        /** @return Aeron directory. */
+        public String aeronDir()
+        {
+            return aeronDir;
+        }
+
+        /**
+         * @param aeronDir Aeron directory; null for the default.
+         * @return this.
+         */
+        public Context aeronDir(final String aeronDir)
+        {
+            this.aeronDir = aeronDir == null || aeronDir.isBlank() ? null : aeronDir;
+            return this;
+        }
+
+        /** @return {@code embedded} or {@code external}. */
+        public String aeronDriver()
+        {
+            return aeronDriver;
+        }
+
+        /**
+         * @param aeronDriver {@code embedded} or {@code external}.
+         * @return this.
+         */
+        public Context aeronDriver(final String aeronDriver)
+        {
+            this.aeronDriver = aeronDriver;
+            return this;
+        }
+
+        /** @return true when the media driver runs inside the broker. */
+        public boolean embeddedDriver()
+        {
+            return "embedded".equals(aeronDriver);
+        }
+
+        /** @return announcement period on the LAN, ms. */
+        public int lanAnnounceIntervalMs()
+        {
+            return lanAnnounceIntervalMs;
+        }
+
+        /**
+         * @param lanAnnounceIntervalMs announcement period on the LAN, ms.
+         * @return this.
+         */
+        public Context lanAnnounceIntervalMs(final int lanAnnounceIntervalMs)
+        {
+            this.lanAnnounceIntervalMs = lanAnnounceIntervalMs;
             return this;
         }
     }

@@ -1,5 +1,8 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.bridge.BridgeCounters;
+import io.seqbus.broker.bridge.LanBridge;
+import io.seqbus.broker.bridge.LocalBus;
 import io.seqbus.broker.fanout.DatagramPool;
 import io.seqbus.broker.fanout.FanOut;
 import io.seqbus.broker.fanout.Outbox;
@@ -10,6 +13,9 @@ import io.seqbus.broker.route.TopicIndex;
 import io.seqbus.broker.stat.StatReport;
 import io.seqbus.broker.stat.TopicRates;
 import io.seqbus.wire.ErrorCode;
+import io.seqbus.wire.GapFrame;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochNanoClock;
@@ -34,13 +40,14 @@ import java.util.function.Consumer;
  * The broker's one thread. Each duty cycle: poll every socket, accept, read what clients sent
  * (handing each datagram to {@link ClientProtocol}, which fans publishes out into outboxes),
  * then flush every outbox touched, one {@code send} per datagram. Owns all sockets and all
- * routing state; nothing here is shared, so nothing here locks.
+ * routing state; nothing here is shared, so nothing here locks. With a LAN bridge, the agent also drives
+ * it: messages from other brokers are delivered like local ones, and loss on the LAN becomes GAP frames.
  *
  * <p>Stopping has two steps. {@link #requestDrain()} (any thread) makes the agent stop accepting
  * and stop reading, and keep writing until every queue is empty; then {@link #onClose()} tells
  * each client the broker is stopping and closes it.
  */
-final class BrokerAgent implements Agent
+final class BrokerAgent implements Agent, LocalBus
 {
     private final Broker.Context context;
     private final Listener listener;
@@ -74,6 +81,10 @@ final class BrokerAgent implements Agent
     private long nextSampleNs;
     private long nextRollNs;
     private long cycleMaxNs;
+    private final BridgeCounters bridgeCounters = new BridgeCounters();
+    private final LanBridge bridge;
+    private final int idleBlockMs;
+    private long cycleNowNs;
 
     BrokerAgent(final Broker.Context context, final Listener listener) throws IOException
     {
@@ -81,7 +92,9 @@ final class BrokerAgent implements Agent
         this.listener = listener;
         this.selector = listener.channel().provider().openSelector();
         this.listenerKey = listener.channel().register(selector, SelectionKey.OP_READ);
-        this.protocol = new ClientProtocol(context, index, fanOut, counters, topicRates, this::statDocument);
+        this.bridge = context.lanChannel() == null ? null : LanBridge.launch(context, this, bridgeCounters);
+        this.idleBlockMs = bridge == null ? Configuration.IDLE_BLOCK_MS : Configuration.LAN_IDLE_BLOCK_MS;
+        this.protocol = new ClientProtocol(context, index, fanOut, counters, topicRates, this::statDocument, bridge);
         this.pool = new DatagramPool(context.maxDatagram(), 256);
         // One byte more than the limit: a longer datagram is cut by the kernel without a word,
         // and the extra byte is how we notice.
@@ -92,6 +105,16 @@ final class BrokerAgent implements Agent
     BrokerCounters counters()
     {
         return counters;
+    }
+
+    BridgeCounters bridgeCounters()
+    {
+        return bridgeCounters;
+    }
+
+    LanBridge bridge()
+    {
+        return bridge;
     }
 
     /**
@@ -161,23 +184,29 @@ final class BrokerAgent implements Agent
     public int doWork() throws IOException
     {
         final long nowNs = System.nanoTime();
+        cycleNowNs = nowNs;
         if (drainRequested && !draining)
         {
             beginDrain();
         }
-        final boolean holdPublishers = fanOut.overLimitCount() > 0 || draining;
+        final boolean holdPublishers = holdPublishers() || draining;
         // Block in poll(2) when there has been nothing to do for a while: no CPU while idle,
         // and no added latency, since poll returns as soon as any socket is ready. While
-        // draining nobody is polled for reading, so blocking cannot miss a read either.
+        // draining nobody is polled for reading, so blocking cannot miss a read either. The LAN
+        // arrives in shared memory, which poll cannot watch: with a bridge the block is short.
         final boolean block = idleCycles >= Configuration.IDLE_SPIN_CYCLES && (!holdPublishers || draining);
-        final int ready = block ? selector.select(Configuration.IDLE_BLOCK_MS) : selector.selectNow();
+        final int ready = block ? selector.select(idleBlockMs) : selector.selectNow();
         final long workStartNs = block ? System.nanoTime() : nowNs;
         int work = commands.drain(runCommand);
         if (ready > 0)
         {
             work += onSelected(nowNs, holdPublishers);
         }
-        if (!hungUp.isEmpty() && fanOut.overLimitCount() == 0 && !draining)
+        if (bridge != null)
+        {
+            work += bridge.doWork(nowNs, epochClock.nanoTime() / 1_000_000, fanOut.overLimitCount() == 0 && !draining);
+        }
+        if (!hungUp.isEmpty() && !holdPublishers() && !draining)
         {
             work += drainHungUp(nowNs);
         }
@@ -433,10 +462,10 @@ final class BrokerAgent implements Agent
                     closeAfterFlush(c);
                     break;
                 }
-                if (fanOut.overLimitCount() > 0)
+                if (holdPublishers())
                 {
-                    // A subscriber just filled up: stop reading here, so the kernel holds
-                    // this publisher back until the subscriber drains (the block policy).
+                    // A subscriber just filled up (or the LAN backlog): stop reading here, so the
+                    // kernel holds this publisher back until it drains (the block policy).
                     counters.increment(BrokerCounters.PUBLISHER_STALLS);
                     break;
                 }
@@ -447,6 +476,55 @@ final class BrokerAgent implements Agent
             close(c, "read failed: " + ex.getMessage());
         }
         return datagrams;
+    }
+
+    private boolean holdPublishers()
+    {
+        return fanOut.overLimitCount() > 0 || (bridge != null && bridge.isBackPressured());
+    }
+
+    @Override
+    public void deliverFromLan(
+        final DirectBuffer buffer, final int topicIndex, final int topicLength, final int payloadLength,
+        final int sourceNode, final long publisherId, final long sequence, final long timestampNs, final int uid,
+        final int pid)
+    {
+        final int n = fanOut.deliver(buffer, topicIndex, topicLength, payloadLength, sourceNode, publisherId,
+            sequence, timestampNs, uid, pid, cycleNowNs);
+        counters.add(BrokerCounters.MESSAGES_DELIVERED, n);
+        counters.add(BrokerCounters.BYTES_DELIVERED, (long)n * payloadLength);
+    }
+
+    @Override
+    public int gapToSharedSubscriptions(final int sourceNode, final long count, final int reason)
+    {
+        int told = 0;
+        for (final ClientConnection c : connections.values())
+        {
+            if (c.state() != ClientConnection.State.OPEN)
+            {
+                continue;
+            }
+            for (final Subscription subscription : c.subscriptions().values())
+            {
+                if (bridge.overlapsShared(subscription.pattern()))
+                {
+                    final Outbox outbox = c.outbox();
+                    final MutableDirectBuffer out = outbox.reserve(GapFrame.LENGTH);
+                    outbox.commit(GapFrame.encode(
+                        out, outbox.writeOffset(), subscription.id(), sourceNode, 0, 0, count, reason));
+                    fanOut.markForFlush(c);
+                    told++;
+                }
+            }
+        }
+        return told;
+    }
+
+    @Override
+    public boolean isFull()
+    {
+        return fanOut.overLimitCount() > 0;
     }
 
     private int drainHungUp(final long nowNs)
@@ -468,7 +546,7 @@ final class BrokerAgent implements Agent
             {
                 hungUp.remove(i);
             }
-            if (fanOut.overLimitCount() > 0)
+            if (holdPublishers())
             {
                 break;
             }
@@ -706,6 +784,10 @@ final class BrokerAgent implements Agent
             discardUnread(c);
             closeAfterFlush(c);
             close(c, null);
+        }
+        if (bridge != null)
+        {
+            bridge.close();
         }
         try
         {

@@ -1,5 +1,6 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.bridge.LanBridge;
 import io.seqbus.broker.fanout.FanOut;
 import io.seqbus.broker.fanout.Outbox;
 import io.seqbus.broker.net.ClientConnection;
@@ -41,6 +42,7 @@ final class ClientProtocol
     private final TopicIndex<Subscription> index;
     private final FanOut fanOut;
     private final BrokerCounters counters;
+    private final LanBridge bridge;
     private final FrameValidator validator = new FrameValidator(FrameValidator.Direction.FROM_CLIENT);
     private final HelloFrame hello = new HelloFrame();
     private final SubscribeFrame subscribe = new SubscribeFrame();
@@ -53,7 +55,8 @@ final class ClientProtocol
 
     ClientProtocol(
         final Broker.Context context, final TopicIndex<Subscription> index, final FanOut fanOut,
-        final BrokerCounters counters, final TopicRates topicRates, final StatSource statSource)
+        final BrokerCounters counters, final TopicRates topicRates, final StatSource statSource,
+        final LanBridge bridge)
     {
         this.context = context;
         this.index = index;
@@ -61,6 +64,7 @@ final class ClientProtocol
         this.counters = counters;
         this.topicRates = topicRates;
         this.statSource = statSource;
+        this.bridge = bridge;
     }
 
     /**
@@ -176,6 +180,11 @@ final class ClientProtocol
             timestampNs, c.uid(), c.pid(), nowNs);
         counters.add(BrokerCounters.MESSAGES_DELIVERED, n);
         counters.add(BrokerCounters.BYTES_DELIVERED, (long)n * payloadLength);
+        if (bridge != null)
+        {
+            bridge.onLocalMessage(buffer, topicIndex, topicLength, payloadLength, context.nodeId(), c.publisherId(),
+                sequence, timestampNs, c.uid(), c.pid());
+        }
         return true;
     }
 

@@ -108,6 +108,63 @@ public final class Configuration
     /** /health fails when the agent has not finished a duty cycle for this long, ms. */
     public static final int HEALTH_MAX_CYCLE_AGE_MS = 2000;
 
+    /**
+     * Aeron channel of the LAN bridge, e.g. {@code aeron:udp?endpoint=239.255.77.1:40457|interface=10.77.0.0/24}
+     * (multicast; an odd group address, since Aeron sends control traffic to the address + 1). With
+     * {@link #LAN_PEERS_PROP_NAME} it is this broker's own unicast endpoint instead. Default: none, no bridge.
+     */
+    public static final String LAN_CHANNEL_PROP_NAME = "seqbus.lan.channel";
+
+    /** Aeron stream id of the LAN bridge; every broker of one LAN uses the same. */
+    public static final String LAN_STREAM_PROP_NAME = "seqbus.lan.stream";
+    /** Default of {@link #LAN_STREAM_PROP_NAME}. */
+    public static final int LAN_STREAM_DEFAULT = 7301;
+
+    /**
+     * Comma-separated patterns of the topics shared with the LAN, both ways: local messages on them go out,
+     * LAN messages on them come in. Default: none, so nothing leaks by accident.
+     */
+    public static final String LAN_TOPICS_PROP_NAME = "seqbus.lan.topics";
+
+    /**
+     * Unicast fallback (no IP multicast): comma-separated {@code host:port} of every broker's LAN endpoint. The
+     * bridge then sends to each over Aeron multi-destination-cast and receives on {@link #LAN_CHANNEL_PROP_NAME}.
+     * The same list may go to every host; a broker skips itself. Default: none, multicast.
+     */
+    public static final String LAN_PEERS_PROP_NAME = "seqbus.lan.peers";
+
+    /**
+     * Aeron flow control of the bridge's publication (the channel's {@code fc} value). {@code min} paces the sender
+     * to the slowest live receiver, so a lossy receiver is repaired instead of being left behind (Aeron's
+     * multicast default, {@code max}, leaves it behind silently); {@code t:} drops a receiver that sent no status
+     * for that long (a dead host), so the others stall no longer than that.
+     */
+    public static final String LAN_FLOW_CONTROL_PROP_NAME = "seqbus.lan.flow.control";
+    /** Default of {@link #LAN_FLOW_CONTROL_PROP_NAME}. */
+    public static final String LAN_FLOW_CONTROL_DEFAULT = "min,t:500ms";
+
+    /** Aeron directory; default: {@code /dev/shm/seqbus-aeron-<node>-<pid>} (embedded) or Aeron's default (external). */
+    public static final String AERON_DIR_PROP_NAME = "seqbus.aeron.dir";
+
+    /** {@code embedded} (a media driver inside the broker, one shared thread) or {@code external}. */
+    public static final String AERON_DRIVER_PROP_NAME = "seqbus.aeron.driver";
+    /** Default of {@link #AERON_DRIVER_PROP_NAME}. */
+    public static final String AERON_DRIVER_DEFAULT = "embedded";
+
+    /** How often a bridged broker announces itself on the LAN, ms. */
+    public static final String LAN_ANNOUNCE_INTERVAL_PROP_NAME = "seqbus.lan.announce.interval.ms";
+    /** Default of {@link #LAN_ANNOUNCE_INTERVAL_PROP_NAME}. */
+    public static final int LAN_ANNOUNCE_INTERVAL_DEFAULT = 1000;
+
+    /** Bytes waiting to go to the LAN before local publishers are held back (the LAN's back pressure). */
+    public static final int LAN_BACKLOG_BYTES = 4 * 1024 * 1024;
+    /** Term length of the bridge's publication unless the channel sets {@code term-length}. */
+    public static final int LAN_TERM_LENGTH_DEFAULT = 4 * 1024 * 1024;
+    /** UDP receive buffer of the bridge unless the channel sets {@code so-rcvbuf}; Aeron repairs overflow by NAK. */
+    public static final int LAN_SO_RCVBUF_DEFAULT = 2 * 1024 * 1024;
+    /** Longest the agent blocks in poll(2) while idle with a bridge, ms: LAN messages arrive in shared memory. */
+    public static final int LAN_IDLE_BLOCK_MS = 1;
+
     /** Empty duty cycles spent polling before the agent blocks in poll(2) until a socket is ready. */
     public static final int IDLE_SPIN_CYCLES = 200;
     /** Longest the agent blocks in poll(2) while idle, ms; bounds how late timers run. */
@@ -115,6 +172,12 @@ public final class Configuration
 
     private Configuration()
     {
+    }
+
+    static String stringProperty(final String name, final String defaultValue)
+    {
+        final String value = System.getProperty(name);
+        return value == null ? defaultValue : value;
     }
 
     static int intProperty(final String name, final int defaultValue)

@@ -31,6 +31,10 @@ public final class FrameType
     public static final int STAT_REPLY = 0x0C;
     /** Broker delivers consecutive messages of one publisher on one topic for a subscription. */
     public static final int DELIVER_RUN = 0x10;
+    /** Bridge only: first frame of every LAN datagram, naming the sending broker. */
+    public static final int NODE = 0x20;
+    /** Bridge only: a broker's periodic announcement of itself and its traffic. */
+    public static final int ANNOUNCE = 0x21;
 
     private FrameType()
     {
@@ -58,11 +62,20 @@ public final class FrameType
 
     /**
      * @param type code.
+     * @return true if a broker may send this type to other brokers over the LAN bridge.
+     */
+    public static boolean isSentOnLan(final int type)
+    {
+        return type == NODE || type == ANNOUNCE || type == DELIVER;
+    }
+
+    /**
+     * @param type code.
      * @return true if the type is defined in version 1.
      */
     public static boolean isKnown(final int type)
     {
-        return (type >= HELLO && type <= STAT_REPLY) || type == DELIVER_RUN;
+        return (type >= HELLO && type <= STAT_REPLY) || type == DELIVER_RUN || type == NODE || type == ANNOUNCE;
     }
 
     /**
@@ -86,6 +99,8 @@ public final class FrameType
             case STAT_REQUEST: return "STAT_REQUEST";
             case STAT_REPLY: return "STAT_REPLY";
             case DELIVER_RUN: return "DELIVER_RUN";
+            case NODE: return "NODE";
+            case ANNOUNCE: return "ANNOUNCE";
             default: return "UNKNOWN(" + type + ")";
         }
     }

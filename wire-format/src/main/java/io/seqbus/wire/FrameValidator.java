@@ -21,7 +21,9 @@ public final class FrameValidator
         /** Client to broker. */
         FROM_CLIENT,
         /** Broker to client. */
-        FROM_BROKER
+        FROM_BROKER,
+        /** Broker to brokers over the LAN bridge: a NODE frame first, then ANNOUNCE and DELIVER frames. */
+        ON_LAN
     }
 
     private final Direction direction;
@@ -75,6 +77,11 @@ public final class FrameValidator
             {
                 return code;
             }
+            if (direction == Direction.ON_LAN &&
+                (at == offset) != (buffer.getByte(at + Protocol.TYPE_OFFSET) == FrameType.NODE))
+            {
+                return fail(at, ErrorCode.PROTOCOL_VIOLATION, "a LAN datagram has one NODE frame, the first");
+            }
             at += buffer.getInt(at, BYTE_ORDER);
         }
         return 0;
@@ -107,8 +114,8 @@ public final class FrameValidator
         {
             return fail(at, ErrorCode.UNKNOWN_FRAME_TYPE, "frame type not defined in version 1");
         }
-        final boolean allowed = direction == Direction.FROM_CLIENT ?
-            FrameType.isSentByClient(type) : FrameType.isSentByBroker(type);
+        final boolean allowed = direction == Direction.FROM_CLIENT ? FrameType.isSentByClient(type) :
+            direction == Direction.FROM_BROKER ? FrameType.isSentByBroker(type) : FrameType.isSentOnLan(type);
         if (!allowed)
         {
             return fail(at, ErrorCode.PROTOCOL_VIOLATION, "frame type is sent by the other side only");
@@ -171,6 +178,20 @@ public final class FrameValidator
                     return fail(at, ErrorCode.BAD_FRAME_LENGTH, "frame_length below the type's fixed part");
                 }
                 return 0;
+            case FrameType.NODE:
+                if (frameLength == NodeFrame.LENGTH && buffer.getInt(at + NodeFrame.RESERVED_OFFSET, BYTE_ORDER) != 0)
+                {
+                    return reservedNotZero(at);
+                }
+                return exact(at, frameLength, NodeFrame.LENGTH);
+            case FrameType.ANNOUNCE:
+                if (frameLength >= AnnounceFrame.NODE_NAME_OFFSET &&
+                    buffer.getByte(at + AnnounceFrame.RESERVED_OFFSET) != 0)
+                {
+                    return reservedNotZero(at);
+                }
+                return exactWithString(
+                    buffer, at, frameLength, AnnounceFrame.NODE_NAME_OFFSET, AnnounceFrame.NODE_NAME_LENGTH_OFFSET);
             default:
                 return fail(at, ErrorCode.UNKNOWN_FRAME_TYPE, "frame type not defined in version 1");
         }

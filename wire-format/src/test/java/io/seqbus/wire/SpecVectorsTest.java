@@ -23,7 +23,9 @@ import io.seqbus.wire.WireModel.Deliver;
 import io.seqbus.wire.WireModel.Err;
 import io.seqbus.wire.WireModel.Frame;
 import io.seqbus.wire.WireModel.Gap;
+import io.seqbus.wire.WireModel.Announce;
 import io.seqbus.wire.WireModel.Hello;
+import io.seqbus.wire.WireModel.Node;
 import io.seqbus.wire.WireModel.Origin;
 import io.seqbus.wire.WireModel.Ping;
 import io.seqbus.wire.WireModel.Publish;
@@ -98,6 +100,15 @@ final class SpecVectorsTest
             new StatReply(7, 2, 0, ascii("{}")));
         valid("BATCH", "two PUBLISH frames in one datagram: `a.b` `1`, then `a.b` `2`",
             new Publish("a.b", ascii("1")), new Publish("a.b", ascii("2")));
+        valid("LAN DELIVER",
+            "NODE node 0x0A0B0C0D, instance 0x1122334455667788, sequence 1; DELIVER sub 0, otherwise as the DELIVER " +
+            "vector",
+            new Node(0x0A0B0C0D, 0x1122334455667788L, 1), new Deliver(0, origin, "a.b", ascii("xyz")));
+        valid("LAN ANNOUNCE",
+            "NODE node 0x0A0B0C0D, instance 0x1122334455667788, sequence 2; ANNOUNCE start 1700000000000, " +
+            "out 1 message 3 bytes, in 0 0, state 1, node `h1`",
+            new Node(0x0A0B0C0D, 0x1122334455667788L, 2),
+            new Announce(1700000000000L, 1, 3, 0, 0, AnnounceFrame.STATE_UP, "h1"));
 
         REFUSED.put("three bytes of garbage", ErrorCode.TRUNCATED_FRAME);
         REFUSED.put("frame_length 14, datagram 13 bytes", ErrorCode.TRUNCATED_FRAME);
@@ -108,6 +119,7 @@ final class SpecVectorsTest
         REFUSED.put("flags not 0", ErrorCode.PROTOCOL_VIOLATION);
         REFUSED.put("DELIVER sent by a client", ErrorCode.PROTOCOL_VIOLATION);
         REFUSED.put("STAT_REPLY sent by a client", ErrorCode.PROTOCOL_VIOLATION);
+        REFUSED.put("NODE sent by a client", ErrorCode.PROTOCOL_VIOLATION);
     }
 
     private static List<Row> validRows;
@@ -170,11 +182,15 @@ final class SpecVectorsTest
         final UnsafeBuffer datagram = new UnsafeBuffer(row.bytes());
         final boolean fromClient = expected.frames().stream().allMatch(f -> FrameType.isSentByClient(f.type()));
         final boolean fromBroker = expected.frames().stream().allMatch(f -> FrameType.isSentByBroker(f.type()));
-        assertThat(fromClient || fromBroker).isTrue();
+        final boolean onLan = expected.frames().get(0).type() == FrameType.NODE &&
+            expected.frames().stream().allMatch(f -> FrameType.isSentOnLan(f.type()));
+        assertThat(fromClient || fromBroker || onLan).isTrue();
         assertThat(validate(Direction.FROM_CLIENT, datagram))
             .isEqualTo(fromClient ? 0 : ErrorCode.PROTOCOL_VIOLATION);
         assertThat(validate(Direction.FROM_BROKER, datagram))
             .isEqualTo(fromBroker ? 0 : ErrorCode.PROTOCOL_VIOLATION);
+        assertThat(validate(Direction.ON_LAN, datagram))
+            .isEqualTo(onLan ? 0 : ErrorCode.PROTOCOL_VIOLATION);
 
         final List<Frame> decoded = new ArrayList<>();
         for (int at = 0; at < datagram.capacity(); at += Protocol.frameLength(datagram, at))

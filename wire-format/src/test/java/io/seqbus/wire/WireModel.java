@@ -257,6 +257,35 @@ final class WireModel
      * @param offset of the frame.
      * @return its values.
      */
+    record Node(int nodeId, long instanceId, long sequence) implements Frame
+    {
+        public int encode(final MutableDirectBuffer buffer, final int offset)
+        {
+            return NodeFrame.encode(buffer, offset, nodeId, instanceId, sequence);
+        }
+
+        public int type()
+        {
+            return FrameType.NODE;
+        }
+    }
+
+    record Announce(
+        long startTimeMs, long messagesOut, long bytesOut, long messagesIn, long bytesIn, int state, String nodeName)
+        implements Frame
+    {
+        public int encode(final MutableDirectBuffer buffer, final int offset)
+        {
+            return AnnounceFrame.encode(
+                buffer, offset, startTimeMs, messagesOut, bytesOut, messagesIn, bytesIn, state, nodeName);
+        }
+
+        public int type()
+        {
+            return FrameType.ANNOUNCE;
+        }
+    }
+
     static Frame decode(final DirectBuffer buffer, final int offset)
     {
         final int type = Protocol.frameType(buffer, offset);
@@ -332,6 +361,17 @@ final class WireModel
                 final StatReplyFrame f = (StatReplyFrame)new StatReplyFrame().wrap(buffer, offset);
                 return new StatReply(f.requestId(), f.totalLength(), f.chunkOffset(),
                     bytes(buffer, f.chunkIndex(), f.chunkLength()));
+            }
+            case FrameType.NODE:
+            {
+                final NodeFrame f = (NodeFrame)new NodeFrame().wrap(buffer, offset);
+                return new Node(f.nodeId(), f.instanceId(), f.sequence());
+            }
+            case FrameType.ANNOUNCE:
+            {
+                final AnnounceFrame f = (AnnounceFrame)new AnnounceFrame().wrap(buffer, offset);
+                return new Announce(f.startTimeMs(), f.messagesOut(), f.bytesOut(), f.messagesIn(), f.bytesIn(),
+                    f.state(), f.nodeName());
             }
             default:
                 throw new IllegalArgumentException("unknown frame type " + type);

@@ -78,7 +78,33 @@ public final class Settings
             Broker.Context::metrics, Broker.Context::metrics, Configuration.METRICS_DEFAULT),
         new Setting<>("log_level", choice("debug", "info", "warn", "error"), LIVE,
             "Least severe log lines printed.", null,
-            Broker.Context::logLevel, Broker.Context::logLevel));
+            Broker.Context::logLevel, Broker.Context::logLevel),
+        new Setting<>("lan.channel", text(1024), RESTART,
+            "Bridge shared topics to the other brokers of the LAN over this Aeron channel, e.g. " +
+            "aeron:udp?endpoint=239.255.77.1:40457|interface=10.77.0.0/24 (an odd multicast group: Aeron uses the " +
+            "next one for control); with lan.peers, this broker's own unicast endpoint.", "none, no bridge",
+            Broker.Context::lanChannel, Broker.Context::lanChannel),
+        new Setting<>("lan.stream", integer(1, MAX_INT), RESTART,
+            "Aeron stream id of the bridge; the same on every broker of the LAN.", null,
+            Broker.Context::lanStream, Broker.Context::lanStream),
+        new Setting<>("lan.topics", text(4096), RESTART,
+            "Comma-separated patterns of the topics shared with the LAN, both ways, e.g. 'orders.>,prices.*'.",
+            "none, so nothing leaks by accident",
+            Broker.Context::lanTopics, Broker.Context::lanTopics),
+        new Setting<>("lan.peers", text(4096), RESTART,
+            "Unicast fallback where the network has no multicast: every broker's HOST:PORT endpoint, comma-separated " +
+            "(the same list on every host; a broker skips itself).", "none, multicast",
+            Broker.Context::lanPeers, Broker.Context::lanPeers),
+        new Setting<>("lan.flow_control", text(256), RESTART,
+            "Aeron flow control of the bridge: min paces to the slowest live receiver (a lossy one is repaired, not " +
+            "left behind), t: drops a silent one after that long; or tagged,g:TAG/MIN. Never max.", null,
+            Broker.Context::lanFlowControl, Broker.Context::lanFlowControl),
+        new Setting<>("aeron.dir", text(1024), RESTART,
+            "Aeron directory.", "/dev/shm/seqbus-aeron-NODE-PID with the embedded driver, removed on exit",
+            Broker.Context::aeronDir, Broker.Context::aeronDir),
+        new Setting<>("aeron.driver", choice("embedded", "external"), RESTART,
+            "Run Aeron's media driver inside the broker on one shared thread, or use a running one at aeron.dir.", null,
+            Broker.Context::aeronDriver, Broker.Context::aeronDriver));
 
     private Settings()
     {

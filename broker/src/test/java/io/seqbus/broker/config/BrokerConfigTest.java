@@ -62,9 +62,9 @@ class BrokerConfigTest
     @Test
     void tablesAndBrokenTomlAreNamed() throws Exception
     {
-        final Path tables = write("read_burst = 4\n[lan]\nchannel = \"x\"\n");
+        final Path tables = write("read_burst = 4\n[lan]\nchanel = \"x\"\n");
         assertThatThrownBy(() -> new BrokerConfig(tables, Map.of(), Map.of()).load())
-            .hasMessage(tables + ":3: unknown key 'lan.channel'; known keys: " + String.join(", ",
+            .hasMessage(tables + ":3: unknown key 'lan.chanel'; known keys: " + String.join(", ",
                 Settings.ALL.stream().map(Setting::key).toList()));
         final Path broken = write("read_burst = = 4\n");
         assertThatThrownBy(() -> new BrokerConfig(broken, Map.of(), Map.of()).load())

@@ -1,0 +1,173 @@
+package io.seqbus.broker.bridge;
+
+import io.aeron.logbuffer.ControlledFragmentHandler;
+import io.aeron.logbuffer.Header;
+import io.seqbus.broker.Log;
+import io.seqbus.wire.AnnounceFrame;
+import io.seqbus.wire.DeliverFrame;
+import io.seqbus.wire.FrameType;
+import io.seqbus.wire.FrameValidator;
+import io.seqbus.wire.NodeFrame;
+import io.seqbus.wire.Protocol;
+import io.seqbus.wire.Topics;
+import org.agrona.DirectBuffer;
+import org.agrona.collections.LongHashSet;
+
+/**
+ * The incoming side of the bridge: one whole LAN datagram (Aeron message) at a time. Checks it whole
+ * first (framing, NODE first, every DELIVER's subscription id, source node and topic), so a bad datagram
+ * takes no effect; ignores this broker's own datagrams looped back; lets the {@link GapDetector} check the
+ * bridge sequence; then delivers each message on a shared topic to local subscribers with its origin
+ * unchanged, and records announcements. Stops the poll while local subscribers are full.
+ */
+final class BridgeDecoder implements ControlledFragmentHandler
+{
+    private final FrameValidator validator = new FrameValidator(FrameValidator.Direction.ON_LAN);
+    private final NodeFrame node = new NodeFrame();
+    private final DeliverFrame deliver = new DeliverFrame();
+    private final AnnounceFrame announce = new AnnounceFrame();
+    private final LongHashSet collisionsReported = new LongHashSet();
+    private final int ownNodeId;
+    private final long ownInstanceId;
+    private final LocalBus local;
+    private final SharedTopics shared;
+    private final PeerTable peers;
+    private final GapDetector gaps;
+    private final BridgeCounters counters;
+    private long nowMs;
+    private long messagesIn;
+    private long bytesIn;
+
+    BridgeDecoder(
+        final int ownNodeId, final long ownInstanceId, final LocalBus local, final SharedTopics shared,
+        final PeerTable peers, final GapDetector gaps, final BridgeCounters counters)
+    {
+        this.ownNodeId = ownNodeId;
+        this.ownInstanceId = ownInstanceId;
+        this.local = local;
+        this.shared = shared;
+        this.peers = peers;
+        this.gaps = gaps;
+        this.counters = counters;
+    }
+
+    void nowMs(final long nowMs)
+    {
+        this.nowMs = nowMs;
+    }
+
+    long messagesIn()
+    {
+        return messagesIn;
+    }
+
+    long bytesIn()
+    {
+        return bytesIn;
+    }
+
+    @Override
+    public Action onFragment(final DirectBuffer buffer, final int offset, final int length, final Header header)
+    {
+        if (validator.validate(buffer, offset, length) != 0)
+        {
+            return invalid("LAN datagram refused: " + validator.errorReason());
+        }
+        node.wrap(buffer, offset);
+        final int nodeId = node.nodeId();
+        final long instanceId = node.instanceId();
+        if (nodeId == ownNodeId)
+        {
+            if (instanceId == ownInstanceId)
+            {
+                counters.increment(BridgeCounters.LOOPED_BACK);
+            }
+            else
+            {
+                counters.increment(BridgeCounters.NODE_ID_COLLISIONS);
+                if (collisionsReported.add(instanceId))
+                {
+                    Log.error("bridge: another broker uses this broker's node id " + Integer.toHexString(nodeId) +
+                        ": give it a different --node-name; its messages are ignored here");
+                }
+            }
+            return Action.CONTINUE;
+        }
+
+        final int end = offset + length;
+        int delivers = 0;
+        for (int at = offset + NodeFrame.LENGTH; at < end; at += Protocol.frameLength(buffer, at))
+        {
+            if (Protocol.frameType(buffer, at) == FrameType.DELIVER)
+            {
+                deliver.wrap(buffer, at);
+                if (deliver.subscriptionId() != 0 || deliver.sourceNode() != nodeId ||
+                    !Topics.isValidTopic(buffer, deliver.topicIndex(), deliver.topicLength()))
+                {
+                    return invalid("LAN DELIVER refused: subscription id not 0, source node not the sender's, " +
+                        "or invalid topic");
+                }
+                delivers++;
+            }
+        }
+
+        final PeerTable.Entry entry = peers.onNode(nodeId, instanceId, header.sessionId(), nowMs);
+        if (entry == null)
+        {
+            return invalid("LAN datagram refused: an instance id seen with another node id");
+        }
+        if (peers.replaced() != null)
+        {
+            gaps.onReplaced(peers.replaced());
+        }
+        counters.increment(BridgeCounters.DATAGRAMS_IN);
+        int skip = gaps.onDatagram(entry, node.sequence(), delivers);
+
+        for (int at = offset + NodeFrame.LENGTH; at < end; at += Protocol.frameLength(buffer, at))
+        {
+            final int type = Protocol.frameType(buffer, at);
+            if (type == FrameType.DELIVER)
+            {
+                if (skip > 0)
+                {
+                    skip--;
+                    continue;
+                }
+                deliver.wrap(buffer, at);
+                final int topicIndex = deliver.topicIndex();
+                final int topicLength = deliver.topicLength();
+                if (!shared.matches(buffer, topicIndex, topicLength))
+                {
+                    counters.increment(BridgeCounters.MESSAGES_FILTERED);
+                    continue;
+                }
+                final int payloadLength = deliver.payloadLength();
+                local.deliverFromLan(buffer, topicIndex, topicLength, payloadLength, nodeId, deliver.publisherId(),
+                    deliver.sequence(), deliver.timestampNs(), deliver.publisherUid(), deliver.publisherPid());
+                entry.messagesIn++;
+                entry.bytesIn += payloadLength;
+                messagesIn++;
+                bytesIn += payloadLength;
+            }
+            else if (type == FrameType.ANNOUNCE)
+            {
+                announce.wrap(buffer, at);
+                peers.onAnnounce(entry, announce.nodeName(), announce.startTimeMs(), announce.messagesOut(),
+                    announce.messagesIn(), announce.state() == AnnounceFrame.STATE_LEAVING);
+            }
+        }
+        counters.set(BridgeCounters.MESSAGES_IN, messagesIn);
+        counters.set(BridgeCounters.BYTES_IN, bytesIn);
+        return local.isFull() ? Action.BREAK : Action.CONTINUE;
+    }
+
+    private Action invalid(final String why)
+    {
+        if (counters.get(BridgeCounters.INVALID_DATAGRAMS) == 0)
+        {
+            Log.warn("bridge: " + why + " (logged once; counted in invalid datagrams)");
+        }
+        counters.increment(BridgeCounters.INVALID_DATAGRAMS);
+        return Action.CONTINUE;
+    }
+}

@@ -1,0 +1,233 @@
+package io.seqbus.broker.bridge;
+
+import io.aeron.Aeron;
+import io.aeron.ControlledFragmentAssembler;
+import io.aeron.ExclusivePublication;
+import io.aeron.Image;
+import io.aeron.Subscription;
+import io.seqbus.broker.Broker;
+import io.seqbus.broker.Configuration;
+import io.seqbus.broker.Log;
+import io.seqbus.wire.AnnounceFrame;
+import io.seqbus.wire.DeliverFrame;
+import io.seqbus.wire.Protocol;
+import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.AgentInvoker;
+
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The broker's link to the other brokers of its LAN, owned and driven by the broker agent: local messages on
+ * shared topics go out through {@link #onLocalMessage}, and {@link #doWork} brings in what other brokers sent,
+ * runs the Aeron client's conductor (on this thread, so image events need no locks), sends the backlog and
+ * announces this broker. Nothing blocks. Messages from the LAN are delivered locally and never sent back out.
+ */
+public final class LanBridge implements AutoCloseable
+{
+    private static final int FRAGMENT_LIMIT = 64;
+    private static final long CLOSE_DRAIN_NS = TimeUnit.SECONDS.toNanos(1);
+
+    private final Broker.Context context;
+    private final BridgeCounters counters;
+    private final SharedTopics shared;
+    private final PeerTable peers;
+    private final GapDetector gaps;
+    private final EmbeddedDriver driver;
+    private final Aeron aeron;
+    private final AgentInvoker conductor;
+    private final ExclusivePublication publication;
+    private final Subscription subscription;
+    private final BridgeEncoder encoder;
+    private final BridgeDecoder decoder;
+    private final ControlledFragmentAssembler assembler;
+    private final long startTimeMs = System.currentTimeMillis();
+    private final long announceIntervalNs;
+    private long nextAnnounceNs;
+    private boolean closing;
+
+    private LanBridge(final Broker.Context context, final LocalBus local, final BridgeCounters counters)
+    {
+        this.context = context;
+        this.counters = counters;
+        this.shared = new SharedTopics(context.lanTopicList());
+        this.peers = new PeerTable(counters);
+        this.gaps = new GapDetector(local, peers, counters);
+        this.announceIntervalNs = TimeUnit.MILLISECONDS.toNanos(context.lanAnnounceIntervalMs());
+        final long instanceId = new SecureRandom().nextLong() | 1;
+        final LanChannels channels = new LanChannels(context);
+
+        EmbeddedDriver driver = null;
+        Aeron aeron = null;
+        try
+        {
+            if (context.embeddedDriver())
+            {
+                driver = EmbeddedDriver.launch(context.aeronDir(), Configuration.LAN_SO_RCVBUF_DEFAULT);
+            }
+            aeron = Aeron.connect(new Aeron.Context()
+                .aeronDirectoryName(context.aeronDir())
+                .clientName("seqbus-broker " + context.nodeName())
+                .useConductorAgentInvoker(true)
+                .errorHandler((ex) -> Log.warn("aeron: " + ex)));
+            this.publication = aeron.addExclusivePublication(channels.publication(), context.lanStream());
+            for (final String destination : channels.destinations())
+            {
+                publication.addDestination(destination);
+            }
+            this.subscription = aeron.addSubscription(
+                channels.subscription(), context.lanStream(), this::onImageAvailable, this::onImageUnavailable);
+            this.encoder = new BridgeEncoder(publication, counters, context.nodeId(), instanceId,
+                DeliverFrame.frameLength(Protocol.MAX_TOPIC_LENGTH, context.maxPayload()));
+        }
+        catch (final RuntimeException ex)
+        {
+            CloseHelper.quietCloseAll(aeron, driver);
+            throw ex;
+        }
+        this.driver = driver;
+        this.aeron = aeron;
+        this.conductor = aeron.conductorAgentInvoker();
+        this.decoder = new BridgeDecoder(context.nodeId(), instanceId, local, shared, peers, gaps, counters);
+        this.assembler = new ControlledFragmentAssembler(decoder);
+        counters.aeronCounters(aeron.countersReader());
+        Log.info("bridge: node " + Integer.toHexString(context.nodeId()) + " instance " +
+            Long.toHexString(instanceId) + " on " + channels.publication() +
+            (channels.destinations().isEmpty() ? "" : " to " + channels.destinations()) +
+            ", receiving on " + channels.subscription() + " stream " + context.lanStream() +
+            ", sharing " + context.lanTopicList() + ", aeron dir " + context.aeronDir());
+    }
+
+    /**
+     * Starts the bridge: the media driver (if embedded), the Aeron client, the publication and subscription.
+     *
+     * @param context  the broker's settings, concluded.
+     * @param local    the broker's side.
+     * @param counters where the bridge counts.
+     * @return the bridge.
+     */
+    public static LanBridge launch(final Broker.Context context, final LocalBus local, final BridgeCounters counters)
+    {
+        return new LanBridge(context, local, counters);
+    }
+
+    /**
+     * Hands a local message to the bridge; it goes to the LAN if its topic is shared.
+     */
+    public void onLocalMessage(
+        final DirectBuffer buffer, final int topicIndex, final int topicLength, final int payloadLength,
+        final int sourceNode, final long publisherId, final long sequence, final long timestampNs, final int uid,
+        final int pid)
+    {
+        if (shared.matches(buffer, topicIndex, topicLength))
+        {
+            encoder.append(buffer, topicIndex, topicLength, payloadLength, sourceNode, publisherId, sequence,
+                timestampNs, uid, pid);
+        }
+    }
+
+    /**
+     * One duty cycle's share of bridge work.
+     *
+     * @param nowNs  the agent's monotonic clock.
+     * @param nowMs  wall clock.
+     * @param poll   false while local subscribers are full: read nothing from the LAN.
+     * @return work done.
+     */
+    public int doWork(final long nowNs, final long nowMs, final boolean poll)
+    {
+        int work = conductor.invoke();
+        decoder.nowMs(nowMs);
+        if (poll)
+        {
+            work += subscription.controlledPoll(assembler, FRAGMENT_LIMIT);
+        }
+        work += encoder.drain();
+        final boolean announceDue = nowNs - nextAnnounceNs >= 0;
+        if (announceDue && encoder.announce(startTimeMs, decoder.messagesIn(), decoder.bytesIn(),
+            AnnounceFrame.STATE_UP, context.nodeName()))
+        {
+            nextAnnounceNs = nowNs + announceIntervalNs;
+            work++;
+        }
+        peers.publish(nowMs, announceDue);
+        return work;
+    }
+
+    /**
+     * Which subscriptions a GAP from the LAN concerns: those whose pattern can match a shared topic.
+     *
+     * @param pattern a subscription's pattern.
+     * @return true if some shared topic could match it.
+     */
+    public boolean overlapsShared(final String pattern)
+    {
+        return shared.overlaps(pattern);
+    }
+
+    /**
+     * @return true while the backlog to the LAN is long: the agent then holds local publishers back.
+     */
+    public boolean isBackPressured()
+    {
+        return encoder.backlogBytes() > Configuration.LAN_BACKLOG_BYTES;
+    }
+
+    /**
+     * @return the other brokers heard on the LAN; safe from any thread.
+     */
+    public List<Peer> peers()
+    {
+        return peers.snapshot();
+    }
+
+    /**
+     * @return the bridge's counters; safe from any thread.
+     */
+    public BridgeCounters counters()
+    {
+        return counters;
+    }
+
+    private void onImageAvailable(final Image image)
+    {
+        Log.debug("bridge: image of session " + image.sessionId() + " from " + image.sourceIdentity());
+    }
+
+    private void onImageUnavailable(final Image image)
+    {
+        final PeerTable.Entry entry = peers.onSessionGone(image.sessionId());
+        // While this broker closes, every image goes away because of it: no news about the peers.
+        if (entry != null && !closing)
+        {
+            gaps.onImageGone(entry);
+        }
+    }
+
+    /**
+     * Sends what is queued (within a bound), says this broker is leaving, and closes Aeron.
+     */
+    @Override
+    public void close()
+    {
+        closing = true;
+        final long deadline = System.nanoTime() + CLOSE_DRAIN_NS;
+        while (encoder.backlogBytes() > 0 && System.nanoTime() - deadline < 0)
+        {
+            conductor.invoke();
+            encoder.drain();
+            Thread.onSpinWait();
+        }
+        boolean said = false;
+        while (!said && System.nanoTime() - deadline < 0)
+        {
+            conductor.invoke();
+            said = encoder.announce(startTimeMs, decoder.messagesIn(), decoder.bytesIn(),
+                AnnounceFrame.STATE_LEAVING, context.nodeName());
+        }
+        CloseHelper.quietCloseAll(subscription, publication, aeron, driver);
+        Log.info("bridge: closed" + (said ? "" : " (could not announce leaving)"));
+    }
+}

@@ -1,0 +1,44 @@
+package io.seqbus.broker.bridge;
+
+import org.agrona.DirectBuffer;
+
+/**
+ * What the bridge needs from its broker: deliver a LAN message to local subscribers, tell them about
+ * loss, and say when they are too full to take more. Called on the agent thread only.
+ */
+public interface LocalBus
+{
+    /**
+     * Delivers a message from another node to every local subscription matching its topic.
+     *
+     * @param buffer        holding topic then payload, back to back.
+     * @param topicIndex    of the first topic byte.
+     * @param topicLength   bytes of the topic.
+     * @param payloadLength bytes of the payload right after the topic.
+     * @param sourceNode    node id of the publisher's broker.
+     * @param publisherId   of the publisher.
+     * @param sequence      the publisher's sequence for this message.
+     * @param timestampNs   source broker's receive time.
+     * @param uid           publisher's uid.
+     * @param pid           publisher's pid.
+     */
+    void deliverFromLan(
+        DirectBuffer buffer, int topicIndex, int topicLength, int payloadLength, int sourceNode, long publisherId,
+        long sequence, long timestampNs, int uid, int pid);
+
+    /**
+     * Sends a GAP to every local subscription whose pattern can match a shared topic.
+     *
+     * @param sourceNode node the messages came from.
+     * @param count      messages lost, 0 if unknown.
+     * @param reason     a {@link io.seqbus.wire.GapReason}.
+     * @return subscriptions told.
+     */
+    int gapToSharedSubscriptions(int sourceNode, long count, int reason);
+
+    /**
+     * @return true while local subscribers are full: the bridge then reads nothing from the LAN, so Aeron's
+     * flow control holds the senders back, as a full subscriber holds local publishers back.
+     */
+    boolean isFull();
+}

@@ -1,0 +1,194 @@
+package io.seqbus.ops.lan;
+
+import io.seqbus.client.BusClient;
+import io.seqbus.client.ClientOptions;
+import io.seqbus.client.SubscriptionOptions;
+import io.seqbus.client.ThreadMode;
+
+import java.io.BufferedOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A client for the LAN tests, run inside a network namespace with {@code ip netns exec}.
+ * <pre>
+ * sub SOCKET END_TOPIC END_MARKERS PATTERN...   print READY once subscribed, then one line per
+ *                         message ("D sub node publisher sequence topic payload millis") or gap
+ *                         ("G sub node count reason millis"); exit after END_MARKERS messages on END_TOPIC
+ * pub SOCKET END_TOPIC PUBLISHERS COUNT RATE TOPIC...   PUBLISHERS connections each publish COUNT
+ *                         messages (payload "p:k", topics taken in turn), RATE per second in all
+ *                         (0 = as fast as the bus takes them), then one each on END_TOPIC
+ * </pre>
+ */
+public final class LanClient
+{
+    private LanClient()
+    {
+    }
+
+    /**
+     * @param args see the class comment.
+     * @throws Exception on failure; the exit code is then not 0.
+     */
+    public static void main(final String[] args) throws Exception
+    {
+        if ("bench-sub".equals(args[0]))
+        {
+            benchSub(args[1], args[2], Integer.parseInt(args[3]));
+        }
+        else if ("sub".equals(args[0]))
+        {
+            sub(args[1], args[2], Integer.parseInt(args[3]), List.of(args).subList(4, args.length));
+        }
+        else
+        {
+            pub(args[1], args[2], Integer.parseInt(args[3]), Integer.parseInt(args[4]), Integer.parseInt(args[5]),
+                List.of(args).subList(6, args.length));
+        }
+        System.exit(0);
+    }
+
+    private static void sub(final String socket, final String endTopic, final int endMarkers, final List<String> patterns)
+        throws Exception
+    {
+        final PrintStream out = new PrintStream(new BufferedOutputStream(System.out, 1 << 16), false, StandardCharsets.UTF_8);
+        final CountDownLatch done = new CountDownLatch(endMarkers);
+        final BusClient bus = BusClient.connect(new ClientOptions().socket(socket).threadMode(ThreadMode.DEDICATED)
+            .reconnect(true).reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(200))
+            .connectTimeout(Duration.ofSeconds(20)));
+        for (int i = 0; i < patterns.size(); i++)
+        {
+            final int index = i;
+            bus.subscribe(patterns.get(i), (m) ->
+            {
+                synchronized (out)
+                {
+                    out.println("D " + index + " " + Integer.toHexString(m.sourceNode()) + " " +
+                        Long.toHexString(m.publisherId()) + " " + m.sequence() + " " + m.topic() + " " +
+                        m.payloadAsString() + " " + System.currentTimeMillis());
+                }
+                if (endTopic.equals(m.topic()))
+                {
+                    done.countDown();
+                }
+            }, new SubscriptionOptions().gapHandler((g) ->
+            {
+                synchronized (out)
+                {
+                    out.println("G " + index + " " + Integer.toHexString(g.sourceNode()) + " " + g.count() + " " +
+                        g.reasonName() + " " + System.currentTimeMillis());
+                }
+            }));
+        }
+        bus.sync(Duration.ofSeconds(20));
+        synchronized (out)
+        {
+            out.println("READY");
+            out.flush();
+        }
+        while (!done.await(50, TimeUnit.MILLISECONDS))
+        {
+            synchronized (out)
+            {
+                out.flush();
+            }
+        }
+        synchronized (out)
+        {
+            out.println("END");
+            out.flush();
+        }
+        bus.close();
+    }
+
+    /**
+     * Receives COUNT messages and prints the rate and the one-hop latency (source broker's receive time to
+     * this subscriber, on one machine's clock) as percentiles.
+     */
+    private static void benchSub(final String socket, final String pattern, final int count) throws Exception
+    {
+        final long[] latencyNs = new long[count];
+        final long[] firstLastNs = new long[2];
+        final int[] received = new int[1];
+        final CountDownLatch done = new CountDownLatch(1);
+        final org.agrona.concurrent.EpochNanoClock clock = new org.agrona.concurrent.OffsetEpochNanoClock();
+        final BusClient bus = BusClient.connect(new ClientOptions().socket(socket).threadMode(ThreadMode.DEDICATED)
+            .idleStrategy(org.agrona.concurrent.BusySpinIdleStrategy::new));
+        bus.subscribe(pattern, (m) ->
+        {
+            final int i = received[0]++;
+            if (i < count)
+            {
+                final long now = clock.nanoTime();
+                latencyNs[i] = now - m.timestampNs();
+                firstLastNs[i == 0 ? 0 : 1] = System.nanoTime();
+                if (i == count - 1)
+                {
+                    done.countDown();
+                }
+            }
+        }, new SubscriptionOptions().gapHandler((g) -> System.out.println("GAP " + g)));
+        bus.sync(Duration.ofSeconds(20));
+        System.out.println("READY");
+        System.out.flush();
+        done.await();
+        final long[] sorted = latencyNs.clone();
+        java.util.Arrays.sort(sorted);
+        final double seconds = (firstLastNs[1] - firstLastNs[0]) / 1e9;
+        System.out.printf("RESULT %d msgs in %.2f s = %.0f msgs/s; one-hop latency us p50 %.0f p90 %.0f p99 %.0f " +
+            "p99.9 %.0f max %.0f%n", count, seconds, (count - 1) / seconds, pct(sorted, 0.50), pct(sorted, 0.90),
+            pct(sorted, 0.99), pct(sorted, 0.999), sorted[count - 1] / 1e3);
+        System.out.flush();
+        bus.close();
+    }
+
+    private static double pct(final long[] sorted, final double p)
+    {
+        return sorted[Math.min(sorted.length - 1, (int)(p * sorted.length))] / 1e3;
+    }
+
+    private static void pub(
+        final String socket, final String endTopic, final int publishers, final int count, final int rate, final List<String> topics)
+    {
+        final List<BusClient> buses = new ArrayList<>();
+        for (int p = 0; p < publishers; p++)
+        {
+            buses.add(BusClient.connect(new ClientOptions().socket(socket).threadMode(ThreadMode.DEDICATED)
+                .publishTimeout(Duration.ofSeconds(30))));
+        }
+        final long intervalNs = rate == 0 ? 0 : TimeUnit.SECONDS.toNanos(1) / rate;
+        final long start = System.nanoTime();
+        long sent = 0;
+        for (int k = 1; k <= count; k++)
+        {
+            for (int p = 0; p < publishers; p++)
+            {
+                buses.get(p).publish(topics.get((k - 1) % topics.size()), p + ":" + k);
+                sent++;
+                if (intervalNs > 0)
+                {
+                    // Pacing a load generator, not waiting for a condition.
+                    final long due = start + sent * intervalNs;
+                    while (System.nanoTime() - due < 0)
+                    {
+                        buses.get(p).flush();
+                        LockSupport.parkNanos(Math.min(due - System.nanoTime(), 1_000_000));
+                    }
+                }
+            }
+        }
+        for (final BusClient bus : buses)
+        {
+            bus.publish(endTopic, "end");
+            bus.sync(Duration.ofSeconds(30));
+        }
+        System.out.println("DONE " + sent);
+        buses.forEach(BusClient::close);
+    }
+}
