@@ -139,6 +139,10 @@ public final class Broker implements AutoCloseable
             return;
         }
         metrics = new BrokerMetrics(agent.counters(), this::isHealthy);
+        if (agent.bridge() != null)
+        {
+            metrics.bindBridge(agent.bridgeCounters());
+        }
         try
         {
             metricsServer = MetricsServer.start(endpoint, metrics, this::health);

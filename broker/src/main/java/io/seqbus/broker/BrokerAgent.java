@@ -308,7 +308,7 @@ final class BrokerAgent implements Agent, LocalBus
     {
         return StatReport.build(context, counters, connections.values(),
             context.statTopTopics() > 0 ? topicRates : null, statFlags,
-            TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - startNs));
+            TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - startNs), bridge);
     }
 
     private int onSelected(final long nowNs, final boolean holdPublishers)

@@ -24,7 +24,7 @@ import java.nio.file.Path;
  * then the STAT_REPLY chunks put back together (SPEC.md). One request per connection; blocking,
  * as a command-line tool may be. The client jar has no use for it, so it lives here.
  */
-final class StatClient
+public final class StatClient
 {
     private static final int READ_BUFFER = 196_608 + 1;
 
@@ -38,7 +38,7 @@ final class StatClient
      * @return the JSON document.
      * @throws IOException when the broker cannot be reached or answers with an ERROR.
      */
-    static String request(final String socket, final int statFlags) throws IOException
+    public static String request(final String socket, final int statFlags) throws IOException
     {
         final AFUNIXSocketAddress address = socket.startsWith("@") ?
             AFUNIXSocketAddress.inAbstractNamespace(socket.substring(1)) : AFUNIXSocketAddress.of(Path.of(socket));

@@ -76,6 +76,25 @@ final class StatCommand implements Callable<Integer>
             out.println();
             table(rows, out);
         }
+        if (doc.has("lan"))
+        {
+            final JsonNode lan = doc.path("lan");
+            out.println();
+            out.printf("LAN  out %d (%s)  in %d (%s)  lost %d  gaps %d  nodes lost %d  NAKs sent %d  retransmits %d%n",
+                lan.path("messages_out").asLong(), bytes(lan.path("bytes_out").asLong()),
+                lan.path("messages_in").asLong(), bytes(lan.path("bytes_in").asLong()),
+                lan.path("messages_lost").asLong(), lan.path("gaps").asLong(), lan.path("nodes_lost").asLong(),
+                lan.path("naks_sent").asLong(), lan.path("retransmits_sent").asLong());
+            final List<String[]> rows = new ArrayList<>();
+            rows.add(new String[]{"NODE", "STATE", "LAST HEARD", "MESSAGES IN", "BYTES IN", "LOST"});
+            for (final JsonNode p : lan.path("peers"))
+            {
+                rows.add(new String[]{p.path("node").asText(), p.path("state").asText(),
+                    p.path("last_heard_ms_ago").asLong() + " ms ago", p.path("messages_in").asText(),
+                    bytes(p.path("bytes_in").asLong()), p.path("messages_lost").asText()});
+            }
+            table(rows, out);
+        }
         if (doc.has("topics"))
         {
             final List<String[]> rows = new ArrayList<>();

@@ -11,7 +11,9 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.aeron.driver.status.SystemCounterDescriptor;
 import io.seqbus.broker.BrokerCounters;
+import io.seqbus.broker.bridge.BridgeCounters;
 import io.seqbus.wire.ErrorCode;
 
 import java.util.function.BooleanSupplier;
@@ -116,6 +118,50 @@ public final class BrokerMetrics implements AutoCloseable
         new ClassLoaderMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
+    }
+
+    /**
+     * Adds the LAN bridge's meters: traffic, loss and gaps from the bridge, NAKs and retransmits
+     * from Aeron's own counters.
+     *
+     * @param bridge the bridge's counters, readable from any thread.
+     */
+    public void bindBridge(final BridgeCounters bridge)
+    {
+        lan(bridge, "seqbus.lan.messages.out", null, BridgeCounters.MESSAGES_OUT, "Messages sent to the LAN");
+        lan(bridge, "seqbus.lan.out", "bytes", BridgeCounters.BYTES_OUT, "Payload bytes sent to the LAN");
+        lan(bridge, "seqbus.lan.messages.in", null, BridgeCounters.MESSAGES_IN, "Messages from the LAN delivered here");
+        lan(bridge, "seqbus.lan.in", "bytes", BridgeCounters.BYTES_IN, "Payload bytes from the LAN delivered here");
+        lan(bridge, "seqbus.lan.messages.lost", null, BridgeCounters.MESSAGES_LOST,
+            "Messages known lost on the LAN (bridge sequence jumps)");
+        lan(bridge, "seqbus.lan.gaps", null, BridgeCounters.GAPS, "GAP events raised by the bridge");
+        lan(bridge, "seqbus.lan.nodes.lost", null, BridgeCounters.NODES_LOST,
+            "Nodes that went away or restarted without saying so");
+        lan(bridge, "seqbus.lan.datagrams.invalid", null, BridgeCounters.INVALID_DATAGRAMS,
+            "LAN datagrams dropped for failing validation");
+        lan(bridge, "seqbus.lan.duplicates", null, BridgeCounters.DUPLICATES, "LAN messages seen twice, dropped");
+        Gauge.builder("seqbus.lan.peers", bridge, (b) -> b.get(BridgeCounters.PEERS))
+            .description("Other brokers heard on the LAN")
+            .register(registry);
+        aeron(bridge, "seqbus.lan.naks.sent", SystemCounterDescriptor.NAK_MESSAGES_SENT, "NAKs sent (Aeron)");
+        aeron(bridge, "seqbus.lan.naks.received", SystemCounterDescriptor.NAK_MESSAGES_RECEIVED,
+            "NAKs received (Aeron)");
+        aeron(bridge, "seqbus.lan.retransmits.sent", SystemCounterDescriptor.RETRANSMITS_SENT,
+            "Retransmits sent (Aeron)");
+        aeron(bridge, "seqbus.lan.loss.gap.fills", SystemCounterDescriptor.LOSS_GAP_FILLS,
+            "Gaps Aeron gave up on and filled (Aeron)");
+    }
+
+    private void lan(
+        final BridgeCounters bridge, final String name, final String unit, final int counter, final String help)
+    {
+        FunctionCounter.builder(name, bridge, (b) -> b.get(counter)).baseUnit(unit).description(help).register(registry);
+    }
+
+    private void aeron(
+        final BridgeCounters bridge, final String name, final SystemCounterDescriptor descriptor, final String help)
+    {
+        FunctionCounter.builder(name, bridge, (b) -> b.aeron(descriptor)).description(help).register(registry);
     }
 
     private void counter(

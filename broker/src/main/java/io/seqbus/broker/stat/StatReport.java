@@ -1,7 +1,11 @@
 package io.seqbus.broker.stat;
 
+import io.aeron.driver.status.SystemCounterDescriptor;
 import io.seqbus.broker.Broker;
 import io.seqbus.broker.BrokerCounters;
+import io.seqbus.broker.bridge.BridgeCounters;
+import io.seqbus.broker.bridge.LanBridge;
+import io.seqbus.broker.bridge.Peer;
 import io.seqbus.broker.net.ClientConnection;
 import io.seqbus.wire.ErrorCode;
 import io.seqbus.wire.StatRequestFrame;
@@ -27,11 +31,12 @@ public final class StatReport
      * @param rates         per-topic rates, or null when tracking is off.
      * @param statFlags     from the request: {@link StatRequestFrame#NO_CLIENTS}, {@link StatRequestFrame#NO_TOPICS}.
      * @param uptimeSeconds since the broker started.
+     * @param bridge        the LAN bridge, or null without one.
      * @return the document.
      */
     public static String build(
         final Broker.Context context, final BrokerCounters counters, final Collection<ClientConnection> connections,
-        final TopicRates rates, final int statFlags, final long uptimeSeconds)
+        final TopicRates rates, final int statFlags, final long uptimeSeconds, final LanBridge bridge)
     {
         final StringBuilder sb = new StringBuilder(1024);
         sb.append("{\"broker\":{\"node\":").append(quote(context.nodeName()))
@@ -57,8 +62,18 @@ public final class StatReport
         field(sb, "connections_refused", counters.get(BrokerCounters.CONNECTIONS_REFUSED)).append(',');
         field(sb, "publisher_stalls", counters.get(BrokerCounters.PUBLISHER_STALLS)).append(',');
         field(sb, "evictions", counters.get(BrokerCounters.SLOW_CONSUMER_EVICTIONS)).append(',');
-        field(sb, "frames_rejected", rejected);
+        field(sb, "frames_rejected", rejected).append(',');
+        field(sb, "dropped_oldest", counters.get(BrokerCounters.DROPPED_OLDEST)).append(',');
+        field(sb, "dropped_newest", counters.get(BrokerCounters.DROPPED_NEWEST)).append(',');
+        field(sb, "disconnect_evictions", counters.get(BrokerCounters.DISCONNECT_EVICTIONS)).append(',');
+        field(sb, "datagrams_read", counters.get(BrokerCounters.DATAGRAMS_READ)).append(',');
+        field(sb, "datagrams_written", counters.get(BrokerCounters.DATAGRAMS_WRITTEN)).append(',');
+        field(sb, "agent_allocated_bytes", counters.get(BrokerCounters.AGENT_ALLOCATED_BYTES));
         sb.append('}');
+        if (bridge != null)
+        {
+            appendLan(sb, bridge);
+        }
         if ((statFlags & StatRequestFrame.NO_CLIENTS) == 0)
         {
             final List<ClientConnection> sorted = new ArrayList<>(connections);
@@ -94,6 +109,41 @@ public final class StatReport
             sb.append(']');
         }
         return sb.append('}').toString();
+    }
+
+    /** The other brokers this one hears on the LAN, with last-heard time and traffic, and the bridge's totals. */
+    private static void appendLan(final StringBuilder sb, final LanBridge bridge)
+    {
+        final BridgeCounters c = bridge.counters();
+        sb.append(",\"lan\":{");
+        field(sb, "messages_out", c.get(BridgeCounters.MESSAGES_OUT)).append(',');
+        field(sb, "bytes_out", c.get(BridgeCounters.BYTES_OUT)).append(',');
+        field(sb, "messages_in", c.get(BridgeCounters.MESSAGES_IN)).append(',');
+        field(sb, "bytes_in", c.get(BridgeCounters.BYTES_IN)).append(',');
+        field(sb, "messages_lost", c.get(BridgeCounters.MESSAGES_LOST)).append(',');
+        field(sb, "gaps", c.get(BridgeCounters.GAPS)).append(',');
+        field(sb, "nodes_lost", c.get(BridgeCounters.NODES_LOST)).append(',');
+        field(sb, "invalid_datagrams", c.get(BridgeCounters.INVALID_DATAGRAMS)).append(',');
+        field(sb, "naks_sent", c.aeron(SystemCounterDescriptor.NAK_MESSAGES_SENT)).append(',');
+        field(sb, "retransmits_sent", c.aeron(SystemCounterDescriptor.RETRANSMITS_SENT)).append(',');
+        sb.append("\"peers\":[");
+        final long now = System.currentTimeMillis();
+        final List<Peer> peers = bridge.peers();
+        for (int i = 0; i < peers.size(); i++)
+        {
+            final Peer p = peers.get(i);
+            sb.append(i == 0 ? "{" : ",{");
+            sb.append("\"node\":").append(quote(p.name())).append(',');
+            field(sb, "node_id", p.nodeId() & 0xFFFF_FFFFL).append(',');
+            sb.append("\"state\":").append(quote(p.state())).append(',');
+            field(sb, "last_heard_ms_ago", Math.max(0, now - p.lastHeardMs())).append(',');
+            field(sb, "messages_in", p.messagesIn()).append(',');
+            field(sb, "bytes_in", p.bytesIn()).append(',');
+            field(sb, "messages_lost", p.messagesLost()).append(',');
+            field(sb, "announced_messages_out", p.announcedOut());
+            sb.append('}');
+        }
+        sb.append("]}");
     }
 
     private static StringBuilder field(final StringBuilder sb, final String name, final long value)

@@ -1,6 +1,9 @@
 package io.seqbus.ops.lan;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.seqbus.broker.Broker;
+import io.seqbus.ops.StatClient;
 import io.seqbus.ops.lan.NetnsLan.Started;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -218,6 +221,15 @@ class LanBridgeIT
             // The impairment really happened: nftables counted drops and duplicates on the way to B and C.
             assertThat(lan.impairmentCounters('b')).containsPattern("packets [1-9]");
         }
+        // What `seqbus stat` shows of the LAN: A sent, B heard A (pathname sockets cross namespaces).
+        final JsonNode statA = new ObjectMapper().readTree(StatClient.request(lan.socket('a'), 0)).path("lan");
+        final JsonNode statB = new ObjectMapper().readTree(StatClient.request(lan.socket('b'), 0)).path("lan");
+        assertThat(statA.path("messages_out").asLong()).isPositive();
+        assertThat(statB.path("messages_in").asLong()).isPositive();
+        final List<String> peersOfB = new ArrayList<>();
+        statB.path("peers").forEach((p) -> peersOfB.add(p.path("node").asText()));
+        assertThat(peersOfB).contains(lan.nodeName('a'), lan.nodeName('c'));
+        assertThat(statB.path("peers").get(0).path("last_heard_ms_ago").asLong()).isLessThan(60_000);
     }
 
     private Map<Character, Started> startBrokers(final boolean unicast, final char... hosts) throws Exception
