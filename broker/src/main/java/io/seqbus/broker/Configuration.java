@@ -166,7 +166,7 @@ public final class Configuration
     public static final int LAN_IDLE_BLOCK_MS = 1;
 
     /** Empty duty cycles spent polling before the agent blocks in poll(2) until a socket is ready. */
-    public static final int IDLE_SPIN_CYCLES = 200;
+    public static final int IDLE_SPIN_CYCLES = 40;
     /** Longest the agent blocks in poll(2) while idle, ms; bounds how late timers run. */
     public static final int IDLE_BLOCK_MS = 100;
 

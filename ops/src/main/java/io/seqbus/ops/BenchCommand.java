@@ -1,13 +1,18 @@
 package io.seqbus.ops;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.seqbus.broker.Broker;
 import io.seqbus.broker.BrokerCounters;
 import io.seqbus.ops.bench.Bench;
 import io.seqbus.ops.bench.BenchResult;
 import io.seqbus.ops.bench.BrokerStats;
+import io.seqbus.wire.DefaultSocket;
+import io.seqbus.wire.StatRequestFrame;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -66,7 +71,8 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
         s.topic = topic;
         if (!embeddedBroker)
         {
-            return report(new Bench(s, () -> null).run());
+            final String target = socket != null ? socket : DefaultSocket.resolve();
+            return report(new Bench(s, () -> statsOf(target)).run());
         }
         final Path dir = Files.createTempDirectory("seqbus-bench");
         s.socket = dir.resolve("bench.sock").toString();
@@ -84,6 +90,22 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
     {
         System.out.print(json ? result.toJson() + System.lineSeparator() : result.toText());
         return 0;
+    }
+
+    /** The broker's own figures over its socket (STAT_REQUEST), or null if it cannot say. */
+    private static BrokerStats statsOf(final String socket)
+    {
+        try
+        {
+            final JsonNode totals = new ObjectMapper().readTree(StatClient.request(
+                socket, StatRequestFrame.NO_CLIENTS | StatRequestFrame.NO_TOPICS)).path("totals");
+            return new BrokerStats(totals.path("agent_allocated_bytes").asLong(),
+                totals.path("datagrams_written").asLong(), totals.path("messages_delivered").asLong());
+        }
+        catch (final IOException ex)
+        {
+            return null;
+        }
     }
 
     static BrokerStats statsOf(final BrokerCounters c)

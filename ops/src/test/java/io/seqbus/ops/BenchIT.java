@@ -1,0 +1,69 @@
+package io.seqbus.ops;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code seqbus bench --json} as tools read it: one JSON object with the documented keys, and
+ * counts that add up (nothing lost under the default policy).
+ */
+class BenchIT
+{
+    private static final Path LAUNCHER = Path.of("..", "seqbus").toAbsolutePath().normalize();
+
+    @Test
+    void throughputRunPrintsOneJsonObjectWhoseCountsAddUp() throws Exception
+    {
+        final JsonNode r = bench("--embedded-broker", "--subs", "3", "--seconds", "1", "--warmup", "0.5", "--json");
+        for (final String key : List.of("published_per_sec", "delivered_per_sec", "per_subscriber_min_per_sec", "lost",
+            "broker_alloc_bytes_per_msg", "datagrams_per_delivery"))
+        {
+            assertThat(r.has(key)).as(key).isTrue();
+        }
+        assertThat(r.path("lost").asLong()).isZero();
+        assertThat(r.path("gaps").asLong()).isZero();
+        assertThat(r.path("published").asLong()).isPositive();
+        assertThat(r.path("per_subscriber_min_per_sec").asDouble()).isPositive();
+        assertThat(r.path("delivered_per_sec").asDouble())
+            .isGreaterThanOrEqualTo(3 * r.path("per_subscriber_min_per_sec").asDouble() - 1e-6);
+        assertThat(r.path("datagrams_per_delivery").isNumber()).isTrue();
+        assertThat(r.has("latency_us")).isFalse();
+    }
+
+    @Test
+    void pacedRunAddsLatencyPercentilesInOrder() throws Exception
+    {
+        final JsonNode r = bench("--embedded-broker", "--subs", "1", "--seconds", "1", "--warmup", "0.2",
+            "--rate", "2000", "--json");
+        final JsonNode l = r.path("latency_us");
+        assertThat(l.path("p50").asDouble()).isPositive();
+        assertThat(l.path("p50").asDouble()).isLessThanOrEqualTo(l.path("p90").asDouble());
+        assertThat(l.path("p90").asDouble()).isLessThanOrEqualTo(l.path("p99").asDouble());
+        assertThat(l.path("p99").asDouble()).isLessThanOrEqualTo(l.path("p999").asDouble());
+        assertThat(l.path("p999").asDouble()).isLessThanOrEqualTo(l.path("max").asDouble());
+        assertThat(r.path("lost").asLong()).isZero();
+        // Paced at 2000/s for about a second: the count is the pacing's, not the machine's.
+        assertThat(r.path("published").asLong()).isBetween(1000L, 3000L);
+    }
+
+    private static JsonNode bench(final String... args) throws Exception
+    {
+        final List<String> command = new java.util.ArrayList<>(List.of(LAUNCHER.toString(), "bench"));
+        command.addAll(List.of(args));
+        final Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        final String[] lines = out.strip().split("\n");
+        assertThat(lines).as("one line of JSON").hasSize(1);
+        return new ObjectMapper().readTree(lines[0]);
+    }
+}
