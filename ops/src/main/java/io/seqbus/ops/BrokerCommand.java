@@ -105,13 +105,14 @@ final class BrokerCommand implements Callable<Integer>
             spec.commandLine().getErr().println("seqbus: " + checkConfig + ": configuration is valid");
             return 0;
         }
-        final Broker broker = Broker.launch(context);
         final CountDownLatch stop = new CountDownLatch(1);
         // SIGTERM and Ctrl-C mean "stop cleanly": close, then exit 0 (not 143), as systemd expects.
+        // Handled from before the launch, so a stop that comes while it starts is clean too.
         for (final String name : new String[]{"TERM", "INT"})
         {
             Signal.handle(new Signal(name), (signal) -> stop.countDown());
         }
+        final Broker broker = Broker.launch(context);
         // SIGHUP is systemd's ExecReload: reload what can change while running. The handler runs
         // on the JVM's signal thread; a bad new config changes nothing and says why.
         Signal.handle(new Signal("HUP"), (signal) ->

@@ -70,6 +70,7 @@ class SystemdBootIT
         final Path units = Files.createDirectories(dir.resolve("units"));
         adapt("seqbus.service", units, Map.of(
             "ExecStart=/usr/bin/seqbus ", "ExecStart=/run/testbed-src/seqbus ",
+            "--config /etc/seqbus/seqbus.conf", "--config /run/testbed-src/systemd/seqbus.conf.example",
             "\nUser=seqbus\n", "\n",
             "\nGroup=seqbus\n", "\n",
             "\nWatchdogSec=30s\n", "\nWatchdogSec=3s\n"));

@@ -114,7 +114,8 @@ class SystemdIT
             await().atMost(WAIT).until(() -> received.size() == 2);
         }
         assertThat(received).containsExactly("svc.one 1", "svc.two 2");
-        assertThat(Files.readString(log)).contains("(socket-activated)");
+        // The launch logs after the agent already serves: wait for the line rather than race it.
+        await().atMost(WAIT).until(() -> Files.readString(log).contains("(socket-activated)"));
 
         await().atMost(WAIT).until(() -> notify.count("WATCHDOG=1") >= 3);
         broker.destroy();
