@@ -1,0 +1,228 @@
+package io.seqbus.client;
+
+import org.agrona.concurrent.IdleStrategy;
+
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The polling side's duty cycle: read and dispatch, send what is left in the batch, reconnect when due. Runs
+ * on the client's own daemon thread in {@link ThreadMode#DEDICATED}, or on the caller of {@link BusClient#poll()}
+ * (and of waiting calls, see {@link #pause}) in {@link ThreadMode#POLL}; one thread at a time.
+ */
+final class ClientConductor
+{
+    private static final int SPINS_BEFORE_IDLE = 64;
+
+    private final ClientOptions options;
+    private final ThreadMode threadMode;
+    private final Connection connection;
+    private final Outbound outbound;
+    private final Inbound inbound;
+    private final Reconnector reconnector;
+    private final AtomicBoolean polling = new AtomicBoolean();
+    private volatile Thread workThread;
+    private volatile boolean running;
+    private Thread thread;
+
+    ClientConductor(
+        final ClientOptions options, final Connection connection, final Outbound outbound, final Inbound inbound,
+        final Reconnector reconnector)
+    {
+        this.options = options;
+        this.threadMode = options.threadMode();
+        this.connection = connection;
+        this.outbound = outbound;
+        this.inbound = inbound;
+        this.reconnector = reconnector;
+    }
+
+    /**
+     * Connects on the caller's thread, polling until WELCOME, then starts the client's thread in
+     * {@link ThreadMode#DEDICATED}.
+     */
+    void start()
+    {
+        polling.set(true);
+        try
+        {
+            reconnector.greet();
+            int idle = 0;
+            while (connection.state() == Connection.AWAITING_WELCOME)
+            {
+                idle = doWork() > 0 ? 0 : backoff(idle);
+            }
+            reconnector.checkGreeted();
+        }
+        finally
+        {
+            reconnector.greetDone();
+            polling.set(false);
+        }
+        if (threadMode == ThreadMode.DEDICATED)
+        {
+            running = true;
+            thread = new Thread(this::run, options.threadName());
+            thread.setDaemon(true);
+            thread.start();
+        }
+    }
+
+    /** {@link BusClient#poll()}. */
+    int poll()
+    {
+        if (threadMode != ThreadMode.POLL)
+        {
+            throw new IllegalStateException("poll() is for ThreadMode.POLL; this client runs its own thread");
+        }
+        if (!polling.compareAndSet(false, true))
+        {
+            throw new IllegalStateException("poll() called from a handler or from two threads at once");
+        }
+        try
+        {
+            outbound.pollerThread(Thread.currentThread());
+            return doWork();
+        }
+        finally
+        {
+            polling.set(false);
+        }
+    }
+
+    /**
+     * @return true on the thread running handlers right now.
+     */
+    boolean isWorkThread()
+    {
+        return workThread == Thread.currentThread();
+    }
+
+    /** Stops the client's thread, waiting for it unless called from it (from a handler). */
+    void stop()
+    {
+        running = false;
+        final Thread clientThread = thread;
+        if (clientThread != null && clientThread != Thread.currentThread())
+        {
+            try
+            {
+                clientThread.join(TimeUnit.NANOSECONDS.toMillis(reconnector.connectTimeoutNs()) + 1000);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * Waits a little; in {@link ThreadMode#POLL} polls instead when allowed and nobody else is polling.
+     */
+    int pause(final int idle, final boolean mayPoll)
+    {
+        if (mayPoll && threadMode == ThreadMode.POLL && workThread != Thread.currentThread() &&
+            polling.compareAndSet(false, true))
+        {
+            final int work;
+            try
+            {
+                work = doWork();
+            }
+            finally
+            {
+                polling.set(false);
+            }
+            if (work > 0)
+            {
+                return 0;
+            }
+        }
+        return backoff(idle);
+    }
+
+    private void run()
+    {
+        final IdleStrategy idleStrategy = options.idleStrategy().get();
+        outbound.pollerThread(Thread.currentThread());
+        int idleCycles = 0;
+        // A client closed for good by a failure stops its thread; close() stops it too.
+        while (running && connection.state() != Connection.CLOSED)
+        {
+            int work = 0;
+            try
+            {
+                work = doWork();
+            }
+            catch (final Throwable ex)
+            {
+                options.errorHandler().onHandlerException(ex);
+            }
+            if (work > 0)
+            {
+                idleCycles = 0;
+                outbound.senderBusy();
+            }
+            else if (++idleCycles >= SPINS_BEFORE_IDLE && !outbound.senderIdle())
+            {
+                idleCycles = 0;
+                continue;
+            }
+            idleStrategy.idle(work);
+        }
+    }
+
+    private int doWork()
+    {
+        workThread = Thread.currentThread();
+        try
+        {
+            final int currentState = connection.state();
+            if (currentState == Connection.CLOSED)
+            {
+                return 0;
+            }
+            if (currentState == Connection.DISCONNECTED)
+            {
+                return connection.isClosing() ? 0 : reconnector.reconnectIfDue();
+            }
+            final IOException failure = connection.writeFailure();
+            if (failure != null)
+            {
+                reconnector.connectionLost(connection.lost(failure), true);
+                return 1;
+            }
+            int work = inbound.read();
+            work += reconnector.checkWelcomeDeadline();
+            if (connection.state() == Connection.CONNECTED)
+            {
+                work += outbound.sendPending();
+            }
+            inbound.ensureCapacity();
+            return work;
+        }
+        finally
+        {
+            workThread = null;
+        }
+    }
+
+    private static int backoff(final int idle)
+    {
+        if (idle < 10)
+        {
+            Thread.onSpinWait();
+        }
+        else if (idle < 20)
+        {
+            Thread.yield();
+        }
+        else
+        {
+            LockSupport.parkNanos(Math.min(1_000L << Math.min(idle - 20, 10), 1_000_000L));
+        }
+        return idle + 1;
+    }
+}

@@ -1,0 +1,274 @@
+package io.seqbus.client;
+
+import io.seqbus.wire.Protocol;
+import org.newsclub.net.unix.AFSocketType;
+import org.newsclub.net.unix.AFUNIXDatagramChannel;
+import org.newsclub.net.unix.AFUNIXSelectorProvider;
+import org.newsclub.net.unix.AFUNIXSocketAddress;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.file.Path;
+
+/**
+ * The socket to the broker and what every thread needs to know about it: the client's state, what the last
+ * WELCOME said, and why the client closed. The channel itself changes only under the {@link Outbound} lock,
+ * on the polling side; the state is volatile so publishers read it without locking.
+ */
+final class Connection
+{
+    static final int AWAITING_WELCOME = 1;
+    static final int CONNECTED = 2;
+    static final int DISCONNECTED = 3;
+    static final int CLOSED = 4;
+
+    private final String socket;
+
+    private volatile int state = DISCONNECTED;
+    private volatile boolean closing;
+    private volatile BusException closedCause;
+    private volatile IOException writeFailure;
+    private volatile long connectionEpoch;
+    private volatile int maxPayload = Protocol.DEFAULT_MAX_PAYLOAD;
+    private volatile int maxDatagram = Protocol.DEFAULT_MAX_DATAGRAM;
+    private volatile int nodeId;
+    private volatile long publisherId;
+    private volatile String nodeName = "";
+    private boolean closedByUser;
+    private AFUNIXDatagramChannel channel;
+    private Selector selector;
+    private SelectionKey selectionKey;
+
+    Connection(final String socket)
+    {
+        this.socket = socket;
+    }
+
+    String socket()
+    {
+        return socket;
+    }
+
+    int state()
+    {
+        return state;
+    }
+
+    void state(final int state)
+    {
+        this.state = state;
+    }
+
+    boolean isClosing()
+    {
+        return closing;
+    }
+
+    void closing()
+    {
+        closing = true;
+    }
+
+    BusException closedCause()
+    {
+        return closedCause;
+    }
+
+    void closedCause(final BusException cause)
+    {
+        closedCause = cause;
+    }
+
+    /** Under lock. */
+    void closedByUser()
+    {
+        closedByUser = true;
+    }
+
+    IOException writeFailure()
+    {
+        return writeFailure;
+    }
+
+    long connectionEpoch()
+    {
+        return connectionEpoch;
+    }
+
+    int maxPayload()
+    {
+        return maxPayload;
+    }
+
+    int maxDatagram()
+    {
+        return maxDatagram;
+    }
+
+    int nodeId()
+    {
+        return nodeId;
+    }
+
+    long publisherId()
+    {
+        return publisherId;
+    }
+
+    String nodeName()
+    {
+        return nodeName;
+    }
+
+    AFUNIXDatagramChannel channel()
+    {
+        return channel;
+    }
+
+    Selector selector()
+    {
+        return selector;
+    }
+
+    SelectionKey selectionKey()
+    {
+        return selectionKey;
+    }
+
+    /**
+     * Under lock, on WELCOME: what the broker said, and a new epoch so a waiting sync knows its PING was lost
+     * with an older connection.
+     *
+     * @return the new epoch; 1 for the first connection.
+     */
+    long welcomed(
+        final int maxDatagram, final int maxPayload, final int nodeId, final long publisherId, final String nodeName)
+    {
+        this.maxPayload = maxPayload;
+        this.nodeId = nodeId;
+        this.publisherId = publisherId;
+        this.nodeName = nodeName;
+        this.maxDatagram = maxDatagram;
+        final long epoch = connectionEpoch + 1;
+        connectionEpoch = epoch;
+        state = CONNECTED;
+        return epoch;
+    }
+
+    AFUNIXDatagramChannel open() throws IOException
+    {
+        final AFUNIXSocketAddress address = socket.startsWith("@") ?
+            AFUNIXSocketAddress.inAbstractNamespace(socket.substring(1)) : AFUNIXSocketAddress.of(Path.of(socket));
+        final AFUNIXDatagramChannel newChannel =
+            AFUNIXSelectorProvider.provider().openDatagramChannel(AFSocketType.SOCK_SEQPACKET);
+        try
+        {
+            newChannel.connect(address);
+            newChannel.configureBlocking(false);
+            return newChannel;
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            closeQuietly(newChannel);
+            throw ex;
+        }
+    }
+
+    /** Under lock, polling side. */
+    void attach(final AFUNIXDatagramChannel newChannel) throws IOException
+    {
+        channel = newChannel;
+        writeFailure = null;
+        selector = AFUNIXSelectorProvider.provider().openSelector();
+        selectionKey = newChannel.register(selector, SelectionKey.OP_READ);
+    }
+
+    /** Under lock. */
+    void detach()
+    {
+        closeQuietly(channel);
+        closeQuietly(selector);
+        channel = null;
+        selector = null;
+        selectionKey = null;
+        writeFailure = null;
+    }
+
+    /**
+     * Under lock: writes one datagram. A failure is kept for the polling side, which reconnects.
+     *
+     * @return false when nothing was written: the socket is full, or the write failed.
+     */
+    boolean write(final ByteBuffer buffer)
+    {
+        try
+        {
+            return channel.write(buffer) > 0;
+        }
+        catch (final IOException ex)
+        {
+            writeFailure = ex;
+            return false;
+        }
+    }
+
+    /** Under lock, during the handshake: a datagram that does not fit now fails the attempt. */
+    void writeWhole(final ByteBuffer buffer, final int length) throws IOException
+    {
+        buffer.clear().limit(length);
+        if (channel.write(buffer) != length)
+        {
+            throw new IOException("the broker's socket is full during the handshake");
+        }
+    }
+
+    /** Throws what the caller of a closed client should see. */
+    void checkOpen()
+    {
+        if (state == CLOSED)
+        {
+            final BusException cause = closedCause;
+            if (cause != null && !closedByUser)
+            {
+                throw new BusException(cause.getMessage(), cause.code(), cause);
+            }
+            throw new IllegalStateException("this BusClient is closed");
+        }
+    }
+
+    BusException lost(final Exception ex)
+    {
+        return new BusException("lost the connection to the seqbus broker at " + socket + ": " + oneLine(ex), ex);
+    }
+
+    String stateName()
+    {
+        final int s = state;
+        return s == CONNECTED ? "connected" : s == AWAITING_WELCOME ? "connecting" : s == DISCONNECTED ?
+            "disconnected" : "closed";
+    }
+
+    static String oneLine(final Exception ex)
+    {
+        final String text = ex.getMessage() != null ? ex.getMessage() : ex.getClass().getSimpleName();
+        final int newline = text.indexOf('\n');
+        return newline >= 0 ? text.substring(0, newline) : text;
+    }
+
+    static void closeQuietly(final AutoCloseable closeable)
+    {
+        if (closeable != null)
+        {
+            try
+            {
+                closeable.close();
+            }
+            catch (final Exception ignore)
+            {
+                // Closing a broken connection: nothing more to say.
+            }
+        }
+    }
+}

@@ -1,0 +1,360 @@
+package io.seqbus.client;
+
+import io.seqbus.wire.FrameType;
+import io.seqbus.wire.PingFrame;
+import io.seqbus.wire.Protocol;
+import io.seqbus.wire.PublishFrame;
+import io.seqbus.wire.SubscribeFrame;
+import io.seqbus.wire.Topics;
+import io.seqbus.wire.UnsubscribeFrame;
+import io.seqbus.wire.WireStrings;
+import org.agrona.DirectBuffer;
+import org.agrona.collections.IntArrayList;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+
+import static io.seqbus.wire.Protocol.BYTE_ORDER;
+
+/**
+ * The outbound batch: every frame to the broker is appended here and leaves in one datagram of whole frames
+ * at most max_datagram long. A small lock, never held while waiting, guards the batch and every change of
+ * the connection (so a SUBSCRIBE either joins the batch or is sent by the next handshake, never both).
+ */
+final class Outbound
+{
+    private final Connection connection;
+    private final Subscriptions subscriptions;
+    private final ThreadMode threadMode;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final UnsafeBuffer topicScratch = new UnsafeBuffer(new byte[Protocol.MAX_TOPIC_LENGTH + 1]);
+    private final UnsafeBuffer bytesWrapper = new UnsafeBuffer(new byte[0]);
+    private final IntArrayList pendingUnsubscribes = new IntArrayList();
+    private final Batch batch;
+    private long nextPingToken;
+    private boolean pongPending;
+    private long pongToken;
+
+    // Smart batching (DEDICATED mode): while the client's thread is awake it sends the batch,
+    // and publishes made meanwhile join it; once it goes idle, publishers send themselves, so a
+    // lone message pays no hand-off latency. Written by the client's thread, read by publishers.
+    private volatile boolean senderIdle = true;
+    // Bumped by every publish after it joined the batch; the client's thread reads it before idling.
+    private volatile long publishCount;
+    // The client's thread only: publishCount when it last looked.
+    private long seenPublishes;
+    // The polling side's thread: it sends what it appends and never waits for itself.
+    private volatile Thread pollerThread;
+
+    Outbound(final Connection connection, final Subscriptions subscriptions, final ThreadMode threadMode)
+    {
+        this.connection = connection;
+        this.subscriptions = subscriptions;
+        this.threadMode = threadMode;
+        batch = new Batch(connection);
+    }
+
+    ReentrantLock lock()
+    {
+        return lock;
+    }
+
+    /**
+     * @return the batch; use it only under {@link #lock()}.
+     */
+    Batch batch()
+    {
+        return batch;
+    }
+
+    void pollerThread(final Thread thread)
+    {
+        pollerThread = thread;
+    }
+
+    boolean isPollerThread()
+    {
+        return Thread.currentThread() == pollerThread;
+    }
+
+    /** The client's thread did work: it sends the batch, so publishers leave theirs to it. */
+    void senderBusy()
+    {
+        senderIdle = false;
+    }
+
+    /**
+     * The client's thread is about to idle.
+     *
+     * @return false when a publish joined the batch meanwhile: stay awake and send it.
+     */
+    boolean senderIdle()
+    {
+        if (senderIdle)
+        {
+            return true;
+        }
+        // Say we are idle first, then look once more: a publish that joined the batch
+        // just before saw us busy and left the sending to us.
+        senderIdle = true;
+        final long published = publishCount;
+        if (published != seenPublishes)
+        {
+            seenPublishes = published;
+            senderIdle = false;
+            return false;
+        }
+        return true;
+    }
+
+    PublishResult offerLocked(
+        final String topic, final DirectBuffer payload, final byte[] bytes, final int offset, final int length,
+        final String text)
+    {
+        lock.lock();
+        try
+        {
+            if (bytes != null)
+            {
+                bytesWrapper.wrap(bytes);
+                return offer(topic, bytesWrapper, offset, length, text);
+            }
+            return offer(topic, payload, offset, length, text);
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Sends the batch.
+     *
+     * @param checkOpen throw when the client is closed.
+     * @return true when the batch is empty.
+     */
+    boolean sendLocked(final boolean checkOpen)
+    {
+        lock.lock();
+        try
+        {
+            if (checkOpen)
+            {
+                connection.checkOpen();
+            }
+            batch.send();
+            return batch.isEmpty();
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Records a subscription, and appends its SUBSCRIBE unless disconnected (the handshake sends it then).
+     *
+     * @return the subscription, or null when the batch has no room.
+     */
+    Subscription subscribeLocked(
+        final BusClient client, final String pattern, final MessageHandler handler, final SubscriptionOptions options,
+        final int frameLength)
+    {
+        lock.lock();
+        try
+        {
+            connection.checkOpen();
+            final int currentState = connection.state();
+            if (currentState != Connection.DISCONNECTED && !batch.reserve(frameLength))
+            {
+                return null;
+            }
+            final Subscription subscription = new Subscription(
+                client, subscriptions.nextId(), pattern, handler, options.gapHandler(), options.policy(),
+                options.maxQueueBytes());
+            subscriptions.add(subscription);
+            if (currentState != Connection.DISCONNECTED)
+            {
+                batch.advance(SubscribeFrame.encode(
+                    batch.buffer(), batch.position(), subscription.id(), subscription.policy().code(),
+                    (int)subscription.maxQueueBytes(), pattern));
+                batch.send();
+            }
+            return subscription;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    void unsubscribeLocked(final Subscription subscription)
+    {
+        lock.lock();
+        try
+        {
+            subscriptions.remove(subscription.id());
+            final int currentState = connection.state();
+            if (currentState == Connection.CLOSED || currentState == Connection.DISCONNECTED ||
+                subscription.error() != null)
+            {
+                return;
+            }
+            if (batch.reserve(UnsubscribeFrame.LENGTH))
+            {
+                batch.advance(UnsubscribeFrame.encode(batch.buffer(), batch.position(), subscription.id()));
+                batch.send();
+            }
+            else
+            {
+                pendingUnsubscribes.addInt(subscription.id());
+            }
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Under lock: appends a PING when connected and there is room.
+     *
+     * @return its token, or 0 when none was appended.
+     */
+    long ping()
+    {
+        if (connection.state() == Connection.CONNECTED && batch.reserve(PingFrame.LENGTH))
+        {
+            final long token = ++nextPingToken;
+            batch.advance(PingFrame.encode(batch.buffer(), batch.position(), FrameType.PING, token));
+            batch.send();
+            return token;
+        }
+        return 0;
+    }
+
+    /** Polling side: answers a PING now, or when there is room. */
+    void pongLocked(final long token)
+    {
+        lock.lock();
+        try
+        {
+            if (batch.reserve(PingFrame.LENGTH))
+            {
+                batch.advance(PingFrame.encode(batch.buffer(), batch.position(), FrameType.PONG, token));
+                batch.send();
+            }
+            else
+            {
+                pongPending = true;
+                pongToken = token;
+            }
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Polling side, when connected: the PONG and UNSUBSCRIBEs that found no room, then the batch. Skipped while
+     * a publisher holds the lock; it sends the batch itself.
+     *
+     * @return datagrams written.
+     */
+    int sendPending()
+    {
+        if (!lock.tryLock())
+        {
+            return 0;
+        }
+        try
+        {
+            int work = 0;
+            if (pongPending && batch.reserve(PingFrame.LENGTH))
+            {
+                batch.advance(PingFrame.encode(batch.buffer(), batch.position(), FrameType.PONG, pongToken));
+                pongPending = false;
+            }
+            while (!pendingUnsubscribes.isEmpty() && batch.reserve(UnsubscribeFrame.LENGTH))
+            {
+                batch.advance(UnsubscribeFrame.encode(
+                    batch.buffer(), batch.position(), pendingUnsubscribes.removeAt(pendingUnsubscribes.size() - 1)));
+            }
+            if (!batch.isEmpty())
+            {
+                work += batch.send();
+            }
+            return work;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /** Under lock: closes the connection and drops the control frames that were owed to it. */
+    void detach()
+    {
+        connection.detach();
+        pongPending = false;
+        pendingUnsubscribes.clear();
+    }
+
+    private PublishResult offer(
+        final String topic, final DirectBuffer payload, final int offset, final int length, final String text)
+    {
+        Objects.requireNonNull(topic, "topic");
+        connection.checkOpen();
+        final int topicUtf8Length = WireStrings.utf8Length(topic);
+        if (topicUtf8Length < 1 || topicUtf8Length > Protocol.MAX_TOPIC_LENGTH)
+        {
+            throw new IllegalArgumentException("invalid topic '" + topic + "': must be 1..255 bytes of UTF-8");
+        }
+        final int topicLength = WireStrings.putUtf8(topicScratch, 0, topic);
+        if (!Topics.isValidTopic(topicScratch, 0, topicLength))
+        {
+            throw new IllegalArgumentException("invalid topic '" + topic + "' (see SPEC.md, Topics; no wildcards)");
+        }
+        final int payloadLength = text != null ? WireStrings.utf8Length(text) : length;
+        final int maxPayload = connection.maxPayload();
+        if (payloadLength > maxPayload)
+        {
+            throw new IllegalArgumentException(
+                "payload of " + payloadLength + " bytes is larger than the broker's max_payload of " + maxPayload);
+        }
+        if (text == null && (offset < 0 || length < 0 || offset > payload.capacity() - length))
+        {
+            throw new IndexOutOfBoundsException(
+                "offset " + offset + " length " + length + " capacity " + payload.capacity());
+        }
+        final int frameLength = PublishFrame.frameLength(topicLength, payloadLength);
+        if (!batch.reserve(frameLength))
+        {
+            return connection.state() == Connection.CONNECTED && connection.writeFailure() == null ?
+                PublishResult.BACK_PRESSURED : PublishResult.DISCONNECTED;
+        }
+        final UnsafeBuffer outBuffer = batch.buffer();
+        final int at = batch.position();
+        Protocol.putHeader(outBuffer, at, frameLength, FrameType.PUBLISH);
+        outBuffer.putShort(at + PublishFrame.TOPIC_LENGTH_OFFSET, (short)topicLength, BYTE_ORDER);
+        outBuffer.putBytes(at + PublishFrame.TOPIC_OFFSET, topicScratch, 0, topicLength);
+        final int payloadIndex = at + PublishFrame.TOPIC_OFFSET + topicLength;
+        if (text != null)
+        {
+            WireStrings.putUtf8(outBuffer, payloadIndex, text);
+        }
+        else
+        {
+            outBuffer.putBytes(payloadIndex, payload, offset, length);
+        }
+        batch.advance(frameLength);
+        publishCount++;
+        if (threadMode == ThreadMode.POLL || senderIdle || Thread.currentThread() == pollerThread)
+        {
+            batch.send();
+        }
+        return PublishResult.OK;
+    }
+}

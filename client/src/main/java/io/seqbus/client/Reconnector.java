@@ -1,0 +1,318 @@
+package io.seqbus.client;
+
+import io.seqbus.wire.ErrorCode;
+import io.seqbus.wire.HelloFrame;
+import io.seqbus.wire.Protocol;
+import io.seqbus.wire.SubscribeFrame;
+import io.seqbus.wire.WelcomeFrame;
+import io.seqbus.wire.WireStrings;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.newsclub.net.unix.AFUNIXDatagramChannel;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The connection's state machine, on the polling side: HELLO and every live SUBSCRIBE, WELCOME (or none in
+ * time), a lost connection, and reconnecting with exponential backoff while the client may.
+ */
+final class Reconnector
+{
+    private static final int LARGEST_DATAGRAM = 16 * 1024 * 1024;
+
+    private final BusClient client;
+    private final ClientOptions options;
+    private final Connection connection;
+    private final Outbound outbound;
+    private final Subscriptions subscriptions;
+    private final ErrorHandler errorHandler;
+    private final ConnectionListener connectionListener;
+    private final long connectTimeoutNs;
+    private final long backoffMinNs;
+    private final long backoffMaxNs;
+    private long backoffNs;
+    private long nextReconnectNs;
+    private long welcomeDeadlineNs;
+    private boolean initialConnect;
+    private BusException handshakeFailure;
+
+    Reconnector(
+        final BusClient client, final ClientOptions options, final Connection connection, final Outbound outbound,
+        final Subscriptions subscriptions)
+    {
+        this.client = client;
+        this.options = options;
+        this.connection = connection;
+        this.outbound = outbound;
+        this.subscriptions = subscriptions;
+        this.errorHandler = options.errorHandler();
+        this.connectionListener = options.connectionListener();
+        this.connectTimeoutNs = options.connectTimeout().toNanos();
+        this.backoffMinNs = options.reconnectBackoffMin().toNanos();
+        this.backoffMaxNs = options.reconnectBackoffMax().toNanos();
+        this.backoffNs = backoffMinNs;
+    }
+
+    long connectTimeoutNs()
+    {
+        return connectTimeoutNs;
+    }
+
+    /**
+     * The first connection, on the caller of {@link BusClient#connect}: opens the socket and sends HELLO; a
+     * failure now closes the client for good.
+     *
+     * @throws BusException naming the socket.
+     */
+    void greet()
+    {
+        final String socket = connection.socket();
+        final AFUNIXDatagramChannel newChannel;
+        try
+        {
+            newChannel = connection.open();
+        }
+        catch (final IOException ex)
+        {
+            connection.state(Connection.CLOSED);
+            throw new BusException("cannot connect to the seqbus broker at " + socket + ": " +
+                Connection.oneLine(ex) + " (is the broker running?)", ex);
+        }
+        initialConnect = true;
+        outbound.lock().lock();
+        try
+        {
+            connection.attach(newChannel);
+            sendHandshake();
+        }
+        catch (final IOException ex)
+        {
+            outbound.detach();
+            connection.state(Connection.CLOSED);
+            throw new BusException("cannot greet the seqbus broker at " + socket + ": " + Connection.oneLine(ex), ex);
+        }
+        finally
+        {
+            outbound.lock().unlock();
+        }
+    }
+
+    /**
+     * After {@link #greet()} and polling until WELCOME or failure.
+     *
+     * @throws BusException when the first connection failed.
+     */
+    void checkGreeted()
+    {
+        if (connection.state() != Connection.CONNECTED)
+        {
+            throw handshakeFailure != null ? handshakeFailure :
+                new BusException("connecting to the seqbus broker at " + connection.socket() + " failed");
+        }
+    }
+
+    /** After the first connection, failed or not: from now on failures reconnect. */
+    void greetDone()
+    {
+        initialConnect = false;
+    }
+
+    int reconnectIfDue()
+    {
+        final long now = System.nanoTime();
+        if (now - nextReconnectNs < 0)
+        {
+            return 0;
+        }
+        try
+        {
+            final AFUNIXDatagramChannel newChannel = connection.open();
+            outbound.lock().lock();
+            try
+            {
+                if (connection.state() != Connection.DISCONNECTED || connection.isClosing())
+                {
+                    Connection.closeQuietly(newChannel);
+                    return 0;
+                }
+                connection.attach(newChannel);
+                sendHandshake();
+            }
+            catch (final IOException ex)
+            {
+                outbound.detach();
+                throw ex;
+            }
+            finally
+            {
+                outbound.lock().unlock();
+            }
+        }
+        catch (final IOException ex)
+        {
+            scheduleReconnect(now);
+        }
+        return 1;
+    }
+
+    /** Polling side, awaiting WELCOME. */
+    int checkWelcomeDeadline()
+    {
+        if (connection.state() == Connection.AWAITING_WELCOME && System.nanoTime() - welcomeDeadlineNs >= 0)
+        {
+            connectionLost(new BusException("no WELCOME from the seqbus broker at " + connection.socket() +
+                " within " + TimeUnit.NANOSECONDS.toMillis(connectTimeoutNs) + " ms"), true);
+            return 1;
+        }
+        return 0;
+    }
+
+    /**
+     * Polling side: WELCOME arrived; tells the {@link ConnectionListener}.
+     *
+     * @return true when this was a reconnect: every live subscription may have missed messages.
+     */
+    boolean welcomed(final WelcomeFrame welcome)
+    {
+        if (welcome.version() != Protocol.VERSION)
+        {
+            connectionLost(new BusException("the seqbus broker at " + connection.socket() +
+                " chose protocol version " + welcome.version() + "; this client speaks " + Protocol.VERSION), false);
+            return false;
+        }
+        final long welcomeMaxDatagram = welcome.maxDatagram() & 0xFFFF_FFFFL;
+        final int maxDatagram = (int)Math.max(Math.min(welcomeMaxDatagram, LARGEST_DATAGRAM), 1024);
+        final long welcomeMaxPayload = welcome.maxPayload() & 0xFFFF_FFFFL;
+        final long epoch;
+        outbound.lock().lock();
+        try
+        {
+            outbound.batch().ensureCapacity(maxDatagram);
+            epoch = connection.welcomed(maxDatagram, (int)Math.min(welcomeMaxPayload, maxDatagram),
+                welcome.nodeId(), welcome.publisherId(), welcome.nodeName());
+        }
+        finally
+        {
+            outbound.lock().unlock();
+        }
+        backoffNs = backoffMinNs;
+        try
+        {
+            connectionListener.onConnected(client);
+        }
+        catch (final Throwable ex)
+        {
+            errorHandler.onHandlerException(ex);
+        }
+        return epoch > 1;
+    }
+
+    /** Polling side. */
+    void connectionLost(final BusException cause, final boolean retryable)
+    {
+        final boolean terminal = initialConnect || connection.isClosing() || !retryable || !options.reconnect();
+        outbound.lock().lock();
+        try
+        {
+            outbound.detach();
+            if (connection.state() == Connection.CLOSED)
+            {
+                return;
+            }
+            if (terminal)
+            {
+                connection.state(Connection.CLOSED);
+                if (!connection.isClosing())
+                {
+                    connection.closedCause(cause);
+                }
+                outbound.batch().clear();
+            }
+            else
+            {
+                connection.state(Connection.DISCONNECTED);
+            }
+        }
+        finally
+        {
+            outbound.lock().unlock();
+        }
+        if (initialConnect)
+        {
+            handshakeFailure = cause;
+            return;
+        }
+        if (connection.isClosing())
+        {
+            return;
+        }
+        if (!terminal)
+        {
+            scheduleReconnect(System.nanoTime());
+        }
+        try
+        {
+            connectionListener.onDisconnected(client, cause);
+        }
+        catch (final Throwable ex)
+        {
+            errorHandler.onHandlerException(ex);
+        }
+    }
+
+    /**
+     * @return false for an ERROR that says this client broke the protocol: reconnecting would only repeat it.
+     */
+    static boolean isRetryable(final int code)
+    {
+        switch (code)
+        {
+            case ErrorCode.TRUNCATED_FRAME:
+            case ErrorCode.BAD_FRAME_LENGTH:
+            case ErrorCode.UNKNOWN_FRAME_TYPE:
+            case ErrorCode.UNSUPPORTED_VERSION:
+            case ErrorCode.HELLO_REQUIRED:
+            case ErrorCode.PROTOCOL_VIOLATION:
+            case ErrorCode.INVALID_NAME:
+            case ErrorCode.DATAGRAM_TOO_LARGE:
+                return false;
+            default:
+                return true;
+        }
+    }
+
+    private void scheduleReconnect(final long now)
+    {
+        nextReconnectNs = now + backoffNs;
+        backoffNs = Math.min(backoffNs * 2, backoffMaxNs);
+    }
+
+    /**
+     * Under lock: HELLO and every live SUBSCRIBE in their own datagrams, then the batch keeps only its PUBLISH
+     * frames.
+     */
+    private void sendHandshake() throws IOException
+    {
+        final int limit = connection.maxDatagram();
+        final ByteBuffer controlByteBuffer = ByteBuffer.allocateDirect(limit);
+        final UnsafeBuffer control = new UnsafeBuffer(controlByteBuffer);
+        int position = HelloFrame.encode(control, 0, Protocol.VERSION, Protocol.VERSION, options.clientName());
+        for (final Subscription subscription : subscriptions.all())
+        {
+            final int length = SubscribeFrame.PATTERN_OFFSET + WireStrings.utf8Length(subscription.pattern());
+            if (position + length > limit)
+            {
+                connection.writeWhole(controlByteBuffer, position);
+                position = 0;
+            }
+            position += SubscribeFrame.encode(
+                control, position, subscription.id(), subscription.policy().code(),
+                (int)subscription.maxQueueBytes(), subscription.pattern());
+        }
+        connection.writeWhole(controlByteBuffer, position);
+        outbound.batch().keepOnlyPublishes();
+        welcomeDeadlineNs = System.nanoTime() + connectTimeoutNs;
+        connection.state(Connection.AWAITING_WELCOME);
+    }
+}
