@@ -15,6 +15,8 @@ import java.util.concurrent.locks.LockSupport;
 final class ClientConductor
 {
     private static final int SPINS_BEFORE_IDLE = 64;
+    /** Longest sleep in poll(2) while idle, ms: bounds how late timers and close are noticed. */
+    private static final long SLEEP_IN_POLL_MS = 10;
 
     private final ClientOptions options;
     private final ThreadMode threadMode;
@@ -168,6 +170,14 @@ final class ClientConductor
             else if (++idleCycles >= SPINS_BEFORE_IDLE && !outbound.senderIdle())
             {
                 idleCycles = 0;
+                continue;
+            }
+            if (work == 0 && idleCycles >= SPINS_BEFORE_IDLE && options.sleepInPoll() &&
+                connection.state() == Connection.CONNECTED)
+            {
+                // Publishers send for themselves while we are idle, so only the broker can
+                // give us work now: sleep until it does (bounded, for timers and close).
+                connection.awaitReadable(SLEEP_IN_POLL_MS);
                 continue;
             }
             idleStrategy.idle(work);

@@ -21,8 +21,11 @@ public final class ClientOptions
     private String clientName = "java-" + ProcessHandle.current().pid();
     private ThreadMode threadMode = ThreadMode.DEDICATED;
     private String threadName = "seqbus-client";
+    private boolean sleepInPoll = true;
+    // Short parks only: past a few dozen idle cycles the thread sleeps in poll(2) instead (see
+    // sleepInPoll), and a long park would delay whatever joined the batch meanwhile.
     private Supplier<IdleStrategy> idleStrategySupplier =
-        () -> new BackoffIdleStrategy(10, 20, 1_000, 1_000_000);
+        () -> new BackoffIdleStrategy(10, 20, 1_000, 20_000);
     private Duration connectTimeout = Duration.ofSeconds(5);
     private Duration publishTimeout = Duration.ofSeconds(5);
     private boolean reconnect = true;
@@ -128,7 +131,7 @@ public final class ClientOptions
     /**
      * @param idleStrategySupplier makes the idle strategy of the client's thread in
      *                             {@link ThreadMode#DEDICATED}. Default: a {@link BackoffIdleStrategy}
-     *                             that parks up to 1 ms.
+     *                             that parks up to 20 µs before the thread sleeps in poll(2).
      * @return this.
      */
     public ClientOptions idleStrategy(final Supplier<IdleStrategy> idleStrategySupplier)
@@ -143,6 +146,28 @@ public final class ClientOptions
     public Supplier<IdleStrategy> idleStrategy()
     {
         return idleStrategySupplier;
+    }
+
+    /**
+     * @param sleepInPoll whether the client's thread in {@link ThreadMode#DEDICATED}, once idle,
+     *                    sleeps in poll(2) on its socket: no CPU while nothing happens, and a
+     *                    delivery wakes it at once, where a parked thread would see it only when
+     *                    the park ends. Default true. False leaves idling to the idle strategy
+     *                    alone, e.g. a busy spin on a core of its own.
+     * @return this.
+     */
+    public ClientOptions sleepInPoll(final boolean sleepInPoll)
+    {
+        this.sleepInPoll = sleepInPoll;
+        return this;
+    }
+
+    /**
+     * @return whether the client's thread sleeps in poll(2) when idle.
+     */
+    public boolean sleepInPoll()
+    {
+        return sleepInPoll;
     }
 
     /**

@@ -138,6 +138,31 @@ final class Connection
     }
 
     /**
+     * Sleeps in poll(2) until the broker sends something or the time is up. Only the polling
+     * thread calls it; what it finds is read by the next {@link Inbound#read()}, which polls again
+     * (poll is level-triggered, and a hang-up shows as a cancelled key, which stays cancelled).
+     *
+     * @param timeoutMs longest sleep.
+     */
+    void awaitReadable(final long timeoutMs)
+    {
+        final Selector current = selector;
+        if (current == null)
+        {
+            return;
+        }
+        try
+        {
+            current.select(timeoutMs);
+            current.selectedKeys().clear();
+        }
+        catch (final IOException | java.nio.channels.ClosedSelectorException ignore)
+        {
+            // the next read finds the failure and handles it
+        }
+    }
+
+    /**
      * Under lock, on WELCOME: what the broker said, and a new epoch so a waiting sync knows its PING was lost
      * with an older connection.
      *
