@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Measures seqbus against what the kernel itself does on this machine, in the same run:
+# ../shared/bench/limit's ideal C relay (batched, one thread, epoll) and `seqbus bench`, back
+# to back, a few rounds, and prints each pair with its ratio. Machines here are shared and
+# noisy: compare ratios, never absolute figures from different runs.
+#
+# usage: ops/bench/compare-with-limit.sh [ROUNDS] [SECONDS]     (after mvn -B -q package -DskipTests)
+set -euo pipefail
+here="$(cd "$(dirname "$0")/../.." && pwd)"
+rounds="${1:-3}"
+secs="${2:-5}"
+limit_src="${SEQBUS_LIMIT_DIR:-$here/../shared/bench/limit}"
+[[ -f "$limit_src/relay_fanout.c" ]] || { echo "no relay_fanout.c in $limit_src (set SEQBUS_LIMIT_DIR)" >&2; exit 2; }
+
+work="$(mktemp -d)"
+trap 'kill "$broker" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+cp -r "$limit_src" "$work/limit" && make -s -C "$work/limit" >/dev/null
+relay="$work/limit/relay_fanout"
+sock="$work/bench.sock"
+"$here/seqbus" broker --socket "$sock" --metrics off 2>"$work/broker.log" &
+broker=$!
+for _ in $(seq 50); do [[ -S "$sock" ]] && break; sleep 0.1; done
+
+c_tput() { "$relay" -m batched -n "$1" -d "$secs" 2>/dev/null | awk -F'|' '/^\| batched/ {split($4, a, " "); print a[1]}'; }
+c_lat() { "$relay" -m latency -n 1 -r 10000 -l "$secs" 2>/dev/null | awk -F'|' '/^\| batched/ {
+  split($4, a, " "); split($5, b, " "); print a[1], b[1]}'; }
+s_tput() { "$here/seqbus" bench --socket "$sock" --subs "$1" --seconds "$secs" --json 2>/dev/null; }
+s_lat() { "$here/seqbus" bench --socket "$sock" --subs 1 --rate 10000 --seconds "$secs" --json 2>/dev/null; }
+
+printf '| round | what | C relay | seqbus | seqbus / C |\n|---|---|---:|---:|---:|\n'
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+for r in $(seq "$rounds"); do
+  for n in 16 1; do
+    c=$(c_tput "$n"); j=$(s_tput "$n"); s=$(jq -r '.delivered_per_sec | floor' <<<"$j")
+    printf '| %d | delivered msgs/s, %d subscriber(s) | %s | %s | %s |\n' "$r" "$n" "$c" "$s" "$(ratio "$s" "$c")"
+    printf '| %d | broker bytes allocated per message, %d sub(s) | | %s | |\n' "$r" "$n" "$(jq -r .broker_alloc_bytes_per_msg <<<"$j")"
+    printf '| %d | datagrams per delivery, %d sub(s) | | %s | |\n' "$r" "$n" "$(jq -r .datagrams_per_delivery <<<"$j")"
+  done
+  read -r cp50 cp99 < <(c_lat)
+  j=$(s_lat); sp50=$(jq -r .latency_us.p50 <<<"$j"); sp99=$(jq -r .latency_us.p99 <<<"$j")
+  printf '| %d | one-hop latency p50 µs at 10k/s | %s | %s | %s |\n' "$r" "$cp50" "$sp50" "$(ratio "$sp50" "$cp50")"
+  printf '| %d | one-hop latency p99 µs at 10k/s | %s | %s | %s |\n' "$r" "$cp99" "$sp99" "$(ratio "$sp99" "$cp99")"
+done
