@@ -8,7 +8,7 @@ import static io.seqbus.wire.Protocol.BYTE_ORDER;
 /**
  * DELIVER: a message for one subscription, with where it came from.
  */
-public final class DeliverFrame extends Flyweight
+public final class DeliverFrame extends DeliveryFlyweight
 {
     /** Offset of u32 subscription_id. */
     public static final int SUBSCRIPTION_ID_OFFSET = 8;
@@ -28,6 +28,12 @@ public final class DeliverFrame extends Flyweight
     public static final int TOPIC_LENGTH_OFFSET = 48;
     /** Offset of the topic bytes; also the length of the fixed part. */
     public static final int TOPIC_OFFSET = 50;
+
+    /** A view to {@link #wrap} over frames of this type. */
+    public DeliverFrame()
+    {
+        super(TOPIC_LENGTH_OFFSET, TOPIC_OFFSET);
+    }
 
     /**
      * @param topicLength   bytes of the topic.
@@ -78,64 +84,10 @@ public final class DeliverFrame extends Flyweight
         return length;
     }
 
-    /** @return the subscription this delivery is for. */
-    public int subscriptionId()
-    {
-        return u32(SUBSCRIPTION_ID_OFFSET);
-    }
-
-    /** @return node id of the publisher's broker. */
-    public int sourceNode()
-    {
-        return u32(SOURCE_NODE_OFFSET);
-    }
-
-    /** @return the publisher id. */
-    public long publisherId()
-    {
-        return u64(PUBLISHER_ID_OFFSET);
-    }
-
     /** @return the per-publisher sequence, from 1. */
     public long sequence()
     {
         return u64(SEQUENCE_OFFSET);
-    }
-
-    /** @return the source broker's receive time, ns since the epoch. */
-    public long timestampNs()
-    {
-        return u64(TIMESTAMP_OFFSET);
-    }
-
-    /** @return the publisher's uid as the kernel reported it. */
-    public int publisherUid()
-    {
-        return u32(PUBLISHER_UID_OFFSET);
-    }
-
-    /** @return the publisher's pid as the kernel reported it. */
-    public int publisherPid()
-    {
-        return u32(PUBLISHER_PID_OFFSET);
-    }
-
-    /** @return bytes of the topic. */
-    public int topicLength()
-    {
-        return u16(TOPIC_LENGTH_OFFSET);
-    }
-
-    /** @return absolute offset of the topic bytes in the buffer. */
-    public int topicIndex()
-    {
-        return offset + TOPIC_OFFSET;
-    }
-
-    /** @return the topic (allocates). */
-    public String topic()
-    {
-        return utf8(TOPIC_OFFSET, topicLength());
     }
 
     /** @return absolute offset of the payload in the buffer. */

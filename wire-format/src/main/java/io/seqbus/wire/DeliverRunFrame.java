@@ -11,7 +11,7 @@ import static io.seqbus.wire.Protocol.BYTE_ORDER;
  * only its length and payload, and its sequence is {@code first_sequence} plus its position.
  * Under load this is most of what the broker writes: it halves the bytes per small message.
  */
-public final class DeliverRunFrame extends Flyweight
+public final class DeliverRunFrame extends DeliveryFlyweight
 {
     /** Offset of u32 subscription_id. */
     public static final int SUBSCRIPTION_ID_OFFSET = 8;
@@ -35,6 +35,12 @@ public final class DeliverRunFrame extends Flyweight
     public static final int TOPIC_OFFSET = 54;
     /** Bytes in front of each message's payload: its u32 length. */
     public static final int ENTRY_HEADER_LENGTH = 4;
+
+    /** A view to {@link #wrap} over frames of this type. */
+    public DeliverRunFrame()
+    {
+        super(TOPIC_LENGTH_OFFSET, TOPIC_OFFSET);
+    }
 
     /**
      * @param topicLength   bytes of the topic.
@@ -113,70 +119,16 @@ public final class DeliverRunFrame extends Flyweight
         return grown;
     }
 
-    /** @return the subscription this run is for. */
-    public int subscriptionId()
-    {
-        return u32(SUBSCRIPTION_ID_OFFSET);
-    }
-
-    /** @return node id of the publisher's broker. */
-    public int sourceNode()
-    {
-        return u32(SOURCE_NODE_OFFSET);
-    }
-
-    /** @return the publisher id. */
-    public long publisherId()
-    {
-        return u64(PUBLISHER_ID_OFFSET);
-    }
-
     /** @return the sequence of the first message. */
     public long firstSequence()
     {
         return u64(FIRST_SEQUENCE_OFFSET);
     }
 
-    /** @return the source broker's receive time, ns since the epoch. */
-    public long timestampNs()
-    {
-        return u64(TIMESTAMP_OFFSET);
-    }
-
-    /** @return the publisher's uid as the kernel reported it. */
-    public int publisherUid()
-    {
-        return u32(PUBLISHER_UID_OFFSET);
-    }
-
-    /** @return the publisher's pid as the kernel reported it. */
-    public int publisherPid()
-    {
-        return u32(PUBLISHER_PID_OFFSET);
-    }
-
     /** @return messages in the run. */
     public int count()
     {
         return u32(COUNT_OFFSET);
-    }
-
-    /** @return bytes of the topic. */
-    public int topicLength()
-    {
-        return u16(TOPIC_LENGTH_OFFSET);
-    }
-
-    /** @return absolute offset of the topic bytes in the buffer. */
-    public int topicIndex()
-    {
-        return offset + TOPIC_OFFSET;
-    }
-
-    /** @return the topic (allocates). */
-    public String topic()
-    {
-        return utf8(TOPIC_OFFSET, topicLength());
     }
 
     /** @return absolute offset of the first message's u32 length. */
