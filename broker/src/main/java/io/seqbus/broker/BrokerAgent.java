@@ -62,6 +62,9 @@ final class BrokerAgent implements Agent, LocalBus
     private final ArrayList<ClientConnection> hungUp = new ArrayList<>();
     private final ArrayList<ClientConnection> overLimit = new ArrayList<>();
     private final ArrayList<ClientConnection> closing = new ArrayList<>();
+    private ArrayList<ClientConnection> hot = new ArrayList<>();
+    private ArrayList<ClientConnection> hotSpare = new ArrayList<>();
+    private int hotCycles;
     private final ByteBuffer readByteBuffer;
     private final UnsafeBuffer readBuffer;
     private final EpochNanoClock epochClock = new OffsetEpochNanoClock();
@@ -95,7 +98,7 @@ final class BrokerAgent implements Agent, LocalBus
         this.bridge = context.lanChannel() == null ? null : LanBridge.launch(context, this, bridgeCounters);
         this.idleBlockMs = bridge == null ? Configuration.IDLE_BLOCK_MS : Configuration.LAN_IDLE_BLOCK_MS;
         this.protocol = new ClientProtocol(context, index, fanOut, counters, topicRates, this::statDocument, bridge);
-        this.pool = new DatagramPool(context.maxDatagram(), 256);
+        this.pool = new DatagramPool(context.maxDatagram(), Configuration.DATAGRAM_POOL_MAX_IDLE);
         // One byte more than the limit: a longer datagram is cut by the kernel without a word,
         // and the extra byte is how we notice.
         this.readByteBuffer = ByteBuffer.allocateDirect(context.maxDatagram() + 1);
@@ -195,12 +198,26 @@ final class BrokerAgent implements Agent, LocalBus
         // draining nobody is polled for reading, so blocking cannot miss a read either. The LAN
         // arrives in shared memory, which poll cannot watch: with a bridge the block is short.
         final boolean block = idleCycles >= Configuration.IDLE_SPIN_CYCLES && (!holdPublishers || draining);
-        final int ready = block ? selector.select(idleBlockMs) : selector.selectNow();
-        final long workStartNs = block ? System.nanoTime() : nowNs;
-        int work = commands.drain(runCommand);
-        if (ready > 0)
+        int work;
+        final long workStartNs;
+        if (!hot.isEmpty() && hotCycles < Configuration.HOT_CYCLES_PER_POLL && !holdPublishers)
         {
-            work += onSelected(nowNs, holdPublishers);
+            // Publishers that had more to send a moment ago: read them again without asking
+            // poll(2) first, which costs a syscall over every socket, and allocates in junixsocket.
+            hotCycles++;
+            workStartNs = nowNs;
+            work = commands.drain(runCommand) + readHot(nowNs);
+        }
+        else
+        {
+            hotCycles = 0;
+            final int ready = block ? selector.select(idleBlockMs) : selector.selectNow();
+            workStartNs = block ? System.nanoTime() : nowNs;
+            work = commands.drain(runCommand);
+            if (ready > 0)
+            {
+                work += onSelected(nowNs, holdPublishers);
+            }
         }
         if (bridge != null)
         {
@@ -355,7 +372,7 @@ final class BrokerAgent implements Agent, LocalBus
             }
             if ((ready & SelectionKey.OP_READ) != 0 && !holdPublishers)
             {
-                work += read(c, nowNs, context.readBurst());
+                work += read(c, nowNs, context.readBurst(), true);
             }
         }
         return work;
@@ -432,7 +449,34 @@ final class BrokerAgent implements Agent, LocalBus
      *
      * @return datagrams read.
      */
-    private int read(final ClientConnection c, final long nowNs, final int burst)
+    /** Reads the connections that stopped at their burst last time, so likely have more. */
+    private int readHot(final long nowNs)
+    {
+        final ArrayList<ClientConnection> reading = hot;
+        hot = hotSpare;
+        hotSpare = reading;
+        int work = 0;
+        for (int i = 0, n = reading.size(); i < n; i++)
+        {
+            final ClientConnection c = reading.get(i);
+            c.hot = false;
+            if (!c.hungUp && !holdPublishers())
+            {
+                work += read(c, nowNs, context.readBurst(), false);
+            }
+        }
+        reading.clear();
+        return work;
+    }
+
+    /**
+     * Reads up to {@code burst} datagrams from a client.
+     *
+     * @param pollSaidReady true when poll(2) reported the socket readable: then reading nothing
+     *                      at once means the peer closed (junixsocket reads 0 at EOF as for "none").
+     * @return datagrams read.
+     */
+    private int read(final ClientConnection c, final long nowNs, final int burst, final boolean pollSaidReady)
     {
         int datagrams = 0;
         if (c.state() == ClientConnection.State.CLOSING || c.state() == ClientConnection.State.CLOSED)
@@ -449,7 +493,7 @@ final class BrokerAgent implements Agent, LocalBus
                 {
                     // 0 means "nothing now" to junixsocket, for EOF too: the protocol has no
                     // empty datagrams, so a ready socket that reads nothing at once is closed.
-                    if (datagrams == 0 && !c.hungUp)
+                    if (datagrams == 0 && !c.hungUp && pollSaidReady)
                     {
                         close(c, "peer closed");
                     }
@@ -474,6 +518,11 @@ final class BrokerAgent implements Agent, LocalBus
         catch (final IOException ex)
         {
             close(c, "read failed: " + ex.getMessage());
+        }
+        if (datagrams > 0 && !c.hot && c.state() != ClientConnection.State.CLOSED)
+        {
+            c.hot = true;
+            hot.add(c);
         }
         return datagrams;
     }
@@ -535,7 +584,7 @@ final class BrokerAgent implements Agent, LocalBus
             final ClientConnection c = hungUp.get(i);
             if (c.state() != ClientConnection.State.CLOSED)
             {
-                final int n = read(c, nowNs, context.readBurst());
+                final int n = read(c, nowNs, context.readBurst(), false);
                 work += n;
                 if (n < context.readBurst() && c.state() != ClientConnection.State.CLOSED)
                 {

@@ -165,6 +165,17 @@ public final class Configuration
     /** Longest the agent blocks in poll(2) while idle with a bridge, ms: LAN messages arrive in shared memory. */
     public static final int LAN_IDLE_BLOCK_MS = 1;
 
+    /**
+     * Datagram buffers (max_datagram bytes of direct memory each) kept for reuse after a burst.
+     * Enough for 16 subscribers with full default queues (16 x 4 MiB / 128 KiB): fewer made the
+     * pool drop buffers and allocate new ones at full load, and the JVM then ran System.gc()
+     * every few seconds to free direct memory. Up to 64 MiB stays reserved after a burst.
+     */
+    public static final int DATAGRAM_POOL_MAX_IDLE = 512;
+
+    /** Duty cycles that read busy publishers directly before the agent polls every socket again. */
+    public static final int HOT_CYCLES_PER_POLL = 4;
+
     /** Empty duty cycles spent polling before the agent blocks in poll(2) until a socket is ready. */
     public static final int IDLE_SPIN_CYCLES = 40;
     /** Longest the agent blocks in poll(2) while idle, ms; bounds how late timers run. */

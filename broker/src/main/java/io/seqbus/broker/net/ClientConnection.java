@@ -51,6 +51,8 @@ public final class ClientConnection
     public long overLimitSinceNs;
     /** True once the peer hung up; what it sent before is still read. */
     public boolean hungUp;
+    /** True while listed as a publisher to read again next cycle without polling first. */
+    public boolean hot;
     /** True once a slow-consumer policy evicts it; nothing more is queued for it. */
     public boolean evicting;
     /** Subscriptions with drops not yet reported by a GAP. */
