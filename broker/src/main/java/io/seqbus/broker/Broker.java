@@ -443,7 +443,6 @@ public final class Broker implements AutoCloseable
             Configuration.ACL_DEFAULT_PROP_NAME, Configuration.ACL_DEFAULT_DEFAULT);
         private List<AclRule> aclRules = List.of();
         private AccessControl accessControl;
-        private String lanKeyFile = Configuration.stringProperty(Configuration.LAN_KEY_FILE_PROP_NAME, "");
 
         /**
          * Fills in what was left unset and checks every value.
@@ -1170,22 +1169,6 @@ public final class Broker implements AutoCloseable
         public AccessControl accessControl()
         {
             return accessControl;
-        }
-
-        /** @return the file holding the LAN bridge's key; empty for none. */
-        public String lanKeyFile()
-        {
-            return lanKeyFile;
-        }
-
-        /**
-         * @param lanKeyFile the file holding the LAN bridge's key, readable by the broker's user only; empty: none.
-         * @return this.
-         */
-        public Context lanKeyFile(final String lanKeyFile)
-        {
-            this.lanKeyFile = lanKeyFile == null ? "" : lanKeyFile.trim();
-            return this;
         }
 
         /** @return announcement period on the LAN, ms. */

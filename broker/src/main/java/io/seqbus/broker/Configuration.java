@@ -176,12 +176,6 @@ public final class Configuration
     /** Default of {@link #LAN_FLOW_CONTROL_PROP_NAME}. */
     public static final String LAN_FLOW_CONTROL_DEFAULT = "min,t:500ms";
 
-    /**
-     * File holding the LAN bridge's shared key: every datagram carries an HMAC-SHA256 over it with this key,
-     * and datagrams without a valid one are dropped. Must be readable by the broker's user only. Default: none.
-     */
-    public static final String LAN_KEY_FILE_PROP_NAME = "seqbus.lan.key.file";
-
     /** Aeron directory; default: {@code /dev/shm/seqbus-aeron-<node>-<pid>} (embedded) or Aeron's default (external). */
     public static final String AERON_DIR_PROP_NAME = "seqbus.aeron.dir";
 

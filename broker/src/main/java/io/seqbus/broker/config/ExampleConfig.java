@@ -20,24 +20,21 @@ public final class ExampleConfig
         # SIGHUP reloads the rules without dropping connections; a subscription the new rules no
         # longer allow is removed, with an ACCESS_DENIED ERROR whose ref is its subscription id.
         #
-        # A locked-down bus: nothing for anyone unnamed, orders-service publishes orders,
-        # the billing group reads them, monitoring (uid 990) reads everything.
+        # A locked-down bus (with acl.default = "deny" above): nothing for anyone unnamed,
+        # orders-service publishes orders, the billing group reads them, uid 990 reads everything.
         #
-        #[acl]
-        #default = "deny"
+        #   [[acl.rule]]
+        #   uid = "orders-service"
+        #   publish = ["orders.>"]
+        #   subscribe = ["prices.*"]
         #
-        #[[acl.rule]]
-        #uid = "orders-service"
-        #publish = ["orders.>"]
-        #subscribe = ["prices.*"]
+        #   [[acl.rule]]
+        #   gid = "billing"
+        #   subscribe = ["orders.*.created", "orders.*.paid"]
         #
-        #[[acl.rule]]
-        #gid = "billing"
-        #subscribe = ["orders.*.created", "orders.*.paid"]
-        #
-        #[[acl.rule]]
-        #uid = 990
-        #subscribe = [">"]
+        #   [[acl.rule]]
+        #   uid = 990
+        #   subscribe = [">"]
         """;
 
     private ExampleConfig()

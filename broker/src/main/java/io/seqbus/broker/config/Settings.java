@@ -118,11 +118,6 @@ public final class Settings
             "Aeron flow control of the bridge: min paces to the slowest live receiver (a lossy one is repaired, not " +
             "left behind), t: drops a silent one after that long; or tagged,g:TAG/MIN. Never max.", null,
             Broker.Context::lanFlowControl, Broker.Context::lanFlowControl),
-        new Setting<>("lan.key_file", text(1024), RESTART,
-            "File with the bridge's shared key (any bytes, at least 16): each LAN datagram carries an HMAC-SHA256 " +
-            "with it and one without a valid MAC is dropped; the broker refuses to start if the file is readable " +
-            "by group or others.", "none, datagrams are not authenticated",
-            Broker.Context::lanKeyFile, Broker.Context::lanKeyFile),
         new Setting<>("aeron.dir", text(1024), RESTART,
             "Aeron directory.", "/dev/shm/seqbus-aeron-NODE-PID with the embedded driver, removed on exit",
             Broker.Context::aeronDir, Broker.Context::aeronDir),
