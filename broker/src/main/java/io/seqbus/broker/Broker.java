@@ -7,6 +7,8 @@ import io.seqbus.broker.metrics.MetricsEndpoint;
 import io.seqbus.broker.metrics.MetricsServer;
 import io.aeron.ChannelUri;
 import io.aeron.CommonContext;
+import io.seqbus.broker.acl.AccessControl;
+import io.seqbus.broker.acl.AclRule;
 import io.seqbus.broker.bridge.BridgeCounters;
 import io.seqbus.broker.bridge.Peer;
 import io.seqbus.broker.net.Listener;
@@ -257,7 +259,12 @@ public final class Broker implements AutoCloseable
                 Log.warn("reload: " + change + " needs a restart; still " + before);
             }
         }
-        if (!live.isEmpty())
+        final boolean aclChanged = !fresh.accessControl.equals(context.accessControl);
+        if (aclChanged)
+        {
+            applied.add("acl: " + context.accessControl + " -> " + fresh.accessControl);
+        }
+        if (!live.isEmpty() || aclChanged)
         {
             final Runnable apply = () ->
             {
@@ -266,6 +273,12 @@ public final class Broker implements AutoCloseable
                     setting.copy(fresh, context);
                 }
                 Log.level(Log.Level.of(context.logLevel()));
+                if (aclChanged)
+                {
+                    context.aclRules = fresh.aclRules;
+                    context.accessControl = fresh.accessControl;
+                    agent.applyAccessControl(fresh.accessControl);
+                }
             };
             while (!agent.submit(apply))
             {
@@ -424,6 +437,18 @@ public final class Broker implements AutoCloseable
             Configuration.AERON_DRIVER_PROP_NAME, Configuration.AERON_DRIVER_DEFAULT);
         private int lanAnnounceIntervalMs = Configuration.intProperty(
             Configuration.LAN_ANNOUNCE_INTERVAL_PROP_NAME, Configuration.LAN_ANNOUNCE_INTERVAL_DEFAULT);
+        private int maxConnectionsPerUid = Configuration.intProperty(
+            Configuration.MAX_CONNECTIONS_PER_UID_PROP_NAME, Configuration.MAX_CONNECTIONS_PER_UID_DEFAULT);
+        private int maxTopicLength = Configuration.intProperty(
+            Configuration.MAX_TOPIC_LENGTH_PROP_NAME, Configuration.MAX_TOPIC_LENGTH_DEFAULT);
+        private int maxTotalQueuedBytes = Configuration.intProperty(
+            Configuration.MAX_TOTAL_QUEUED_BYTES_PROP_NAME, Configuration.MAX_TOTAL_QUEUED_BYTES_DEFAULT);
+        private int maxFramesPerSecond = Configuration.intProperty(
+            Configuration.MAX_FRAMES_PER_SECOND_PROP_NAME, Configuration.MAX_FRAMES_PER_SECOND_DEFAULT);
+        private String aclDefault = Configuration.stringProperty(
+            Configuration.ACL_DEFAULT_PROP_NAME, Configuration.ACL_DEFAULT_DEFAULT);
+        private List<AclRule> aclRules = List.of();
+        private AccessControl accessControl;
 
         /**
          * Fills in what was left unset and checks every value.
@@ -474,6 +499,21 @@ public final class Broker implements AutoCloseable
                 throw new IllegalArgumentException(Configuration.LOG_LEVEL_PROP_NAME + "=" + logLevel +
                     " is not a level; allowed: debug, info, warn, error");
             }
+            require(maxConnectionsPerUid >= 1, Configuration.MAX_CONNECTIONS_PER_UID_PROP_NAME, maxConnectionsPerUid,
+                "1 or more");
+            require(maxTopicLength >= 1 && maxTopicLength <= Protocol.MAX_TOPIC_LENGTH,
+                Configuration.MAX_TOPIC_LENGTH_PROP_NAME, maxTopicLength, "1.." + Protocol.MAX_TOPIC_LENGTH);
+            require(maxTotalQueuedBytes >= maxDatagram, Configuration.MAX_TOTAL_QUEUED_BYTES_PROP_NAME,
+                maxTotalQueuedBytes, "at least max datagram (" + maxDatagram + ")");
+            require(maxFramesPerSecond >= 0, Configuration.MAX_FRAMES_PER_SECOND_PROP_NAME, maxFramesPerSecond,
+                "0 (no limit) or more");
+            if (!"allow".equals(aclDefault) && !"deny".equals(aclDefault))
+            {
+                throw new IllegalArgumentException(Configuration.ACL_DEFAULT_PROP_NAME + "=" + aclDefault +
+                    " is not allowed; allowed: allow, deny");
+            }
+            accessControl = "allow".equals(aclDefault) && aclRules.isEmpty() ?
+                AccessControl.ALLOW_ALL : new AccessControl("allow".equals(aclDefault), aclRules);
             MetricsEndpoint.parse(metrics);
             concludeLan();
             return this;
@@ -1033,6 +1073,108 @@ public final class Broker implements AutoCloseable
         public boolean embeddedDriver()
         {
             return "embedded".equals(aeronDriver);
+        }
+
+        /** @return connections one uid may hold at once. */
+        public int maxConnectionsPerUid()
+        {
+            return maxConnectionsPerUid;
+        }
+
+        /**
+         * @param maxConnectionsPerUid connections one uid may hold at once.
+         * @return this.
+         */
+        public Context maxConnectionsPerUid(final int maxConnectionsPerUid)
+        {
+            this.maxConnectionsPerUid = maxConnectionsPerUid;
+            return this;
+        }
+
+        /** @return longest topic or pattern accepted, bytes. */
+        public int maxTopicLength()
+        {
+            return maxTopicLength;
+        }
+
+        /**
+         * @param maxTopicLength longest topic or pattern accepted, bytes, 1..255.
+         * @return this.
+         */
+        public Context maxTopicLength(final int maxTopicLength)
+        {
+            this.maxTopicLength = maxTopicLength;
+            return this;
+        }
+
+        /** @return bytes queued for all clients together before publishers are held back. */
+        public int maxTotalQueuedBytes()
+        {
+            return maxTotalQueuedBytes;
+        }
+
+        /**
+         * @param maxTotalQueuedBytes bytes queued for all clients together before publishers are held back.
+         * @return this.
+         */
+        public Context maxTotalQueuedBytes(final int maxTotalQueuedBytes)
+        {
+            this.maxTotalQueuedBytes = maxTotalQueuedBytes;
+            return this;
+        }
+
+        /** @return frames one connection may send per second; 0: no limit. */
+        public int maxFramesPerSecond()
+        {
+            return maxFramesPerSecond;
+        }
+
+        /**
+         * @param maxFramesPerSecond frames one connection may send per second; 0: no limit.
+         * @return this.
+         */
+        public Context maxFramesPerSecond(final int maxFramesPerSecond)
+        {
+            this.maxFramesPerSecond = maxFramesPerSecond;
+            return this;
+        }
+
+        /** @return {@code allow} or {@code deny}: what peers no ACL rule names may do. */
+        public String aclDefault()
+        {
+            return aclDefault;
+        }
+
+        /**
+         * @param aclDefault {@code allow} or {@code deny}.
+         * @return this.
+         */
+        public Context aclDefault(final String aclDefault)
+        {
+            this.aclDefault = aclDefault;
+            return this;
+        }
+
+        /** @return the access rules, names resolved. */
+        public List<AclRule> aclRules()
+        {
+            return aclRules;
+        }
+
+        /**
+         * @param aclRules the access rules, names resolved (from {@code [[acl.rule]]} of the config file).
+         * @return this.
+         */
+        public Context aclRules(final List<AclRule> aclRules)
+        {
+            this.aclRules = List.copyOf(aclRules);
+            return this;
+        }
+
+        /** @return the compiled access control; set by {@link #conclude()}. */
+        public AccessControl accessControl()
+        {
+            return accessControl;
         }
 
         /** @return announcement period on the LAN, ms. */

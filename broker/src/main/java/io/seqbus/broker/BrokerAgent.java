@@ -16,6 +16,8 @@ import io.seqbus.wire.ErrorCode;
 import io.seqbus.wire.GapFrame;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import io.seqbus.broker.acl.AccessControl;
+import org.agrona.collections.Int2IntHashMap;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochNanoClock;
@@ -65,6 +67,10 @@ final class BrokerAgent implements Agent, LocalBus
     private ArrayList<ClientConnection> hot = new ArrayList<>();
     private ArrayList<ClientConnection> hotSpare = new ArrayList<>();
     private int hotCycles;
+    private final ArrayList<ClientConnection> throttled = new ArrayList<>();
+    private final Int2IntHashMap connectionsByUid = new Int2IntHashMap(0);
+    private boolean totalFull;
+    private long totalFullSinceNs;
     private final ByteBuffer readByteBuffer;
     private final UnsafeBuffer readBuffer;
     private final EpochNanoClock epochClock = new OffsetEpochNanoClock();
@@ -192,6 +198,7 @@ final class BrokerAgent implements Agent, LocalBus
         {
             beginDrain();
         }
+        checkTotalQueued(nowNs);
         final boolean holdPublishers = holdPublishers() || draining;
         // Block in poll(2) when there has been nothing to do for a while: no CPU while idle,
         // and no added latency, since poll returns as soon as any socket is ready. While
@@ -206,14 +213,25 @@ final class BrokerAgent implements Agent, LocalBus
             // poll(2) first, which costs a syscall over every socket, and allocates in junixsocket.
             hotCycles++;
             workStartNs = nowNs;
-            work = commands.drain(runCommand) + readHot(nowNs);
+            work = commands.drain(runCommand);
+            if (!throttled.isEmpty())
+            {
+                work += releaseThrottled(nowNs);
+            }
+            work += readHot(nowNs);
         }
         else
         {
             hotCycles = 0;
-            final int ready = block ? selector.select(idleBlockMs) : selector.selectNow();
+            final int ready = block ?
+                selector.select(throttled.isEmpty() ? idleBlockMs : Configuration.LAN_IDLE_BLOCK_MS) :
+                selector.selectNow();
             workStartNs = block ? System.nanoTime() : nowNs;
             work = commands.drain(runCommand);
+            if (!throttled.isEmpty())
+            {
+                work += releaseThrottled(nowNs);
+            }
             if (ready > 0)
             {
                 work += onSelected(nowNs, holdPublishers);
@@ -221,7 +239,8 @@ final class BrokerAgent implements Agent, LocalBus
         }
         if (bridge != null)
         {
-            work += bridge.doWork(nowNs, epochClock.nanoTime() / 1_000_000, fanOut.overLimitCount() == 0 && !draining);
+            work += bridge.doWork(
+                nowNs, epochClock.nanoTime() / 1_000_000, fanOut.overLimitCount() == 0 && !totalFull && !draining);
         }
         if (!hungUp.isEmpty() && !holdPublishers() && !draining)
         {
@@ -272,7 +291,7 @@ final class BrokerAgent implements Agent, LocalBus
      */
     private int interestOps(final ClientConnection c)
     {
-        return (draining ? 0 : SelectionKey.OP_READ) | (c.writeBlocked ? SelectionKey.OP_WRITE : 0);
+        return (draining || c.throttled ? 0 : SelectionKey.OP_READ) | (c.writeBlocked ? SelectionKey.OP_WRITE : 0);
     }
 
     /**
@@ -425,12 +444,20 @@ final class BrokerAgent implements Agent, LocalBus
             if (connections.size() >= context.maxConnections())
             {
                 counters.increment(BrokerCounters.CONNECTIONS_REFUSED);
-                protocol.reject(c, ErrorCode.LIMIT_EXCEEDED, 0,
-                    "the broker serves at most " + context.maxConnections() + " connections");
-                c.outbox().flush(channel, writeCounter);
-                channel.close();
+                refuse(c, "the broker serves at most " + context.maxConnections() + " connections");
                 return;
             }
+            if (connectionsByUid.get(c.uid()) >= context.maxConnectionsPerUid())
+            {
+                counters.increment(BrokerCounters.CONNECTIONS_REFUSED);
+                counters.increment(BrokerCounters.LIMIT_CONNECTIONS_PER_UID);
+                refuse(c, "uid " + c.uid() + " holds " + context.maxConnectionsPerUid() +
+                    " connections already (max_connections_per_uid)");
+                return;
+            }
+            // The kernel's word on who the peer is, looked up once: every PUBLISH and SUBSCRIBE
+            // of this connection is checked against these permissions.
+            c.permissions = context.accessControl().permissionsFor(c.uid(), c.gid());
             c.key(channel.register(selector, SelectionKey.OP_READ, c));
         }
         catch (final IOException ex)
@@ -440,8 +467,115 @@ final class BrokerAgent implements Agent, LocalBus
             return;
         }
         connections.put(connectionId, c);
+        connectionsByUid.put(c.uid(), connectionsByUid.get(c.uid()) + 1);
         counters.set(BrokerCounters.CONNECTIONS_OPEN, connections.size());
         Log.debug("accepted " + c.label());
+    }
+
+    private void refuse(final ClientConnection c, final String why) throws IOException
+    {
+        protocol.reject(c, ErrorCode.LIMIT_EXCEEDED, 0, why);
+        c.outbox().flush(c.channel(), writeCounter);
+        c.outbox().clear();
+        c.channel().close();
+    }
+
+    /**
+     * Applies reloaded access rules: every connection gets its identity's new permissions, and
+     * loses (with an ACCESS_DENIED ERROR each) the subscriptions they no longer allow.
+     *
+     * @param rules the new rules.
+     */
+    void applyAccessControl(final AccessControl rules)
+    {
+        int removed = 0;
+        for (final ClientConnection c : connections.values())
+        {
+            if (c.state() != ClientConnection.State.CLOSED && c.state() != ClientConnection.State.CLOSING)
+            {
+                removed += protocol.reapply(c, rules);
+            }
+        }
+        Log.info("reload: access rules applied to " + connections.size() + " connections; " + removed +
+            " subscriptions no longer allowed were removed");
+    }
+
+    /**
+     * Tracks the memory bound: while all queues together are at max_total_queued_bytes every
+     * publisher is held back; if that lasts the stall timeout, the connection with the most
+     * queued is evicted, as the block policy does for one full subscriber.
+     */
+    private void checkTotalQueued(final long nowNs)
+    {
+        final boolean full = pool.queuedBytes() >= context.maxTotalQueuedBytes();
+        if (full && !totalFull)
+        {
+            counters.increment(BrokerCounters.LIMIT_TOTAL_QUEUED);
+            totalFullSinceNs = nowNs;
+            Log.debug("all queues together reached max_total_queued_bytes " + context.maxTotalQueuedBytes() +
+                ": holding every publisher back");
+        }
+        totalFull = full;
+        if (full && nowNs - totalFullSinceNs > context.stallTimeoutNs())
+        {
+            ClientConnection fullest = null;
+            for (final ClientConnection c : connections.values())
+            {
+                if (c.state() == ClientConnection.State.OPEN &&
+                    (fullest == null || c.outbox().queuedBytes() > fullest.outbox().queuedBytes()))
+                {
+                    fullest = c;
+                }
+            }
+            if (fullest != null)
+            {
+                counters.increment(BrokerCounters.TOTAL_QUEUED_EVICTIONS);
+                evict(fullest, "all queues together stayed at max_total_queued_bytes " +
+                    context.maxTotalQueuedBytes() + " for " + context.stallTimeoutNs() / 1_000_000 +
+                    " ms and this one held the most (" + fullest.outbox().queuedBytes() + " bytes)");
+            }
+            totalFullSinceNs = nowNs;
+        }
+    }
+
+    /**
+     * Stops reading a connection whose frames ran more than a second ahead of max_frames_per_second,
+     * so the kernel holds it back; {@link #releaseThrottled} reads it again once it is due.
+     */
+    private void throttleIfAhead(final ClientConnection c, final long nowNs)
+    {
+        if (context.maxFramesPerSecond() > 0 && !c.throttled &&
+            c.frameClockNs - nowNs > Configuration.FRAME_RATE_BURST_NS && c.state() == ClientConnection.State.OPEN)
+        {
+            c.throttled = true;
+            throttled.add(c);
+            counters.increment(BrokerCounters.LIMIT_FRAME_RATE);
+            if (c.key() != null && c.key().isValid())
+            {
+                c.key().interestOps(interestOps(c));
+            }
+        }
+    }
+
+    private int releaseThrottled(final long nowNs)
+    {
+        int released = 0;
+        for (int i = throttled.size() - 1; i >= 0; i--)
+        {
+            final ClientConnection c = throttled.get(i);
+            if (c.state() != ClientConnection.State.OPEN || c.frameClockNs - nowNs <= Configuration.FRAME_RATE_BURST_NS ||
+                context.maxFramesPerSecond() == 0)
+            {
+                c.throttled = false;
+                throttled.remove(i);
+                released++;
+                if (c.key() != null && c.key().isValid() && c.state() == ClientConnection.State.OPEN)
+                {
+                    c.key().interestOps(interestOps(c));
+                }
+            }
+        }
+        return released;
     }
 
     /**
@@ -460,7 +594,7 @@ final class BrokerAgent implements Agent, LocalBus
         {
             final ClientConnection c = reading.get(i);
             c.hot = false;
-            if (!c.hungUp && !holdPublishers())
+            if (!c.hungUp && !c.throttled && !holdPublishers())
             {
                 work += read(c, nowNs, context.readBurst(), false);
             }
@@ -506,6 +640,11 @@ final class BrokerAgent implements Agent, LocalBus
                     closeAfterFlush(c);
                     break;
                 }
+                if (c.frameClockNs - nowNs > Configuration.FRAME_RATE_BURST_NS && context.maxFramesPerSecond() > 0)
+                {
+                    throttleIfAhead(c, nowNs);
+                    break;
+                }
                 if (holdPublishers())
                 {
                     // A subscriber just filled up (or the LAN backlog): stop reading here, so the
@@ -529,7 +668,8 @@ final class BrokerAgent implements Agent, LocalBus
 
     private boolean holdPublishers()
     {
-        return fanOut.overLimitCount() > 0 || (bridge != null && bridge.isBackPressured());
+        return fanOut.overLimitCount() > 0 || pool.queuedBytes() >= context.maxTotalQueuedBytes() ||
+            (bridge != null && bridge.isBackPressured());
     }
 
     @Override
@@ -573,7 +713,7 @@ final class BrokerAgent implements Agent, LocalBus
     @Override
     public boolean isFull()
     {
-        return fanOut.overLimitCount() > 0;
+        return fanOut.overLimitCount() > 0 || pool.queuedBytes() >= context.maxTotalQueuedBytes();
     }
 
     private int drainHungUp(final long nowNs)
@@ -774,7 +914,18 @@ final class BrokerAgent implements Agent, LocalBus
             c.key().cancel();
         }
         closeQuietly(c.channel());
-        connections.remove(c.connectionId());
+        if (connections.remove(c.connectionId()) != null)
+        {
+            final int left = connectionsByUid.get(c.uid()) - 1;
+            if (left <= 0)
+            {
+                connectionsByUid.remove(c.uid());
+            }
+            else
+            {
+                connectionsByUid.put(c.uid(), left);
+            }
+        }
         counters.increment(BrokerCounters.CONNECTIONS_CLOSED);
         counters.set(BrokerCounters.CONNECTIONS_OPEN, connections.size());
         if (why != null)

@@ -62,8 +62,24 @@ public final class BrokerCounters
     public static final int DISCONNECT_EVICTIONS = 24;
     /** Bytes the agent thread has allocated since start, sampled every {@link Configuration#SAMPLE_INTERVAL_MS}. */
     public static final int AGENT_ALLOCATED_BYTES = 25;
+    /** PUBLISH frames refused by the access rules. */
+    public static final int ACCESS_DENIED_PUBLISH = 26;
+    /** SUBSCRIBE frames refused by the access rules. */
+    public static final int ACCESS_DENIED_SUBSCRIBE = 27;
+    /** Subscriptions removed because reloaded access rules no longer allow them. */
+    public static final int ACCESS_REVOKED = 28;
+    /** Connections refused at max_connections_per_uid. */
+    public static final int LIMIT_CONNECTIONS_PER_UID = 29;
+    /** Topics and patterns refused for being longer than max_topic_length (and valid otherwise). */
+    public static final int LIMIT_TOPIC_LENGTH = 30;
+    /** Times every publisher was held back because all queues together reached max_total_queued_bytes. */
+    public static final int LIMIT_TOTAL_QUEUED = 31;
+    /** Times a connection was paused for sending faster than max_frames_per_second. */
+    public static final int LIMIT_FRAME_RATE = 32;
+    /** Connections evicted because all queues together stayed full for the stall timeout. */
+    public static final int TOTAL_QUEUED_EVICTIONS = 33;
     /** First of the per-code counters of refused frames: index {@code FRAMES_REJECTED + code}. */
-    public static final int FRAMES_REJECTED = 26;
+    public static final int FRAMES_REJECTED = 34;
 
     private static final int LENGTH = FRAMES_REJECTED + ErrorCode.maxCode() + 1;
 

@@ -1,5 +1,6 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.acl.AccessControl;
 import io.seqbus.broker.bridge.LanBridge;
 import io.seqbus.broker.fanout.FanOut;
 import io.seqbus.broker.fanout.Outbox;
@@ -28,6 +29,7 @@ import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 
 /**
  * What the broker does with each frame a client sends: the protocol of SPEC.md from the
@@ -52,6 +54,7 @@ final class ClientProtocol
     private final StatRequestFrame statRequest = new StatRequestFrame();
     private final TopicRates topicRates;
     private final StatSource statSource;
+    private final ArrayList<Subscription> revoked = new ArrayList<>();
 
     ClientProtocol(
         final Broker.Context context, final TopicIndex<Subscription> index, final FanOut fanOut,
@@ -104,14 +107,23 @@ final class ClientProtocol
             return reject(c, code, 0, validator.errorReason() + " (frame at byte " + validator.errorOffset() + ")");
         }
         int at = 0;
+        int frames = 0;
         while (at < length)
         {
             final int frameLength = Protocol.frameLength(buffer, at);
+            frames++;
             if (!onFrame(c, buffer, at, Protocol.frameType(buffer, at), nowNs, timestampNs))
             {
                 return false;
             }
             at += frameLength;
+        }
+        if (context.maxFramesPerSecond() > 0)
+        {
+            // Each frame is due one interval after the previous one; the agent stops reading a
+            // connection whose frames are more than a second ahead of their due time.
+            c.frameClockNs = Math.max(c.frameClockNs, nowNs) +
+                frames * (1_000_000_000L / context.maxFramesPerSecond());
         }
         return true;
     }
@@ -161,6 +173,19 @@ final class ClientProtocol
             return reject(c, ErrorCode.INVALID_TOPIC, 0, "invalid topic '" + printable(buffer, topicIndex, topicLength) +
                 "': dot-separated non-empty tokens, no wildcards, no spaces or control characters, valid UTF-8, " +
                 "at most " + Protocol.MAX_TOPIC_LENGTH + " bytes");
+        }
+        if (topicLength > context.maxTopicLength())
+        {
+            counters.increment(BrokerCounters.LIMIT_TOPIC_LENGTH);
+            return reject(c, ErrorCode.INVALID_TOPIC, 0, "topic of " + topicLength +
+                " bytes is over max_topic_length " + context.maxTopicLength());
+        }
+        if (!c.permissions.mayPublish(buffer, topicIndex, topicLength))
+        {
+            counters.increment(BrokerCounters.ACCESS_DENIED_PUBLISH);
+            return reject(c, ErrorCode.ACCESS_DENIED, 0, "uid " + c.uid() + " gid " + c.gid() +
+                " may not publish to '" + printable(buffer, topicIndex, topicLength) + "' (" +
+                c.permissions.label() + ": publish " + c.permissions.publishPatterns() + ")");
         }
         final int payloadLength = publish.payloadLength();
         if (payloadLength > context.maxPayload())
@@ -264,6 +289,20 @@ final class ClientProtocol
                 printable(buffer, subscribe.patternIndex(), subscribe.patternLength()) +
                 "': tokens as in topics, '*' for one whole token, '>' as the last token only");
         }
+        if (subscribe.patternLength() > context.maxTopicLength())
+        {
+            counters.increment(BrokerCounters.LIMIT_TOPIC_LENGTH);
+            return reject(c, ErrorCode.INVALID_PATTERN, id, "pattern of " + subscribe.patternLength() +
+                " bytes is over max_topic_length " + context.maxTopicLength());
+        }
+        final String pattern = subscribe.pattern();
+        if (!c.permissions.maySubscribe(pattern))
+        {
+            counters.increment(BrokerCounters.ACCESS_DENIED_SUBSCRIBE);
+            return reject(c, ErrorCode.ACCESS_DENIED, id, "uid " + c.uid() + " gid " + c.gid() +
+                " may not subscribe to '" + pattern + "': it matches topics outside " +
+                c.permissions.subscribePatterns() + " (" + c.permissions.label() + ")");
+        }
         final SlowConsumerPolicy requested = SlowConsumerPolicy.fromCode(subscribe.policy());
         if (requested == null)
         {
@@ -279,7 +318,7 @@ final class ClientProtocol
             c.queueLimit((int)maxQueueBytes);
         }
         final SlowConsumerPolicy policy = requested == SlowConsumerPolicy.DEFAULT ? context.defaultPolicy() : requested;
-        final Subscription subscription = new Subscription(c, id, subscribe.pattern(), policy);
+        final Subscription subscription = new Subscription(c, id, pattern, policy);
         c.subscriptions().put(id, subscription);
         index.add(subscription.pattern(), subscription);
         counters.set(BrokerCounters.SUBSCRIPTIONS, index.subscriptionCount());
@@ -298,6 +337,39 @@ final class ClientProtocol
         index.remove(subscription.pattern(), subscription);
         counters.set(BrokerCounters.SUBSCRIPTIONS, index.subscriptionCount());
         return true;
+    }
+
+    /**
+     * Applies reloaded access rules to a live connection: it gets the permissions of its identity
+     * under the new rules, and each subscription they no longer allow is removed, with an
+     * ACCESS_DENIED ERROR naming it (ref: its id), so the client knows it will get no more.
+     *
+     * @param c     an open connection.
+     * @param rules the new rules.
+     * @return subscriptions removed.
+     */
+    int reapply(final ClientConnection c, final AccessControl rules)
+    {
+        c.permissions = rules.permissionsFor(c.uid(), c.gid());
+        revoked.clear();
+        c.subscriptions().forEach((id, subscription) ->
+        {
+            if (!c.permissions.maySubscribe(subscription.pattern()))
+            {
+                revoked.add(subscription);
+            }
+        });
+        for (final Subscription subscription : revoked)
+        {
+            c.subscriptions().remove(subscription.id());
+            index.remove(subscription.pattern(), subscription);
+            counters.increment(BrokerCounters.ACCESS_REVOKED);
+            reject(c, ErrorCode.ACCESS_DENIED, subscription.id(), "subscription " + subscription.id() + " to '" +
+                subscription.pattern() + "' removed: the reloaded access rules no longer allow it (" +
+                c.permissions.label() + ": subscribe " + c.permissions.subscribePatterns() + ")");
+        }
+        counters.set(BrokerCounters.SUBSCRIPTIONS, index.subscriptionCount());
+        return revoked.size();
     }
 
     /**

@@ -41,6 +41,39 @@ public final class Configuration
     /** Default of {@link #MAX_QUEUE_BYTES_PROP_NAME}: 4 MiB. */
     public static final int MAX_QUEUE_BYTES_DEFAULT = 4 * 1024 * 1024;
 
+    /** Connections one uid may hold at once; the next one gets LIMIT_EXCEEDED. */
+    public static final String MAX_CONNECTIONS_PER_UID_PROP_NAME = "seqbus.max.connections.per.uid";
+    /** Default of {@link #MAX_CONNECTIONS_PER_UID_PROP_NAME}: a quarter of the total, so one service cannot take all. */
+    public static final int MAX_CONNECTIONS_PER_UID_DEFAULT = 1024;
+
+    /** Longest topic or subscription pattern accepted, bytes; at most the protocol's 255. */
+    public static final String MAX_TOPIC_LENGTH_PROP_NAME = "seqbus.max.topic.length";
+    /** Default of {@link #MAX_TOPIC_LENGTH_PROP_NAME}: the protocol's limit. */
+    public static final int MAX_TOPIC_LENGTH_DEFAULT = Protocol.MAX_TOPIC_LENGTH;
+
+    /**
+     * Bytes queued at the broker for all clients together before every publisher is held back (as the block
+     * policy does for one subscriber), so the broker's memory stays bounded whatever clients do.
+     */
+    public static final String MAX_TOTAL_QUEUED_BYTES_PROP_NAME = "seqbus.max.total.queued.bytes";
+    /** Default of {@link #MAX_TOTAL_QUEUED_BYTES_PROP_NAME}: 256 MiB. */
+    public static final int MAX_TOTAL_QUEUED_BYTES_DEFAULT = 256 * 1024 * 1024;
+
+    /**
+     * Frames one connection may send per second (a token bucket holding one second's worth); a faster
+     * connection is read more slowly, never refused. 0: no limit.
+     */
+    public static final String MAX_FRAMES_PER_SECOND_PROP_NAME = "seqbus.max.frames.per.second";
+    /** Default of {@link #MAX_FRAMES_PER_SECOND_PROP_NAME}: no limit. */
+    public static final int MAX_FRAMES_PER_SECOND_DEFAULT = 0;
+    /** How far ahead of its allowed rate a connection may run (its burst) before it is no longer read, ns. */
+    public static final long FRAME_RATE_BURST_NS = TimeUnit.SECONDS.toNanos(1);
+
+    /** What peers no {@code [[acl.rule]]} names may do: {@code allow} everything or {@code deny} everything. */
+    public static final String ACL_DEFAULT_PROP_NAME = "seqbus.acl.default";
+    /** Default of {@link #ACL_DEFAULT_PROP_NAME}: allow, so a fresh install just works. */
+    public static final String ACL_DEFAULT_DEFAULT = "allow";
+
     /** How long a subscriber may hold everyone back under the block policy before it is evicted, ms. */
     public static final String STALL_TIMEOUT_PROP_NAME = "seqbus.stall.timeout.ms";
     /** Default of {@link #STALL_TIMEOUT_PROP_NAME}: 10 s. */

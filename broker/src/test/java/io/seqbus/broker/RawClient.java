@@ -70,6 +70,31 @@ final class RawClient implements AutoCloseable
     }
 
     /**
+     * One non-blocking send.
+     *
+     * @return true when the kernel took the datagram, false when its queue is full.
+     */
+    boolean trySend(final byte[] bytes) throws IOException
+    {
+        return channel.write(ByteBuffer.wrap(bytes)) > 0;
+    }
+
+    /**
+     * Reads and drops datagrams until none has come for {@code quietMs}.
+     *
+     * @return datagrams read.
+     */
+    int drain(final long quietMs) throws IOException
+    {
+        int n = 0;
+        while (receive(quietMs) != null)
+        {
+            n++;
+        }
+        return n;
+    }
+
+    /**
      * @return the next datagram, or null if none came within the timeout or the broker closed.
      */
     byte[] receive(final long timeoutMs) throws IOException

@@ -2,8 +2,10 @@ package io.seqbus.broker.config;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import io.seqbus.broker.Broker;
+import io.seqbus.broker.acl.AclConfig;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -151,6 +153,13 @@ public final class BrokerConfig
         if (root == null)
         {
             return;
+        }
+        // The rules are an array of tables, not a scalar setting: their own reader takes them out
+        // of the tree before the table-driven settings see it.
+        final JsonNode acl = root.get("acl");
+        if (acl instanceof ObjectNode aclTable && aclTable.has("rule"))
+        {
+            context.aclRules(AclConfig.parse(aclTable.remove("rule"), file.toString(), problems));
         }
         final Map<String, Integer> lines = keyLines(text);
         final Map<String, JsonNode> leaves = new LinkedHashMap<>();

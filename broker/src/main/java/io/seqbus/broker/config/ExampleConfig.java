@@ -7,6 +7,36 @@ package io.seqbus.broker.config;
  */
 public final class ExampleConfig
 {
+    private static final String ACL = """
+
+        # Access rules. The broker learns each client's uid and primary gid from the kernel
+        # (SO_PEERCRED) at connect; no client can claim another identity. A rule names exactly one
+        # uid or gid, as a number or a name (resolved with getent when the file is read; a reload
+        # resolves again), and lists the patterns it may publish to and subscribe within. A client
+        # named by rules may do what the union of its rules allows and nothing more; one no rule names
+        # gets acl.default. A SUBSCRIBE is allowed only when every topic its pattern can match is
+        # allowed ('orders.*' is allowed by 'orders.>', 'orders.>' is not allowed by 'orders.*').
+        # A refusal is an ERROR ACCESS_DENIED (not fatal), counted in seqbus_access_denied_total{op}.
+        # SIGHUP reloads the rules without dropping connections; a subscription the new rules no
+        # longer allow is removed, with an ACCESS_DENIED ERROR whose ref is its subscription id.
+        #
+        # A locked-down bus (with acl.default = "deny" above): nothing for anyone unnamed,
+        # orders-service publishes orders, the billing group reads them, uid 990 reads everything.
+        #
+        #   [[acl.rule]]
+        #   uid = "orders-service"
+        #   publish = ["orders.>"]
+        #   subscribe = ["prices.*"]
+        #
+        #   [[acl.rule]]
+        #   gid = "billing"
+        #   subscribe = ["orders.*.created", "orders.*.paid"]
+        #
+        #   [[acl.rule]]
+        #   uid = 990
+        #   subscribe = [">"]
+        """;
+
     private ExampleConfig()
     {
     }
@@ -45,6 +75,7 @@ public final class ExampleConfig
                     .append("#").append(s.key()).append(" = \"\"\n");
             }
         }
+        sb.append(ACL);
         return sb.toString();
     }
 

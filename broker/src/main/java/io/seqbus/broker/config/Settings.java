@@ -46,6 +46,21 @@ public final class Settings
         new Setting<>("max_connections", integer(1, MAX_INT), LIVE,
             "Connections served at once; the next one gets LIMIT_EXCEEDED.", null,
             Broker.Context::maxConnections, Broker.Context::maxConnections),
+        new Setting<>("max_connections_per_uid", integer(1, MAX_INT), LIVE,
+            "Connections one uid (from the kernel) may hold at once; the next one gets LIMIT_EXCEEDED.", null,
+            Broker.Context::maxConnectionsPerUid, Broker.Context::maxConnectionsPerUid),
+        new Setting<>("max_topic_length", integer(1, Protocol.MAX_TOPIC_LENGTH), LIVE,
+            "Longest topic (PUBLISH) or pattern (SUBSCRIBE) accepted, bytes; longer ones get INVALID_TOPIC or " +
+            "INVALID_PATTERN.", null,
+            Broker.Context::maxTopicLength, Broker.Context::maxTopicLength),
+        new Setting<>("max_total_queued_bytes", integer(1024, MAX_INT), LIVE,
+            "Bytes queued for all clients together before every publisher is held back until they drain: the " +
+            "broker's memory bound.", null,
+            Broker.Context::maxTotalQueuedBytes, Broker.Context::maxTotalQueuedBytes),
+        new Setting<>("max_frames_per_second", integer(0, MAX_INT), LIVE,
+            "Frames one connection may send per second (bursts of one second allowed); a faster one is read more " +
+            "slowly, never refused; 0 = no limit.", null,
+            Broker.Context::maxFramesPerSecond, Broker.Context::maxFramesPerSecond),
         new Setting<>("max_queue_bytes", integer(1024, MAX_INT), LIVE,
             "Bytes queued per subscriber before publishers are held back (on reload: new connections).", null,
             Broker.Context::maxQueueBytes, Broker.Context::maxQueueBytes),
@@ -79,6 +94,10 @@ public final class Settings
         new Setting<>("log_level", choice("debug", "info", "warn", "error"), LIVE,
             "Least severe log lines printed.", null,
             Broker.Context::logLevel, Broker.Context::logLevel),
+        new Setting<>("acl.default", choice("allow", "deny"), LIVE,
+            "What a peer no [[acl.rule]] names (by uid or primary gid) may publish and subscribe: everything or " +
+            "nothing. The rules are at the end of this file.", null,
+            Broker.Context::aclDefault, Broker.Context::aclDefault),
         new Setting<>("lan.channel", text(1024), RESTART,
             "Bridge shared topics to the other brokers of the LAN over this Aeron channel, e.g. " +
             "aeron:udp?endpoint=239.255.77.1:40457|interface=10.77.0.0/24 (an odd multicast group: Aeron uses the " +

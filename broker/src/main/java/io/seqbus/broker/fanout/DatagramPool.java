@@ -14,6 +14,7 @@ public final class DatagramPool
     private final ArrayDeque<Datagram> free = new ArrayDeque<>();
     private final OldestDropper dropper = new OldestDropper();
     private long allocated;
+    private long queuedBytes;
 
     /**
      * @param datagramSize capacity of every buffer, the largest datagram.
@@ -43,6 +44,19 @@ public final class DatagramPool
         {
             free.addLast(d);
         }
+    }
+
+    void queued(final long delta)
+    {
+        queuedBytes += delta;
+    }
+
+    /**
+     * @return bytes queued in every outbox of this pool together.
+     */
+    public long queuedBytes()
+    {
+        return queuedBytes;
     }
 
     /**

@@ -79,6 +79,7 @@ public final class Outbox
     {
         tail.length += length;
         queuedBytes += length;
+        pool.queued(length);
         version++;
     }
 
@@ -116,6 +117,7 @@ public final class Outbox
     {
         tail.length += bytes;
         queuedBytes += bytes;
+        pool.queued(bytes);
         version++;
     }
 
@@ -177,6 +179,7 @@ public final class Outbox
             return false;
         }
         queuedBytes -= length;
+        pool.queued(-length);
         counter.onDatagramWritten(length);
         return true;
     }
@@ -209,6 +212,7 @@ public final class Outbox
             freed += dropper.compact(tail, policy);
         }
         queuedBytes -= freed;
+        pool.queued(-freed);
         return freed;
     }
 
@@ -228,6 +232,7 @@ public final class Outbox
             pool.release(tail);
             tail = null;
         }
+        pool.queued(-queuedBytes);
         queuedBytes = 0;
     }
 

@@ -65,6 +65,29 @@ public final class BrokerMetrics implements AutoCloseable
             .tag("reason", "disconnect_policy")
             .description("Subscribers disconnected by the broker, by reason")
             .register(registry);
+        FunctionCounter.builder("seqbus.evictions", counters, (c) -> c.get(BrokerCounters.TOTAL_QUEUED_EVICTIONS))
+            .tag("reason", "total_queued")
+            .description("Subscribers disconnected by the broker, by reason")
+            .register(registry);
+        tagged(counters, "seqbus.access.denied", "op", "publish", BrokerCounters.ACCESS_DENIED_PUBLISH,
+            "Operations refused by the access rules (ACCESS_DENIED), by operation; revoke: subscriptions removed " +
+            "by a reload");
+        tagged(counters, "seqbus.access.denied", "op", "subscribe", BrokerCounters.ACCESS_DENIED_SUBSCRIBE,
+            "Operations refused by the access rules (ACCESS_DENIED), by operation; revoke: subscriptions removed " +
+            "by a reload");
+        tagged(counters, "seqbus.access.denied", "op", "revoke", BrokerCounters.ACCESS_REVOKED,
+            "Operations refused by the access rules (ACCESS_DENIED), by operation; revoke: subscriptions removed " +
+            "by a reload");
+        final String limitHelp = "Times a limit was hit, by limit (max_connections: seqbus_connections_refused, " +
+            "max_payload and max_subscriptions_per_connection: seqbus_frames_rejected by code)";
+        tagged(counters, "seqbus.limit.hits", "limit", "max_connections_per_uid",
+            BrokerCounters.LIMIT_CONNECTIONS_PER_UID, limitHelp);
+        tagged(counters, "seqbus.limit.hits", "limit", "max_topic_length", BrokerCounters.LIMIT_TOPIC_LENGTH,
+            limitHelp);
+        tagged(counters, "seqbus.limit.hits", "limit", "max_total_queued_bytes", BrokerCounters.LIMIT_TOTAL_QUEUED,
+            limitHelp);
+        tagged(counters, "seqbus.limit.hits", "limit", "max_frames_per_second", BrokerCounters.LIMIT_FRAME_RATE,
+            limitHelp);
         counter(counters, "seqbus.agent.allocated.bytes", null, BrokerCounters.AGENT_ALLOCATED_BYTES,
             "Bytes the broker's agent thread allocated (sampled); flat in steady state");
         FunctionCounter.builder("seqbus.messages.dropped", counters, (c) -> c.get(BrokerCounters.DROPPED_OLDEST))
@@ -169,6 +192,16 @@ public final class BrokerMetrics implements AutoCloseable
     {
         FunctionCounter.builder(name, counters, (c) -> c.get(counter))
             .baseUnit(unit)
+            .description(help)
+            .register(registry);
+    }
+
+    private void tagged(
+        final BrokerCounters counters, final String name, final String tag, final String value, final int counter,
+        final String help)
+    {
+        FunctionCounter.builder(name, counters, (c) -> c.get(counter))
+            .tag(tag, value)
             .description(help)
             .register(registry);
     }

@@ -1,5 +1,6 @@
 package io.seqbus.broker.net;
 
+import io.seqbus.broker.acl.Permissions;
 import io.seqbus.broker.fanout.Outbox;
 import io.seqbus.broker.route.Subscription;
 import org.agrona.collections.Int2ObjectHashMap;
@@ -59,6 +60,15 @@ public final class ClientConnection
     public int pendingGaps;
     /** In {@link State#CLOSING}: when to close even if the ERROR could not be sent, ns. */
     public long lingerDeadlineNs;
+    /** What this peer may publish and subscribe, from the access rules for its uid and gid. */
+    public Permissions permissions = Permissions.ALL;
+    /**
+     * Under max_frames_per_second: when the frames read so far would have been due at the allowed
+     * rate, ns (a token bucket kept as one clock, GCRA); more than a second ahead of now, it is not read.
+     */
+    public long frameClockNs;
+    /** True while it is not read because it sent frames faster than max_frames_per_second. */
+    public boolean throttled;
 
     /**
      * @param connectionId broker-local number, for logs.

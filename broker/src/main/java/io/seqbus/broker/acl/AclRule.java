@@ -1,0 +1,26 @@
+package io.seqbus.broker.acl;
+
+import java.util.List;
+
+/**
+ * One {@code [[acl.rule]]} of the config: who (a uid or a gid, names already resolved) may
+ * publish to and subscribe to which patterns.
+ *
+ * @param uid       the peer uid it applies to, or -1 when it names a group.
+ * @param gid       the peer's primary gid it applies to, or -1 when it names a user.
+ * @param label     how the config named it, for logs and messages, e.g. {@code user orders (1001)}.
+ * @param publish   patterns whose topics it may publish to.
+ * @param subscribe patterns it may subscribe within.
+ */
+public record AclRule(int uid, int gid, String label, List<String> publish, List<String> subscribe)
+{
+    /**
+     * @param peerUid the connection's uid from SO_PEERCRED.
+     * @param peerGid the connection's gid from SO_PEERCRED.
+     * @return true when this rule names that peer.
+     */
+    public boolean appliesTo(final int peerUid, final int peerGid)
+    {
+        return uid >= 0 ? uid == peerUid : gid == peerGid;
+    }
+}

@@ -1,0 +1,91 @@
+package io.seqbus.broker.acl;
+
+import io.seqbus.broker.route.TopicIndex;
+import org.agrona.DirectBuffer;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What one identity (uid and gid) may do, compiled once and shared by all its connections.
+ * Publishing is checked per message, so it goes through a {@link TopicIndex} of the allowed
+ * patterns: a repeated topic is answered from its exact-topic cache without allocating.
+ */
+public final class Permissions
+{
+    // First: the constants below use it while the class initialises.
+    private static final Object MARKER = new Object();
+
+    /** Everything allowed: the default policy {@code allow} for peers no rule names. */
+    public static final Permissions ALL = new Permissions("everyone (default allow)", List.of(">"), List.of(">"));
+    /** Nothing allowed: the default policy {@code deny} for peers no rule names. */
+    public static final Permissions NONE = new Permissions("no rule (default deny)", List.of(), List.of());
+
+    private final String label;
+    private final boolean publishAll;
+    private final TopicIndex<Object> publish = new TopicIndex<>(1024);
+    private final List<String> publishPatterns;
+    private final List<String> subscribePatterns;
+    private final List<String[]> subscribeSplit = new ArrayList<>();
+
+    /**
+     * @param label     which rules these are, for messages.
+     * @param publish   patterns of the topics it may publish to.
+     * @param subscribe patterns it may subscribe within.
+     */
+    public Permissions(final String label, final List<String> publish, final List<String> subscribe)
+    {
+        this.label = label;
+        this.publishPatterns = List.copyOf(publish);
+        this.subscribePatterns = List.copyOf(subscribe);
+        this.publishAll = publish.contains(">");
+        for (final String pattern : publish)
+        {
+            this.publish.add(pattern, MARKER);
+        }
+        for (final String pattern : subscribe)
+        {
+            subscribeSplit.add(pattern.split("\\.", -1));
+        }
+    }
+
+    /**
+     * Agent thread only (the topic cache is not shared).
+     *
+     * @param buffer holding a valid topic.
+     * @param index  of its first byte.
+     * @param length of the topic.
+     * @return true when some allowed publish pattern matches the topic.
+     */
+    public boolean mayPublish(final DirectBuffer buffer, final int index, final int length)
+    {
+        return publishAll || (!publishPatterns.isEmpty() && !publish.match(buffer, index, length).isEmpty());
+    }
+
+    /**
+     * @param pattern a valid subscription pattern.
+     * @return true when the allowed subscribe patterns cover every topic it can match.
+     */
+    public boolean maySubscribe(final String pattern)
+    {
+        return PatternCover.covers(subscribeSplit, pattern.split("\\.", -1));
+    }
+
+    /** @return which rules these are, for messages. */
+    public String label()
+    {
+        return label;
+    }
+
+    /** @return the allowed publish patterns. */
+    public List<String> publishPatterns()
+    {
+        return publishPatterns;
+    }
+
+    /** @return the allowed subscribe patterns. */
+    public List<String> subscribePatterns()
+    {
+        return subscribePatterns;
+    }
+}
