@@ -28,7 +28,7 @@ import java.util.concurrent.Callable;
             "with --socket it finds the broker's pid by SO_PEERCRED and reads GC figures from --metrics.",
         "Thresholds (start = after warm-up): live heap after a forced full GC +10% +4 MiB, RSS +10% +16 MiB, " +
             "fds +-(2% of clients + 16), fds after all clients closed <= before any connected + 4, " +
-            "no message out of order. Exit code 0 when flat, 1 when not."})
+            "messages delivered between every two samples, no message out of order. Exit code 0 when flat, 1 when not."})
 final class SoakCommand implements Callable<Integer>
 {
     @Option(names = "--socket", paramLabel = "PATH", description = "Soak a running broker at this socket instead of a child broker.")
