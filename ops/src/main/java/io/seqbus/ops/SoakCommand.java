@@ -95,12 +95,29 @@ final class SoakCommand implements Callable<Integer>
         }
         final Path dir = Files.createTempDirectory("seqbus-soak");
         final List<String> opts = Arrays.asList(brokerJavaOpts.trim().split("\\s+"));
+        int code = 1;
         try (ChildBroker broker = ChildBroker.start(dir, opts))
         {
             s.socket = broker.socket();
             System.out.println("soak: child broker pid " + broker.pid() + " at " + broker.socket() + ", metrics " +
                 broker.metrics() + ", log " + broker.log());
-            return run(s, new BrokerProbe(broker.pid(), broker.metrics()));
+            code = run(s, new BrokerProbe(broker.pid(), broker.metrics()));
+            return code;
+        }
+        finally
+        {
+            if (code == 0)
+            {
+                // Keep the broker's log of a run that was not flat; a flat one leaves nothing behind.
+                try (java.util.stream.Stream<Path> files = Files.list(dir))
+                {
+                    for (final Path f : files.toList())
+                    {
+                        Files.deleteIfExists(f);
+                    }
+                }
+                Files.deleteIfExists(dir);
+            }
         }
     }
 
