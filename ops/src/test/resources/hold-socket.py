@@ -5,6 +5,7 @@ broker after another as fd 3 (LISTEN_FDS=1, LISTEN_PID=the broker's pid).
 usage: hold-socket.py SOCKET_PATH COMMAND...
 stdin commands, one per line:   start  -> "started PID"
                                 stop   -> SIGTERM, wait, "exited CODE"
+                                kill   -> SIGKILL, wait, "killed SIGNAL" (a crash, for chaos tests)
 prints "listening" once the socket accepts connections."""
 import os
 import signal
@@ -36,6 +37,11 @@ for line in sys.stdin:
         _, status = os.waitpid(child, 0)
         child = None
         print("exited %d" % os.waitstatus_to_exitcode(status), flush=True)
+    elif word == "kill" and child is not None:
+        os.kill(child, signal.SIGKILL)
+        _, status = os.waitpid(child, 0)
+        child = None
+        print("killed %d" % (os.WTERMSIG(status) if os.WIFSIGNALED(status) else -1), flush=True)
 if child is not None:
     os.kill(child, signal.SIGTERM)
     os.waitpid(child, 0)

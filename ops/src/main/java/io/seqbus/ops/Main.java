@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "A multicast publish/subscribe bus over AF_UNIX SOCK_SEQPACKET.",
     subcommands = {BrokerCommand.class, PubCommand.class, SubCommand.class, StatCommand.class, BenchCommand.class,
-        DemoCommand.class,
+        DemoCommand.class, SoakCommand.class,
         CommandLine.HelpCommand.class},
     footer = {"", "The socket defaults to $SEQBUS_SOCKET, else $XDG_RUNTIME_DIR/seqbus/seqbus.sock, " +
         "else /tmp/seqbus-$UID/seqbus.sock."})
