@@ -199,12 +199,12 @@ public final class Configuration
     public static final int LAN_IDLE_BLOCK_MS = 1;
 
     /**
-     * Datagram buffers (max_datagram bytes of direct memory each) kept for reuse after a burst.
-     * Enough for 16 subscribers with full default queues (16 x 4 MiB / 128 KiB): fewer made the
-     * pool drop buffers and allocate new ones at full load, and the JVM then ran System.gc()
-     * every few seconds to free direct memory. Up to 64 MiB stays reserved after a burst.
+     * Batch buffers (32 KiB of direct memory each) kept for reuse after a burst: enough for 16
+     * subscribers with full default queues, or a thousand with a batch each. Fewer made the pool
+     * drop buffers and allocate new ones at full load, and the JVM then ran System.gc() every
+     * few seconds to free direct memory. Up to 64 MiB stays reserved after a burst.
      */
-    public static final int DATAGRAM_POOL_MAX_IDLE = 512;
+    public static final int DATAGRAM_POOL_MAX_IDLE = 2048;
 
     /** Duty cycles that read busy publishers directly before the agent polls every socket again. */
     public static final int HOT_CYCLES_PER_POLL = 4;

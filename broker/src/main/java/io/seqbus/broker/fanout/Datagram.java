@@ -20,6 +20,12 @@ final class Datagram
         buffer = new UnsafeBuffer(byteBuffer);
     }
 
+    /** @return bytes this buffer holds at most. */
+    int capacity()
+    {
+        return byteBuffer.capacity();
+    }
+
     /** Sets the kernel's view to the bytes written so far. */
     ByteBuffer readyToSend()
     {

@@ -5,13 +5,23 @@ import java.util.ArrayDeque;
 /**
  * Datagram buffers shared by every outbox, so an idle connection holds none and a steady flow
  * allocates none: buffers go back here once the kernel has taken their bytes.
- * Owned by the agent thread.
+ *
+ * <p>Two sizes. Batches are built in small buffers: a subscriber with something queued holds at
+ * least one buffer until the kernel takes it, and with a thousand subscribers full-size buffers
+ * (max_datagram each) made direct memory climb to its cap, where the JVM forces full GCs and
+ * then fails. A small buffer still carries hundreds of small messages per send. Only a frame
+ * too large for a small buffer gets a full-size one. Owned by the agent thread.
  */
 public final class DatagramPool
 {
+    /** Size of the buffers batches are built in, unless one frame needs more. */
+    public static final int SMALL_SIZE = 32 * 1024;
+
     private final int datagramSize;
+    private final int smallSize;
     private final int maxIdle;
     private final ArrayDeque<Datagram> free = new ArrayDeque<>();
+    private final ArrayDeque<Datagram> freeLarge = new ArrayDeque<>();
     private final OldestDropper dropper = new OldestDropper();
     private long allocated;
     private long queuedBytes;
@@ -23,26 +33,34 @@ public final class DatagramPool
     public DatagramPool(final int datagramSize, final int maxIdle)
     {
         this.datagramSize = datagramSize;
+        this.smallSize = Math.min(SMALL_SIZE, datagramSize);
         this.maxIdle = maxIdle;
     }
 
-    Datagram acquire()
+    /**
+     * @param atLeast bytes the first frame needs.
+     * @return an empty buffer: a small one when the frame fits, else one of the largest datagram.
+     */
+    Datagram acquire(final int atLeast)
     {
-        final Datagram d = free.pollLast();
+        final boolean small = atLeast <= smallSize;
+        final Datagram d = small ? free.pollLast() : freeLarge.pollLast();
         if (d != null)
         {
             d.length = 0;
             return d;
         }
         allocated++;
-        return new Datagram(datagramSize);
+        return new Datagram(small ? smallSize : datagramSize);
     }
 
     void release(final Datagram d)
     {
-        if (free.size() < maxIdle)
+        final ArrayDeque<Datagram> pool = d.capacity() == smallSize ? free : freeLarge;
+        // Few large ones are kept: they serve only single frames of more than SMALL_SIZE bytes.
+        if (pool.size() < (pool == free ? maxIdle : maxIdle / 16))
         {
-            free.addLast(d);
+            pool.addLast(d);
         }
     }
 

@@ -51,12 +51,12 @@ public final class Outbox
         version++;
         if (tail == null)
         {
-            tail = pool.acquire();
+            tail = pool.acquire(length);
         }
-        else if (tail.length + length > pool.datagramSize())
+        else if (tail.length + length > tail.capacity())
         {
             sealed.addLast(tail);
-            tail = pool.acquire();
+            tail = pool.acquire(length);
         }
         writeOffset = tail.length;
         return tail.buffer;
@@ -97,7 +97,7 @@ public final class Outbox
      */
     public boolean tailHasRoom(final int bytes)
     {
-        return tail != null && tail.length + bytes <= pool.datagramSize();
+        return tail != null && tail.length + bytes <= tail.capacity();
     }
 
     /**

@@ -203,6 +203,26 @@ public final class ClientConnection
     /** @return a short label for logs: id, name, pid and uid. */
     public String label()
     {
-        return "client#" + connectionId + (name.isEmpty() ? "" : "(" + name + ")") + " pid=" + pid + " uid=" + uid;
+        return "client#" + connectionId + (name.isEmpty() ? "" : "(" + printable(name) + ")") + " pid=" + pid +
+            " uid=" + uid;
+    }
+
+    /** The client chose its name: a newline or an escape sequence in it must not reach the log as such. */
+    private static String printable(final String text)
+    {
+        final StringBuilder sb = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++)
+        {
+            final char ch = text.charAt(i);
+            if (ch < 0x20 || ch == 0x7F || Character.isISOControl(ch))
+            {
+                sb.append(String.format("\\x%02x", (int)ch));
+            }
+            else
+            {
+                sb.append(ch);
+            }
+        }
+        return sb.toString();
     }
 }
