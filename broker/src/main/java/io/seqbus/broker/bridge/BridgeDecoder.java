@@ -18,10 +18,10 @@ import org.agrona.collections.LongHashSet;
  * AUTH tag is verified before anything else is read; a datagram without a valid one is dropped and counted,
  * and so is one with an AUTH frame when this broker has no key (a mixed configuration fails on both sides,
  * loudly). Then it is checked whole (framing, NODE first, every DELIVER's subscription id, source node and
- * topic), so a bad datagram
- * takes no effect; ignores this broker's own datagrams looped back; lets the {@link GapDetector} check the
- * bridge sequence; then delivers each message on a shared topic to local subscribers with its origin
- * unchanged, and records announcements. Stops the poll while local subscribers are full.
+ * topic), so a bad datagram takes no effect; ignores this broker's own datagrams looped back; lets the
+ * {@link GapDetector} check the bridge sequence; then delivers each message on a shared topic to local
+ * subscribers with its origin unchanged, and records announcements. Stops the poll while local subscribers
+ * are full. A dropped datagram's messages count as lost when the sender's next one shows the sequence jump.
  */
 final class BridgeDecoder implements ControlledFragmentHandler
 {
