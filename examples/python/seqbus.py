@@ -25,7 +25,7 @@ HELLO, WELCOME, SUBSCRIBE, UNSUBSCRIBE, PUBLISH, DELIVER, GAP, ERROR, PING, PONG
     range(1, 13)
 DELIVER_RUN = 0x10
 # Frames brokers send each other over the LAN bridge: known types, but never on a client link.
-LAN_ONLY = {0x20, 0x21}  # NODE, ANNOUNCE
+LAN_ONLY = {0x20, 0x21, 0x22}  # NODE, ANNOUNCE, AUTH
 SENT_BY = {
     "client": {HELLO, SUBSCRIBE, UNSUBSCRIBE, PUBLISH, PING, PONG, STAT_REQUEST},
     "broker": {WELCOME, DELIVER, GAP, ERROR, PING, PONG, STAT_REPLY, DELIVER_RUN},

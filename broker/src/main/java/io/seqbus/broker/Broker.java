@@ -10,6 +10,7 @@ import io.aeron.CommonContext;
 import io.seqbus.broker.acl.AccessControl;
 import io.seqbus.broker.acl.AclRule;
 import io.seqbus.broker.bridge.BridgeCounters;
+import io.seqbus.broker.bridge.LanKey;
 import io.seqbus.broker.bridge.Peer;
 import io.seqbus.broker.net.Listener;
 import io.seqbus.broker.systemd.SocketActivation;
@@ -449,6 +450,8 @@ public final class Broker implements AutoCloseable
             Configuration.ACL_DEFAULT_PROP_NAME, Configuration.ACL_DEFAULT_DEFAULT);
         private List<AclRule> aclRules = List.of();
         private AccessControl accessControl;
+        private String lanKeyFile = Configuration.stringProperty(Configuration.LAN_KEY_FILE_PROP_NAME, "");
+        private byte[] lanKey;
 
         /**
          * Fills in what was left unset and checks every value.
@@ -525,6 +528,8 @@ public final class Broker implements AutoCloseable
             {
                 lanChannel = null;
             }
+            // Read even without a bridge, so a bad key file is found before the bridge is turned on.
+            lanKey = lanKeyFile.isEmpty() ? null : LanKey.load(lanKeyFile);
             lanTopics = lanTopics == null ? "" : lanTopics.trim();
             lanPeers = lanPeers == null ? "" : lanPeers.trim();
             for (final String pattern : lanTopicList())
@@ -1175,6 +1180,28 @@ public final class Broker implements AutoCloseable
         public AccessControl accessControl()
         {
             return accessControl;
+        }
+
+        /** @return the file holding the LAN bridge's key; empty for none. */
+        public String lanKeyFile()
+        {
+            return lanKeyFile;
+        }
+
+        /**
+         * @param lanKeyFile the file holding the LAN bridge's key in hex, open to its owner only; empty: none.
+         * @return this.
+         */
+        public Context lanKeyFile(final String lanKeyFile)
+        {
+            this.lanKeyFile = lanKeyFile == null ? "" : lanKeyFile.trim();
+            return this;
+        }
+
+        /** @return the LAN bridge's key as read from {@link #lanKeyFile()} by {@link #conclude()}; null for none. */
+        public byte[] lanKey()
+        {
+            return lanKey;
         }
 
         /** @return announcement period on the LAN, ms. */

@@ -176,6 +176,13 @@ public final class Configuration
     /** Default of {@link #LAN_FLOW_CONTROL_PROP_NAME}. */
     public static final String LAN_FLOW_CONTROL_DEFAULT = "min,t:500ms";
 
+    /**
+     * File holding the LAN bridge's shared key, in hex (at least 32 bytes): every datagram then ends in an AUTH
+     * frame with an HMAC-SHA256 tag, and one without a valid tag is dropped and counted. The file must belong to
+     * the broker's user (or root) and be closed to group and others. Default: none, datagrams not authenticated.
+     */
+    public static final String LAN_KEY_FILE_PROP_NAME = "seqbus.lan.key.file";
+
     /** Aeron directory; default: {@code /dev/shm/seqbus-aeron-<node>-<pid>} (embedded) or Aeron's default (external). */
     public static final String AERON_DIR_PROP_NAME = "seqbus.aeron.dir";
 

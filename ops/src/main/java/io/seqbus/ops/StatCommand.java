@@ -85,6 +85,12 @@ final class StatCommand implements Callable<Integer>
                 lan.path("messages_in").asLong(), bytes(lan.path("bytes_in").asLong()),
                 lan.path("messages_lost").asLong(), lan.path("gaps").asLong(), lan.path("nodes_lost").asLong(),
                 lan.path("naks_sent").asLong(), lan.path("retransmits_sent").asLong());
+            final long invalid = lan.path("invalid_datagrams").asLong();
+            final long unauthenticated = lan.path("unauthenticated_datagrams").asLong();
+            if (invalid != 0 || unauthenticated != 0)
+            {
+                out.printf("LAN  datagrams dropped: invalid %d  unauthenticated %d%n", invalid, unauthenticated);
+            }
             final List<String[]> rows = new ArrayList<>();
             rows.add(new String[]{"NODE", "STATE", "LAST HEARD", "MESSAGES IN", "BYTES IN", "LOST"});
             for (final JsonNode p : lan.path("peers"))

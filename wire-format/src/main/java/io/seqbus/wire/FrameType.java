@@ -35,6 +35,8 @@ public final class FrameType
     public static final int NODE = 0x20;
     /** Bridge only: a broker's periodic announcement of itself and its traffic. */
     public static final int ANNOUNCE = 0x21;
+    /** Bridge only: last frame of a LAN datagram between brokers that share a key, its HMAC tag. */
+    public static final int AUTH = 0x22;
 
     private FrameType()
     {
@@ -66,7 +68,7 @@ public final class FrameType
      */
     public static boolean isSentOnLan(final int type)
     {
-        return type == NODE || type == ANNOUNCE || type == DELIVER;
+        return type == NODE || type == ANNOUNCE || type == DELIVER || type == AUTH;
     }
 
     /**
@@ -75,7 +77,8 @@ public final class FrameType
      */
     public static boolean isKnown(final int type)
     {
-        return (type >= HELLO && type <= STAT_REPLY) || type == DELIVER_RUN || type == NODE || type == ANNOUNCE;
+        return (type >= HELLO && type <= STAT_REPLY) || type == DELIVER_RUN || type == NODE || type == ANNOUNCE ||
+            type == AUTH;
     }
 
     /**
@@ -101,6 +104,7 @@ public final class FrameType
             case DELIVER_RUN: return "DELIVER_RUN";
             case NODE: return "NODE";
             case ANNOUNCE: return "ANNOUNCE";
+            case AUTH: return "AUTH";
             default: return "UNKNOWN(" + type + ")";
         }
     }

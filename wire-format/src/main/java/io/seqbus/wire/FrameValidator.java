@@ -22,12 +22,16 @@ public final class FrameValidator
         FROM_CLIENT,
         /** Broker to client. */
         FROM_BROKER,
-        /** Broker to brokers over the LAN bridge: a NODE frame first, then ANNOUNCE and DELIVER frames. */
+        /**
+         * Broker to brokers over the LAN bridge: a NODE frame first, then ANNOUNCE and DELIVER frames, and an AUTH
+         * frame last where the brokers share a key.
+         */
         ON_LAN
     }
 
     private final Direction direction;
     private int errorOffset;
+    private int lastFrameOffset;
     private String errorReason = "";
 
     /**
@@ -77,14 +81,28 @@ public final class FrameValidator
             {
                 return code;
             }
-            if (direction == Direction.ON_LAN &&
-                (at == offset) != (buffer.getByte(at + Protocol.TYPE_OFFSET) == FrameType.NODE))
+            final int type = buffer.getByte(at + Protocol.TYPE_OFFSET);
+            if (direction == Direction.ON_LAN && (at == offset) != (type == FrameType.NODE))
             {
                 return fail(at, ErrorCode.PROTOCOL_VIOLATION, "a LAN datagram has one NODE frame, the first");
             }
+            lastFrameOffset = at;
             at += buffer.getInt(at, BYTE_ORDER);
+            if (type == FrameType.AUTH && at != end)
+            {
+                return fail(lastFrameOffset, ErrorCode.PROTOCOL_VIOLATION,
+                    "a LAN datagram has at most one AUTH frame, the last");
+            }
         }
         return 0;
+    }
+
+    /**
+     * @return the offset of the last frame of the datagram the last {@link #validate} call found well-formed.
+     */
+    public int lastFrameOffset()
+    {
+        return lastFrameOffset;
     }
 
     private int validateFrame(final DirectBuffer buffer, final int at, final int remaining)
@@ -192,6 +210,8 @@ public final class FrameValidator
                 }
                 return exactWithString(
                     buffer, at, frameLength, AnnounceFrame.NODE_NAME_OFFSET, AnnounceFrame.NODE_NAME_LENGTH_OFFSET);
+            case FrameType.AUTH:
+                return exact(at, frameLength, AuthFrame.LENGTH);
             default:
                 return fail(at, ErrorCode.UNKNOWN_FRAME_TYPE, "frame type not defined in version 1");
         }

@@ -5,11 +5,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,6 +28,7 @@ import io.seqbus.wire.WireModel.Err;
 import io.seqbus.wire.WireModel.Frame;
 import io.seqbus.wire.WireModel.Gap;
 import io.seqbus.wire.WireModel.Announce;
+import io.seqbus.wire.WireModel.Auth;
 import io.seqbus.wire.WireModel.Hello;
 import io.seqbus.wire.WireModel.Node;
 import io.seqbus.wire.WireModel.Origin;
@@ -65,6 +70,9 @@ final class SpecVectorsTest
 
     private static final Map<String, Expected> VALID = new LinkedHashMap<>();
     private static final Map<String, Integer> REFUSED = new LinkedHashMap<>();
+    /** The key of the LAN AUTH vector, as its fields column gives it. */
+    private static final String AUTH_KEY = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+    private static final String AUTH_TAG = "7c6080fc98618045101970fb3f2a2768";
 
     static
     {
@@ -109,6 +117,11 @@ final class SpecVectorsTest
             "out 1 message 3 bytes, in 0 0, state 1, node `h1`",
             new Node(0x0A0B0C0D, 0x1122334455667788L, 2),
             new Announce(1700000000000L, 1, 3, 0, 0, AnnounceFrame.STATE_UP, "h1"));
+        valid("LAN AUTH",
+            "the LAN DELIVER datagram, then AUTH with key `" + AUTH_KEY + "`: tag = HMAC-SHA256 of the 96 bytes " +
+            "before it, first 16 bytes",
+            new Node(0x0A0B0C0D, 0x1122334455667788L, 1), new Deliver(0, origin, "a.b", ascii("xyz")),
+            new Auth(new Bytes(HexFormat.of().parseHex(AUTH_TAG))));
 
         REFUSED.put("three bytes of garbage", ErrorCode.TRUNCATED_FRAME);
         REFUSED.put("frame_length 14, datagram 13 bytes", ErrorCode.TRUNCATED_FRAME);
@@ -120,6 +133,7 @@ final class SpecVectorsTest
         REFUSED.put("DELIVER sent by a client", ErrorCode.PROTOCOL_VIOLATION);
         REFUSED.put("STAT_REPLY sent by a client", ErrorCode.PROTOCOL_VIOLATION);
         REFUSED.put("NODE sent by a client", ErrorCode.PROTOCOL_VIOLATION);
+        REFUSED.put("AUTH sent by a client", ErrorCode.PROTOCOL_VIOLATION);
     }
 
     private static List<Row> validRows;
@@ -158,6 +172,53 @@ final class SpecVectorsTest
     {
         assertThat(validRows).extracting(Row::name).containsExactlyElementsOf(VALID.keySet());
         assertThat(refusedRows).extracting(Refusal::name).containsExactlyElementsOf(REFUSED.keySet());
+    }
+
+    /**
+     * The AUTH vector's tag is what the JDK's own HMAC-SHA256 makes with the stated key over the bytes before the
+     * tag, and those bytes are the LAN DELIVER vector plus the AUTH header.
+     */
+    @Test
+    void authVectorTagIsTheHmacOfEverythingBeforeIt() throws Exception
+    {
+        final byte[] signed = row("LAN AUTH").bytes();
+        final byte[] lanDeliver = row("LAN DELIVER").bytes();
+        final int tagAt = signed.length - AuthFrame.TAG_LENGTH;
+        assertThat(tagAt).isEqualTo(lanDeliver.length + AuthFrame.TAG_OFFSET).isEqualTo(96);
+        assertThat(Arrays.copyOf(signed, lanDeliver.length)).isEqualTo(lanDeliver);
+
+        final Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(HexFormat.of().parseHex(AUTH_KEY), "HmacSHA256"));
+        mac.update(signed, 0, tagAt);
+        final byte[] tag = Arrays.copyOf(mac.doFinal(), AuthFrame.TAG_LENGTH);
+        assertThat(HexFormat.of().formatHex(tag)).isEqualTo(HexFormat.of().formatHex(signed, tagAt, signed.length));
+        assertThat(AuthFrame.endsWithAuth(new UnsafeBuffer(signed), 0, signed.length)).isTrue();
+        assertThat(AuthFrame.endsWithAuth(new UnsafeBuffer(lanDeliver), 0, lanDeliver.length)).isFalse();
+    }
+
+    @Test
+    void authOnlyLastOnTheLan()
+    {
+        final byte[] signed = row("LAN AUTH").bytes();
+        final byte[] lanDeliver = row("LAN DELIVER").bytes();
+        final byte[] authFirst = new byte[signed.length];
+        final int authLength = signed.length - lanDeliver.length;
+        final int nodeLength = NodeFrame.LENGTH;
+        // NODE, AUTH, DELIVER: the AUTH frame moved before the DELIVER.
+        System.arraycopy(signed, 0, authFirst, 0, nodeLength);
+        System.arraycopy(signed, lanDeliver.length, authFirst, nodeLength, authLength);
+        System.arraycopy(signed, nodeLength, authFirst, nodeLength + authLength, lanDeliver.length - nodeLength);
+        final FrameValidator validator = new FrameValidator(Direction.ON_LAN);
+        assertThat(validator.validate(new UnsafeBuffer(authFirst), 0, authFirst.length))
+            .isEqualTo(ErrorCode.PROTOCOL_VIOLATION);
+        assertThat(validator.errorOffset()).isEqualTo(nodeLength);
+        assertThat(validator.validate(new UnsafeBuffer(signed), 0, signed.length)).isZero();
+        assertThat(validator.lastFrameOffset()).isEqualTo(lanDeliver.length);
+    }
+
+    private static Row row(final String name)
+    {
+        return validRows.stream().filter(r -> r.name().equals(name)).findFirst().orElseThrow();
     }
 
     @TestFactory

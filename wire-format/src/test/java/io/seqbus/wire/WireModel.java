@@ -286,6 +286,22 @@ final class WireModel
         }
     }
 
+    /** AUTH as it appears on the wire: the tag is whatever the sender computed; checking it needs the key. */
+    record Auth(Bytes tag) implements Frame
+    {
+        public int encode(final MutableDirectBuffer buffer, final int offset)
+        {
+            final int tagIndex = AuthFrame.encodeHeader(buffer, offset);
+            buffer.putBytes(tagIndex, tag.value());
+            return AuthFrame.LENGTH;
+        }
+
+        public int type()
+        {
+            return FrameType.AUTH;
+        }
+    }
+
     static Frame decode(final DirectBuffer buffer, final int offset)
     {
         final int type = Protocol.frameType(buffer, offset);
@@ -372,6 +388,11 @@ final class WireModel
                 final AnnounceFrame f = (AnnounceFrame)new AnnounceFrame().wrap(buffer, offset);
                 return new Announce(f.startTimeMs(), f.messagesOut(), f.bytesOut(), f.messagesIn(), f.bytesIn(),
                     f.state(), f.nodeName());
+            }
+            case FrameType.AUTH:
+            {
+                final AuthFrame f = (AuthFrame)new AuthFrame().wrap(buffer, offset);
+                return new Auth(bytes(buffer, f.tagIndex(), AuthFrame.TAG_LENGTH));
             }
             default:
                 throw new IllegalArgumentException("unknown frame type " + type);

@@ -50,8 +50,13 @@ public final class BridgeCounters
     public static final int BACKLOG_BYTES = 17;
     /** ANNOUNCE frames sent. */
     public static final int ANNOUNCES_OUT = 18;
+    /**
+     * LAN datagrams dropped before they were read: with a key, their AUTH tag was missing or wrong; without
+     * one, they carried an AUTH frame.
+     */
+    public static final int UNAUTHENTICATED_DATAGRAMS = 19;
 
-    private static final int LENGTH = 19;
+    private static final int LENGTH = 20;
 
     private final AtomicLongArray values = new AtomicLongArray(LENGTH);
     private volatile CountersReader aeronCounters;

@@ -14,11 +14,14 @@ import org.agrona.DirectBuffer;
 import org.agrona.collections.LongHashSet;
 
 /**
- * The incoming side of the bridge: one whole LAN datagram (Aeron message) at a time. Checks it whole
- * first (framing, NODE first, every DELIVER's subscription id, source node and topic), so a bad datagram
- * takes no effect; ignores this broker's own datagrams looped back; lets the {@link GapDetector} check the
- * bridge sequence; then delivers each message on a shared topic to local subscribers with its origin
- * unchanged, and records announcements. Stops the poll while local subscribers are full.
+ * The incoming side of the bridge: one whole LAN datagram (Aeron message) at a time. With a shared key, its
+ * AUTH tag is verified before anything else is read; a datagram without a valid one is dropped and counted,
+ * and so is one with an AUTH frame when this broker has no key (a mixed configuration fails on both sides,
+ * loudly). Then it is checked whole (framing, NODE first, every DELIVER's subscription id, source node and
+ * topic), so a bad datagram takes no effect; ignores this broker's own datagrams looped back; lets the
+ * {@link GapDetector} check the bridge sequence; then delivers each message on a shared topic to local
+ * subscribers with its origin unchanged, and records announcements. Stops the poll while local subscribers
+ * are full. A dropped datagram's messages count as lost when the sender's next one shows the sequence jump.
  */
 final class BridgeDecoder implements ControlledFragmentHandler
 {
@@ -34,14 +37,17 @@ final class BridgeDecoder implements ControlledFragmentHandler
     private final PeerTable peers;
     private final GapDetector gaps;
     private final BridgeCounters counters;
+    private final LanAuthenticator authenticator;
     private long nowMs;
     private long messagesIn;
     private long bytesIn;
 
     BridgeDecoder(
         final int ownNodeId, final long ownInstanceId, final LocalBus local, final SharedTopics shared,
-        final PeerTable peers, final GapDetector gaps, final BridgeCounters counters)
+        final PeerTable peers, final GapDetector gaps, final BridgeCounters counters,
+        final LanAuthenticator authenticator)
     {
+        this.authenticator = authenticator;
         this.ownNodeId = ownNodeId;
         this.ownInstanceId = ownInstanceId;
         this.local = local;
@@ -69,9 +75,19 @@ final class BridgeDecoder implements ControlledFragmentHandler
     @Override
     public Action onFragment(final DirectBuffer buffer, final int offset, final int length, final Header header)
     {
+        if (authenticator != null && !authenticator.verify(buffer, offset, length))
+        {
+            return unauthenticated("LAN datagram refused: no AUTH frame with a valid tag for this broker's key " +
+                "(a host without the key, or a broker with another one)");
+        }
         if (validator.validate(buffer, offset, length) != 0)
         {
             return invalid("LAN datagram refused: " + validator.errorReason());
+        }
+        if (authenticator == null && Protocol.frameType(buffer, validator.lastFrameOffset()) == FrameType.AUTH)
+        {
+            return unauthenticated("LAN datagram refused: it is signed (AUTH frame) and this broker has no key; " +
+                "give every broker of the LAN the same lan.key_file, or none");
         }
         node.wrap(buffer, offset);
         final int nodeId = node.nodeId();
@@ -159,6 +175,16 @@ final class BridgeDecoder implements ControlledFragmentHandler
         counters.set(BridgeCounters.MESSAGES_IN, messagesIn);
         counters.set(BridgeCounters.BYTES_IN, bytesIn);
         return local.isFull() ? Action.BREAK : Action.CONTINUE;
+    }
+
+    private Action unauthenticated(final String why)
+    {
+        if (counters.get(BridgeCounters.UNAUTHENTICATED_DATAGRAMS) == 0)
+        {
+            Log.warn("bridge: " + why + " (logged once; counted in unauthenticated datagrams)");
+        }
+        counters.increment(BridgeCounters.UNAUTHENTICATED_DATAGRAMS);
+        return Action.CONTINUE;
     }
 
     private Action invalid(final String why)

@@ -4,6 +4,7 @@ import io.aeron.ExclusivePublication;
 import io.aeron.Publication;
 import io.seqbus.broker.Log;
 import io.seqbus.wire.AnnounceFrame;
+import io.seqbus.wire.AuthFrame;
 import io.seqbus.wire.DeliverFrame;
 import io.seqbus.wire.NodeFrame;
 import io.seqbus.wire.Protocol;
@@ -18,19 +19,22 @@ import java.nio.ByteBuffer;
  * ({@code subscription_id} 0, every origin field kept) to a backlog; each duty cycle the backlog goes out as
  * Aeron messages of a NODE frame plus as many whole DELIVERs as fit one Aeron frame (one big message alone
  * if it does not fit), so many messages share one UDP datagram. A refused offer (back pressure) leaves the
- * backlog for the next cycle; the agent holds local publishers back while it is long.
+ * backlog for the next cycle; the agent holds local publishers back while it is long. With a shared key every
+ * datagram ends in an AUTH frame.
  */
 final class BridgeEncoder
 {
     private final ExclusivePublication publication;
     private final BridgeCounters counters;
+    private final LanAuthenticator authenticator;
+    private final int authLength;
     private final int nodeId;
     private final long instanceId;
     private final int batchLength;
     private final ExpandableDirectByteBuffer backlog = new ExpandableDirectByteBuffer(1024 * 1024);
     private final UnsafeBuffer send;
     private final UnsafeBuffer announce = new UnsafeBuffer(ByteBuffer.allocateDirect(
-        NodeFrame.LENGTH + AnnounceFrame.NODE_NAME_OFFSET + Protocol.MAX_NAME_LENGTH));
+        NodeFrame.LENGTH + AnnounceFrame.NODE_NAME_OFFSET + Protocol.MAX_NAME_LENGTH + AuthFrame.LENGTH));
     private int readOffset;
     private int writeOffset;
     private long nextSequence = 1;
@@ -39,21 +43,24 @@ final class BridgeEncoder
 
     BridgeEncoder(
         final ExclusivePublication publication, final BridgeCounters counters, final int nodeId, final long instanceId,
-        final int largestDeliver)
+        final int largestDeliver, final LanAuthenticator authenticator)
     {
         this.publication = publication;
         this.counters = counters;
+        this.authenticator = authenticator;
+        this.authLength = authenticator == null ? 0 : AuthFrame.LENGTH;
         this.nodeId = nodeId;
         this.instanceId = instanceId;
-        this.batchLength = publication.maxPayloadLength();
-        final int largestMessage = NodeFrame.LENGTH + largestDeliver;
+        // The AUTH frame must fit the same Aeron frame as what it signs.
+        this.batchLength = publication.maxPayloadLength() - authLength;
+        final int largestMessage = NodeFrame.LENGTH + largestDeliver + authLength;
         if (largestMessage > publication.maxMessageLength())
         {
             throw new IllegalArgumentException("the LAN channel's term length allows messages of at most " +
                 publication.maxMessageLength() + " bytes; the largest DELIVER needs " + largestMessage +
                 ": raise term-length or lower max payload");
         }
-        this.send = new UnsafeBuffer(ByteBuffer.allocateDirect(Math.max(batchLength, largestMessage)));
+        this.send = new UnsafeBuffer(ByteBuffer.allocateDirect(Math.max(batchLength + authLength, largestMessage)));
     }
 
     /**
@@ -108,6 +115,10 @@ final class BridgeEncoder
                 length += frameLength;
                 at += frameLength;
                 delivers++;
+            }
+            if (authenticator != null)
+            {
+                length = authenticator.sign(send, 0, length);
             }
             final long result = publication.offer(send, 0, length);
             if (result > 0)
@@ -164,6 +175,10 @@ final class BridgeEncoder
         int length = NodeFrame.encode(announce, 0, nodeId, instanceId, nextSequence);
         length += AnnounceFrame.encode(announce, length, startTimeMs, messagesOut, bytesOut, messagesIn, bytesIn,
             state, nodeName);
+        if (authenticator != null)
+        {
+            length = authenticator.sign(announce, 0, length);
+        }
         final boolean ok = publication.offer(announce, 0, length) > 0;
         if (ok)
         {

@@ -58,6 +58,7 @@ public final class LanBridge implements AutoCloseable
         this.announceIntervalNs = TimeUnit.MILLISECONDS.toNanos(context.lanAnnounceIntervalMs());
         final long instanceId = new SecureRandom().nextLong() | 1;
         final LanChannels channels = new LanChannels(context);
+        final byte[] key = context.lanKey();
 
         EmbeddedDriver driver = null;
         Aeron aeron = null;
@@ -80,7 +81,8 @@ public final class LanBridge implements AutoCloseable
             this.subscription = aeron.addSubscription(
                 channels.subscription(), context.lanStream(), this::onImageAvailable, this::onImageUnavailable);
             this.encoder = new BridgeEncoder(publication, counters, context.nodeId(), instanceId,
-                DeliverFrame.frameLength(Protocol.MAX_TOPIC_LENGTH, context.maxPayload()));
+                DeliverFrame.frameLength(Protocol.MAX_TOPIC_LENGTH, context.maxPayload()),
+                key == null ? null : new LanAuthenticator(key));
         }
         catch (final RuntimeException ex)
         {
@@ -90,14 +92,17 @@ public final class LanBridge implements AutoCloseable
         this.driver = driver;
         this.aeron = aeron;
         this.conductor = aeron.conductorAgentInvoker();
-        this.decoder = new BridgeDecoder(context.nodeId(), instanceId, local, shared, peers, gaps, counters);
+        this.decoder = new BridgeDecoder(context.nodeId(), instanceId, local, shared, peers, gaps, counters,
+            key == null ? null : new LanAuthenticator(key));
         this.assembler = new ControlledFragmentAssembler(decoder);
         counters.aeronCounters(aeron.countersReader());
         Log.info("bridge: node " + Integer.toHexString(context.nodeId()) + " instance " +
             Long.toHexString(instanceId) + " on " + channels.publication() +
             (channels.destinations().isEmpty() ? "" : " to " + channels.destinations()) +
             ", receiving on " + channels.subscription() + " stream " + context.lanStream() +
-            ", sharing " + context.lanTopicList() + ", aeron dir " + context.aeronDir());
+            ", sharing " + context.lanTopicList() + ", aeron dir " + context.aeronDir() +
+            (key == null ? ", datagrams not authenticated" : ", datagrams authenticated with the key in " +
+            context.lanKeyFile()));
     }
 
     /**

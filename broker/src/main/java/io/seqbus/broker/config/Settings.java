@@ -118,6 +118,11 @@ public final class Settings
             "Aeron flow control of the bridge: min paces to the slowest live receiver (a lossy one is repaired, not " +
             "left behind), t: drops a silent one after that long; or tagged,g:TAG/MIN. Never max.", null,
             Broker.Context::lanFlowControl, Broker.Context::lanFlowControl),
+        new Setting<>("lan.key_file", text(1024), RESTART,
+            "File with the bridge's shared key in hex, at least 32 bytes (openssl rand -hex 32): every LAN datagram " +
+            "then carries an HMAC-SHA256 tag and one without a valid tag is dropped; the same key on every broker. " +
+            "The broker refuses to start if the file is open to group or others.", "none, datagrams not authenticated",
+            Broker.Context::lanKeyFile, Broker.Context::lanKeyFile),
         new Setting<>("aeron.dir", text(1024), RESTART,
             "Aeron directory.", "/dev/shm/seqbus-aeron-NODE-PID with the embedded driver, removed on exit",
             Broker.Context::aeronDir, Broker.Context::aeronDir),

@@ -162,6 +162,8 @@ public final class BrokerMetrics implements AutoCloseable
             "Nodes that went away or restarted without saying so");
         lan(bridge, "seqbus.lan.datagrams.invalid", null, BridgeCounters.INVALID_DATAGRAMS,
             "LAN datagrams dropped for failing validation");
+        lan(bridge, "seqbus.lan.datagrams.unauthenticated", null, BridgeCounters.UNAUTHENTICATED_DATAGRAMS,
+            "LAN datagrams dropped unread: no valid AUTH tag for this broker's key (or signed, and no key here)");
         lan(bridge, "seqbus.lan.duplicates", null, BridgeCounters.DUPLICATES, "LAN messages seen twice, dropped");
         Gauge.builder("seqbus.lan.peers", bridge, (b) -> b.get(BridgeCounters.PEERS))
             .description("Other brokers heard on the LAN")

@@ -124,6 +124,7 @@ public final class StatReport
         field(sb, "gaps", c.get(BridgeCounters.GAPS)).append(',');
         field(sb, "nodes_lost", c.get(BridgeCounters.NODES_LOST)).append(',');
         field(sb, "invalid_datagrams", c.get(BridgeCounters.INVALID_DATAGRAMS)).append(',');
+        field(sb, "unauthenticated_datagrams", c.get(BridgeCounters.UNAUTHENTICATED_DATAGRAMS)).append(',');
         field(sb, "naks_sent", c.aeron(SystemCounterDescriptor.NAK_MESSAGES_SENT)).append(',');
         field(sb, "retransmits_sent", c.aeron(SystemCounterDescriptor.RETRANSMITS_SENT)).append(',');
         sb.append("\"peers\":[");
