@@ -26,8 +26,8 @@ import java.util.concurrent.Callable;
         "and print the broker's RSS, open fds and GC figures at the start, end and in between, then a verdict.",
         "Without --socket it starts its own broker as a child process (so its figures are the broker's alone); " +
             "with --socket it finds the broker's pid by SO_PEERCRED and reads GC figures from --metrics.",
-        "Thresholds (start = after warm-up): live heap after a forced full GC +10% +4 MiB, RSS +10% +16 MiB, " +
-            "fds +-(2% of clients + 16), fds after all clients closed <= before any connected + 4, " +
+        "Thresholds (start = after warm-up): live heap after a forced full GC +10%% +4 MiB, RSS +10%% +16 MiB, " +
+            "fds +-(2%% of clients + 16), fds after all clients closed <= before any connected + 4, " +
             "messages delivered between every two samples, no message out of order. Exit code 0 when flat, 1 when not."})
 final class SoakCommand implements Callable<Integer>
 {
@@ -60,8 +60,8 @@ final class SoakCommand implements Callable<Integer>
     int samples = 10;
 
     @Option(names = "--broker-java-opts", paramLabel = "OPTS",
-        description = "JVM options of the child broker (default: the launcher's, -Xms64m -Xmx512m -XX:+UseSerialGC).")
-    String brokerJavaOpts = "-Xms64m -Xmx512m -XX:+UseSerialGC";
+        description = "JVM options of the child broker (default: the launcher's, -Xms256m -Xmx512m -Xmn160m -XX:+UseSerialGC).")
+    String brokerJavaOpts = "-Xms256m -Xmx512m -Xmn160m -XX:+UseSerialGC";
 
     @Override
     public Integer call() throws Exception
