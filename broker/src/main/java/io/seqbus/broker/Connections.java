@@ -1,0 +1,437 @@
+package io.seqbus.broker;
+
+import io.seqbus.broker.acl.AccessControl;
+import io.seqbus.broker.fanout.DatagramPool;
+import io.seqbus.broker.fanout.FanOut;
+import io.seqbus.broker.fanout.Outbox;
+import io.seqbus.broker.net.ClientConnection;
+import io.seqbus.broker.net.Listener;
+import io.seqbus.wire.ErrorCode;
+import org.agrona.collections.Int2IntHashMap;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.newsclub.net.unix.AFUNIXDatagramChannel;
+import org.newsclub.net.unix.AFUNIXDatagramSocket;
+import org.newsclub.net.unix.AFUNIXSocketCredentials;
+
+import java.io.IOException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.ArrayList;
+import java.util.Collection;
+
+/**
+ * The lifecycle of every client connection, on the agent thread: accept and register (within the
+ * limits in all and per uid), evict slow consumers, close at once or after a last frame (the
+ * CLOSING linger), and the memory bound over all queues together.
+ */
+final class Connections
+{
+    private final Broker.Context context;
+    private final Selector selector;
+    private final BrokerCounters counters;
+    private final FanOut fanOut;
+    private final ClientProtocol protocol;
+    private final DatagramPool pool;
+    private final Long2ObjectHashMap<ClientConnection> connections = new Long2ObjectHashMap<>();
+    private final Int2IntHashMap connectionsByUid = new Int2IntHashMap(0);
+    private final ArrayList<ClientConnection> overLimit = new ArrayList<>();
+    private final ArrayList<ClientConnection> closing = new ArrayList<>();
+    private final Outbox.WriteCounter writeCounter = this::onDatagramWritten;
+    private final long startEpochSeconds = System.currentTimeMillis() / 1000;
+    private long nextConnectionId = 1;
+    private boolean totalFull;
+    private long totalFullSinceNs;
+    private boolean draining;
+
+    Connections(
+        final Broker.Context context, final Selector selector, final BrokerCounters counters, final FanOut fanOut,
+        final ClientProtocol protocol, final DatagramPool pool)
+    {
+        this.context = context;
+        this.selector = selector;
+        this.counters = counters;
+        this.fanOut = fanOut;
+        this.protocol = protocol;
+        this.pool = pool;
+    }
+
+    /**
+     * @return every registered connection; iterate on the agent thread only.
+     */
+    Collection<ClientConnection> values()
+    {
+        return connections.values();
+    }
+
+    /**
+     * @return counts each datagram sent to a client.
+     */
+    Outbox.WriteCounter writeCounter()
+    {
+        return writeCounter;
+    }
+
+    /**
+     * @return true once stopping: nothing more is read.
+     */
+    boolean isDraining()
+    {
+        return draining;
+    }
+
+    /**
+     * @return true while all queues together are at max_total_queued_bytes.
+     */
+    boolean isTotalFull()
+    {
+        return totalFull;
+    }
+
+    /**
+     * @return true while some connection waits for the linger to end.
+     */
+    boolean hasClosing()
+    {
+        return !closing.isEmpty();
+    }
+
+    /**
+     * Stops reading every connection; what is queued is still written.
+     */
+    void beginDrain()
+    {
+        draining = true;
+        for (final ClientConnection c : connections.values())
+        {
+            if (c.key() != null && c.key().isValid())
+            {
+                c.key().interestOps(interestOps(c));
+            }
+        }
+    }
+
+    /**
+     * @return what to poll a connection for: reads unless stopping, writes while its queue waits.
+     */
+    int interestOps(final ClientConnection c)
+    {
+        return (draining || c.throttled ? 0 : SelectionKey.OP_READ) | (c.writeBlocked ? SelectionKey.OP_WRITE : 0);
+    }
+
+    /**
+     * @return bytes still queued for clients; read by the agent or after it stopped.
+     */
+    long queuedBytes()
+    {
+        long bytes = 0;
+        for (final ClientConnection c : connections.values())
+        {
+            bytes += c.state() == ClientConnection.State.CLOSED || c.hungUp ? 0 : c.outbox().queuedBytes();
+        }
+        return bytes;
+    }
+
+    int acceptAll(final Listener listener)
+    {
+        int accepted = 0;
+        while (true)
+        {
+            final AFUNIXDatagramSocket socket;
+            try
+            {
+                socket = listener.accept();
+            }
+            catch (final IOException ex)
+            {
+                Log.warn("accept failed: " + ex.getMessage());
+                return accepted;
+            }
+            if (socket == null)
+            {
+                return accepted;
+            }
+            accepted++;
+            register(socket);
+        }
+    }
+
+    private void register(final AFUNIXDatagramSocket socket)
+    {
+        final AFUNIXDatagramChannel channel = socket.getChannel();
+        AFUNIXSocketCredentials credentials = null;
+        try
+        {
+            credentials = socket.getPeerCredentials();
+        }
+        catch (final IOException ex)
+        {
+            Log.warn("no peer credentials for a new connection: " + ex.getMessage());
+        }
+        final long connectionId = nextConnectionId++;
+        final long publisherId = (startEpochSeconds << 32) | (connectionId & 0xFFFF_FFFFL);
+        final ClientConnection c = new ClientConnection(
+            connectionId, channel, credentials, publisherId, new Outbox(pool), context.maxQueueBytes());
+        counters.increment(BrokerCounters.CONNECTIONS_ACCEPTED);
+        try
+        {
+            channel.configureBlocking(false);
+            if (connections.size() >= context.maxConnections())
+            {
+                counters.increment(BrokerCounters.CONNECTIONS_REFUSED);
+                refuse(c, "the broker serves at most " + context.maxConnections() + " connections");
+                return;
+            }
+            if (connectionsByUid.get(c.uid()) >= context.maxConnectionsPerUid())
+            {
+                counters.increment(BrokerCounters.CONNECTIONS_REFUSED);
+                counters.increment(BrokerCounters.LIMIT_CONNECTIONS_PER_UID);
+                refuse(c, "uid " + c.uid() + " holds " + context.maxConnectionsPerUid() +
+                    " connections already (max_connections_per_uid)");
+                return;
+            }
+            // The kernel's word on who the peer is, looked up once: every PUBLISH and SUBSCRIBE
+            // of this connection is checked against these permissions.
+            c.permissions = context.accessControl().permissionsFor(c.uid(), c.gid());
+            c.key(channel.register(selector, SelectionKey.OP_READ, c));
+        }
+        catch (final IOException ex)
+        {
+            Log.warn("cannot register " + c.label() + ": " + ex.getMessage());
+            closeQuietly(channel);
+            return;
+        }
+        connections.put(connectionId, c);
+        connectionsByUid.put(c.uid(), connectionsByUid.get(c.uid()) + 1);
+        counters.set(BrokerCounters.CONNECTIONS_OPEN, connections.size());
+        Log.debug("accepted " + c.label());
+    }
+
+    private void refuse(final ClientConnection c, final String why) throws IOException
+    {
+        protocol.reject(c, ErrorCode.LIMIT_EXCEEDED, 0, why);
+        c.outbox().flush(c.channel(), writeCounter);
+        c.outbox().clear();
+        c.channel().close();
+    }
+
+    /**
+     * Applies reloaded access rules: every connection gets its identity's new permissions, and
+     * loses (with an ACCESS_DENIED ERROR each) the subscriptions they no longer allow.
+     *
+     * @param rules the new rules.
+     */
+    void applyAccessControl(final AccessControl rules)
+    {
+        int removed = 0;
+        for (final ClientConnection c : connections.values())
+        {
+            if (c.state() != ClientConnection.State.CLOSED && c.state() != ClientConnection.State.CLOSING)
+            {
+                removed += protocol.reapply(c, rules);
+            }
+        }
+        Log.info("reload: access rules applied to " + connections.size() + " connections; " + removed +
+            " subscriptions no longer allowed were removed");
+    }
+
+    /**
+     * Tracks the memory bound: while all queues together are at max_total_queued_bytes every
+     * publisher is held back; if that lasts the stall timeout, the connection with the most
+     * queued is evicted, as the block policy does for one full subscriber.
+     */
+    void checkTotalQueued(final long nowNs)
+    {
+        final boolean full = pool.queuedBytes() >= context.maxTotalQueuedBytes();
+        if (full && !totalFull)
+        {
+            counters.increment(BrokerCounters.LIMIT_TOTAL_QUEUED);
+            totalFullSinceNs = nowNs;
+            Log.debug("all queues together reached max_total_queued_bytes " + context.maxTotalQueuedBytes() +
+                ": holding every publisher back");
+        }
+        totalFull = full;
+        if (full && nowNs - totalFullSinceNs > context.stallTimeoutNs())
+        {
+            ClientConnection fullest = null;
+            for (final ClientConnection c : connections.values())
+            {
+                if (c.state() == ClientConnection.State.OPEN &&
+                    (fullest == null || c.outbox().queuedBytes() > fullest.outbox().queuedBytes()))
+                {
+                    fullest = c;
+                }
+            }
+            if (fullest != null)
+            {
+                counters.increment(BrokerCounters.TOTAL_QUEUED_EVICTIONS);
+                evict(fullest, "all queues together stayed at max_total_queued_bytes " +
+                    context.maxTotalQueuedBytes() + " for " + context.stallTimeoutNs() / 1_000_000 +
+                    " ms and this one held the most (" + fullest.outbox().queuedBytes() + " bytes)");
+            }
+            totalFullSinceNs = nowNs;
+        }
+    }
+
+    void evictStalled(final long nowNs)
+    {
+        overLimit.clear();
+        connections.values().forEach((c) ->
+        {
+            if (c.overLimit && nowNs - c.overLimitSinceNs > context.stallTimeoutNs())
+            {
+                overLimit.add(c);
+            }
+        });
+        for (int i = 0; i < overLimit.size(); i++)
+        {
+            final ClientConnection c = overLimit.get(i);
+            counters.increment(BrokerCounters.SLOW_CONSUMER_EVICTIONS);
+            evict(c, "its queue stayed full for " + context.stallTimeoutNs() / 1_000_000 +
+                " ms while publishers waited (block policy)");
+        }
+    }
+
+    void evictDisconnectPolicy()
+    {
+        final ArrayList<ClientConnection> toEvict = fanOut.toEvict();
+        for (int i = 0; i < toEvict.size(); i++)
+        {
+            evict(toEvict.get(i), "its queue reached " + toEvict.get(i).queueLimit() + " bytes (disconnect policy)");
+        }
+        toEvict.clear();
+    }
+
+    private void evict(final ClientConnection c, final String why)
+    {
+        if (c.state() == ClientConnection.State.CLOSED)
+        {
+            return;
+        }
+        // Drop what it never read, so the ERROR is the next thing it sees.
+        fanOut.onClosed(c);
+        c.outbox().clear();
+        protocol.reject(c, ErrorCode.SLOW_CONSUMER, 0, "slow consumer: " + why);
+        closeAfterFlush(c);
+    }
+
+    private void onDatagramWritten(final int bytes)
+    {
+        counters.increment(BrokerCounters.DATAGRAMS_WRITTEN);
+        counters.add(BrokerCounters.BYTES_WRITTEN, bytes);
+    }
+
+    /**
+     * Closes a connection once its last frame (a fatal ERROR, usually) is out. Its subscriptions
+     * go at once; the ERROR may have to wait for the client to read, for at most the linger.
+     */
+    void closeAfterFlush(final ClientConnection c)
+    {
+        if (c.state() == ClientConnection.State.CLOSED || c.state() == ClientConnection.State.CLOSING)
+        {
+            return;
+        }
+        protocol.forget(c);
+        fanOut.onClosed(c);
+        try
+        {
+            if (c.outbox().flush(c.channel(), writeCounter) == Outbox.DRAINED)
+            {
+                close(c, null);
+                return;
+            }
+        }
+        catch (final IOException ex)
+        {
+            close(c, "write failed: " + ex.getMessage());
+            return;
+        }
+        c.state(ClientConnection.State.CLOSING);
+        c.lingerDeadlineNs = System.nanoTime() + Configuration.CLOSE_LINGER_NS;
+        if (c.key() != null && c.key().isValid())
+        {
+            c.key().interestOps(SelectionKey.OP_WRITE);
+        }
+        closing.add(c);
+    }
+
+    int finishClosing(final long nowNs)
+    {
+        int work = 0;
+        for (int i = closing.size() - 1; i >= 0; i--)
+        {
+            final ClientConnection c = closing.get(i);
+            if (c.state() == ClientConnection.State.CLOSING)
+            {
+                try
+                {
+                    if (c.outbox().flush(c.channel(), writeCounter) == Outbox.DRAINED)
+                    {
+                        close(c, null);
+                        work++;
+                    }
+                    else if (nowNs - c.lingerDeadlineNs > 0)
+                    {
+                        close(c, "its last frames did not fit in " +
+                            Configuration.CLOSE_LINGER_NS / 1_000_000 + " ms");
+                    }
+                }
+                catch (final IOException ex)
+                {
+                    close(c, "write failed: " + ex.getMessage());
+                }
+            }
+            if (c.state() == ClientConnection.State.CLOSED)
+            {
+                closing.remove(i);
+            }
+        }
+        return work;
+    }
+
+    void close(final ClientConnection c, final String why)
+    {
+        if (c.state() == ClientConnection.State.CLOSED)
+        {
+            return;
+        }
+        c.state(ClientConnection.State.CLOSED);
+        protocol.forget(c);
+        fanOut.onClosed(c);
+        c.outbox().clear();
+        if (c.key() != null)
+        {
+            c.key().cancel();
+        }
+        closeQuietly(c.channel());
+        if (connections.remove(c.connectionId()) != null)
+        {
+            final int left = connectionsByUid.get(c.uid()) - 1;
+            if (left <= 0)
+            {
+                connectionsByUid.remove(c.uid());
+            }
+            else
+            {
+                connectionsByUid.put(c.uid(), left);
+            }
+        }
+        counters.increment(BrokerCounters.CONNECTIONS_CLOSED);
+        counters.set(BrokerCounters.CONNECTIONS_OPEN, connections.size());
+        if (why != null)
+        {
+            Log.debug("closed " + c.label() + ": " + why);
+        }
+    }
+
+    private static void closeQuietly(final AFUNIXDatagramChannel channel)
+    {
+        try
+        {
+            channel.close();
+        }
+        catch (final IOException ignore)
+        {
+            // nothing left to do for a channel we are dropping
+        }
+    }
+}

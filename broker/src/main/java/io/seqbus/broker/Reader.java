@@ -1,0 +1,324 @@
+package io.seqbus.broker;
+
+import io.seqbus.broker.bridge.LanBridge;
+import io.seqbus.broker.fanout.DatagramPool;
+import io.seqbus.broker.fanout.FanOut;
+import io.seqbus.broker.net.ClientConnection;
+import io.seqbus.broker.net.Listener;
+import org.agrona.concurrent.EpochNanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.ArrayList;
+import java.util.Iterator;
+
+/**
+ * The read path: what poll(2) reported ready, the publishers read again without polling (hot),
+ * the peers that hung up with input left, and the ones held back by max_frames_per_second. Each
+ * datagram goes to {@link ClientProtocol}; reading stops while publishers must be held back.
+ */
+final class Reader
+{
+    private final Broker.Context context;
+    private final Selector selector;
+    private final SelectionKey listenerKey;
+    private final Listener listener;
+    private final BrokerCounters counters;
+    private final FanOut fanOut;
+    private final ClientProtocol protocol;
+    private final DatagramPool pool;
+    private final LanBridge bridge;
+    private final Connections connections;
+    private final EpochNanoClock epochClock;
+    private final ByteBuffer readByteBuffer;
+    private final UnsafeBuffer readBuffer;
+    private final ArrayList<ClientConnection> hungUp = new ArrayList<>();
+    private final ArrayList<ClientConnection> throttled = new ArrayList<>();
+    private ArrayList<ClientConnection> hot = new ArrayList<>();
+    private ArrayList<ClientConnection> hotSpare = new ArrayList<>();
+
+    Reader(
+        final Broker.Context context,
+        final Selector selector,
+        final SelectionKey listenerKey,
+        final Listener listener,
+        final BrokerCounters counters,
+        final FanOut fanOut,
+        final ClientProtocol protocol,
+        final DatagramPool pool,
+        final LanBridge bridge,
+        final Connections connections,
+        final EpochNanoClock epochClock)
+    {
+        this.context = context;
+        this.selector = selector;
+        this.listenerKey = listenerKey;
+        this.listener = listener;
+        this.counters = counters;
+        this.fanOut = fanOut;
+        this.protocol = protocol;
+        this.pool = pool;
+        this.bridge = bridge;
+        this.connections = connections;
+        this.epochClock = epochClock;
+        // One byte more than the limit: a longer datagram is cut by the kernel without a word,
+        // and the extra byte is how we notice.
+        this.readByteBuffer = ByteBuffer.allocateDirect(context.maxDatagram() + 1);
+        this.readBuffer = new UnsafeBuffer(readByteBuffer);
+    }
+
+    boolean hasHot()
+    {
+        return !hot.isEmpty();
+    }
+
+    boolean hasThrottled()
+    {
+        return !throttled.isEmpty();
+    }
+
+    boolean hasHungUp()
+    {
+        return !hungUp.isEmpty();
+    }
+
+    /**
+     * @return true while a full subscriber queue, the memory bound or the LAN backlog must hold
+     * every publisher back: then nobody is read, and the kernel makes them wait.
+     */
+    boolean holdPublishers()
+    {
+        return fanOut.overLimitCount() > 0 || pool.queuedBytes() >= context.maxTotalQueuedBytes() ||
+            (bridge != null && bridge.isBackPressured());
+    }
+
+    int onSelected(final long nowNs, final boolean holdPublishers)
+    {
+        int work = 0;
+        final Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+        while (it.hasNext())
+        {
+            final SelectionKey key = it.next();
+            it.remove();
+            if (key == listenerKey)
+            {
+                work += connections.acceptAll(listener);
+                continue;
+            }
+            final ClientConnection c = (ClientConnection)key.attachment();
+            if (c == null || c.state() == ClientConnection.State.CLOSED)
+            {
+                continue;
+            }
+            if (c.state() == ClientConnection.State.CLOSING)
+            {
+                // Writable again (or gone): finishClosing() sends the ERROR or gives up.
+                continue;
+            }
+            if (!key.isValid())
+            {
+                // junixsocket cancels the key when poll reports a hang-up, and never reports
+                // that connection again; what the peer sent before it went is still readable.
+                if (!c.hungUp)
+                {
+                    c.hungUp = true;
+                    hungUp.add(c);
+                }
+                continue;
+            }
+            final int ready = key.readyOps();
+            if ((ready & SelectionKey.OP_WRITE) != 0 && c.writeBlocked)
+            {
+                c.writeBlocked = false;
+                key.interestOps(connections.interestOps(c));
+                fanOut.markForFlush(c);
+                work++;
+            }
+            if ((ready & SelectionKey.OP_READ) != 0 && !holdPublishers)
+            {
+                work += read(c, nowNs, context.readBurst(), true);
+            }
+        }
+        return work;
+    }
+
+    /**
+     * Stops reading a connection whose frames ran more than a second ahead of max_frames_per_second,
+     * so the kernel holds it back; {@link #releaseThrottled} reads it again once it is due.
+     */
+    private void throttleIfAhead(final ClientConnection c, final long nowNs)
+    {
+        if (context.maxFramesPerSecond() > 0 && !c.throttled &&
+            c.frameClockNs - nowNs > Configuration.FRAME_RATE_BURST_NS && c.state() == ClientConnection.State.OPEN)
+        {
+            c.throttled = true;
+            throttled.add(c);
+            counters.increment(BrokerCounters.LIMIT_FRAME_RATE);
+            if (c.key() != null && c.key().isValid())
+            {
+                c.key().interestOps(connections.interestOps(c));
+            }
+        }
+    }
+
+    int releaseThrottled(final long nowNs)
+    {
+        int released = 0;
+        for (int i = throttled.size() - 1; i >= 0; i--)
+        {
+            final ClientConnection c = throttled.get(i);
+            if (c.state() != ClientConnection.State.OPEN || c.frameClockNs - nowNs <= Configuration.FRAME_RATE_BURST_NS ||
+                context.maxFramesPerSecond() == 0)
+            {
+                c.throttled = false;
+                throttled.remove(i);
+                released++;
+                if (c.key() != null && c.key().isValid() && c.state() == ClientConnection.State.OPEN)
+                {
+                    c.key().interestOps(connections.interestOps(c));
+                }
+            }
+        }
+        return released;
+    }
+
+    /** Reads the connections that stopped at their burst last time, so likely have more. */
+    int readHot(final long nowNs)
+    {
+        final ArrayList<ClientConnection> reading = hot;
+        hot = hotSpare;
+        hotSpare = reading;
+        int work = 0;
+        for (int i = 0, n = reading.size(); i < n; i++)
+        {
+            final ClientConnection c = reading.get(i);
+            c.hot = false;
+            if (!c.hungUp && !c.throttled && !holdPublishers())
+            {
+                work += read(c, nowNs, context.readBurst(), false);
+            }
+        }
+        reading.clear();
+        return work;
+    }
+
+    /**
+     * Reads up to {@code burst} datagrams from a client.
+     *
+     * @param pollSaidReady true when poll(2) reported the socket readable: then reading nothing
+     *                      at once means the peer closed (junixsocket reads 0 at EOF as for "none").
+     * @return datagrams read.
+     */
+    private int read(final ClientConnection c, final long nowNs, final int burst, final boolean pollSaidReady)
+    {
+        int datagrams = 0;
+        if (c.state() == ClientConnection.State.CLOSING || c.state() == ClientConnection.State.CLOSED)
+        {
+            return 0;
+        }
+        try
+        {
+            while (datagrams < burst)
+            {
+                readByteBuffer.clear();
+                final int length = c.channel().read(readByteBuffer);
+                if (length <= 0)
+                {
+                    // 0 means "nothing now" to junixsocket, for EOF too: the protocol has no
+                    // empty datagrams, so a ready socket that reads nothing at once is closed.
+                    if (datagrams == 0 && !c.hungUp && pollSaidReady)
+                    {
+                        connections.close(c, "peer closed");
+                    }
+                    break;
+                }
+                datagrams++;
+                counters.increment(BrokerCounters.DATAGRAMS_READ);
+                if (!protocol.onDatagram(c, readBuffer, length, nowNs, epochClock.nanoTime()))
+                {
+                    connections.closeAfterFlush(c);
+                    break;
+                }
+                if (c.frameClockNs - nowNs > Configuration.FRAME_RATE_BURST_NS && context.maxFramesPerSecond() > 0)
+                {
+                    throttleIfAhead(c, nowNs);
+                    break;
+                }
+                if (holdPublishers())
+                {
+                    // A subscriber just filled up (or the LAN backlog): stop reading here, so the
+                    // kernel holds this publisher back until it drains (the block policy).
+                    counters.increment(BrokerCounters.PUBLISHER_STALLS);
+                    break;
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            connections.close(c, "read failed: " + ex.getMessage());
+        }
+        if (datagrams > 0 && !c.hot && c.state() != ClientConnection.State.CLOSED)
+        {
+            c.hot = true;
+            hot.add(c);
+        }
+        return datagrams;
+    }
+
+    /**
+     * Reads what the peers that hung up sent before they went, then closes them.
+     */
+    int drainHungUp(final long nowNs)
+    {
+        int work = 0;
+        for (int i = hungUp.size() - 1; i >= 0; i--)
+        {
+            final ClientConnection c = hungUp.get(i);
+            if (c.state() != ClientConnection.State.CLOSED)
+            {
+                final int n = read(c, nowNs, context.readBurst(), false);
+                work += n;
+                if (n < context.readBurst() && c.state() != ClientConnection.State.CLOSED)
+                {
+                    connections.close(c, "peer closed");
+                }
+            }
+            if (c.state() == ClientConnection.State.CLOSED)
+            {
+                hungUp.remove(i);
+            }
+            if (holdPublishers())
+            {
+                break;
+            }
+        }
+        return work;
+    }
+
+    /**
+     * Reads and drops what a client sent that the stopping broker will not serve (a HELLO that
+     * raced the stop, say): closing a socket with unread input makes the kernel reset the
+     * connection, and the client would get ECONNRESET instead of the SHUTTING_DOWN error.
+     */
+    void discardUnread(final ClientConnection c)
+    {
+        try
+        {
+            for (int i = 0; i < Configuration.SHUTDOWN_DISCARD_LIMIT; i++)
+            {
+                readByteBuffer.clear();
+                if (c.channel().read(readByteBuffer) <= 0)
+                {
+                    return;
+                }
+            }
+        }
+        catch (final IOException ignore)
+        {
+            // gone already: nothing to reset
+        }
+    }
+}

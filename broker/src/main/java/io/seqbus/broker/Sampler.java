@@ -1,0 +1,92 @@
+package io.seqbus.broker;
+
+import io.seqbus.broker.bridge.LanBridge;
+import io.seqbus.broker.net.ClientConnection;
+import io.seqbus.broker.stat.StatReport;
+import io.seqbus.broker.stat.TopicRates;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Times each duty cycle and, a few times a second, samples what is too costly to keep per
+ * message into the counters; answers STAT from the same figures.
+ */
+final class Sampler
+{
+    private final Broker.Context context;
+    private final BrokerCounters counters;
+    private final Connections connections;
+    private final TopicRates topicRates;
+    private final LanBridge bridge;
+    private final long startNs;
+    private final com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean)java.lang.management.ManagementFactory.getThreadMXBean();
+    private long nextSampleNs;
+    private long nextRollNs;
+    private long cycleMaxNs;
+
+    Sampler(
+        final Broker.Context context, final BrokerCounters counters, final Connections connections,
+        final TopicRates topicRates, final LanBridge bridge, final long startNs)
+    {
+        this.context = context;
+        this.counters = counters;
+        this.connections = connections;
+        this.topicRates = topicRates;
+        this.bridge = bridge;
+        this.startNs = startNs;
+    }
+
+    /**
+     * Times the cycle (work only, not the wait in poll) and, a few times a second, samples what
+     * is too costly to keep per message: queue depths, and topic rates.
+     */
+    void endCycle(final long workStartNs)
+    {
+        final long endNs = System.nanoTime();
+        final long busyNs = endNs - workStartNs;
+        counters.add(BrokerCounters.AGENT_BUSY_NS, busyNs);
+        counters.set(BrokerCounters.AGENT_LAST_CYCLE_NANOTIME, endNs);
+        if (busyNs > cycleMaxNs)
+        {
+            cycleMaxNs = busyNs;
+        }
+        if (endNs - nextSampleNs >= 0)
+        {
+            nextSampleNs = endNs + TimeUnit.MILLISECONDS.toNanos(Configuration.SAMPLE_INTERVAL_MS);
+            sample();
+            if (endNs - nextRollNs >= 0)
+            {
+                nextRollNs = endNs + TimeUnit.SECONDS.toNanos(1);
+                topicRates.roll(endNs);
+            }
+        }
+    }
+
+    private void sample()
+    {
+        long total = 0;
+        long max = 0;
+        int subscribers = 0;
+        for (final ClientConnection c : connections.values())
+        {
+            final long queued = c.outbox().queuedBytes();
+            total += queued;
+            max = Math.max(max, queued);
+            subscribers += c.subscriptions().isEmpty() ? 0 : 1;
+        }
+        counters.set(BrokerCounters.QUEUED_BYTES_TOTAL, total);
+        counters.set(BrokerCounters.QUEUED_BYTES_MAX, max);
+        counters.set(BrokerCounters.SUBSCRIBERS, subscribers);
+        counters.set(BrokerCounters.AGENT_CYCLE_MAX_NS, cycleMaxNs);
+        counters.set(BrokerCounters.AGENT_ALLOCATED_BYTES, threads.getCurrentThreadAllocatedBytes());
+        cycleMaxNs = 0;
+    }
+
+    String statDocument(final int statFlags)
+    {
+        return StatReport.build(context, counters, connections.values(),
+            context.statTopTopics() > 0 ? topicRates : null, statFlags,
+            TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - startNs), bridge);
+    }
+}
