@@ -37,8 +37,9 @@ import java.util.function.Consumer;
  * it: messages from other brokers are delivered like local ones, and loss on the LAN becomes GAP frames.
  *
  * <p>{@link #doWork()} is the map of a cycle; the roles it calls own the details:
- * {@link Connections} (accept, limits, evictions, closing), {@link Reader} (the read path),
- * {@link Flusher} (the write path) and {@link Sampler} (cycle timing, sampled counters, STAT).
+ * {@link Connections} (accept, limits, closing), {@link Evictions} (slow consumers, memory bound),
+ * {@link Reader} (the read path), {@link Flusher} (the write path) and {@link Sampler} (cycle timing,
+ * sampled counters, STAT).
  *
  * <p>Stopping has two steps. {@link #requestDrain()} (any thread) makes the agent stop accepting
  * and stop reading, and keep writing until every queue is empty; then {@link #onClose()} tells
@@ -56,6 +57,7 @@ final class BrokerAgent implements Agent, LocalBus
     private final ClientProtocol protocol;
     private final DatagramPool pool;
     private final Connections connections;
+    private final Evictions evictions;
     private final Reader reader;
     private final Flusher flusher;
     private final Sampler sampler;
@@ -84,6 +86,7 @@ final class BrokerAgent implements Agent, LocalBus
         this.protocol = new ClientProtocol(context, index, fanOut, counters, topicRates, this::statDocument, bridge);
         this.pool = new DatagramPool(context.maxDatagram(), Configuration.DATAGRAM_POOL_MAX_IDLE);
         this.connections = new Connections(context, selector, counters, fanOut, protocol, pool);
+        this.evictions = new Evictions(context, counters, fanOut, protocol, pool, connections);
         this.reader = new Reader(context, selector, listenerKey, listener, counters, fanOut, protocol, pool, bridge,
             connections, epochClock);
         this.flusher = new Flusher(fanOut, connections);
@@ -183,7 +186,7 @@ final class BrokerAgent implements Agent, LocalBus
             beginDrain();
         }
         final boolean draining = connections.isDraining();
-        connections.checkTotalQueued(nowNs);
+        evictions.checkTotalQueued(nowNs);
         final boolean holdPublishers = reader.holdPublishers() || draining;
         // Block in poll(2) when there has been nothing to do for a while: no CPU while idle,
         // and no added latency, since poll returns as soon as any socket is ready. While
@@ -225,7 +228,7 @@ final class BrokerAgent implements Agent, LocalBus
         if (bridge != null)
         {
             work += bridge.doWork(nowNs, epochClock.nanoTime() / 1_000_000,
-                fanOut.overLimitCount() == 0 && !connections.isTotalFull() && !draining);
+                fanOut.overLimitCount() == 0 && !evictions.isTotalFull() && !draining);
         }
         if (reader.hasHungUp() && !reader.holdPublishers() && !draining)
         {
@@ -233,7 +236,7 @@ final class BrokerAgent implements Agent, LocalBus
         }
         if (!fanOut.toEvict().isEmpty())
         {
-            connections.evictDisconnectPolicy();
+            evictions.evictDisconnectPolicy();
         }
         if (connections.hasClosing())
         {
@@ -242,7 +245,7 @@ final class BrokerAgent implements Agent, LocalBus
         work += flusher.flushAll();
         if (fanOut.overLimitCount() > 0)
         {
-            connections.evictStalled(nowNs);
+            evictions.evictStalled(nowNs);
         }
         if (draining && drained.getCount() > 0 && connections.queuedBytes() == 0)
         {

@@ -21,8 +21,7 @@ import java.util.Collection;
 
 /**
  * The lifecycle of every client connection, on the agent thread: accept and register (within the
- * limits in all and per uid), evict slow consumers, close at once or after a last frame (the
- * CLOSING linger), and the memory bound over all queues together.
+ * limits in all and per uid), and close at once or after a last frame (the CLOSING linger).
  */
 final class Connections
 {
@@ -34,13 +33,10 @@ final class Connections
     private final DatagramPool pool;
     private final Long2ObjectHashMap<ClientConnection> connections = new Long2ObjectHashMap<>();
     private final Int2IntHashMap connectionsByUid = new Int2IntHashMap(0);
-    private final ArrayList<ClientConnection> overLimit = new ArrayList<>();
     private final ArrayList<ClientConnection> closing = new ArrayList<>();
     private final Outbox.WriteCounter writeCounter = this::onDatagramWritten;
     private final long startEpochSeconds = System.currentTimeMillis() / 1000;
     private long nextConnectionId = 1;
-    private boolean totalFull;
-    private long totalFullSinceNs;
     private boolean draining;
 
     Connections(
@@ -77,14 +73,6 @@ final class Connections
     boolean isDraining()
     {
         return draining;
-    }
-
-    /**
-     * @return true while all queues together are at max_total_queued_bytes.
-     */
-    boolean isTotalFull()
-    {
-        return totalFull;
     }
 
     /**
@@ -232,86 +220,6 @@ final class Connections
         }
         Log.info("reload: access rules applied to " + connections.size() + " connections; " + removed +
             " subscriptions no longer allowed were removed");
-    }
-
-    /**
-     * Tracks the memory bound: while all queues together are at max_total_queued_bytes every
-     * publisher is held back; if that lasts the stall timeout, the connection with the most
-     * queued is evicted, as the block policy does for one full subscriber.
-     */
-    void checkTotalQueued(final long nowNs)
-    {
-        final boolean full = pool.queuedBytes() >= context.maxTotalQueuedBytes();
-        if (full && !totalFull)
-        {
-            counters.increment(BrokerCounters.LIMIT_TOTAL_QUEUED);
-            totalFullSinceNs = nowNs;
-            Log.debug("all queues together reached max_total_queued_bytes " + context.maxTotalQueuedBytes() +
-                ": holding every publisher back");
-        }
-        totalFull = full;
-        if (full && nowNs - totalFullSinceNs > context.stallTimeoutNs())
-        {
-            ClientConnection fullest = null;
-            for (final ClientConnection c : connections.values())
-            {
-                if (c.state() == ClientConnection.State.OPEN &&
-                    (fullest == null || c.outbox().queuedBytes() > fullest.outbox().queuedBytes()))
-                {
-                    fullest = c;
-                }
-            }
-            if (fullest != null)
-            {
-                counters.increment(BrokerCounters.TOTAL_QUEUED_EVICTIONS);
-                evict(fullest, "all queues together stayed at max_total_queued_bytes " +
-                    context.maxTotalQueuedBytes() + " for " + context.stallTimeoutNs() / 1_000_000 +
-                    " ms and this one held the most (" + fullest.outbox().queuedBytes() + " bytes)");
-            }
-            totalFullSinceNs = nowNs;
-        }
-    }
-
-    void evictStalled(final long nowNs)
-    {
-        overLimit.clear();
-        connections.values().forEach((c) ->
-        {
-            if (c.overLimit && nowNs - c.overLimitSinceNs > context.stallTimeoutNs())
-            {
-                overLimit.add(c);
-            }
-        });
-        for (int i = 0; i < overLimit.size(); i++)
-        {
-            final ClientConnection c = overLimit.get(i);
-            counters.increment(BrokerCounters.SLOW_CONSUMER_EVICTIONS);
-            evict(c, "its queue stayed full for " + context.stallTimeoutNs() / 1_000_000 +
-                " ms while publishers waited (block policy)");
-        }
-    }
-
-    void evictDisconnectPolicy()
-    {
-        final ArrayList<ClientConnection> toEvict = fanOut.toEvict();
-        for (int i = 0; i < toEvict.size(); i++)
-        {
-            evict(toEvict.get(i), "its queue reached " + toEvict.get(i).queueLimit() + " bytes (disconnect policy)");
-        }
-        toEvict.clear();
-    }
-
-    private void evict(final ClientConnection c, final String why)
-    {
-        if (c.state() == ClientConnection.State.CLOSED)
-        {
-            return;
-        }
-        // Drop what it never read, so the ERROR is the next thing it sees.
-        fanOut.onClosed(c);
-        c.outbox().clear();
-        protocol.reject(c, ErrorCode.SLOW_CONSUMER, 0, "slow consumer: " + why);
-        closeAfterFlush(c);
     }
 
     private void onDatagramWritten(final int bytes)
