@@ -86,13 +86,14 @@ final class Evictions
     void evictStalled(final long nowNs)
     {
         overLimit.clear();
-        connections.values().forEach((c) ->
+        // A plain loop over Agrona's cached iterator: this runs every cycle while publishers wait.
+        for (final ClientConnection c : connections.values())
         {
             if (c.overLimit && nowNs - c.overLimitSinceNs > context.stallTimeoutNs())
             {
                 overLimit.add(c);
             }
-        });
+        }
         for (int i = 0; i < overLimit.size(); i++)
         {
             final ClientConnection c = overLimit.get(i);
