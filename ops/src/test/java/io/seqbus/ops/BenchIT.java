@@ -15,9 +15,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code seqbus bench --json} as tools read it: one JSON object with the documented keys, and
  * counts that add up (nothing lost under the default policy).
  */
-class BenchIT
+class BenchIT extends ProcessTestBase
 {
-    private static final Path LAUNCHER = Path.of("..", "seqbus").toAbsolutePath().normalize();
 
     @Test
     void throughputRunPrintsOneJsonObjectWhoseCountsAddUp() throws Exception

@@ -6,7 +6,6 @@ import io.seqbus.client.ClientOptions;
 import io.seqbus.client.PublishResult;
 import io.seqbus.client.ThreadMode;
 import io.seqbus.wire.GapReason;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
@@ -41,28 +40,14 @@ import static org.awaitility.Awaitility.await;
  *
  * <p>{@code -Dseqbus.chaos.seed=N} replays the kill moments (the seed is printed).
  */
-class ChaosIT
+class ChaosIT extends ProcessTestBase
 {
-    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
-    private static final Path LAUNCHER = ROOT.resolve("seqbus");
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final Duration RECONNECT_BOUND = Duration.ofSeconds(10);
     private static final long SEED = Long.getLong("seqbus.chaos.seed", System.currentTimeMillis());
 
     @TempDir
     Path dir;
-    private final List<Process> started = new ArrayList<>();
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-
-    @AfterEach
-    void cleanUp() throws Exception
-    {
-        for (final AutoCloseable c : closeables)
-        {
-            c.close();
-        }
-        started.forEach(Process::destroyForcibly);
-    }
 
     @Test
     void clientsKilledAtRandomMomentsCostTheSurvivorsNothing() throws Exception

@@ -1,6 +1,5 @@
 package io.seqbus.ops;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,19 +23,11 @@ import static org.awaitility.Awaitility.await;
 /**
  * The root {@code ./seqbus} launcher, as a person runs it, after {@code mvn package}.
  */
-class CommandLineIT
+class CommandLineIT extends ProcessTestBase
 {
-    private static final Path LAUNCHER = Path.of("..", "seqbus").toAbsolutePath().normalize();
 
     @TempDir
     Path dir;
-    private final List<Process> started = new ArrayList<>();
-
-    @AfterEach
-    void killLeftovers()
-    {
-        started.forEach(Process::destroyForcibly);
-    }
 
     @Test
     void theDoneWhenOfTheIssue() throws Exception

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.seqbus.broker.config.Setting;
 import io.seqbus.broker.config.Settings;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,19 +23,11 @@ import static org.awaitility.Awaitility.await;
  * Configuring and watching the broker through the root {@code ./seqbus} launcher: config file,
  * {@code --check-config}, flags from the settings table, and {@code seqbus stat}.
  */
-class OperateIT
+class OperateIT extends ProcessTestBase
 {
-    private static final Path LAUNCHER = Path.of("..", "seqbus").toAbsolutePath().normalize();
 
     @TempDir
     Path dir;
-    private final List<Process> started = new ArrayList<>();
-
-    @AfterEach
-    void killLeftovers()
-    {
-        started.forEach(Process::destroyForcibly);
-    }
 
     @Test
     void checkConfigSaysValidOrNamesEveryProblem() throws Exception

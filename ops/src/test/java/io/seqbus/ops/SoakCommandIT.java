@@ -13,9 +13,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * starts its own broker, samples it before, under load and after, and gives a verdict.
  * Whether a few seconds stay flat is not asserted: a young JVM's RSS still grows.
  */
-class SoakCommandIT
+class SoakCommandIT extends ProcessTestBase
 {
-    private static final Path LAUNCHER = Path.of("..", "seqbus").toAbsolutePath().normalize();
 
     @Test
     void aShortSoakPrintsEverySampleAndAVerdict() throws Exception

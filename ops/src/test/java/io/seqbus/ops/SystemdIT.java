@@ -8,7 +8,6 @@ import io.seqbus.wire.HelloFrame;
 import io.seqbus.wire.PingFrame;
 import io.seqbus.wire.Protocol;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
@@ -36,26 +35,12 @@ import static org.awaitility.Awaitility.await;
  * connection and a stand-in {@code NOTIFY_SOCKET} sees READY, WATCHDOG and STOPPING in order;
  * a listening socket held across broker restarts (as a socket unit holds it) refuses nobody.
  */
-class SystemdIT
+class SystemdIT extends ProcessTestBase
 {
-    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
-    private static final Path LAUNCHER = ROOT.resolve("seqbus");
     private static final Duration WAIT = Duration.ofSeconds(30);
 
     @TempDir
     Path dir;
-    private final List<Process> started = new ArrayList<>();
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-
-    @AfterEach
-    void cleanUp() throws Exception
-    {
-        for (final AutoCloseable c : closeables)
-        {
-            c.close();
-        }
-        started.forEach(Process::destroyForcibly);
-    }
 
     /**
      * The shipped units, with ExecStart pointed at this checkout's launcher: verify insists that

@@ -13,20 +13,8 @@ import static io.seqbus.wire.Protocol.BYTE_ORDER;
  */
 public final class DeliverRunFrame extends DeliveryFlyweight
 {
-    /** Offset of u32 subscription_id. */
-    public static final int SUBSCRIPTION_ID_OFFSET = 8;
-    /** Offset of u32 source_node. */
-    public static final int SOURCE_NODE_OFFSET = 12;
-    /** Offset of u64 publisher_id. */
-    public static final int PUBLISHER_ID_OFFSET = 16;
     /** Offset of u64 first_sequence. */
-    public static final int FIRST_SEQUENCE_OFFSET = 24;
-    /** Offset of u64 timestamp_ns. */
-    public static final int TIMESTAMP_OFFSET = 32;
-    /** Offset of u32 publisher_uid. */
-    public static final int PUBLISHER_UID_OFFSET = 40;
-    /** Offset of u32 publisher_pid. */
-    public static final int PUBLISHER_PID_OFFSET = 44;
+    public static final int FIRST_SEQUENCE_OFFSET = SEQUENCE_OFFSET;
     /** Offset of u32 count of messages. */
     public static final int COUNT_OFFSET = 48;
     /** Offset of u16 topic_length. */
@@ -79,13 +67,8 @@ public final class DeliverRunFrame extends DeliveryFlyweight
     {
         final int length = frameLength(topicLength, payloadLength);
         Protocol.putHeader(buffer, offset, length, FrameType.DELIVER_RUN);
-        buffer.putInt(offset + SUBSCRIPTION_ID_OFFSET, subscriptionId, BYTE_ORDER);
-        buffer.putInt(offset + SOURCE_NODE_OFFSET, sourceNode, BYTE_ORDER);
-        buffer.putLong(offset + PUBLISHER_ID_OFFSET, publisherId, BYTE_ORDER);
-        buffer.putLong(offset + FIRST_SEQUENCE_OFFSET, firstSequence, BYTE_ORDER);
-        buffer.putLong(offset + TIMESTAMP_OFFSET, timestampNs, BYTE_ORDER);
-        buffer.putInt(offset + PUBLISHER_UID_OFFSET, publisherUid, BYTE_ORDER);
-        buffer.putInt(offset + PUBLISHER_PID_OFFSET, publisherPid, BYTE_ORDER);
+        putOrigin(buffer, offset, subscriptionId, sourceNode, publisherId, firstSequence, timestampNs, publisherUid,
+            publisherPid);
         buffer.putInt(offset + COUNT_OFFSET, 1, BYTE_ORDER);
         buffer.putShort(offset + TOPIC_LENGTH_OFFSET, (short)topicLength, BYTE_ORDER);
         buffer.putBytes(offset + TOPIC_OFFSET, source, topicIndex, topicLength);

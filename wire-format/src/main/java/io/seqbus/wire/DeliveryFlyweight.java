@@ -1,5 +1,9 @@
 package io.seqbus.wire;
 
+import org.agrona.MutableDirectBuffer;
+
+import static io.seqbus.wire.Protocol.BYTE_ORDER;
+
 /**
  * What DELIVER and DELIVER_RUN share: the same layout from offset 8 to 47 (subscription,
  * origin, sequence, time, credentials), then a topic at a place each frame type fixes.
@@ -32,6 +36,33 @@ public abstract class DeliveryFlyweight extends Flyweight
     {
         this.topicLengthOffset = topicLengthOffset;
         this.topicOffset = topicOffset;
+    }
+
+    /**
+     * Writes offsets 8 to 47, the part DELIVER and DELIVER_RUN share.
+     *
+     * @param buffer         to write into.
+     * @param offset         of the frame.
+     * @param subscriptionId the delivery is for.
+     * @param sourceNode     node id of the publisher's broker.
+     * @param publisherId    of the publishing connection.
+     * @param sequence       the (first) message's sequence.
+     * @param timestampNs    source broker's receive time, ns since the epoch.
+     * @param publisherUid   from the kernel.
+     * @param publisherPid   from the kernel.
+     */
+    protected static void putOrigin(
+        final MutableDirectBuffer buffer, final int offset, final int subscriptionId, final int sourceNode,
+        final long publisherId, final long sequence, final long timestampNs, final int publisherUid,
+        final int publisherPid)
+    {
+        buffer.putInt(offset + SUBSCRIPTION_ID_OFFSET, subscriptionId, BYTE_ORDER);
+        buffer.putInt(offset + SOURCE_NODE_OFFSET, sourceNode, BYTE_ORDER);
+        buffer.putLong(offset + PUBLISHER_ID_OFFSET, publisherId, BYTE_ORDER);
+        buffer.putLong(offset + SEQUENCE_OFFSET, sequence, BYTE_ORDER);
+        buffer.putLong(offset + TIMESTAMP_OFFSET, timestampNs, BYTE_ORDER);
+        buffer.putInt(offset + PUBLISHER_UID_OFFSET, publisherUid, BYTE_ORDER);
+        buffer.putInt(offset + PUBLISHER_PID_OFFSET, publisherPid, BYTE_ORDER);
     }
 
     /** @return the subscription this delivery is for. */

@@ -136,7 +136,21 @@ public abstract class SettingType<T>
         }
     }
 
-    private static final class TextType extends SettingType<String>
+    /** A setting written as a TOML string, checked by {@link #parse}. */
+    private abstract static class TextualType extends SettingType<String>
+    {
+        @Override
+        public String fromToml(final JsonNode node)
+        {
+            if (!node.isTextual())
+            {
+                throw new IllegalArgumentException("wrong type (" + describe(node) + "); allowed: " + allowed());
+            }
+            return parse(node.textValue());
+        }
+    }
+
+    private static final class TextType extends TextualType
     {
         private final int maxBytes;
 
@@ -156,16 +170,6 @@ public abstract class SettingType<T>
         }
 
         @Override
-        public String fromToml(final JsonNode node)
-        {
-            if (!node.isTextual())
-            {
-                throw new IllegalArgumentException("wrong type (" + describe(node) + "); allowed: " + allowed());
-            }
-            return parse(node.textValue());
-        }
-
-        @Override
         public String allowed()
         {
             return "a string of at most " + maxBytes + " bytes";
@@ -178,7 +182,7 @@ public abstract class SettingType<T>
         }
     }
 
-    private static final class ChoiceType extends SettingType<String>
+    private static final class ChoiceType extends TextualType
     {
         private final List<String> choices;
 
@@ -199,16 +203,6 @@ public abstract class SettingType<T>
         }
 
         @Override
-        public String fromToml(final JsonNode node)
-        {
-            if (!node.isTextual())
-            {
-                throw new IllegalArgumentException("wrong type (" + describe(node) + "); allowed: " + allowed());
-            }
-            return parse(node.textValue());
-        }
-
-        @Override
         public String allowed()
         {
             return "one of " + String.join(", ", choices);
@@ -221,7 +215,7 @@ public abstract class SettingType<T>
         }
     }
 
-    private static final class EndpointType extends SettingType<String>
+    private static final class EndpointType extends TextualType
     {
         @Override
         public String parse(final String text)
@@ -250,16 +244,6 @@ public abstract class SettingType<T>
                 throw new IllegalArgumentException("port out of range; allowed: " + allowed());
             }
             return value;
-        }
-
-        @Override
-        public String fromToml(final JsonNode node)
-        {
-            if (!node.isTextual())
-            {
-                throw new IllegalArgumentException("wrong type (" + describe(node) + "); allowed: " + allowed());
-            }
-            return parse(node.textValue());
         }
 
         @Override
