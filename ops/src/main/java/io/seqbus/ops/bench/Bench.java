@@ -107,10 +107,14 @@ public final class Bench
                 sub.sync(Duration.ofSeconds(10));
                 subs.add(sub);
             }
-            final List<BusClient> polled = settings.rate > 0 ? List.of() : subs;
-            final Thread subscriberThread = new Thread(() -> pollAll(polled), "bench-subscribers");
+            // Only throughput runs poll here: with a rate each subscriber has its own client thread, and an
+            // idle polling loop beside them would take a core from the broker and skew every latency figure.
+            final Thread subscriberThread = new Thread(() -> pollAll(subs), "bench-subscribers");
             subscriberThread.setDaemon(true);
-            subscriberThread.start();
+            if (settings.rate == 0)
+            {
+                subscriberThread.start();
+            }
             for (int i = 0; i < settings.publishers; i++)
             {
                 // Each publisher's own client thread sends its batches, so publishes made while
