@@ -40,6 +40,8 @@ final class Connection
     private AFUNIXDatagramChannel channel;
     private Selector selector;
     private SelectionKey selectionKey;
+    // Polling thread only: the last sleep in poll(2) ended because the socket is readable or hung up.
+    private boolean wokenByPoll;
 
     Connection(final String socket)
     {
@@ -138,9 +140,19 @@ final class Connection
     }
 
     /**
+     * @return true once after {@link #awaitReadable} woke because the socket is readable or hung up.
+     */
+    boolean takeWokenByPoll()
+    {
+        final boolean woken = wokenByPoll;
+        wokenByPoll = false;
+        return woken;
+    }
+
+    /**
      * Sleeps in poll(2) until the broker sends something or the time is up. Only the polling
      * thread calls it; what it finds is read by the next {@link Inbound#read()}, which polls again
-     * (poll is level-triggered, and a hang-up shows as a cancelled key, which stays cancelled).
+     * when told it woke (poll is level-triggered, and a hang-up shows as a cancelled key, which stays cancelled).
      *
      * @param timeoutMs longest sleep.
      */
@@ -153,8 +165,11 @@ final class Connection
         }
         try
         {
-            current.select(timeoutMs);
-            current.selectedKeys().clear();
+            if (current.select(timeoutMs) > 0)
+            {
+                current.selectedKeys().clear();
+                wokenByPoll = true;
+            }
         }
         catch (final IOException | java.nio.channels.ClosedSelectorException ignore)
         {

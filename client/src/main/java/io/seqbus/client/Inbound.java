@@ -31,6 +31,8 @@ import static io.seqbus.wire.Protocol.BYTE_ORDER;
 final class Inbound
 {
     private static final int INITIAL_READ_CAPACITY = 256 * 1024;
+    /** Longest a polling client goes without asking poll(2) whether the broker hung up, while reads find nothing. */
+    private static final long HANG_UP_CHECK_NS = 1_000_000;
 
     private final Connection connection;
     private final Outbound outbound;
@@ -50,6 +52,7 @@ final class Inbound
     private final Gap gap = new Gap();
     private ByteBuffer readByteBuffer;
     private volatile long lastPongToken;
+    private long lastHangUpCheckNs;
 
     Inbound(
         final ClientOptions options, final Connection connection, final Outbound outbound,
@@ -77,6 +80,12 @@ final class Inbound
     /**
      * Reads at most {@code pollDatagramLimit} datagrams without blocking and dispatches them.
      *
+     * <p>junixsocket reads 0 both when nothing is waiting and at end of stream, so only poll(2) tells a broker
+     * that hung up from a quiet one. Its {@code selectNow} costs a syscall and allocates (iterators over its key
+     * map) on every call, so reads go first, and poll is asked only when they find nothing: after a sleep in
+     * poll(2), which may have woken for the hang-up, when the key shows one, and otherwise at most once per
+     * {@link #HANG_UP_CHECK_NS}. A spinning client thread then reads and allocates nothing while it waits.
+     *
      * @return datagrams read, plus one when the connection was lost.
      */
     int read()
@@ -88,6 +97,16 @@ final class Inbound
         {
             return 0;
         }
+        if (!connection.takeWokenByPoll() && key.isValid())
+        {
+            final int datagrams = drain(currentChannel, false, false);
+            final long nowNs = System.nanoTime();
+            if (datagrams != 0 || nowNs - lastHangUpCheckNs < HANG_UP_CHECK_NS)
+            {
+                return datagrams;
+            }
+        }
+        lastHangUpCheckNs = System.nanoTime();
         final int ready;
         try
         {
@@ -108,6 +127,16 @@ final class Inbound
         {
             return 0;
         }
+        return drain(currentChannel, true, hangUp);
+    }
+
+    /**
+     * @param pollSaidReady poll(2) reported the socket readable or hung up: reading nothing then means the
+     *                      broker closed the connection.
+     * @return datagrams read, plus one when the connection was lost.
+     */
+    private int drain(final AFUNIXDatagramChannel currentChannel, final boolean pollSaidReady, final boolean hangUp)
+    {
         int datagrams = 0;
         while (datagrams < pollDatagramLimit)
         {
@@ -125,7 +154,7 @@ final class Inbound
             if (length <= 0)
             {
                 // Readable but nothing to read, or hung up and drained: the broker closed the connection.
-                if (datagrams == 0 || hangUp)
+                if (pollSaidReady && (datagrams == 0 || hangUp))
                 {
                     reconnector.connectionLost(new BusException(
                         "the seqbus broker at " + connection.socket() + " closed the connection"), true);
