@@ -29,6 +29,9 @@ final class Outbound
     private final ThreadMode threadMode;
     private final ReentrantLock lock = new ReentrantLock();
     private final UnsafeBuffer topicScratch = new UnsafeBuffer(new byte[Protocol.MAX_TOPIC_LENGTH + 1]);
+    // The topic whose checked UTF-8 is in topicScratch, or null.
+    private String lastTopic;
+    private int lastTopicLength;
     private final UnsafeBuffer bytesWrapper = new UnsafeBuffer(new byte[0]);
     private final IntArrayList pendingUnsubscribes = new IntArrayList();
     private final Batch batch;
@@ -302,11 +305,19 @@ final class Outbound
         pendingUnsubscribes.clear();
     }
 
-    private PublishResult offer(
-        final String topic, final DirectBuffer payload, final int offset, final int length, final String text)
+    /**
+     * Puts the topic's UTF-8 in {@link #topicScratch}, checked. A publisher mostly repeats one topic, so the
+     * last one stays encoded: comparing strings is cheaper than encoding and checking them again.
+     *
+     * @return its length in bytes.
+     */
+    private int encodeTopic(final String topic)
     {
-        Objects.requireNonNull(topic, "topic");
-        connection.checkOpen();
+        if (topic.equals(lastTopic))
+        {
+            return lastTopicLength;
+        }
+        lastTopic = null;
         final int topicUtf8Length = WireStrings.utf8Length(topic);
         if (topicUtf8Length < 1 || topicUtf8Length > Protocol.MAX_TOPIC_LENGTH)
         {
@@ -317,6 +328,17 @@ final class Outbound
         {
             throw new IllegalArgumentException("invalid topic '" + topic + "' (see SPEC.md, Topics; no wildcards)");
         }
+        lastTopic = topic;
+        lastTopicLength = topicLength;
+        return topicLength;
+    }
+
+    private PublishResult offer(
+        final String topic, final DirectBuffer payload, final int offset, final int length, final String text)
+    {
+        Objects.requireNonNull(topic, "topic");
+        connection.checkOpen();
+        final int topicLength = encodeTopic(topic);
         final int payloadLength = text != null ? WireStrings.utf8Length(text) : length;
         final int maxPayload = connection.maxPayload();
         if (payloadLength > maxPayload)

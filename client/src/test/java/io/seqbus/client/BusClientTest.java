@@ -187,6 +187,29 @@ class BusClientTest
     }
 
     @Test
+    void theLastTopicIsRememberedButEveryTopicIsStillCheckedAndSentAsGiven() throws Exception
+    {
+        connect(ThreadMode.DEDICATED);
+
+        client.publish("a.b", "1");
+        assertThatThrownBy(() -> client.publish("a.*", "x")).isInstanceOf(IllegalArgumentException.class);
+        client.publish("a.b", "2");
+        client.publish("ä.c", "3");
+        assertThatThrownBy(() -> client.publish("a..b", "x")).isInstanceOf(IllegalArgumentException.class);
+        client.publish(new String("ä.c"), "4");
+        client.publish("a.b", "5");
+
+        final String[] expected = {"a.b", "a.b", "ä.c", "ä.c", "a.b"};
+        for (int i = 0; i < expected.length; i++)
+        {
+            final PublishFrame frame = peer.next(FrameType.PUBLISH).as(new PublishFrame());
+            assertThat(frame.topic()).isEqualTo(expected[i]);
+            assertThat(frame.buffer().getStringWithoutLengthAscii(frame.payloadIndex(), frame.payloadLength()))
+                .isEqualTo(Integer.toString(i + 1));
+        }
+    }
+
+    @Test
     void publishesGatherInOneDatagramWhileTheBrokerIsNotReadingAndArriveInOrder() throws Exception
     {
         final int maxDatagram = 8192;
