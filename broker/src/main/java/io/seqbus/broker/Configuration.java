@@ -215,6 +215,10 @@ public final class Configuration
 
     /** Duty cycles that read busy publishers directly before the agent polls every socket again. */
     public static final int HOT_CYCLES_PER_POLL = 4;
+    /** How long a publisher is still read directly after its last datagram, ns. */
+    public static final long HOT_LINGER_NS = 1_000_000;
+    /** Publishers read directly while they linger; past this many, poll(2) alone watches the quiet ones. */
+    public static final int HOT_LINGER_MAX = 8;
 
     /**
      * Empty duty cycles spent polling before the agent blocks in poll(2) until a socket is ready.

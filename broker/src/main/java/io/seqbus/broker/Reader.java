@@ -260,7 +260,16 @@ final class Reader
         {
             connections.close(c, "read failed: " + ex.getMessage());
         }
-        if (datagrams > 0 && !c.hot && c.state() != ClientConnection.State.CLOSED)
+        if (datagrams > 0)
+        {
+            c.lastDatagramNs = nowNs;
+        }
+        // A publisher that sent a moment ago is read again directly while the agent waits for work: a read
+        // finds its next message as soon as poll(2) would, and allocates nothing, where junixsocket's poll
+        // does. A few only; over many sockets one poll is cheaper than a read each.
+        final boolean keepHot = datagrams > 0 ||
+            (nowNs - c.lastDatagramNs < Configuration.HOT_LINGER_NS && hot.size() < Configuration.HOT_LINGER_MAX);
+        if (keepHot && !c.hot && c.state() != ClientConnection.State.CLOSED)
         {
             c.hot = true;
             hot.add(c);

@@ -54,6 +54,8 @@ public final class ClientConnection
     public boolean hungUp;
     /** True while listed as a publisher to read again next cycle without polling first. */
     public boolean hot;
+    /** When a datagram was last read from it, ns: a publisher stays hot a while after. */
+    public long lastDatagramNs;
     /** True once a slow-consumer policy evicts it; nothing more is queued for it. */
     public boolean evicting;
     /** Subscriptions with drops not yet reported by a GAP. */
