@@ -70,7 +70,7 @@ public final class Broker implements AutoCloseable
             listener.close();
             throw ex;
         }
-        // The agent blocks in poll(2) itself once idle for IDLE_SPIN_CYCLES: a message that comes
+        // The agent blocks in poll(2) itself once idle for idle_spin_cycles: a message that comes
         // then wakes it at once. Before that, and while publishers are held back, this strategy
         // spins and yields briefly and parks only in short steps, so a message that comes just
         // after a burst never waits behind a long park (on 2 cores a 200 µs park was the tail).
@@ -446,6 +446,8 @@ public final class Broker implements AutoCloseable
             Configuration.MAX_TOTAL_QUEUED_BYTES_PROP_NAME, Configuration.MAX_TOTAL_QUEUED_BYTES_DEFAULT);
         private int maxFramesPerSecond = Configuration.intProperty(
             Configuration.MAX_FRAMES_PER_SECOND_PROP_NAME, Configuration.MAX_FRAMES_PER_SECOND_DEFAULT);
+        private int idleSpinCycles = Configuration.intProperty(
+            Configuration.IDLE_SPIN_CYCLES_PROP_NAME, Configuration.IDLE_SPIN_CYCLES_DEFAULT);
         private String aclDefault = Configuration.stringProperty(
             Configuration.ACL_DEFAULT_PROP_NAME, Configuration.ACL_DEFAULT_DEFAULT);
         private List<AclRule> aclRules = List.of();
@@ -510,6 +512,7 @@ public final class Broker implements AutoCloseable
                 maxTotalQueuedBytes, "at least max datagram (" + maxDatagram + ")");
             require(maxFramesPerSecond >= 0, Configuration.MAX_FRAMES_PER_SECOND_PROP_NAME, maxFramesPerSecond,
                 "0 (no limit) or more");
+            require(idleSpinCycles >= 0, Configuration.IDLE_SPIN_CYCLES_PROP_NAME, idleSpinCycles, "0 or more");
             if (!"allow".equals(aclDefault) && !"deny".equals(aclDefault))
             {
                 throw new IllegalArgumentException(Configuration.ACL_DEFAULT_PROP_NAME + "=" + aclDefault +
@@ -1141,6 +1144,24 @@ public final class Broker implements AutoCloseable
         public Context maxFramesPerSecond(final int maxFramesPerSecond)
         {
             this.maxFramesPerSecond = maxFramesPerSecond;
+            return this;
+        }
+
+        /**
+         * @return empty duty cycles the agent spends before it sleeps in poll(2).
+         */
+        public int idleSpinCycles()
+        {
+            return idleSpinCycles;
+        }
+
+        /**
+         * @param idleSpinCycles empty duty cycles the agent spends before it sleeps in poll(2); 0 sleeps at once.
+         * @return this.
+         */
+        public Context idleSpinCycles(final int idleSpinCycles)
+        {
+            this.idleSpinCycles = idleSpinCycles;
             return this;
         }
 

@@ -192,7 +192,7 @@ final class BrokerAgent implements Agent, LocalBus
         // and no added latency, since poll returns as soon as any socket is ready. While
         // draining nobody is polled for reading, so blocking cannot miss a read either. The LAN
         // arrives in shared memory, which poll cannot watch: with a bridge the block is short.
-        final boolean block = idleCycles >= Configuration.IDLE_SPIN_CYCLES && (!holdPublishers || draining);
+        final boolean block = idleCycles >= context.idleSpinCycles() && (!holdPublishers || draining);
         int work;
         final long workStartNs;
         if (reader.hasHot() && hotCycles < Configuration.HOT_CYCLES_PER_POLL && !holdPublishers)

@@ -4,8 +4,9 @@ import io.seqbus.client.BusClient;
 import io.seqbus.client.ClientOptions;
 import io.seqbus.client.Message;
 import io.seqbus.client.ThreadMode;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -36,11 +37,14 @@ class EndToEndTest
     @TempDir
     Path dir;
 
-    @Test
-    void everySubscriberGetsExactlyItsMessagesInOrderPerPublisher() throws Exception
+    /** With the default spin and with none: an agent that sleeps in poll(2) after every cycle loses nothing either. */
+    @ParameterizedTest(name = "idle_spin_cycles = {0}")
+    @ValueSource(ints = {Configuration.IDLE_SPIN_CYCLES_DEFAULT, 0})
+    void everySubscriberGetsExactlyItsMessagesInOrderPerPublisher(final int idleSpinCycles) throws Exception
     {
         final String socket = dir.resolve("bus.sock").toString();
-        try (Broker broker = Broker.launch(new Broker.Context().socket(socket).nodeName("e2e")))
+        try (Broker broker = Broker.launch(
+            new Broker.Context().socket(socket).nodeName("e2e").idleSpinCycles(idleSpinCycles)))
         {
             final List<BusClient> subscribers = new ArrayList<>();
             final List<ConcurrentLinkedQueue<String>> received = new ArrayList<>();
