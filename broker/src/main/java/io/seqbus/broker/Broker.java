@@ -30,7 +30,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -57,6 +59,8 @@ public final class Broker implements AutoCloseable
     private BrokerMetrics metrics;
     private MetricsServer metricsServer;
 
+    private volatile Throwable agentFailure;
+
     private Broker(final Context context) throws IOException
     {
         this.context = context;
@@ -76,9 +80,57 @@ public final class Broker implements AutoCloseable
         // after a burst never waits behind a long park (on 2 cores a 200 µs park was the tail).
         this.runner = new AgentRunner(
             new BackoffIdleStrategy(10, 10, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(20)),
-            (ex) -> Log.error("agent: " + ex),
+            this::onAgentError,
             null,
             agent);
+    }
+
+    /**
+     * An exception in a duty cycle is logged and the next cycle runs. An Error (out of memory,
+     * say) ends the agent's thread: nothing is read or delivered any more, so the broker must
+     * not look alive. The owner hears of it and should stop the process with a failure status,
+     * for systemd (or whoever supervises it) to start a fresh one.
+     */
+    private void onAgentError(final Throwable ex)
+    {
+        if (!(ex instanceof Error))
+        {
+            Log.error("agent: " + ex);
+            return;
+        }
+        agentFailure = ex;
+        Log.error("the broker's thread stopped on " + ex + "; nothing is delivered any more");
+        // The runner skips the agent's close when an Error ends its thread: close here, still on that
+        // thread, so clients hear SHUTTING_DOWN and the socket goes, rather than hang on a broker that
+        // reads nothing.
+        try
+        {
+            agent.onClose();
+        }
+        catch (final Throwable closeFailure)
+        {
+            Log.error("closing after the failure: " + closeFailure);
+        }
+        finally
+        {
+            // Out of memory, the close itself may fail half way: the socket file goes regardless.
+            listener.close();
+        }
+        context.agentFailureHandler().accept(ex);
+    }
+
+    /** The agent, for tests in this package that hand it a command. */
+    BrokerAgent agentForTest()
+    {
+        return agent;
+    }
+
+    /**
+     * @return the Error that stopped the agent's thread, or null while it runs.
+     */
+    public Throwable agentFailure()
+    {
+        return agentFailure;
     }
 
     private static Listener openListener(final Context context) throws IOException
@@ -358,7 +410,8 @@ public final class Broker implements AutoCloseable
         boolean drained = false;
         try
         {
-            drained = agent.awaitDrained(context.drainTimeoutNs());
+            // A stopped agent drains nothing: no waiting for it then.
+            drained = agentFailure == null && agent.awaitDrained(context.drainTimeoutNs());
         }
         catch (final InterruptedException ex)
         {
@@ -376,7 +429,11 @@ public final class Broker implements AutoCloseable
         // the agent notices within one idle poll, Configuration.IDLE_BLOCK_MS).
         agent.wakeUp();
         runner.close();
-        if (!drained)
+        if (agentFailure != null)
+        {
+            Log.warn("stopping after the failure: " + agent.queuedBytes() + " bytes stayed undelivered");
+        }
+        else if (!drained)
         {
             Log.warn("stopping: gave up delivering after " + timeoutMs + " ms; " +
                 agent.queuedBytes() + " bytes stayed undelivered");
@@ -448,6 +505,7 @@ public final class Broker implements AutoCloseable
             Configuration.MAX_FRAMES_PER_SECOND_PROP_NAME, Configuration.MAX_FRAMES_PER_SECOND_DEFAULT);
         private int idleSpinCycles = Configuration.intProperty(
             Configuration.IDLE_SPIN_CYCLES_PROP_NAME, Configuration.IDLE_SPIN_CYCLES_DEFAULT);
+        private Consumer<Throwable> agentFailureHandler = (ex) -> { };
         private String aclDefault = Configuration.stringProperty(
             Configuration.ACL_DEFAULT_PROP_NAME, Configuration.ACL_DEFAULT_DEFAULT);
         private List<AclRule> aclRules = List.of();
@@ -1144,6 +1202,25 @@ public final class Broker implements AutoCloseable
         public Context maxFramesPerSecond(final int maxFramesPerSecond)
         {
             this.maxFramesPerSecond = maxFramesPerSecond;
+            return this;
+        }
+
+        /**
+         * @return told, on the agent's thread as it ends, the Error that stopped it.
+         */
+        public Consumer<Throwable> agentFailureHandler()
+        {
+            return agentFailureHandler;
+        }
+
+        /**
+         * @param agentFailureHandler told, on the agent's thread as it ends, the Error that stopped it
+         *                            (default: nothing; {@code seqbus broker} exits with status 70).
+         * @return this.
+         */
+        public Context agentFailureHandler(final Consumer<Throwable> agentFailureHandler)
+        {
+            this.agentFailureHandler = Objects.requireNonNull(agentFailureHandler, "agentFailureHandler");
             return this;
         }
 

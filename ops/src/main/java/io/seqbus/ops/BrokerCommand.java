@@ -36,9 +36,13 @@ import sun.misc.Signal;
         + "READY, STATUS, WATCHDOG and STOPPING through NOTIFY_SOCKET."},
     footer = {"", "Every setting can also come from the config file (the key after the flag's dashes, with " +
         "underscores) or from its environment variable (SEQBUS_ and the key in capitals). A flag beats the " +
-        "environment, which beats the file, which beats the default. Exit code 2: invalid configuration."})
+        "environment, which beats the file, which beats the default. Exit code 2: invalid configuration; " +
+        "70: the broker's thread stopped on an error (out of memory, say) and the process with it."})
 final class BrokerCommand implements Callable<Integer>
 {
+    /** Exit status when the broker's thread stopped on an Error: EX_SOFTWARE of sysexits.h. */
+    static final int EXIT_AGENT_FAILED = 70;
+
     @Spec
     CommandSpec spec;
 
@@ -112,6 +116,9 @@ final class BrokerCommand implements Callable<Integer>
         {
             Signal.handle(new Signal(name), (signal) -> stop.countDown());
         }
+        // An Error that stops the broker's thread (out of memory, say) stops the process too, with
+        // EX_SOFTWARE: a broker that delivers nothing must not look alive to its supervisor.
+        context.agentFailureHandler((ex) -> stop.countDown());
         final Broker broker = Broker.launch(context);
         // SIGHUP is systemd's ExecReload: reload what can change while running. The handler runs
         // on the JVM's signal thread; a bad new config changes nothing and says why.
@@ -133,6 +140,6 @@ final class BrokerCommand implements Callable<Integer>
         });
         stop.await();
         broker.close();
-        return 0;
+        return broker.agentFailure() == null ? 0 : EXIT_AGENT_FAILED;
     }
 }

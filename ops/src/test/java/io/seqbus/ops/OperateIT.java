@@ -106,6 +106,37 @@ class OperateIT extends ProcessTestBase
         assertThat(Files.readString(log)).contains("INFO  metrics on http://127.0.0.1:");
     }
 
+    @Test
+    void aBrokerWhoseThreadRunsOutOfMemoryExitsWith70ForItsSupervisor() throws Exception
+    {
+        // A real failure, not a hook: a subscriber that stops reading, a queue limit above the JVM's
+        // direct memory, and a publisher that fills it; the batch pool then cannot allocate.
+        final String socket = dir.resolve("oom.sock").toString();
+        final Path log = dir.resolve("broker.log");
+        final ProcessBuilder brokerBuilder = new ProcessBuilder(LAUNCHER.toString(), "broker", "--socket", socket,
+            "--metrics", "off", "--max-queue-bytes", Integer.toString(64 << 20))
+            .redirectErrorStream(true).redirectOutput(log.toFile());
+        brokerBuilder.environment().put("SEQBUS_BROKER_JAVA_OPTS", "-Xmx128m -XX:MaxDirectMemorySize=8m");
+        final Process broker = brokerBuilder.start();
+        started.add(broker);
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(Path.of(socket)));
+
+        final Path subErr = dir.resolve("sub.err");
+        final Process sub = new ProcessBuilder(LAUNCHER.toString(), "sub", "--socket", socket, "oom.>")
+            .redirectError(subErr.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        started.add(sub);
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.readString(subErr).contains("subscribed to oom.>"));
+        assertThat(new ProcessBuilder("kill", "-STOP", Long.toString(sub.pid())).start().waitFor()).isZero();
+        final Process pub = new ProcessBuilder("bash", "-c",
+            "seq 1 3000000 | " + LAUNCHER + " pub --socket " + socket + " oom.numbers").start();
+        started.add(pub);
+
+        assertThat(broker.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(broker.exitValue()).isEqualTo(70);
+        assertThat(Files.readString(log)).contains("ERROR the broker's thread stopped on java.lang.OutOfMemoryError");
+        assertThat(Path.of(socket)).doesNotExist();
+    }
+
     private Process start(final String... args) throws IOException
     {
         final List<String> command = new ArrayList<>();
