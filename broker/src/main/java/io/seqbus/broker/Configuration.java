@@ -224,9 +224,9 @@ public final class Configuration
     public static final String IDLE_SPIN_CYCLES_PROP_NAME = "seqbus.idle.spin.cycles";
     /**
      * Default of {@link #IDLE_SPIN_CYCLES_PROP_NAME}. A trade-off measured with {@code seqbus bench} on
-     * 2 cores: 12 doubled one-hop p50 at 10k msgs/s (31 -> 70 µs: a wake from poll(2) costs that much
-     * more than finding the message while spinning), but 40 keeps the agent busy most of the time
-     * under steady traffic of a few thousand msgs/s. 0 sleeps at once: least CPU, most latency.
+     * 2 cores, one subscriber: at 10k msgs/s, 40 gave one-hop p50 of 20-28 µs with the agent busy
+     * ~76% of a core; 0 gave 23-40 µs across runs at ~21% (a wake from poll(2) costs more than
+     * finding the message while spinning); at 1k msgs/s, 40 costs ~15%. Peak throughput is the same.
      */
     public static final int IDLE_SPIN_CYCLES_DEFAULT = 40;
     /** Longest the agent blocks in poll(2) while idle, ms; bounds how late timers run. */
