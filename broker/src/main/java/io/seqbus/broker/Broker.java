@@ -32,8 +32,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * A running broker: the listening socket and the agent thread that serves it.
@@ -78,7 +78,7 @@ public final class Broker implements AutoCloseable
         // then wakes it at once. Before that it spins, then yields, and never parks: a park here
         // lasts 20-40 µs whatever is asked, and a message that came meanwhile waited it out (at 10k
         // msgs/s parks made one-hop p50 ~30 µs instead of ~20, and cost more CPU at 1k msgs/s, 49%
-        // of a core instead of 14%, since a park-stretched spin phase never reached poll). Short
+        // of a core instead of 15%, since a park-stretched spin phase never reached poll). Short
         // parks remain for when it may not block: while publishers are held back.
         this.runner = new AgentRunner(
             new BackoffIdleStrategy(10, Math.max(10, context.idleSpinCycles()),

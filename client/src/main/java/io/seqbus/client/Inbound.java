@@ -100,8 +100,7 @@ final class Inbound
         if (!connection.takeWokenByPoll() && key.isValid())
         {
             final int datagrams = drain(currentChannel, false, false);
-            final long nowNs = System.nanoTime();
-            if (datagrams != 0 || nowNs - lastHangUpCheckNs < HANG_UP_CHECK_NS)
+            if (datagrams != 0 || System.nanoTime() - lastHangUpCheckNs < HANG_UP_CHECK_NS)
             {
                 return datagrams;
             }
