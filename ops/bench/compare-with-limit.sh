@@ -22,6 +22,8 @@ broker=$!
 for _ in $(seq 50); do [[ -S "$sock" ]] && break; sleep 0.1; done
 
 c_tput() { "$relay" -m batched -n "$1" -d "$secs" 2>/dev/null | awk -F'|' '/^\| batched/ {split($4, a, " "); print a[1]}'; }
+# The relay prints the median of its 3 runs of each latency figure ("median (min–max)"); seqbus's
+# latency runs 3 times too, and its median is taken the same way.
 c_lat() { "$relay" -m latency -n 1 -r 10000 -l "$secs" 2>/dev/null | awk -F'|' '/^\| batched/ {
   split($4, a, " "); split($5, b, " "); print a[1], b[1]}'; }
 s_tput() { "$here/seqbus" bench --socket "$sock" --subs "$1" --seconds "$secs" --json 2>/dev/null; }
@@ -37,7 +39,9 @@ for r in $(seq "$rounds"); do
     printf '| %d | datagrams per delivery, %d sub(s) | | %s | |\n' "$r" "$n" "$(jq -r .datagrams_per_delivery <<<"$j")"
   done
   read -r cp50 cp99 < <(c_lat)
-  j=$(s_lat); sp50=$(jq -r .latency_us.p50 <<<"$j"); sp99=$(jq -r .latency_us.p99 <<<"$j")
-  printf '| %d | one-hop latency p50 µs at 10k/s | %s | %s | %s |\n' "$r" "$cp50" "$sp50" "$(ratio "$sp50" "$cp50")"
-  printf '| %d | one-hop latency p99 µs at 10k/s | %s | %s | %s |\n' "$r" "$cp99" "$sp99" "$(ratio "$sp99" "$cp99")"
+  lat=$(for _ in 1 2 3; do s_lat | jq -r '"\(.latency_us.p50) \(.latency_us.p99)"'; done)
+  med3() { awk "{print \$$1}" <<<"$lat" | sort -g | paste -sd' ' | awk '{printf "%s %s (%s–%s)", $2, $2, $1, $3}'; }
+  read -r sp50 sp50s < <(med3 1); read -r sp99 sp99s < <(med3 2)
+  printf '| %d | one-hop latency p50 µs at 10k/s | %s | %s | %s |\n' "$r" "$cp50" "$sp50s" "$(ratio "$sp50" "$cp50")"
+  printf '| %d | one-hop latency p99 µs at 10k/s | %s | %s | %s |\n' "$r" "$cp99" "$sp99s" "$(ratio "$sp99" "$cp99")"
 done

@@ -9,6 +9,8 @@ import io.seqbus.broker.fanout.FanOut;
 import io.seqbus.broker.fanout.Outbox;
 import io.seqbus.broker.net.ClientConnection;
 import io.seqbus.broker.net.Listener;
+import io.seqbus.broker.net.Poller;
+import io.seqbus.broker.net.SocketFd;
 import io.seqbus.broker.route.Subscription;
 import io.seqbus.broker.route.TopicIndex;
 import io.seqbus.broker.stat.TopicRates;
@@ -22,8 +24,6 @@ import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.agrona.concurrent.OffsetEpochNanoClock;
 
 import java.io.IOException;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.util.ArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -49,8 +49,8 @@ final class BrokerAgent implements Agent, LocalBus
 {
     private final Broker.Context context;
     private final Listener listener;
-    private final Selector selector;
-    private final SelectionKey listenerKey;
+    private final Poller poller;
+    private final int listenerFd;
     private final BrokerCounters counters = new BrokerCounters();
     private final TopicIndex<Subscription> index = new TopicIndex<>(4096);
     private final FanOut fanOut = new FanOut(index, counters);
@@ -79,15 +79,16 @@ final class BrokerAgent implements Agent, LocalBus
         final TopicRates topicRates = new TopicRates(startNs);
         this.context = context;
         this.listener = listener;
-        this.selector = listener.channel().provider().openSelector();
-        this.listenerKey = listener.channel().register(selector, SelectionKey.OP_READ);
+        this.poller = new Poller();
+        this.listenerFd = SocketFd.fdOf(listener.channel());
+        poller.register(listenerFd, Poller.READ, listener);
         this.bridge = context.lanChannel() == null ? null : LanBridge.launch(context, this, bridgeCounters);
         this.idleBlockMs = bridge == null ? Configuration.IDLE_BLOCK_MS : Configuration.LAN_IDLE_BLOCK_MS;
         this.protocol = new ClientProtocol(context, index, fanOut, counters, topicRates, this::statDocument, bridge);
         this.pool = new DatagramPool(context.maxDatagram(), Configuration.DATAGRAM_POOL_MAX_IDLE);
-        this.connections = new Connections(context, selector, counters, fanOut, protocol, pool);
+        this.connections = new Connections(context, poller, counters, fanOut, protocol, pool);
         this.evictions = new Evictions(context, counters, fanOut, protocol, pool, connections);
-        this.reader = new Reader(context, selector, listenerKey, listener, counters, fanOut, protocol, pool, bridge,
+        this.reader = new Reader(context, poller, listener, counters, fanOut, protocol, pool, bridge,
             connections, epochClock);
         this.flusher = new Flusher(fanOut, connections);
         this.sampler = new Sampler(context, counters, connections, topicRates, bridge, startNs);
@@ -121,7 +122,7 @@ final class BrokerAgent implements Agent, LocalBus
         {
             return false;
         }
-        selector.wakeup();
+        poller.wakeup();
         return true;
     }
 
@@ -130,7 +131,7 @@ final class BrokerAgent implements Agent, LocalBus
      */
     void wakeUp()
     {
-        selector.wakeup();
+        poller.wakeup();
     }
 
     /**
@@ -139,7 +140,7 @@ final class BrokerAgent implements Agent, LocalBus
     void requestDrain()
     {
         drainRequested = true;
-        selector.wakeup();
+        poller.wakeup();
     }
 
     /**
@@ -211,9 +212,8 @@ final class BrokerAgent implements Agent, LocalBus
         else
         {
             hotCycles = 0;
-            final int ready = block ?
-                selector.select(reader.hasThrottled() ? Configuration.LAN_IDLE_BLOCK_MS : idleBlockMs) :
-                selector.selectNow();
+            final int ready = poller.poll(
+                block ? (reader.hasThrottled() ? Configuration.LAN_IDLE_BLOCK_MS : idleBlockMs) : 0);
             workStartNs = block ? System.nanoTime() : nowNs;
             work = commands.drain(runCommand);
             if (reader.hasThrottled())
@@ -222,7 +222,7 @@ final class BrokerAgent implements Agent, LocalBus
             }
             if (ready > 0)
             {
-                work += reader.onSelected(nowNs, holdPublishers);
+                work += reader.onReady(nowNs, holdPublishers);
             }
         }
         if (bridge != null)
@@ -260,7 +260,7 @@ final class BrokerAgent implements Agent, LocalBus
 
     private void beginDrain()
     {
-        listenerKey.cancel();
+        poller.deregister(listenerFd);
         // A bound socket's file goes now, so new clients fail fast rather than wait for nothing;
         // an inherited one stays with systemd, whose backlog keeps them for the next broker.
         listener.close();
@@ -335,14 +335,7 @@ final class BrokerAgent implements Agent, LocalBus
         {
             bridge.close();
         }
-        try
-        {
-            selector.close();
-        }
-        catch (final IOException ignore)
-        {
-            // closing anyway
-        }
+        poller.close();
         if (!connections.isDraining())
         {
             listener.close();

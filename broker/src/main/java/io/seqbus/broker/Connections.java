@@ -6,6 +6,7 @@ import io.seqbus.broker.fanout.FanOut;
 import io.seqbus.broker.fanout.Outbox;
 import io.seqbus.broker.net.ClientConnection;
 import io.seqbus.broker.net.Listener;
+import io.seqbus.broker.net.Poller;
 import io.seqbus.wire.ErrorCode;
 import org.agrona.collections.Int2IntHashMap;
 import org.agrona.collections.Long2ObjectHashMap;
@@ -14,8 +15,6 @@ import org.newsclub.net.unix.AFUNIXDatagramSocket;
 import org.newsclub.net.unix.AFUNIXSocketCredentials;
 
 import java.io.IOException;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.util.ArrayList;
 import java.util.Collection;
 
@@ -26,7 +25,7 @@ import java.util.Collection;
 final class Connections
 {
     private final Broker.Context context;
-    private final Selector selector;
+    private final Poller poller;
     private final BrokerCounters counters;
     private final FanOut fanOut;
     private final ClientProtocol protocol;
@@ -40,11 +39,11 @@ final class Connections
     private boolean draining;
 
     Connections(
-        final Broker.Context context, final Selector selector, final BrokerCounters counters, final FanOut fanOut,
+        final Broker.Context context, final Poller poller, final BrokerCounters counters, final FanOut fanOut,
         final ClientProtocol protocol, final DatagramPool pool)
     {
         this.context = context;
-        this.selector = selector;
+        this.poller = poller;
         this.counters = counters;
         this.fanOut = fanOut;
         this.protocol = protocol;
@@ -91,19 +90,45 @@ final class Connections
         draining = true;
         for (final ClientConnection c : connections.values())
         {
-            if (c.key() != null && c.key().isValid())
-            {
-                c.key().interestOps(interestOps(c));
-            }
+            updateInterest(c);
         }
     }
 
     /**
-     * @return what to poll a connection for: reads unless stopping, writes while its queue waits.
+     * Polls a connection for what it needs now: reads unless stopping or throttled, writes while
+     * its queue waits for room.
      */
-    int interestOps(final ClientConnection c)
+    void updateInterest(final ClientConnection c)
     {
-        return (draining || c.throttled ? 0 : SelectionKey.OP_READ) | (c.writeBlocked ? SelectionKey.OP_WRITE : 0);
+        if (c.polled)
+        {
+            setInterest(c, (draining || c.throttled ? 0 : Poller.READ) | (c.writeBlocked ? Poller.WRITE : 0));
+        }
+    }
+
+    /**
+     * Stops polling a connection that hung up: the kernel would report it on every poll from now on.
+     * What it sent before it went is still read.
+     */
+    void stopPolling(final ClientConnection c)
+    {
+        if (c.polled)
+        {
+            c.polled = false;
+            poller.deregister(c.io().fd());
+        }
+    }
+
+    private void setInterest(final ClientConnection c, final int interest)
+    {
+        try
+        {
+            poller.interest(c.io().fd(), interest);
+        }
+        catch (final IOException ex)
+        {
+            close(c, "cannot poll it: " + ex.getMessage());
+        }
     }
 
     /**
@@ -157,8 +182,18 @@ final class Connections
         }
         final long connectionId = nextConnectionId++;
         final long publisherId = (startEpochSeconds << 32) | (connectionId & 0xFFFF_FFFFL);
-        final ClientConnection c = new ClientConnection(
-            connectionId, channel, credentials, publisherId, new Outbox(pool), context.maxQueueBytes());
+        final ClientConnection c;
+        try
+        {
+            c = new ClientConnection(
+                connectionId, channel, credentials, publisherId, new Outbox(pool), context.maxQueueBytes());
+        }
+        catch (final IOException ex)
+        {
+            Log.warn("a new connection went before it was registered: " + ex.getMessage());
+            closeQuietly(channel);
+            return;
+        }
         counters.increment(BrokerCounters.CONNECTIONS_ACCEPTED);
         try
         {
@@ -180,7 +215,8 @@ final class Connections
             // The kernel's word on who the peer is, looked up once: every PUBLISH and SUBSCRIBE
             // of this connection is checked against these permissions.
             c.permissions = context.accessControl().permissionsFor(c.uid(), c.gid());
-            c.key(channel.register(selector, SelectionKey.OP_READ, c));
+            poller.register(c.io().fd(), Poller.READ, c);
+            c.polled = true;
         }
         catch (final IOException ex)
         {
@@ -197,7 +233,7 @@ final class Connections
     private void refuse(final ClientConnection c, final String why) throws IOException
     {
         protocol.reject(c, ErrorCode.LIMIT_EXCEEDED, 0, why);
-        c.outbox().flush(c.channel(), writeCounter);
+        c.outbox().flush(c.io(), writeCounter);
         c.outbox().clear();
         c.channel().close();
     }
@@ -242,7 +278,7 @@ final class Connections
         fanOut.onClosed(c);
         try
         {
-            if (c.outbox().flush(c.channel(), writeCounter) == Outbox.DRAINED)
+            if (c.outbox().flush(c.io(), writeCounter) == Outbox.DRAINED)
             {
                 close(c, null);
                 return;
@@ -255,9 +291,9 @@ final class Connections
         }
         c.state(ClientConnection.State.CLOSING);
         c.lingerDeadlineNs = System.nanoTime() + Configuration.CLOSE_LINGER_NS;
-        if (c.key() != null && c.key().isValid())
+        if (c.polled)
         {
-            c.key().interestOps(SelectionKey.OP_WRITE);
+            setInterest(c, Poller.WRITE);
         }
         closing.add(c);
     }
@@ -272,7 +308,7 @@ final class Connections
             {
                 try
                 {
-                    if (c.outbox().flush(c.channel(), writeCounter) == Outbox.DRAINED)
+                    if (c.outbox().flush(c.io(), writeCounter) == Outbox.DRAINED)
                     {
                         close(c, null);
                         work++;
@@ -306,10 +342,7 @@ final class Connections
         protocol.forget(c);
         fanOut.onClosed(c);
         c.outbox().clear();
-        if (c.key() != null)
-        {
-            c.key().cancel();
-        }
+        stopPolling(c);
         closeQuietly(c.channel());
         if (connections.remove(c.connectionId()) != null)
         {

@@ -51,13 +51,10 @@ final class Flusher
     {
         try
         {
-            if (c.outbox().flush(c.channel(), writeCounter) == Outbox.BLOCKED)
+            if (c.outbox().flush(c.io(), writeCounter) == Outbox.BLOCKED)
             {
                 c.writeBlocked = true;
-                if (c.key() != null && c.key().isValid())
-                {
-                    c.key().interestOps(connections.interestOps(c));
-                }
+                connections.updateInterest(c);
             }
             fanOut.onQueueShrunk(c);
         }

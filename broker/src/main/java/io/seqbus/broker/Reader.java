@@ -5,15 +5,13 @@ import io.seqbus.broker.fanout.DatagramPool;
 import io.seqbus.broker.fanout.FanOut;
 import io.seqbus.broker.net.ClientConnection;
 import io.seqbus.broker.net.Listener;
+import io.seqbus.broker.net.Poller;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.util.ArrayList;
-import java.util.Iterator;
 
 /**
  * The read path: what poll(2) reported ready, the publishers read again without polling (hot),
@@ -23,8 +21,7 @@ import java.util.Iterator;
 final class Reader
 {
     private final Broker.Context context;
-    private final Selector selector;
-    private final SelectionKey listenerKey;
+    private final Poller poller;
     private final Listener listener;
     private final BrokerCounters counters;
     private final FanOut fanOut;
@@ -42,8 +39,7 @@ final class Reader
 
     Reader(
         final Broker.Context context,
-        final Selector selector,
-        final SelectionKey listenerKey,
+        final Poller poller,
         final Listener listener,
         final BrokerCounters counters,
         final FanOut fanOut,
@@ -54,8 +50,7 @@ final class Reader
         final EpochNanoClock epochClock)
     {
         this.context = context;
-        this.selector = selector;
-        this.listenerKey = listenerKey;
+        this.poller = poller;
         this.listener = listener;
         this.counters = counters;
         this.fanOut = fanOut;
@@ -95,51 +90,52 @@ final class Reader
             (bridge != null && bridge.isBackPressured());
     }
 
-    int onSelected(final long nowNs, final boolean holdPublishers)
+    /** Serves what the last {@link Poller#poll} reported ready. */
+    int onReady(final long nowNs, final boolean holdPublishers)
     {
         int work = 0;
-        final Iterator<SelectionKey> it = selector.selectedKeys().iterator();
-        while (it.hasNext())
+        for (int i = 0, n = poller.readyCount(); i < n; i++)
         {
-            final SelectionKey key = it.next();
-            it.remove();
-            if (key == listenerKey)
+            final Object attachment = poller.attachment(i);
+            if (attachment == listener)
             {
                 work += connections.acceptAll(listener);
                 continue;
             }
-            final ClientConnection c = (ClientConnection)key.attachment();
+            final ClientConnection c = (ClientConnection)attachment;
             if (c == null || c.state() == ClientConnection.State.CLOSED)
             {
                 continue;
             }
-            if (c.state() == ClientConnection.State.CLOSING)
+            final int events = poller.events(i);
+            if ((events & Poller.HANG_UP) != 0)
             {
-                // Writable again (or gone): finishClosing() sends the ERROR or gives up.
-                continue;
-            }
-            if (!key.isValid())
-            {
-                // junixsocket cancels the key when poll reports a hang-up, and never reports
-                // that connection again; what the peer sent before it went is still readable.
-                if (!c.hungUp)
+                // Level-triggered, a hang-up would be reported on every poll: stop polling it. What
+                // the peer sent before it went is still readable; drainHungUp reads it, then closes.
+                // A CLOSING one is closed by finishClosing, once its write fails or the linger ends.
+                connections.stopPolling(c);
+                if (!c.hungUp && c.state() != ClientConnection.State.CLOSING)
                 {
                     c.hungUp = true;
                     hungUp.add(c);
                 }
                 continue;
             }
-            final int ready = key.readyOps();
-            if ((ready & SelectionKey.OP_WRITE) != 0 && c.writeBlocked)
+            if (c.state() == ClientConnection.State.CLOSING)
+            {
+                // Writable again: finishClosing() sends the ERROR.
+                continue;
+            }
+            if ((events & Poller.WRITE) != 0 && c.writeBlocked)
             {
                 c.writeBlocked = false;
-                key.interestOps(connections.interestOps(c));
+                connections.updateInterest(c);
                 fanOut.markForFlush(c);
                 work++;
             }
-            if ((ready & SelectionKey.OP_READ) != 0 && !holdPublishers)
+            if ((events & Poller.READ) != 0 && !holdPublishers)
             {
-                work += read(c, nowNs, context.readBurst(), true);
+                work += read(c, nowNs, context.readBurst());
             }
         }
         return work;
@@ -157,10 +153,7 @@ final class Reader
             c.throttled = true;
             throttled.add(c);
             counters.increment(BrokerCounters.LIMIT_FRAME_RATE);
-            if (c.key() != null && c.key().isValid())
-            {
-                c.key().interestOps(connections.interestOps(c));
-            }
+            connections.updateInterest(c);
         }
     }
 
@@ -176,9 +169,9 @@ final class Reader
                 c.throttled = false;
                 throttled.remove(i);
                 released++;
-                if (c.key() != null && c.key().isValid() && c.state() == ClientConnection.State.OPEN)
+                if (c.state() == ClientConnection.State.OPEN)
                 {
-                    c.key().interestOps(connections.interestOps(c));
+                    connections.updateInterest(c);
                 }
             }
         }
@@ -198,7 +191,7 @@ final class Reader
             c.hot = false;
             if (!c.hungUp && !c.throttled && !holdPublishers())
             {
-                work += read(c, nowNs, context.readBurst(), false);
+                work += read(c, nowNs, context.readBurst());
             }
         }
         reading.clear();
@@ -206,13 +199,11 @@ final class Reader
     }
 
     /**
-     * Reads up to {@code burst} datagrams from a client.
+     * Reads up to {@code burst} datagrams from a client; closes it at the end of its stream.
      *
-     * @param pollSaidReady true when poll(2) reported the socket readable: then reading nothing
-     *                      at once means the peer closed (junixsocket reads 0 at EOF as for "none").
      * @return datagrams read.
      */
-    private int read(final ClientConnection c, final long nowNs, final int burst, final boolean pollSaidReady)
+    private int read(final ClientConnection c, final long nowNs, final int burst)
     {
         int datagrams = 0;
         if (c.state() == ClientConnection.State.CLOSING || c.state() == ClientConnection.State.CLOSED)
@@ -224,12 +215,10 @@ final class Reader
             while (datagrams < burst)
             {
                 readByteBuffer.clear();
-                final int length = c.channel().read(readByteBuffer);
+                final int length = c.io().read(readByteBuffer);
                 if (length <= 0)
                 {
-                    // 0 means "nothing now" to junixsocket, for EOF too: the protocol has no
-                    // empty datagrams, so a ready socket that reads nothing at once is closed.
-                    if (datagrams == 0 && !c.hungUp && pollSaidReady)
+                    if (length < 0)
                     {
                         connections.close(c, "peer closed");
                     }
@@ -265,8 +254,8 @@ final class Reader
             c.lastDatagramNs = nowNs;
         }
         // A publisher that sent a moment ago is read again directly while the agent waits for work: a read
-        // finds its next message as soon as poll(2) would, and allocates nothing, where junixsocket's poll
-        // does. A few only; over many sockets one poll is cheaper than a read each.
+        // finds its next message as soon as epoll would, in one syscall. A few only; over many
+        // sockets one epoll_wait is cheaper than a read each.
         final boolean keepHot = datagrams > 0 ||
             (nowNs - c.lastDatagramNs < Configuration.HOT_LINGER_NS && hot.size() < Configuration.HOT_LINGER_MAX);
         if (keepHot && !c.hot && c.state() != ClientConnection.State.CLOSED)
@@ -288,7 +277,7 @@ final class Reader
             final ClientConnection c = hungUp.get(i);
             if (c.state() != ClientConnection.State.CLOSED)
             {
-                final int n = read(c, nowNs, context.readBurst(), false);
+                final int n = read(c, nowNs, context.readBurst());
                 work += n;
                 if (n < context.readBurst() && c.state() != ClientConnection.State.CLOSED)
                 {
@@ -319,7 +308,7 @@ final class Reader
             for (int i = 0; i < Configuration.SHUTDOWN_DISCARD_LIMIT; i++)
             {
                 readByteBuffer.clear();
-                if (c.channel().read(readByteBuffer) <= 0)
+                if (c.io().read(readByteBuffer) <= 0)
                 {
                     return;
                 }

@@ -7,7 +7,7 @@ import org.agrona.collections.Int2ObjectHashMap;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import org.newsclub.net.unix.AFUNIXSocketCredentials;
 
-import java.nio.channels.SelectionKey;
+import java.io.IOException;
 
 /**
  * A connected client as the broker sees it: its socket, who it is (from the kernel), what it
@@ -30,13 +30,15 @@ public final class ClientConnection
 
     private final long connectionId;
     private final AFUNIXDatagramChannel channel;
+    private final SocketFd io;
     private final int pid;
     private final int uid;
     private final int gid;
     private final long publisherId;
     private final Outbox outbox;
     private final Int2ObjectHashMap<Subscription> subscriptions = new Int2ObjectHashMap<>();
-    private SelectionKey key;
+    /** True while the agent's {@link Poller} watches it: from accept until it hangs up or closes. */
+    public boolean polled;
     private State state = State.AWAITING_HELLO;
     private String name = "";
     private long lastSequence;
@@ -79,13 +81,15 @@ public final class ClientConnection
      * @param publisherId  the id DELIVER frames carry for this connection's publishes.
      * @param outbox       its outbound queue.
      * @param queueLimit   bytes queued before its slow-consumer policy applies.
+     * @throws IOException if the channel is closed already.
      */
     public ClientConnection(
         final long connectionId, final AFUNIXDatagramChannel channel, final AFUNIXSocketCredentials credentials,
-        final long publisherId, final Outbox outbox, final int queueLimit)
+        final long publisherId, final Outbox outbox, final int queueLimit) throws IOException
     {
         this.connectionId = connectionId;
         this.channel = channel;
+        this.io = new SocketFd(SocketFd.fdOf(channel), channel);
         this.pid = credentials == null ? 0 : (int)credentials.getPid();
         this.uid = credentials == null ? -1 : (int)credentials.getUid();
         this.gid = credentials == null ? -1 : (int)credentials.getGid();
@@ -106,16 +110,10 @@ public final class ClientConnection
         return channel;
     }
 
-    /** @return the selection key, once registered. */
-    public SelectionKey key()
+    /** @return its socket, as the agent reads and writes it. */
+    public SocketFd io()
     {
-        return key;
-    }
-
-    /** @param key the selection key. */
-    public void key(final SelectionKey key)
-    {
-        this.key = key;
+        return io;
     }
 
     /** @return the peer's pid from the kernel. */
