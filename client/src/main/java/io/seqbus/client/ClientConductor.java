@@ -14,9 +14,6 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class ClientConductor
 {
-    // Idle cycles before the thread sleeps in poll(2). Fewer (24) cost a publishing client half
-    // its throughput: its thread slept while the publisher sent alone, a syscall per message.
-    private static final int SPINS_BEFORE_IDLE = 64;
     /** Longest sleep in poll(2) while idle, ms: bounds how late timers and close are noticed. */
     private static final long SLEEP_IN_POLL_MS = 10;
 
@@ -150,8 +147,13 @@ final class ClientConductor
     private void run()
     {
         final IdleStrategy idleStrategy = options.idleStrategy().get();
+        // Time, not a count of cycles: a cycle's cost changes with the machine and the build. Too short a
+        // spin costs a publishing client half its throughput (its thread slept while the publisher sent
+        // alone, a syscall per message) and a subscriber a wake-up per message at moderate rates.
+        final long idleSpinNs = options.idleSpin().toNanos();
         outbound.pollerThread(Thread.currentThread());
         int idleCycles = 0;
+        long idleSinceNs = 0;
         // A client closed for good by a failure stops its thread; close() stops it too.
         while (running && connection.state() != Connection.CLOSED)
         {
@@ -164,18 +166,27 @@ final class ClientConductor
             {
                 options.errorHandler().onHandlerException(ex);
             }
+            boolean spun = false;
             if (work > 0)
             {
                 idleCycles = 0;
                 outbound.senderBusy();
             }
-            else if (++idleCycles >= SPINS_BEFORE_IDLE && !outbound.senderIdle())
+            else
             {
-                idleCycles = 0;
-                continue;
+                final long nowNs = System.nanoTime();
+                if (idleCycles++ == 0)
+                {
+                    idleSinceNs = nowNs;
+                }
+                spun = nowNs - idleSinceNs >= idleSpinNs;
+                if (spun && !outbound.senderIdle())
+                {
+                    idleCycles = 0;
+                    continue;
+                }
             }
-            if (work == 0 && idleCycles >= SPINS_BEFORE_IDLE && options.sleepInPoll() &&
-                connection.state() == Connection.CONNECTED)
+            if (spun && options.sleepInPoll() && connection.state() == Connection.CONNECTED)
             {
                 // Publishers send for themselves while we are idle, so only the broker can
                 // give us work now: sleep until it does (bounded, for timers and close).

@@ -6,8 +6,12 @@ import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import org.newsclub.net.unix.AFUNIXSelectorProvider;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.file.Path;
@@ -38,10 +42,11 @@ final class Connection
     private volatile String nodeName = "";
     private boolean closedByUser;
     private AFUNIXDatagramChannel channel;
+    // The channel's socket read and written as a plain descriptor (read(2), write(2)): junixsocket's own
+    // read and write allocate on every call. Never closed here: junixsocket owns the descriptor.
+    private FileChannel reads;
+    private FileChannel writes;
     private Selector selector;
-    private SelectionKey selectionKey;
-    // Polling thread only: the last sleep in poll(2) ended because the socket is readable or hung up.
-    private boolean wokenByPoll;
 
     Connection(final String socket)
     {
@@ -129,30 +134,18 @@ final class Connection
         return channel;
     }
 
-    Selector selector()
-    {
-        return selector;
-    }
-
-    SelectionKey selectionKey()
-    {
-        return selectionKey;
-    }
-
     /**
-     * @return true once after {@link #awaitReadable} woke because the socket is readable or hung up.
+     * @return the socket for reading, polling side only: read gives -1 at end of stream and 0 when nothing
+     * waits (the socket is non-blocking); null while disconnected.
      */
-    boolean takeWokenByPoll()
+    FileChannel reads()
     {
-        final boolean woken = wokenByPoll;
-        wokenByPoll = false;
-        return woken;
+        return reads;
     }
 
     /**
      * Sleeps in poll(2) until the broker sends something or the time is up. Only the polling
-     * thread calls it; what it finds is read by the next {@link Inbound#read()}, which polls again
-     * when told it woke (poll is level-triggered, and a hang-up shows as a cancelled key, which stays cancelled).
+     * thread calls it; what it finds, a hang-up included, is read by the next {@link Inbound#read()}.
      *
      * @param timeoutMs longest sleep.
      */
@@ -168,7 +161,6 @@ final class Connection
             if (current.select(timeoutMs) > 0)
             {
                 current.selectedKeys().clear();
-                wokenByPoll = true;
             }
         }
         catch (final IOException | java.nio.channels.ClosedSelectorException ignore)
@@ -220,9 +212,12 @@ final class Connection
     void attach(final AFUNIXDatagramChannel newChannel) throws IOException
     {
         channel = newChannel;
+        final FileDescriptor fd = newChannel.getFileDescriptor();
+        reads = new FileInputStream(fd).getChannel();
+        writes = new FileOutputStream(fd).getChannel();
         writeFailure = null;
         selector = AFUNIXSelectorProvider.provider().openSelector();
-        selectionKey = newChannel.register(selector, SelectionKey.OP_READ);
+        newChannel.register(selector, SelectionKey.OP_READ);
     }
 
     /** Under lock. */
@@ -231,8 +226,9 @@ final class Connection
         closeQuietly(channel);
         closeQuietly(selector);
         channel = null;
+        reads = null;
+        writes = null;
         selector = null;
-        selectionKey = null;
         writeFailure = null;
     }
 
@@ -245,7 +241,7 @@ final class Connection
     {
         try
         {
-            return channel.write(buffer) > 0;
+            return writes.write(buffer) > 0;
         }
         catch (final IOException ex)
         {
@@ -258,7 +254,7 @@ final class Connection
     void writeWhole(final ByteBuffer buffer, final int length) throws IOException
     {
         buffer.clear().limit(length);
-        if (channel.write(buffer) != length)
+        if (writes.write(buffer) != length)
         {
             throw new IOException("the broker's socket is full during the handshake");
         }

@@ -12,13 +12,10 @@ import io.seqbus.wire.PingFrame;
 import io.seqbus.wire.Protocol;
 import io.seqbus.wire.WelcomeFrame;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.newsclub.net.unix.AFUNIXDatagramChannel;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedSelectorException;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
+import java.nio.channels.FileChannel;
 
 import static io.seqbus.wire.Protocol.BYTE_ORDER;
 
@@ -31,8 +28,6 @@ import static io.seqbus.wire.Protocol.BYTE_ORDER;
 final class Inbound
 {
     private static final int INITIAL_READ_CAPACITY = 256 * 1024;
-    /** Longest a polling client goes without asking poll(2) whether the broker hung up, while reads find nothing. */
-    private static final long HANG_UP_CHECK_NS = 1_000_000;
 
     private final Connection connection;
     private final Outbound outbound;
@@ -52,7 +47,6 @@ final class Inbound
     private final Gap gap = new Gap();
     private ByteBuffer readByteBuffer;
     private volatile long lastPongToken;
-    private long lastHangUpCheckNs;
 
     Inbound(
         final ClientOptions options, final Connection connection, final Outbound outbound,
@@ -78,64 +72,18 @@ final class Inbound
     }
 
     /**
-     * Reads at most {@code pollDatagramLimit} datagrams without blocking and dispatches them.
-     *
-     * <p>junixsocket reads 0 both when nothing is waiting and at end of stream, so only poll(2) tells a broker
-     * that hung up from a quiet one. Its {@code selectNow} costs a syscall and allocates (iterators over its key
-     * map) on every call, so reads go first, and poll is asked only when they find nothing: after a sleep in
-     * poll(2), which may have woken for the hang-up, when the key shows one, and otherwise at most once per
-     * {@link #HANG_UP_CHECK_NS}. A spinning client thread then reads and allocates nothing while it waits.
+     * Reads at most {@code pollDatagramLimit} datagrams without blocking and dispatches them. End of stream
+     * (the broker closed the connection, and everything it sent before has been read) loses the connection.
      *
      * @return datagrams read, plus one when the connection was lost.
      */
     int read()
     {
-        final AFUNIXDatagramChannel currentChannel = connection.channel();
-        final Selector currentSelector = connection.selector();
-        final SelectionKey key = connection.selectionKey();
-        if (currentChannel == null || currentSelector == null)
+        final FileChannel reads = connection.reads();
+        if (reads == null)
         {
             return 0;
         }
-        if (!connection.takeWokenByPoll() && key.isValid())
-        {
-            final int datagrams = drain(currentChannel, false, false);
-            if (datagrams != 0 || System.nanoTime() - lastHangUpCheckNs < HANG_UP_CHECK_NS)
-            {
-                return datagrams;
-            }
-        }
-        lastHangUpCheckNs = System.nanoTime();
-        final int ready;
-        try
-        {
-            ready = currentSelector.selectNow();
-            if (ready > 0)
-            {
-                currentSelector.selectedKeys().clear();
-            }
-        }
-        catch (final IOException | ClosedSelectorException ex)
-        {
-            reconnector.connectionLost(connection.lost(ex), true);
-            return 1;
-        }
-        // junixsocket cancels the key when the peer hangs up; what was sent before can still be read.
-        final boolean hangUp = !key.isValid();
-        if (ready == 0 && !hangUp)
-        {
-            return 0;
-        }
-        return drain(currentChannel, true, hangUp);
-    }
-
-    /**
-     * @param pollSaidReady poll(2) reported the socket readable or hung up: reading nothing then means the
-     *                      broker closed the connection.
-     * @return datagrams read, plus one when the connection was lost.
-     */
-    private int drain(final AFUNIXDatagramChannel currentChannel, final boolean pollSaidReady, final boolean hangUp)
-    {
         int datagrams = 0;
         while (datagrams < pollDatagramLimit)
         {
@@ -143,27 +91,26 @@ final class Inbound
             final int length;
             try
             {
-                length = currentChannel.read(readByteBuffer);
+                length = reads.read(readByteBuffer);
             }
             catch (final IOException ex)
             {
                 reconnector.connectionLost(connection.lost(ex), true);
                 return datagrams + 1;
             }
-            if (length <= 0)
+            if (length < 0)
             {
-                // Readable but nothing to read, or hung up and drained: the broker closed the connection.
-                if (pollSaidReady && (datagrams == 0 || hangUp))
-                {
-                    reconnector.connectionLost(new BusException(
-                        "the seqbus broker at " + connection.socket() + " closed the connection"), true);
-                    return datagrams + 1;
-                }
+                reconnector.connectionLost(new BusException(
+                    "the seqbus broker at " + connection.socket() + " closed the connection"), true);
+                return datagrams + 1;
+            }
+            if (length == 0)
+            {
                 break;
             }
             datagrams++;
             onDatagram(length);
-            if (connection.channel() != currentChannel)
+            if (connection.reads() != reads)
             {
                 break;
             }
@@ -191,7 +138,7 @@ final class Inbound
                 connection.socket() + ": " + ErrorCode.name(code) + ", " + validator.errorReason()), true);
             return;
         }
-        final AFUNIXDatagramChannel currentChannel = connection.channel();
+        final FileChannel currentChannel = connection.reads();
         for (int at = 0; at < length; )
         {
             final int frameLength = Protocol.frameLength(readBuffer, at);
@@ -231,7 +178,7 @@ final class Inbound
                 default:
                     break;
             }
-            if (connection.channel() != currentChannel)
+            if (connection.reads() != currentChannel)
             {
                 return;
             }

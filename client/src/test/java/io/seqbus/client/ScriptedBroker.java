@@ -140,6 +140,21 @@ final class ScriptedBroker implements AutoCloseable
             return true;
         }
 
+        /** Reads and drops what is waiting, without looking; for one thread while no other reads. */
+        int discard() throws IOException
+        {
+            int datagrams = 0;
+            while (true)
+            {
+                readByteBuffer.clear();
+                if (channel.read(readByteBuffer) <= 0)
+                {
+                    return datagrams;
+                }
+                datagrams++;
+            }
+        }
+
         Frame next()
         {
             await().atMost(WAIT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1))
