@@ -40,7 +40,7 @@ for r in $(seq "$rounds"); do
   done
   read -r cp50 cp99 < <(c_lat)
   lat=$(for _ in 1 2 3; do s_lat | jq -r '"\(.latency_us.p50) \(.latency_us.p99)"'; done)
-  med3() { awk "{print \$$1}" <<<"$lat" | sort -g | paste -sd' ' | awk '{printf "%s %s (%s–%s)", $2, $2, $1, $3}'; }
+  med3() { awk "{print \$$1}" <<<"$lat" | sort -g | paste -sd' ' | awk '{printf "%s %s (%s–%s)\n", $2, $2, $1, $3}'; }
   read -r sp50 sp50s < <(med3 1); read -r sp99 sp99s < <(med3 2)
   printf '| %d | one-hop latency p50 µs at 10k/s | %s | %s | %s |\n' "$r" "$cp50" "$sp50s" "$(ratio "$sp50" "$cp50")"
   printf '| %d | one-hop latency p99 µs at 10k/s | %s | %s | %s |\n' "$r" "$cp99" "$sp99s" "$(ratio "$sp99" "$cp99")"

@@ -170,7 +170,7 @@ final class ClientConductor
             if (work > 0)
             {
                 idleCycles = 0;
-                outbound.senderBusy();
+                outbound.afterThreadWork();
             }
             else
             {

@@ -144,6 +144,18 @@ final class Connection
     }
 
     /**
+     * Under lock: ends the polling side's sleep in poll(2), or makes its next one return at once.
+     */
+    void wakeup()
+    {
+        final Selector current = selector;
+        if (current != null)
+        {
+            current.wakeup();
+        }
+    }
+
+    /**
      * Sleeps in poll(2) until the broker sends something or the time is up. Only the polling
      * thread calls it; what it finds, a hang-up included, is read by the next {@link Inbound#read()}.
      *

@@ -256,6 +256,45 @@ class BusClientTest
         assertThat(client.tryPublish("load.test", "after")).isEqualTo(PublishResult.OK);
     }
 
+    @Test
+    void aPublisherSendingFastHandsTheSendingToTheClientsThreadWhichBatchesInOrder() throws Exception
+    {
+        connect(ThreadMode.DEDICATED);
+        final int messages = 20_000;
+        final int[] next = new int[1];
+        final int[] datagrams = new int[1];
+        // The broker's side reads as fast as it can on its own thread, so the socket does not fill and the
+        // kernel does not hold the publisher back: batching, if any, is the client's.
+        final CompletableFuture<Void> reader = CompletableFuture.runAsync(() ->
+        {
+            try
+            {
+                while (next[0] < messages)
+                {
+                    if (peer.readPublishes(sequence -> assertThat(sequence).isEqualTo(next[0]++)) > 0)
+                    {
+                        datagrams[0]++;
+                    }
+                }
+            }
+            catch (final IOException ex)
+            {
+                throw new UncheckedIOException(ex);
+            }
+        });
+        final byte[] payload = new byte[64];
+        for (int i = 0; i < messages; i++)
+        {
+            putSequence(payload, i);
+            client.publish("fast.lane", payload);
+        }
+        reader.get(ScriptedBroker.WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        assertThat(next[0]).as("every publish, in order").isEqualTo(messages);
+        // Without the hand-over, 3,400-13,000 datagrams were measured here: one per message, except while the
+        // kernel held the publisher back. With it, 460-860: the thread sends what gathered meanwhile.
+        assertThat(datagrams[0]).as("datagrams for %d publishes", messages).isLessThan(messages / 10);
+    }
+
     private static void putSequence(final byte[] payload, final int sequence)
     {
         new UnsafeBuffer(payload).putInt(0, sequence);

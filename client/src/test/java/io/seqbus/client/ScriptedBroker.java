@@ -7,6 +7,7 @@ import io.seqbus.wire.FrameType;
 import io.seqbus.wire.FrameValidator;
 import io.seqbus.wire.GapFrame;
 import io.seqbus.wire.PingFrame;
+import io.seqbus.wire.PublishFrame;
 import io.seqbus.wire.Protocol;
 import io.seqbus.wire.WelcomeFrame;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -167,6 +168,29 @@ final class ScriptedBroker implements AutoCloseable
             final Frame frame = next();
             assertThat(FrameType.name(frame.type())).isEqualTo(FrameType.name(expectedType));
             return frame;
+        }
+
+        /**
+         * Reads one datagram without keeping it, quickly: the first int of each PUBLISH payload goes to the
+         * consumer.
+         *
+         * @return frames in it, or 0 when none was waiting.
+         */
+        int readPublishes(final java.util.function.IntConsumer firstInts) throws IOException
+        {
+            readByteBuffer.clear();
+            final int length = channel.read(readByteBuffer);
+            int count = 0;
+            for (int at = 0; at < length; count++)
+            {
+                if (Protocol.frameType(readBuffer, at) == FrameType.PUBLISH)
+                {
+                    final int topicLength = readBuffer.getShort(at + PublishFrame.TOPIC_LENGTH_OFFSET, Protocol.BYTE_ORDER);
+                    firstInts.accept(readBuffer.getInt(at + PublishFrame.TOPIC_OFFSET + topicLength));
+                }
+                at += Protocol.frameLength(readBuffer, at);
+            }
+            return count;
         }
 
         List<Integer> datagramLengths()
