@@ -14,7 +14,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 
 /**
- * The read path: what poll(2) reported ready, the publishers read again without polling (hot),
+ * The read path: what epoll reported ready, the publishers read again without polling (hot),
  * the peers that hung up with input left, and the ones held back by max_frames_per_second. Each
  * datagram goes to {@link ClientProtocol}; reading stops while publishers must be held back.
  */

@@ -43,7 +43,8 @@ final class Connection
     private boolean closedByUser;
     private AFUNIXDatagramChannel channel;
     // The channel's socket read and written as a plain descriptor (read(2), write(2)): junixsocket's own
-    // read and write allocate on every call. Never closed here: junixsocket owns the descriptor.
+    // read and write allocate on every call. Never closed here: junixsocket owns the descriptor. Like
+    // junixsocket's channel, an interrupt during a read or write closes it; the client then reconnects.
     private FileChannel reads;
     private FileChannel writes;
     private Selector selector;

@@ -508,6 +508,52 @@ class BusClientTest
     }
 
     @Test
+    void aPublisherInterruptedInItsWriteLosesTheConnectionNotTheMessage() throws Exception
+    {
+        connect(ThreadMode.POLL);
+        // An interrupt during a channel's write closes the channel (java.nio's rule for interruptible
+        // channels); the client reconnects and sends what was in its batch.
+        Thread.currentThread().interrupt();
+        client.publish("a.b", "sent while interrupted");
+        assertThat(Thread.interrupted()).as("the interrupt stays the caller's").isTrue();
+        final CompletableFuture<Peer> accepting = CompletableFuture.supplyAsync(() ->
+        {
+            try
+            {
+                return broker.accept();
+            }
+            catch (final Exception ex)
+            {
+                throw new IllegalStateException(ex);
+            }
+        });
+        within().until(() ->
+        {
+            drive();
+            return accepting.isDone();
+        });
+        final Peer second = accepting.get();
+        final CompletableFuture<Frame> hello = CompletableFuture.supplyAsync(() -> second.next(FrameType.HELLO));
+        within().until(() ->
+        {
+            drive();
+            return hello.isDone();
+        });
+        second.welcome(65536, 131072, PUBLISHER_ID).send();
+        final CompletableFuture<Frame> publish = CompletableFuture.supplyAsync(() -> second.next(FrameType.PUBLISH));
+        within().until(() ->
+        {
+            drive();
+            return publish.isDone();
+        });
+        final PublishFrame frame = publish.get().as(new PublishFrame());
+        assertThat(frame.topic()).isEqualTo("a.b");
+        assertThat(connectionEvents).anySatisfy(event -> assertThat(event).startsWith("disconnected"));
+        peer.close();
+        peer = second;
+    }
+
+    @Test
     void answersTheBrokersPing() throws Exception
     {
         connect(ThreadMode.DEDICATED);

@@ -1,6 +1,7 @@
 package io.seqbus.broker.net;
 
 import org.agrona.BufferUtil;
+import org.agrona.collections.Int2IntHashMap;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -31,6 +32,10 @@ public final class Poller implements AutoCloseable
     private final UnsafeBuffer scratch = new UnsafeBuffer(BufferUtil.allocateDirectAligned(64, 64));
     private final UnsafeBuffer wakeValue = new UnsafeBuffer(BufferUtil.allocateDirectAligned(64, 64));
     private final Int2ObjectHashMap<Object> attachments = new Int2ObjectHashMap<>();
+    // Each registration's number, kept in its events beside the fd: an event of a socket closed earlier in
+    // the same batch must not reach the one accepted meanwhile under the same fd number.
+    private final Int2IntHashMap registrations = new Int2IntHashMap(0);
+    private int lastRegistration;
     private int readyCount;
     private boolean closed;
 
@@ -52,7 +57,7 @@ public final class Poller implements AutoCloseable
             throw LibC.failure("eventfd", errno);
         }
         wakeValue.putLong(0, 1L);
-        control(LibC.EPOLL_CTL_ADD, wakeFd, READ);
+        control(LibC.EPOLL_CTL_ADD, wakeFd, 0, READ);
     }
 
     /**
@@ -65,8 +70,10 @@ public final class Poller implements AutoCloseable
      */
     public void register(final int fd, final int interest, final Object attachment) throws IOException
     {
-        control(LibC.EPOLL_CTL_ADD, fd, interest);
+        lastRegistration = lastRegistration == Integer.MAX_VALUE ? 1 : lastRegistration + 1;
+        control(LibC.EPOLL_CTL_ADD, fd, lastRegistration, interest);
         attachments.put(fd, attachment);
+        registrations.put(fd, lastRegistration);
     }
 
     /**
@@ -76,7 +83,7 @@ public final class Poller implements AutoCloseable
      */
     public void interest(final int fd, final int interest) throws IOException
     {
-        control(LibC.EPOLL_CTL_MOD, fd, interest);
+        control(LibC.EPOLL_CTL_MOD, fd, registrations.get(fd), interest);
     }
 
     /**
@@ -89,6 +96,7 @@ public final class Poller implements AutoCloseable
     {
         if (attachments.remove(fd) != null)
         {
+            registrations.remove(fd);
             LibC.epoll_ctl(epfd, LibC.EPOLL_CTL_DEL, fd, 0);
         }
     }
@@ -115,8 +123,8 @@ public final class Poller implements AutoCloseable
         for (int i = 0; i < n; i++)
         {
             final int at = i * LibC.EPOLL_EVENT_SIZE;
-            final int fd = events.getInt(at + LibC.EPOLL_EVENT_DATA_OFFSET);
-            if (fd == wakeFd)
+            final long data = events.getLong(at + LibC.EPOLL_EVENT_DATA_OFFSET);
+            if ((int)data == wakeFd)
             {
                 LibC.read(wakeFd, scratch.addressOffset(), 8);
                 continue;
@@ -124,7 +132,7 @@ public final class Poller implements AutoCloseable
             if (ready != i)
             {
                 events.putInt(ready * LibC.EPOLL_EVENT_SIZE, events.getInt(at));
-                events.putInt(ready * LibC.EPOLL_EVENT_SIZE + LibC.EPOLL_EVENT_DATA_OFFSET, fd);
+                events.putLong(ready * LibC.EPOLL_EVENT_SIZE + LibC.EPOLL_EVENT_DATA_OFFSET, data);
             }
             ready++;
         }
@@ -134,11 +142,14 @@ public final class Poller implements AutoCloseable
 
     /**
      * @param i 0 to the last {@link #poll}'s result, exclusive.
-     * @return what was registered with the i-th ready socket, or null if it left since.
+     * @return what was registered with the i-th ready socket, or null if it left since (even if another
+     * socket took its fd number meanwhile).
      */
     public Object attachment(final int i)
     {
-        return attachments.get(events.getInt(i * LibC.EPOLL_EVENT_SIZE + LibC.EPOLL_EVENT_DATA_OFFSET));
+        final long data = events.getLong(i * LibC.EPOLL_EVENT_SIZE + LibC.EPOLL_EVENT_DATA_OFFSET);
+        final int fd = (int)data;
+        return registrations.get(fd) == (int)(data >>> 32) ? attachments.get(fd) : null;
     }
 
     /**
@@ -182,16 +193,16 @@ public final class Poller implements AutoCloseable
         {
             closed = true;
             attachments.clear();
+            registrations.clear();
             LibC.close(wakeFd);
             LibC.close(epfd);
         }
     }
 
-    private void control(final int op, final int fd, final int interest) throws IOException
+    private void control(final int op, final int fd, final int registration, final int interest) throws IOException
     {
         scratch.putInt(0, interest | LibC.EPOLLRDHUP);
-        scratch.putLong(LibC.EPOLL_EVENT_DATA_OFFSET, 0L);
-        scratch.putInt(LibC.EPOLL_EVENT_DATA_OFFSET, fd);
+        scratch.putLong(LibC.EPOLL_EVENT_DATA_OFFSET, ((long)registration << 32) | (fd & 0xFFFF_FFFFL));
         if (LibC.epoll_ctl(epfd, op, fd, scratch.addressOffset()) < 0)
         {
             throw LibC.failure(op == LibC.EPOLL_CTL_ADD ? "epoll_ctl ADD" : "epoll_ctl MOD", LibC.errno());

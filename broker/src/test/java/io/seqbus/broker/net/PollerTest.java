@@ -82,6 +82,21 @@ class PollerTest
     }
 
     @Test
+    void anEventOfASocketThatLeftDoesNotReachTheNextOneUnderTheSameNumber() throws IOException
+    {
+        poller.register(server.fd(), Poller.READ, "the first");
+        send("for the first");
+        assertThat(poller.poll(5_000)).isEqualTo(1);
+        // Before the batch is served, the socket goes and its fd number comes back with a new registration,
+        // as when one connection closes and the next accept reuses its number within one duty cycle.
+        poller.deregister(server.fd());
+        poller.register(server.fd(), Poller.READ, "the next");
+        assertThat(poller.attachment(0)).as("a stale event").isNull();
+        assertThat(poller.poll(5_000)).isEqualTo(1);
+        assertThat(poller.attachment(0)).isEqualTo("the next");
+    }
+
+    @Test
     void aDatagramLongerThanTheBufferIsCutNotSplit() throws IOException
     {
         send("0123456789");
