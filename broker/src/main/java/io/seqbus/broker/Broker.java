@@ -74,7 +74,7 @@ public final class Broker implements AutoCloseable
             listener.close();
             throw ex;
         }
-        // The agent blocks in poll(2) itself once idle for idle_spin_cycles: a message that comes
+        // The agent blocks in epoll_wait itself once idle for idle_spin_cycles: a message that comes
         // then wakes it at once. Before that it spins, then yields, and never parks: a park here
         // lasts 20-40 µs whatever is asked, and a message that came meanwhile waited it out (at 10k
         // msgs/s parks made one-hop p50 ~30 µs instead of ~20, and cost more CPU at 1k msgs/s, 49%
@@ -1228,7 +1228,7 @@ public final class Broker implements AutoCloseable
         }
 
         /**
-         * @return empty duty cycles the agent spends before it sleeps in poll(2).
+         * @return empty duty cycles the agent spends before it sleeps in epoll_wait.
          */
         public int idleSpinCycles()
         {
@@ -1236,7 +1236,7 @@ public final class Broker implements AutoCloseable
         }
 
         /**
-         * @param idleSpinCycles empty duty cycles the agent spends before it sleeps in poll(2); 0 sleeps at once.
+         * @param idleSpinCycles empty duty cycles the agent spends before it sleeps in epoll_wait; 0 sleeps at once.
          * @return this.
          */
         public Context idleSpinCycles(final int idleSpinCycles)

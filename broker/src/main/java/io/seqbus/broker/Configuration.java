@@ -202,7 +202,7 @@ public final class Configuration
     public static final int LAN_TERM_LENGTH_DEFAULT = 4 * 1024 * 1024;
     /** UDP receive buffer of the bridge unless the channel sets {@code so-rcvbuf}; Aeron repairs overflow by NAK. */
     public static final int LAN_SO_RCVBUF_DEFAULT = 2 * 1024 * 1024;
-    /** Longest the agent blocks in poll(2) while idle with a bridge, ms: LAN messages arrive in shared memory. */
+    /** Longest the agent blocks in epoll_wait while idle with a bridge, ms: LAN messages arrive in shared memory. */
     public static final int LAN_IDLE_BLOCK_MS = 1;
 
     /**
@@ -217,19 +217,19 @@ public final class Configuration
     public static final int HOT_CYCLES_PER_POLL = 4;
     /** How long a publisher is still read directly after its last datagram, ns. */
     public static final long HOT_LINGER_NS = 1_000_000;
-    /** Publishers read directly while they linger; past this many, poll(2) alone watches the quiet ones. */
+    /** Publishers read directly while they linger; past this many, epoll_wait alone watches the quiet ones. */
     public static final int HOT_LINGER_MAX = 8;
 
-    /** Empty duty cycles the agent spends before it sleeps in poll(2): latency against CPU. */
+    /** Empty duty cycles the agent spends before it sleeps in epoll_wait: latency against CPU. */
     public static final String IDLE_SPIN_CYCLES_PROP_NAME = "seqbus.idle.spin.cycles";
     /**
      * Default of {@link #IDLE_SPIN_CYCLES_PROP_NAME}. A trade-off measured with {@code seqbus bench} on
-     * 2 cores, one subscriber: at 10k msgs/s, 40 gave one-hop p50 of 20-28 µs with the agent busy
-     * ~76% of a core; 0 gave 23-40 µs across runs at ~21% (a wake from poll(2) costs more than
-     * finding the message while spinning); at 1k msgs/s, 40 costs ~15%. Peak throughput is the same.
+     * 2 cores, one subscriber, at 10k msgs/s: 40 gave one-hop p50 of 19-30 µs with the agent busy 53-60%
+     * of a core; 0 gave 20-21 µs and a slightly higher p99 at 12-15% (with epoll a wake costs little more
+     * than finding the message while spinning); at 1k msgs/s, 40 costs ~9%. Peak throughput is the same.
      */
     public static final int IDLE_SPIN_CYCLES_DEFAULT = 40;
-    /** Longest the agent blocks in poll(2) while idle, ms; bounds how late timers run. */
+    /** Longest the agent blocks in epoll_wait while idle, ms; bounds how late timers run. */
     public static final int IDLE_BLOCK_MS = 100;
 
     private Configuration()

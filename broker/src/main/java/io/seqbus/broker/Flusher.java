@@ -9,7 +9,7 @@ import java.util.ArrayList;
 
 /**
  * The write path: once a duty cycle, sends what every touched outbox holds, one {@code send} per
- * datagram, and waits for poll(2) to report room where the kernel's queue is full.
+ * datagram, and waits for epoll_wait to report room where the kernel's queue is full.
  */
 final class Flusher
 {

@@ -62,7 +62,7 @@ public final class Settings
             "slowly, never refused; 0 = no limit.", null,
             Broker.Context::maxFramesPerSecond, Broker.Context::maxFramesPerSecond),
         new Setting<>("idle_spin_cycles", integer(0, 1_000_000), RESTART,
-            "Empty duty cycles the broker's thread spends looking for work before it sleeps in poll(2): more " +
+            "Empty duty cycles the broker's thread spends looking for work before it sleeps in epoll_wait: more " +
             "keeps one-hop latency low under steady traffic and costs CPU; 0 sleeps at once.", null,
             Broker.Context::idleSpinCycles, Broker.Context::idleSpinCycles),
         new Setting<>("max_queue_bytes", integer(1024, MAX_INT), LIVE,

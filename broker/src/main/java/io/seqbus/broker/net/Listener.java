@@ -217,7 +217,7 @@ public final class Listener implements AutoCloseable
     }
 
     /**
-     * @return the channel, to register with the agent's selector.
+     * @return the channel, whose descriptor the agent's poller watches.
      */
     public AFUNIXDatagramChannel channel()
     {

@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  * <p>The agent does nothing for this: it already counts its duty cycles
  * ({@link BrokerCounters#DUTY_CYCLES}). A low-priority thread of its own wakes at half the
  * watchdog period, pets the watchdog only if that count moved since its last visit, and wakes
- * the agent so that an idle agent, blocked in poll(2), moves it again before the next visit. A
+ * the agent so that an idle agent, blocked in epoll_wait, moves it again before the next visit. A
  * stuck agent stops the count, the petting stops, and systemd restarts the service.
  */
 public final class SystemdNotifier implements AutoCloseable
