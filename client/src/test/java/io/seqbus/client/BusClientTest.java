@@ -295,6 +295,39 @@ class BusClientTest
         assertThat(datagrams[0]).as("datagrams for %d publishes", messages).isLessThan(messages / 10);
     }
 
+    /** Accepts the client's next connection while the client makes progress (it connects from poll in POLL mode). */
+    private Peer acceptWhileDriving() throws Exception
+    {
+        final CompletableFuture<Peer> accepting = CompletableFuture.supplyAsync(() ->
+        {
+            try
+            {
+                return broker.accept();
+            }
+            catch (final Exception ex)
+            {
+                throw new IllegalStateException(ex);
+            }
+        });
+        within().until(() ->
+        {
+            drive();
+            return accepting.isDone();
+        });
+        return accepting.get();
+    }
+
+    private Frame nextWhileDriving(final Peer from, final int type) throws Exception
+    {
+        final CompletableFuture<Frame> frame = CompletableFuture.supplyAsync(() -> from.next(type));
+        within().until(() ->
+        {
+            drive();
+            return frame.isDone();
+        });
+        return frame.get();
+    }
+
     private static void putSequence(final byte[] payload, final int sequence)
     {
         new UnsafeBuffer(payload).putInt(0, sequence);
@@ -516,37 +549,10 @@ class BusClientTest
         Thread.currentThread().interrupt();
         client.publish("a.b", "sent while interrupted");
         assertThat(Thread.interrupted()).as("the interrupt stays the caller's").isTrue();
-        final CompletableFuture<Peer> accepting = CompletableFuture.supplyAsync(() ->
-        {
-            try
-            {
-                return broker.accept();
-            }
-            catch (final Exception ex)
-            {
-                throw new IllegalStateException(ex);
-            }
-        });
-        within().until(() ->
-        {
-            drive();
-            return accepting.isDone();
-        });
-        final Peer second = accepting.get();
-        final CompletableFuture<Frame> hello = CompletableFuture.supplyAsync(() -> second.next(FrameType.HELLO));
-        within().until(() ->
-        {
-            drive();
-            return hello.isDone();
-        });
+        final Peer second = acceptWhileDriving();
+        nextWhileDriving(second, FrameType.HELLO);
         second.welcome(65536, 131072, PUBLISHER_ID).send();
-        final CompletableFuture<Frame> publish = CompletableFuture.supplyAsync(() -> second.next(FrameType.PUBLISH));
-        within().until(() ->
-        {
-            drive();
-            return publish.isDone();
-        });
-        final PublishFrame frame = publish.get().as(new PublishFrame());
+        final PublishFrame frame = nextWhileDriving(second, FrameType.PUBLISH).as(new PublishFrame());
         assertThat(frame.topic()).isEqualTo("a.b");
         assertThat(connectionEvents).anySatisfy(event -> assertThat(event).startsWith("disconnected"));
         peer.close();
@@ -599,29 +605,8 @@ class BusClientTest
 
         // The broker is back: HELLO, the live subscription again, then the waiting publishes.
         broker = new ScriptedBroker(dir.resolve("bus.sock"));
-        final CompletableFuture<Peer> accepting = CompletableFuture.supplyAsync(() ->
-        {
-            try
-            {
-                return broker.accept();
-            }
-            catch (final Exception ex)
-            {
-                throw new IllegalStateException(ex);
-            }
-        });
-        within().until(() ->
-        {
-            drive();
-            return accepting.isDone();
-        });
-        peer = accepting.get();
-        final CompletableFuture<Frame> hello = CompletableFuture.supplyAsync(() -> peer.next(FrameType.HELLO));
-        within().until(() ->
-        {
-            drive();
-            return hello.isDone();
-        });
+        peer = acceptWhileDriving();
+        nextWhileDriving(peer, FrameType.HELLO);
         final SubscribeFrame resubscribe = peer.next(FrameType.SUBSCRIBE).as(new SubscribeFrame());
         assertThat(resubscribe.subscriptionId()).isEqualTo(subscription.id());
         assertThat(resubscribe.pattern()).isEqualTo("a.>");
