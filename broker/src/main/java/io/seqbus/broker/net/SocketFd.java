@@ -60,6 +60,10 @@ public final class SocketFd implements ByteChannel
     public int read(final ByteBuffer dst) throws IOException
     {
         final int position = dst.position();
+        if (position == dst.limit())
+        {
+            return 0; // recv(2) of 0 bytes reads 0, which would look like end of stream
+        }
         final long n = LibC.recv(fd, address(dst) + position, dst.limit() - position, LibC.MSG_DONTWAIT);
         if (n > 0)
         {
