@@ -102,6 +102,21 @@ public final class Broker implements AutoCloseable
             return;
         }
         agentFailure = ex;
+        if (ex instanceof VirtualMachineError)
+        {
+            // Out of memory, closing (which builds frames and log lines) may fail or thrash the
+            // collector for long: the socket goes first (new clients fail fast), then the owner
+            // hears, and a daemon's owner exits at once.
+            try
+            {
+                listener.close();
+            }
+            catch (final Throwable ignore)
+            {
+                // the owner must hear regardless
+            }
+            context.agentFailureHandler().accept(ex);
+        }
         Log.error("the broker's thread stopped on " + ex + "; nothing is delivered any more");
         // The runner skips the agent's close when an Error ends its thread: close here, still on that
         // thread, so clients hear SHUTTING_DOWN and the socket goes, rather than hang on a broker that
@@ -119,7 +134,10 @@ public final class Broker implements AutoCloseable
             // Out of memory, the close itself may fail half way: the socket file goes regardless.
             listener.close();
         }
-        context.agentFailureHandler().accept(ex);
+        if (!(ex instanceof VirtualMachineError))
+        {
+            context.agentFailureHandler().accept(ex);
+        }
     }
 
     /** The agent, for tests in this package that hand it a command. */
@@ -504,6 +522,19 @@ public final class Broker implements AutoCloseable
             Configuration.MAX_TOPIC_LENGTH_PROP_NAME, Configuration.MAX_TOPIC_LENGTH_DEFAULT);
         private int maxTotalQueuedBytes = Configuration.intProperty(
             Configuration.MAX_TOTAL_QUEUED_BYTES_PROP_NAME, Configuration.MAX_TOTAL_QUEUED_BYTES_DEFAULT);
+        private int maxQueueBytesLimit = Configuration.intProperty(
+            Configuration.MAX_QUEUE_BYTES_LIMIT_PROP_NAME, Configuration.MAX_QUEUE_BYTES_LIMIT_DEFAULT);
+        private int maxQueuedBytesPerUid = Configuration.intProperty(
+            Configuration.MAX_QUEUED_BYTES_PER_UID_PROP_NAME, Configuration.MAX_QUEUED_BYTES_PER_UID_DEFAULT);
+        private int maxSubscriptionBytesPerConnection = Configuration.intProperty(
+            Configuration.MAX_SUBSCRIPTION_BYTES_PER_CONNECTION_PROP_NAME,
+            Configuration.MAX_SUBSCRIPTION_BYTES_PER_CONNECTION_DEFAULT);
+        private int maxSubscriptionBytesPerUid = Configuration.intProperty(
+            Configuration.MAX_SUBSCRIPTION_BYTES_PER_UID_PROP_NAME, Configuration.MAX_SUBSCRIPTION_BYTES_PER_UID_DEFAULT);
+        private int maxTotalSubscriptionBytes = Configuration.intProperty(
+            Configuration.MAX_TOTAL_SUBSCRIPTION_BYTES_PROP_NAME, Configuration.MAX_TOTAL_SUBSCRIPTION_BYTES_DEFAULT);
+        private int handshakeTimeoutMs = Configuration.intProperty(
+            Configuration.HANDSHAKE_TIMEOUT_PROP_NAME, Configuration.HANDSHAKE_TIMEOUT_DEFAULT_MS);
         private int maxFramesPerSecond = Configuration.intProperty(
             Configuration.MAX_FRAMES_PER_SECOND_PROP_NAME, Configuration.MAX_FRAMES_PER_SECOND_DEFAULT);
         private int idleSpinCycles = Configuration.intProperty(
@@ -571,6 +602,20 @@ public final class Broker implements AutoCloseable
                 Configuration.MAX_TOPIC_LENGTH_PROP_NAME, maxTopicLength, "1.." + Protocol.MAX_TOPIC_LENGTH);
             require(maxTotalQueuedBytes >= maxDatagram, Configuration.MAX_TOTAL_QUEUED_BYTES_PROP_NAME,
                 maxTotalQueuedBytes, "at least max datagram (" + maxDatagram + ")");
+            require(maxQueueBytesLimit >= 1024, Configuration.MAX_QUEUE_BYTES_LIMIT_PROP_NAME, maxQueueBytesLimit,
+                "1024 or more");
+            require(maxQueuedBytesPerUid >= 1024, Configuration.MAX_QUEUED_BYTES_PER_UID_PROP_NAME, maxQueuedBytesPerUid,
+                "1024 or more");
+            require(maxSubscriptionBytesPerConnection >= 4096,
+                Configuration.MAX_SUBSCRIPTION_BYTES_PER_CONNECTION_PROP_NAME, maxSubscriptionBytesPerConnection,
+                "4096 or more");
+            require(maxSubscriptionBytesPerUid >= maxSubscriptionBytesPerConnection,
+                Configuration.MAX_SUBSCRIPTION_BYTES_PER_UID_PROP_NAME, maxSubscriptionBytesPerUid,
+                "at least max_subscription_bytes_per_connection (" + maxSubscriptionBytesPerConnection + ")");
+            require(maxTotalSubscriptionBytes >= maxSubscriptionBytesPerUid,
+                Configuration.MAX_TOTAL_SUBSCRIPTION_BYTES_PROP_NAME, maxTotalSubscriptionBytes,
+                "at least max_subscription_bytes_per_uid (" + maxSubscriptionBytesPerUid + ")");
+            require(handshakeTimeoutMs >= 1, Configuration.HANDSHAKE_TIMEOUT_PROP_NAME, handshakeTimeoutMs, "1 or more");
             require(maxFramesPerSecond >= 0, Configuration.MAX_FRAMES_PER_SECOND_PROP_NAME, maxFramesPerSecond,
                 "0 (no limit) or more");
             require(idleSpinCycles >= 0, Configuration.IDLE_SPIN_CYCLES_PROP_NAME, idleSpinCycles, "0 or more");
@@ -583,6 +628,7 @@ public final class Broker implements AutoCloseable
                 AccessControl.ALLOW_ALL : new AccessControl("allow".equals(aclDefault), aclRules);
             MetricsEndpoint.parse(metrics);
             concludeLan();
+            MemoryBudget.check(this);
             return this;
         }
 
@@ -1189,6 +1235,102 @@ public final class Broker implements AutoCloseable
         public Context maxTotalQueuedBytes(final int maxTotalQueuedBytes)
         {
             this.maxTotalQueuedBytes = maxTotalQueuedBytes;
+            return this;
+        }
+
+        /** @return the most a SUBSCRIBE may ask for as its max_queue_bytes, bytes. */
+        public int maxQueueBytesLimit()
+        {
+            return maxQueueBytesLimit;
+        }
+
+        /**
+         * @param maxQueueBytesLimit the most a SUBSCRIBE may ask for as its max_queue_bytes, bytes.
+         * @return this.
+         */
+        public Context maxQueueBytesLimit(final int maxQueueBytesLimit)
+        {
+            this.maxQueueBytesLimit = maxQueueBytesLimit;
+            return this;
+        }
+
+        /** @return bytes queued for all connections of one uid before their policies apply. */
+        public int maxQueuedBytesPerUid()
+        {
+            return maxQueuedBytesPerUid;
+        }
+
+        /**
+         * @param maxQueuedBytesPerUid bytes queued for all connections of one uid before their policies apply.
+         * @return this.
+         */
+        public Context maxQueuedBytesPerUid(final int maxQueuedBytesPerUid)
+        {
+            this.maxQueuedBytesPerUid = maxQueuedBytesPerUid;
+            return this;
+        }
+
+        /** @return heap the subscriptions of one connection may take, bytes, as charged. */
+        public int maxSubscriptionBytesPerConnection()
+        {
+            return maxSubscriptionBytesPerConnection;
+        }
+
+        /**
+         * @param maxSubscriptionBytesPerConnection heap the subscriptions of one connection may take, bytes, as charged.
+         * @return this.
+         */
+        public Context maxSubscriptionBytesPerConnection(final int maxSubscriptionBytesPerConnection)
+        {
+            this.maxSubscriptionBytesPerConnection = maxSubscriptionBytesPerConnection;
+            return this;
+        }
+
+        /** @return heap the subscriptions of one uid may take, bytes, as charged. */
+        public int maxSubscriptionBytesPerUid()
+        {
+            return maxSubscriptionBytesPerUid;
+        }
+
+        /**
+         * @param maxSubscriptionBytesPerUid heap the subscriptions of one uid may take, bytes, as charged.
+         * @return this.
+         */
+        public Context maxSubscriptionBytesPerUid(final int maxSubscriptionBytesPerUid)
+        {
+            this.maxSubscriptionBytesPerUid = maxSubscriptionBytesPerUid;
+            return this;
+        }
+
+        /** @return heap all subscriptions may take, bytes, as charged. */
+        public int maxTotalSubscriptionBytes()
+        {
+            return maxTotalSubscriptionBytes;
+        }
+
+        /**
+         * @param maxTotalSubscriptionBytes heap all subscriptions may take, bytes, as charged.
+         * @return this.
+         */
+        public Context maxTotalSubscriptionBytes(final int maxTotalSubscriptionBytes)
+        {
+            this.maxTotalSubscriptionBytes = maxTotalSubscriptionBytes;
+            return this;
+        }
+
+        /** @return how long a new connection may take to send HELLO, ms. */
+        public int handshakeTimeoutMs()
+        {
+            return handshakeTimeoutMs;
+        }
+
+        /**
+         * @param handshakeTimeoutMs how long a new connection may take to send HELLO, ms.
+         * @return this.
+         */
+        public Context handshakeTimeoutMs(final int handshakeTimeoutMs)
+        {
+            this.handshakeTimeoutMs = handshakeTimeoutMs;
             return this;
         }
 

@@ -11,6 +11,7 @@ import io.seqbus.broker.net.ClientConnection;
 import io.seqbus.broker.net.Listener;
 import io.seqbus.broker.net.Poller;
 import io.seqbus.broker.net.SocketFd;
+import io.seqbus.broker.quota.UidAccounts;
 import io.seqbus.broker.route.Subscription;
 import io.seqbus.broker.route.TopicIndex;
 import io.seqbus.broker.stat.TopicRates;
@@ -53,7 +54,7 @@ final class BrokerAgent implements Agent, LocalBus
     private final int listenerFd;
     private final BrokerCounters counters = new BrokerCounters();
     private final TopicIndex<Subscription> index = new TopicIndex<>(4096);
-    private final FanOut fanOut = new FanOut(index, counters);
+    private final FanOut fanOut;
     private final ClientProtocol protocol;
     private final DatagramPool pool;
     private final Connections connections;
@@ -84,14 +85,28 @@ final class BrokerAgent implements Agent, LocalBus
         poller.register(listenerFd, Poller.READ, listener);
         this.bridge = context.lanChannel() == null ? null : LanBridge.launch(context, this, bridgeCounters);
         this.idleBlockMs = bridge == null ? Configuration.IDLE_BLOCK_MS : Configuration.LAN_IDLE_BLOCK_MS;
-        this.protocol = new ClientProtocol(context, index, fanOut, counters, topicRates, this::statDocument, bridge);
         this.pool = new DatagramPool(context.maxDatagram(), Configuration.DATAGRAM_POOL_MAX_IDLE);
-        this.connections = new Connections(context, poller, counters, fanOut, protocol, pool);
+        this.fanOut = new FanOut(index, counters, pool, new FanOut.QueueBounds()
+        {
+            public long queuedBytesPerUid()
+            {
+                return context.maxQueuedBytesPerUid();
+            }
+
+            public long hardQueuedMemory()
+            {
+                return MemoryBudget.hardQueuedBytes(context.maxTotalQueuedBytes());
+            }
+        });
+        final UidAccounts accounts = new UidAccounts();
+        this.protocol = new ClientProtocol(
+            context, index, fanOut, counters, topicRates, this::statDocument, bridge, accounts);
+        this.connections = new Connections(context, poller, counters, fanOut, protocol, pool, accounts);
         this.evictions = new Evictions(context, counters, fanOut, protocol, pool, connections);
         this.reader = new Reader(context, poller, listener, counters, fanOut, protocol, pool, bridge,
             connections, epochClock);
         this.flusher = new Flusher(fanOut, connections);
-        this.sampler = new Sampler(context, counters, connections, topicRates, bridge, startNs);
+        this.sampler = new Sampler(context, counters, connections, topicRates, bridge, pool, startNs);
     }
 
     BrokerCounters counters()
@@ -189,6 +204,10 @@ final class BrokerAgent implements Agent, LocalBus
         final boolean draining = connections.isDraining();
         evictions.checkTotalQueued(nowNs);
         final boolean holdPublishers = reader.holdPublishers() || draining;
+        if (!holdPublishers && reader.hasParked())
+        {
+            reader.unpark();
+        }
         // Block in epoll_wait when there has been nothing to do for a while: no CPU while idle,
         // and no added latency, since poll returns as soon as any socket is ready. While
         // draining nobody is polled for reading, so blocking cannot miss a read either. The LAN
@@ -238,6 +257,7 @@ final class BrokerAgent implements Agent, LocalBus
         {
             evictions.evictDisconnectPolicy();
         }
+        work += connections.expireHandshakes(nowNs);
         if (connections.hasClosing())
         {
             work += connections.finishClosing(nowNs);
@@ -313,7 +333,7 @@ final class BrokerAgent implements Agent, LocalBus
     @Override
     public boolean isFull()
     {
-        return fanOut.overLimitCount() > 0 || pool.queuedBytes() >= context.maxTotalQueuedBytes();
+        return fanOut.overLimitCount() > 0 || pool.memoryInUse() >= context.maxTotalQueuedBytes();
     }
 
     @Override

@@ -78,8 +78,24 @@ public final class BrokerCounters
     public static final int LIMIT_FRAME_RATE = 32;
     /** Connections evicted because all queues together stayed full for the stall timeout. */
     public static final int TOTAL_QUEUED_EVICTIONS = 33;
+    /** SUBSCRIBEs refused because a subscription-memory bound (connection, uid or total) was reached. */
+    public static final int LIMIT_SUBSCRIPTION_BYTES = 34;
+    /** Deliveries that found the uid's queues at max_queued_bytes_per_uid (its policies then applied). */
+    public static final int LIMIT_QUEUED_PER_UID = 35;
+    /** Connections evicted because the replies they asked for (PONG, STAT, ERROR) outgrew their queue. */
+    public static final int REPLY_EVICTIONS = 36;
+    /** Connections closed for sending no HELLO within handshake_timeout_ms. */
+    public static final int HANDSHAKE_TIMEOUTS = 37;
+    /** Block subscribers evicted because a delivery would have taken the queues past their hard bound. */
+    public static final int MEMORY_EVICTIONS = 38;
+    /** Connections not read for a while because they would publish while publishers were held back. */
+    public static final int PUBLISHERS_PARKED = 39;
+    /** Direct memory of the buffers holding queued frames, bytes (sampled). */
+    public static final int QUEUED_MEMORY = 40;
+    /** Heap charged for all subscriptions, bytes (sampled). */
+    public static final int SUBSCRIPTION_BYTES = 41;
     /** First of the per-code counters of refused frames: index {@code FRAMES_REJECTED + code}. */
-    public static final int FRAMES_REJECTED = 34;
+    public static final int FRAMES_REJECTED = 42;
 
     private static final int LENGTH = FRAMES_REJECTED + ErrorCode.maxCode() + 1;
 

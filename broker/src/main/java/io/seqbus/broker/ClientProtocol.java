@@ -5,6 +5,7 @@ import io.seqbus.broker.bridge.LanBridge;
 import io.seqbus.broker.fanout.FanOut;
 import io.seqbus.broker.fanout.Outbox;
 import io.seqbus.broker.net.ClientConnection;
+import io.seqbus.broker.quota.UidAccounts;
 import io.seqbus.broker.route.Subscription;
 import io.seqbus.broker.route.TopicIndex;
 import io.seqbus.broker.stat.TopicRates;
@@ -55,12 +56,14 @@ final class ClientProtocol
     private final TopicRates topicRates;
     private final StatSource statSource;
     private final ArrayList<Subscription> revoked = new ArrayList<>();
+    private final UidAccounts accounts;
 
     ClientProtocol(
         final Broker.Context context, final TopicIndex<Subscription> index, final FanOut fanOut,
         final BrokerCounters counters, final TopicRates topicRates, final StatSource statSource,
-        final LanBridge bridge)
+        final LanBridge bridge, final UidAccounts accounts)
     {
+        this.accounts = accounts;
         this.context = context;
         this.index = index;
         this.fanOut = fanOut;
@@ -128,6 +131,28 @@ final class ClientProtocol
         return true;
     }
 
+    /**
+     * @param buffer holding a datagram at offset 0.
+     * @param length of the datagram.
+     * @return true when taking the datagram would publish: it is well formed and holds a PUBLISH.
+     * A malformed one is not, so it is taken and refused at once.
+     */
+    boolean wouldPublish(final DirectBuffer buffer, final int length)
+    {
+        if (length > context.maxDatagram() || validator.validate(buffer, 0, length) != 0)
+        {
+            return false;
+        }
+        for (int at = 0; at < length; at += Protocol.frameLength(buffer, at))
+        {
+            if (Protocol.frameType(buffer, at) == FrameType.PUBLISH)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private boolean onFrame(
         final ClientConnection c, final DirectBuffer buffer, final int at, final int type,
         final long nowNs, final long timestampNs)
@@ -148,6 +173,10 @@ final class ClientProtocol
                 return onUnsubscribe(c, buffer, at);
             case FrameType.PING:
                 ping.wrap(buffer, at);
+                if (!replyFits(c, PingFrame.LENGTH))
+                {
+                    return evictForReplies(c);
+                }
                 final Outbox outbox = c.outbox();
                 final MutableDirectBuffer out = outbox.reserve(PingFrame.LENGTH);
                 outbox.commit(PingFrame.encode(out, outbox.writeOffset(), FrameType.PONG, ping.token()));
@@ -222,9 +251,19 @@ final class ClientProtocol
             return reject(c, ErrorCode.INVALID_OPTION, 0, "unknown stat_flags bits 0x" + Integer.toHexString(flags));
         }
         counters.increment(BrokerCounters.STAT_REQUESTS);
+        if (!replyFits(c, StatReplyFrame.CHUNK_OFFSET))
+        {
+            // Full already: do not build a document for a client that does not read.
+            return evictForReplies(c);
+        }
         final byte[] document = statSource.statDocument(flags).getBytes(StandardCharsets.UTF_8);
         final UnsafeBuffer source = new UnsafeBuffer(document);
         final int chunkMax = context.maxDatagram() - StatReplyFrame.CHUNK_OFFSET;
+        final int chunks = (document.length + chunkMax - 1) / Math.max(1, chunkMax);
+        if (!replyFits(c, document.length + (long)Math.max(1, chunks) * StatReplyFrame.CHUNK_OFFSET))
+        {
+            return evictForReplies(c);
+        }
         final Outbox outbox = c.outbox();
         int from = 0;
         do
@@ -308,21 +347,119 @@ final class ClientProtocol
         {
             return reject(c, ErrorCode.INVALID_OPTION, id, "unknown slow-consumer policy " + subscribe.policy());
         }
-        final long maxQueueBytes = subscribe.maxQueueBytes() & 0xFFFF_FFFFL;
-        if (maxQueueBytes > Integer.MAX_VALUE)
+        final long askedQueueBytes = subscribe.maxQueueBytes() & 0xFFFF_FFFFL;
+        final long mostQueueBytes = Math.max(context.maxQueueBytesLimit(), context.maxQueueBytes());
+        if (askedQueueBytes > mostQueueBytes)
         {
-            return reject(c, ErrorCode.INVALID_OPTION, id, "max_queue_bytes " + maxQueueBytes + " is too large");
+            return reject(c, ErrorCode.INVALID_OPTION, id, "max_queue_bytes " + askedQueueBytes +
+                " is above this broker's max_queue_bytes_limit " + mostQueueBytes + "; 0 = the default " +
+                context.maxQueueBytes());
         }
-        if (maxQueueBytes > c.queueLimit())
+        if (requested == SlowConsumerPolicy.BLOCK && !c.mayBlock)
         {
-            c.queueLimit((int)maxQueueBytes);
+            counters.increment(BrokerCounters.ACCESS_DENIED_SUBSCRIBE);
+            return reject(c, ErrorCode.ACCESS_DENIED, id, "uid " + c.uid() + " gid " + c.gid() +
+                " may not subscribe with the block policy, which holds other users' publishers back (only root, " +
+                "the broker's user and [[acl.rule]] entries with block = true may); choose drop-oldest, drop-newest " +
+                "or disconnect");
         }
-        final SlowConsumerPolicy policy = requested == SlowConsumerPolicy.DEFAULT ? context.defaultPolicy() : requested;
-        final Subscription subscription = new Subscription(c, id, pattern, policy);
+        final int cost = Subscription.costOf(pattern);
+        final String over = subscriptionBudgetExceeded(c, cost);
+        if (over != null)
+        {
+            counters.increment(BrokerCounters.LIMIT_SUBSCRIPTION_BYTES);
+            return reject(c, ErrorCode.TOO_MANY_SUBSCRIPTIONS, id, "subscription to '" + pattern + "' (charged " +
+                cost + " bytes) refused: " + over);
+        }
+        SlowConsumerPolicy policy = requested == SlowConsumerPolicy.DEFAULT ? context.defaultPolicy() : requested;
+        if (policy == SlowConsumerPolicy.BLOCK && !c.mayBlock)
+        {
+            // The broker's default would let this peer hold everyone back: it gets GAPs instead.
+            policy = SlowConsumerPolicy.DROP_NEWEST;
+        }
+        final int queueBytes = askedQueueBytes == 0 ? context.maxQueueBytes() : (int)askedQueueBytes;
+        final Subscription subscription = new Subscription(c, id, pattern, policy, queueBytes, cost);
         c.subscriptions().put(id, subscription);
+        charge(c, cost);
+        refreshQueueLimit(c);
         index.add(subscription.pattern(), subscription);
         counters.set(BrokerCounters.SUBSCRIPTIONS, index.subscriptionCount());
         return true;
+    }
+
+    /**
+     * @return null when the subscription fits the connection's, its uid's and the broker's budget;
+     * else which bound it would pass, for the ERROR.
+     */
+    private String subscriptionBudgetExceeded(final ClientConnection c, final int cost)
+    {
+        if (c.subscriptionBytes + cost > context.maxSubscriptionBytesPerConnection())
+        {
+            return "this connection's subscriptions are charged " + c.subscriptionBytes +
+                " bytes of max_subscription_bytes_per_connection " + context.maxSubscriptionBytesPerConnection();
+        }
+        if (c.account().subscriptionBytes() + cost > context.maxSubscriptionBytesPerUid())
+        {
+            return "uid " + c.uid() + "'s subscriptions are charged " + c.account().subscriptionBytes() +
+                " bytes of max_subscription_bytes_per_uid " + context.maxSubscriptionBytesPerUid();
+        }
+        if (accounts.totalSubscriptionBytes() + cost > context.maxTotalSubscriptionBytes())
+        {
+            return "all subscriptions together are charged " + accounts.totalSubscriptionBytes() +
+                " bytes of max_total_subscription_bytes " + context.maxTotalSubscriptionBytes();
+        }
+        return null;
+    }
+
+    private void charge(final ClientConnection c, final long bytes)
+    {
+        c.subscriptionBytes += bytes;
+        accounts.subscriptions(c.account(), bytes);
+    }
+
+    /**
+     * A connection's queue bound is the largest its subscriptions asked for (so one that asked for
+     * less than the default gets less), and the default while it has none.
+     */
+    private void refreshQueueLimit(final ClientConnection c)
+    {
+        if (c.subscriptions().isEmpty())
+        {
+            c.queueLimit(context.maxQueueBytes());
+            return;
+        }
+        int limit = 0;
+        for (final Subscription s : c.subscriptions().values())
+        {
+            limit = Math.max(limit, s.queueBytes());
+        }
+        c.queueLimit(limit);
+    }
+
+    /**
+     * Replies (PONG, STAT_REPLY, ERROR, WELCOME) go through the same queue as deliveries and count
+     * against its bound, with the broker's default as the floor, so a subscription that asked for a
+     * small queue can still be answered.
+     */
+    private boolean replyFits(final ClientConnection c, final long length)
+    {
+        return c.outbox().queuedBytes() + length <= Math.max(c.queueLimit(), context.maxQueueBytes());
+    }
+
+    /**
+     * Evicts a client whose replies outgrew its queue: it asks for answers it does not read, as a
+     * slow consumer does. What was queued goes, so the ERROR is the next thing it reads.
+     *
+     * @return false: the connection must close.
+     */
+    private boolean evictForReplies(final ClientConnection c)
+    {
+        counters.increment(BrokerCounters.REPLY_EVICTIONS);
+        fanOut.onClosed(c);
+        c.evicting = true;
+        c.outbox().clear();
+        return reject(c, ErrorCode.SLOW_CONSUMER, 0, "slow consumer: the replies it asked for (PONG, STAT, ERROR) " +
+            "outgrew its queue of " + Math.max(c.queueLimit(), context.maxQueueBytes()) + " bytes unread");
     }
 
     private boolean onUnsubscribe(final ClientConnection c, final DirectBuffer buffer, final int at)
@@ -335,6 +472,8 @@ final class ClientProtocol
             return reject(c, ErrorCode.UNKNOWN_SUBSCRIPTION, id, "no subscription with id " + id);
         }
         index.remove(subscription.pattern(), subscription);
+        charge(c, -subscription.cost());
+        refreshQueueLimit(c);
         counters.set(BrokerCounters.SUBSCRIPTIONS, index.subscriptionCount());
         return true;
     }
@@ -363,11 +502,13 @@ final class ClientProtocol
         {
             c.subscriptions().remove(subscription.id());
             index.remove(subscription.pattern(), subscription);
+            charge(c, -subscription.cost());
             counters.increment(BrokerCounters.ACCESS_REVOKED);
             reject(c, ErrorCode.ACCESS_DENIED, subscription.id(), "subscription " + subscription.id() + " to '" +
                 subscription.pattern() + "' removed: the reloaded access rules no longer allow it (" +
                 c.permissions.label() + ": subscribe " + c.permissions.subscribePatterns() + ")");
         }
+        refreshQueueLimit(c);
         counters.set(BrokerCounters.SUBSCRIPTIONS, index.subscriptionCount());
         return revoked.size();
     }
@@ -381,6 +522,7 @@ final class ClientProtocol
     {
         c.subscriptions().forEach((id, subscription) -> index.remove(subscription.pattern(), subscription));
         c.subscriptions().clear();
+        charge(c, -c.subscriptionBytes);
         counters.set(BrokerCounters.SUBSCRIPTIONS, index.subscriptionCount());
     }
 
@@ -396,6 +538,10 @@ final class ClientProtocol
     boolean reject(final ClientConnection c, final int code, final int ref, final String reason)
     {
         counters.increment(BrokerCounters.FRAMES_REJECTED + code);
+        if (!ErrorCode.isFatal(code) && !replyFits(c, MAX_ERROR_FRAME))
+        {
+            return evictForReplies(c);
+        }
         final Outbox outbox = c.outbox();
         final MutableDirectBuffer out = outbox.reserve(MAX_ERROR_FRAME);
         outbox.commit(ErrorFrame.encode(out, outbox.writeOffset(), code, ref, reason));

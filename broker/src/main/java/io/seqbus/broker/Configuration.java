@@ -60,6 +60,53 @@ public final class Configuration
     public static final int MAX_TOTAL_QUEUED_BYTES_DEFAULT = 256 * 1024 * 1024;
 
     /**
+     * The most a SUBSCRIBE may ask for as its {@code max_queue_bytes}; more is refused with INVALID_OPTION.
+     * Less than {@link #MAX_QUEUE_BYTES_PROP_NAME} is honoured.
+     */
+    public static final String MAX_QUEUE_BYTES_LIMIT_PROP_NAME = "seqbus.max.queue.bytes.limit";
+    /** Default of {@link #MAX_QUEUE_BYTES_LIMIT_PROP_NAME}: 64 MiB. */
+    public static final int MAX_QUEUE_BYTES_LIMIT_DEFAULT = 64 * 1024 * 1024;
+
+    /** Bytes queued for all connections of one uid together before its subscriptions' policies apply. */
+    public static final String MAX_QUEUED_BYTES_PER_UID_PROP_NAME = "seqbus.max.queued.bytes.per.uid";
+    /** Default of {@link #MAX_QUEUED_BYTES_PER_UID_PROP_NAME}: 64 MiB, a quarter of the total. */
+    public static final int MAX_QUEUED_BYTES_PER_UID_DEFAULT = 64 * 1024 * 1024;
+
+    /**
+     * Heap one connection's subscriptions may take, bytes, as the broker charges them: a fixed part,
+     * the pattern, and a topic-index node per token (each token can cost one node).
+     */
+    public static final String MAX_SUBSCRIPTION_BYTES_PER_CONNECTION_PROP_NAME =
+        "seqbus.max.subscription.bytes.per.connection";
+    /** Default of {@link #MAX_SUBSCRIPTION_BYTES_PER_CONNECTION_PROP_NAME}: 4 MiB, ~4,000 patterns of 3 tokens. */
+    public static final int MAX_SUBSCRIPTION_BYTES_PER_CONNECTION_DEFAULT = 4 * 1024 * 1024;
+
+    /** Heap the subscriptions of all connections of one uid may take together, bytes. */
+    public static final String MAX_SUBSCRIPTION_BYTES_PER_UID_PROP_NAME = "seqbus.max.subscription.bytes.per.uid";
+    /** Default of {@link #MAX_SUBSCRIPTION_BYTES_PER_UID_PROP_NAME}: 16 MiB. */
+    public static final int MAX_SUBSCRIPTION_BYTES_PER_UID_DEFAULT = 16 * 1024 * 1024;
+
+    /** Heap all subscriptions together may take, bytes; checked against the JVM's heap at start. */
+    public static final String MAX_TOTAL_SUBSCRIPTION_BYTES_PROP_NAME = "seqbus.max.total.subscription.bytes";
+    /** Default of {@link #MAX_TOTAL_SUBSCRIPTION_BYTES_PROP_NAME}: 64 MiB. */
+    public static final int MAX_TOTAL_SUBSCRIPTION_BYTES_DEFAULT = 64 * 1024 * 1024;
+
+    /**
+     * Heap each connection is reckoned to hold whatever it does (socket, channel, maps, buffers), bytes:
+     * with max_connections, part of the start-time check that the settings fit the heap.
+     */
+    public static final int CONNECTION_HEAP_COST = 16 * 1024;
+    /** Heap kept aside for everything else (code, the topic cache, STAT documents, the LAN bridge), bytes. */
+    public static final long HEAP_RESERVE = 96L * 1024 * 1024;
+    /** Direct memory kept aside beyond the queues (read buffer, idle batch buffers, the JDK's own), bytes. */
+    public static final long DIRECT_RESERVE = 24L * 1024 * 1024;
+
+    /** How long a new connection may take to send HELLO before it is closed, ms. */
+    public static final String HANDSHAKE_TIMEOUT_PROP_NAME = "seqbus.handshake.timeout.ms";
+    /** Default of {@link #HANDSHAKE_TIMEOUT_PROP_NAME}: 10 s. */
+    public static final int HANDSHAKE_TIMEOUT_DEFAULT_MS = 10_000;
+
+    /**
      * Frames one connection may send per second (a token bucket holding one second's worth); a faster
      * connection is read more slowly, never refused. 0: no limit.
      */

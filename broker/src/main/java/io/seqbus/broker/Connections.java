@@ -7,14 +7,16 @@ import io.seqbus.broker.fanout.Outbox;
 import io.seqbus.broker.net.ClientConnection;
 import io.seqbus.broker.net.Listener;
 import io.seqbus.broker.net.Poller;
+import io.seqbus.broker.quota.UidAccount;
+import io.seqbus.broker.quota.UidAccounts;
 import io.seqbus.wire.ErrorCode;
-import org.agrona.collections.Int2IntHashMap;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import org.newsclub.net.unix.AFUNIXDatagramSocket;
 import org.newsclub.net.unix.AFUNIXSocketCredentials;
 
 import java.io.IOException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 
@@ -31,7 +33,9 @@ final class Connections
     private final ClientProtocol protocol;
     private final DatagramPool pool;
     private final Long2ObjectHashMap<ClientConnection> connections = new Long2ObjectHashMap<>();
-    private final Int2IntHashMap connectionsByUid = new Int2IntHashMap(0);
+    private final UidAccounts accounts;
+    // In the order accepted, so the handshake deadlines come due in this order too.
+    private final ArrayDeque<ClientConnection> awaitingHello = new ArrayDeque<>();
     private final ArrayList<ClientConnection> closing = new ArrayList<>();
     private final Outbox.WriteCounter writeCounter = this::onDatagramWritten;
     private final long startEpochSeconds = System.currentTimeMillis() / 1000;
@@ -40,8 +44,9 @@ final class Connections
 
     Connections(
         final Broker.Context context, final Poller poller, final BrokerCounters counters, final FanOut fanOut,
-        final ClientProtocol protocol, final DatagramPool pool)
+        final ClientProtocol protocol, final DatagramPool pool, final UidAccounts accounts)
     {
+        this.accounts = accounts;
         this.context = context;
         this.poller = poller;
         this.counters = counters;
@@ -56,6 +61,44 @@ final class Connections
     Collection<ClientConnection> values()
     {
         return connections.values();
+    }
+
+    /**
+     * @return what every uid with a connection holds.
+     */
+    UidAccounts accounts()
+    {
+        return accounts;
+    }
+
+    /**
+     * Closes the connections that did not send HELLO within the handshake timeout: a connection
+     * costs the broker a descriptor and memory before it says who it is.
+     *
+     * @return connections closed.
+     */
+    int expireHandshakes(final long nowNs)
+    {
+        final long timeoutNs = context.handshakeTimeoutMs() * 1_000_000L;
+        int closed = 0;
+        ClientConnection c;
+        while ((c = awaitingHello.peekFirst()) != null)
+        {
+            if (c.state() == ClientConnection.State.AWAITING_HELLO && nowNs - c.acceptedNs() > timeoutNs)
+            {
+                counters.increment(BrokerCounters.HANDSHAKE_TIMEOUTS);
+                protocol.reject(c, ErrorCode.HELLO_REQUIRED, 0,
+                    "no HELLO within handshake_timeout_ms " + context.handshakeTimeoutMs());
+                closeAfterFlush(c);
+                closed++;
+            }
+            else if (c.state() == ClientConnection.State.AWAITING_HELLO)
+            {
+                break;
+            }
+            awaitingHello.pollFirst();
+        }
+        return closed;
     }
 
     /**
@@ -102,7 +145,7 @@ final class Connections
     {
         if (c.polled)
         {
-            setInterest(c, (draining || c.throttled ? 0 : Poller.READ) | (c.writeBlocked ? Poller.WRITE : 0));
+            setInterest(c, (draining || c.throttled || c.parked ? 0 : Poller.READ) | (c.writeBlocked ? Poller.WRITE : 0));
         }
     }
 
@@ -182,15 +225,17 @@ final class Connections
         }
         final long connectionId = nextConnectionId++;
         final long publisherId = (startEpochSeconds << 32) | (connectionId & 0xFFFF_FFFFL);
+        final UidAccount account = accounts.open(credentials == null ? -1 : (int)credentials.getUid());
         final ClientConnection c;
         try
         {
-            c = new ClientConnection(
-                connectionId, channel, credentials, publisherId, new Outbox(pool), context.maxQueueBytes());
+            c = new ClientConnection(connectionId, channel, credentials, publisherId, new Outbox(pool, account),
+                account, context.maxQueueBytes(), System.nanoTime());
         }
         catch (final IOException ex)
         {
             Log.warn("a new connection went before it was registered: " + ex.getMessage());
+            accounts.close(account);
             closeQuietly(channel);
             return;
         }
@@ -204,7 +249,7 @@ final class Connections
                 refuse(c, "the broker serves at most " + context.maxConnections() + " connections");
                 return;
             }
-            if (connectionsByUid.get(c.uid()) >= context.maxConnectionsPerUid())
+            if (account.connections() > context.maxConnectionsPerUid())
             {
                 counters.increment(BrokerCounters.CONNECTIONS_REFUSED);
                 counters.increment(BrokerCounters.LIMIT_CONNECTIONS_PER_UID);
@@ -215,27 +260,38 @@ final class Connections
             // The kernel's word on who the peer is, looked up once: every PUBLISH and SUBSCRIBE
             // of this connection is checked against these permissions.
             c.permissions = context.accessControl().permissionsFor(c.uid(), c.gid());
+            c.mayBlock = context.accessControl().mayBlock(c.uid(), c.gid());
             poller.register(c.io().fd(), Poller.READ, c);
             c.polled = true;
         }
         catch (final IOException ex)
         {
             Log.warn("cannot register " + c.label() + ": " + ex.getMessage());
+            c.outbox().clear();
+            accounts.close(account);
             closeQuietly(channel);
             return;
         }
         connections.put(connectionId, c);
-        connectionsByUid.put(c.uid(), connectionsByUid.get(c.uid()) + 1);
+        awaitingHello.addLast(c);
         counters.set(BrokerCounters.CONNECTIONS_OPEN, connections.size());
         Log.debug("accepted " + c.label());
     }
 
-    private void refuse(final ClientConnection c, final String why) throws IOException
+    private void refuse(final ClientConnection c, final String why)
     {
         protocol.reject(c, ErrorCode.LIMIT_EXCEEDED, 0, why);
-        c.outbox().flush(c.io(), writeCounter);
+        try
+        {
+            c.outbox().flush(c.io(), writeCounter);
+        }
+        catch (final IOException ex)
+        {
+            Log.debug("refused " + c.label() + " went before its ERROR: " + ex.getMessage());
+        }
         c.outbox().clear();
-        c.channel().close();
+        accounts.close(c.account());
+        closeQuietly(c.channel());
     }
 
     /**
@@ -251,6 +307,7 @@ final class Connections
         {
             if (c.state() != ClientConnection.State.CLOSED && c.state() != ClientConnection.State.CLOSING)
             {
+                c.mayBlock = rules.mayBlock(c.uid(), c.gid());
                 removed += protocol.reapply(c, rules);
             }
         }
@@ -346,15 +403,7 @@ final class Connections
         closeQuietly(c.channel());
         if (connections.remove(c.connectionId()) != null)
         {
-            final int left = connectionsByUid.get(c.uid()) - 1;
-            if (left <= 0)
-            {
-                connectionsByUid.remove(c.uid());
-            }
-            else
-            {
-                connectionsByUid.put(c.uid(), left);
-            }
+            accounts.close(c.account());
         }
         counters.increment(BrokerCounters.CONNECTIONS_CLOSED);
         counters.set(BrokerCounters.CONNECTIONS_OPEN, connections.size());

@@ -52,7 +52,7 @@ final class Evictions
      */
     void checkTotalQueued(final long nowNs)
     {
-        final boolean full = pool.queuedBytes() >= context.maxTotalQueuedBytes();
+        final boolean full = pool.memoryInUse() >= context.maxTotalQueuedBytes();
         if (full && !totalFull)
         {
             counters.increment(BrokerCounters.LIMIT_TOTAL_QUEUED);
@@ -108,7 +108,7 @@ final class Evictions
         final ArrayList<ClientConnection> toEvict = fanOut.toEvict();
         for (int i = 0; i < toEvict.size(); i++)
         {
-            evict(toEvict.get(i), "its queue reached " + toEvict.get(i).queueLimit() + " bytes (disconnect policy)");
+            evict(toEvict.get(i), toEvict.get(i).evictReason);
         }
         toEvict.clear();
     }

@@ -34,6 +34,7 @@ final class Reader
     private final UnsafeBuffer readBuffer;
     private final ArrayList<ClientConnection> hungUp = new ArrayList<>();
     private final ArrayList<ClientConnection> throttled = new ArrayList<>();
+    private final ArrayList<ClientConnection> parked = new ArrayList<>();
     private ArrayList<ClientConnection> hot = new ArrayList<>();
     private ArrayList<ClientConnection> hotSpare = new ArrayList<>();
 
@@ -80,13 +81,18 @@ final class Reader
         return !hungUp.isEmpty();
     }
 
+    boolean hasParked()
+    {
+        return !parked.isEmpty();
+    }
+
     /**
      * @return true while a full subscriber queue, the memory bound or the LAN backlog must hold
      * every publisher back: then nobody is read, and the kernel makes them wait.
      */
     boolean holdPublishers()
     {
-        return fanOut.overLimitCount() > 0 || pool.queuedBytes() >= context.maxTotalQueuedBytes() ||
+        return fanOut.overLimitCount() > 0 || pool.memoryInUse() >= context.maxTotalQueuedBytes() ||
             (bridge != null && bridge.isBackPressured());
     }
 
@@ -133,12 +139,104 @@ final class Reader
                 fanOut.markForFlush(c);
                 work++;
             }
-            if ((events & Poller.READ) != 0 && !holdPublishers)
+            if ((events & Poller.READ) != 0)
             {
-                work += read(c, nowNs, context.readBurst());
+                work += holdPublishers || holdPublishers() ?
+                    readWhileHeld(c, nowNs) : read(c, nowNs, context.readBurst());
             }
         }
         return work;
+    }
+
+    /**
+     * While publishers are held back, the broker still serves everything else: it looks at each
+     * datagram before taking it, takes what does not publish (HELLO, SUBSCRIBE, PING, STAT...), and
+     * stops reading a connection whose next datagram would publish, leaving that datagram with the
+     * kernel, so the publisher waits, as AF_UNIX makes a writer wait, while accepting, handshakes
+     * and subscribers go on. {@link #unpark} reads those connections again once publishers may go.
+     *
+     * @return datagrams taken.
+     */
+    private int readWhileHeld(final ClientConnection c, final long nowNs)
+    {
+        if (c.state() != ClientConnection.State.OPEN && c.state() != ClientConnection.State.AWAITING_HELLO)
+        {
+            return 0;
+        }
+        int datagrams = 0;
+        try
+        {
+            while (datagrams < context.readBurst())
+            {
+                readByteBuffer.clear();
+                final int length = c.io().peek(readByteBuffer);
+                if (length <= 0)
+                {
+                    if (length < 0)
+                    {
+                        connections.close(c, "peer closed");
+                    }
+                    break;
+                }
+                if (protocol.wouldPublish(readBuffer, length))
+                {
+                    park(c);
+                    break;
+                }
+                readByteBuffer.clear();
+                c.io().read(readByteBuffer);
+                datagrams++;
+                counters.increment(BrokerCounters.DATAGRAMS_READ);
+                if (!protocol.onDatagram(c, readBuffer, length, nowNs, epochClock.nanoTime()))
+                {
+                    connections.closeAfterFlush(c);
+                    break;
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            connections.close(c, "read failed: " + ex.getMessage());
+        }
+        return datagrams;
+    }
+
+    private void park(final ClientConnection c)
+    {
+        if (!c.parked)
+        {
+            c.parked = true;
+            parked.add(c);
+            counters.increment(BrokerCounters.PUBLISHERS_PARKED);
+            connections.updateInterest(c);
+        }
+    }
+
+    /**
+     * Publishers may go again: every parked connection is read again, first directly (its
+     * datagram is waiting), then as epoll reports it.
+     *
+     * @return connections released.
+     */
+    int unpark()
+    {
+        final int n = parked.size();
+        for (int i = 0; i < n; i++)
+        {
+            final ClientConnection c = parked.get(i);
+            c.parked = false;
+            if (c.state() != ClientConnection.State.CLOSED)
+            {
+                connections.updateInterest(c);
+                if (!c.hot && !c.hungUp)
+                {
+                    c.hot = true;
+                    hot.add(c);
+                }
+            }
+        }
+        parked.clear();
+        return n;
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.seqbus.broker;
 
 import io.seqbus.broker.bridge.LanBridge;
+import io.seqbus.broker.fanout.DatagramPool;
 import io.seqbus.broker.net.ClientConnection;
 import io.seqbus.broker.stat.StatReport;
 import io.seqbus.broker.stat.TopicRates;
@@ -18,6 +19,7 @@ final class Sampler
     private final Connections connections;
     private final TopicRates topicRates;
     private final LanBridge bridge;
+    private final DatagramPool pool;
     private final long startNs;
     private final com.sun.management.ThreadMXBean threads =
         (com.sun.management.ThreadMXBean)java.lang.management.ManagementFactory.getThreadMXBean();
@@ -27,8 +29,10 @@ final class Sampler
 
     Sampler(
         final Broker.Context context, final BrokerCounters counters, final Connections connections,
-        final TopicRates topicRates, final LanBridge bridge, final long startNs)
+        final TopicRates topicRates, final LanBridge bridge, final DatagramPool pool,
+        final long startNs)
     {
+        this.pool = pool;
         this.context = context;
         this.counters = counters;
         this.connections = connections;
@@ -78,6 +82,8 @@ final class Sampler
         counters.set(BrokerCounters.QUEUED_BYTES_TOTAL, total);
         counters.set(BrokerCounters.QUEUED_BYTES_MAX, max);
         counters.set(BrokerCounters.SUBSCRIBERS, subscribers);
+        counters.set(BrokerCounters.QUEUED_MEMORY, pool.memoryInUse());
+        counters.set(BrokerCounters.SUBSCRIPTION_BYTES, connections.accounts().totalSubscriptionBytes());
         counters.set(BrokerCounters.AGENT_CYCLE_MAX_NS, cycleMaxNs);
         counters.set(BrokerCounters.AGENT_ALLOCATED_BYTES, threads.getCurrentThreadAllocatedBytes());
         cycleMaxNs = 0;

@@ -118,7 +118,17 @@ final class BrokerCommand implements Callable<Integer>
         }
         // An Error that stops the broker's thread (out of memory, say) stops the process too, with
         // EX_SOFTWARE: a broker that delivers nothing must not look alive to its supervisor.
-        context.agentFailureHandler((ex) -> stop.countDown());
+        // Out of memory it exits at once, allocating nothing on the way: a clean stop could thrash
+        // the collector for as long as systemd waits, serving nobody.
+        FailureExit.prepare();
+        context.agentFailureHandler((ex) ->
+        {
+            if (ex instanceof VirtualMachineError)
+            {
+                FailureExit.halt(EXIT_AGENT_FAILED);
+            }
+            stop.countDown();
+        });
         final Broker broker = Broker.launch(context);
         // SIGHUP is systemd's ExecReload: reload what can change while running. The handler runs
         // on the JVM's signal thread; a bad new config changes nothing and says why.

@@ -60,8 +60,8 @@ final class SoakCommand implements Callable<Integer>
     int samples = 10;
 
     @Option(names = "--broker-java-opts", paramLabel = "OPTS",
-        description = "JVM options of the child broker (default: the launcher's, -Xms256m -Xmx512m -Xmn160m -XX:+UseSerialGC).")
-    String brokerJavaOpts = "-Xms256m -Xmx512m -Xmn160m -XX:+UseSerialGC";
+        description = "JVM options of the child broker (default: the launcher's, -Xms256m -Xmx512m -Xmn160m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError).")
+    String brokerJavaOpts = "-Xms256m -Xmx512m -Xmn160m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError";
 
     @Override
     public Integer call() throws Exception

@@ -100,6 +100,33 @@ class CommandLineIT extends ProcessTestBase
         assertThat(stderr(broker)).contains("seqbus.max.payload=999999999 is out of range; allowed: 0..");
     }
 
+    @Test
+    void boundsThatDoNotFitTheJvmStopTheBrokerNamingBoth() throws Exception
+    {
+        // The shipped unit's direct memory fits the default bounds; 64 MiB cannot hold 256 MiB of queues.
+        final ProcessBuilder builder = new ProcessBuilder(LAUNCHER.toString(), "broker", "--socket",
+            dir.resolve("x.sock").toString(), "--metrics", "off");
+        builder.environment().put("SEQBUS_BROKER_JAVA_OPTS", "-Xmx512m -XX:MaxDirectMemorySize=64m");
+        final Process broker = builder.start();
+        started.add(broker);
+        assertThat(broker.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(broker.exitValue()).isEqualTo(2);
+        assertThat(stderr(broker)).contains("max_total_queued_bytes=268435456 does not fit this JVM's direct memory",
+            "-XX:MaxDirectMemorySize allows 64 MiB");
+        assertThat(dir.resolve("x.sock")).doesNotExist();
+
+        final ProcessBuilder heap = new ProcessBuilder(LAUNCHER.toString(), "broker", "--socket",
+            dir.resolve("y.sock").toString(), "--metrics", "off", "--max-total-queued-bytes", "16777216",
+            "--max-queue-bytes-limit", "16777216", "--max-queued-bytes-per-uid", "16777216");
+        heap.environment().put("SEQBUS_BROKER_JAVA_OPTS", "-Xmx160m");
+        final Process small = heap.start();
+        started.add(small);
+        assertThat(small.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(small.exitValue()).isEqualTo(2);
+        assertThat(stderr(small)).contains("max_total_subscription_bytes=67108864 with max_connections=4096 does " +
+            "not fit this JVM's heap", "-Xmx allows");
+    }
+
     private Process start(final String... args) throws IOException
     {
         final List<String> command = new ArrayList<>();

@@ -21,6 +21,8 @@ public final class AccessControl
     /** The rule set of a fresh install: no rules, everyone may do everything. */
     public static final AccessControl ALLOW_ALL = new AccessControl(true, List.of());
 
+    private static final int OWN_UID = (int)io.seqbus.wire.DefaultSocket.uid();
+
     private final boolean defaultAllow;
     private final List<AclRule> rules;
     private final Map<Long, Permissions> byIdentity = new HashMap<>();
@@ -54,6 +56,33 @@ public final class AccessControl
             byIdentity.put(identity, permissions);
         }
         return permissions;
+    }
+
+    /**
+     * Whether a peer may subscribe with the block policy, which holds back every publisher of the
+     * topics it matches while it does not read (as a full pipe does): root, the broker's own user,
+     * and whoever a rule grants {@code block = true}. Anyone else asking for block is refused, and a
+     * subscription of theirs that leaves the policy to the broker gets drop-newest instead, so a
+     * local user cannot stall other users' publishers by not reading.
+     *
+     * @param uid peer uid from the kernel.
+     * @param gid peer gid from the kernel.
+     * @return true when that peer may hold publishers back.
+     */
+    public boolean mayBlock(final int uid, final int gid)
+    {
+        if (uid == 0 || uid == OWN_UID)
+        {
+            return true;
+        }
+        for (final AclRule rule : rules)
+        {
+            if (rule.block() && rule.appliesTo(uid, gid))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Permissions compile(final int uid, final int gid)

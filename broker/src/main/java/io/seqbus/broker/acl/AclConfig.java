@@ -22,7 +22,7 @@ import java.util.Set;
  */
 public final class AclConfig
 {
-    private static final Set<String> KEYS = Set.of("uid", "gid", "publish", "subscribe");
+    private static final Set<String> KEYS = Set.of("uid", "gid", "publish", "subscribe", "block");
 
     private AclConfig()
     {
@@ -58,7 +58,7 @@ public final class AclConfig
                 final String key = keys.next();
                 if (!KEYS.contains(key))
                 {
-                    problems.add(name + ": unknown key '" + key + "'; allowed: uid or gid, publish, subscribe");
+                    problems.add(name + ": unknown key '" + key + "'; allowed: uid or gid, publish, subscribe, block");
                 }
             }
             if (rule.has("uid") == rule.has("gid"))
@@ -92,9 +92,15 @@ public final class AclConfig
             }
             final List<String> publish = patterns(rule, "publish", name, problems);
             final List<String> subscribe = patterns(rule, "subscribe", name, problems);
+            final JsonNode block = rule.get("block");
+            if (block != null && !block.isBoolean())
+            {
+                problems.add(name + ": block = " + block + " is not allowed; allowed: true or false");
+            }
             if (problems.size() == before)
             {
-                parsed.add(new AclRule(user ? id : -1, user ? -1 : id, label, publish, subscribe));
+                parsed.add(new AclRule(user ? id : -1, user ? -1 : id, label, publish, subscribe,
+                    block != null && block.booleanValue()));
             }
         }
         return parsed;

@@ -11,9 +11,25 @@ import java.util.List;
  * @param label     how the config named it, for logs and messages, e.g. {@code user orders (1001)}.
  * @param publish   patterns whose topics it may publish to.
  * @param subscribe patterns it may subscribe within.
+ * @param block     true when it may subscribe with the block policy, holding publishers back.
  */
-public record AclRule(int uid, int gid, String label, List<String> publish, List<String> subscribe)
+public record AclRule(int uid, int gid, String label, List<String> publish, List<String> subscribe, boolean block)
 {
+    /**
+     * A rule that grants no block policy.
+     *
+     * @param uid       as above.
+     * @param gid       as above.
+     * @param label     as above.
+     * @param publish   as above.
+     * @param subscribe as above.
+     */
+    public AclRule(final int uid, final int gid, final String label, final List<String> publish,
+        final List<String> subscribe)
+    {
+        this(uid, gid, label, publish, subscribe, false);
+    }
+
     /**
      * @param peerUid the connection's uid from SO_PEERCRED.
      * @param peerGid the connection's gid from SO_PEERCRED.

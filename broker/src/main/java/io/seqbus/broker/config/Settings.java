@@ -54,8 +54,9 @@ public final class Settings
             "INVALID_PATTERN.", null,
             Broker.Context::maxTopicLength, Broker.Context::maxTopicLength),
         new Setting<>("max_total_queued_bytes", integer(1024, MAX_INT), LIVE,
-            "Bytes queued for all clients together before every publisher is held back until they drain: the " +
-            "broker's memory bound.", null,
+            "Bytes queued for all clients together (as buffer memory) before every publisher is held back until " +
+            "they drain: the broker's memory bound; it must fit the JVM's direct memory, or the broker refuses to " +
+            "start.", null,
             Broker.Context::maxTotalQueuedBytes, Broker.Context::maxTotalQueuedBytes),
         new Setting<>("max_frames_per_second", integer(0, MAX_INT), LIVE,
             "Frames one connection may send per second (bursts of one second allowed); a faster one is read more " +
@@ -66,8 +67,30 @@ public final class Settings
             "keeps one-hop latency low under steady traffic and costs CPU; 0 sleeps at once.", null,
             Broker.Context::idleSpinCycles, Broker.Context::idleSpinCycles),
         new Setting<>("max_queue_bytes", integer(1024, MAX_INT), LIVE,
-            "Bytes queued per subscriber before publishers are held back (on reload: new connections).", null,
+            "Bytes queued per subscriber before its policy applies, unless its SUBSCRIBE asks for another bound " +
+            "(on reload: new subscriptions).", null,
             Broker.Context::maxQueueBytes, Broker.Context::maxQueueBytes),
+        new Setting<>("max_queue_bytes_limit", integer(1024, MAX_INT), LIVE,
+            "The most a subscription may ask for as its own queue bound; more gets INVALID_OPTION (less is honoured).",
+            null, Broker.Context::maxQueueBytesLimit, Broker.Context::maxQueueBytesLimit),
+        new Setting<>("max_queued_bytes_per_uid", integer(1024, MAX_INT), LIVE,
+            "Bytes queued for all connections of one uid together before their subscriptions' policies apply, as " +
+            "if each queue were full.", null,
+            Broker.Context::maxQueuedBytesPerUid, Broker.Context::maxQueuedBytesPerUid),
+        new Setting<>("max_subscription_bytes_per_connection", integer(4096, MAX_INT), LIVE,
+            "Heap one connection's subscriptions may take as the broker charges them (256 bytes, the pattern, and " +
+            "224 per token); past it SUBSCRIBE gets TOO_MANY_SUBSCRIPTIONS.", null,
+            Broker.Context::maxSubscriptionBytesPerConnection, Broker.Context::maxSubscriptionBytesPerConnection),
+        new Setting<>("max_subscription_bytes_per_uid", integer(4096, MAX_INT), LIVE,
+            "Heap the subscriptions of all connections of one uid may take together, charged as above.", null,
+            Broker.Context::maxSubscriptionBytesPerUid, Broker.Context::maxSubscriptionBytesPerUid),
+        new Setting<>("max_total_subscription_bytes", integer(4096, MAX_INT), RESTART,
+            "Heap all subscriptions may take together, charged as above; with max_connections it must fit the " +
+            "JVM's heap (-Xmx), or the broker refuses to start.", null,
+            Broker.Context::maxTotalSubscriptionBytes, Broker.Context::maxTotalSubscriptionBytes),
+        new Setting<>("handshake_timeout_ms", integer(1, MAX_INT), LIVE,
+            "How long a new connection may take to send HELLO before the broker closes it, ms.", null,
+            Broker.Context::handshakeTimeoutMs, Broker.Context::handshakeTimeoutMs),
         new Setting<>("stall_timeout_ms", integer(1, MAX_INT), LIVE,
             "How long one full subscriber may hold publishers back before it is evicted, ms.", null,
             (c) -> (int)TimeUnit.NANOSECONDS.toMillis(c.stallTimeoutNs()),

@@ -25,6 +25,7 @@ public final class DatagramPool
     private final OldestDropper dropper = new OldestDropper();
     private long allocated;
     private long queuedBytes;
+    private long memoryInUse;
 
     /**
      * @param datagramSize capacity of every buffer, the largest datagram.
@@ -45,6 +46,7 @@ public final class DatagramPool
     {
         final boolean small = atLeast <= smallSize;
         final Datagram d = small ? free.pollLast() : freeLarge.pollLast();
+        memoryInUse += small ? smallSize : datagramSize;
         if (d != null)
         {
             d.length = 0;
@@ -56,6 +58,7 @@ public final class DatagramPool
 
     void release(final Datagram d)
     {
+        memoryInUse -= d.capacity();
         final ArrayDeque<Datagram> pool = d.capacity() == smallSize ? free : freeLarge;
         // Few large ones are kept: they serve only single frames of more than SMALL_SIZE bytes.
         if (pool.size() < (pool == free ? maxIdle : maxIdle / 16))
@@ -75,6 +78,25 @@ public final class DatagramPool
     public long queuedBytes()
     {
         return queuedBytes;
+    }
+
+    /**
+     * @return direct memory of the buffers outboxes hold now, bytes: what the queues really cost, at
+     * least {@link #queuedBytes()} (a datagram half full still holds its whole buffer).
+     */
+    public long memoryInUse()
+    {
+        return memoryInUse;
+    }
+
+    /**
+     * @param datagramSize the largest datagram.
+     * @param maxIdle      buffers kept for reuse.
+     * @return direct memory the idle buffers may hold at most, bytes.
+     */
+    public static long maxIdleBytes(final int datagramSize, final int maxIdle)
+    {
+        return (long)maxIdle * Math.min(SMALL_SIZE, datagramSize) + (long)(maxIdle / 16) * datagramSize;
     }
 
     /**

@@ -39,6 +39,8 @@ public final class FanOut implements OldestDropper.Policy
 {
     private final TopicIndex<Subscription> index;
     private final BrokerCounters counters;
+    private final DatagramPool pool;
+    private final QueueBounds bounds;
     private final ArrayList<ClientConnection> toFlush = new ArrayList<>();
     private final ArrayList<ClientConnection> toEvict = new ArrayList<>();
     private ClientConnection dropping;
@@ -47,11 +49,30 @@ public final class FanOut implements OldestDropper.Policy
     /**
      * @param index    the topic index to match against.
      * @param counters where drops are counted.
+     * @param pool     whose buffers hold every queue: the memory bound is on them.
+     * @param bounds   the bounds beyond each subscriber's own.
      */
-    public FanOut(final TopicIndex<Subscription> index, final BrokerCounters counters)
+    public FanOut(
+        final TopicIndex<Subscription> index, final BrokerCounters counters, final DatagramPool pool,
+        final QueueBounds bounds)
     {
         this.index = index;
         this.counters = counters;
+        this.pool = pool;
+        this.bounds = bounds;
+    }
+
+    /**
+     * The bounds on queued bytes beyond each subscriber's own, read at each delivery (they change
+     * on reload).
+     */
+    public interface QueueBounds
+    {
+        /** @return bytes queued for all connections of one uid before their policies apply. */
+        long queuedBytesPerUid();
+
+        /** @return memory of all queues past which nothing more is queued. */
+        long hardQueuedMemory();
     }
 
     /**
@@ -164,8 +185,25 @@ public final class FanOut implements OldestDropper.Policy
         final Subscription subscription, final ClientConnection to, final int frameLength,
         final long publisherId, final long sequence, final long nowNs)
     {
+        if (pool.memoryInUse() + frameLength > bounds.hardQueuedMemory())
+        {
+            // Past the hard bound nothing is queued, whatever the policy: reading stopped at the soft
+            // bound, and only one datagram's fan-out gets here.
+            return refuseAtMemoryBound(subscription, to, publisherId, sequence);
+        }
         final Outbox outbox = to.outbox();
-        final long over = outbox.queuedBytes() + frameLength - to.queueLimit();
+        long over = outbox.queuedBytes() + frameLength - to.queueLimit();
+        final long uidOver = to.account().queuedBytes() + frameLength - bounds.queuedBytesPerUid();
+        if (uidOver > 0)
+        {
+            counters.increment(BrokerCounters.LIMIT_QUEUED_PER_UID);
+            over = Math.max(over, uidOver);
+        }
+        else if (outbox.isEmpty())
+        {
+            // One frame always fits an empty queue, however small a bound the subscription chose.
+            return true;
+        }
         if (over <= 0)
         {
             return true;
@@ -176,7 +214,8 @@ public final class FanOut implements OldestDropper.Policy
                 dropping = to;
                 outbox.dropOldest(over, this);
                 dropping = null;
-                if (outbox.queuedBytes() + frameLength <= to.queueLimit())
+                if (outbox.queuedBytes() + frameLength <= to.queueLimit() &&
+                    to.account().queuedBytes() + frameLength <= bounds.queuedBytesPerUid())
                 {
                     return true;
                 }
@@ -187,8 +226,7 @@ public final class FanOut implements OldestDropper.Policy
                 dropNewest(subscription, to, publisherId, sequence);
                 return false;
             case DISCONNECT:
-                to.evicting = true;
-                toEvict.add(to);
+                evict(to, "its queue reached " + to.queueLimit() + " bytes (disconnect policy)");
                 counters.increment(BrokerCounters.DISCONNECT_EVICTIONS);
                 return false;
             default:
@@ -200,6 +238,28 @@ public final class FanOut implements OldestDropper.Policy
                 }
                 return true;
         }
+    }
+
+    private boolean refuseAtMemoryBound(
+        final Subscription subscription, final ClientConnection to, final long publisherId, final long sequence)
+    {
+        if (subscription.policy() == SlowConsumerPolicy.DROP_NEWEST ||
+            subscription.policy() == SlowConsumerPolicy.DROP_OLDEST)
+        {
+            dropNewest(subscription, to, publisherId, sequence);
+            return false;
+        }
+        counters.increment(BrokerCounters.MEMORY_EVICTIONS);
+        evict(to, "all queues together reached the broker's memory bound (max_total_queued_bytes and an " +
+            "eighth) and a message for it could not be queued");
+        return false;
+    }
+
+    private void evict(final ClientConnection to, final String why)
+    {
+        to.evicting = true;
+        to.evictReason = why;
+        toEvict.add(to);
     }
 
     private void dropNewest(

@@ -1,5 +1,6 @@
 package io.seqbus.broker.fanout;
 
+import io.seqbus.broker.quota.UidAccount;
 import org.agrona.MutableDirectBuffer;
 
 import java.io.IOException;
@@ -23,6 +24,7 @@ public final class Outbox
     public static final int BLOCKED = 1;
 
     private final DatagramPool pool;
+    private final UidAccount account;
     private final OldestDropper dropper;
     private final ArrayDeque<Datagram> sealed = new ArrayDeque<>();
     private Datagram tail;
@@ -32,12 +34,21 @@ public final class Outbox
     private long version;
 
     /**
-     * @param pool where datagram buffers come from and go back to.
+     * @param pool    where datagram buffers come from and go back to.
+     * @param account the uid every queued byte is charged to.
      */
-    public Outbox(final DatagramPool pool)
+    public Outbox(final DatagramPool pool, final UidAccount account)
     {
         this.pool = pool;
+        this.account = account;
         this.dropper = pool.dropper();
+    }
+
+    private void charge(final long bytes)
+    {
+        queuedBytes += bytes;
+        pool.queued(bytes);
+        account.queued(bytes);
     }
 
     /**
@@ -78,8 +89,7 @@ public final class Outbox
     public void commit(final int length)
     {
         tail.length += length;
-        queuedBytes += length;
-        pool.queued(length);
+        charge(length);
         version++;
     }
 
@@ -116,8 +126,7 @@ public final class Outbox
     public void grew(final int bytes)
     {
         tail.length += bytes;
-        queuedBytes += bytes;
-        pool.queued(bytes);
+        charge(bytes);
         version++;
     }
 
@@ -178,8 +187,7 @@ public final class Outbox
         {
             return false;
         }
-        queuedBytes -= length;
-        pool.queued(-length);
+        charge(-length);
         counter.onDatagramWritten(length);
         return true;
     }
@@ -211,8 +219,7 @@ public final class Outbox
         {
             freed += dropper.compact(tail, policy);
         }
-        queuedBytes -= freed;
-        pool.queued(-freed);
+        charge(-freed);
         return freed;
     }
 
@@ -232,8 +239,7 @@ public final class Outbox
             pool.release(tail);
             tail = null;
         }
-        pool.queued(-queuedBytes);
-        queuedBytes = 0;
+        charge(-queuedBytes);
     }
 
     /**

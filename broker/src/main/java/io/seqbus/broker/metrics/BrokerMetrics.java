@@ -69,6 +69,16 @@ public final class BrokerMetrics implements AutoCloseable
             .tag("reason", "total_queued")
             .description("Subscribers disconnected by the broker, by reason")
             .register(registry);
+        for (final Object[] reason : new Object[][]{
+            {"replies_unread", BrokerCounters.REPLY_EVICTIONS}, {"memory_bound", BrokerCounters.MEMORY_EVICTIONS},
+            {"handshake_timeout", BrokerCounters.HANDSHAKE_TIMEOUTS}})
+        {
+            final int index = (Integer)reason[1];
+            FunctionCounter.builder("seqbus.evictions", counters, (c) -> c.get(index))
+                .tag("reason", (String)reason[0])
+                .description("Subscribers disconnected by the broker, by reason")
+                .register(registry);
+        }
         tagged(counters, "seqbus.access.denied", "op", "publish", BrokerCounters.ACCESS_DENIED_PUBLISH,
             "Operations refused by the access rules (ACCESS_DENIED), by operation; revoke: subscriptions removed " +
             "by a reload");
@@ -88,6 +98,12 @@ public final class BrokerMetrics implements AutoCloseable
             limitHelp);
         tagged(counters, "seqbus.limit.hits", "limit", "max_frames_per_second", BrokerCounters.LIMIT_FRAME_RATE,
             limitHelp);
+        tagged(counters, "seqbus.limit.hits", "limit", "max_subscription_bytes",
+            BrokerCounters.LIMIT_SUBSCRIPTION_BYTES, limitHelp);
+        tagged(counters, "seqbus.limit.hits", "limit", "max_queued_bytes_per_uid",
+            BrokerCounters.LIMIT_QUEUED_PER_UID, limitHelp);
+        counter(counters, "seqbus.publishers.parked", null, BrokerCounters.PUBLISHERS_PARKED,
+            "Times a publishing connection was left unread while publishers were held back (others were served)");
         counter(counters, "seqbus.agent.allocated.bytes", null, BrokerCounters.AGENT_ALLOCATED_BYTES,
             "Bytes the broker's agent thread allocated (sampled); flat in steady state");
         FunctionCounter.builder("seqbus.messages.dropped", counters, (c) -> c.get(BrokerCounters.DROPPED_OLDEST))
@@ -120,6 +136,10 @@ public final class BrokerMetrics implements AutoCloseable
             "Bytes queued at the broker for all clients");
         gauge(counters, "seqbus.queue.max", "bytes", BrokerCounters.QUEUED_BYTES_MAX,
             "Bytes queued for the fullest client");
+        gauge(counters, "seqbus.queued.memory", "bytes", BrokerCounters.QUEUED_MEMORY,
+            "Direct memory of the buffers holding queued frames (what max_total_queued_bytes bounds)");
+        gauge(counters, "seqbus.subscription.memory", "bytes", BrokerCounters.SUBSCRIPTION_BYTES,
+            "Heap charged for all subscriptions (what max_total_subscription_bytes bounds)");
         Gauge.builder("seqbus.agent.cycle.max", counters, (c) -> c.get(BrokerCounters.AGENT_CYCLE_MAX_NS) / 1e9)
             .baseUnit("seconds")
             .description("Longest duty cycle of the last sample interval")

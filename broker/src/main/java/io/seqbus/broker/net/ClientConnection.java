@@ -2,6 +2,7 @@ package io.seqbus.broker.net;
 
 import io.seqbus.broker.acl.Permissions;
 import io.seqbus.broker.fanout.Outbox;
+import io.seqbus.broker.quota.UidAccount;
 import io.seqbus.broker.route.Subscription;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
@@ -36,6 +37,8 @@ public final class ClientConnection
     private final int gid;
     private final long publisherId;
     private final Outbox outbox;
+    private final UidAccount account;
+    private final long acceptedNs;
     private final Int2ObjectHashMap<Subscription> subscriptions = new Int2ObjectHashMap<>();
     /** True while the agent's {@link Poller} watches it: from accept until it hangs up or closes. */
     public boolean polled;
@@ -60,12 +63,20 @@ public final class ClientConnection
     public long lastDatagramNs;
     /** True once a slow-consumer policy evicts it; nothing more is queued for it. */
     public boolean evicting;
+    /** Why it is being evicted, for its SLOW_CONSUMER ERROR. */
+    public String evictReason;
     /** Subscriptions with drops not yet reported by a GAP. */
     public int pendingGaps;
     /** In {@link State#CLOSING}: when to close even if the ERROR could not be sent, ns. */
     public long lingerDeadlineNs;
     /** What this peer may publish and subscribe, from the access rules for its uid and gid. */
     public Permissions permissions = Permissions.ALL;
+    /** Whether the access rules let this peer subscribe with the block policy. */
+    public boolean mayBlock = true;
+    /** Heap charged for its subscriptions, bytes. */
+    public long subscriptionBytes;
+    /** True while not read because a datagram it sent would publish while publishers are held back. */
+    public boolean parked;
     /**
      * Under max_frames_per_second: when the frames read so far would have been due at the allowed
      * rate, ns (a token bucket kept as one clock, GCRA); more than a second ahead of now, it is not read.
@@ -79,14 +90,19 @@ public final class ClientConnection
      * @param channel      the accepted channel.
      * @param credentials  the peer's credentials from SO_PEERCRED, or null if unknown.
      * @param publisherId  the id DELIVER frames carry for this connection's publishes.
-     * @param outbox       its outbound queue.
+     * @param outbox       its outbound queue, charged to {@code account}.
+     * @param account      what its uid holds at the broker.
      * @param queueLimit   bytes queued before its slow-consumer policy applies.
+     * @param acceptedNs   when it was accepted, for the handshake timeout.
      * @throws IOException if the channel is closed already.
      */
     public ClientConnection(
         final long connectionId, final AFUNIXDatagramChannel channel, final AFUNIXSocketCredentials credentials,
-        final long publisherId, final Outbox outbox, final int queueLimit) throws IOException
+        final long publisherId, final Outbox outbox, final UidAccount account, final int queueLimit,
+        final long acceptedNs) throws IOException
     {
+        this.account = account;
+        this.acceptedNs = acceptedNs;
         this.connectionId = connectionId;
         this.channel = channel;
         this.io = new SocketFd(SocketFd.fdOf(channel), channel);
@@ -144,6 +160,18 @@ public final class ClientConnection
     public Outbox outbox()
     {
         return outbox;
+    }
+
+    /** @return what its uid holds at the broker. */
+    public UidAccount account()
+    {
+        return account;
+    }
+
+    /** @return when it was accepted, ns. */
+    public long acceptedNs()
+    {
+        return acceptedNs;
     }
 
     /** @return live subscriptions by client id. */

@@ -31,6 +31,7 @@ final class LibC
     static final int EFD_CLOEXEC = 0x80000;
     static final int EFD_NONBLOCK = 0x800;
 
+    static final int MSG_PEEK = 0x2;
     static final int MSG_DONTWAIT = 0x40;
     static final int MSG_NOSIGNAL = 0x4000;
 

@@ -59,12 +59,32 @@ public final class SocketFd implements ByteChannel
     @Override
     public int read(final ByteBuffer dst) throws IOException
     {
+        return receive(dst, LibC.MSG_DONTWAIT);
+    }
+
+    /**
+     * Copies the next datagram into {@code dst} like {@link #read} but leaves it queued, so the
+     * next read returns it again: how the broker looks at what a client sends before deciding
+     * whether to take it now.
+     *
+     * @return bytes copied, 0 if none is waiting, -1 once the peer hung up and nothing is left.
+     */
+    public int peek(final ByteBuffer dst) throws IOException
+    {
+        final int position = dst.position();
+        final int n = receive(dst, LibC.MSG_DONTWAIT | LibC.MSG_PEEK);
+        dst.position(position);
+        return n;
+    }
+
+    private int receive(final ByteBuffer dst, final int flags) throws IOException
+    {
         final int position = dst.position();
         if (position == dst.limit())
         {
             return 0; // recv(2) of 0 bytes reads 0, which would look like end of stream
         }
-        final long n = LibC.recv(fd, address(dst) + position, dst.limit() - position, LibC.MSG_DONTWAIT);
+        final long n = LibC.recv(fd, address(dst) + position, dst.limit() - position, flags);
         if (n > 0)
         {
             dst.position(position + (int)n);

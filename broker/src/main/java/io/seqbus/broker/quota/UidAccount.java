@@ -1,0 +1,55 @@
+package io.seqbus.broker.quota;
+
+/**
+ * What the connections of one uid hold at the broker, as dbus-broker charges each user: how many
+ * connections, the heap of their subscriptions (as charged) and the bytes queued for them. One per
+ * uid with a connection, owned by the agent thread; {@link UidAccounts} hands them out.
+ */
+public final class UidAccount
+{
+    private final int uid;
+    int connections;
+    private long subscriptionBytes;
+    private long queuedBytes;
+
+    UidAccount(final int uid)
+    {
+        this.uid = uid;
+    }
+
+    /** @return the uid charged. */
+    public int uid()
+    {
+        return uid;
+    }
+
+    /** @return connections open under this uid. */
+    public int connections()
+    {
+        return connections;
+    }
+
+    /** @return heap charged for this uid's subscriptions, bytes. */
+    public long subscriptionBytes()
+    {
+        return subscriptionBytes;
+    }
+
+    /** @return bytes queued for this uid's connections. */
+    public long queuedBytes()
+    {
+        return queuedBytes;
+    }
+
+    /** @param delta bytes of subscriptions added (positive) or removed (negative). */
+    public void subscriptions(final long delta)
+    {
+        subscriptionBytes += delta;
+    }
+
+    /** @param delta bytes queued (positive) or sent or dropped (negative). */
+    public void queued(final long delta)
+    {
+        queuedBytes += delta;
+    }
+}
