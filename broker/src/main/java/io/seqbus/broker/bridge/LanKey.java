@@ -1,23 +1,20 @@
 package io.seqbus.broker.bridge;
 
 import io.seqbus.broker.Configuration;
-import io.seqbus.wire.DefaultSocket;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
-import java.util.EnumSet;
-import java.util.Set;
+import java.util.HexFormat;
 
 /**
  * Reads the bridge's shared key from {@code lan.key_file}: hex text (whitespace anywhere ignored, so
  * {@code openssl rand -hex 32} or {@code od -An -tx1 -N32 /dev/urandom} output works as is) of at least
- * {@link #MIN_KEY_BYTES} bytes. The file must belong to the broker's user (or root) and give group and others
- * no access at all: a key anyone on the host can read authenticates nothing. Every refusal names the file and
- * never shows its content.
+ * {@link #MIN_KEY_BYTES} bytes that look random ({@link KeyStrength}). A key anyone on the host can read or
+ * replace authenticates nothing, so the file and its directories are checked first ({@link KeyFileAccess}).
+ * Every refusal names the file and never shows its content.
  */
 public final class LanKey
 {
@@ -26,10 +23,6 @@ public final class LanKey
 
     /** Longest file read, bytes: a key file is a few dozen characters; a huge one is a mistake. */
     private static final int MAX_FILE_BYTES = 4096;
-
-    private static final Set<PosixFilePermission> GROUP_OR_OTHERS = EnumSet.of(
-        PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
-        PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
 
     private LanKey()
     {
@@ -44,53 +37,33 @@ public final class LanKey
      */
     public static byte[] load(final String file)
     {
-        final Path path = Path.of(file);
-        final PosixFileAttributes attributes;
-        final int ownerUid;
-        try
+        final long size = KeyFileAccess.check(file);
+        if (size > MAX_FILE_BYTES)
         {
-            attributes = Files.readAttributes(path, PosixFileAttributes.class);
-            ownerUid = ((Number)Files.getAttribute(path, "unix:uid")).intValue();
-        }
-        catch (final NoSuchFileException ex)
-        {
-            throw refuse(file, "does not exist");
-        }
-        catch (final IOException | UnsupportedOperationException ex)
-        {
-            throw refuse(file, "cannot be examined: " + ex);
-        }
-        if (!attributes.isRegularFile())
-        {
-            throw refuse(file, "is not a regular file");
-        }
-        final long ownUid = DefaultSocket.uid();
-        if (ownerUid != ownUid && ownerUid != 0)
-        {
-            throw refuse(file, "belongs to uid " + ownerUid + "; allowed: the broker's user (uid " + ownUid +
-                ") or root");
-        }
-        final Set<PosixFilePermission> loose = EnumSet.copyOf(GROUP_OR_OTHERS);
-        loose.retainAll(attributes.permissions());
-        if (!loose.isEmpty())
-        {
-            throw refuse(file, "is open to group or others (mode " + mode(attributes.permissions()) +
-                "); allowed: access for its owner only, e.g. chmod 600 " + file);
-        }
-        if (attributes.size() > MAX_FILE_BYTES)
-        {
-            throw refuse(file, "is " + attributes.size() + " bytes; allowed: at most " + MAX_FILE_BYTES);
+            throw refuse(file, "the file is " + size + " bytes; allowed: at most " + MAX_FILE_BYTES);
         }
         final byte[] text;
-        try
+        // No following a link put there since the check; and no more than the limit, even if the file grew.
+        try (InputStream in = Files.newInputStream(Path.of(file), LinkOption.NOFOLLOW_LINKS))
         {
-            text = Files.readAllBytes(path);
+            text = in.readNBytes(MAX_FILE_BYTES + 1);
         }
         catch (final IOException ex)
         {
-            throw refuse(file, "cannot be read: " + ex);
+            throw refuse(file, "the file cannot be read: " + ex);
         }
-        return parse(file, text);
+        if (text.length > MAX_FILE_BYTES)
+        {
+            throw refuse(file, "the file is over " + MAX_FILE_BYTES + " bytes; allowed: at most " + MAX_FILE_BYTES);
+        }
+        final byte[] key = parse(file, text);
+        final String weakness = KeyStrength.weakness(key);
+        if (weakness != null)
+        {
+            throw refuse(file, "the file " + weakness + "; allowed: " + KeyStrength.RULE + ", e.g. made by " +
+                "openssl rand -hex 32 > " + file);
+        }
+        return key;
     }
 
     private static byte[] parse(final String file, final byte[] text)
@@ -99,46 +72,37 @@ public final class LanKey
         for (final byte b : text)
         {
             final char c = (char)(b & 0xFF);
-            if (Character.digit(c, 16) >= 0 && c < 128)
+            if (HexFormat.isHexDigit(c))
             {
                 digits.append(c);
             }
             else if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
             {
-                throw refuse(file, "holds something other than hex digits and whitespace; allowed: a key in hex, " +
-                    "e.g. made by openssl rand -hex 32 > " + file);
+                throw refuse(file, "the file holds something other than hex digits and whitespace; allowed: a key " +
+                    "in hex, e.g. made by openssl rand -hex 32 > " + file);
             }
         }
         if (digits.length() % 2 != 0)
         {
-            throw refuse(file, "holds an odd number of hex digits; allowed: whole bytes, two digits each");
+            throw refuse(file, "the file holds an odd number of hex digits; allowed: whole bytes, two digits each");
         }
         if (digits.length() / 2 < MIN_KEY_BYTES)
         {
-            throw refuse(file, "holds a key of " + digits.length() / 2 + " bytes; allowed: at least " +
+            throw refuse(file, "the file holds a key of " + digits.length() / 2 + " bytes; allowed: at least " +
                 MIN_KEY_BYTES + " (" + 2 * MIN_KEY_BYTES + " hex digits), e.g. made by openssl rand -hex 32 > " + file);
         }
-        final byte[] key = new byte[digits.length() / 2];
-        for (int i = 0; i < key.length; i++)
-        {
-            key[i] = (byte)((Character.digit(digits.charAt(2 * i), 16) << 4) |
-                Character.digit(digits.charAt(2 * i + 1), 16));
-        }
-        return key;
+        // Every character is a hex digit and there is an even number of them: parseHex cannot fail (and so
+        // cannot put a piece of the key into an exception message).
+        return HexFormat.of().parseHex(digits);
     }
 
-    private static String mode(final Set<PosixFilePermission> permissions)
+    /**
+     * @param file the file as configured.
+     * @param why  what was found and what is allowed.
+     * @return the refusal, naming the setting and the file.
+     */
+    static IllegalArgumentException refuse(final String file, final String why)
     {
-        int mode = 0;
-        for (final PosixFilePermission p : permissions)
-        {
-            mode |= 1 << (8 - p.ordinal());
-        }
-        return String.format("%04o", mode);
-    }
-
-    private static IllegalArgumentException refuse(final String file, final String why)
-    {
-        return new IllegalArgumentException(Configuration.LAN_KEY_FILE_PROP_NAME + "=" + file + ": the file " + why);
+        return new IllegalArgumentException(Configuration.LAN_KEY_FILE_PROP_NAME + "=" + file + ": " + why);
     }
 }

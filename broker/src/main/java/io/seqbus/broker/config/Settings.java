@@ -148,7 +148,9 @@ public final class Settings
         new Setting<>("lan.key_file", text(1024), RESTART,
             "File with the bridge's shared key in hex, at least 32 bytes (openssl rand -hex 32): every LAN datagram " +
             "then carries an HMAC-SHA256 tag and one without a valid tag is dropped; the same key on every broker. " +
-            "The broker refuses to start if the file is open to group or others.", "none, datagrams not authenticated",
+            "The broker refuses to start if the key is plainly not random, or the file (a symbolic link, or open to " +
+            "group or others) or a directory above it (another user's, or writable by others without the sticky bit) " +
+            "lets anyone else read or replace it.", "none, datagrams not authenticated",
             Broker.Context::lanKeyFile, Broker.Context::lanKeyFile),
         new Setting<>("aeron.dir", text(1024), RESTART,
             "Aeron directory.", "/dev/shm/seqbus-aeron-NODE-PID with the embedded driver, removed on exit",

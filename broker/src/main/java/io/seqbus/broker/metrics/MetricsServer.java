@@ -1,30 +1,37 @@
 package io.seqbus.broker.metrics;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.seqbus.broker.Log;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.nio.channels.ServerSocketChannel;
 import java.util.function.Supplier;
 
 /**
- * {@code /metrics} (Prometheus text format) and {@code /health} over HTTP, served by the JDK's
- * own server on one daemon thread: a scrape never touches the broker agent.
+ * {@code /metrics} (Prometheus text format) and {@code /health} over HTTP, on one daemon thread of
+ * its own: a scrape never touches the broker agent.
+ *
+ * <p>Any local user can connect (the default address is loopback), so no client may stall the
+ * endpoint or exhaust it. The JDK's {@code com.sun.net.httpserver} was dropped for a server of our own
+ * ({@link HttpLoop}) because, on Java 17, its limits are not ours to set: {@code sun.net.httpserver.maxReqTime}
+ * and {@code maxRspTime} are JVM-wide system properties read once when its classes load (an embedding
+ * application's own servers would change too, and a property set after that is silently ignored), it has
+ * no cap on open connections, and its handlers block, so a bounded pool is held by as many clients that
+ * stop reading as it has threads. Here every resource has a bound: {@link HttpLoop#MAX_CONNECTIONS}
+ * connections, a {@link RequestHead#MAX_BYTES}-byte head each, a deadline per connection
+ * ({@link HttpConnection}), non-blocking sockets throughout, one request per connection.
  */
 public final class MetricsServer implements AutoCloseable
 {
-    private final HttpServer server;
-    private final ExecutorService executor;
+    private static final int BACKLOG = HttpLoop.MAX_CONNECTIONS;
 
-    private MetricsServer(final HttpServer server, final ExecutorService executor)
+    private final HttpLoop loop;
+    private final InetSocketAddress address;
+
+    private MetricsServer(final HttpLoop loop, final InetSocketAddress address)
     {
-        this.server = server;
-        this.executor = executor;
+        this.loop = loop;
+        this.address = address;
     }
 
     /**
@@ -45,58 +52,49 @@ public final class MetricsServer implements AutoCloseable
         {
             throw new IOException("metrics: cannot resolve host " + address.getHostString());
         }
-        final HttpServer server;
+        final ServerSocketChannel server = ServerSocketChannel.open();
         try
         {
-            server = HttpServer.create(resolved, 16);
+            server.bind(resolved, BACKLOG);
         }
         catch (final IOException ex)
         {
+            server.close();
             throw new IOException("metrics: cannot listen on " + address.getHostString() + ":" + address.getPort() +
                 ": " + ex.getMessage() + " (set metrics = \"HOST:PORT\" or \"off\")", ex);
         }
-        final ExecutorService executor = Executors.newSingleThreadExecutor((r) ->
+        try
         {
-            final Thread t = new Thread(r, "seqbus-metrics");
-            t.setDaemon(true);
-            return t;
-        });
-        server.setExecutor(executor);
-        server.createContext("/metrics", (exchange) ->
-            reply(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape()));
-        server.createContext("/health", (exchange) ->
-        {
-            final Health h = health.get();
-            reply(exchange, h.healthy() ? 200 : 503, "application/json", h.json());
-        });
-        server.createContext("/", (exchange) ->
-            reply(exchange, 404, "text/plain; charset=utf-8", "seqbus: /metrics or /health\n"));
-        server.start();
-        return new MetricsServer(server, executor);
-    }
-
-    private static void reply(final HttpExchange exchange, final int status, final String type, final String body)
-        throws IOException
-    {
-        try (exchange)
-        {
-            final byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", type);
-            if ("HEAD".equals(exchange.getRequestMethod()))
-            {
-                exchange.sendResponseHeaders(status, -1);
-                return;
-            }
-            exchange.sendResponseHeaders(status, bytes.length);
-            try (OutputStream out = exchange.getResponseBody())
-            {
-                out.write(bytes);
-            }
+            final InetSocketAddress bound = (InetSocketAddress)server.getLocalAddress();
+            return new MetricsServer(HttpLoop.start(server, (request) -> route(request, metrics, health)), bound);
         }
         catch (final IOException | RuntimeException ex)
         {
-            Log.debug("metrics: " + exchange.getRequestURI() + ": " + ex);
+            server.close();
             throw ex;
+        }
+    }
+
+    private static HttpReply route(
+        final RequestHead.Request request, final BrokerMetrics metrics, final Supplier<Health> health)
+    {
+        try
+        {
+            switch (request.path())
+            {
+                case "/metrics":
+                    return new HttpReply(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape());
+                case "/health":
+                    final Health h = health.get();
+                    return new HttpReply(h.healthy() ? 200 : 503, "application/json", h.json());
+                default:
+                    return HttpReply.text(404, "seqbus: /metrics or /health\n");
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            Log.warn("metrics: " + request.path() + ": " + ex);
+            return HttpReply.text(500, "seqbus: " + request.path() + " failed; see the broker's log\n");
         }
     }
 
@@ -105,14 +103,16 @@ public final class MetricsServer implements AutoCloseable
      */
     public InetSocketAddress address()
     {
-        return server.getAddress();
+        return address;
     }
 
+    /**
+     * Stops serving; the port is free when this returns.
+     */
     @Override
     public void close()
     {
-        server.stop(0);
-        executor.shutdownNow();
+        loop.close();
     }
 
     /**
