@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""acl_probe.py LIBDIR SOCKET OP... : tries each OP (pub:TOPIC or sub:PATTERN) and prints one line
-per OP: 'pub TOPIC ok' or 'pub TOPIC ACCESS_DENIED' (sub the same). With OP 'hold' it prints 'held',
+"""acl_probe.py LIBDIR SOCKET OP... : tries each OP (pub:TOPIC, sub:PATTERN, or subblock:PATTERN for the
+block policy) and prints one line per OP: 'pub TOPIC ok' or 'pub TOPIC ACCESS_DENIED' (sub the same). With OP 'hold' it prints 'held',
 waits for a line on stdin, then prints 'revoked ID CODE' for every ERROR that arrived meanwhile.
 Run under another uid (setpriv) by AccessControlTest."""
 
@@ -32,7 +32,7 @@ def main():
             if kind == "pub":
                 client.publish(target, b"from-probe")
             else:
-                client.subscribe(next_id, target)
+                client.subscribe(next_id, target, policy=1 if kind == "subblock" else 0)
                 next_id += 1
             client.ping()
             found = errors(client)

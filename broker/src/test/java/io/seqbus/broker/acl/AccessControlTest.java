@@ -195,6 +195,45 @@ class AccessControlTest
         return dir.resolve("bus.sock").toString();
     }
 
+    @Test
+    void onlyRootTheBrokersUserAndRulesWithBlockMayHoldPublishersBack() throws Exception
+    {
+        final String socket = open(dir);
+        final Path config = dir.resolve("seqbus.conf");
+        Files.writeString(config, """
+            socket = "%s"
+            metrics = "off"
+            socket_activation = "false"
+
+            [acl]
+            default = "allow"
+
+            [[acl.rule]]
+            uid = 61004
+            publish = [">"]
+            subscribe = [">"]
+            block = true
+            """.formatted(socket));
+        try (Broker broker = Broker.launch(new BrokerConfig(config, Map.of(), Map.of()).load()))
+        {
+            permit(socket);
+            // A plain local user: block would let it hold every publisher of its topics back by not reading.
+            assertThat(probe(socket, 61003, 61003, "subblock:a.>", "sub:b.>"))
+                .containsExactly("subblock a.> ACCESS_DENIED", "sub b.> ok");
+            // One the rules trust with it.
+            assertThat(probe(socket, 61004, 61004, "subblock:a.>")).containsExactly("subblock a.> ok");
+            assertThat(broker.counters().get(BrokerCounters.ACCESS_DENIED_SUBSCRIBE)).isEqualTo(1);
+        }
+        final AccessControl rules = new AccessControl(true, List.of(
+            new AclRule(61004, -1, "uid 61004", List.of(">"), List.of(">"), true),
+            new AclRule(-1, 61005, "gid 61005", List.of(">"), List.of(">"), false)));
+        assertThat(rules.mayBlock(0, 0)).as("root").isTrue();
+        assertThat(rules.mayBlock((int)io.seqbus.wire.DefaultSocket.uid(), 1)).as("the broker's own user").isTrue();
+        assertThat(rules.mayBlock(61004, 1)).isTrue();
+        assertThat(rules.mayBlock(61005, 61005)).isFalse();
+        assertThat(rules.mayBlock(61006, 61006)).isFalse();
+    }
+
     private static void permit(final String socket) throws IOException
     {
         Files.setPosixFilePermissions(Path.of(socket), PosixFilePermissions.fromString("rwxrwxrwx"));

@@ -72,6 +72,19 @@ class BrokerConfigTest
     }
 
     @Test
+    void anAclRuleMayGrantTheBlockPolicyWithABoolean() throws Exception
+    {
+        final Path good = write("[[acl.rule]]\nuid = 61007\nsubscribe = [\">\"]\nblock = true\n");
+        final Broker.Context c = new BrokerConfig(good, Map.of(), Map.of()).load();
+        assertThat(c.accessControl().mayBlock(61007, 61007)).isTrue();
+        assertThat(c.accessControl().mayBlock(61008, 61008)).isFalse();
+        final Path bad = write("[[acl.rule]]\nuid = 61007\nsubscribe = [\">\"]\nblock = \"yes\"\n");
+        assertThatThrownBy(() -> new BrokerConfig(bad, Map.of(), Map.of()).load())
+            .isInstanceOf(ConfigException.class)
+            .hasMessageContaining("acl.rule #1: block = \"yes\" is not allowed; allowed: true or false");
+    }
+
+    @Test
     void crossChecksOfTheContextStillApply() throws Exception
     {
         final Path file = write("max_datagram = 2048\nmax_payload = 4096\n");
