@@ -228,6 +228,33 @@ class HostileClientsTest
     }
 
     @Test
+    void theQueuesOfOneUidTogetherAreBoundedBelowTheSumOfTheirOwnBounds() throws Exception
+    {
+        start(new Broker.Context().maxQueuedBytesPerUid(256 * 1024));
+        // Two subscribers of one uid that never read, each allowed 1 MiB of its own.
+        final RawClient a = open(new RawClient(socket).hello());
+        final RawClient b = open(new RawClient(socket).hello());
+        a.send(subscribe(1, "u.>", SlowConsumerPolicy.DROP_NEWEST.code(), 1024 * 1024));
+        b.send(subscribe(1, "u.>", SlowConsumerPolicy.DROP_NEWEST.code(), 1024 * 1024));
+        await().atMost(Duration.ofSeconds(5)).until(() -> counter(BrokerCounters.SUBSCRIPTIONS) == 2);
+        final RawClient pub = open(new RawClient(socket).hello());
+        final byte[] one = Frames.publish("u.x", "z".repeat(1000));
+        final byte[] message = Frames.concat(one, one, one, one, one, one, one, one);
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+        {
+            sendWhileItFits(pub, message);
+            return counter(BrokerCounters.DROPPED_NEWEST) > 1000;
+        });
+        assertThat(counter(BrokerCounters.LIMIT_QUEUED_PER_UID)).isPositive();
+        assertThat(counter(BrokerCounters.SLOW_CONSUMER_EVICTIONS) + counter(BrokerCounters.DISCONNECT_EVICTIONS))
+            .isZero();
+        // Both queues together stay at the uid's bound (a frame of slack), far below 2 x 1 MiB.
+        await().atMost(Duration.ofSeconds(2)).until(() -> counter(BrokerCounters.QUEUED_BYTES_TOTAL) > 0);
+        assertThat(counter(BrokerCounters.QUEUED_BYTES_TOTAL)).isLessThanOrEqualTo(256 * 1024 + 2048);
+        assertGoodPairDeliversInOrder("good.orders", 200);
+    }
+
+    @Test
     void aConnectionThatSendsNoHelloIsClosedAtTheHandshakeTimeout() throws Exception
     {
         start(new Broker.Context().handshakeTimeoutMs(300));
