@@ -58,6 +58,8 @@ public final class StatReport
         field(sb, "messages_delivered", counters.get(BrokerCounters.MESSAGES_DELIVERED)).append(',');
         field(sb, "bytes_delivered", counters.get(BrokerCounters.BYTES_DELIVERED)).append(',');
         field(sb, "queued_bytes", counters.get(BrokerCounters.QUEUED_BYTES_TOTAL)).append(',');
+        field(sb, "queued_memory_bytes", counters.get(BrokerCounters.QUEUED_MEMORY)).append(',');
+        field(sb, "subscription_bytes", counters.get(BrokerCounters.SUBSCRIPTION_BYTES)).append(',');
         field(sb, "connections_accepted", counters.get(BrokerCounters.CONNECTIONS_ACCEPTED)).append(',');
         field(sb, "connections_refused", counters.get(BrokerCounters.CONNECTIONS_REFUSED)).append(',');
         field(sb, "publisher_stalls", counters.get(BrokerCounters.PUBLISHER_STALLS)).append(',');
@@ -90,6 +92,9 @@ public final class StatReport
                 field(sb, "subscriptions", c.subscriptions().size()).append(',');
                 field(sb, "queued_bytes", c.outbox().queuedBytes()).append(',');
                 field(sb, "queue_limit_bytes", c.queueLimit()).append(',');
+                field(sb, "subscription_bytes", c.subscriptionBytes).append(',');
+                field(sb, "uid_queued_bytes", c.account().queuedBytes()).append(',');
+                field(sb, "uid_subscription_bytes", c.account().subscriptionBytes()).append(',');
                 field(sb, "published", c.lastSequence());
                 sb.append('}');
             }
