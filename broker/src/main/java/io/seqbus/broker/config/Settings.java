@@ -29,8 +29,9 @@ public final class Settings
     /** Every setting, in the order the help and the example list them. */
     public static final List<Setting<?>> ALL = List.of(
         new Setting<>("socket", text(107), RESTART,
-            "Socket path, or @name for an abstract socket.",
-            "$XDG_RUNTIME_DIR/seqbus/seqbus.sock, else /tmp/seqbus-$UID/seqbus.sock",
+            "Socket path, or @name for an abstract socket (no file, no permissions: any local user may connect).",
+            "$XDG_RUNTIME_DIR/seqbus/seqbus.sock, else /tmp/seqbus-$UID/seqbus.sock, in a folder that must be " +
+            "the broker user's alone",
             Broker.Context::socket, Broker.Context::socket),
         new Setting<>("socket_mode", pattern("(0?[0-7]{3})?", "permission bits in octal, 000..0777"), RESTART,
             "Permission bits of the socket file, e.g. \"0660\" with socket_group (connecting needs write " +
