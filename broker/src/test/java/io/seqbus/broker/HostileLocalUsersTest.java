@@ -112,6 +112,64 @@ class HostileLocalUsersTest
         }
     }
 
+    @Test
+    void thePythonClientAppliesTheSameRulesInTheSameWords() throws Exception
+    {
+        requireRoot();
+        final Path tmp = folder(dir.resolve("tmp"), 0, 01777);
+        final Path runtime = folder(dir.resolve("runtime"), SQUATTER, 0700);
+        final Path shared = folder(dir.resolve("shared"), 0, 0777);
+        final List<Path> cases = List.of(
+            folder(tmp.resolve("squatted"), SQUATTER, 0777),
+            folder(tmp.resolve("closed-but-theirs"), SQUATTER, 0700),
+            folder(tmp.resolve("open"), USER, 0777),
+            folder(tmp.resolve("group-writable"), USER, 0770),
+            folder(tmp.resolve("fine"), USER, 0755),
+            Files.createSymbolicLink(tmp.resolve("link"), tmp.resolve("fine")),
+            Files.writeString(tmp.resolve("file"), "x"),
+            folder(runtime.resolve("seqbus"), USER, 0700),
+            folder(shared.resolve("seqbus"), USER, 0700));
+        final List<String> java = new ArrayList<>();
+        final List<String> command = new ArrayList<>(List.of("/usr/bin/python3", "-c", """
+            import sys
+            sys.path.insert(0, sys.argv[1])
+            import seqbus
+            for path in sys.argv[3:]:
+                try:
+                    seqbus.check_private_directory(path, int(sys.argv[2]))
+                    print("ok")
+                except seqbus.UnsafePathError as e:
+                    print(e)
+            """, EXAMPLES.toString(), Integer.toString(USER)));
+        for (final Path folder : cases)
+        {
+            command.add(folder.toString());
+            try
+            {
+                DefaultSocket.checkPrivateDirectory(folder, USER);
+                java.add("ok");
+            }
+            catch (final DefaultSocket.UnsafePathException ex)
+            {
+                java.add(ex.getMessage());
+            }
+        }
+        final Process p = new ProcessBuilder(command).start();
+        assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(stderr(p)).isZero();
+        assertThat(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList())
+            .containsExactlyElementsOf(java);
+        assertThat(java).filteredOn("ok"::equals).hasSize(1);
+    }
+
+    private static Path folder(final Path path, final int uid, final int mode) throws IOException
+    {
+        Files.createDirectory(path);
+        chown(path, uid);
+        Files.setAttribute(path, "unix:mode", mode);
+        return path;
+    }
+
     /** @return what pub.py wrote to stderr, run as uid and gid; empty when it published. */
     private String publishAs(final int uid, final int gid, final String socket) throws Exception
     {
