@@ -186,7 +186,7 @@ public final class Broker implements AutoCloseable
         final Listener listener = broker.listener;
         Log.info("broker node=" + context.nodeName() + " listening on " + listener.address() +
             (listener.inherited() ? " (socket-activated)" : ""));
-        warnIfAbstract(context, listener.address());
+        warnAboutSocket(context, listener);
         if (broker.notifier != null)
         {
             broker.notifier.start(listener.address());
@@ -194,22 +194,24 @@ public final class Broker implements AutoCloseable
         return broker;
     }
 
-    /** An abstract socket has no file, so no permissions: every local user may connect, and the ACL is all. */
-    private static void warnIfAbstract(final Context context, final String address)
+    /**
+     * An abstract socket has no file, so no permissions: every local user may connect, and the ACL is all. A
+     * socket systemd passed has the mode and group its unit gave it.
+     */
+    private static void warnAboutSocket(final Context context, final Listener listener)
     {
-        if (!address.startsWith("@"))
-        {
-            return;
-        }
-        if ("allow".equals(context.aclDefault()))
+        final String address = listener.address();
+        if (address.startsWith("@") && "allow".equals(context.aclDefault()))
         {
             Log.warn("the abstract socket " + address + " is open to every local user (it has no file permissions) " +
                 "and acl.default = allow lets any user no rule names publish and subscribe to everything; set " +
                 "acl.default = \"deny\" with [[acl.rule]] entries, or listen on a socket path");
         }
-        if (!context.socketMode().isEmpty() || !context.socketGroup().isEmpty())
+        if ((address.startsWith("@") || listener.inherited()) &&
+            (!context.socketMode().isEmpty() || !context.socketGroup().isEmpty()))
         {
-            Log.warn("socket_mode and socket_group do not apply to the abstract socket " + address);
+            Log.warn("socket_mode and socket_group do not apply to " + (listener.inherited() ?
+                "a socket systemd passed (its unit's SocketMode= and SocketGroup= do)" : "the abstract socket " + address));
         }
     }
 

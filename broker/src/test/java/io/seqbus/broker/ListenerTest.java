@@ -231,6 +231,11 @@ class ListenerTest
             {
                 assertThat(log.toString(StandardCharsets.UTF_8)).doesNotContain("abstract socket");
             }
+            try (Broker broker = Broker.launch(new Broker.Context().socket(name).aclDefault("deny").socketMode("0600")))
+            {
+                assertThat(log.toString(StandardCharsets.UTF_8))
+                    .contains("socket_mode and socket_group do not apply to the abstract socket " + name);
+            }
         }
         finally
         {
