@@ -13,6 +13,7 @@ import collections
 import itertools
 import os
 import socket
+import stat
 import struct
 
 VERSION = 1
@@ -346,13 +347,77 @@ _DECODERS = {
 # ---------------------------------------------------------------------------------------------
 # The connection.
 
+SOCKET_FILE_NAME = "seqbus.sock"
+
+
 def default_socket_path():
     """$SEQBUS_SOCKET, else $XDG_RUNTIME_DIR/seqbus/seqbus.sock, else /tmp/seqbus-$UID/seqbus.sock."""
-    if os.environ.get("SEQBUS_SOCKET"):
-        return os.environ["SEQBUS_SOCKET"]
-    if os.environ.get("XDG_RUNTIME_DIR"):
-        return os.path.join(os.environ["XDG_RUNTIME_DIR"], "seqbus", "seqbus.sock")
-    return "/tmp/seqbus-%d/seqbus.sock" % os.getuid()
+    explicit = os.environ.get("SEQBUS_SOCKET", "")
+    if explicit.strip():
+        return explicit
+    return os.path.join(private_directory(), SOCKET_FILE_NAME)
+
+
+class UnsafePathError(SeqbusError):
+    """The default socket's per-user folder, its parent or the socket file is not safe to use."""
+
+    def __init__(self, message):
+        Exception.__init__(self, message)
+        self.code, self.ref, self.fatal = 0, 0, True
+
+
+def private_directory():
+    """The per-user folder of the default socket ($XDG_RUNTIME_DIR/seqbus, else /tmp/seqbus-$UID), or None
+    when $SEQBUS_SOCKET names the socket (the user's choice, not checked)."""
+    if os.environ.get("SEQBUS_SOCKET", "").strip():
+        return None
+    runtime = os.environ.get("XDG_RUNTIME_DIR", "")
+    if runtime.strip():
+        return os.path.join(runtime, "seqbus")
+    return "/tmp/seqbus-%d" % os.getuid()
+
+
+def _describe(st):
+    kind = {stat.S_IFDIR: "a directory", stat.S_IFLNK: "a symbolic link", stat.S_IFSOCK: "a socket",
+            stat.S_IFREG: "a regular file"}.get(stat.S_IFMT(st.st_mode), "a special file")
+    return "%s owned by uid %d, mode %04o" % (kind, st.st_uid, stat.S_IMODE(st.st_mode))
+
+
+def check_private_directory(folder, uid):
+    """The rules of DefaultSocket.java: the folder is a real directory (lstat: no link) of uid, not writable
+    by group or others; its parent belongs to uid or root and, if group or others may write to it, is
+    sticky (as /tmp is). Raises UnsafePathError naming the path, its owner and mode, and what is expected."""
+    parent = os.path.dirname(os.path.abspath(folder))
+    p = os.stat(parent)  # the parent may be a link (some systems link /tmp): what counts is where it leads
+    if (not stat.S_ISDIR(p.st_mode) or p.st_uid not in (uid, 0)
+            or (p.st_mode & 0o022 and not p.st_mode & stat.S_ISVTX)):
+        raise UnsafePathError("refusing %s: its parent %s is %s; it must be a directory of uid %d or root, sticky "
+                              "(as /tmp is) if group or others may write to it (set SEQBUS_SOCKET to a socket "
+                              "elsewhere)" % (folder, parent, _describe(p), uid))
+    f = os.lstat(folder)
+    if not stat.S_ISDIR(f.st_mode) or f.st_uid != uid or f.st_mode & 0o022:
+        remedy = "chmod 700 it" if stat.S_ISDIR(f.st_mode) and f.st_uid == uid else "remove it"
+        raise UnsafePathError("refusing %s: %s; it must be a directory of uid %d closed to writing by group and "
+                              "others (%s, or set SEQBUS_SOCKET)" % (folder, _describe(f), uid, remedy))
+
+
+def check_socket_file(path, uid):
+    """When the socket file exists: it must be a socket (lstat: no link) of uid."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if not stat.S_ISSOCK(st.st_mode) or st.st_uid != uid:
+        raise UnsafePathError("refusing %s: %s; it must be a socket of uid %d (remove it, or set SEQBUS_SOCKET)"
+                              % (path, _describe(st), uid))
+
+
+def check_before_connect(folder, uid=None):
+    """What a client checks before it connects to the default socket in folder (which must exist)."""
+    uid = os.geteuid() if uid is None else uid
+    os.lstat(folder)  # FileNotFoundError when no broker has made it
+    check_private_directory(folder, uid)
+    check_socket_file(os.path.join(folder, SOCKET_FILE_NAME), uid)
 
 
 def socket_address(path):
@@ -370,6 +435,11 @@ class Client:
     """
 
     def __init__(self, path=None, name="python"):
+        if not path:
+            # The default socket: connect only through a per-user folder that is this user's own.
+            folder = private_directory()
+            if folder is not None:
+                check_before_connect(folder)
         self.path = path or default_socket_path()
         self.welcome = None
         self.max_datagram = DEFAULT_MAX_DATAGRAM

@@ -8,6 +8,7 @@ import io.seqbus.broker.metrics.MetricsServer;
 import io.aeron.ChannelUri;
 import io.aeron.CommonContext;
 import io.seqbus.broker.acl.AccessControl;
+import io.seqbus.broker.acl.Accounts;
 import io.seqbus.broker.acl.AclRule;
 import io.seqbus.broker.bridge.BridgeCounters;
 import io.seqbus.broker.bridge.LanKey;
@@ -30,6 +31,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -161,7 +163,7 @@ public final class Broker implements AutoCloseable
             SocketActivation.NONE;
         if (fd == SocketActivation.NONE)
         {
-            return Listener.bind(context.socket(), context.listenBacklog());
+            return Listener.bind(context.socket(), context.listenBacklog(), context.socketFile());
         }
         return Listener.inherit(fd);
     }
@@ -202,11 +204,33 @@ public final class Broker implements AutoCloseable
         final Listener listener = broker.listener;
         Log.info("broker node=" + context.nodeName() + " listening on " + listener.address() +
             (listener.inherited() ? " (socket-activated)" : ""));
+        warnAboutSocket(context, listener);
         if (broker.notifier != null)
         {
             broker.notifier.start(listener.address());
         }
         return broker;
+    }
+
+    /**
+     * An abstract socket has no file, so no permissions: every local user may connect, and the ACL is all. A
+     * socket systemd passed has the mode and group its unit gave it.
+     */
+    private static void warnAboutSocket(final Context context, final Listener listener)
+    {
+        final String address = listener.address();
+        if (address.startsWith("@") && "allow".equals(context.aclDefault()))
+        {
+            Log.warn("the abstract socket " + address + " is open to every local user (it has no file permissions) " +
+                "and acl.default = allow lets any user no rule names publish and subscribe to everything; set " +
+                "acl.default = \"deny\" with [[acl.rule]] entries, or listen on a socket path");
+        }
+        if ((address.startsWith("@") || listener.inherited()) &&
+            (!context.socketMode().isEmpty() || !context.socketGroup().isEmpty()))
+        {
+            Log.warn("socket_mode and socket_group do not apply to " + (listener.inherited() ?
+                "a socket systemd passed (its unit's SocketMode= and SocketGroup= do)" : "the abstract socket " + address));
+        }
     }
 
     private void startMetrics() throws IOException
@@ -472,6 +496,14 @@ public final class Broker implements AutoCloseable
     public static final class Context
     {
         private String socket = System.getProperty(Configuration.SOCKET_PROP_NAME);
+        // The socket file: mode and group as configured, and as concluded (-1: the umask's, the process's);
+        // the per-user folder when the socket is the default one, checked before binding.
+        private String socketMode = Configuration.stringProperty(Configuration.SOCKET_MODE_PROP_NAME, "");
+        private String socketGroup = Configuration.stringProperty(Configuration.SOCKET_GROUP_PROP_NAME, "");
+        private int socketModeBits = -1;
+        private int socketGid = -1;
+        private Path socketFolder;
+        private long socketFolderUid = -1;
         private String nodeName = System.getProperty(Configuration.NODE_NAME_PROP_NAME);
         private int nodeId;
         private int maxPayload = Configuration.intProperty(
@@ -557,8 +589,9 @@ public final class Broker implements AutoCloseable
         {
             if (socket == null || socket.isBlank())
             {
-                socket = DefaultSocket.resolve();
+                defaultSocket(System.getenv(), DefaultSocket.uid());
             }
+            concludeSocketFile();
             if (nodeName == null || nodeName.isBlank())
             {
                 nodeName = hostName();
@@ -630,6 +663,34 @@ public final class Broker implements AutoCloseable
             concludeLan();
             MemoryBudget.check(this);
             return this;
+        }
+
+        private void concludeSocketFile()
+        {
+            socketMode = socketMode == null ? "" : socketMode.trim();
+            socketGroup = socketGroup == null ? "" : socketGroup.trim();
+            socketModeBits = -1;
+            if (!socketMode.isEmpty())
+            {
+                if (!socketMode.matches("0?[0-7]{3}"))
+                {
+                    throw new IllegalArgumentException("socket_mode = \"" + socketMode + "\" is not a mode; allowed: " +
+                        "permission bits in octal, 000..0777, e.g. \"0660\" (owner and group may connect), or empty " +
+                        "for 0777 less the umask");
+                }
+                socketModeBits = Integer.parseInt(socketMode, 8);
+            }
+            socketGid = -1;
+            if (!socketGroup.isEmpty())
+            {
+                socketGid = socketGroup.matches("[0-9]{1,9}") ? Integer.parseInt(socketGroup) :
+                    Accounts.gidOf(socketGroup);
+                if (socketGid < 0)
+                {
+                    throw new IllegalArgumentException("socket_group = \"" + socketGroup + "\" names no group; " +
+                        "allowed: a group name or a gid, or empty for the broker's own group");
+                }
+            }
         }
 
         private void concludeLan()
@@ -813,7 +874,56 @@ public final class Broker implements AutoCloseable
         public Context socket(final String socket)
         {
             this.socket = socket;
+            this.socketFolder = null;
             return this;
+        }
+
+        /** The default socket by {@link DefaultSocket}'s rule for this environment and uid, and its checks. */
+        Context defaultSocket(final Map<String, String> env, final long uid)
+        {
+            socket = DefaultSocket.resolve(env, uid);
+            socketFolder = DefaultSocket.privateDirectory(env, uid);
+            socketFolderUid = uid;
+            return this;
+        }
+
+        /** @return the socket file's permission bits in octal, e.g. {@code 0660}; empty for 0777 less the umask. */
+        public String socketMode()
+        {
+            return socketMode;
+        }
+
+        /**
+         * @param socketMode the socket file's permission bits in octal, e.g. {@code 0660}; empty for 0777 less the
+         *                   umask. Not for an abstract socket.
+         * @return this.
+         */
+        public Context socketMode(final String socketMode)
+        {
+            this.socketMode = socketMode;
+            return this;
+        }
+
+        /** @return the socket file's group, a name or a number; empty for the broker's own. */
+        public String socketGroup()
+        {
+            return socketGroup;
+        }
+
+        /**
+         * @param socketGroup the socket file's group, a name or a number; empty for the broker's own.
+         * @return this.
+         */
+        public Context socketGroup(final String socketGroup)
+        {
+            this.socketGroup = socketGroup;
+            return this;
+        }
+
+        /** @return where and how the socket file is made, as concluded. */
+        public Listener.SocketFile socketFile()
+        {
+            return new Listener.SocketFile(socketFolder, socketFolderUid, socketModeBits, socketGid);
         }
 
         /** @return node name. */

@@ -12,6 +12,13 @@ public final class Configuration
 {
     /** Socket path, or {@code @name} for an abstract socket. Default: {@link io.seqbus.wire.DefaultSocket}. */
     public static final String SOCKET_PROP_NAME = "seqbus.socket";
+    /**
+     * Permission bits of the socket file, in octal ({@code 0660}); connecting needs write permission. Default:
+     * 0777 less the process umask, as bind(2) makes it. Not for an abstract socket, which has no file.
+     */
+    public static final String SOCKET_MODE_PROP_NAME = "seqbus.socket.mode";
+    /** Group of the socket file, a name or a gid. Default: the broker's own. */
+    public static final String SOCKET_GROUP_PROP_NAME = "seqbus.socket.group";
 
     /** Name of this broker's node as subscribers see it. Default: the host name. */
     public static final String NODE_NAME_PROP_NAME = "seqbus.node.name";

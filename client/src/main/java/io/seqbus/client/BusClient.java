@@ -58,7 +58,7 @@ public final class BusClient implements AutoCloseable
         this.options = options;
         this.publishTimeoutNs = options.publishTimeout().toNanos();
         final Subscriptions subscriptions = new Subscriptions();
-        connection = new Connection(options.socket());
+        connection = new Connection(options.socket(), options.privateDirectory(), options.uid());
         outbound = new Outbound(connection, subscriptions, options.threadMode());
         final Reconnector reconnector = new Reconnector(this, options, connection, outbound, subscriptions);
         inbound = new Inbound(options, connection, outbound, subscriptions, reconnector);

@@ -6,7 +6,9 @@ import io.seqbus.wire.WireStrings;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.Supplier;
 
@@ -17,7 +19,10 @@ import java.util.function.Supplier;
  */
 public final class ClientOptions
 {
-    private String socket = DefaultSocket.resolve();
+    private String socket;
+    // The per-user folder of the default socket, checked before every connect; null for an explicit socket.
+    private Path privateDirectory;
+    private long uid;
     private String clientName = "java-" + ProcessHandle.current().pid();
     private ThreadMode threadMode = ThreadMode.DEDICATED;
     private String threadName = "seqbus-client";
@@ -46,11 +51,22 @@ public final class ClientOptions
      */
     public ClientOptions()
     {
+        defaultSocket(System.getenv(), DefaultSocket.uid());
+    }
+
+    /** The socket by {@link DefaultSocket}'s rule for this environment and uid, checked before each connect. */
+    ClientOptions defaultSocket(final Map<String, String> env, final long uid)
+    {
+        this.socket = DefaultSocket.resolve(env, uid);
+        this.privateDirectory = DefaultSocket.privateDirectory(env, uid);
+        this.uid = uid;
+        return this;
     }
 
     /**
      * @param socket the broker's socket: a path, or {@code @name} for a Linux abstract socket.
-     *               Default: {@link DefaultSocket#resolve()}.
+     *               Default: {@link DefaultSocket#resolve()}, whose per-user folder is checked before
+     *               each connect (a socket given here is the caller's choice and is not).
      * @return this.
      */
     public ClientOptions socket(final String socket)
@@ -61,6 +77,7 @@ public final class ClientOptions
             throw new IllegalArgumentException("socket must be a path or @name: '" + socket + "'");
         }
         this.socket = socket;
+        this.privateDirectory = null;
         return this;
     }
 
@@ -70,6 +87,18 @@ public final class ClientOptions
     public String socket()
     {
         return socket;
+    }
+
+    /** @return the per-user folder of the default socket, or null for a socket given explicitly. */
+    Path privateDirectory()
+    {
+        return privateDirectory;
+    }
+
+    /** @return whose the per-user folder must be. */
+    long uid()
+    {
+        return uid;
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.seqbus.client;
 
+import io.seqbus.wire.DefaultSocket;
 import io.seqbus.wire.Protocol;
 import org.newsclub.net.unix.AFSocketType;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
@@ -29,6 +30,8 @@ final class Connection
     static final int CLOSED = 4;
 
     private final String socket;
+    private final Path privateDirectory;
+    private final long uid;
 
     private volatile int state = DISCONNECTED;
     private volatile boolean closing;
@@ -49,9 +52,11 @@ final class Connection
     private FileChannel writes;
     private Selector selector;
 
-    Connection(final String socket)
+    Connection(final String socket, final Path privateDirectory, final long uid)
     {
         this.socket = socket;
+        this.privateDirectory = privateDirectory;
+        this.uid = uid;
     }
 
     String socket()
@@ -202,8 +207,19 @@ final class Connection
         return epoch;
     }
 
+    /**
+     * Opens a connection; to the default socket only after its per-user folder passed {@link DefaultSocket}'s
+     * checks, so a folder another user made (and a fake broker in it) is never reached.
+     *
+     * @throws IOException a {@link DefaultSocket.UnsafePathException} when the folder fails a check, or why the
+     *                     connect failed.
+     */
     AFUNIXDatagramChannel open() throws IOException
     {
+        if (privateDirectory != null)
+        {
+            DefaultSocket.checkBeforeConnect(privateDirectory, uid);
+        }
         final AFUNIXSocketAddress address = socket.startsWith("@") ?
             AFUNIXSocketAddress.inAbstractNamespace(socket.substring(1)) : AFUNIXSocketAddress.of(Path.of(socket));
         final AFUNIXDatagramChannel newChannel =

@@ -1,5 +1,6 @@
 package io.seqbus.client;
 
+import io.seqbus.wire.DefaultSocket;
 import io.seqbus.wire.ErrorCode;
 import io.seqbus.wire.HelloFrame;
 import io.seqbus.wire.Protocol;
@@ -72,6 +73,11 @@ final class Reconnector
         try
         {
             newChannel = connection.open();
+        }
+        catch (final DefaultSocket.UnsafePathException ex)
+        {
+            connection.state(Connection.CLOSED);
+            throw new BusException("will not connect to the seqbus broker at " + socket + ": " + ex.getMessage(), ex);
         }
         catch (final IOException ex)
         {

@@ -71,7 +71,7 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
         s.topic = topic;
         if (!embeddedBroker)
         {
-            final String target = socket != null ? socket : DefaultSocket.resolve();
+            final String target = socket != null ? socket : DefaultSocket.resolveChecked();
             return report(new Bench(s, () -> statsOf(target)).run());
         }
         final Path dir = Files.createTempDirectory("seqbus-bench");

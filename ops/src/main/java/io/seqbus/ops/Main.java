@@ -15,7 +15,8 @@ import picocli.CommandLine.Command;
         DemoCommand.class, SoakCommand.class,
         CommandLine.HelpCommand.class},
     footer = {"", "The socket defaults to $SEQBUS_SOCKET, else $XDG_RUNTIME_DIR/seqbus/seqbus.sock, " +
-        "else /tmp/seqbus-$UID/seqbus.sock."})
+        "else /tmp/seqbus-$UID/seqbus.sock; that folder must be a directory of yours that group and others cannot " +
+        "write to, or every command refuses it."})
 public final class Main implements Runnable
 {
     @CommandLine.Spec

@@ -38,7 +38,7 @@ final class StatCommand implements Callable<Integer>
     public Integer call() throws Exception
     {
         final int flags = (noClients ? StatRequestFrame.NO_CLIENTS : 0) | (noTopics ? StatRequestFrame.NO_TOPICS : 0);
-        final String document = StatClient.request(socket != null ? socket : DefaultSocket.resolve(), flags);
+        final String document = StatClient.request(socket != null ? socket : DefaultSocket.resolveChecked(), flags);
         if (json)
         {
             System.out.println(document);

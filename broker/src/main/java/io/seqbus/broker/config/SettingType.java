@@ -67,6 +67,16 @@ public abstract class SettingType<T>
     }
 
     /**
+     * @param regex   what a value must match as a whole, after trimming.
+     * @param allowed what that is, in words.
+     * @return strings matching {@code regex}.
+     */
+    public static SettingType<String> pattern(final String regex, final String allowed)
+    {
+        return new PatternType(java.util.regex.Pattern.compile(regex), allowed);
+    }
+
+    /**
      * @return {@code HOST:PORT} (port 0: any free port) or {@code off}.
      */
     public static SettingType<String> endpoint()
@@ -212,6 +222,41 @@ public abstract class SettingType<T>
         public String toToml(final String value)
         {
             return quote(value);
+        }
+    }
+
+    private static final class PatternType extends TextualType
+    {
+        private final java.util.regex.Pattern regex;
+        private final String allowed;
+
+        PatternType(final java.util.regex.Pattern regex, final String allowed)
+        {
+            this.regex = regex;
+            this.allowed = allowed;
+        }
+
+        @Override
+        public String parse(final String text)
+        {
+            final String value = text.trim();
+            if (!regex.matcher(value).matches())
+            {
+                throw new IllegalArgumentException("not valid; allowed: " + allowed());
+            }
+            return value;
+        }
+
+        @Override
+        public String allowed()
+        {
+            return allowed;
+        }
+
+        @Override
+        public String toToml(final String value)
+        {
+            return quote(value == null ? "" : value);
         }
     }
 

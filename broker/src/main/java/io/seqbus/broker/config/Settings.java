@@ -13,6 +13,7 @@ import static io.seqbus.broker.config.Setting.Reload.RESTART;
 import static io.seqbus.broker.config.SettingType.choice;
 import static io.seqbus.broker.config.SettingType.endpoint;
 import static io.seqbus.broker.config.SettingType.integer;
+import static io.seqbus.broker.config.SettingType.pattern;
 import static io.seqbus.broker.config.SettingType.text;
 
 /**
@@ -28,9 +29,17 @@ public final class Settings
     /** Every setting, in the order the help and the example list them. */
     public static final List<Setting<?>> ALL = List.of(
         new Setting<>("socket", text(107), RESTART,
-            "Socket path, or @name for an abstract socket.",
-            "$XDG_RUNTIME_DIR/seqbus/seqbus.sock, else /tmp/seqbus-$UID/seqbus.sock",
+            "Socket path, or @name for an abstract socket (no file, no permissions: any local user may connect).",
+            "$XDG_RUNTIME_DIR/seqbus/seqbus.sock, else /tmp/seqbus-$UID/seqbus.sock, in a folder that must be " +
+            "the broker user's alone",
             Broker.Context::socket, Broker.Context::socket),
+        new Setting<>("socket_mode", pattern("(0?[0-7]{3})?", "permission bits in octal, 000..0777"), RESTART,
+            "Permission bits of the socket file, e.g. \"0660\" with socket_group (connecting needs write " +
+            "permission); an abstract socket has no file: any local user may connect to it.",
+            "0777 less the broker's umask", Broker.Context::socketMode, Broker.Context::socketMode),
+        new Setting<>("socket_group", pattern("[^:\\s]{0,256}", "a group name or a gid"), RESTART,
+            "Group of the socket file, a name or a number.", "the broker's own group",
+            Broker.Context::socketGroup, Broker.Context::socketGroup),
         new Setting<>("node_name", text(Protocol.MAX_NAME_LENGTH), RESTART,
             "Name of this node as subscribers see it.", "the host name",
             Broker.Context::nodeName, Broker.Context::nodeName),

@@ -31,6 +31,9 @@ final class LibC
     static final int EFD_CLOEXEC = 0x80000;
     static final int EFD_NONBLOCK = 0x800;
 
+    static final int AT_FDCWD = -100;
+    static final int AT_SYMLINK_NOFOLLOW = 0x100;
+
     static final int MSG_PEEK = 0x2;
     static final int MSG_DONTWAIT = 0x40;
     static final int MSG_NOSIGNAL = 0x4000;
@@ -74,6 +77,9 @@ final class LibC
     static native int close(int fd);
 
     static native String strerror(int errnum);
+
+    /** Off the hot path (binding): changes a file's mode without following a link at the path. */
+    static native int fchmodat(int dirfd, String path, int mode, int flags);
 
     /** @return errno of this thread's last call above. */
     static int errno()

@@ -1,11 +1,11 @@
 package io.seqbus.broker.net;
 
+import io.seqbus.wire.DefaultSocket;
 import org.newsclub.net.unix.AFSocketType;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import org.newsclub.net.unix.AFUNIXDatagramSocket;
 import org.newsclub.net.unix.AFUNIXSelectorProvider;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
-
 import org.newsclub.net.unix.FileDescriptorCast;
 
 import java.io.FileDescriptor;
@@ -15,8 +15,11 @@ import java.lang.reflect.Method;
 import java.net.SocketAddress;
 import java.net.SocketException;
 import java.nio.channels.IllegalBlockingModeException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 
@@ -28,6 +31,12 @@ import java.nio.file.attribute.PosixFilePermissions;
  * serves is not: binding fails with a message that says so. An inherited socket belongs to
  * whoever passed it: closing it neither shuts it down nor removes its file, so connections
  * that arrive while no broker runs wait in its backlog for the next one.
+ *
+ * <p>A socket file bound here gets the mode the umask leaves (or the one configured) and the group
+ * configured, before the socket listens; junixsocket alone would leave every one 0666. A socket
+ * at the per-user default location is bound only in a folder that passes {@link DefaultSocket}'s
+ * checks. A symbolic link at the socket's path is never followed nor replaced. An abstract name
+ * has no file and no permissions at all: any local user may connect.
  */
 public final class Listener implements AutoCloseable
 {
@@ -45,6 +54,22 @@ public final class Listener implements AutoCloseable
     }
 
     /**
+     * Where a socket file may live and what it gets.
+     *
+     * @param privateDirectory the per-user folder of a default socket, created when missing and checked by
+     *                         {@link DefaultSocket}'s rules (with {@code ownerUid}); null for a socket given
+     *                         explicitly, which is the user's choice.
+     * @param ownerUid         whose the per-user folder and socket file must be.
+     * @param mode             permission bits of the socket file, or -1 for what the umask leaves.
+     * @param gid              group of the socket file, or -1 for the process's.
+     */
+    public record SocketFile(Path privateDirectory, long ownerUid, int mode, int gid)
+    {
+        /** An explicit path, its mode from the umask, the process's group. */
+        public static final SocketFile DEFAULT = new SocketFile(null, -1, -1, -1);
+    }
+
+    /**
      * @param address a path, or {@code @name} for a Linux abstract socket.
      * @return the junixsocket address.
      * @throws SocketException if the address is not valid.
@@ -59,7 +84,7 @@ public final class Listener implements AutoCloseable
     }
 
     /**
-     * Binds and listens.
+     * Binds and listens at a socket given explicitly, its file's mode from the umask.
      *
      * @param address a path, or {@code @name}.
      * @param backlog connections the kernel queues before accept.
@@ -68,22 +93,49 @@ public final class Listener implements AutoCloseable
      */
     public static Listener bind(final String address, final int backlog) throws IOException
     {
+        return bind(address, backlog, SocketFile.DEFAULT);
+    }
+
+    /**
+     * Binds and listens. The socket file gets its mode and group before the socket listens, so no
+     * connection can arrive under wider permissions.
+     *
+     * @param address a path, or {@code @name}.
+     * @param backlog connections the kernel queues before accept.
+     * @param file    where the socket file may live and what it gets; ignored for an abstract name.
+     * @return the listener, non-blocking.
+     * @throws IOException with a one-line reason when the address is taken or unusable, an
+     *                     {@link DefaultSocket.UnsafePathException} when a per-user folder fails its checks.
+     */
+    public static Listener bind(final String address, final int backlog, final SocketFile file) throws IOException
+    {
         final AFUNIXSocketAddress socketAddress = toSocketAddress(address);
         final Path path = address.startsWith("@") ? null : Path.of(address);
         if (path != null)
         {
-            prepareFilesystemPath(address, path);
+            prepareFilesystemPath(address, path, file);
         }
         final AFUNIXDatagramChannel channel = openSeqpacket();
+        boolean bound = false;
         try
         {
             channel.bind(socketAddress);
+            bound = true;
+            if (path != null)
+            {
+                setPermissions(path, file);
+            }
             channel.socket().listen(backlog);
             channel.configureBlocking(false);
         }
         catch (final IOException ex)
         {
             channel.close();
+            if (bound && path != null)
+            {
+                // the file this bind made, not one of a live broker's that made the bind fail
+                Files.deleteIfExists(path);
+            }
             throw new IOException("cannot listen on " + address + ": " + ex.getMessage(), ex);
         }
         return new Listener(address, path, channel, false);
@@ -168,10 +220,16 @@ public final class Listener implements AutoCloseable
         return (AFUNIXDatagramChannel)AFUNIXSelectorProvider.provider().openDatagramChannel(AFSocketType.SOCK_SEQPACKET);
     }
 
-    private static void prepareFilesystemPath(final String address, final Path path) throws IOException
+    private static void prepareFilesystemPath(final String address, final Path path, final SocketFile file)
+        throws IOException
     {
         final Path parent = path.toAbsolutePath().getParent();
-        if (parent != null && !Files.isDirectory(parent))
+        if (file.privateDirectory() != null)
+        {
+            preparePrivateDirectory(file.privateDirectory(), file.ownerUid());
+            DefaultSocket.checkSocketFile(path, file.ownerUid());
+        }
+        else if (parent != null && !Files.isDirectory(parent))
         {
             Files.createDirectories(parent, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         }
@@ -179,15 +237,93 @@ public final class Listener implements AutoCloseable
         {
             return;
         }
+        // lstat first: a link is never followed, not even to probe whether a broker lives behind it.
+        final String type = fileType(path);
+        if (!"socket".equals(type))
+        {
+            throw new IOException(address + " exists and is not a socket (" + type + "); refusing to replace it");
+        }
         if (isLive(path))
         {
             throw new IOException("socket " + address + " is in use by a running broker");
         }
-        if (!"socket".equals(fileType(path)))
-        {
-            throw new IOException(address + " exists and is not a socket; refusing to replace it");
-        }
         Files.delete(path);
+    }
+
+    /**
+     * Creates the per-user folder of a default socket when it is missing (never its parent), then checks
+     * it, whoever made it.
+     */
+    private static void preparePrivateDirectory(final Path folder, final long uid) throws IOException
+    {
+        if (!Files.exists(folder, LinkOption.NOFOLLOW_LINKS))
+        {
+            try
+            {
+                Files.createDirectory(folder, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                // The umask may have taken more than group and others' bits.
+                Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwx------"));
+            }
+            catch (final FileAlreadyExistsException raced)
+            {
+                // someone made it meanwhile: the check below decides
+            }
+            catch (final NoSuchFileException ex)
+            {
+                throw new IOException("cannot create " + folder + ": its parent does not exist", ex);
+            }
+        }
+        DefaultSocket.checkPrivateDirectory(folder, uid);
+    }
+
+    /** Gives a freshly bound socket file its mode and group, never following a link. */
+    private static void setPermissions(final Path path, final SocketFile file) throws IOException
+    {
+        final int mode = file.mode() >= 0 ? file.mode() : modeFromUmask(umask());
+        // Never through a link, should one have replaced the file bind(2) just made: Java's own
+        // no-follow chmod opens the file first, which a socket refuses (ENXIO).
+        if (LibC.fchmodat(LibC.AT_FDCWD, path.toString(), mode, LibC.AT_SYMLINK_NOFOLLOW) != 0)
+        {
+            throw new IOException("cannot set the mode of " + path + " to " + String.format("%04o", mode) + ": " +
+                LibC.failure("fchmodat", LibC.errno()).getMessage());
+        }
+        if (file.gid() >= 0)
+        {
+            Files.setAttribute(path, "unix:gid", file.gid(), LinkOption.NOFOLLOW_LINKS);
+        }
+    }
+
+    /**
+     * @param umask a process umask.
+     * @return the mode bind(2) gives a socket file under it: 0777 without the umask's bits (junixsocket
+     * itself makes every socket file 0666, whatever the umask).
+     */
+    public static int modeFromUmask(final int umask)
+    {
+        return 0777 & ~umask;
+    }
+
+    /**
+     * @return this process's umask, from the {@code Umask:} line of {@code /proc/self/status} (Linux 4.7+);
+     * 0077 when it cannot be read, so a socket is never more open than asked.
+     */
+    public static int umask()
+    {
+        try
+        {
+            for (final String line : Files.readAllLines(Path.of("/proc/self/status"), StandardCharsets.US_ASCII))
+            {
+                if (line.startsWith("Umask:"))
+                {
+                    return Integer.parseInt(line.substring("Umask:".length()).trim(), 8);
+                }
+            }
+        }
+        catch (final IOException | NumberFormatException ex)
+        {
+            // fall through to the closed default
+        }
+        return 0077;
     }
 
     private static boolean isLive(final Path path)
@@ -207,12 +343,13 @@ public final class Listener implements AutoCloseable
     {
         try
         {
-            final Object mode = Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-            return (((Integer)mode) & 0170000) == 0140000 ? "socket" : "other";
+            final int type = ((Integer)Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS)) & 0170000;
+            return type == 0140000 ? "socket" : type == 0120000 ? "a symbolic link" : type == 0040000 ?
+                "a directory" : type == 0100000 ? "a regular file" : "a special file";
         }
         catch (final IOException | UnsupportedOperationException ex)
         {
-            return "other";
+            return "cannot be examined: " + ex;
         }
     }
 

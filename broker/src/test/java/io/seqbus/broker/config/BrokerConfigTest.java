@@ -85,6 +85,24 @@ class BrokerConfigTest
     }
 
     @Test
+    void socketModeAndGroupAreCheckedAtLoad() throws Exception
+    {
+        final Path bad = write("socket_mode = \"0999\"\nsocket_group = \"a:b\"\n");
+        assertThatThrownBy(() -> new BrokerConfig(bad, Map.of(), Map.of()).load())
+            .isInstanceOf(ConfigException.class)
+            .satisfies((ex) -> assertThat(((ConfigException)ex).problems()).containsExactly(
+                bad + ":1: socket_mode = \"0999\" is not valid; allowed: permission bits in octal, 000..0777",
+                bad + ":2: socket_group = \"a:b\" is not valid; allowed: a group name or a gid"));
+        final Path unknown = write("socket_group = \"no-such-group-seqbus\"\n");
+        assertThatThrownBy(() -> new BrokerConfig(unknown, Map.of(), Map.of()).load())
+            .hasMessageContaining("socket_group = \"no-such-group-seqbus\" names no group");
+        final Broker.Context good = new BrokerConfig(write("socket_mode = \"0660\"\n"),
+            Map.of("SEQBUS_SOCKET_GROUP", "nogroup"), Map.of()).load();
+        assertThat(good.socketFile().mode()).isEqualTo(0660);
+        assertThat(good.socketFile().gid()).isEqualTo(65534);
+    }
+
+    @Test
     void crossChecksOfTheContextStillApply() throws Exception
     {
         final Path file = write("max_datagram = 2048\nmax_payload = 4096\n");
