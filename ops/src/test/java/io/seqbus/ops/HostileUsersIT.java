@@ -417,8 +417,13 @@ class HostileUsersIT extends ProcessTestBase
         @Override
         public void close() throws InterruptedException
         {
+            if (!running)
+            {
+                return;
+            }
             running = false;
             sampler.join(10_000);
+            System.out.println("hostile: broker " + broker.process.pid() + " during the attack: " + this);
         }
 
         @Override
@@ -495,6 +500,7 @@ class HostileUsersIT extends ProcessTestBase
             final Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();
             test.started.add(process);
+            System.out.println("hostile: broker " + process.pid() + " with " + String.join(" ", javaOpts));
             final Child child = new Child(process, socket, port, log);
             test.closeables.add(child::printLog);
             try
