@@ -203,6 +203,7 @@ final class BrokerAgent implements Agent, LocalBus
         }
         final boolean draining = connections.isDraining();
         evictions.checkTotalQueued(nowNs);
+        fanOut.refreshBounds();
         final boolean holdPublishers = reader.holdPublishers() || draining;
         if (!holdPublishers && reader.hasParked())
         {

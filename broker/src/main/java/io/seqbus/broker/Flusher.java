@@ -36,6 +36,7 @@ final class Flusher
         {
             final ClientConnection c = toFlush.get(i);
             c.flushPending = false;
+            c.outbox().settle();
             if (c.state() == ClientConnection.State.CLOSED || c.state() == ClientConnection.State.CLOSING ||
                 c.writeBlocked)
             {
@@ -56,6 +57,7 @@ final class Flusher
                 c.writeBlocked = true;
                 connections.updateInterest(c);
             }
+            c.outbox().settle();
             fanOut.onQueueShrunk(c);
         }
         catch (final IOException ex)

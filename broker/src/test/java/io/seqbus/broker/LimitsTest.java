@@ -6,13 +6,10 @@ import io.seqbus.client.ThreadMode;
 import io.seqbus.wire.ErrorCode;
 import io.seqbus.wire.ErrorFrame;
 import io.seqbus.wire.SlowConsumerPolicy;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,40 +22,8 @@ import static org.awaitility.Awaitility.await;
  * Each limit hit on purpose: the documented ERROR (or hold-back), its counter, and the broker
  * still serving another client afterwards.
  */
-class LimitsTest
+class LimitsTest extends InProcessBrokerTest
 {
-    @TempDir
-    Path dir;
-
-    private final List<AutoCloseable> open = new ArrayList<>();
-    private Broker broker;
-    private String socket;
-
-    @AfterEach
-    void close() throws Exception
-    {
-        for (int i = open.size() - 1; i >= 0; i--)
-        {
-            open.get(i).close();
-        }
-        if (broker != null)
-        {
-            broker.close();
-        }
-    }
-
-    private void start(final Broker.Context context) throws IOException
-    {
-        socket = dir.resolve("bus.sock").toString();
-        broker = Broker.launch(context.socket(socket));
-    }
-
-    private <T extends AutoCloseable> T open(final T closeable)
-    {
-        open.add(closeable);
-        return closeable;
-    }
-
     private void assertStillHealthy() throws IOException
     {
         final AtomicInteger got = new AtomicInteger();

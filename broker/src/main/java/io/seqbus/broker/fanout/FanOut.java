@@ -41,6 +41,8 @@ public final class FanOut implements OldestDropper.Policy
     private final BrokerCounters counters;
     private final DatagramPool pool;
     private final QueueBounds bounds;
+    private long queuedBytesPerUid;
+    private long hardQueuedMemory;
     private final ArrayList<ClientConnection> toFlush = new ArrayList<>();
     private final ArrayList<ClientConnection> toEvict = new ArrayList<>();
     private ClientConnection dropping;
@@ -60,6 +62,17 @@ public final class FanOut implements OldestDropper.Policy
         this.counters = counters;
         this.pool = pool;
         this.bounds = bounds;
+        refreshBounds();
+    }
+
+    /**
+     * Reads the bounds again (they change on reload); the agent calls it once per duty cycle, so
+     * each delivery reads plain fields.
+     */
+    public void refreshBounds()
+    {
+        queuedBytesPerUid = bounds.queuedBytesPerUid();
+        hardQueuedMemory = bounds.hardQueuedMemory();
     }
 
     /**
@@ -185,7 +198,21 @@ public final class FanOut implements OldestDropper.Policy
         final Subscription subscription, final ClientConnection to, final int frameLength,
         final long publisherId, final long sequence, final long nowNs)
     {
-        if (pool.memoryInUse() + frameLength > bounds.hardQueuedMemory())
+        // The common case first, in plain field reads: every bound has room.
+        if (to.outbox().queuedBytes() + frameLength <= to.queueLimit() &&
+            to.account().queuedBytes() + frameLength <= queuedBytesPerUid &&
+            pool.memoryInUse() + frameLength <= hardQueuedMemory)
+        {
+            return true;
+        }
+        return hasRoomAtABound(subscription, to, frameLength, publisherId, sequence, nowNs);
+    }
+
+    private boolean hasRoomAtABound(
+        final Subscription subscription, final ClientConnection to, final int frameLength,
+        final long publisherId, final long sequence, final long nowNs)
+    {
+        if (pool.memoryInUse() + frameLength > hardQueuedMemory)
         {
             // Past the hard bound nothing is queued, whatever the policy: reading stopped at the soft
             // bound, and only one datagram's fan-out gets here.
@@ -193,7 +220,7 @@ public final class FanOut implements OldestDropper.Policy
         }
         final Outbox outbox = to.outbox();
         long over = outbox.queuedBytes() + frameLength - to.queueLimit();
-        final long uidOver = to.account().queuedBytes() + frameLength - bounds.queuedBytesPerUid();
+        final long uidOver = to.account().queuedBytes() + frameLength - queuedBytesPerUid;
         if (uidOver > 0)
         {
             counters.increment(BrokerCounters.LIMIT_QUEUED_PER_UID);
@@ -215,7 +242,7 @@ public final class FanOut implements OldestDropper.Policy
                 outbox.dropOldest(over, this);
                 dropping = null;
                 if (outbox.queuedBytes() + frameLength <= to.queueLimit() &&
-                    to.account().queuedBytes() + frameLength <= bounds.queuedBytesPerUid())
+                    to.account().queuedBytes() + frameLength <= queuedBytesPerUid)
                 {
                     return true;
                 }
