@@ -40,6 +40,8 @@ import java.util.ArrayList;
 final class ClientProtocol
 {
     private static final int MAX_ERROR_FRAME = ErrorFrame.REASON_OFFSET + Protocol.MAX_REASON_LENGTH;
+    /** How the reason of a refused PUBLISH begins; the topic and {@code "' "} follow (SPEC.md, ERROR). */
+    static final String PUBLISH_REFUSED_PREFIX = "publish '";
 
     private final Broker.Context context;
     private final TopicIndex<Subscription> index;
@@ -212,9 +214,12 @@ final class ClientProtocol
         if (!c.permissions.mayPublish(buffer, topicIndex, topicLength))
         {
             counters.increment(BrokerCounters.ACCESS_DENIED_PUBLISH);
-            return reject(c, ErrorCode.ACCESS_DENIED, 0, "uid " + c.uid() + " gid " + c.gid() +
-                " may not publish to '" + printable(buffer, topicIndex, topicLength) + "' (" +
-                c.permissions.label() + ": publish " + c.permissions.publishPatterns() + ")");
+            // SPEC.md, ERROR: the reason starts with the topic byte for byte, so the client can
+            // refuse the next publish to it itself; ref stays 0, as no subscription is concerned.
+            return reject(c, ErrorCode.ACCESS_DENIED, 0, PUBLISH_REFUSED_PREFIX +
+                buffer.getStringWithoutLengthUtf8(topicIndex, topicLength) + "' refused: uid " + c.uid() + " gid " +
+                c.gid() + " may not publish there (" + c.permissions.label() + ": publish " +
+                c.permissions.publishPatterns() + ")");
         }
         final int payloadLength = publish.payloadLength();
         if (payloadLength > context.maxPayload())

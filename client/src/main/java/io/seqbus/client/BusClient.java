@@ -1,5 +1,6 @@
 package io.seqbus.client;
 
+import io.seqbus.wire.ErrorCode;
 import io.seqbus.wire.Protocol;
 import io.seqbus.wire.SubscribeFrame;
 import io.seqbus.wire.Topics;
@@ -41,6 +42,11 @@ import java.util.concurrent.TimeUnit;
  * <h2>Errors</h2>
  * Every ERROR frame goes to the {@link ErrorHandler}. A non-fatal ERROR whose {@code ref} is a
  * subscription id marks that {@link Subscription} as failed (see {@link Subscription#error()}).
+ * A publish the broker refuses (ACCESS_DENIED) is reported once per topic, as a {@link BusError}
+ * naming the {@link BusError#topic() topic} that counts the publishes refused after it; for
+ * {@link ClientOptions#refusalTtl()} further publishes to that topic fail at the call
+ * ({@link PublishResult#DENIED}, or a {@link BusException} from {@code publish}), then the broker
+ * is asked again. Publishes sent before the refusal came back are refused by the broker and counted.
  * A fatal ERROR caused by this client (a protocol violation, an unsupported version, a bad
  * name) closes the client for good; then calls throw a {@link BusException} with the reason.
  */
@@ -59,7 +65,7 @@ public final class BusClient implements AutoCloseable
         this.publishTimeoutNs = options.publishTimeout().toNanos();
         final Subscriptions subscriptions = new Subscriptions();
         connection = new Connection(options.socket(), options.privateDirectory(), options.uid());
-        outbound = new Outbound(connection, subscriptions, options.threadMode());
+        outbound = new Outbound(connection, subscriptions, options.threadMode(), options.refusalTtl().toNanos());
         final Reconnector reconnector = new Reconnector(this, options, connection, outbound, subscriptions);
         inbound = new Inbound(options, connection, outbound, subscriptions, reconnector);
         conductor = new ClientConductor(options, connection, outbound, inbound, reconnector);
@@ -155,13 +161,25 @@ public final class BusClient implements AutoCloseable
     }
 
     /**
+     * @param topic a topic this client published to.
+     * @return the broker's refusal that publishes to this topic fail under now ({@link PublishResult#DENIED}),
+     * with how many it refused so far; null when they go to the broker.
+     */
+    public BusError refusal(final String topic)
+    {
+        return outbound.refusalLocked(Objects.requireNonNull(topic, "topic"));
+    }
+
+    /**
      * Publishes a message, waiting while the socket is full or the client is reconnecting.
      *
      * @param topic   a valid topic (no wildcards).
      * @param payload the payload bytes, at most {@link #maxPayload()}.
      * @throws IllegalArgumentException for an invalid topic or a payload that is too large.
      * @throws BusException             when the frame could not be handed over within
-     *                                  {@link ClientOptions#publishTimeout()}, or the client failed.
+     *                                  {@link ClientOptions#publishTimeout()}, or the client failed; with
+     *                                  {@link BusException#code()} ACCESS_DENIED when the broker refused a
+     *                                  recent publish to this topic (see {@link PublishResult#DENIED}).
      * @throws IllegalStateException    when the client was closed.
      */
     public void publish(final String topic, final byte[] payload)
@@ -438,16 +456,32 @@ public final class BusClient implements AutoCloseable
         {
             return;
         }
+        if (result == PublishResult.DENIED)
+        {
+            throw denied(topic);
+        }
         final long deadline = System.nanoTime() + publishTimeoutNs;
         int idle = 0;
         while ((result = outbound.offerLocked(topic, payload, bytes, offset, length, text)) != PublishResult.OK)
         {
+            if (result == PublishResult.DENIED)
+            {
+                throw denied(topic);
+            }
             if (System.nanoTime() - deadline >= 0)
             {
                 throw timeout("publish", result);
             }
             idle = conductor.pause(idle, outbound.isPollerThread());
         }
+    }
+
+    private BusException denied(final String topic)
+    {
+        final BusError refusal = outbound.refusalLocked(topic);
+        return new BusException("publish to '" + topic + "' refused by the seqbus broker at " + connection.socket() +
+            (refusal != null ? " (" + refusal.count() + " refused so far): " + refusal.reason() : ""),
+            ErrorCode.ACCESS_DENIED, null);
     }
 
     private void checkSyncDeadline(final long deadline, final Duration timeout)

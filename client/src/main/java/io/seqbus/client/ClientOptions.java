@@ -36,6 +36,7 @@ public final class ClientOptions
         () -> new BackoffIdleStrategy(10, 1_000, 1_000, 20_000);
     private Duration connectTimeout = Duration.ofSeconds(5);
     private Duration publishTimeout = Duration.ofSeconds(5);
+    private Duration refusalTtl = Duration.ofSeconds(1);
     private boolean reconnect = true;
     private Duration reconnectBackoffMin = Duration.ofMillis(10);
     private Duration reconnectBackoffMax = Duration.ofSeconds(1);
@@ -266,6 +267,27 @@ public final class ClientOptions
     public Duration publishTimeout()
     {
         return publishTimeout;
+    }
+
+    /**
+     * @param refusalTtl how long the client believes the broker's ACCESS_DENIED for a topic it published to:
+     *                   meanwhile publishes to that topic fail at the call ({@link PublishResult#DENIED}, or a
+     *                   {@link BusException} from publish) without reaching the broker; then the next one is sent,
+     *                   and the broker's answer decides (its rules may have changed on a reload). Default 1 s.
+     * @return this.
+     */
+    public ClientOptions refusalTtl(final Duration refusalTtl)
+    {
+        this.refusalTtl = positive(refusalTtl, "refusalTtl");
+        return this;
+    }
+
+    /**
+     * @return how long a publish refusal is believed.
+     */
+    public Duration refusalTtl()
+    {
+        return refusalTtl;
     }
 
     /**

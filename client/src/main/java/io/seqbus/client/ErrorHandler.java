@@ -7,7 +7,8 @@ package io.seqbus.client;
 public interface ErrorHandler
 {
     /**
-     * Called on the polling thread for every ERROR frame.
+     * Called on the polling thread for every ERROR frame, except that a refused publish is reported
+     * once per topic and refusal: the later ones are counted into that error's {@link BusError#count()}.
      *
      * @param error the error, which may be kept.
      */

@@ -298,7 +298,14 @@ final class Inbound
     private void onError(final int at)
     {
         errorFrame.wrap(readBuffer, at);
-        final BusError error = new BusError(errorFrame.code(), errorFrame.fatal(), errorFrame.ref(), errorFrame.reason());
+        final String reason = errorFrame.reason();
+        final String refusedTopic = PublishRefusals.topicOf(errorFrame.code(), errorFrame.fatal(), errorFrame.ref(), reason);
+        final BusError error = new BusError(errorFrame.code(), errorFrame.fatal(), errorFrame.ref(), reason, refusedTopic);
+        if (refusedTopic != null && !outbound.refusedLocked(error))
+        {
+            // Counted into the refusal the handler already heard of: one report per refusal, not per message.
+            return;
+        }
         try
         {
             errorHandler.onError(error);

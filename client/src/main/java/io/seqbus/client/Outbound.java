@@ -45,6 +45,7 @@ final class Outbound
     private final UnsafeBuffer bytesWrapper = new UnsafeBuffer(new byte[0]);
     private final IntArrayList pendingUnsubscribes = new IntArrayList();
     private final Batch batch;
+    private final PublishRefusals refusals;
     private long nextPingToken;
     private boolean pongPending;
     private long pongToken;
@@ -67,12 +68,49 @@ final class Outbound
     // The client's thread only: publishes its last send carried; -1 when it has not sent since it last looked.
     private int publishesLastSent = -1;
 
-    Outbound(final Connection connection, final Subscriptions subscriptions, final ThreadMode threadMode)
+    Outbound(
+        final Connection connection, final Subscriptions subscriptions, final ThreadMode threadMode,
+        final long refusalTtlNs)
     {
         this.connection = connection;
         this.subscriptions = subscriptions;
         this.threadMode = threadMode;
         batch = new Batch(connection);
+        refusals = new PublishRefusals(refusalTtlNs);
+    }
+
+    /**
+     * Polling side: the broker refused a publish to the error's topic.
+     *
+     * @return true when the error handler should hear of it (a new refusal).
+     */
+    boolean refusedLocked(final BusError error)
+    {
+        lock.lock();
+        try
+        {
+            return refusals.refused(error);
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * @return the refusal publishes to this topic are failing under now, or null; counts nothing.
+     */
+    BusError refusalLocked(final String topic)
+    {
+        lock.lock();
+        try
+        {
+            return refusals.peek(topic);
+        }
+        finally
+        {
+            lock.unlock();
+        }
     }
 
     ReentrantLock lock()
@@ -353,6 +391,7 @@ final class Outbound
     void detach()
     {
         connection.detach();
+        refusals.clear();
         pongPending = false;
         pendingUnsubscribes.clear();
     }
@@ -391,6 +430,10 @@ final class Outbound
         Objects.requireNonNull(topic, "topic");
         connection.checkOpen();
         final int topicLength = encodeTopic(topic);
+        if (refusals.check(topic) != null)
+        {
+            return PublishResult.DENIED;
+        }
         final int payloadLength = text != null ? WireStrings.utf8Length(text) : length;
         final int maxPayload = connection.maxPayload();
         if (payloadLength > maxPayload)

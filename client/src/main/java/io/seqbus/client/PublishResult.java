@@ -10,5 +10,11 @@ public enum PublishResult
     /** Connected, but the socket is full and the batch has no room: nothing was taken, try again. */
     BACK_PRESSURED,
     /** Not connected and the batch has no room: nothing was taken; the client is reconnecting. */
-    DISCONNECTED
+    DISCONNECTED,
+    /**
+     * The broker refused a recent publish to this topic (ACCESS_DENIED): nothing was taken. The client believes
+     * a refusal for {@link ClientOptions#refusalTtl()}, then asks the broker again; {@link BusClient#refusal}
+     * gives the error.
+     */
+    DENIED
 }
