@@ -7,6 +7,7 @@ so exiting cannot lose any. Exit status 0 on success, 1 if the broker refused so
 """
 
 import argparse
+import collections
 import os
 import sys
 
@@ -32,8 +33,11 @@ def main():
                 client.publish_many((args.topic, line) for line in lines)
             client.ping()
             refused = [f for f in client.pending if isinstance(f, seqbus.Error)]
-            for error in refused:
-                print("pub.py: refused: %s: %s" % (seqbus.error_name(error.code), error.reason), file=sys.stderr)
+            # One line per distinct refusal, with how many publishes it refused, not one per message.
+            counts = collections.Counter((seqbus.refused_topic(e), e.code, e.reason) for e in refused)
+            for (topic, code, reason), n in counts.items():
+                print("pub.py: refused%s: %s: %s" % (" %d publishes to '%s'" % (n, topic) if topic else "",
+                                                     seqbus.error_name(code), reason), file=sys.stderr)
             return 1 if refused else 0
     except (seqbus.SeqbusError, OSError, ValueError) as e:
         print("pub.py: %s" % e, file=sys.stderr)

@@ -39,6 +39,7 @@ ERROR_NAMES = [None, "TRUNCATED_FRAME", "BAD_FRAME_LENGTH", "UNKNOWN_FRAME_TYPE"
                "INVALID_NAME", "SLOW_CONSUMER", "ACCESS_DENIED", "LIMIT_EXCEEDED", "SHUTTING_DOWN",
                "DATAGRAM_TOO_LARGE", "INTERNAL_ERROR"]
 TRUNCATED_FRAME, BAD_FRAME_LENGTH, UNKNOWN_FRAME_TYPE, PROTOCOL_VIOLATION = 1, 2, 3, 6
+ACCESS_DENIED = 16
 GAP_REASONS = [None, "DROPPED_OLDEST", "DROPPED_NEWEST", "BRIDGE_LOSS", "NODE_LOST", "RECONNECTED"]
 
 
@@ -319,6 +320,16 @@ def _decode_gap(body):
     *values, r1, r2 = _fixed(GAP_BODY, body)
     _reserved_zero(r1, r2)
     return Gap(*values)
+
+
+def refused_topic(error):
+    """The topic of a refused PUBLISH (SPEC.md, ERROR): a non-fatal ACCESS_DENIED with ref 0 whose reason
+    starts with "publish 'TOPIC' "; a topic never holds a space. None for any other error."""
+    prefix = "publish '"
+    if error.code != ACCESS_DENIED or error.fatal or error.ref != 0 or not error.reason.startswith(prefix):
+        return None
+    end = error.reason.find("' ", len(prefix))
+    return error.reason[len(prefix):end] if end > len(prefix) else None
 
 
 def _decode_error(body):
