@@ -45,7 +45,8 @@ final class PubCommand extends ClientCommand implements Callable<Integer>
             }
             // The broker answers PING in order, so once PONG is back every message was routed.
             client.sync(Duration.ofSeconds(30));
+            // A refused topic was reported once on stderr by the error handler; the exit status says so too.
+            return client.refusal(topic) != null ? 1 : 0;
         }
-        return 0;
     }
 }
