@@ -272,8 +272,9 @@ public final class ClientOptions
     /**
      * @param refusalTtl how long the client believes the broker's ACCESS_DENIED for a topic it published to:
      *                   meanwhile publishes to that topic fail at the call ({@link PublishResult#DENIED}, or a
-     *                   {@link BusException} from publish) without reaching the broker; then the next one is sent,
-     *                   and the broker's answer decides (its rules may have changed on a reload). Default 1 s.
+     *                   {@link BusException} from publish) without reaching the broker; then the next one is sent
+     *                   with a PING after it, and the broker's answer decides (its rules may have changed on a
+     *                   reload): an ERROR renews the refusal, a PONG without one ends it. Default 1 s.
      * @return this.
      */
     public ClientOptions refusalTtl(final Duration refusalTtl)

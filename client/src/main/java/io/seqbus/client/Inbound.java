@@ -347,5 +347,6 @@ final class Inbound
         {
             lastPongToken = token;
         }
+        outbound.pongedLocked(token);
     }
 }

@@ -97,6 +97,24 @@ final class Outbound
         }
     }
 
+    /** Polling side: a PONG came; answers the probes of refused topics sent before its PING. */
+    void pongedLocked(final long token)
+    {
+        if (!refusals.probesOut())
+        {
+            return;
+        }
+        lock.lock();
+        try
+        {
+            refusals.ponged(token);
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
     /**
      * @return the refusal publishes to this topic are failing under now, or null; counts nothing.
      */
@@ -434,6 +452,7 @@ final class Outbound
         {
             return PublishResult.DENIED;
         }
+        final boolean probing = refusals.isProbing();
         final int payloadLength = text != null ? WireStrings.utf8Length(text) : length;
         final int maxPayload = connection.maxPayload();
         if (payloadLength > maxPayload)
@@ -467,6 +486,7 @@ final class Outbound
             outBuffer.putBytes(payloadIndex, payload, offset, length);
         }
         batch.advance(frameLength);
+        refusals.probeSent(probing ? ping() : 0);
         publishCount++;
         if (threadMode == ThreadMode.POLL || Thread.currentThread() == pollerThread)
         {

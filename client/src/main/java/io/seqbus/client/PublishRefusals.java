@@ -9,9 +9,12 @@ import java.util.HashMap;
  * instead of being sent only to be refused again. Used only under the {@link Outbound} lock.
  * <p>
  * The broker stays the authority: a refusal is believed for {@code ttl} only (access rules change on a
- * broker reload), after which publishes to the topic go to the broker again; one it refuses renews the
- * refusal, quietly. A refusal not renewed within a further {@code ttl} is forgotten, so a later one is
- * reported afresh. A new connection forgets them all.
+ * broker reload). Then one publish to the topic goes to the broker as a probe, followed by a PING, while
+ * the others are still refused at the call: the broker handles a connection's frames in order, so an
+ * ERROR for the probe comes before the PONG and renews the refusal, quietly; a PONG without it means the
+ * probe was taken, and the refusal is forgotten, so a later one is reported afresh. A probe unanswered
+ * for a further {@code ttl}, or one that could not be followed by a PING, lets publishes through until
+ * the broker answers. A new connection forgets them all.
  */
 final class PublishRefusals
 {
@@ -19,12 +22,17 @@ final class PublishRefusals
 
     private final long ttlNs;
     private final HashMap<String, Refusal> byTopic = new HashMap<>();
+    // The refusal the publish just checked probes, until probeSent; then the number of probes out.
+    private Refusal probing;
+    private volatile int probesOut;
 
     private static final class Refusal
     {
         final BusError error;
         long deniedUntilNs;
         long forgetAtNs;
+        // The PING sent after the probe, 0 when no probe is out.
+        long probeToken;
 
         Refusal(final BusError error)
         {
@@ -60,6 +68,7 @@ final class PublishRefusals
      */
     BusError check(final String topic)
     {
+        probing = null;
         if (byTopic.isEmpty())
         {
             return null;
@@ -70,16 +79,80 @@ final class PublishRefusals
             return null;
         }
         final long nowNs = System.nanoTime();
-        if (nowNs - refusal.deniedUntilNs < 0)
+        if (nowNs - refusal.forgetAtNs >= 0)
+        {
+            forget(topic, refusal);
+            return null;
+        }
+        if (nowNs - refusal.deniedUntilNs < 0 || refusal.probeToken != 0)
         {
             refusal.error.refusedOnceMore();
             return refusal.error;
         }
-        if (nowNs - refusal.forgetAtNs >= 0)
-        {
-            byTopic.remove(topic);
-        }
+        // Believed long enough: this publish asks the broker again.
+        probing = refusal;
         return null;
+    }
+
+    /**
+     * @return true when the publish {@link #check} just let through is a probe.
+     */
+    boolean isProbing()
+    {
+        return probing != null;
+    }
+
+    /**
+     * After the publish that {@link #check} let through joined the batch.
+     *
+     * @param pingToken of the PING appended after it, or 0 when there was no room for one.
+     */
+    void probeSent(final long pingToken)
+    {
+        final Refusal refusal = probing;
+        if (refusal == null)
+        {
+            return;
+        }
+        probing = null;
+        if (pingToken != 0)
+        {
+            refusal.probeToken = pingToken;
+            probesOut++;
+        }
+    }
+
+    /**
+     * @return true while a probe waits for its PONG; read without the lock.
+     */
+    boolean probesOut()
+    {
+        return probesOut > 0;
+    }
+
+    /**
+     * A PONG came: every probe sent before its PING that no ERROR renewed was taken by the broker.
+     */
+    void ponged(final long token)
+    {
+        byTopic.values().removeIf((refusal) ->
+        {
+            if (refusal.probeToken != 0 && refusal.probeToken <= token)
+            {
+                probesOut--;
+                return true;
+            }
+            return false;
+        });
+    }
+
+    private void forget(final String topic, final Refusal refusal)
+    {
+        if (refusal.probeToken != 0)
+        {
+            probesOut--;
+        }
+        byTopic.remove(topic);
     }
 
     /**
@@ -88,7 +161,13 @@ final class PublishRefusals
     BusError peek(final String topic)
     {
         final Refusal refusal = byTopic.get(topic);
-        return refusal != null && System.nanoTime() - refusal.deniedUntilNs < 0 ? refusal.error : null;
+        if (refusal == null)
+        {
+            return null;
+        }
+        final long nowNs = System.nanoTime();
+        return nowNs - refusal.forgetAtNs < 0 && (nowNs - refusal.deniedUntilNs < 0 || refusal.probeToken != 0) ?
+            refusal.error : null;
     }
 
     /**
@@ -111,6 +190,11 @@ final class PublishRefusals
         else
         {
             refusal.error.refusedOnceMore();
+            if (refusal.probeToken != 0)
+            {
+                refusal.probeToken = 0;
+                probesOut--;
+            }
         }
         refusal.deniedUntilNs = nowNs + ttlNs;
         refusal.forgetAtNs = nowNs + 2 * ttlNs;
@@ -121,5 +205,7 @@ final class PublishRefusals
     void clear()
     {
         byTopic.clear();
+        probing = null;
+        probesOut = 0;
     }
 }

@@ -3,6 +3,7 @@ package io.seqbus.client;
 import io.seqbus.client.ScriptedBroker.Peer;
 import io.seqbus.wire.ErrorCode;
 import io.seqbus.wire.FrameType;
+import io.seqbus.wire.PingFrame;
 import io.seqbus.wire.PublishFrame;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
@@ -104,6 +105,36 @@ class PublishRefusalClientTest
     }
 
     @Test
+    void afterItsLifetimeOnePublishAsksTheBrokerAgainAndItsPongAloneEndsTheRefusal() throws Exception
+    {
+        connect(Duration.ofMillis(500));
+        client.tryPublish("audit.x", "1");
+        peer.next(FrameType.PUBLISH);
+        peer.error(ErrorCode.ACCESS_DENIED, 0, REFUSAL).send();
+        within().until(() -> client.poll() >= 0 && client.refusal("audit.x") != null);
+
+        // Refused again: the ERROR comes before the PONG, the refusal is renewed and nobody is told.
+        within().until(() -> client.tryPublish("audit.x", "probe") == PublishResult.OK);
+        assertThat(client.tryPublish("audit.x", "while the probe is out")).isEqualTo(PublishResult.DENIED);
+        final long refusedSoFar = errors.peek().count();
+        peer.next(FrameType.PUBLISH);
+        long token = pingToken(peer.next(FrameType.PING));
+        peer.error(ErrorCode.ACCESS_DENIED, 0, REFUSAL).ping(FrameType.PONG, token).send();
+        within().until(() -> client.poll() >= 0 && errors.peek().count() == refusedSoFar + 1);
+        assertThat(client.tryPublish("audit.x", "renewed")).isEqualTo(PublishResult.DENIED);
+        assertThat(errors).hasSize(1);
+
+        // Taken (a reload allowed it): the PONG alone ends the refusal.
+        within().until(() -> client.tryPublish("audit.x", "probe") == PublishResult.OK);
+        peer.next(FrameType.PUBLISH);
+        token = pingToken(peer.next(FrameType.PING));
+        peer.ping(FrameType.PONG, token).send();
+        within().until(() -> client.poll() >= 0 && client.refusal("audit.x") == null);
+        assertThat(client.tryPublish("audit.x", "allowed")).isEqualTo(PublishResult.OK);
+        assertThat(errors).hasSize(1);
+    }
+
+    @Test
     void publishesAllocateNothingWhileARefusalIsCached() throws Exception
     {
         final com.sun.management.ThreadMXBean threads =
@@ -166,11 +197,23 @@ class PublishRefusalClientTest
         }
     }
 
+    private static long pingToken(final ScriptedBroker.Frame frame)
+    {
+        final PingFrame ping = new PingFrame();
+        ping.wrap(frame.buffer(), 0);
+        return ping.token();
+    }
+
     private void connect() throws Exception
+    {
+        connect(Duration.ofMinutes(1));
+    }
+
+    private void connect(final Duration refusalTtl) throws Exception
     {
         broker = new ScriptedBroker(dir.resolve("bus.sock"));
         final ClientOptions options = new ClientOptions().socket(broker.socket()).threadMode(ThreadMode.POLL)
-            .reconnectBackoff(Duration.ofMillis(5), Duration.ofMillis(50)).refusalTtl(Duration.ofMinutes(1))
+            .reconnectBackoff(Duration.ofMillis(5), Duration.ofMillis(50)).refusalTtl(refusalTtl)
             .errorHandler(errors::add);
         final CompletableFuture<BusClient> connecting = CompletableFuture.supplyAsync(() -> BusClient.connect(options));
         peer = broker.accept();
