@@ -45,8 +45,9 @@ import java.util.concurrent.TimeUnit;
  * A publish the broker refuses (ACCESS_DENIED) is reported once per topic, as a {@link BusError}
  * naming the {@link BusError#topic() topic} that counts the publishes refused after it; for
  * {@link ClientOptions#refusalTtl()} further publishes to that topic fail at the call
- * ({@link PublishResult#DENIED}, or a {@link BusException} from {@code publish}), then the broker
- * is asked again. Publishes sent before the refusal came back are refused by the broker and counted.
+ * ({@link PublishResult#DENIED}, or a {@link BusException} from {@code publish}); then one publish
+ * asks the broker again, and its answer decides (a reload may have changed the rules). Publishes
+ * sent before the refusal came back, and that one, are refused by the broker and counted.
  * A fatal ERROR caused by this client (a protocol violation, an unsupported version, a bad
  * name) closes the client for good; then calls throw a {@link BusException} with the reason.
  */
