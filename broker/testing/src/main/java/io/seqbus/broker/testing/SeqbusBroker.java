@@ -42,10 +42,17 @@ import java.util.function.Consumer;
  * <p>The broker runs as {@code seqbus broker} would, with what a service's test never needs turned
  * off: no LAN bridge, no metrics endpoint, no config file, no systemd socket activation. So Aeron,
  * Micrometer and Jackson are neither loaded nor on the class path (this artifact excludes them from
- * its dependency on the broker). Other settings can be given with {@link #configure}.
+ * its dependency on the broker). Its memory bounds are smaller than the daemon's so that it starts in
+ * a test JVM of {@code -Xmx256m}: 32 MiB queued for all subscribers (4 MiB each, as the daemon), 256
+ * connections, 16 MiB of subscriptions. Other settings can be given with {@link #configure}.
  */
 public final class SeqbusBroker implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback
 {
+    /** Bytes queued for all subscribers together (the daemon's default is 256 MiB). */
+    static final int TEST_QUEUED_BYTES = 32 * 1024 * 1024;
+    /** Bytes of subscriptions held for all clients together (the daemon's default is 64 MiB). */
+    static final int TEST_SUBSCRIPTION_BYTES = 16 * 1024 * 1024;
+
     private Consumer<Broker.Context> settings = (context) -> {};
     private Path folder;
     private String socket;
@@ -108,7 +115,15 @@ public final class SeqbusBroker implements BeforeAllCallback, AfterAllCallback, 
             .socket(socket)
             .socketActivation(false)
             .metrics("off")
-            .lanChannel(null);
+            .lanChannel(null)
+            // Sized for a test JVM: the broker refuses to start when its bounds do not fit the heap and
+            // direct memory, and the daemon's defaults (256 MiB of queues, 4096 connections) want more
+            // than a test's -Xmx256m. These need about 140 MiB of direct memory and 120 MiB of heap.
+            .maxTotalQueuedBytes(TEST_QUEUED_BYTES)
+            .maxQueuedBytesPerUid(TEST_QUEUED_BYTES)
+            .maxConnections(256)
+            .maxTotalSubscriptionBytes(TEST_SUBSCRIPTION_BYTES)
+            .maxSubscriptionBytesPerUid(TEST_SUBSCRIPTION_BYTES);
         settings.accept(context);
         try
         {
