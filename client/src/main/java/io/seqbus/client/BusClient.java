@@ -35,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  * this client broke the protocol, no WELCOME in time) the polling side reconnects with
  * exponential backoff ({@link ClientOptions#reconnectBackoff}), sends HELLO and every live
  * subscription again, and once WELCOME arrives tells the {@link ConnectionListener} and passes
- * every live subscription's gap handler a gap with {@link GapReason#RECONNECTED}: messages may
+ * every live subscription's gap handler a gap with {@code GapReason.RECONNECTED}: messages may
  * have been missed meanwhile. Frames still in the batch survive and are sent after WELCOME;
  * datagrams already handed to the old connection's kernel queue are lost with it.
  *

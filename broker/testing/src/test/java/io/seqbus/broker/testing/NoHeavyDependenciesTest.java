@@ -1,0 +1,50 @@
+package io.seqbus.broker.testing;
+
+import io.seqbus.client.BusClient;
+import io.seqbus.client.ClientOptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * This module's test class path is what a service gets from seqbus-broker-testing (plus the client):
+ * Aeron, Micrometer and Jackson are excluded. The broker must start, serve and stop without them.
+ */
+class NoHeavyDependenciesTest
+{
+    @RegisterExtension
+    static final SeqbusBroker BROKER = new SeqbusBroker();
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "io.aeron.Aeron",
+        "io.aeron.driver.MediaDriver",
+        "io.micrometer.core.instrument.MeterRegistry",
+        "io.micrometer.prometheusmetrics.PrometheusMeterRegistry",
+        "com.fasterxml.jackson.databind.ObjectMapper",
+        "com.fasterxml.jackson.dataformat.toml.TomlMapper",
+    })
+    void isNotOnTheClassPath(final String className)
+    {
+        assertThatThrownBy(() -> Class.forName(className)).isInstanceOf(ClassNotFoundException.class);
+    }
+
+    @Test
+    void brokerServesAndStopsWithoutThem()
+    {
+        try (BusClient bus = BusClient.connect(new ClientOptions().socket(BROKER.socket())))
+        {
+            bus.sync(Duration.ofSeconds(5));
+            assertThat(bus.isConnected()).isTrue();
+        }
+        BROKER.stop();
+        BROKER.start();
+        assertThat(BROKER.broker().agentFailure()).isNull();
+    }
+}
