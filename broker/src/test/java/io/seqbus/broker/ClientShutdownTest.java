@@ -1,0 +1,202 @@
+package io.seqbus.broker;
+
+import io.seqbus.client.BusClient;
+import io.seqbus.client.BusException;
+import io.seqbus.client.ClientOptions;
+import io.seqbus.client.ThreadMode;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The client's shutdown (drain, close) and its waiting for the broker at start, against a real broker.
+ * Kept here rather than in client/src/test: the broker module depends on the client for its tests, so the
+ * client's tests cannot launch a broker.
+ */
+class ClientShutdownTest
+{
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    /** Room for a loaded machine over a documented bound; the handlers here would take seconds longer. */
+    private static final Duration SLACK = Duration.ofMillis(1500);
+
+    @TempDir
+    Path dir;
+    private Broker broker;
+    private String socket;
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final CountDownLatch never = new CountDownLatch(1);
+
+    @AfterEach
+    void stop() throws Exception
+    {
+        never.countDown();
+        for (final AutoCloseable c : closeables)
+        {
+            c.close();
+        }
+        if (broker != null)
+        {
+            broker.close();
+        }
+    }
+
+    private void launch() throws Exception
+    {
+        broker = Broker.launch(new Broker.Context().socket(socket));
+    }
+
+    private BusClient client(final ClientOptions options)
+    {
+        final BusClient client = BusClient.connect(options);
+        closeables.add(client);
+        return client;
+    }
+
+    private ClientOptions options()
+    {
+        return new ClientOptions().socket(socket).threadMode(ThreadMode.DEDICATED);
+    }
+
+    /** A handler that counts what it started and finished, busy for the given time in each. */
+    private static final class Busy
+    {
+        final AtomicInteger started = new AtomicInteger();
+        final AtomicInteger finished = new AtomicInteger();
+        final AtomicReference<Thread> thread = new AtomicReference<>();
+
+        void handle(final CountDownLatch never, final long millis)
+        {
+            thread.set(Thread.currentThread());
+            started.incrementAndGet();
+            try
+            {
+                never.await(millis, TimeUnit.MILLISECONDS);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+            finished.incrementAndGet();
+        }
+    }
+
+    /** A subscriber with a busy handler, and a publisher that has sent {@code count} messages to it. */
+    private BusClient subscriberWithQueuedMessages(final Busy busy, final long handlerMillis, final int count,
+        final ClientOptions subscriberOptions)
+    {
+        final BusClient subscriber = client(subscriberOptions);
+        subscriber.subscribe("work.>", m -> busy.handle(never, handlerMillis));
+        subscriber.sync(WAIT);
+        final BusClient publisher = client(options());
+        for (int i = 0; i < count; i++)
+        {
+            publisher.publish("work.x", "job " + i);
+        }
+        // Every publish was fanned out to the subscriber's queue before anything below.
+        publisher.sync(WAIT);
+        await().atMost(WAIT).until(() -> busy.started.get() >= 1);
+        return subscriber;
+    }
+
+    @Test
+    void drainRunsEveryHandlerAlreadyOnItsWayAndReturnsTrueInTime() throws Exception
+    {
+        socket = dir.resolve("bus.sock").toString();
+        launch();
+        final Busy busy = new Busy();
+        final BusClient subscriber = subscriberWithQueuedMessages(busy, 50, 10, options());
+
+        assertThat(subscriber.drain(Duration.ofSeconds(10))).isTrue();
+
+        assertThat(subscriber.isClosed()).isTrue();
+        assertThat(busy.started).hasValue(10);
+        assertThat(busy.finished).hasValue(10);
+        assertThat(subscriber.unsentAtClose()).isZero();
+    }
+
+    @Test
+    void drainReturnsFalseWithinItsBoundWhenAHandlerOutlastsItAndStartsNoOther() throws Exception
+    {
+        socket = dir.resolve("bus.sock").toString();
+        launch();
+        final Busy busy = new Busy();
+        final BusClient subscriber = subscriberWithQueuedMessages(busy, 3000, 5, options());
+        final Duration bound = Duration.ofMillis(300);
+
+        final CompletableFuture<Boolean> draining = CompletableFuture.supplyAsync(() -> subscriber.drain(bound));
+        await().atMost(bound.plus(SLACK)).until(draining::isDone);
+
+        assertThat(draining.get()).isFalse();
+        assertThat(subscriber.isClosed()).isTrue();
+        busy.thread.get().join(WAIT.toMillis());
+        assertThat(busy.thread.get().isAlive()).isFalse();
+        assertThat(busy.started).hasValue(1);
+        assertThat(busy.finished).hasValue(1);
+    }
+
+    @Test
+    void closeBehindTwoSlowHandlersReturnsWithinItsBoundAndStartsNoNewHandler() throws Exception
+    {
+        socket = dir.resolve("bus.sock").toString();
+        launch();
+        final Busy busy = new Busy();
+        final Duration closeTimeout = Duration.ofMillis(500);
+        final BusClient subscriber = subscriberWithQueuedMessages(busy, 3000, 2, options().closeTimeout(closeTimeout));
+
+        final CompletableFuture<Void> closing = CompletableFuture.runAsync(subscriber::close);
+        await().atMost(closeTimeout.plus(SLACK)).until(closing::isDone);
+
+        busy.thread.get().join(WAIT.toMillis());
+        assertThat(busy.thread.get().isAlive()).isFalse();
+        assertThat(busy.started).hasValue(1);
+    }
+
+    @Test
+    void aClientStartedBeforeItsBrokerConnectsOnceTheBrokerIsThere() throws Exception
+    {
+        socket = dir.resolve("bus.sock").toString();
+        final CompletableFuture<BusClient> connecting = CompletableFuture.supplyAsync(() ->
+            client(options().connectRetry(Duration.ofSeconds(30)).reconnectBackoff(Duration.ofMillis(5), Duration.ofMillis(50))));
+        assertThat(connecting).isNotDone();
+
+        launch();
+        final BusClient client = connecting.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+
+        // It works as any other client.
+        final AtomicInteger received = new AtomicInteger();
+        client.subscribe("a.>", m -> received.incrementAndGet());
+        client.sync(WAIT);
+        client.publish("a.b", "hello");
+        await().atMost(WAIT).until(() -> received.get() == 1);
+    }
+
+    @Test
+    void aClientWaitingForItsBrokerGivesUpAtTheBoundWithAClearError()
+    {
+        socket = dir.resolve("bus.sock").toString();
+        final Duration bound = Duration.ofMillis(300);
+
+        final CompletableFuture<BusClient> connecting = CompletableFuture.supplyAsync(() ->
+            client(options().connectRetry(bound)));
+        await().atMost(bound.plus(SLACK)).until(connecting::isDone);
+
+        assertThatThrownBy(connecting::join).hasCauseInstanceOf(BusException.class).cause()
+            .hasMessageContaining("gave up connecting to the seqbus broker at " + socket)
+            .hasMessageContaining("300 ms (connectRetry)")
+            .hasMessageContaining("is the broker running?");
+    }
+}
