@@ -496,6 +496,12 @@ public final class BusClient implements AutoCloseable
             connection.stateName() + ", publisherId=" + connection.publisherId() + "}";
     }
 
+    /** For tests: close() or drain() has begun. */
+    boolean isClosing()
+    {
+        return connection.isClosing();
+    }
+
     void unsubscribe(final Subscription subscription)
     {
         outbound.unsubscribeLocked(subscription);

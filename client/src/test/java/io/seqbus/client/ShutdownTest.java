@@ -56,12 +56,17 @@ class ShutdownTest
 
     private void connect() throws Exception
     {
+        connect(CLOSE_TIMEOUT);
+    }
+
+    private void connect(final Duration closeTimeout) throws Exception
+    {
         broker = new ScriptedBroker(dir.resolve("bus.sock"));
         final ClientOptions options = new ClientOptions()
             .socket(broker.socket())
             .clientName("shutdown")
             .publishTimeout(PUBLISH_TIMEOUT)
-            .closeTimeout(CLOSE_TIMEOUT)
+            .closeTimeout(closeTimeout)
             .errorHandler(errors::add);
         final CompletableFuture<BusClient> connecting = CompletableFuture.supplyAsync(() -> BusClient.connect(options));
         peer = broker.accept();
@@ -116,6 +121,40 @@ class ShutdownTest
         assertThat(handlerThread.get().isAlive()).isFalse();
         assertThat(started).hasValue(1);
         assertThat(subscription.isClosed()).isFalse();
+    }
+
+    @Test
+    void aHandlerThatReturnsWithinTheBoundIsWaitedForButNoOtherStarts() throws Exception
+    {
+        connect(Duration.ofSeconds(30));
+        final AtomicInteger started = new AtomicInteger();
+        final AtomicInteger finished = new AtomicInteger();
+        final CountDownLatch release = new CountDownLatch(1);
+        client.subscribe("s.>", m ->
+        {
+            started.incrementAndGet();
+            try
+            {
+                release.await(10, TimeUnit.SECONDS);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+            finished.incrementAndGet();
+        });
+        peer.next(FrameType.SUBSCRIBE);
+        peer.deliver(1, 1, "s.x", "one").deliver(1, 2, "s.x", "two").send();
+        await().atMost(ScriptedBroker.WAIT).until(() -> started.get() == 1);
+
+        final CompletableFuture<Void> closing = CompletableFuture.runAsync(client::close);
+        await().atMost(ScriptedBroker.WAIT).until(client::isClosing);
+        release.countDown();
+        closing.get(ScriptedBroker.WAIT.toMillis(), TimeUnit.MILLISECONDS);
+
+        // close() waited for the running handler (well within its bound) and none started after it began.
+        assertThat(finished).hasValue(1);
+        assertThat(started).hasValue(1);
     }
 
     @Test
