@@ -3,7 +3,10 @@ package io.seqbus.broker;
 import io.seqbus.client.BusClient;
 import io.seqbus.client.BusException;
 import io.seqbus.client.ClientOptions;
+import io.seqbus.client.PublishResult;
+import io.seqbus.client.SubscriptionOptions;
 import io.seqbus.client.ThreadMode;
+import io.seqbus.wire.SlowConsumerPolicy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -163,6 +166,82 @@ class ClientShutdownTest
         busy.thread.get().join(WAIT.toMillis());
         assertThat(busy.thread.get().isAlive()).isFalse();
         assertThat(busy.started).hasValue(1);
+    }
+
+    @Test
+    void closeWakesAPublisherHeldBackByAFullBrokerAndEveryAcceptedPublishIsDeliveredOrReported() throws Exception
+    {
+        socket = dir.resolve("bus.sock").toString();
+        broker = Broker.launch(new Broker.Context().socket(socket).maxQueueBytes(128 * 1024)
+            .stallTimeoutNs(TimeUnit.SECONDS.toNanos(60)));
+        // A BLOCK subscriber stuck in its first handler: the broker stops reading the publisher.
+        final CountDownLatch release = new CountDownLatch(1);
+        final AtomicInteger received = new AtomicInteger();
+        final BusClient subscriber = client(options());
+        subscriber.subscribe("s.>", m ->
+        {
+            if (received.incrementAndGet() == 1)
+            {
+                try
+                {
+                    release.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                }
+                catch (final InterruptedException ex)
+                {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }, new SubscriptionOptions().policy(SlowConsumerPolicy.BLOCK));
+        subscriber.sync(WAIT);
+        final Duration closeTimeout = Duration.ofMillis(300);
+        final BusClient publisher = client(options().closeTimeout(closeTimeout).publishTimeout(Duration.ofSeconds(60)));
+
+        // A publisher thread that publishes until it is stopped: it ends up waiting in publish for room.
+        final AtomicInteger accepted = new AtomicInteger();
+        final AtomicReference<Throwable> thrown = new AtomicReference<>();
+        final Thread blocked = new Thread(() ->
+        {
+            try
+            {
+                while (true)
+                {
+                    publisher.publish("s.x", new byte[1000]);
+                    accepted.incrementAndGet();
+                }
+            }
+            catch (final Throwable ex)
+            {
+                thrown.set(ex);
+            }
+        });
+        blocked.start();
+        await().atMost(WAIT).until(() -> broker.counters().get(BrokerCounters.PUBLISHER_STALLS) > 0 &&
+            blocked.getState() == Thread.State.TIMED_WAITING);
+        // tryPublish's OKs count too: the batch may have room between the waiting publisher's tries.
+        while (publisher.tryPublish("s.x", new byte[1000]) == PublishResult.OK)
+        {
+            accepted.incrementAndGet();
+        }
+
+        final CompletableFuture<Void> closing = CompletableFuture.runAsync(publisher::close);
+        // Promptly, not after the 60 s publish timeout.
+        await().atMost(closeTimeout.plus(SLACK)).until(() -> !blocked.isAlive() && closing.isDone());
+        assertThat(thrown.get()).isInstanceOf(BusException.class).hasMessageContaining("closed while it waited");
+
+        // The subscriber reads again. What the publisher wrote before closing arrives; the rest was reported.
+        release.countDown();
+        final long unsent = publisher.unsentAtClose();
+        final long expected = accepted.get() - unsent;
+        await().atMost(WAIT).alias("received of " + accepted.get() + " accepted, " + unsent + " unsent")
+            .untilAsserted(() ->
+            {
+                assertThat(broker.counters().get(BrokerCounters.CONNECTIONS_OPEN)).as("connections").isEqualTo(1);
+                assertThat(received.get()).as("received, published %d", broker.counters()
+                    .get(BrokerCounters.MESSAGES_PUBLISHED)).isGreaterThanOrEqualTo((int)expected);
+            });
+        subscriber.sync(WAIT);
+        assertThat(received.get()).isEqualTo(expected);
+        assertThat(broker.counters().get(BrokerCounters.MESSAGES_PUBLISHED)).isEqualTo(expected);
     }
 
     @Test
