@@ -445,7 +445,8 @@ public final class BusClient implements AutoCloseable
      * <li>It closes as {@link #close()} does, with what is left of the timeout (at least nothing).</li>
      * </ol>
      * When the connection is lost meanwhile, what the broker had queued for it is lost with it (as on any
-     * reconnect), and drain goes on with the next step.
+     * reconnect), the drained subscriptions are not sent again, and drain goes on with the next step.
+     * {@link Subscription#close()} on a drained subscription sends nothing more.
      *
      * @param timeout the longest the whole drain takes; a handler still running then is left to return
      *                on its own and no other starts.
@@ -626,13 +627,18 @@ public final class BusClient implements AutoCloseable
             {
                 if (connection.state() != Connection.CONNECTED)
                 {
-                    // Nothing is on its way over a connection that is not there.
+                    // Nothing is on its way over a connection that is not there, and a reconnect must not
+                    // subscribe again.
+                    for (final Subscription subscription : live)
+                    {
+                        subscription.drained();
+                    }
                     return true;
                 }
                 while (next < live.length)
                 {
                     final Subscription subscription = live[next];
-                    if (subscription.isClosed() || subscription.error() != null)
+                    if (subscription.isClosed() || subscription.error() != null || subscription.isDrained())
                     {
                         next++;
                         continue;
@@ -643,6 +649,7 @@ public final class BusClient implements AutoCloseable
                     }
                     outbound.batch().advance(UnsubscribeFrame.encode(
                         outbound.batch().buffer(), outbound.batch().position(), subscription.id()));
+                    subscription.drained();
                     next++;
                 }
                 if (next == live.length)

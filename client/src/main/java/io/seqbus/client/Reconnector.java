@@ -329,6 +329,10 @@ final class Reconnector
         int position = HelloFrame.encode(control, 0, Protocol.VERSION, Protocol.VERSION, options.clientName());
         for (final Subscription subscription : subscriptions.all())
         {
+            if (subscription.isDrained())
+            {
+                continue;
+            }
             final int length = SubscribeFrame.PATTERN_OFFSET + WireStrings.utf8Length(subscription.pattern());
             if (position + length > limit)
             {
