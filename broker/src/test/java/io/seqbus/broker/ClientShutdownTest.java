@@ -111,7 +111,7 @@ class ClientShutdownTest
         }
         // Every publish was fanned out to the subscriber's queue before anything below.
         publisher.sync(WAIT);
-        await().atMost(WAIT).until(() -> busy.started.get() >= 1);
+        await().pollInterval(Duration.ofMillis(5)).atMost(WAIT).until(() -> busy.started.get() >= 1);
         return subscriber;
     }
 
@@ -132,6 +132,34 @@ class ClientShutdownTest
     }
 
     @Test
+    void drainInPollModeRunsTheQueuedHandlersOnTheDrainingThread() throws Exception
+    {
+        socket = dir.resolve("bus.sock").toString();
+        launch();
+        final AtomicInteger handled = new AtomicInteger();
+        final AtomicReference<Thread> handlerThread = new AtomicReference<>();
+        final BusClient subscriber = client(new ClientOptions().socket(socket).threadMode(ThreadMode.POLL));
+        subscriber.subscribe("work.>", m ->
+        {
+            handlerThread.set(Thread.currentThread());
+            handled.incrementAndGet();
+        });
+        subscriber.sync(WAIT);
+        final BusClient publisher = client(options());
+        for (int i = 0; i < 10; i++)
+        {
+            publisher.publish("work.x", "job " + i);
+        }
+        publisher.sync(WAIT);
+
+        assertThat(subscriber.drain(Duration.ofSeconds(10))).isTrue();
+
+        assertThat(handled).hasValue(10);
+        assertThat(handlerThread.get()).isSameAs(Thread.currentThread());
+        assertThat(subscriber.isClosed()).isTrue();
+    }
+
+    @Test
     void drainReturnsFalseWithinItsBoundWhenAHandlerOutlastsItAndStartsNoOther() throws Exception
     {
         socket = dir.resolve("bus.sock").toString();
@@ -140,8 +168,11 @@ class ClientShutdownTest
         final BusClient subscriber = subscriberWithQueuedMessages(busy, 3000, 5, options());
         final Duration bound = Duration.ofMillis(300);
 
+        final long startNs = System.nanoTime();
         final CompletableFuture<Boolean> draining = CompletableFuture.supplyAsync(() -> subscriber.drain(bound));
-        await().atMost(bound.plus(SLACK)).until(draining::isDone);
+        await().pollInterval(Duration.ofMillis(5)).atMost(bound.plus(SLACK)).until(draining::isDone);
+        System.out.println("drain(" + bound.toMillis() + " ms) behind a 3 s handler: returned within " +
+            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs) + " ms");
 
         assertThat(draining.get()).isFalse();
         assertThat(subscriber.isClosed()).isTrue();
@@ -160,8 +191,11 @@ class ClientShutdownTest
         final Duration closeTimeout = Duration.ofMillis(500);
         final BusClient subscriber = subscriberWithQueuedMessages(busy, 3000, 2, options().closeTimeout(closeTimeout));
 
+        final long startNs = System.nanoTime();
         final CompletableFuture<Void> closing = CompletableFuture.runAsync(subscriber::close);
-        await().atMost(closeTimeout.plus(SLACK)).until(closing::isDone);
+        await().pollInterval(Duration.ofMillis(5)).atMost(closeTimeout.plus(SLACK)).until(closing::isDone);
+        System.out.println("close() behind a 3 s handler, closeTimeout " + closeTimeout.toMillis() + " ms: returned within " +
+            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs) + " ms");
 
         busy.thread.get().join(WAIT.toMillis());
         assertThat(busy.thread.get().isAlive()).isFalse();
@@ -215,7 +249,7 @@ class ClientShutdownTest
             }
         });
         blocked.start();
-        await().atMost(WAIT).until(() -> broker.counters().get(BrokerCounters.PUBLISHER_STALLS) > 0 &&
+        await().pollInterval(Duration.ofMillis(5)).atMost(WAIT).until(() -> broker.counters().get(BrokerCounters.PUBLISHER_STALLS) > 0 &&
             blocked.getState() == Thread.State.TIMED_WAITING);
         // tryPublish's OKs count too: the batch may have room between the waiting publisher's tries.
         while (publisher.tryPublish("s.x", new byte[1000]) == PublishResult.OK)
@@ -223,16 +257,20 @@ class ClientShutdownTest
             accepted.incrementAndGet();
         }
 
+        final long startNs = System.nanoTime();
         final CompletableFuture<Void> closing = CompletableFuture.runAsync(publisher::close);
         // Promptly, not after the 60 s publish timeout.
-        await().atMost(closeTimeout.plus(SLACK)).until(() -> !blocked.isAlive() && closing.isDone());
+        await().pollInterval(Duration.ofMillis(5)).atMost(closeTimeout.plus(SLACK)).until(() -> !blocked.isAlive() && closing.isDone());
+        System.out.println("close() with a publisher blocked by a full broker, closeTimeout " + closeTimeout.toMillis() +
+            " ms: publisher woken and close returned within " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs) +
+            " ms");
         assertThat(thrown.get()).isInstanceOf(BusException.class).hasMessageContaining("closed while it waited");
 
         // The subscriber reads again. What the publisher wrote before closing arrives; the rest was reported.
         release.countDown();
         final long unsent = publisher.unsentAtClose();
         final long expected = accepted.get() - unsent;
-        await().atMost(WAIT).alias("received of " + accepted.get() + " accepted, " + unsent + " unsent")
+        await().pollInterval(Duration.ofMillis(5)).atMost(WAIT).alias("received of " + accepted.get() + " accepted, " + unsent + " unsent")
             .untilAsserted(() ->
             {
                 assertThat(broker.counters().get(BrokerCounters.CONNECTIONS_OPEN)).as("connections").isEqualTo(1);
@@ -242,6 +280,7 @@ class ClientShutdownTest
         subscriber.sync(WAIT);
         assertThat(received.get()).isEqualTo(expected);
         assertThat(broker.counters().get(BrokerCounters.MESSAGES_PUBLISHED)).isEqualTo(expected);
+        System.out.println("accepted " + accepted.get() + ", delivered " + received.get() + ", reported unsent " + unsent);
     }
 
     @Test
@@ -260,7 +299,7 @@ class ClientShutdownTest
         client.subscribe("a.>", m -> received.incrementAndGet());
         client.sync(WAIT);
         client.publish("a.b", "hello");
-        await().atMost(WAIT).until(() -> received.get() == 1);
+        await().pollInterval(Duration.ofMillis(5)).atMost(WAIT).until(() -> received.get() == 1);
     }
 
     @Test
@@ -271,7 +310,7 @@ class ClientShutdownTest
 
         final CompletableFuture<BusClient> connecting = CompletableFuture.supplyAsync(() ->
             client(options().connectRetry(bound)));
-        await().atMost(bound.plus(SLACK)).until(connecting::isDone);
+        await().pollInterval(Duration.ofMillis(5)).atMost(bound.plus(SLACK)).until(connecting::isDone);
 
         assertThatThrownBy(connecting::join).hasCauseInstanceOf(BusException.class).cause()
             .hasMessageContaining("gave up connecting to the seqbus broker at " + socket)

@@ -43,7 +43,7 @@ public final class ClientOptions
     private Duration reconnectBackoffMax = Duration.ofSeconds(1);
     private int pollDatagramLimit = 64;
     private GapHandler gapHandler = gap -> System.err.println("seqbus: " + gap);
-    private ErrorHandler errorHandler = error -> System.err.println("seqbus: broker ERROR " + error);
+    private ErrorHandler errorHandler = error -> System.err.println("seqbus: " + (error.code() == 0 ? "" : "broker ERROR ") + error);
     private ConnectionListener connectionListener = new ConnectionListener()
     {
     };
