@@ -296,7 +296,8 @@ public final class ClientOptions
      * {@link BusClient#connect} does not fail when the broker is absent, refuses the connection or sends no
      * WELCOME: it tries again with {@link #reconnectBackoff} delays until it is connected or the bound has
      * passed, and then throws a {@link BusException} saying how long it tried and why the last attempt
-     * failed. A socket folder that fails the safety checks and a broker that refuses this client for good
+     * failed. An attempt under way at the bound (a broker that accepted but has not sent WELCOME yet) is
+     * let finish first, so the wait may exceed the bound by at most {@link #connectTimeout}. A socket folder that fails the safety checks and a broker that refuses this client for good
      * (a protocol error, an unsupported version) still fail at once. {@link BusClient#connect} blocks
      * meanwhile: a service gets a client only once it is connected, so nothing it publishes waits unseen.
      *
