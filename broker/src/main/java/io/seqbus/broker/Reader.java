@@ -377,7 +377,9 @@ final class Reader
             {
                 final int n = read(c, nowNs, context.readBurst());
                 work += n;
-                if (n < context.readBurst() && c.state() != ClientConnection.State.CLOSED)
+                // A read that stopped because a subscriber filled up again (block policy) left the rest
+                // with the kernel: read on once it drains, rather than close and lose what was sent.
+                if (n < context.readBurst() && c.state() != ClientConnection.State.CLOSED && !holdPublishers())
                 {
                     connections.close(c, "peer closed");
                 }

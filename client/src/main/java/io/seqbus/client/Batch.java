@@ -115,6 +115,22 @@ final class Batch
     }
 
     /**
+     * @return the PUBLISH frames in the batch: at close, what was accepted and will not be sent.
+     */
+    int countPublishes()
+    {
+        int count = 0;
+        for (int at = 0; at < outPosition; at += Protocol.frameLength(outBuffer, at))
+        {
+            if (Protocol.frameType(outBuffer, at) == FrameType.PUBLISH)
+            {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /**
      * In the handshake: keeps only the PUBLISH frames (SUBSCRIBE, UNSUBSCRIBE, PING and PONG belonged to the
      * old connection; live subscriptions were just sent and a waiting sync pings again).
      */

@@ -4,6 +4,7 @@ import io.seqbus.wire.ErrorCode;
 import io.seqbus.wire.Protocol;
 import io.seqbus.wire.SubscribeFrame;
 import io.seqbus.wire.Topics;
+import io.seqbus.wire.UnsubscribeFrame;
 import io.seqbus.wire.WireStrings;
 import org.agrona.DirectBuffer;
 
@@ -39,6 +40,18 @@ import java.util.concurrent.TimeUnit;
  * have been missed meanwhile. Frames still in the batch survive and are sent after WELCOME;
  * datagrams already handed to the old connection's kernel queue are lost with it.
  *
+ * <h2>Starting before the broker</h2>
+ * By default {@link #connect} fails at once when the broker is not there. With
+ * {@link ClientOptions#connectRetry(Duration)} it keeps trying, with backoff, until the bound, and returns
+ * once connected; the client then works as any other.
+ *
+ * <h2>Shutting down</h2>
+ * {@link #close()} is bounded by {@link ClientOptions#closeTimeout()}: no handler starts once it began,
+ * blocked publishers are woken with a "closed" {@link BusException}, and accepted publishes it could not
+ * send are counted ({@link #unsentAtClose()}) and reported to the {@link ErrorHandler}, never dropped
+ * silently. {@link #drain(Duration)} first unsubscribes, lets the handlers of what was already on its way
+ * run, and sends what was published, then closes; it says whether all of that finished in time.
+ *
  * <h2>Errors</h2>
  * Every ERROR frame goes to the {@link ErrorHandler}. A non-fatal ERROR whose {@code ref} is a
  * subscription id marks that {@link Subscription} as failed (see {@link Subscription#error()}).
@@ -55,7 +68,12 @@ public final class BusClient implements AutoCloseable
 {
     private final ClientOptions options;
     private final long publishTimeoutNs;
+    private final long closeTimeoutNs;
+    private final ErrorHandler errorHandler;
+    private volatile boolean draining;
+    private volatile long unsentAtClose;
     private final Connection connection;
+    private final Subscriptions subscriptions;
     private final Outbound outbound;
     private final Inbound inbound;
     private final ClientConductor conductor;
@@ -64,7 +82,9 @@ public final class BusClient implements AutoCloseable
     {
         this.options = options;
         this.publishTimeoutNs = options.publishTimeout().toNanos();
-        final Subscriptions subscriptions = new Subscriptions();
+        this.closeTimeoutNs = options.closeTimeout().toNanos();
+        this.errorHandler = options.errorHandler();
+        subscriptions = new Subscriptions();
         connection = new Connection(options.socket(), options.privateDirectory(), options.uid());
         outbound = new Outbound(connection, subscriptions, options.threadMode(), options.refusalTtl().toNanos());
         final Reconnector reconnector = new Reconnector(this, options, connection, outbound, subscriptions);
@@ -178,10 +198,12 @@ public final class BusClient implements AutoCloseable
      * @param payload the payload bytes, at most {@link #maxPayload()}.
      * @throws IllegalArgumentException for an invalid topic or a payload that is too large.
      * @throws BusException             when the frame could not be handed over within
-     *                                  {@link ClientOptions#publishTimeout()}, or the client failed; with
-     *                                  {@link BusException#code()} ACCESS_DENIED when the broker refused a
-     *                                  recent publish to this topic (see {@link PublishResult#DENIED}).
-     * @throws IllegalStateException    when the client was closed.
+     *                                  {@link ClientOptions#publishTimeout()}, the client failed, or
+     *                                  {@link #close()} began while this call waited ("was closed while it
+     *                                  waited": the message was not taken); with {@link BusException#code()}
+     *                                  ACCESS_DENIED when the broker refused a recent publish to this topic
+     *                                  (see {@link PublishResult#DENIED}).
+     * @throws IllegalStateException    when the client was already closed at the call.
      */
     public void publish(final String topic, final byte[] payload)
     {
@@ -266,6 +288,7 @@ public final class BusClient implements AutoCloseable
         int idle = 0;
         while (!outbound.sendLocked(true))
         {
+            checkNotClosing("flush");
             if (System.nanoTime() - deadline >= 0)
             {
                 throw timeout("flush");
@@ -311,6 +334,10 @@ public final class BusClient implements AutoCloseable
         {
             throw new IllegalArgumentException("invalid pattern '" + pattern + "' (see SPEC.md, Topics)");
         }
+        if (draining)
+        {
+            throw new IllegalStateException("this BusClient is draining: no new subscriptions");
+        }
         final int frameLength = SubscribeFrame.PATTERN_OFFSET + patternLength;
         final long deadline = System.nanoTime() + publishTimeoutNs;
         int idle = 0;
@@ -321,6 +348,7 @@ public final class BusClient implements AutoCloseable
             {
                 return subscription;
             }
+            checkNotClosing("subscribe");
             if (System.nanoTime() - deadline >= 0)
             {
                 throw timeout("subscribe");
@@ -398,40 +426,85 @@ public final class BusClient implements AutoCloseable
     }
 
     /**
-     * Sends what is left in the batch (waiting at most {@link ClientOptions#publishTimeout()}),
-     * stops the client's thread and closes the connection. Idempotent. No handler runs after
-     * this returns, unless it was called from a handler.
+     * Closes the client within {@link ClientOptions#closeTimeout()} (default 1 s), whatever handlers do.
+     * Idempotent.
+     * <ol>
+     * <li>From the moment it begins, no handler (message, gap) starts, not even for a message already read;
+     * a thread waiting in {@link #publish}, {@link #flush} or {@link #subscribe} for room or for a reconnect
+     * gets a {@link BusException} saying the client was closed.</li>
+     * <li>While connected, it sends what is left in the batch, waiting for room in a full socket.</li>
+     * <li>It waits for a handler running on the client's thread (or a {@link #poll()} on another thread) to
+     * return. One still running when the time is up goes on after close returns, on that thread; nothing
+     * else runs after it.</li>
+     * <li>It closes the socket. Publishes that {@link #publish} or {@link #tryPublish} accepted and that are
+     * still in the batch (the broker did not read in time, or the client was disconnected) are not dropped
+     * silently: they are counted in {@link #unsentAtClose()} and reported once to the
+     * {@link ErrorHandler#onError} on the closing thread, as a {@link BusError} with code 0 (the client's
+     * own report, not an ERROR from the broker). What was written to the socket before it closes is read
+     * by the broker.</li>
+     * </ol>
+     * Called from a handler, it does not wait for that handler.
      */
     public void close()
     {
-        if (connection.state() == Connection.CLOSED || connection.isClosing())
+        closeWithin(closeTimeoutNs);
+    }
+
+    /**
+     * Shuts down gracefully within the timeout, whatever handlers do, as jnats's drain: stops taking new
+     * deliveries, lets the handlers of deliveries already on their way run, sends the publishes accepted
+     * before, then closes.
+     * <ol>
+     * <li>Every live subscription is unsubscribed at the broker (UNSUBSCRIBE, then a PING), rather than just
+     * no longer dispatched: the broker stops queueing for this client and nothing is counted as sent to it
+     * that the service never handles. Deliveries the broker queued before the UNSUBSCRIBE still arrive
+     * and their handlers run; the PONG, which the broker queues after them, says they all did.
+     * {@link #subscribe} is refused from now on; publishing goes on until the close.</li>
+     * <li>It sends what is left in the batch.</li>
+     * <li>It closes as {@link #close()} does, with what is left of the timeout (at least nothing).</li>
+     * </ol>
+     * When the connection is lost meanwhile, what the broker had queued for it is lost with it (as on any
+     * reconnect), the drained subscriptions are not sent again, and drain goes on with the next step.
+     * {@link Subscription#close()} on a drained subscription sends nothing more.
+     *
+     * @param timeout the longest the whole drain takes; a handler still running then is left to return
+     *                on its own and no other starts.
+     * @return true when everything finished in time: every delivery queued before the UNSUBSCRIBE was
+     * handled, every accepted publish was sent ({@link #unsentAtClose()} is 0) and no handler was still
+     * running at the close; false otherwise (the client is closed either way).
+     * @throws IllegalStateException when called from a handler (the PONG would never be read), or the client
+     *                               was closed.
+     */
+    public boolean drain(final Duration timeout)
+    {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        if (conductor.isWorkThread())
         {
-            return;
+            throw new IllegalStateException("drain() cannot be called from a handler: the PONG would never be read");
         }
-        final long deadline = System.nanoTime() + publishTimeoutNs;
+        connection.checkOpen();
+        draining = true;
+        final boolean handled = unsubscribeAllAndAwaitPong(deadline);
         int idle = 0;
-        while (connection.state() == Connection.CONNECTED && System.nanoTime() - deadline < 0)
+        while (!outbound.sendLocked(false) && !connection.isClosing() && connection.state() != Connection.CLOSED)
         {
-            if (outbound.sendLocked(false))
+            if (System.nanoTime() - deadline >= 0)
             {
                 break;
             }
-            idle = conductor.pause(idle, outbound.isPollerThread());
+            idle = conductor.pause(idle, true);
         }
-        connection.closing();
-        conductor.stop();
-        outbound.lock().lock();
-        try
-        {
-            outbound.detach();
-            connection.closedByUser();
-            connection.state(Connection.CLOSED);
-            outbound.batch().clear();
-        }
-        finally
-        {
-            outbound.lock().unlock();
-        }
+        final boolean closedInTime = closeWithin(Math.max(0, deadline - System.nanoTime()));
+        return handled && closedInTime;
+    }
+
+    /**
+     * @return publishes that {@link #publish} or {@link #tryPublish} accepted and that {@link #close()} or
+     * {@link #drain} could not send before the socket closed; 0 while open.
+     */
+    public long unsentAtClose()
+    {
+        return unsentAtClose;
     }
 
     /**
@@ -441,6 +514,12 @@ public final class BusClient implements AutoCloseable
     {
         return "BusClient{name=" + options.clientName() + ", socket=" + connection.socket() + ", state=" +
             connection.stateName() + ", publisherId=" + connection.publisherId() + "}";
+    }
+
+    /** For tests: close() or drain() has begun. */
+    boolean isClosing()
+    {
+        return connection.isClosing();
     }
 
     void unsubscribe(final Subscription subscription)
@@ -463,8 +542,24 @@ public final class BusClient implements AutoCloseable
         }
         final long deadline = System.nanoTime() + publishTimeoutNs;
         int idle = 0;
-        while ((result = outbound.offerLocked(topic, payload, bytes, offset, length, text)) != PublishResult.OK)
+        while (true)
         {
+            // close() sets closing before it closes: a waiting publisher sees it, at the latest, when it
+            // finds the client closed, and hears "closed", not a timeout or a bare IllegalStateException.
+            checkNotClosing("publish");
+            try
+            {
+                result = outbound.offerLocked(topic, payload, bytes, offset, length, text);
+            }
+            catch (final IllegalStateException ex)
+            {
+                checkNotClosing("publish");
+                throw ex;
+            }
+            if (result == PublishResult.OK)
+            {
+                return;
+            }
             if (result == PublishResult.DENIED)
             {
                 throw denied(topic);
@@ -483,6 +578,147 @@ public final class BusClient implements AutoCloseable
         return new BusException("publish to '" + topic + "' refused by the seqbus broker at " + connection.socket() +
             (refusal != null ? " (" + refusal.count() + " refused so far): " + refusal.reason() : ""),
             ErrorCode.ACCESS_DENIED, null);
+    }
+
+    private void checkNotClosing(final String what)
+    {
+        if (connection.isClosing())
+        {
+            throw new BusException(what + " failed: this BusClient was closed while it waited (seqbus broker at " +
+                connection.socket() + ")");
+        }
+    }
+
+    /**
+     * The bounded close shared by {@link #close()} and {@link #drain}.
+     *
+     * @return true when the batch left, no handler was running at the end, and nothing accepted was unsent.
+     */
+    private boolean closeWithin(final long timeoutNs)
+    {
+        if (connection.state() == Connection.CLOSED || connection.isClosing())
+        {
+            return connection.state() == Connection.CLOSED && unsentAtClose == 0;
+        }
+        final long deadline = System.nanoTime() + timeoutNs;
+        // First: from here no handler starts and waiting publishers give up (see Inbound, publishBlocking).
+        connection.closing();
+        int idle = 0;
+        while (connection.state() == Connection.CONNECTED && !outbound.sendLocked(false) &&
+            System.nanoTime() - deadline < 0)
+        {
+            idle = conductor.pause(idle, false);
+        }
+        final boolean stopped = conductor.stop(Math.max(0, deadline - System.nanoTime()));
+        final int unsent;
+        outbound.lock().lock();
+        try
+        {
+            // Counted and closed under the lock: a publish either got in before (and is counted here) or
+            // finds the client closed; none is accepted and then lost unseen.
+            unsent = outbound.batch().countPublishes();
+            outbound.detach();
+            connection.closedByUser();
+            connection.state(Connection.CLOSED);
+            outbound.batch().clear();
+        }
+        finally
+        {
+            outbound.lock().unlock();
+        }
+        if (unsent > 0)
+        {
+            unsentAtClose = unsent;
+            try
+            {
+                errorHandler.onError(new BusError(0, false, 0, unsent + " accepted publishes were not sent: " +
+                    "the client closed before the seqbus broker at " + connection.socket() + " took them"));
+            }
+            catch (final Throwable ex)
+            {
+                errorHandler.onHandlerException(ex);
+            }
+        }
+        return stopped && unsent == 0;
+    }
+
+    /**
+     * Drain's first step: UNSUBSCRIBE for every live subscription, then PING, and waiting for the PONG
+     * while the handlers of what the broker queued before run.
+     *
+     * @return true when the PONG came before the deadline.
+     */
+    private boolean unsubscribeAllAndAwaitPong(final long deadline)
+    {
+        final Subscription[] live = subscriptions.all();
+        int next = 0;
+        long token = 0;
+        long epoch = 0;
+        int idle = 0;
+        while (token == 0)
+        {
+            outbound.lock().lock();
+            try
+            {
+                if (connection.state() != Connection.CONNECTED)
+                {
+                    // Nothing is on its way over a connection that is not there, and a reconnect must not
+                    // subscribe again.
+                    for (final Subscription subscription : live)
+                    {
+                        subscription.drained();
+                    }
+                    return true;
+                }
+                while (next < live.length)
+                {
+                    final Subscription subscription = live[next];
+                    if (subscription.isClosed() || subscription.error() != null || subscription.isDrained())
+                    {
+                        next++;
+                        continue;
+                    }
+                    if (!outbound.batch().reserve(UnsubscribeFrame.LENGTH))
+                    {
+                        break;
+                    }
+                    outbound.batch().advance(UnsubscribeFrame.encode(
+                        outbound.batch().buffer(), outbound.batch().position(), subscription.id()));
+                    subscription.drained();
+                    next++;
+                }
+                if (next == live.length)
+                {
+                    token = outbound.ping();
+                    epoch = connection.connectionEpoch();
+                }
+            }
+            finally
+            {
+                outbound.lock().unlock();
+            }
+            if (token == 0)
+            {
+                if (System.nanoTime() - deadline >= 0)
+                {
+                    return false;
+                }
+                idle = conductor.pause(idle, true);
+            }
+        }
+        while (inbound.lastPongToken() < token)
+        {
+            if (connection.connectionEpoch() != epoch || connection.state() != Connection.CONNECTED)
+            {
+                return true;
+            }
+            if (System.nanoTime() - deadline >= 0)
+            {
+                return false;
+            }
+            idle = conductor.pause(idle, true);
+        }
+        return true;
     }
 
     private void checkSyncDeadline(final long deadline, final Duration timeout)

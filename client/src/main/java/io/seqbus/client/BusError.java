@@ -56,11 +56,12 @@ public final class BusError
     }
 
     /**
-     * @return the code's name from SPEC.md, such as {@code INVALID_TOPIC}.
+     * @return the code's name from SPEC.md, such as {@code INVALID_TOPIC}; {@code CLIENT} for code 0, a report
+     * the client makes itself (see {@link BusClient#close()}), not an ERROR from the broker.
      */
     public String name()
     {
-        return ErrorCode.name(code);
+        return code == 0 ? "CLIENT" : ErrorCode.name(code);
     }
 
     /**

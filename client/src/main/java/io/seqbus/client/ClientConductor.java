@@ -41,10 +41,51 @@ final class ClientConductor
     }
 
     /**
-     * Connects on the caller's thread, polling until WELCOME, then starts the client's thread in
+     * Connects on the caller's thread, polling until WELCOME (trying again for
+     * {@link ClientOptions#connectRetry()} when that is set), then starts the client's thread in
      * {@link ThreadMode#DEDICATED}.
      */
     void start()
+    {
+        final long retryNs = options.connectRetry().toNanos();
+        final long giveUpNs = System.nanoTime() + retryNs;
+        long backoffNs = options.reconnectBackoffMin().toNanos();
+        final long backoffMaxNs = options.reconnectBackoffMax().toNanos();
+        while (true)
+        {
+            try
+            {
+                connectOnce();
+                break;
+            }
+            catch (final BusException ex)
+            {
+                if (retryNs == 0 || !reconnector.startFailureRetryable() || Thread.currentThread().isInterrupted())
+                {
+                    throw ex;
+                }
+                final long leftNs = giveUpNs - System.nanoTime();
+                if (leftNs <= 0)
+                {
+                    throw new BusException("gave up connecting to the seqbus broker at " + connection.socket() +
+                        " after trying for " + TimeUnit.NANOSECONDS.toMillis(retryNs) + " ms (connectRetry); last: " +
+                        ex.getMessage(), ex.code(), ex);
+                }
+                LockSupport.parkNanos(Math.min(backoffNs, leftNs));
+                backoffNs = Math.min(backoffNs * 2, backoffMaxNs);
+                reconnector.resetForRetry();
+            }
+        }
+        if (threadMode == ThreadMode.DEDICATED)
+        {
+            running = true;
+            thread = new Thread(this::run, options.threadName());
+            thread.setDaemon(true);
+            thread.start();
+        }
+    }
+
+    private void connectOnce()
     {
         polling.set(true);
         try
@@ -61,13 +102,6 @@ final class ClientConductor
         {
             reconnector.greetDone();
             polling.set(false);
-        }
-        if (threadMode == ThreadMode.DEDICATED)
-        {
-            running = true;
-            thread = new Thread(this::run, options.threadName());
-            thread.setDaemon(true);
-            thread.start();
         }
     }
 
@@ -101,22 +135,50 @@ final class ClientConductor
         return workThread == Thread.currentThread();
     }
 
-    /** Stops the client's thread, waiting for it unless called from it (from a handler). */
-    void stop()
+    /**
+     * Stops the client's thread, waiting for it at most the given time unless called from it (from a handler).
+     * In {@link ThreadMode#POLL} it waits, as long, for a poll running on another thread. Handlers do not start
+     * once the connection is closing, so this waits at most for the one running now.
+     *
+     * @return true when no other thread is polling any more.
+     */
+    boolean stop(final long timeoutNs)
     {
         running = false;
         final Thread clientThread = thread;
-        if (clientThread != null && clientThread != Thread.currentThread())
+        if (clientThread != null)
         {
+            if (clientThread == Thread.currentThread())
+            {
+                return true;
+            }
             try
             {
-                clientThread.join(TimeUnit.NANOSECONDS.toMillis(reconnector.connectTimeoutNs()) + 1000);
+                final long ns = Math.max(timeoutNs, 1);
+                clientThread.join(TimeUnit.NANOSECONDS.toMillis(ns), (int)(ns % 1_000_000));
+                return !clientThread.isAlive();
             }
             catch (final InterruptedException ex)
             {
                 Thread.currentThread().interrupt();
+                return false;
             }
         }
+        if (isWorkThread())
+        {
+            return true;
+        }
+        final long deadline = System.nanoTime() + timeoutNs;
+        int idle = 0;
+        while (polling.get())
+        {
+            if (System.nanoTime() - deadline >= 0)
+            {
+                return false;
+            }
+            idle = backoff(idle);
+        }
+        return true;
     }
 
     /**

@@ -37,12 +37,14 @@ public final class ClientOptions
     private Duration connectTimeout = Duration.ofSeconds(5);
     private Duration publishTimeout = Duration.ofSeconds(5);
     private Duration refusalTtl = Duration.ofSeconds(1);
+    private Duration closeTimeout = Duration.ofSeconds(1);
+    private Duration connectRetry = Duration.ZERO;
     private boolean reconnect = true;
     private Duration reconnectBackoffMin = Duration.ofMillis(10);
     private Duration reconnectBackoffMax = Duration.ofSeconds(1);
     private int pollDatagramLimit = 64;
     private GapHandler gapHandler = gap -> System.err.println("seqbus: " + gap);
-    private ErrorHandler errorHandler = error -> System.err.println("seqbus: broker ERROR " + error);
+    private ErrorHandler errorHandler = error -> System.err.println("seqbus: " + (error.code() == 0 ? "" : "broker ERROR ") + error);
     private ConnectionListener connectionListener = new ConnectionListener()
     {
     };
@@ -284,11 +286,65 @@ public final class ClientOptions
     }
 
     /**
+     * @param closeTimeout the longest {@link BusClient#close()} waits: first for the batch to leave (while
+     *                     connected), then for a handler that is running to return. A handler still running
+     *                     then finishes on the client's thread after close returned; no other handler starts
+     *                     once close began. Default 1 s.
+     * @return this.
+     */
+    public ClientOptions closeTimeout(final Duration closeTimeout)
+    {
+        this.closeTimeout = positive(closeTimeout, "closeTimeout");
+        return this;
+    }
+
+    /**
      * @return how long a publish refusal is believed.
      */
     public Duration refusalTtl()
     {
         return refusalTtl;
+    }
+
+    /**
+     * @return the close timeout.
+     */
+    public Duration closeTimeout()
+    {
+        return closeTimeout;
+    }
+
+    /**
+     * Waiting for the broker at start (jnats calls it reconnect-on-connect). With a positive bound,
+     * {@link BusClient#connect} does not fail when the broker is absent, refuses the connection or sends no
+     * WELCOME: it tries again with {@link #reconnectBackoff} delays until it is connected or the bound has
+     * passed, and then throws a {@link BusException} saying how long it tried and why the last attempt
+     * failed. An attempt under way at the bound (a broker that accepted but has not sent WELCOME yet) is
+     * let finish first, so the wait may exceed the bound by at most {@link #connectTimeout}. A socket folder that fails the safety checks and a broker that refuses this client for good
+     * (a protocol error, an unsupported version) still fail at once. {@link BusClient#connect} blocks
+     * meanwhile: a service gets a client only once it is connected, so nothing it publishes waits unseen.
+     *
+     * @param connectRetry how long to keep trying the first connect; {@link Duration#ZERO} (the default)
+     *                     fails at the first failure.
+     * @return this.
+     */
+    public ClientOptions connectRetry(final Duration connectRetry)
+    {
+        Objects.requireNonNull(connectRetry, "connectRetry");
+        if (connectRetry.isNegative())
+        {
+            throw new IllegalArgumentException("connectRetry must not be negative: " + connectRetry);
+        }
+        this.connectRetry = connectRetry;
+        return this;
+    }
+
+    /**
+     * @return how long the first connect keeps trying; zero for not at all.
+     */
+    public Duration connectRetry()
+    {
+        return connectRetry;
     }
 
     /**

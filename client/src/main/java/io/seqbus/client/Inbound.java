@@ -202,7 +202,8 @@ final class Inbound
     {
         final int id = readBuffer.getInt(at + DeliverFrame.SUBSCRIPTION_ID_OFFSET, BYTE_ORDER);
         final Subscription subscription = subscriptions.find(id);
-        if (subscription == null || subscription.isClosed())
+        // Once close() began no handler starts, even for a message read before (see BusClient#close).
+        if (subscription == null || subscription.isClosed() || connection.isClosing())
         {
             return;
         }
@@ -221,7 +222,7 @@ final class Inbound
     {
         runFrame.wrap(readBuffer, at);
         final Subscription subscription = subscriptions.find(runFrame.subscriptionId());
-        if (subscription == null || subscription.isClosed())
+        if (subscription == null || subscription.isClosed() || connection.isClosing())
         {
             return;
         }
@@ -243,7 +244,7 @@ final class Inbound
             {
                 errorHandler.onHandlerException(ex);
             }
-            if (subscription.isClosed())
+            if (subscription.isClosed() || connection.isClosing())
             {
                 return;
             }
@@ -280,7 +281,7 @@ final class Inbound
         final Subscription subscription, final int sourceNode, final long publisher, final long fromSequence,
         final long count, final int reason)
     {
-        if (subscription.isClosed())
+        if (subscription.isClosed() || connection.isClosing())
         {
             return;
         }

@@ -306,7 +306,7 @@ final class Outbound
             subscriptions.remove(subscription.id());
             final int currentState = connection.state();
             if (currentState == Connection.CLOSED || currentState == Connection.DISCONNECTED ||
-                subscription.error() != null)
+                subscription.error() != null || subscription.isDrained())
             {
                 return;
             }

@@ -37,6 +37,8 @@ final class Reconnector
     private long welcomeDeadlineNs;
     private boolean initialConnect;
     private BusException handshakeFailure;
+    // Whether the first connect failed in a way that trying again may cure (no broker yet, no WELCOME).
+    private boolean startFailureRetryable;
 
     Reconnector(
         final BusClient client, final ClientOptions options, final Connection connection, final Outbound outbound,
@@ -76,11 +78,13 @@ final class Reconnector
         }
         catch (final DefaultSocket.UnsafePathException ex)
         {
+            startFailureRetryable = false;
             connection.state(Connection.CLOSED);
             throw new BusException("will not connect to the seqbus broker at " + socket + ": " + ex.getMessage(), ex);
         }
         catch (final IOException ex)
         {
+            startFailureRetryable = true;
             connection.state(Connection.CLOSED);
             throw new BusException("cannot connect to the seqbus broker at " + socket + ": " +
                 Connection.oneLine(ex) + " (is the broker running?)", ex);
@@ -94,6 +98,7 @@ final class Reconnector
         }
         catch (final IOException ex)
         {
+            startFailureRetryable = true;
             outbound.detach();
             connection.state(Connection.CLOSED);
             throw new BusException("cannot greet the seqbus broker at " + socket + ": " + Connection.oneLine(ex), ex);
@@ -116,6 +121,23 @@ final class Reconnector
             throw handshakeFailure != null ? handshakeFailure :
                 new BusException("connecting to the seqbus broker at " + connection.socket() + " failed");
         }
+    }
+
+    /**
+     * @return true when the first connect failed in a way that trying again may cure: no broker yet, no
+     * WELCOME in time, a retryable ERROR; false for an unsafe socket folder or a protocol error.
+     */
+    boolean startFailureRetryable()
+    {
+        return startFailureRetryable;
+    }
+
+    /** Before trying the first connect again ({@link ClientOptions#connectRetry}): forget the failed attempt. */
+    void resetForRetry()
+    {
+        handshakeFailure = null;
+        connection.closedCause(null);
+        connection.state(Connection.DISCONNECTED);
     }
 
     /** After the first connection, failed or not: from now on failures reconnect. */
@@ -247,6 +269,7 @@ final class Reconnector
         if (initialConnect)
         {
             handshakeFailure = cause;
+            startFailureRetryable = retryable;
             return;
         }
         if (connection.isClosing())
@@ -306,6 +329,10 @@ final class Reconnector
         int position = HelloFrame.encode(control, 0, Protocol.VERSION, Protocol.VERSION, options.clientName());
         for (final Subscription subscription : subscriptions.all())
         {
+            if (subscription.isDrained())
+            {
+                continue;
+            }
             final int length = SubscribeFrame.PATTERN_OFFSET + WireStrings.utf8Length(subscription.pattern());
             if (position + length > limit)
             {

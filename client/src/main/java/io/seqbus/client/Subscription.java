@@ -24,6 +24,8 @@ public final class Subscription implements AutoCloseable
     private final long maxQueueBytes;
     private volatile BusError error;
     private volatile boolean closed;
+    // Under the Outbound lock: drain() sent its UNSUBSCRIBE; deliveries already on their way still run.
+    private boolean drained;
 
     Subscription(
         final BusClient client, final int id, final String pattern, final MessageHandler handler,
@@ -124,6 +126,18 @@ public final class Subscription implements AutoCloseable
     GapHandler gapHandler()
     {
         return gapHandler;
+    }
+
+    /** Under the Outbound lock: drain() unsubscribed it at the broker; it is not sent again, nor on reconnect. */
+    void drained()
+    {
+        drained = true;
+    }
+
+    /** Under the Outbound lock. */
+    boolean isDrained()
+    {
+        return drained;
     }
 
     void fail(final BusError error)
