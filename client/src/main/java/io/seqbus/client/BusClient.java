@@ -636,7 +636,7 @@ public final class BusClient implements AutoCloseable
             }
             catch (final Throwable ex)
             {
-                errorHandler.onHandlerException(ex);
+                errorHandler.onHandlerException(ex, null, null);
             }
         }
         return stopped && unsent == 0;

@@ -226,7 +226,7 @@ final class ClientConductor
             }
             catch (final Throwable ex)
             {
-                options.errorHandler().onHandlerException(ex);
+                options.errorHandler().onHandlerException(ex, null, null);
             }
             boolean spun = false;
             if (work > 0)

@@ -43,10 +43,26 @@ public final class ClientOptions
     private Duration reconnectBackoffMin = Duration.ofMillis(10);
     private Duration reconnectBackoffMax = Duration.ofSeconds(1);
     private int pollDatagramLimit = 64;
-    private GapHandler gapHandler = gap -> System.err.println("seqbus: " + gap);
-    private ErrorHandler errorHandler = error -> System.err.println("seqbus: " + (error.code() == 0 ? "" : "broker ERROR ") + error);
+    // The defaults log through System.Logger "io.seqbus.client" (see ClientLog), never to stderr directly.
+    private GapHandler gapHandler = ClientLog::gap;
+    private ErrorHandler errorHandler = new ErrorHandler()
+    {
+        public void onError(final BusError error)
+        {
+            ClientLog.error(error);
+        }
+
+        public void onHandlerException(final Throwable throwable, final Subscription subscription, final Message message)
+        {
+            ClientLog.handlerException(throwable, subscription, message);
+        }
+    };
     private ConnectionListener connectionListener = new ConnectionListener()
     {
+        public void onDisconnected(final BusClient client, final BusException cause)
+        {
+            ClientLog.disconnected(client, cause);
+        }
     };
 
     /**
@@ -422,7 +438,8 @@ public final class ClientOptions
     }
 
     /**
-     * @param gapHandler for subscriptions that have none of their own. Default: one line to stderr.
+     * @param gapHandler for subscriptions that have none of their own. Default: one line at {@code WARNING} on the
+     *                   {@link System.Logger} {@code io.seqbus.client}.
      * @return this.
      */
     public ClientOptions gapHandler(final GapHandler gapHandler)
@@ -440,7 +457,9 @@ public final class ClientOptions
     }
 
     /**
-     * @param errorHandler told about every ERROR frame and handler exception. Default: one line to stderr.
+     * @param errorHandler told about every ERROR frame and handler exception. Default: logs on the
+     *                     {@link System.Logger} {@code io.seqbus.client}, errors at {@code WARNING}, handler
+     *                     exceptions with their subscription, topic and sequence at {@code ERROR}.
      * @return this.
      */
     public ClientOptions errorHandler(final ErrorHandler errorHandler)
@@ -458,7 +477,8 @@ public final class ClientOptions
     }
 
     /**
-     * @param connectionListener told when the connection comes and goes. Default: does nothing.
+     * @param connectionListener told when the connection comes and goes. Default: logs each loss at {@code WARNING} on
+     *                           the {@link System.Logger} {@code io.seqbus.client}.
      * @return this.
      */
     public ClientOptions connectionListener(final ConnectionListener connectionListener)

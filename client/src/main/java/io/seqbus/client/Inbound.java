@@ -214,7 +214,7 @@ final class Inbound
         }
         catch (final Throwable ex)
         {
-            errorHandler.onHandlerException(ex);
+            errorHandler.onHandlerException(ex, subscription, message);
         }
     }
 
@@ -242,7 +242,7 @@ final class Inbound
             }
             catch (final Throwable ex)
             {
-                errorHandler.onHandlerException(ex);
+                errorHandler.onHandlerException(ex, subscription, message);
             }
             if (subscription.isClosed() || connection.isClosing())
             {
@@ -292,7 +292,7 @@ final class Inbound
         }
         catch (final Throwable ex)
         {
-            errorHandler.onHandlerException(ex);
+            errorHandler.onHandlerException(ex, subscription, null);
         }
     }
 
@@ -313,7 +313,7 @@ final class Inbound
         }
         catch (final Throwable ex)
         {
-            errorHandler.onHandlerException(ex);
+            errorHandler.onHandlerException(ex, null, null);
         }
         if (error.isFatal())
         {

@@ -231,7 +231,7 @@ final class Reconnector
         }
         catch (final Throwable ex)
         {
-            errorHandler.onHandlerException(ex);
+            errorHandler.onHandlerException(ex, null, null);
         }
         return epoch > 1;
     }
@@ -286,7 +286,7 @@ final class Reconnector
         }
         catch (final Throwable ex)
         {
-            errorHandler.onHandlerException(ex);
+            errorHandler.onHandlerException(ex, null, null);
         }
     }
 
