@@ -276,8 +276,8 @@ final class ClientConductor
             final IOException failure = connection.writeFailure();
             if (failure != null)
             {
-                reconnector.connectionLost(connection.lost(failure), true);
-                return 1;
+                // A publisher's write failed; what the broker said before the end is read first.
+                return inbound.lostWithoutNotice(connection.reads(), failure);
             }
             int work = inbound.read();
             work += reconnector.checkWelcomeDeadline();

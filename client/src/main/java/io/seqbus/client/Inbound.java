@@ -95,13 +95,13 @@ final class Inbound
             }
             catch (final IOException ex)
             {
-                reconnector.connectionLost(connection.lost(ex), true);
-                return datagrams + 1;
+                return datagrams + lostWithoutNotice(reads, ex);
             }
             if (length < 0)
             {
-                reconnector.connectionLost(new BusException(
-                    "the seqbus broker at " + connection.socket() + " closed the connection"), true);
+                // Everything sent before the end was read, and no ERROR closed the connection.
+                reconnector.connectionLost(BusException.reset("the seqbus broker at " + connection.socket() +
+                    " closed the connection without an ERROR (did it crash or get killed?)", null), true);
                 return datagrams + 1;
             }
             if (length == 0)
@@ -116,6 +116,46 @@ final class Inbound
             }
         }
         return datagrams;
+    }
+
+    /**
+     * A read or a write failed: first reads what the broker sent before the end, which may hold the ERROR that
+     * says why (an eviction's SLOW_CONSUMER, SHUTTING_DOWN). Linux reports a reset (ECONNRESET: the broker
+     * closed with frames of ours unread, as an eviction does) before the datagrams still queued, and clears it
+     * once reported; a publisher's failed write (EPIPE) comes before the polling side has read anything. Only
+     * when no ERROR ended the connection is the loss reported, as a {@link BusException#isReset() reset}.
+     *
+     * @return datagrams read, plus one for the loss.
+     */
+    int lostWithoutNotice(final FileChannel reads, final IOException failure)
+    {
+        int datagrams = 0;
+        while (reads != null && connection.reads() == reads)
+        {
+            readByteBuffer.clear();
+            final int length;
+            try
+            {
+                length = reads.read(readByteBuffer);
+            }
+            catch (final IOException ignore)
+            {
+                break;
+            }
+            if (length <= 0)
+            {
+                break;
+            }
+            datagrams++;
+            onDatagram(length);
+        }
+        if (connection.reads() == reads)
+        {
+            reconnector.connectionLost(BusException.reset("lost the connection to the seqbus broker at " +
+                connection.socket() + " without an ERROR (did it crash or get killed?): " +
+                Connection.oneLine(failure), failure), true);
+        }
+        return datagrams + 1;
     }
 
     /** Between reads, never while a datagram is being dispatched: room for the broker's max_datagram. */
