@@ -508,6 +508,26 @@ public final class BusClient implements AutoCloseable
     }
 
     /**
+     * @return what this client has done so far, across reconnects: publishes accepted and refused, ERRORs,
+     * reconnects, bytes and datagrams each way, and the totals of every subscription's counters. A snapshot of
+     * counters the client's threads keep without locking or allocating; the snapshot itself allocates, so call
+     * it from a metrics poll rather than per message. See also {@link Subscription#stats()} and the optional
+     * Micrometer binder {@code io.seqbus.client.micrometer.SeqbusClientMetrics}.
+     */
+    public ClientStats stats()
+    {
+        return ClientStats.of(connection.counters());
+    }
+
+    /**
+     * @return the subscriptions in force now, in the order of subscribing (closed and refused ones are gone).
+     */
+    public java.util.List<Subscription> subscriptions()
+    {
+        return java.util.List.of(subscriptions.all());
+    }
+
+    /**
      * @return the client name, socket and state, as one line.
      */
     public String toString()

@@ -32,6 +32,7 @@ final class Connection
     private final String socket;
     private final Path privateDirectory;
     private final long uid;
+    private final Counters counters = new Counters(ClientStats.COUNT);
 
     private volatile int state = DISCONNECTED;
     private volatile boolean closing;
@@ -57,6 +58,12 @@ final class Connection
         this.socket = socket;
         this.privateDirectory = privateDirectory;
         this.uid = uid;
+    }
+
+    /** The client's counters (see {@link ClientStats}): each written by one thread at a time. */
+    Counters counters()
+    {
+        return counters;
     }
 
     String socket()
@@ -270,7 +277,14 @@ final class Connection
     {
         try
         {
-            return writes.write(buffer) > 0;
+            final int written = writes.write(buffer);
+            if (written > 0)
+            {
+                counters.increment(ClientStats.DATAGRAMS_OUT);
+                counters.add(ClientStats.BYTES_OUT, written);
+                return true;
+            }
+            return false;
         }
         catch (final IOException ex)
         {
@@ -287,6 +301,8 @@ final class Connection
         {
             throw new IOException("the broker's socket is full during the handshake");
         }
+        counters.increment(ClientStats.DATAGRAMS_OUT);
+        counters.add(ClientStats.BYTES_OUT, length);
     }
 
     /** Throws what the caller of a closed client should see. */

@@ -171,6 +171,9 @@ final class Inbound
 
     private void onDatagram(final int length)
     {
+        final Counters counters = connection.counters();
+        counters.increment(ClientStats.DATAGRAMS_IN);
+        counters.add(ClientStats.BYTES_IN, length);
         final int code = validator.validate(readBuffer, 0, length);
         if (code != 0)
         {
@@ -231,6 +234,7 @@ final class Inbound
         welcomeFrame.wrap(readBuffer, at);
         if (reconnector.welcomed(welcomeFrame))
         {
+            connection.counters().increment(ClientStats.RECONNECTS);
             for (final Subscription subscription : subscriptions.all())
             {
                 dispatchGap(subscription, 0, 0, 0, 0, GapReason.RECONNECTED);
@@ -248,12 +252,14 @@ final class Inbound
             return;
         }
         message.wrap(readBuffer, at, subscription);
+        count(subscription, SubscriptionStats.DELIVERED);
         try
         {
             subscription.handler().onMessage(message);
         }
         catch (final Throwable ex)
         {
+            count(subscription, SubscriptionStats.HANDLER_ERRORS);
             errorHandler.onHandlerException(ex, subscription, message);
         }
     }
@@ -276,12 +282,14 @@ final class Inbound
             final int length = readBuffer.getInt(entry, BYTE_ORDER);
             message.entry(first + i, entry + DeliverRunFrame.ENTRY_HEADER_LENGTH, length);
             entry += DeliverRunFrame.ENTRY_HEADER_LENGTH + length;
+            count(subscription, SubscriptionStats.DELIVERED);
             try
             {
                 handler.onMessage(message);
             }
             catch (final Throwable ex)
             {
+                count(subscription, SubscriptionStats.HANDLER_ERRORS);
                 errorHandler.onHandlerException(ex, subscription, message);
             }
             if (subscription.isClosed() || connection.isClosing())
@@ -325,6 +333,12 @@ final class Inbound
         {
             return;
         }
+        count(subscription, SubscriptionStats.GAPS);
+        add(subscription, SubscriptionStats.LOST, count);
+        if (reason == GapReason.DROPPED_OLDEST || reason == GapReason.DROPPED_NEWEST)
+        {
+            add(subscription, SubscriptionStats.DROPPED, count);
+        }
         final GapHandler handler = subscription.gapHandler() != null ? subscription.gapHandler() : defaultGapHandler;
         try
         {
@@ -332,6 +346,7 @@ final class Inbound
         }
         catch (final Throwable ex)
         {
+            count(subscription, SubscriptionStats.HANDLER_ERRORS);
             errorHandler.onHandlerException(ex, subscription, null);
         }
     }
@@ -342,6 +357,11 @@ final class Inbound
         final String reason = errorFrame.reason();
         final String refusedTopic = PublishRefusals.topicOf(errorFrame.code(), errorFrame.fatal(), errorFrame.ref(), reason);
         final BusError error = new BusError(errorFrame.code(), errorFrame.fatal(), errorFrame.ref(), reason, refusedTopic);
+        connection.counters().increment(ClientStats.ERRORS);
+        if (refusedTopic != null)
+        {
+            connection.counters().increment(ClientStats.PUBLISHES_REFUSED);
+        }
         if (refusedTopic != null && !outbound.refusedLocked(error))
         {
             // Counted into the refusal the handler already heard of: one report per refusal, not per message.
@@ -378,6 +398,19 @@ final class Inbound
                 }
             }
         }
+    }
+
+    /** A subscription's counter and the client's total of it, which share an index. */
+    private void count(final Subscription subscription, final int counter)
+    {
+        subscription.counters().increment(counter);
+        connection.counters().increment(counter);
+    }
+
+    private void add(final Subscription subscription, final int counter, final long delta)
+    {
+        subscription.counters().add(counter, delta);
+        connection.counters().add(counter, delta);
     }
 
     private void onPong(final int at)

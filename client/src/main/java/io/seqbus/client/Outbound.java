@@ -450,6 +450,7 @@ final class Outbound
         final int topicLength = encodeTopic(topic);
         if (refusals.check(topic) != null)
         {
+            connection.counters().increment(ClientStats.PUBLISHES_DENIED);
             return PublishResult.DENIED;
         }
         final boolean probing = refusals.isProbing();
@@ -488,6 +489,7 @@ final class Outbound
         batch.advance(frameLength);
         refusals.probeSent(probing ? ping() : 0);
         publishCount++;
+        connection.counters().increment(ClientStats.PUBLISHED);
         if (threadMode == ThreadMode.POLL || Thread.currentThread() == pollerThread)
         {
             batch.send();

@@ -22,6 +22,7 @@ public final class Subscription implements AutoCloseable
     private final GapHandler gapHandler;
     private final SlowConsumerPolicy policy;
     private final long maxQueueBytes;
+    private final Counters counters = new Counters(SubscriptionStats.COUNT);
     private volatile BusError error;
     private volatile boolean closed;
     // Under the Outbound lock: drain() sent its UNSUBSCRIBE; deliveries already on their way still run.
@@ -73,6 +74,16 @@ public final class Subscription implements AutoCloseable
     }
 
     /**
+     * @return what this subscription has seen so far: messages delivered, handler errors, gaps and the
+     * messages they say were lost or dropped. A snapshot of counters the polling thread keeps; cheap, but it
+     * allocates, so call it from a metrics poll rather than per message.
+     */
+    public SubscriptionStats stats()
+    {
+        return SubscriptionStats.of(counters);
+    }
+
+    /**
      * @return the ERROR with which the broker refused this subscription, or null.
      */
     public BusError error()
@@ -116,6 +127,12 @@ public final class Subscription implements AutoCloseable
     {
         return "Subscription{id=" + id + ", pattern=" + pattern + ", policy=" + policy.label() +
             (closed ? ", closed" : "") + (error != null ? ", error=" + error : "") + "}";
+    }
+
+    /** Written by the polling side only. */
+    Counters counters()
+    {
+        return counters;
     }
 
     MessageHandler handler()
