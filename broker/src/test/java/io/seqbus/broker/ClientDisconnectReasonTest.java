@@ -12,7 +12,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.Duration;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -25,7 +31,7 @@ import static org.awaitility.Awaitility.await;
 /**
  * Against a real broker: a subscriber evicted while its handler is busy hears SLOW_CONSUMER, not "the broker
  * closed the connection", even when it wrote to the broker after the eviction; a broker that shuts down says
- * so and is not a reset.
+ * so and is not a reset; one killed with SIGKILL is a reset.
  */
 class ClientDisconnectReasonTest
 {
@@ -105,6 +111,49 @@ class ClientDisconnectReasonTest
 
         assertThat(disconnects.peek().code()).as(disconnects.peek().getMessage()).isEqualTo(ErrorCode.SHUTTING_DOWN);
         assertThat(disconnects.peek().isReset()).isFalse();
+    }
+
+    @Test
+    void aBrokerKilledWithSigkillIsAReset() throws Exception
+    {
+        final String socket = dir.resolve("bus.sock").toString();
+        final List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+            .filter(argument -> argument.startsWith("--add-") || argument.startsWith("--enable-native-access"))
+            .forEach(command::add);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), KilledBroker.class.getName(), socket));
+        final Process killed = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try
+        {
+            final BufferedReader out = new BufferedReader(
+                new InputStreamReader(killed.getInputStream(), StandardCharsets.US_ASCII));
+            assertThat(out.readLine()).isEqualTo("ready");
+            subscriber = BusClient.connect(options(socket).reconnectBackoff(Duration.ofSeconds(5), Duration.ofSeconds(5)));
+            killed.destroyForcibly();
+            assertThat(killed.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            await().atMost(WAIT).until(() -> !disconnects.isEmpty());
+        }
+        finally
+        {
+            killed.destroyForcibly();
+        }
+        final BusException cause = disconnects.peek();
+        assertThat(cause.isReset()).as(cause.getMessage()).isTrue();
+        assertThat(cause.code()).isZero();
+        assertThat(cause.getMessage()).contains(socket, "without an ERROR");
+    }
+
+    /** A broker in its own JVM, for a test to kill with SIGKILL. */
+    static final class KilledBroker
+    {
+        public static void main(final String[] args) throws Exception
+        {
+            Broker.launch(new Broker.Context().socket(args[0]));
+            System.out.println("ready");
+            System.out.flush();
+            Thread.sleep(Long.MAX_VALUE);
+        }
     }
 
     private ClientOptions options(final String socket)
