@@ -21,6 +21,12 @@ public interface ConnectionListener
      * reconnecting is disabled, the client was closed, or the broker refused it for good;
      * {@link BusClient#isClosed()} tells which.
      *
+     * <p>What the client read before the end is handled first, so an ERROR that closed the connection is
+     * never hidden behind the loss: {@code cause.code()} is the ERROR's code ({@code SLOW_CONSUMER} for an
+     * eviction, {@code SHUTTING_DOWN} for a broker stopping), and {@link BusException#isReset()} is true when
+     * the connection ended without one (the broker crashed or was killed, or reset the connection). The
+     * default logs the loss at {@code WARNING} on the {@link System.Logger} {@code io.seqbus.client}.
+     *
      * @param client that lost its connection.
      * @param cause  why, one line.
      */
