@@ -20,6 +20,7 @@ SPEC = pathlib.Path(__file__).resolve().parents[2] / "wire-format" / "SPEC.md"
 # What each row says, written out by hand: a change to SPEC.md's tables fails until this follows.
 VALID = {
     "HELLO": [Hello(1, 1, 0, "py")],
+    "HELLO SESSION": [Hello(1, 1, 1, "py", 0x1122334455667788, 42)],
     "WELCOME": [Welcome(1, 65536, 131072, 0x0A0B0C0D, 0x0000000100000002, "h1")],
     "SUBSCRIBE": [Subscribe(7, 0, 0, "orders.*.created")],
     "UNSUBSCRIBE": [Unsubscribe(7)],
