@@ -191,8 +191,11 @@ final class Inbound
         welcomeFrame.wrap(readBuffer, at);
         if (reconnector.welcomed(welcomeFrame))
         {
+            // Publisher 0, count 0: whatever publishers never publish again lost is unknown. Each one that does
+            // gets its own RECONNECTED gap with the exact count at its next message (see checkSequence).
             for (final Subscription subscription : subscriptions.all())
             {
+                subscription.sequences().armAll();
                 dispatchGap(subscription, 0, 0, 0, 0, GapReason.RECONNECTED);
             }
         }
@@ -208,6 +211,11 @@ final class Inbound
             return;
         }
         message.wrap(readBuffer, at, subscription);
+        checkSequence(subscription, message.sourceNode(), message.publisherId(), message.sequence());
+        if (subscription.isClosed() || connection.isClosing())
+        {
+            return;
+        }
         try
         {
             subscription.handler().onMessage(message);
@@ -231,8 +239,15 @@ final class Inbound
         final long first = runFrame.firstSequence();
         final int count = runFrame.count();
         int entry = runFrame.firstEntryIndex();
+        final int sourceNode = runFrame.sourceNode();
+        final long publisherId = runFrame.publisherId();
         for (int i = 0; i < count; i++)
         {
+            checkSequence(subscription, sourceNode, publisherId, first + i);
+            if (subscription.isClosed() || connection.isClosing())
+            {
+                return;
+            }
             final int length = readBuffer.getInt(entry, BYTE_ORDER);
             message.entry(first + i, entry + DeliverRunFrame.ENTRY_HEADER_LENGTH, length);
             entry += DeliverRunFrame.ENTRY_HEADER_LENGTH + length;
@@ -251,6 +266,36 @@ final class Inbound
         }
     }
 
+    /**
+     * Before a message is handled: after a reconnect, the first message of each publisher seen before tells how
+     * many of its messages this subscription missed, exactly (SPEC.md, "What a subscriber can count").
+     */
+    private void checkSequence(
+        final Subscription subscription, final int sourceNode, final long publisherId, final long sequence)
+    {
+        final long missed = subscription.sequences().delivered(
+            PublisherSequences.key(sourceNode, publisherId), sequence);
+        if (missed > 0)
+        {
+            dispatchGap(subscription, sourceNode, publisherId, sequence - missed, missed, GapReason.RECONNECTED);
+        }
+    }
+
+    /** The broker's GAP counted these already: the reconnect check must not count them again. */
+    private static void brokerGap(
+        final Subscription subscription, final int sourceNode, final long publisher, final long fromSequence,
+        final long count)
+    {
+        if (publisher != 0 && fromSequence != 0 && count > 0)
+        {
+            subscription.sequences().skipped(PublisherSequences.key(sourceNode, publisher), fromSequence, count);
+        }
+        else
+        {
+            subscription.sequences().forgetAll();
+        }
+    }
+
     private void onGap(final int at)
     {
         gapFrame.wrap(readBuffer, at);
@@ -264,6 +309,7 @@ final class Inbound
         {
             for (final Subscription subscription : subscriptions.all())
             {
+                brokerGap(subscription, sourceNode, publisher, fromSequence, count);
                 dispatchGap(subscription, sourceNode, publisher, fromSequence, count, reason);
             }
         }
@@ -272,6 +318,7 @@ final class Inbound
             final Subscription subscription = subscriptions.find(id);
             if (subscription != null)
             {
+                brokerGap(subscription, sourceNode, publisher, fromSequence, count);
                 dispatchGap(subscription, sourceNode, publisher, fromSequence, count, reason);
             }
         }
@@ -302,6 +349,12 @@ final class Inbound
         final String reason = errorFrame.reason();
         final String refusedTopic = PublishRefusals.topicOf(errorFrame.code(), errorFrame.fatal(), errorFrame.ref(), reason);
         final BusError error = new BusError(errorFrame.code(), errorFrame.fatal(), errorFrame.ref(), reason, refusedTopic);
+        if (refusedTopic != null || (error.ref() == 0 &&
+            (error.code() == ErrorCode.INVALID_TOPIC || error.code() == ErrorCode.PAYLOAD_TOO_LARGE)))
+        {
+            // The broker gave that publish no sequence: the count sent in the next HELLO must not include it.
+            outbound.publishRefusedLocked();
+        }
         if (refusedTopic != null && !outbound.refusedLocked(error))
         {
             // Counted into the refusal the handler already heard of: one report per refusal, not per message.
