@@ -195,7 +195,7 @@ final class Inbound
             // gets its own RECONNECTED gap with the exact count at its next message (see checkSequence).
             for (final Subscription subscription : subscriptions.all())
             {
-                subscription.sequences().armAll();
+                subscription.sequences().armAll(GapReason.RECONNECTED);
                 dispatchGap(subscription, 0, 0, 0, 0, GapReason.RECONNECTED);
             }
         }
@@ -277,18 +277,27 @@ final class Inbound
             PublisherSequences.key(sourceNode, publisherId), sequence);
         if (missed > 0)
         {
-            dispatchGap(subscription, sourceNode, publisherId, sequence - missed, missed, GapReason.RECONNECTED);
+            dispatchGap(subscription, sourceNode, publisherId, sequence - missed, missed,
+                subscription.sequences().armReason());
         }
     }
 
-    /** The broker's GAP counted these already: the reconnect check must not count them again. */
+    /**
+     * A GAP from the broker. One it counted must not be counted again by the reconnect check; one of unknown
+     * size (NODE_LOST: a node of the LAN went away, and its session publishers continue their sequences when it
+     * comes back) arms the check, so the next message of each publisher tells its exact hole.
+     */
     private static void brokerGap(
         final Subscription subscription, final int sourceNode, final long publisher, final long fromSequence,
-        final long count)
+        final long count, final int reason)
     {
         if (publisher != 0 && fromSequence != 0 && count > 0)
         {
             subscription.sequences().skipped(PublisherSequences.key(sourceNode, publisher), fromSequence, count);
+        }
+        else if (count == 0)
+        {
+            subscription.sequences().armAll(reason);
         }
         else
         {
@@ -309,7 +318,7 @@ final class Inbound
         {
             for (final Subscription subscription : subscriptions.all())
             {
-                brokerGap(subscription, sourceNode, publisher, fromSequence, count);
+                brokerGap(subscription, sourceNode, publisher, fromSequence, count, reason);
                 dispatchGap(subscription, sourceNode, publisher, fromSequence, count, reason);
             }
         }
@@ -318,7 +327,7 @@ final class Inbound
             final Subscription subscription = subscriptions.find(id);
             if (subscription != null)
             {
-                brokerGap(subscription, sourceNode, publisher, fromSequence, count);
+                brokerGap(subscription, sourceNode, publisher, fromSequence, count, reason);
                 dispatchGap(subscription, sourceNode, publisher, fromSequence, count, reason);
             }
         }

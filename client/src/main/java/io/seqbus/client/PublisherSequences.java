@@ -7,8 +7,9 @@ import org.agrona.collections.Long2LongHashMap;
  * message of each publisher tells exactly how many of its messages were missed (SPEC.md, "What a subscriber can
  * count"). Polling side only.
  * <p>
- * Only a reconnect arms the check: within a connection the broker's GAP frames say what was lost, and a
- * subscription that matches only some of a publisher's topics sees its sequence skip by design. An armed entry is
+ * Only a loss of unknown size arms the check (this client's reconnect, a GAP with count 0 such as NODE_LOST):
+ * otherwise the broker's GAP frames say what was lost, and a subscription that matches only some of a
+ * publisher's topics sees its sequence skip by design. An armed entry is
  * stored negated; the next message of that publisher disarms it.
  */
 final class PublisherSequences
@@ -17,6 +18,7 @@ final class PublisherSequences
     private static final long NODE_MIX = 0x9E3779B97F4A7C15L;
 
     private final Long2LongHashMap lastByPublisher = new Long2LongHashMap(0);
+    private int armReason;
 
     static long key(final int sourceNode, final long publisherId)
     {
@@ -40,9 +42,15 @@ final class PublisherSequences
         return sequence > last + 1 ? sequence - last - 1 : 0;
     }
 
-    /** This client reconnected: the next message of every publisher seen so far is compared with its last. */
-    void armAll()
+    /**
+     * A loss of unknown size happened (this client reconnected, or a node of the LAN went away): the next message
+     * of every publisher seen so far is compared with its last.
+     *
+     * @param reason the {@link io.seqbus.wire.GapReason} the counted gaps will carry.
+     */
+    void armAll(final int reason)
     {
+        armReason = reason;
         final Long2LongHashMap.EntryIterator entries = lastByPublisher.entrySet().iterator();
         while (entries.hasNext())
         {
@@ -74,6 +82,12 @@ final class PublisherSequences
         {
             lastByPublisher.put(key, -Math.max(-stored, lastLost));
         }
+    }
+
+    /** @return the reason of the last {@link #armAll}. */
+    int armReason()
+    {
+        return armReason;
     }
 
     /** The broker reported a loss it could not pin to one publisher: its count covers them, never count twice. */
