@@ -42,6 +42,7 @@ REFUSED = {
     "frame_length 4": 2,
     "PING with 4 extra bytes": 2,
     "PUBLISH whose topic_length runs past the frame": 2,
+    "HELLO with `SESSION` but no session trailer": 2,
     "unknown type 0x7f": 3,
     "flags not 0": 6,
     "DELIVER sent by a client": 6,

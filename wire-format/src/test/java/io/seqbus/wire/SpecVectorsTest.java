@@ -130,6 +130,7 @@ final class SpecVectorsTest
         REFUSED.put("frame_length 4", ErrorCode.BAD_FRAME_LENGTH);
         REFUSED.put("PING with 4 extra bytes", ErrorCode.BAD_FRAME_LENGTH);
         REFUSED.put("PUBLISH whose topic_length runs past the frame", ErrorCode.BAD_FRAME_LENGTH);
+        REFUSED.put("HELLO with `SESSION` but no session trailer", ErrorCode.BAD_FRAME_LENGTH);
         REFUSED.put("unknown type 0x7f", ErrorCode.UNKNOWN_FRAME_TYPE);
         REFUSED.put("flags not 0", ErrorCode.PROTOCOL_VIOLATION);
         REFUSED.put("DELIVER sent by a client", ErrorCode.PROTOCOL_VIOLATION);
