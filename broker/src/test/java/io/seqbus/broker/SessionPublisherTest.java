@@ -7,9 +7,11 @@ import io.seqbus.wire.Protocol;
 import io.seqbus.wire.WelcomeFrame;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIf;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -35,6 +37,46 @@ class SessionPublisherTest
         // Never one of the per-connection ids (start seconds << 32 | n), whose top bit is clear.
         assertThat(PublisherIds.fromSession(1000, 0) & PublisherIds.SESSION_BIT).isNotZero();
         assertThat(PublisherIds.fromSession(1000, session) & PublisherIds.SESSION_BIT).isNotZero();
+    }
+
+    /**
+     * End to end, as root: the same session id sent from uid 65534 (a Python client under setpriv) gets another
+     * publisher id than from this uid, so it cannot continue this uid's sequence.
+     */
+    @Test
+    @EnabledIf("canSwitchUser")
+    void theSameSessionFromAnotherUidGetsAnotherPublisherId() throws Exception
+    {
+        final String socket = "@seqbus-session-test-" + ProcessHandle.current().pid();
+        final long session = 0x0123456789ABCDEFL;
+        try (Broker broker = Broker.launch(new Broker.Context().socket(socket));
+            RawClient mine = new RawClient(socket))
+        {
+            final long myId = helloSession(mine, session, 1);
+            final String script = String.join("\n",
+                "import socket, sys",
+                "sys.path.insert(0, sys.argv[1])",
+                "import seqbus",
+                "s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)",
+                "s.connect('\\0' + sys.argv[2][1:])",
+                "s.send(seqbus.encode_hello('other', session_id=int(sys.argv[3]), next_sequence=500))",
+                "w = seqbus.decode_datagram(s.recv(65536))[0]",
+                "print(w.publisher_id)");
+            final Process python = new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                "/usr/bin/python3", "-c", script, Path.of("..", "examples", "python").toAbsolutePath().toString(), socket,
+                Long.toString(session)).redirectErrorStream(true).start();
+            final String out = new String(python.getInputStream().readAllBytes()).trim();
+            assertThat(python.waitFor()).as(out).isZero();
+            final long otherId = Long.parseUnsignedLong(out);
+            assertThat(otherId).isEqualTo(PublisherIds.fromSession(65534, session));
+            assertThat(otherId).isNotEqualTo(myId);
+        }
+    }
+
+    static boolean canSwitchUser()
+    {
+        return "root".equals(System.getProperty("user.name")) && Files.isExecutable(Path.of("/usr/bin/setpriv")) &&
+            Files.isExecutable(Path.of("/usr/bin/python3"));
     }
 
     @Test
