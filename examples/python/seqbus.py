@@ -51,7 +51,8 @@ def gap_reason_name(reason):
     return GAP_REASONS[reason] if 0 < reason < len(GAP_REASONS) else "UNKNOWN(%d)" % reason
 
 
-Hello = collections.namedtuple("Hello", "min_version max_version client_flags name")
+Hello = collections.namedtuple("Hello", "min_version max_version client_flags name session_id next_sequence",
+                               defaults=(None, None))
 Welcome = collections.namedtuple("Welcome", "version max_payload max_datagram node_id publisher_id node_name")
 Subscribe = collections.namedtuple("Subscribe", "subscription_id policy max_queue_bytes pattern")
 Unsubscribe = collections.namedtuple("Unsubscribe", "subscription_id")
@@ -73,6 +74,7 @@ StatReply = collections.namedtuple("StatReply", "request_id total_length chunk_o
 # Every integer is little-endian; '<' also means no padding, so each struct is the exact layout.
 HEADER = struct.Struct("<IBBH")             # frame_length, type, flags, reserved
 HELLO_BODY = struct.Struct("<HHIH")         # min_version, max_version, client_flags, name_length
+HELLO_SESSION = 1                           # client_flags bit: u64 session_id, u64 next_sequence follow the name
 WELCOME_BODY = struct.Struct("<HHIIIQH")    # version, reserved, max_payload, max_datagram, node_id, publisher_id, len
 SUBSCRIBE_BODY = struct.Struct("<IBBHI")    # subscription_id, policy, reserved, pattern_length, max_queue_bytes
 U32 = struct.Struct("<I")                   # UNSUBSCRIBE subscription_id
@@ -114,9 +116,15 @@ def _frame(type_, body):
     return HEADER.pack(8 + len(body), type_, 0, 0) + body
 
 
-def encode_hello(name, min_version=VERSION, max_version=VERSION, client_flags=0):
+def encode_hello(name, min_version=VERSION, max_version=VERSION, client_flags=0, session_id=None, next_sequence=1):
+    """With session_id (SPEC.md, HELLO, SESSION) the broker keeps this publisher's id and sequence across
+    reconnects; next_sequence is then the sequence the next PUBLISH is to get."""
     data = _utf8(name, MAX_NAME, "name")
-    return _frame(HELLO, HELLO_BODY.pack(min_version, max_version, client_flags, len(data)) + data)
+    trailer = b""
+    if session_id is not None:
+        client_flags |= HELLO_SESSION
+        trailer = U64.pack(session_id) + U64.pack(next_sequence)
+    return _frame(HELLO, HELLO_BODY.pack(min_version, max_version, client_flags, len(data)) + data + trailer)
 
 
 def encode_welcome(version, max_payload, max_datagram, node_id, publisher_id, node_name):
@@ -178,7 +186,8 @@ def encode_ping(token, type_=PING):
 def encode(frame):
     """Encodes any decoded frame back to bytes, so encode(decode_datagram(d)) == d for valid d."""
     if isinstance(frame, Hello):
-        return encode_hello(frame.name, frame.min_version, frame.max_version, frame.client_flags)
+        return encode_hello(frame.name, frame.min_version, frame.max_version, frame.client_flags,
+                            frame.session_id, frame.next_sequence)
     if isinstance(frame, Welcome):
         return encode_welcome(*frame)
     if isinstance(frame, Subscribe):
@@ -273,6 +282,11 @@ def _topic_and_payload(layout, body):
 
 
 def _decode_hello(body):
+    if len(body) >= HELLO_BODY.size and HELLO_BODY.unpack_from(body)[2] & HELLO_SESSION:
+        lo, hi, flags, n = _fields(HELLO_BODY, body[:-16] if len(body) >= HELLO_BODY.size + 16 else body[:0],
+                                   exact_string=3)
+        session_id, next_sequence = U64.unpack_from(body, len(body) - 16)[0], U64.unpack_from(body, len(body) - 8)[0]
+        return Hello(lo, hi, flags, _text(body, HELLO_BODY.size, n), session_id, next_sequence)
     lo, hi, flags, n = _fields(HELLO_BODY, body, exact_string=3)
     return Hello(lo, hi, flags, _text(body, HELLO_BODY.size, n))
 

@@ -20,6 +20,7 @@ SPEC = pathlib.Path(__file__).resolve().parents[2] / "wire-format" / "SPEC.md"
 # What each row says, written out by hand: a change to SPEC.md's tables fails until this follows.
 VALID = {
     "HELLO": [Hello(1, 1, 0, "py")],
+    "HELLO SESSION": [Hello(1, 1, 1, "py", 0x1122334455667788, 42)],
     "WELCOME": [Welcome(1, 65536, 131072, 0x0A0B0C0D, 0x0000000100000002, "h1")],
     "SUBSCRIBE": [Subscribe(7, 0, 0, "orders.*.created")],
     "UNSUBSCRIBE": [Unsubscribe(7)],
@@ -41,6 +42,7 @@ REFUSED = {
     "frame_length 4": 2,
     "PING with 4 extra bytes": 2,
     "PUBLISH whose topic_length runs past the frame": 2,
+    "HELLO with `SESSION` but no session trailer": 2,
     "unknown type 0x7f": 3,
     "flags not 0": 6,
     "DELIVER sent by a client": 6,

@@ -303,6 +303,10 @@ final class ClientProtocol
                 "client name must be UTF-8 of at most " + Protocol.MAX_NAME_LENGTH + " bytes");
         }
         c.name(hello.name());
+        if (hello.hasSession())
+        {
+            c.resumeSession(PublisherIds.fromSession(c.uid(), hello.sessionId()), hello.nextSequence());
+        }
         c.state(ClientConnection.State.OPEN);
         final Outbox outbox = c.outbox();
         final MutableDirectBuffer out = outbox.reserve(WelcomeFrame.NODE_NAME_OFFSET + Protocol.MAX_NAME_LENGTH);

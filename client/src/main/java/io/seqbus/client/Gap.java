@@ -5,6 +5,12 @@ import io.seqbus.wire.GapReason;
 /**
  * Messages that may have been lost: a reusable view, valid only during the
  * {@link GapHandler#onGap} call it is passed to.
+ * <p>
+ * After a reconnect the client reports one {@code RECONNECTED} gap with count 0 (what publishers that never
+ * publish again lost is unknown), then, at the first message of each publisher it delivered before, a
+ * {@code RECONNECTED} gap with that publisher and the exact count of its messages missed: every client keeps its
+ * publisher id and sequence across its reconnects and broker restarts. The sum of the counts is the loss
+ * (SPEC.md, "What a subscriber can count").
  */
 public final class Gap
 {

@@ -235,8 +235,11 @@ final class Inbound
         if (reconnector.welcomed(welcomeFrame))
         {
             connection.counters().increment(ClientStats.RECONNECTS);
+            // Publisher 0, count 0: whatever publishers never publish again lost is unknown. Each one that does
+            // gets its own RECONNECTED gap with the exact count at its next message (see checkSequence).
             for (final Subscription subscription : subscriptions.all())
             {
+                subscription.sequences().armAll(GapReason.RECONNECTED);
                 dispatchGap(subscription, 0, 0, 0, 0, GapReason.RECONNECTED);
             }
         }
@@ -252,6 +255,11 @@ final class Inbound
             return;
         }
         message.wrap(readBuffer, at, subscription);
+        checkSequence(subscription, message.sourceNode(), message.publisherId(), message.sequence());
+        if (subscription.isClosed() || connection.isClosing())
+        {
+            return;
+        }
         count(subscription, SubscriptionStats.DELIVERED);
         try
         {
@@ -277,8 +285,15 @@ final class Inbound
         final long first = runFrame.firstSequence();
         final int count = runFrame.count();
         int entry = runFrame.firstEntryIndex();
+        final int sourceNode = runFrame.sourceNode();
+        final long publisherId = runFrame.publisherId();
         for (int i = 0; i < count; i++)
         {
+            checkSequence(subscription, sourceNode, publisherId, first + i);
+            if (subscription.isClosed() || connection.isClosing())
+            {
+                return;
+            }
             final int length = readBuffer.getInt(entry, BYTE_ORDER);
             message.entry(first + i, entry + DeliverRunFrame.ENTRY_HEADER_LENGTH, length);
             entry += DeliverRunFrame.ENTRY_HEADER_LENGTH + length;
@@ -299,6 +314,45 @@ final class Inbound
         }
     }
 
+    /**
+     * Before a message is handled: after a reconnect, the first message of each publisher seen before tells how
+     * many of its messages this subscription missed, exactly (SPEC.md, "What a subscriber can count").
+     */
+    private void checkSequence(
+        final Subscription subscription, final int sourceNode, final long publisherId, final long sequence)
+    {
+        final long missed = subscription.sequences().delivered(
+            PublisherSequences.key(sourceNode, publisherId), sequence);
+        if (missed > 0)
+        {
+            dispatchGap(subscription, sourceNode, publisherId, sequence - missed, missed,
+                subscription.sequences().armReason());
+        }
+    }
+
+    /**
+     * A GAP from the broker. One it counted must not be counted again by the reconnect check; one of unknown
+     * size (NODE_LOST: a node of the LAN went away, and its session publishers continue their sequences when it
+     * comes back) arms the check, so the next message of each publisher tells its exact hole.
+     */
+    private static void brokerGap(
+        final Subscription subscription, final int sourceNode, final long publisher, final long fromSequence,
+        final long count, final int reason)
+    {
+        if (publisher != 0 && fromSequence != 0 && count > 0)
+        {
+            subscription.sequences().skipped(PublisherSequences.key(sourceNode, publisher), fromSequence, count);
+        }
+        else if (count == 0)
+        {
+            subscription.sequences().armAll(reason);
+        }
+        else
+        {
+            subscription.sequences().forgetAll();
+        }
+    }
+
     private void onGap(final int at)
     {
         gapFrame.wrap(readBuffer, at);
@@ -312,6 +366,7 @@ final class Inbound
         {
             for (final Subscription subscription : subscriptions.all())
             {
+                brokerGap(subscription, sourceNode, publisher, fromSequence, count, reason);
                 dispatchGap(subscription, sourceNode, publisher, fromSequence, count, reason);
             }
         }
@@ -320,6 +375,7 @@ final class Inbound
             final Subscription subscription = subscriptions.find(id);
             if (subscription != null)
             {
+                brokerGap(subscription, sourceNode, publisher, fromSequence, count, reason);
                 dispatchGap(subscription, sourceNode, publisher, fromSequence, count, reason);
             }
         }
@@ -361,6 +417,12 @@ final class Inbound
         if (refusedTopic != null)
         {
             connection.counters().increment(ClientStats.PUBLISHES_REFUSED);
+        }
+        if (refusedTopic != null || (error.ref() == 0 &&
+            (error.code() == ErrorCode.INVALID_TOPIC || error.code() == ErrorCode.PAYLOAD_TOO_LARGE)))
+        {
+            // The broker gave that publish no sequence: the count sent in the next HELLO must not include it.
+            outbound.publishRefusedLocked();
         }
         if (refusedTopic != null && !outbound.refusedLocked(error))
         {

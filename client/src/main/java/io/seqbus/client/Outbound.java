@@ -56,6 +56,8 @@ final class Outbound
     private volatile boolean senderIdle = true;
     // Bumped by every publish after it joined the batch; the client's thread reads it before idling.
     private volatile long publishCount;
+    // Under lock: publishes the broker refused (ERROR with ref 0), which got no sequence.
+    private long publishesRefused;
     // The client's thread only: publishCount when it last looked.
     private long seenPublishes;
     // The polling side's thread: it sends what it appends and never waits for itself.
@@ -77,6 +79,30 @@ final class Outbound
         this.threadMode = threadMode;
         batch = new Batch(connection);
         refusals = new PublishRefusals(refusalTtlNs);
+    }
+
+    /** Polling side: the broker refused one publish, so it numbered one fewer than this client sent. */
+    void publishRefusedLocked()
+    {
+        lock.lock();
+        try
+        {
+            publishesRefused++;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Under lock, in the handshake: the sequence the broker is to give the next PUBLISH (SPEC.md, HELLO session).
+     * Every publish accepted so far counts, except those the broker refused and those still in the batch, which
+     * the new connection sends: so one sent into a connection that died unread is a hole subscribers can count.
+     */
+    long nextSequenceLocked()
+    {
+        return publishCount - publishesRefused - batch.countPublishes() + 1;
     }
 
     /**

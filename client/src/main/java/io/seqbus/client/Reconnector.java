@@ -12,6 +12,7 @@ import org.newsclub.net.unix.AFUNIXDatagramChannel;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.security.SecureRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -35,6 +36,7 @@ final class Reconnector
     private long backoffNs;
     private long nextReconnectNs;
     private long welcomeDeadlineNs;
+    private final long sessionId;
     private boolean initialConnect;
     private BusException handshakeFailure;
     // Whether the first connect failed in a way that trying again may cure (no broker yet, no WELCOME).
@@ -55,6 +57,8 @@ final class Reconnector
         this.backoffMinNs = options.reconnectBackoffMin().toNanos();
         this.backoffMaxNs = options.reconnectBackoffMax().toNanos();
         this.backoffNs = backoffMinNs;
+        // One session per client instance: its publisher id and sequence outlive its connections (SPEC.md, HELLO).
+        this.sessionId = new SecureRandom().nextLong();
     }
 
     long connectTimeoutNs()
@@ -326,7 +330,8 @@ final class Reconnector
         final int limit = connection.maxDatagram();
         final ByteBuffer controlByteBuffer = ByteBuffer.allocateDirect(limit);
         final UnsafeBuffer control = new UnsafeBuffer(controlByteBuffer);
-        int position = HelloFrame.encode(control, 0, Protocol.VERSION, Protocol.VERSION, options.clientName());
+        int position = HelloFrame.encode(control, 0, Protocol.VERSION, Protocol.VERSION, options.clientName(),
+            sessionId, outbound.nextSequenceLocked());
         for (final Subscription subscription : subscriptions.all())
         {
             if (subscription.isDrained())

@@ -23,6 +23,8 @@ public final class Subscription implements AutoCloseable
     private final SlowConsumerPolicy policy;
     private final long maxQueueBytes;
     private final Counters counters = new Counters(SubscriptionStats.COUNT);
+    // Polling side: what this subscription delivered per publisher, to count what a reconnect lost.
+    private final PublisherSequences sequences = new PublisherSequences();
     private volatile BusError error;
     private volatile boolean closed;
     // Under the Outbound lock: drain() sent its UNSUBSCRIBE; deliveries already on their way still run.
@@ -160,5 +162,11 @@ public final class Subscription implements AutoCloseable
     void fail(final BusError error)
     {
         this.error = error;
+    }
+
+    /** @return per publisher, the last sequence delivered; polling side only. */
+    PublisherSequences sequences()
+    {
+        return sequences;
     }
 }

@@ -146,7 +146,7 @@ public final class FrameValidator
         switch (type)
         {
             case FrameType.HELLO:
-                return exactWithString(buffer, at, frameLength, HelloFrame.NAME_OFFSET, HelloFrame.NAME_LENGTH_OFFSET);
+                return hello(buffer, at, frameLength);
             case FrameType.WELCOME:
                 if (frameLength >= WelcomeFrame.NODE_NAME_OFFSET &&
                     buffer.getShort(at + WelcomeFrame.RESERVED_OFFSET) != 0)
@@ -224,6 +224,18 @@ public final class FrameValidator
             return fail(at, ErrorCode.BAD_FRAME_LENGTH, "frame_length differs from the type's fixed length");
         }
         return 0;
+    }
+
+    private int hello(final DirectBuffer buffer, final int at, final int frameLength)
+    {
+        if (frameLength < HelloFrame.NAME_OFFSET)
+        {
+            return fail(at, ErrorCode.BAD_FRAME_LENGTH, "frame_length below the type's fixed part");
+        }
+        final int flags = buffer.getInt(at + HelloFrame.FLAGS_OFFSET, BYTE_ORDER);
+        final int trailer = (flags & HelloFrame.FLAG_SESSION) != 0 ? HelloFrame.SESSION_LENGTH : 0;
+        return exactWithString(
+            buffer, at, frameLength - trailer, HelloFrame.NAME_OFFSET, HelloFrame.NAME_LENGTH_OFFSET);
     }
 
     private int exactWithString(

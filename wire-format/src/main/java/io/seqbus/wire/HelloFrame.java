@@ -19,6 +19,13 @@ public final class HelloFrame extends Flyweight
     public static final int NAME_LENGTH_OFFSET = 16;
     /** Offset of the name bytes; also the length of the fixed part. */
     public static final int NAME_OFFSET = 18;
+    /**
+     * {@code client_flags} bit: a session trailer (u64 session_id, u64 next_sequence) follows the name, so the
+     * publisher keeps its id and its sequence across reconnects and broker restarts (SPEC.md, HELLO).
+     */
+    public static final int FLAG_SESSION = 1;
+    /** Bytes of the session trailer: u64 session_id, u64 next_sequence. */
+    public static final int SESSION_LENGTH = 16;
 
     /**
      * Writes a HELLO frame.
@@ -44,6 +51,52 @@ public final class HelloFrame extends Flyweight
         return length;
     }
 
+    /**
+     * Writes a HELLO frame with the session trailer ({@link #FLAG_SESSION}).
+     *
+     * @param buffer       to write into.
+     * @param offset       of the frame.
+     * @param minVersion   lowest version spoken.
+     * @param maxVersion   highest version spoken.
+     * @param name         of the client, at most {@link Protocol#MAX_NAME_LENGTH} bytes of UTF-8.
+     * @param sessionId    chosen by the client, the same on every connection of one client instance.
+     * @param nextSequence the sequence the client's next PUBLISH on this connection should get, from 1.
+     * @return the frame length.
+     */
+    public static int encode(
+        final MutableDirectBuffer buffer, final int offset, final int minVersion, final int maxVersion,
+        final String name, final long sessionId, final long nextSequence)
+    {
+        final int nameLength = WireStrings.putUtf8(buffer, offset + NAME_OFFSET, name);
+        final int length = NAME_OFFSET + nameLength + SESSION_LENGTH;
+        Protocol.putHeader(buffer, offset, length, FrameType.HELLO);
+        buffer.putShort(offset + MIN_VERSION_OFFSET, (short)minVersion, BYTE_ORDER);
+        buffer.putShort(offset + MAX_VERSION_OFFSET, (short)maxVersion, BYTE_ORDER);
+        buffer.putInt(offset + FLAGS_OFFSET, FLAG_SESSION, BYTE_ORDER);
+        buffer.putShort(offset + NAME_LENGTH_OFFSET, (short)nameLength, BYTE_ORDER);
+        buffer.putLong(offset + NAME_OFFSET + nameLength, sessionId, BYTE_ORDER);
+        buffer.putLong(offset + NAME_OFFSET + nameLength + 8, nextSequence, BYTE_ORDER);
+        return length;
+    }
+
+    /** @return true when the frame carries the session trailer. */
+    public boolean hasSession()
+    {
+        return (clientFlags() & FLAG_SESSION) != 0;
+    }
+
+    /** @return the session id; only when {@link #hasSession()}. */
+    public long sessionId()
+    {
+        return buffer.getLong(offset + NAME_OFFSET + nameLength(), BYTE_ORDER);
+    }
+
+    /** @return the sequence the next PUBLISH should get; only when {@link #hasSession()}. */
+    public long nextSequence()
+    {
+        return buffer.getLong(offset + NAME_OFFSET + nameLength() + 8, BYTE_ORDER);
+    }
+
     /** @return lowest version the client speaks. */
     public int minVersion()
     {
@@ -56,7 +109,7 @@ public final class HelloFrame extends Flyweight
         return u16(MAX_VERSION_OFFSET);
     }
 
-    /** @return client flags, 0 in version 1. */
+    /** @return client flags: 0, or {@link #FLAG_SESSION}. */
     public int clientFlags()
     {
         return u32(FLAGS_OFFSET);

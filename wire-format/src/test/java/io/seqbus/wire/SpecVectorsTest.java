@@ -80,6 +80,8 @@ final class SpecVectorsTest
             0x0A0B0C0D, 0x0000000100000002L, 1, 1700000000000000000L, 1000, 4242);
 
         valid("HELLO", "versions 1..1, flags 0, name `py`", new Hello(1, 1, "py"));
+        valid("HELLO SESSION", "versions 1..1, flags 1, name `py`, session 0x1122334455667788, next sequence 42",
+            new WireModel.HelloSession(1, 1, "py", 0x1122334455667788L, 42));
         valid("WELCOME",
             "version 1, max_payload 65536, max_datagram 131072, node 0x0A0B0C0D, publisher 0x0000000100000002, " +
             "node `h1`",
@@ -128,6 +130,7 @@ final class SpecVectorsTest
         REFUSED.put("frame_length 4", ErrorCode.BAD_FRAME_LENGTH);
         REFUSED.put("PING with 4 extra bytes", ErrorCode.BAD_FRAME_LENGTH);
         REFUSED.put("PUBLISH whose topic_length runs past the frame", ErrorCode.BAD_FRAME_LENGTH);
+        REFUSED.put("HELLO with `SESSION` but no session trailer", ErrorCode.BAD_FRAME_LENGTH);
         REFUSED.put("unknown type 0x7f", ErrorCode.UNKNOWN_FRAME_TYPE);
         REFUSED.put("flags not 0", ErrorCode.PROTOCOL_VIOLATION);
         REFUSED.put("DELIVER sent by a client", ErrorCode.PROTOCOL_VIOLATION);
@@ -259,7 +262,8 @@ final class SpecVectorsTest
             decoded.add(WireModel.decode(datagram, at));
             if (Protocol.frameType(datagram, at) == FrameType.HELLO)
             {
-                assertThat(((HelloFrame)new HelloFrame().wrap(datagram, at)).clientFlags()).isZero();
+                final HelloFrame hello = (HelloFrame)new HelloFrame().wrap(datagram, at);
+                assertThat(hello.clientFlags()).isEqualTo(hello.hasSession() ? HelloFrame.FLAG_SESSION : 0);
             }
         }
         assertThat(decoded).isEqualTo(expected.frames());

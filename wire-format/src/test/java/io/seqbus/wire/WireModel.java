@@ -67,6 +67,20 @@ final class WireModel
         }
     }
 
+    record HelloSession(int minVersion, int maxVersion, String name, long sessionId, long nextSequence)
+        implements Frame
+    {
+        public int encode(final MutableDirectBuffer buffer, final int offset)
+        {
+            return HelloFrame.encode(buffer, offset, minVersion, maxVersion, name, sessionId, nextSequence);
+        }
+
+        public int type()
+        {
+            return FrameType.HELLO;
+        }
+    }
+
     record Welcome(int version, int maxPayload, int maxDatagram, int nodeId, long publisherId, String nodeName)
         implements Frame
     {
@@ -310,7 +324,9 @@ final class WireModel
             case FrameType.HELLO:
             {
                 final HelloFrame f = (HelloFrame)new HelloFrame().wrap(buffer, offset);
-                return new Hello(f.minVersion(), f.maxVersion(), f.name());
+                return f.hasSession() ?
+                    new HelloSession(f.minVersion(), f.maxVersion(), f.name(), f.sessionId(), f.nextSequence()) :
+                    new Hello(f.minVersion(), f.maxVersion(), f.name());
             }
             case FrameType.WELCOME:
             {

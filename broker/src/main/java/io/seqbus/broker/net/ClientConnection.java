@@ -35,7 +35,7 @@ public final class ClientConnection
     private final int pid;
     private final int uid;
     private final int gid;
-    private final long publisherId;
+    private long publisherId;
     private final Outbox outbox;
     private final UidAccount account;
     private final long acceptedNs;
@@ -202,6 +202,19 @@ public final class ClientConnection
     public void name(final String name)
     {
         this.name = name;
+    }
+
+    /**
+     * HELLO carried a session (SPEC.md): the id derived from it replaces the per-connection one, and the
+     * numbering continues where the client says.
+     *
+     * @param publisherId  derived from the uid and the session.
+     * @param nextSequence the sequence the next publish gets; below 1 is taken as 1.
+     */
+    public void resumeSession(final long publisherId, final long nextSequence)
+    {
+        this.publisherId = publisherId;
+        this.lastSequence = Math.max(1, nextSequence) - 1;
     }
 
     /** @return the sequence of the next publish: one more than the last. */

@@ -1,0 +1,98 @@
+package io.seqbus.client;
+
+import org.agrona.collections.Long2LongHashMap;
+
+/**
+ * The last sequence one subscription delivered per publisher, so that after this client's reconnect the next
+ * message of each publisher tells exactly how many of its messages were missed (SPEC.md, "What a subscriber can
+ * count"). Polling side only.
+ * <p>
+ * Only a loss of unknown size arms the check (this client's reconnect, a GAP with count 0 such as NODE_LOST):
+ * otherwise the broker's GAP frames say what was lost, and a subscription that matches only some of a
+ * publisher's topics sees its sequence skip by design. An armed entry is
+ * stored negated; the next message of that publisher disarms it.
+ */
+final class PublisherSequences
+{
+    // Mixes the node in, so equal publisher ids of two nodes stay apart (ids are unique per node only).
+    private static final long NODE_MIX = 0x9E3779B97F4A7C15L;
+
+    private final Long2LongHashMap lastByPublisher = new Long2LongHashMap(0);
+    private int armReason;
+
+    static long key(final int sourceNode, final long publisherId)
+    {
+        return publisherId ^ (sourceNode * NODE_MIX);
+    }
+
+    /**
+     * A message was delivered (hot path: no allocation once the publisher is known).
+     *
+     * @return how many sequences this publisher skipped since the last delivery before a reconnect, else 0.
+     */
+    long delivered(final long key, final long sequence)
+    {
+        final long stored = lastByPublisher.get(key);
+        lastByPublisher.put(key, sequence);
+        if (stored >= 0)
+        {
+            return 0;
+        }
+        final long last = -stored;
+        return sequence > last + 1 ? sequence - last - 1 : 0;
+    }
+
+    /**
+     * A loss of unknown size happened (this client reconnected, or a node of the LAN went away): the next message
+     * of every publisher seen so far is compared with its last.
+     *
+     * @param reason the {@link io.seqbus.wire.GapReason} the counted gaps will carry.
+     */
+    void armAll(final int reason)
+    {
+        armReason = reason;
+        final Long2LongHashMap.EntryIterator entries = lastByPublisher.entrySet().iterator();
+        while (entries.hasNext())
+        {
+            entries.next();
+            final long value = entries.getLongValue();
+            if (value > 0)
+            {
+                entries.setValue(-value);
+            }
+        }
+    }
+
+    /**
+     * The broker said this publisher lost {@code from .. from + count - 1} here: those are counted already.
+     */
+    void skipped(final long key, final long fromSequence, final long count)
+    {
+        final long stored = lastByPublisher.get(key);
+        if (stored == 0)
+        {
+            return;
+        }
+        final long lastLost = fromSequence + count - 1;
+        if (stored > 0)
+        {
+            lastByPublisher.put(key, Math.max(stored, lastLost));
+        }
+        else
+        {
+            lastByPublisher.put(key, -Math.max(-stored, lastLost));
+        }
+    }
+
+    /** @return the reason of the last {@link #armAll}. */
+    int armReason()
+    {
+        return armReason;
+    }
+
+    /** The broker reported a loss it could not pin to one publisher: its count covers them, never count twice. */
+    void forgetAll()
+    {
+        lastByPublisher.clear();
+    }
+}
