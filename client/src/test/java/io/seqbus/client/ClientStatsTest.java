@@ -22,33 +22,10 @@ import static org.awaitility.Awaitility.await;
  * The counters of a client and of its subscriptions, and the context a handler exception is reported with,
  * against a scripted broker.
  */
-class ClientStatsTest
+class ClientStatsTest extends ScriptedBrokerTest
 {
-    @TempDir
-    Path dir;
-
     private final List<String> failures = new CopyOnWriteArrayList<>();
     private final List<Throwable> plainFailures = new CopyOnWriteArrayList<>();
-    private ScriptedBroker broker;
-    private Peer peer;
-    private BusClient client;
-
-    @AfterEach
-    void tearDown() throws Exception
-    {
-        if (client != null)
-        {
-            client.close();
-        }
-        if (peer != null)
-        {
-            peer.close();
-        }
-        if (broker != null)
-        {
-            broker.close();
-        }
-    }
 
     @Test
     void countsDeliveriesGapsLossDropsHandlerErrorsPublishesRefusalsAndReconnects() throws Exception

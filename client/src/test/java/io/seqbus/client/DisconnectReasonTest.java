@@ -22,35 +22,12 @@ import static org.awaitility.Awaitility.await;
  * frames of ours unread (Linux then reports ECONNRESET before the ERROR still queued), a broker gone without
  * a word as a reset.
  */
-class DisconnectReasonTest
+class DisconnectReasonTest extends ScriptedBrokerTest
 {
     private static final String EVICTION = "slow consumer: its queue reached 32768 bytes (disconnect policy)";
 
-    @TempDir
-    Path dir;
-
     private final Queue<BusException> disconnects = new ConcurrentLinkedQueue<>();
     private final Queue<BusError> errors = new ConcurrentLinkedQueue<>();
-    private ScriptedBroker broker;
-    private Peer peer;
-    private BusClient client;
-
-    @AfterEach
-    void tearDown() throws Exception
-    {
-        if (client != null)
-        {
-            client.close();
-        }
-        if (peer != null)
-        {
-            peer.close();
-        }
-        if (broker != null)
-        {
-            broker.close();
-        }
-    }
 
     @Test
     void anEvictionWithOurFramesUnreadIsReportedAsSlowConsumerNotAsAReset() throws Exception

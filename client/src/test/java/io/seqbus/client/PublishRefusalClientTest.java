@@ -29,34 +29,11 @@ import static org.awaitility.Awaitility.await;
  * The client's side of a refused publish, against a scripted broker: which ERRORs name a topic, one report
  * per refusal, the refusal forgotten on reconnect, and no allocation while one is cached.
  */
-class PublishRefusalClientTest
+class PublishRefusalClientTest extends ScriptedBrokerTest
 {
     private static final String REFUSAL = "publish 'audit.x' refused: uid 0 gid 0 may not publish there (...)";
 
-    @TempDir
-    Path dir;
-
     private final Queue<BusError> errors = new ConcurrentLinkedQueue<>();
-    private ScriptedBroker broker;
-    private Peer peer;
-    private BusClient client;
-
-    @AfterEach
-    void tearDown() throws Exception
-    {
-        if (client != null)
-        {
-            client.close();
-        }
-        if (peer != null)
-        {
-            peer.close();
-        }
-        if (broker != null)
-        {
-            broker.close();
-        }
-    }
 
     @Test
     void onlyANonFatalAccessDeniedWithoutRefNamesARefusedTopic()

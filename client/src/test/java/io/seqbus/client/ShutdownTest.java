@@ -23,36 +23,13 @@ import static org.awaitility.Awaitility.await;
  * close() against a broker played by the test: bounded behind slow handlers, no handler started after it
  * began, blocked publishers woken with "closed", accepted publishes sent or reported.
  */
-class ShutdownTest
+class ShutdownTest extends ScriptedBrokerTest
 {
     private static final Duration CLOSE_TIMEOUT = Duration.ofMillis(300);
     /** Longer than any wait here: a call that waits it out has not been woken. */
     private static final Duration PUBLISH_TIMEOUT = Duration.ofSeconds(60);
 
-    @TempDir
-    Path dir;
-
-    private ScriptedBroker broker;
-    private Peer peer;
-    private BusClient client;
     private final Queue<BusError> errors = new ConcurrentLinkedQueue<>();
-
-    @AfterEach
-    void tearDown() throws Exception
-    {
-        if (client != null)
-        {
-            client.close();
-        }
-        if (peer != null)
-        {
-            peer.close();
-        }
-        if (broker != null)
-        {
-            broker.close();
-        }
-    }
 
     private void connect() throws Exception
     {
