@@ -2,7 +2,7 @@ package io.seqbus.client;
 
 import io.seqbus.wire.FrameType;
 import io.seqbus.wire.Protocol;
-import org.agrona.concurrent.UnsafeBuffer;
+import io.seqbus.wire.SafeBuffer;
 
 import java.nio.ByteBuffer;
 
@@ -13,7 +13,7 @@ import java.nio.ByteBuffer;
 final class Batch
 {
     private final Connection connection;
-    private final UnsafeBuffer outBuffer = new UnsafeBuffer(new byte[0]);
+    private final SafeBuffer outBuffer = new SafeBuffer();
     private ByteBuffer outByteBuffer;
     private int outPosition;
 
@@ -27,7 +27,7 @@ final class Batch
     /**
      * @return the buffer to encode the next frame into, at {@link #position()}.
      */
-    UnsafeBuffer buffer()
+    SafeBuffer buffer()
     {
         return outBuffer;
     }
@@ -159,7 +159,7 @@ final class Batch
         if (maxDatagram > outByteBuffer.capacity())
         {
             final ByteBuffer larger = ByteBuffer.allocateDirect(maxDatagram);
-            final UnsafeBuffer largerBuffer = new UnsafeBuffer(larger);
+            final SafeBuffer largerBuffer = new SafeBuffer(larger);
             largerBuffer.putBytes(0, outBuffer, 0, outPosition);
             outByteBuffer = larger;
             outBuffer.wrap(larger);

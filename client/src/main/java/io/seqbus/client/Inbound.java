@@ -10,8 +10,8 @@ import io.seqbus.wire.GapFrame;
 import io.seqbus.wire.GapReason;
 import io.seqbus.wire.PingFrame;
 import io.seqbus.wire.Protocol;
+import io.seqbus.wire.SafeBuffer;
 import io.seqbus.wire.WelcomeFrame;
-import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -42,7 +42,7 @@ final class Inbound
     private final GapFrame gapFrame = new GapFrame();
     private final ErrorFrame errorFrame = new ErrorFrame();
     private final PingFrame pingFrame = new PingFrame();
-    private final UnsafeBuffer readBuffer = new UnsafeBuffer(new byte[0]);
+    private final SafeBuffer readBuffer = new SafeBuffer();
     private final Message message = new Message();
     private final Gap gap = new Gap();
     private ByteBuffer readByteBuffer;

@@ -4,13 +4,13 @@ import io.seqbus.wire.FrameType;
 import io.seqbus.wire.PingFrame;
 import io.seqbus.wire.Protocol;
 import io.seqbus.wire.PublishFrame;
+import io.seqbus.wire.SafeBuffer;
 import io.seqbus.wire.SubscribeFrame;
 import io.seqbus.wire.Topics;
 import io.seqbus.wire.UnsubscribeFrame;
 import io.seqbus.wire.WireStrings;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.IntArrayList;
-import org.agrona.concurrent.UnsafeBuffer;
 
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
@@ -38,11 +38,10 @@ final class Outbound
     private final Subscriptions subscriptions;
     private final ThreadMode threadMode;
     private final ReentrantLock lock = new ReentrantLock();
-    private final UnsafeBuffer topicScratch = new UnsafeBuffer(new byte[Protocol.MAX_TOPIC_LENGTH + 1]);
+    private final SafeBuffer topicScratch = new SafeBuffer(new byte[Protocol.MAX_TOPIC_LENGTH + 1]);
     // The topic whose checked UTF-8 is in topicScratch, or null.
     private String lastTopic;
     private int lastTopicLength;
-    private final UnsafeBuffer bytesWrapper = new UnsafeBuffer(new byte[0]);
     private final IntArrayList pendingUnsubscribes = new IntArrayList();
     private final Batch batch;
     private final PublishRefusals refusals;
@@ -229,12 +228,7 @@ final class Outbound
         lockForPublish();
         try
         {
-            if (bytes != null)
-            {
-                bytesWrapper.wrap(bytes);
-                return offer(topic, bytesWrapper, offset, length, text);
-            }
-            return offer(topic, payload, offset, length, text);
+            return offer(topic, payload, bytes, offset, length, text);
         }
         finally
         {
@@ -468,8 +462,10 @@ final class Outbound
         return topicLength;
     }
 
+    /** The payload is {@code text}, else {@code length} bytes at {@code offset} of {@code bytes}, else of payload. */
     private PublishResult offer(
-        final String topic, final DirectBuffer payload, final int offset, final int length, final String text)
+        final String topic, final DirectBuffer payload, final byte[] bytes, final int offset, final int length,
+        final String text)
     {
         Objects.requireNonNull(topic, "topic");
         connection.checkOpen();
@@ -487,10 +483,10 @@ final class Outbound
             throw new IllegalArgumentException(
                 "payload of " + payloadLength + " bytes is larger than the broker's max_payload of " + maxPayload);
         }
-        if (text == null && (offset < 0 || length < 0 || offset > payload.capacity() - length))
+        final int capacity = text != null ? 0 : bytes != null ? bytes.length : payload.capacity();
+        if (text == null && (offset < 0 || length < 0 || offset > capacity - length))
         {
-            throw new IndexOutOfBoundsException(
-                "offset " + offset + " length " + length + " capacity " + payload.capacity());
+            throw new IndexOutOfBoundsException("offset " + offset + " length " + length + " capacity " + capacity);
         }
         final int frameLength = PublishFrame.frameLength(topicLength, payloadLength);
         if (!batch.reserve(frameLength))
@@ -498,7 +494,7 @@ final class Outbound
             return connection.state() == Connection.CONNECTED && connection.writeFailure() == null ?
                 PublishResult.BACK_PRESSURED : PublishResult.DISCONNECTED;
         }
-        final UnsafeBuffer outBuffer = batch.buffer();
+        final SafeBuffer outBuffer = batch.buffer();
         final int at = batch.position();
         Protocol.putHeader(outBuffer, at, frameLength, FrameType.PUBLISH);
         outBuffer.putShort(at + PublishFrame.TOPIC_LENGTH_OFFSET, (short)topicLength, BYTE_ORDER);
@@ -507,6 +503,10 @@ final class Outbound
         if (text != null)
         {
             WireStrings.putUtf8(outBuffer, payloadIndex, text);
+        }
+        else if (bytes != null)
+        {
+            outBuffer.putBytes(payloadIndex, bytes, offset, length);
         }
         else
         {

@@ -4,10 +4,10 @@ import io.seqbus.wire.DefaultSocket;
 import io.seqbus.wire.ErrorCode;
 import io.seqbus.wire.HelloFrame;
 import io.seqbus.wire.Protocol;
+import io.seqbus.wire.SafeBuffer;
 import io.seqbus.wire.SubscribeFrame;
 import io.seqbus.wire.WelcomeFrame;
 import io.seqbus.wire.WireStrings;
-import org.agrona.concurrent.UnsafeBuffer;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
 
 import java.io.IOException;
@@ -329,7 +329,7 @@ final class Reconnector
     {
         final int limit = connection.maxDatagram();
         final ByteBuffer controlByteBuffer = ByteBuffer.allocateDirect(limit);
-        final UnsafeBuffer control = new UnsafeBuffer(controlByteBuffer);
+        final SafeBuffer control = new SafeBuffer(controlByteBuffer);
         int position = HelloFrame.encode(control, 0, Protocol.VERSION, Protocol.VERSION, options.clientName(),
             sessionId, outbound.nextSequenceLocked());
         for (final Subscription subscription : subscriptions.all())

@@ -1,5 +1,17 @@
 /**
  * The seqbus client: connect to the local broker with {@link io.seqbus.client.BusClient#connect},
  * publish, subscribe, and let the client reconnect when the broker restarts.
+ *
+ * <h2>Running it</h2>
+ * A plain JVM is enough, Java 17 or later: the client needs no {@code --add-exports} or other flag.
+ * It reads and writes frames through {@link io.seqbus.wire.SafeBuffer}, not through Agrona's
+ * {@code UnsafeBuffer}, which needs {@code --add-exports java.base/jdk.internal.misc=ALL-UNNAMED}; the
+ * Agrona classes it loads ({@code DirectBuffer}, {@code BackoffIdleStrategy}, {@code IntArrayList}) do not
+ * touch Unsafe. On Java 22 and later, junixsocket loading its native library makes the JVM print a
+ * warning ("A restricted method in java.lang.System has been called") once at start; it is only a
+ * warning (Java 25 runs the client the same), and {@code --enable-native-access=ALL-UNNAMED} silences
+ * it. To publish from a {@link org.agrona.DirectBuffer} in a JVM without the flag, use a
+ * {@code SafeBuffer} (or a {@code byte[]}): an {@code UnsafeBuffer} of your own still needs the flag.
+ * The {@link io.seqbus.client.Message#buffer() buffer} a handler reads is a {@code SafeBuffer}.
  */
 package io.seqbus.client;

@@ -8,9 +8,11 @@ import io.seqbus.wire.GapReason;
 import io.seqbus.wire.HelloFrame;
 import io.seqbus.wire.PingFrame;
 import io.seqbus.wire.PublishFrame;
+import io.seqbus.wire.SafeBuffer;
 import io.seqbus.wire.SlowConsumerPolicy;
 import io.seqbus.wire.SubscribeFrame;
 import io.seqbus.wire.UnsubscribeFrame;
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterEach;
@@ -448,7 +450,10 @@ class BusClientTest
         final long[] delivered = new long[1];
         client.subscribe("t.*", message -> delivered[0] += message.payloadLength() > 0 ? 1 : 0);
         peer.next(FrameType.SUBSCRIBE);
-        final UnsafeBuffer payload = new UnsafeBuffer(ByteBuffer.allocateDirect(64));
+        // A payload from each kind of source: a user's UnsafeBuffer, a SafeBuffer, a byte[].
+        final DirectBuffer[] payloads = {
+            new UnsafeBuffer(ByteBuffer.allocateDirect(64)), new SafeBuffer(ByteBuffer.allocateDirect(64)), null};
+        final byte[] bytes = new byte[64];
 
         // The broker's side reads on its own thread, so the socket never fills; its allocation is its own.
         final AtomicBoolean draining = new AtomicBoolean(true);
@@ -472,13 +477,13 @@ class BusClientTest
         try
         {
             sendDeliveries(1000);
-            publishAndPoll(payload, 20_000);
+            publishAndPoll(payloads, bytes, 20_000);
             within().until(() -> client.poll() >= 0 && delivered[0] == 1000);
 
             sendDeliveries(1000);
             final long threadId = Thread.currentThread().getId();
             final long before = threads.getThreadAllocatedBytes(threadId);
-            publishAndPoll(payload, 20_000);
+            publishAndPoll(payloads, bytes, 20_000);
             while (delivered[0] < 2000)
             {
                 client.poll();
@@ -510,11 +515,19 @@ class BusClientTest
         }
     }
 
-    private void publishAndPoll(final UnsafeBuffer payload, final int count)
+    private void publishAndPoll(final DirectBuffer[] payloads, final byte[] bytes, final int count)
     {
         for (int i = 0; i < count; i++)
         {
-            client.publish("t.x", payload, 0, 64);
+            final DirectBuffer payload = payloads[i % payloads.length];
+            if (payload != null)
+            {
+                client.publish("t.x", payload, 0, 64);
+            }
+            else
+            {
+                client.publish("t.x", bytes);
+            }
             client.poll();
         }
     }

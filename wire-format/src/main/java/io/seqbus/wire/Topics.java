@@ -1,7 +1,6 @@
 package io.seqbus.wire;
 
 import org.agrona.DirectBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.charset.StandardCharsets;
 
@@ -50,7 +49,7 @@ public final class Topics
     public static boolean isValidTopic(final String topic)
     {
         final byte[] bytes = topic.getBytes(StandardCharsets.UTF_8);
-        return isValidTopic(new UnsafeBuffer(bytes), 0, bytes.length);
+        return isValidTopic(new SafeBuffer(bytes), 0, bytes.length);
     }
 
     /**
@@ -60,7 +59,7 @@ public final class Topics
     public static boolean isValidPattern(final String pattern)
     {
         final byte[] bytes = pattern.getBytes(StandardCharsets.UTF_8);
-        return isValidPattern(new UnsafeBuffer(bytes), 0, bytes.length);
+        return isValidPattern(new SafeBuffer(bytes), 0, bytes.length);
     }
 
     private static boolean check(final DirectBuffer buffer, final int index, final int length, final boolean pattern)

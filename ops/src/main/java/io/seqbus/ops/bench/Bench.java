@@ -4,8 +4,8 @@ import io.seqbus.client.BusClient;
 import io.seqbus.client.ClientOptions;
 import io.seqbus.client.Message;
 import io.seqbus.client.ThreadMode;
+import io.seqbus.wire.SafeBuffer;
 import org.HdrHistogram.Histogram;
-import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -258,7 +258,7 @@ public final class Bench
     {
         final BusClient client;
         final Thread thread;
-        final UnsafeBuffer payload = new UnsafeBuffer(ByteBuffer.allocateDirect(settings.size));
+        final SafeBuffer payload = new SafeBuffer(ByteBuffer.allocateDirect(settings.size));
         long sent;
         long sentMeasured;
 

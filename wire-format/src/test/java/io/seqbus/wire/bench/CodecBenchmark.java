@@ -5,7 +5,9 @@ import io.seqbus.wire.DeliverRunFrame;
 import io.seqbus.wire.FrameValidator;
 import io.seqbus.wire.Protocol;
 import io.seqbus.wire.PublishFrame;
+import io.seqbus.wire.SafeBuffer;
 import io.seqbus.wire.Topics;
+import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -13,6 +15,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -25,7 +28,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The codec on the hot path: what a client writes (PUBLISH), what the broker checks and reads, and what it
  * writes back (DELIVER, or one more entry of a DELIVER_RUN). Every operation here must be allocation free;
- * run with {@code -prof gc} to see that it is.
+ * run with {@code -prof gc} to see that it is. Each runs over Agrona's UnsafeBuffer (the broker's) and over
+ * {@link SafeBuffer} (the client's): {@code -p buffer=SafeBuffer} picks one.
  * <p>
  * Run with {@code ops/jmh.sh wire-format CodecBenchmark}.
  */
@@ -41,13 +45,17 @@ public class CodecBenchmark
     private static final int PAYLOAD_LENGTH = 64;
     private static final int BATCH_FRAMES = 100;
 
-    private final UnsafeBuffer topic = new UnsafeBuffer(TOPIC.getBytes(StandardCharsets.US_ASCII));
-    private final UnsafeBuffer payload = new UnsafeBuffer(new byte[PAYLOAD_LENGTH]);
-    private final UnsafeBuffer out = new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024));
-    private final UnsafeBuffer publish = new UnsafeBuffer(ByteBuffer.allocateDirect(1024));
-    private final UnsafeBuffer deliver = new UnsafeBuffer(ByteBuffer.allocateDirect(1024));
-    private final UnsafeBuffer batch = new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024));
-    private final UnsafeBuffer run = new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024));
+    /** The buffer the codecs work on: UnsafeBuffer or SafeBuffer. */
+    @Param({"UnsafeBuffer", "SafeBuffer"})
+    public String buffer;
+
+    private MutableDirectBuffer topic;
+    private MutableDirectBuffer payload;
+    private MutableDirectBuffer out;
+    private MutableDirectBuffer publish;
+    private MutableDirectBuffer deliver;
+    private MutableDirectBuffer batch;
+    private MutableDirectBuffer run;
     private final FrameValidator fromClient = new FrameValidator(FrameValidator.Direction.FROM_CLIENT);
     private final FrameValidator fromBroker = new FrameValidator(FrameValidator.Direction.FROM_BROKER);
     private final PublishFrame publishFrame = new PublishFrame();
@@ -60,6 +68,13 @@ public class CodecBenchmark
     @Setup
     public void setup()
     {
+        topic = wrap(ByteBuffer.wrap(TOPIC.getBytes(StandardCharsets.US_ASCII)));
+        payload = wrap(ByteBuffer.allocate(PAYLOAD_LENGTH));
+        out = wrap(ByteBuffer.allocateDirect(64 * 1024));
+        publish = wrap(ByteBuffer.allocateDirect(1024));
+        deliver = wrap(ByteBuffer.allocateDirect(1024));
+        batch = wrap(ByteBuffer.allocateDirect(64 * 1024));
+        run = wrap(ByteBuffer.allocateDirect(64 * 1024));
         for (int i = 0; i < PAYLOAD_LENGTH; i++)
         {
             payload.putByte(i, (byte)('a' + i % 26));
@@ -152,6 +167,11 @@ public class CodecBenchmark
     public boolean isValidTopic()
     {
         return Topics.isValidTopic(topic, 0, topic.capacity());
+    }
+
+    private MutableDirectBuffer wrap(final ByteBuffer bytes)
+    {
+        return "SafeBuffer".equals(buffer) ? new SafeBuffer(bytes) : new UnsafeBuffer(bytes);
     }
 
     private void newRun()

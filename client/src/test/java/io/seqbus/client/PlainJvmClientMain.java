@@ -1,0 +1,302 @@
+package io.seqbus.client;
+
+import io.seqbus.wire.ErrorCode;
+import io.seqbus.wire.GapReason;
+import io.seqbus.wire.SafeBuffer;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static io.seqbus.wire.Protocol.BYTE_ORDER;
+
+/**
+ * The client's whole path in a JVM that the test started with no flags at all ({@code java -cp CLIENT_CLASS_PATH
+ * io.seqbus.client.PlainJvmClientMain SOCKET}): in {@link ThreadMode#POLL} and then {@link ThreadMode#DEDICATED} it
+ * connects, subscribes, publishes {@value #COUNT} messages (publish and tryPublish, from byte[], String and a
+ * {@link SafeBuffer}) and receives them in order, has the broker restarted (it prints {@code RESTART} and waits for
+ * a line on stdin), reconnects, does it again, unsubscribes and closes. Exits 0 when all went well, 1 with the
+ * reason on stderr otherwise; an IllegalAccessError from Agrona's Unsafe access is such a reason.
+ */
+public final class PlainJvmClientMain
+{
+    static final int COUNT = 1_000;
+    static final String RESTART = "RESTART";
+    static final String DONE = "DONE";
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    private final String socket;
+    private final BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    private final ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+
+    private PlainJvmClientMain(final String socket)
+    {
+        this.socket = socket;
+    }
+
+    public static void main(final String[] args)
+    {
+        final Thread watchdog = new Thread(() ->
+        {
+            try
+            {
+                Thread.sleep(120_000);
+                System.err.println("plain JVM client: timed out");
+                System.exit(3);
+            }
+            catch (final InterruptedException ignored)
+            {
+                // done in time
+            }
+        });
+        watchdog.setDaemon(true);
+        watchdog.start();
+        try
+        {
+            final PlainJvmClientMain main = new PlainJvmClientMain(args[0]);
+            for (final ThreadMode mode : ThreadMode.values())
+            {
+                main.run(mode);
+            }
+            System.out.println(DONE);
+            System.out.flush();
+            System.exit(0);
+        }
+        catch (final Throwable ex)
+        {
+            ex.printStackTrace();
+            System.exit(1);
+        }
+    }
+
+    private void run(final ThreadMode mode) throws Exception
+    {
+        final AtomicInteger connects = new AtomicInteger();
+        final AtomicInteger reconnectGaps = new AtomicInteger();
+        final Received received = new Received();
+        final ClientOptions options = new ClientOptions()
+            .socket(socket)
+            .clientName("plain-jvm-" + mode.name().toLowerCase())
+            .threadMode(mode)
+            .reconnectBackoff(Duration.ofMillis(5), Duration.ofMillis(50))
+            .errorHandler(new ErrorHandler()
+            {
+                public void onError(final BusError error)
+                {
+                    if (error.code() != ErrorCode.SHUTTING_DOWN)
+                    {
+                        failures.add(new IllegalStateException("ERROR from the broker: " + error));
+                    }
+                }
+
+                public void onHandlerException(final Throwable ex)
+                {
+                    failures.add(ex);
+                }
+            })
+            .gapHandler(gap ->
+            {
+                if (gap.reason() == GapReason.RECONNECTED)
+                {
+                    reconnectGaps.incrementAndGet();
+                }
+                else
+                {
+                    failures.add(new IllegalStateException("unexpected " + gap));
+                }
+            })
+            .connectionListener(new ConnectionListener()
+            {
+                public void onConnected(final BusClient client)
+                {
+                    connects.incrementAndGet();
+                }
+            });
+        try (BusClient bus = BusClient.connect(options))
+        {
+            final Subscription subscription = bus.subscribe("plain.>", received);
+            bus.sync(WAIT);
+            check(subscription.isActive(), "subscription refused: " + subscription.error());
+
+            publishAndReceive(bus, mode, received);
+
+            System.out.println(RESTART + " " + mode);
+            System.out.flush();
+            check(stdin.readLine() != null, "stdin closed before the broker was restarted");
+            awaitTrue(bus, mode, () -> connects.get() == 2 && reconnectGaps.get() == 1 && bus.isConnected(),
+                "reconnect (connects " + connects + ", RECONNECTED gaps " + reconnectGaps + ")");
+            received.restart();
+            bus.sync(WAIT);
+            publishAndReceive(bus, mode, received);
+
+            subscription.close();
+            bus.sync(WAIT);
+            bus.publish("plain.after", "nobody listens");
+            bus.sync(WAIT);
+            drain(bus, mode);
+            check(received.count == COUNT, "a message arrived after unsubscribe: " + received.count);
+            check(failures.isEmpty(), "failures: " + failures);
+        }
+        checkFailures();
+        System.err.println("plain JVM client: " + mode + " ok on Java " + Runtime.version());
+    }
+
+    /** Publishes COUNT messages in order through every publish variant and waits until all came back. */
+    private void publishAndReceive(final BusClient bus, final ThreadMode mode, final Received received)
+        throws Exception
+    {
+        final byte[] bytes = new byte[16];
+        final ByteBuffer bytesView = ByteBuffer.wrap(bytes).order(BYTE_ORDER);
+        final SafeBuffer direct = new SafeBuffer(ByteBuffer.allocateDirect(64));
+        for (int i = 0; i < COUNT; i++)
+        {
+            switch (i % 5)
+            {
+                case 0:
+                    bytesView.putInt(0, i);
+                    bus.publish("plain.bytes", bytes);
+                    break;
+                case 1:
+                    bus.publish("plain.text", Integer.toString(i));
+                    break;
+                case 2:
+                    direct.putInt(8, i, BYTE_ORDER);
+                    bus.publish("plain.buffer", direct, 8, 16);
+                    break;
+                case 3:
+                    bytesView.putInt(0, i);
+                    while (bus.tryPublish("plain.try.bytes", bytes) != PublishResult.OK)
+                    {
+                        drain(bus, mode);
+                    }
+                    break;
+                default:
+                    direct.putInt(0, i, BYTE_ORDER);
+                    while (bus.tryPublish("plain.try.buffer", direct, 0, 4) != PublishResult.OK)
+                    {
+                        drain(bus, mode);
+                    }
+                    break;
+            }
+            if (mode == ThreadMode.POLL && i % 64 == 0)
+            {
+                bus.poll();
+            }
+        }
+        bus.flush();
+        awaitTrue(bus, mode, () -> received.count == COUNT || !failures.isEmpty(),
+            "all " + COUNT + " messages (got " + received.count + ")");
+        checkFailures();
+    }
+
+    private void drain(final BusClient bus, final ThreadMode mode)
+    {
+        if (mode == ThreadMode.POLL)
+        {
+            bus.poll();
+        }
+        else
+        {
+            Thread.onSpinWait();
+        }
+    }
+
+    private void awaitTrue(
+        final BusClient bus, final ThreadMode mode, final java.util.function.BooleanSupplier condition,
+        final String what) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!condition.getAsBoolean())
+        {
+            check(System.nanoTime() - deadline < 0, "timed out waiting for " + what);
+            if (mode == ThreadMode.POLL)
+            {
+                if (bus.poll() == 0)
+                {
+                    Thread.sleep(1);
+                }
+            }
+            else
+            {
+                Thread.sleep(1);
+            }
+        }
+    }
+
+    private void checkFailures()
+    {
+        final Throwable failure = failures.peek();
+        if (failure != null)
+        {
+            final IllegalStateException ex = new IllegalStateException("failed: " + failures);
+            ex.initCause(failure);
+            throw ex;
+        }
+    }
+
+    private static void check(final boolean condition, final String message)
+    {
+        if (!condition)
+        {
+            throw new IllegalStateException(message);
+        }
+    }
+
+    /** Checks every message against the one expected next: topic, payload and per-publisher sequence. */
+    private final class Received implements MessageHandler
+    {
+        volatile int count;
+        private long lastSequence;
+
+        void restart()
+        {
+            count = 0;
+        }
+
+        public void onMessage(final Message message)
+        {
+            final int i = count;
+            final String topic = message.topic();
+            final int value;
+            switch (i % 5)
+            {
+                case 0:
+                    expect(topic.equals("plain.bytes") && message.payloadLength() == 16, message, i);
+                    value = message.payload().getInt(message.payloadIndex(), BYTE_ORDER);
+                    break;
+                case 1:
+                    expect(topic.equals("plain.text"), message, i);
+                    value = Integer.parseInt(message.payloadAsString());
+                    break;
+                case 2:
+                    expect(topic.equals("plain.buffer") && message.payloadLength() == 16, message, i);
+                    value = ByteBuffer.wrap(message.payloadAsBytes()).order(BYTE_ORDER).getInt(0);
+                    break;
+                case 3:
+                    expect(topic.equals("plain.try.bytes") && message.payloadLength() == 16, message, i);
+                    value = message.buffer().getInt(message.payloadIndex(), BYTE_ORDER);
+                    break;
+                default:
+                    expect(topic.equals("plain.try.buffer") && message.payloadLength() == 4, message, i);
+                    value = message.payload().getInt(message.payloadIndex(), BYTE_ORDER);
+                    break;
+            }
+            expect(value == i, message, i);
+            expect(i == 0 || message.sequence() == lastSequence + 1, message, i);
+            lastSequence = message.sequence();
+            count = i + 1;
+        }
+
+        private void expect(final boolean condition, final Message message, final int expected)
+        {
+            if (!condition)
+            {
+                throw new IllegalStateException("message " + expected + " expected, got " + message);
+            }
+        }
+    }
+}
