@@ -152,7 +152,8 @@ class ClientDisconnectReasonTest
             Broker.launch(new Broker.Context().socket(args[0]));
             System.out.println("ready");
             System.out.flush();
-            Thread.sleep(Long.MAX_VALUE);
+            // Serves until the test kills this JVM with SIGKILL.
+            new java.util.concurrent.CountDownLatch(1).await();
         }
     }
 

@@ -130,16 +130,6 @@ class ClientStatsTest extends ScriptedBrokerTest
         broker = new ScriptedBroker(dir.resolve("bus.sock"));
         final ClientOptions options = new ClientOptions().socket(broker.socket()).threadMode(ThreadMode.POLL)
             .reconnectBackoff(Duration.ofMillis(5), Duration.ofMillis(50)).errorHandler(errorHandler);
-        final CompletableFuture<BusClient> connecting = CompletableFuture.supplyAsync(() -> BusClient.connect(options));
-        peer = broker.accept();
-        peer.next(FrameType.HELLO);
-        peer.welcome(65536, 131072, 1).send();
-        client = connecting.get(ScriptedBroker.WAIT.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    private static org.awaitility.core.ConditionFactory within()
-    {
-        return await().atMost(ScriptedBroker.WAIT).pollInSameThread().pollDelay(Duration.ZERO)
-            .pollInterval(Duration.ofMillis(1));
+        connectWith(options);
     }
 }

@@ -111,16 +111,6 @@ class DisconnectReasonTest extends ScriptedBrokerTest
                     disconnects.add(cause);
                 }
             });
-        final CompletableFuture<BusClient> connecting = CompletableFuture.supplyAsync(() -> BusClient.connect(options));
-        peer = broker.accept();
-        peer.next(FrameType.HELLO);
-        peer.welcome(65536, 131072, 1).send();
-        client = connecting.get(ScriptedBroker.WAIT.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    private static org.awaitility.core.ConditionFactory within()
-    {
-        return await().atMost(ScriptedBroker.WAIT).pollInSameThread().pollDelay(Duration.ZERO)
-            .pollInterval(Duration.ofMillis(1));
+        connectWith(options);
     }
 }

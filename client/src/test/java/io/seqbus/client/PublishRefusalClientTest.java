@@ -192,16 +192,6 @@ class PublishRefusalClientTest extends ScriptedBrokerTest
         final ClientOptions options = new ClientOptions().socket(broker.socket()).threadMode(ThreadMode.POLL)
             .reconnectBackoff(Duration.ofMillis(5), Duration.ofMillis(50)).refusalTtl(refusalTtl)
             .errorHandler(errors::add);
-        final CompletableFuture<BusClient> connecting = CompletableFuture.supplyAsync(() -> BusClient.connect(options));
-        peer = broker.accept();
-        peer.next(FrameType.HELLO);
-        peer.welcome(65536, 131072, 1).send();
-        client = connecting.get(ScriptedBroker.WAIT.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    private static org.awaitility.core.ConditionFactory within()
-    {
-        return await().atMost(ScriptedBroker.WAIT).pollInSameThread().pollDelay(Duration.ZERO)
-            .pollInterval(Duration.ofMillis(1));
+        connectWith(options);
     }
 }

@@ -14,7 +14,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
- * A {@link MutableDirectBuffer} over a {@link ByteBuffer} (heap or direct) or a {@code byte[]} that needs no JVM
+ * Why this file is long: it is one job, Agrona's whole {@code MutableDirectBuffer} interface (about a hundred
+ * methods, each a few lines), held to {@code UnsafeBuffer} method by method by {@code SafeBufferTest}.
+ *
+ * <p>A {@link MutableDirectBuffer} over a {@link ByteBuffer} (heap or direct) or a {@code byte[]} that needs no JVM
  * flags: every access is an absolute {@code ByteBuffer} get or put, or a {@code byteBufferViewVarHandle} for the
  * multi-byte values, all of which the JIT compiles to plain loads and stores. Agrona's
  * {@link org.agrona.concurrent.UnsafeBuffer} reaches {@code jdk.internal.misc.Unsafe} and so needs
