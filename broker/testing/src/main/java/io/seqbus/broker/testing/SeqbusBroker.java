@@ -50,8 +50,8 @@ import java.util.function.Consumer;
  * <p><b>No JVM flags.</b> The broker's buffers (Agrona's {@code UnsafeBuffer}) need
  * {@code --add-exports java.base/jdk.internal.misc=ALL-UNNAMED}; the client does not. A test JVM without that
  * flag gets its broker in a child JVM (the same java and class path, the broker's flags, {@code -Xmx256m}),
- * started in about half a second; a test JVM with the flag runs it inside itself, unless
- * {@link #inChildJvm()} asks for a child anyway. Either way the API is the same, except {@link #broker()}. A
+ * accepting connections about 0.6 s after {@link #start()} (a first start in-process takes about 0.4 s); a
+ * test JVM with the flag runs it inside itself, unless {@link #inChildJvm()} asks for a child anyway. Either way the API is the same, except {@link #broker()}. A
  * child ends when the broker is stopped, when the tests are done, when the test JVM exits (a shutdown hook),
  * and when the test JVM dies by any means (its stdin, held by the test JVM, ends): no broker outlives its tests.
  */
