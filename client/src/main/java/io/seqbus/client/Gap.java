@@ -10,7 +10,9 @@ import io.seqbus.wire.GapReason;
  * publish again lost is unknown), then, at the first message of each publisher it delivered before, a
  * {@code RECONNECTED} gap with that publisher and the exact count of its messages missed: every client keeps its
  * publisher id and sequence across its reconnects and broker restarts. The sum of the counts is the loss
- * (SPEC.md, "What a subscriber can count").
+ * (SPEC.md, "What a subscriber can count"). Not so with a broker older than sessions, nor for publishers
+ * whose client has none (an old Python client): they come back as new publishers, and only the count 0 gap
+ * covers them.
  */
 public final class Gap
 {

@@ -343,12 +343,6 @@ final class Reconnector
         return true;
     }
 
-    /** @return true once the broker refused HELLO sessions: this client's publisher id changes on reconnect. */
-    boolean isSessionless()
-    {
-        return sessionless;
-    }
-
     /**
      * @return false for an ERROR that says this client broke the protocol: reconnecting would only repeat it.
      */
