@@ -285,19 +285,18 @@ final class Inbound
         final long first = runFrame.firstSequence();
         final int count = runFrame.count();
         int entry = runFrame.firstEntryIndex();
-        final int sourceNode = runFrame.sourceNode();
-        final long publisherId = runFrame.publisherId();
-        for (int i = 0; i < count; i++)
+        // A run is one publisher's consecutive sequences: only its first can open a hole, and the subscription's
+        // counter and last sequence move once per run. Per message, only the close check stays (a handler may
+        // close the subscription or the client).
+        final long publisherKey = PublisherSequences.key(runFrame.sourceNode(), runFrame.publisherId());
+        checkSequence(subscription, runFrame.sourceNode(), runFrame.publisherId(), first);
+        int delivered = 0;
+        while (delivered < count && !subscription.isClosed() && !connection.isClosing())
         {
-            checkSequence(subscription, sourceNode, publisherId, first + i);
-            if (subscription.isClosed() || connection.isClosing())
-            {
-                return;
-            }
             final int length = readBuffer.getInt(entry, BYTE_ORDER);
-            message.entry(first + i, entry + DeliverRunFrame.ENTRY_HEADER_LENGTH, length);
+            message.entry(first + delivered, entry + DeliverRunFrame.ENTRY_HEADER_LENGTH, length);
             entry += DeliverRunFrame.ENTRY_HEADER_LENGTH + length;
-            count(subscription, SubscriptionStats.DELIVERED);
+            delivered++;
             try
             {
                 handler.onMessage(message);
@@ -307,11 +306,12 @@ final class Inbound
                 count(subscription, SubscriptionStats.HANDLER_ERRORS);
                 errorHandler.onHandlerException(ex, subscription, message);
             }
-            if (subscription.isClosed() || connection.isClosing())
-            {
-                return;
-            }
         }
+        if (delivered > 1)
+        {
+            subscription.sequences().delivered(publisherKey, first + delivered - 1);
+        }
+        add(subscription, SubscriptionStats.DELIVERED, delivered);
     }
 
     /**
