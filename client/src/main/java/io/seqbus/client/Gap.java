@@ -1,6 +1,5 @@
 package io.seqbus.client;
 
-import io.seqbus.wire.GapReason;
 
 /**
  * Messages that may have been lost: a reusable view, valid only during the

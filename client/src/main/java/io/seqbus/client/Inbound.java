@@ -2,12 +2,10 @@ package io.seqbus.client;
 
 import io.seqbus.wire.DeliverFrame;
 import io.seqbus.wire.DeliverRunFrame;
-import io.seqbus.wire.ErrorCode;
 import io.seqbus.wire.ErrorFrame;
 import io.seqbus.wire.FrameType;
 import io.seqbus.wire.FrameValidator;
 import io.seqbus.wire.GapFrame;
-import io.seqbus.wire.GapReason;
 import io.seqbus.wire.PingFrame;
 import io.seqbus.wire.Protocol;
 import io.seqbus.wire.SafeBuffer;

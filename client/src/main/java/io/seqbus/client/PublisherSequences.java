@@ -62,7 +62,7 @@ final class PublisherSequences
      * A loss of unknown size happened (this client reconnected, or a node of the LAN went away): the next message
      * of every publisher seen so far is compared with its last.
      *
-     * @param reason the {@link io.seqbus.wire.GapReason} the counted gaps will carry.
+     * @param reason the {@link GapReason} the counted gaps will carry.
      */
     void armAll(final int reason)
     {

@@ -2,14 +2,11 @@ package io.seqbus.client;
 
 import io.seqbus.client.ScriptedBroker.Frame;
 import io.seqbus.client.ScriptedBroker.Peer;
-import io.seqbus.wire.ErrorCode;
 import io.seqbus.wire.FrameType;
-import io.seqbus.wire.GapReason;
 import io.seqbus.wire.HelloFrame;
 import io.seqbus.wire.PingFrame;
 import io.seqbus.wire.PublishFrame;
 import io.seqbus.wire.SafeBuffer;
-import io.seqbus.wire.SlowConsumerPolicy;
 import io.seqbus.wire.SubscribeFrame;
 import io.seqbus.wire.UnsubscribeFrame;
 import org.agrona.DirectBuffer;

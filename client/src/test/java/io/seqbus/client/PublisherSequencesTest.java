@@ -1,6 +1,5 @@
 package io.seqbus.client;
 
-import io.seqbus.wire.GapReason;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

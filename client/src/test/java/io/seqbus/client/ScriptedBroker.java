@@ -1,7 +1,6 @@
 package io.seqbus.client;
 
 import io.seqbus.wire.DeliverFrame;
-import io.seqbus.wire.ErrorCode;
 import io.seqbus.wire.ErrorFrame;
 import io.seqbus.wire.FrameType;
 import io.seqbus.wire.FrameValidator;
