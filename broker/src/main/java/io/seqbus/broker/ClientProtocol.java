@@ -359,6 +359,7 @@ final class ClientProtocol
     {
         liveSessions.put(publisherId, c);
         final long last = closedSessions.resumed(publisherId);
+        counters.set(BrokerCounters.CLOSED_SESSIONS, closedSessions.size());
         c.sessionSeen = last >= 0;
         final long next = Math.max(1, nextSequence);
         if (last >= 0 && next > last + 1)

@@ -136,6 +136,7 @@ class PublisherResumedTest extends InProcessBrokerTest
         System.out.println("PublisherResumedTest: sent " + sent + ", received " + received.get() + ", told " +
             told.get() + " in " + gaps);
         assertThat(counter(BrokerCounters.SESSIONS_RESUMED_WITH_LOSS)).isEqualTo(1);
+        assertThat(counter(BrokerCounters.CLOSED_SESSIONS)).as("the resume took the entry").isZero();
         assertThat(received.get()).as("the broker dropped publishes it had not read").isLessThan(sent);
         assertThat(told.get()).as("gaps %s", gaps).isEqualTo(sent - received.get());
         assertThat(gaps).singleElement().asString()
