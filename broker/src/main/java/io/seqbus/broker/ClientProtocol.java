@@ -26,8 +26,8 @@ import io.seqbus.wire.UnsubscribeFrame;
 import io.seqbus.wire.WelcomeFrame;
 import io.seqbus.wire.WireStrings;
 import org.agrona.DirectBuffer;
-import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.charset.StandardCharsets;
@@ -109,12 +109,6 @@ final class ClientProtocol
          * @return connections told.
          */
         int tell(ClientConnection resumer, long publisherId, long fromSequence, long count);
-    }
-
-    /** @return the table of closed sessions (for its bounds and for tests). */
-    ClosedSessions closedSessions()
-    {
-        return closedSessions;
     }
 
     /**
