@@ -17,6 +17,11 @@ public final class GapReason
     public static final int NODE_LOST = io.seqbus.wire.GapReason.NODE_LOST;
     /** Made by the client: its connection was re-established; see SPEC.md, "What a subscriber can count". */
     public static final int RECONNECTED = io.seqbus.wire.GapReason.RECONNECTED;
+    /**
+     * A publisher whose connection the broker closed came back (same session) past the messages it had sent and
+     * the broker never read: the exact count, told to subscriptions that had seen that publisher.
+     */
+    public static final int PUBLISHER_RESUMED = io.seqbus.wire.GapReason.PUBLISHER_RESUMED;
 
     private GapReason()
     {

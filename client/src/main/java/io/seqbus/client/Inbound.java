@@ -329,9 +329,11 @@ final class Inbound
     }
 
     /**
-     * A GAP from the broker. One it counted must not be counted again by the reconnect check; one of unknown
-     * size (NODE_LOST: a node of the LAN went away, and its session publishers continue their sequences when it
-     * comes back) arms the check, so the next message of each publisher tells its exact hole.
+     * A GAP from the broker. One it counted for one publisher must not be counted again by the reconnect check;
+     * one of unknown size (NODE_LOST: a node of the LAN went away, and its session publishers continue their
+     * sequences when it comes back) arms the check, so the next message of each publisher tells its exact hole.
+     * One with a count but no single publisher changes nothing: it cannot be split among the publishers, and
+     * forgetting them would hide the hole of one that is armed (see {@link PublisherSequences}).
      */
     private static void brokerGap(
         final Subscription subscription, final int sourceNode, final long publisher, final long fromSequence,
@@ -345,10 +347,17 @@ final class Inbound
         {
             subscription.sequences().armAll(reason);
         }
-        else
-        {
-            subscription.sequences().forgetAll();
-        }
+    }
+
+    /**
+     * A PUBLISHER_RESUMED GAP concerns only the subscriptions that delivered a message of that publisher: the
+     * application must not hear of a publisher it never heard from.
+     */
+    private static boolean concerns(
+        final Subscription subscription, final int sourceNode, final long publisher, final int reason)
+    {
+        return reason != GapReason.PUBLISHER_RESUMED ||
+            subscription.sequences().seen(PublisherSequences.key(sourceNode, publisher));
     }
 
     private void onGap(final int at)
@@ -364,14 +373,17 @@ final class Inbound
         {
             for (final Subscription subscription : subscriptions.all())
             {
-                brokerGap(subscription, sourceNode, publisher, fromSequence, count, reason);
-                dispatchGap(subscription, sourceNode, publisher, fromSequence, count, reason);
+                if (concerns(subscription, sourceNode, publisher, reason))
+                {
+                    brokerGap(subscription, sourceNode, publisher, fromSequence, count, reason);
+                    dispatchGap(subscription, sourceNode, publisher, fromSequence, count, reason);
+                }
             }
         }
         else
         {
             final Subscription subscription = subscriptions.find(id);
-            if (subscription != null)
+            if (subscription != null && concerns(subscription, sourceNode, publisher, reason))
             {
                 brokerGap(subscription, sourceNode, publisher, fromSequence, count, reason);
                 dispatchGap(subscription, sourceNode, publisher, fromSequence, count, reason);
