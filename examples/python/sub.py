@@ -30,6 +30,7 @@ def main():
     args = parser.parse_args()
 
     received = 0
+    seen = set()  # (node, publisher) of every message received: a PUBLISHER_RESUMED gap of another is not ours
     try:
         with seqbus.Client(args.socket, name="sub.py") as client:
             client.subscribe(SUBSCRIPTION_ID, args.pattern)
@@ -44,12 +45,16 @@ def main():
                 return 0
             for frame in client.receive():
                 if isinstance(frame, seqbus.Deliver):
+                    seen.add((frame.source_node, frame.publisher_id))
                     sys.stdout.write(frame.payload.decode("utf-8", errors="replace") + "\n")
                     sys.stdout.flush()
                     received += 1
                     if args.count is not None and received >= args.count:
                         return 0
                 elif isinstance(frame, seqbus.Gap):
+                    if (frame.reason == seqbus.PUBLISHER_RESUMED and
+                            (frame.source_node, frame.publisher_id) not in seen):
+                        continue
                     notice("gap: %s lost from publisher %#x of node %#x, from sequence %d (%s)" % (
                         frame.count or "unknown number", frame.publisher_id, frame.source_node,
                         frame.from_sequence, seqbus.gap_reason_name(frame.reason)))

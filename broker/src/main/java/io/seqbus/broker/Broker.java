@@ -550,6 +550,10 @@ public final class Broker implements AutoCloseable
             Configuration.LAN_ANNOUNCE_INTERVAL_PROP_NAME, Configuration.LAN_ANNOUNCE_INTERVAL_DEFAULT);
         private int maxConnectionsPerUid = Configuration.intProperty(
             Configuration.MAX_CONNECTIONS_PER_UID_PROP_NAME, Configuration.MAX_CONNECTIONS_PER_UID_DEFAULT);
+        private int maxClosedSessions = Configuration.intProperty(
+            Configuration.MAX_CLOSED_SESSIONS_PROP_NAME, Configuration.MAX_CLOSED_SESSIONS_DEFAULT);
+        private int maxClosedSessionsPerUid = Configuration.intProperty(
+            Configuration.MAX_CLOSED_SESSIONS_PER_UID_PROP_NAME, Configuration.MAX_CLOSED_SESSIONS_PER_UID_DEFAULT);
         private int maxTopicLength = Configuration.intProperty(
             Configuration.MAX_TOPIC_LENGTH_PROP_NAME, Configuration.MAX_TOPIC_LENGTH_DEFAULT);
         private int maxTotalQueuedBytes = Configuration.intProperty(
@@ -631,6 +635,11 @@ public final class Broker implements AutoCloseable
             }
             require(maxConnectionsPerUid >= 1, Configuration.MAX_CONNECTIONS_PER_UID_PROP_NAME, maxConnectionsPerUid,
                 "1 or more");
+            require(maxClosedSessions >= 0, Configuration.MAX_CLOSED_SESSIONS_PROP_NAME, maxClosedSessions,
+                "0 (remember none) or more");
+            require(maxClosedSessionsPerUid >= 0 && maxClosedSessionsPerUid <= maxClosedSessions,
+                Configuration.MAX_CLOSED_SESSIONS_PER_UID_PROP_NAME, maxClosedSessionsPerUid,
+                "0..max_closed_sessions (" + maxClosedSessions + ")");
             require(maxTopicLength >= 1 && maxTopicLength <= Protocol.MAX_TOPIC_LENGTH,
                 Configuration.MAX_TOPIC_LENGTH_PROP_NAME, maxTopicLength, "1.." + Protocol.MAX_TOPIC_LENGTH);
             require(maxTotalQueuedBytes >= maxDatagram, Configuration.MAX_TOTAL_QUEUED_BYTES_PROP_NAME,
@@ -1313,6 +1322,38 @@ public final class Broker implements AutoCloseable
         public Context maxConnectionsPerUid(final int maxConnectionsPerUid)
         {
             this.maxConnectionsPerUid = maxConnectionsPerUid;
+            return this;
+        }
+
+        /** @return closed session publishers remembered, to check their resume. */
+        public int maxClosedSessions()
+        {
+            return maxClosedSessions;
+        }
+
+        /**
+         * @param maxClosedSessions closed session publishers remembered in all.
+         * @return this.
+         */
+        public Context maxClosedSessions(final int maxClosedSessions)
+        {
+            this.maxClosedSessions = maxClosedSessions;
+            return this;
+        }
+
+        /** @return closed session publishers of one uid remembered. */
+        public int maxClosedSessionsPerUid()
+        {
+            return maxClosedSessionsPerUid;
+        }
+
+        /**
+         * @param maxClosedSessionsPerUid closed session publishers of one uid remembered.
+         * @return this.
+         */
+        public Context maxClosedSessionsPerUid(final int maxClosedSessionsPerUid)
+        {
+            this.maxClosedSessionsPerUid = maxClosedSessionsPerUid;
             return this;
         }
 

@@ -17,6 +17,7 @@ import io.seqbus.broker.route.TopicIndex;
 import io.seqbus.broker.stat.TopicRates;
 import io.seqbus.wire.ErrorCode;
 import io.seqbus.wire.GapFrame;
+import io.seqbus.wire.GapReason;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.Agent;
@@ -100,7 +101,7 @@ final class BrokerAgent implements Agent, LocalBus
         });
         final UidAccounts accounts = new UidAccounts();
         this.protocol = new ClientProtocol(
-            context, index, fanOut, counters, topicRates, this::statDocument, bridge, accounts);
+            context, index, fanOut, counters, topicRates, this::statDocument, bridge, accounts, this::tellResumed);
         this.connections = new Connections(context, poller, counters, fanOut, protocol, pool, accounts);
         this.evictions = new Evictions(context, counters, fanOut, protocol, pool, connections);
         this.reader = new Reader(context, poller, listener, counters, fanOut, protocol, pool, bridge,
@@ -327,6 +328,32 @@ final class BrokerAgent implements Agent, LocalBus
                     told++;
                 }
             }
+        }
+        return told;
+    }
+
+    /**
+     * One PUBLISHER_RESUMED GAP (subscription 0: every subscription of the connection) to each open connection
+     * with subscriptions but the resumer's: the broker does not track which subscriptions saw which publisher,
+     * the client library does, and passes it only to those. One 44-byte frame per connection per resume with a
+     * hole, batched with whatever else that connection is sent this cycle.
+     */
+    private int tellResumed(
+        final ClientConnection resumer, final long publisherId, final long fromSequence, final long count)
+    {
+        int told = 0;
+        for (final ClientConnection c : connections.values())
+        {
+            if (c == resumer || c.state() != ClientConnection.State.OPEN || c.evicting || c.subscriptions().isEmpty())
+            {
+                continue;
+            }
+            final Outbox outbox = c.outbox();
+            final MutableDirectBuffer out = outbox.reserve(GapFrame.LENGTH);
+            outbox.commit(GapFrame.encode(out, outbox.writeOffset(), 0, context.nodeId(), publisherId, fromSequence,
+                count, GapReason.PUBLISHER_RESUMED));
+            fanOut.markForFlush(c);
+            told++;
         }
         return told;
     }

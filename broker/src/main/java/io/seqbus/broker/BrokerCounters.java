@@ -94,8 +94,16 @@ public final class BrokerCounters
     public static final int QUEUED_MEMORY = 40;
     /** Heap charged for all subscriptions, bytes (sampled). */
     public static final int SUBSCRIPTION_BYTES = 41;
+    /** Session publishers whose connection closed, remembered so a resume can be checked (SPEC.md, GAP). */
+    public static final int CLOSED_SESSIONS = 42;
+    /** Closed sessions forgotten to keep max_closed_sessions and max_closed_sessions_per_uid. */
+    public static final int CLOSED_SESSIONS_FORGOTTEN = 43;
+    /** Session publishers that resumed past sequences the broker never numbered (PUBLISHER_RESUMED). */
+    public static final int SESSIONS_RESUMED_WITH_LOSS = 44;
+    /** PUBLISHER_RESUMED GAP frames sent, one per subscriber connection per such resume. */
+    public static final int RESUMED_LOSS_GAPS = 45;
     /** First of the per-code counters of refused frames: index {@code FRAMES_REJECTED + code}. */
-    public static final int FRAMES_REJECTED = 42;
+    public static final int FRAMES_REJECTED = 46;
 
     private static final int LENGTH = FRAMES_REJECTED + ErrorCode.maxCode() + 1;
 

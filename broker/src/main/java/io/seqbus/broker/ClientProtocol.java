@@ -27,6 +27,7 @@ import io.seqbus.wire.WelcomeFrame;
 import io.seqbus.wire.WireStrings;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.charset.StandardCharsets;
@@ -59,13 +60,19 @@ final class ClientProtocol
     private final StatSource statSource;
     private final ArrayList<Subscription> revoked = new ArrayList<>();
     private final UidAccounts accounts;
+    private final ResumedPublishers resumedPublishers;
+    private final ClosedSessions closedSessions;
+    /** The newest open connection of each session publisher: only its close says where the numbering stopped. */
+    private final Long2ObjectHashMap<ClientConnection> liveSessions = new Long2ObjectHashMap<>();
 
     ClientProtocol(
         final Broker.Context context, final TopicIndex<Subscription> index, final FanOut fanOut,
         final BrokerCounters counters, final TopicRates topicRates, final StatSource statSource,
-        final LanBridge bridge, final UidAccounts accounts)
+        final LanBridge bridge, final UidAccounts accounts, final ResumedPublishers resumedPublishers)
     {
         this.accounts = accounts;
+        this.resumedPublishers = resumedPublishers;
+        this.closedSessions = new ClosedSessions(context.maxClosedSessions(), context.maxClosedSessionsPerUid());
         this.context = context;
         this.index = index;
         this.fanOut = fanOut;
@@ -86,6 +93,22 @@ final class ClientProtocol
          * @return the JSON document.
          */
         String statDocument(int statFlags);
+    }
+
+    /**
+     * Tells subscribers that a session publisher came back with sequences the broker never numbered.
+     */
+    @FunctionalInterface
+    interface ResumedPublishers
+    {
+        /**
+         * @param resumer      the publisher's new connection (told nothing: its own client knows).
+         * @param publisherId  the session's publisher id.
+         * @param fromSequence the first sequence never numbered.
+         * @param count        how many.
+         * @return connections told.
+         */
+        int tell(ClientConnection resumer, long publisherId, long fromSequence, long count);
     }
 
     /**
@@ -305,7 +328,9 @@ final class ClientProtocol
         c.name(hello.name());
         if (hello.hasSession())
         {
-            c.resumeSession(PublisherIds.fromSession(c.uid(), hello.sessionId()), hello.nextSequence());
+            final long publisherId = PublisherIds.fromSession(c.uid(), hello.sessionId());
+            c.resumeSession(publisherId, hello.nextSequence());
+            resume(c, publisherId, hello.nextSequence());
         }
         c.state(ClientConnection.State.OPEN);
         final Outbox outbox = c.outbox();
@@ -315,6 +340,52 @@ final class ClientProtocol
         fanOut.markForFlush(c);
         Log.debug("hello from " + c.label());
         return true;
+    }
+
+    /**
+     * A session came back. When its previous connection was closed by this broker with publishes unread (an
+     * eviction, a fatal ERROR), the client counted them sent and the broker never numbered them: the sequences
+     * between where the broker stopped and where the client resumes are lost, and only now can that be known.
+     * Subscribers are told once, with one GAP per connection that has subscriptions, and only when there is a
+     * hole: the client library passes it on to the subscriptions that saw this publisher (SPEC.md, GAP).
+     */
+    private void resume(final ClientConnection c, final long publisherId, final long nextSequence)
+    {
+        liveSessions.put(publisherId, c);
+        final long last = closedSessions.resumed(publisherId);
+        counters.set(BrokerCounters.CLOSED_SESSIONS, closedSessions.size());
+        c.sessionSeen = last >= 0;
+        final long next = Math.max(1, nextSequence);
+        if (last >= 0 && next > last + 1)
+        {
+            final int told = resumedPublishers.tell(c, publisherId, last + 1, next - last - 1);
+            counters.increment(BrokerCounters.SESSIONS_RESUMED_WITH_LOSS);
+            counters.add(BrokerCounters.RESUMED_LOSS_GAPS, told);
+            Log.debug(c.label() + " resumed its session at sequence " + next + ": the broker had numbered up to " +
+                last + "; told " + told + " subscriber connections");
+        }
+    }
+
+    /**
+     * Remembers where a closing session connection's numbering stopped, once, and only for the newest connection
+     * of its session: an older one that closes late says nothing about the newer one's numbering.
+     */
+    private void sessionClosed(final ClientConnection c)
+    {
+        if (!c.hasSession() || liveSessions.get(c.publisherId()) != c)
+        {
+            return;
+        }
+        liveSessions.remove(c.publisherId());
+        if (!c.sessionSeen && !c.numberedAny())
+        {
+            // No subscriber can have seen this publisher here: nothing to compare a resume with.
+            return;
+        }
+        closedSessions.limits(context.maxClosedSessions(), context.maxClosedSessionsPerUid());
+        closedSessions.closed(c.uid(), c.publisherId(), c.lastSequence());
+        counters.set(BrokerCounters.CLOSED_SESSIONS, closedSessions.size());
+        counters.set(BrokerCounters.CLOSED_SESSIONS_FORGOTTEN, closedSessions.forgotten());
     }
 
     private boolean onSubscribe(final ClientConnection c, final DirectBuffer buffer, final int at)
@@ -529,6 +600,7 @@ final class ClientProtocol
      */
     void forget(final ClientConnection c)
     {
+        sessionClosed(c);
         c.subscriptions().forEach((id, subscription) -> index.remove(subscription.pattern(), subscription));
         c.subscriptions().clear();
         charge(c, -c.subscriptionBytes);

@@ -97,6 +97,16 @@ public final class Configuration
     /** Default of {@link #MAX_SUBSCRIPTION_BYTES_PER_UID_PROP_NAME}: 16 MiB. */
     public static final int MAX_SUBSCRIPTION_BYTES_PER_UID_DEFAULT = 16 * 1024 * 1024;
 
+    /** Closed session publishers the broker remembers, to check their resume (SPEC.md, GAP PUBLISHER_RESUMED). */
+    public static final String MAX_CLOSED_SESSIONS_PROP_NAME = "seqbus.max.closed.sessions";
+    /** Default of {@link #MAX_CLOSED_SESSIONS_PROP_NAME}: 2 MiB of heap at 128 bytes each. */
+    public static final int MAX_CLOSED_SESSIONS_DEFAULT = 16_384;
+
+    /** Closed session publishers of one uid the broker remembers; past it the uid forgets its own oldest. */
+    public static final String MAX_CLOSED_SESSIONS_PER_UID_PROP_NAME = "seqbus.max.closed.sessions.per.uid";
+    /** Default of {@link #MAX_CLOSED_SESSIONS_PER_UID_PROP_NAME}: as many as it may hold connections. */
+    public static final int MAX_CLOSED_SESSIONS_PER_UID_DEFAULT = 1024;
+
     /** Heap all subscriptions together may take, bytes; checked against the JVM's heap at start. */
     public static final String MAX_TOTAL_SUBSCRIPTION_BYTES_PROP_NAME = "seqbus.max.total.subscription.bytes";
     /** Default of {@link #MAX_TOTAL_SUBSCRIPTION_BYTES_PROP_NAME}: 64 MiB. */

@@ -15,7 +15,8 @@ import java.lang.management.ManagementFactory;
  *   <li>Direct memory holds the queues (batch buffers, counted by capacity, with a headroom of an
  *       eighth past which deliveries are refused rather than queued), the idle buffers the pool
  *       keeps, the read buffer and a reserve.</li>
- *   <li>The heap holds the subscriptions (as charged), a fixed cost per connection and a reserve.</li>
+ *   <li>The heap holds the subscriptions (as charged), a fixed cost per connection, the closed sessions
+ *       remembered and a reserve.</li>
  * </ul>
  */
 final class MemoryBudget
@@ -57,7 +58,8 @@ final class MemoryBudget
     static long heapNeeded(final Broker.Context context)
     {
         return (long)context.maxTotalSubscriptionBytes() +
-            (long)context.maxConnections() * Configuration.CONNECTION_HEAP_COST + Configuration.HEAP_RESERVE;
+            (long)context.maxConnections() * Configuration.CONNECTION_HEAP_COST +
+            (long)context.maxClosedSessions() * ClosedSessions.ENTRY_HEAP_COST + Configuration.HEAP_RESERVE;
     }
 
     /**
@@ -83,7 +85,8 @@ final class MemoryBudget
         if (heapNeeded > heap)
         {
             throw new IllegalArgumentException("max_total_subscription_bytes=" + context.maxTotalSubscriptionBytes() +
-                " with max_connections=" + context.maxConnections() + " does not fit this JVM's heap: they may take " +
+                " with max_connections=" + context.maxConnections() + " and max_closed_sessions=" +
+                context.maxClosedSessions() + " does not fit this JVM's heap: they may take " +
                 mib(heapNeeded) + " MiB with the broker's own reserve, and -Xmx allows " + mib(heap) +
                 " MiB; lower them or raise -Xmx");
         }

@@ -6,7 +6,7 @@ import io.seqbus.client.ClientOptions;
 import io.seqbus.client.PublishResult;
 import io.seqbus.client.SubscriptionOptions;
 import io.seqbus.client.ThreadMode;
-import io.seqbus.wire.SlowConsumerPolicy;
+import io.seqbus.client.SlowConsumerPolicy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -7,7 +7,7 @@ import io.seqbus.client.ConnectionListener;
 import io.seqbus.client.SubscriptionOptions;
 import io.seqbus.client.ThreadMode;
 import io.seqbus.wire.GapReason;
-import io.seqbus.wire.SlowConsumerPolicy;
+import io.seqbus.client.SlowConsumerPolicy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -180,6 +180,51 @@ class SlowConsumerTest
         assertThat(broker.counters().get(counter)).isEqualTo(dropped);
     }
 
+    /**
+     * Two publishers interleave; a drop-oldest subscriber reads nothing. Every GAP names one publisher and its
+     * node, so a client that has just reconnected can tell each publisher's drops from the hole its reconnect
+     * left (SPEC.md, GAP); per publisher, what arrived and what the GAPs counted add up to what it published.
+     */
+    @Test
+    void dropOldestGapsNameOnePublisherAndItsNode() throws Exception
+    {
+        start(60_000);
+        final RawClient slow = open(new RawClient(socket).hello());
+        slow.send(Frames.subscribe(7, "d.>", SlowConsumerPolicy.DROP_OLDEST.code()));
+        final int n = 3_000;
+        final long[] ids = new long[2];
+        int node;
+        try (BusClient first = BusClient.connect(new ClientOptions().socket(socket).threadMode(ThreadMode.POLL));
+            BusClient second = BusClient.connect(new ClientOptions().socket(socket).threadMode(ThreadMode.POLL)))
+        {
+            ids[0] = first.publisherId();
+            ids[1] = second.publisherId();
+            node = first.nodeId();
+            for (int i = 0; i < n; i++)
+            {
+                first.publish("d.x", payload(i));
+                second.publish("d.y", payload(i));
+            }
+            first.sync(Duration.ofSeconds(30));
+            second.sync(Duration.ofSeconds(30));
+        }
+
+        final Received got = receive(slow, 2L * n, 30_000);
+        assertThat(got.gaps).as("the slow subscriber lost some").isNotEmpty();
+        assertThat(got.gaps).allSatisfy((g) ->
+        {
+            assertThat(g[1]).isEqualTo(GapReason.DROPPED_OLDEST);
+            assertThat(g[2]).as("publisher").isIn(ids[0], ids[1]);
+            assertThat(g[3]).as("source node").isEqualTo(node);
+        });
+        for (final long id : ids)
+        {
+            final long arrived = got.publishers.stream().filter((p) -> p == id).count();
+            final long counted = got.gaps.stream().filter((g) -> g[2] == id).mapToLong((g) -> g[0]).sum();
+            assertThat(arrived + counted).as("publisher %x", id).isEqualTo(n);
+        }
+    }
+
     @Test
     void disconnectPolicyDisconnectsOnlyTheSlowSubscriber() throws Exception
     {
@@ -231,10 +276,14 @@ class SlowConsumerTest
         return l;
     }
 
-    /** What a raw subscriber read: delivered sequences in order, and GAPs as {count, reason}. */
+    /**
+     * What a raw subscriber read: delivered sequences in order, the publisher of each, and GAPs as
+     * {count, reason, publisher, source node}.
+     */
     private static final class Received
     {
         final List<Long> sequences = new ArrayList<>();
+        final List<Long> publishers = new ArrayList<>();
         final List<long[]> gaps = new ArrayList<>();
     }
 
@@ -261,13 +310,14 @@ class SlowConsumerTest
                     for (final Deliveries.Delivery m : Deliveries.in(frame))
                     {
                         r.sequences.add(m.sequence());
+                        r.publishers.add(m.publisherId());
                         accounted++;
                     }
                 }
                 else if (type == FrameType.GAP)
                 {
                     gap.wrap(b, at);
-                    r.gaps.add(new long[]{gap.count(), gap.reason()});
+                    r.gaps.add(new long[]{gap.count(), gap.reason(), gap.publisherId(), gap.sourceNode()});
                     accounted += gap.count();
                 }
             }

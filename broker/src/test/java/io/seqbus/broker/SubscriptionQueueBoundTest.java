@@ -6,7 +6,7 @@ import io.seqbus.client.ClientOptions;
 import io.seqbus.client.SubscriptionOptions;
 import io.seqbus.client.ThreadMode;
 import io.seqbus.wire.ErrorCode;
-import io.seqbus.wire.SlowConsumerPolicy;
+import io.seqbus.client.SlowConsumerPolicy;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 

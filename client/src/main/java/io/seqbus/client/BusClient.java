@@ -1,13 +1,14 @@
 package io.seqbus.client;
 
-import io.seqbus.wire.ErrorCode;
 import io.seqbus.wire.Protocol;
+import io.seqbus.wire.SafeBuffer;
 import io.seqbus.wire.SubscribeFrame;
 import io.seqbus.wire.Topics;
 import io.seqbus.wire.UnsubscribeFrame;
 import io.seqbus.wire.WireStrings;
 import org.agrona.DirectBuffer;
 
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -72,6 +73,11 @@ import java.util.concurrent.TimeUnit;
  */
 public final class BusClient implements AutoCloseable
 {
+    // A direct ByteBuffer is published through a view owned by the publishing thread, so no lock is needed to
+    // share one. The view keeps the thread's last buffer: a service that publishes from the same buffer each
+    // time allocates nothing (a view of a new buffer costs one ByteBuffer duplicate).
+    private static final ThreadLocal<SafeBuffer> PAYLOAD_VIEWS = ThreadLocal.withInitial(SafeBuffer::new);
+
     private final ClientOptions options;
     private final long publishTimeoutNs;
     private final long closeTimeoutNs;
@@ -228,7 +234,30 @@ public final class BusClient implements AutoCloseable
     }
 
     /**
-     * Publishes a message from a buffer without allocating; see {@link #publish(String, byte[])}.
+     * Publishes the bytes between the buffer's position and its limit, heap or direct, without allocating; see
+     * {@link #publish(String, byte[])}. The buffer's position and limit are left as they were.
+     *
+     * @param topic   a valid topic (no wildcards).
+     * @param payload the payload.
+     */
+    public void publish(final String topic, final ByteBuffer payload)
+    {
+        Objects.requireNonNull(payload, "payload");
+        if (payload.hasArray())
+        {
+            publishBlocking(topic, null, payload.array(), payload.arrayOffset() + payload.position(),
+                payload.remaining(), null);
+            return;
+        }
+        final SafeBuffer view = PAYLOAD_VIEWS.get();
+        view.wrap(payload);
+        publishBlocking(topic, view, null, payload.position(), payload.remaining(), null);
+    }
+
+    /**
+     * Publishes a message from an Agrona buffer without allocating or copying it first; see
+     * {@link #publish(String, byte[])}. The one place besides {@link Message#payload()} where the API shows an
+     * Agrona type, for services that already hold their data in one.
      *
      * @param topic   a valid topic (no wildcards).
      * @param payload buffer holding the payload.
@@ -268,7 +297,28 @@ public final class BusClient implements AutoCloseable
     }
 
     /**
-     * Publishes from a buffer if that can be done without waiting; see {@link #tryPublish(String, byte[])}.
+     * Publishes the bytes between the buffer's position and its limit if that can be done without waiting; see
+     * {@link #tryPublish(String, byte[])} and {@link #publish(String, ByteBuffer)}.
+     *
+     * @param topic   a valid topic (no wildcards).
+     * @param payload the payload; its position and limit are left as they were.
+     * @return {@link PublishResult#OK} when taken, else why not.
+     */
+    public PublishResult tryPublish(final String topic, final ByteBuffer payload)
+    {
+        Objects.requireNonNull(payload, "payload");
+        if (payload.hasArray())
+        {
+            return outbound.offerLocked(topic, null, payload.array(), payload.arrayOffset() + payload.position(),
+                payload.remaining(), null);
+        }
+        final SafeBuffer view = PAYLOAD_VIEWS.get();
+        view.wrap(payload);
+        return outbound.offerLocked(topic, view, null, payload.position(), payload.remaining(), null);
+    }
+
+    /**
+     * Publishes from an Agrona buffer if that can be done without waiting; see {@link #tryPublish(String, byte[])}.
      *
      * @param topic   a valid topic (no wildcards).
      * @param payload buffer holding the payload.

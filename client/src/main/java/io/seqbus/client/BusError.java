@@ -1,6 +1,5 @@
 package io.seqbus.client;
 
-import io.seqbus.wire.ErrorCode;
 
 /**
  * An ERROR frame from the broker, copied out of the receive buffer so it may be kept.
@@ -61,7 +60,7 @@ public final class BusError
      */
     public String name()
     {
-        return code == 0 ? "CLIENT" : ErrorCode.name(code);
+        return ErrorCode.name(code);
     }
 
     /**

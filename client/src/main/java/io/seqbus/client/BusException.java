@@ -31,7 +31,7 @@ public class BusException extends RuntimeException
 
     /**
      * @param message one line for people.
-     * @param code    the {@link io.seqbus.wire.ErrorCode} the broker sent, or 0.
+     * @param code    the {@link ErrorCode} the broker sent, or 0.
      * @param cause   the underlying failure, or null.
      */
     public BusException(final String message, final int code, final Throwable cause)
@@ -66,7 +66,7 @@ public class BusException extends RuntimeException
     }
 
     /**
-     * @return the {@link io.seqbus.wire.ErrorCode} the broker sent, or 0 when the failure did not come
+     * @return the {@link ErrorCode} the broker sent, or 0 when the failure did not come
      * from an ERROR frame.
      */
     public int code()

@@ -3,14 +3,11 @@ package io.seqbus.client;
 import io.seqbus.wire.DefaultSocket;
 import io.seqbus.wire.Protocol;
 import io.seqbus.wire.WireStrings;
-import org.agrona.concurrent.BackoffIdleStrategy;
-import org.agrona.concurrent.IdleStrategy;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.Supplier;
 
 /**
  * How a {@link BusClient} connects and behaves. Setters return this for chaining; every
@@ -28,12 +25,7 @@ public final class ClientOptions
     private String threadName = "seqbus-client";
     private boolean sleepInPoll = true;
     private Duration idleSpin = Duration.ofNanos(100_000);
-    // Spins, then yields, and no parks before the thread sleeps in poll(2) at the end of idleSpin: a
-    // park here lasts 20-40 µs whatever is asked, and a message that came meanwhile waited it out (with
-    // parks, one-hop p50 at 10k msgs/s was ~30 µs; without, ~20 µs). 1,000 yields outlast the default
-    // idleSpin; short parks remain for when it cannot sleep in poll (disconnected, or sleepInPoll off).
-    private Supplier<IdleStrategy> idleStrategySupplier =
-        () -> new BackoffIdleStrategy(10, 1_000, 1_000, 20_000);
+    private boolean busySpin;
     private Duration connectTimeout = Duration.ofSeconds(5);
     private Duration publishTimeout = Duration.ofSeconds(5);
     private Duration refusalTtl = Duration.ofSeconds(1);
@@ -180,25 +172,24 @@ public final class ClientOptions
     }
 
     /**
-     * @param idleStrategySupplier makes the idle strategy of the client's thread in
-     *                             {@link ThreadMode#DEDICATED}: how it waits between looks for work
-     *                             during {@link #idleSpin(Duration)}, and whenever it cannot sleep in
-     *                             poll(2). Default: a {@link BackoffIdleStrategy} that spins 10 times,
-     *                             yields 1,000 times, then parks 1-20 µs.
+     * @param busySpin whether the client's thread in {@link ThreadMode#DEDICATED} waits between looks for work by
+     *                 spinning alone, never yielding or parking: the lowest latency, for a core of its own (with
+     *                 {@link #sleepInPoll(boolean) sleepInPoll(false)} it never sleeps at all). Default false: it
+     *                 spins 10 times, yields 1,000 times, then parks 1-20 µs.
      * @return this.
      */
-    public ClientOptions idleStrategy(final Supplier<IdleStrategy> idleStrategySupplier)
+    public ClientOptions busySpin(final boolean busySpin)
     {
-        this.idleStrategySupplier = Objects.requireNonNull(idleStrategySupplier, "idleStrategySupplier");
+        this.busySpin = busySpin;
         return this;
     }
 
     /**
-     * @return the supplier of the dedicated thread's idle strategy.
+     * @return whether the client's thread spins alone while it waits for work.
      */
-    public Supplier<IdleStrategy> idleStrategy()
+    public boolean busySpin()
     {
-        return idleStrategySupplier;
+        return busySpin;
     }
 
     /**

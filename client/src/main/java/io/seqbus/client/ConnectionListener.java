@@ -8,7 +8,7 @@ public interface ConnectionListener
     /**
      * The broker sent WELCOME: publishing and subscriptions are live. Called on the thread of
      * {@link BusClient#connect} for the first connection and on the polling thread after a
-     * reconnect (before the {@link io.seqbus.wire.GapReason#RECONNECTED} gaps).
+     * reconnect (before the {@link GapReason#RECONNECTED} gaps).
      *
      * @param client that connected.
      */

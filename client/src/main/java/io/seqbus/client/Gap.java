@@ -1,6 +1,5 @@
 package io.seqbus.client;
 
-import io.seqbus.wire.GapReason;
 
 /**
  * Messages that may have been lost: a reusable view, valid only during the
@@ -9,10 +8,13 @@ import io.seqbus.wire.GapReason;
  * After a reconnect the client reports one {@code RECONNECTED} gap with count 0 (what publishers that never
  * publish again lost is unknown), then, at the first message of each publisher it delivered before, a
  * {@code RECONNECTED} gap with that publisher and the exact count of its messages missed: every client keeps its
- * publisher id and sequence across its reconnects and broker restarts. The sum of the counts is the loss
- * (SPEC.md, "What a subscriber can count"). Not so with a broker older than sessions, nor for publishers
- * whose client has none (an old Python client): they come back as new publishers, and only the count 0 gap
- * covers them.
+ * publisher id and sequence across its reconnects and broker restarts. When only a publisher's connection broke
+ * and the broker had closed it with publishes unread, the broker says so when that publisher comes back: a
+ * {@code PUBLISHER_RESUMED} gap with that publisher, the first sequence lost and the exact count, passed only to
+ * the subscriptions that delivered a message of that publisher. Drop gaps name their publisher (under
+ * drop-newest, publisher 0 when several). The sum of the counts is the loss, or more, never less (SPEC.md, "What a
+ * subscriber can count"). Not so with a broker older than sessions, nor for publishers whose client has
+ * none (an old Python client): they come back as new publishers, and only the count 0 gap covers them.
  */
 public final class Gap
 {

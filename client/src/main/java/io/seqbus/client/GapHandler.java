@@ -8,7 +8,7 @@ public interface GapHandler
 {
     /**
      * Called on the polling thread for a GAP from the broker, or for a gap the client makes
-     * itself after a reconnect ({@link io.seqbus.wire.GapReason#RECONNECTED}).
+     * itself after a reconnect ({@link GapReason#RECONNECTED}).
      *
      * @param gap a view valid only until this method returns.
      */

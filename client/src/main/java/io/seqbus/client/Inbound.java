@@ -2,12 +2,10 @@ package io.seqbus.client;
 
 import io.seqbus.wire.DeliverFrame;
 import io.seqbus.wire.DeliverRunFrame;
-import io.seqbus.wire.ErrorCode;
 import io.seqbus.wire.ErrorFrame;
 import io.seqbus.wire.FrameType;
 import io.seqbus.wire.FrameValidator;
 import io.seqbus.wire.GapFrame;
-import io.seqbus.wire.GapReason;
 import io.seqbus.wire.PingFrame;
 import io.seqbus.wire.Protocol;
 import io.seqbus.wire.SafeBuffer;
@@ -285,19 +283,18 @@ final class Inbound
         final long first = runFrame.firstSequence();
         final int count = runFrame.count();
         int entry = runFrame.firstEntryIndex();
-        final int sourceNode = runFrame.sourceNode();
-        final long publisherId = runFrame.publisherId();
-        for (int i = 0; i < count; i++)
+        // A run is one publisher's consecutive sequences: only its first can open a hole, and the subscription's
+        // counter and last sequence move once per run. Per message, only the close check stays (a handler may
+        // close the subscription or the client).
+        final long publisherKey = PublisherSequences.key(runFrame.sourceNode(), runFrame.publisherId());
+        checkSequence(subscription, runFrame.sourceNode(), runFrame.publisherId(), first);
+        int delivered = 0;
+        while (delivered < count && !subscription.isClosed() && !connection.isClosing())
         {
-            checkSequence(subscription, sourceNode, publisherId, first + i);
-            if (subscription.isClosed() || connection.isClosing())
-            {
-                return;
-            }
             final int length = readBuffer.getInt(entry, BYTE_ORDER);
-            message.entry(first + i, entry + DeliverRunFrame.ENTRY_HEADER_LENGTH, length);
+            message.entry(first + delivered, entry + DeliverRunFrame.ENTRY_HEADER_LENGTH, length);
             entry += DeliverRunFrame.ENTRY_HEADER_LENGTH + length;
-            count(subscription, SubscriptionStats.DELIVERED);
+            delivered++;
             try
             {
                 handler.onMessage(message);
@@ -307,11 +304,12 @@ final class Inbound
                 count(subscription, SubscriptionStats.HANDLER_ERRORS);
                 errorHandler.onHandlerException(ex, subscription, message);
             }
-            if (subscription.isClosed() || connection.isClosing())
-            {
-                return;
-            }
         }
+        if (delivered > 1)
+        {
+            subscription.sequences().delivered(publisherKey, first + delivered - 1);
+        }
+        add(subscription, SubscriptionStats.DELIVERED, delivered);
     }
 
     /**
@@ -331,9 +329,11 @@ final class Inbound
     }
 
     /**
-     * A GAP from the broker. One it counted must not be counted again by the reconnect check; one of unknown
-     * size (NODE_LOST: a node of the LAN went away, and its session publishers continue their sequences when it
-     * comes back) arms the check, so the next message of each publisher tells its exact hole.
+     * A GAP from the broker. One it counted for one publisher must not be counted again by the reconnect check;
+     * one of unknown size (NODE_LOST: a node of the LAN went away, and its session publishers continue their
+     * sequences when it comes back) arms the check, so the next message of each publisher tells its exact hole.
+     * One with a count but no single publisher changes nothing: it cannot be split among the publishers, and
+     * forgetting them would hide the hole of one that is armed (see {@link PublisherSequences}).
      */
     private static void brokerGap(
         final Subscription subscription, final int sourceNode, final long publisher, final long fromSequence,
@@ -347,10 +347,17 @@ final class Inbound
         {
             subscription.sequences().armAll(reason);
         }
-        else
-        {
-            subscription.sequences().forgetAll();
-        }
+    }
+
+    /**
+     * A PUBLISHER_RESUMED GAP concerns only the subscriptions that delivered a message of that publisher: the
+     * application must not hear of a publisher it never heard from.
+     */
+    private static boolean concerns(
+        final Subscription subscription, final int sourceNode, final long publisher, final int reason)
+    {
+        return reason != GapReason.PUBLISHER_RESUMED ||
+            subscription.sequences().seen(PublisherSequences.key(sourceNode, publisher));
     }
 
     private void onGap(final int at)
@@ -366,14 +373,17 @@ final class Inbound
         {
             for (final Subscription subscription : subscriptions.all())
             {
-                brokerGap(subscription, sourceNode, publisher, fromSequence, count, reason);
-                dispatchGap(subscription, sourceNode, publisher, fromSequence, count, reason);
+                if (concerns(subscription, sourceNode, publisher, reason))
+                {
+                    brokerGap(subscription, sourceNode, publisher, fromSequence, count, reason);
+                    dispatchGap(subscription, sourceNode, publisher, fromSequence, count, reason);
+                }
             }
         }
         else
         {
             final Subscription subscription = subscriptions.find(id);
-            if (subscription != null)
+            if (subscription != null && concerns(subscription, sourceNode, publisher, reason))
             {
                 brokerGap(subscription, sourceNode, publisher, fromSequence, count, reason);
                 dispatchGap(subscription, sourceNode, publisher, fromSequence, count, reason);

@@ -4,6 +4,7 @@ import io.seqbus.wire.DeliverFrame;
 import io.seqbus.wire.DeliverRunFrame;
 import org.agrona.DirectBuffer;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -28,6 +29,9 @@ public final class Message
     private int topicLength;
     private int payloadIndex;
     private int payloadLength;
+    // payloadBuffer()'s view, made again only when the receive buffer changes.
+    private ByteBuffer payloadView;
+    private ByteBuffer viewSource;
 
     Message()
     {
@@ -102,7 +106,8 @@ public final class Message
     }
 
     /**
-     * @return the buffer holding the topic and the payload.
+     * @return the buffer holding the topic and the payload, for Agrona users (zero copy); see
+     * {@link #payloadBuffer()} for the same without Agrona.
      */
     public DirectBuffer buffer()
     {
@@ -126,7 +131,34 @@ public final class Message
     }
 
     /**
-     * @return the buffer holding the payload (the same as {@link #buffer()}).
+     * The payload in place, as a read-only {@link ByteBuffer} whose position is the first payload byte and whose
+     * limit is its end. Zero copy and no allocation: the same view serves every message, so it is valid only
+     * during the handler's call and must not be kept (copy it, or use {@link #payloadAsBytes()}).
+     *
+     * @return the payload's view.
+     */
+    public ByteBuffer payloadBuffer()
+    {
+        final ByteBuffer source = buffer.byteBuffer();
+        final int base = buffer.wrapAdjustment();
+        if (source == null)
+        {
+            // A buffer over a byte[] (tests wrap frames that way): that array, in place.
+            return ByteBuffer.wrap(buffer.byteArray(), base + payloadIndex, payloadLength).asReadOnlyBuffer();
+        }
+        if (payloadView == null || viewSource != source)
+        {
+            payloadView = source.asReadOnlyBuffer();
+            viewSource = source;
+        }
+        payloadView.clear();
+        payloadView.position(base + payloadIndex).limit(base + payloadIndex + payloadLength);
+        return payloadView;
+    }
+
+    /**
+     * @return the buffer holding the payload (the same as {@link #buffer()}), for Agrona users (zero copy); see
+     * {@link #payloadBuffer()} for the same without Agrona.
      */
     public DirectBuffer payload()
     {

@@ -1,6 +1,5 @@
 package io.seqbus.client;
 
-import io.seqbus.wire.ErrorCode;
 
 import java.util.HashMap;
 

@@ -9,8 +9,19 @@ import org.agrona.collections.Long2LongHashMap;
  * <p>
  * Only a loss of unknown size arms the check (this client's reconnect, a GAP with count 0 such as NODE_LOST):
  * otherwise the broker's GAP frames say what was lost, and a subscription that matches only some of a
- * publisher's topics sees its sequence skip by design. An armed entry is
- * stored negated; the next message of that publisher disarms it.
+ * publisher's topics sees its sequence skip by design. An armed entry is stored negated; the next message of that
+ * publisher disarms it.
+ * <p>
+ * While an entry is armed, what the broker counts for that publisher (a drop, a PUBLISHER_RESUMED gap) is kept as
+ * a credit, not as a new last sequence: the hole the check finds is everything between the last delivery and the
+ * next, less what was counted already. Moving the last sequence up to the counted range instead would hide the
+ * part of the hole before that range (the messages missed while reconnecting). A GAP that names no single
+ * publisher cannot be split among them: the check stays armed, so a publisher's hole may be counted together with
+ * its share of that GAP (an over-count, never an under-count).
+ * <p>
+ * Consecutive messages nearly always come from the publisher of the message before (a DELIVER_RUN is one
+ * publisher's run), so that publisher's entry is held in two fields and reaches the map only when another
+ * publisher's message comes or the map is read: one hash lookup per change of publisher, not two per message.
  */
 final class PublisherSequences
 {
@@ -18,7 +29,13 @@ final class PublisherSequences
     private static final long NODE_MIX = 0x9E3779B97F4A7C15L;
 
     private final Long2LongHashMap lastByPublisher = new Long2LongHashMap(0);
+    /** Per armed publisher: messages after its last delivery the broker already counted. */
+    private final Long2LongHashMap countedWhileArmed = new Long2LongHashMap(0);
     private int armReason;
+    // The entry of the last message's publisher, not yet written to the map.
+    private boolean holding;
+    private long heldKey;
+    private long heldLast;
 
     static long key(final int sourceNode, final long publisherId)
     {
@@ -28,28 +45,48 @@ final class PublisherSequences
     /**
      * A message was delivered (hot path: no allocation once the publisher is known).
      *
-     * @return how many sequences this publisher skipped since the last delivery before a reconnect, else 0.
+     * @return how many sequences this publisher skipped since the last delivery before a reconnect, less what the
+     * broker counted meanwhile; else 0.
      */
     long delivered(final long key, final long sequence)
     {
+        if (holding && heldKey == key)
+        {
+            heldLast = sequence;
+            return 0;
+        }
+        release();
         final long stored = lastByPublisher.get(key);
-        lastByPublisher.put(key, sequence);
+        holding = true;
+        heldKey = key;
+        heldLast = sequence;
         if (stored >= 0)
         {
             return 0;
         }
         final long last = -stored;
-        return sequence > last + 1 ? sequence - last - 1 : 0;
+        final long counted = countedWhileArmed.remove(key);
+        final long missed = sequence - last - 1 - counted;
+        return missed > 0 ? missed : 0;
+    }
+
+    /**
+     * @return true when this subscription delivered a message of that publisher.
+     */
+    boolean seen(final long key)
+    {
+        return holding && heldKey == key || lastByPublisher.get(key) != 0;
     }
 
     /**
      * A loss of unknown size happened (this client reconnected, or a node of the LAN went away): the next message
      * of every publisher seen so far is compared with its last.
      *
-     * @param reason the {@link io.seqbus.wire.GapReason} the counted gaps will carry.
+     * @param reason the {@link GapReason} the counted gaps will carry.
      */
     void armAll(final int reason)
     {
+        release();
         armReason = reason;
         final Long2LongHashMap.EntryIterator entries = lastByPublisher.entrySet().iterator();
         while (entries.hasNext())
@@ -68,6 +105,7 @@ final class PublisherSequences
      */
     void skipped(final long key, final long fromSequence, final long count)
     {
+        release();
         final long stored = lastByPublisher.get(key);
         if (stored == 0)
         {
@@ -77,10 +115,13 @@ final class PublisherSequences
         if (stored > 0)
         {
             lastByPublisher.put(key, Math.max(stored, lastLost));
+            return;
         }
-        else
+        // Armed: only the part after the last delivery is in the hole the check will find.
+        final long beyondLast = Math.min(count, lastLost - (-stored));
+        if (beyondLast > 0)
         {
-            lastByPublisher.put(key, -Math.max(-stored, lastLost));
+            countedWhileArmed.put(key, countedWhileArmed.get(key) + beyondLast);
         }
     }
 
@@ -90,9 +131,13 @@ final class PublisherSequences
         return armReason;
     }
 
-    /** The broker reported a loss it could not pin to one publisher: its count covers them, never count twice. */
-    void forgetAll()
+    /** Writes the held entry to the map, before the map is read or another publisher's entry is held. */
+    private void release()
     {
-        lastByPublisher.clear();
+        if (holding)
+        {
+            lastByPublisher.put(heldKey, heldLast);
+            holding = false;
+        }
     }
 }

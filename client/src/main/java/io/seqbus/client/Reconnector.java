@@ -1,7 +1,6 @@
 package io.seqbus.client;
 
 import io.seqbus.wire.DefaultSocket;
-import io.seqbus.wire.ErrorCode;
 import io.seqbus.wire.HelloFrame;
 import io.seqbus.wire.Protocol;
 import io.seqbus.wire.SafeBuffer;

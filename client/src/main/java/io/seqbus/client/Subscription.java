@@ -1,6 +1,5 @@
 package io.seqbus.client;
 
-import io.seqbus.wire.SlowConsumerPolicy;
 
 /**
  * A live subscription of a {@link BusClient}, made by {@link BusClient#subscribe}.

@@ -1,6 +1,5 @@
 package io.seqbus.client;
 
-import io.seqbus.wire.SlowConsumerPolicy;
 
 import java.util.Objects;
 

@@ -10,8 +10,15 @@
  * touch Unsafe. On Java 22 and later, junixsocket loading its native library makes the JVM print a
  * warning ("A restricted method in java.lang.System has been called") once at start; it is only a
  * warning (Java 25 runs the client the same), and {@code --enable-native-access=ALL-UNNAMED} silences
- * it. To publish from a {@link org.agrona.DirectBuffer} in a JVM without the flag, use a
- * {@code SafeBuffer} (or a {@code byte[]}): an {@code UnsafeBuffer} of your own still needs the flag.
- * The {@link io.seqbus.client.Message#buffer() buffer} a handler reads is a {@code SafeBuffer}.
+ * it.
+ *
+ * <h2>What the API is made of</h2>
+ * This package and {@code java.*}: payloads go in as {@code byte[]}, {@code String} or
+ * {@link java.nio.ByteBuffer} and come out as {@link io.seqbus.client.Message#payloadBuffer()}, a read-only
+ * view in place. Agrona's {@link org.agrona.DirectBuffer} appears only in the zero-copy overloads, for services
+ * that already hold their data in one ({@link io.seqbus.client.BusClient#publish(String, org.agrona.DirectBuffer,
+ * int, int)}, {@link io.seqbus.client.Message#payload()}). To publish from a {@code DirectBuffer} in a JVM
+ * without the flag, use a {@code SafeBuffer}: an {@code UnsafeBuffer} of your own still needs the flag. The
+ * {@link io.seqbus.client.Message#buffer() buffer} a handler reads is a {@code SafeBuffer}.
  */
 package io.seqbus.client;

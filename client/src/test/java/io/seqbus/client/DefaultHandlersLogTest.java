@@ -1,9 +1,7 @@
 package io.seqbus.client;
 
 import io.seqbus.client.ScriptedBroker.Peer;
-import io.seqbus.wire.ErrorCode;
 import io.seqbus.wire.FrameType;
-import io.seqbus.wire.GapReason;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

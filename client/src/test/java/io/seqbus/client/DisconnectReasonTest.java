@@ -1,7 +1,6 @@
 package io.seqbus.client;
 
 import io.seqbus.client.ScriptedBroker.Peer;
-import io.seqbus.wire.ErrorCode;
 import io.seqbus.wire.FrameType;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,5 @@
 package io.seqbus.client;
 
-import io.seqbus.wire.ErrorCode;
-import io.seqbus.wire.GapReason;
 import io.seqbus.wire.SafeBuffer;
 
 import java.io.BufferedReader;

@@ -1,6 +1,5 @@
 package io.seqbus.client;
 
-import io.seqbus.wire.GapReason;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -42,10 +41,42 @@ class PublisherSequencesTest
         s.armAll(GapReason.RECONNECTED);
         s.skipped(A, 11, 5);
         assertThat(s.delivered(A, 20)).isEqualTo(4);
+    }
 
+    /**
+     * After a reconnect the new connection's queue dropped 14..15: 11..13 went missing while reconnecting, and
+     * the broker's GAP for the drops must not hide them (moving the last sequence up to 15 did).
+     */
+    @Test
+    void aDropGapRightAfterAReconnectDoesNotHideTheHoleBeforeIt()
+    {
+        final PublisherSequences s = new PublisherSequences();
+        s.delivered(A, 10);
         s.armAll(GapReason.RECONNECTED);
-        s.forgetAll();
-        assertThat(s.delivered(A, 30)).as("a loss the broker could not pin to one publisher").isZero();
+        s.skipped(A, 14, 2);
+        assertThat(s.delivered(A, 16)).isEqualTo(3);
+        assertThat(s.delivered(A, 17)).as("disarmed, and the credit is spent").isZero();
+    }
+
+    @Test
+    void onlyWhatTheBrokerCountedAfterTheLastDeliveryIsCredited()
+    {
+        final PublisherSequences s = new PublisherSequences();
+        s.delivered(A, 10);
+        s.armAll(GapReason.RECONNECTED);
+        s.skipped(A, 9, 4);
+        assertThat(s.delivered(A, 20)).as("11..12 counted; 13..19 not").isEqualTo(7);
+    }
+
+    @Test
+    void onlyPublishersDeliveredBeforeAreSeen()
+    {
+        final PublisherSequences s = new PublisherSequences();
+        assertThat(s.seen(A)).isFalse();
+        s.delivered(A, 1);
+        s.armAll(GapReason.RECONNECTED);
+        assertThat(s.seen(A)).as("armed").isTrue();
+        assertThat(s.seen(B)).isFalse();
     }
 
     @Test

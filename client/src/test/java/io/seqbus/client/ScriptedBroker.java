@@ -1,7 +1,6 @@
 package io.seqbus.client;
 
 import io.seqbus.wire.DeliverFrame;
-import io.seqbus.wire.ErrorCode;
 import io.seqbus.wire.ErrorFrame;
 import io.seqbus.wire.FrameType;
 import io.seqbus.wire.FrameValidator;
@@ -212,21 +211,33 @@ final class ScriptedBroker implements AutoCloseable
 
         Peer deliver(final int subscriptionId, final long sequence, final String topic, final String payload)
         {
+            return deliver(subscriptionId, 0x0000000100000002L, sequence, topic, payload);
+        }
+
+        Peer deliver(
+            final int subscriptionId, final long publisherId, final long sequence, final String topic,
+            final String payload)
+        {
             final byte[] topicBytes = topic.getBytes(StandardCharsets.UTF_8);
             final byte[] payloadBytes = payload.getBytes(StandardCharsets.UTF_8);
             final UnsafeBuffer source = new UnsafeBuffer(new byte[topicBytes.length + payloadBytes.length]);
             source.putBytes(0, topicBytes);
             source.putBytes(topicBytes.length, payloadBytes);
             writePosition += DeliverFrame.encode(
-                writeBuffer, writePosition, subscriptionId, 0x0A0B0C0D, 0x0000000100000002L, sequence,
+                writeBuffer, writePosition, subscriptionId, 0x0A0B0C0D, publisherId, sequence,
                 1_700_000_000_000_000_000L, 1000, 4242, source, 0, topicBytes.length, payloadBytes.length);
             return this;
         }
 
         Peer gap(final int subscriptionId, final long from, final long count, final int reason)
         {
+            return gap(subscriptionId, 0x0000000100000002L, from, count, reason);
+        }
+
+        Peer gap(final int subscriptionId, final long publisherId, final long from, final long count, final int reason)
+        {
             writePosition += GapFrame.encode(
-                writeBuffer, writePosition, subscriptionId, 0x0A0B0C0D, 0x0000000100000002L, from, count, reason);
+                writeBuffer, writePosition, subscriptionId, 0x0A0B0C0D, publisherId, from, count, reason);
             return this;
         }
 

@@ -1,6 +1,6 @@
 package io.seqbus.ops;
 
-import io.seqbus.wire.ErrorCode;
+import io.seqbus.client.ErrorCode;
 import io.seqbus.wire.ErrorFrame;
 import io.seqbus.wire.FrameType;
 import io.seqbus.wire.FrameValidator;

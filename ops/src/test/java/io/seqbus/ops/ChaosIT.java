@@ -5,7 +5,7 @@ import io.seqbus.client.BusClient;
 import io.seqbus.client.ClientOptions;
 import io.seqbus.client.PublishResult;
 import io.seqbus.client.ThreadMode;
-import io.seqbus.wire.GapReason;
+import io.seqbus.client.GapReason;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;

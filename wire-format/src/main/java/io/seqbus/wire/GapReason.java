@@ -15,6 +15,13 @@ public final class GapReason
     public static final int NODE_LOST = 4;
     /** Made by a client library: the connection was re-established; messages may be missing. */
     public static final int RECONNECTED = 5;
+    /**
+     * A session publisher came back (its connection had closed, the broker stayed up) past sequences the broker
+     * never numbered: publishes left unread in a connection the broker closed. Names the publisher, the first
+     * sequence lost and the count; sent with subscription 0, and passed by a client library only to the
+     * subscriptions that had seen that publisher.
+     */
+    public static final int PUBLISHER_RESUMED = 6;
 
     private GapReason()
     {
@@ -33,6 +40,7 @@ public final class GapReason
             case BRIDGE_LOSS: return "BRIDGE_LOSS";
             case NODE_LOST: return "NODE_LOST";
             case RECONNECTED: return "RECONNECTED";
+            case PUBLISHER_RESUMED: return "PUBLISHER_RESUMED";
             default: return "UNKNOWN(" + reason + ")";
         }
     }

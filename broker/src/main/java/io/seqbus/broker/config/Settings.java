@@ -97,6 +97,15 @@ public final class Settings
             "Heap all subscriptions may take together, charged as above; with max_connections it must fit the " +
             "JVM's heap (-Xmx), or the broker refuses to start.", null,
             Broker.Context::maxTotalSubscriptionBytes, Broker.Context::maxTotalSubscriptionBytes),
+        new Setting<>("max_closed_sessions", integer(0, MAX_INT), LIVE,
+            "Session publishers whose connection closed that the broker remembers (128 bytes of heap each, checked " +
+            "against -Xmx at start), so that when one comes back past sequences it never read, subscribers get a " +
+            "PUBLISHER_RESUMED gap; when full, the uid holding the most forgets its oldest.", null,
+            Broker.Context::maxClosedSessions, Broker.Context::maxClosedSessions),
+        new Setting<>("max_closed_sessions_per_uid", integer(0, MAX_INT), LIVE,
+            "Closed session publishers of one uid remembered; past it that uid forgets its own oldest, never " +
+            "another uid's.", null,
+            Broker.Context::maxClosedSessionsPerUid, Broker.Context::maxClosedSessionsPerUid),
         new Setting<>("handshake_timeout_ms", integer(1, MAX_INT), LIVE,
             "How long a new connection may take to send HELLO before the broker closes it, ms.", null,
             Broker.Context::handshakeTimeoutMs, Broker.Context::handshakeTimeoutMs),

@@ -116,7 +116,7 @@ public final class FanOut implements OldestDropper.Policy
         {
             final Subscription subscription = matches.get(i);
             final ClientConnection to = subscription.connection();
-            if (to.evicting || !hasRoom(subscription, to, frameLength, publisherId, sequence, nowNs))
+            if (to.evicting || !hasRoom(subscription, to, frameLength, sourceNode, publisherId, sequence, nowNs))
             {
                 continue;
             }
@@ -196,7 +196,7 @@ public final class FanOut implements OldestDropper.Policy
 
     private boolean hasRoom(
         final Subscription subscription, final ClientConnection to, final int frameLength,
-        final long publisherId, final long sequence, final long nowNs)
+        final int sourceNode, final long publisherId, final long sequence, final long nowNs)
     {
         // The common case first, in plain field reads: every bound has room.
         if (to.outbox().queuedBytes() + frameLength <= to.queueLimit() &&
@@ -205,18 +205,18 @@ public final class FanOut implements OldestDropper.Policy
         {
             return true;
         }
-        return hasRoomAtABound(subscription, to, frameLength, publisherId, sequence, nowNs);
+        return hasRoomAtABound(subscription, to, frameLength, sourceNode, publisherId, sequence, nowNs);
     }
 
     private boolean hasRoomAtABound(
         final Subscription subscription, final ClientConnection to, final int frameLength,
-        final long publisherId, final long sequence, final long nowNs)
+        final int sourceNode, final long publisherId, final long sequence, final long nowNs)
     {
         if (pool.memoryInUse() + frameLength > hardQueuedMemory)
         {
             // Past the hard bound nothing is queued, whatever the policy: reading stopped at the soft
             // bound, and only one datagram's fan-out gets here.
-            return refuseAtMemoryBound(subscription, to, publisherId, sequence);
+            return refuseAtMemoryBound(subscription, to, sourceNode, publisherId, sequence);
         }
         final Outbox outbox = to.outbox();
         long over = outbox.queuedBytes() + frameLength - to.queueLimit();
@@ -247,10 +247,10 @@ public final class FanOut implements OldestDropper.Policy
                     return true;
                 }
                 // Nothing of this subscription's left to cut: the new message goes instead.
-                dropNewest(subscription, to, publisherId, sequence);
+                dropNewest(subscription, to, sourceNode, publisherId, sequence);
                 return false;
             case DROP_NEWEST:
-                dropNewest(subscription, to, publisherId, sequence);
+                dropNewest(subscription, to, sourceNode, publisherId, sequence);
                 return false;
             case DISCONNECT:
                 evict(to, "its queue reached " + to.queueLimit() + " bytes (disconnect policy)");
@@ -268,12 +268,13 @@ public final class FanOut implements OldestDropper.Policy
     }
 
     private boolean refuseAtMemoryBound(
-        final Subscription subscription, final ClientConnection to, final long publisherId, final long sequence)
+        final Subscription subscription, final ClientConnection to, final int sourceNode, final long publisherId,
+        final long sequence)
     {
         if (subscription.policy() == SlowConsumerPolicy.DROP_NEWEST ||
             subscription.policy() == SlowConsumerPolicy.DROP_OLDEST)
         {
-            dropNewest(subscription, to, publisherId, sequence);
+            dropNewest(subscription, to, sourceNode, publisherId, sequence);
             return false;
         }
         counters.increment(BrokerCounters.MEMORY_EVICTIONS);
@@ -290,9 +291,10 @@ public final class FanOut implements OldestDropper.Policy
     }
 
     private void dropNewest(
-        final Subscription subscription, final ClientConnection to, final long publisherId, final long sequence)
+        final Subscription subscription, final ClientConnection to, final int sourceNode, final long publisherId,
+        final long sequence)
     {
-        if (subscription.recordDrop(publisherId, sequence))
+        if (subscription.recordDrop(sourceNode, publisherId, sequence))
         {
             to.pendingGaps++;
         }
@@ -304,7 +306,7 @@ public final class FanOut implements OldestDropper.Policy
         final ClientConnection to = subscription.connection();
         final Outbox outbox = to.outbox();
         final MutableDirectBuffer out = outbox.reserve(GapFrame.LENGTH);
-        outbox.commit(GapFrame.encode(out, outbox.writeOffset(), subscription.id(), 0,
+        outbox.commit(GapFrame.encode(out, outbox.writeOffset(), subscription.id(), subscription.droppedSourceNode(),
             subscription.droppedPublisherId(), subscription.droppedFromSequence(), subscription.droppedCount(), reason));
         subscription.dropsReported();
         to.pendingGaps--;

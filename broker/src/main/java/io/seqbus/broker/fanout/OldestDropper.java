@@ -12,9 +12,11 @@ import java.util.Arrays;
 
 /**
  * The drop-oldest policy's scissors: removes the DELIVER and DELIVER_RUN frames that may be dropped from one
- * queued datagram and, where each subscription's first removed frame stood, writes a GAP
- * that says how many of its messages went. A GAP (44 bytes) is smaller than any DELIVER
- * (50 bytes and up), so the datagram only shrinks and everything else keeps its order.
+ * queued datagram and, where the first removed frame of each subscription and publisher stood, writes a GAP
+ * that names that publisher and says which of its messages went. A GAP (44 bytes) is smaller than any DELIVER
+ * (50 bytes and up), so the datagram only shrinks and everything else keeps its order. One GAP per publisher, not
+ * one per subscription with publisher 0, costs no room and lets a client that has just reconnected tell each
+ * publisher's drops from the hole its reconnect left (SPEC.md, "What a subscriber can count").
  * Owned by the agent thread; reused, so dropping allocates nothing in steady state.
  */
 public final class OldestDropper
@@ -38,6 +40,7 @@ public final class OldestDropper
     private int[] gapOffsets = new int[8];
     private int[] gapSubscriptions = new int[8];
     private long[] gapCounts = new long[8];
+    private int[] gapNodes = new int[8];
     private long[] gapPublishers = new long[8];
     private long[] gapFromSequences = new long[8];
     private int gaps;
@@ -64,25 +67,21 @@ public final class OldestDropper
             if ((type == FrameType.DELIVER || type == FrameType.DELIVER_RUN) && policy.mayDrop(subscriptionId))
             {
                 // DELIVER and DELIVER_RUN share the layout up to the sequence.
+                final int sourceNode = b.getInt(read + DeliverFrame.SOURCE_NODE_OFFSET, Protocol.BYTE_ORDER);
                 final long publisherId = b.getLong(read + DeliverFrame.PUBLISHER_ID_OFFSET, Protocol.BYTE_ORDER);
                 final long sequence = b.getLong(read + DeliverFrame.SEQUENCE_OFFSET, Protocol.BYTE_ORDER);
                 final int messages = type == FrameType.DELIVER ?
                     1 : b.getInt(read + DeliverRunFrame.COUNT_OFFSET, Protocol.BYTE_ORDER);
-                final int g = gapFor(subscriptionId);
+                final int g = gapFor(subscriptionId, sourceNode, publisherId);
                 if (g < 0)
                 {
-                    // The GAP takes the place of this subscription's first dropped frame.
-                    addGap(subscriptionId, write, publisherId, sequence, messages);
+                    // The GAP takes the place of the first dropped frame of this subscription and publisher.
+                    addGap(subscriptionId, write, sourceNode, publisherId, sequence, messages);
                     write += GapFrame.LENGTH;
                 }
                 else
                 {
                     gapCounts[g] += messages;
-                    if (gapPublishers[g] != publisherId)
-                    {
-                        gapPublishers[g] = 0;
-                        gapFromSequences[g] = 0;
-                    }
                 }
                 policy.onDropped(subscriptionId, messages);
             }
@@ -98,18 +97,18 @@ public final class OldestDropper
         }
         for (int g = 0; g < gaps; g++)
         {
-            GapFrame.encode(b, gapOffsets[g], gapSubscriptions[g], 0, gapPublishers[g], gapFromSequences[g],
+            GapFrame.encode(b, gapOffsets[g], gapSubscriptions[g], gapNodes[g], gapPublishers[g], gapFromSequences[g],
                 gapCounts[g], GapReason.DROPPED_OLDEST);
         }
         d.length = write;
         return length - write;
     }
 
-    private int gapFor(final int subscriptionId)
+    private int gapFor(final int subscriptionId, final int sourceNode, final long publisherId)
     {
         for (int g = 0; g < gaps; g++)
         {
-            if (gapSubscriptions[g] == subscriptionId)
+            if (gapSubscriptions[g] == subscriptionId && gapPublishers[g] == publisherId && gapNodes[g] == sourceNode)
             {
                 return g;
             }
@@ -118,19 +117,22 @@ public final class OldestDropper
     }
 
     private void addGap(
-        final int subscriptionId, final int offset, final long publisherId, final long sequence, final int messages)
+        final int subscriptionId, final int offset, final int sourceNode, final long publisherId, final long sequence,
+        final int messages)
     {
         if (gaps == gapOffsets.length)
         {
             final int n = gaps * 2;
             gapOffsets = Arrays.copyOf(gapOffsets, n);
             gapSubscriptions = Arrays.copyOf(gapSubscriptions, n);
+            gapNodes = Arrays.copyOf(gapNodes, n);
             gapCounts = Arrays.copyOf(gapCounts, n);
             gapPublishers = Arrays.copyOf(gapPublishers, n);
             gapFromSequences = Arrays.copyOf(gapFromSequences, n);
         }
         gapOffsets[gaps] = offset;
         gapSubscriptions[gaps] = subscriptionId;
+        gapNodes[gaps] = sourceNode;
         gapCounts[gaps] = messages;
         gapPublishers[gaps] = publisherId;
         gapFromSequences[gaps] = sequence;

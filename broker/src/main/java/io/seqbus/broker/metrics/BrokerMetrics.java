@@ -102,6 +102,13 @@ public final class BrokerMetrics implements AutoCloseable
             BrokerCounters.LIMIT_SUBSCRIPTION_BYTES, limitHelp);
         tagged(counters, "seqbus.limit.hits", "limit", "max_queued_bytes_per_uid",
             BrokerCounters.LIMIT_QUEUED_PER_UID, limitHelp);
+        gauge(counters, "seqbus.closed.sessions", null, BrokerCounters.CLOSED_SESSIONS,
+            "Session publishers whose connection closed, remembered to check their resume (max_closed_sessions)");
+        counter(counters, "seqbus.closed.sessions.forgotten", null, BrokerCounters.CLOSED_SESSIONS_FORGOTTEN,
+            "Closed sessions forgotten to keep max_closed_sessions and max_closed_sessions_per_uid: their resume " +
+            "cannot be checked");
+        counter(counters, "seqbus.sessions.resumed.with.loss", null, BrokerCounters.SESSIONS_RESUMED_WITH_LOSS,
+            "Session publishers that came back past sequences the broker never read (PUBLISHER_RESUMED)");
         counter(counters, "seqbus.publishers.parked", null, BrokerCounters.PUBLISHERS_PARKED,
             "Times a publishing connection was left unread while publishers were held back (others were served)");
         counter(counters, "seqbus.agent.allocated.bytes", null, BrokerCounters.AGENT_ALLOCATED_BYTES,

@@ -45,6 +45,8 @@ public final class ClientConnection
     private State state = State.AWAITING_HELLO;
     private String name = "";
     private long lastSequence;
+    private boolean session;
+    private long firstSequence = 1;
     private int queueLimit;
 
     /** True while listed among the outboxes to flush this duty cycle. */
@@ -82,6 +84,8 @@ public final class ClientConnection
      * rate, ns (a token bucket kept as one clock, GCRA); more than a second ahead of now, it is not read.
      */
     public long frameClockNs;
+    /** True when its session was remembered as closed with publishes numbered, so subscribers may know it. */
+    public boolean sessionSeen;
     /** True while it is not read because it sent frames faster than max_frames_per_second. */
     public boolean throttled;
 
@@ -214,7 +218,21 @@ public final class ClientConnection
     public void resumeSession(final long publisherId, final long nextSequence)
     {
         this.publisherId = publisherId;
-        this.lastSequence = Math.max(1, nextSequence) - 1;
+        this.session = true;
+        this.firstSequence = Math.max(1, nextSequence);
+        this.lastSequence = firstSequence - 1;
+    }
+
+    /** @return true when its HELLO carried a session, so its publisher id outlives it. */
+    public boolean hasSession()
+    {
+        return session;
+    }
+
+    /** @return true when the broker numbered at least one of its publishes. */
+    public boolean numberedAny()
+    {
+        return lastSequence >= firstSequence;
     }
 
     /** @return the sequence of the next publish: one more than the last. */

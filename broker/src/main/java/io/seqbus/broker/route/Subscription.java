@@ -39,6 +39,7 @@ public final class Subscription
 
     // Messages dropped for this subscription (drop-newest) and not yet reported by a GAP.
     private long droppedCount;
+    private int droppedSourceNode;
     private long droppedPublisherId;
     private long droppedFromSequence;
     private boolean droppedFromSeveral;
@@ -120,20 +121,22 @@ public final class Subscription
     /**
      * Records one message dropped for this subscription.
      *
+     * @param sourceNode  of the dropped message (the GAP names it, as the client keys publishers by node).
      * @param publisherId of the dropped message.
      * @param sequence    of the dropped message.
      * @return true if this is the first drop since the last GAP.
      */
-    public boolean recordDrop(final long publisherId, final long sequence)
+    public boolean recordDrop(final int sourceNode, final long publisherId, final long sequence)
     {
         if (droppedCount++ == 0)
         {
+            droppedSourceNode = sourceNode;
             droppedPublisherId = publisherId;
             droppedFromSequence = sequence;
             droppedFromSeveral = false;
             return true;
         }
-        if (publisherId != droppedPublisherId)
+        if (publisherId != droppedPublisherId || sourceNode != droppedSourceNode)
         {
             droppedFromSeveral = true;
         }
@@ -144,6 +147,12 @@ public final class Subscription
     public long droppedCount()
     {
         return droppedCount;
+    }
+
+    /** @return the node of the unreported drops' publisher, 0 when several. */
+    public int droppedSourceNode()
+    {
+        return droppedFromSeveral ? 0 : droppedSourceNode;
     }
 
     /** @return the publisher of the unreported drops, 0 when several. */

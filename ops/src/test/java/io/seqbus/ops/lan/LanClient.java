@@ -119,7 +119,7 @@ public final class LanClient
         final CountDownLatch done = new CountDownLatch(1);
         final org.agrona.concurrent.EpochNanoClock clock = new org.agrona.concurrent.OffsetEpochNanoClock();
         final BusClient bus = BusClient.connect(new ClientOptions().socket(socket).threadMode(ThreadMode.DEDICATED)
-            .idleStrategy(org.agrona.concurrent.BusySpinIdleStrategy::new));
+            .busySpin(true));
         bus.subscribe(pattern, (m) ->
         {
             final int i = received[0]++;
