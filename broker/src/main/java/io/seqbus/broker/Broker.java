@@ -16,6 +16,7 @@ import io.seqbus.broker.bridge.Peer;
 import io.seqbus.broker.net.Listener;
 import io.seqbus.broker.systemd.SocketActivation;
 import io.seqbus.broker.systemd.SystemdNotifier;
+import io.seqbus.wire.Bytes;
 import io.seqbus.wire.DefaultSocket;
 import io.seqbus.wire.DeliverFrame;
 import io.seqbus.wire.Protocol;
@@ -23,6 +24,7 @@ import io.seqbus.wire.SlowConsumerPolicy;
 import io.seqbus.wire.Topics;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -849,12 +851,8 @@ public final class Broker implements AutoCloseable
          */
         public static int nodeIdOf(final String name)
         {
-            int h = 0x811C9DC5;
-            for (final byte b : name.getBytes(StandardCharsets.UTF_8))
-            {
-                h ^= b & 0xFF;
-                h *= 0x01000193;
-            }
+            final UnsafeBuffer bytes = new UnsafeBuffer(name.getBytes(StandardCharsets.UTF_8));
+            final int h = Bytes.fnv1a32(bytes, 0, bytes.capacity());
             return h == 0 ? 1 : h;
         }
 
