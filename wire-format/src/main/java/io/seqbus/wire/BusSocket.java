@@ -61,7 +61,8 @@ public final class BusSocket
      */
     public static AFUNIXDatagramChannel open() throws IOException
     {
-        return (AFUNIXDatagramChannel)AFUNIXSelectorProvider.provider().openDatagramChannel(AFSocketType.SOCK_SEQPACKET);
+        return (AFUNIXDatagramChannel)AFUNIXSelectorProvider.provider()
+            .openDatagramChannel(AFSocketType.SOCK_SEQPACKET);
     }
 
     /**

@@ -15,7 +15,8 @@ final class PrintableTest
     @Test
     void controlCharactersShowAsEscapesAndTheRestStays()
     {
-        assertThat(Printable.of("svc\nFAKE LINE\u001b[2J\u007f\u0085ok")).isEqualTo("svc\\x0aFAKE LINE\\x1b[2J\\x7f\\x85ok");
+        assertThat(Printable.of("svc\nFAKE LINE\u001b[2J\u007f\u0085ok"))
+            .isEqualTo("svc\\x0aFAKE LINE\\x1b[2J\\x7f\\x85ok");
         assertThat(Printable.of("café 日本")).isEqualTo("café 日本");
     }
 
