@@ -16,6 +16,8 @@ import io.seqbus.broker.bridge.Peer;
 import io.seqbus.broker.net.Listener;
 import io.seqbus.broker.systemd.SocketActivation;
 import io.seqbus.broker.systemd.SystemdNotifier;
+import io.seqbus.wire.BusSocket;
+import io.seqbus.wire.Bytes;
 import io.seqbus.wire.DefaultSocket;
 import io.seqbus.wire.DeliverFrame;
 import io.seqbus.wire.Protocol;
@@ -23,6 +25,7 @@ import io.seqbus.wire.SlowConsumerPolicy;
 import io.seqbus.wire.Topics;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -219,13 +222,13 @@ public final class Broker implements AutoCloseable
     private static void warnAboutSocket(final Context context, final Listener listener)
     {
         final String address = listener.address();
-        if (address.startsWith("@") && "allow".equals(context.aclDefault()))
+        if (BusSocket.isAbstract(address) && "allow".equals(context.aclDefault()))
         {
             Log.warn("the abstract socket " + address + " is open to every local user (it has no file permissions) " +
                 "and acl.default = allow lets any user no rule names publish and subscribe to everything; set " +
                 "acl.default = \"deny\" with [[acl.rule]] entries, or listen on a socket path");
         }
-        if ((address.startsWith("@") || listener.inherited()) &&
+        if ((BusSocket.isAbstract(address) || listener.inherited()) &&
             (!context.socketMode().isEmpty() || !context.socketGroup().isEmpty()))
         {
             Log.warn("socket_mode and socket_group do not apply to " + (listener.inherited() ?
@@ -307,7 +310,7 @@ public final class Broker implements AutoCloseable
             return false;
         }
         final String socket = context.socket();
-        return socket.startsWith("@") || Files.exists(Path.of(socket));
+        return BusSocket.isAbstract(socket) || Files.exists(Path.of(socket));
     }
 
     private MetricsServer.Health health()
@@ -849,12 +852,8 @@ public final class Broker implements AutoCloseable
          */
         public static int nodeIdOf(final String name)
         {
-            int h = 0x811C9DC5;
-            for (final byte b : name.getBytes(StandardCharsets.UTF_8))
-            {
-                h ^= b & 0xFF;
-                h *= 0x01000193;
-            }
+            final UnsafeBuffer bytes = new UnsafeBuffer(name.getBytes(StandardCharsets.UTF_8));
+            final int h = Bytes.fnv1a32(bytes, 0, bytes.capacity());
             return h == 0 ? 1 : h;
         }
 

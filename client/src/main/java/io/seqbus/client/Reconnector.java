@@ -7,6 +7,7 @@ import io.seqbus.wire.SafeBuffer;
 import io.seqbus.wire.SubscribeFrame;
 import io.seqbus.wire.WelcomeFrame;
 import io.seqbus.wire.WireStrings;
+import org.agrona.CloseHelper;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
 
 import java.io.IOException;
@@ -167,7 +168,7 @@ final class Reconnector
             {
                 if (connection.state() != Connection.DISCONNECTED || connection.isClosing())
                 {
-                    Connection.closeQuietly(newChannel);
+                    CloseHelper.quietClose(newChannel);
                     return 0;
                 }
                 connection.attach(newChannel);
