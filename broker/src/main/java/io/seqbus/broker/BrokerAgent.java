@@ -4,22 +4,23 @@ import io.seqbus.broker.acl.AccessControl;
 import io.seqbus.broker.bridge.BridgeCounters;
 import io.seqbus.broker.bridge.LanBridge;
 import io.seqbus.broker.bridge.LocalBus;
+import io.seqbus.broker.fanout.Backpressure;
+import io.seqbus.broker.fanout.ClientProxy;
 import io.seqbus.broker.fanout.DatagramPool;
 import io.seqbus.broker.fanout.FanOut;
-import io.seqbus.broker.fanout.Outbox;
+import io.seqbus.broker.fanout.Subscriber;
+import io.seqbus.broker.fanout.Subscription;
+import io.seqbus.broker.fanout.SubscriptionRegistry;
 import io.seqbus.broker.net.ClientConnection;
 import io.seqbus.broker.net.Listener;
 import io.seqbus.broker.net.Poller;
 import io.seqbus.broker.net.SocketFd;
 import io.seqbus.broker.quota.UidAccounts;
-import io.seqbus.broker.route.Subscription;
 import io.seqbus.broker.route.TopicIndex;
 import io.seqbus.broker.stat.TopicRates;
 import io.seqbus.wire.ErrorCode;
-import io.seqbus.wire.GapFrame;
 import io.seqbus.wire.GapReason;
 import org.agrona.DirectBuffer;
-import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
@@ -33,15 +34,16 @@ import java.util.function.Consumer;
 
 /**
  * The broker's one thread. Each duty cycle: poll every socket, accept, read what clients sent
- * (handing each datagram to {@link ClientProtocol}, which fans publishes out into outboxes),
- * then flush every outbox touched, one {@code send} per datagram. Owns all sockets and all
+ * (handing each datagram to {@link ClientCommandAdapter}, which fans publishes out to subscribers),
+ * then flush every subscriber touched, one {@code send} per datagram. Owns all sockets and all
  * routing state; nothing here is shared, so nothing here locks. With a LAN bridge, the agent also drives
  * it: messages from other brokers are delivered like local ones, and loss on the LAN becomes GAP frames.
  *
  * <p>{@link #doWork()} is the map of a cycle; the roles it calls own the details:
- * {@link Connections} (accept, limits, closing), {@link Evictions} (slow consumers, memory bound),
- * {@link Reader} (the read path), {@link Flusher} (the write path) and {@link Sampler} (cycle timing,
- * sampled counters, STAT).
+ * {@link Connections} (accept, limits, closing), {@link Backpressure} (when publishers wait),
+ * {@link Evictions} (slow consumers, memory bound), {@link Reader} (the read path),
+ * {@link io.seqbus.broker.fanout.FlushList} (the write path) and {@link Sampler} (cycle timing, sampled
+ * counters, STAT).
  *
  * <p>Stopping has two steps. {@link #requestDrain()} (any thread) makes the agent stop accepting
  * and stop reading, and keep writing until every queue is empty; then {@link #onClose()} tells
@@ -56,12 +58,12 @@ final class BrokerAgent implements Agent, LocalBus
     private final BrokerCounters counters = new BrokerCounters();
     private final TopicIndex<Subscription> index = new TopicIndex<>(4096);
     private final FanOut fanOut;
-    private final ClientProtocol protocol;
+    private final Backpressure backpressure;
+    private final ClientCommandAdapter protocol;
     private final DatagramPool pool;
     private final Connections connections;
     private final Evictions evictions;
     private final Reader reader;
-    private final Flusher flusher;
     private final Sampler sampler;
     private final EpochNanoClock epochClock = new OffsetEpochNanoClock();
     private final CountDownLatch drained = new CountDownLatch(1);
@@ -87,6 +89,8 @@ final class BrokerAgent implements Agent, LocalBus
         this.bridge = context.lanChannel() == null ? null : LanBridge.launch(context, this, bridgeCounters);
         this.idleBlockMs = bridge == null ? Configuration.IDLE_BLOCK_MS : Configuration.LAN_IDLE_BLOCK_MS;
         this.pool = new DatagramPool(context.maxDatagram(), Configuration.DATAGRAM_POOL_MAX_IDLE);
+        final LanBridge lan = bridge;
+        this.backpressure = new Backpressure(pool, lan == null ? () -> false : lan::isBackPressured);
         this.fanOut = new FanOut(index, counters, pool, new FanOut.QueueBounds()
         {
             public long queuedBytesPerUid()
@@ -98,15 +102,20 @@ final class BrokerAgent implements Agent, LocalBus
             {
                 return MemoryBudget.hardQueuedBytes(context.maxTotalQueuedBytes());
             }
-        });
+
+            public long maxTotalQueuedBytes()
+            {
+                return context.maxTotalQueuedBytes();
+            }
+        }, backpressure);
         final UidAccounts accounts = new UidAccounts();
-        this.protocol = new ClientProtocol(
-            context, index, fanOut, counters, topicRates, this::statDocument, bridge, accounts, this::tellResumed);
-        this.connections = new Connections(context, poller, counters, fanOut, protocol, pool, accounts);
-        this.evictions = new Evictions(context, counters, fanOut, protocol, pool, connections);
-        this.reader = new Reader(context, poller, listener, counters, fanOut, protocol, pool, bridge,
-            connections, epochClock);
-        this.flusher = new Flusher(fanOut, connections);
+        final SubscriptionRegistry registry =
+            new SubscriptionRegistry(index, accounts, counters, context::maxQueueBytes);
+        this.protocol = new ClientCommandAdapter(
+            context, registry, fanOut, counters, topicRates, this::statDocument, bridge, this::tellResumed);
+        this.connections = new Connections(context, poller, counters, fanOut, protocol, accounts);
+        this.evictions = new Evictions(context, counters, fanOut, backpressure, protocol, connections);
+        this.reader = new Reader(context, poller, listener, counters, backpressure, protocol, connections, epochClock);
         this.sampler = new Sampler(context, counters, connections, topicRates, bridge, pool, startNs);
     }
 
@@ -203,9 +212,9 @@ final class BrokerAgent implements Agent, LocalBus
             beginDrain();
         }
         final boolean draining = connections.isDraining();
-        evictions.checkTotalQueued(nowNs);
         fanOut.refreshBounds();
-        final boolean holdPublishers = reader.holdPublishers() || draining;
+        evictions.checkTotalQueued(nowNs);
+        final boolean holdPublishers = backpressure.holdPublishers() || draining;
         if (!holdPublishers && reader.hasParked())
         {
             reader.unpark();
@@ -248,27 +257,20 @@ final class BrokerAgent implements Agent, LocalBus
         }
         if (bridge != null)
         {
-            work += bridge.doWork(nowNs, epochClock.nanoTime() / 1_000_000,
-                fanOut.overLimitCount() == 0 && !evictions.isTotalFull() && !draining);
+            work += bridge.doWork(nowNs, epochClock.nanoTime() / 1_000_000, !backpressure.queuesFull() && !draining);
         }
-        if (reader.hasHungUp() && !reader.holdPublishers() && !draining)
+        if (reader.hasHungUp() && !backpressure.holdPublishers() && !draining)
         {
             work += reader.drainHungUp(nowNs);
         }
-        if (!fanOut.toEvict().isEmpty())
-        {
-            evictions.evictDisconnectPolicy();
-        }
+        evictions.evictMarked();
         work += connections.expireHandshakes(nowNs);
         if (connections.hasClosing())
         {
             work += connections.finishClosing(nowNs);
         }
-        work += flusher.flushAll();
-        if (fanOut.overLimitCount() > 0)
-        {
-            evictions.evictStalled(nowNs);
-        }
+        work += fanOut.flushList().flushAll(connections.writeCounter());
+        evictions.evictStalled(nowNs);
         if (draining && drained.getCount() > 0 && connections.queuedBytes() == 0)
         {
             drained.countDown();
@@ -316,15 +318,12 @@ final class BrokerAgent implements Agent, LocalBus
             {
                 continue;
             }
-            for (final Subscription subscription : c.subscriptions().values())
+            final Subscriber subscriber = c.subscriber();
+            for (final Subscription subscription : subscriber.subscriptions())
             {
                 if (bridge.overlapsShared(subscription.pattern()))
                 {
-                    final Outbox outbox = c.outbox();
-                    final MutableDirectBuffer out = outbox.reserve(GapFrame.LENGTH);
-                    outbox.commit(GapFrame.encode(
-                        out, outbox.writeOffset(), subscription.id(), sourceNode, 0, 0, count, reason));
-                    fanOut.markForFlush(c);
+                    ClientProxy.gap(subscriber, subscription.id(), sourceNode, 0, 0, count, reason);
                     told++;
                 }
             }
@@ -344,15 +343,14 @@ final class BrokerAgent implements Agent, LocalBus
         int told = 0;
         for (final ClientConnection c : connections.values())
         {
-            if (c == resumer || c.state() != ClientConnection.State.OPEN || c.evicting || c.subscriptions().isEmpty())
+            final Subscriber subscriber = c.subscriber();
+            if (c == resumer || c.state() != ClientConnection.State.OPEN || subscriber.isEvicting() ||
+                subscriber.subscriptionCount() == 0)
             {
                 continue;
             }
-            final Outbox outbox = c.outbox();
-            final MutableDirectBuffer out = outbox.reserve(GapFrame.LENGTH);
-            outbox.commit(GapFrame.encode(out, outbox.writeOffset(), 0, context.nodeId(), publisherId, fromSequence,
-                count, GapReason.PUBLISHER_RESUMED));
-            fanOut.markForFlush(c);
+            ClientProxy.gap(subscriber, 0, context.nodeId(), publisherId, fromSequence, count,
+                GapReason.PUBLISHER_RESUMED);
             told++;
         }
         return told;
@@ -361,7 +359,7 @@ final class BrokerAgent implements Agent, LocalBus
     @Override
     public boolean isFull()
     {
-        return fanOut.overLimitCount() > 0 || pool.memoryInUse() >= context.maxTotalQueuedBytes();
+        return backpressure.queuesFull();
     }
 
     @Override

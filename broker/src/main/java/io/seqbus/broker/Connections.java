@@ -1,12 +1,12 @@
 package io.seqbus.broker;
 
 import io.seqbus.broker.acl.AccessControl;
-import io.seqbus.broker.fanout.DatagramPool;
 import io.seqbus.broker.fanout.FanOut;
-import io.seqbus.broker.fanout.Outbox;
+import io.seqbus.broker.fanout.WriteCounter;
 import io.seqbus.broker.net.ClientConnection;
 import io.seqbus.broker.net.Listener;
 import io.seqbus.broker.net.Poller;
+import io.seqbus.broker.net.SocketTransport;
 import io.seqbus.broker.quota.UidAccount;
 import io.seqbus.broker.quota.UidAccounts;
 import io.seqbus.wire.ErrorCode;
@@ -23,29 +23,29 @@ import java.util.Collection;
 
 /**
  * The lifecycle of every client connection, on the agent thread: accept and register (within the
- * limits in all and per uid), and close at once or after a last frame (the CLOSING linger).
+ * limits in all and per uid), and close at once or after a last frame (the CLOSING linger). Told by each
+ * connection's {@link SocketTransport} when writing to it blocks or fails.
  */
-final class Connections
+final class Connections implements SocketTransport.Events
 {
     private final Broker.Context context;
     private final Poller poller;
     private final BrokerCounters counters;
     private final FanOut fanOut;
-    private final ClientProtocol protocol;
-    private final DatagramPool pool;
+    private final ClientCommandAdapter protocol;
     private final Long2ObjectHashMap<ClientConnection> connections = new Long2ObjectHashMap<>();
     private final UidAccounts accounts;
     // In the order accepted, so the handshake deadlines come due in this order too.
     private final ArrayDeque<ClientConnection> awaitingHello = new ArrayDeque<>();
     private final ArrayList<ClientConnection> closing = new ArrayList<>();
-    private final Outbox.WriteCounter writeCounter = this::onDatagramWritten;
+    private final WriteCounter writeCounter = this::onDatagramWritten;
     private final long startEpochSeconds = System.currentTimeMillis() / 1000;
     private long nextConnectionId = 1;
     private boolean draining;
 
     Connections(
         final Broker.Context context, final Poller poller, final BrokerCounters counters, final FanOut fanOut,
-        final ClientProtocol protocol, final DatagramPool pool, final UidAccounts accounts)
+        final ClientCommandAdapter protocol, final UidAccounts accounts)
     {
         this.accounts = accounts;
         this.context = context;
@@ -53,7 +53,6 @@ final class Connections
         this.counters = counters;
         this.fanOut = fanOut;
         this.protocol = protocol;
-        this.pool = pool;
     }
 
     /**
@@ -105,7 +104,7 @@ final class Connections
     /**
      * @return counts each datagram sent to a client.
      */
-    Outbox.WriteCounter writeCounter()
+    WriteCounter writeCounter()
     {
         return writeCounter;
     }
@@ -144,9 +143,10 @@ final class Connections
      */
     void updateInterest(final ClientConnection c)
     {
-        if (c.polled)
+        if (c.isPolled())
         {
-            setInterest(c, (draining || c.throttled || c.parked ? 0 : Poller.READ) | (c.writeBlocked ? Poller.WRITE : 0));
+            setInterest(c, (draining || c.isThrottled() || c.isParked() ? 0 : Poller.READ) |
+                (c.subscriber().isWriteBlocked() ? Poller.WRITE : 0));
         }
     }
 
@@ -156,9 +156,8 @@ final class Connections
      */
     void stopPolling(final ClientConnection c)
     {
-        if (c.polled)
+        if (c.stopPolled())
         {
-            c.polled = false;
             poller.deregister(c.io().fd());
         }
     }
@@ -183,7 +182,7 @@ final class Connections
         long bytes = 0;
         for (final ClientConnection c : connections.values())
         {
-            bytes += c.state() == ClientConnection.State.CLOSED || c.hungUp ? 0 : c.outbox().queuedBytes();
+            bytes += c.state() == ClientConnection.State.CLOSED || c.isHungUp() ? 0 : c.subscriber().queuedBytes();
         }
         return bytes;
     }
@@ -230,8 +229,8 @@ final class Connections
         final ClientConnection c;
         try
         {
-            c = new ClientConnection(connectionId, channel, credentials, publisherId, new Outbox(pool, account),
-                account, context.maxQueueBytes(), System.nanoTime());
+            c = new ClientConnection(connectionId, channel, credentials, publisherId, account, System.nanoTime(),
+                fanOut, this, context.maxQueueBytes());
         }
         catch (final IOException ex)
         {
@@ -260,15 +259,15 @@ final class Connections
             }
             // The kernel's word on who the peer is, looked up once: every PUBLISH and SUBSCRIBE
             // of this connection is checked against these permissions.
-            c.permissions = context.accessControl().permissionsFor(c.uid(), c.gid());
-            c.mayBlock = context.accessControl().mayBlock(c.uid(), c.gid());
+            c.grant(context.accessControl().permissionsFor(c.uid(), c.gid()),
+                context.accessControl().mayBlock(c.uid(), c.gid()));
             poller.register(c.io().fd(), Poller.READ, c);
-            c.polled = true;
+            c.onPolled();
         }
         catch (final IOException ex)
         {
             Log.warn("cannot register " + c.label() + ": " + ex.getMessage());
-            c.outbox().clear();
+            c.subscriber().close();
             accounts.close(account);
             CloseHelper.quietClose(channel);
             return;
@@ -284,13 +283,13 @@ final class Connections
         protocol.reject(c, ErrorCode.LIMIT_EXCEEDED, 0, why);
         try
         {
-            c.outbox().flush(c.io(), writeCounter);
+            c.subscriber().drain(writeCounter);
         }
         catch (final IOException ex)
         {
             Log.debug("refused " + c.label() + " went before its ERROR: " + ex.getMessage());
         }
-        c.outbox().clear();
+        c.subscriber().close();
         accounts.close(c.account());
         CloseHelper.quietClose(c.channel());
     }
@@ -308,7 +307,6 @@ final class Connections
         {
             if (c.state() != ClientConnection.State.CLOSED && c.state() != ClientConnection.State.CLOSING)
             {
-                c.mayBlock = rules.mayBlock(c.uid(), c.gid());
                 removed += protocol.reapply(c, rules);
             }
         }
@@ -333,10 +331,10 @@ final class Connections
             return;
         }
         protocol.forget(c);
-        fanOut.onClosed(c);
+        c.subscriber().leaveBlock();
         try
         {
-            if (c.outbox().flush(c.io(), writeCounter) == Outbox.DRAINED)
+            if (c.subscriber().drain(writeCounter))
             {
                 close(c, null);
                 return;
@@ -347,9 +345,8 @@ final class Connections
             close(c, "write failed: " + ex.getMessage());
             return;
         }
-        c.state(ClientConnection.State.CLOSING);
-        c.lingerDeadlineNs = System.nanoTime() + Configuration.CLOSE_LINGER_NS;
-        if (c.polled)
+        c.beginClosing(System.nanoTime() + Configuration.CLOSE_LINGER_NS);
+        if (c.isPolled())
         {
             setInterest(c, Poller.WRITE);
         }
@@ -366,12 +363,12 @@ final class Connections
             {
                 try
                 {
-                    if (c.outbox().flush(c.io(), writeCounter) == Outbox.DRAINED)
+                    if (c.subscriber().drain(writeCounter))
                     {
                         close(c, null);
                         work++;
                     }
-                    else if (nowNs - c.lingerDeadlineNs > 0)
+                    else if (nowNs - c.lingerDeadlineNs() > 0)
                     {
                         close(c, "its last frames did not fit in " +
                             Configuration.CLOSE_LINGER_NS / 1_000_000 + " ms");
@@ -398,8 +395,7 @@ final class Connections
         }
         c.state(ClientConnection.State.CLOSED);
         protocol.forget(c);
-        fanOut.onClosed(c);
-        c.outbox().clear();
+        c.subscriber().close();
         stopPolling(c);
         CloseHelper.quietClose(c.channel());
         if (connections.remove(c.connectionId()) != null)
@@ -413,4 +409,17 @@ final class Connections
             Log.debug("closed " + c.label() + ": " + why);
         }
     }
+
+    @Override
+    public void onWriteBlocked(final ClientConnection c)
+    {
+        updateInterest(c);
+    }
+
+    @Override
+    public void onWriteFailed(final ClientConnection c, final IOException cause)
+    {
+        close(c, "write failed: " + cause.getMessage());
+    }
+
 }

@@ -1,48 +1,39 @@
 package io.seqbus.broker;
 
-import io.seqbus.broker.fanout.DatagramPool;
+import io.seqbus.broker.fanout.Backpressure;
 import io.seqbus.broker.fanout.FanOut;
+import io.seqbus.broker.fanout.Subscriber;
 import io.seqbus.broker.net.ClientConnection;
 import io.seqbus.wire.ErrorCode;
 
 import java.util.ArrayList;
 
 /**
- * The slow-consumer policies and the memory bound, on the agent thread: evicts a subscriber whose
- * queue stayed full while publishers waited (block), reached its bound (disconnect), or held the
- * most while all queues together stayed at max_total_queued_bytes. An evicted client gets a
- * SLOW_CONSUMER ERROR, then its connection closes.
+ * Carries out evictions on the agent thread: of a subscriber whose queue stayed full while publishers waited
+ * (block), of one a policy marked during a fan-out (disconnect, the hard memory bound), and of the one that held
+ * the most while all queues together stayed at max_total_queued_bytes. When publishers are held back is
+ * {@link Backpressure}'s to say. An evicted client gets a SLOW_CONSUMER ERROR, then its connection closes.
  */
 final class Evictions
 {
     private final Broker.Context context;
     private final BrokerCounters counters;
     private final FanOut fanOut;
-    private final ClientProtocol protocol;
-    private final DatagramPool pool;
+    private final Backpressure backpressure;
+    private final ClientCommandAdapter protocol;
     private final Connections connections;
-    private final ArrayList<ClientConnection> overLimit = new ArrayList<>();
-    private boolean totalFull;
-    private long totalFullSinceNs;
+    private final ArrayList<ClientConnection> evicting = new ArrayList<>();
 
     Evictions(
         final Broker.Context context, final BrokerCounters counters, final FanOut fanOut,
-        final ClientProtocol protocol, final DatagramPool pool, final Connections connections)
+        final Backpressure backpressure, final ClientCommandAdapter protocol, final Connections connections)
     {
         this.context = context;
         this.counters = counters;
         this.fanOut = fanOut;
+        this.backpressure = backpressure;
         this.protocol = protocol;
-        this.pool = pool;
         this.connections = connections;
-    }
-
-    /**
-     * @return true while all queues together are at max_total_queued_bytes.
-     */
-    boolean isTotalFull()
-    {
-        return totalFull;
     }
 
     /**
@@ -52,22 +43,19 @@ final class Evictions
      */
     void checkTotalQueued(final long nowNs)
     {
-        final boolean full = pool.memoryInUse() >= context.maxTotalQueuedBytes();
-        if (full && !totalFull)
+        if (backpressure.updateTotalFull(nowNs))
         {
             counters.increment(BrokerCounters.LIMIT_TOTAL_QUEUED);
-            totalFullSinceNs = nowNs;
             Log.debug("all queues together reached max_total_queued_bytes " + context.maxTotalQueuedBytes() +
                 ": holding every publisher back");
         }
-        totalFull = full;
-        if (full && nowNs - totalFullSinceNs > context.stallTimeoutNs())
+        if (backpressure.totalFullLongerThan(nowNs, context.stallTimeoutNs()))
         {
             ClientConnection fullest = null;
             for (final ClientConnection c : connections.values())
             {
                 if (c.state() == ClientConnection.State.OPEN &&
-                    (fullest == null || c.outbox().queuedBytes() > fullest.outbox().queuedBytes()))
+                    (fullest == null || c.subscriber().queuedBytes() > fullest.subscriber().queuedBytes()))
                 {
                     fullest = c;
                 }
@@ -77,40 +65,58 @@ final class Evictions
                 counters.increment(BrokerCounters.TOTAL_QUEUED_EVICTIONS);
                 evict(fullest, "all queues together stayed at max_total_queued_bytes " +
                     context.maxTotalQueuedBytes() + " for " + context.stallTimeoutNs() / 1_000_000 +
-                    " ms and this one held the most (" + fullest.outbox().queuedBytes() + " bytes)");
+                    " ms and this one held the most (" + fullest.subscriber().queuedBytes() + " bytes)");
             }
-            totalFullSinceNs = nowNs;
         }
     }
 
     void evictStalled(final long nowNs)
     {
-        overLimit.clear();
+        if (backpressure.overLimitCount() == 0)
+        {
+            return;
+        }
+        evicting.clear();
         // A plain loop over Agrona's cached iterator: this runs every cycle while publishers wait.
         for (final ClientConnection c : connections.values())
         {
-            if (c.overLimit && nowNs - c.overLimitSinceNs > context.stallTimeoutNs())
+            final Subscriber s = c.subscriber();
+            if (s.isOverLimit() && nowNs - s.overLimitSinceNs() > context.stallTimeoutNs())
             {
-                overLimit.add(c);
+                evicting.add(c);
             }
         }
-        for (int i = 0; i < overLimit.size(); i++)
+        for (int i = 0; i < evicting.size(); i++)
         {
-            final ClientConnection c = overLimit.get(i);
             counters.increment(BrokerCounters.SLOW_CONSUMER_EVICTIONS);
-            evict(c, "its queue stayed full for " + context.stallTimeoutNs() / 1_000_000 +
+            evict(evicting.get(i), "its queue stayed full for " + context.stallTimeoutNs() / 1_000_000 +
                 " ms while publishers waited (block policy)");
         }
+        evicting.clear();
     }
 
-    void evictDisconnectPolicy()
+    /** Closes the subscribers a policy marked for eviction during this cycle's fan-out, if any. */
+    void evictMarked()
     {
-        final ArrayList<ClientConnection> toEvict = fanOut.toEvict();
-        for (int i = 0; i < toEvict.size(); i++)
+        if (!fanOut.takeEvictions())
         {
-            evict(toEvict.get(i), toEvict.get(i).evictReason);
+            return;
         }
-        toEvict.clear();
+        evicting.clear();
+        for (final ClientConnection c : connections.values())
+        {
+            if (c.subscriber().isEvicting() &&
+                (c.state() == ClientConnection.State.OPEN || c.state() == ClientConnection.State.AWAITING_HELLO))
+            {
+                evicting.add(c);
+            }
+        }
+        for (int i = 0; i < evicting.size(); i++)
+        {
+            final ClientConnection c = evicting.get(i);
+            evict(c, c.subscriber().evictReason());
+        }
+        evicting.clear();
     }
 
     private void evict(final ClientConnection c, final String why)
@@ -120,8 +126,7 @@ final class Evictions
             return;
         }
         // Drop what it never read, so the ERROR is the next thing it sees.
-        fanOut.onClosed(c);
-        c.outbox().clear();
+        c.subscriber().discardQueue();
         protocol.reject(c, ErrorCode.SLOW_CONSUMER, 0, "slow consumer: " + why);
         connections.closeAfterFlush(c);
     }

@@ -1,8 +1,6 @@
 package io.seqbus.broker;
 
-import io.seqbus.broker.bridge.LanBridge;
-import io.seqbus.broker.fanout.DatagramPool;
-import io.seqbus.broker.fanout.FanOut;
+import io.seqbus.broker.fanout.Backpressure;
 import io.seqbus.broker.net.ClientConnection;
 import io.seqbus.broker.net.Listener;
 import io.seqbus.broker.net.Poller;
@@ -16,7 +14,7 @@ import java.util.ArrayList;
 /**
  * The read path: what epoll reported ready, the publishers read again without polling (hot),
  * the peers that hung up with input left, and the ones held back by max_frames_per_second. Each
- * datagram goes to {@link ClientProtocol}; reading stops while publishers must be held back.
+ * datagram goes to {@link ClientCommandAdapter}; reading stops while {@link Backpressure} holds publishers back.
  */
 final class Reader
 {
@@ -24,10 +22,8 @@ final class Reader
     private final Poller poller;
     private final Listener listener;
     private final BrokerCounters counters;
-    private final FanOut fanOut;
-    private final ClientProtocol protocol;
-    private final DatagramPool pool;
-    private final LanBridge bridge;
+    private final Backpressure backpressure;
+    private final ClientCommandAdapter protocol;
     private final Connections connections;
     private final EpochNanoClock epochClock;
     private final ByteBuffer readByteBuffer;
@@ -43,10 +39,8 @@ final class Reader
         final Poller poller,
         final Listener listener,
         final BrokerCounters counters,
-        final FanOut fanOut,
-        final ClientProtocol protocol,
-        final DatagramPool pool,
-        final LanBridge bridge,
+        final Backpressure backpressure,
+        final ClientCommandAdapter protocol,
         final Connections connections,
         final EpochNanoClock epochClock)
     {
@@ -54,10 +48,8 @@ final class Reader
         this.poller = poller;
         this.listener = listener;
         this.counters = counters;
-        this.fanOut = fanOut;
+        this.backpressure = backpressure;
         this.protocol = protocol;
-        this.pool = pool;
-        this.bridge = bridge;
         this.connections = connections;
         this.epochClock = epochClock;
         // One byte more than the limit: a longer datagram is cut by the kernel without a word,
@@ -87,13 +79,12 @@ final class Reader
     }
 
     /**
-     * @return true while a full subscriber queue, the memory bound or the LAN backlog must hold
-     * every publisher back: then nobody is read, and the kernel makes them wait.
+     * @return true when frames it sent run more than a burst ahead of max_frames_per_second: it is not read
+     * until they are due (the one place the frame rate is checked).
      */
-    boolean holdPublishers()
+    private boolean overFrameRate(final ClientConnection c, final long nowNs)
     {
-        return fanOut.overLimitCount() > 0 || pool.memoryInUse() >= context.maxTotalQueuedBytes() ||
-            (bridge != null && bridge.isBackPressured());
+        return context.maxFramesPerSecond() > 0 && c.framesAheadNs(nowNs) > Configuration.FRAME_RATE_BURST_NS;
     }
 
     /** Serves what the last {@link Poller#poll} reported ready. */
@@ -120,9 +111,8 @@ final class Reader
                 // the peer sent before it went is still readable; drainHungUp reads it, then closes.
                 // A CLOSING one is closed by finishClosing, once its write fails or the linger ends.
                 connections.stopPolling(c);
-                if (!c.hungUp && c.state() != ClientConnection.State.CLOSING)
+                if (c.state() != ClientConnection.State.CLOSING && c.markHungUp())
                 {
-                    c.hungUp = true;
                     hungUp.add(c);
                 }
                 continue;
@@ -132,16 +122,15 @@ final class Reader
                 // Writable again: finishClosing() sends the ERROR.
                 continue;
             }
-            if ((events & Poller.WRITE) != 0 && c.writeBlocked)
+            if ((events & Poller.WRITE) != 0 && c.subscriber().isWriteBlocked())
             {
-                c.writeBlocked = false;
+                c.subscriber().onWritable();
                 connections.updateInterest(c);
-                fanOut.markForFlush(c);
                 work++;
             }
             if ((events & Poller.READ) != 0)
             {
-                work += holdPublishers || holdPublishers() ?
+                work += holdPublishers || backpressure.holdPublishers() ?
                     readWhileHeld(c, nowNs) : read(c, nowNs, context.readBurst());
             }
         }
@@ -203,9 +192,8 @@ final class Reader
 
     private void park(final ClientConnection c)
     {
-        if (!c.parked)
+        if (c.park())
         {
-            c.parked = true;
             parked.add(c);
             counters.increment(BrokerCounters.PUBLISHERS_PARKED);
             connections.updateInterest(c);
@@ -224,13 +212,12 @@ final class Reader
         for (int i = 0; i < n; i++)
         {
             final ClientConnection c = parked.get(i);
-            c.parked = false;
+            c.unpark();
             if (c.state() != ClientConnection.State.CLOSED)
             {
                 connections.updateInterest(c);
-                if (!c.hot && !c.hungUp)
+                if (!c.isHungUp() && c.markHot())
                 {
-                    c.hot = true;
                     hot.add(c);
                 }
             }
@@ -245,10 +232,8 @@ final class Reader
      */
     private void throttleIfAhead(final ClientConnection c, final long nowNs)
     {
-        if (context.maxFramesPerSecond() > 0 && !c.throttled &&
-            c.frameClockNs - nowNs > Configuration.FRAME_RATE_BURST_NS && c.state() == ClientConnection.State.OPEN)
+        if (c.state() == ClientConnection.State.OPEN && c.throttle())
         {
-            c.throttled = true;
             throttled.add(c);
             counters.increment(BrokerCounters.LIMIT_FRAME_RATE);
             connections.updateInterest(c);
@@ -261,10 +246,9 @@ final class Reader
         for (int i = throttled.size() - 1; i >= 0; i--)
         {
             final ClientConnection c = throttled.get(i);
-            if (c.state() != ClientConnection.State.OPEN || c.frameClockNs - nowNs <= Configuration.FRAME_RATE_BURST_NS ||
-                context.maxFramesPerSecond() == 0)
+            if (c.state() != ClientConnection.State.OPEN || !overFrameRate(c, nowNs))
             {
-                c.throttled = false;
+                c.unthrottle();
                 throttled.remove(i);
                 released++;
                 if (c.state() == ClientConnection.State.OPEN)
@@ -286,8 +270,8 @@ final class Reader
         for (int i = 0, n = reading.size(); i < n; i++)
         {
             final ClientConnection c = reading.get(i);
-            c.hot = false;
-            if (!c.hungUp && !c.throttled && !holdPublishers())
+            c.clearHot();
+            if (!c.isHungUp() && !c.isThrottled() && !backpressure.holdPublishers())
             {
                 work += read(c, nowNs, context.readBurst());
             }
@@ -329,12 +313,12 @@ final class Reader
                     connections.closeAfterFlush(c);
                     break;
                 }
-                if (c.frameClockNs - nowNs > Configuration.FRAME_RATE_BURST_NS && context.maxFramesPerSecond() > 0)
+                if (overFrameRate(c, nowNs))
                 {
                     throttleIfAhead(c, nowNs);
                     break;
                 }
-                if (holdPublishers())
+                if (backpressure.holdPublishers())
                 {
                     // A subscriber just filled up (or the LAN backlog): stop reading here, so the
                     // kernel holds this publisher back until it drains (the block policy).
@@ -349,16 +333,15 @@ final class Reader
         }
         if (datagrams > 0)
         {
-            c.lastDatagramNs = nowNs;
+            c.onDatagramsRead(nowNs);
         }
         // A publisher that sent a moment ago is read again directly while the agent waits for work: a read
         // finds its next message as soon as epoll would, in one syscall. A few only; over many
         // sockets one epoll_wait is cheaper than a read each.
         final boolean keepHot = datagrams > 0 ||
-            (nowNs - c.lastDatagramNs < Configuration.HOT_LINGER_NS && hot.size() < Configuration.HOT_LINGER_MAX);
-        if (keepHot && !c.hot && c.state() != ClientConnection.State.CLOSED)
+            (nowNs - c.lastDatagramNs() < Configuration.HOT_LINGER_NS && hot.size() < Configuration.HOT_LINGER_MAX);
+        if (keepHot && c.state() != ClientConnection.State.CLOSED && c.markHot())
         {
-            c.hot = true;
             hot.add(c);
         }
         return datagrams;
@@ -379,7 +362,8 @@ final class Reader
                 work += n;
                 // A read that stopped because a subscriber filled up again (block policy) left the rest
                 // with the kernel: read on once it drains, rather than close and lose what was sent.
-                if (n < context.readBurst() && c.state() != ClientConnection.State.CLOSED && !holdPublishers())
+                if (n < context.readBurst() && c.state() != ClientConnection.State.CLOSED &&
+                    !backpressure.holdPublishers())
                 {
                     connections.close(c, "peer closed");
                 }
@@ -388,7 +372,7 @@ final class Reader
             {
                 hungUp.remove(i);
             }
-            if (holdPublishers())
+            if (backpressure.holdPublishers())
             {
                 break;
             }

@@ -74,10 +74,10 @@ final class Sampler
         int subscribers = 0;
         for (final ClientConnection c : connections.values())
         {
-            final long queued = c.outbox().queuedBytes();
+            final long queued = c.subscriber().queuedBytes();
             total += queued;
             max = Math.max(max, queued);
-            subscribers += c.subscriptions().isEmpty() ? 0 : 1;
+            subscribers += c.subscriber().subscriptionCount() == 0 ? 0 : 1;
         }
         counters.set(BrokerCounters.QUEUED_BYTES_TOTAL, total);
         counters.set(BrokerCounters.QUEUED_BYTES_MAX, max);

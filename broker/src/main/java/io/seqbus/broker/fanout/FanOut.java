@@ -1,40 +1,26 @@
 package io.seqbus.broker.fanout;
 
 import io.seqbus.broker.BrokerCounters;
-import io.seqbus.broker.net.ClientConnection;
-import io.seqbus.broker.route.Subscription;
+import io.seqbus.broker.quota.UidAccount;
 import io.seqbus.broker.route.TopicIndex;
 import io.seqbus.wire.Bytes;
 import io.seqbus.wire.DeliverRunFrame;
 import io.seqbus.wire.Protocol;
-import io.seqbus.wire.GapFrame;
-import io.seqbus.wire.GapReason;
 import io.seqbus.wire.SlowConsumerPolicy;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
-import org.agrona.collections.Int2ObjectHashMap;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Turns one message into a delivery for every matching subscription, appended to each
- * subscriber's {@link Outbox}: a new DELIVER_RUN frame, or one more entry in the run the
- * subscription wrote last when the message continues it (same publisher, next sequence). Nothing is written to a socket here: the agent flushes every
- * touched outbox once per duty cycle, which is what makes one datagram carry many frames.
+ * {@link Subscriber}'s queue: a new DELIVER_RUN frame, or one more entry in the run the
+ * subscription wrote last when the message continues it (same publisher, next sequence). Nothing is written to a
+ * socket here: the agent flushes every touched subscriber once per duty cycle ({@link FlushList}), which is what
+ * makes one datagram carry many frames.
  *
- * <p>When a subscriber's queue is at its bound, its subscription's slow-consumer policy
- * decides, and only that subscriber is affected, except under {@code block}:
- * <ul>
- *   <li>{@code block}: the frame is queued and the subscriber is marked over its bound; while
- *       any is, the agent reads no publisher, so the kernel holds publishers back as AF_UNIX
- *       does. The agent evicts one that stays full past the stall timeout.</li>
- *   <li>{@code drop-newest}: the new message is not queued; a GAP with the count goes out
- *       before the subscription's next delivery, or as soon as its queue has room.</li>
- *   <li>{@code drop-oldest}: queued messages of drop-oldest subscriptions are cut from the
- *       oldest datagrams, leaving a GAP where they stood; then the new one is queued.</li>
- *   <li>{@code disconnect}: the subscriber is evicted with a SLOW_CONSUMER error.</li>
- * </ul>
+ * <p>When a subscriber's queue is at a bound, the subscription's {@link FlowControl} decides (block, drop-oldest,
+ * drop-newest, disconnect); this class offers them the few actions they take.
  */
 public final class FanOut implements OldestDropper.Policy
 {
@@ -42,28 +28,49 @@ public final class FanOut implements OldestDropper.Policy
     private final BrokerCounters counters;
     private final DatagramPool pool;
     private final QueueBounds bounds;
+    private final FlushList flushList = new FlushList();
+    private final Backpressure backpressure;
     private long queuedBytesPerUid;
     private long hardQueuedMemory;
-    private final ArrayList<ClientConnection> toFlush = new ArrayList<>();
-    private final ArrayList<ClientConnection> toEvict = new ArrayList<>();
-    private ClientConnection dropping;
-    private int overLimitCount;
+    private boolean evictionsPending;
+    private Subscriber dropping;
 
     /**
-     * @param index    the topic index to match against.
-     * @param counters where drops are counted.
-     * @param pool     whose buffers hold every queue: the memory bound is on them.
-     * @param bounds   the bounds beyond each subscriber's own.
+     * @param index        the topic index to match against.
+     * @param counters     where drops are counted.
+     * @param pool         whose buffers hold every queue: the memory bound is on them.
+     * @param bounds       the bounds beyond each subscriber's own.
+     * @param backpressure what holds publishers back.
      */
     public FanOut(
         final TopicIndex<Subscription> index, final BrokerCounters counters, final DatagramPool pool,
-        final QueueBounds bounds)
+        final QueueBounds bounds, final Backpressure backpressure)
     {
         this.index = index;
         this.counters = counters;
         this.pool = pool;
         this.bounds = bounds;
+        this.backpressure = backpressure;
         refreshBounds();
+    }
+
+    /**
+     * Opens the endpoint of a new client.
+     *
+     * @param transport  how its datagrams reach it.
+     * @param account    what its uid holds; its queue is charged there.
+     * @param queueLimit its queue's bound until it subscribes.
+     * @return its subscriber endpoint.
+     */
+    public Subscriber newSubscriber(final Transport transport, final UidAccount account, final int queueLimit)
+    {
+        return new Subscriber(transport, pool, account, flushList, backpressure, queueLimit);
+    }
+
+    /** @return the subscribers to flush at the end of this duty cycle. */
+    public FlushList flushList()
+    {
+        return flushList;
     }
 
     /**
@@ -74,6 +81,7 @@ public final class FanOut implements OldestDropper.Policy
     {
         queuedBytesPerUid = bounds.queuedBytesPerUid();
         hardQueuedMemory = bounds.hardQueuedMemory();
+        backpressure.maxTotalQueuedBytes(bounds.maxTotalQueuedBytes());
     }
 
     /**
@@ -87,6 +95,9 @@ public final class FanOut implements OldestDropper.Policy
 
         /** @return memory of all queues past which nothing more is queued. */
         long hardQueuedMemory();
+
+        /** @return memory of all queues past which every publisher waits. */
+        long maxTotalQueuedBytes();
     }
 
     /**
@@ -116,15 +127,15 @@ public final class FanOut implements OldestDropper.Policy
         for (int i = 0, n = matches.size(); i < n; i++)
         {
             final Subscription subscription = matches.get(i);
-            final ClientConnection to = subscription.connection();
-            if (to.evicting || !hasRoom(subscription, to, frameLength, sourceNode, publisherId, sequence, nowNs))
+            final Subscriber to = subscription.subscriber();
+            if (to.isEvicting() || !hasRoom(subscription, to, frameLength, sourceNode, publisherId, sequence, nowNs))
             {
                 continue;
             }
             final Outbox outbox = to.outbox();
             if (subscription.droppedCount() > 0)
             {
-                appendGap(subscription, GapReason.DROPPED_NEWEST);
+                to.reportDrops(subscription);
             }
             if (!extendRun(subscription, outbox, buffer, topicIndex, topicLength, payloadLength,
                 sourceNode, publisherId, sequence, timestampNs))
@@ -142,7 +153,7 @@ public final class FanOut implements OldestDropper.Policy
             }
             subscription.runNextSequence = sequence + 1;
             subscription.runVersion = outbox.version();
-            markForFlush(to);
+            to.markForFlush();
             queued++;
         }
         return queued;
@@ -175,11 +186,11 @@ public final class FanOut implements OldestDropper.Policy
     }
 
     private boolean hasRoom(
-        final Subscription subscription, final ClientConnection to, final int frameLength,
+        final Subscription subscription, final Subscriber to, final int frameLength,
         final int sourceNode, final long publisherId, final long sequence, final long nowNs)
     {
         // The common case first, in plain field reads: every bound has room.
-        if (to.outbox().queuedBytes() + frameLength <= to.queueLimit() &&
+        if (to.queuedBytes() + frameLength <= to.queueLimit() &&
             to.account().queuedBytes() + frameLength <= queuedBytesPerUid &&
             pool.memoryInUse() + frameLength <= hardQueuedMemory)
         {
@@ -189,24 +200,24 @@ public final class FanOut implements OldestDropper.Policy
     }
 
     private boolean hasRoomAtABound(
-        final Subscription subscription, final ClientConnection to, final int frameLength,
+        final Subscription subscription, final Subscriber to, final int frameLength,
         final int sourceNode, final long publisherId, final long sequence, final long nowNs)
     {
         if (pool.memoryInUse() + frameLength > hardQueuedMemory)
         {
             // Past the hard bound nothing is queued, whatever the policy: reading stopped at the soft
             // bound, and only one datagram's fan-out gets here.
-            return refuseAtMemoryBound(subscription, to, sourceNode, publisherId, sequence);
+            subscription.flowControl().onMemoryFull(this, subscription, sourceNode, publisherId, sequence);
+            return false;
         }
-        final Outbox outbox = to.outbox();
-        long over = outbox.queuedBytes() + frameLength - to.queueLimit();
+        long over = to.queuedBytes() + frameLength - to.queueLimit();
         final long uidOver = to.account().queuedBytes() + frameLength - queuedBytesPerUid;
         if (uidOver > 0)
         {
             counters.increment(BrokerCounters.LIMIT_QUEUED_PER_UID);
             over = Math.max(over, uidOver);
         }
-        else if (outbox.isEmpty())
+        else if (to.queuedBytes() == 0)
         {
             // One frame always fits an empty queue, however small a bound the subscription chose.
             return true;
@@ -215,88 +226,67 @@ public final class FanOut implements OldestDropper.Policy
         {
             return true;
         }
-        switch (subscription.policy())
-        {
-            case DROP_OLDEST:
-                dropping = to;
-                outbox.dropOldest(over, this);
-                dropping = null;
-                if (outbox.queuedBytes() + frameLength <= to.queueLimit() &&
-                    to.account().queuedBytes() + frameLength <= queuedBytesPerUid)
-                {
-                    return true;
-                }
-                // Nothing of this subscription's left to cut: the new message goes instead.
-                dropNewest(subscription, to, sourceNode, publisherId, sequence);
-                return false;
-            case DROP_NEWEST:
-                dropNewest(subscription, to, sourceNode, publisherId, sequence);
-                return false;
-            case DISCONNECT:
-                evict(to, "its queue reached " + to.queueLimit() + " bytes (disconnect policy)");
-                counters.increment(BrokerCounters.DISCONNECT_EVICTIONS);
-                return false;
-            default:
-                if (!to.overLimit)
-                {
-                    to.overLimit = true;
-                    to.overLimitSinceNs = nowNs;
-                    overLimitCount++;
-                }
-                return true;
-        }
+        return subscription.flowControl().onQueueFull(
+            this, subscription, frameLength, over, sourceNode, publisherId, sequence, nowNs);
     }
 
-    private boolean refuseAtMemoryBound(
-        final Subscription subscription, final ClientConnection to, final int sourceNode, final long publisherId,
-        final long sequence)
+    /** @return where the flow controls count what they do. */
+    BrokerCounters counters()
     {
-        if (subscription.policy() == SlowConsumerPolicy.DROP_NEWEST ||
-            subscription.policy() == SlowConsumerPolicy.DROP_OLDEST)
-        {
-            dropNewest(subscription, to, sourceNode, publisherId, sequence);
-            return false;
-        }
-        counters.increment(BrokerCounters.MEMORY_EVICTIONS);
-        evict(to, "all queues together reached the broker's memory bound (max_total_queued_bytes and an " +
-            "eighth) and a message for it could not be queued");
-        return false;
+        return counters;
     }
 
-    private void evict(final ClientConnection to, final String why)
+    /**
+     * Cuts the subscriber's drop-oldest messages from its oldest datagrams until {@code over} bytes are free.
+     *
+     * @return true when the new frame now fits its bounds.
+     */
+    boolean dropOldest(final Subscriber to, final int frameLength, final long over)
     {
-        to.evicting = true;
-        to.evictReason = why;
-        toEvict.add(to);
+        dropping = to;
+        to.outbox().dropOldest(over, this);
+        dropping = null;
+        return to.queuedBytes() + frameLength <= to.queueLimit() &&
+            to.account().queuedBytes() + frameLength <= queuedBytesPerUid;
     }
 
-    private void dropNewest(
-        final Subscription subscription, final ClientConnection to, final int sourceNode, final long publisherId,
-        final long sequence)
+    /** Does not queue one message for a subscription, and owes it a GAP. */
+    void dropNewest(final Subscription s, final int sourceNode, final long publisherId, final long sequence)
     {
-        if (subscription.recordDrop(sourceNode, publisherId, sequence))
-        {
-            to.pendingGaps++;
-        }
+        s.subscriber().dropNewest(s, sourceNode, publisherId, sequence);
         counters.increment(BrokerCounters.DROPPED_NEWEST);
     }
 
-    private void appendGap(final Subscription subscription, final int reason)
+    /** A message for it could not be queued at the memory bound: it goes. */
+    void evictAtMemoryBound(final Subscriber to)
     {
-        final ClientConnection to = subscription.connection();
-        final Outbox outbox = to.outbox();
-        final MutableDirectBuffer out = outbox.reserve(GapFrame.LENGTH);
-        outbox.commit(GapFrame.encode(out, outbox.writeOffset(), subscription.id(), subscription.droppedSourceNode(),
-            subscription.droppedPublisherId(), subscription.droppedFromSequence(), subscription.droppedCount(), reason));
-        subscription.dropsReported();
-        to.pendingGaps--;
-        markForFlush(to);
+        counters.increment(BrokerCounters.MEMORY_EVICTIONS);
+        evict(to, "all queues together reached the broker's memory bound (max_total_queued_bytes and an " +
+            "eighth) and a message for it could not be queued");
+    }
+
+    /** Marks it evicted; the agent sends its ERROR and closes it after this fan-out ({@link #takeEvictions}). */
+    void evict(final Subscriber to, final String why)
+    {
+        to.markEvicting(why);
+        evictionsPending = true;
+    }
+
+    /**
+     * @return true when a policy evicted a subscriber since the last call: the agent then closes every
+     * subscriber that {@link Subscriber#isEvicting()}.
+     */
+    public boolean takeEvictions()
+    {
+        final boolean pending = evictionsPending;
+        evictionsPending = false;
+        return pending;
     }
 
     @Override
     public boolean mayDrop(final int subscriptionId)
     {
-        final Subscription s = dropping.subscriptions().get(subscriptionId);
+        final Subscription s = dropping.subscription(subscriptionId);
         return s != null && s.policy() == SlowConsumerPolicy.DROP_OLDEST;
     }
 
@@ -304,88 +294,5 @@ public final class FanOut implements OldestDropper.Policy
     public void onDropped(final int subscriptionId, final int messages)
     {
         counters.add(BrokerCounters.DROPPED_OLDEST, messages);
-    }
-
-    /**
-     * Lists a connection whose outbox has something new, once per duty cycle.
-     *
-     * @param connection with frames queued.
-     */
-    public void markForFlush(final ClientConnection connection)
-    {
-        if (!connection.flushPending)
-        {
-            connection.flushPending = true;
-            toFlush.add(connection);
-        }
-    }
-
-    /**
-     * @return connections to flush this duty cycle; the agent empties it.
-     */
-    public ArrayList<ClientConnection> toFlush()
-    {
-        return toFlush;
-    }
-
-    /**
-     * @return subscribers the disconnect policy evicts; the agent closes them and empties it.
-     */
-    public ArrayList<ClientConnection> toEvict()
-    {
-        return toEvict;
-    }
-
-    /**
-     * Re-checks a connection after its outbox was flushed: releases publishers held for it,
-     * and reports drops once there is room.
-     *
-     * @param connection just flushed.
-     */
-    public void onQueueShrunk(final ClientConnection connection)
-    {
-        final long queued = connection.outbox().queuedBytes();
-        // Hysteresis: release publishers only once half the bound is free, so a subscriber at
-        // the edge does not flip the broker between reading and not reading every cycle.
-        if (connection.overLimit && queued <= connection.queueLimit() / 2)
-        {
-            connection.overLimit = false;
-            overLimitCount--;
-        }
-        if (connection.pendingGaps > 0 && queued + (long)GapFrame.LENGTH * connection.pendingGaps <=
-            connection.queueLimit())
-        {
-            final Int2ObjectHashMap<Subscription>.ValueIterator it = connection.subscriptions().values().iterator();
-            while (it.hasNext())
-            {
-                final Subscription s = it.next();
-                if (s.droppedCount() > 0)
-                {
-                    appendGap(s, GapReason.DROPPED_NEWEST);
-                }
-            }
-        }
-    }
-
-    /**
-     * Forgets a closing connection's part in the block policy.
-     *
-     * @param connection being closed.
-     */
-    public void onClosed(final ClientConnection connection)
-    {
-        if (connection.overLimit)
-        {
-            connection.overLimit = false;
-            overLimitCount--;
-        }
-    }
-
-    /**
-     * @return subscribers over their bound now; publishers are held back while above 0.
-     */
-    public int overLimitCount()
-    {
-        return overLimitCount;
     }
 }

@@ -4,11 +4,10 @@ import io.seqbus.broker.quota.UidAccount;
 import org.agrona.MutableDirectBuffer;
 
 import java.io.IOException;
-import java.nio.channels.WritableByteChannel;
 import java.util.ArrayDeque;
 
 /**
- * Everything queued for one client, packed into datagrams of at most the datagram limit.
+ * Everything queued for one {@link Subscriber}, packed into datagrams of at most the datagram limit.
  *
  * <p>Frames are appended to the open tail datagram; when a frame does not fit, the tail is
  * sealed and a new one opened. {@link #flush} hands sealed datagrams and then the tail to the
@@ -16,12 +15,12 @@ import java.util.ArrayDeque;
  * kernel refuses stays open, so frames keep piling into it: under load, batches grow by
  * themselves; with no load, each flush sends what one duty cycle produced.
  */
-public final class Outbox
+final class Outbox
 {
     /** Flush result: nothing is left queued. */
-    public static final int DRAINED = 0;
+    static final int DRAINED = 0;
     /** Flush result: the kernel's queue is full; wait until the socket is writable. */
-    public static final int BLOCKED = 1;
+    static final int BLOCKED = 1;
 
     private final DatagramPool pool;
     private final UidAccount account;
@@ -38,7 +37,7 @@ public final class Outbox
      * @param pool    where datagram buffers come from and go back to.
      * @param account the uid every queued byte is charged to.
      */
-    public Outbox(final DatagramPool pool, final UidAccount account)
+    Outbox(final DatagramPool pool, final UidAccount account)
     {
         this.pool = pool;
         this.account = account;
@@ -57,7 +56,7 @@ public final class Outbox
      * about a tenth. The uid's bound may so lag by one cycle's deliveries; the memory bound of
      * all queues, checked per delivery, still holds.
      */
-    public void settle()
+    void settle()
     {
         account.queued(queuedBytes - accountedBytes);
         accountedBytes = queuedBytes;
@@ -69,7 +68,7 @@ public final class Outbox
      * @param length of the frame, at most the datagram size.
      * @return the buffer to write the frame into, at {@link #writeOffset()}.
      */
-    public MutableDirectBuffer reserve(final int length)
+    MutableDirectBuffer reserve(final int length)
     {
         version++;
         if (tail == null)
@@ -88,7 +87,7 @@ public final class Outbox
     /**
      * @return where in the buffer from {@link #reserve} the frame goes.
      */
-    public int writeOffset()
+    int writeOffset()
     {
         return writeOffset;
     }
@@ -98,7 +97,7 @@ public final class Outbox
      *
      * @param length of the frame.
      */
-    public void commit(final int length)
+    void commit(final int length)
     {
         tail.length += length;
         charge(length);
@@ -108,7 +107,7 @@ public final class Outbox
     /**
      * @return a number that changes whenever anything is appended, sent, dropped or cleared.
      */
-    public long version()
+    long version()
     {
         return version;
     }
@@ -117,7 +116,7 @@ public final class Outbox
      * @param bytes to add to the last frame.
      * @return true if the open datagram has room for them.
      */
-    public boolean tailHasRoom(final int bytes)
+    boolean tailHasRoom(final int bytes)
     {
         return tail != null && tail.length + bytes <= tail.capacity();
     }
@@ -125,7 +124,7 @@ public final class Outbox
     /**
      * @return the open datagram's buffer, where the last frame was written.
      */
-    public MutableDirectBuffer tailBuffer()
+    MutableDirectBuffer tailBuffer()
     {
         return tail.buffer;
     }
@@ -135,7 +134,7 @@ public final class Outbox
      *
      * @param bytes added.
      */
-    public void grew(final int bytes)
+    void grew(final int bytes)
     {
         tail.length += bytes;
         charge(bytes);
@@ -145,7 +144,7 @@ public final class Outbox
     /**
      * @return bytes waiting for the kernel.
      */
-    public long queuedBytes()
+    long queuedBytes()
     {
         return queuedBytes;
     }
@@ -153,7 +152,7 @@ public final class Outbox
     /**
      * @return true when nothing waits.
      */
-    public boolean isEmpty()
+    boolean isEmpty()
     {
         return queuedBytes == 0;
     }
@@ -161,18 +160,18 @@ public final class Outbox
     /**
      * Sends what is queued, oldest first, until done or the kernel's queue is full.
      *
-     * @param channel the client's connected channel, non-blocking.
-     * @param counter counts datagrams and bytes written.
+     * @param transport how the datagrams reach the client.
+     * @param counter   counts datagrams and bytes written.
      * @return {@link #DRAINED} or {@link #BLOCKED}.
      * @throws IOException if the client is gone.
      */
-    public int flush(final WritableByteChannel channel, final WriteCounter counter) throws IOException
+    int flush(final Transport transport, final WriteCounter counter) throws IOException
     {
         version++;
         Datagram d;
         while ((d = sealed.peekFirst()) != null)
         {
-            if (!send(channel, d, counter))
+            if (!send(transport, d, counter))
             {
                 return BLOCKED;
             }
@@ -181,7 +180,7 @@ public final class Outbox
         }
         if (tail != null && tail.length > 0)
         {
-            if (!send(channel, tail, counter))
+            if (!send(transport, tail, counter))
             {
                 return BLOCKED;
             }
@@ -191,11 +190,11 @@ public final class Outbox
         return DRAINED;
     }
 
-    private boolean send(final WritableByteChannel channel, final Datagram d, final WriteCounter counter)
+    private boolean send(final Transport transport, final Datagram d, final WriteCounter counter)
         throws IOException
     {
         final int length = d.length;
-        if (channel.write(d.readyToSend()) == 0)
+        if (transport.send(d.readyToSend()) == 0)
         {
             return false;
         }
@@ -215,7 +214,7 @@ public final class Outbox
      * @param policy which frames may go.
      * @return bytes freed.
      */
-    public long dropOldest(final long wanted, final OldestDropper.Policy policy)
+    long dropOldest(final long wanted, final OldestDropper.Policy policy)
     {
         version++;
         long freed = 0;
@@ -238,7 +237,7 @@ public final class Outbox
     /**
      * Gives every buffer back; what was queued is dropped (the client is gone).
      */
-    public void clear()
+    void clear()
     {
         version++;
         Datagram d;
@@ -255,15 +254,4 @@ public final class Outbox
         settle();
     }
 
-    /**
-     * Told of every datagram written, for the broker's counters.
-     */
-    @FunctionalInterface
-    public interface WriteCounter
-    {
-        /**
-         * @param bytes in the datagram.
-         */
-        void onDatagramWritten(int bytes);
-    }
 }

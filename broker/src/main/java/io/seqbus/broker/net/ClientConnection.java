@@ -1,19 +1,21 @@
 package io.seqbus.broker.net;
 
 import io.seqbus.broker.acl.Permissions;
-import io.seqbus.broker.fanout.Outbox;
+import io.seqbus.broker.fanout.FanOut;
+import io.seqbus.broker.fanout.Subscriber;
 import io.seqbus.broker.quota.UidAccount;
-import io.seqbus.broker.route.Subscription;
 import io.seqbus.wire.Printable;
-import org.agrona.collections.Int2ObjectHashMap;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import org.newsclub.net.unix.AFUNIXSocketCredentials;
 
 import java.io.IOException;
 
 /**
- * A connected client as the broker sees it: its socket, who it is (from the kernel), what it
- * subscribed to, and what is queued for it. Owned by the agent thread.
+ * A connected client as the broker sees it: its socket, who it is (from the kernel) and what it may do, where its
+ * handshake and session stand, and how the agent reads it (polled, hot, parked, throttled, hung up). What is
+ * queued for it and what it subscribed to are its {@link Subscriber}'s, which reaches it through a
+ * {@link SocketTransport}. Every field is private; each change has a method named for what it means. Owned by
+ * the agent thread.
  */
 public final class ClientConnection
 {
@@ -37,74 +39,46 @@ public final class ClientConnection
     private final int uid;
     private final int gid;
     private long publisherId;
-    private final Outbox outbox;
     private final UidAccount account;
     private final long acceptedNs;
-    private final Int2ObjectHashMap<Subscription> subscriptions = new Int2ObjectHashMap<>();
-    /** True while the agent's {@link Poller} watches it: from accept until it hangs up or closes. */
-    public boolean polled;
+    private final Subscriber subscriber;
     private State state = State.AWAITING_HELLO;
     private String name = "";
     private long lastSequence;
     private boolean session;
     private long firstSequence = 1;
-    private int queueLimit;
-
-    /** True while listed among the outboxes to flush this duty cycle. */
-    public boolean flushPending;
-    /** True while the kernel's queue for this client is full. */
-    public boolean writeBlocked;
-    /** True while this client's queue is over its bound and holds publishers back. */
-    public boolean overLimit;
-    /** When {@link #overLimit} became true, ns. */
-    public long overLimitSinceNs;
-    /** True once the peer hung up; what it sent before is still read. */
-    public boolean hungUp;
-    /** True while listed as a publisher to read again next cycle without polling first. */
-    public boolean hot;
-    /** When a datagram was last read from it, ns: a publisher stays hot a while after. */
-    public long lastDatagramNs;
-    /** True once a slow-consumer policy evicts it; nothing more is queued for it. */
-    public boolean evicting;
-    /** Why it is being evicted, for its SLOW_CONSUMER ERROR. */
-    public String evictReason;
-    /** Subscriptions with drops not yet reported by a GAP. */
-    public int pendingGaps;
-    /** In {@link State#CLOSING}: when to close even if the ERROR could not be sent, ns. */
-    public long lingerDeadlineNs;
-    /** What this peer may publish and subscribe, from the access rules for its uid and gid. */
-    public Permissions permissions = Permissions.ALL;
-    /** Whether the access rules let this peer subscribe with the block policy. */
-    public boolean mayBlock = true;
-    /** Heap charged for its subscriptions, bytes. */
-    public long subscriptionBytes;
-    /** True while not read because a datagram it sent would publish while publishers are held back. */
-    public boolean parked;
-    /**
-     * Under max_frames_per_second: when the frames read so far would have been due at the allowed
-     * rate, ns (a token bucket kept as one clock, GCRA); more than a second ahead of now, it is not read.
-     */
-    public long frameClockNs;
-    /** True when its session was remembered as closed with publishes numbered, so subscribers may know it. */
-    public boolean sessionSeen;
-    /** True while it is not read because it sent frames faster than max_frames_per_second. */
-    public boolean throttled;
+    // True when its session was remembered as closed with publishes numbered, so subscribers may know it.
+    private boolean sessionSeen;
+    private Permissions permissions = Permissions.ALL;
+    private boolean mayBlock = true;
+    private long lingerDeadlineNs;
+    // How the agent reads it: see Reader.
+    private boolean polled;
+    private boolean hungUp;
+    private boolean hot;
+    private long lastDatagramNs;
+    private boolean parked;
+    private boolean throttled;
+    // Under max_frames_per_second: when the frames read so far would have been due at the allowed rate, ns
+    // (a token bucket kept as one clock, GCRA).
+    private long frameClockNs;
 
     /**
      * @param connectionId broker-local number, for logs.
      * @param channel      the accepted channel.
      * @param credentials  the peer's credentials from SO_PEERCRED, or null if unknown.
      * @param publisherId  the id DELIVER frames carry for this connection's publishes.
-     * @param outbox       its outbound queue, charged to {@code account}.
      * @param account      what its uid holds at the broker.
-     * @param queueLimit   bytes queued before its slow-consumer policy applies.
      * @param acceptedNs   when it was accepted, for the handshake timeout.
+     * @param fanOut       where its subscriber endpoint comes from.
+     * @param events       told when writing to it blocks or fails.
+     * @param queueLimit   bytes queued before its slow-consumer policy applies, until it subscribes.
      * @throws IOException if the channel is closed already.
      */
     public ClientConnection(
         final long connectionId, final AFUNIXDatagramChannel channel, final AFUNIXSocketCredentials credentials,
-        final long publisherId, final Outbox outbox, final UidAccount account, final int queueLimit,
-        final long acceptedNs) throws IOException
+        final long publisherId, final UidAccount account, final long acceptedNs, final FanOut fanOut,
+        final SocketTransport.Events events, final int queueLimit) throws IOException
     {
         this.account = account;
         this.acceptedNs = acceptedNs;
@@ -115,8 +89,7 @@ public final class ClientConnection
         this.uid = credentials == null ? -1 : (int)credentials.getUid();
         this.gid = credentials == null ? -1 : (int)credentials.getGid();
         this.publisherId = publisherId;
-        this.outbox = outbox;
-        this.queueLimit = queueLimit;
+        this.subscriber = fanOut.newSubscriber(new SocketTransport(this, events), account, queueLimit);
     }
 
     /** @return broker-local connection number. */
@@ -161,10 +134,10 @@ public final class ClientConnection
         return publisherId;
     }
 
-    /** @return the outbound queue. */
-    public Outbox outbox()
+    /** @return its endpoint in the fan-out: what is queued for it and what it subscribed to. */
+    public Subscriber subscriber()
     {
-        return outbox;
+        return subscriber;
     }
 
     /** @return what its uid holds at the broker. */
@@ -177,12 +150,6 @@ public final class ClientConnection
     public long acceptedNs()
     {
         return acceptedNs;
-    }
-
-    /** @return live subscriptions by client id. */
-    public Int2ObjectHashMap<Subscription> subscriptions()
-    {
-        return subscriptions;
     }
 
     /** @return the lifecycle state. */
@@ -215,11 +182,13 @@ public final class ClientConnection
      *
      * @param publisherId  derived from the uid and the session.
      * @param nextSequence the sequence the next publish gets; below 1 is taken as 1.
+     * @param seenBefore   true when the broker remembered the session as closed with publishes numbered.
      */
-    public void resumeSession(final long publisherId, final long nextSequence)
+    public void resumeSession(final long publisherId, final long nextSequence, final boolean seenBefore)
     {
         this.publisherId = publisherId;
         this.session = true;
+        this.sessionSeen = seenBefore;
         this.firstSequence = Math.max(1, nextSequence);
         this.lastSequence = firstSequence - 1;
     }
@@ -248,16 +217,178 @@ public final class ClientConnection
         return lastSequence;
     }
 
-    /** @return bytes queued before its slow-consumer policy applies. */
-    public int queueLimit()
+    /** @return true when subscribers may have seen its session's publishes before this connection. */
+    public boolean sessionSeen()
     {
-        return queueLimit;
+        return sessionSeen;
     }
 
-    /** @param queueLimit bytes queued before its slow-consumer policy applies. */
-    public void queueLimit(final int queueLimit)
+    /** @return what this peer may publish and subscribe. */
+    public Permissions permissions()
     {
-        this.queueLimit = queueLimit;
+        return permissions;
+    }
+
+    /** @return whether this peer may subscribe with the block policy. */
+    public boolean mayBlock()
+    {
+        return mayBlock;
+    }
+
+    /**
+     * Applies the access rules for its identity, at accept and on reload.
+     *
+     * @param permissions what it may publish and subscribe.
+     * @param mayBlock    whether it may subscribe with the block policy.
+     */
+    public void grant(final Permissions permissions, final boolean mayBlock)
+    {
+        this.permissions = permissions;
+        this.mayBlock = mayBlock;
+    }
+
+    /**
+     * A fatal ERROR waits for room in the kernel: nothing more is read.
+     *
+     * @param deadlineNs when to close even if it could not be sent.
+     */
+    public void beginClosing(final long deadlineNs)
+    {
+        state = State.CLOSING;
+        lingerDeadlineNs = deadlineNs;
+    }
+
+    /** @return in {@link State#CLOSING}: when to close even if the last frames could not be sent, ns. */
+    public long lingerDeadlineNs()
+    {
+        return lingerDeadlineNs;
+    }
+
+    /** @return true while the agent's {@link Poller} watches it: from accept until it hangs up or closes. */
+    public boolean isPolled()
+    {
+        return polled;
+    }
+
+    /** Now registered with the agent's {@link Poller}. */
+    public void onPolled()
+    {
+        polled = true;
+    }
+
+    /** @return true if it was polled until now: the caller deregisters it. */
+    public boolean stopPolled()
+    {
+        final boolean was = polled;
+        polled = false;
+        return was;
+    }
+
+    /** @return true once the peer hung up; what it sent before is still read. */
+    public boolean isHungUp()
+    {
+        return hungUp;
+    }
+
+    /** @return true the first time: the peer hung up. */
+    public boolean markHungUp()
+    {
+        final boolean first = !hungUp;
+        hungUp = true;
+        return first;
+    }
+
+    /** @return true while listed as a publisher to read again next cycle without polling first. */
+    public boolean isHot()
+    {
+        return hot;
+    }
+
+    /** @return true when newly listed as hot; the caller lists it. */
+    public boolean markHot()
+    {
+        final boolean newly = !hot;
+        hot = true;
+        return newly;
+    }
+
+    /** No longer listed as hot. */
+    public void clearHot()
+    {
+        hot = false;
+    }
+
+    /** @return when a datagram was last read from it, ns: a publisher stays hot a while after. */
+    public long lastDatagramNs()
+    {
+        return lastDatagramNs;
+    }
+
+    /** @param nowNs when datagrams were just read from it. */
+    public void onDatagramsRead(final long nowNs)
+    {
+        lastDatagramNs = nowNs;
+    }
+
+    /** @return true while not read because a datagram it sent would publish while publishers are held back. */
+    public boolean isParked()
+    {
+        return parked;
+    }
+
+    /** @return true when newly parked; the caller lists it. */
+    public boolean park()
+    {
+        final boolean newly = !parked;
+        parked = true;
+        return newly;
+    }
+
+    /** Publishers may go again: it is read again. */
+    public void unpark()
+    {
+        parked = false;
+    }
+
+    /** @return true while it is not read because it sent frames faster than max_frames_per_second. */
+    public boolean isThrottled()
+    {
+        return throttled;
+    }
+
+    /** @return true when newly throttled; the caller lists it. */
+    public boolean throttle()
+    {
+        final boolean newly = !throttled;
+        throttled = true;
+        return newly;
+    }
+
+    /** It is due again, or the limit went. */
+    public void unthrottle()
+    {
+        throttled = false;
+    }
+
+    /**
+     * Counts frames against max_frames_per_second: each is due one interval after the previous one.
+     *
+     * @param frames     read in one datagram.
+     * @param nowNs      the agent's clock.
+     * @param intervalNs between frames at the allowed rate.
+     */
+    public void chargeFrames(final int frames, final long nowNs, final long intervalNs)
+    {
+        frameClockNs = Math.max(frameClockNs, nowNs) + frames * intervalNs;
+    }
+
+    /**
+     * @param nowNs the agent's clock.
+     * @return how far its frames run ahead of their due time, ns.
+     */
+    public long framesAheadNs(final long nowNs)
+    {
+        return frameClockNs - nowNs;
     }
 
     /** @return a short label for logs: id, name, pid and uid. */
@@ -266,4 +397,5 @@ public final class ClientConnection
         return "client#" + connectionId + (name.isEmpty() ? "" : "(" + Printable.of(name) + ")") + " pid=" + pid +
             " uid=" + uid;
     }
+
 }

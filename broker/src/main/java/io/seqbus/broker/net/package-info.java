@@ -1,4 +1,6 @@
 /**
- * Sockets: the listening SEQPACKET socket and the connection of each client.
+ * Sockets: the listening SEQPACKET socket, epoll, and the connection of each client, which reaches the fan-out
+ * through its {@link io.seqbus.broker.net.SocketTransport}. Depends on {@code fanout}, {@code acl} and
+ * {@code quota}; nothing below it depends on it.
  */
 package io.seqbus.broker.net;

@@ -89,10 +89,10 @@ public final class StatReport
                 field(sb, "pid", c.pid()).append(',');
                 field(sb, "uid", c.uid()).append(',');
                 field(sb, "gid", c.gid()).append(',');
-                field(sb, "subscriptions", c.subscriptions().size()).append(',');
-                field(sb, "queued_bytes", c.outbox().queuedBytes()).append(',');
-                field(sb, "queue_limit_bytes", c.queueLimit()).append(',');
-                field(sb, "subscription_bytes", c.subscriptionBytes).append(',');
+                field(sb, "subscriptions", c.subscriber().subscriptionCount()).append(',');
+                field(sb, "queued_bytes", c.subscriber().queuedBytes()).append(',');
+                field(sb, "queue_limit_bytes", c.subscriber().queueLimit()).append(',');
+                field(sb, "subscription_bytes", c.subscriber().subscriptionBytes()).append(',');
                 field(sb, "uid_queued_bytes", c.account().queuedBytes()).append(',');
                 field(sb, "uid_subscription_bytes", c.account().subscriptionBytes()).append(',');
                 field(sb, "published", c.lastSequence());

@@ -1,10 +1,11 @@
-package io.seqbus.broker.route;
+package io.seqbus.broker.fanout;
 
-import io.seqbus.broker.net.ClientConnection;
 import io.seqbus.wire.SlowConsumerPolicy;
 
 /**
- * One live subscription: which connection, under which id, for which pattern.
+ * One live subscription: which subscriber, under which id, for which pattern, with which slow-consumer
+ * policy; and the delivery state only the fan-out writes: the DELIVER_RUN it may extend and the drops not
+ * yet reported by a GAP. Created and removed by {@link SubscriptionRegistry} alone.
  */
 public final class Subscription
 {
@@ -16,26 +17,26 @@ public final class Subscription
      */
     public static final int TOKEN_COST = 224;
 
-    private final ClientConnection connection;
+    private final Subscriber subscriber;
     private final int id;
     private final String pattern;
-    private final SlowConsumerPolicy policy;
+    private final FlowControl flowControl;
     private final int queueBytes;
     private final int cost;
 
-    // The DELIVER_RUN this subscription last wrote, while it is the last frame of its outbox.
+    // The DELIVER_RUN this subscription last wrote, while it is the last frame of its outbox; FanOut's alone.
     /** Outbox version right after the run was last written; it may grow while the version is unchanged. */
-    public long runVersion = -1;
+    long runVersion = -1;
     /** Offset of the run's frame in the outbox's open datagram. */
-    public int runOffset;
+    int runOffset;
     /** Publisher of the run's messages. */
-    public long runPublisherId;
+    long runPublisherId;
     /** Sequence the run's next message must have. */
-    public long runNextSequence;
+    long runNextSequence;
     /** Receive time shared by the run's messages. */
-    public long runTimestampNs;
+    long runTimestampNs;
     /** Source node of the run's messages. */
-    public int runSourceNode;
+    int runSourceNode;
 
     // Messages dropped for this subscription (drop-newest) and not yet reported by a GAP.
     private long droppedCount;
@@ -45,29 +46,29 @@ public final class Subscription
     private boolean droppedFromSeveral;
 
     /**
-     * @param connection that subscribed.
+     * @param subscriber that subscribed.
      * @param id         the client's subscription id.
      * @param pattern    the validated pattern.
      * @param policy     resolved slow-consumer policy (never DEFAULT).
      * @param queueBytes the bound of its subscriber's queue it asked for (or the broker's default).
      * @param cost       heap charged for it to its connection and uid, bytes.
      */
-    public Subscription(
-        final ClientConnection connection, final int id, final String pattern, final SlowConsumerPolicy policy,
+    Subscription(
+        final Subscriber subscriber, final int id, final String pattern, final SlowConsumerPolicy policy,
         final int queueBytes, final int cost)
     {
         this.queueBytes = queueBytes;
         this.cost = cost;
-        this.connection = connection;
+        this.subscriber = subscriber;
         this.id = id;
         this.pattern = pattern;
-        this.policy = policy;
+        this.flowControl = FlowControl.of(policy);
     }
 
-    /** @return the subscribing connection. */
-    public ClientConnection connection()
+    /** @return the subscriber it delivers to. */
+    public Subscriber subscriber()
     {
-        return connection;
+        return subscriber;
     }
 
     /** @return the client's subscription id. */
@@ -85,7 +86,13 @@ public final class Subscription
     /** @return the slow-consumer policy. */
     public SlowConsumerPolicy policy()
     {
-        return policy;
+        return flowControl.policy();
+    }
+
+    /** @return what its policy does when its subscriber's queue is at a bound. */
+    FlowControl flowControl()
+    {
+        return flowControl;
     }
 
     /** @return the bound of its subscriber's queue it asked for, bytes. */
@@ -126,7 +133,7 @@ public final class Subscription
      * @param sequence    of the dropped message.
      * @return true if this is the first drop since the last GAP.
      */
-    public boolean recordDrop(final int sourceNode, final long publisherId, final long sequence)
+    boolean recordDrop(final int sourceNode, final long publisherId, final long sequence)
     {
         if (droppedCount++ == 0)
         {
@@ -168,7 +175,7 @@ public final class Subscription
     }
 
     /** Forgets the drops once a GAP has reported them. */
-    public void dropsReported()
+    void dropsReported()
     {
         droppedCount = 0;
     }
@@ -176,6 +183,6 @@ public final class Subscription
     @Override
     public String toString()
     {
-        return "Subscription{" + connection.label() + " #" + id + " '" + pattern + "' " + policy.label() + "}";
+        return "Subscription{" + subscriber.label() + " #" + id + " '" + pattern + "' " + policy().label() + "}";
     }
 }

@@ -1,0 +1,325 @@
+package io.seqbus.broker;
+
+import io.seqbus.broker.acl.AccessControl;
+import io.seqbus.broker.bridge.LanBridge;
+import io.seqbus.broker.fanout.ClientProxy;
+import io.seqbus.broker.fanout.FanOut;
+import io.seqbus.broker.fanout.SubscriptionRegistry;
+import io.seqbus.broker.net.ClientConnection;
+import io.seqbus.broker.stat.TopicRates;
+import io.seqbus.wire.ErrorCode;
+import io.seqbus.wire.FrameType;
+import io.seqbus.wire.FrameValidator;
+import io.seqbus.wire.HelloFrame;
+import io.seqbus.wire.PingFrame;
+import io.seqbus.wire.Printable;
+import io.seqbus.wire.Protocol;
+import io.seqbus.wire.PublishFrame;
+import io.seqbus.wire.StatReplyFrame;
+import io.seqbus.wire.StatRequestFrame;
+import io.seqbus.wire.Topics;
+import io.seqbus.wire.WireStrings;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Commands in: every frame a client sends is decoded and checked here (as Aeron's {@code ClientCommandAdapter}
+ * does for its clients), the protocol of SPEC.md from the broker's side, then handed to what it acts on: the
+ * fan-out (PUBLISH), {@link SubscriptionCommands} (SUBSCRIBE, UNSUBSCRIBE), {@link Sessions} (a HELLO with a
+ * session). Every answer goes out through {@link Replies} and {@link ClientProxy}. A datagram's framing is
+ * checked whole first, so a malformed datagram takes no effect at all; then its frames take effect in order.
+ */
+final class ClientCommandAdapter
+{
+    /** How the reason of a refused PUBLISH begins; the topic and {@code "' "} follow (SPEC.md, ERROR). */
+    static final String PUBLISH_REFUSED_PREFIX = "publish '";
+
+    private final Broker.Context context;
+    private final FanOut fanOut;
+    private final BrokerCounters counters;
+    private final LanBridge bridge;
+    private final FrameValidator validator = new FrameValidator(FrameValidator.Direction.FROM_CLIENT);
+    private final HelloFrame hello = new HelloFrame();
+    private final PublishFrame publish = new PublishFrame();
+    private final PingFrame ping = new PingFrame();
+    private final StatRequestFrame statRequest = new StatRequestFrame();
+    private final TopicRates topicRates;
+    private final StatSource statSource;
+    private final Replies replies;
+    private final Sessions sessions;
+    private final SubscriptionCommands subscriptions;
+
+    ClientCommandAdapter(
+        final Broker.Context context, final SubscriptionRegistry registry, final FanOut fanOut,
+        final BrokerCounters counters, final TopicRates topicRates, final StatSource statSource,
+        final LanBridge bridge, final Sessions.ResumedPublishers resumedPublishers)
+    {
+        this.context = context;
+        this.fanOut = fanOut;
+        this.counters = counters;
+        this.topicRates = topicRates;
+        this.statSource = statSource;
+        this.bridge = bridge;
+        this.replies = new Replies(context, counters);
+        this.sessions = new Sessions(context, counters, resumedPublishers);
+        this.subscriptions = new SubscriptionCommands(context, counters, registry, replies);
+    }
+
+    /**
+     * Builds the STAT_REPLY document; the agent knows every connection.
+     */
+    @FunctionalInterface
+    interface StatSource
+    {
+        /**
+         * @param statFlags from the request.
+         * @return the JSON document.
+         */
+        String statDocument(int statFlags);
+    }
+
+    /**
+     * Handles one datagram from a client.
+     *
+     * @param c           the sender.
+     * @param buffer      holding the datagram at offset 0.
+     * @param length      of the datagram.
+     * @param nowNs       the agent's monotonic clock.
+     * @param timestampNs wall clock for DELIVER timestamps, ns since the epoch.
+     * @return false when a fatal ERROR was queued and the connection must close.
+     */
+    boolean onDatagram(
+        final ClientConnection c, final DirectBuffer buffer, final int length, final long nowNs, final long timestampNs)
+    {
+        if (length > context.maxDatagram())
+        {
+            return replies.reject(c, ErrorCode.DATAGRAM_TOO_LARGE, 0,
+                "datagram longer than max_datagram " + context.maxDatagram());
+        }
+        final int code = validator.validate(buffer, 0, length);
+        if (code != 0)
+        {
+            return replies.reject(c, code, 0, validator.errorReason() + " (frame at byte " + validator.errorOffset() + ")");
+        }
+        int at = 0;
+        int frames = 0;
+        while (at < length)
+        {
+            final int frameLength = Protocol.frameLength(buffer, at);
+            frames++;
+            if (!onFrame(c, buffer, at, Protocol.frameType(buffer, at), nowNs, timestampNs))
+            {
+                return false;
+            }
+            at += frameLength;
+        }
+        if (context.maxFramesPerSecond() > 0)
+        {
+            // Each frame is due one interval after the previous one; the agent stops reading a
+            // connection whose frames are more than a second ahead of their due time.
+            c.chargeFrames(frames, nowNs, 1_000_000_000L / context.maxFramesPerSecond());
+        }
+        return true;
+    }
+
+    /**
+     * @param buffer holding a datagram at offset 0.
+     * @param length of the datagram.
+     * @return true when taking the datagram would publish: it is well formed and holds a PUBLISH.
+     * A malformed one is not, so it is taken and refused at once.
+     */
+    boolean wouldPublish(final DirectBuffer buffer, final int length)
+    {
+        if (length > context.maxDatagram() || validator.validate(buffer, 0, length) != 0)
+        {
+            return false;
+        }
+        for (int at = 0; at < length; at += Protocol.frameLength(buffer, at))
+        {
+            if (Protocol.frameType(buffer, at) == FrameType.PUBLISH)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean onFrame(
+        final ClientConnection c, final DirectBuffer buffer, final int at, final int type,
+        final long nowNs, final long timestampNs)
+    {
+        if (c.state() == ClientConnection.State.AWAITING_HELLO && type != FrameType.HELLO)
+        {
+            return replies.reject(c, ErrorCode.HELLO_REQUIRED, 0, "the first frame must be HELLO, not " + FrameType.name(type));
+        }
+        switch (type)
+        {
+            case FrameType.PUBLISH:
+                return onPublish(c, buffer, at, nowNs, timestampNs);
+            case FrameType.HELLO:
+                return onHello(c, buffer, at);
+            case FrameType.SUBSCRIBE:
+                return subscriptions.onSubscribe(c, buffer, at);
+            case FrameType.UNSUBSCRIBE:
+                return subscriptions.onUnsubscribe(c, buffer, at);
+            case FrameType.PING:
+                ping.wrap(buffer, at);
+                if (!replies.fit(c, PingFrame.LENGTH))
+                {
+                    return replies.evictForReplies(c);
+                }
+                ClientProxy.pong(c.subscriber(), ping.token());
+                return true;
+            case FrameType.PONG:
+                return true;
+            case FrameType.STAT_REQUEST:
+                return onStatRequest(c, buffer, at);
+            default:
+                return replies.reject(c, ErrorCode.PROTOCOL_VIOLATION, 0, "unexpected " + FrameType.name(type));
+        }
+    }
+
+    private boolean onPublish(
+        final ClientConnection c, final DirectBuffer buffer, final int at, final long nowNs, final long timestampNs)
+    {
+        publish.wrap(buffer, at);
+        final int topicIndex = publish.topicIndex();
+        final int topicLength = publish.topicLength();
+        if (!Topics.isValidTopic(buffer, topicIndex, topicLength))
+        {
+            return replies.reject(c, ErrorCode.INVALID_TOPIC, 0, "invalid topic '" + Printable.quote(buffer, topicIndex, topicLength) +
+                "': dot-separated non-empty tokens, no wildcards, no spaces or control characters, valid UTF-8, " +
+                "at most " + Protocol.MAX_TOPIC_LENGTH + " bytes");
+        }
+        if (topicLength > context.maxTopicLength())
+        {
+            counters.increment(BrokerCounters.LIMIT_TOPIC_LENGTH);
+            return replies.reject(c, ErrorCode.INVALID_TOPIC, 0, "topic of " + topicLength +
+                " bytes is over max_topic_length " + context.maxTopicLength());
+        }
+        if (!c.permissions().mayPublish(buffer, topicIndex, topicLength))
+        {
+            counters.increment(BrokerCounters.ACCESS_DENIED_PUBLISH);
+            // SPEC.md, ERROR: the reason starts with the topic byte for byte, so the client can
+            // refuse the next publish to it itself; ref stays 0, as no subscription is concerned.
+            return replies.reject(c, ErrorCode.ACCESS_DENIED, 0, PUBLISH_REFUSED_PREFIX +
+                buffer.getStringWithoutLengthUtf8(topicIndex, topicLength) + "' refused: uid " + c.uid() + " gid " +
+                c.gid() + " may not publish there (" + c.permissions().label() + ": publish " +
+                c.permissions().publishPatterns() + ")");
+        }
+        final int payloadLength = publish.payloadLength();
+        if (payloadLength > context.maxPayload())
+        {
+            return replies.reject(c, ErrorCode.PAYLOAD_TOO_LARGE, 0,
+                "payload of " + payloadLength + " bytes is over max_payload " + context.maxPayload());
+        }
+        if (context.statTopTopics() > 0)
+        {
+            topicRates.onPublish(buffer, topicIndex, topicLength);
+        }
+        final long sequence = c.nextSequence();
+        counters.increment(BrokerCounters.MESSAGES_PUBLISHED);
+        counters.add(BrokerCounters.BYTES_PUBLISHED, payloadLength);
+        final int n = fanOut.deliver(
+            buffer, topicIndex, topicLength, payloadLength, context.nodeId(), c.publisherId(), sequence,
+            timestampNs, c.uid(), c.pid(), nowNs);
+        counters.add(BrokerCounters.MESSAGES_DELIVERED, n);
+        counters.add(BrokerCounters.BYTES_DELIVERED, (long)n * payloadLength);
+        if (bridge != null)
+        {
+            bridge.onLocalMessage(buffer, topicIndex, topicLength, payloadLength, context.nodeId(), c.publisherId(),
+                sequence, timestampNs, c.uid(), c.pid());
+        }
+        return true;
+    }
+
+    private boolean onStatRequest(final ClientConnection c, final DirectBuffer buffer, final int at)
+    {
+        statRequest.wrap(buffer, at);
+        final int flags = statRequest.statFlags();
+        if ((flags & ~(StatRequestFrame.NO_CLIENTS | StatRequestFrame.NO_TOPICS)) != 0)
+        {
+            return replies.reject(c, ErrorCode.INVALID_OPTION, 0, "unknown stat_flags bits 0x" + Integer.toHexString(flags));
+        }
+        counters.increment(BrokerCounters.STAT_REQUESTS);
+        if (!replies.fit(c, StatReplyFrame.CHUNK_OFFSET))
+        {
+            // Full already: do not build a document for a client that does not read.
+            return replies.evictForReplies(c);
+        }
+        final byte[] document = statSource.statDocument(flags).getBytes(StandardCharsets.UTF_8);
+        final UnsafeBuffer source = new UnsafeBuffer(document);
+        final int chunkMax = context.maxDatagram() - StatReplyFrame.CHUNK_OFFSET;
+        final int chunks = (document.length + chunkMax - 1) / Math.max(1, chunkMax);
+        if (!replies.fit(c, document.length + (long)Math.max(1, chunks) * StatReplyFrame.CHUNK_OFFSET))
+        {
+            return replies.evictForReplies(c);
+        }
+        ClientProxy.statReply(c.subscriber(), statRequest.requestId(), source, document.length, chunkMax);
+        return true;
+    }
+
+    private boolean onHello(final ClientConnection c, final DirectBuffer buffer, final int at)
+    {
+        if (c.state() != ClientConnection.State.AWAITING_HELLO)
+        {
+            return replies.reject(c, ErrorCode.PROTOCOL_VIOLATION, 0, "HELLO sent twice");
+        }
+        hello.wrap(buffer, at);
+        if (hello.minVersion() > Protocol.VERSION || hello.maxVersion() < Protocol.VERSION)
+        {
+            return replies.reject(c, ErrorCode.UNSUPPORTED_VERSION, 0, "versions " + hello.minVersion() + ".." +
+                hello.maxVersion() + " offered; this broker speaks " + Protocol.VERSION);
+        }
+        if (hello.nameLength() > Protocol.MAX_NAME_LENGTH ||
+            !WireStrings.isValidUtf8(buffer, hello.nameIndex(), hello.nameLength()))
+        {
+            return replies.reject(c, ErrorCode.INVALID_NAME, 0,
+                "client name must be UTF-8 of at most " + Protocol.MAX_NAME_LENGTH + " bytes");
+        }
+        c.name(hello.name());
+        if (hello.hasSession())
+        {
+            sessions.resume(c, PublisherIds.fromSession(c.uid(), hello.sessionId()), hello.nextSequence());
+        }
+        c.state(ClientConnection.State.OPEN);
+        ClientProxy.welcome(c.subscriber(), context.maxPayload(), context.maxDatagram(), context.nodeId(),
+            c.publisherId(), context.nodeName());
+        Log.debug("hello from " + c.label());
+        return true;
+    }
+
+    /**
+     * Queues an ERROR frame for a client; see {@link Replies#reject}.
+     *
+     * @return false when the code is fatal and the connection must close.
+     */
+    boolean reject(final ClientConnection c, final int code, final int ref, final String reason)
+    {
+        return replies.reject(c, code, ref, reason);
+    }
+
+    /**
+     * Applies reloaded access rules to a live connection; see {@link SubscriptionCommands#reapply}.
+     *
+     * @return subscriptions removed.
+     */
+    int reapply(final ClientConnection c, final AccessControl rules)
+    {
+        return subscriptions.reapply(c, rules);
+    }
+
+    /**
+     * A connection closes: its subscriptions go, and its session's numbering is remembered.
+     *
+     * @param c the connection.
+     */
+    void forget(final ClientConnection c)
+    {
+        sessions.closed(c);
+        subscriptions.forget(c);
+    }
+
+}

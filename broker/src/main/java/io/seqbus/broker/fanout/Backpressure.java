@@ -1,0 +1,107 @@
+package io.seqbus.broker.fanout;
+
+import java.util.function.BooleanSupplier;
+
+/**
+ * The one place that decides whether publishers are held back. They are while a block-policy subscriber is over
+ * its bound, while all queues together are at max_total_queued_bytes, and (for local publishers) while the LAN
+ * bridge has a backlog. The reader stops reading publishers, the LAN bridge stops taking messages from other
+ * brokers, and the kernel makes the publishers wait, as AF_UNIX makes a writer wait. Owned by the agent thread.
+ */
+public final class Backpressure
+{
+    private final DatagramPool pool;
+    private final BooleanSupplier lanBacklog;
+    private int overLimitCount;
+    private long maxTotalQueuedBytes;
+    private boolean totalFull;
+    private long totalFullSinceNs;
+
+    /**
+     * @param pool       whose buffers hold every queue.
+     * @param lanBacklog true while the LAN bridge cannot take more local messages; read per datagram.
+     */
+    public Backpressure(final DatagramPool pool, final BooleanSupplier lanBacklog)
+    {
+        this.pool = pool;
+        this.lanBacklog = lanBacklog;
+    }
+
+    /**
+     * @param maxTotalQueuedBytes all queues together, bytes, past which every publisher waits (changes on reload;
+     *                            the agent sets it once per duty cycle).
+     */
+    public void maxTotalQueuedBytes(final long maxTotalQueuedBytes)
+    {
+        this.maxTotalQueuedBytes = maxTotalQueuedBytes;
+    }
+
+    /**
+     * @return true while the queues cannot take more: a block-policy subscriber is over its bound or all queues
+     * together are at max_total_queued_bytes. The LAN bridge asks this before taking messages from other brokers.
+     */
+    public boolean queuesFull()
+    {
+        return overLimitCount > 0 || pool.memoryInUse() >= maxTotalQueuedBytes;
+    }
+
+    /**
+     * @return true while no local publisher may be read: the queues are full or the LAN bridge has a backlog.
+     */
+    public boolean holdPublishers()
+    {
+        return queuesFull() || lanBacklog.getAsBoolean();
+    }
+
+    /**
+     * @return block-policy subscribers over their bound now.
+     */
+    public int overLimitCount()
+    {
+        return overLimitCount;
+    }
+
+    /**
+     * Follows the memory bound once per duty cycle.
+     *
+     * @param nowNs the agent's clock.
+     * @return true when all queues together have just reached max_total_queued_bytes.
+     */
+    public boolean updateTotalFull(final long nowNs)
+    {
+        final boolean full = pool.memoryInUse() >= maxTotalQueuedBytes;
+        final boolean began = full && !totalFull;
+        if (began)
+        {
+            totalFullSinceNs = nowNs;
+        }
+        totalFull = full;
+        return began;
+    }
+
+    /**
+     * @param nowNs     the agent's clock.
+     * @param timeoutNs how long is too long.
+     * @return true when all queues together have stayed full for longer than {@code timeoutNs}; the clock starts
+     * again, so the next eviction waits as long again.
+     */
+    public boolean totalFullLongerThan(final long nowNs, final long timeoutNs)
+    {
+        if (totalFull && nowNs - totalFullSinceNs > timeoutNs)
+        {
+            totalFullSinceNs = nowNs;
+            return true;
+        }
+        return false;
+    }
+
+    void overLimit()
+    {
+        overLimitCount++;
+    }
+
+    void underLimit()
+    {
+        overLimitCount--;
+    }
+}

@@ -1,0 +1,129 @@
+package io.seqbus.broker.fanout;
+
+import io.seqbus.wire.ErrorFrame;
+import io.seqbus.wire.FrameType;
+import io.seqbus.wire.GapFrame;
+import io.seqbus.wire.PingFrame;
+import io.seqbus.wire.Protocol;
+import io.seqbus.wire.StatReplyFrame;
+import io.seqbus.wire.WelcomeFrame;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+/**
+ * Every frame the broker writes to a client other than the deliveries themselves, in one place (as Aeron's
+ * {@code ClientProxy} is for its clients): WELCOME, PONG, STAT_REPLY, ERROR and GAP. Each is queued behind what
+ * the subscriber has queued already and flushed with it at the end of the duty cycle. DELIVER_RUN frames are
+ * written by {@link FanOut}, which extends them in place. Deciding whether to answer at all (the reply bound,
+ * the logging) is the caller's; this only writes.
+ */
+public final class ClientProxy
+{
+    /** Longest ERROR frame: a reason of the most bytes allowed. */
+    public static final int MAX_ERROR_FRAME = ErrorFrame.REASON_OFFSET + Protocol.MAX_REASON_LENGTH;
+    /** Longest WELCOME frame: a node name of the most bytes allowed. */
+    public static final int MAX_WELCOME_FRAME = WelcomeFrame.NODE_NAME_OFFSET + Protocol.MAX_NAME_LENGTH;
+
+    private ClientProxy()
+    {
+    }
+
+    /**
+     * Queues the answer to HELLO.
+     *
+     * @param to          the client.
+     * @param maxPayload  the broker's limit.
+     * @param maxDatagram the broker's limit.
+     * @param nodeId      this broker's node.
+     * @param publisherId what the client's publishes are numbered under.
+     * @param nodeName    this broker's name.
+     */
+    public static void welcome(
+        final Subscriber to, final int maxPayload, final int maxDatagram, final int nodeId, final long publisherId,
+        final String nodeName)
+    {
+        final Outbox outbox = to.outbox();
+        final MutableDirectBuffer out = outbox.reserve(MAX_WELCOME_FRAME);
+        outbox.commit(WelcomeFrame.encode(out, outbox.writeOffset(), Protocol.VERSION, maxPayload, maxDatagram,
+            nodeId, publisherId, nodeName));
+        to.markForFlush();
+    }
+
+    /**
+     * Queues the answer to PING.
+     *
+     * @param to    the client.
+     * @param token from the PING.
+     */
+    public static void pong(final Subscriber to, final long token)
+    {
+        final Outbox outbox = to.outbox();
+        final MutableDirectBuffer out = outbox.reserve(PingFrame.LENGTH);
+        outbox.commit(PingFrame.encode(out, outbox.writeOffset(), FrameType.PONG, token));
+        to.markForFlush();
+    }
+
+    /**
+     * Queues a STAT document in as many STAT_REPLY chunks as the datagram limit needs.
+     *
+     * @param to        the client.
+     * @param requestId from the STAT_REQUEST.
+     * @param document  the JSON document's bytes.
+     * @param length    of the document.
+     * @param chunkMax  most document bytes per chunk.
+     */
+    public static void statReply(
+        final Subscriber to, final int requestId, final DirectBuffer document, final int length, final int chunkMax)
+    {
+        final Outbox outbox = to.outbox();
+        int from = 0;
+        do
+        {
+            final int chunk = Math.min(chunkMax, length - from);
+            final MutableDirectBuffer out = outbox.reserve(StatReplyFrame.CHUNK_OFFSET + chunk);
+            outbox.commit(StatReplyFrame.encode(out, outbox.writeOffset(), requestId, length, from, document, from,
+                chunk));
+            from += chunk;
+        }
+        while (from < length);
+        to.markForFlush();
+    }
+
+    /**
+     * Queues an ERROR.
+     *
+     * @param to     the client.
+     * @param code   an {@code ErrorCode}.
+     * @param ref    the subscription concerned, or 0.
+     * @param reason for people.
+     */
+    public static void error(final Subscriber to, final int code, final int ref, final String reason)
+    {
+        final Outbox outbox = to.outbox();
+        final MutableDirectBuffer out = outbox.reserve(MAX_ERROR_FRAME);
+        outbox.commit(ErrorFrame.encode(out, outbox.writeOffset(), code, ref, reason));
+        to.markForFlush();
+    }
+
+    /**
+     * Queues a GAP.
+     *
+     * @param to             the client.
+     * @param subscriptionId the subscription concerned, 0 for all of the connection's.
+     * @param sourceNode     node of the publisher whose messages are missing, 0 when several or unknown.
+     * @param publisherId    publisher whose messages are missing, 0 when several or unknown.
+     * @param fromSequence   first missing sequence, 0 when unknown.
+     * @param count          messages missing.
+     * @param reason         a {@code GapReason}.
+     */
+    public static void gap(
+        final Subscriber to, final int subscriptionId, final int sourceNode, final long publisherId,
+        final long fromSequence, final long count, final int reason)
+    {
+        final Outbox outbox = to.outbox();
+        final MutableDirectBuffer out = outbox.reserve(GapFrame.LENGTH);
+        outbox.commit(GapFrame.encode(out, outbox.writeOffset(), subscriptionId, sourceNode, publisherId,
+            fromSequence, count, reason));
+        to.markForFlush();
+    }
+}
