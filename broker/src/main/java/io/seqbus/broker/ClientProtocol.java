@@ -1,5 +1,8 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.config.BrokerContext;
+import io.seqbus.broker.counters.BrokerCounters;
+import io.seqbus.broker.log.Log;
 import io.seqbus.broker.acl.AccessControl;
 import io.seqbus.broker.bridge.LanBridge;
 import io.seqbus.broker.fanout.FanOut;
@@ -44,7 +47,7 @@ final class ClientProtocol
     /** How the reason of a refused PUBLISH begins; the topic and {@code "' "} follow (SPEC.md, ERROR). */
     static final String PUBLISH_REFUSED_PREFIX = "publish '";
 
-    private final Broker.Context context;
+    private final BrokerContext context;
     private final TopicIndex<Subscription> index;
     private final FanOut fanOut;
     private final BrokerCounters counters;
@@ -66,7 +69,7 @@ final class ClientProtocol
     private final Long2ObjectHashMap<ClientConnection> liveSessions = new Long2ObjectHashMap<>();
 
     ClientProtocol(
-        final Broker.Context context, final TopicIndex<Subscription> index, final FanOut fanOut,
+        final BrokerContext context, final TopicIndex<Subscription> index, final FanOut fanOut,
         final BrokerCounters counters, final TopicRates topicRates, final StatSource statSource,
         final LanBridge bridge, final UidAccounts accounts, final ResumedPublishers resumedPublishers)
     {

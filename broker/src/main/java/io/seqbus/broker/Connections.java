@@ -1,5 +1,9 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.config.BrokerContext;
+import io.seqbus.broker.config.Configuration;
+import io.seqbus.broker.counters.BrokerCounters;
+import io.seqbus.broker.log.Log;
 import io.seqbus.broker.acl.AccessControl;
 import io.seqbus.broker.fanout.DatagramPool;
 import io.seqbus.broker.fanout.FanOut;
@@ -26,7 +30,7 @@ import java.util.Collection;
  */
 final class Connections
 {
-    private final Broker.Context context;
+    private final BrokerContext context;
     private final Poller poller;
     private final BrokerCounters counters;
     private final FanOut fanOut;
@@ -43,7 +47,7 @@ final class Connections
     private boolean draining;
 
     Connections(
-        final Broker.Context context, final Poller poller, final BrokerCounters counters, final FanOut fanOut,
+        final BrokerContext context, final Poller poller, final BrokerCounters counters, final FanOut fanOut,
         final ClientProtocol protocol, final DatagramPool pool, final UidAccounts accounts)
     {
         this.accounts = accounts;

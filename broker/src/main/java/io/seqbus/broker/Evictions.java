@@ -1,5 +1,8 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.config.BrokerContext;
+import io.seqbus.broker.counters.BrokerCounters;
+import io.seqbus.broker.log.Log;
 import io.seqbus.broker.fanout.DatagramPool;
 import io.seqbus.broker.fanout.FanOut;
 import io.seqbus.broker.net.ClientConnection;
@@ -15,7 +18,7 @@ import java.util.ArrayList;
  */
 final class Evictions
 {
-    private final Broker.Context context;
+    private final BrokerContext context;
     private final BrokerCounters counters;
     private final FanOut fanOut;
     private final ClientProtocol protocol;
@@ -26,7 +29,7 @@ final class Evictions
     private long totalFullSinceNs;
 
     Evictions(
-        final Broker.Context context, final BrokerCounters counters, final FanOut fanOut,
+        final BrokerContext context, final BrokerCounters counters, final FanOut fanOut,
         final ClientProtocol protocol, final DatagramPool pool, final Connections connections)
     {
         this.context = context;

@@ -1,8 +1,8 @@
 package io.seqbus.broker.stat;
 
+import io.seqbus.broker.config.BrokerContext;
 import io.aeron.driver.status.SystemCounterDescriptor;
-import io.seqbus.broker.Broker;
-import io.seqbus.broker.BrokerCounters;
+import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.broker.bridge.BridgeCounters;
 import io.seqbus.broker.bridge.LanBridge;
 import io.seqbus.broker.bridge.Peer;
@@ -35,7 +35,7 @@ public final class StatReport
      * @return the document.
      */
     public static String build(
-        final Broker.Context context, final BrokerCounters counters, final Collection<ClientConnection> connections,
+        final BrokerContext context, final BrokerCounters counters, final Collection<ClientConnection> connections,
         final TopicRates rates, final int statFlags, final long uptimeSeconds, final LanBridge bridge)
     {
         final StringBuilder sb = new StringBuilder(1024);
