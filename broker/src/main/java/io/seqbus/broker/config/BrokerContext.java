@@ -117,7 +117,17 @@ public final class BrokerContext
         lanPeers = lanPeers == null ? "" : lanPeers.trim();
         for (final Setting<?> setting : Settings.ALL)
         {
-            setting.check(this);
+            if (!setting.type().dependsOnOthers())
+            {
+                setting.check(this);
+            }
+        }
+        for (final Setting<?> setting : Settings.ALL)
+        {
+            if (setting.type().dependsOnOthers())
+            {
+                setting.check(this);
+            }
         }
         concludeSocketFile();
         if (nodeId == 0)

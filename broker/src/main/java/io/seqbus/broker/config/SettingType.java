@@ -49,6 +49,15 @@ public abstract class SettingType<T>
     public abstract String problem(T value, BrokerContext context);
 
     /**
+     * @return true when what is allowed depends on other settings' values: such a setting is checked after
+     * the others, so that a refusal names the setting the user got wrong.
+     */
+    public boolean dependsOnOthers()
+    {
+        return false;
+    }
+
+    /**
      * @param min smallest allowed.
      * @param max largest allowed.
      * @return whole numbers in {@code min..max}.
@@ -163,6 +172,12 @@ public abstract class SettingType<T>
                 return null;
             }
             return "out of range; allowed: " + allowed(context);
+        }
+
+        @Override
+        public boolean dependsOnOthers()
+        {
+            return !min.isFixed() || !max.isFixed();
         }
 
         @Override
