@@ -10,7 +10,6 @@ import io.seqbus.broker.metrics.BrokerMetrics;
 import io.seqbus.broker.metrics.MetricsEndpoint;
 import io.seqbus.broker.metrics.MetricsServer;
 import io.seqbus.broker.net.Listener;
-import io.seqbus.broker.systemd.SocketActivation;
 import io.seqbus.broker.systemd.SystemdNotifier;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -33,9 +32,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class Broker implements AutoCloseable
 {
-    /** Names under which systemd may pass the broker's socket: the unit's name, with and without suffix. */
-    private static final String[] SOCKET_FD_NAMES = {"seqbus", "seqbus.socket"};
-
     private final BrokerContext context;
     private final Listener listener;
     private final BrokerAgent agent;
@@ -51,7 +47,7 @@ public final class Broker implements AutoCloseable
     private Broker(final BrokerContext context) throws IOException
     {
         this.context = context;
-        this.listener = openListener(context);
+        this.listener = ListeningSocket.open(context);
         try
         {
             this.agent = new BrokerAgent(context, listener);
@@ -142,19 +138,6 @@ public final class Broker implements AutoCloseable
         return agentFailure;
     }
 
-    private static Listener openListener(final BrokerContext context) throws IOException
-    {
-        final int fd = context.socketActivation() ?
-            SocketActivation.listenFd(System.getenv(), ProcessHandle.current().pid(), SOCKET_FD_NAMES) :
-            SocketActivation.NONE;
-        if (fd == SocketActivation.NONE)
-        {
-            return Listener.bind(context.socket(), context.listenBacklog(), new Listener.SocketFile(
-                context.socketFolder(), context.socketFolderUid(), context.socketModeBits(), context.socketGid()));
-        }
-        return Listener.inherit(fd);
-    }
-
     /**
      * Concludes the settings and checks that the bounds they set fit this JVM's heap and direct
      * memory, as {@link #launch} does before it binds anything.
@@ -204,33 +187,12 @@ public final class Broker implements AutoCloseable
         final Listener listener = broker.listener;
         Log.info("broker node=" + context.nodeName() + " listening on " + listener.address() +
             (listener.inherited() ? " (socket-activated)" : ""));
-        warnAboutSocket(context, listener);
+        ListeningSocket.warnWhereUnprotected(context, listener);
         if (broker.notifier != null)
         {
             broker.notifier.start(listener.address());
         }
         return broker;
-    }
-
-    /**
-     * An abstract socket has no file, so no permissions: every local user may connect, and the ACL is all. A
-     * socket systemd passed has the mode and group its unit gave it.
-     */
-    private static void warnAboutSocket(final BrokerContext context, final Listener listener)
-    {
-        final String address = listener.address();
-        if (address.startsWith("@") && "allow".equals(context.aclDefault()))
-        {
-            Log.warn("the abstract socket " + address + " is open to every local user (it has no file permissions) " +
-                "and acl.default = allow lets any user no rule names publish and subscribe to everything; set " +
-                "acl.default = \"deny\" with [[acl.rule]] entries, or listen on a socket path");
-        }
-        if ((address.startsWith("@") || listener.inherited()) &&
-            (!context.socketMode().isEmpty() || !context.socketGroup().isEmpty()))
-        {
-            Log.warn("socket_mode and socket_group do not apply to " + (listener.inherited() ?
-                "a socket systemd passed (its unit's SocketMode= and SocketGroup= do)" : "the abstract socket " + address));
-        }
     }
 
     private void startMetrics() throws IOException
