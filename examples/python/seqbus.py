@@ -11,7 +11,9 @@
 
 import collections
 import itertools
+import logging
 import os
+import secrets
 import socket
 import stat
 import struct
@@ -39,7 +41,7 @@ ERROR_NAMES = [None, "TRUNCATED_FRAME", "BAD_FRAME_LENGTH", "UNKNOWN_FRAME_TYPE"
                "INVALID_NAME", "SLOW_CONSUMER", "ACCESS_DENIED", "LIMIT_EXCEEDED", "SHUTTING_DOWN",
                "DATAGRAM_TOO_LARGE", "INTERNAL_ERROR"]
 TRUNCATED_FRAME, BAD_FRAME_LENGTH, UNKNOWN_FRAME_TYPE, PROTOCOL_VIOLATION = 1, 2, 3, 6
-ACCESS_DENIED = 16
+INVALID_TOPIC, PAYLOAD_TOO_LARGE, ACCESS_DENIED = 7, 9, 16
 PUBLISHER_RESUMED = 6
 GAP_REASONS = [None, "DROPPED_OLDEST", "DROPPED_NEWEST", "BRIDGE_LOSS", "NODE_LOST", "RECONNECTED",
                "PUBLISHER_RESUMED"]
@@ -454,32 +456,84 @@ def socket_address(path):
     return path
 
 
+log = logging.getLogger("seqbus")
+
+
 class Client:
-    """One connection to the local broker.
+    """One connection to the local broker, and the session that outlives it.
+
+    With `session=True` (the default) the client picks a random 64-bit session id once and sends it in every
+    HELLO with the sequence its next PUBLISH is to get (SPEC.md, HELLO, SESSION): the broker then gives each of
+    its connections the same publisher_id and continues the numbering, so after a broker restart or a
+    `reconnect()` a subscriber still sees one publisher and can count exactly what was lost in between.
+    A broker older than sessions refuses such a HELLO (ERROR BAD_FRAME_LENGTH, ref 0, before WELCOME): the
+    client then connects again without one, logs a warning once (logger "seqbus"), and stays without one.
 
     Frames that arrive while the client waits for something else (a PONG, the WELCOME) are kept
     in `pending` and handed out first by receive(), so nothing is lost.
     """
 
-    def __init__(self, path=None, name="python"):
+    def __init__(self, path=None, name="python", session=True):
         if not path:
             # The default socket: connect only through a per-user folder that is this user's own.
             folder = private_directory()
             if folder is not None:
                 check_before_connect(folder)
         self.path = path or default_socket_path()
-        self.welcome = None
-        self.max_datagram = DEFAULT_MAX_DATAGRAM
+        self.name = name
+        self.session_id = secrets.randbits(64) if session else None
+        # Counted as the Java client counts (Outbound.nextSequenceLocked): every PUBLISH written to a socket,
+        # less those the broker refused (an ERROR with ref 0 says so; they got no sequence). One written into a
+        # connection that then died unread stays counted: a hole every subscriber can count.
+        self.sent = 0
+        self.refused = 0
+        # Live subscriptions, sent again by reconnect(): id -> (pattern, policy, max_queue_bytes).
+        self.subscriptions = {}
         self.pending = collections.deque()
         self._tokens = itertools.count(1)
+        self.sock = None
+        self._connect()
+
+    def next_sequence(self):
+        """The sequence the broker is to give this client's next PUBLISH (with a session)."""
+        return self.sent - self.refused + 1
+
+    def _connect(self):
+        self.welcome = None
+        self.max_datagram = DEFAULT_MAX_DATAGRAM
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             self.sock.connect(socket_address(self.path))
-            # No need to wait for WELCOME before sending more: the broker reads our frames in order.
-            self._send(encode_hello(name))
+            if self.session_id is None:
+                # No need to wait for WELCOME before sending more: the broker reads our frames in order.
+                self._send(encode_hello(self.name))
+                return
+            self._send(encode_hello(self.name, session_id=self.session_id, next_sequence=self.next_sequence()))
+            try:
+                # With a session, wait: an old broker refuses this HELLO and drops whatever follows it.
+                self.wait_welcome()
+            except SeqbusError as e:
+                if e.code != BAD_FRAME_LENGTH or e.ref != 0:
+                    raise
+                log.warning("seqbus: the broker at %s refused a HELLO with a session (%s), as brokers older than "
+                            "sessions do; connecting without one. From now on this client's publisher id changes "
+                            "at every connection and its sequence starts again at 1, so what it loses across a "
+                            "reconnect or a broker restart cannot be counted (count 0, unknown).", self.path, e)
+                self.session_id = None
+                self.sock.close()
+                self._connect()
         except BaseException:
             self.sock.close()
             raise
+
+    def reconnect(self):
+        """Closes this connection and opens another, sending the live subscriptions again. With a session the
+        new connection keeps the publisher_id and the numbering; a PUBLISH written to the old one and never
+        read by the broker is a hole subscribers count. Frames still in `pending` stay there."""
+        self.sock.close()
+        self._connect()
+        for subscription_id, (pattern, policy, max_queue_bytes) in self.subscriptions.items():
+            self._send(encode_subscribe(subscription_id, pattern, policy, max_queue_bytes))
 
     def __enter__(self):
         return self
@@ -498,28 +552,35 @@ class Client:
 
     def publish(self, topic, payload):
         self._send(encode_publish(topic, payload))
+        self.sent += 1
 
     def publish_many(self, messages):
         """Publishes (topic, payload) pairs, packing as many frames per datagram as max_datagram allows."""
         self.wait_welcome()  # the broker's max_datagram, not a guess
         batch = bytearray()
+        frames = 0
         for topic, payload in messages:
             frame = encode_publish(topic, payload)
             if len(frame) > self.max_datagram:
                 raise ValueError("a %d-byte frame exceeds max_datagram %d" % (len(frame), self.max_datagram))
             if len(batch) + len(frame) > self.max_datagram:
                 self._send(batch)
-                batch = bytearray()
+                self.sent += frames
+                batch, frames = bytearray(), 0
             batch += frame
+            frames += 1
         if batch:
             self._send(batch)
+            self.sent += frames
 
     def subscribe(self, subscription_id, pattern, policy=0, max_queue_bytes=0):
         """No acknowledgement: a refusal comes as an ERROR with ref = subscription_id. ping() to be sure."""
         self._send(encode_subscribe(subscription_id, pattern, policy, max_queue_bytes))
+        self.subscriptions[subscription_id] = (pattern, policy, max_queue_bytes)
 
     def unsubscribe(self, subscription_id):
         self._send(encode_unsubscribe(subscription_id))
+        self.subscriptions.pop(subscription_id, None)
 
     def ping(self):
         """Barrier: returns once the broker has handled every frame sent before it."""
@@ -569,8 +630,19 @@ class Client:
             elif isinstance(frame, Error) and frame.fatal:
                 self.pending.extend(frames)  # what came before the ERROR was still delivered
                 raise SeqbusError(frame.code, frame.reason, frame.ref, True)
+            elif isinstance(frame, Error):
+                self._refused(frame)
+                frames.append(frame)
             elif isinstance(frame, DeliverRun):
                 frames.extend(deliveries(frame))  # callers see one Deliver per message either way
             else:
                 frames.append(frame)
         return frames
+
+    def _refused(self, error):
+        """A non-fatal ERROR: a refused PUBLISH got no sequence (SPEC.md, HELLO); a refused SUBSCRIBE is no
+        longer live."""
+        if refused_topic(error) is not None or (error.ref == 0 and error.code in (INVALID_TOPIC, PAYLOAD_TOO_LARGE)):
+            self.refused += 1
+        elif error.ref != 0:
+            self.subscriptions.pop(error.ref, None)

@@ -6,6 +6,7 @@ import io.seqbus.broker.config.Configuration;
 import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.broker.metrics.MetricsServer;
 import io.seqbus.broker.net.Listener;
+import io.seqbus.wire.BusSocket;
 import org.agrona.concurrent.AgentRunner;
 
 import java.io.IOException;
@@ -84,6 +85,6 @@ final class BrokerHealth
         {
             return false;
         }
-        return socket.startsWith("@") || Files.exists(Path.of(socket));
+        return BusSocket.isAbstract(socket) || Files.exists(Path.of(socket));
     }
 }

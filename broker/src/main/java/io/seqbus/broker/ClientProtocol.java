@@ -18,6 +18,7 @@ import io.seqbus.wire.FrameType;
 import io.seqbus.wire.FrameValidator;
 import io.seqbus.wire.HelloFrame;
 import io.seqbus.wire.PingFrame;
+import io.seqbus.wire.Printable;
 import io.seqbus.wire.Protocol;
 import io.seqbus.wire.PublishFrame;
 import io.seqbus.wire.SlowConsumerPolicy;
@@ -227,7 +228,8 @@ final class ClientProtocol
         final int topicLength = publish.topicLength();
         if (!Topics.isValidTopic(buffer, topicIndex, topicLength))
         {
-            return reject(c, ErrorCode.INVALID_TOPIC, 0, "invalid topic '" + printable(buffer, topicIndex, topicLength) +
+            return reject(c, ErrorCode.INVALID_TOPIC, 0,
+                "invalid topic '" + Printable.quote(buffer, topicIndex, topicLength) +
                 "': dot-separated non-empty tokens, no wildcards, no spaces or control characters, valid UTF-8, " +
                 "at most " + Protocol.MAX_TOPIC_LENGTH + " bytes");
         }
@@ -408,7 +410,7 @@ final class ClientProtocol
         if (!Topics.isValidPattern(buffer, subscribe.patternIndex(), subscribe.patternLength()))
         {
             return reject(c, ErrorCode.INVALID_PATTERN, id, "invalid pattern '" +
-                printable(buffer, subscribe.patternIndex(), subscribe.patternLength()) +
+                Printable.quote(buffer, subscribe.patternIndex(), subscribe.patternLength()) +
                 "': tokens as in topics, '*' for one whole token, '>' as the last token only");
         }
         if (subscribe.patternLength() > context.maxTopicLength())
@@ -640,23 +642,5 @@ final class ClientProtocol
             Log.debug("refused a frame of " + c.label() + ": " + ErrorCode.name(code) + ": " + reason);
         }
         return !fatal;
-    }
-
-    private static String printable(final DirectBuffer buffer, final int index, final int length)
-    {
-        final StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < Math.min(length, 80); i++)
-        {
-            final int b = buffer.getByte(index + i) & 0xFF;
-            if (b >= 0x20 && b < 0x7F)
-            {
-                sb.append((char)b);
-            }
-            else
-            {
-                sb.append(String.format("\\x%02x", b));
-            }
-        }
-        return length > 80 ? sb + "..." : sb.toString();
     }
 }

@@ -14,6 +14,7 @@ import io.seqbus.broker.net.Poller;
 import io.seqbus.broker.quota.UidAccount;
 import io.seqbus.broker.quota.UidAccounts;
 import io.seqbus.wire.ErrorCode;
+import org.agrona.CloseHelper;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import org.newsclub.net.unix.AFUNIXDatagramSocket;
@@ -240,7 +241,7 @@ final class Connections
         {
             Log.warn("a new connection went before it was registered: " + ex.getMessage());
             accounts.close(account);
-            closeQuietly(channel);
+            CloseHelper.quietClose(channel);
             return;
         }
         counters.increment(BrokerCounters.CONNECTIONS_ACCEPTED);
@@ -273,7 +274,7 @@ final class Connections
             Log.warn("cannot register " + c.label() + ": " + ex.getMessage());
             c.outbox().clear();
             accounts.close(account);
-            closeQuietly(channel);
+            CloseHelper.quietClose(channel);
             return;
         }
         connections.put(connectionId, c);
@@ -295,7 +296,7 @@ final class Connections
         }
         c.outbox().clear();
         accounts.close(c.account());
-        closeQuietly(c.channel());
+        CloseHelper.quietClose(c.channel());
     }
 
     /**
@@ -404,7 +405,7 @@ final class Connections
         fanOut.onClosed(c);
         c.outbox().clear();
         stopPolling(c);
-        closeQuietly(c.channel());
+        CloseHelper.quietClose(c.channel());
         if (connections.remove(c.connectionId()) != null)
         {
             accounts.close(c.account());
@@ -414,18 +415,6 @@ final class Connections
         if (why != null)
         {
             Log.debug("closed " + c.label() + ": " + why);
-        }
-    }
-
-    private static void closeQuietly(final AFUNIXDatagramChannel channel)
-    {
-        try
-        {
-            channel.close();
-        }
-        catch (final IOException ignore)
-        {
-            // nothing left to do for a channel we are dropping
         }
     }
 }

@@ -4,6 +4,7 @@ import io.seqbus.broker.config.BrokerContext;
 import io.seqbus.broker.log.Log;
 import io.seqbus.broker.net.Listener;
 import io.seqbus.broker.systemd.SocketActivation;
+import io.seqbus.wire.BusSocket;
 
 import java.io.IOException;
 
@@ -46,13 +47,13 @@ final class ListeningSocket
     static void warnWhereUnprotected(final BrokerContext context, final Listener listener)
     {
         final String address = listener.address();
-        if (address.startsWith("@") && "allow".equals(context.aclDefault()))
+        if (BusSocket.isAbstract(address) && "allow".equals(context.aclDefault()))
         {
             Log.warn("the abstract socket " + address + " is open to every local user (it has no file permissions) " +
                 "and acl.default = allow lets any user no rule names publish and subscribe to everything; set " +
                 "acl.default = \"deny\" with [[acl.rule]] entries, or listen on a socket path");
         }
-        if ((address.startsWith("@") || listener.inherited()) &&
+        if ((BusSocket.isAbstract(address) || listener.inherited()) &&
             (!context.socketMode().isEmpty() || !context.socketGroup().isEmpty()))
         {
             Log.warn("socket_mode and socket_group do not apply to " + (listener.inherited() ?

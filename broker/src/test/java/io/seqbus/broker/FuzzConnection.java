@@ -1,6 +1,6 @@
 package io.seqbus.broker;
 
-import io.seqbus.broker.net.Listener;
+import io.seqbus.wire.BusSocket;
 import io.seqbus.wire.ErrorFrame;
 import io.seqbus.wire.FrameType;
 import io.seqbus.wire.PingFrame;
@@ -38,10 +38,10 @@ final class FuzzConnection implements AutoCloseable
     {
         this.in = in;
         inView.wrap(in);
-        channel = Listener.openSeqpacket();
+        channel = BusSocket.open();
         try
         {
-            channel.connect(Listener.toSocketAddress(socket));
+            channel.connect(BusSocket.address(socket));
             channel.configureBlocking(false);
         }
         catch (final IOException ex)

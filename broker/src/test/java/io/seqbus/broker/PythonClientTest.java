@@ -8,13 +8,17 @@ import io.seqbus.client.ThreadMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -110,6 +114,142 @@ class PythonClientTest
         final String out = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(check.exitValue()).as(out + stderr(check)).isZero();
         assertThat(out).containsPattern("\\d+ passed, 0 failed");
+    }
+
+    @Test
+    void aPythonPublisherKeepsItsPublisherIdAndSequenceAcrossABrokerRestartAndItsOwnReconnect() throws Exception
+    {
+        final String socket = dir.resolve("bus.sock").toString();
+        final ConcurrentLinkedQueue<String> got = new ConcurrentLinkedQueue<>();
+        final ConcurrentLinkedQueue<Long> lost = new ConcurrentLinkedQueue<>();
+        Broker broker = Broker.launch(new BrokerContext().socket(socket));
+        Process pub = null;
+        try (BusClient sub = BusClient.connect(new ClientOptions().socket(socket).threadMode(ThreadMode.DEDICATED)
+            .reconnectBackoff(Duration.ofMillis(5), Duration.ofMillis(50))
+            .gapHandler(gap -> lost.add(gap.count()))))
+        {
+            sub.subscribe("py.>", m -> got.add(Long.toHexString(m.publisherId()) + " " + m.sequence() + " " +
+                m.payloadAsString()));
+            sub.sync(Duration.ofSeconds(5));
+            // One Python client driven line by line: "publish N" (then a barrier), "reconnect".
+            pub = new ProcessBuilder(pythonCommand(List.of("-c", """
+                import sys
+                sys.path.insert(0, sys.argv[1])
+                import seqbus
+                client = seqbus.Client(sys.argv[2], name="py-session")
+                print("connected %x" % client.wait_welcome().publisher_id, flush=True)
+                n = 0
+                for line in sys.stdin:
+                    command = line.split()
+                    if command[0] == "publish":
+                        for _ in range(int(command[1])):
+                            n += 1
+                            client.publish("py.session", str(n).encode())
+                        client.ping()
+                        print("published %d" % n, flush=True)
+                    elif command[0] == "reconnect":
+                        client.reconnect()
+                        print("connected %x" % client.wait_welcome().publisher_id, flush=True)
+                """, EXAMPLES.toString(), socket))).start();
+            final BufferedReader out = new BufferedReader(new InputStreamReader(pub.getInputStream(), StandardCharsets.UTF_8));
+            final Writer in = new java.io.OutputStreamWriter(pub.getOutputStream(), StandardCharsets.UTF_8);
+            final String connected = line(out, pub);
+            final String publisher = connected.substring("connected ".length());
+            // A session's publisher id has its top bit set (SPEC.md, HELLO).
+            assertThat(Long.parseUnsignedLong(publisher, 16)).isNegative();
+
+            command(in, "publish 3");
+            assertThat(line(out, pub)).isEqualTo("published 3");
+
+            // The broker restarts on the same socket; the Java subscriber reconnects by itself, the Python one
+            // when told.
+            broker.close();
+            broker = Broker.launch(new BrokerContext().socket(socket));
+            final Broker restarted = broker;
+            await().atMost(Duration.ofSeconds(20)).until(() ->
+                sub.isConnected() && restarted.counters().get(BrokerCounters.SUBSCRIPTIONS) == 1);
+            command(in, "reconnect");
+            assertThat(line(out, pub)).isEqualTo(connected);
+            command(in, "publish 3");
+            assertThat(line(out, pub)).isEqualTo("published 6");
+
+            // Its own reconnect, the broker still up.
+            command(in, "reconnect");
+            assertThat(line(out, pub)).isEqualTo(connected);
+            command(in, "publish 3");
+            assertThat(line(out, pub)).isEqualTo("published 9");
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> got.size() == 9);
+            assertThat(got).containsExactlyElementsOf(
+                IntStream.rangeClosed(1, 9).mapToObj(i -> publisher + " " + i + " " + i).toList());
+            // Only the subscriber's own RECONNECTED gap, of unknown size (count 0): the publisher lost nothing.
+            assertThat(lost).containsOnly(0L);
+            in.close();
+            assertThat(pub.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            assertThat(pub.exitValue()).as(stderr(pub)).isZero();
+        }
+        finally
+        {
+            if (pub != null)
+            {
+                pub.destroyForcibly();
+            }
+            broker.close();
+        }
+    }
+
+    private static void command(final Writer in, final String command) throws IOException
+    {
+        in.write(command + "\n");
+        in.flush();
+    }
+
+    /** The next line the process prints, within a bound; its stderr when it ends first. */
+    private static String line(final BufferedReader out, final Process p) throws Exception
+    {
+        final String line = CompletableFuture.supplyAsync(() ->
+        {
+            try
+            {
+                return out.readLine();
+            }
+            catch (final IOException ex)
+            {
+                throw new java.io.UncheckedIOException(ex);
+            }
+        }).get(20, TimeUnit.SECONDS);
+        assertThat(line).as(() -> "ended early: " + stderrQuietly(p)).isNotNull();
+        return line;
+    }
+
+    private static String stderrQuietly(final Process p)
+    {
+        try
+        {
+            return stderr(p);
+        }
+        catch (final IOException ex)
+        {
+            return ex.toString();
+        }
+    }
+
+    @Test
+    void clientSelfCheckAgainstAScriptedBrokerPasses() throws Exception
+    {
+        final Process check = python("test_client.py").start();
+        assertThat(check.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        final String out = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(check.exitValue()).as(out + stderr(check)).isZero();
+        assertThat(out).containsPattern("\\d+ passed, 0 failed");
+    }
+
+    private static List<String> pythonCommand(final List<String> args)
+    {
+        final List<String> command = new ArrayList<>();
+        command.add(Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3");
+        command.addAll(args);
+        return command;
     }
 
     private static ProcessBuilder python(final String script, final String... args)

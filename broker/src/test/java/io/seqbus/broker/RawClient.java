@@ -1,6 +1,6 @@
 package io.seqbus.broker;
 
-import io.seqbus.broker.net.Listener;
+import io.seqbus.wire.BusSocket;
 import io.seqbus.wire.ErrorFrame;
 import io.seqbus.wire.FrameType;
 import io.seqbus.wire.HelloFrame;
@@ -27,8 +27,8 @@ final class RawClient implements AutoCloseable
 
     RawClient(final String socket) throws IOException
     {
-        channel = Listener.openSeqpacket();
-        channel.connect(Listener.toSocketAddress(socket));
+        channel = BusSocket.open();
+        channel.connect(BusSocket.address(socket));
         channel.configureBlocking(false);
     }
 

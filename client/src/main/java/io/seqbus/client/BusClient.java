@@ -40,6 +40,12 @@ import java.util.concurrent.TimeUnit;
  * every live subscription's gap handler a gap with {@code GapReason.RECONNECTED}: messages may
  * have been missed meanwhile. Frames still in the batch survive and are sent after WELCOME;
  * datagrams already handed to the old connection's kernel queue are lost with it.
+ * <p>
+ * HELLO carries a session (one per client), so the client keeps its publisher id and sequence across
+ * reconnects. A broker older than sessions refuses that HELLO (ERROR {@code BAD_FRAME_LENGTH} before
+ * WELCOME): the client then connects again at once without one, logs a warning once (System.Logger
+ * {@code io.seqbus.client}), and stays without one; its publisher id then changes at every connection and
+ * what it loses across one is unknown to its subscribers.
  *
  * <h2>Starting before the broker</h2>
  * By default {@link #connect} fails at once when the broker is not there. With

@@ -305,6 +305,12 @@ final class ClientConductor
         }
     }
 
+    // The schedule of Agrona's BackoffIdleStrategy(10, 10, 1 µs, 1 ms): 10 spins, 10 yields, then parks doubling
+    // from 1 µs to 1 ms. Kept as a function of a count the waiter holds, not a strategy object, because the waiters
+    // are application threads, any number at once (a publish held back, flush, subscribe, sync, close): a
+    // BackoffIdleStrategy is mutable state, so each would need its own, an allocation per call that waits, which for
+    // a publisher held back by a full batch is an allocation per message. The client's thread, one waiter, does
+    // use Agrona's (see run()).
     private static int backoff(final int idle)
     {
         if (idle < 10)

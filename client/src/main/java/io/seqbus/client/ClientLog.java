@@ -45,6 +45,21 @@ final class ClientLog
         }
     }
 
+    /**
+     * Once per client: its broker predates HELLO sessions (SPEC.md, HELLO), so the client goes on without one. A
+     * warning, as the service loses something it counted on: exact loss counts across reconnects.
+     */
+    static void sessionRefused(final String socket, final BusError error)
+    {
+        if (LOGGER.isLoggable(Level.WARNING))
+        {
+            LOGGER.log(Level.WARNING, "seqbus: the broker at " + socket + " refused a HELLO with a session (" + error +
+                "), as brokers older than sessions do; connecting without one. From now on this client's publisher " +
+                "id changes at every reconnect and its sequence starts again at 1, so what it loses across a " +
+                "reconnect or a broker restart cannot be counted (count 0, unknown). A broker with sessions counts it.");
+        }
+    }
+
     /** The default {@link ConnectionListener#onDisconnected}: the client reconnects unless closed. */
     static void disconnected(final BusClient client, final BusException cause)
     {

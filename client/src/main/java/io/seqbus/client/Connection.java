@@ -1,8 +1,9 @@
 package io.seqbus.client;
 
+import io.seqbus.wire.BusSocket;
 import io.seqbus.wire.DefaultSocket;
 import io.seqbus.wire.Protocol;
-import org.newsclub.net.unix.AFSocketType;
+import org.agrona.CloseHelper;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import org.newsclub.net.unix.AFUNIXSelectorProvider;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
@@ -227,10 +228,8 @@ final class Connection
         {
             DefaultSocket.checkBeforeConnect(privateDirectory, uid);
         }
-        final AFUNIXSocketAddress address = socket.startsWith("@") ?
-            AFUNIXSocketAddress.inAbstractNamespace(socket.substring(1)) : AFUNIXSocketAddress.of(Path.of(socket));
-        final AFUNIXDatagramChannel newChannel =
-            AFUNIXSelectorProvider.provider().openDatagramChannel(AFSocketType.SOCK_SEQPACKET);
+        final AFUNIXSocketAddress address = BusSocket.address(socket);
+        final AFUNIXDatagramChannel newChannel = BusSocket.open();
         try
         {
             newChannel.connect(address);
@@ -239,7 +238,7 @@ final class Connection
         }
         catch (final IOException | RuntimeException ex)
         {
-            closeQuietly(newChannel);
+            CloseHelper.quietClose(newChannel);
             throw ex;
         }
     }
@@ -259,8 +258,8 @@ final class Connection
     /** Under lock. */
     void detach()
     {
-        closeQuietly(channel);
-        closeQuietly(selector);
+        CloseHelper.quietClose(channel);
+        CloseHelper.quietClose(selector);
         channel = null;
         reads = null;
         writes = null;
@@ -336,20 +335,5 @@ final class Connection
         final String text = ex.getMessage() != null ? ex.getMessage() : ex.getClass().getSimpleName();
         final int newline = text.indexOf('\n');
         return newline >= 0 ? text.substring(0, newline) : text;
-    }
-
-    static void closeQuietly(final AutoCloseable closeable)
-    {
-        if (closeable != null)
-        {
-            try
-            {
-                closeable.close();
-            }
-            catch (final Exception ignore)
-            {
-                // Closing a broken connection: nothing more to say.
-            }
-        }
     }
 }

@@ -13,7 +13,8 @@ package io.seqbus.client;
  * {@code PUBLISHER_RESUMED} gap with that publisher, the first sequence lost and the exact count, passed only to
  * the subscriptions that delivered a message of that publisher. Drop gaps name their publisher (under
  * drop-newest, publisher 0 when several). The sum of the counts is the loss, or more, never less (SPEC.md, "What a
- * subscriber can count").
+ * subscriber can count"). Not so with a broker older than sessions, nor for publishers whose client has
+ * none (an old Python client): they come back as new publishers, and only the count 0 gap covers them.
  */
 public final class Gap
 {

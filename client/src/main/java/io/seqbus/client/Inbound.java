@@ -424,6 +424,11 @@ final class Inbound
         final String refusedTopic = PublishRefusals.topicOf(errorFrame.code(), errorFrame.fatal(), errorFrame.ref(), reason);
         final BusError error = new BusError(errorFrame.code(), errorFrame.fatal(), errorFrame.ref(), reason, refusedTopic);
         connection.counters().increment(ClientStats.ERRORS);
+        if (error.isFatal() && reconnector.sessionRefused(error))
+        {
+            // An older broker: the client connects again without a session and has said so once.
+            return;
+        }
         if (refusedTopic != null)
         {
             connection.counters().increment(ClientStats.PUBLISHES_REFUSED);

@@ -15,8 +15,6 @@ import org.agrona.collections.IntArrayList;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 
-import static io.seqbus.wire.Protocol.BYTE_ORDER;
-
 /**
  * The outbound batch: every frame to the broker is appended here and leaves in one datagram of whole frames
  * at most max_datagram long. A small lock, never held while waiting, guards the batch and every change of
@@ -496,23 +494,9 @@ final class Outbound
         }
         final SafeBuffer outBuffer = batch.buffer();
         final int at = batch.position();
-        Protocol.putHeader(outBuffer, at, frameLength, FrameType.PUBLISH);
-        outBuffer.putShort(at + PublishFrame.TOPIC_LENGTH_OFFSET, (short)topicLength, BYTE_ORDER);
-        outBuffer.putBytes(at + PublishFrame.TOPIC_OFFSET, topicScratch, 0, topicLength);
-        final int payloadIndex = at + PublishFrame.TOPIC_OFFSET + topicLength;
-        if (text != null)
-        {
-            WireStrings.putUtf8(outBuffer, payloadIndex, text);
-        }
-        else if (bytes != null)
-        {
-            outBuffer.putBytes(payloadIndex, bytes, offset, length);
-        }
-        else
-        {
-            outBuffer.putBytes(payloadIndex, payload, offset, length);
-        }
-        batch.advance(frameLength);
+        batch.advance(text != null ? PublishFrame.encode(outBuffer, at, topicScratch, 0, topicLength, text) :
+            bytes != null ? PublishFrame.encode(outBuffer, at, topicScratch, 0, topicLength, bytes, offset, length) :
+            PublishFrame.encode(outBuffer, at, topicScratch, 0, topicLength, payload, offset, length));
         refusals.probeSent(probing ? ping() : 0);
         publishCount++;
         connection.counters().increment(ClientStats.PUBLISHED);

@@ -7,6 +7,7 @@ import io.seqbus.wire.SafeBuffer;
 import io.seqbus.wire.SubscribeFrame;
 import io.seqbus.wire.WelcomeFrame;
 import io.seqbus.wire.WireStrings;
+import org.agrona.CloseHelper;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
 
 import java.io.IOException;
@@ -36,6 +37,9 @@ final class Reconnector
     private long nextReconnectNs;
     private long welcomeDeadlineNs;
     private final long sessionId;
+    // Once a broker refused the session HELLO as a broker older than sessions does: HELLO without one from then
+    // on, for this client's life. Handshakes run under the outbound lock; volatile for the thread hand-over.
+    private volatile boolean sessionless;
     private boolean initialConnect;
     private BusException handshakeFailure;
     // Whether the first connect failed in a way that trying again may cure (no broker yet, no WELCOME).
@@ -164,7 +168,7 @@ final class Reconnector
             {
                 if (connection.state() != Connection.DISCONNECTED || connection.isClosing())
                 {
-                    Connection.closeQuietly(newChannel);
+                    CloseHelper.quietClose(newChannel);
                     return 0;
                 }
                 connection.attach(newChannel);
@@ -294,6 +298,52 @@ final class Reconnector
     }
 
     /**
+     * Polling side, on a fatal ERROR: a broker from before HELLO sessions (SPEC.md, HELLO) checks name_length
+     * against frame_length and so answers a session HELLO, and only that, with BAD_FRAME_LENGTH, ref 0, before
+     * WELCOME. Then this client connects again at once without a session, says once what that costs, and keeps
+     * doing so for its later reconnects.
+     *
+     * @return true when the error was that refusal and a HELLO without a session is on its way (or the connection
+     * is lost as any other); false when the error is the caller's to handle.
+     */
+    boolean sessionRefused(final BusError error)
+    {
+        if (sessionless || connection.isClosing() || connection.state() != Connection.AWAITING_WELCOME ||
+            error.code() != ErrorCode.BAD_FRAME_LENGTH || error.ref() != 0)
+        {
+            return false;
+        }
+        sessionless = true;
+        ClientLog.sessionRefused(connection.socket(), error);
+        try
+        {
+            final AFUNIXDatagramChannel newChannel = connection.open();
+            outbound.lock().lock();
+            try
+            {
+                outbound.detach();
+                connection.attach(newChannel);
+                sendHandshake();
+            }
+            catch (final IOException ex)
+            {
+                outbound.detach();
+                throw ex;
+            }
+            finally
+            {
+                outbound.lock().unlock();
+            }
+        }
+        catch (final IOException ex)
+        {
+            connectionLost(new BusException("cannot connect again, without a session, to the seqbus broker at " +
+                connection.socket() + ": " + Connection.oneLine(ex), ex), true);
+        }
+        return true;
+    }
+
+    /**
      * @return false for an ERROR that says this client broke the protocol: reconnecting would only repeat it.
      */
     static boolean isRetryable(final int code)
@@ -329,8 +379,10 @@ final class Reconnector
         final int limit = connection.maxDatagram();
         final ByteBuffer controlByteBuffer = ByteBuffer.allocateDirect(limit);
         final SafeBuffer control = new SafeBuffer(controlByteBuffer);
-        int position = HelloFrame.encode(control, 0, Protocol.VERSION, Protocol.VERSION, options.clientName(),
-            sessionId, outbound.nextSequenceLocked());
+        int position = sessionless ?
+            HelloFrame.encode(control, 0, Protocol.VERSION, Protocol.VERSION, options.clientName()) :
+            HelloFrame.encode(control, 0, Protocol.VERSION, Protocol.VERSION, options.clientName(),
+                sessionId, outbound.nextSequenceLocked());
         for (final Subscription subscription : subscriptions.all())
         {
             if (subscription.isDrained())

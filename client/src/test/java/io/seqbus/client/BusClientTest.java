@@ -540,24 +540,54 @@ class BusClientTest
     }
 
     @Test
-    void aThreadThatSleepsAtOnceStillTakesEveryDeliveryAndIdleSpinIsBounded() throws Exception
+    void deliveriesWakeTheClientsThreadAsleepInPoll() throws Exception
     {
-        assertThatThrownBy(() -> new ClientOptions().idleSpin(Duration.ofNanos(-1)))
-            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("between 0 and 1 s");
-        assertThatThrownBy(() -> new ClientOptions().idleSpin(Duration.ofSeconds(2)))
-            .isInstanceOf(IllegalArgumentException.class);
-        connect(options(ThreadMode.DEDICATED).idleSpin(Duration.ZERO), 65536, 131072);
+        connect(options(ThreadMode.DEDICATED).idleSpin(Duration.ZERO).threadName("bus-sleeper"), 65536, 131072);
+        final NativeThread clientThread = NativeThread.named("bus-sleeper");
         final Queue<String> got = new ConcurrentLinkedQueue<>();
         client.subscribe("t.*", message -> got.add(message.payloadAsString()));
         peer.next(FrameType.SUBSCRIBE);
         for (int i = 1; i <= 3; i++)
         {
-            // One at a time, each after the thread has gone to sleep in poll(2).
+            // One at a time, each once the kernel says the thread sleeps in poll(2): only the socket can wake it.
+            within().untilAsserted(() -> assertThat(clientThread.isAsleepInPoll()).as("%s", clientThread).isTrue());
             peer.deliver(1, i, "t.x", "m" + i).send();
             final int expected = i;
             within().until(() -> got.size() == expected);
         }
         assertThat(got).containsExactly("m1", "m2", "m3");
+    }
+
+    @Test
+    void afterWorkTheClientsThreadLooksForMoreForIdleSpinThenSleepsInPoll() throws Exception
+    {
+        final Duration idleSpin = Duration.ofMillis(300);
+        connect(options(ThreadMode.DEDICATED).idleSpin(idleSpin).threadName("bus-spinner"), 65536, 131072);
+        final NativeThread clientThread = NativeThread.named("bus-spinner");
+        final AtomicLong handledNs = new AtomicLong();
+        client.subscribe("t.*", message -> handledNs.set(System.nanoTime()));
+        peer.next(FrameType.SUBSCRIBE);
+        within().until(clientThread::isAsleepInPoll);
+
+        peer.deliver(1, 1, "t.x", "wake").send();
+        within().until(() -> handledNs.get() != 0);
+        // Sampled often, so the first sample in poll(2) comes soon after the thread got there.
+        await().atMost(ScriptedBroker.WAIT).pollInSameThread().pollDelay(Duration.ZERO)
+            .pollInterval(Duration.ofMillis(2)).until(clientThread::isAsleepInPoll);
+        final long awakeNs = System.nanoTime() - handledNs.get();
+
+        // It cannot sleep sooner: idleSpin counts from the first look after the handler that found nothing.
+        assertThat(Duration.ofNanos(awakeNs)).isGreaterThanOrEqualTo(idleSpin);
+    }
+
+    @Test
+    void idleSpinIsBetweenZeroAndOneSecond()
+    {
+        assertThatThrownBy(() -> new ClientOptions().idleSpin(Duration.ofNanos(-1)))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("between 0 and 1 s");
+        assertThatThrownBy(() -> new ClientOptions().idleSpin(Duration.ofSeconds(2)))
+            .isInstanceOf(IllegalArgumentException.class);
+        assertThat(new ClientOptions().idleSpin(Duration.ofSeconds(1)).idleSpin()).isEqualTo(Duration.ofSeconds(1));
     }
 
     @Test

@@ -1,9 +1,9 @@
 package io.seqbus.ops;
 
-import io.seqbus.broker.net.Listener;
 import io.seqbus.ops.soak.BrokerProbe;
 import io.seqbus.ops.soak.ChildBroker;
 import io.seqbus.ops.soak.Soak;
+import io.seqbus.wire.BusSocket;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -138,9 +138,8 @@ final class SoakCommand implements Callable<Integer>
     /** The broker's pid as the kernel reports it for a connection to it (SO_PEERCRED). */
     private static long brokerPid(final String socket) throws IOException
     {
-        try (AFUNIXDatagramChannel c = Listener.openSeqpacket())
+        try (AFUNIXDatagramChannel c = BusSocket.connect(socket))
         {
-            c.connect(Listener.toSocketAddress(socket));
             return ((org.newsclub.net.unix.AFUNIXDatagramSocket)c.socket()).getPeerCredentials().getPid();
         }
     }

@@ -1,6 +1,7 @@
 package io.seqbus.ops;
 
 import io.seqbus.client.ErrorCode;
+import io.seqbus.wire.BusSocket;
 import io.seqbus.wire.ErrorFrame;
 import io.seqbus.wire.FrameType;
 import io.seqbus.wire.FrameValidator;
@@ -9,15 +10,11 @@ import io.seqbus.wire.Protocol;
 import io.seqbus.wire.StatReplyFrame;
 import io.seqbus.wire.StatRequestFrame;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.newsclub.net.unix.AFSocketType;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
-import org.newsclub.net.unix.AFUNIXSelectorProvider;
-import org.newsclub.net.unix.AFUNIXSocketAddress;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 
 /**
  * Asks a broker for its statistics over its own socket: HELLO and STAT_REQUEST in one datagram,
@@ -40,12 +37,8 @@ public final class StatClient
      */
     public static String request(final String socket, final int statFlags) throws IOException
     {
-        final AFUNIXSocketAddress address = socket.startsWith("@") ?
-            AFUNIXSocketAddress.inAbstractNamespace(socket.substring(1)) : AFUNIXSocketAddress.of(Path.of(socket));
-        try (AFUNIXDatagramChannel channel =
-            AFUNIXSelectorProvider.provider().openDatagramChannel(AFSocketType.SOCK_SEQPACKET))
+        try (AFUNIXDatagramChannel channel = BusSocket.connect(socket))
         {
-            channel.connect(address);
             final ByteBuffer out = ByteBuffer.allocateDirect(256);
             final UnsafeBuffer outBuffer = new UnsafeBuffer(out);
             int length = HelloFrame.encode(outBuffer, 0, Protocol.VERSION, Protocol.VERSION, "seqbus-stat");

@@ -1,14 +1,13 @@
 package io.seqbus.ops;
 
-import io.seqbus.broker.net.Listener;
 import io.seqbus.client.BusClient;
 import io.seqbus.client.ClientOptions;
 import io.seqbus.client.PublishResult;
 import io.seqbus.client.ThreadMode;
 import io.seqbus.client.GapReason;
+import io.seqbus.wire.BusSocket;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.newsclub.net.unix.AFUNIXDatagramChannel;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -222,9 +221,9 @@ class ChaosIT extends ProcessTestBase
 
     private static boolean accepts(final Path socket)
     {
-        try (AFUNIXDatagramChannel c = Listener.openSeqpacket())
+        try
         {
-            c.connect(Listener.toSocketAddress(socket.toString()));
+            BusSocket.connect(socket.toString()).close();
             return true;
         }
         catch (final IOException ex)

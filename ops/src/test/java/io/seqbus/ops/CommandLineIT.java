@@ -124,8 +124,8 @@ class CommandLineIT extends ProcessTestBase
         started.add(small);
         assertThat(small.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(small.exitValue()).isEqualTo(2);
-        assertThat(stderr(small)).contains("max_total_subscription_bytes=67108864 with max_connections=4096 does " +
-            "not fit this JVM's heap", "-Xmx allows");
+        assertThat(stderr(small)).contains("max_total_subscription_bytes=67108864 with max_connections=4096 and " +
+            "max_closed_sessions=16384 does not fit this JVM's heap", "-Xmx allows");
     }
 
     private Process start(final String... args) throws IOException

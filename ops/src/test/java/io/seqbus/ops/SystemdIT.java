@@ -1,8 +1,8 @@
 package io.seqbus.ops;
 
-import io.seqbus.broker.net.Listener;
 import io.seqbus.client.BusClient;
 import io.seqbus.client.ClientOptions;
+import io.seqbus.wire.BusSocket;
 import io.seqbus.wire.FrameType;
 import io.seqbus.wire.HelloFrame;
 import io.seqbus.wire.PingFrame;
@@ -146,9 +146,9 @@ class SystemdIT extends ProcessTestBase
         final UnsafeBuffer frame = new UnsafeBuffer(ByteBuffer.allocateDirect(256));
         for (int i = 0; i < clients; i++)
         {
-            final AFUNIXDatagramChannel c = Listener.openSeqpacket();
+            final AFUNIXDatagramChannel c = BusSocket.open();
             closeables.add(c);
-            c.connect(Listener.toSocketAddress(socket.toString()));
+            c.connect(BusSocket.address(socket.toString()));
             write(c, frame, HelloFrame.encode(frame, 0, 1, 1, "queued-" + i));
             write(c, frame, PingFrame.encode(frame, 0, FrameType.PING, 1000 + i));
             c.configureBlocking(false);

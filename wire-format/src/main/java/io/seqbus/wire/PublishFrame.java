@@ -43,12 +43,52 @@ public final class PublishFrame extends Flyweight
         final DirectBuffer topic, final int topicIndex, final int topicLength,
         final DirectBuffer payload, final int payloadIndex, final int payloadLength)
     {
-        final int length = frameLength(topicLength, payloadLength);
-        Protocol.putHeader(buffer, offset, length, FrameType.PUBLISH);
-        buffer.putShort(offset + TOPIC_LENGTH_OFFSET, (short)topicLength, BYTE_ORDER);
-        buffer.putBytes(offset + TOPIC_OFFSET, topic, topicIndex, topicLength);
+        final int length = putHeaderAndTopic(buffer, offset, topic, topicIndex, topicLength, payloadLength);
         buffer.putBytes(offset + TOPIC_OFFSET + topicLength, payload, payloadIndex, payloadLength);
         return length;
+    }
+
+    /**
+     * Writes a PUBLISH frame from an encoded topic and a payload in an array, without allocating.
+     *
+     * @param buffer        to write into.
+     * @param offset        of the frame.
+     * @param topic         buffer holding the topic bytes.
+     * @param topicIndex    of the first topic byte.
+     * @param topicLength   bytes of the topic.
+     * @param payload       array holding the payload.
+     * @param payloadOffset of the first payload byte.
+     * @param payloadLength bytes of the payload.
+     * @return the frame length.
+     */
+    public static int encode(
+        final MutableDirectBuffer buffer, final int offset,
+        final DirectBuffer topic, final int topicIndex, final int topicLength,
+        final byte[] payload, final int payloadOffset, final int payloadLength)
+    {
+        final int length = putHeaderAndTopic(buffer, offset, topic, topicIndex, topicLength, payloadLength);
+        buffer.putBytes(offset + TOPIC_OFFSET + topicLength, payload, payloadOffset, payloadLength);
+        return length;
+    }
+
+    /**
+     * Writes a PUBLISH frame from an encoded topic and a text payload, which goes as UTF-8, without allocating.
+     *
+     * @param buffer      to write into; room for {@link #frameLength} of the topic and
+     *                    {@link WireStrings#utf8Length} of the text.
+     * @param offset      of the frame.
+     * @param topic       buffer holding the topic bytes.
+     * @param topicIndex  of the first topic byte.
+     * @param topicLength bytes of the topic.
+     * @param payload     the text.
+     * @return the frame length.
+     */
+    public static int encode(
+        final MutableDirectBuffer buffer, final int offset,
+        final DirectBuffer topic, final int topicIndex, final int topicLength, final CharSequence payload)
+    {
+        final int payloadLength = WireStrings.putUtf8(buffer, offset + TOPIC_OFFSET + topicLength, payload);
+        return putHeaderAndTopic(buffer, offset, topic, topicIndex, topicLength, payloadLength);
     }
 
     /**
@@ -67,11 +107,27 @@ public final class PublishFrame extends Flyweight
         final DirectBuffer payload, final int payloadIndex, final int payloadLength)
     {
         final int topicLength = WireStrings.putUtf8(buffer, offset + TOPIC_OFFSET, topic);
+        final int length = putHeader(buffer, offset, topicLength, payloadLength);
+        buffer.putBytes(offset + TOPIC_OFFSET + topicLength, payload, payloadIndex, payloadLength);
+        return length;
+    }
+
+    // The one layout of the fixed part, which every encode above writes.
+    private static int putHeader(
+        final MutableDirectBuffer buffer, final int offset, final int topicLength, final int payloadLength)
+    {
         final int length = frameLength(topicLength, payloadLength);
         Protocol.putHeader(buffer, offset, length, FrameType.PUBLISH);
         buffer.putShort(offset + TOPIC_LENGTH_OFFSET, (short)topicLength, BYTE_ORDER);
-        buffer.putBytes(offset + TOPIC_OFFSET + topicLength, payload, payloadIndex, payloadLength);
         return length;
+    }
+
+    private static int putHeaderAndTopic(
+        final MutableDirectBuffer buffer, final int offset,
+        final DirectBuffer topic, final int topicIndex, final int topicLength, final int payloadLength)
+    {
+        buffer.putBytes(offset + TOPIC_OFFSET, topic, topicIndex, topicLength);
+        return putHeader(buffer, offset, topicLength, payloadLength);
     }
 
     /** @return bytes of the topic. */

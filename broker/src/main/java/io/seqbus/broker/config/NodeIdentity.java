@@ -1,5 +1,8 @@
 package io.seqbus.broker.config;
 
+import io.seqbus.wire.Bytes;
+import org.agrona.concurrent.UnsafeBuffer;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,12 +24,8 @@ public final class NodeIdentity
      */
     public static int idOf(final String name)
     {
-        int h = 0x811C9DC5;
-        for (final byte b : name.getBytes(StandardCharsets.UTF_8))
-        {
-            h ^= b & 0xFF;
-            h *= 0x01000193;
-        }
+        final UnsafeBuffer bytes = new UnsafeBuffer(name.getBytes(StandardCharsets.UTF_8));
+        final int h = Bytes.fnv1a32(bytes, 0, bytes.capacity());
         return h == 0 ? 1 : h;
     }
 

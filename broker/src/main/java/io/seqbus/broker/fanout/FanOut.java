@@ -4,6 +4,7 @@ import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.broker.net.ClientConnection;
 import io.seqbus.broker.route.Subscription;
 import io.seqbus.broker.route.TopicIndex;
+import io.seqbus.wire.Bytes;
 import io.seqbus.wire.DeliverRunFrame;
 import io.seqbus.wire.Protocol;
 import io.seqbus.wire.GapFrame;
@@ -165,32 +166,11 @@ public final class FanOut implements OldestDropper.Policy
         final MutableDirectBuffer out = outbox.tailBuffer();
         final int run = s.runOffset;
         if ((out.getShort(run + DeliverRunFrame.TOPIC_LENGTH_OFFSET, Protocol.BYTE_ORDER) & 0xFFFF) != topicLength ||
-            !sameBytes(out, run + DeliverRunFrame.TOPIC_OFFSET, buffer, topicIndex, topicLength))
+            !Bytes.equal(out, run + DeliverRunFrame.TOPIC_OFFSET, buffer, topicIndex, topicLength))
         {
             return false;
         }
         outbox.grew(DeliverRunFrame.append(out, run, buffer, topicIndex + topicLength, payloadLength));
-        return true;
-    }
-
-    private static boolean sameBytes(
-        final DirectBuffer a, final int aIndex, final DirectBuffer b, final int bIndex, final int length)
-    {
-        int i = 0;
-        for (; i + 8 <= length; i += 8)
-        {
-            if (a.getLong(aIndex + i) != b.getLong(bIndex + i))
-            {
-                return false;
-            }
-        }
-        for (; i < length; i++)
-        {
-            if (a.getByte(aIndex + i) != b.getByte(bIndex + i))
-            {
-                return false;
-            }
-        }
         return true;
     }
 

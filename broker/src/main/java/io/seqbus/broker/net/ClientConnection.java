@@ -4,6 +4,7 @@ import io.seqbus.broker.acl.Permissions;
 import io.seqbus.broker.fanout.Outbox;
 import io.seqbus.broker.quota.UidAccount;
 import io.seqbus.broker.route.Subscription;
+import io.seqbus.wire.Printable;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import org.newsclub.net.unix.AFUNIXSocketCredentials;
@@ -262,26 +263,7 @@ public final class ClientConnection
     /** @return a short label for logs: id, name, pid and uid. */
     public String label()
     {
-        return "client#" + connectionId + (name.isEmpty() ? "" : "(" + printable(name) + ")") + " pid=" + pid +
+        return "client#" + connectionId + (name.isEmpty() ? "" : "(" + Printable.of(name) + ")") + " pid=" + pid +
             " uid=" + uid;
-    }
-
-    /** The client chose its name: a newline or an escape sequence in it must not reach the log as such. */
-    private static String printable(final String text)
-    {
-        final StringBuilder sb = new StringBuilder(text.length());
-        for (int i = 0; i < text.length(); i++)
-        {
-            final char ch = text.charAt(i);
-            if (ch < 0x20 || ch == 0x7F || Character.isISOControl(ch))
-            {
-                sb.append(String.format("\\x%02x", (int)ch));
-            }
-            else
-            {
-                sb.append(ch);
-            }
-        }
-        return sb.toString();
     }
 }

@@ -1,10 +1,9 @@
 package io.seqbus.broker.net;
 
+import io.seqbus.wire.BusSocket;
 import io.seqbus.wire.DefaultSocket;
-import org.newsclub.net.unix.AFSocketType;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import org.newsclub.net.unix.AFUNIXDatagramSocket;
-import org.newsclub.net.unix.AFUNIXSelectorProvider;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 import org.newsclub.net.unix.FileDescriptorCast;
 
@@ -13,7 +12,6 @@ import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.net.SocketAddress;
-import java.net.SocketException;
 import java.nio.channels.IllegalBlockingModeException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -70,20 +68,6 @@ public final class Listener implements AutoCloseable
     }
 
     /**
-     * @param address a path, or {@code @name} for a Linux abstract socket.
-     * @return the junixsocket address.
-     * @throws SocketException if the address is not valid.
-     */
-    public static AFUNIXSocketAddress toSocketAddress(final String address) throws SocketException
-    {
-        if (address.startsWith("@"))
-        {
-            return AFUNIXSocketAddress.inAbstractNamespace(address.substring(1));
-        }
-        return AFUNIXSocketAddress.of(Path.of(address));
-    }
-
-    /**
      * Binds and listens at a socket given explicitly, its file's mode from the umask.
      *
      * @param address a path, or {@code @name}.
@@ -109,13 +93,13 @@ public final class Listener implements AutoCloseable
      */
     public static Listener bind(final String address, final int backlog, final SocketFile file) throws IOException
     {
-        final AFUNIXSocketAddress socketAddress = toSocketAddress(address);
-        final Path path = address.startsWith("@") ? null : Path.of(address);
+        final AFUNIXSocketAddress socketAddress = BusSocket.address(address);
+        final Path path = BusSocket.isAbstract(address) ? null : Path.of(address);
         if (path != null)
         {
             prepareFilesystemPath(address, path, file);
         }
-        final AFUNIXDatagramChannel channel = openSeqpacket();
+        final AFUNIXDatagramChannel channel = BusSocket.open();
         boolean bound = false;
         try
         {
@@ -197,9 +181,7 @@ public final class Listener implements AutoCloseable
             final SocketAddress local = channel.getLocalAddress();
             if (local instanceof AFUNIXSocketAddress)
             {
-                final AFUNIXSocketAddress unix = (AFUNIXSocketAddress)local;
-                return unix.isInAbstractNamespace() ?
-                    "@" + unix.getPath().substring(1) : unix.getPath();
+                return BusSocket.name((AFUNIXSocketAddress)local);
             }
         }
         catch (final IOException | RuntimeException ignore)
@@ -207,17 +189,6 @@ public final class Listener implements AutoCloseable
             // the address is only for the log line
         }
         return "inherited fd " + fd;
-    }
-
-    /**
-     * Opens an unconnected SEQPACKET channel.
-     *
-     * @return the channel.
-     * @throws IOException if the kernel refuses.
-     */
-    public static AFUNIXDatagramChannel openSeqpacket() throws IOException
-    {
-        return (AFUNIXDatagramChannel)AFUNIXSelectorProvider.provider().openDatagramChannel(AFSocketType.SOCK_SEQPACKET);
     }
 
     private static void prepareFilesystemPath(final String address, final Path path, final SocketFile file)
@@ -328,7 +299,7 @@ public final class Listener implements AutoCloseable
 
     private static boolean isLive(final Path path)
     {
-        try (AFUNIXDatagramChannel probe = openSeqpacket())
+        try (AFUNIXDatagramChannel probe = BusSocket.open())
         {
             probe.connect(AFUNIXSocketAddress.of(path));
             return true;

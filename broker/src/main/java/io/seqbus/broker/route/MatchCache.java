@@ -1,7 +1,9 @@
 package io.seqbus.broker.route;
 
+import io.seqbus.wire.Bytes;
 import org.agrona.BitUtil;
 import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -32,6 +34,8 @@ final class MatchCache<S>
     private final byte[][] keys;
     private final int[] hashes;
     private final Object[] results;
+    // Shows a key to Bytes.equal without copying it.
+    private final UnsafeBuffer keyView = new UnsafeBuffer(new byte[0]);
     private int size;
 
     MatchCache(final int maxEntries)
@@ -87,7 +91,7 @@ final class MatchCache<S>
         byte[] key;
         while (null != (key = keys[slot]))
         {
-            if (hashes[slot] == hash && key.length == length && sameBytes(key, buffer, index))
+            if (hashes[slot] == hash && key.length == length && isKey(key, buffer, index))
             {
                 return (List<S>)results[slot];
             }
@@ -180,15 +184,9 @@ final class MatchCache<S>
         size--;
     }
 
-    private static boolean sameBytes(final byte[] key, final DirectBuffer buffer, final int index)
+    private boolean isKey(final byte[] key, final DirectBuffer buffer, final int index)
     {
-        for (int i = 0, n = key.length; i < n; i++)
-        {
-            if (key[i] != buffer.getByte(index + i))
-            {
-                return false;
-            }
-        }
-        return true;
+        keyView.wrap(key);
+        return Bytes.equal(keyView, 0, buffer, index, key.length);
     }
 }

@@ -1,7 +1,9 @@
 package io.seqbus.broker.stat;
 
+import io.seqbus.wire.Bytes;
 import io.seqbus.wire.Protocol;
 import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -30,6 +32,8 @@ public final class TopicRates
     private final long[] samples = new long[SETS * WAYS];
     private final long[] samplesAtRoll = new long[SETS * WAYS];
     private final double[] ratePerSecond = new double[SETS * WAYS];
+    // Shows a held topic to Bytes.equal without copying it.
+    private final UnsafeBuffer topicView = new UnsafeBuffer(new byte[0]);
     private long random = 0x9E3779B97F4A7C15L;
     private long lastRollNs;
 
@@ -59,11 +63,12 @@ public final class TopicRates
         {
             return;
         }
-        final int set = (hash(buffer, index, length) & (SETS - 1)) * WAYS;
+        final int hash = Bytes.fnv1a32(buffer, index, length);
+        final int set = ((hash ^ (hash >>> 16)) & (SETS - 1)) * WAYS;
         int victim = set;
         for (int slot = set; slot < set + WAYS; slot++)
         {
-            if (lengths[slot] == length && topics[slot] != null && same(topics[slot], buffer, index, length))
+            if (lengths[slot] == length && topics[slot] != null && isTopic(topics[slot], buffer, index, length))
             {
                 samples[slot]++;
                 return;
@@ -127,26 +132,10 @@ public final class TopicRates
         return all.size() > n ? new ArrayList<>(all.subList(0, n)) : all;
     }
 
-    private static int hash(final DirectBuffer buffer, final int index, final int length)
+    private boolean isTopic(final byte[] topic, final DirectBuffer buffer, final int index, final int length)
     {
-        int h = 0x811C9DC5;
-        for (int i = 0; i < length; i++)
-        {
-            h = (h ^ (buffer.getByte(index + i) & 0xFF)) * 0x01000193;
-        }
-        return h ^ (h >>> 16);
-    }
-
-    private static boolean same(final byte[] topic, final DirectBuffer buffer, final int index, final int length)
-    {
-        for (int i = 0; i < length; i++)
-        {
-            if (topic[i] != buffer.getByte(index + i))
-            {
-                return false;
-            }
-        }
-        return true;
+        topicView.wrap(topic);
+        return Bytes.equal(topicView, 0, buffer, index, length);
     }
 
     /**

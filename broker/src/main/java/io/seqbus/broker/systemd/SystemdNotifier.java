@@ -3,13 +3,13 @@ package io.seqbus.broker.systemd;
 import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.broker.config.Configuration;
 import io.seqbus.broker.log.Log;
+import io.seqbus.wire.BusSocket;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -72,8 +72,7 @@ public final class SystemdNotifier implements AutoCloseable
         {
             return null;
         }
-        final AFUNIXSocketAddress address = socket.startsWith("@") ?
-            AFUNIXSocketAddress.inAbstractNamespace(socket.substring(1)) : AFUNIXSocketAddress.of(Path.of(socket));
+        final AFUNIXSocketAddress address = BusSocket.address(socket);
         final long watchdogUsec = watchdogUsec(env, pid);
         final AFUNIXDatagramChannel channel = AFUNIXDatagramChannel.open();
         if (watchdogUsec > 0)

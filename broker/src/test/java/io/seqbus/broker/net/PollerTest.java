@@ -1,5 +1,6 @@
 package io.seqbus.broker.net;
 
+import io.seqbus.wire.BusSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,7 +43,7 @@ class PollerTest
         listener = Listener.bind(path, 4);
         poller = new Poller();
         poller.register(SocketFd.fdOf(listener.channel()), Poller.READ, listener);
-        client = Listener.openSeqpacket();
+        client = BusSocket.open();
         client.connect(AFUNIXSocketAddress.of(Path.of(path)));
         assertThat(poller.poll(5_000)).as("the listener is ready to accept").isEqualTo(1);
         assertThat(poller.attachment(0)).isSameAs(listener);

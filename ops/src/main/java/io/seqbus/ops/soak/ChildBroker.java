@@ -1,7 +1,6 @@
 package io.seqbus.ops.soak;
 
-import io.seqbus.broker.net.Listener;
-import org.newsclub.net.unix.AFUNIXDatagramChannel;
+import io.seqbus.wire.BusSocket;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -75,9 +74,9 @@ public final class ChildBroker implements AutoCloseable
         {
             return false;
         }
-        try (AFUNIXDatagramChannel c = Listener.openSeqpacket())
+        try
         {
-            c.connect(Listener.toSocketAddress(socket));
+            BusSocket.connect(socket).close();
             return true;
         }
         catch (final IOException ex)

@@ -51,6 +51,8 @@ public class CodecBenchmark
 
     private MutableDirectBuffer topic;
     private MutableDirectBuffer payload;
+    private byte[] payloadArray;
+    private String payloadText;
     private MutableDirectBuffer out;
     private MutableDirectBuffer publish;
     private MutableDirectBuffer deliver;
@@ -79,6 +81,9 @@ public class CodecBenchmark
         {
             payload.putByte(i, (byte)('a' + i % 26));
         }
+        payloadArray = new byte[PAYLOAD_LENGTH];
+        payload.getBytes(0, payloadArray);
+        payloadText = new String(payloadArray, StandardCharsets.US_ASCII);
         publishLength = PublishFrame.encode(publish, 0, topic, 0, topic.capacity(), payload, 0, PAYLOAD_LENGTH);
         deliverLength = DeliverFrame.encode(
             deliver, 0, 7, 1, 42L, 1L, 1_700_000_000_000_000_000L, 1000, 4242,
@@ -98,6 +103,20 @@ public class CodecBenchmark
     public int encodePublish()
     {
         return PublishFrame.encode(out, 0, topic, 0, topic.capacity(), payload, 0, PAYLOAD_LENGTH);
+    }
+
+    /** Client side: a PUBLISH from an encoded topic and a payload in a byte[] ({@code publish(topic, byte[])}). */
+    @Benchmark
+    public int encodePublishFromArray()
+    {
+        return PublishFrame.encode(out, 0, topic, 0, topic.capacity(), payloadArray, 0, PAYLOAD_LENGTH);
+    }
+
+    /** Client side: a PUBLISH from an encoded topic and a text payload ({@code publish(topic, String)}). */
+    @Benchmark
+    public int encodePublishFromText()
+    {
+        return PublishFrame.encode(out, 0, topic, 0, topic.capacity(), payloadText);
     }
 
     /** Broker side: is a one-frame PUBLISH datagram well formed. */

@@ -12,12 +12,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
- * A real seqbus broker inside the test's JVM, on a socket in a fresh temporary folder, for testing a
- * service against the bus without installing or starting anything.
+ * A real seqbus broker on a socket in a fresh temporary folder, in the test's JVM or a child JVM, for
+ * testing a service against the bus without installing or starting anything, and with no JVM flags.
  *
  * <pre>{@code
  * class OrderServiceTest
@@ -46,6 +47,14 @@ import java.util.function.Consumer;
  * its dependency on the broker). Its memory bounds are smaller than the daemon's so that it starts in
  * a test JVM of {@code -Xmx256m}: 32 MiB queued for all subscribers (4 MiB each, as the daemon), 256
  * connections, 16 MiB of subscriptions. Other settings can be given with {@link #configure}.
+ *
+ * <p><b>No JVM flags.</b> The broker's buffers (Agrona's {@code UnsafeBuffer}) need
+ * {@code --add-exports java.base/jdk.internal.misc=ALL-UNNAMED}; the client does not. A test JVM without that
+ * flag gets its broker in a child JVM (the same java and class path, the broker's flags, {@code -Xmx256m}),
+ * accepting connections about 0.6 s after {@link #start()} (a first start in-process takes about 0.4 s); a
+ * test JVM with the flag runs it inside itself, unless {@link #inChildJvm()} asks for a child anyway. Either way the API is the same, except {@link #broker()}. A
+ * child ends when the broker is stopped, when the tests are done, when the test JVM exits (a shutdown hook),
+ * and when the test JVM dies by any means (its stdin, held by the test JVM, ends): no broker outlives its tests.
  */
 public final class SeqbusBroker implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback
 {
@@ -58,11 +67,16 @@ public final class SeqbusBroker implements BeforeAllCallback, AfterAllCallback, 
     private Path folder;
     private String socket;
     private Broker broker;
+    private ChildBroker child;
+    private boolean alwaysInChildJvm;
+    private List<String> childJvmOptions = List.of();
     /** Started for the whole class (static field): the per-test callbacks leave it alone. */
     private boolean perClass;
 
     /**
-     * Further broker settings, applied to each start after this extension's own.
+     * Further broker settings, applied to each start after this extension's own. For a broker in a child JVM
+     * they are applied here and cross as values: every setting {@code seqbus broker} has, the node id and the
+     * ACL rules; an agent failure handler does not (the child logs a failure on the test's stderr).
      *
      * @param settings sets what the test needs, e.g. {@code c -> c.maxQueueBytes(65536)}.
      * @return this.
@@ -71,6 +85,40 @@ public final class SeqbusBroker implements BeforeAllCallback, AfterAllCallback, 
     {
         this.settings = Objects.requireNonNull(settings, "settings");
         return this;
+    }
+
+    /**
+     * Runs the broker in a child JVM even when this JVM could run it (it has the flag): to test as a JVM
+     * without the flag would, or to keep the broker's threads and memory apart from the test's.
+     *
+     * @return this.
+     */
+    public SeqbusBroker inChildJvm()
+    {
+        alwaysInChildJvm = true;
+        return this;
+    }
+
+    /**
+     * Options for the child JVM, after its own ({@code -Xmx256m} and the broker's flags): a larger heap for
+     * larger bounds given with {@link #configure}, say {@code -Xmx1g}. Ignored when the broker runs in this JVM.
+     *
+     * @param options JVM options.
+     * @return this.
+     */
+    public SeqbusBroker childJvmOptions(final String... options)
+    {
+        childJvmOptions = List.of(options);
+        return this;
+    }
+
+    /**
+     * @return true when the broker runs (or will run) in a child JVM: asked for with {@link #inChildJvm()}, or
+     * this JVM lacks {@code --add-exports java.base/jdk.internal.misc=ALL-UNNAMED}.
+     */
+    public boolean runsInChildJvm()
+    {
+        return alwaysInChildJvm || !Object.class.getModule().isExported("jdk.internal.misc", SeqbusBroker.class.getModule());
     }
 
     /**
@@ -88,7 +136,8 @@ public final class SeqbusBroker implements BeforeAllCallback, AfterAllCallback, 
     }
 
     /**
-     * @return the running broker, or null between {@link #stop()} and {@link #start()}.
+     * @return the running broker when it runs in this JVM; null between {@link #stop()} and {@link #start()},
+     * and when it runs in a child JVM ({@link #runsInChildJvm()}).
      */
     public Broker broker()
     {
@@ -100,7 +149,13 @@ public final class SeqbusBroker implements BeforeAllCallback, AfterAllCallback, 
      */
     public boolean isRunning()
     {
-        return broker != null;
+        return broker != null || child != null;
+    }
+
+    /** @return the child JVM's process id while the broker runs in one, else -1. */
+    long childPid()
+    {
+        return child != null ? child.pid() : -1;
     }
 
     /**
@@ -108,7 +163,7 @@ public final class SeqbusBroker implements BeforeAllCallback, AfterAllCallback, 
      */
     public void start()
     {
-        if (broker != null)
+        if (isRunning())
         {
             return;
         }
@@ -126,6 +181,11 @@ public final class SeqbusBroker implements BeforeAllCallback, AfterAllCallback, 
             .maxTotalSubscriptionBytes(TEST_SUBSCRIPTION_BYTES)
             .maxSubscriptionBytesPerUid(TEST_SUBSCRIPTION_BYTES);
         settings.accept(context);
+        if (runsInChildJvm())
+        {
+            child = ChildBroker.start(context, folder, childJvmOptions);
+            return;
+        }
         try
         {
             broker = Broker.launch(context);
@@ -143,10 +203,16 @@ public final class SeqbusBroker implements BeforeAllCallback, AfterAllCallback, 
     public void stop()
     {
         final Broker running = broker;
+        final ChildBroker runningChild = child;
         broker = null;
+        child = null;
         if (running != null)
         {
             running.close();
+        }
+        if (runningChild != null)
+        {
+            runningChild.stop();
         }
     }
 
@@ -200,6 +266,7 @@ public final class SeqbusBroker implements BeforeAllCallback, AfterAllCallback, 
             if (folder != null)
             {
                 Files.deleteIfExists(folder.resolve("bus.sock"));
+                Files.deleteIfExists(folder.resolve("broker.properties"));
                 Files.deleteIfExists(folder);
                 folder = null;
             }

@@ -86,12 +86,8 @@ class SigtermConsumerTest
     private static Process startConsumer(final Path output, final String socket, final String... args) throws IOException
     {
         final List<String> command = new ArrayList<>();
+        // As in production: no JVM flags.
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        final String flags = System.getProperty("seqbus.jvm.flags", "");
-        if (!flags.isBlank())
-        {
-            command.addAll(Arrays.asList(flags.trim().split("\\s+")));
-        }
         command.add("-Xmx128m");
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
