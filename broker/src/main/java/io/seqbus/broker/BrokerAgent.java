@@ -1,5 +1,8 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.config.BrokerContext;
+import io.seqbus.broker.config.Configuration;
+import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.broker.acl.AccessControl;
 import io.seqbus.broker.bridge.BridgeCounters;
 import io.seqbus.broker.bridge.LanBridge;
@@ -51,7 +54,7 @@ import java.util.function.Consumer;
  */
 final class BrokerAgent implements Agent, LocalBus
 {
-    private final Broker.Context context;
+    private final BrokerContext context;
     private final Listener listener;
     private final Poller poller;
     private final int listenerFd;
@@ -77,7 +80,7 @@ final class BrokerAgent implements Agent, LocalBus
     private final int idleBlockMs;
     private long cycleNowNs;
 
-    BrokerAgent(final Broker.Context context, final Listener listener) throws IOException
+    BrokerAgent(final BrokerContext context, final Listener listener) throws IOException
     {
         final long startNs = System.nanoTime();
         final TopicRates topicRates = new TopicRates(startNs);

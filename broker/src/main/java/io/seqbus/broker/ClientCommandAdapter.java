@@ -2,9 +2,12 @@ package io.seqbus.broker;
 
 import io.seqbus.broker.acl.AccessControl;
 import io.seqbus.broker.bridge.LanBridge;
+import io.seqbus.broker.config.BrokerContext;
+import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.broker.fanout.ClientProxy;
 import io.seqbus.broker.fanout.FanOut;
 import io.seqbus.broker.fanout.SubscriptionRegistry;
+import io.seqbus.broker.log.Log;
 import io.seqbus.broker.net.ClientConnection;
 import io.seqbus.broker.stat.TopicRates;
 import io.seqbus.wire.ErrorCode;
@@ -36,7 +39,7 @@ final class ClientCommandAdapter
     /** How the reason of a refused PUBLISH begins; the topic and {@code "' "} follow (SPEC.md, ERROR). */
     static final String PUBLISH_REFUSED_PREFIX = "publish '";
 
-    private final Broker.Context context;
+    private final BrokerContext context;
     private final FanOut fanOut;
     private final BrokerCounters counters;
     private final LanBridge bridge;
@@ -52,7 +55,7 @@ final class ClientCommandAdapter
     private final SubscriptionCommands subscriptions;
 
     ClientCommandAdapter(
-        final Broker.Context context, final SubscriptionRegistry registry, final FanOut fanOut,
+        final BrokerContext context, final SubscriptionRegistry registry, final FanOut fanOut,
         final BrokerCounters counters, final TopicRates topicRates, final StatSource statSource,
         final LanBridge bridge, final Sessions.ResumedPublishers resumedPublishers)
     {

@@ -1,8 +1,12 @@
 package io.seqbus.broker;
 
 import io.seqbus.broker.acl.AccessControl;
+import io.seqbus.broker.config.BrokerContext;
+import io.seqbus.broker.config.Configuration;
+import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.broker.fanout.FanOut;
 import io.seqbus.broker.fanout.WriteCounter;
+import io.seqbus.broker.log.Log;
 import io.seqbus.broker.net.ClientConnection;
 import io.seqbus.broker.net.Listener;
 import io.seqbus.broker.net.Poller;
@@ -28,7 +32,7 @@ import java.util.Collection;
  */
 final class Connections implements SocketTransport.Events
 {
-    private final Broker.Context context;
+    private final BrokerContext context;
     private final Poller poller;
     private final BrokerCounters counters;
     private final FanOut fanOut;
@@ -44,7 +48,7 @@ final class Connections implements SocketTransport.Events
     private boolean draining;
 
     Connections(
-        final Broker.Context context, final Poller poller, final BrokerCounters counters, final FanOut fanOut,
+        final BrokerContext context, final Poller poller, final BrokerCounters counters, final FanOut fanOut,
         final ClientCommandAdapter protocol, final UidAccounts accounts)
     {
         this.accounts = accounts;

@@ -1,8 +1,11 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.config.BrokerContext;
+import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.broker.fanout.Backpressure;
 import io.seqbus.broker.fanout.FanOut;
 import io.seqbus.broker.fanout.Subscriber;
+import io.seqbus.broker.log.Log;
 import io.seqbus.broker.net.ClientConnection;
 import io.seqbus.wire.ErrorCode;
 
@@ -16,7 +19,7 @@ import java.util.ArrayList;
  */
 final class Evictions
 {
-    private final Broker.Context context;
+    private final BrokerContext context;
     private final BrokerCounters counters;
     private final FanOut fanOut;
     private final Backpressure backpressure;
@@ -25,7 +28,7 @@ final class Evictions
     private final ArrayList<ClientConnection> evicting = new ArrayList<>();
 
     Evictions(
-        final Broker.Context context, final BrokerCounters counters, final FanOut fanOut,
+        final BrokerContext context, final BrokerCounters counters, final FanOut fanOut,
         final Backpressure backpressure, final ClientCommandAdapter protocol, final Connections connections)
     {
         this.context = context;

@@ -1,5 +1,7 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.config.BrokerContext;
+import io.seqbus.broker.config.Configuration;
 import com.sun.management.HotSpotDiagnosticMXBean;
 import io.seqbus.broker.fanout.DatagramPool;
 
@@ -44,7 +46,7 @@ final class MemoryBudget
      * @param context the concluded settings.
      * @return direct memory the settings need at most, bytes.
      */
-    static long directNeeded(final Broker.Context context)
+    static long directNeeded(final BrokerContext context)
     {
         return hardQueuedBytes(context.maxTotalQueuedBytes()) +
             DatagramPool.maxIdleBytes(context.maxDatagram(), Configuration.DATAGRAM_POOL_MAX_IDLE) +
@@ -55,7 +57,7 @@ final class MemoryBudget
      * @param context the concluded settings.
      * @return heap the settings need at most, bytes.
      */
-    static long heapNeeded(final Broker.Context context)
+    static long heapNeeded(final BrokerContext context)
     {
         return (long)context.maxTotalSubscriptionBytes() +
             (long)context.maxConnections() * Configuration.CONNECTION_HEAP_COST +
@@ -65,7 +67,7 @@ final class MemoryBudget
     /**
      * @throws IllegalArgumentException naming the settings and the JVM option when they do not fit.
      */
-    static void check(final Broker.Context context)
+    static void check(final BrokerContext context)
     {
         if ("off".equals(System.getProperty(CHECK_PROP_NAME)))
         {

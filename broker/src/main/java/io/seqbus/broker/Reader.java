@@ -1,5 +1,8 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.config.BrokerContext;
+import io.seqbus.broker.config.Configuration;
+import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.broker.fanout.Backpressure;
 import io.seqbus.broker.net.ClientConnection;
 import io.seqbus.broker.net.Listener;
@@ -18,7 +21,7 @@ import java.util.ArrayList;
  */
 final class Reader
 {
-    private final Broker.Context context;
+    private final BrokerContext context;
     private final Poller poller;
     private final Listener listener;
     private final BrokerCounters counters;
@@ -35,7 +38,7 @@ final class Reader
     private ArrayList<ClientConnection> hotSpare = new ArrayList<>();
 
     Reader(
-        final Broker.Context context,
+        final BrokerContext context,
         final Poller poller,
         final Listener listener,
         final BrokerCounters counters,

@@ -1,7 +1,10 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.config.BrokerContext;
+import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.broker.fanout.ClientProxy;
 import io.seqbus.broker.fanout.Subscriber;
+import io.seqbus.broker.log.Log;
 import io.seqbus.broker.net.ClientConnection;
 import io.seqbus.wire.ErrorCode;
 
@@ -13,10 +16,10 @@ import io.seqbus.wire.ErrorCode;
  */
 final class Replies
 {
-    private final Broker.Context context;
+    private final BrokerContext context;
     private final BrokerCounters counters;
 
-    Replies(final Broker.Context context, final BrokerCounters counters)
+    Replies(final BrokerContext context, final BrokerCounters counters)
     {
         this.context = context;
         this.counters = counters;

@@ -1,5 +1,8 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.config.BrokerContext;
+import io.seqbus.broker.config.Configuration;
+import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.broker.bridge.LanBridge;
 import io.seqbus.broker.fanout.DatagramPool;
 import io.seqbus.broker.net.ClientConnection;
@@ -14,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class Sampler
 {
-    private final Broker.Context context;
+    private final BrokerContext context;
     private final BrokerCounters counters;
     private final Connections connections;
     private final TopicRates topicRates;
@@ -28,7 +31,7 @@ final class Sampler
     private long cycleMaxNs;
 
     Sampler(
-        final Broker.Context context, final BrokerCounters counters, final Connections connections,
+        final BrokerContext context, final BrokerCounters counters, final Connections connections,
         final TopicRates topicRates, final LanBridge bridge, final DatagramPool pool,
         final long startNs)
     {

@@ -1,5 +1,8 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.config.BrokerContext;
+import io.seqbus.broker.counters.BrokerCounters;
+import io.seqbus.broker.log.Log;
 import io.seqbus.broker.net.ClientConnection;
 import org.agrona.collections.Long2ObjectHashMap;
 
@@ -10,7 +13,7 @@ import org.agrona.collections.Long2ObjectHashMap;
  */
 final class Sessions
 {
-    private final Broker.Context context;
+    private final BrokerContext context;
     private final BrokerCounters counters;
     private final ResumedPublishers resumedPublishers;
     private final ClosedSessions closedSessions;
@@ -33,7 +36,7 @@ final class Sessions
         int tell(ClientConnection resumer, long publisherId, long fromSequence, long count);
     }
 
-    Sessions(final Broker.Context context, final BrokerCounters counters, final ResumedPublishers resumedPublishers)
+    Sessions(final BrokerContext context, final BrokerCounters counters, final ResumedPublishers resumedPublishers)
     {
         this.context = context;
         this.counters = counters;

@@ -2,6 +2,8 @@ package io.seqbus.broker;
 
 import io.seqbus.broker.acl.AccessControl;
 import io.seqbus.broker.acl.Permissions;
+import io.seqbus.broker.config.BrokerContext;
+import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.broker.fanout.Subscription;
 import io.seqbus.broker.fanout.SubscriptionRegistry;
 import io.seqbus.broker.net.ClientConnection;
@@ -23,7 +25,7 @@ import java.util.ArrayList;
  */
 final class SubscriptionCommands
 {
-    private final Broker.Context context;
+    private final BrokerContext context;
     private final BrokerCounters counters;
     private final SubscriptionRegistry registry;
     private final Replies replies;
@@ -31,7 +33,7 @@ final class SubscriptionCommands
     private final UnsubscribeFrame unsubscribe = new UnsubscribeFrame();
 
     SubscriptionCommands(
-        final Broker.Context context, final BrokerCounters counters, final SubscriptionRegistry registry,
+        final BrokerContext context, final BrokerCounters counters, final SubscriptionRegistry registry,
         final Replies replies)
     {
         this.context = context;

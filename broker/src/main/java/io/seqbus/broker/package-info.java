@@ -9,8 +9,11 @@
  *   <li>{@code fanout}: the per-subscriber endpoint, its slow-consumer policies and batching of deliveries into as
  *       few datagrams as possible (depends on {@code route} and {@code quota});</li>
  *   <li>{@code net}: the listening socket and the client connections (depends on {@code fanout});</li>
+ *   <li>{@code config}: the settings table and the context it fills; {@code log}; {@code counters};</li>
  *   <li>this package, the agent: reading, command decoding ({@code ClientCommandAdapter}), evictions and
  *       lifecycle, over all of the above.</li>
  * </ul>
+ * This package depends on the others and none of them on it: {@link io.seqbus.broker.Broker} is the
+ * lifecycle (start, stop, agent failure), with its health, reload and listening socket beside it.
  */
 package io.seqbus.broker;

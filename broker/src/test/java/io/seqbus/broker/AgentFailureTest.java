@@ -1,5 +1,6 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.config.BrokerContext;
 import io.seqbus.client.BusClient;
 import io.seqbus.client.ClientOptions;
 import io.seqbus.client.ThreadMode;
@@ -38,7 +39,7 @@ class AgentFailureTest
     {
         final String socket = dir.resolve("bus.sock").toString();
         final AtomicReference<Throwable> reported = new AtomicReference<>();
-        final Broker broker = Broker.launch(new Broker.Context().socket(socket).nodeName("fail")
+        final Broker broker = Broker.launch(new BrokerContext().socket(socket).nodeName("fail")
             .agentFailureHandler(reported::set));
         try (BusClient client = BusClient.connect(
             new ClientOptions().socket(socket).threadMode(ThreadMode.DEDICATED).reconnect(false)))

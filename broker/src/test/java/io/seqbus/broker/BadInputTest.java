@@ -1,5 +1,7 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.config.BrokerContext;
+import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.wire.DeliverFrame;
 import io.seqbus.wire.ErrorCode;
 import io.seqbus.wire.ErrorFrame;
@@ -46,7 +48,7 @@ class BadInputTest
     void start() throws IOException
     {
         socket = dir.resolve("bus.sock").toString();
-        broker = Broker.launch(new Broker.Context().socket(socket).maxPayload(MAX_PAYLOAD).nodeName("test"));
+        broker = Broker.launch(new BrokerContext().socket(socket).maxPayload(MAX_PAYLOAD).nodeName("test"));
         bystanderSub = new RawClient(socket).hello();
         bystanderSub.send(Frames.subscribe(1, "ok.>"));
         barrier(bystanderSub);

@@ -1,5 +1,7 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.config.BrokerContext;
+import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.client.BusClient;
 import io.seqbus.client.ClientOptions;
 import io.seqbus.client.ThreadMode;
@@ -34,7 +36,7 @@ class BatchingTest
     {
         final String socket = dir.resolve("bus.sock").toString();
         final ConcurrentLinkedQueue<byte[]> got = new ConcurrentLinkedQueue<>();
-        try (Broker broker = Broker.launch(new Broker.Context().socket(socket));
+        try (Broker broker = Broker.launch(new BrokerContext().socket(socket));
             BusClient sub = BusClient.connect(new ClientOptions().socket(socket).threadMode(ThreadMode.DEDICATED));
             RawClient pub = new RawClient(socket).hello())
         {

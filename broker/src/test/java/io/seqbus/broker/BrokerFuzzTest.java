@@ -1,5 +1,8 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.config.BrokerContext;
+import io.seqbus.broker.config.Configuration;
+import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.broker.fanout.DatagramPool;
 import io.seqbus.client.BusClient;
 import io.seqbus.client.ClientOptions;
@@ -55,7 +58,7 @@ class BrokerFuzzTest
         System.out.println("fuzz: seed " + SEED + " (replay with -Dseqbus.fuzz.seed=" + SEED + "), " + DATAGRAMS +
             " datagrams from " + CONNECTIONS + " connections");
         final String socket = dir.resolve("fuzz.sock").toString();
-        try (Broker broker = Broker.launch(new Broker.Context().socket(socket).nodeName("fuzz").metrics("off"));
+        try (Broker broker = Broker.launch(new BrokerContext().socket(socket).nodeName("fuzz").metrics("off"));
             BusClient sub = BusClient.connect(new ClientOptions().socket(socket).threadMode(ThreadMode.DEDICATED));
             BusClient pub = BusClient.connect(new ClientOptions().socket(socket).threadMode(ThreadMode.DEDICATED)))
         {

@@ -1,5 +1,6 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.config.BrokerContext;
 import io.seqbus.client.BusClient;
 import io.seqbus.client.ClientOptions;
 import io.seqbus.client.PublishResult;
@@ -26,7 +27,7 @@ class ByteBufferPublishTest extends InProcessBrokerTest
     @Test
     void byteBuffersGoFromPositionToLimitAndComeOutAsReadOnlyViews() throws Exception
     {
-        start(new Broker.Context());
+        start(new BrokerContext());
         final List<String> received = new CopyOnWriteArrayList<>();
         final List<String> problems = new CopyOnWriteArrayList<>();
         final BusClient sub = open(BusClient.connect(new ClientOptions().socket(socket)));
@@ -86,7 +87,7 @@ class ByteBufferPublishTest extends InProcessBrokerTest
     @Test
     void aByteBufferPayloadOverMaxPayloadIsRefusedAtTheCall() throws Exception
     {
-        start(new Broker.Context());
+        start(new BrokerContext());
         final BusClient pub = open(BusClient.connect(new ClientOptions().socket(socket)));
         final ByteBuffer big = ByteBuffer.allocateDirect(pub.maxPayload() + 1);
         assertThatThrownBy(() -> pub.publish("bb.big", big))

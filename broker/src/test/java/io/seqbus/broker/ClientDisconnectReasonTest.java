@@ -1,5 +1,7 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.config.BrokerContext;
+import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.client.BusClient;
 import io.seqbus.client.BusException;
 import io.seqbus.client.ClientOptions;
@@ -61,7 +63,7 @@ class ClientDisconnectReasonTest
     void anEvictionDuringABusyHandlerReachesTheServiceAsSlowConsumer() throws Exception
     {
         final String socket = dir.resolve("bus.sock").toString();
-        broker = Broker.launch(new Broker.Context().socket(socket).maxQueueBytes(128 * 1024));
+        broker = Broker.launch(new BrokerContext().socket(socket).maxQueueBytes(128 * 1024));
         final CountDownLatch release = new CountDownLatch(1);
         subscriber = BusClient.connect(options(socket).reconnect(false));
         subscriber.subscribe("c.>", message ->
@@ -103,7 +105,7 @@ class ClientDisconnectReasonTest
     void aBrokerShuttingDownIsNotAReset() throws Exception
     {
         final String socket = dir.resolve("bus.sock").toString();
-        broker = Broker.launch(new Broker.Context().socket(socket));
+        broker = Broker.launch(new BrokerContext().socket(socket));
         subscriber = BusClient.connect(options(socket).reconnectBackoff(Duration.ofSeconds(5), Duration.ofSeconds(5)));
         broker.close();
         broker = null;
@@ -149,7 +151,7 @@ class ClientDisconnectReasonTest
     {
         public static void main(final String[] args) throws Exception
         {
-            Broker.launch(new Broker.Context().socket(args[0]));
+            Broker.launch(new BrokerContext().socket(args[0]));
             System.out.println("ready");
             System.out.flush();
             // Serves until the test kills this JVM with SIGKILL.

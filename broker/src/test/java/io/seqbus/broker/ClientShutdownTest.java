@@ -1,5 +1,7 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.config.BrokerContext;
+import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.client.BusClient;
 import io.seqbus.client.BusException;
 import io.seqbus.client.ClientOptions;
@@ -59,7 +61,7 @@ class ClientShutdownTest
 
     private void launch() throws Exception
     {
-        broker = Broker.launch(new Broker.Context().socket(socket));
+        broker = Broker.launch(new BrokerContext().socket(socket));
     }
 
     private BusClient client(final ClientOptions options)
@@ -206,7 +208,7 @@ class ClientShutdownTest
     void closeWakesAPublisherHeldBackByAFullBrokerAndEveryAcceptedPublishIsDeliveredOrReported() throws Exception
     {
         socket = dir.resolve("bus.sock").toString();
-        broker = Broker.launch(new Broker.Context().socket(socket).maxQueueBytes(128 * 1024)
+        broker = Broker.launch(new BrokerContext().socket(socket).maxQueueBytes(128 * 1024)
             .stallTimeoutNs(TimeUnit.SECONDS.toNanos(60)));
         // A BLOCK subscriber stuck in its first handler: the broker stops reading the publisher.
         final CountDownLatch release = new CountDownLatch(1);

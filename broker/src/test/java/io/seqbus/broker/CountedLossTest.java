@@ -1,5 +1,7 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.config.BrokerContext;
+import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.client.BusClient;
 import io.seqbus.client.BusException;
 import io.seqbus.client.ClientOptions;
@@ -35,7 +37,7 @@ class CountedLossTest
     void aDisconnectEvictionIsCountedExactly() throws Exception
     {
         final String socket = dir.resolve("bus.sock").toString();
-        try (Broker broker = Broker.launch(new Broker.Context().socket(socket).maxQueueBytes(QUEUE_BYTES)))
+        try (Broker broker = Broker.launch(new BrokerContext().socket(socket).maxQueueBytes(QUEUE_BYTES)))
         {
             final AtomicLong received = new AtomicLong();
             final AtomicLong told = new AtomicLong();

@@ -1,12 +1,15 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.config.BrokerContext;
+import io.seqbus.broker.config.Settings;
+import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.client.BusClient;
 import io.seqbus.client.ClientOptions;
 import io.seqbus.client.Message;
 import io.seqbus.client.ThreadMode;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -19,6 +22,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -37,14 +41,19 @@ class EndToEndTest
     @TempDir
     Path dir;
 
+    static IntStream spins()
+    {
+        return IntStream.of(Settings.IDLE_SPIN_CYCLES.defaultValue(), 0);
+    }
+
     /** With the default spin and with none: an agent that sleeps in poll(2) after every cycle loses nothing either. */
     @ParameterizedTest(name = "idle_spin_cycles = {0}")
-    @ValueSource(ints = {Configuration.IDLE_SPIN_CYCLES_DEFAULT, 0})
+    @MethodSource("spins")
     void everySubscriberGetsExactlyItsMessagesInOrderPerPublisher(final int idleSpinCycles) throws Exception
     {
         final String socket = dir.resolve("bus.sock").toString();
         try (Broker broker = Broker.launch(
-            new Broker.Context().socket(socket).nodeName("e2e").idleSpinCycles(idleSpinCycles)))
+            new BrokerContext().socket(socket).nodeName("e2e").idleSpinCycles(idleSpinCycles)))
         {
             final List<BusClient> subscribers = new ArrayList<>();
             final List<ConcurrentLinkedQueue<String>> received = new ArrayList<>();

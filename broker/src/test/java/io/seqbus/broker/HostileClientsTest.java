@@ -1,5 +1,7 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.config.BrokerContext;
+import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.client.BusClient;
 import io.seqbus.client.ClientOptions;
 import io.seqbus.client.ThreadMode;
@@ -83,7 +85,7 @@ class HostileClientsTest extends InProcessBrokerTest
     @Test
     void subscriptionsAreChargedAndBoundedPerConnectionUidAndInTotal() throws Exception
     {
-        start(new Broker.Context().maxSubscriptionBytesPerConnection(64 * 1024).maxSubscriptionBytesPerUid(96 * 1024)
+        start(new BrokerContext().maxSubscriptionBytesPerConnection(64 * 1024).maxSubscriptionBytesPerUid(96 * 1024)
             .maxTotalSubscriptionBytes(96 * 1024));
         final RawClient a = open(new RawClient(socket).hello());
         // 16 patterns of ~125 tokens: each is charged ~28 KiB, so 64 KiB holds two of them.
@@ -122,7 +124,7 @@ class HostileClientsTest extends InProcessBrokerTest
     @Test
     void aClientThatAsksForRepliesItDoesNotReadIsEvictedLikeASlowConsumer() throws Exception
     {
-        start(new Broker.Context().maxQueueBytes(256 * 1024));
+        start(new BrokerContext().maxQueueBytes(256 * 1024));
         // One datagram of STAT_REQUESTs: each reply is a whole document, so a few fill the queue.
         final RawClient stats = open(new RawClient(socket).hello());
         final UnsafeBuffer requests = new UnsafeBuffer(new byte[Protocol.DEFAULT_MAX_DATAGRAM]);
@@ -160,7 +162,7 @@ class HostileClientsTest extends InProcessBrokerTest
     @Test
     void aSubscriptionsOwnQueueBoundIsHonouredBelowTheDefaultAndRefusedAboveTheLimit() throws Exception
     {
-        start(new Broker.Context().maxQueueBytesLimit(8 * 1024 * 1024));
+        start(new BrokerContext().maxQueueBytesLimit(8 * 1024 * 1024));
         final RawClient c = open(new RawClient(socket).hello());
         c.send(subscribe(1, "q.>", SlowConsumerPolicy.DISCONNECT.code(), 2_000_000_000));
         final ErrorFrame tooLarge = c.awaitError(5_000);
@@ -192,7 +194,7 @@ class HostileClientsTest extends InProcessBrokerTest
     {
         // The uid's account is brought up to date once per duty cycle: a small read burst keeps what
         // one cycle can add (4 datagrams of 8 messages for each of 2 subscribers) small.
-        start(new Broker.Context().maxQueuedBytesPerUid(256 * 1024).readBurst(4));
+        start(new BrokerContext().maxQueuedBytesPerUid(256 * 1024).readBurst(4));
         // Two subscribers of one uid that never read, each allowed 1 MiB of its own.
         final RawClient a = open(new RawClient(socket).hello());
         final RawClient b = open(new RawClient(socket).hello());
@@ -219,7 +221,7 @@ class HostileClientsTest extends InProcessBrokerTest
     @Test
     void aConnectionThatSendsNoHelloIsClosedAtTheHandshakeTimeout() throws Exception
     {
-        start(new Broker.Context().handshakeTimeoutMs(300));
+        start(new BrokerContext().handshakeTimeoutMs(300));
         final List<RawClient> silent = new ArrayList<>();
         for (int i = 0; i < 50; i++)
         {
@@ -246,7 +248,7 @@ class HostileClientsTest extends InProcessBrokerTest
     void whilePublishersAreHeldBackTheBrokerStillAcceptsHandshakesAndServesEveryoneElse() throws Exception
     {
         // A stall timeout far longer than the test: nothing here may wait for it.
-        start(new Broker.Context().stallTimeoutNs(Duration.ofSeconds(60).toNanos()).maxQueueBytes(256 * 1024));
+        start(new BrokerContext().stallTimeoutNs(Duration.ofSeconds(60).toNanos()).maxQueueBytes(256 * 1024));
         final RawClient stuck = open(new RawClient(socket).hello());
         stuck.send(Frames.subscribe(1, "hot.>", SlowConsumerPolicy.BLOCK.code()));
         final RawClient pub = open(new RawClient(socket).hello());

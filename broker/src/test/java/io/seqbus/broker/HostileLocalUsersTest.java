@@ -1,5 +1,7 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.config.BrokerContext;
+import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.client.BusClient;
 import io.seqbus.client.ClientOptions;
 import io.seqbus.client.ThreadMode;
@@ -51,7 +53,7 @@ class HostileLocalUsersTest
             chown(squatted, SQUATTER);
             Files.setAttribute(squatted, "unix:mode", 0777);
             final Path socket = squatted.resolve(DefaultSocket.FILE_NAME);
-            try (Broker fake = Broker.launch(new Broker.Context().socket(socket.toString()).socketMode("0777")))
+            try (Broker fake = Broker.launch(new BrokerContext().socket(socket.toString()).socketMode("0777")))
             {
                 chown(socket, SQUATTER);
                 // uid 61011, no XDG_RUNTIME_DIR nor SEQBUS_SOCKET: the default is /tmp/seqbus-61011/seqbus.sock.
@@ -75,7 +77,7 @@ class HostileLocalUsersTest
     {
         final Map<String, String> env = Map.of("XDG_RUNTIME_DIR", dir.toString());
         final ConcurrentLinkedQueue<String> got = new ConcurrentLinkedQueue<>();
-        try (Broker broker = Broker.launch(new Broker.Context().defaultSocket(env, DefaultSocket.uid()));
+        try (Broker broker = Broker.launch(new BrokerContext().defaultSocket(env, DefaultSocket.uid()));
             BusClient sub = BusClient.connect(new ClientOptions().socket(broker.context().socket())
                 .threadMode(ThreadMode.DEDICATED)))
         {
@@ -98,13 +100,13 @@ class HostileLocalUsersTest
         Files.setAttribute(dir, "unix:mode", 0755);
         final String socket = dir.resolve("bus.sock").toString();
         // Under the test's umask (022): 0755, no write for anyone else, so nobody else may connect.
-        try (Broker broker = Broker.launch(new Broker.Context().socket(socket)))
+        try (Broker broker = Broker.launch(new BrokerContext().socket(socket)))
         {
             assertThat(publishAs(61013, 65534, socket)).startsWith("pub.py: [Errno 13] Permission denied");
             assertThat(broker.counters().get(BrokerCounters.CONNECTIONS_ACCEPTED)).isZero();
         }
         // socket_mode 0660 and socket_group nogroup: that group may, others still may not.
-        try (Broker broker = Broker.launch(new Broker.Context().socket(socket).socketMode("0660").socketGroup("nogroup")))
+        try (Broker broker = Broker.launch(new BrokerContext().socket(socket).socketMode("0660").socketGroup("nogroup")))
         {
             assertThat(publishAs(61013, 65534, socket)).isEmpty();
             assertThat(publishAs(61014, 61014, socket)).startsWith("pub.py: [Errno 13] Permission denied");

@@ -1,5 +1,6 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.config.BrokerContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,7 +35,7 @@ abstract class InProcessBrokerTest
         }
     }
 
-    void start(final Broker.Context context) throws IOException
+    void start(final BrokerContext context) throws IOException
     {
         socket = dir.resolve("bus.sock").toString();
         broker = Broker.launch(context.socket(socket));

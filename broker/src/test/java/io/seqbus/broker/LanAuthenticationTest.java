@@ -1,5 +1,6 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.config.BrokerContext;
 import io.seqbus.broker.bridge.BridgeCounters;
 import io.seqbus.broker.bridge.Peer;
 import io.seqbus.client.BusClient;
@@ -86,11 +87,11 @@ class LanAuthenticationTest
     void keyFileReadableByOthersStopsTheBrokerAtStart() throws Exception
     {
         final String key = keyFile("open", KEY_1, "rw-r--r--");
-        final Broker.Context context = context("open", key, 40000, 40001);
+        final BrokerContext context = context("open", key, 40000, 40001);
 
         assertThatThrownBy(() -> Broker.launch(context))
             .isInstanceOf(IllegalArgumentException.class)
-            .hasMessage(Configuration.LAN_KEY_FILE_PROP_NAME + "=" + key + ": the file is open to group or others " +
+            .hasMessage("lan.key_file = " + key + ": the file is open to group or others " +
                 "(mode 0644); allowed: access for its owner only, e.g. chmod 600 " + key);
         assertThat(Files.exists(Path.of(context.socket()))).isFalse();
     }
@@ -208,9 +209,9 @@ class LanAuthenticationTest
         return file.toString();
     }
 
-    private Broker.Context context(final String name, final String keyFile, final int ownPort, final int otherPort)
+    private BrokerContext context(final String name, final String keyFile, final int ownPort, final int otherPort)
     {
-        return new Broker.Context()
+        return new BrokerContext()
             .socket(dir.resolve(name + ".sock").toString())
             .nodeName(name)
             .lanChannel("aeron:udp?endpoint=127.0.0.1:" + ownPort)

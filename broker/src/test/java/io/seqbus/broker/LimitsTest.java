@@ -1,5 +1,7 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.config.BrokerContext;
+import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.client.BusClient;
 import io.seqbus.client.ClientOptions;
 import io.seqbus.client.ThreadMode;
@@ -41,7 +43,7 @@ class LimitsTest extends InProcessBrokerTest
     @Test
     void connectionsPerUid() throws Exception
     {
-        start(new Broker.Context().maxConnectionsPerUid(2));
+        start(new BrokerContext().maxConnectionsPerUid(2));
         open(new RawClient(socket).hello());
         open(new RawClient(socket).hello());
         final RawClient third = open(new RawClient(socket));
@@ -64,7 +66,7 @@ class LimitsTest extends InProcessBrokerTest
     @Test
     void topicAndPatternLength() throws Exception
     {
-        start(new Broker.Context().maxTopicLength(10));
+        start(new BrokerContext().maxTopicLength(10));
         final RawClient c = open(new RawClient(socket).hello());
         c.send(Frames.publish("a.b.c.d.e.f", "x"));
         final ErrorFrame topic = c.awaitError(5_000);
@@ -83,7 +85,7 @@ class LimitsTest extends InProcessBrokerTest
     void totalQueuedBytesHoldsPublishersBackUntilSubscribersDrain() throws Exception
     {
         // Each subscriber may queue 1 MiB, but all together only 256 KiB.
-        start(new Broker.Context().maxQueueBytes(1024 * 1024).maxTotalQueuedBytes(256 * 1024));
+        start(new BrokerContext().maxQueueBytes(1024 * 1024).maxTotalQueuedBytes(256 * 1024));
         final RawClient slow1 = open(new RawClient(socket).hello());
         final RawClient slow2 = open(new RawClient(socket).hello());
         slow1.send(Frames.subscribe(1, "t.>", SlowConsumerPolicy.BLOCK.code()));
@@ -119,7 +121,7 @@ class LimitsTest extends InProcessBrokerTest
     @Test
     void framesPerSecondSlowsAFastSenderWithoutLosingAFrame() throws Exception
     {
-        start(new Broker.Context().maxFramesPerSecond(500));
+        start(new BrokerContext().maxFramesPerSecond(500));
         final AtomicInteger got = new AtomicInteger();
         final BusClient sub = open(BusClient.connect(new ClientOptions().socket(socket).threadMode(ThreadMode.DEDICATED)));
         sub.subscribe("r.x", (m) -> got.incrementAndGet());

@@ -1,5 +1,8 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.config.BrokerContext;
+import io.seqbus.broker.counters.BrokerCounters;
+import io.seqbus.broker.log.Log;
 import io.seqbus.broker.net.Listener;
 import io.seqbus.wire.DefaultSocket;
 import org.junit.jupiter.api.Test;
@@ -34,9 +37,9 @@ class ListenerTest
     void refusesToStartOverALiveBroker() throws IOException
     {
         final String socket = dir.resolve("live.sock").toString();
-        try (Broker first = Broker.launch(new Broker.Context().socket(socket)))
+        try (Broker first = Broker.launch(new BrokerContext().socket(socket)))
         {
-            assertThatThrownBy(() -> Broker.launch(new Broker.Context().socket(socket)))
+            assertThatThrownBy(() -> Broker.launch(new BrokerContext().socket(socket)))
                 .isInstanceOf(IOException.class)
                 .hasMessage("socket " + socket + " is in use by a running broker");
             try (RawClient c = new RawClient(socket).hello())
@@ -54,7 +57,7 @@ class ListenerTest
         final Listener dead = Listener.bind(socket, 1);
         dead.channel().close();
         assertThat(Files.exists(Path.of(socket))).isTrue();
-        try (Broker broker = Broker.launch(new Broker.Context().socket(socket));
+        try (Broker broker = Broker.launch(new BrokerContext().socket(socket));
             RawClient c = new RawClient(socket).hello())
         {
             assertThat(broker.counters().get(BrokerCounters.CONNECTIONS_ACCEPTED)).isEqualTo(1);
@@ -67,7 +70,7 @@ class ListenerTest
     {
         final Path file = dir.resolve("precious.txt");
         Files.writeString(file, "data");
-        assertThatThrownBy(() -> Broker.launch(new Broker.Context().socket(file.toString())))
+        assertThatThrownBy(() -> Broker.launch(new BrokerContext().socket(file.toString())))
             .hasMessageContaining("exists and is not a socket");
         assertThat(Files.readString(file)).isEqualTo("data");
     }
@@ -77,10 +80,10 @@ class ListenerTest
     {
         final String live = dir.resolve("live.sock").toString();
         final Path link = dir.resolve("link.sock");
-        try (Broker target = Broker.launch(new Broker.Context().socket(live)))
+        try (Broker target = Broker.launch(new BrokerContext().socket(live)))
         {
             Files.createSymbolicLink(link, Path.of(live));
-            assertThatThrownBy(() -> Broker.launch(new Broker.Context().socket(link.toString())))
+            assertThatThrownBy(() -> Broker.launch(new BrokerContext().socket(link.toString())))
                 .hasMessage(link + " exists and is not a socket (a symbolic link); refusing to replace it");
             assertThat(Files.isSymbolicLink(link)).isTrue();
             assertThat(target.counters().get(BrokerCounters.CONNECTIONS_ACCEPTED))
@@ -99,9 +102,9 @@ class ListenerTest
         chown(squatted, 61002);
         chmod(squatted, 0777);
         final String fakeSocket = squatted.resolve("seqbus.sock").toString();
-        try (Broker fake = Broker.launch(new Broker.Context().socket(fakeSocket)))
+        try (Broker fake = Broker.launch(new BrokerContext().socket(fakeSocket)))
         {
-            assertThatThrownBy(() -> Broker.launch(new Broker.Context().defaultSocket(Map.of("XDG_RUNTIME_DIR",
+            assertThatThrownBy(() -> Broker.launch(new BrokerContext().defaultSocket(Map.of("XDG_RUNTIME_DIR",
                 runtime.toString()), 0)))
                 .isInstanceOf(DefaultSocket.UnsafePathException.class)
                 .hasMessage("refusing " + squatted + ": a directory owned by uid 61002, mode 0777; it must be a " +
@@ -120,7 +123,7 @@ class ListenerTest
         final Map<String, String> env = Map.of("XDG_RUNTIME_DIR", runtime.toString());
         // The user's own folder, but anyone may write to it: the socket file could be replaced at any time.
         chmod(folder, 0777);
-        assertThatThrownBy(() -> Broker.launch(new Broker.Context().defaultSocket(env, 0)))
+        assertThatThrownBy(() -> Broker.launch(new BrokerContext().defaultSocket(env, 0)))
             .hasMessage("refusing " + folder + ": a directory owned by uid 0, mode 0777; it must be a directory " +
                 "of uid 0 closed to writing by group and others (chmod 700 it, or set SEQBUS_SOCKET)");
         // Closed again, but holding a socket file someone else left: not replaced.
@@ -129,10 +132,10 @@ class ListenerTest
         final Listener planted = Listener.bind(socket.toString(), 1);
         planted.channel().close();
         chown(socket, 61002);
-        assertThatThrownBy(() -> Broker.launch(new Broker.Context().defaultSocket(env, 0)))
+        assertThatThrownBy(() -> Broker.launch(new BrokerContext().defaultSocket(env, 0)))
             .hasMessageStartingWith("refusing " + socket + ": a socket owned by uid 61002, mode ");
         Files.delete(socket);
-        try (Broker broker = Broker.launch(new Broker.Context().defaultSocket(env, 0));
+        try (Broker broker = Broker.launch(new BrokerContext().defaultSocket(env, 0));
             RawClient c = new RawClient(socket.toString()).hello())
         {
             assertThat(broker.context().socket()).isEqualTo(socket.toString());
@@ -145,7 +148,7 @@ class ListenerTest
     {
         final Path runtime = Files.createDirectory(dir.resolve("runtime"));
         final Map<String, String> env = Map.of("XDG_RUNTIME_DIR", runtime.toString());
-        try (Broker broker = Broker.launch(new Broker.Context().defaultSocket(env, DefaultSocket.uid()));
+        try (Broker broker = Broker.launch(new BrokerContext().defaultSocket(env, DefaultSocket.uid()));
             RawClient c = new RawClient(runtime.resolve("seqbus/seqbus.sock").toString()).hello())
         {
             assertThat(mode(runtime.resolve("seqbus"))).isEqualTo(040700);
@@ -153,7 +156,7 @@ class ListenerTest
         }
         // Never the parent: $XDG_RUNTIME_DIR belongs to the session.
         final Map<String, String> gone = Map.of("XDG_RUNTIME_DIR", dir.resolve("no-such-runtime").toString());
-        assertThatThrownBy(() -> Broker.launch(new Broker.Context().defaultSocket(gone, DefaultSocket.uid())))
+        assertThatThrownBy(() -> Broker.launch(new BrokerContext().defaultSocket(gone, DefaultSocket.uid())))
             .hasMessage("cannot create " + dir.resolve("no-such-runtime/seqbus") + ": its parent does not exist");
         assertThat(dir.resolve("no-such-runtime")).doesNotExist();
     }
@@ -162,7 +165,7 @@ class ListenerTest
     void theSocketFileModeFollowsTheUmaskNotJunixsocketsFixed0666() throws Exception
     {
         final Path socket = dir.resolve("umask.sock");
-        try (Broker broker = Broker.launch(new Broker.Context().socket(socket.toString())))
+        try (Broker broker = Broker.launch(new BrokerContext().socket(socket.toString())))
         {
             assertThat(mode(socket)).isEqualTo(0140000 | Listener.modeFromUmask(Listener.umask()));
         }
@@ -179,13 +182,13 @@ class ListenerTest
     {
         requireRoot();
         final Path socket = dir.resolve("group.sock");
-        try (Broker broker = Broker.launch(new Broker.Context().socket(socket.toString())
+        try (Broker broker = Broker.launch(new BrokerContext().socket(socket.toString())
             .socketMode("0660").socketGroup("nogroup")))
         {
             assertThat(mode(socket)).isEqualTo(0140660);
             assertThat(Files.getAttribute(socket, "unix:gid", LinkOption.NOFOLLOW_LINKS)).isEqualTo(65534);
         }
-        try (Broker broker = Broker.launch(new Broker.Context().socket(socket.toString())
+        try (Broker broker = Broker.launch(new BrokerContext().socket(socket.toString())
             .socketMode("600").socketGroup("65534")))
         {
             assertThat(mode(socket)).isEqualTo(0140600);
@@ -197,13 +200,13 @@ class ListenerTest
     void badSocketModeOrGroupStopsTheStartNamingTheKey()
     {
         final String socket = dir.resolve("bad.sock").toString();
-        assertThatThrownBy(() -> Broker.launch(new Broker.Context().socket(socket).socketMode("rw-rw----")))
+        assertThatThrownBy(() -> Broker.launch(new BrokerContext().socket(socket).socketMode("rw-rw----")))
             .isInstanceOf(IllegalArgumentException.class)
-            .hasMessage("socket_mode = \"rw-rw----\" is not a mode; allowed: permission bits in octal, 000..0777, " +
+            .hasMessage("socket_mode = \"rw-rw----\" is not valid; allowed: permission bits in octal, 000..0777, " +
                 "e.g. \"0660\" (owner and group may connect), or empty for 0777 less the umask");
-        assertThatThrownBy(() -> Broker.launch(new Broker.Context().socket(socket).socketMode("4755")))
-            .hasMessageStartingWith("socket_mode = \"4755\" is not a mode");
-        assertThatThrownBy(() -> Broker.launch(new Broker.Context().socket(socket).socketGroup("no-such-group-seqbus")))
+        assertThatThrownBy(() -> Broker.launch(new BrokerContext().socket(socket).socketMode("4755")))
+            .hasMessageStartingWith("socket_mode = \"4755\" is not valid");
+        assertThatThrownBy(() -> Broker.launch(new BrokerContext().socket(socket).socketGroup("no-such-group-seqbus")))
             .hasMessage("socket_group = \"no-such-group-seqbus\" names no group; allowed: a group name or a gid, " +
                 "or empty for the broker's own group");
         assertThat(Path.of(socket)).doesNotExist();
@@ -217,21 +220,21 @@ class ListenerTest
         try
         {
             final String name = "@seqbus-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
-            try (Broker broker = Broker.launch(new Broker.Context().socket(name)))
+            try (Broker broker = Broker.launch(new BrokerContext().socket(name)))
             {
                 assertThat(log.toString(StandardCharsets.UTF_8)).contains("the abstract socket " + name +
                     " is open to every local user (it has no file permissions) and acl.default = allow");
             }
             log.reset();
-            try (Broker broker = Broker.launch(new Broker.Context().socket(name).aclDefault("deny")))
+            try (Broker broker = Broker.launch(new BrokerContext().socket(name).aclDefault("deny")))
             {
                 assertThat(log.toString(StandardCharsets.UTF_8)).doesNotContain("abstract socket");
             }
-            try (Broker broker = Broker.launch(new Broker.Context().socket(dir.resolve("p.sock").toString())))
+            try (Broker broker = Broker.launch(new BrokerContext().socket(dir.resolve("p.sock").toString())))
             {
                 assertThat(log.toString(StandardCharsets.UTF_8)).doesNotContain("abstract socket");
             }
-            try (Broker broker = Broker.launch(new Broker.Context().socket(name).aclDefault("deny").socketMode("0600")))
+            try (Broker broker = Broker.launch(new BrokerContext().socket(name).aclDefault("deny").socketMode("0600")))
             {
                 assertThat(log.toString(StandardCharsets.UTF_8))
                     .contains("socket_mode and socket_group do not apply to the abstract socket " + name);
@@ -289,9 +292,9 @@ class ListenerTest
     void servesAnAbstractName() throws IOException
     {
         final String socket = "@seqbus-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
-        try (Broker broker = Broker.launch(new Broker.Context().socket(socket)))
+        try (Broker broker = Broker.launch(new BrokerContext().socket(socket)))
         {
-            assertThatThrownBy(() -> Broker.launch(new Broker.Context().socket(socket)))
+            assertThatThrownBy(() -> Broker.launch(new BrokerContext().socket(socket)))
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("cannot listen on " + socket);
             try (RawClient c = new RawClient(socket).hello())
@@ -305,7 +308,7 @@ class ListenerTest
     void createsAMissingFolderForTheSocket() throws IOException
     {
         final String socket = dir.resolve("sub/dir/bus.sock").toString();
-        try (Broker broker = Broker.launch(new Broker.Context().socket(socket));
+        try (Broker broker = Broker.launch(new BrokerContext().socket(socket));
             RawClient c = new RawClient(socket).hello())
         {
             assertThat(Files.isDirectory(dir.resolve("sub/dir"))).isTrue();

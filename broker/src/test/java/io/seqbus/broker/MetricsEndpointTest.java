@@ -1,5 +1,6 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.config.BrokerContext;
 import io.seqbus.client.BusClient;
 import io.seqbus.client.ClientOptions;
 import io.seqbus.client.ThreadMode;
@@ -43,7 +44,7 @@ class MetricsEndpointTest
     {
         final String socket = dir.resolve("m.sock").toString();
         final InetSocketAddress address;
-        try (Broker broker = Broker.launch(new Broker.Context().socket(socket).metrics("127.0.0.1:0")))
+        try (Broker broker = Broker.launch(new BrokerContext().socket(socket).metrics("127.0.0.1:0")))
         {
             address = broker.metricsAddress();
             assertThat(address.getPort()).isPositive();
@@ -116,10 +117,10 @@ class MetricsEndpointTest
     void anExplicitPortInUseStopsTheBroker() throws Exception
     {
         final String socket = dir.resolve("a.sock").toString();
-        try (Broker first = Broker.launch(new Broker.Context().socket(socket).metrics("127.0.0.1:0")))
+        try (Broker first = Broker.launch(new BrokerContext().socket(socket).metrics("127.0.0.1:0")))
         {
             final int port = first.metricsAddress().getPort();
-            assertThatThrownBy(() -> Broker.launch(new Broker.Context().socket(dir.resolve("b.sock").toString())
+            assertThatThrownBy(() -> Broker.launch(new BrokerContext().socket(dir.resolve("b.sock").toString())
                 .metrics("127.0.0.1:" + port)))
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("metrics: cannot listen on 127.0.0.1:" + port);

@@ -1,5 +1,6 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.config.BrokerContext;
 import io.seqbus.client.BusClient;
 import io.seqbus.client.ThreadMode;
 import io.seqbus.wire.Flyweight;
@@ -59,7 +60,7 @@ class PlainJvmClientTest extends InProcessBrokerTest
         assertThat(Files.isExecutable(java))
             .as("this test needs the JDK at %s (-Dseqbus.test.java17 / -Dseqbus.test.java25 say where)", javaHome)
             .isTrue();
-        start(new Broker.Context());
+        start(new BrokerContext());
         final Path stderrFile = dir.resolve("child-stderr.txt");
         final List<String> command = List.of(java.toString(), "-cp", clientClassPath(), MAIN, socket);
         final Process child = new ProcessBuilder(command)
@@ -108,7 +109,7 @@ class PlainJvmClientTest extends InProcessBrokerTest
                 if (line.startsWith("RESTART"))
                 {
                     broker.close();
-                    broker = Broker.launch(new Broker.Context().socket(socket));
+                    broker = Broker.launch(new BrokerContext().socket(socket));
                     in.write('\n');
                     in.flush();
                 }

@@ -1,5 +1,7 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.config.BrokerContext;
+import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.client.BusClient;
 import io.seqbus.client.BusError;
 import io.seqbus.client.BusException;
@@ -49,7 +51,7 @@ class PublisherResumedTest extends InProcessBrokerTest
     @Test
     void theLossOfAPublisherEvictedWithPublishesUnreadIsToldExactly() throws Exception
     {
-        start(new Broker.Context().stallTimeoutNs(Duration.ofMillis(200).toNanos()));
+        start(new BrokerContext().stallTimeoutNs(Duration.ofMillis(200).toNanos()));
         final AtomicLong received = new AtomicLong();
         final AtomicLong lastSequence = new AtomicLong();
         final AtomicLong told = new AtomicLong();

@@ -1,5 +1,7 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.config.BrokerContext;
+import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.client.BusClient;
 import io.seqbus.client.ClientOptions;
 import io.seqbus.client.ThreadMode;
@@ -40,7 +42,7 @@ class PythonClientTest
     void pythonPublisherToPythonSubscriber() throws Exception
     {
         final String socket = dir.resolve("bus.sock").toString();
-        try (Broker broker = Broker.launch(new Broker.Context().socket(socket)))
+        try (Broker broker = Broker.launch(new BrokerContext().socket(socket)))
         {
             final Process sub = python("sub.py", "--socket", socket, "demo.>", "--count", "500").start();
             await().atMost(Duration.ofSeconds(20)).until(() -> broker.counters().get(BrokerCounters.SUBSCRIPTIONS) == 1);
@@ -61,7 +63,7 @@ class PythonClientTest
         final String socket = dir.resolve("bus.sock").toString();
         final ConcurrentLinkedQueue<String> got = new ConcurrentLinkedQueue<>();
         final ConcurrentLinkedQueue<Long> sequences = new ConcurrentLinkedQueue<>();
-        try (Broker broker = Broker.launch(new Broker.Context().socket(socket));
+        try (Broker broker = Broker.launch(new BrokerContext().socket(socket));
             BusClient sub = BusClient.connect(new ClientOptions().socket(socket).threadMode(ThreadMode.DEDICATED)))
         {
             final ConcurrentLinkedQueue<Integer> pids = new ConcurrentLinkedQueue<>();
@@ -86,7 +88,7 @@ class PythonClientTest
     void javaPublisherToPythonSubscriber() throws Exception
     {
         final String socket = dir.resolve("bus.sock").toString();
-        try (Broker broker = Broker.launch(new Broker.Context().socket(socket)))
+        try (Broker broker = Broker.launch(new BrokerContext().socket(socket)))
         {
             final Process sub = python("sub.py", "--socket", socket, "j.>", "--count", "100").start();
             await().atMost(Duration.ofSeconds(20)).until(() -> broker.counters().get(BrokerCounters.SUBSCRIPTIONS) == 1);
@@ -120,7 +122,7 @@ class PythonClientTest
         final String socket = dir.resolve("bus.sock").toString();
         final ConcurrentLinkedQueue<String> got = new ConcurrentLinkedQueue<>();
         final ConcurrentLinkedQueue<Long> lost = new ConcurrentLinkedQueue<>();
-        Broker broker = Broker.launch(new Broker.Context().socket(socket));
+        Broker broker = Broker.launch(new BrokerContext().socket(socket));
         Process pub = null;
         try (BusClient sub = BusClient.connect(new ClientOptions().socket(socket).threadMode(ThreadMode.DEDICATED)
             .reconnectBackoff(Duration.ofMillis(5), Duration.ofMillis(50))
@@ -162,7 +164,7 @@ class PythonClientTest
             // The broker restarts on the same socket; the Java subscriber reconnects by itself, the Python one
             // when told.
             broker.close();
-            broker = Broker.launch(new Broker.Context().socket(socket));
+            broker = Broker.launch(new BrokerContext().socket(socket));
             final Broker restarted = broker;
             await().atMost(Duration.ofSeconds(20)).until(() ->
                 sub.isConnected() && restarted.counters().get(BrokerCounters.SUBSCRIPTIONS) == 1);

@@ -1,5 +1,7 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.config.BrokerContext;
+import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.client.BusClient;
 import io.seqbus.client.ClientOptions;
 import io.seqbus.client.ConnectionListener;
@@ -34,7 +36,7 @@ class ReconnectTest
         final ConcurrentLinkedQueue<Gap> gaps = new ConcurrentLinkedQueue<>();
         final AtomicInteger connects = new AtomicInteger();
         final AtomicInteger disconnects = new AtomicInteger();
-        Broker broker = Broker.launch(new Broker.Context().socket(socket));
+        Broker broker = Broker.launch(new BrokerContext().socket(socket));
         final ClientOptions options = new ClientOptions()
             .socket(socket)
             .threadMode(ThreadMode.DEDICATED)
@@ -64,7 +66,7 @@ class ReconnectTest
 
             broker.close();
             await().atMost(Duration.ofSeconds(10)).until(() -> disconnects.get() >= 1);
-            broker = Broker.launch(new Broker.Context().socket(socket));
+            broker = Broker.launch(new BrokerContext().socket(socket));
             final Broker restarted = broker;
 
             await().atMost(Duration.ofSeconds(10)).until(() -> restarted.counters().get(BrokerCounters.SUBSCRIPTIONS) == 1);

@@ -1,5 +1,7 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.config.BrokerContext;
+import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.wire.FrameType;
 import io.seqbus.wire.GapFrame;
 import io.seqbus.wire.GapReason;
@@ -32,7 +34,7 @@ class SessionChurnTest extends InProcessBrokerTest
     @Test
     void aChurningUidKeepsTheTableOfClosedSessionsBounded() throws Exception
     {
-        start(new Broker.Context().maxClosedSessions(8).maxClosedSessionsPerUid(PER_UID));
+        start(new BrokerContext().maxClosedSessions(8).maxClosedSessionsPerUid(PER_UID));
         final RawClient sub = open(new RawClient(socket).hello());
         subscribeWithBarrier(sub);
         churn(CHURN);
@@ -52,7 +54,7 @@ class SessionChurnTest extends InProcessBrokerTest
     {
         final String abstractName = "@seqbus-churn-test-" + ProcessHandle.current().pid();
         socket = abstractName;
-        broker = Broker.launch(new Broker.Context().socket(abstractName).maxClosedSessions(PER_UID)
+        broker = Broker.launch(new BrokerContext().socket(abstractName).maxClosedSessions(PER_UID)
             .maxClosedSessionsPerUid(PER_UID));
         final RawClient sub = open(new RawClient(socket).hello());
         subscribeWithBarrier(sub);

@@ -1,5 +1,6 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.config.BrokerContext;
 import io.seqbus.wire.DeliverFrame;
 import io.seqbus.wire.FrameType;
 import io.seqbus.wire.HelloFrame;
@@ -49,7 +50,7 @@ class SessionPublisherTest
     {
         final String socket = "@seqbus-session-test-" + ProcessHandle.current().pid();
         final long session = 0x0123456789ABCDEFL;
-        try (Broker broker = Broker.launch(new Broker.Context().socket(socket));
+        try (Broker broker = Broker.launch(new BrokerContext().socket(socket));
             RawClient mine = new RawClient(socket))
         {
             final long myId = helloSession(mine, session, 1);
@@ -86,7 +87,7 @@ class SessionPublisherTest
         final long session = 0x0123456789ABCDEFL;
         final int uid = (Integer)java.nio.file.Files.getAttribute(dir, "unix:uid");
         long firstId;
-        try (Broker broker = Broker.launch(new Broker.Context().socket(socket));
+        try (Broker broker = Broker.launch(new BrokerContext().socket(socket));
             RawClient sub = new RawClient(socket).hello();
             RawClient pub = new RawClient(socket))
         {
@@ -97,7 +98,7 @@ class SessionPublisherTest
             pub.send(Frames.publish("s.a", "x"));
             assertThat(deliveredSequence(sub, firstId)).isEqualTo(7);
         }
-        try (Broker broker = Broker.launch(new Broker.Context().socket(socket));
+        try (Broker broker = Broker.launch(new BrokerContext().socket(socket));
             RawClient sub = new RawClient(socket).hello();
             RawClient pub = new RawClient(socket))
         {
@@ -113,7 +114,7 @@ class SessionPublisherTest
     void aHelloWithoutSessionStillGetsAFreshIdFromOne() throws Exception
     {
         final String socket = dir.resolve("bus.sock").toString();
-        try (Broker broker = Broker.launch(new Broker.Context().socket(socket));
+        try (Broker broker = Broker.launch(new BrokerContext().socket(socket));
             RawClient sub = new RawClient(socket).hello();
             RawClient pub = new RawClient(socket))
         {

@@ -1,5 +1,7 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.config.BrokerContext;
+import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.client.BusClient;
 import io.seqbus.client.ClientOptions;
 import io.seqbus.client.PublishResult;
@@ -61,7 +63,7 @@ class SlowConsumerTest
     private void start(final long stallTimeoutMs) throws IOException
     {
         socket = dir.resolve("bus.sock").toString();
-        broker = Broker.launch(new Broker.Context().socket(socket).maxQueueBytes(QUEUE_BYTES)
+        broker = Broker.launch(new BrokerContext().socket(socket).maxQueueBytes(QUEUE_BYTES)
             .stallTimeoutNs(TimeUnit.MILLISECONDS.toNanos(stallTimeoutMs)));
     }
 

@@ -1,5 +1,7 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.config.BrokerContext;
+import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.client.BusClient;
 import io.seqbus.client.BusError;
 import io.seqbus.client.ClientOptions;
@@ -27,7 +29,7 @@ class SubscriptionQueueBoundTest extends InProcessBrokerTest
     @ValueSource(ints = {32 * 1024, 1024 * 1024})
     void theBrokerEvictsAtTheBoundTheSubscriptionAskedFor(final int bound) throws Exception
     {
-        start(new Broker.Context());
+        start(new BrokerContext());
         final ConcurrentLinkedQueue<BusError> errors = new ConcurrentLinkedQueue<>();
         final CountDownLatch release = new CountDownLatch(1);
         final BusClient sub = open(BusClient.connect(new ClientOptions().socket(socket)

@@ -1,9 +1,10 @@
 package io.seqbus.ops;
 
+import io.seqbus.broker.config.BrokerContext;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.seqbus.broker.Broker;
-import io.seqbus.broker.BrokerCounters;
+import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.ops.bench.Bench;
 import io.seqbus.ops.bench.BenchResult;
 import io.seqbus.ops.bench.BrokerStats;
@@ -76,7 +77,7 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
         }
         final Path dir = Files.createTempDirectory("seqbus-bench");
         s.socket = dir.resolve("bench.sock").toString();
-        try (Broker broker = Broker.launch(new Broker.Context().socket(s.socket)))
+        try (Broker broker = Broker.launch(new BrokerContext().socket(s.socket)))
         {
             return report(new Bench(s, () -> statsOf(broker.counters())).run());
         }

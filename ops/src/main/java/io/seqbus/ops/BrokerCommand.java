@@ -1,7 +1,8 @@
 package io.seqbus.ops;
 
+import io.seqbus.broker.config.BrokerContext;
 import io.seqbus.broker.Broker;
-import io.seqbus.broker.Log;
+import io.seqbus.broker.log.Log;
 import io.seqbus.broker.config.BrokerConfig;
 import io.seqbus.broker.config.ConfigException;
 import io.seqbus.broker.config.Setting;
@@ -67,8 +68,7 @@ final class BrokerCommand implements Callable<Integer>
             broker.addOption(OptionSpec.builder(setting.flag())
                 .paramLabel(setting.key().toUpperCase(java.util.Locale.ROOT).replace('.', '_'))
                 .type(String.class)
-                .description(setting.doc() + " Default: " + setting.defaultDoc() + ". Env " + setting.env() +
-                    (setting.reload() == Setting.Reload.LIVE ? "; reloadable." : "."))
+                .description(setting.help())
                 .build());
         }
     }
@@ -89,7 +89,7 @@ final class BrokerCommand implements Callable<Integer>
         final Path file = checkConfig != null ? checkConfig : config != null ? config :
             System.getenv("SEQBUS_CONFIG") == null ? null : Path.of(System.getenv("SEQBUS_CONFIG"));
         final BrokerConfig brokerConfig = new BrokerConfig(file, System.getenv(), flags);
-        final Broker.Context context;
+        final BrokerContext context;
         try
         {
             context = brokerConfig.load();
@@ -102,6 +102,16 @@ final class BrokerCommand implements Callable<Integer>
                 cli.getErr().println("seqbus: " + problem);
             }
             cli.getErr().println("seqbus: invalid configuration; nothing started");
+            return 2;
+        }
+        try
+        {
+            Broker.checkFits(context);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            spec.commandLine().getErr().println("seqbus: " + ex.getMessage());
+            spec.commandLine().getErr().println("seqbus: invalid configuration; nothing started");
             return 2;
         }
         if (checkConfig != null)
@@ -137,7 +147,7 @@ final class BrokerCommand implements Callable<Integer>
             try
             {
                 Log.info("reload requested");
-                brokerConfig.reload(broker);
+                broker.applyReload(brokerConfig.load());
             }
             catch (final ConfigException ex)
             {

@@ -1,5 +1,6 @@
 package io.seqbus.ops;
 
+import io.seqbus.broker.config.BrokerContext;
 import io.seqbus.broker.Broker;
 import io.seqbus.client.BusClient;
 import io.seqbus.client.ClientOptions;
@@ -34,7 +35,7 @@ final class DemoCommand implements Callable<Integer>
         final Path dir = Files.createTempDirectory("seqbus-demo");
         final String socket = dir.resolve("seqbus.sock").toString();
         final CountDownLatch all = new CountDownLatch(count);
-        try (Broker broker = Broker.launch(new Broker.Context().socket(socket).metrics("off"));
+        try (Broker broker = Broker.launch(new BrokerContext().socket(socket).metrics("off"));
             BusClient sub = BusClient.connect(new ClientOptions().socket(socket).clientName("demo-sub")
                 .threadMode(ThreadMode.DEDICATED));
             BusClient pub = BusClient.connect(new ClientOptions().socket(socket).clientName("demo-pub")

@@ -97,7 +97,8 @@ class CommandLineIT extends ProcessTestBase
         final Process broker = start("broker", "--socket", dir.resolve("x.sock").toString(), "--max-payload", "999999999");
         assertThat(broker.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(broker.exitValue()).isEqualTo(2);
-        assertThat(stderr(broker)).contains("seqbus.max.payload=999999999 is out of range; allowed: 0..");
+        assertThat(stderr(broker)).contains("flag --max-payload: max_payload = 999999999 is out of range; allowed: " +
+            "an integer in 0..max_datagram - 305 (130767)");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.seqbus.ops;
 
+import io.seqbus.broker.config.BrokerContext;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
@@ -71,7 +72,7 @@ class OpsFilesTest
             "seqbus_frames_rejected_total", "seqbus_queue_max_bytes", "seqbus_agent_duty_cycles_total");
 
         final Set<String> exposed = new TreeSet<>();
-        try (Broker broker = Broker.launch(new Broker.Context().socket(dir.resolve("o.sock").toString())
+        try (Broker broker = Broker.launch(new BrokerContext().socket(dir.resolve("o.sock").toString())
             .metrics("127.0.0.1:0")))
         {
             final String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(

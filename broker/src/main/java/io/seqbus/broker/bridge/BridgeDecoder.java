@@ -2,7 +2,7 @@ package io.seqbus.broker.bridge;
 
 import io.aeron.logbuffer.ControlledFragmentHandler;
 import io.aeron.logbuffer.Header;
-import io.seqbus.broker.Log;
+import io.seqbus.broker.log.Log;
 import io.seqbus.wire.AnnounceFrame;
 import io.seqbus.wire.DeliverFrame;
 import io.seqbus.wire.FrameType;

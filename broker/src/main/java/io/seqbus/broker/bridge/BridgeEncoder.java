@@ -2,7 +2,7 @@ package io.seqbus.broker.bridge;
 
 import io.aeron.ExclusivePublication;
 import io.aeron.Publication;
-import io.seqbus.broker.Log;
+import io.seqbus.broker.log.Log;
 import io.seqbus.wire.AnnounceFrame;
 import io.seqbus.wire.AuthFrame;
 import io.seqbus.wire.DeliverFrame;

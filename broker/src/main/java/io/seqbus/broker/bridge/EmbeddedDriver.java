@@ -2,7 +2,7 @@ package io.seqbus.broker.bridge;
 
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
-import io.seqbus.broker.Log;
+import io.seqbus.broker.log.Log;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.BackoffIdleStrategy;
 

@@ -32,7 +32,7 @@ final class LanAuthenticator
     private final byte[] receivedTag = new byte[AuthFrame.TAG_LENGTH];
 
     /**
-     * @param key the shared key, at least {@link LanKey#MIN_KEY_BYTES} bytes; copied into the pads.
+     * @param key the shared key, at least {@link io.seqbus.broker.config.LanKey#MIN_KEY_BYTES} bytes; copied into the pads.
      */
     LanAuthenticator(final byte[] key)
     {

@@ -1,13 +1,13 @@
 package io.seqbus.broker.bridge;
 
+import io.seqbus.broker.config.BrokerContext;
 import io.aeron.Aeron;
 import io.aeron.ControlledFragmentAssembler;
 import io.aeron.ExclusivePublication;
 import io.aeron.Image;
 import io.aeron.Subscription;
-import io.seqbus.broker.Broker;
-import io.seqbus.broker.Configuration;
-import io.seqbus.broker.Log;
+import io.seqbus.broker.config.Configuration;
+import io.seqbus.broker.log.Log;
 import io.seqbus.wire.AnnounceFrame;
 import io.seqbus.wire.DeliverFrame;
 import io.seqbus.wire.Protocol;
@@ -30,7 +30,7 @@ public final class LanBridge implements AutoCloseable
     private static final int FRAGMENT_LIMIT = 64;
     private static final long CLOSE_DRAIN_NS = TimeUnit.SECONDS.toNanos(1);
 
-    private final Broker.Context context;
+    private final BrokerContext context;
     private final BridgeCounters counters;
     private final SharedTopics shared;
     private final PeerTable peers;
@@ -48,7 +48,7 @@ public final class LanBridge implements AutoCloseable
     private long nextAnnounceNs;
     private boolean closing;
 
-    private LanBridge(final Broker.Context context, final LocalBus local, final BridgeCounters counters)
+    private LanBridge(final BrokerContext context, final LocalBus local, final BridgeCounters counters)
     {
         this.context = context;
         this.counters = counters;
@@ -113,7 +113,7 @@ public final class LanBridge implements AutoCloseable
      * @param counters where the bridge counts.
      * @return the bridge.
      */
-    public static LanBridge launch(final Broker.Context context, final LocalBus local, final BridgeCounters counters)
+    public static LanBridge launch(final BrokerContext context, final LocalBus local, final BridgeCounters counters)
     {
         return new LanBridge(context, local, counters);
     }

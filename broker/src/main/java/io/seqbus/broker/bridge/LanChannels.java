@@ -1,9 +1,9 @@
 package io.seqbus.broker.bridge;
 
+import io.seqbus.broker.config.BrokerContext;
 import io.aeron.ChannelUri;
 import io.aeron.CommonContext;
-import io.seqbus.broker.Broker;
-import io.seqbus.broker.Configuration;
+import io.seqbus.broker.config.Configuration;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +20,7 @@ final class LanChannels
     private final String subscription;
     private final List<String> destinations = new ArrayList<>();
 
-    LanChannels(final Broker.Context context)
+    LanChannels(final BrokerContext context)
     {
         final ChannelUri own = ChannelUri.parse(context.lanChannel());
         putIfAbsent(own, CommonContext.SOCKET_RCVBUF_PARAM_NAME, Integer.toString(Configuration.LAN_SO_RCVBUF_DEFAULT));

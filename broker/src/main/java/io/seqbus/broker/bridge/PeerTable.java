@@ -1,6 +1,6 @@
 package io.seqbus.broker.bridge;
 
-import io.seqbus.broker.Log;
+import io.seqbus.broker.log.Log;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.collections.Long2ObjectHashMap;
 

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
-import io.seqbus.broker.Broker;
 import io.seqbus.broker.acl.AclConfig;
 
 import java.io.IOException;
@@ -23,11 +22,12 @@ import java.util.regex.Pattern;
 /**
  * Where a broker's settings come from, and the rule that combines them: a flag beats an
  * environment variable, which beats the config file, which beats the default
- * ({@link io.seqbus.broker.Configuration}, or a {@code -Dseqbus.*} system property).
+ * ({@link Settings}, or a {@code -Dseqbus.*} system property).
  *
  * <p>Every value is checked against its {@link Setting}; unknown keys, wrong types and values
  * out of range are all reported at once, each naming the key, its source (file:line, the
- * variable or the flag), the value and what is allowed.
+ * variable or the flag), the value and what is allowed. A value that is wrong only with the
+ * others (below another setting's value, say) is reported the same way, naming where it was set.
  */
 public final class BrokerConfig
 {
@@ -64,17 +64,26 @@ public final class BrokerConfig
      * @return a concluded context.
      * @throws ConfigException listing every problem.
      */
-    public Broker.Context load()
+    public BrokerContext load()
     {
-        final Broker.Context context = new Broker.Context();
-        if (System.getProperty(io.seqbus.broker.Configuration.METRICS_PROP_NAME) == null)
+        final BrokerContext context;
+        try
+        {
+            context = new BrokerContext();
+        }
+        catch (final SettingException ex)
+        {
+            throw new ConfigException(List.of(ex.getMessage()));
+        }
+        if (System.getProperty(Settings.METRICS.property()) == null)
         {
             Settings.ALL.forEach((s) -> s.applyDaemonDefault(context));
         }
         final List<String> problems = new ArrayList<>();
+        final Map<String, String> fileKeys = new HashMap<>();
         if (file != null)
         {
-            readFile(context, problems);
+            readFile(context, problems, fileKeys);
         }
         for (final Setting<?> setting : Settings.ALL)
         {
@@ -100,6 +109,10 @@ public final class BrokerConfig
             {
                 context.conclude();
             }
+            catch (final SettingException ex)
+            {
+                problems.add(where(ex.setting(), fileKeys) + ex.getMessage());
+            }
             catch (final IllegalArgumentException ex)
             {
                 problems.add(ex.getMessage());
@@ -113,20 +126,31 @@ public final class BrokerConfig
     }
 
     /**
-     * Reloads every source (the file may have changed; flags and environment still win) and
-     * applies the result to a running broker: live settings change, the others are logged as
-     * needing a restart. Meant for SIGHUP.
-     *
-     * @param broker the running broker.
-     * @return what changed.
-     * @throws ConfigException when the new configuration is invalid; the broker keeps running unchanged.
+     * Where the value of a setting came from, as the user wrote it: the flag, the environment
+     * variable, the line of the config file, or the system property; nothing for a default.
      */
-    public Broker.ReloadResult reload(final Broker broker)
+    private String where(final Setting<?> setting, final Map<String, String> fileKeys)
     {
-        return broker.applyReload(load());
+        if (flags.containsKey(setting.key()))
+        {
+            return "flag " + setting.flag() + ": ";
+        }
+        if (env.containsKey(setting.env()))
+        {
+            return "environment " + setting.env() + ": ";
+        }
+        if (fileKeys.containsKey(setting.key()))
+        {
+            return fileKeys.get(setting.key()) + ": ";
+        }
+        if (System.getProperty(setting.property()) != null)
+        {
+            return "system property " + setting.property() + ": ";
+        }
+        return "";
     }
 
-    private void readFile(final Broker.Context context, final List<String> problems)
+    private void readFile(final BrokerContext context, final List<String> problems, final Map<String, String> fileKeys)
     {
         final String text;
         try
@@ -175,6 +199,7 @@ public final class BrokerConfig
                 problems.add(where + ": unknown key '" + key + "'; known keys: " + knownKeys());
                 continue;
             }
+            fileKeys.put(key, where);
             applyToml(context, setting, leaf.getValue(), where, problems);
         }
     }
@@ -200,7 +225,7 @@ public final class BrokerConfig
     }
 
     private static <T> void applyToml(
-        final Broker.Context context, final Setting<T> setting, final JsonNode value, final String where,
+        final BrokerContext context, final Setting<T> setting, final JsonNode value, final String where,
         final List<String> problems)
     {
         try
@@ -214,7 +239,7 @@ public final class BrokerConfig
     }
 
     private static <T> void applyText(
-        final Broker.Context context, final Setting<T> setting, final String value, final String where,
+        final BrokerContext context, final Setting<T> setting, final String value, final String where,
         final List<String> problems)
     {
         try

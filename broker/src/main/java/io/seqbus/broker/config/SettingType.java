@@ -39,11 +39,40 @@ public abstract class SettingType<T>
     public abstract String toToml(T value);
 
     /**
+     * Checks a value already set, e.g. through a {@link BrokerContext} setter, against what is allowed, with
+     * the bounds that name other settings read from the context.
+     *
+     * @param value   the value; null where the broker derives it.
+     * @param context the settings the value goes with.
+     * @return what is wrong, as {@code out of range; allowed: ...}, or null when the value is allowed.
+     */
+    public abstract String problem(T value, BrokerContext context);
+
+    /**
+     * @return true when what is allowed depends on other settings' values: such a setting is checked after
+     * the others, so that a refusal names the setting the user got wrong.
+     */
+    public boolean dependsOnOthers()
+    {
+        return false;
+    }
+
+    /**
      * @param min smallest allowed.
      * @param max largest allowed.
      * @return whole numbers in {@code min..max}.
      */
     public static SettingType<Integer> integer(final int min, final int max)
+    {
+        return new IntegerType(Bound.of(min), Bound.of(max));
+    }
+
+    /**
+     * @param min smallest allowed, maybe another setting's value.
+     * @param max largest allowed, maybe another setting's value.
+     * @return whole numbers in {@code min..max}.
+     */
+    public static SettingType<Integer> integer(final Bound min, final Bound max)
     {
         return new IntegerType(min, max);
     }
@@ -86,10 +115,10 @@ public abstract class SettingType<T>
 
     private static final class IntegerType extends SettingType<Integer>
     {
-        private final int min;
-        private final int max;
+        private final Bound min;
+        private final Bound max;
 
-        IntegerType(final int min, final int max)
+        IntegerType(final Bound min, final Bound max)
         {
             this.min = min;
             this.max = max;
@@ -124,9 +153,11 @@ public abstract class SettingType<T>
             return check(node.longValue());
         }
 
+        /** The bounds that are numbers; those naming another setting are checked once all are read. */
         private Integer check(final long value)
         {
-            if (value < min || value > max)
+            if ((min.isFixed() && value < min.value(null)) || (max.isFixed() && value > max.value(null)) ||
+                value < Integer.MIN_VALUE || value > Integer.MAX_VALUE)
             {
                 throw new IllegalArgumentException("out of range; allowed: " + allowed());
             }
@@ -134,9 +165,30 @@ public abstract class SettingType<T>
         }
 
         @Override
+        public String problem(final Integer value, final BrokerContext context)
+        {
+            if (value == null || (value >= min.value(context) && value <= max.value(context)))
+            {
+                return null;
+            }
+            return "out of range; allowed: " + allowed(context);
+        }
+
+        @Override
+        public boolean dependsOnOthers()
+        {
+            return !min.isFixed() || !max.isFixed();
+        }
+
+        @Override
         public String allowed()
         {
-            return "an integer in " + min + ".." + max;
+            return allowed(null);
+        }
+
+        private String allowed(final BrokerContext context)
+        {
+            return "an integer in " + min.describe(context) + ".." + max.describe(context);
         }
 
         @Override
@@ -157,6 +209,24 @@ public abstract class SettingType<T>
                 throw new IllegalArgumentException("wrong type (" + describe(node) + "); allowed: " + allowed());
             }
             return parse(node.textValue());
+        }
+
+        @Override
+        public String problem(final String value, final BrokerContext context)
+        {
+            if (value == null)
+            {
+                return null;
+            }
+            try
+            {
+                parse(value);
+                return null;
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                return ex.getMessage();
+            }
         }
     }
 

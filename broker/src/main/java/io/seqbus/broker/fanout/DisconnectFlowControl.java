@@ -1,6 +1,6 @@
 package io.seqbus.broker.fanout;
 
-import io.seqbus.broker.BrokerCounters;
+import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.wire.SlowConsumerPolicy;
 
 /**

@@ -12,7 +12,7 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.aeron.driver.status.SystemCounterDescriptor;
-import io.seqbus.broker.BrokerCounters;
+import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.broker.bridge.BridgeCounters;
 import io.seqbus.wire.ErrorCode;
 

@@ -1,6 +1,6 @@
 package io.seqbus.broker.metrics;
 
-import io.seqbus.broker.Log;
+import io.seqbus.broker.log.Log;
 
 import java.io.IOException;
 import java.nio.channels.SelectionKey;

@@ -1,8 +1,10 @@
 package io.seqbus.broker.stat;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import io.aeron.driver.status.SystemCounterDescriptor;
-import io.seqbus.broker.Broker;
-import io.seqbus.broker.BrokerCounters;
+import io.seqbus.broker.config.BrokerContext;
+import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.broker.bridge.BridgeCounters;
 import io.seqbus.broker.bridge.LanBridge;
 import io.seqbus.broker.bridge.Peer;
@@ -10,6 +12,9 @@ import io.seqbus.broker.net.ClientConnection;
 import io.seqbus.wire.ErrorCode;
 import io.seqbus.wire.StatRequestFrame;
 
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -20,6 +25,8 @@ import java.util.List;
  */
 public final class StatReport
 {
+    private static final JsonFactory JSON = new JsonFactory();
+
     private StatReport()
     {
     }
@@ -35,160 +42,141 @@ public final class StatReport
      * @return the document.
      */
     public static String build(
-        final Broker.Context context, final BrokerCounters counters, final Collection<ClientConnection> connections,
+        final BrokerContext context, final BrokerCounters counters, final Collection<ClientConnection> connections,
         final TopicRates rates, final int statFlags, final long uptimeSeconds, final LanBridge bridge)
     {
-        final StringBuilder sb = new StringBuilder(1024);
-        sb.append("{\"broker\":{\"node\":").append(quote(context.nodeName()))
-            .append(",\"node_id\":").append(context.nodeId() & 0xFFFF_FFFFL)
-            .append(",\"socket\":").append(quote(context.socket()))
-            .append(",\"uptime_seconds\":").append(uptimeSeconds)
-            .append(",\"stat_top_topics\":").append(context.statTopTopics())
-            .append(",\"topics_sampled_one_in\":").append(TopicRates.SAMPLE_EVERY)
-            .append("},\"totals\":{");
+        final StringWriter out = new StringWriter(1024);
+        try (JsonGenerator json = JSON.createGenerator(out))
+        {
+            json.writeStartObject();
+            json.writeObjectFieldStart("broker");
+            json.writeStringField("node", context.nodeName());
+            json.writeNumberField("node_id", context.nodeId() & 0xFFFF_FFFFL);
+            json.writeStringField("socket", context.socket());
+            json.writeNumberField("uptime_seconds", uptimeSeconds);
+            json.writeNumberField("stat_top_topics", context.statTopTopics());
+            json.writeNumberField("topics_sampled_one_in", TopicRates.SAMPLE_EVERY);
+            json.writeEndObject();
+            writeTotals(json, counters);
+            if (bridge != null)
+            {
+                writeLan(json, bridge);
+            }
+            if ((statFlags & StatRequestFrame.NO_CLIENTS) == 0)
+            {
+                writeClients(json, connections);
+            }
+            if ((statFlags & StatRequestFrame.NO_TOPICS) == 0 && rates != null)
+            {
+                json.writeArrayFieldStart("topics");
+                for (final TopicRates.TopicRate t : rates.top(context.statTopTopics()))
+                {
+                    json.writeStartObject();
+                    json.writeStringField("topic", t.topic());
+                    json.writeNumberField("rate_per_second", Math.round(t.ratePerSecond() * 10) / 10.0);
+                    json.writeNumberField("messages", t.messages());
+                    json.writeEndObject();
+                }
+                json.writeEndArray();
+            }
+            json.writeEndObject();
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex); // a StringWriter does not fail
+        }
+        return out.toString();
+    }
+
+    private static void writeTotals(final JsonGenerator json, final BrokerCounters counters) throws IOException
+    {
         long rejected = 0;
         for (int code = 1; code <= ErrorCode.maxCode(); code++)
         {
             rejected += counters.rejected(code);
         }
-        field(sb, "clients", counters.get(BrokerCounters.CONNECTIONS_OPEN)).append(',');
-        field(sb, "subscriptions", counters.get(BrokerCounters.SUBSCRIPTIONS)).append(',');
-        field(sb, "messages_published", counters.get(BrokerCounters.MESSAGES_PUBLISHED)).append(',');
-        field(sb, "bytes_published", counters.get(BrokerCounters.BYTES_PUBLISHED)).append(',');
-        field(sb, "messages_delivered", counters.get(BrokerCounters.MESSAGES_DELIVERED)).append(',');
-        field(sb, "bytes_delivered", counters.get(BrokerCounters.BYTES_DELIVERED)).append(',');
-        field(sb, "queued_bytes", counters.get(BrokerCounters.QUEUED_BYTES_TOTAL)).append(',');
-        field(sb, "queued_memory_bytes", counters.get(BrokerCounters.QUEUED_MEMORY)).append(',');
-        field(sb, "subscription_bytes", counters.get(BrokerCounters.SUBSCRIPTION_BYTES)).append(',');
-        field(sb, "connections_accepted", counters.get(BrokerCounters.CONNECTIONS_ACCEPTED)).append(',');
-        field(sb, "connections_refused", counters.get(BrokerCounters.CONNECTIONS_REFUSED)).append(',');
-        field(sb, "publisher_stalls", counters.get(BrokerCounters.PUBLISHER_STALLS)).append(',');
-        field(sb, "evictions", counters.get(BrokerCounters.SLOW_CONSUMER_EVICTIONS)).append(',');
-        field(sb, "frames_rejected", rejected).append(',');
-        field(sb, "dropped_oldest", counters.get(BrokerCounters.DROPPED_OLDEST)).append(',');
-        field(sb, "dropped_newest", counters.get(BrokerCounters.DROPPED_NEWEST)).append(',');
-        field(sb, "disconnect_evictions", counters.get(BrokerCounters.DISCONNECT_EVICTIONS)).append(',');
-        field(sb, "datagrams_read", counters.get(BrokerCounters.DATAGRAMS_READ)).append(',');
-        field(sb, "datagrams_written", counters.get(BrokerCounters.DATAGRAMS_WRITTEN)).append(',');
-        field(sb, "agent_allocated_bytes", counters.get(BrokerCounters.AGENT_ALLOCATED_BYTES));
-        sb.append('}');
-        if (bridge != null)
+        json.writeObjectFieldStart("totals");
+        json.writeNumberField("clients", counters.get(BrokerCounters.CONNECTIONS_OPEN));
+        json.writeNumberField("subscriptions", counters.get(BrokerCounters.SUBSCRIPTIONS));
+        json.writeNumberField("messages_published", counters.get(BrokerCounters.MESSAGES_PUBLISHED));
+        json.writeNumberField("bytes_published", counters.get(BrokerCounters.BYTES_PUBLISHED));
+        json.writeNumberField("messages_delivered", counters.get(BrokerCounters.MESSAGES_DELIVERED));
+        json.writeNumberField("bytes_delivered", counters.get(BrokerCounters.BYTES_DELIVERED));
+        json.writeNumberField("queued_bytes", counters.get(BrokerCounters.QUEUED_BYTES_TOTAL));
+        json.writeNumberField("queued_memory_bytes", counters.get(BrokerCounters.QUEUED_MEMORY));
+        json.writeNumberField("subscription_bytes", counters.get(BrokerCounters.SUBSCRIPTION_BYTES));
+        json.writeNumberField("connections_accepted", counters.get(BrokerCounters.CONNECTIONS_ACCEPTED));
+        json.writeNumberField("connections_refused", counters.get(BrokerCounters.CONNECTIONS_REFUSED));
+        json.writeNumberField("publisher_stalls", counters.get(BrokerCounters.PUBLISHER_STALLS));
+        json.writeNumberField("evictions", counters.get(BrokerCounters.SLOW_CONSUMER_EVICTIONS));
+        json.writeNumberField("frames_rejected", rejected);
+        json.writeNumberField("dropped_oldest", counters.get(BrokerCounters.DROPPED_OLDEST));
+        json.writeNumberField("dropped_newest", counters.get(BrokerCounters.DROPPED_NEWEST));
+        json.writeNumberField("disconnect_evictions", counters.get(BrokerCounters.DISCONNECT_EVICTIONS));
+        json.writeNumberField("datagrams_read", counters.get(BrokerCounters.DATAGRAMS_READ));
+        json.writeNumberField("datagrams_written", counters.get(BrokerCounters.DATAGRAMS_WRITTEN));
+        json.writeNumberField("agent_allocated_bytes", counters.get(BrokerCounters.AGENT_ALLOCATED_BYTES));
+        json.writeEndObject();
+    }
+
+    private static void writeClients(final JsonGenerator json, final Collection<ClientConnection> connections)
+        throws IOException
+    {
+        final List<ClientConnection> sorted = new ArrayList<>(connections);
+        sorted.sort((a, b) -> Long.compare(a.connectionId(), b.connectionId()));
+        json.writeArrayFieldStart("clients");
+        for (final ClientConnection c : sorted)
         {
-            appendLan(sb, bridge);
+            json.writeStartObject();
+            json.writeNumberField("id", c.connectionId());
+            json.writeStringField("name", c.name());
+            json.writeNumberField("pid", c.pid());
+            json.writeNumberField("uid", c.uid());
+            json.writeNumberField("gid", c.gid());
+            json.writeNumberField("subscriptions", c.subscriber().subscriptionCount());
+            json.writeNumberField("queued_bytes", c.subscriber().queuedBytes());
+            json.writeNumberField("queue_limit_bytes", c.subscriber().queueLimit());
+            json.writeNumberField("subscription_bytes", c.subscriber().subscriptionBytes());
+            json.writeNumberField("uid_queued_bytes", c.account().queuedBytes());
+            json.writeNumberField("uid_subscription_bytes", c.account().subscriptionBytes());
+            json.writeNumberField("published", c.lastSequence());
+            json.writeEndObject();
         }
-        if ((statFlags & StatRequestFrame.NO_CLIENTS) == 0)
-        {
-            final List<ClientConnection> sorted = new ArrayList<>(connections);
-            sorted.sort((a, b) -> Long.compare(a.connectionId(), b.connectionId()));
-            sb.append(",\"clients\":[");
-            for (int i = 0; i < sorted.size(); i++)
-            {
-                final ClientConnection c = sorted.get(i);
-                sb.append(i == 0 ? "{" : ",{");
-                field(sb, "id", c.connectionId()).append(",\"name\":").append(quote(c.name())).append(',');
-                field(sb, "pid", c.pid()).append(',');
-                field(sb, "uid", c.uid()).append(',');
-                field(sb, "gid", c.gid()).append(',');
-                field(sb, "subscriptions", c.subscriber().subscriptionCount()).append(',');
-                field(sb, "queued_bytes", c.subscriber().queuedBytes()).append(',');
-                field(sb, "queue_limit_bytes", c.subscriber().queueLimit()).append(',');
-                field(sb, "subscription_bytes", c.subscriber().subscriptionBytes()).append(',');
-                field(sb, "uid_queued_bytes", c.account().queuedBytes()).append(',');
-                field(sb, "uid_subscription_bytes", c.account().subscriptionBytes()).append(',');
-                field(sb, "published", c.lastSequence());
-                sb.append('}');
-            }
-            sb.append(']');
-        }
-        if ((statFlags & StatRequestFrame.NO_TOPICS) == 0 && rates != null)
-        {
-            final List<TopicRates.TopicRate> top = rates.top(context.statTopTopics());
-            sb.append(",\"topics\":[");
-            for (int i = 0; i < top.size(); i++)
-            {
-                final TopicRates.TopicRate t = top.get(i);
-                sb.append(i == 0 ? "{" : ",{").append("\"topic\":").append(quote(t.topic()))
-                    .append(",\"rate_per_second\":").append(Math.round(t.ratePerSecond() * 10) / 10.0)
-                    .append(",\"messages\":").append(t.messages()).append('}');
-            }
-            sb.append(']');
-        }
-        return sb.append('}').toString();
+        json.writeEndArray();
     }
 
     /** The other brokers this one hears on the LAN, with last-heard time and traffic, and the bridge's totals. */
-    private static void appendLan(final StringBuilder sb, final LanBridge bridge)
+    private static void writeLan(final JsonGenerator json, final LanBridge bridge) throws IOException
     {
         final BridgeCounters c = bridge.counters();
-        sb.append(",\"lan\":{");
-        field(sb, "messages_out", c.get(BridgeCounters.MESSAGES_OUT)).append(',');
-        field(sb, "bytes_out", c.get(BridgeCounters.BYTES_OUT)).append(',');
-        field(sb, "messages_in", c.get(BridgeCounters.MESSAGES_IN)).append(',');
-        field(sb, "bytes_in", c.get(BridgeCounters.BYTES_IN)).append(',');
-        field(sb, "messages_lost", c.get(BridgeCounters.MESSAGES_LOST)).append(',');
-        field(sb, "gaps", c.get(BridgeCounters.GAPS)).append(',');
-        field(sb, "nodes_lost", c.get(BridgeCounters.NODES_LOST)).append(',');
-        field(sb, "invalid_datagrams", c.get(BridgeCounters.INVALID_DATAGRAMS)).append(',');
-        field(sb, "unauthenticated_datagrams", c.get(BridgeCounters.UNAUTHENTICATED_DATAGRAMS)).append(',');
-        field(sb, "naks_sent", c.aeron(SystemCounterDescriptor.NAK_MESSAGES_SENT)).append(',');
-        field(sb, "retransmits_sent", c.aeron(SystemCounterDescriptor.RETRANSMITS_SENT)).append(',');
-        sb.append("\"peers\":[");
+        json.writeObjectFieldStart("lan");
+        json.writeNumberField("messages_out", c.get(BridgeCounters.MESSAGES_OUT));
+        json.writeNumberField("bytes_out", c.get(BridgeCounters.BYTES_OUT));
+        json.writeNumberField("messages_in", c.get(BridgeCounters.MESSAGES_IN));
+        json.writeNumberField("bytes_in", c.get(BridgeCounters.BYTES_IN));
+        json.writeNumberField("messages_lost", c.get(BridgeCounters.MESSAGES_LOST));
+        json.writeNumberField("gaps", c.get(BridgeCounters.GAPS));
+        json.writeNumberField("nodes_lost", c.get(BridgeCounters.NODES_LOST));
+        json.writeNumberField("invalid_datagrams", c.get(BridgeCounters.INVALID_DATAGRAMS));
+        json.writeNumberField("unauthenticated_datagrams", c.get(BridgeCounters.UNAUTHENTICATED_DATAGRAMS));
+        json.writeNumberField("naks_sent", c.aeron(SystemCounterDescriptor.NAK_MESSAGES_SENT));
+        json.writeNumberField("retransmits_sent", c.aeron(SystemCounterDescriptor.RETRANSMITS_SENT));
+        json.writeArrayFieldStart("peers");
         final long now = System.currentTimeMillis();
-        final List<Peer> peers = bridge.peers();
-        for (int i = 0; i < peers.size(); i++)
+        for (final Peer p : bridge.peers())
         {
-            final Peer p = peers.get(i);
-            sb.append(i == 0 ? "{" : ",{");
-            sb.append("\"node\":").append(quote(p.name())).append(',');
-            field(sb, "node_id", p.nodeId() & 0xFFFF_FFFFL).append(',');
-            sb.append("\"state\":").append(quote(p.state())).append(',');
-            field(sb, "last_heard_ms_ago", Math.max(0, now - p.lastHeardMs())).append(',');
-            field(sb, "messages_in", p.messagesIn()).append(',');
-            field(sb, "bytes_in", p.bytesIn()).append(',');
-            field(sb, "messages_lost", p.messagesLost()).append(',');
-            field(sb, "announced_messages_out", p.announcedOut());
-            sb.append('}');
+            json.writeStartObject();
+            json.writeStringField("node", p.name());
+            json.writeNumberField("node_id", p.nodeId() & 0xFFFF_FFFFL);
+            json.writeStringField("state", p.state());
+            json.writeNumberField("last_heard_ms_ago", Math.max(0, now - p.lastHeardMs()));
+            json.writeNumberField("messages_in", p.messagesIn());
+            json.writeNumberField("bytes_in", p.bytesIn());
+            json.writeNumberField("messages_lost", p.messagesLost());
+            json.writeNumberField("announced_messages_out", p.announcedOut());
+            json.writeEndObject();
         }
-        sb.append("]}");
-    }
-
-    private static StringBuilder field(final StringBuilder sb, final String name, final long value)
-    {
-        return sb.append('"').append(name).append("\":").append(value);
-    }
-
-    /**
-     * @param text any string, or null.
-     * @return it as a JSON string literal ({@code null} for null).
-     */
-    public static String quote(final String text)
-    {
-        if (text == null)
-        {
-            return "null";
-        }
-        final StringBuilder sb = new StringBuilder(text.length() + 2).append('"');
-        for (int i = 0; i < text.length(); i++)
-        {
-            final char ch = text.charAt(i);
-            switch (ch)
-            {
-                case '"': sb.append("\\\""); break;
-                case '\\': sb.append("\\\\"); break;
-                case '\n': sb.append("\\n"); break;
-                case '\r': sb.append("\\r"); break;
-                case '\t': sb.append("\\t"); break;
-                default:
-                    if (ch < 0x20)
-                    {
-                        sb.append(String.format("\\u%04x", (int)ch));
-                    }
-                    else
-                    {
-                        sb.append(ch);
-                    }
-            }
-        }
-        return sb.append('"').toString();
+        json.writeEndArray();
+        json.writeEndObject();
     }
 }

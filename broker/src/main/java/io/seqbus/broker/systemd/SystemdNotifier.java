@@ -1,8 +1,8 @@
 package io.seqbus.broker.systemd;
 
-import io.seqbus.broker.BrokerCounters;
-import io.seqbus.broker.Configuration;
-import io.seqbus.broker.Log;
+import io.seqbus.broker.counters.BrokerCounters;
+import io.seqbus.broker.config.Configuration;
+import io.seqbus.broker.log.Log;
 import io.seqbus.wire.BusSocket;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import org.newsclub.net.unix.AFUNIXSocketAddress;

@@ -1,7 +1,8 @@
 package io.seqbus.broker.acl;
 
+import io.seqbus.broker.ReloadResult;
 import io.seqbus.broker.Broker;
-import io.seqbus.broker.BrokerCounters;
+import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.broker.config.BrokerConfig;
 import io.seqbus.client.BusClient;
 import io.seqbus.client.ClientOptions;
@@ -148,7 +149,7 @@ class AccessControlTest
             assertThat(broker.counters().get(BrokerCounters.SUBSCRIPTIONS)).isEqualTo(2);
 
             Files.writeString(config, head + "subscribe = [\"orders.>\"]\n");
-            final Broker.ReloadResult result = source.reload(broker);
+            final ReloadResult result = broker.applyReload(source.load());
             assertThat(result.applied()).singleElement().asString().startsWith("acl:");
             await().atMost(Duration.ofSeconds(5))
                 .until(() -> broker.counters().get(BrokerCounters.ACCESS_REVOKED) == 1);

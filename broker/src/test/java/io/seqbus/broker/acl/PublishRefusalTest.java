@@ -1,5 +1,6 @@
 package io.seqbus.broker.acl;
 
+import io.seqbus.broker.config.BrokerContext;
 import io.seqbus.broker.Broker;
 import io.seqbus.broker.config.BrokerConfig;
 import io.seqbus.client.BusClient;
@@ -180,7 +181,7 @@ class PublishRefusalTest
     }
 
     /** Rules that let root subscribe to everything and publish only within the given patterns. */
-    private Broker.Context context(final String... publish) throws IOException
+    private BrokerContext context(final String... publish) throws IOException
     {
         final Path config = dir.resolve("seqbus-" + System.nanoTime() + ".conf");
         Files.writeString(config, """

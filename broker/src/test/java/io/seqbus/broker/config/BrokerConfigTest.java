@@ -1,5 +1,6 @@
 package io.seqbus.broker.config;
 
+import io.seqbus.broker.ReloadResult;
 import io.seqbus.broker.Broker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,11 +33,11 @@ class BrokerConfigTest
         final Path file = write("max_payload = 1000\nmax_connections = 7\nread_burst = 9\n");
         final Map<String, String> env = Map.of("SEQBUS_MAX_PAYLOAD", "2000", "SEQBUS_MAX_CONNECTIONS", "8",
             "SEQBUS_UNRELATED", "x");
-        final Broker.Context c = new BrokerConfig(file, env, Map.of("max_payload", "3000")).load();
+        final BrokerContext c = new BrokerConfig(file, env, Map.of("max_payload", "3000")).load();
         assertThat(c.maxPayload()).isEqualTo(3000);
         assertThat(c.maxConnections()).isEqualTo(8);
         assertThat(c.readBurst()).isEqualTo(9);
-        assertThat(c.listenBacklog()).isEqualTo(new Broker.Context().listenBacklog());
+        assertThat(c.listenBacklog()).isEqualTo(new BrokerContext().listenBacklog());
         assertThat(c.metrics()).as("the daemon serves metrics by default").isEqualTo("127.0.0.1:9464");
     }
 
@@ -49,7 +50,7 @@ class BrokerConfigTest
             Map.of("metrics", "nowhere")).load())
             .isInstanceOf(ConfigException.class)
             .satisfies((ex) -> assertThat(((ConfigException)ex).problems()).containsExactlyInAnyOrder(
-                file + ":2: max_payload = \"big\" is wrong type (a string); allowed: an integer in 0..2147483647",
+                file + ":2: max_payload = \"big\" is wrong type (a string); allowed: an integer in 0..max_datagram - 305 (by default 130767)",
                 file + ":4: max_datagram = 10 is out of range; allowed: an integer in 1024..196608",
                 file + ":5: unknown key 'max_paylod'; known keys: " + String.join(", ",
                     Settings.ALL.stream().map(Setting::key).toList()),
@@ -75,7 +76,7 @@ class BrokerConfigTest
     void anAclRuleMayGrantTheBlockPolicyWithABoolean() throws Exception
     {
         final Path good = write("[[acl.rule]]\nuid = 61007\nsubscribe = [\">\"]\nblock = true\n");
-        final Broker.Context c = new BrokerConfig(good, Map.of(), Map.of()).load();
+        final BrokerContext c = new BrokerConfig(good, Map.of(), Map.of()).load();
         assertThat(c.accessControl().mayBlock(61007, 61007)).isTrue();
         assertThat(c.accessControl().mayBlock(61008, 61008)).isFalse();
         final Path bad = write("[[acl.rule]]\nuid = 61007\nsubscribe = [\">\"]\nblock = \"yes\"\n");
@@ -91,15 +92,16 @@ class BrokerConfigTest
         assertThatThrownBy(() -> new BrokerConfig(bad, Map.of(), Map.of()).load())
             .isInstanceOf(ConfigException.class)
             .satisfies((ex) -> assertThat(((ConfigException)ex).problems()).containsExactly(
-                bad + ":1: socket_mode = \"0999\" is not valid; allowed: permission bits in octal, 000..0777",
+                bad + ":1: socket_mode = \"0999\" is not valid; allowed: permission bits in octal, 000..0777, e.g. " +
+                    "\"0660\" (owner and group may connect), or empty for 0777 less the umask",
                 bad + ":2: socket_group = \"a:b\" is not valid; allowed: a group name or a gid"));
         final Path unknown = write("socket_group = \"no-such-group-seqbus\"\n");
         assertThatThrownBy(() -> new BrokerConfig(unknown, Map.of(), Map.of()).load())
             .hasMessageContaining("socket_group = \"no-such-group-seqbus\" names no group");
-        final Broker.Context good = new BrokerConfig(write("socket_mode = \"0660\"\n"),
+        final BrokerContext good = new BrokerConfig(write("socket_mode = \"0660\"\n"),
             Map.of("SEQBUS_SOCKET_GROUP", "nogroup"), Map.of()).load();
-        assertThat(good.socketFile().mode()).isEqualTo(0660);
-        assertThat(good.socketFile().gid()).isEqualTo(65534);
+        assertThat(good.socketModeBits()).isEqualTo(0660);
+        assertThat(good.socketGid()).isEqualTo(65534);
     }
 
     @Test
@@ -107,7 +109,7 @@ class BrokerConfigTest
     {
         final Path file = write("max_datagram = 2048\nmax_payload = 4096\n");
         assertThatThrownBy(() -> new BrokerConfig(file, Map.of(), Map.of()).load())
-            .hasMessageContaining("seqbus.max.payload=4096 is out of range");
+            .hasMessageContaining(file + ":2: max_payload = 4096 is out of range; allowed: an integer in 0..max_datagram - ");
     }
 
     @Test
@@ -122,8 +124,8 @@ class BrokerConfigTest
         }
         // Uncommented, every key parses and gives the defaults.
         final Path uncommented = write(example.replaceAll("(?m)^#([a-z_.]+ = )", "$1"));
-        final Broker.Context loaded = new BrokerConfig(uncommented, Map.of(), Map.of()).load();
-        final Broker.Context defaults = new BrokerConfig(null, Map.of(), Map.of()).load();
+        final BrokerContext loaded = new BrokerConfig(uncommented, Map.of(), Map.of()).load();
+        final BrokerContext defaults = new BrokerConfig(null, Map.of(), Map.of()).load();
         for (final Setting<?> s : Settings.ALL)
         {
             assertThat(s.get(loaded)).as(s.key()).isEqualTo(s.get(defaults));
@@ -140,7 +142,7 @@ class BrokerConfigTest
         {
             Files.writeString(file, "socket = \"" + dir.resolve("other.sock") + "\"\nmetrics = \"off\"\n" +
                 "stall_timeout_ms = 250\nmax_connections = 5\n");
-            final Broker.ReloadResult result = config.reload(broker);
+            final ReloadResult result = broker.applyReload(config.load());
             assertThat(result.applied()).containsExactly(
                 "max_connections: 4096 -> 5", "stall_timeout_ms: 10000 -> 250");
             assertThat(result.needRestart()).containsExactly("socket: " + socket + " -> " + dir.resolve("other.sock"));
@@ -150,7 +152,7 @@ class BrokerConfigTest
             assertThat(broker.context().socket()).isEqualTo(socket);
 
             Files.writeString(file, "max_connections = 0\n");
-            assertThatThrownBy(() -> config.reload(broker)).isInstanceOf(ConfigException.class);
+            assertThatThrownBy(() -> broker.applyReload(config.load())).isInstanceOf(ConfigException.class);
             assertThat(broker.context().maxConnections()).as("a bad reload changes nothing").isEqualTo(5);
         }
     }

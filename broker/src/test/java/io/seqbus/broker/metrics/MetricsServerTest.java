@@ -1,6 +1,6 @@
 package io.seqbus.broker.metrics;
 
-import io.seqbus.broker.BrokerCounters;
+import io.seqbus.broker.counters.BrokerCounters;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -1,8 +1,8 @@
 package io.seqbus.ops.lan;
 
+import io.seqbus.broker.config.NodeIdentity;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.seqbus.broker.Broker;
 import io.seqbus.ops.StatClient;
 import io.seqbus.ops.lan.NetnsLan.Started;
 import org.junit.jupiter.api.AfterAll;
@@ -277,7 +277,7 @@ class LanBridgeIT
 
     private static String nodeHex(final char host)
     {
-        return Integer.toHexString(Broker.Context.nodeIdOf(lan.nodeName(host)));
+        return Integer.toHexString(NodeIdentity.idOf(lan.nodeName(host)));
     }
 
     private static List<Line> messagesFrom(final Started sub, final char host)

@@ -1,6 +1,6 @@
 package io.seqbus.broker.testing;
 
-import io.seqbus.broker.Broker;
+import io.seqbus.broker.config.BrokerContext;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -46,7 +46,7 @@ final class ChildBroker
      * @param jvmOptions  further options of the child JVM (heap, say).
      * @return the running child.
      */
-    static ChildBroker start(final Broker.Context context, final Path folder, final List<String> jvmOptions)
+    static ChildBroker start(final BrokerContext context, final Path folder, final List<String> jvmOptions)
     {
         final Path contextFile = folder.resolve("broker.properties");
         final Process process;

@@ -1,5 +1,6 @@
 package io.seqbus.broker.testing;
 
+import io.seqbus.broker.config.BrokerContext;
 import io.seqbus.broker.Broker;
 
 import java.io.IOException;
@@ -29,7 +30,7 @@ public final class ChildBrokerMain
      */
     public static void main(final String[] args) throws IOException
     {
-        final Broker.Context context = ContextFile.read(Path.of(args[0]));
+        final BrokerContext context = ContextFile.read(Path.of(args[0]));
         final Broker broker = Broker.launch(context);
         System.out.println(READY);
         System.out.flush();

@@ -1,6 +1,6 @@
 package io.seqbus.broker.testing;
 
-import io.seqbus.broker.Broker;
+import io.seqbus.broker.config.BrokerContext;
 import io.seqbus.broker.acl.AclRule;
 import io.seqbus.broker.config.Setting;
 import io.seqbus.broker.config.Settings;
@@ -33,7 +33,7 @@ final class ContextFile
     {
     }
 
-    static void write(final Broker.Context context, final Path file) throws IOException
+    static void write(final BrokerContext context, final Path file) throws IOException
     {
         final Properties properties = new Properties();
         for (final Setting<?> setting : Settings.ALL)
@@ -63,14 +63,14 @@ final class ContextFile
         }
     }
 
-    static Broker.Context read(final Path file) throws IOException
+    static BrokerContext read(final Path file) throws IOException
     {
         final Properties properties = new Properties();
         try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8))
         {
             properties.load(in);
         }
-        final Broker.Context context = new Broker.Context();
+        final BrokerContext context = new BrokerContext();
         for (final Setting<?> setting : Settings.ALL)
         {
             final String text = properties.getProperty(setting.key());
@@ -95,7 +95,7 @@ final class ContextFile
         return context.aclRules(rules);
     }
 
-    private static <T> void apply(final Setting<T> setting, final Broker.Context context, final String text)
+    private static <T> void apply(final Setting<T> setting, final BrokerContext context, final String text)
     {
         setting.set(context, setting.type().parse(text));
     }

@@ -1,5 +1,6 @@
 package io.seqbus.broker.testing;
 
+import io.seqbus.broker.config.BrokerContext;
 import io.seqbus.broker.Broker;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
@@ -62,7 +63,7 @@ public final class SeqbusBroker implements BeforeAllCallback, AfterAllCallback, 
     /** Bytes of subscriptions held for all clients together (the daemon's default is 64 MiB). */
     static final int TEST_SUBSCRIPTION_BYTES = 16 * 1024 * 1024;
 
-    private Consumer<Broker.Context> settings = (context) -> {};
+    private Consumer<BrokerContext> settings = (context) -> {};
     private Path folder;
     private String socket;
     private Broker broker;
@@ -80,7 +81,7 @@ public final class SeqbusBroker implements BeforeAllCallback, AfterAllCallback, 
      * @param settings sets what the test needs, e.g. {@code c -> c.maxQueueBytes(65536)}.
      * @return this.
      */
-    public SeqbusBroker configure(final Consumer<Broker.Context> settings)
+    public SeqbusBroker configure(final Consumer<BrokerContext> settings)
     {
         this.settings = Objects.requireNonNull(settings, "settings");
         return this;
@@ -166,7 +167,7 @@ public final class SeqbusBroker implements BeforeAllCallback, AfterAllCallback, 
         {
             return;
         }
-        final Broker.Context context = new Broker.Context()
+        final BrokerContext context = new BrokerContext()
             .socket(socket)
             .socketActivation(false)
             .metrics("off")

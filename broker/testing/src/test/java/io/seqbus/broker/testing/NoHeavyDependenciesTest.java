@@ -1,5 +1,8 @@
 package io.seqbus.broker.testing;
 
+import io.seqbus.broker.config.BrokerContext;
+import io.seqbus.broker.counters.BrokerCounters;
+import io.seqbus.broker.stat.StatReport;
 import io.seqbus.client.BusClient;
 import io.seqbus.client.ClientOptions;
 import org.junit.jupiter.api.Test;
@@ -8,13 +11,16 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Duration;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * This module's test class path is what a service gets from seqbus-broker-testing (plus the client):
- * Aeron, Micrometer and Jackson are excluded. The broker must start, serve and stop without them.
+ * Aeron, Micrometer and Jackson's databind and TOML reader are excluded (jackson-core, one jar
+ * without dependencies, stays for the STAT document). The broker must start, serve and stop
+ * without them.
  */
 class NoHeavyDependenciesTest
 {
@@ -46,5 +52,13 @@ class NoHeavyDependenciesTest
         BROKER.stop();
         BROKER.start();
         assertThat(BROKER.broker().agentFailure()).isNull();
+    }
+
+    @Test
+    void theStatDocumentIsWrittenWithoutThem()
+    {
+        final String document = StatReport.build(new BrokerContext().nodeName("plain"), new BrokerCounters(),
+            List.of(), null, 0, 1, null);
+        assertThat(document).startsWith("{\"broker\":{\"node\":\"plain\"").contains("\"totals\":{");
     }
 }

@@ -1,6 +1,4 @@
-package io.seqbus.broker.bridge;
-
-import io.seqbus.broker.Configuration;
+package io.seqbus.broker.config;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -103,6 +101,6 @@ public final class LanKey
      */
     static IllegalArgumentException refuse(final String file, final String why)
     {
-        return new IllegalArgumentException(Configuration.LAN_KEY_FILE_PROP_NAME + "=" + file + ": " + why);
+        return new SettingException(Settings.LAN_KEY_FILE, Settings.LAN_KEY_FILE.key() + " = " + file + ": " + why);
     }
 }

@@ -1,6 +1,5 @@
-package io.seqbus.broker.bridge;
+package io.seqbus.broker.config;
 
-import io.seqbus.broker.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -149,7 +148,7 @@ class LanKeyTest
 
         assertThatThrownBy(() -> LanKey.load(file.toString()))
             .isInstanceOf(IllegalArgumentException.class)
-            .hasMessage(Configuration.LAN_KEY_FILE_PROP_NAME + "=" + file + ": its directory " + open.toRealPath() +
+            .hasMessage("lan.key_file = " + file + ": its directory " + open.toRealPath() +
                 " is writable by group or others (mode 0777) without the sticky bit, so the key file could be " +
                 "replaced; allowed: directories only their owner can write, e.g. chmod go-w " + open.toRealPath() +
                 ", or with the sticky bit, as /tmp");

@@ -1,4 +1,4 @@
-package io.seqbus.broker;
+package io.seqbus.broker.log;
 
 import java.io.PrintStream;
 import java.util.Locale;

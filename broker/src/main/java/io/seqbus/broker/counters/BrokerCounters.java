@@ -1,4 +1,4 @@
-package io.seqbus.broker;
+package io.seqbus.broker.counters;
 
 import io.seqbus.wire.ErrorCode;
 

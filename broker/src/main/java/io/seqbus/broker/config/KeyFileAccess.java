@@ -1,4 +1,4 @@
-package io.seqbus.broker.bridge;
+package io.seqbus.broker.config;
 
 import io.seqbus.wire.DefaultSocket;
 

@@ -1,0 +1,45 @@
+package io.seqbus.broker.stat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.seqbus.broker.config.BrokerContext;
+import io.seqbus.broker.counters.BrokerCounters;
+import io.seqbus.wire.StatRequestFrame;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The STAT document is JSON whatever the names in it hold: quotes, backslashes, line breaks and
+ * control characters come back as written.
+ */
+class StatReportTest
+{
+    @Test
+    void namesWithQuotesAndControlCharactersSurviveAsJson() throws Exception
+    {
+        final String node = "node \"one\"\\ \n\t\u0001 é";
+        final BrokerContext context = new BrokerContext().nodeName(node).nodeId(-2).socket("@bus \"x\"");
+        final BrokerCounters counters = new BrokerCounters();
+        counters.add(BrokerCounters.MESSAGES_PUBLISHED, 42);
+
+        final String document = StatReport.build(context, counters, List.of(), null, 0, 7, null);
+
+        final JsonNode root = new ObjectMapper().readTree(document);
+        assertThat(root.at("/broker/node").asText()).isEqualTo(node);
+        assertThat(root.at("/broker/socket").asText()).isEqualTo("@bus \"x\"");
+        assertThat(root.at("/broker/node_id").asLong()).as("unsigned").isEqualTo(0xFFFF_FFFEL);
+        assertThat(root.at("/broker/uptime_seconds").asLong()).isEqualTo(7);
+        assertThat(root.at("/totals/messages_published").asLong()).isEqualTo(42);
+        assertThat(root.get("clients").isArray()).isTrue();
+        assertThat(root.get("clients")).isEmpty();
+        assertThat(root.has("topics")).as("no rates, no topics").isFalse();
+        assertThat(root.has("lan")).isFalse();
+
+        final JsonNode bare = new ObjectMapper().readTree(StatReport.build(context, counters, List.of(), null,
+            StatRequestFrame.NO_CLIENTS | StatRequestFrame.NO_TOPICS, 7, null));
+        assertThat(bare.has("clients")).isFalse();
+    }
+}
