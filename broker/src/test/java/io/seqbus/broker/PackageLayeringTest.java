@@ -1,146 +1,73 @@
 package io.seqbus.broker;
 
-import io.seqbus.broker.fanout.FanOut;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
-import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 /**
- * The broker's sub-packages depend one way. Read from the compiled classes (a class file names every class it
- * uses), so an import, a fully qualified name and a lambda all count; constants the compiler inlines do not.
- * The layering of the core, lowest first:
+ * The broker's packages depend one way (ARCHITECTURE.md draws it). Lowest first:
  * <pre>
- *   route (topic index)           depends on nothing of the broker
- *   quota (per-uid accounts)      depends on nothing of the broker
- *   acl   (access rules)          route
- *   fanout (subscriber endpoint)  route, quota
- *   net   (sockets, connections)  fanout, acl, quota
- *   the agent (root package)      everything above
+ *   route, quota, counters, log   depend on nothing of the broker
+ *   acl     (access rules)        route
+ *   config  (settings, context)   acl (the context holds the compiled rules)
+ *   fanout  (subscriber endpoint) route, quota, counters
+ *   net     (sockets)             fanout, acl, quota
+ *   bridge  (the LAN over Aeron)  config, log, route
+ *   systemd, metrics, stat        what they report on, never the agent
+ *   the root package              the agent and the lifecycle, over all of the above; nothing uses it
  * </pre>
- * The root package's own classes that sub-packages still use (Broker.Context, Configuration, Log,
- * BrokerCounters) are not checked here: they are moving out of it.
  */
 class PackageLayeringTest
 {
-    private static final Pattern REFERENCE = Pattern.compile("io/seqbus/broker/([a-z]+)/");
-
-    private static final Map<String, Set<String>> ALLOWED = Map.of(
-        "route", Set.of(),
-        "quota", Set.of(),
-        "acl", Set.of("route"),
-        "fanout", Set.of("route", "quota"),
-        "net", Set.of("fanout", "acl", "quota"));
+    private static final JavaClasses BROKER = new ClassFileImporter()
+        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        .importPackages("io.seqbus.broker");
 
     @Test
-    void theCorePackagesDependOnlyDownward() throws Exception
+    void noCycleAmongTheBrokersPackages()
     {
-        final Map<String, Set<String>> uses = subPackageDependencies();
-        for (final Map.Entry<String, Set<String>> layer : ALLOWED.entrySet())
-        {
-            assertThat(uses.getOrDefault(layer.getKey(), Set.of()))
-                .as("broker packages that '%s' uses", layer.getKey())
-                .isSubsetOf(layer.getValue());
-        }
+        slices().matching("io.seqbus.broker.(*)..").should().beFreeOfCycles().check(BROKER);
     }
 
     @Test
-    void noCycleAmongSubPackages() throws Exception
+    void noPackageUsesTheAgentOrTheLifecycle()
     {
-        final Map<String, Set<String>> uses = subPackageDependencies();
-        assertThat(uses).as("dependencies found").containsKeys("fanout", "net", "route");
-        final List<String> cycle = findCycle(uses);
-        assertThat(cycle).as("a cycle among the broker's sub-packages").isEmpty();
+        noClasses().that().resideInAPackage("io.seqbus.broker.*..")
+            .should().dependOnClassesThat().resideInAPackage("io.seqbus.broker")
+            .because("the root package is the agent and Broker's lifecycle, on top of everything else")
+            .check(BROKER);
     }
 
     @Test
-    void aCycleIsFound()
+    void theCoreDependsOnlyDownward()
     {
-        // The check itself must be able to fail.
-        final Map<String, Set<String>> uses = Map.of("a", Set.of("b"), "b", Set.of("c"), "c", Set.of("a"));
-        assertThat(findCycle(uses)).containsExactly("a", "b", "c", "a");
-    }
-
-    private static Map<String, Set<String>> subPackageDependencies() throws IOException, URISyntaxException
-    {
-        final Path root = Path.of(FanOut.class.getProtectionDomain().getCodeSource().getLocation().toURI())
-            .resolve("io/seqbus/broker");
-        final Map<String, Set<String>> uses = new TreeMap<>();
-        try (Stream<Path> classes = Files.walk(root))
-        {
-            for (final Path file : (Iterable<Path>)classes.filter(p -> p.toString().endsWith(".class"))::iterator)
-            {
-                final Path relative = root.relativize(file);
-                if (relative.getNameCount() < 2)
-                {
-                    continue;
-                }
-                final String from = relative.getName(0).toString();
-                final Matcher m = REFERENCE.matcher(
-                    new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1));
-                final Set<String> to = uses.computeIfAbsent(from, k -> new TreeSet<>());
-                while (m.find())
-                {
-                    if (!m.group(1).equals(from))
-                    {
-                        to.add(m.group(1));
-                    }
-                }
-            }
-        }
-        return uses;
-    }
-
-    private static List<String> findCycle(final Map<String, Set<String>> uses)
-    {
-        for (final String start : new TreeSet<>(uses.keySet()))
-        {
-            final List<String> path = new ArrayList<>();
-            path.add(start);
-            final List<String> cycle = walk(uses, start, path);
-            if (!cycle.isEmpty())
-            {
-                return cycle;
-            }
-        }
-        return List.of();
-    }
-
-    private static List<String> walk(final Map<String, Set<String>> uses, final String at, final List<String> path)
-    {
-        for (final String next : new TreeSet<>(uses.getOrDefault(at, Set.of())))
-        {
-            if (next.equals(path.get(0)))
-            {
-                final List<String> cycle = new ArrayList<>(path);
-                cycle.add(next);
-                return cycle;
-            }
-            if (!path.contains(next))
-            {
-                path.add(next);
-                final List<String> cycle = walk(uses, next, path);
-                if (!cycle.isEmpty())
-                {
-                    return cycle;
-                }
-                path.remove(path.size() - 1);
-            }
-        }
-        return List.of();
+        layeredArchitecture().consideringOnlyDependenciesInLayers()
+            .layer("route").definedBy("io.seqbus.broker.route..")
+            .layer("quota").definedBy("io.seqbus.broker.quota..")
+            .layer("counters").definedBy("io.seqbus.broker.counters..")
+            .layer("log").definedBy("io.seqbus.broker.log..")
+            .layer("acl").definedBy("io.seqbus.broker.acl..")
+            .layer("config").definedBy("io.seqbus.broker.config..")
+            .layer("fanout").definedBy("io.seqbus.broker.fanout..")
+            .layer("net").definedBy("io.seqbus.broker.net..")
+            .layer("bridge").definedBy("io.seqbus.broker.bridge..")
+            .layer("reporting").definedBy(
+                "io.seqbus.broker.systemd..", "io.seqbus.broker.metrics..", "io.seqbus.broker.stat..")
+            .layer("agent").definedBy("io.seqbus.broker")
+            .whereLayer("agent").mayNotBeAccessedByAnyLayer()
+            .whereLayer("reporting").mayOnlyBeAccessedByLayers("agent", "reporting")
+            .whereLayer("bridge").mayOnlyBeAccessedByLayers("agent", "reporting")
+            .whereLayer("net").mayOnlyBeAccessedByLayers("agent", "reporting")
+            .whereLayer("fanout").mayOnlyBeAccessedByLayers("net", "agent", "reporting")
+            .whereLayer("config").mayOnlyBeAccessedByLayers("bridge", "agent", "reporting")
+            .whereLayer("acl").mayOnlyBeAccessedByLayers("config", "net", "agent", "reporting")
+            .whereLayer("route").mayOnlyBeAccessedByLayers("acl", "fanout", "bridge", "agent", "reporting")
+            .whereLayer("quota").mayOnlyBeAccessedByLayers("fanout", "net", "agent", "reporting")
+            .check(BROKER);
     }
 }
