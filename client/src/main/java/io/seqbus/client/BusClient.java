@@ -70,6 +70,10 @@ import java.util.concurrent.TimeUnit;
  * sent before the refusal came back, and that one, are refused by the broker and counted.
  * A fatal ERROR caused by this client (a protocol violation, an unsupported version, a bad
  * name) closes the client for good; then calls throw a {@link BusException} with the reason.
+ * <p>
+ * (Why one long file: this is the whole public API of the client in one place, as jnats' {@code Connection}
+ * is; over half of it is the javadoc a service team reads. The work is in {@code Outbound}, {@code Inbound},
+ * {@code Reconnector} and {@code ClientConductor}.)
  */
 public final class BusClient implements AutoCloseable
 {

@@ -13,6 +13,9 @@ import java.util.Objects;
  * How a {@link BusClient} connects and behaves. Setters return this for chaining; every
  * option has a default, so {@code BusClient.connect(new ClientOptions())} reaches the broker
  * at the default socket.
+ * <p>
+ * (Why one long file: every option with its default, its range and its doc, in one place, as Aeron's
+ * {@code Context} classes are; the code is plain setters and getters.)
  */
 public final class ClientOptions
 {

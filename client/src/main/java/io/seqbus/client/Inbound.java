@@ -22,6 +22,9 @@ import static io.seqbus.wire.Protocol.BYTE_ORDER;
  * the {@link Reconnector}, DELIVER and DELIVER_RUN to message handlers, GAP to gap handlers, ERROR to the
  * error handler, PING answered with PONG, PONG to a waiting sync. One {@link Message} and one {@link Gap} are
  * reused for every callback.
+ * <p>
+ * (Why it is over 450 lines: one short handler per frame type the broker sends, and the loss accounting that
+ * ties DELIVER, GAP and the reconnect together; splitting it would spread that accounting over files.)
  */
 final class Inbound
 {

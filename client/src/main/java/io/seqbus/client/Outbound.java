@@ -19,6 +19,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * The outbound batch: every frame to the broker is appended here and leaves in one datagram of whole frames
  * at most max_datagram long. A small lock, never held while waiting, guards the batch and every change of
  * the connection (so a SUBSCRIBE either joins the batch or is sent by the next handshake, never both).
+ * <p>
+ * (Why it is over 450 lines: the batch, its lock and every frame the client sends share that lock; PUBLISH,
+ * SUBSCRIBE, UNSUBSCRIBE, PING and the handshake's frames are one short method each.)
  */
 final class Outbound
 {
