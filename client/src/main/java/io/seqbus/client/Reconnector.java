@@ -171,13 +171,7 @@ final class Reconnector
                     CloseHelper.quietClose(newChannel);
                     return 0;
                 }
-                connection.attach(newChannel);
-                sendHandshake();
-            }
-            catch (final IOException ex)
-            {
-                outbound.detach();
-                throw ex;
+                attachAndGreet(newChannel);
             }
             finally
             {
@@ -189,6 +183,21 @@ final class Reconnector
             scheduleReconnect(now);
         }
         return 1;
+    }
+
+    /** Under the outbound lock: the new channel becomes the connection and the handshake goes out on it. */
+    private void attachAndGreet(final AFUNIXDatagramChannel newChannel) throws IOException
+    {
+        try
+        {
+            connection.attach(newChannel);
+            sendHandshake();
+        }
+        catch (final IOException ex)
+        {
+            outbound.detach();
+            throw ex;
+        }
     }
 
     /** Polling side, awaiting WELCOME. */
@@ -322,13 +331,7 @@ final class Reconnector
             try
             {
                 outbound.detach();
-                connection.attach(newChannel);
-                sendHandshake();
-            }
-            catch (final IOException ex)
-            {
-                outbound.detach();
-                throw ex;
+                attachAndGreet(newChannel);
             }
             finally
             {
