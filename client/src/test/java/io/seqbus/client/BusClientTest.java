@@ -11,10 +11,7 @@ import io.seqbus.wire.SubscribeFrame;
 import io.seqbus.wire.UnsubscribeFrame;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.awaitility.core.ConditionFactory;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -23,7 +20,6 @@ import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
@@ -39,42 +35,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-class BusClientTest
+class BusClientTest extends ScriptedBrokerTest
 {
     private static final long PUBLISHER_ID = 0x0000000100000002L;
 
-    @TempDir
-    Path dir;
-
-    private ScriptedBroker broker;
-    private Peer peer;
-    private BusClient client;
     private final Queue<BusError> errors = new ConcurrentLinkedQueue<>();
     private final Queue<String> gaps = new ConcurrentLinkedQueue<>();
     private final Queue<String> connectionEvents = new ConcurrentLinkedQueue<>();
-
-    @AfterEach
-    void tearDown() throws Exception
-    {
-        if (client != null)
-        {
-            client.close();
-        }
-        if (peer != null)
-        {
-            peer.close();
-        }
-        if (broker != null)
-        {
-            broker.close();
-        }
-    }
-
-    private static ConditionFactory within()
-    {
-        return await().atMost(ScriptedBroker.WAIT).pollInSameThread().pollDelay(Duration.ZERO)
-            .pollInterval(Duration.ofMillis(1));
-    }
 
     private ClientOptions options(final ThreadMode mode) throws Exception
     {
