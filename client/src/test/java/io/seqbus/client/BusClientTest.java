@@ -226,7 +226,10 @@ class BusClientTest extends ScriptedBrokerTest
     void aPublisherSendingFastHandsTheSendingToTheClientsThreadWhichBatchesInOrder() throws Exception
     {
         connect(ThreadMode.DEDICATED);
-        final int messages = 20_000;
+        // The first 20,000 warm the JIT up (an interpreted publisher is too slow to count as fast) and are not
+        // counted: the claim is about a fast publisher, and a cold one made this test fail now and then.
+        final int warmUp = 20_000;
+        final int messages = warmUp + 20_000;
         final int[] next = new int[1];
         final int[] datagrams = new int[1];
         // The broker's side reads as fast as it can on its own thread, so the socket does not fill and the
@@ -237,7 +240,8 @@ class BusClientTest extends ScriptedBrokerTest
             {
                 while (next[0] < messages)
                 {
-                    if (peer.readPublishes(sequence -> assertThat(sequence).isEqualTo(next[0]++)) > 0)
+                    final boolean counted = next[0] >= warmUp;
+                    if (peer.readPublishes(sequence -> assertThat(sequence).isEqualTo(next[0]++)) > 0 && counted)
                     {
                         datagrams[0]++;
                     }
@@ -256,9 +260,11 @@ class BusClientTest extends ScriptedBrokerTest
         }
         reader.get(ScriptedBroker.WAIT.toMillis(), TimeUnit.MILLISECONDS);
         assertThat(next[0]).as("every publish, in order").isEqualTo(messages);
-        // Without the hand-over, 3,400-13,000 datagrams were measured here: one per message, except while the
-        // kernel held the publisher back. With it, 460-860: the thread sends what gathered meanwhile.
-        assertThat(datagrams[0]).as("datagrams for %d publishes", messages).isLessThan(messages / 10);
+        // Without the hand-over, 3,400-13,000 datagrams were measured for 20,000 publishes: one per message,
+        // except while the kernel held the publisher back. With it, 17-215 after the warm-up (460-2,300 counting
+        // the cold start): the thread sends what gathered meanwhile.
+        assertThat(datagrams[0]).as("datagrams for %d publishes after warm-up", messages - warmUp)
+            .isLessThan((messages - warmUp) / 10);
     }
 
     /** Accepts the client's next connection while the client makes progress (it connects from poll in POLL mode). */
