@@ -294,9 +294,9 @@ final class BrokerAgent implements Agent, LocalBus
         connections.beginDrain();
     }
 
-    private String statDocument(final int statFlags)
+    private String statDocument(final int statFlags, final int viewerUid)
     {
-        return sampler.statDocument(statFlags);
+        return sampler.statDocument(statFlags, viewerUid);
     }
 
     @Override

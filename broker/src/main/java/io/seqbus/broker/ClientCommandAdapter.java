@@ -78,9 +78,10 @@ final class ClientCommandAdapter
     {
         /**
          * @param statFlags from the request.
+         * @param viewerUid uid of the client that asked: who may see other clients' patterns.
          * @return the JSON document.
          */
-        String statDocument(int statFlags);
+        String statDocument(int statFlags, int viewerUid);
     }
 
     /**
@@ -225,6 +226,7 @@ final class ClientCommandAdapter
         final long sequence = c.nextSequence();
         counters.increment(BrokerCounters.MESSAGES_PUBLISHED);
         counters.add(BrokerCounters.BYTES_PUBLISHED, payloadLength);
+        c.subscriber().counts().onPublished(payloadLength);
         final int n = fanOut.deliver(
             buffer, topicIndex, topicLength, payloadLength, context.nodeId(), c.publisherId(), sequence,
             timestampNs, c.uid(), c.pid(), nowNs);
@@ -252,7 +254,7 @@ final class ClientCommandAdapter
             // Full already: do not build a document for a client that does not read.
             return replies.evictForReplies(c);
         }
-        final byte[] document = statSource.statDocument(flags).getBytes(StandardCharsets.UTF_8);
+        final byte[] document = statSource.statDocument(flags, c.uid()).getBytes(StandardCharsets.UTF_8);
         final UnsafeBuffer source = new UnsafeBuffer(document);
         final int chunkMax = context.maxDatagram() - StatReplyFrame.CHUNK_OFFSET;
         final int chunks = (document.length + chunkMax - 1) / Math.max(1, chunkMax);

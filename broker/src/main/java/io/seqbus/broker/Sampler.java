@@ -92,10 +92,10 @@ final class Sampler
         cycleMaxNs = 0;
     }
 
-    String statDocument(final int statFlags)
+    String statDocument(final int statFlags, final int viewerUid)
     {
         return StatReport.build(context, counters, connections.values(),
             context.statTopTopics() > 0 ? topicRates : null, statFlags,
-            TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - startNs), bridge);
+            TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - startNs), bridge, viewerUid);
     }
 }

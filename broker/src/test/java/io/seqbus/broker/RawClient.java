@@ -35,7 +35,13 @@ final class RawClient implements AutoCloseable
     /** Sends HELLO and waits for WELCOME. */
     RawClient hello() throws IOException
     {
-        final int n = HelloFrame.encode(out, 0, 1, 1, "raw");
+        return hello("raw");
+    }
+
+    /** Sends HELLO with this client name and waits for WELCOME. */
+    RawClient hello(final String name) throws IOException
+    {
+        final int n = HelloFrame.encode(out, 0, 1, 1, name);
         send(out, n);
         final byte[] welcome = receive(5_000);
         if (welcome == null || Protocol.frameType(new UnsafeBuffer(welcome), 0) != FrameType.WELCOME)

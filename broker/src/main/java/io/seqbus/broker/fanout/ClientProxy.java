@@ -124,6 +124,7 @@ public final class ClientProxy
         final MutableDirectBuffer out = outbox.reserve(GapFrame.LENGTH);
         outbox.commit(GapFrame.encode(out, outbox.writeOffset(), subscriptionId, sourceNode, publisherId,
             fromSequence, count, reason));
+        to.counts().onGapsSent(1);
         to.markForFlush();
     }
 }

@@ -154,6 +154,7 @@ public final class FanOut implements OldestDropper.Policy
             subscription.runNextSequence = sequence + 1;
             subscription.runVersion = outbox.version();
             to.markForFlush();
+            to.counts().onDelivered(payloadLength);
             queued++;
         }
         return queued;
@@ -294,5 +295,12 @@ public final class FanOut implements OldestDropper.Policy
     public void onDropped(final int subscriptionId, final int messages)
     {
         counters.add(BrokerCounters.DROPPED_OLDEST, messages);
+        dropping.counts().onDroppedOldest(messages);
+    }
+
+    @Override
+    public void onGapsWritten(final int gaps)
+    {
+        dropping.counts().onGapsSent(gaps);
     }
 }

@@ -35,6 +35,11 @@ public final class OldestDropper
          * @param messages       how many.
          */
         void onDropped(int subscriptionId, int messages);
+
+        /**
+         * @param gaps GAP frames written into one datagram in place of dropped frames.
+         */
+        void onGapsWritten(int gaps);
     }
 
     private int[] gapOffsets = new int[8];
@@ -99,6 +104,10 @@ public final class OldestDropper
         {
             GapFrame.encode(b, gapOffsets[g], gapSubscriptions[g], gapNodes[g], gapPublishers[g], gapFromSequences[g],
                 gapCounts[g], GapReason.DROPPED_OLDEST);
+        }
+        if (gaps > 0)
+        {
+            policy.onGapsWritten(gaps);
         }
         d.length = write;
         return length - write;

@@ -13,7 +13,7 @@ import java.util.Collections;
  * One client as the fan-out sees it, and the one owner of everything queued for it: its {@link Outbox}, the
  * bound on it, whether it is over that bound (the block policy), the GAPs it is owed (drop-newest), whether it
  * waits to be flushed or for room in the kernel, whether it is being evicted and why, and its subscriptions with
- * what they are charged. Every change to these goes through a method here; other classes only ask.
+ * what they are charged, and what its traffic came to ({@link SubscriberCounts}). Every change to these goes through a method here; other classes only ask.
  *
  * <p>How the queued datagrams reach the client is its {@link Transport}: the seam where a second transport
  * (descriptors over SCM_RIGHTS, a shared-memory ring) plugs in without the fan-out knowing. Owned by the agent
@@ -26,6 +26,7 @@ public final class Subscriber
     private final UidAccount account;
     private final FlushList flushList;
     private final Backpressure backpressure;
+    private final SubscriberCounts counts = new SubscriberCounts();
     private final Int2ObjectHashMap<Subscription> subscriptions = new Int2ObjectHashMap<>();
     private final Collection<Subscription> subscriptionsView =
         Collections.unmodifiableCollection(subscriptions.values());
@@ -61,6 +62,12 @@ public final class Subscriber
     public UidAccount account()
     {
         return account;
+    }
+
+    /** @return what its traffic came to since it connected, for the STAT document. */
+    public SubscriberCounts counts()
+    {
+        return counts;
     }
 
     /** @return bytes waiting for the client. */
@@ -254,6 +261,7 @@ public final class Subscriber
     /** Counts one message not queued for a subscription (drop-newest), to report by a GAP later. */
     void dropNewest(final Subscription s, final int sourceNode, final long publisherId, final long sequence)
     {
+        counts.onDroppedNewest();
         if (s.recordDrop(sourceNode, publisherId, sequence))
         {
             pendingGaps++;

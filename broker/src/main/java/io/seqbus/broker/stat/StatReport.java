@@ -8,8 +8,13 @@ import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.broker.bridge.BridgeCounters;
 import io.seqbus.broker.bridge.LanBridge;
 import io.seqbus.broker.bridge.Peer;
+import io.seqbus.broker.fanout.Subscriber;
+import io.seqbus.broker.fanout.SubscriberCounts;
+import io.seqbus.broker.fanout.Subscription;
 import io.seqbus.broker.net.ClientConnection;
+import io.seqbus.wire.DefaultSocket;
 import io.seqbus.wire.ErrorCode;
+import io.seqbus.wire.Printable;
 import io.seqbus.wire.StatRequestFrame;
 
 import java.io.IOException;
@@ -26,6 +31,7 @@ import java.util.List;
 public final class StatReport
 {
     private static final JsonFactory JSON = new JsonFactory();
+    private static final int OWN_UID = (int)DefaultSocket.uid();
 
     private StatReport()
     {
@@ -39,11 +45,14 @@ public final class StatReport
      * @param statFlags     from the request: {@link StatRequestFrame#NO_CLIENTS}, {@link StatRequestFrame#NO_TOPICS}.
      * @param uptimeSeconds since the broker started.
      * @param bridge        the LAN bridge, or null without one.
+     * @param viewerUid     uid of the client that asked: whose subscription patterns it may see
+     *                      ({@link #mayReadPatterns}).
      * @return the document.
      */
     public static String build(
         final BrokerContext context, final BrokerCounters counters, final Collection<ClientConnection> connections,
-        final TopicRates rates, final int statFlags, final long uptimeSeconds, final LanBridge bridge)
+        final TopicRates rates, final int statFlags, final long uptimeSeconds, final LanBridge bridge,
+        final int viewerUid)
     {
         final StringWriter out = new StringWriter(1024);
         try (JsonGenerator json = JSON.createGenerator(out))
@@ -64,7 +73,7 @@ public final class StatReport
             }
             if ((statFlags & StatRequestFrame.NO_CLIENTS) == 0)
             {
-                writeClients(json, connections);
+                writeClients(json, connections, viewerUid);
             }
             if ((statFlags & StatRequestFrame.NO_TOPICS) == 0 && rates != null)
             {
@@ -119,7 +128,8 @@ public final class StatReport
         json.writeEndObject();
     }
 
-    private static void writeClients(final JsonGenerator json, final Collection<ClientConnection> connections)
+    private static void writeClients(
+        final JsonGenerator json, final Collection<ClientConnection> connections, final int viewerUid)
         throws IOException
     {
         final List<ClientConnection> sorted = new ArrayList<>(connections);
@@ -140,6 +150,8 @@ public final class StatReport
             json.writeNumberField("uid_queued_bytes", c.account().queuedBytes());
             json.writeNumberField("uid_subscription_bytes", c.account().subscriptionBytes());
             json.writeNumberField("published", c.lastSequence());
+            writeTraffic(json, c.subscriber().counts());
+            writePatterns(json, c.subscriber(), mayReadPatterns(viewerUid, c.uid()));
             json.writeEndObject();
         }
         json.writeEndArray();
@@ -178,5 +190,59 @@ public final class StatReport
         }
         json.writeEndArray();
         json.writeEndObject();
+    }
+
+    /** One client's traffic since it connected (SPEC.md, STAT_REPLY). */
+    private static void writeTraffic(final JsonGenerator json, final SubscriberCounts counts) throws IOException
+    {
+        json.writeNumberField("messages_delivered", counts.messagesDelivered());
+        json.writeNumberField("bytes_delivered", counts.bytesDelivered());
+        json.writeNumberField("dropped_oldest", counts.droppedOldest());
+        json.writeNumberField("dropped_newest", counts.droppedNewest());
+        json.writeNumberField("gaps_sent", counts.gapsSent());
+        json.writeNumberField("messages_published", counts.messagesPublished());
+        json.writeNumberField("bytes_published", counts.bytesPublished());
+    }
+
+    /**
+     * One client's subscriptions, by id, with the pattern as {@link Printable} shows it (a control character
+     * a client chose cannot act on the terminal of whoever reads the table); or, for a viewer who may not read
+     * them, only that they are hidden.
+     */
+    private static void writePatterns(final JsonGenerator json, final Subscriber subscriber, final boolean visible)
+        throws IOException
+    {
+        if (!visible)
+        {
+            json.writeBooleanField("patterns_hidden", true);
+            return;
+        }
+        final List<Subscription> byId = new ArrayList<>(subscriber.subscriptions());
+        byId.sort((a, b) -> Integer.compare(a.id(), b.id()));
+        json.writeArrayFieldStart("patterns");
+        for (final Subscription s : byId)
+        {
+            json.writeStartObject();
+            json.writeNumberField("id", s.id() & 0xFFFF_FFFFL);
+            json.writeStringField("pattern", Printable.of(s.pattern()));
+            json.writeStringField("policy", s.policy().label());
+            json.writeNumberField("queue_bytes", s.queueBytes());
+            json.writeEndObject();
+        }
+        json.writeEndArray();
+    }
+
+    /**
+     * What a client subscribes to says what it is interested in, which another local user has no business
+     * reading (README, Security): a client's patterns are shown to clients of the same uid, to root and to the
+     * broker's own user; to anyone else, only counts. Names, pids and counts stay visible to all, as before.
+     *
+     * @param viewerUid uid of the client that asked.
+     * @param ownerUid  uid of the client whose patterns they are.
+     * @return true when the viewer may read them.
+     */
+    static boolean mayReadPatterns(final int viewerUid, final int ownerUid)
+    {
+        return viewerUid == ownerUid || viewerUid == 0 || viewerUid == OWN_UID;
     }
 }

@@ -25,7 +25,7 @@ class StatReportTest
         final BrokerCounters counters = new BrokerCounters();
         counters.add(BrokerCounters.MESSAGES_PUBLISHED, 42);
 
-        final String document = StatReport.build(context, counters, List.of(), null, 0, 7, null);
+        final String document = StatReport.build(context, counters, List.of(), null, 0, 7, null, 0);
 
         final JsonNode root = new ObjectMapper().readTree(document);
         assertThat(root.at("/broker/node").asText()).isEqualTo(node);
@@ -39,7 +39,18 @@ class StatReportTest
         assertThat(root.has("lan")).isFalse();
 
         final JsonNode bare = new ObjectMapper().readTree(StatReport.build(context, counters, List.of(), null,
-            StatRequestFrame.NO_CLIENTS | StatRequestFrame.NO_TOPICS, 7, null));
+            StatRequestFrame.NO_CLIENTS | StatRequestFrame.NO_TOPICS, 7, null, 0));
         assertThat(bare.has("clients")).isFalse();
+    }
+
+    @Test
+    void patternsAreForTheirOwnUidRootAndTheBrokersUserOnly()
+    {
+        final int own = (int)io.seqbus.wire.DefaultSocket.uid();
+        assertThat(StatReport.mayReadPatterns(61011, 61011)).as("same uid").isTrue();
+        assertThat(StatReport.mayReadPatterns(0, 61011)).as("root").isTrue();
+        assertThat(StatReport.mayReadPatterns(own, 61011)).as("the broker's user").isTrue();
+        assertThat(StatReport.mayReadPatterns(61012, 61011)).as("another user").isEqualTo(own == 61012);
+        assertThat(StatReport.mayReadPatterns(61012, own)).as("another user, the broker's clients").isFalse();
     }
 }

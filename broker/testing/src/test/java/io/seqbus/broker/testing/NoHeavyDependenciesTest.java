@@ -58,7 +58,7 @@ class NoHeavyDependenciesTest
     void theStatDocumentIsWrittenWithoutThem()
     {
         final String document = StatReport.build(new BrokerContext().nodeName("plain"), new BrokerCounters(),
-            List.of(), null, 0, 1, null);
+            List.of(), null, 0, 1, null, 0);
         assertThat(document).startsWith("{\"broker\":{\"node\":\"plain\"").contains("\"totals\":{");
     }
 }
