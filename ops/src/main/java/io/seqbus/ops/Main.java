@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "A multicast publish/subscribe bus over AF_UNIX SOCK_SEQPACKET.",
-    subcommands = {BrokerCommand.class, PubCommand.class, SubCommand.class, StatCommand.class, BenchCommand.class,
+    subcommands = {BrokerCommand.class, PubCommand.class, SubCommand.class, StatCommand.class, TopCommand.class, BenchCommand.class,
         DemoCommand.class, SoakCommand.class,
         CommandLine.HelpCommand.class},
     footer = {"", "The socket defaults to $SEQBUS_SOCKET, else $XDG_RUNTIME_DIR/seqbus/seqbus.sock, " +
@@ -56,7 +56,7 @@ public final class Main implements Runnable
     @Override
     public void run()
     {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: broker, pub, sub, stat or demo");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: broker, pub, sub, stat, top or demo");
     }
 
     static final class Version implements CommandLine.IVersionProvider

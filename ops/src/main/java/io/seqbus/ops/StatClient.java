@@ -17,16 +17,41 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Asks a broker for its statistics over its own socket: HELLO and STAT_REQUEST in one datagram,
- * then the STAT_REPLY chunks put back together (SPEC.md). One request per connection; blocking,
- * as a command-line tool may be. The client jar has no use for it, so it lives here.
+ * Asks a broker for its statistics over its own socket: HELLO once, then a STAT_REQUEST per document, its
+ * STAT_REPLY chunks put back together (SPEC.md). One connection serves every request of a live view, so a
+ * view refreshing each second is one client to the broker, not a connect and a disconnect each second.
+ * Blocking, as a command-line tool may be. The client jar has no use for it, so it lives here.
  */
-public final class StatClient
+public final class StatClient implements AutoCloseable
 {
+    /** The name it gives in HELLO: live views leave their own row out by it and by their pid. */
+    static final String CLIENT_NAME = "seqbus-stat";
     private static final int READ_BUFFER = 196_608 + 1;
 
-    private StatClient()
+    private final AFUNIXDatagramChannel channel;
+    private final ByteBuffer out = ByteBuffer.allocateDirect(256);
+    private final UnsafeBuffer outBuffer = new UnsafeBuffer(out);
+    private final ByteBuffer in = ByteBuffer.allocateDirect(READ_BUFFER);
+    private final UnsafeBuffer inBuffer = new UnsafeBuffer(in);
+    private final FrameValidator validator = new FrameValidator(FrameValidator.Direction.FROM_BROKER);
+    private final StatReplyFrame reply = new StatReplyFrame();
+    private final ErrorFrame error = new ErrorFrame();
+    private boolean helloSent;
+    private int requestId = (int)ProcessHandle.current().pid();
+
+    private StatClient(final AFUNIXDatagramChannel channel)
     {
+        this.channel = channel;
+    }
+
+    /**
+     * @param socket broker socket path or {@code @name}.
+     * @return a connection to ask on; HELLO goes with the first request.
+     * @throws IOException when the broker cannot be reached.
+     */
+    public static StatClient connect(final String socket) throws IOException
+    {
+        return new StatClient(BusSocket.connect(socket));
     }
 
     /**
@@ -37,65 +62,80 @@ public final class StatClient
      */
     public static String request(final String socket, final int statFlags) throws IOException
     {
-        try (AFUNIXDatagramChannel channel = BusSocket.connect(socket))
+        try (StatClient client = connect(socket))
         {
-            final ByteBuffer out = ByteBuffer.allocateDirect(256);
-            final UnsafeBuffer outBuffer = new UnsafeBuffer(out);
-            int length = HelloFrame.encode(outBuffer, 0, Protocol.VERSION, Protocol.VERSION, "seqbus-stat");
-            final int requestId = (int)ProcessHandle.current().pid();
-            length += StatRequestFrame.encode(outBuffer, length, statFlags, requestId);
-            out.limit(length);
-            channel.write(out);
-
-            final ByteBuffer in = ByteBuffer.allocateDirect(READ_BUFFER);
-            final UnsafeBuffer inBuffer = new UnsafeBuffer(in);
-            final FrameValidator validator = new FrameValidator(FrameValidator.Direction.FROM_BROKER);
-            final StatReplyFrame reply = new StatReplyFrame();
-            final ErrorFrame error = new ErrorFrame();
-            byte[] document = null;
-            int received = 0;
-            while (document == null || received < document.length)
-            {
-                in.clear();
-                final int n = channel.read(in);
-                if (n <= 0)
-                {
-                    throw new IOException("the broker closed the connection before its STAT_REPLY was complete");
-                }
-                if (validator.validate(inBuffer, 0, n) != 0)
-                {
-                    throw new IOException("malformed datagram from the broker: " + validator.errorReason());
-                }
-                for (int at = 0; at < n; at += Protocol.frameLength(inBuffer, at))
-                {
-                    final int type = Protocol.frameType(inBuffer, at);
-                    if (type == FrameType.ERROR)
-                    {
-                        error.wrap(inBuffer, at);
-                        throw new IOException("broker refused: " + ErrorCode.name(error.code()) + ": " + error.reason());
-                    }
-                    if (type != FrameType.STAT_REPLY)
-                    {
-                        continue;
-                    }
-                    reply.wrap(inBuffer, at);
-                    if (reply.requestId() != requestId)
-                    {
-                        continue;
-                    }
-                    if (document == null)
-                    {
-                        document = new byte[reply.totalLength()];
-                    }
-                    if (reply.chunkOffset() != received || received + reply.chunkLength() > document.length)
-                    {
-                        throw new IOException("STAT_REPLY chunk at " + reply.chunkOffset() + " out of order");
-                    }
-                    inBuffer.getBytes(reply.chunkIndex(), document, received, reply.chunkLength());
-                    received += reply.chunkLength();
-                }
-            }
-            return new String(document, StandardCharsets.UTF_8);
+            return client.request(statFlags);
         }
+    }
+
+    /**
+     * @param statFlags {@link StatRequestFrame#NO_CLIENTS}, {@link StatRequestFrame#NO_TOPICS}, or 0.
+     * @return the JSON document.
+     * @throws IOException when the broker is gone or answers with an ERROR.
+     */
+    public String request(final int statFlags) throws IOException
+    {
+        int length = 0;
+        if (!helloSent)
+        {
+            // HELLO and the first request in one datagram: one round trip for a one-off `seqbus stat`.
+            length = HelloFrame.encode(outBuffer, 0, Protocol.VERSION, Protocol.VERSION, CLIENT_NAME);
+            helloSent = true;
+        }
+        final int id = ++requestId;
+        length += StatRequestFrame.encode(outBuffer, length, statFlags, id);
+        out.clear().limit(length);
+        channel.write(out);
+
+        byte[] document = null;
+        int received = 0;
+        while (document == null || received < document.length)
+        {
+            in.clear();
+            final int n = channel.read(in);
+            if (n <= 0)
+            {
+                throw new IOException("the broker closed the connection before its STAT_REPLY was complete");
+            }
+            if (validator.validate(inBuffer, 0, n) != 0)
+            {
+                throw new IOException("malformed datagram from the broker: " + validator.errorReason());
+            }
+            for (int at = 0; at < n; at += Protocol.frameLength(inBuffer, at))
+            {
+                final int type = Protocol.frameType(inBuffer, at);
+                if (type == FrameType.ERROR)
+                {
+                    error.wrap(inBuffer, at);
+                    throw new IOException("broker refused: " + ErrorCode.name(error.code()) + ": " + error.reason());
+                }
+                if (type != FrameType.STAT_REPLY)
+                {
+                    continue;
+                }
+                reply.wrap(inBuffer, at);
+                if (reply.requestId() != id)
+                {
+                    continue;
+                }
+                if (document == null)
+                {
+                    document = new byte[reply.totalLength()];
+                }
+                if (reply.chunkOffset() != received || received + reply.chunkLength() > document.length)
+                {
+                    throw new IOException("STAT_REPLY chunk at " + reply.chunkOffset() + " out of order");
+                }
+                inBuffer.getBytes(reply.chunkIndex(), document, received, reply.chunkLength());
+                received += reply.chunkLength();
+            }
+        }
+        return new String(document, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() throws IOException
+    {
+        channel.close();
     }
 }

@@ -1,26 +1,36 @@
 package io.seqbus.ops;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.seqbus.wire.DefaultSocket;
 import io.seqbus.wire.StatRequestFrame;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
-import java.io.PrintStream;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
- * {@code seqbus stat}: what a running broker is doing, as a table or as JSON.
+ * {@code seqbus stat}: what a running broker is doing, as a table or as JSON, once or refreshed
+ * ({@code --watch}, with rates between two documents).
  */
 @Command(
     name = "stat",
     mixinStandardHelpOptions = true,
-    description = "Ask the running broker for its clients, busiest topics and totals, and print them.")
+    description = "Ask the running broker for its clients, busiest topics and totals, and print them.",
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+        "0:done (with --watch: q, or stdout closed)",
+        "1:the broker could not be reached or refused",
+        "2:bad usage"})
 final class StatCommand implements Callable<Integer>
 {
+    /** Refresh interval of {@code --watch} without a value, seconds. */
+    static final String DEFAULT_INTERVAL = "2";
+
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--socket", paramLabel = "PATH",
         description = "Broker socket path, or @name (default: $SEQBUS_SOCKET, else the per-user default).")
     String socket;
@@ -34,126 +44,51 @@ final class StatCommand implements Callable<Integer>
     @Option(names = "--no-topics", description = "Leave the topic list out.")
     boolean noTopics;
 
+    @Option(names = "--patterns",
+        description = "Add each client's subscriptions: id, policy, queue bound and pattern (another user's are " +
+            "hidden unless you are root or the broker's user).")
+    boolean patterns;
+
+    @Option(names = {"-w", "--watch"}, arity = "0..1", paramLabel = "SECONDS", fallbackValue = DEFAULT_INTERVAL,
+        description = "Ask again every SECONDS (default " + DEFAULT_INTERVAL + ") and show rates per second " +
+            "beside the totals: on a terminal the table is redrawn in place (q quits); otherwise one table per " +
+            "interval, a blank line between. With --json, one document per line.")
+    Double watchSeconds;
+
     @Override
     public Integer call() throws Exception
     {
         final int flags = (noClients ? StatRequestFrame.NO_CLIENTS : 0) | (noTopics ? StatRequestFrame.NO_TOPICS : 0);
-        final String document = StatClient.request(socket != null ? socket : DefaultSocket.resolveChecked(), flags);
+        final String path = socket != null ? socket : DefaultSocket.resolveChecked();
+        if (watchSeconds != null)
+        {
+            final double seconds = checkedInterval(spec, "--watch", watchSeconds);
+            final LiveView.Renderer renderer = json ?
+                (s, rows) -> s.doc().toString() + "\n" :
+                (s, rows) -> StatTables.render(s, patterns, true);
+            return new LiveView(path, flags, seconds, 0, false, json ? "" : "\n", renderer).run(System.out, System.err, System.in);
+        }
+        final String document = StatClient.request(path, flags);
         if (json)
         {
             System.out.println(document);
             return 0;
         }
-        print(new ObjectMapper().readTree(document), System.out);
+        System.out.print(StatTables.render(StatSnapshot.parse(document, System.nanoTime(), null), patterns, false));
         return 0;
     }
 
-    static void print(final JsonNode doc, final PrintStream out)
+    /**
+     * @return the interval, when it is a number of seconds from 0.1 to a day.
+     * @throws ParameterException naming the option and what is allowed (exit 2).
+     */
+    static double checkedInterval(final CommandSpec spec, final String option, final double seconds)
     {
-        final JsonNode broker = doc.path("broker");
-        final JsonNode totals = doc.path("totals");
-        out.printf("broker %s  socket %s  up %s%n", broker.path("node").asText(), broker.path("socket").asText(),
-            duration(broker.path("uptime_seconds").asLong()));
-        out.printf("clients %d  subscriptions %d  published %d (%s)  delivered %d (%s)  queued %s%n",
-            totals.path("clients").asLong(), totals.path("subscriptions").asLong(),
-            totals.path("messages_published").asLong(), bytes(totals.path("bytes_published").asLong()),
-            totals.path("messages_delivered").asLong(), bytes(totals.path("bytes_delivered").asLong()),
-            bytes(totals.path("queued_bytes").asLong()));
-        out.printf("evictions %d  frames rejected %d  publisher stalls %d  connections refused %d%n",
-            totals.path("evictions").asLong(), totals.path("frames_rejected").asLong(),
-            totals.path("publisher_stalls").asLong(), totals.path("connections_refused").asLong());
-        if (doc.has("clients"))
+        if (!(seconds >= 0.1 && seconds <= 86_400))
         {
-            final List<String[]> rows = new ArrayList<>();
-            rows.add(new String[]{"ID", "NAME", "PID", "UID", "SUBS", "QUEUED", "PUBLISHED"});
-            for (final JsonNode c : doc.path("clients"))
-            {
-                rows.add(new String[]{c.path("id").asText(), c.path("name").asText().isEmpty() ? "-" :
-                    c.path("name").asText(), c.path("pid").asText(), c.path("uid").asText(),
-                    c.path("subscriptions").asText(), bytes(c.path("queued_bytes").asLong()),
-                    c.path("published").asText()});
-            }
-            out.println();
-            table(rows, out);
+            throw new ParameterException(spec.commandLine(),
+                option + " " + seconds + ": the interval must be from 0.1 to 86400 seconds");
         }
-        if (doc.has("lan"))
-        {
-            final JsonNode lan = doc.path("lan");
-            out.println();
-            out.printf("LAN  out %d (%s)  in %d (%s)  lost %d  gaps %d  nodes lost %d  NAKs sent %d  retransmits %d%n",
-                lan.path("messages_out").asLong(), bytes(lan.path("bytes_out").asLong()),
-                lan.path("messages_in").asLong(), bytes(lan.path("bytes_in").asLong()),
-                lan.path("messages_lost").asLong(), lan.path("gaps").asLong(), lan.path("nodes_lost").asLong(),
-                lan.path("naks_sent").asLong(), lan.path("retransmits_sent").asLong());
-            final long invalid = lan.path("invalid_datagrams").asLong();
-            final long unauthenticated = lan.path("unauthenticated_datagrams").asLong();
-            if (invalid != 0 || unauthenticated != 0)
-            {
-                out.printf("LAN  datagrams dropped: invalid %d  unauthenticated %d%n", invalid, unauthenticated);
-            }
-            final List<String[]> rows = new ArrayList<>();
-            rows.add(new String[]{"NODE", "STATE", "LAST HEARD", "MESSAGES IN", "BYTES IN", "LOST"});
-            for (final JsonNode p : lan.path("peers"))
-            {
-                rows.add(new String[]{p.path("node").asText(), p.path("state").asText(),
-                    p.path("last_heard_ms_ago").asLong() + " ms ago", p.path("messages_in").asText(),
-                    bytes(p.path("bytes_in").asLong()), p.path("messages_lost").asText()});
-            }
-            table(rows, out);
-        }
-        if (doc.has("topics"))
-        {
-            final List<String[]> rows = new ArrayList<>();
-            rows.add(new String[]{"TOPIC", "MSG/S", "MESSAGES"});
-            for (final JsonNode t : doc.path("topics"))
-            {
-                rows.add(new String[]{t.path("topic").asText(), String.format("%.1f", t.path("rate_per_second").asDouble()),
-                    "~" + t.path("messages").asText()});
-            }
-            out.println();
-            table(rows, out);
-            out.printf("(top %d topics, estimated from one publish in %d)%n",
-                broker.path("stat_top_topics").asInt(), broker.path("topics_sampled_one_in").asInt());
-        }
-    }
-
-    private static void table(final List<String[]> rows, final PrintStream out)
-    {
-        final int[] widths = new int[rows.get(0).length];
-        for (final String[] row : rows)
-        {
-            for (int i = 0; i < row.length; i++)
-            {
-                widths[i] = Math.max(widths[i], row[i].length());
-            }
-        }
-        for (final String[] row : rows)
-        {
-            final StringBuilder sb = new StringBuilder();
-            for (int i = 0; i < row.length; i++)
-            {
-                sb.append(i == 0 ? "" : "  ").append(String.format("%-" + widths[i] + "s", row[i]));
-            }
-            out.println(sb.toString().stripTrailing());
-        }
-    }
-
-    private static String bytes(final long n)
-    {
-        if (n < 1024)
-        {
-            return n + " B";
-        }
-        if (n < 1024 * 1024)
-        {
-            return String.format("%.1f KiB", n / 1024.0);
-        }
-        return String.format("%.1f MiB", n / (1024.0 * 1024.0));
-    }
-
-    private static String duration(final long seconds)
-    {
-        return seconds < 3600 ? (seconds / 60) + "m" + (seconds % 60) + "s" :
-            (seconds / 3600) + "h" + (seconds % 3600 / 60) + "m";
+        return seconds;
     }
 }
