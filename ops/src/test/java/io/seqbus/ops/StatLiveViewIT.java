@@ -93,6 +93,26 @@ class StatLiveViewIT extends ProcessTestBase
     }
 
     @Test
+    void statWatchSaysWhenTheBrokerIsGoneAndGoesOnWhenItIsBack() throws Exception
+    {
+        final Process watch = start("stat", "--socket", socket, "--watch", "0.5", "--no-topics");
+        final StringBuffer out = collect(watch.getInputStream());
+        final StringBuffer err = collect(watch.getErrorStream());
+        await().atMost(Duration.ofSeconds(30)).until(() -> out.toString().contains("watched-sub"));
+        final Process broker = started.get(0);
+        broker.destroy();
+        assertThat(broker.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        await().atMost(Duration.ofSeconds(30)).until(() -> err.toString().contains(
+            "seqbus: the broker at " + socket + " did not answer ("));
+        assertThat(watch.isAlive()).isTrue();
+
+        final int before = out.length();
+        start("broker", "--socket", socket, "--metrics", "off", "--node-name", "second");
+        await().atMost(Duration.ofSeconds(30)).until(() -> out.substring(before).contains("broker second  socket"));
+        assertThat(watch.isAlive()).isTrue();
+    }
+
+    @Test
     void topWithoutATerminalPrintsSnapshotsBusiestFirstAndEnds() throws Exception
     {
         final Process top = start("top", "--socket", socket, "--delay", "1", "--iterations", "2");
