@@ -67,7 +67,8 @@ class StatClientCountsTest extends InProcessBrokerTest
         final JsonNode n = client(doc, "newest");
         assertThat(n.path("messages_delivered").asLong()).isEqualTo(toNewest.messages);
         assertThat(n.path("bytes_delivered").asLong()).isEqualTo(toNewest.messages * PAYLOAD);
-        assertThat(n.path("dropped_newest").asLong()).isEqualTo(toNewest.dropped)
+        assertThat(toNewest.droppedOldest).isZero();
+        assertThat(n.path("dropped_newest").asLong()).isEqualTo(toNewest.droppedNewest)
             .isEqualTo(MESSAGES - toNewest.messages);
         assertThat(n.path("dropped_oldest").asLong()).isZero();
         assertThat(n.path("gaps_sent").asLong()).isEqualTo(toNewest.gaps);
@@ -76,12 +77,15 @@ class StatClientCountsTest extends InProcessBrokerTest
             "[{\"id\":1,\"pattern\":\"s.>\",\"policy\":\"drop-newest\",\"queue_bytes\":" + SMALL_QUEUE + "}," +
             "{\"id\":9,\"pattern\":\"t.*.y\",\"policy\":\"drop-newest\",\"queue_bytes\":" + SMALL_QUEUE + "}]");
 
-        // Drop-oldest queued every message, then cut some from the queue.
+        // Drop-oldest queues every message and cuts older ones from the queue; only when nothing queued may go
+        // any more does it drop the new one, as drop-newest does.
         final JsonNode o = client(doc, "oldest");
-        assertThat(o.path("messages_delivered").asLong()).isEqualTo(MESSAGES);
-        assertThat(o.path("dropped_oldest").asLong()).isEqualTo(toOldest.dropped)
-            .isEqualTo(MESSAGES - toOldest.messages);
-        assertThat(o.path("dropped_newest").asLong()).isZero();
+        assertThat(toOldest.droppedOldest).as("drop-oldest cut queued messages").isPositive();
+        assertThat(o.path("dropped_oldest").asLong()).isEqualTo(toOldest.droppedOldest);
+        assertThat(o.path("dropped_newest").asLong()).isEqualTo(toOldest.droppedNewest);
+        assertThat(o.path("messages_delivered").asLong()).isEqualTo(MESSAGES - toOldest.droppedNewest);
+        assertThat(o.path("messages_delivered").asLong() - o.path("dropped_oldest").asLong())
+            .isEqualTo(toOldest.messages);
         assertThat(o.path("gaps_sent").asLong()).isEqualTo(toOldest.gaps);
         assertThat(o.path("patterns").toString()).isEqualTo(
             "[{\"id\":7,\"pattern\":\"s.*\",\"policy\":\"drop-oldest\",\"queue_bytes\":" + SMALL_QUEUE + "}]");
@@ -92,6 +96,17 @@ class StatClientCountsTest extends InProcessBrokerTest
         assertThat(p.path("messages_delivered").asLong()).isZero();
         assertThat(p.path("patterns").isArray()).isTrue();
         assertThat(p.path("patterns")).isEmpty();
+        // The clients' counts add up to the broker's totals.
+        for (final String field : new String[]{"messages_delivered", "bytes_delivered", "dropped_oldest",
+            "dropped_newest", "messages_published", "bytes_published"})
+        {
+            long sum = 0;
+            for (final JsonNode c : doc.path("clients"))
+            {
+                sum += c.path(field).asLong();
+            }
+            assertThat(sum).as(field).isEqualTo(doc.path("totals").path(field).asLong());
+        }
         // Root asked: nothing is hidden from it.
         assertThat(doc.toString()).doesNotContain("patterns_hidden");
     }
@@ -133,6 +148,8 @@ class StatClientCountsTest extends InProcessBrokerTest
     {
         long messages;
         long dropped;
+        long droppedOldest;
+        long droppedNewest;
         long gaps;
     }
 
@@ -165,8 +182,17 @@ class StatClientCountsTest extends InProcessBrokerTest
                 else if (type == FrameType.GAP)
                 {
                     final int reason = b.getInt(at + GapFrame.REASON_OFFSET, Protocol.BYTE_ORDER);
+                    final long count = b.getLong(at + GapFrame.COUNT_OFFSET, Protocol.BYTE_ORDER);
                     assertThat(reason).isIn(GapReason.DROPPED_NEWEST, GapReason.DROPPED_OLDEST);
-                    r.dropped += b.getLong(at + GapFrame.COUNT_OFFSET, Protocol.BYTE_ORDER);
+                    if (reason == GapReason.DROPPED_OLDEST)
+                    {
+                        r.droppedOldest += count;
+                    }
+                    else
+                    {
+                        r.droppedNewest += count;
+                    }
+                    r.dropped += count;
                     r.gaps++;
                 }
             }
