@@ -1,5 +1,7 @@
 package io.seqbus.ops;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.seqbus.client.BusClient;
 import io.seqbus.client.ClientOptions;
 import io.seqbus.client.SlowConsumerPolicy;
@@ -181,6 +183,21 @@ class StatLiveViewIT extends ProcessTestBase
             .containsPattern(Pattern.compile("^\\d+ +watched-sub +- +- +- +\\(another user's: hidden\\)$",
                 Pattern.MULTILINE))
             .doesNotContain("orders.*.created");
+    }
+
+    @Test
+    void statWatchJsonIsOneDocumentPerLine() throws Exception
+    {
+        final Process watch = start("stat", "--socket", socket, "--watch", "0.2", "--json");
+        final StringBuffer out = collect(watch.getInputStream());
+        await().atMost(Duration.ofSeconds(30)).until(() -> count(out, "\n") >= 3);
+        watch.destroy();
+        final String[] lines = out.toString().split("\n");
+        for (int i = 0; i < 3; i++)
+        {
+            final JsonNode doc = new ObjectMapper().readTree(lines[i]);
+            assertThat(doc.path("totals").path("messages_published").asLong()).isEqualTo(MESSAGES);
+        }
     }
 
     @Test
