@@ -132,6 +132,8 @@ class BrokerBeforeSessionsTest extends ScriptedBrokerTest
         assertThat(accepted.name()).isEqualTo("orders");
         assertThat(client.isConnected()).isTrue();
         assertThat(client.publisherId()).isEqualTo(0x0000000100000002L);
+        assertThat(client.maxTopicLength()).as("an older broker leaves WELCOME's offset 10 at 0: 255")
+            .isEqualTo(255);
         assertThat(connectionEvents).containsExactly("connected " + 0x0000000100000002L);
         // The refusal is the client's to handle: no ERROR reaches the service's handler, one warning the log.
         assertThat(errors).isEmpty();
