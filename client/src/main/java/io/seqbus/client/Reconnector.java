@@ -234,7 +234,8 @@ final class Reconnector
         {
             outbound.batch().ensureCapacity(maxDatagram);
             epoch = connection.welcomed(maxDatagram, (int)Math.min(welcomeMaxPayload, maxDatagram),
-                Math.min(welcome.maxTopicLength(), Protocol.MAX_TOPIC_LENGTH), welcome.nodeId(), welcome.publisherId(), welcome.nodeName());
+                Math.min(welcome.maxTopicLength(), Protocol.MAX_TOPIC_LENGTH), welcome.nodeId(), welcome.publisherId(),
+                welcome.nodeName());
         }
         finally
         {
