@@ -548,7 +548,13 @@ class Client:
 
     def _send(self, datagram):
         # SOCK_SEQPACKET sends a datagram whole or not at all (EMSGSIZE); never in part.
-        self.sock.send(datagram)
+        try:
+            self.sock.send(datagram)
+        except (BrokenPipeError, ConnectionResetError):
+            # The broker closed the connection. Why is in what it sent before (SPEC.md, Transport: keep reading
+            # after an error): raises its fatal ERROR, or ConnectionClosed when none came.
+            while True:
+                self.pending.extend(self._read())
 
     def publish(self, topic, payload):
         self._send(encode_publish(topic, payload))
@@ -616,7 +622,12 @@ class Client:
     def _read(self):
         """Reads one datagram and returns its frames, after handling the ones meant for the connection."""
         # The kernel silently cuts a datagram longer than the buffer; recvmsg tells us if it did.
-        data, _, flags, _ = self.sock.recvmsg(max(self.max_datagram, DEFAULT_MAX_DATAGRAM))
+        try:
+            data, _, flags, _ = self.sock.recvmsg(max(self.max_datagram, DEFAULT_MAX_DATAGRAM))
+        except ConnectionResetError:
+            # The broker closed with datagrams of ours unread: Linux says so once, ahead of what it sent before
+            # closing, which may hold the fatal ERROR that says why (SPEC.md, Transport). Read on.
+            data, _, flags, _ = self.sock.recvmsg(max(self.max_datagram, DEFAULT_MAX_DATAGRAM))
         if not data:
             raise ConnectionClosed()
         if flags & socket.MSG_TRUNC:

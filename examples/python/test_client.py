@@ -213,10 +213,42 @@ def test_other_errors_are_not_taken_for_an_old_broker(path):
         os.unlink(path)
 
 
+def test_a_fatal_error_behind_a_reset_is_still_seen(path):
+    """The broker refuses a datagram and closes with the client's later datagrams unread: Linux reports
+    ECONNRESET (or EPIPE to a send) before the ERROR still queued. The client reads on and raises the ERROR."""
+    for side in ("receive", "send"):
+        broker = ScriptedBroker(path)
+        try:
+            client = seqbus.Client(path, name="py", session=False)
+            conn = broker.accept()
+            frames(conn)
+            welcome(conn, 1)
+            client.wait_welcome()
+            client.publish("a.b", b"never read")  # left unread in the broker's socket
+            conn.send(seqbus.encode_error(seqbus.PROTOCOL_VIOLATION, True, 0, "refused"))
+            conn.close()
+            try:
+                if side == "receive":
+                    next(iter(client.receive()))
+                else:
+                    for _ in range(64):
+                        client.publish("a.b", b"after the close")
+                error = None
+            except Exception as e:
+                error = e
+            check("the ERROR, not a reset, on %s" % side, isinstance(error, seqbus.SeqbusError) and
+                  error.code == seqbus.PROTOCOL_VIOLATION, repr(error))
+            client.close()
+        finally:
+            broker.close()
+            os.unlink(path)
+
+
 def main():
     with tempfile.TemporaryDirectory() as folder:
         for test in (test_session_hello_and_next_sequence, test_broker_before_sessions,
-                     test_other_errors_are_not_taken_for_an_old_broker):
+                     test_other_errors_are_not_taken_for_an_old_broker,
+                     test_a_fatal_error_behind_a_reset_is_still_seen):
             try:
                 test(os.path.join(folder, "bus.sock"))
             except Exception as e:  # a crash is a failure of this test, not of the whole run

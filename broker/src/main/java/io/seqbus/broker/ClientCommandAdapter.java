@@ -107,6 +107,10 @@ final class ClientCommandAdapter
         {
             return replies.reject(c, code, 0, validator.errorReason() + " (frame at byte " + validator.errorOffset() + ")");
         }
+        if (!handshakeInPlace(c, buffer))
+        {
+            return false;
+        }
         int at = 0;
         int frames = 0;
         while (at < length)
@@ -150,14 +154,41 @@ final class ClientCommandAdapter
         return false;
     }
 
+    /**
+     * The handshake rules, checked over the whole datagram before any frame takes effect, as the framing is: HELLO
+     * is the connection's first frame and only that (SPEC.md, "Validation and error codes"). So a datagram with a
+     * second HELLO after a PUBLISH is refused whole, the PUBLISH included, as a datagram with bad framing is.
+     *
+     * @return false when the datagram was refused with a fatal ERROR.
+     */
+    private boolean handshakeInPlace(final ClientConnection c, final DirectBuffer buffer)
+    {
+        final int hellos = validator.helloFrames();
+        if (c.state() == ClientConnection.State.AWAITING_HELLO)
+        {
+            final int first = Protocol.frameType(buffer, 0);
+            if (first != FrameType.HELLO)
+            {
+                return replies.reject(c, ErrorCode.HELLO_REQUIRED, 0, "the first frame must be HELLO, not " +
+                    FrameType.name(first));
+            }
+            if (hellos > 1)
+            {
+                return replies.reject(c, ErrorCode.PROTOCOL_VIOLATION, 0, "HELLO sent twice (in one datagram)");
+            }
+            return true;
+        }
+        if (hellos > 0)
+        {
+            return replies.reject(c, ErrorCode.PROTOCOL_VIOLATION, 0, "HELLO sent twice");
+        }
+        return true;
+    }
+
     private boolean onFrame(
         final ClientConnection c, final DirectBuffer buffer, final int at, final int type,
         final long nowNs, final long timestampNs)
     {
-        if (c.state() == ClientConnection.State.AWAITING_HELLO && type != FrameType.HELLO)
-        {
-            return replies.reject(c, ErrorCode.HELLO_REQUIRED, 0, "the first frame must be HELLO, not " + FrameType.name(type));
-        }
         switch (type)
         {
             case FrameType.PUBLISH:
@@ -268,10 +299,7 @@ final class ClientCommandAdapter
 
     private boolean onHello(final ClientConnection c, final DirectBuffer buffer, final int at)
     {
-        if (c.state() != ClientConnection.State.AWAITING_HELLO)
-        {
-            return replies.reject(c, ErrorCode.PROTOCOL_VIOLATION, 0, "HELLO sent twice");
-        }
+        // handshakeInPlace let only the connection's first frame be a HELLO.
         hello.wrap(buffer, at);
         if (hello.minVersion() > Protocol.VERSION || hello.maxVersion() < Protocol.VERSION)
         {
@@ -291,7 +319,7 @@ final class ClientCommandAdapter
         }
         c.state(ClientConnection.State.OPEN);
         ClientProxy.welcome(c.subscriber(), context.maxPayload(), context.maxDatagram(), context.nodeId(),
-            c.publisherId(), context.nodeName());
+            c.publisherId(), context.nodeName(), hello.wantsTopicLimit() ? context.maxTopicLength() : 0);
         Log.debug("hello from " + c.label());
         return true;
     }

@@ -128,9 +128,11 @@ final class Evictions
         {
             return;
         }
-        // Drop what it never read, so the ERROR is the next thing it sees.
-        c.subscriber().discardQueue();
-        protocol.reject(c, ErrorCode.SLOW_CONSUMER, 0, "slow consumer: " + why);
+        // Drop what it never read, so the ERROR is the next thing it sees, and say how much went (SPEC.md, "Slow
+        // consumers": the exact count per publisher comes from the sequences once the client is back).
+        final long discarded = c.subscriber().discardQueue();
+        protocol.reject(c, ErrorCode.SLOW_CONSUMER, 0, "slow consumer: " + why + "; " + discarded +
+            " queued messages discarded");
         connections.closeAfterFlush(c);
     }
 }

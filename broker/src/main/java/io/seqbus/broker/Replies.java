@@ -46,10 +46,10 @@ final class Replies
     boolean evictForReplies(final ClientConnection c)
     {
         counters.increment(BrokerCounters.REPLY_EVICTIONS);
-        c.subscriber().discardQueue();
+        final long discarded = c.subscriber().discardQueue();
         return reject(c, ErrorCode.SLOW_CONSUMER, 0, "slow consumer: the replies it asked for (PONG, STAT, ERROR) " +
             "outgrew its queue of " + Math.max(c.subscriber().queueLimit(), context.maxQueueBytes()) +
-            " bytes unread");
+            " bytes unread; " + discarded + " queued messages discarded");
     }
 
     /**

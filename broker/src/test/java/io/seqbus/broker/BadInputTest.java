@@ -96,6 +96,13 @@ class BadInputTest
             Arguments.of("oversized payload", Frames.publish("ok.x".getBytes(StandardCharsets.UTF_8),
                 new byte[MAX_PAYLOAD + 1]), ErrorCode.PAYLOAD_TOO_LARGE, false),
             Arguments.of("invalid pattern", Frames.subscribe(9, "a.>.b"), ErrorCode.INVALID_PATTERN, false),
+            // SPEC.md, Topics: no control characters, the C1 ones (U+0080..U+009F) included.
+            Arguments.of("C1 control U+0085 in a topic", Frames.publish("ok.a\u0085b", "x"), ErrorCode.INVALID_TOPIC,
+                false),
+            Arguments.of("C1 control U+0085 in a pattern", Frames.subscribe(9, "ok.\u0085.>"), ErrorCode.INVALID_PATTERN,
+                false),
+            Arguments.of("STAT_REQUEST with an unknown stat_flags bit",
+                Frames.hex("10 00 00 00 0b 00 00 00 04 00 00 00 07 00 00 00"), ErrorCode.INVALID_OPTION, false),
             Arguments.of("subscription id 0", Frames.subscribe(0, "a"), ErrorCode.DUPLICATE_SUBSCRIPTION, false),
             Arguments.of("unknown policy", Frames.hex(
                 "15 00 00 00 03 00 00 00 05 00 00 00 09 00 01 00 00 00 00 00 61"), ErrorCode.INVALID_OPTION, false));
@@ -162,6 +169,46 @@ class BadInputTest
             // A good PUBLISH followed by a broken frame in the same datagram: refused whole.
             c.send(Frames.concat(Frames.publish("ok.ghost", "never"), Frames.hex("08 00 00 00 7f 00 00 00")));
             assertThat(c.awaitError(5_000).code()).isEqualTo(ErrorCode.UNKNOWN_FRAME_TYPE);
+        }
+        publishBystander(1);
+        assertBystanderGotAll();
+    }
+
+    /**
+     * SPEC.md, "Validation and error codes": HELLO is the connection's first frame and only that, checked over the
+     * whole datagram as the framing is, so a second HELLO refuses the PUBLISH before it in the same datagram too.
+     */
+    @Test
+    void secondHelloRefusesTheWholeDatagramItIsIn() throws IOException
+    {
+        try (RawClient c = new RawClient(socket).hello())
+        {
+            c.send(Frames.concat(Frames.publish("ok.ghost", "never"), Frames.hello(1, 1, "again")));
+            final ErrorFrame error = c.awaitError(5_000);
+            assertThat(error.code()).isEqualTo(ErrorCode.PROTOCOL_VIOLATION);
+            assertThat(error.fatal()).isTrue();
+        }
+        publishBystander(1);
+        assertBystanderGotAll();
+    }
+
+    @Test
+    void secondHelloInTheFirstDatagramRefusesItWhole() throws IOException
+    {
+        try (RawClient c = new RawClient(socket))
+        {
+            c.send(Frames.concat(Frames.hello(1, 1, "once"), Frames.publish("ok.ghost", "never"),
+                Frames.hello(1, 1, "twice")));
+            final List<Integer> types = new ArrayList<>();
+            final byte[] first = c.receive(5_000);
+            assertThat(first).isNotNull();
+            final UnsafeBuffer b = new UnsafeBuffer(first);
+            for (int at = 0; at < first.length; at += Protocol.frameLength(b, at))
+            {
+                types.add(Protocol.frameType(b, at));
+            }
+            assertThat(types).as("no WELCOME: the HELLO did not take effect either").containsExactly(FrameType.ERROR);
+            assertThat(b.getShort(8) & 0xFFFF).isEqualTo(ErrorCode.PROTOCOL_VIOLATION);
         }
         publishBystander(1);
         assertBystanderGotAll();

@@ -227,6 +227,92 @@ class SlowConsumerTest
         }
     }
 
+    /**
+     * Under drop-newest one GAP covers the drops of several publishers (publisher 0), but they are all of this
+     * node, as their DELIVERs say, so the GAP names the node too (SPEC.md, GAP): 0 only for several nodes.
+     */
+    @Test
+    void dropNewestGapOverSeveralLocalPublishersNamesTheNode() throws Exception
+    {
+        start(60_000);
+        final RawClient slow = open(new RawClient(socket).hello());
+        slow.send(Frames.subscribe(7, "d.>", SlowConsumerPolicy.DROP_NEWEST.code()));
+        final int n = 3_000;
+        final int node;
+        try (BusClient first = BusClient.connect(new ClientOptions().socket(socket).threadMode(ThreadMode.POLL));
+            BusClient second = BusClient.connect(new ClientOptions().socket(socket).threadMode(ThreadMode.POLL)))
+        {
+            node = first.nodeId();
+            for (int i = 0; i < n; i++)
+            {
+                first.publish("d.x", payload(i));
+                second.publish("d.y", payload(i));
+            }
+            first.sync(Duration.ofSeconds(30));
+            second.sync(Duration.ofSeconds(30));
+        }
+        final Received got = receive(slow, 2L * n, 30_000);
+        assertThat(got.gaps).as("one GAP covered drops of both publishers").anySatisfy((g) ->
+            assertThat(g[2]).as("publisher").isZero());
+        assertThat(got.gaps).allSatisfy((g) ->
+        {
+            assertThat(g[1]).isEqualTo(GapReason.DROPPED_NEWEST);
+            assertThat(g[3]).as("source node").isEqualTo(node);
+        });
+        assertThat(got.sequences.size() + got.gaps.stream().mapToLong((g) -> g[0]).sum()).isEqualTo(2L * n);
+    }
+
+    /**
+     * A disconnect eviction discards what was queued; the ERROR says how many messages (SPEC.md, "Slow
+     * consumers"), so a client that reads the ERROR learns the size of what it lost there.
+     */
+    @Test
+    void disconnectEvictionSaysHowManyQueuedMessagesItDiscarded() throws Exception
+    {
+        start(60_000);
+        final RawClient slow = open(new RawClient(socket).hello());
+        slow.send(Frames.subscribe(1, "c.>", SlowConsumerPolicy.DISCONNECT.code()));
+        final int n = 3_000;
+        try (BusClient pub = BusClient.connect(new ClientOptions().socket(socket).threadMode(ThreadMode.POLL)))
+        {
+            for (int i = 0; i < n; i++)
+            {
+                pub.publish("c.x", payload(i));
+            }
+            pub.sync(Duration.ofSeconds(30));
+        }
+        // What reached its socket before the eviction, then the ERROR.
+        long delivered = 0;
+        ErrorFrame error = null;
+        while (error == null)
+        {
+            final byte[] d = slow.receive(10_000);
+            assertThat(d).as("the ERROR").isNotNull();
+            final UnsafeBuffer b = new UnsafeBuffer(d);
+            for (int at = 0; at < d.length; at += Protocol.frameLength(b, at))
+            {
+                final int type = Protocol.frameType(b, at);
+                if (type == FrameType.DELIVER || type == FrameType.DELIVER_RUN)
+                {
+                    delivered += Deliveries.in(java.util.Arrays.copyOfRange(d, at, at + Protocol.frameLength(b, at)))
+                        .size();
+                }
+                else if (type == FrameType.ERROR)
+                {
+                    error = new ErrorFrame();
+                    error.wrap(new UnsafeBuffer(java.util.Arrays.copyOfRange(d, at, d.length)), 0);
+                }
+            }
+        }
+        assertThat(error.code()).isEqualTo(ErrorCode.SLOW_CONSUMER);
+        final java.util.regex.Matcher m =
+            java.util.regex.Pattern.compile("; (\\d+) queued messages discarded$").matcher(error.reason());
+        assertThat(m.find()).as(error.reason()).isTrue();
+        final long discarded = Long.parseLong(m.group(1));
+        assertThat(discarded).as("its queue of %d bytes was full", QUEUE_BYTES).isPositive();
+        assertThat(delivered + discarded).as("delivered plus discarded").isLessThanOrEqualTo(n);
+    }
+
     @Test
     void disconnectPolicyDisconnectsOnlyTheSlowSubscriber() throws Exception
     {

@@ -190,6 +190,16 @@ public final class BusClient implements AutoCloseable
     }
 
     /**
+     * @return the longest topic or pattern the broker accepts, bytes, from the last WELCOME (its
+     * {@code --max-topic-length}); 255, the protocol's limit, before the first WELCOME or from a broker that does not
+     * say. Longer topics are refused at the call.
+     */
+    public int maxTopicLength()
+    {
+        return connection.maxTopicLength();
+    }
+
+    /**
      * @return the largest datagram either side sends, from the last WELCOME.
      */
     public int maxDatagram()
@@ -393,6 +403,11 @@ public final class BusClient implements AutoCloseable
         if (patternLength < 1 || patternLength > Protocol.MAX_TOPIC_LENGTH || !Topics.isValidPattern(pattern))
         {
             throw new IllegalArgumentException("invalid pattern '" + pattern + "' (see SPEC.md, Topics)");
+        }
+        if (patternLength > connection.maxTopicLength())
+        {
+            throw new IllegalArgumentException("pattern '" + pattern + "' is " + patternLength +
+                " bytes, longer than the broker's max_topic_length of " + connection.maxTopicLength());
         }
         if (draining)
         {

@@ -42,6 +42,7 @@ final class Connection
     private volatile long connectionEpoch;
     private volatile int maxPayload = Protocol.DEFAULT_MAX_PAYLOAD;
     private volatile int maxDatagram = Protocol.DEFAULT_MAX_DATAGRAM;
+    private volatile int maxTopicLength = Protocol.MAX_TOPIC_LENGTH;
     private volatile int nodeId;
     private volatile long publisherId;
     private volatile String nodeName = "";
@@ -128,6 +129,11 @@ final class Connection
         return maxDatagram;
     }
 
+    int maxTopicLength()
+    {
+        return maxTopicLength;
+    }
+
     int nodeId()
     {
         return nodeId;
@@ -202,9 +208,11 @@ final class Connection
      * @return the new epoch; 1 for the first connection.
      */
     long welcomed(
-        final int maxDatagram, final int maxPayload, final int nodeId, final long publisherId, final String nodeName)
+        final int maxDatagram, final int maxPayload, final int maxTopicLength, final int nodeId, final long publisherId,
+        final String nodeName)
     {
         this.maxPayload = maxPayload;
+        this.maxTopicLength = maxTopicLength;
         this.nodeId = nodeId;
         this.publisherId = publisherId;
         this.nodeName = nodeName;

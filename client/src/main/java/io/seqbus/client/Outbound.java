@@ -445,7 +445,7 @@ final class Outbound
     {
         if (topic.equals(lastTopic))
         {
-            return lastTopicLength;
+            return withinBrokerLimit(topic, lastTopicLength);
         }
         lastTopic = null;
         final int topicUtf8Length = WireStrings.utf8Length(topic);
@@ -460,6 +460,22 @@ final class Outbound
         }
         lastTopic = topic;
         lastTopicLength = topicLength;
+        return withinBrokerLimit(topic, topicLength);
+    }
+
+    /**
+     * The broker's own limit, from WELCOME (its {@code --max-topic-length}): a longer topic is refused here, at the
+     * call, rather than sent to be refused with an INVALID_TOPIC that comes back later and unattached to the call.
+     * Checked after the cache, as the limit can change at a reconnect.
+     */
+    private int withinBrokerLimit(final String topic, final int topicLength)
+    {
+        final int limit = connection.maxTopicLength();
+        if (topicLength > limit)
+        {
+            throw new IllegalArgumentException("topic '" + topic + "' is " + topicLength +
+                " bytes, longer than the broker's max_topic_length of " + limit);
+        }
         return topicLength;
     }
 

@@ -234,7 +234,8 @@ final class Reconnector
         {
             outbound.batch().ensureCapacity(maxDatagram);
             epoch = connection.welcomed(maxDatagram, (int)Math.min(welcomeMaxPayload, maxDatagram),
-                welcome.nodeId(), welcome.publisherId(), welcome.nodeName());
+                Math.min(welcome.maxTopicLength(), Protocol.MAX_TOPIC_LENGTH), welcome.nodeId(), welcome.publisherId(),
+                welcome.nodeName());
         }
         finally
         {
@@ -382,9 +383,12 @@ final class Reconnector
         final int limit = connection.maxDatagram();
         final ByteBuffer controlByteBuffer = ByteBuffer.allocateDirect(limit);
         final SafeBuffer control = new SafeBuffer(controlByteBuffer);
+        // FLAG_TOPIC_LIMIT: WELCOME says the broker's max_topic_length (a broker before it ignores the bit).
         int position = sessionless ?
-            HelloFrame.encode(control, 0, Protocol.VERSION, Protocol.VERSION, options.clientName()) :
-            HelloFrame.encode(control, 0, Protocol.VERSION, Protocol.VERSION, options.clientName(),
+            HelloFrame.encode(control, 0, Protocol.VERSION, Protocol.VERSION, HelloFrame.FLAG_TOPIC_LIMIT,
+                options.clientName(), 0, 0) :
+            HelloFrame.encode(control, 0, Protocol.VERSION, Protocol.VERSION,
+                HelloFrame.FLAG_SESSION | HelloFrame.FLAG_TOPIC_LIMIT, options.clientName(),
                 sessionId, outbound.nextSequenceLocked());
         for (final Subscription subscription : subscriptions.all())
         {

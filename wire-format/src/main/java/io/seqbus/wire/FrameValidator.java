@@ -32,6 +32,7 @@ public final class FrameValidator
     private final Direction direction;
     private int errorOffset;
     private int lastFrameOffset;
+    private int helloFrames;
     private String errorReason = "";
 
     /**
@@ -70,6 +71,7 @@ public final class FrameValidator
     {
         final int end = offset + length;
         int at = offset;
+        helloFrames = 0;
         if (length == 0)
         {
             return fail(at, ErrorCode.TRUNCATED_FRAME, "empty datagram");
@@ -85,6 +87,10 @@ public final class FrameValidator
             if (direction == Direction.ON_LAN && (at == offset) != (type == FrameType.NODE))
             {
                 return fail(at, ErrorCode.PROTOCOL_VIOLATION, "a LAN datagram has one NODE frame, the first");
+            }
+            if (type == FrameType.HELLO)
+            {
+                helloFrames++;
             }
             lastFrameOffset = at;
             at += buffer.getInt(at, BYTE_ORDER);
@@ -103,6 +109,16 @@ public final class FrameValidator
     public int lastFrameOffset()
     {
         return lastFrameOffset;
+    }
+
+    /**
+     * @return how many HELLO frames the datagram the last {@link #validate} call found well-formed holds; with
+     * whether the first one is HELLO, that is all a receiver needs to refuse a misplaced HELLO before any frame
+     * takes effect.
+     */
+    public int helloFrames()
+    {
+        return helloFrames;
     }
 
     private int validateFrame(final DirectBuffer buffer, final int at, final int remaining)
@@ -148,11 +164,7 @@ public final class FrameValidator
             case FrameType.HELLO:
                 return hello(buffer, at, frameLength);
             case FrameType.WELCOME:
-                if (frameLength >= WelcomeFrame.NODE_NAME_OFFSET &&
-                    buffer.getShort(at + WelcomeFrame.RESERVED_OFFSET) != 0)
-                {
-                    return reservedNotZero(at);
-                }
+                // Offset 10 was reserved; it is max_topic_length now, for a client that asked (SPEC.md, WELCOME).
                 return exactWithString(
                     buffer, at, frameLength, WelcomeFrame.NODE_NAME_OFFSET, WelcomeFrame.NODE_NAME_LENGTH_OFFSET);
             case FrameType.SUBSCRIBE:

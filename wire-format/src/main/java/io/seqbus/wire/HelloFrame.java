@@ -24,6 +24,12 @@ public final class HelloFrame extends Flyweight
      * publisher keeps its id and its sequence across reconnects and broker restarts (SPEC.md, HELLO).
      */
     public static final int FLAG_SESSION = 1;
+    /**
+     * {@code client_flags} bit: the client reads WELCOME's {@code max_topic_length} (SPEC.md, WELCOME). A broker
+     * that does not know it ignores it and leaves that field 0, as it was reserved; so does this broker for a client
+     * that does not set it, whose reader may insist the field is 0.
+     */
+    public static final int FLAG_TOPIC_LIMIT = 2;
     /** Bytes of the session trailer: u64 session_id, u64 next_sequence. */
     public static final int SESSION_LENGTH = 16;
 
@@ -41,14 +47,7 @@ public final class HelloFrame extends Flyweight
         final MutableDirectBuffer buffer, final int offset, final int minVersion, final int maxVersion,
         final String name)
     {
-        final int nameLength = WireStrings.putUtf8(buffer, offset + NAME_OFFSET, name);
-        final int length = NAME_OFFSET + nameLength;
-        Protocol.putHeader(buffer, offset, length, FrameType.HELLO);
-        buffer.putShort(offset + MIN_VERSION_OFFSET, (short)minVersion, BYTE_ORDER);
-        buffer.putShort(offset + MAX_VERSION_OFFSET, (short)maxVersion, BYTE_ORDER);
-        buffer.putInt(offset + FLAGS_OFFSET, 0, BYTE_ORDER);
-        buffer.putShort(offset + NAME_LENGTH_OFFSET, (short)nameLength, BYTE_ORDER);
-        return length;
+        return encode(buffer, offset, minVersion, maxVersion, 0, name, 0, 0);
     }
 
     /**
@@ -67,15 +66,40 @@ public final class HelloFrame extends Flyweight
         final MutableDirectBuffer buffer, final int offset, final int minVersion, final int maxVersion,
         final String name, final long sessionId, final long nextSequence)
     {
+        return encode(buffer, offset, minVersion, maxVersion, FLAG_SESSION, name, sessionId, nextSequence);
+    }
+
+    /**
+     * Writes a HELLO frame with any {@code client_flags}; the session trailer follows the name when they hold
+     * {@link #FLAG_SESSION}.
+     *
+     * @param buffer       to write into.
+     * @param offset       of the frame.
+     * @param minVersion   lowest version spoken.
+     * @param maxVersion   highest version spoken.
+     * @param clientFlags  {@link #FLAG_SESSION}, {@link #FLAG_TOPIC_LIMIT}, or both, or 0.
+     * @param name         of the client, at most {@link Protocol#MAX_NAME_LENGTH} bytes of UTF-8.
+     * @param sessionId    with {@link #FLAG_SESSION}: chosen by the client, the same on every connection.
+     * @param nextSequence with {@link #FLAG_SESSION}: the sequence the client's next PUBLISH should get, from 1.
+     * @return the frame length.
+     */
+    public static int encode(
+        final MutableDirectBuffer buffer, final int offset, final int minVersion, final int maxVersion,
+        final int clientFlags, final String name, final long sessionId, final long nextSequence)
+    {
         final int nameLength = WireStrings.putUtf8(buffer, offset + NAME_OFFSET, name);
-        final int length = NAME_OFFSET + nameLength + SESSION_LENGTH;
+        final boolean session = (clientFlags & FLAG_SESSION) != 0;
+        final int length = NAME_OFFSET + nameLength + (session ? SESSION_LENGTH : 0);
         Protocol.putHeader(buffer, offset, length, FrameType.HELLO);
         buffer.putShort(offset + MIN_VERSION_OFFSET, (short)minVersion, BYTE_ORDER);
         buffer.putShort(offset + MAX_VERSION_OFFSET, (short)maxVersion, BYTE_ORDER);
-        buffer.putInt(offset + FLAGS_OFFSET, FLAG_SESSION, BYTE_ORDER);
+        buffer.putInt(offset + FLAGS_OFFSET, clientFlags, BYTE_ORDER);
         buffer.putShort(offset + NAME_LENGTH_OFFSET, (short)nameLength, BYTE_ORDER);
-        buffer.putLong(offset + NAME_OFFSET + nameLength, sessionId, BYTE_ORDER);
-        buffer.putLong(offset + NAME_OFFSET + nameLength + 8, nextSequence, BYTE_ORDER);
+        if (session)
+        {
+            buffer.putLong(offset + NAME_OFFSET + nameLength, sessionId, BYTE_ORDER);
+            buffer.putLong(offset + NAME_OFFSET + nameLength + 8, nextSequence, BYTE_ORDER);
+        }
         return length;
     }
 
@@ -109,7 +133,13 @@ public final class HelloFrame extends Flyweight
         return u16(MAX_VERSION_OFFSET);
     }
 
-    /** @return client flags: 0, or {@link #FLAG_SESSION}. */
+    /** @return true when the client reads WELCOME's {@code max_topic_length}. */
+    public boolean wantsTopicLimit()
+    {
+        return (clientFlags() & FLAG_TOPIC_LIMIT) != 0;
+    }
+
+    /** @return client flags: {@link #FLAG_SESSION}, {@link #FLAG_TOPIC_LIMIT}; other bits are ignored. */
     public int clientFlags()
     {
         return u32(FLAGS_OFFSET);

@@ -96,7 +96,7 @@ public final class Topics
                 tokenStart = i + 1;
                 continue;
             }
-            if ((b & 0xFF) < 0x21 || b == 0x7F)
+            if ((b & 0xFF) < 0x21 || b == 0x7F || isC1Control(buffer, i, end))
             {
                 return false;
             }
@@ -106,6 +106,15 @@ public final class Topics
             }
         }
         return WireStrings.isValidUtf8(buffer, index, length);
+    }
+
+    /**
+     * The C1 controls, U+0080 to U+009F (NEL, U+0085, among them), are control characters as much as the C0 ones:
+     * in UTF-8 they are 0xC2 followed by 0x80 to 0x9F.
+     */
+    private static boolean isC1Control(final DirectBuffer buffer, final int i, final int end)
+    {
+        return buffer.getByte(i) == (byte)0xC2 && i + 1 < end && (buffer.getByte(i + 1) & 0xE0) == 0x80;
     }
 
     private static boolean isWholeToken(final DirectBuffer buffer, final int i, final int start, final int end)

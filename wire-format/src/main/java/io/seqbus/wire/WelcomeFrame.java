@@ -11,8 +11,11 @@ public final class WelcomeFrame extends Flyweight
 {
     /** Offset of u16 version. */
     public static final int VERSION_OFFSET = 8;
-    /** Offset of u16 reserved. */
-    public static final int RESERVED_OFFSET = 10;
+    /**
+     * Offset of u16 max_topic_length: the longest topic or pattern the broker accepts, when the HELLO asked for it
+     * ({@link HelloFrame#FLAG_TOPIC_LIMIT}); else 0, as this field was reserved before.
+     */
+    public static final int MAX_TOPIC_LENGTH_OFFSET = 10;
     /** Offset of u32 max_payload. */
     public static final int MAX_PAYLOAD_OFFSET = 12;
     /** Offset of u32 max_datagram. */
@@ -43,11 +46,33 @@ public final class WelcomeFrame extends Flyweight
         final MutableDirectBuffer buffer, final int offset, final int version, final int maxPayload,
         final int maxDatagram, final int nodeId, final long publisherId, final String nodeName)
     {
+        return encode(buffer, offset, version, maxPayload, maxDatagram, nodeId, publisherId, nodeName, 0);
+    }
+
+    /**
+     * Writes a WELCOME frame that states the topic limit.
+     *
+     * @param buffer         to write into.
+     * @param offset         of the frame.
+     * @param version        chosen.
+     * @param maxPayload     largest payload accepted.
+     * @param maxDatagram    largest datagram either side sends.
+     * @param nodeId         of the broker.
+     * @param publisherId    given to this connection.
+     * @param nodeName       of the broker.
+     * @param maxTopicLength longest topic or pattern accepted, 1..255; 0 for a client that did not ask.
+     * @return the frame length.
+     */
+    public static int encode(
+        final MutableDirectBuffer buffer, final int offset, final int version, final int maxPayload,
+        final int maxDatagram, final int nodeId, final long publisherId, final String nodeName,
+        final int maxTopicLength)
+    {
         final int nameLength = WireStrings.putUtf8(buffer, offset + NODE_NAME_OFFSET, nodeName);
         final int length = NODE_NAME_OFFSET + nameLength;
         Protocol.putHeader(buffer, offset, length, FrameType.WELCOME);
         buffer.putShort(offset + VERSION_OFFSET, (short)version, BYTE_ORDER);
-        buffer.putShort(offset + RESERVED_OFFSET, (short)0, BYTE_ORDER);
+        buffer.putShort(offset + MAX_TOPIC_LENGTH_OFFSET, (short)maxTopicLength, BYTE_ORDER);
         buffer.putInt(offset + MAX_PAYLOAD_OFFSET, maxPayload, BYTE_ORDER);
         buffer.putInt(offset + MAX_DATAGRAM_OFFSET, maxDatagram, BYTE_ORDER);
         buffer.putInt(offset + NODE_ID_OFFSET, nodeId, BYTE_ORDER);
@@ -60,6 +85,16 @@ public final class WelcomeFrame extends Flyweight
     public int version()
     {
         return u16(VERSION_OFFSET);
+    }
+
+    /**
+     * @return the longest topic or pattern the broker accepts: the field, or the protocol's 255 when it is 0 (a
+     * broker that predates it, or a HELLO that did not ask).
+     */
+    public int maxTopicLength()
+    {
+        final int told = u16(MAX_TOPIC_LENGTH_OFFSET);
+        return told == 0 ? Protocol.MAX_TOPIC_LENGTH : told;
     }
 
     /** @return largest payload the broker accepts. */

@@ -45,6 +45,23 @@ final class TopicsTest
         assertThat(Topics.isValidTopic(topic)).isFalse();
     }
 
+    /** SPEC.md, Topics: no control characters, the C1 ones (U+0080 to U+009F, NEL among them) included. */
+    @ParameterizedTest
+    @ValueSource(strings = {"a\u0085b", "a.\u0080", "\u009F", "a\u0090.b"})
+    void c1ControlsAreNeitherTopicNorPattern(final String topic)
+    {
+        assertThat(Topics.isValidTopic(topic)).isFalse();
+        assertThat(Topics.isValidPattern(topic + ".>")).isFalse();
+    }
+
+    /** The characters around the C1 block stay valid: U+007E below it (ASCII), U+00A0 and U+00BF above it. */
+    @ParameterizedTest
+    @ValueSource(strings = {"a~b", "a\u00A0b", "a\u00BFb", "\u00C2.x", "a\u0100b"})
+    void charactersAroundTheC1BlockAreValid(final String topic)
+    {
+        assertThat(Topics.isValidTopic(topic)).isTrue();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"a.*.c", "a.>", ">", "*", "*.*", "*.>", "orders.*.created", "café.*"})
     void validPatterns(final String pattern)

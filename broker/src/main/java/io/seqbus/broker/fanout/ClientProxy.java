@@ -37,15 +37,19 @@ public final class ClientProxy
      * @param nodeId      this broker's node.
      * @param publisherId what the client's publishes are numbered under.
      * @param nodeName    this broker's name.
+     * @param maxTopicLength the broker's topic limit, or 0 for a client that did not ask for it.
      */
     public static void welcome(
         final Subscriber to, final int maxPayload, final int maxDatagram, final int nodeId, final long publisherId,
-        final String nodeName)
+        final String nodeName, final int maxTopicLength)
     {
         final Outbox outbox = to.outbox();
         final MutableDirectBuffer out = outbox.reserve(MAX_WELCOME_FRAME);
         outbox.commit(WelcomeFrame.encode(out, outbox.writeOffset(), Protocol.VERSION, maxPayload, maxDatagram,
-            nodeId, publisherId, nodeName));
+            nodeId, publisherId, nodeName, maxTopicLength));
+        // WELCOME ends its datagram: a client does not know max_datagram before it, so what comes first must fit
+        // a small buffer (SPEC.md, Transport). The frames after it go in the next datagram.
+        outbox.seal();
         to.markForFlush();
     }
 

@@ -1,6 +1,9 @@
 package io.seqbus.broker.fanout;
 
 import io.seqbus.broker.quota.UidAccount;
+import io.seqbus.wire.DeliverRunFrame;
+import io.seqbus.wire.FrameType;
+import io.seqbus.wire.Protocol;
 import org.agrona.MutableDirectBuffer;
 
 import java.io.IOException;
@@ -82,6 +85,19 @@ final class Outbox
         }
         writeOffset = tail.length;
         return tail.buffer;
+    }
+
+    /**
+     * Ends the open datagram: the next frame starts a new one.
+     */
+    void seal()
+    {
+        if (tail != null)
+        {
+            sealed.addLast(tail);
+            tail = null;
+            version++;
+        }
     }
 
     /**
@@ -232,6 +248,40 @@ final class Outbox
         }
         charge(-freed);
         return freed;
+    }
+
+    /**
+     * Counts the messages queued, by walking every frame: for an eviction's ERROR, which says how many it discards
+     * (SPEC.md, "Slow consumers"). Rare, so a walk rather than a count kept per delivery.
+     *
+     * @return messages in the queued DELIVER and DELIVER_RUN frames.
+     */
+    long queuedMessages()
+    {
+        long messages = 0;
+        for (final Datagram d : sealed)
+        {
+            messages += messagesIn(d);
+        }
+        return tail == null ? messages : messages + messagesIn(tail);
+    }
+
+    private static long messagesIn(final Datagram d)
+    {
+        long messages = 0;
+        for (int at = 0; at < d.length; at += Protocol.frameLength(d.buffer, at))
+        {
+            final int type = Protocol.frameType(d.buffer, at);
+            if (type == FrameType.DELIVER)
+            {
+                messages++;
+            }
+            else if (type == FrameType.DELIVER_RUN)
+            {
+                messages += d.buffer.getInt(at + DeliverRunFrame.COUNT_OFFSET, Protocol.BYTE_ORDER) & 0xFFFF_FFFFL;
+            }
+        }
+        return messages;
     }
 
     /**

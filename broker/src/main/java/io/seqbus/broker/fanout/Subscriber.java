@@ -159,12 +159,16 @@ public final class Subscriber
     /**
      * Ends its part in the slow-consumer policies and drops what it never read, so a last ERROR is the next
      * thing it sees: it is being evicted or closed.
+     *
+     * @return messages discarded, for the ERROR that tells the client how many.
      */
-    public void discardQueue()
+    public long discardQueue()
     {
         evicting = true;
         leaveBlock();
+        final long messages = outbox.queuedMessages();
         outbox.clear();
+        return messages;
     }
 
     /** Closed: gives every queued buffer back and ends its part in the block policy. */

@@ -44,6 +44,7 @@ public final class Subscription
     private long droppedPublisherId;
     private long droppedFromSequence;
     private boolean droppedFromSeveral;
+    private boolean droppedFromSeveralNodes;
 
     /**
      * @param subscriber that subscribed.
@@ -141,11 +142,16 @@ public final class Subscription
             droppedPublisherId = publisherId;
             droppedFromSequence = sequence;
             droppedFromSeveral = false;
+            droppedFromSeveralNodes = false;
             return true;
         }
         if (publisherId != droppedPublisherId || sourceNode != droppedSourceNode)
         {
             droppedFromSeveral = true;
+        }
+        if (sourceNode != droppedSourceNode)
+        {
+            droppedFromSeveralNodes = true;
         }
         return false;
     }
@@ -156,10 +162,11 @@ public final class Subscription
         return droppedCount;
     }
 
-    /** @return the node of the unreported drops' publisher, 0 when several. */
+    /** @return the node of the unreported drops' publishers, 0 when they are on several nodes. */
     public int droppedSourceNode()
     {
-        return droppedFromSeveral ? 0 : droppedSourceNode;
+        // Several publishers of one node (the local ones, say) still have one node: DELIVER says it, so does the GAP.
+        return droppedFromSeveralNodes ? 0 : droppedSourceNode;
     }
 
     /** @return the publisher of the unreported drops, 0 when several. */
