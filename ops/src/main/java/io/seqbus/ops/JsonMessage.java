@@ -38,8 +38,9 @@ final class JsonMessage
         {
             json.writeStartObject();
             json.writeStringField("topic", message.topic());
-            json.writeNumberField("node", message.sourceNode());
-            json.writeNumberField("publisher", message.publisherId());
+            json.writeNumberField("node", Integer.toUnsignedLong(message.sourceNode()));
+            // A 64-bit id, often past 2^63 as unsigned: a string, so that no reader rounds or negates it.
+            json.writeStringField("publisher", Long.toUnsignedString(message.publisherId()));
             json.writeNumberField("sequence", message.sequence());
             json.writeNumberField("uid", Integer.toUnsignedLong(message.publisherUid()));
             json.writeNumberField("pid", message.publisherPid());

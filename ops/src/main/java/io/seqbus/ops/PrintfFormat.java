@@ -135,7 +135,7 @@ final class PrintfFormat
             case 'n':
                 return (m, out) -> ascii(out, Integer.toUnsignedString(m.sourceNode()));
             case 'i':
-                return (m, out) -> ascii(out, Long.toString(m.publisherId()));
+                return (m, out) -> ascii(out, Long.toUnsignedString(m.publisherId()));
             case 's':
                 return (m, out) -> ascii(out, Long.toString(m.sequence()));
             case 'u':

@@ -62,7 +62,7 @@ final class SubEvents implements ConnectionListener, GapHandler, ErrorHandler
         }
         err.println("seqbus: gap " + gap.reasonName() + where + ": " +
             (gap.count() == 0 ? "an unknown number of messages" : gap.count() + (gap.count() == 1 ? " message" : " messages")) +
-            " lost from publisher " + gap.publisherId() + " of node " + Integer.toUnsignedString(gap.sourceNode()) +
+            " lost from publisher " + Long.toUnsignedString(gap.publisherId()) + " of node " + Integer.toUnsignedString(gap.sourceNode()) +
             (gap.count() == 0 ? "" : ", sequence " + gap.fromSequence() +
                 (gap.count() == 1 ? "" : " to " + (gap.fromSequence() + gap.count() - 1))));
     }

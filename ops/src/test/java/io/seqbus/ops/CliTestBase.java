@@ -66,6 +66,8 @@ abstract class CliTestBase extends ProcessTestBase
         final Cli broker = seqbus("broker", "--config", file.toString());
         await().atMost(WAIT).until(() -> Files.exists(Path.of(socket)) || !broker.process().isAlive());
         assertThat(broker.process().isAlive()).as("broker started").isTrue();
+        // The socket file appears at bind(2), a moment before listen(2): a first connection says it is ready.
+        BusClient.connect(new ClientOptions().socket(socket).connectRetry(WAIT)).close();
         return broker;
     }
 
