@@ -65,7 +65,7 @@ abstract class CliTestBase extends ProcessTestBase
         Files.deleteIfExists(Path.of(socket));
         final Cli broker = seqbus("broker", "--config", file.toString());
         await().atMost(WAIT).until(() -> Files.exists(Path.of(socket)) || !broker.process().isAlive());
-        assertThat(broker.process().isAlive()).as("broker started").isTrue();
+        assertThat(broker.process().isAlive()).as("broker started: %s", broker.stderr()).isTrue();
         // The socket file appears at bind(2), a moment before listen(2): a first connection says it is ready.
         BusClient.connect(new ClientOptions().socket(socket).connectRetry(WAIT)).close();
         return broker;

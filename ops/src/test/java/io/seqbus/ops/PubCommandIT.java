@@ -90,7 +90,9 @@ class PubCommandIT extends CliTestBase
         broker(socket, "stall_timeout_ms = 7000\n");
         stalledSubscriber(socket);
 
-        final Cli pub = seqbus("pub", "--socket", socket, "--count", "4096", "stall.x", "x".repeat(1024));
+        final Path lines = dir.resolve("lines");
+        Files.writeString(lines, ("x".repeat(1024) + "\n").repeat(4096));
+        final Cli pub = seqbusReading(lines, "pub", "--socket", socket, "stall.x");
 
         assertThat(pub.exit()).as(pub.stderr()).isZero();
     }

@@ -82,8 +82,9 @@ class SubCommandIT extends CliTestBase
     void anEvictedSubscriberReconnectsAndSaysWhatWasMissed() throws Exception
     {
         final String socket = dir.resolve("evict.sock").toString();
-        broker(socket, "stall_timeout_ms = 500\n");
-        final Cli sub = subscribed(socket, "--policy", "block", "--max-queue-bytes", "65536", "load.>");
+        // The broker's defaults (block policy, a 128 KiB queue), so that the command needs no option.
+        broker(socket, "stall_timeout_ms = 500\nmax_queue_bytes = 131072\ndefault_policy = \"block\"\n");
+        final Cli sub = subscribed(socket, "load.>");
 
         stallUntilEvicted(socket, sub);
 
