@@ -5,6 +5,8 @@ import io.seqbus.client.ClientOptions;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -114,8 +116,9 @@ class SubCommandIT extends CliTestBase
     }
 
     /**
-     * Stops the subscriber (SIGSTOP) and publishes until the broker evicted it: publishes are held back while
-     * its queue is full, and go on once the stall timeout evicted it; then lets it go on (SIGCONT).
+     * Stops the subscriber (SIGSTOP) and publishes far more than its queue holds: with the block policy the
+     * publishes are held back while its queue is full and go on once the stall timeout evicted it; with a drop
+     * policy they go on at once. Then lets it go on (SIGCONT).
      */
     private void stallUntilEvicted(final String socket, final Cli sub) throws Exception
     {
@@ -129,5 +132,66 @@ class SubCommandIT extends CliTestBase
         }
         publisher.sync(WAIT);
         sub.signal("CONT");
+    }
+
+    @Test
+    void everyFormatPrintsWhatItSays() throws Exception
+    {
+        final String socket = dir.resolve("formats.sock").toString();
+        broker(socket, "");
+        final Cli verbose = subscribed(socket, "-v", "--count", "1", "fmt.>");
+        final Cli template = subscribed(socket, "--format", "%t|%x|%l|%s|%u|%%|\\t%p\\n", "--count", "1", "fmt.>");
+        final Cli json = subscribed(socket, "--json", "--count", "1", "fmt.>");
+        final Cli raw = subscribed(socket, "--raw", "--count", "1", "fmt.>");
+        final Cli text = subscribed(socket, "--json", "--count", "1", "text.>");
+
+        final byte[] payload = {'o', 'k', (byte)0xff, 0, '\n'};
+        final BusClient publisher = client(socket, new ClientOptions());
+        publisher.publish("fmt.bin", payload);
+        publisher.publish("text.t", "h\u00e9 \"quoted\"");
+        publisher.sync(WAIT);
+
+        for (final Cli sub : new Cli[]{verbose, template, json, raw, text})
+        {
+            assertThat(sub.exit()).as(sub.stderr()).isZero();
+        }
+        assertThat(verbose.stdout()).isEqualTo(concat("fmt.bin ".getBytes(StandardCharsets.UTF_8), payload, "\n"));
+        assertThat(template.stdout()).isEqualTo(concat(("fmt.bin|6f6bff000a|5|1|" + uid() + "|%|\t")
+            .getBytes(StandardCharsets.UTF_8), payload, "\n"));
+        assertThat(raw.stdout()).isEqualTo(payload);
+        assertThat(new String(json.stdout(), StandardCharsets.UTF_8))
+            .startsWith("{\"topic\":\"fmt.bin\",\"node\":")
+            .contains("\"sequence\":1,\"uid\":" + uid() + ",\"pid\":", "\"time\":\"20")
+            .endsWith("\"encoding\":\"base64\",\"payload\":\"b2v/AAo=\"}\n");
+        assertThat(new String(text.stdout(), StandardCharsets.UTF_8))
+            .endsWith("\"encoding\":\"utf-8\",\"payload\":\"h\u00e9 \\\"quoted\\\"\"}\n");
+    }
+
+    @Test
+    void droppedMessagesAreGapsOnStderrWithTheirCount() throws Exception
+    {
+        final String socket = dir.resolve("drop.sock").toString();
+        broker(socket, "");
+        final Cli sub = subscribed(socket, "--policy", "drop-oldest", "--max-queue-bytes", "131072", "load.>");
+
+        stallUntilEvicted(socket, sub);
+
+        await().atMost(WAIT).until(() -> sub.stderr().contains("gap DROPPED_OLDEST on 'load.>': "));
+        assertThat(sub.stderr()).containsPattern("gap DROPPED_OLDEST on 'load.>': \\d+ messages lost from " +
+            "publisher \\d+ of node \\d+, sequence \\d+ to \\d+").doesNotContain("reconnect");
+    }
+
+    private static String uid() throws Exception
+    {
+        return Files.getAttribute(Path.of("/proc/self"), "unix:uid").toString();
+    }
+
+    private static byte[] concat(final byte[] a, final byte[] b, final String c)
+    {
+        final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.writeBytes(a);
+        out.writeBytes(b);
+        out.writeBytes(c.getBytes(StandardCharsets.UTF_8));
+        return out.toByteArray();
     }
 }
