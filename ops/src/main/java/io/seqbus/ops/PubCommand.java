@@ -3,6 +3,7 @@ package io.seqbus.ops;
 import io.seqbus.client.BusClient;
 import io.seqbus.client.BusError;
 import io.seqbus.client.BusException;
+import io.seqbus.client.ConnectionListener;
 import io.seqbus.client.ErrorCode;
 import io.seqbus.client.ErrorHandler;
 import picocli.CommandLine;
@@ -87,9 +88,16 @@ final class PubCommand extends ClientCommand implements Callable<Integer>
         final Duration timeout = timeoutSeconds == 0 ? Duration.ofDays(365L * 100) : Duration.ofSeconds(timeoutSeconds);
         final BusClient client = connect("seqbus-pub", (options) -> options
             .publishTimeout(timeout)
-            .errorHandler(this::refused));
+            .errorHandler(this::refused)
+            // The loss is said once, by the error handler (the broker's ERROR) or by the failed call.
+            .connectionListener(new ConnectionListener()
+            {
+            }));
         try
         {
+            // In ThreadMode.POLL a publish or flush that waits polls only on the thread that polls: this one, from
+            // now on. So while it waits it reads the broker's ERRORs and the end of the connection.
+            client.poll();
             final int status = publishAll(client, input);
             if (status != ExitStatus.OK)
             {
@@ -114,10 +122,17 @@ final class PubCommand extends ClientCommand implements Callable<Integer>
         final long intervalNs = rate > 0 ? (long)(TimeUnit.SECONDS.toNanos(1) / rate) : 0;
         final long start = System.nanoTime();
         long number = 0;
+        boolean waited = false;
         byte[] payload;
         while ((payload = input.next()) != null && refusal == null)
         {
             number++;
+            if (waited)
+            {
+                // Read what came while this waited for its input: a refusal, or the end of the connection.
+                client.poll();
+                waited = false;
+            }
             if (payload.length > client.maxPayload())
             {
                 System.err.println("seqbus: message " + number + " is " + payload.length + " bytes; the broker at " +
@@ -133,6 +148,7 @@ final class PubCommand extends ClientCommand implements Callable<Integer>
             {
                 // Standard input has nothing more yet: send what is batched before waiting for it.
                 client.flush();
+                waited = true;
             }
         }
         return refusal == null ? ExitStatus.OK : ExitStatus.of(refusal.code());
@@ -175,8 +191,9 @@ final class PubCommand extends ClientCommand implements Callable<Integer>
             System.err.println("seqbus: " + error.reason());
             return;
         }
-        System.err.println("seqbus: the broker refused " + (error.topic() != null ? "publishing to " + error.topic() :
-            "a frame") + ": " + error.name() + ": " + error.reason());
+        System.err.println("seqbus: the broker " + (error.topic() != null ? "refused publishing to " + error.topic() :
+            error.isFatal() ? "closed the connection" : "refused a frame") + ": " + error.name() + ": " +
+            error.reason());
         if (refusal == null)
         {
             refusal = error;

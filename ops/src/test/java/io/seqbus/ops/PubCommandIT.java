@@ -140,6 +140,44 @@ class PubCommandIT extends CliTestBase
         assertThat(received).containsExactly("n=1", "n=2", "n=3");
     }
 
+    @Test
+    void aBrokerStoppingMidStreamExitsFiveAndOneGoneExitsOne() throws Exception
+    {
+        final String socket = dir.resolve("gone.sock").toString();
+        for (final String signal : new String[]{"TERM", "KILL"})
+        {
+            final Cli broker = broker(socket, "");
+            final BusClient subscriber = client(socket, new ClientOptions().reconnect(false));
+            final CopyOnWriteArrayList<String> received = new CopyOnWriteArrayList<>();
+            subscriber.subscribe("gone.>", (m) -> received.add(m.payloadAsString()));
+            subscriber.sync(WAIT);
+            final Process pub = new ProcessBuilder(LAUNCHER.toString(), "pub", "--socket", socket, "gone.x")
+                .redirectError(dir.resolve("pub-" + signal + ".err").toFile()).start();
+            started.add(pub);
+            pub.getOutputStream().write("first\n".getBytes(StandardCharsets.UTF_8));
+            pub.getOutputStream().flush();
+            await().atMost(WAIT).until(() -> received.contains("first"));
+
+            broker.signal(signal);
+            broker.process().waitFor();
+            pub.getOutputStream().write("second\nthird\n".getBytes(StandardCharsets.UTF_8));
+            pub.getOutputStream().close();
+
+            assertThat(pub.waitFor(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            final String err = Files.readString(dir.resolve("pub-" + signal + ".err"));
+            if (signal.equals("TERM"))
+            {
+                assertThat(pub.exitValue()).as(err).isEqualTo(5);
+                assertThat(err).contains("SHUTTING_DOWN");
+            }
+            else
+            {
+                assertThat(pub.exitValue()).as(err).isEqualTo(1);
+                assertThat(err).startsWith("seqbus: ").contains(socket);
+            }
+        }
+    }
+
     /** A subscriber that never reads, with the block policy and a small queue: publishers are held back. */
     private void stalledSubscriber(final String socket)
     {
