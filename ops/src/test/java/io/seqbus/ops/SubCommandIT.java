@@ -181,6 +181,18 @@ class SubCommandIT extends CliTestBase
             "publisher \\d+ of node \\d+, sequence \\d+ to \\d+").doesNotContain("reconnect");
     }
 
+    @Test
+    void aBadTemplateOrTwoFormatsAreUsageErrors() throws Exception
+    {
+        final Cli unknown = seqbus("sub", "--socket", dir.resolve("none.sock").toString(), "--format", "%q", "x");
+        assertThat(unknown.exit()).isEqualTo(2);
+        assertThat(unknown.stderr()).startsWith("seqbus: --format has an unknown escape %q; known: %t topic");
+
+        final Cli two = seqbus("sub", "--socket", dir.resolve("none.sock").toString(), "-v", "--json", "x");
+        assertThat(two.exit()).isEqualTo(2);
+        assertThat(two.stderr()).startsWith("choose one of -v, --format, --json and --raw");
+    }
+
     private static String uid() throws Exception
     {
         return Files.getAttribute(Path.of("/proc/self"), "unix:uid").toString();
