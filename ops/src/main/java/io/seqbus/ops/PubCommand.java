@@ -1,52 +1,251 @@
 package io.seqbus.ops;
 
 import io.seqbus.client.BusClient;
+import io.seqbus.client.BusError;
+import io.seqbus.client.BusException;
+import io.seqbus.client.ConnectionListener;
+import io.seqbus.client.ErrorCode;
+import io.seqbus.client.ErrorHandler;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * {@code seqbus pub}: publish one message, or one per line of standard input.
+ * {@code seqbus pub}: publish one message, a message repeated, or a stream of them, byte for byte; exit non-zero,
+ * with the broker's reason, on every refusal.
  */
 @Command(
     name = "pub",
     mixinStandardHelpOptions = true,
-    description = "Publish MESSAGE to TOPIC, or, without MESSAGE, each line of standard input as one message.")
+    description = {"Publish MESSAGE to TOPIC; without MESSAGE, each line of standard input as one message " +
+        "(bytes as they are, the newline removed), or as --file, --raw or --null-separated say.",
+        "It exits once the broker has routed every message, or with a non-zero status and the reason on the " +
+            "first refusal."},
+    footer = {"", "Examples:", "  seqbus pub orders.eu.created '{\"id\":1}'", "  seq 1 1000 | seqbus pub demo.numbers",
+        "  seqbus pub --file blob.bin files.blob", "  find . -print0 | seqbus pub -0 files.found",
+        "  seqbus pub --count 10000 --rate 1000 load.test 'message {{Count}}'",
+        "", "Exit status:", "  0  every message published and routed",
+        "  1  no broker, or it went away (crashed, killed)",
+        "  2  bad usage: an option, the topic, an unreadable file, a message over the broker's max_payload",
+        "  3  access denied by the broker's rules", "  5  the broker is shutting down",
+        "  6  the broker held this publisher back longer than --timeout",
+        "  7  any other refusal by the broker"})
 final class PubCommand extends ClientCommand implements Callable<Integer>
 {
     @Parameters(index = "0", paramLabel = "TOPIC", description = "Topic, such as orders.eu.created.")
     String topic;
 
-    @Parameters(index = "1", arity = "0..1", paramLabel = "MESSAGE", description = "The message (UTF-8).")
+    @Parameters(index = "1", arity = "0..1", paramLabel = "MESSAGE",
+        description = "The message, as text (UTF-8); " + PubInput.COUNT_PLACEHOLDER + " in it becomes the " +
+            "message's number. For any bytes use --file or --raw.")
     String message;
+
+    @Option(names = {"-f", "--file"}, paramLabel = "PATH", description = "Publish the file's bytes as one message.")
+    Path file;
+
+    @Option(names = "--raw", description = "Publish all of standard input, bytes as they are, as one message.")
+    boolean raw;
+
+    @Option(names = {"-0", "--null-separated"},
+        description = "Standard input holds messages each ended by a NUL byte (as find -print0 writes).")
+    boolean nullSeparated;
+
+    @Option(names = {"-c", "--count"}, paramLabel = "N",
+        description = "Publish the one message (MESSAGE, --file or --raw) N times (default 1).")
+    Long count;
+
+    @Option(names = "--rate", paramLabel = "R", description = "At most R messages a second (default: as fast " +
+        "as the broker takes them).")
+    double rate;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", description = "How long to wait while the broker holds " +
+        "this publisher back (a subscriber with the block policy is full) before giving up with status 6; " +
+        "0 waits as long as it takes. Default ${DEFAULT-VALUE}: longer than the broker's stall timeout " +
+        "(10 s by default), after which the broker evicts the stalled subscriber and publishers go on.",
+        defaultValue = "60")
+    long timeoutSeconds;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    private BusError refusal;
 
     @Override
     public Integer call() throws Exception
     {
-        try (BusClient client = connect("seqbus-pub"))
+        final PubInput input = input();
+        final Duration timeout = timeoutSeconds == 0 ? Duration.ofDays(365L * 100) : Duration.ofSeconds(timeoutSeconds);
+        final BusClient client = connect("seqbus-pub", (options) -> options
+            .publishTimeout(timeout)
+            .errorHandler(this::refused)
+            // The loss is said once, by the error handler (the broker's ERROR) or by the failed call.
+            .connectionListener(new ConnectionListener()
+            {
+            }));
+        try
         {
-            if (message != null)
+            // In ThreadMode.POLL a publish or flush that waits polls only on the thread that polls: this one, from
+            // now on. So while it waits it reads the broker's ERRORs and the end of the connection.
+            client.poll();
+            final int status = publishAll(client, input);
+            if (status != ExitStatus.OK)
             {
-                client.publish(topic, message.getBytes(StandardCharsets.UTF_8));
+                return status;
             }
-            else
-            {
-                final BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-                String line;
-                while ((line = in.readLine()) != null)
-                {
-                    client.publish(topic, line.getBytes(StandardCharsets.UTF_8));
-                }
-            }
-            // The broker answers PING in order, so once PONG is back every message was routed.
-            client.sync(Duration.ofSeconds(30));
-            // A refused topic was reported once on stderr by the error handler; the exit status says so too.
-            return client.refusal(topic) != null ? 1 : 0;
+            // The broker answers PING in order, so once PONG is back every message was routed or refused.
+            client.sync(timeout);
+            return refusal == null ? ExitStatus.OK : ExitStatus.of(refusal.code());
         }
+        catch (final BusException ex)
+        {
+            return failed(client, ex);
+        }
+        finally
+        {
+            client.close();
+        }
+    }
+
+    private int publishAll(final BusClient client, final PubInput input) throws IOException
+    {
+        final long intervalNs = rate > 0 ? (long)(TimeUnit.SECONDS.toNanos(1) / rate) : 0;
+        final long start = System.nanoTime();
+        long number = 0;
+        boolean waited = false;
+        byte[] payload;
+        while ((payload = input.next()) != null && refusal == null)
+        {
+            number++;
+            if (waited)
+            {
+                // Read what came while this waited for its input: a refusal, or the end of the connection.
+                client.poll();
+                waited = false;
+            }
+            if (payload.length > client.maxPayload())
+            {
+                System.err.println("seqbus: message " + number + " is " + payload.length + " bytes; the broker at " +
+                    client.socket() + " takes at most " + client.maxPayload() + " (its max_payload)");
+                return ExitStatus.USAGE;
+            }
+            if (intervalNs > 0)
+            {
+                awaitTurn(client, start + (number - 1) * intervalNs);
+            }
+            client.publish(topic, payload);
+            if (input.wouldWait())
+            {
+                // Standard input has nothing more yet: send what is batched before waiting for it.
+                client.flush();
+                waited = true;
+            }
+        }
+        return refusal == null ? ExitStatus.OK : ExitStatus.of(refusal.code());
+    }
+
+    private static void awaitTurn(final BusClient client, final long dueNs)
+    {
+        client.flush();
+        long left;
+        while ((left = dueNs - System.nanoTime()) > 0)
+        {
+            // Keep reading while waiting: a refusal or the broker's going is seen at once.
+            client.poll();
+            LockSupport.parkNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(1)));
+        }
+    }
+
+    private int failed(final BusClient client, final BusException ex)
+    {
+        if (refusal != null && ex.code() == refusal.code())
+        {
+            // A publish refused at the call under the refusal already said on stderr.
+            return ExitStatus.of(refusal.code());
+        }
+        final BusException cause = client.isClosed() && client.closedCause() != null ? client.closedCause() : ex;
+        System.err.println("seqbus: " + cause.getMessage());
+        if (!client.isClosed() && ex.code() == 0)
+        {
+            // Connected, yet the publish could not be handed over in time: the broker held it back.
+            return ExitStatus.TIMED_OUT;
+        }
+        return ExitStatus.of(cause);
+    }
+
+    private void refused(final BusError error)
+    {
+        if (error.code() == ErrorCode.CLIENT)
+        {
+            // The client's own report from close(): accepted publishes it could not send.
+            System.err.println("seqbus: " + error.reason());
+            return;
+        }
+        System.err.println("seqbus: the broker " + (error.topic() != null ? "refused publishing to " + error.topic() :
+            error.isFatal() ? "closed the connection" : "refused a frame") + ": " + error.name() + ": " +
+            error.reason());
+        if (refusal == null)
+        {
+            refusal = error;
+        }
+    }
+
+    private PubInput input() throws IOException
+    {
+        final int sources = (message != null ? 1 : 0) + (file != null ? 1 : 0) + (raw ? 1 : 0) + (nullSeparated ? 1 : 0);
+        if (sources > 1)
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                "give the message one way: MESSAGE, --file, --raw or --null-separated");
+        }
+        if (count != null && count < 1)
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--count must be at least 1: " + count);
+        }
+        if (rate < 0)
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--rate must not be negative: " + rate);
+        }
+        if (timeoutSeconds < 0)
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--timeout must not be negative");
+        }
+        final long times = count == null ? 1 : count;
+        if (message != null)
+        {
+            return PubInput.repeated(message.getBytes(StandardCharsets.UTF_8), times);
+        }
+        if (file != null)
+        {
+            try
+            {
+                return PubInput.repeated(Files.readAllBytes(file), times);
+            }
+            catch (final IOException ex)
+            {
+                throw new IllegalArgumentException("cannot read --file " + file + ": " +
+                    (ex instanceof NoSuchFileException ? "no such file" : ex.getMessage()), ex);
+            }
+        }
+        if (raw)
+        {
+            return PubInput.repeated(System.in.readAllBytes(), times);
+        }
+        if (count != null)
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                "--count repeats one message: give MESSAGE, --file or --raw");
+        }
+        return PubInput.split(System.in, nullSeparated ? 0 : '\n');
     }
 }

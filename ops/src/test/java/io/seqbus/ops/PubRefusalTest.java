@@ -12,7 +12,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code seqbus pub} to a topic the access rules deny fails with exit status 1, not 0.
+ * {@code seqbus pub} to a topic the access rules deny fails with exit status 3 (ACCESS_DENIED), not 0.
  */
 class PubRefusalTest
 {
@@ -20,7 +20,7 @@ class PubRefusalTest
     Path dir;
 
     @Test
-    void aRefusedPublishExitsOne() throws Exception
+    void aRefusedPublishExitsThree() throws Exception
     {
         final String socket = dir.resolve("bus.sock").toString();
         final Path config = dir.resolve("seqbus.conf");
@@ -39,7 +39,7 @@ class PubRefusalTest
         try (Broker broker = Broker.launch(new BrokerConfig(config, Map.of(), Map.of()).load()))
         {
             assertThat(Main.run("pub", "--socket", socket, "orders.eu.created", "fine")).isZero();
-            assertThat(Main.run("pub", "--socket", socket, "audit.login", "refused")).isEqualTo(1);
+            assertThat(Main.run("pub", "--socket", socket, "audit.login", "refused")).isEqualTo(ExitStatus.ACCESS_DENIED);
         }
     }
 }

@@ -1,0 +1,74 @@
+package io.seqbus.ops;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.seqbus.client.Message;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+/**
+ * One message as one JSON object, for {@code seqbus sub --json} and {@code %j}: the metadata, then the payload
+ * as text when it is valid UTF-8, else as base64, with {@code "encoding"} saying which.
+ */
+final class JsonMessage
+{
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT);
+    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+
+    /**
+     * @param message the message, valid only during the handler.
+     * @return the object's UTF-8 bytes, without a newline.
+     */
+    byte[] encode(final Message message)
+    {
+        bytes.reset();
+        try (JsonGenerator json = JSON.createGenerator(bytes))
+        {
+            json.writeStartObject();
+            json.writeStringField("topic", message.topic());
+            json.writeNumberField("node", Integer.toUnsignedLong(message.sourceNode()));
+            // A 64-bit id, often past 2^63 as unsigned: a string, so that no reader rounds or negates it.
+            json.writeStringField("publisher", Long.toUnsignedString(message.publisherId()));
+            json.writeNumberField("sequence", message.sequence());
+            json.writeNumberField("uid", Integer.toUnsignedLong(message.publisherUid()));
+            json.writeNumberField("pid", message.publisherPid());
+            // Nanoseconds since the epoch pass 2^53, where JavaScript's numbers lose digits: the ISO form is exact.
+            json.writeNumberField("time_ns", message.timestampNs());
+            json.writeStringField("time", PrintfFormat.iso(message.timestampNs()));
+            final String text = textOrNull(message.payloadBuffer());
+            json.writeStringField("encoding", text != null ? "utf-8" : "base64");
+            json.writeStringField("payload", text != null ? text :
+                Base64.getEncoder().encodeToString(message.payloadAsBytes()));
+            json.writeEndObject();
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+        return bytes.toByteArray();
+    }
+
+    private String textOrNull(final ByteBuffer payload)
+    {
+        try
+        {
+            return utf8.reset().decode(payload).toString();
+        }
+        catch (final CharacterCodingException ex)
+        {
+            return null;
+        }
+    }
+}
