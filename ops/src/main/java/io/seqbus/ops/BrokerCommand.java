@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 
 import sun.misc.Signal;
 
@@ -139,25 +140,23 @@ final class BrokerCommand implements Callable<Integer>
             }
             stop.countDown();
         });
-        final Broker broker = Broker.launch(context);
-        // SIGHUP is systemd's ExecReload: reload what can change while running. The handler runs
-        // on the JVM's signal thread; a bad new config changes nothing and says why.
+        // SIGHUP is systemd's ExecReload: reload what can change while running. The handler runs on
+        // the JVM's signal thread; a bad new config changes nothing, and the broker records why for
+        // `seqbus reload` to report. Handled from before the launch: the JVM's own SIGHUP action
+        // would stop the process, and systemd may reload as soon as READY=1 is out.
+        final AtomicReference<Broker> running = new AtomicReference<>();
         Signal.handle(new Signal("HUP"), (signal) ->
         {
-            try
+            final Broker b = running.get();
+            if (b == null)
             {
-                Log.info("reload requested");
-                broker.applyReload(brokerConfig.load());
+                Log.warn("reload requested while starting; ignored");
+                return;
             }
-            catch (final ConfigException ex)
-            {
-                ex.problems().forEach((p) -> Log.error("reload refused: " + p));
-            }
-            catch (final RuntimeException ex)
-            {
-                Log.error("reload failed: " + ex.getMessage());
-            }
+            b.reload(brokerConfig::load);
         });
+        final Broker broker = Broker.launch(context);
+        running.set(broker);
         stop.await();
         broker.close();
         return broker.agentFailure() == null ? 0 : EXIT_AGENT_FAILED;
