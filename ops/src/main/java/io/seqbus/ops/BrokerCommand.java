@@ -2,7 +2,6 @@ package io.seqbus.ops;
 
 import io.seqbus.broker.config.BrokerContext;
 import io.seqbus.broker.Broker;
-import io.seqbus.broker.log.Log;
 import io.seqbus.broker.config.BrokerConfig;
 import io.seqbus.broker.config.ConfigException;
 import io.seqbus.broker.config.Setting;
@@ -19,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import sun.misc.Signal;
@@ -142,21 +142,26 @@ final class BrokerCommand implements Callable<Integer>
         });
         // SIGHUP is systemd's ExecReload: reload what can change while running. The handler runs on
         // the JVM's signal thread; a bad new config changes nothing, and the broker records why for
-        // `seqbus reload` to report. Handled from before the launch: the JVM's own SIGHUP action
-        // would stop the process, and systemd may reload as soon as READY=1 is out.
+        // `seqbus reload` to report. Handled from before the launch (the JVM's own SIGHUP action would
+        // stop the process), and a reload asked for while the broker starts (systemd may ask once
+        // READY=1 is out) runs as soon as it is up: whichever thread takes the pending flag runs it.
         final AtomicReference<Broker> running = new AtomicReference<>();
+        final AtomicBoolean reloadPending = new AtomicBoolean();
         Signal.handle(new Signal("HUP"), (signal) ->
         {
+            reloadPending.set(true);
             final Broker b = running.get();
-            if (b == null)
+            if (b != null && reloadPending.getAndSet(false))
             {
-                Log.warn("reload requested while starting; ignored");
-                return;
+                b.reload(brokerConfig::load);
             }
-            b.reload(brokerConfig::load);
         });
         final Broker broker = Broker.launch(context);
         running.set(broker);
+        if (reloadPending.getAndSet(false))
+        {
+            broker.reload(brokerConfig::load);
+        }
         stop.await();
         broker.close();
         return broker.agentFailure() == null ? 0 : EXIT_AGENT_FAILED;
