@@ -2,6 +2,7 @@ package io.seqbus.broker;
 
 import io.seqbus.broker.config.BrokerContext;
 import io.seqbus.broker.config.Configuration;
+import io.seqbus.broker.config.ReloadOutcome;
 import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.broker.acl.AccessControl;
 import io.seqbus.broker.bridge.BridgeCounters;
@@ -34,6 +35,7 @@ import java.util.ArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The broker's one thread. Each duty cycle: poll every socket, accept, read what clients sent
@@ -80,7 +82,8 @@ final class BrokerAgent implements Agent, LocalBus
     private final int idleBlockMs;
     private long cycleNowNs;
 
-    BrokerAgent(final BrokerContext context, final Listener listener) throws IOException
+    BrokerAgent(final BrokerContext context, final Listener listener, final Supplier<ReloadOutcome> lastReload)
+        throws IOException
     {
         final long startNs = System.nanoTime();
         final TopicRates topicRates = new TopicRates(startNs);
@@ -119,7 +122,8 @@ final class BrokerAgent implements Agent, LocalBus
         this.connections = new Connections(context, poller, counters, fanOut, protocol, accounts);
         this.evictions = new Evictions(context, counters, fanOut, backpressure, protocol, connections);
         this.reader = new Reader(context, poller, listener, counters, backpressure, protocol, connections, epochClock);
-        this.sampler = new Sampler(context, counters, connections, topicRates, bridge, pool, startNs);
+        this.sampler = new Sampler(context, counters, connections, topicRates, bridge, pool, startNs,
+            listener.address(), lastReload);
     }
 
     BrokerCounters counters()

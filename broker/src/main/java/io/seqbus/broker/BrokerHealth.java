@@ -6,7 +6,6 @@ import io.seqbus.broker.config.Configuration;
 import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.broker.metrics.MetricsServer;
 import io.seqbus.broker.net.Listener;
-import io.seqbus.wire.BusSocket;
 import org.agrona.concurrent.AgentRunner;
 
 import java.io.IOException;
@@ -20,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * Whether a broker is alive, as /health and the metrics' up gauge tell it: the agent finished a
  * duty cycle within {@link Configuration#HEALTH_MAX_CYCLE_AGE_MS} (it wakes at least every
  * {@link Configuration#IDLE_BLOCK_MS} even when idle) and the socket still accepts: the listener
- * is open and, for a path, the socket file is still there. Safe from any thread.
+ * is open and, for a path, the socket file is still there (the one bound, or the one systemd passed). Safe from any thread.
  */
 final class BrokerHealth
 {
@@ -29,14 +28,12 @@ final class BrokerHealth
     private final BrokerCounters counters;
     private final Listener listener;
     private final AgentRunner runner;
-    private final String socket;
 
-    BrokerHealth(final BrokerCounters counters, final Listener listener, final AgentRunner runner, final String socket)
+    BrokerHealth(final BrokerCounters counters, final Listener listener, final AgentRunner runner)
     {
         this.counters = counters;
         this.listener = listener;
         this.runner = runner;
-        this.socket = socket;
     }
 
     /**
@@ -85,6 +82,9 @@ final class BrokerHealth
         {
             return false;
         }
-        return BusSocket.isAbstract(socket) || Files.exists(Path.of(socket));
+        // The socket the broker listens on, not the configured one: a socket systemd passed is
+        // wherever its unit put it, whatever --socket or the default say.
+        final Path file = listener.file();
+        return file == null || Files.exists(file);
     }
 }

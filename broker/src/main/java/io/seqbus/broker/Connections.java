@@ -7,6 +7,7 @@ import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.broker.fanout.FanOut;
 import io.seqbus.broker.fanout.WriteCounter;
 import io.seqbus.broker.log.Log;
+import io.seqbus.broker.log.LogRateLimit;
 import io.seqbus.broker.net.ClientConnection;
 import io.seqbus.broker.net.Listener;
 import io.seqbus.broker.net.Poller;
@@ -45,6 +46,8 @@ final class Connections implements SocketTransport.Events
     private final WriteCounter writeCounter = this::onDatagramWritten;
     private final long startEpochSeconds = System.currentTimeMillis() / 1000;
     private long nextConnectionId = 1;
+    private final LogRateLimit connectionLog =
+        new LogRateLimit("connect and disconnect lines", Configuration.CONNECTION_LOG_LINES_PER_SECOND, System.nanoTime());
     private boolean draining;
 
     Connections(
@@ -83,6 +86,7 @@ final class Connections implements SocketTransport.Events
      */
     int expireHandshakes(final long nowNs)
     {
+        connectionLog.poll(nowNs);
         final long timeoutNs = context.handshakeTimeoutMs() * 1_000_000L;
         int closed = 0;
         ClientConnection c;
@@ -279,7 +283,10 @@ final class Connections implements SocketTransport.Events
         connections.put(connectionId, c);
         awaitingHello.addLast(c);
         counters.set(BrokerCounters.CONNECTIONS_OPEN, connections.size());
-        Log.debug("accepted " + c.label());
+        if (connectionLog.allow(Log.Level.INFO, c.acceptedNs()))
+        {
+            Log.info("accepted " + c.label());
+        }
     }
 
     private void refuse(final ClientConnection c, final String why)
@@ -408,9 +415,9 @@ final class Connections implements SocketTransport.Events
         }
         counters.increment(BrokerCounters.CONNECTIONS_CLOSED);
         counters.set(BrokerCounters.CONNECTIONS_OPEN, connections.size());
-        if (why != null)
+        if (why != null && connectionLog.allow(Log.Level.INFO, System.nanoTime()))
         {
-            Log.debug("closed " + c.label() + ": " + why);
+            Log.info("closed " + c.label() + ": " + why);
         }
     }
 

@@ -1,7 +1,9 @@
 package io.seqbus.broker;
 
 import io.seqbus.broker.config.BrokerContext;
+import io.seqbus.broker.config.BuildInfo;
 import io.seqbus.broker.config.Configuration;
+import io.seqbus.broker.config.ReloadOutcome;
 import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.broker.bridge.LanBridge;
 import io.seqbus.broker.fanout.DatagramPool;
@@ -10,6 +12,7 @@ import io.seqbus.broker.stat.StatReport;
 import io.seqbus.broker.stat.TopicRates;
 
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Times each duty cycle and, a few times a second, samples what is too costly to keep per
@@ -24,6 +27,8 @@ final class Sampler
     private final LanBridge bridge;
     private final DatagramPool pool;
     private final long startNs;
+    private final String socket;
+    private final Supplier<ReloadOutcome> lastReload;
     private final com.sun.management.ThreadMXBean threads =
         (com.sun.management.ThreadMXBean)java.lang.management.ManagementFactory.getThreadMXBean();
     private long nextSampleNs;
@@ -33,8 +38,10 @@ final class Sampler
     Sampler(
         final BrokerContext context, final BrokerCounters counters, final Connections connections,
         final TopicRates topicRates, final LanBridge bridge, final DatagramPool pool,
-        final long startNs)
+        final long startNs, final String socket, final Supplier<ReloadOutcome> lastReload)
     {
+        this.socket = socket;
+        this.lastReload = lastReload;
         this.pool = pool;
         this.context = context;
         this.counters = counters;
@@ -96,6 +103,7 @@ final class Sampler
     {
         return StatReport.build(context, counters, connections.values(),
             context.statTopTopics() > 0 ? topicRates : null, statFlags,
-            TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - startNs), bridge, viewerUid);
+            TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - startNs), bridge, viewerUid,
+            new StatReport.Facts(socket, ProcessHandle.current().pid(), BuildInfo.BROKER, lastReload.get()));
     }
 }

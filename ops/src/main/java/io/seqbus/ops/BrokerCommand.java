@@ -2,7 +2,6 @@ package io.seqbus.ops;
 
 import io.seqbus.broker.config.BrokerContext;
 import io.seqbus.broker.Broker;
-import io.seqbus.broker.log.Log;
 import io.seqbus.broker.config.BrokerConfig;
 import io.seqbus.broker.config.ConfigException;
 import io.seqbus.broker.config.Setting;
@@ -19,6 +18,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import sun.misc.Signal;
 
@@ -139,25 +140,28 @@ final class BrokerCommand implements Callable<Integer>
             }
             stop.countDown();
         });
-        final Broker broker = Broker.launch(context);
-        // SIGHUP is systemd's ExecReload: reload what can change while running. The handler runs
-        // on the JVM's signal thread; a bad new config changes nothing and says why.
+        // SIGHUP is systemd's ExecReload: reload what can change while running. The handler runs on
+        // the JVM's signal thread; a bad new config changes nothing, and the broker records why for
+        // `seqbus reload` to report. Handled from before the launch (the JVM's own SIGHUP action would
+        // stop the process), and a reload asked for while the broker starts (systemd may ask once
+        // READY=1 is out) runs as soon as it is up: whichever thread takes the pending flag runs it.
+        final AtomicReference<Broker> running = new AtomicReference<>();
+        final AtomicBoolean reloadPending = new AtomicBoolean();
         Signal.handle(new Signal("HUP"), (signal) ->
         {
-            try
+            reloadPending.set(true);
+            final Broker b = running.get();
+            if (b != null && reloadPending.getAndSet(false))
             {
-                Log.info("reload requested");
-                broker.applyReload(brokerConfig.load());
-            }
-            catch (final ConfigException ex)
-            {
-                ex.problems().forEach((p) -> Log.error("reload refused: " + p));
-            }
-            catch (final RuntimeException ex)
-            {
-                Log.error("reload failed: " + ex.getMessage());
+                b.reload(brokerConfig::load);
             }
         });
+        final Broker broker = Broker.launch(context);
+        running.set(broker);
+        if (reloadPending.getAndSet(false))
+        {
+            broker.reload(brokerConfig::load);
+        }
         stop.await();
         broker.close();
         return broker.agentFailure() == null ? 0 : EXIT_AGENT_FAILED;

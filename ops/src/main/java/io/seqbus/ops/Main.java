@@ -1,5 +1,6 @@
 package io.seqbus.ops;
 
+import io.seqbus.broker.config.BuildInfo;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -11,7 +12,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "A multicast publish/subscribe bus over AF_UNIX SOCK_SEQPACKET.",
-    subcommands = {BrokerCommand.class, PubCommand.class, SubCommand.class, StatCommand.class, TopCommand.class, BenchCommand.class,
+    subcommands = {BrokerCommand.class, PubCommand.class, SubCommand.class, StatCommand.class, TopCommand.class,
+        ReloadCommand.class, BenchCommand.class,
         DemoCommand.class, SoakCommand.class,
         CommandLine.HelpCommand.class},
     footer = {"", "The socket defaults to $SEQBUS_SOCKET, else $XDG_RUNTIME_DIR/seqbus/seqbus.sock, " +
@@ -64,8 +66,8 @@ public final class Main implements Runnable
         @Override
         public String[] getVersion()
         {
-            final String v = Main.class.getPackage().getImplementationVersion();
-            return new String[]{"seqbus " + (v == null ? "(development build)" : v)};
+            // The ops jar's manifest: what was built, not what the sources say now.
+            return new String[]{"seqbus " + BuildInfo.of(Main.class).describe()};
         }
     }
 }

@@ -25,7 +25,7 @@ import static org.awaitility.Awaitility.await;
  * The shipped units under a real systemd, booted as PID 1 of private namespaces
  * ({@code src/test/resources/systemd-in-ns.sh}; needs root). The copies differ from
  * {@code systemd/} only where a test machine must: {@code DefaultDependencies=no} (the safety
- * rule: nothing of sysinit may touch the host), ExecStart at this checkout's launcher, root
+ * rule: nothing of sysinit may touch the host), ExecStart at this checkout's launcher, root (or nobody)
  * instead of the {@code seqbus} user and group (the host has no such user), a 3 s watchdog.
  * Every hardening setting stays as shipped.
  */
@@ -78,16 +78,7 @@ class SystemdBootIT
         Files.writeString(units.resolve("seqbus-it.target"),
             "[Unit]\nDescription=seqbus IT\nDefaultDependencies=no\nWants=seqbus.socket\nAfter=seqbus.socket\n");
 
-        final Process boot = new ProcessBuilder("bash", RESOURCES.resolve("systemd-in-ns.sh").toString(),
-            units.toString(), "seqbus-it.target", ROOT.toString(), dir.resolve("systemd.log").toString())
-            .redirectErrorStream(true).start();
-        final String booted = new String(boot.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(boot.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        final Matcher m = Pattern.compile("PID=(\\d+) UNSHARE_PID=(\\d+) CGROUP=(\\S+)").matcher(booted);
-        assertThat(m.find()).as(booted).isTrue();
-        pid = m.group(1);
-        cgroup = Path.of(m.group(3));
-        assertThat(boot.exitValue()).as(booted).isZero();
+        boot(units);
 
         await().atMost(WAIT).until(() -> "active".equals(systemctl("is-active", "seqbus.socket")));
         assertThat(systemctl("is-active", "seqbus.service")).as("nothing started it yet").isEqualTo("inactive");
@@ -124,6 +115,79 @@ class SystemdBootIT
         assertThat(Integer.parseInt(counts.group(6))).as("the loop was served by all three brokers").isEqualTo(3);
         assertThat(systemctl("show", "-p", "NRestarts", "seqbus.service"))
             .as("no watchdog or failure restart, only ours").isEqualTo("NRestarts=0");
+    }
+
+    /**
+     * {@code systemctl reload} runs {@code seqbus reload --pid $MAINPID}, as the unit's user (here nobody, as
+     * the host has no seqbus user) under ProtectProc=invisible: it fails when the broker refuses the new
+     * config and succeeds when it applies it. The old {@code kill -HUP} reported success either way.
+     */
+    @Test
+    void reloadFailsForABrokenConfigAndSucceedsForAGoodOne() throws Exception
+    {
+        final String config = "/run/seqbus-it/seqbus.conf";
+        final Path units = Files.createDirectories(dir.resolve("units"));
+        adapt("seqbus.service", units, Map.of(
+            "ExecStart=/usr/bin/seqbus ", "ExecStart=/run/testbed-src/seqbus ",
+            "ExecReload=/usr/bin/seqbus ", "ExecReload=/run/testbed-src/seqbus ",
+            "--config /etc/seqbus/seqbus.conf", "--config " + config,
+            "\nUser=seqbus\n", "\nUser=nobody\n",
+            "\nGroup=seqbus\n", "\nGroup=nogroup\n"));
+        adapt("seqbus.socket", units, Map.of("\nSocketGroup=seqbus\n", "\nSocketGroup=nogroup\n"));
+        Files.writeString(units.resolve("seqbus-it.target"),
+            "[Unit]\nDescription=seqbus IT\nDefaultDependencies=no\nWants=seqbus.socket\nAfter=seqbus.socket\n");
+        boot(units);
+        await().atMost(WAIT).until(() -> "active".equals(systemctl("is-active", "seqbus.socket")));
+        writeInside(config, "log_level = \"info\"\n");
+        assertThat(systemctl("start", "seqbus.service")).as(log()).isEmpty();
+        await().atMost(WAIT).until(() -> systemctl("show", "-p", "ActiveState,SubState", "seqbus.service"),
+            "ActiveState=active\nSubState=running"::equals);
+
+        writeInside(config, "log_level = \"loud\"\n");
+        final Process refused = inside(List.of("systemctl", "reload", "seqbus.service"));
+        refused.getOutputStream().close();
+        final String refusedErr = new String(refused.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(refused.waitFor(90, TimeUnit.SECONDS)).isTrue();
+        assertThat(refused.exitValue()).as("systemctl reload of a broken config: " + refusedErr).isNotZero();
+        assertThat(systemctl("is-active", "seqbus.service")).as("a refused reload stops nothing").isEqualTo("active");
+        final String afterRefusal = inside("/run/testbed-src/seqbus", "stat", "--json", "--socket", SOCKET);
+        assertThat(afterRefusal).contains("\"status\":\"refused\"").contains("log_level");
+
+        writeInside(config, "log_level = \"debug\"\n");
+        final Process applied = inside(List.of("systemctl", "reload", "seqbus.service"));
+        applied.getOutputStream().close();
+        final String appliedErr = new String(applied.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(applied.waitFor(90, TimeUnit.SECONDS)).isTrue();
+        assertThat(applied.exitValue()).as("systemctl reload of a good config: " + appliedErr + log()).isZero();
+        assertThat(inside("/run/testbed-src/seqbus", "stat", "--json", "--socket", SOCKET))
+            .contains("\"reload\":{\"generation\":2,\"status\":\"applied\"");
+        assertThat(systemctl("show", "-p", "User,NRestarts", "seqbus.service").lines())
+            .containsExactlyInAnyOrder("User=nobody", "NRestarts=0");
+    }
+
+    private void boot(final Path units) throws Exception
+    {
+        final Process boot = new ProcessBuilder("bash", RESOURCES.resolve("systemd-in-ns.sh").toString(),
+            units.toString(), "seqbus-it.target", ROOT.toString(), dir.resolve("systemd.log").toString())
+            .redirectErrorStream(true).start();
+        final String booted = new String(boot.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(boot.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        final Matcher m = Pattern.compile("PID=(\\d+) UNSHARE_PID=(\\d+) CGROUP=(\\S+)").matcher(booted);
+        assertThat(m.find()).as(booted).isTrue();
+        pid = m.group(1);
+        cgroup = Path.of(m.group(3));
+        assertThat(boot.exitValue()).as(booted).isZero();
+    }
+
+    /** Writes a file inside the namespaces' private /run, readable by the unit's user. */
+    private void writeInside(final String file, final String text) throws Exception
+    {
+        final Process p = inside(List.of("sh", "-c", "mkdir -p -m 755 \"$(dirname \"$1\")\" && cat > \"$1\" && chmod 644 \"$1\"",
+            "_", file));
+        p.getOutputStream().write(text.getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isZero();
     }
 
     private static void adapt(final String unit, final Path to, final Map<String, String> replacements) throws IOException

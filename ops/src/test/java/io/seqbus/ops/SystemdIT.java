@@ -43,7 +43,7 @@ class SystemdIT extends ProcessTestBase
     Path dir;
 
     /**
-     * The shipped units, with ExecStart pointed at this checkout's launcher: verify insists that
+     * The shipped units, with ExecStart and ExecReload pointed at this checkout's launcher: verify insists that
      * the binary exists, and /usr/bin/seqbus does not on a build machine. Nothing else changes.
      */
     @Test
@@ -53,9 +53,10 @@ class SystemdIT extends ProcessTestBase
         for (final String unit : new String[]{"seqbus.service", "seqbus.socket"})
         {
             final String text = Files.readString(ROOT.resolve("systemd").resolve(unit));
-            Files.writeString(units.resolve(unit), text.replace("ExecStart=/usr/bin/seqbus ", "ExecStart=" + LAUNCHER + " "));
+            Files.writeString(units.resolve(unit), text.replace("=/usr/bin/seqbus ", "=" + LAUNCHER + " "));
         }
-        assertThat(Files.readString(units.resolve("seqbus.service"))).contains("ExecStart=" + LAUNCHER + " broker");
+        assertThat(Files.readString(units.resolve("seqbus.service"))).contains("ExecStart=" + LAUNCHER + " broker")
+            .contains("ExecReload=" + LAUNCHER + " reload");
         final Process verify = new ProcessBuilder("systemd-analyze", "verify", "seqbus.service", "seqbus.socket")
             .directory(units.toFile()).start();
         started.add(verify);

@@ -70,6 +70,13 @@ public final class Configuration
     /** Longest the agent blocks in epoll_wait while idle, ms; bounds how late timers run. */
     public static final int IDLE_BLOCK_MS = 100;
 
+    /**
+     * Connect and disconnect lines logged a second at most: enough to follow a few clients by eye, few
+     * enough that churn (thousands of connects a second) neither floods the journal nor slows the agent;
+     * the rest are counted in one line a second.
+     */
+    public static final int CONNECTION_LOG_LINES_PER_SECOND = 20;
+
     private Configuration()
     {
     }

@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.aeron.driver.status.SystemCounterDescriptor;
+import io.seqbus.broker.config.BuildInfo;
 import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.broker.bridge.BridgeCounters;
 import io.seqbus.wire.ErrorCode;
@@ -171,8 +172,21 @@ public final class BrokerMetrics implements AutoCloseable
     }
 
     /**
-     * Adds the LAN bridge's meters: traffic, loss and gaps from the bridge, NAKs and retransmits
-     * from Aeron's own counters.
+     * Adds {@code seqbus_build_info}.
+     *
+     * @param build the broker's version and revision.
+     */
+    public void bindBuild(final BuildInfo build)
+    {
+        // The info-metric idiom: value 1, the facts in labels, so a query can join on it.
+        Gauge.builder("seqbus.build.info", () -> 1)
+            .tags("version", build.version(), "revision", build.revision())
+            .description("The broker's build: version and git revision in labels, value 1")
+            .register(registry);
+    }
+
+    /**
+     * Adds the LAN bridge's meters.
      *
      * @param bridge the bridge's counters, readable from any thread.
      */

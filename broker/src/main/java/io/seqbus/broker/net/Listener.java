@@ -39,6 +39,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 public final class Listener implements AutoCloseable
 {
     private final String address;
+    /** The socket file: bound here (removed on close) or inherited (left to its owner); null for an abstract name. */
     private final Path path;
     private final AFUNIXDatagramChannel channel;
     private final boolean inherited;
@@ -146,7 +147,8 @@ public final class Listener implements AutoCloseable
             channel.close();
             throw new IOException("inherited fd " + fd + " is not usable: " + ex.getMessage(), ex);
         }
-        return new Listener(describe(channel, fd), null, channel, true);
+        final String address = describe(channel, fd);
+        return new Listener(address, address.startsWith("/") ? Path.of(address) : null, channel, true);
     }
 
     /**
@@ -341,7 +343,17 @@ public final class Listener implements AutoCloseable
     }
 
     /**
-     * @return the address as configured, or as the inherited socket reports it.
+     * @return the socket's file, bound here or inherited; null for an abstract name (or an inherited socket
+     * whose address cannot be read).
+     */
+    public Path file()
+    {
+        return path;
+    }
+
+    /**
+     * @return the address as configured, or as the inherited socket reports it (its bound address, read from
+     * the descriptor).
      */
     public String address()
     {
@@ -386,7 +398,7 @@ public final class Listener implements AutoCloseable
         {
             // closing on the way out: nothing to do about it
         }
-        if (path != null)
+        if (path != null && !inherited)
         {
             try
             {

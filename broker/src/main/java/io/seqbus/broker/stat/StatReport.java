@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.aeron.driver.status.SystemCounterDescriptor;
 import io.seqbus.broker.config.BrokerContext;
+import io.seqbus.broker.config.BuildInfo;
+import io.seqbus.broker.config.ReloadOutcome;
 import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.broker.bridge.BridgeCounters;
 import io.seqbus.broker.bridge.LanBridge;
@@ -38,6 +40,18 @@ public final class StatReport
     }
 
     /**
+     * What the broker says of itself beyond its settings.
+     *
+     * @param socket the socket it listens on (the one systemd passed, with socket activation).
+     * @param pid    its process id, for the signal {@code seqbus reload} sends.
+     * @param build  its version and revision.
+     * @param reload how the latest reload ended.
+     */
+    public record Facts(String socket, long pid, BuildInfo build, ReloadOutcome reload)
+    {
+    }
+
+    /**
      * @param context       the broker's settings.
      * @param counters      the broker's counters.
      * @param connections   every open connection.
@@ -47,12 +61,13 @@ public final class StatReport
      * @param bridge        the LAN bridge, or null without one.
      * @param viewerUid     uid of the client that asked: whose subscription patterns it may see
      *                      ({@link #mayReadPatterns}).
+     * @param facts         what the broker says of itself.
      * @return the document.
      */
     public static String build(
         final BrokerContext context, final BrokerCounters counters, final Collection<ClientConnection> connections,
         final TopicRates rates, final int statFlags, final long uptimeSeconds, final LanBridge bridge,
-        final int viewerUid)
+        final int viewerUid, final Facts facts)
     {
         final StringWriter out = new StringWriter(1024);
         try (JsonGenerator json = JSON.createGenerator(out))
@@ -61,10 +76,19 @@ public final class StatReport
             json.writeObjectFieldStart("broker");
             json.writeStringField("node", context.nodeName());
             json.writeNumberField("node_id", context.nodeId() & 0xFFFF_FFFFL);
-            json.writeStringField("socket", context.socket());
+            json.writeStringField("socket", facts.socket());
+            json.writeNumberField("pid", facts.pid());
+            json.writeStringField("version", facts.build().version());
+            json.writeStringField("revision", facts.build().revision());
             json.writeNumberField("uptime_seconds", uptimeSeconds);
             json.writeNumberField("stat_top_topics", context.statTopTopics());
             json.writeNumberField("topics_sampled_one_in", TopicRates.SAMPLE_EVERY);
+            json.writeObjectFieldStart("reload");
+            json.writeNumberField("generation", facts.reload().generation());
+            json.writeStringField("status", facts.reload().status());
+            json.writeStringField("message", facts.reload().message());
+            json.writeNumberField("epoch_ms", facts.reload().epochMillis());
+            json.writeEndObject();
             json.writeEndObject();
             writeTotals(json, counters);
             if (bridge != null)

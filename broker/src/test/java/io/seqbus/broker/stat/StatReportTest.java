@@ -3,6 +3,8 @@ package io.seqbus.broker.stat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.seqbus.broker.config.BrokerContext;
+import io.seqbus.broker.config.BuildInfo;
+import io.seqbus.broker.config.ReloadOutcome;
 import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.wire.StatRequestFrame;
 import org.junit.jupiter.api.Test;
@@ -25,13 +27,21 @@ class StatReportTest
         final BrokerCounters counters = new BrokerCounters();
         counters.add(BrokerCounters.MESSAGES_PUBLISHED, 42);
 
-        final String document = StatReport.build(context, counters, List.of(), null, 0, 7, null, 0);
+        final StatReport.Facts facts = new StatReport.Facts("@bus \"x\"", 12, new BuildInfo("1.2.3", "abc"),
+            new ReloadOutcome(2, ReloadOutcome.REFUSED, "bad \"key\"", 99));
+        final String document = StatReport.build(context, counters, List.of(), null, 0, 7, null, 0, facts);
 
         final JsonNode root = new ObjectMapper().readTree(document);
         assertThat(root.at("/broker/node").asText()).isEqualTo(node);
         assertThat(root.at("/broker/socket").asText()).isEqualTo("@bus \"x\"");
         assertThat(root.at("/broker/node_id").asLong()).as("unsigned").isEqualTo(0xFFFF_FFFEL);
         assertThat(root.at("/broker/uptime_seconds").asLong()).isEqualTo(7);
+        assertThat(root.at("/broker/pid").asLong()).isEqualTo(12);
+        assertThat(root.at("/broker/version").asText()).isEqualTo("1.2.3");
+        assertThat(root.at("/broker/revision").asText()).isEqualTo("abc");
+        assertThat(root.at("/broker/reload/generation").asLong()).isEqualTo(2);
+        assertThat(root.at("/broker/reload/status").asText()).isEqualTo("refused");
+        assertThat(root.at("/broker/reload/message").asText()).isEqualTo("bad \"key\"");
         assertThat(root.at("/totals/messages_published").asLong()).isEqualTo(42);
         assertThat(root.get("clients").isArray()).isTrue();
         assertThat(root.get("clients")).isEmpty();
@@ -39,7 +49,7 @@ class StatReportTest
         assertThat(root.has("lan")).isFalse();
 
         final JsonNode bare = new ObjectMapper().readTree(StatReport.build(context, counters, List.of(), null,
-            StatRequestFrame.NO_CLIENTS | StatRequestFrame.NO_TOPICS, 7, null, 0));
+            StatRequestFrame.NO_CLIENTS | StatRequestFrame.NO_TOPICS, 7, null, 0, facts));
         assertThat(bare.has("clients")).isFalse();
     }
 

@@ -1,6 +1,8 @@
 package io.seqbus.broker.testing;
 
 import io.seqbus.broker.config.BrokerContext;
+import io.seqbus.broker.config.BuildInfo;
+import io.seqbus.broker.config.ReloadOutcome;
 import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.broker.stat.StatReport;
 import io.seqbus.client.BusClient;
@@ -58,7 +60,8 @@ class NoHeavyDependenciesTest
     void theStatDocumentIsWrittenWithoutThem()
     {
         final String document = StatReport.build(new BrokerContext().nodeName("plain"), new BrokerCounters(),
-            List.of(), null, 0, 1, null, 0);
+            List.of(), null, 0, 1, null, 0,
+            new StatReport.Facts("@plain", 1, BuildInfo.BROKER, ReloadOutcome.BEFORE_FIRST));
         assertThat(document).startsWith("{\"broker\":{\"node\":\"plain\"").contains("\"totals\":{");
     }
 }
