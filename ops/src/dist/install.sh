@@ -18,7 +18,8 @@ install -m 0755 "$src/bin/seqbus" "$root$home/bin/seqbus"
 [[ -f "$src/README.md" ]] && install -m 0644 "$src/README.md" "$root$home/README.md"
 # Relative, so the link also resolves inside DESTDIR; the launcher follows it to ../lib.
 ln -sfn "../lib/seqbus/bin/seqbus" "$root$prefix/bin/seqbus"
-install -m 0644 "$src/systemd/seqbus.service" "$src/systemd/seqbus.socket" "$root$prefix/lib/systemd/system/"
+install -m 0644 "$src/systemd/seqbus.service" "$src/systemd/seqbus.socket" "$src/systemd/seqbus-metrics.socket" \
+  "$root$prefix/lib/systemd/system/"
 install -m 0644 "$src/systemd/seqbus.sysusers" "$root$prefix/lib/sysusers.d/seqbus.conf"
 if [[ -f "$src/systemd/seqbus.tmpfiles" ]]; then
   install -d "$root$prefix/lib/tmpfiles.d"

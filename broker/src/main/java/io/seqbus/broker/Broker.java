@@ -13,6 +13,7 @@ import io.seqbus.broker.metrics.BrokerMetrics;
 import io.seqbus.broker.metrics.MetricsEndpoint;
 import io.seqbus.broker.metrics.MetricsServer;
 import io.seqbus.broker.net.Listener;
+import io.seqbus.broker.systemd.SocketActivation;
 import io.seqbus.broker.systemd.SystemdNotifier;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -204,8 +205,10 @@ public final class Broker implements AutoCloseable
 
     private void startMetrics() throws IOException
     {
+        final int handed = context.socketActivation() ? SocketActivation.namedFd(
+            System.getenv(), ProcessHandle.current().pid(), SocketActivation.METRICS_FD_NAME) : SocketActivation.NONE;
         final InetSocketAddress endpoint = MetricsEndpoint.parse(context.metrics());
-        if (endpoint == null)
+        if (endpoint == null && handed == SocketActivation.NONE)
         {
             return;
         }
@@ -214,6 +217,20 @@ public final class Broker implements AutoCloseable
         if (agent.bridge() != null)
         {
             metrics.bindBridge(agent.bridgeCounters());
+        }
+        if (handed != SocketActivation.NONE)
+        {
+            // The socket unit holds the port (a scrape may be what started this broker): serve there, whatever
+            // the metrics setting says, or that scrape and every later one would wait unanswered.
+            metricsServer = MetricsServer.inherit(handed, metrics, health::report);
+            final InetSocketAddress port = metricsServer.address();
+            Log.info("metrics on http://" + hostPort(port) + "/metrics and /health (socket-activated)");
+            if (endpoint == null || !new InetSocketAddress(endpoint.getHostString(), endpoint.getPort()).equals(port))
+            {
+                Log.warn("metrics = \"" + context.metrics() + "\" is not used: systemd passed the metrics port " +
+                    hostPort(port) + " (FileDescriptorName=metrics); change ListenStream= in its socket unit instead");
+            }
+            return;
         }
         try
         {
@@ -232,8 +249,14 @@ public final class Broker implements AutoCloseable
             metrics = null;
             return;
         }
-        final InetSocketAddress bound = metricsServer.address();
-        Log.info("metrics on http://" + bound.getHostString() + ":" + bound.getPort() + "/metrics and /health");
+        Log.info("metrics on http://" + hostPort(metricsServer.address()) + "/metrics and /health");
+    }
+
+    private static String hostPort(final InetSocketAddress address)
+    {
+        final String host = address.getAddress() == null ? address.getHostString() :
+            address.getAddress().getHostAddress();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
     }
 
     /**

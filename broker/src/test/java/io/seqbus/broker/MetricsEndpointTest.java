@@ -50,8 +50,8 @@ class MetricsEndpointTest
             assertThat(address.getPort()).isPositive();
             final Map<String, Double> before = scrape(address);
             assertThat(before.keySet()).anyMatch((k) -> k.startsWith("jvm_memory_used_bytes{area=\"heap\""))
-                .anyMatch((k) -> k.startsWith("jvm_gc_")).contains("process_uptime_seconds", "system_cpu_count",
-                    "jvm_threads_live_threads");
+                .anyMatch((k) -> k.startsWith("jvm_gc_")).contains("process_uptime_seconds", "system_cpus",
+                    "jvm_threads_live_threads", "process_cpu_seconds_total");
 
             final AtomicInteger received = new AtomicInteger();
             try (BusClient sub = BusClient.connect(options(socket, "sub"));

@@ -46,6 +46,8 @@ class DistributionIT
             Path.of("..", "systemd", "seqbus.service"));
         assertThat(root.resolve("usr/lib/systemd/system/seqbus.socket")).hasSameTextualContentAs(
             Path.of("..", "systemd", "seqbus.socket"));
+        assertThat(root.resolve("usr/lib/systemd/system/seqbus-metrics.socket")).hasSameTextualContentAs(
+            Path.of("..", "systemd", "seqbus-metrics.socket"));
         assertThat(root.resolve("usr/lib/sysusers.d/seqbus.conf")).hasSameTextualContentAs(
             Path.of("..", "systemd", "seqbus.sysusers"));
         assertThat(root.resolve("etc/seqbus")).isDirectory();

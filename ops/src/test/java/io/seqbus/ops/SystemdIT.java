@@ -50,14 +50,15 @@ class SystemdIT extends ProcessTestBase
     void unitsPassSystemdAnalyzeVerifyWithoutAWord() throws Exception
     {
         final Path units = Files.createDirectories(dir.resolve("units"));
-        for (final String unit : new String[]{"seqbus.service", "seqbus.socket"})
+        for (final String unit : new String[]{"seqbus.service", "seqbus.socket", "seqbus-metrics.socket"})
         {
             final String text = Files.readString(ROOT.resolve("systemd").resolve(unit));
             Files.writeString(units.resolve(unit), text.replace("=/usr/bin/seqbus ", "=" + LAUNCHER + " "));
         }
         assertThat(Files.readString(units.resolve("seqbus.service"))).contains("ExecStart=" + LAUNCHER + " broker")
             .contains("ExecReload=" + LAUNCHER + " reload");
-        final Process verify = new ProcessBuilder("systemd-analyze", "verify", "seqbus.service", "seqbus.socket")
+        final Process verify = new ProcessBuilder("systemd-analyze", "verify", "seqbus.service", "seqbus.socket",
+            "seqbus-metrics.socket")
             .directory(units.toFile()).start();
         started.add(verify);
         final String out = new String(verify.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

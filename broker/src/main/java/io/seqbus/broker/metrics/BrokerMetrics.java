@@ -2,7 +2,10 @@ package io.seqbus.broker.metrics;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.config.MeterFilterReply;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -17,6 +20,7 @@ import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.broker.bridge.BridgeCounters;
 import io.seqbus.wire.ErrorCode;
 
+import java.lang.management.ManagementFactory;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -25,9 +29,34 @@ import java.util.function.BooleanSupplier;
  * names are dotted; the Prometheus registry turns {@code seqbus.messages.published} into
  * {@code seqbus_messages_published_total} and appends base units ({@code _bytes},
  * {@code _seconds}).
+ *
+ * <p>Every name passes {@code promtool check metrics} ({@code PromtoolTest} scrapes a live broker):
+ * two of Micrometer's own do not, so they are renamed or replaced here (see {@link #PROMTOOL_CLEAN}).
  */
 public final class BrokerMetrics implements AutoCloseable
 {
+    /**
+     * Micrometer's names that promtool refuses: {@code system.cpu.count} becomes {@code system_cpu_count}, and a
+     * gauge may not end in {@code _count} (that suffix belongs to summaries and histograms), so it is exposed as
+     * {@code system_cpus}; {@code process.cpu.time} counts nanoseconds ({@code process_cpu_time_ns_total}), and
+     * Prometheus wants base units, so it is left out for {@link #processCpuSeconds()}.
+     */
+    private static final MeterFilter PROMTOOL_CLEAN = new MeterFilter()
+    {
+        @Override
+        public Meter.Id map(final Meter.Id id)
+        {
+            return "system.cpu.count".equals(id.getName()) ? id.withName("system.cpus") : id;
+        }
+
+        @Override
+        public MeterFilterReply accept(final Meter.Id id)
+        {
+            return "process.cpu.time".equals(id.getName()) ? MeterFilterReply.DENY :
+                MeterFilterReply.NEUTRAL;
+        }
+    };
+
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
 
@@ -37,6 +66,7 @@ public final class BrokerMetrics implements AutoCloseable
      */
     public BrokerMetrics(final BrokerCounters counters, final BooleanSupplier healthy)
     {
+        registry.config().meterFilter(PROMTOOL_CLEAN);
         counter(counters, "seqbus.messages.published", null, BrokerCounters.MESSAGES_PUBLISHED,
             "PUBLISH frames accepted");
         counter(counters, "seqbus.published", "bytes", BrokerCounters.BYTES_PUBLISHED,
@@ -168,6 +198,7 @@ public final class BrokerMetrics implements AutoCloseable
         new JvmThreadMetrics().bindTo(registry);
         new ClassLoaderMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
+        processCpuSeconds();
         new UptimeMetrics().bindTo(registry);
     }
 
@@ -186,7 +217,25 @@ public final class BrokerMetrics implements AutoCloseable
     }
 
     /**
-     * Adds the LAN bridge's meters.
+     * The process's CPU time in seconds, {@code process_cpu_seconds_total}: the name every Prometheus client
+     * library gives it, so the usual {@code rate(process_cpu_seconds_total[5m])} works unchanged. Left out on a
+     * JVM without {@code com.sun.management} (it has no process CPU time to give).
+     */
+    private void processCpuSeconds()
+    {
+        final java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean unix && unix.getProcessCpuTime() >= 0)
+        {
+            FunctionCounter.builder("process.cpu", unix, (b) -> b.getProcessCpuTime() / 1e9)
+                .baseUnit("seconds")
+                .description("CPU time (user and system) the broker's process used")
+                .register(registry);
+        }
+    }
+
+    /**
+     * Adds the LAN bridge's meters: traffic, loss and gaps from the bridge, NAKs and retransmits
+     * from Aeron's own counters.
      *
      * @param bridge the bridge's counters, readable from any thread.
      */

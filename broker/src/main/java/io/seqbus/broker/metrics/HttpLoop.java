@@ -31,6 +31,7 @@ final class HttpLoop implements Runnable
     private static final long ACCEPT_PAUSE_NS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final ServerSocketChannel server;
+    private final boolean ownsServer;
     private final Selector selector;
     private final Function<RequestHead.Request, HttpReply> routes;
     // In accept order: the first is the oldest, evicted first over the cap.
@@ -42,9 +43,11 @@ final class HttpLoop implements Runnable
     private volatile boolean closing;
 
     private HttpLoop(
-        final ServerSocketChannel server, final Selector selector, final Function<RequestHead.Request, HttpReply> routes)
+        final ServerSocketChannel server, final boolean ownsServer, final Selector selector,
+        final Function<RequestHead.Request, HttpReply> routes)
     {
         this.server = server;
+        this.ownsServer = ownsServer;
         this.selector = selector;
         this.routes = routes;
         this.thread = new Thread(this, "seqbus-metrics");
@@ -52,18 +55,23 @@ final class HttpLoop implements Runnable
     }
 
     /**
-     * Starts serving on a bound socket, which the loop then owns and closes.
+     * Starts serving on a listening socket.
      *
-     * @param server a bound listening socket.
-     * @param routes what to answer to a request; runs on the loop's thread, so it must not block.
+     * @param server     a bound listening socket; the selector comes from its provider (the JDK's, or
+     *                   junixsocket's for a socket systemd passed, see {@link InheritedPort}).
+     * @param ownsServer true when the loop closes the socket as it stops. False for a socket systemd passed:
+     *                   junixsocket's close shuts the socket down (shutdown(2)) for systemd's copy as well, and
+     *                   the port would stop listening for the next broker; the descriptor goes with the process.
+     * @param routes     what to answer to a request; runs on the loop's thread, so it must not block.
      * @return the running loop.
      * @throws IOException when no selector can be opened.
      */
-    static HttpLoop start(final ServerSocketChannel server, final Function<RequestHead.Request, HttpReply> routes)
+    static HttpLoop start(
+        final ServerSocketChannel server, final boolean ownsServer, final Function<RequestHead.Request, HttpReply> routes)
         throws IOException
     {
-        final Selector selector = Selector.open();
-        final HttpLoop loop = new HttpLoop(server, selector, routes);
+        final Selector selector = server.provider().openSelector();
+        final HttpLoop loop = new HttpLoop(server, ownsServer, selector, routes);
         try
         {
             server.configureBlocking(false);
@@ -79,7 +87,7 @@ final class HttpLoop implements Runnable
     }
 
     /**
-     * Stops the thread and closes every socket, the listening one included, before returning.
+     * Stops the thread and closes every socket, the listening one included if the loop owns it, before returning.
      */
     void close()
     {
@@ -251,17 +259,20 @@ final class HttpLoop implements Runnable
     {
         open.forEach(HttpConnection::close);
         open.clear();
+        if (ownsServer)
+        {
+            try
+            {
+                server.close();
+            }
+            catch (final IOException ex)
+            {
+                Log.debug("metrics: closing the listening socket: " + ex);
+            }
+        }
         try
         {
-            server.close();
-        }
-        catch (final IOException ex)
-        {
-            Log.debug("metrics: closing the listening socket: " + ex);
-        }
-        try
-        {
-            selector.close();
+            selector.close(); // also deregisters a socket left open
         }
         catch (final IOException ex)
         {

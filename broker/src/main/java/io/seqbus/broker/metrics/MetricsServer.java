@@ -66,13 +66,31 @@ public final class MetricsServer implements AutoCloseable
         try
         {
             final InetSocketAddress bound = (InetSocketAddress)server.getLocalAddress();
-            return new MetricsServer(HttpLoop.start(server, (request) -> route(request, metrics, health)), bound);
+            return new MetricsServer(HttpLoop.start(server, true, (request) -> route(request, metrics, health)), bound);
         }
         catch (final IOException | RuntimeException ex)
         {
             server.close();
             throw ex;
         }
+    }
+
+    /**
+     * Serves on the listening TCP socket systemd passed ({@code FileDescriptorName=metrics}): a scrape that
+     * started the broker is answered on it, and the port stays systemd's when the broker stops.
+     *
+     * @param fd      the inherited descriptor.
+     * @param metrics what {@code /metrics} shows.
+     * @param health  what {@code /health} shows.
+     * @return the running server.
+     * @throws IOException when the descriptor is not a listening IPv4 or IPv6 stream socket.
+     */
+    public static MetricsServer inherit(final int fd, final BrokerMetrics metrics, final Supplier<Health> health)
+        throws IOException
+    {
+        final ServerSocketChannel server = InheritedPort.channel(fd);
+        final InetSocketAddress bound = InheritedPort.address(server.getLocalAddress(), fd);
+        return new MetricsServer(HttpLoop.start(server, false, (request) -> route(request, metrics, health)), bound);
     }
 
     private static HttpReply route(
@@ -107,7 +125,7 @@ public final class MetricsServer implements AutoCloseable
     }
 
     /**
-     * Stops serving; the port is free when this returns.
+     * Stops serving; a port this server bound is free when this returns, one systemd passed stays systemd's.
      */
     @Override
     public void close()

@@ -14,6 +14,11 @@ public final class SocketActivation
     public static final int LISTEN_FDS_START = 3;
     /** Value meaning "not socket-activated". */
     public static final int NONE = -1;
+    /**
+     * {@code FileDescriptorName=} of the metrics port's socket unit ({@code seqbus-metrics.socket}): never
+     * the bus socket, even when it is the only socket passed.
+     */
+    public static final String METRICS_FD_NAME = "metrics";
 
     private SocketActivation()
     {
@@ -54,11 +59,11 @@ public final class SocketActivation
         {
             return NONE;
         }
-        if (count == 1)
+        final String fdNames = env.get("LISTEN_FDNAMES");
+        if (count == 1 && (fdNames == null || !fdNames.equals(METRICS_FD_NAME)))
         {
             return LISTEN_FDS_START;
         }
-        final String fdNames = env.get("LISTEN_FDNAMES");
         if (fdNames != null)
         {
             final String[] passed = fdNames.split(":", -1);
@@ -75,5 +80,42 @@ public final class SocketActivation
         }
         throw new IllegalStateException("LISTEN_FDS=" + count + " sockets passed and none is named " +
             String.join(" or ", names) + " in LISTEN_FDNAMES=" + fdNames + "; allowed: one socket, or one with that name");
+    }
+
+    /**
+     * Finds the socket passed under one name only ({@code LISTEN_FDNAMES}), such as the metrics port.
+     *
+     * @param env  the process environment.
+     * @param pid  this process's id.
+     * @param name the {@code FileDescriptorName=} to look for.
+     * @return the descriptor, or {@link #NONE} when no socket of that name was passed to this process.
+     */
+    public static int namedFd(final Map<String, String> env, final long pid, final String name)
+    {
+        final String listenPid = env.get("LISTEN_PID");
+        final String listenFds = env.get("LISTEN_FDS");
+        final String fdNames = env.get("LISTEN_FDNAMES");
+        if (listenPid == null || listenFds == null || fdNames == null || !listenPid.trim().equals(Long.toString(pid)))
+        {
+            return NONE;
+        }
+        final int count;
+        try
+        {
+            count = Integer.parseInt(listenFds.trim());
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new IllegalStateException("LISTEN_FDS=" + listenFds + " is not a number");
+        }
+        final String[] passed = fdNames.split(":", -1);
+        for (int i = 0; i < passed.length && i < count; i++)
+        {
+            if (passed[i].equals(name))
+            {
+                return LISTEN_FDS_START + i;
+            }
+        }
+        return NONE;
     }
 }
