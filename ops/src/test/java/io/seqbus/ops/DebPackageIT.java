@@ -3,6 +3,7 @@ package io.seqbus.ops;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -91,8 +92,16 @@ class DebPackageIT
         await().atMost(WAIT).until(() -> "active".equals(systemctl("is-active", "seqbus.socket")));
         assertThat(systemctl("is-active", "seqbus.service")).as("lazy: no client yet").isEqualTo("inactive");
         assertThat(inside("stat", "-c", "%a %G %F", SOCKET).out).isEqualTo("660 seqbus socket");
-        assertThat(inside("test", "-f", "/usr/share/man/man1/seqbus-broker.1").status).isZero();
-        assertThat(inside("test", "-f", "/usr/share/bash-completion/completions/seqbus").status).isZero();
+        // A man page and completion for every command Main has, whoever added it.
+        final String completion = inside("cat", "/usr/share/bash-completion/completions/seqbus").out;
+        for (final String command : new CommandLine(new Main()).getSubcommands().keySet())
+        {
+            assertThat(inside("test", "-s", "/usr/share/man/man1/seqbus-" + command + ".1").status).as(command).isZero();
+            assertThat(completion).as(command).contains(command);
+        }
+        assertThat(inside("grep", "-F", "-c", "max\\-queue\\-bytes", "/usr/share/man/man1/seqbus-broker.1").out)
+            .as("the broker's setting flags are in its man page").isNotEqualTo("0");
+        assertThat(completion).as("and in the completion").contains("--max-queue-bytes");
         assertThat(inside("dpkg-query", "-W", "-f", "${Conffiles}", "seqbus").out).contains("/etc/seqbus/seqbus.conf");
 
         // A user of group seqbus, nothing more, publishes and subscribes.
