@@ -26,8 +26,8 @@ import static org.awaitility.Awaitility.await;
  * systemd booted as PID 1 of private namespaces whose root is an overlay over the host's
  * ({@code src/test/resources/systemd-in-overlay.sh}; needs root, dpkg and systemd): the maintainer
  * scripts create the user, enable and start the socket; a user in group {@code seqbus} publishes
- * and subscribes through {@code /run/seqbus/seqbus.sock}; reload and restart under a connect loop
- * refuse no one; {@code dpkg -r} keeps only the config, {@code dpkg -P} removes it. Every write
+ * and subscribes through {@code /run/seqbus/seqbus.sock}; reload, restart and an upgrade under a
+ * connect loop refuse no one; {@code dpkg -r} keeps only the config, {@code dpkg -P} removes it. Every write
  * lands in the overlay's tmpfs: afterwards the host's dpkg database and /etc know nothing of it.
  */
 class DebPackageIT
@@ -119,7 +119,7 @@ class DebPackageIT
             .isEqualTo("hello from " + USER + "\nbye\n");
         assertThat(sub.exitValue()).isZero();
 
-        // Reload and restart while the user's connect loop never pauses: no connect refused.
+        // Reload, restart and upgrade while the user's connect loop never pauses: no connect refused.
         final Process loop = asUser("/usr/bin/python3", "/run/testbed-src/ops/src/test/resources/connect-loop.py",
             SOCKET, "/run/testbed-src/examples/python");
         final BufferedReader loopOut = reader(loop.getInputStream());
@@ -132,7 +132,13 @@ class DebPackageIT
         assertThat(systemctl("show", "-p", "MainPID", "seqbus.service")).as("a reload keeps the broker").isEqualTo(firstPid);
         final Result restart = inside("systemctl", "restart", "seqbus");
         assertThat(restart.status).as(restart.all() + "\n" + log()).isZero();
-        assertThat(systemctl("show", "-p", "MainPID", "seqbus.service")).isNotEqualTo(firstPid);
+        final String secondPid = systemctl("show", "-p", "MainPID", "seqbus.service");
+        assertThat(secondPid).isNotEqualTo(firstPid);
+        assertThat(systemctl("is-active", "seqbus.service")).isEqualTo("active");
+        // An upgrade (here the same version again) restarts the running broker on the new files.
+        final Result upgrade = inside("dpkg", "-i", "/run/testbed-src/ops/target/" + DEB);
+        assertThat(upgrade.status).as(upgrade.all()).isZero();
+        assertThat(systemctl("show", "-p", "MainPID", "seqbus.service")).isNotEqualTo(secondPid);
         assertThat(systemctl("is-active", "seqbus.service")).isEqualTo("active");
         loop.getOutputStream().close();
         final String summary = loopOut.readLine();
@@ -141,10 +147,10 @@ class DebPackageIT
         final Matcher counts = Pattern.compile("attempts=(\\d+) welcomed=(\\d+) refused=(\\d+) retried=(\\d+) resets=(\\d+) brokers=(\\d+)")
             .matcher(summary == null ? "" : summary);
         assertThat(counts.matches()).as(summary + "\n" + loopErr).isTrue();
-        System.out.println("connect loop across reload and restart of the installed package: " + summary);
+        System.out.println("connect loop across reload, restart and upgrade of the installed package: " + summary);
         assertThat(counts.group(3)).as("refused connects: " + loopErr).isEqualTo("0");
         assertThat(counts.group(2)).as("every attempt welcomed").isEqualTo(counts.group(1));
-        assertThat(Integer.parseInt(counts.group(6))).as("served before and after the restart").isEqualTo(2);
+        assertThat(Integer.parseInt(counts.group(6))).as("served before and after the restart and the upgrade").isEqualTo(3);
 
         // Remove: binaries and units go, the operator's config stays; purge takes that too.
         inside("sh", "-c", "echo 'log_level = \"debug\"' >> /etc/seqbus/seqbus.conf");
