@@ -102,6 +102,7 @@ class DebPackageIT
         assertThat(inside("grep", "-F", "-c", "max\\-queue\\-bytes", "/usr/share/man/man1/seqbus-broker.1").out)
             .as("the broker's setting flags are in its man page").isNotEqualTo("0");
         assertThat(completion).as("and in the completion").contains("--max-queue-bytes");
+        assertThat(inside("man", "-w", "seqbus-sub").out).isEqualTo("/usr/share/man/man1/seqbus-sub.1");
         assertThat(inside("dpkg-query", "-W", "-f", "${Conffiles}", "seqbus").out).contains("/etc/seqbus/seqbus.conf");
 
         // A user of group seqbus, nothing more, publishes and subscribes.
@@ -168,7 +169,11 @@ class DebPackageIT
         final Result purge = inside("dpkg", "-P", "seqbus");
         assertThat(purge.status).as(purge.all()).isZero();
         assertThat(inside("test", "-e", "/etc/seqbus").status).as("purge removes the config").isNotZero();
-        assertThat(inside("test", "-e", "/etc/systemd/system/sockets.target.wants/seqbus.socket").status).isNotZero();
+        for (final String link : List.of("sockets.target.wants/seqbus.socket", "seqbus.socket", "seqbus.service"))
+        {
+            assertThat(inside("test", "-e", "/etc/systemd/system/" + link).status).as("no enable or mask left: " + link)
+                .isNotZero();
+        }
         assertThat(inside("dpkg", "-s", "seqbus").status).isNotZero();
     }
 
