@@ -96,13 +96,13 @@ class DebPackageIT
         final String completion = inside("cat", "/usr/share/bash-completion/completions/seqbus").out;
         for (final String command : new CommandLine(new Main()).getSubcommands().keySet())
         {
-            assertThat(inside("test", "-s", "/usr/share/man/man1/seqbus-" + command + ".1").status).as(command).isZero();
+            assertThat(inside("test", "-s", "/usr/share/man/man1/seqbus-" + command + ".1.gz").status).as(command).isZero();
             assertThat(completion).as(command).contains(command);
         }
-        assertThat(inside("grep", "-F", "-c", "max\\-queue\\-bytes", "/usr/share/man/man1/seqbus-broker.1").out)
+        assertThat(inside("zgrep", "-F", "-c", "max\\-queue\\-bytes", "/usr/share/man/man1/seqbus-broker.1.gz").out)
             .as("the broker's setting flags are in its man page").isNotEqualTo("0");
         assertThat(completion).as("and in the completion").contains("--max-queue-bytes");
-        assertThat(inside("man", "-w", "seqbus-sub").out).isEqualTo("/usr/share/man/man1/seqbus-sub.1");
+        assertThat(inside("man", "-w", "seqbus-sub").out).isEqualTo("/usr/share/man/man1/seqbus-sub.1.gz");
         assertThat(inside("dpkg-query", "-W", "-f", "${Conffiles}", "seqbus").out).contains("/etc/seqbus/seqbus.conf");
 
         // A user of group seqbus, nothing more, publishes and subscribes.
@@ -158,7 +158,7 @@ class DebPackageIT
         final Result remove = inside("dpkg", "-r", "seqbus");
         assertThat(remove.status).as(remove.all()).isZero();
         for (final String gone : List.of("/usr/bin/seqbus", "/usr/lib/seqbus", "/lib/systemd/system/seqbus.service",
-            "/lib/systemd/system/seqbus.socket", "/usr/share/man/man1/seqbus.1", "/usr/share/doc/seqbus/README.md"))
+            "/lib/systemd/system/seqbus.socket", "/usr/share/man/man1/seqbus.1.gz", "/usr/share/doc/seqbus/README.md"))
         {
             assertThat(inside("test", "-e", gone).status).as(gone + " removed").isNotZero();
         }
