@@ -177,6 +177,36 @@ class DebPackageIT
         assertThat(inside("dpkg", "-s", "seqbus").status).isNotZero();
     }
 
+    @Test
+    void withoutSysusersAndDebSystemdHelperFallsBackToAdduserAndSystemctl() throws Exception
+    {
+        assertThat(host("id", "-u").out).as("needs root: namespaces, overlay mounts, systemd as PID 1").isEqualTo("0");
+        assertThat(host("dpkg", "-s", "seqbus").status).as("the host must not have seqbus installed").isNotZero();
+        final Path target = dir.resolve("seqbus-deb-it.target");
+        Files.writeString(target, "[Unit]\nDescription=seqbus .deb IT\nDefaultDependencies=no\n");
+        boot(target);
+        // A system without them (in the overlay only): the maintainer scripts take the other way.
+        assertThat(inside("rm", "-f", "/usr/sbin/policy-rc.d", "/usr/bin/systemd-sysusers", "/bin/systemd-sysusers",
+            "/usr/bin/deb-systemd-helper", "/usr/bin/deb-systemd-invoke").status).isZero();
+        assertThat(inside("sh", "-c", "command -v systemd-sysusers deb-systemd-helper deb-systemd-invoke").out).isEmpty();
+
+        final Result install = inside("dpkg", "-i", "/run/testbed-src/ops/target/" + DEB);
+        assertThat(install.status).as(install.all()).isZero();
+        assertThat(inside("getent", "passwd", "seqbus").out).as("adduser made the system user").startsWith("seqbus:");
+        assertThat(inside("id", "-gn", "seqbus").out).isEqualTo("seqbus");
+        assertThat(systemctl("is-enabled", "seqbus.socket")).isEqualTo("enabled");
+        await().atMost(WAIT).until(() -> "active".equals(systemctl("is-active", "seqbus.socket")));
+
+        final Result remove = inside("dpkg", "-r", "seqbus");
+        assertThat(remove.status).as(remove.all()).isZero();
+        assertThat(systemctl("is-active", "seqbus.socket")).isNotEqualTo("active");
+        assertThat(inside("test", "-f", "/etc/seqbus/seqbus.conf").status).isZero();
+        final Result purge = inside("dpkg", "-P", "seqbus");
+        assertThat(purge.status).as(purge.all()).isZero();
+        assertThat(inside("test", "-e", "/etc/seqbus").status).isNotZero();
+        assertThat(inside("test", "-e", "/etc/systemd/system/sockets.target.wants/seqbus.socket").status).isNotZero();
+    }
+
     private void assertHostUntouched() throws Exception
     {
         assertThat(host("dpkg", "-s", "seqbus").status).as("host dpkg database untouched").isNotZero();
