@@ -11,6 +11,10 @@ rounds="${1:-3}"
 secs="${2:-5}"
 limit_src="${SEQBUS_LIMIT_DIR:-$here/../shared/bench/limit}"
 [[ -f "$limit_src/relay_fanout.c" ]] || { echo "no relay_fanout.c in $limit_src (set SEQBUS_LIMIT_DIR)" >&2; exit 2; }
+for tool in make cc jq; do
+  command -v "$tool" >/dev/null || { echo "compare-with-limit.sh: needs $tool" >&2; exit 2; }
+done
+[[ -f "$here/ops/target/seqbus-ops.jar" ]] || { echo "compare-with-limit.sh: build first: mvn -B -q package -DskipTests" >&2; exit 2; }
 
 work="$(mktemp -d)"
 trap 'kill "$broker" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT

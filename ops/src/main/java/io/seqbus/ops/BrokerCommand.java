@@ -31,6 +31,7 @@ import sun.misc.Signal;
 @Command(
     name = "broker",
     mixinStandardHelpOptions = true,
+    modelTransformer = BrokerCommand.SettingOptions.class,
     sortOptions = false,
     description = {"Run the broker in the foreground. SIGTERM or Ctrl-C stops it cleanly: no new connections, "
         + "queued deliveries go out (up to drain_timeout_ms), exit 0. SIGHUP reloads what can change while running.",
@@ -58,19 +59,24 @@ final class BrokerCommand implements Callable<Integer>
     Path checkConfig;
 
     /**
-     * Adds one option per setting to the broker command.
-     *
-     * @param broker the broker command's spec.
+     * Adds one option per setting to the broker command whenever picocli builds its model, so
+     * every reader of the model (the parser, help, and the man pages and bash completion made
+     * from {@link Main} at build time) sees them.
      */
-    static void addSettingOptions(final CommandSpec broker)
+    static final class SettingOptions implements CommandLine.IModelTransformer
     {
-        for (final Setting<?> setting : Settings.ALL)
+        @Override
+        public CommandSpec transform(final CommandSpec broker)
         {
-            broker.addOption(OptionSpec.builder(setting.flag())
-                .paramLabel(setting.key().toUpperCase(java.util.Locale.ROOT).replace('.', '_'))
-                .type(String.class)
-                .description(setting.help())
-                .build());
+            for (final Setting<?> setting : Settings.ALL)
+            {
+                broker.addOption(OptionSpec.builder(setting.flag())
+                    .paramLabel(setting.key().toUpperCase(java.util.Locale.ROOT).replace('.', '_'))
+                    .type(String.class)
+                    .description(setting.help())
+                    .build());
+            }
+            return broker;
         }
     }
 

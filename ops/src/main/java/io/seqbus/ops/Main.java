@@ -41,7 +41,6 @@ public final class Main implements Runnable
     public static int run(final String... args)
     {
         final CommandLine cli = new CommandLine(new Main());
-        BrokerCommand.addSettingOptions(cli.getSubcommands().get("broker").getCommandSpec());
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) ->
         {
             // Users get one line, not a stack trace; SEQBUS_DEBUG=1 shows the trace.

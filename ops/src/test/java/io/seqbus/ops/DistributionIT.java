@@ -50,6 +50,8 @@ class DistributionIT
             Path.of("..", "systemd", "seqbus-metrics.socket"));
         assertThat(root.resolve("usr/lib/sysusers.d/seqbus.conf")).hasSameTextualContentAs(
             Path.of("..", "systemd", "seqbus.sysusers"));
+        assertThat(root.resolve("usr/lib/tmpfiles.d/seqbus.conf")).hasSameTextualContentAs(
+            Path.of("..", "systemd", "seqbus.tmpfiles"));
         assertThat(root.resolve("etc/seqbus")).isDirectory();
         final Path launcher = root.resolve("usr/lib/seqbus/bin/seqbus");
         assertThat(Files.getPosixFilePermissions(launcher)).contains(PosixFilePermission.OTHERS_EXECUTE);

@@ -32,6 +32,9 @@ public final class Bench
     private final BrokerStats.Source brokerStats;
     private volatile int phase = WARMING;
     private volatile boolean publishing = true;
+    /** Cleared to stop the subscribers' polling thread: an interrupt would land inside a socket read
+     *  (ClosedByInterruptException), close the connection and log a lost connection per subscriber. */
+    private volatile boolean polling = true;
     private final long[] received;
     private final long[] measured;
     private final AtomicLong gaps = new AtomicLong();
@@ -148,7 +151,7 @@ public final class Bench
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
             }
             publishing = true; // lets pollAll know draining is over
-            subscriberThread.interrupt();
+            polling = false;
             subscriberThread.join(5_000);
 
             long lost = 0;
@@ -230,7 +233,7 @@ public final class Bench
     {
         final int n = subs.size();
         int idle = 0;
-        while (!Thread.currentThread().isInterrupted())
+        while (polling)
         {
             int work = 0;
             for (int i = 0; i < n; i++)

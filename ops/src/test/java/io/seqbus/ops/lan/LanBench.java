@@ -8,8 +8,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Bridge benchmark across two hosts (network namespaces): messages/s flat out, and one-hop latency
  * percentiles at a steady rate, each on a clean link and with 5% loss, 1% duplication and 10% reordering
- * towards the receiver. Prints figures; asserts nothing. Run as root from {@code ops/} with the test class
- * path (see README, "Several hosts").
+ * towards the receiver. Prints figures; asserts nothing. Run as root with {@code ops/bench/lan-bench.sh}, which
+ * builds the checkout and sets the class path (README, "Several hosts").
  * <pre>LanBench [THROUGHPUT_COUNT] [LATENCY_COUNT] [LATENCY_RATE]</pre>
  * Messages are small (payload "0:k", topic {@code bench.x}).
  */
