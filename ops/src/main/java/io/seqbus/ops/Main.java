@@ -57,7 +57,7 @@ public final class Main implements Runnable
     @Override
     public void run()
     {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: broker, pub, sub, stat, top or demo");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: broker, pub, sub, stat, top, reload, bench or demo");
     }
 
     static final class Version implements CommandLine.IVersionProvider

@@ -16,7 +16,7 @@ import java.util.jar.Manifest;
  * revision does for a build from a source tarball without {@code .git}.
  *
  * @param version  the Maven version, e.g. 0.1.0.
- * @param revision the abbreviated git commit, with {@code -dirty} for uncommitted changes.
+ * @param revision the abbreviated git commit built (HEAD, as {@code git rev-parse --short=12} says it).
  */
 public record BuildInfo(String version, String revision)
 {

@@ -235,7 +235,8 @@ public final class Settings
      * default port is taken the broker warns and runs without metrics; a port set explicitly must bind.
      */
     public static final Setting<String> METRICS = new Setting<>("metrics", endpoint(), "off", RESTART,
-        "Where /metrics and /health are served over HTTP; if the default port is taken, none is served.", null,
+        "Where /metrics and /health are served over HTTP; if the default port is taken, none is served. " +
+        "A port systemd hands over (seqbus-metrics.socket) is served instead.", null,
         BrokerContext::metrics, BrokerContext::metrics).daemonDefault("127.0.0.1:9464");
 
     /** Least severe log lines printed; {@code -Dseqbus.debug=true} makes the default debug. */
