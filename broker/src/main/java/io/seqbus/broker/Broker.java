@@ -4,7 +4,6 @@ import io.seqbus.broker.bridge.BridgeCounters;
 import io.seqbus.broker.bridge.Peer;
 import io.seqbus.broker.config.BrokerContext;
 import io.seqbus.broker.config.BuildInfo;
-import io.seqbus.broker.config.ConfigException;
 import io.seqbus.broker.config.ReloadOutcome;
 import io.seqbus.broker.config.Settings;
 import io.seqbus.broker.counters.BrokerCounters;
@@ -23,7 +22,6 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
@@ -44,8 +42,7 @@ public final class Broker implements AutoCloseable
     private final AgentRunner runner;
     private final BrokerHealth health;
     private final AtomicBoolean closed = new AtomicBoolean();
-    /** Written by {@link #reload} only (one reload at a time), read by the agent for STAT. */
-    private final AtomicReference<ReloadOutcome> lastReload = new AtomicReference<>(ReloadOutcome.BEFORE_FIRST);
+    private final Reloads reloads = new Reloads();
     private SystemdNotifier notifier;
     private BrokerMetrics metrics;
     private MetricsServer metricsServer;
@@ -58,7 +55,7 @@ public final class Broker implements AutoCloseable
         this.listener = ListeningSocket.open(context);
         try
         {
-            this.agent = new BrokerAgent(context, listener, lastReload::get);
+            this.agent = new BrokerAgent(context, listener, reloads::last);
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -306,61 +303,12 @@ public final class Broker implements AutoCloseable
      * reads it. One reload at a time.
      *
      * @param freshSettings loads and concludes the settings; throws {@link IllegalArgumentException} (a
-     *                      {@link ConfigException} names each problem) when they are invalid.
+     *                      {@link io.seqbus.broker.config.ConfigException} names each problem) when they are invalid.
      * @return the outcome, as recorded.
      */
-    public synchronized ReloadOutcome reload(final Supplier<BrokerContext> freshSettings)
+    public ReloadOutcome reload(final Supplier<BrokerContext> freshSettings)
     {
-        final long generation = lastReload.get().generation() + 1;
-        Log.info("reload " + generation + " requested");
-        String refusal = null;
-        String summary = null;
-        try
-        {
-            final BrokerContext fresh = freshSettings.get();
-            MemoryBudget.check(fresh);
-            summary = summary(applyReload(fresh));
-        }
-        catch (final ConfigException ex)
-        {
-            ex.problems().forEach((p) -> Log.error("reload refused: " + p));
-            refusal = String.join("; ", ex.problems());
-        }
-        catch (final RuntimeException ex)
-        {
-            Log.error("reload refused: " + ex.getMessage());
-            refusal = String.valueOf(ex.getMessage());
-        }
-        final ReloadOutcome outcome = refusal == null ?
-            new ReloadOutcome(generation, ReloadOutcome.APPLIED, summary, System.currentTimeMillis()) :
-            new ReloadOutcome(generation, ReloadOutcome.REFUSED, refusal + "; nothing changed", System.currentTimeMillis());
-        lastReload.set(outcome);
-        Log.info("reload " + generation + " " + outcome.status() + ": " + outcome.message());
-        return outcome;
-    }
-
-    private static String summary(final ReloadResult result)
-    {
-        final StringBuilder out = new StringBuilder();
-        out.append(result.applied().isEmpty() ? "no change to apply" : result.applied().size() + " applied (" +
-            keys(result.applied()) + ")");
-        if (!result.needRestart().isEmpty())
-        {
-            out.append("; ").append(result.needRestart().size()).append(" need a restart (")
-                .append(keys(result.needRestart())).append(")");
-        }
-        return out.toString();
-    }
-
-    /** The keys of {@code key: old -> new} changes: the values (access rules, say) can be long. */
-    private static String keys(final List<String> changes)
-    {
-        final StringBuilder out = new StringBuilder();
-        for (final String change : changes)
-        {
-            out.append(out.length() == 0 ? "" : ", ").append(change, 0, Math.max(0, change.indexOf(':')));
-        }
-        return out.toString();
+        return reloads.reload(freshSettings, this::applyReload);
     }
 
     /**
@@ -368,7 +316,7 @@ public final class Broker implements AutoCloseable
      */
     public ReloadOutcome lastReload()
     {
-        return lastReload.get();
+        return reloads.last();
     }
 
     /**
