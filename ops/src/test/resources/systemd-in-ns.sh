@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Boots a real systemd as PID 1 of fresh pid/mount/net/uts/ipc/cgroup namespaces, starting only
-# TARGET, for SystemdIT. Guide: ../shared/testbed/systemd-in-ns.sh and TESTING.md.
+# TARGET, for SystemdInNamespaces. Guide: ../shared/testbed/systemd-in-ns.sh and TESTING.md.
 #
 #   usage: systemd-in-ns.sh UNIT_DIR TARGET SRC_DIR LOG_FILE
 # UNIT_DIR's units go to /run/systemd/system inside; SRC_DIR is visible inside as
-# /run/testbed-src. Prints "PID=<host pid of that systemd> CGROUP=<dir>"; stop it with
-# `kill -s SIGRTMIN+3 PID`, then rmdir CGROUP.
+# /run/testbed-src. Prints "PID=<host pid of that systemd> UNSHARE_PID=<pid> CGROUP=<dir>"
+# (await-systemd.sh); stop it with `kill -s SIGRTMIN+3 PID`, then rmdir CGROUP.
 #
 # SAFETY (shared machine): every unit in UNIT_DIR must set DefaultDependencies=no, or
 # sysinit.target would run tmpfiles and udev against the host. Those units are masked as a
@@ -48,11 +48,4 @@ mkdir "$CG"
     ' _ "$UNIT_DIR" "$TARGET" "$SRC_DIR"
 ) > "$LOG" 2>&1 &
 UNSHARE_PID=$!
-SD=
-for _ in $(seq 100); do
-  SD=$(pgrep -P "$UNSHARE_PID" -x systemd || true)
-  [[ -n "$SD" ]] && break
-  sleep 0.1
-done
-echo "PID=${SD:-?} UNSHARE_PID=$UNSHARE_PID CGROUP=$CG"
-[[ -n "$SD" ]]
+source "$(dirname "${BASH_SOURCE[0]}")/await-systemd.sh"

@@ -77,11 +77,4 @@ mkdir "$CG"
     ' _ "$TARGET_UNIT" "$SRC_DIR"
 ) > "$LOG" 2>&1 &
 UNSHARE_PID=$!
-SD=
-for _ in $(seq 100); do
-  SD=$(pgrep -P "$UNSHARE_PID" -x systemd || true)
-  [[ -n "$SD" ]] && break
-  sleep 0.1
-done
-echo "PID=${SD:-?} UNSHARE_PID=$UNSHARE_PID CGROUP=$CG"
-[[ -n "$SD" ]]
+source "$(dirname "${BASH_SOURCE[0]}")/await-systemd.sh"

@@ -15,8 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -32,8 +30,7 @@ import static org.awaitility.Awaitility.await;
  */
 class DebPackageIT
 {
-    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
-    private static final Path RESOURCES = Path.of("src", "test", "resources").toAbsolutePath();
+    private static final Path ROOT = SystemdInNamespaces.ROOT;
     private static final String DEB = "seqbus_" + System.getProperty("seqbus.version", "0.1.0-SNAPSHOT") + "_all.deb";
     private static final String SOCKET = "/run/seqbus/seqbus.sock";
     private static final String USER = "deb-client";
@@ -41,30 +38,19 @@ class DebPackageIT
 
     @TempDir
     Path dir;
-    private String pid;
-    private Path cgroup;
-    private final List<Process> started = new ArrayList<>();
+    private SystemdInNamespaces systemd;
+    /** Set once a boot began: from then on the host must be found untouched afterwards. */
+    private boolean booting;
 
     @AfterEach
     void halt() throws Exception
     {
-        started.forEach(Process::destroyForcibly);
-        if (pid != null)
+        if (systemd != null)
         {
-            // systemd's orderly halt: stops the units, exits, and the namespaces and the overlay go with it.
-            new ProcessBuilder("kill", "-s", "SIGRTMIN+3", pid).inheritIO().start().waitFor(10, TimeUnit.SECONDS);
-            final ProcessHandle handle = ProcessHandle.of(Long.parseLong(pid)).orElse(null);
-            if (handle != null)
-            {
-                await().atMost(WAIT).until(() -> !handle.isAlive());
-            }
+            // Halted, the namespaces and the overlay are gone: only then is the host's state final.
+            systemd.close();
         }
-        if (cgroup != null && Files.isDirectory(cgroup))
-        {
-            await().atMost(WAIT).until(() -> new ProcessBuilder("find", cgroup.toString(), "-depth", "-type", "d",
-                "-exec", "rmdir", "{}", ";").start().waitFor() == 0 && !Files.exists(cgroup));
-        }
-        if (pid != null)
+        if (booting)
         {
             assertHostUntouched();
         }
@@ -73,10 +59,10 @@ class DebPackageIT
     @Test
     void installsServesReloadsRestartsAndRemovesCleanly() throws Exception
     {
-        assertThat(host("id", "-u").out).as("needs root: namespaces, overlay mounts, systemd as PID 1").isEqualTo("0");
+        assertThat(host("id", "-u").out()).as("needs root: namespaces, overlay mounts, systemd as PID 1").isEqualTo("0");
         assertThat(ROOT.resolve("ops/target").resolve(DEB)).as("mvn package builds it").exists();
-        assertThat(host("dpkg", "-s", "seqbus").status).as("the host must not have seqbus installed").isNotZero();
-        assertThat(host("getent", "group", "seqbus").status).as("the host must have no group seqbus").isNotZero();
+        assertThat(host("dpkg", "-s", "seqbus").exit()).as("the host must not have seqbus installed").isNotZero();
+        assertThat(host("getent", "group", "seqbus").exit()).as("the host must have no group seqbus").isNotZero();
 
         final Path target = dir.resolve("seqbus-deb-it.target");
         Files.writeString(target, "[Unit]\nDescription=seqbus .deb IT\nDefaultDependencies=no\n");
@@ -84,34 +70,34 @@ class DebPackageIT
 
         // A container image's policy-rc.d (exit 101) forbids maintainer scripts to start services;
         // this test system is not that container: allow them, in the overlay only.
-        assertThat(inside("rm", "-f", "/usr/sbin/policy-rc.d").status).isZero();
-        final Result install = inside("dpkg", "-i", "/run/testbed-src/ops/target/" + DEB);
-        assertThat(install.status).as(install.all()).isZero();
-        assertThat(inside("getent", "passwd", "seqbus").out).as("postinst made the system user").startsWith("seqbus:");
-        assertThat(systemctl("is-enabled", "seqbus.socket")).isEqualTo("enabled");
-        await().atMost(WAIT).until(() -> "active".equals(systemctl("is-active", "seqbus.socket")));
+        assertThat(systemd.run("rm", "-f", "/usr/sbin/policy-rc.d").exit()).isZero();
+        final SystemdInNamespaces.Result install = systemd.run("dpkg", "-i", "/run/testbed-src/ops/target/" + DEB);
+        assertThat(install.exit()).as(install.all()).isZero();
+        assertThat(systemd.run("getent", "passwd", "seqbus").out()).as("postinst made the system user").startsWith("seqbus:");
+        assertThat(systemd.systemctl("is-enabled", "seqbus.socket")).isEqualTo("enabled");
+        await().atMost(WAIT).until(() -> "active".equals(systemd.systemctl("is-active", "seqbus.socket")));
         // The bus socket brings the metrics port along (Wants=), so that a scrape starts the broker too.
-        await().atMost(WAIT).until(() -> "active".equals(systemctl("is-active", "seqbus-metrics.socket")));
-        assertThat(systemctl("is-active", "seqbus.service")).as("lazy: no client yet").isEqualTo("inactive");
-        assertThat(inside("stat", "-c", "%a %G %F", SOCKET).out).isEqualTo("660 seqbus socket");
+        await().atMost(WAIT).until(() -> "active".equals(systemd.systemctl("is-active", "seqbus-metrics.socket")));
+        assertThat(systemd.systemctl("is-active", "seqbus.service")).as("lazy: no client yet").isEqualTo("inactive");
+        assertThat(systemd.run("stat", "-c", "%a %G %F", SOCKET).out()).isEqualTo("660 seqbus socket");
         // A man page and completion for every command Main has, whoever added it.
-        final String completion = inside("cat", "/usr/share/bash-completion/completions/seqbus").out;
+        final String completion = systemd.run("cat", "/usr/share/bash-completion/completions/seqbus").out();
         for (final String command : new CommandLine(new Main()).getSubcommands().keySet())
         {
-            assertThat(inside("test", "-s", "/usr/share/man/man1/seqbus-" + command + ".1.gz").status).as(command).isZero();
+            assertThat(systemd.run("test", "-s", "/usr/share/man/man1/seqbus-" + command + ".1.gz").exit()).as(command).isZero();
             assertThat(completion).as(command).contains(command);
         }
-        assertThat(inside("zgrep", "-F", "-c", "max\\-queue\\-bytes", "/usr/share/man/man1/seqbus-broker.1.gz").out)
+        assertThat(systemd.run("zgrep", "-F", "-c", "max\\-queue\\-bytes", "/usr/share/man/man1/seqbus-broker.1.gz").out())
             .as("the broker's setting flags are in its man page").isNotEqualTo("0");
         assertThat(completion).as("and in the completion").contains("--max-queue-bytes");
-        assertThat(inside("man", "-w", "seqbus-sub").out).isEqualTo("/usr/share/man/man1/seqbus-sub.1.gz");
-        assertThat(inside("dpkg-query", "-W", "-f", "${Conffiles}", "seqbus").out).contains("/etc/seqbus/seqbus.conf");
+        assertThat(systemd.run("man", "-w", "seqbus-sub").out()).isEqualTo("/usr/share/man/man1/seqbus-sub.1.gz");
+        assertThat(systemd.run("dpkg-query", "-W", "-f", "${Conffiles}", "seqbus").out()).contains("/etc/seqbus/seqbus.conf");
 
         // A user of group seqbus, nothing more, publishes and subscribes.
-        assertThat(inside("useradd", "--no-create-home", "--groups", "seqbus", USER).status).isZero();
+        assertThat(systemd.run("useradd", "--no-create-home", "--groups", "seqbus", USER).exit()).isZero();
         final Process sub = asUser("seqbus", "sub", "deb.>", "--count", "2");
         final BufferedReader subErr = reader(sub.getErrorStream());
-        assertThat(subErr.readLine()).as(log()).startsWith("seqbus: subscribed to");
+        assertThat(subErr.readLine()).as(systemd.log()).startsWith("seqbus: subscribed to");
         final Process pub = asUser("seqbus", "pub", "deb.hello", "hello from " + USER);
         assertThat(pub.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(pub.exitValue()).as(new String(pub.getErrorStream().readAllBytes(), StandardCharsets.UTF_8)).isZero();
@@ -123,99 +109,88 @@ class DebPackageIT
         assertThat(sub.exitValue()).isZero();
 
         // Reload, restart and upgrade while the user's connect loop never pauses: no connect refused.
-        final Process loop = asUser("/usr/bin/python3", "/run/testbed-src/ops/src/test/resources/connect-loop.py",
-            SOCKET, "/run/testbed-src/examples/python");
-        final BufferedReader loopOut = reader(loop.getInputStream());
-        assertThat(loopOut.readLine()).as(log()).isEqualTo("started");
-        await().atMost(WAIT).until(() -> systemctl("show", "-p", "ActiveState,SubState", "seqbus.service"),
+        final ConnectLoop loop = new ConnectLoop(asUser(ConnectLoop.command(SOCKET).toArray(new String[0])), systemd);
+        await().atMost(WAIT).until(() -> systemd.systemctl("show", "-p", "ActiveState,SubState", "seqbus.service"),
             "ActiveState=active\nSubState=running"::equals);
-        final String firstPid = systemctl("show", "-p", "MainPID", "seqbus.service");
-        final Result reload = inside("systemctl", "reload", "seqbus");
-        assertThat(reload.status).as(reload.all() + "\n" + log()).isZero();
-        assertThat(systemctl("show", "-p", "MainPID", "seqbus.service")).as("a reload keeps the broker").isEqualTo(firstPid);
-        final Result restart = inside("systemctl", "restart", "seqbus");
-        assertThat(restart.status).as(restart.all() + "\n" + log()).isZero();
-        final String secondPid = systemctl("show", "-p", "MainPID", "seqbus.service");
+        final String firstPid = systemd.systemctl("show", "-p", "MainPID", "seqbus.service");
+        final SystemdInNamespaces.Result reload = systemd.run("systemctl", "reload", "seqbus");
+        assertThat(reload.exit()).as(reload.all() + "\n" + systemd.log()).isZero();
+        assertThat(systemd.systemctl("show", "-p", "MainPID", "seqbus.service")).as("a reload keeps the broker").isEqualTo(firstPid);
+        final SystemdInNamespaces.Result restart = systemd.run("systemctl", "restart", "seqbus");
+        assertThat(restart.exit()).as(restart.all() + "\n" + systemd.log()).isZero();
+        final String secondPid = systemd.systemctl("show", "-p", "MainPID", "seqbus.service");
         assertThat(secondPid).isNotEqualTo(firstPid);
-        assertThat(systemctl("is-active", "seqbus.service")).isEqualTo("active");
+        assertThat(systemd.systemctl("is-active", "seqbus.service")).isEqualTo("active");
         // An upgrade (here the same version again) restarts the running broker on the new files.
-        final Result upgrade = inside("dpkg", "-i", "/run/testbed-src/ops/target/" + DEB);
-        assertThat(upgrade.status).as(upgrade.all()).isZero();
-        assertThat(systemctl("show", "-p", "MainPID", "seqbus.service")).isNotEqualTo(secondPid);
-        assertThat(systemctl("is-active", "seqbus.service")).isEqualTo("active");
-        loop.getOutputStream().close();
-        final String summary = loopOut.readLine();
-        assertThat(loop.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        final String loopErr = new String(loop.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        final Matcher counts = Pattern.compile("attempts=(\\d+) welcomed=(\\d+) refused=(\\d+) retried=(\\d+) resets=(\\d+) brokers=(\\d+)")
-            .matcher(summary == null ? "" : summary);
-        assertThat(counts.matches()).as(summary + "\n" + loopErr).isTrue();
-        System.out.println("connect loop across reload, restart and upgrade of the installed package: " + summary);
-        assertThat(counts.group(3)).as("refused connects: " + loopErr).isEqualTo("0");
-        assertThat(counts.group(2)).as("every attempt welcomed").isEqualTo(counts.group(1));
-        assertThat(Integer.parseInt(counts.group(6))).as("served before and after the restart and the upgrade").isEqualTo(3);
+        final SystemdInNamespaces.Result upgrade = systemd.run("dpkg", "-i", "/run/testbed-src/ops/target/" + DEB);
+        assertThat(upgrade.exit()).as(upgrade.all()).isZero();
+        assertThat(systemd.systemctl("show", "-p", "MainPID", "seqbus.service")).isNotEqualTo(secondPid);
+        assertThat(systemd.systemctl("is-active", "seqbus.service")).isEqualTo("active");
+        final ConnectLoop.Summary summary = loop.stop();
+        System.out.println("connect loop across reload, restart and upgrade of the installed package: " + summary.line());
+        assertThat(summary.brokers()).as("served before and after the restart and the upgrade").isEqualTo(3);
 
         // Remove: binaries and units go, the operator's config stays; purge takes that too.
-        inside("sh", "-c", "echo 'log_level = \"debug\"' >> /etc/seqbus/seqbus.conf");
-        final Result remove = inside("dpkg", "-r", "seqbus");
-        assertThat(remove.status).as(remove.all()).isZero();
+        systemd.run("sh", "-c", "echo 'log_level = \"debug\"' >> /etc/seqbus/seqbus.conf");
+        final SystemdInNamespaces.Result remove = systemd.run("dpkg", "-r", "seqbus");
+        assertThat(remove.exit()).as(remove.all()).isZero();
         for (final String gone : List.of("/usr/bin/seqbus", "/usr/lib/seqbus", "/lib/systemd/system/seqbus.service",
             "/lib/systemd/system/seqbus.socket", "/lib/systemd/system/seqbus-metrics.socket",
             "/usr/share/man/man1/seqbus.1.gz", "/usr/share/doc/seqbus/README.md"))
         {
-            assertThat(inside("test", "-e", gone).status).as(gone + " removed").isNotZero();
+            assertThat(systemd.run("test", "-e", gone).exit()).as(gone + " removed").isNotZero();
         }
-        assertThat(inside("grep", "-c", "log_level = \"debug\"", "/etc/seqbus/seqbus.conf").out).isEqualTo("1");
-        assertThat(systemctl("is-active", "seqbus.socket")).isNotEqualTo("active");
-        assertThat(systemctl("is-active", "seqbus-metrics.socket")).isNotEqualTo("active");
-        assertThat(systemctl("is-active", "seqbus.service")).isNotEqualTo("active");
-        assertThat(inside("dpkg-query", "-W", "-f", "${Status}", "seqbus").out).isEqualTo("deinstall ok config-files");
-        final Result purge = inside("dpkg", "-P", "seqbus");
-        assertThat(purge.status).as(purge.all()).isZero();
-        assertThat(inside("test", "-e", "/etc/seqbus").status).as("purge removes the config").isNotZero();
+        assertThat(systemd.run("grep", "-c", "log_level = \"debug\"", "/etc/seqbus/seqbus.conf").out()).isEqualTo("1");
+        assertThat(systemd.systemctl("is-active", "seqbus.socket")).isNotEqualTo("active");
+        assertThat(systemd.systemctl("is-active", "seqbus-metrics.socket")).isNotEqualTo("active");
+        assertThat(systemd.systemctl("is-active", "seqbus.service")).isNotEqualTo("active");
+        assertThat(systemd.run("dpkg-query", "-W", "-f", "${Status}", "seqbus").out()).isEqualTo("deinstall ok config-files");
+        final SystemdInNamespaces.Result purge = systemd.run("dpkg", "-P", "seqbus");
+        assertThat(purge.exit()).as(purge.all()).isZero();
+        assertThat(systemd.run("test", "-e", "/etc/seqbus").exit()).as("purge removes the config").isNotZero();
         for (final String link : List.of("sockets.target.wants/seqbus.socket", "seqbus.socket", "seqbus.service"))
         {
-            assertThat(inside("test", "-e", "/etc/systemd/system/" + link).status).as("no enable or mask left: " + link)
+            assertThat(systemd.run("test", "-e", "/etc/systemd/system/" + link).exit()).as("no enable or mask left: " + link)
                 .isNotZero();
         }
-        assertThat(inside("dpkg", "-s", "seqbus").status).isNotZero();
+        assertThat(systemd.run("dpkg", "-s", "seqbus").exit()).isNotZero();
     }
 
     @Test
     void withoutSysusersAndDebSystemdHelperFallsBackToAdduserAndSystemctl() throws Exception
     {
-        assertThat(host("id", "-u").out).as("needs root: namespaces, overlay mounts, systemd as PID 1").isEqualTo("0");
-        assertThat(host("dpkg", "-s", "seqbus").status).as("the host must not have seqbus installed").isNotZero();
+        assertThat(host("id", "-u").out()).as("needs root: namespaces, overlay mounts, systemd as PID 1").isEqualTo("0");
+        assertThat(host("dpkg", "-s", "seqbus").exit()).as("the host must not have seqbus installed").isNotZero();
         final Path target = dir.resolve("seqbus-deb-it.target");
         Files.writeString(target, "[Unit]\nDescription=seqbus .deb IT\nDefaultDependencies=no\n");
         boot(target);
         // A system without them (in the overlay only): the maintainer scripts take the other way.
-        assertThat(inside("rm", "-f", "/usr/sbin/policy-rc.d", "/usr/bin/systemd-sysusers", "/bin/systemd-sysusers",
-            "/usr/bin/deb-systemd-helper", "/usr/bin/deb-systemd-invoke").status).isZero();
-        assertThat(inside("sh", "-c", "command -v systemd-sysusers deb-systemd-helper deb-systemd-invoke").out).isEmpty();
+        assertThat(systemd.run("rm", "-f", "/usr/sbin/policy-rc.d", "/usr/bin/systemd-sysusers", "/bin/systemd-sysusers",
+            "/usr/bin/deb-systemd-helper", "/usr/bin/deb-systemd-invoke").exit()).isZero();
+        assertThat(systemd.run("sh", "-c", "command -v systemd-sysusers deb-systemd-helper deb-systemd-invoke").out()).isEmpty();
 
-        final Result install = inside("dpkg", "-i", "/run/testbed-src/ops/target/" + DEB);
-        assertThat(install.status).as(install.all()).isZero();
-        assertThat(inside("getent", "passwd", "seqbus").out).as("adduser made the system user").startsWith("seqbus:");
-        assertThat(inside("id", "-gn", "seqbus").out).isEqualTo("seqbus");
-        assertThat(systemctl("is-enabled", "seqbus.socket")).isEqualTo("enabled");
-        await().atMost(WAIT).until(() -> "active".equals(systemctl("is-active", "seqbus.socket")));
+        final SystemdInNamespaces.Result install = systemd.run("dpkg", "-i", "/run/testbed-src/ops/target/" + DEB);
+        assertThat(install.exit()).as(install.all()).isZero();
+        assertThat(systemd.run("getent", "passwd", "seqbus").out()).as("adduser made the system user").startsWith("seqbus:");
+        assertThat(systemd.run("id", "-gn", "seqbus").out()).isEqualTo("seqbus");
+        assertThat(systemd.systemctl("is-enabled", "seqbus.socket")).isEqualTo("enabled");
+        await().atMost(WAIT).until(() -> "active".equals(systemd.systemctl("is-active", "seqbus.socket")));
 
-        final Result remove = inside("dpkg", "-r", "seqbus");
-        assertThat(remove.status).as(remove.all()).isZero();
-        assertThat(systemctl("is-active", "seqbus.socket")).isNotEqualTo("active");
-        assertThat(inside("test", "-f", "/etc/seqbus/seqbus.conf").status).isZero();
-        final Result purge = inside("dpkg", "-P", "seqbus");
-        assertThat(purge.status).as(purge.all()).isZero();
-        assertThat(inside("test", "-e", "/etc/seqbus").status).isNotZero();
-        assertThat(inside("test", "-e", "/etc/systemd/system/sockets.target.wants/seqbus.socket").status).isNotZero();
+        final SystemdInNamespaces.Result remove = systemd.run("dpkg", "-r", "seqbus");
+        assertThat(remove.exit()).as(remove.all()).isZero();
+        assertThat(systemd.systemctl("is-active", "seqbus.socket")).isNotEqualTo("active");
+        assertThat(systemd.run("test", "-f", "/etc/seqbus/seqbus.conf").exit()).isZero();
+        final SystemdInNamespaces.Result purge = systemd.run("dpkg", "-P", "seqbus");
+        assertThat(purge.exit()).as(purge.all()).isZero();
+        assertThat(systemd.run("test", "-e", "/etc/seqbus").exit()).isNotZero();
+        assertThat(systemd.run("test", "-e", "/etc/systemd/system/sockets.target.wants/seqbus.socket").exit()).isNotZero();
     }
 
     private void assertHostUntouched() throws Exception
     {
-        assertThat(host("dpkg", "-s", "seqbus").status).as("host dpkg database untouched").isNotZero();
-        assertThat(host("getent", "group", "seqbus").status).as("host /etc/group untouched").isNotZero();
-        assertThat(host("getent", "passwd", USER).status).as("host /etc/passwd untouched").isNotZero();
+        assertThat(host("dpkg", "-s", "seqbus").exit()).as("host dpkg database untouched").isNotZero();
+        assertThat(host("getent", "group", "seqbus").exit()).as("host /etc/group untouched").isNotZero();
+        assertThat(host("getent", "passwd", USER).exit()).as("host /etc/passwd untouched").isNotZero();
         for (final String path : List.of("/usr/lib/seqbus", "/usr/bin/seqbus", "/etc/seqbus",
             "/lib/systemd/system/seqbus.socket", "/etc/systemd/system/sockets.target.wants/seqbus.socket"))
         {
@@ -225,19 +200,8 @@ class DebPackageIT
 
     private void boot(final Path target) throws Exception
     {
-        final Process boot = new ProcessBuilder("bash", RESOURCES.resolve("systemd-in-overlay.sh").toString(),
-            target.toString(), ROOT.toString(), dir.resolve("systemd.log").toString())
-            .redirectErrorStream(true).start();
-        final String booted = new String(boot.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(boot.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        final Matcher m = Pattern.compile("PID=(\\d+) UNSHARE_PID=(\\d+) CGROUP=(\\S+)").matcher(booted);
-        assertThat(m.find()).as(booted).isTrue();
-        pid = m.group(1);
-        cgroup = Path.of(m.group(3));
-        assertThat(boot.exitValue()).as(booted).isZero();
-        // The system manager answers once it has booted its target.
-        await().atMost(WAIT).until(() -> inside("systemctl", "is-system-running").out,
-            (state) -> state.equals("running") || state.equals("degraded"));
+        booting = true;
+        systemd = SystemdInNamespaces.bootOverlay(target, dir);
     }
 
     /** A command inside as the test user, with a clean environment, as a login would give. */
@@ -246,60 +210,16 @@ class DebPackageIT
         final List<String> full = new ArrayList<>(List.of("setpriv", "--reuid=" + USER, "--regid=" + USER,
             "--init-groups", "env", "-i", "PATH=/usr/bin:/bin", "HOME=/tmp", "SEQBUS_SOCKET=" + SOCKET));
         full.addAll(List.of(command));
-        return start(full);
+        return systemd.start(full);
     }
 
-    private String systemctl(final String... args) throws Exception
+    private static SystemdInNamespaces.Result host(final String... command) throws Exception
     {
-        final List<String> command = new ArrayList<>(List.of("systemctl"));
-        command.addAll(List.of(args));
-        return inside(command.toArray(new String[0])).out;
-    }
-
-    private Result inside(final String... command) throws Exception
-    {
-        return finish(start(List.of(command)));
-    }
-
-    private Process start(final List<String> command) throws IOException
-    {
-        // -r: the root of the booted system (the overlay), not the host's.
-        final List<String> full = new ArrayList<>(List.of("nsenter", "-t", pid, "-a", "-r", "-w"));
-        full.addAll(command);
-        final Process p = new ProcessBuilder(full).start();
-        started.add(p);
-        return p;
-    }
-
-    private static Result host(final String... command) throws Exception
-    {
-        return finish(new ProcessBuilder(command).start());
-    }
-
-    private static Result finish(final Process p) throws Exception
-    {
-        p.getOutputStream().close();
-        final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        final String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        return new Result(p.exitValue(), out, err);
+        return SystemdInNamespaces.result(new ProcessBuilder(command).start(), command);
     }
 
     private static BufferedReader reader(final java.io.InputStream in)
     {
         return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-    }
-
-    private String log() throws IOException
-    {
-        return Files.readString(dir.resolve("systemd.log"));
-    }
-
-    private record Result(int status, String out, String err)
-    {
-        String all()
-        {
-            return "exit " + status + "\n" + out + "\n" + err;
-        }
     }
 }

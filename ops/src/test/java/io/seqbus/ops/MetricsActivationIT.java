@@ -62,9 +62,9 @@ class MetricsActivationIT
             Double.parseDouble(promQuery("count_over_time(up{job=\"seqbus\"}[1m])")) >= 3);
         assertThat(promQuery("min_over_time(up{job=\"seqbus\"}[1m])")).as("every scrape succeeded").isEqualTo("1");
         assertThat(systemd.systemctl("is-active", "seqbus.service")).as("Prometheus started it").isEqualTo("active");
-        final PromtoolTest.Result alerts = systemd.run("curl", "-sS", "-m", "10", PROMETHEUS + "/api/v1/alerts");
+        final SystemdInNamespaces.Result alerts = systemd.run("curl", "-sS", "-m", "10", PROMETHEUS + "/api/v1/alerts");
         assertThat(alerts.output()).as("no alert on an idle host").contains("\"alerts\":[]");
-        final PromtoolTest.Result rules = systemd.run("curl", "-sS", "-m", "10", PROMETHEUS + "/api/v1/rules");
+        final SystemdInNamespaces.Result rules = systemd.run("curl", "-sS", "-m", "10", PROMETHEUS + "/api/v1/rules");
         assertThat(rules.output()).as("the shipped rules are loaded").contains("SeqbusBrokerDown")
             .doesNotContain("\"health\":\"err");
 
@@ -76,12 +76,12 @@ class MetricsActivationIT
         final String firstPid = systemd.systemctl("show", "-p", "MainPID", "seqbus.service");
 
         // A restarted broker takes the same port over: the old one must not have shut it down on its way out.
-        assertThat(systemd.systemctl("restart", "seqbus.service")).isEmpty();
+        assertThat(systemd.run("systemctl", "restart", "seqbus.service").output()).isEmpty();
         assertThat(scrape(METRICS)).contains("seqbus_healthy 1.0");
         assertThat(systemd.systemctl("show", "-p", "MainPID", "seqbus.service")).isNotEqualTo(firstPid);
 
         // Stopped, the broker leaves the port to systemd, and the next scrape starts it again.
-        assertThat(systemd.systemctl("stop", "seqbus.service")).contains("can still be activated by")
+        assertThat(systemd.run("systemctl", "stop", "seqbus.service").output()).contains("can still be activated by")
             .contains("seqbus-metrics.socket");
         assertThat(systemd.systemctl("is-active", "seqbus-metrics.socket")).isEqualTo("active");
         assertThat(systemd.systemctl("is-active", "seqbus.service")).isEqualTo("inactive");
@@ -107,7 +107,7 @@ class MetricsActivationIT
             "  - job_name: seqbus",
             "    static_configs: [{targets: ['127.0.0.1:9464']}]",
             ""));
-        final PromtoolTest.Result run = systemd.run("systemd-run", "--unit=prometheus-it", "-p", "DefaultDependencies=no",
+        final SystemdInNamespaces.Result run = systemd.run("systemd-run", "--unit=prometheus-it", "-p", "DefaultDependencies=no",
             "/usr/bin/prometheus", "--config.file=/run/testbed-src/ops/target/metrics-activation-it/prometheus.yml",
             "--storage.tsdb.path=/run/prometheus-it", "--web.listen-address=" + PROMETHEUS.substring("http://".length()));
         assertThat(run.exit()).as(run.output()).isZero();
@@ -116,7 +116,7 @@ class MetricsActivationIT
     /** The value of a one-series instant query, or "" when it has none. */
     private String promQuery(final String promql) throws Exception
     {
-        final PromtoolTest.Result get = systemd.run("curl", "-sS", "-m", "10", "-G", PROMETHEUS + "/api/v1/query",
+        final SystemdInNamespaces.Result get = systemd.run("curl", "-sS", "-m", "10", "-G", PROMETHEUS + "/api/v1/query",
             "--data-urlencode", "query=" + promql);
         final Matcher value = Pattern.compile("\"value\":\\[[^,]+,\"([^\"]+)\"\\]")
             .matcher(get.output());
@@ -126,7 +126,7 @@ class MetricsActivationIT
     /** An HTTP GET from inside the namespaces, as Prometheus would do it; the body of a 200. */
     private String scrape(final String url) throws Exception
     {
-        final PromtoolTest.Result get = systemd.run("curl", "-sS", "-m", "50", "-w", "\n%{http_code}", url);
+        final SystemdInNamespaces.Result get = systemd.run("curl", "-sS", "-m", "50", "-w", "\n%{http_code}", url);
         assertThat(get.exit()).as(get.output() + "\n" + systemd.log()).isZero();
         assertThat(get.output()).as(systemd.log()).endsWith("\n200");
         return get.output();
