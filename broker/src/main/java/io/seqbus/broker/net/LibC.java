@@ -37,6 +37,42 @@ final class LibC
     static final int MSG_PEEK = 0x2;
     static final int MSG_DONTWAIT = 0x40;
     static final int MSG_NOSIGNAL = 0x4000;
+    static final int MSG_CTRUNC = 0x8;
+    static final int MSG_TRUNC = 0x20;
+    static final int MSG_CMSG_CLOEXEC = 0x40000000;
+
+    static final int SOL_SOCKET = 1;
+    static final int SCM_RIGHTS = 1;
+
+    static final int F_GETFL = 3;
+    static final int F_ADD_SEALS = 1033;
+    static final int F_GET_SEALS = 1034;
+    static final int F_SEAL_SEAL = 0x1;
+    static final int F_SEAL_SHRINK = 0x2;
+    static final int F_SEAL_GROW = 0x4;
+    static final int F_SEAL_WRITE = 0x8;
+    static final int O_ACCMODE = 0x3;
+    static final int O_WRONLY = 0x1;
+
+    static final int MFD_CLOEXEC = 0x1;
+    static final int MFD_ALLOW_SEALING = 0x2;
+
+    static final int AT_EMPTY_PATH = 0x1000;
+    static final int STATX_TYPE = 0x1;
+    static final int STATX_SIZE = 0x200;
+    /** struct statx is laid out alike on every architecture, unlike struct stat. */
+    static final int STATX_SIZE_BYTES = 256;
+    static final int STATX_MODE_OFFSET = 28;
+    static final int STATX_SIZE_OFFSET = 40;
+    static final int S_IFMT = 0xF000;
+    static final int S_IFREG = 0x8000;
+
+    /** ioctl: bytes of datagrams sent on a socket that its peer has not read yet (AF_UNIX: their skb truesize). */
+    static final long SIOCOUTQ = 0x5411;
+
+    static final int EBADF = 9;
+    static final int EINVAL = 22;
+    static final int EPERM = 1;
 
     /** struct epoll_event is packed on x86-64 (12 bytes) and naturally aligned elsewhere (16). */
     static final int EPOLL_EVENT_SIZE = Platform.isIntel() ? 12 : 16;
@@ -75,6 +111,31 @@ final class LibC
     static native long write(int fd, long buf, long count);
 
     static native int close(int fd);
+
+    /** @param msg address of a struct msghdr (see {@link ScmRights}). */
+    static native long recvmsg(int fd, long msg, int flags);
+
+    /** @param msg address of a struct msghdr (see {@link ScmRights}). */
+    static native long sendmsg(int fd, long msg, int flags);
+
+    /**
+     * fcntl(2) is variadic; bound here with one integer argument, which the x86-64 and AArch64 Linux calling
+     * conventions pass as they pass a fixed one. Used for the commands that take an int (or nothing).
+     */
+    static native int fcntl(int fd, int cmd, long arg);
+
+    /**
+     * statx(2): its struct is the same on every architecture. The path is the address of a C string; an empty
+     * one with AT_EMPTY_PATH describes dirfd itself.
+     */
+    static native int statx(int dirfd, long path, int flags, int mask, long statxbuf);
+
+    /** ioctl(2) is variadic; bound with one pointer argument, as {@link #fcntl} is. */
+    static native int ioctl(int fd, long request, long argp);
+
+    static native int memfd_create(String name, int flags);
+
+    static native int ftruncate(int fd, long length);
 
     static native String strerror(int errnum);
 

@@ -127,6 +127,25 @@ public final class SocketFd implements ByteChannel
         throw LibC.failure("send", errno);
     }
 
+    /**
+     * What the peer has not read yet of what was sent to it (SIOCOUTQ): on AF_UNIX the kernel charges each unread
+     * datagram to its sender until the peer reads it, so 0 means the peer has read everything, descriptors
+     * included. Counted in the kernel's memory units (skb truesize), not in payload bytes: good for "all read",
+     * not for "how much". Off the hot path: it allocates nothing but is one more system call.
+     *
+     * @param scratch 8 bytes of direct memory for the answer.
+     * @return the kernel's count, 0 once the peer has read everything.
+     * @throws IOException when the kernel refuses.
+     */
+    public long unreadByPeer(final ByteBuffer scratch) throws IOException
+    {
+        if (LibC.ioctl(fd, LibC.SIOCOUTQ, address(scratch)) != 0)
+        {
+            throw LibC.failure("ioctl(SIOCOUTQ)", LibC.errno());
+        }
+        return scratch.getInt(0) & 0xFFFF_FFFFL;
+    }
+
     @Override
     public boolean isOpen()
     {
