@@ -54,6 +54,15 @@ final class LibC
     static final int O_ACCMODE = 0x3;
     static final int O_WRONLY = 0x1;
 
+    static final int PROT_READ = 0x1;
+    static final int PROT_WRITE = 0x2;
+    static final int MAP_SHARED = 0x1;
+    static final int MAP_PRIVATE = 0x2;
+    static final int MAP_FIXED = 0x10;
+    static final int MAP_ANONYMOUS = 0x20;
+    static final long MAP_FAILED = -1;
+    static final int EBUSY = 16;
+
     static final int MFD_CLOEXEC = 0x1;
     static final int MFD_ALLOW_SEALING = 0x2;
 
@@ -136,6 +145,10 @@ final class LibC
     static native int memfd_create(String name, int flags);
 
     static native int ftruncate(int fd, long length);
+
+    static native long mmap(long addr, long length, int prot, int flags, int fd, long offset);
+
+    static native int munmap(long addr, long length);
 
     static native String strerror(int errnum);
 
