@@ -9,8 +9,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * What the client's loan and its read-only payloads rely on (docs/design/descriptors.md, "Client"), on real
  * memfds: a memfd filled through a writable shared mapping cannot be sealed while that mapping exists; replacing
- * it in place by a private read-only mapping of the same memfd lets the seal through and keeps the bytes readable
- * at the same address; a subscriber's mapping replaced by an anonymous one reads zeros instead of faulting.
+ * it in place by a private mapping of the same memfd lets the seal through, keeps the bytes readable at the same
+ * address, and turns a stale write into a private copy no subscriber sees; a subscriber's mapping replaced by an anonymous one reads zeros instead of faulting.
  */
 class MemfdMappingTest
 {
@@ -49,7 +49,10 @@ class MemfdMappingTest
         assertThat(LibC.fcntl(fd, LibC.F_ADD_SEALS, SealedMemfd.ALL_SEALS)).isEqualTo(-1);
         assertThat(LibC.errno()).as("a writable shared mapping blocks F_SEAL_WRITE").isEqualTo(LibC.EBUSY);
 
-        final long same = LibC.mmap(address, LENGTH, LibC.PROT_READ, LibC.MAP_PRIVATE | LibC.MAP_FIXED, fd, 0);
+        // Private, so never a writable shared mapping; writable, so a stale write by a careless publisher lands
+        // in its own copy-on-write page instead of faulting, and never reaches what subscribers map.
+        final long same = LibC.mmap(address, LENGTH, LibC.PROT_READ | LibC.PROT_WRITE,
+            LibC.MAP_PRIVATE | LibC.MAP_FIXED, fd, 0);
         assertThat(same).as("replaced in place").isEqualTo(address);
         assertThat(LibC.fcntl(fd, LibC.F_ADD_SEALS, SealedMemfd.ALL_SEALS)).as("now it seals").isZero();
         assertThat(new SealedMemfd().check(fd, LENGTH)).isEqualTo(SealedMemfd.Verdict.SEALED);
@@ -59,6 +62,18 @@ class MemfdMappingTest
             {
                 throw new AssertionError("byte " + i + " changed");
             }
+        }
+
+        loan.putLong(0, 42L); // after publish: a bug, but a harmless one
+        final long subscriber = LibC.mmap(0, LENGTH, LibC.PROT_READ, LibC.MAP_SHARED, fd, 0);
+        try
+        {
+            assertThat(new UnsafeBuffer(subscriber, LENGTH).getLong(0)).as("what a subscriber maps").isZero();
+            assertThat(loan.getLong(0)).isEqualTo(42L);
+        }
+        finally
+        {
+            LibC.munmap(subscriber, LENGTH);
         }
     }
 
