@@ -170,6 +170,52 @@ class DescriptorPassingTest
     }
 
     @Test
+    void aSubscriberOutOfDescriptorsSeesMsgCtruncTheBrokerCannotAndNothingLeaks() throws Exception
+    {
+        // A real process with a low RLIMIT_NOFILE: the case the client library must report itself
+        // (docs/design/descriptors.md, "RLIMIT_NOFILE"), since the broker's send succeeds.
+        final Path socket = dir.resolve("b.sock");
+        final Process python = new ProcessBuilder(
+            Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3", "-c", """
+                import os, resource, socket, sys
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+                s.connect(sys.argv[1])
+                open_now = len(os.listdir("/proc/self/fd")) - 1
+                resource.setrlimit(resource.RLIMIT_NOFILE, (open_now + 2, open_now + 2))
+                print("ready", flush=True)
+                data, ancillary, flags, _ = s.recvmsg(64, socket.CMSG_SPACE(4 * 8))
+                fds = []
+                for level, kind, payload in ancillary:
+                    if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                        fds += [int.from_bytes(payload[i:i + 4], "little") for i in range(0, len(payload), 4)]
+                print(data.decode(), len(fds), bool(flags & socket.MSG_CTRUNC), flush=True)
+                """, socket.toString()).redirectErrorStream(true).start();
+        try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(python.getInputStream(),
+            StandardCharsets.UTF_8)))
+        {
+            assertThat(out.readLine()).isEqualTo("ready");
+            final AFUNIXDatagramSocket subscriber = listener.accept();
+            assertThat(subscriber).as("connected before it said ready").isNotNull();
+            accepted.add(subscriber);
+            final int[] eight = new int[8];
+            for (int i = 0; i < eight.length; i++)
+            {
+                eight[i] = sealedMemfd(pattern(i + 1));
+            }
+            final ScmRights scm = new ScmRights(8);
+            assertThat(scm.send(SocketFd.fdOf(subscriber.getChannel()), utf8("eight"), eight, 8))
+                .as("the broker's send succeeds: only the receiver can tell").isEqualTo(5);
+            for (final int fd : eight)
+            {
+                LibC.close(fd);
+            }
+            assertThat(out.readLine()).isEqualTo("eight 2 True");
+        }
+        assertThat(python.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(leaked()).isZero();
+    }
+
+    @Test
     void aControlMessageTooLargeForTheBrokersBufferIsDetectedAndLeavesNothingOpen() throws IOException
     {
         final Client publisher = connect();
