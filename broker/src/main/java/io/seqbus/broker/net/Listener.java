@@ -2,6 +2,7 @@ package io.seqbus.broker.net;
 
 import io.seqbus.wire.BusSocket;
 import io.seqbus.wire.DefaultSocket;
+import io.seqbus.sys.LibC;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import org.newsclub.net.unix.AFUNIXDatagramSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;

@@ -1,5 +1,6 @@
 package io.seqbus.broker.net;
 
+import io.seqbus.sys.LibC;
 import org.agrona.BufferUtil;
 import org.agrona.collections.Int2IntHashMap;
 import org.agrona.collections.Int2ObjectHashMap;

@@ -1,5 +1,6 @@
 package io.seqbus.broker.net;
 
+import io.seqbus.sys.LibC;
 import org.agrona.BufferUtil;
 import org.newsclub.net.unix.AFSomeSocketChannel;
 

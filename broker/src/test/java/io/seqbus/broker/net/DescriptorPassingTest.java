@@ -1,6 +1,9 @@
 package io.seqbus.broker.net;
 
 import io.seqbus.broker.fanout.SharedDescriptors;
+import io.seqbus.sys.LibC;
+import io.seqbus.sys.ScmRights;
+import io.seqbus.sys.SealedMemfd;
 import io.seqbus.wire.BusSocket;
 import org.agrona.BufferUtil;
 import org.junit.jupiter.api.AfterEach;

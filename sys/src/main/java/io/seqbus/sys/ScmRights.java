@@ -1,4 +1,4 @@
-package io.seqbus.broker.net;
+package io.seqbus.sys;
 
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -8,17 +8,17 @@ import java.nio.ByteBuffer;
 
 /**
  * Datagrams with descriptors attached (SCM_RIGHTS), read and written with recvmsg(2) and sendmsg(2) on a
- * SEQPACKET socket's descriptor: what {@link SocketFd} does with recv(2) and send(2), plus the ancillary data.
- * The msghdr, its iovec and the control buffer are allocated once, sized for {@code maxDescriptors}, so a call
- * allocates nothing. One instance per agent thread: the descriptors of the last receive live here until the
- * caller takes them.
+ * SEQPACKET socket's descriptor: what the broker's {@code SocketFd} does with recv(2) and send(2), plus the
+ * ancillary data. The msghdr, its iovec and the control buffer are allocated once, sized for
+ * {@code maxDescriptors}, so a call allocates nothing. One instance per thread (the broker's agent, a client's
+ * conductor): the descriptors of the last receive live here until the caller takes them.
  *
  * <p>What the kernel does that this class relies on (Linux): descriptors travel with the datagram they were
  * sent with, and a receive installs them all or sets MSG_CTRUNC. A control buffer too small for them installs
  * those that fit and closes the rest; {@link #receive} then closes the installed ones too and reports the
- * truncation, so a truncated control message never leaks. A receive without a control buffer (recv(2), as
- * {@link SocketFd#read} does) makes the kernel close them all; a peek (MSG_PEEK without a control buffer) leaves
- * them queued with the datagram.
+ * truncation, so a truncated control message never leaks. A receive without a control buffer (recv(2), as the
+ * broker's {@code SocketFd.read} does) makes the kernel close them all; a peek (MSG_PEEK without a control
+ * buffer) leaves them queued with the datagram.
  */
 public final class ScmRights
 {
@@ -244,7 +244,8 @@ public final class ScmRights
     }
 
     /**
-     * Closes a descriptor the broker held (one a publisher passed, once every subscriber has its own).
+     * Closes a descriptor its holder no longer needs (the broker: one a publisher passed, once every subscriber has
+     * its own).
      *
      * @param fd the descriptor.
      */

@@ -1,4 +1,4 @@
-package io.seqbus.broker.net;
+package io.seqbus.sys;
 
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -10,7 +10,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * file of another file system refuses F_GET_SEALS (EINVAL), and a tmpfs file opened by path starts with
  * F_SEAL_SEAL alone, so it can never gain the others. With F_SEAL_WRITE set no writable shared mapping exists
  * or can be made, so the bytes a subscriber maps are the bytes the publisher sealed.
- * Buffers are allocated once; a check allocates nothing. Agent thread only.
+ * Buffers are allocated once; a check allocates nothing. One instance per thread (the broker's agent).
  */
 public final class SealedMemfd
 {

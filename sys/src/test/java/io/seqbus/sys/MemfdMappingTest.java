@@ -1,4 +1,4 @@
-package io.seqbus.broker.net;
+package io.seqbus.sys;
 
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
