@@ -16,7 +16,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  *   acl     (access rules)        route
  *   config  (settings, context)   acl (the context holds the compiled rules)
  *   fanout  (subscriber endpoint) route, quota, counters
- *   net     (sockets)             fanout, acl, quota
+ *   net     (sockets)             fanout, acl, quota (its native calls: module sys, io.seqbus.sys)
  *   bridge  (the LAN over Aeron)  config, log, route
  *   systemd, metrics, stat        what they report on, never the agent
  *   the root package              the agent and the lifecycle, over all of the above; nothing uses it
