@@ -14,6 +14,7 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import io.seqbus.wire.CodecPropertiesTest.Batch;
 import io.seqbus.wire.FrameValidator.Direction;
 import io.seqbus.wire.WireModel.Bytes;
 import io.seqbus.wire.WireModel.DeliverFds;
@@ -36,13 +37,15 @@ final class DescriptorFramesTest
     private static final byte FILL = (byte)0x5A;
 
     @Property
-    void publishFdsRoundTrips(@ForAll("publishFds") final PublishFds frame, @ForAll @IntRange(max = 16) final int offset)
+    void publishFdsRoundTrips(
+        @ForAll("publishFds") final PublishFds frame, @ForAll @IntRange(max = 16) final int offset)
     {
         roundTrip(frame, offset, Direction.FROM_CLIENT);
     }
 
     @Property
-    void deliverFdsRoundTrips(@ForAll("deliverFds") final DeliverFds frame, @ForAll @IntRange(max = 16) final int offset)
+    void deliverFdsRoundTrips(
+        @ForAll("deliverFds") final DeliverFds frame, @ForAll @IntRange(max = 16) final int offset)
     {
         roundTrip(frame, offset, Direction.FROM_BROKER);
     }
@@ -57,13 +60,13 @@ final class DescriptorFramesTest
     /** Descriptor frames among ordinary ones: valid exactly with the sum of their fd_counts, in any direction. */
     @Property
     void aDatagramOwnsExactlyTheDescriptorsItsFramesCount(
-        @ForAll("mixedBatches") final CodecPropertiesTest.Batch batch, @ForAll @IntRange(min = -300, max = 300) final int off)
+        @ForAll("mixedBatches") final Batch batch, @ForAll @IntRange(min = -300, max = 300) final int off)
     {
         final UnsafeBuffer datagram = new UnsafeBuffer(batch.bytes());
         int claimed = 0;
         for (final Frame f : batch.frames())
         {
-            claimed += f instanceof PublishFds p ? p.fds().fdCount() : f instanceof DeliverFds d ? d.fds().fdCount() : 0;
+            claimed += descriptorsOf(f);
         }
         final FrameValidator validator = new FrameValidator(batch.direction());
 
@@ -74,11 +77,25 @@ final class DescriptorFramesTest
     }
 
     @Property
-    void descriptorFramesTravelOneWayOnly(@ForAll("publishFds") final PublishFds p, @ForAll("deliverFds") final DeliverFds d)
+    void descriptorFramesTravelOneWayOnly(
+        @ForAll("publishFds") final PublishFds p, @ForAll("deliverFds") final DeliverFds d)
     {
-        assertThat(validate(Direction.FROM_BROKER, bytes(p), p.fds().fdCount())).isEqualTo(ErrorCode.PROTOCOL_VIOLATION);
-        assertThat(validate(Direction.FROM_CLIENT, bytes(d), d.fds().fdCount())).isEqualTo(ErrorCode.PROTOCOL_VIOLATION);
-        assertThat(validate(Direction.ON_LAN, bytes(d), d.fds().fdCount())).isEqualTo(ErrorCode.PROTOCOL_VIOLATION);
+        final int code = ErrorCode.PROTOCOL_VIOLATION;
+        assertThat(validate(Direction.FROM_BROKER, bytes(p), p.fds().fdCount())).isEqualTo(code);
+        assertThat(validate(Direction.FROM_CLIENT, bytes(d), d.fds().fdCount())).isEqualTo(code);
+        assertThat(validate(Direction.ON_LAN, bytes(d), d.fds().fdCount())).isEqualTo(code);
+    }
+
+    @Example
+    void helloAsksForDescriptorsWithoutATrailer()
+    {
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[64]);
+        final int length = HelloFrame.encode(buffer, 0, 1, 1, HelloFrame.FLAG_DESCRIPTORS, "py", 0, 0);
+        final HelloFrame hello = (HelloFrame)new HelloFrame().wrap(buffer, 0);
+        assertThat(length).isEqualTo(HelloFrame.NAME_OFFSET + 2);
+        assertThat(new FrameValidator(Direction.FROM_CLIENT).validate(buffer, 0, length)).isZero();
+        assertThat(hello.wantsDescriptors()).isTrue();
+        assertThat(hello.hasSession()).isFalse();
     }
 
     @Property
@@ -100,7 +117,8 @@ final class DescriptorFramesTest
     @Example
     void inlineBytesBesideAMemfdPayloadAreABadFrameLength()
     {
-        final byte[] b = bytes(new PublishFds("a.b", new Fds(1, PublishFdsFrame.MEMFD_PAYLOAD, 5), new Bytes(new byte[] {1})));
+        final Fds memfd = new Fds(1, PublishFdsFrame.MEMFD_PAYLOAD, 5);
+        final byte[] b = bytes(new PublishFds("a.b", memfd, new Bytes(new byte[] {1})));
         assertThat(validate(Direction.FROM_CLIENT, b, 1)).isEqualTo(ErrorCode.BAD_FRAME_LENGTH);
     }
 
@@ -114,7 +132,8 @@ final class DescriptorFramesTest
     @Example
     void deliverFdsReservedMustBeZero()
     {
-        final byte[] b = bytes(new DeliverFds(7, new Origin(1, 2, 3, 4, 5, 6), new Fds(1, 1, 9), "a.b", new Bytes(new byte[0])));
+        final Origin origin = new Origin(1, 2, 3, 4, 5, 6);
+        final byte[] b = bytes(new DeliverFds(7, origin, new Fds(1, 1, 9), "a.b", new Bytes(new byte[0])));
         b[DeliverFdsFrame.RESERVED_OFFSET] = 1;
         assertThat(validate(Direction.FROM_BROKER, b, 1)).isEqualTo(ErrorCode.PROTOCOL_VIOLATION);
     }
@@ -122,7 +141,8 @@ final class DescriptorFramesTest
     @Example
     void welcomeTrailerReservedMustBeZeroAndAnyOtherTailIsABadLength()
     {
-        final WelcomeDescriptors w = new WelcomeDescriptors(new Welcome(1, 65536, 131072, 1, 2, "h1"), 8, 64, 1L << 30);
+        final WelcomeDescriptors w =
+            new WelcomeDescriptors(new Welcome(1, 65536, 131072, 1, 2, "h1"), 8, 64, 1L << 30);
         final byte[] b = bytes(w);
         assertThat(validate(Direction.FROM_BROKER, b, 0)).isZero();
         b[b.length - WelcomeFrame.DESCRIPTOR_LIMITS_LENGTH + WelcomeFrame.DESCRIPTOR_LIMITS_RESERVED_OFFSET] = 1;
@@ -180,15 +200,13 @@ final class DescriptorFramesTest
     }
 
     @Provide
-    Arbitrary<CodecPropertiesTest.Batch> mixedBatches()
+    Arbitrary<Batch> mixedBatches()
     {
-        final Arbitrary<Frame> client = Arbitraries.frequencyOf(
-            net.jqwik.api.Tuple.of(1, WireArbitraries.clientFrames()), net.jqwik.api.Tuple.of(1, publishFds().map(f -> (Frame)f)));
-        final Arbitrary<Frame> broker = Arbitraries.frequencyOf(
-            net.jqwik.api.Tuple.of(1, WireArbitraries.brokerFrames()), net.jqwik.api.Tuple.of(1, deliverFds().map(f -> (Frame)f)));
+        final Arbitrary<Frame> client = Arbitraries.oneOf(WireArbitraries.clientFrames(), publishFds().map(f -> f));
+        final Arbitrary<Frame> broker = Arbitraries.oneOf(WireArbitraries.brokerFrames(), deliverFds().map(f -> f));
         return Arbitraries.oneOf(
-            client.list().ofMinSize(1).ofMaxSize(8).map(f -> CodecPropertiesTest.Batch.of(Direction.FROM_CLIENT, f)),
-            broker.list().ofMinSize(1).ofMaxSize(8).map(f -> CodecPropertiesTest.Batch.of(Direction.FROM_BROKER, f)));
+            client.list().ofMinSize(1).ofMaxSize(8).map(f -> Batch.of(Direction.FROM_CLIENT, f)),
+            broker.list().ofMinSize(1).ofMaxSize(8).map(f -> Batch.of(Direction.FROM_BROKER, f)));
     }
 
     private record FdsAndPayload(Fds fds, Bytes payload)
@@ -200,7 +218,8 @@ final class DescriptorFramesTest
     {
         final Arbitrary<Integer> counts = Arbitraries.integers().between(1, 253);
         final Arbitrary<FdsAndPayload> memfd = Combinators.combine(counts, WireArbitraries.u64())
-            .as((n, size) -> new FdsAndPayload(new Fds(n, PublishFdsFrame.MEMFD_PAYLOAD, size), new Bytes(new byte[0])));
+            .as((n, size) -> new FdsAndPayload(
+                new Fds(n, PublishFdsFrame.MEMFD_PAYLOAD, size), new Bytes(new byte[0])));
         final Arbitrary<FdsAndPayload> plain = Combinators.combine(counts, WireArbitraries.payloads())
             .as((n, payload) -> new FdsAndPayload(new Fds(n, 0, 0), payload));
         return Arbitraries.oneOf(memfd, plain);
@@ -221,10 +240,15 @@ final class DescriptorFramesTest
             }
         }
         final FrameValidator validator = new FrameValidator(direction);
-        final int descriptors = frame instanceof PublishFds p ? p.fds().fdCount() :
-            frame instanceof DeliverFds d ? d.fds().fdCount() : 0;
-        assertThat(validator.validate(buffer, offset, length, descriptors)).as(validator.errorReason()).isZero();
+        final int code = validator.validate(buffer, offset, length, descriptorsOf(frame));
+        assertThat(code).as(validator.errorReason()).isZero();
         assertThat(WireModel.decode(buffer, offset)).isEqualTo(frame);
+    }
+
+    private static int descriptorsOf(final Frame frame)
+    {
+        return frame instanceof PublishFds p ? p.fds().fdCount() :
+            frame instanceof DeliverFds d ? d.fds().fdCount() : 0;
     }
 
     private static byte[] bytes(final Frame frame)
