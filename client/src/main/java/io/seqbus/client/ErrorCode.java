@@ -49,6 +49,18 @@ public final class ErrorCode
     public static final int DATAGRAM_TOO_LARGE = io.seqbus.wire.ErrorCode.DATAGRAM_TOO_LARGE;
     /** A fault inside the broker. */
     public static final int INTERNAL_ERROR = io.seqbus.wire.ErrorCode.INTERNAL_ERROR;
+    /** The datagram's descriptors were cut (MSG_CTRUNC): too many, or the broker is out of descriptors. */
+    public static final int DESCRIPTORS_TRUNCATED = io.seqbus.wire.ErrorCode.DESCRIPTORS_TRUNCATED;
+    /** A datagram's descriptors do not match its frames' fd_counts, or came without DESCRIPTORS. */
+    public static final int DESCRIPTOR_MISMATCH = io.seqbus.wire.ErrorCode.DESCRIPTOR_MISMATCH;
+    /** A payload descriptor that is not a sealed memfd of the stated size. */
+    public static final int BAD_DESCRIPTOR = io.seqbus.wire.ErrorCode.BAD_DESCRIPTOR;
+    /** Descriptors besides the payload on a topic without pass_fds. */
+    public static final int DESCRIPTORS_DENIED = io.seqbus.wire.ErrorCode.DESCRIPTORS_DENIED;
+    /** Descriptors, or a payload over the LAN bound, on a topic shared over the LAN. */
+    public static final int NOT_ON_LAN = io.seqbus.wire.ErrorCode.NOT_ON_LAN;
+    /** More descriptors in one publish than max_descriptors_per_message. */
+    public static final int TOO_MANY_DESCRIPTORS = io.seqbus.wire.ErrorCode.TOO_MANY_DESCRIPTORS;
 
     private ErrorCode()
     {

@@ -22,6 +22,10 @@ public final class GapReason
      * the broker never read: the exact count, told to subscriptions that had seen that publisher.
      */
     public static final int PUBLISHER_RESUMED = io.seqbus.wire.GapReason.PUBLISHER_RESUMED;
+    /** A message with descriptors matched while this connection does not receive descriptors: exact count. */
+    public static final int DESCRIPTORS_UNSUPPORTED = io.seqbus.wire.GapReason.DESCRIPTORS_UNSUPPORTED;
+    /** Made by the client: its own receive lost descriptors (its RLIMIT_NOFILE), so those messages are lost. */
+    public static final int DESCRIPTORS_LOST = io.seqbus.wire.GapReason.DESCRIPTORS_LOST;
 
     private GapReason()
     {

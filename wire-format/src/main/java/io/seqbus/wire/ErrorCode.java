@@ -46,8 +46,26 @@ public final class ErrorCode
     public static final int DATAGRAM_TOO_LARGE = 19;
     /** A fault inside the broker. */
     public static final int INTERNAL_ERROR = 20;
+    /**
+     * The datagram's control message was cut ({@code MSG_CTRUNC}): more descriptors than max_descriptors_per_datagram,
+     * or the broker is out of descriptors.
+     */
+    public static final int DESCRIPTORS_TRUNCATED = 21;
+    /**
+     * The descriptors of a datagram do not match its frames: the fd_counts do not add up to what arrived, descriptors
+     * without a descriptor frame or before WELCOME, or descriptors from a client whose HELLO lacked DESCRIPTORS.
+     */
+    public static final int DESCRIPTOR_MISMATCH = 22;
+    /** A payload descriptor that is not a memfd with all four seals, or whose size is not payload_size. */
+    public static final int BAD_DESCRIPTOR = 23;
+    /** Descriptors other than the payload on a topic the peer may not pass descriptors on (pass_fds). */
+    public static final int DESCRIPTORS_DENIED = 24;
+    /** On a shared topic: descriptors other than the payload, or a payload over the LAN bound. */
+    public static final int NOT_ON_LAN = 25;
+    /** A frame's fd_count over max_descriptors_per_message. */
+    public static final int TOO_MANY_DESCRIPTORS = 26;
 
-    private static final int MAX_CODE = INTERNAL_ERROR;
+    private static final int MAX_CODE = TOO_MANY_DESCRIPTORS;
 
     private ErrorCode()
     {
@@ -69,6 +87,10 @@ public final class ErrorCode
             case UNKNOWN_SUBSCRIPTION:
             case INVALID_OPTION:
             case ACCESS_DENIED:
+            case BAD_DESCRIPTOR:
+            case DESCRIPTORS_DENIED:
+            case NOT_ON_LAN:
+            case TOO_MANY_DESCRIPTORS:
                 return false;
             default:
                 return true;
@@ -111,6 +133,12 @@ public final class ErrorCode
             case SHUTTING_DOWN: return "SHUTTING_DOWN";
             case DATAGRAM_TOO_LARGE: return "DATAGRAM_TOO_LARGE";
             case INTERNAL_ERROR: return "INTERNAL_ERROR";
+            case DESCRIPTORS_TRUNCATED: return "DESCRIPTORS_TRUNCATED";
+            case DESCRIPTOR_MISMATCH: return "DESCRIPTOR_MISMATCH";
+            case BAD_DESCRIPTOR: return "BAD_DESCRIPTOR";
+            case DESCRIPTORS_DENIED: return "DESCRIPTORS_DENIED";
+            case NOT_ON_LAN: return "NOT_ON_LAN";
+            case TOO_MANY_DESCRIPTORS: return "TOO_MANY_DESCRIPTORS";
             default: return "UNKNOWN(" + code + ")";
         }
     }

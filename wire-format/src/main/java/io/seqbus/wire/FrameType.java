@@ -31,6 +31,10 @@ public final class FrameType
     public static final int STAT_REPLY = 0x0C;
     /** Broker delivers consecutive messages of one publisher on one topic for a subscription. */
     public static final int DELIVER_RUN = 0x10;
+    /** Client publishes a message whose payload or attachments travel as descriptors (SCM_RIGHTS). */
+    public static final int PUBLISH_FDS = 0x11;
+    /** Broker delivers a message with the descriptors that came with the datagram. */
+    public static final int DELIVER_FDS = 0x12;
     /** Bridge only: first frame of every LAN datagram, naming the sending broker. */
     public static final int NODE = 0x20;
     /** Bridge only: a broker's periodic announcement of itself and its traffic. */
@@ -49,7 +53,7 @@ public final class FrameType
     public static boolean isSentByClient(final int type)
     {
         return type == HELLO || type == SUBSCRIBE || type == UNSUBSCRIBE || type == PUBLISH ||
-            type == PING || type == PONG || type == STAT_REQUEST;
+            type == PING || type == PONG || type == STAT_REQUEST || type == PUBLISH_FDS;
     }
 
     /**
@@ -59,7 +63,7 @@ public final class FrameType
     public static boolean isSentByBroker(final int type)
     {
         return type == WELCOME || type == DELIVER || type == GAP || type == ERROR || type == PING || type == PONG ||
-            type == STAT_REPLY || type == DELIVER_RUN;
+            type == STAT_REPLY || type == DELIVER_RUN || type == DELIVER_FDS;
     }
 
     /**
@@ -73,11 +77,20 @@ public final class FrameType
 
     /**
      * @param type code.
+     * @return true if frames of this type own descriptors of their datagram ({@code fd_count} at the same place).
+     */
+    public static boolean carriesDescriptors(final int type)
+    {
+        return type == PUBLISH_FDS || type == DELIVER_FDS;
+    }
+
+    /**
+     * @param type code.
      * @return true if the type is defined in version 1.
      */
     public static boolean isKnown(final int type)
     {
-        return (type >= HELLO && type <= STAT_REPLY) || type == DELIVER_RUN || type == NODE || type == ANNOUNCE ||
+        return (type >= HELLO && type <= STAT_REPLY) || (type >= DELIVER_RUN && type <= DELIVER_FDS) || type == NODE || type == ANNOUNCE ||
             type == AUTH;
     }
 
@@ -102,6 +115,8 @@ public final class FrameType
             case STAT_REQUEST: return "STAT_REQUEST";
             case STAT_REPLY: return "STAT_REPLY";
             case DELIVER_RUN: return "DELIVER_RUN";
+            case PUBLISH_FDS: return "PUBLISH_FDS";
+            case DELIVER_FDS: return "DELIVER_FDS";
             case NODE: return "NODE";
             case ANNOUNCE: return "ANNOUNCE";
             case AUTH: return "AUTH";

@@ -33,6 +33,7 @@ public final class FrameValidator
     private int errorOffset;
     private int lastFrameOffset;
     private int helloFrames;
+    private int descriptorsClaimed;
     private String errorReason = "";
 
     /**
@@ -60,7 +61,7 @@ public final class FrameValidator
     }
 
     /**
-     * Validates every frame of a datagram.
+     * Validates every frame of a datagram that came without descriptors.
      *
      * @param buffer holding the datagram.
      * @param offset of its first byte.
@@ -69,9 +70,51 @@ public final class FrameValidator
      */
     public int validate(final DirectBuffer buffer, final int offset, final int length)
     {
+        return validate(buffer, offset, length, 0);
+    }
+
+    /**
+     * Validates every frame of a datagram, and that its descriptor frames own exactly the descriptors that came with
+     * it: each PUBLISH_FDS or DELIVER_FDS takes the next {@code fd_count} (SPEC.md, "Descriptors"). Framing errors
+     * win; a count that does not add up is {@link ErrorCode#DESCRIPTOR_MISMATCH}.
+     *
+     * @param buffer      holding the datagram.
+     * @param offset      of its first byte.
+     * @param length      of the datagram.
+     * @param descriptors that arrived with it (SCM_RIGHTS), 0 when none.
+     * @return 0 when well-formed, else the {@link ErrorCode} to answer.
+     */
+    public int validate(final DirectBuffer buffer, final int offset, final int length, final int descriptors)
+    {
+        final int code = validateFrames(buffer, offset, length);
+        if (code != 0)
+        {
+            return code;
+        }
+        if (descriptorsClaimed != descriptors)
+        {
+            return fail(offset, ErrorCode.DESCRIPTOR_MISMATCH, descriptorsClaimed == 0 ?
+                "descriptors arrived with a datagram that has no descriptor frame" :
+                "the frames' fd_counts do not add up to the descriptors that arrived");
+        }
+        return 0;
+    }
+
+    /**
+     * @return the descriptors the frames of the datagram the last {@link #validate} call found well-formed claim: the
+     * sum of their {@code fd_count}s.
+     */
+    public int descriptorsClaimed()
+    {
+        return descriptorsClaimed;
+    }
+
+    private int validateFrames(final DirectBuffer buffer, final int offset, final int length)
+    {
         final int end = offset + length;
         int at = offset;
         helloFrames = 0;
+        descriptorsClaimed = 0;
         if (length == 0)
         {
             return fail(at, ErrorCode.TRUNCATED_FRAME, "empty datagram");
@@ -91,6 +134,14 @@ public final class FrameValidator
             if (type == FrameType.HELLO)
             {
                 helloFrames++;
+            }
+            else if (type == FrameType.PUBLISH_FDS)
+            {
+                descriptorsClaimed += buffer.getByte(at + PublishFdsFrame.FD_COUNT_OFFSET) & 0xFF;
+            }
+            else if (type == FrameType.DELIVER_FDS)
+            {
+                descriptorsClaimed += buffer.getByte(at + DeliverFdsFrame.FD_COUNT_OFFSET) & 0xFF;
             }
             lastFrameOffset = at;
             at += buffer.getInt(at, BYTE_ORDER);
@@ -165,8 +216,7 @@ public final class FrameValidator
                 return hello(buffer, at, frameLength);
             case FrameType.WELCOME:
                 // Offset 10 was reserved; it is max_topic_length now, for a client that asked (SPEC.md, WELCOME).
-                return exactWithString(
-                    buffer, at, frameLength, WelcomeFrame.NODE_NAME_OFFSET, WelcomeFrame.NODE_NAME_LENGTH_OFFSET);
+                return welcome(buffer, at, frameLength);
             case FrameType.SUBSCRIBE:
                 if (frameLength >= SubscribeFrame.PATTERN_OFFSET &&
                     buffer.getByte(at + SubscribeFrame.RESERVED_OFFSET) != 0)
@@ -185,6 +235,19 @@ public final class FrameValidator
                     buffer, at, frameLength, DeliverFrame.TOPIC_OFFSET, DeliverFrame.TOPIC_LENGTH_OFFSET);
             case FrameType.DELIVER_RUN:
                 return validateRun(buffer, at, frameLength);
+            case FrameType.PUBLISH_FDS:
+                return descriptorFrame(buffer, at, frameLength, PublishFdsFrame.TOPIC_OFFSET,
+                    PublishFdsFrame.TOPIC_LENGTH_OFFSET, PublishFdsFrame.FD_COUNT_OFFSET,
+                    PublishFdsFrame.PAYLOAD_SIZE_OFFSET);
+            case FrameType.DELIVER_FDS:
+                if (frameLength >= DeliverFdsFrame.TOPIC_OFFSET &&
+                    buffer.getShort(at + DeliverFdsFrame.RESERVED_OFFSET) != 0)
+                {
+                    return reservedNotZero(at);
+                }
+                return descriptorFrame(buffer, at, frameLength, DeliverFdsFrame.TOPIC_OFFSET,
+                    DeliverFdsFrame.TOPIC_LENGTH_OFFSET, DeliverFdsFrame.FD_COUNT_OFFSET,
+                    DeliverFdsFrame.PAYLOAD_SIZE_OFFSET);
             case FrameType.GAP:
                 if (frameLength == GapFrame.LENGTH && (buffer.getInt(at + GapFrame.REASON_OFFSET, BYTE_ORDER) >>> 8) != 0)
                 {
@@ -248,6 +311,58 @@ public final class FrameValidator
         final int trailer = (flags & HelloFrame.FLAG_SESSION) != 0 ? HelloFrame.SESSION_LENGTH : 0;
         return exactWithString(
             buffer, at, frameLength - trailer, HelloFrame.NAME_OFFSET, HelloFrame.NAME_LENGTH_OFFSET);
+    }
+
+    // The trailer is there exactly when the HELLO asked for it; a reader that did not ask never sees it.
+    private int welcome(final DirectBuffer buffer, final int at, final int frameLength)
+    {
+        if (frameLength >= WelcomeFrame.NODE_NAME_OFFSET)
+        {
+            final int nameEnd = WelcomeFrame.NODE_NAME_OFFSET +
+                (buffer.getShort(at + WelcomeFrame.NODE_NAME_LENGTH_OFFSET, BYTE_ORDER) & 0xFFFF);
+            if (frameLength == nameEnd + WelcomeFrame.DESCRIPTOR_LIMITS_LENGTH)
+            {
+                return buffer.getInt(at + nameEnd + WelcomeFrame.DESCRIPTOR_LIMITS_RESERVED_OFFSET, BYTE_ORDER) != 0 ?
+                    reservedNotZero(at) : 0;
+            }
+        }
+        return exactWithString(
+            buffer, at, frameLength, WelcomeFrame.NODE_NAME_OFFSET, WelcomeFrame.NODE_NAME_LENGTH_OFFSET);
+    }
+
+    // PUBLISH_FDS and DELIVER_FDS: a topic, 1 or more descriptors, known fd_flags only, and the payload either in the
+    // memfd (payload_size, nothing inline) or inline (payload_size 0), never both.
+    private int descriptorFrame(
+        final DirectBuffer buffer, final int at, final int frameLength, final int fixed, final int topicLengthOffset,
+        final int fdCountOffset, final int payloadSizeOffset)
+    {
+        final int code = atLeastWithString(buffer, at, frameLength, fixed, topicLengthOffset);
+        if (code != 0)
+        {
+            return code;
+        }
+        if (buffer.getByte(at + fdCountOffset) == 0)
+        {
+            return fail(at, ErrorCode.BAD_FRAME_LENGTH, "fd_count is 0: a descriptor frame owns at least one");
+        }
+        final int fdFlags = buffer.getByte(at + fdCountOffset + 1) & 0xFF;
+        if ((fdFlags & ~PublishFdsFrame.KNOWN_FD_FLAGS) != 0)
+        {
+            return fail(at, ErrorCode.PROTOCOL_VIOLATION, "fd_flags bits that version 1 does not define are set");
+        }
+        final int inline = frameLength - fixed - (buffer.getShort(at + topicLengthOffset, BYTE_ORDER) & 0xFFFF);
+        if ((fdFlags & PublishFdsFrame.MEMFD_PAYLOAD) != 0)
+        {
+            if (inline != 0)
+            {
+                return fail(at, ErrorCode.BAD_FRAME_LENGTH, "inline payload bytes beside a memfd payload");
+            }
+        }
+        else if (buffer.getLong(at + payloadSizeOffset, BYTE_ORDER) != 0)
+        {
+            return fail(at, ErrorCode.PROTOCOL_VIOLATION, "payload_size is not 0 without MEMFD_PAYLOAD");
+        }
+        return 0;
     }
 
     private int exactWithString(

@@ -22,6 +22,16 @@ public final class GapReason
      * subscriptions that had seen that publisher.
      */
     public static final int PUBLISHER_RESUMED = 6;
+    /**
+     * A subscription matched a message that carries descriptors, on a connection whose HELLO lacked DESCRIPTORS: the
+     * broker cannot deliver it there. Names the publisher, the sequence and the count exactly.
+     */
+    public static final int DESCRIPTORS_UNSUPPORTED = 7;
+    /**
+     * Made by a client library (never sent): its own receive lost descriptors (MSG_CTRUNC, its RLIMIT_NOFILE), so the
+     * messages that owned them are lost.
+     */
+    public static final int DESCRIPTORS_LOST = 8;
 
     private GapReason()
     {
@@ -41,6 +51,8 @@ public final class GapReason
             case NODE_LOST: return "NODE_LOST";
             case RECONNECTED: return "RECONNECTED";
             case PUBLISHER_RESUMED: return "PUBLISHER_RESUMED";
+            case DESCRIPTORS_UNSUPPORTED: return "DESCRIPTORS_UNSUPPORTED";
+            case DESCRIPTORS_LOST: return "DESCRIPTORS_LOST";
             default: return "UNKNOWN(" + reason + ")";
         }
     }

@@ -30,6 +30,12 @@ public final class HelloFrame extends Flyweight
      * that does not set it, whose reader may insist the field is 0.
      */
     public static final int FLAG_TOPIC_LIMIT = 2;
+    /**
+     * {@code client_flags} bit: the client reads with a control buffer, understands PUBLISH_FDS and DELIVER_FDS, and
+     * reads WELCOME's descriptor-limits trailer (SPEC.md, "Descriptors"). Without it the connection never receives a
+     * descriptor and may send none.
+     */
+    public static final int FLAG_DESCRIPTORS = 4;
     /** Bytes of the session trailer: u64 session_id, u64 next_sequence. */
     public static final int SESSION_LENGTH = 16;
 
@@ -77,7 +83,7 @@ public final class HelloFrame extends Flyweight
      * @param offset       of the frame.
      * @param minVersion   lowest version spoken.
      * @param maxVersion   highest version spoken.
-     * @param clientFlags  {@link #FLAG_SESSION}, {@link #FLAG_TOPIC_LIMIT}, or both, or 0.
+     * @param clientFlags  any of {@link #FLAG_SESSION}, {@link #FLAG_TOPIC_LIMIT}, {@link #FLAG_DESCRIPTORS}, or 0.
      * @param name         of the client, at most {@link Protocol#MAX_NAME_LENGTH} bytes of UTF-8.
      * @param sessionId    with {@link #FLAG_SESSION}: chosen by the client, the same on every connection.
      * @param nextSequence with {@link #FLAG_SESSION}: the sequence the client's next PUBLISH should get, from 1.
@@ -139,7 +145,16 @@ public final class HelloFrame extends Flyweight
         return (clientFlags() & FLAG_TOPIC_LIMIT) != 0;
     }
 
-    /** @return client flags: {@link #FLAG_SESSION}, {@link #FLAG_TOPIC_LIMIT}; other bits are ignored. */
+    /** @return true when the client passes and receives descriptors. */
+    public boolean wantsDescriptors()
+    {
+        return (clientFlags() & FLAG_DESCRIPTORS) != 0;
+    }
+
+    /**
+     * @return client flags: {@link #FLAG_SESSION}, {@link #FLAG_TOPIC_LIMIT}, {@link #FLAG_DESCRIPTORS}; other bits
+     * are ignored.
+     */
     public int clientFlags()
     {
         return u32(FLAGS_OFFSET);

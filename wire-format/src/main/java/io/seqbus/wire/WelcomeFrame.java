@@ -28,6 +28,20 @@ public final class WelcomeFrame extends Flyweight
     public static final int NODE_NAME_LENGTH_OFFSET = 32;
     /** Offset of the node name; also the length of the fixed part. */
     public static final int NODE_NAME_OFFSET = 34;
+    /**
+     * Bytes of the descriptor-limits trailer after the node name, sent only to a HELLO with
+     * {@link HelloFrame#FLAG_DESCRIPTORS}: u16 max_descriptors_per_message, u16 max_descriptors_per_datagram,
+     * u32 reserved 0, u64 max_memfd_size.
+     */
+    public static final int DESCRIPTOR_LIMITS_LENGTH = 16;
+    /** Offset of u16 max_descriptors_per_message within the trailer. */
+    public static final int MAX_DESCRIPTORS_PER_MESSAGE_OFFSET = 0;
+    /** Offset of u16 max_descriptors_per_datagram within the trailer. */
+    public static final int MAX_DESCRIPTORS_PER_DATAGRAM_OFFSET = 2;
+    /** Offset of u32 reserved within the trailer. */
+    public static final int DESCRIPTOR_LIMITS_RESERVED_OFFSET = 4;
+    /** Offset of u64 max_memfd_size within the trailer. */
+    public static final int MAX_MEMFD_SIZE_OFFSET = 8;
 
     /**
      * Writes a WELCOME frame.
@@ -79,6 +93,60 @@ public final class WelcomeFrame extends Flyweight
         buffer.putLong(offset + PUBLISHER_ID_OFFSET, publisherId, BYTE_ORDER);
         buffer.putShort(offset + NODE_NAME_LENGTH_OFFSET, (short)nameLength, BYTE_ORDER);
         return length;
+    }
+
+    /**
+     * Writes the descriptor-limits trailer after a WELCOME just written at {@code offset}, for a HELLO that set
+     * {@link HelloFrame#FLAG_DESCRIPTORS}.
+     *
+     * @param buffer                     holding the WELCOME.
+     * @param offset                     of the WELCOME.
+     * @param maxDescriptorsPerMessage   most descriptors one PUBLISH_FDS may carry, 1..253.
+     * @param maxDescriptorsPerDatagram  most descriptors one datagram may carry, 1..253.
+     * @param maxMemfdSize               largest memfd payload accepted, bytes.
+     * @return the new frame length.
+     */
+    public static int appendDescriptorLimits(
+        final MutableDirectBuffer buffer, final int offset, final int maxDescriptorsPerMessage,
+        final int maxDescriptorsPerDatagram, final long maxMemfdSize)
+    {
+        final int at = offset + buffer.getInt(offset + Protocol.LENGTH_OFFSET, BYTE_ORDER);
+        buffer.putShort(at + MAX_DESCRIPTORS_PER_MESSAGE_OFFSET, (short)maxDescriptorsPerMessage, BYTE_ORDER);
+        buffer.putShort(at + MAX_DESCRIPTORS_PER_DATAGRAM_OFFSET, (short)maxDescriptorsPerDatagram, BYTE_ORDER);
+        buffer.putInt(at + DESCRIPTOR_LIMITS_RESERVED_OFFSET, 0, BYTE_ORDER);
+        buffer.putLong(at + MAX_MEMFD_SIZE_OFFSET, maxMemfdSize, BYTE_ORDER);
+        final int length = at + DESCRIPTOR_LIMITS_LENGTH - offset;
+        buffer.putInt(offset + Protocol.LENGTH_OFFSET, length, BYTE_ORDER);
+        return length;
+    }
+
+    /** @return true when the frame carries the descriptor-limits trailer (the HELLO set DESCRIPTORS). */
+    public boolean hasDescriptorLimits()
+    {
+        return frameLength() == NODE_NAME_OFFSET + nodeNameLength() + DESCRIPTOR_LIMITS_LENGTH;
+    }
+
+    /** @return most descriptors one PUBLISH_FDS may carry; 0 without the trailer. */
+    public int maxDescriptorsPerMessage()
+    {
+        return hasDescriptorLimits() ? u16(trailer() + MAX_DESCRIPTORS_PER_MESSAGE_OFFSET) : 0;
+    }
+
+    /** @return most descriptors one datagram may carry, either way; 0 without the trailer. */
+    public int maxDescriptorsPerDatagram()
+    {
+        return hasDescriptorLimits() ? u16(trailer() + MAX_DESCRIPTORS_PER_DATAGRAM_OFFSET) : 0;
+    }
+
+    /** @return largest memfd payload the broker accepts, bytes; 0 without the trailer. */
+    public long maxMemfdSize()
+    {
+        return hasDescriptorLimits() ? u64(trailer() + MAX_MEMFD_SIZE_OFFSET) : 0;
+    }
+
+    private int trailer()
+    {
+        return NODE_NAME_OFFSET + nodeNameLength();
     }
 
     /** @return the protocol version chosen. */

@@ -134,7 +134,7 @@ final class CodecPropertiesTest
 
         assertThat(code).isIn(
             0, ErrorCode.TRUNCATED_FRAME, ErrorCode.BAD_FRAME_LENGTH, ErrorCode.UNKNOWN_FRAME_TYPE,
-            ErrorCode.PROTOCOL_VIOLATION);
+            ErrorCode.PROTOCOL_VIOLATION, ErrorCode.DESCRIPTOR_MISMATCH);
         if (code == 0)
         {
             // What passes validation must be safe to decode: every getter stays inside the datagram.

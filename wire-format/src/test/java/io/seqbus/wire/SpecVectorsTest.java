@@ -24,6 +24,10 @@ import org.junit.jupiter.api.TestFactory;
 import io.seqbus.wire.FrameValidator.Direction;
 import io.seqbus.wire.WireModel.Bytes;
 import io.seqbus.wire.WireModel.Deliver;
+import io.seqbus.wire.WireModel.DeliverFds;
+import io.seqbus.wire.WireModel.Fds;
+import io.seqbus.wire.WireModel.PublishFds;
+import io.seqbus.wire.WireModel.WelcomeDescriptors;
 import io.seqbus.wire.WireModel.Err;
 import io.seqbus.wire.WireModel.Frame;
 import io.seqbus.wire.WireModel.Gap;
@@ -56,11 +60,11 @@ final class SpecVectorsTest
     private static final Path SPEC = Path.of("SPEC.md");
     private static final String SECTION = "## Test vectors";
 
-    private record Expected(String fields, List<Frame> frames)
+    private record Expected(String fields, int descriptors, List<Frame> frames)
     {
     }
 
-    private record Row(String name, String fields, byte[] bytes)
+    private record Row(String name, String fields, int descriptors, byte[] bytes)
     {
     }
 
@@ -110,6 +114,20 @@ final class SpecVectorsTest
             new StatReply(7, 2, 0, ascii("{}")));
         valid("BATCH", "two PUBLISH frames in one datagram: `a.b` `1`, then `a.b` `2`",
             new Publish("a.b", ascii("1")), new Publish("a.b", ascii("2")));
+        validWithDescriptors("PUBLISH_FDS MEMFD", 1,
+            "topic `a.b`, fd_count 1, fd_flags 1, payload_size 0x100000, no inline payload",
+            new PublishFds("a.b", new Fds(1, PublishFdsFrame.MEMFD_PAYLOAD, 0x100000), ascii("")));
+        validWithDescriptors("PUBLISH_FDS PLAIN", 2, "topic `a.b`, fd_count 2, fd_flags 0, payload_size 0, payload `hi`",
+            new PublishFds("a.b", new Fds(2, 0, 0), ascii("hi")));
+        validWithDescriptors("DELIVER_FDS", 1,
+            "sub 7, node 0x0A0B0C0D, publisher 0x0000000100000002, sequence 1, timestamp 1700000000000000000, " +
+            "uid 1000, pid 4242, fd_count 1, fd_flags 1, payload_size 0x100000, topic `a.b`, no inline payload",
+            new DeliverFds(7, origin, new Fds(1, PublishFdsFrame.MEMFD_PAYLOAD, 0x100000), "a.b", ascii("")));
+        valid("WELCOME DESCRIPTORS",
+            "as the WELCOME vector, then max_descriptors_per_message 8, max_descriptors_per_datagram 64, " +
+            "max_memfd_size 1073741824",
+            new WelcomeDescriptors(new Welcome(1, 65536, 131072, 0x0A0B0C0D, 0x0000000100000002L, "h1"), 8, 64,
+                1L << 30));
         valid("LAN DELIVER",
             "NODE node 0x0A0B0C0D, instance 0x1122334455667788, sequence 1; DELIVER sub 0, otherwise as the DELIVER " +
             "vector",
@@ -137,6 +155,11 @@ final class SpecVectorsTest
         REFUSED.put("STAT_REPLY sent by a client", ErrorCode.PROTOCOL_VIOLATION);
         REFUSED.put("NODE sent by a client", ErrorCode.PROTOCOL_VIOLATION);
         REFUSED.put("AUTH sent by a client", ErrorCode.PROTOCOL_VIOLATION);
+        REFUSED.put("PUBLISH_FDS with fd_count 0", ErrorCode.BAD_FRAME_LENGTH);
+        REFUSED.put("PUBLISH_FDS with fd_flags bit 1 set", ErrorCode.PROTOCOL_VIOLATION);
+        REFUSED.put("PUBLISH_FDS with inline bytes beside `MEMFD_PAYLOAD`", ErrorCode.BAD_FRAME_LENGTH);
+        REFUSED.put("DELIVER_FDS sent by a client", ErrorCode.PROTOCOL_VIOLATION);
+        REFUSED.put("PUBLISH_FDS without its descriptor", ErrorCode.DESCRIPTOR_MISMATCH);
     }
 
     private static List<Row> validRows;
@@ -152,13 +175,13 @@ final class SpecVectorsTest
 
         final List<List<String[]>> tables = tables(lines.subList(section + 1, lines.size()));
         assertThat(tables).as("two tables under '%s'", SECTION).hasSizeGreaterThanOrEqualTo(2);
-        assertThat(tables.get(0).get(0)).containsExactly("name", "fields", "hex");
+        assertThat(tables.get(0).get(0)).containsExactly("name", "fields", "descriptors attached", "hex");
         assertThat(tables.get(1).get(0)).containsExactly("case", "hex", "code");
 
         validRows = new ArrayList<>();
         for (final String[] cells : tables.get(0).subList(1, tables.get(0).size()))
         {
-            validRows.add(new Row(cells[0], cells[1], hex(cells[2])));
+            validRows.add(new Row(cells[0], cells[1], Integer.parseInt(cells[2]), hex(cells[3])));
         }
 
         refusedRows = new ArrayList<>();
@@ -241,6 +264,7 @@ final class SpecVectorsTest
         final Expected expected = VALID.get(row.name());
         assertThat(expected).as("no expectation for vector %s", row.name()).isNotNull();
         assertThat(row.fields()).as("fields column of %s", row.name()).isEqualTo(expected.fields());
+        assertThat(row.descriptors()).as("descriptors column of %s", row.name()).isEqualTo(expected.descriptors());
 
         // An exact-size buffer: a read past the datagram throws instead of passing unnoticed.
         final UnsafeBuffer datagram = new UnsafeBuffer(row.bytes());
@@ -249,12 +273,18 @@ final class SpecVectorsTest
         final boolean onLan = expected.frames().get(0).type() == FrameType.NODE &&
             expected.frames().stream().allMatch(f -> FrameType.isSentOnLan(f.type()));
         assertThat(fromClient || fromBroker || onLan).isTrue();
-        assertThat(validate(Direction.FROM_CLIENT, datagram))
+        final int fds = row.descriptors();
+        assertThat(validate(Direction.FROM_CLIENT, datagram, fds))
             .isEqualTo(fromClient ? 0 : ErrorCode.PROTOCOL_VIOLATION);
-        assertThat(validate(Direction.FROM_BROKER, datagram))
+        assertThat(validate(Direction.FROM_BROKER, datagram, fds))
             .isEqualTo(fromBroker ? 0 : ErrorCode.PROTOCOL_VIOLATION);
-        assertThat(validate(Direction.ON_LAN, datagram))
+        assertThat(validate(Direction.ON_LAN, datagram, fds))
             .isEqualTo(onLan ? 0 : ErrorCode.PROTOCOL_VIOLATION);
+        if (fds > 0)
+        {
+            assertThat(validate(fromClient ? Direction.FROM_CLIENT : Direction.FROM_BROKER, datagram, fds - 1))
+                .as("one descriptor short").isEqualTo(ErrorCode.DESCRIPTOR_MISMATCH);
+        }
 
         final List<Frame> decoded = new ArrayList<>();
         for (int at = 0; at < datagram.capacity(); at += Protocol.frameLength(datagram, at))
@@ -284,17 +314,23 @@ final class SpecVectorsTest
         final int code = REFUSED.get(row.name());
         assertThat(row.code()).as("code column of %s", row.name()).isEqualTo(code);
         assertThat(row.codeName()).isEqualTo(ErrorCode.name(code));
-        assertThat(validate(Direction.FROM_CLIENT, new UnsafeBuffer(row.bytes()))).isEqualTo(code);
+        assertThat(validate(Direction.FROM_CLIENT, new UnsafeBuffer(row.bytes()), 0)).isEqualTo(code);
     }
 
-    private static int validate(final Direction direction, final UnsafeBuffer datagram)
+    private static int validate(final Direction direction, final UnsafeBuffer datagram, final int descriptors)
     {
-        return new FrameValidator(direction).validate(datagram, 0, datagram.capacity());
+        return new FrameValidator(direction).validate(datagram, 0, datagram.capacity(), descriptors);
     }
 
     private static void valid(final String name, final String fields, final Frame... frames)
     {
-        VALID.put(name, new Expected(fields, List.of(frames)));
+        validWithDescriptors(name, 0, fields, frames);
+    }
+
+    private static void validWithDescriptors(
+        final String name, final int descriptors, final String fields, final Frame... frames)
+    {
+        VALID.put(name, new Expected(fields, descriptors, List.of(frames)));
     }
 
     private static Bytes ascii(final String text)

@@ -95,6 +95,64 @@ final class WireModel
         }
     }
 
+    /** WELCOME with the descriptor-limits trailer, for a HELLO that set DESCRIPTORS. */
+    record WelcomeDescriptors(Welcome welcome, int maxDescriptorsPerMessage, int maxDescriptorsPerDatagram,
+        long maxMemfdSize) implements Frame
+    {
+        public int encode(final MutableDirectBuffer buffer, final int offset)
+        {
+            welcome.encode(buffer, offset);
+            return WelcomeFrame.appendDescriptorLimits(
+                buffer, offset, maxDescriptorsPerMessage, maxDescriptorsPerDatagram, maxMemfdSize);
+        }
+
+        public int type()
+        {
+            return FrameType.WELCOME;
+        }
+    }
+
+    /** The descriptor fields PUBLISH_FDS and DELIVER_FDS share. */
+    record Fds(int fdCount, int fdFlags, long payloadSize)
+    {
+    }
+
+    record PublishFds(String topic, Fds fds, Bytes payload) implements Frame
+    {
+        public int encode(final MutableDirectBuffer buffer, final int offset)
+        {
+            final UnsafeBuffer t = new UnsafeBuffer(topic.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            final UnsafeBuffer p = new UnsafeBuffer(payload.value());
+            return PublishFdsFrame.encode(buffer, offset, t, 0, t.capacity(), fds.fdCount(), fds.fdFlags(),
+                fds.payloadSize(), p, 0, p.capacity());
+        }
+
+        public int type()
+        {
+            return FrameType.PUBLISH_FDS;
+        }
+    }
+
+    record DeliverFds(int subscriptionId, Origin origin, Fds fds, String topic, Bytes payload) implements Frame
+    {
+        public int encode(final MutableDirectBuffer buffer, final int offset)
+        {
+            final byte[] topicBytes = topic.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            final byte[] source = new byte[topicBytes.length + payload.value().length];
+            System.arraycopy(topicBytes, 0, source, 0, topicBytes.length);
+            System.arraycopy(payload.value(), 0, source, topicBytes.length, payload.value().length);
+            return DeliverFdsFrame.encode(
+                buffer, offset, subscriptionId, origin.sourceNode(), origin.publisherId(), origin.sequence(),
+                origin.timestampNs(), origin.uid(), origin.pid(), fds.fdCount(), fds.fdFlags(), fds.payloadSize(),
+                new UnsafeBuffer(source), 0, topicBytes.length, payload.value().length);
+        }
+
+        public int type()
+        {
+            return FrameType.DELIVER_FDS;
+        }
+    }
+
     record Subscribe(int subscriptionId, int policy, int maxQueueBytes, String pattern) implements Frame
     {
         public int encode(final MutableDirectBuffer buffer, final int offset)
@@ -331,8 +389,10 @@ final class WireModel
             case FrameType.WELCOME:
             {
                 final WelcomeFrame f = (WelcomeFrame)new WelcomeFrame().wrap(buffer, offset);
-                return new Welcome(
+                final Welcome welcome = new Welcome(
                     f.version(), f.maxPayload(), f.maxDatagram(), f.nodeId(), f.publisherId(), f.nodeName());
+                return f.hasDescriptorLimits() ? new WelcomeDescriptors(welcome, f.maxDescriptorsPerMessage(),
+                    f.maxDescriptorsPerDatagram(), f.maxMemfdSize()) : welcome;
             }
             case FrameType.SUBSCRIBE:
             {
@@ -353,6 +413,20 @@ final class WireModel
                     f.sourceNode(), f.publisherId(), f.sequence(), f.timestampNs(), f.publisherUid(), f.publisherPid());
                 return new Deliver(
                     f.subscriptionId(), origin, f.topic(), bytes(buffer, f.payloadIndex(), f.payloadLength()));
+            }
+            case FrameType.PUBLISH_FDS:
+            {
+                final PublishFdsFrame f = (PublishFdsFrame)new PublishFdsFrame().wrap(buffer, offset);
+                return new PublishFds(f.topic(), new Fds(f.fdCount(), f.fdFlags(), f.payloadSize()),
+                    bytes(buffer, f.payloadIndex(), f.payloadLength()));
+            }
+            case FrameType.DELIVER_FDS:
+            {
+                final DeliverFdsFrame f = (DeliverFdsFrame)new DeliverFdsFrame().wrap(buffer, offset);
+                final Origin origin = new Origin(
+                    f.sourceNode(), f.publisherId(), f.sequence(), f.timestampNs(), f.publisherUid(), f.publisherPid());
+                return new DeliverFds(f.subscriptionId(), origin, new Fds(f.fdCount(), f.fdFlags(), f.payloadSize()),
+                    f.topic(), bytes(buffer, f.payloadIndex(), f.payloadLength()));
             }
             case FrameType.DELIVER_RUN:
             {
