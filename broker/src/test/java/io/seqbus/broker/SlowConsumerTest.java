@@ -194,22 +194,9 @@ class SlowConsumerTest
         final RawClient slow = open(new RawClient(socket).hello());
         slow.send(Frames.subscribe(7, "d.>", SlowConsumerPolicy.DROP_OLDEST.code()));
         final int n = 3_000;
-        final long[] ids = new long[2];
-        int node;
-        try (BusClient first = BusClient.connect(new ClientOptions().socket(socket).threadMode(ThreadMode.POLL));
-            BusClient second = BusClient.connect(new ClientOptions().socket(socket).threadMode(ThreadMode.POLL)))
-        {
-            ids[0] = first.publisherId();
-            ids[1] = second.publisherId();
-            node = first.nodeId();
-            for (int i = 0; i < n; i++)
-            {
-                first.publish("d.x", payload(i));
-                second.publish("d.y", payload(i));
-            }
-            first.sync(Duration.ofSeconds(30));
-            second.sync(Duration.ofSeconds(30));
-        }
+        final TwoPublishers sent = publishFromTwo(n);
+        final long[] ids = sent.ids();
+        final int node = sent.node();
 
         final Received got = receive(slow, 2L * n, 30_000);
         assertThat(got.gaps).as("the slow subscriber lost some").isNotEmpty();
@@ -238,19 +225,7 @@ class SlowConsumerTest
         final RawClient slow = open(new RawClient(socket).hello());
         slow.send(Frames.subscribe(7, "d.>", SlowConsumerPolicy.DROP_NEWEST.code()));
         final int n = 3_000;
-        final int node;
-        try (BusClient first = BusClient.connect(new ClientOptions().socket(socket).threadMode(ThreadMode.POLL));
-            BusClient second = BusClient.connect(new ClientOptions().socket(socket).threadMode(ThreadMode.POLL)))
-        {
-            node = first.nodeId();
-            for (int i = 0; i < n; i++)
-            {
-                first.publish("d.x", payload(i));
-                second.publish("d.y", payload(i));
-            }
-            first.sync(Duration.ofSeconds(30));
-            second.sync(Duration.ofSeconds(30));
-        }
+        final int node = publishFromTwo(n).node();
         final Received got = receive(slow, 2L * n, 30_000);
         assertThat(got.gaps).as("one GAP covered drops of both publishers").anySatisfy((g) ->
             assertThat(g[2]).as("publisher").isZero());
@@ -411,5 +386,26 @@ class SlowConsumerTest
             }
         }
         return r;
+    }
+
+    /** The publisher ids and node of two publishers that each sent n messages, interleaved, on d.x and d.y. */
+    private record TwoPublishers(long[] ids, int node)
+    {
+    }
+
+    private TwoPublishers publishFromTwo(final int n)
+    {
+        try (BusClient first = BusClient.connect(new ClientOptions().socket(socket).threadMode(ThreadMode.POLL));
+            BusClient second = BusClient.connect(new ClientOptions().socket(socket).threadMode(ThreadMode.POLL)))
+        {
+            for (int i = 0; i < n; i++)
+            {
+                first.publish("d.x", payload(i));
+                second.publish("d.y", payload(i));
+            }
+            first.sync(Duration.ofSeconds(30));
+            second.sync(Duration.ofSeconds(30));
+            return new TwoPublishers(new long[]{first.publisherId(), second.publisherId()}, first.nodeId());
+        }
     }
 }
