@@ -83,6 +83,8 @@ public final class LibC
     public static final int EBADF = 9;
     public static final int EINVAL = 22;
     public static final int EPERM = 1;
+    /** sendmsg: the sender's user has more descriptors in flight than its RLIMIT_NOFILE. */
+    public static final int ETOOMANYREFS = 109;
 
     /** struct epoll_event is packed on x86-64 (12 bytes) and naturally aligned elsewhere (16). */
     public static final int EPOLL_EVENT_SIZE = Platform.isIntel() ? 12 : 16;
