@@ -1,5 +1,6 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.acl.AclRule;
 import io.seqbus.broker.config.BrokerContext;
 import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.sys.LibC;
@@ -217,6 +218,38 @@ class DescriptorRefusalTest
             unsealed.close();
             assertThat(offender.awaitError(5_000).code()).isEqualTo(ErrorCode.BAD_DESCRIPTOR);
             assertThat(awaitBystanderPayload("after").sequence()).isEqualTo(1);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> FdClient.openDescriptors(MARKER) == before);
+    }
+
+    /** A rule's pass_fds lets the same publish through on its topics, and only there. */
+    @Test
+    void passFdsGrantsDescriptorsOnItsTopicsOnly() throws Exception
+    {
+        final String granted = dir.resolve("granted.sock").toString();
+        final int before = FdClient.openDescriptors(MARKER);
+        try (Broker b = Broker.launch(new BrokerContext().socket(granted).nodeName("granted")
+            .maxDescriptorsPerMessage(PER_MESSAGE).maxDescriptorsPerDatagram(PER_DATAGRAM).maxDescriptorMessagesHeld(64)
+            .aclRules(List.of(new AclRule(0, -1, "uid 0", List.of(">"), List.of(">"), true, List.of("ok.granted.>")))));
+            FdClient publisher = new FdClient(granted).hello(true))
+        {
+            final Offence allowed = plain(2, FdClient.publishFds("ok.granted.x", 2, 0, 0, "hi".getBytes()));
+            publisher.send(Frames.concat(allowed.datagram(), Frames.ping(1)), allowed.fds());
+            final Offence denied = plain(2, FdClient.publishFds("ok.other", 2, 0, 0, "hi".getBytes()));
+            publisher.send(denied.datagram(), denied.fds());
+            for (final Offence o : List.of(allowed, denied))
+            {
+                for (final AutoCloseable c : o.owned())
+                {
+                    c.close();
+                }
+            }
+            final ErrorFrame error = publisher.awaitError(5_000);
+            assertThat(error.code()).isEqualTo(ErrorCode.DESCRIPTORS_DENIED);
+            assertThat(error.reason()).startsWith("publish 'ok.other' ").contains("pass_fds [ok.granted.>]");
+            assertThat(b.counters().rejected(ErrorCode.DESCRIPTORS_DENIED)).isEqualTo(1);
+            assertThat(b.counters().get(BrokerCounters.DESCRIPTORS_RECEIVED)).isEqualTo(2);
+            assertThat(b.counters().get(BrokerCounters.MESSAGES_PUBLISHED)).isEqualTo(1);
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> FdClient.openDescriptors(MARKER) == before);
     }
