@@ -116,8 +116,28 @@ final class BrokerAgent implements Agent, LocalBus
             {
                 return context.maxTotalQueuedBytes();
             }
+
+            public int maxDescriptorsPerDatagram()
+            {
+                return context.maxDescriptorsPerDatagram();
+            }
+
+            public long maxDescriptorBytesPerSubscriber()
+            {
+                return context.maxDescriptorBytesPerSubscriber();
+            }
+
+            public long maxDescriptorBytesTotal()
+            {
+                return context.maxDescriptorBytesTotal();
+            }
+
+            public int maxDescriptorsInFlight()
+            {
+                return context.maxDescriptorsInFlight();
+            }
         }, backpressure, new DescriptorPool(
-            4096, 8, LibC::close)); // max_descriptor_messages_held, max_descriptors_per_message: settings soon
+            context.maxDescriptorMessagesHeld(), context.maxDescriptorsPerMessage(), LibC::close));
         final UidAccounts accounts = new UidAccounts();
         final SubscriptionRegistry registry =
             new SubscriptionRegistry(index, accounts, counters, context::maxQueueBytes);
@@ -254,7 +274,8 @@ final class BrokerAgent implements Agent, LocalBus
         {
             hotCycles = 0;
             final int ready = poller.poll(
-                block ? (reader.hasThrottled() ? Configuration.LAN_IDLE_BLOCK_MS : idleBlockMs) : 0);
+                block ? (reader.hasThrottled() || fanOut.hasDescriptorWaiters() ?
+                    Configuration.LAN_IDLE_BLOCK_MS : idleBlockMs) : 0);
             workStartNs = block ? System.nanoTime() : nowNs;
             work = commands.drain(runCommand);
             if (reader.hasThrottled())
