@@ -99,6 +99,10 @@ final class BrokerAgent implements Agent, LocalBus
         this.idleBlockMs = bridge == null ? Configuration.IDLE_BLOCK_MS : Configuration.LAN_IDLE_BLOCK_MS;
         this.pool = new DatagramPool(context.maxDatagram(), Configuration.DATAGRAM_POOL_MAX_IDLE);
         final LanBridge lan = bridge;
+        final DescriptorPool descriptorPool = new DescriptorPool(
+            context.maxDescriptorMessagesHeld(), context.maxDescriptorsPerMessage(), LibC::close);
+        // Publishers also wait while the pool could not hold every message of one more datagram: Backpressure
+        // asks the pool itself (FanOut hands it over).
         this.backpressure = new Backpressure(pool, lan == null ? () -> false : lan::isBackPressured);
         this.fanOut = new FanOut(index, counters, pool, new FanOut.QueueBounds()
         {
@@ -136,8 +140,7 @@ final class BrokerAgent implements Agent, LocalBus
             {
                 return context.maxDescriptorsInFlight();
             }
-        }, backpressure, new DescriptorPool(
-            context.maxDescriptorMessagesHeld(), context.maxDescriptorsPerMessage(), LibC::close));
+        }, backpressure, descriptorPool);
         final UidAccounts accounts = new UidAccounts();
         final SubscriptionRegistry registry =
             new SubscriptionRegistry(index, accounts, counters, context::maxQueueBytes);
@@ -146,7 +149,7 @@ final class BrokerAgent implements Agent, LocalBus
         this.connections = new Connections(context, poller, counters, fanOut, protocol, accounts);
         this.evictions = new Evictions(context, counters, fanOut, backpressure, protocol, connections);
         this.reader = new Reader(context, poller, listener, counters, backpressure, protocol, connections, epochClock);
-        this.sampler = new Sampler(context, counters, connections, topicRates, bridge, pool, startNs,
+        this.sampler = new Sampler(context, counters, connections, topicRates, bridge, pool, descriptorPool, startNs,
             listener.address(), lastReload);
     }
 
