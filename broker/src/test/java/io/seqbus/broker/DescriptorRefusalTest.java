@@ -194,6 +194,11 @@ class DescriptorRefusalTest
             final ErrorFrame error = offender.awaitError(5_000);
             assertThat(error.code()).as(ErrorCode.name(error.code()) + ": " + error.reason()).isEqualTo(code);
             assertThat(error.fatal()).isEqualTo(fatal);
+            if (code == ErrorCode.DESCRIPTORS_TRUNCATED)
+            {
+                assertThat(error.reason()).contains("max_descriptors_per_datagram " + PER_DATAGRAM)
+                    .as("the broker's own open count against its limit").containsPattern("\\(\\d+ open, limit \\d+\\)");
+            }
             if (!fatal)
             {
                 // Its next publish is its first numbered one: the refused one took no sequence.
