@@ -40,12 +40,16 @@ final class DescriptorLoad
         this.maxInFlight = maxInFlight;
     }
 
-    /** @return descriptors that may still be sent before max_descriptors_in_flight; 0 or less: none now. */
-    long inFlightRoom()
+    /**
+     * @param pending descriptors sent but not yet counted here (the sending subscriber's, this flush).
+     * @param more    descriptors of the next datagram.
+     * @return true when they may go: within max_descriptors_in_flight, or nothing is in flight at all (one datagram
+     * always goes, whatever it carries: a bound below a datagram's worth must slow descriptors down, never stop them).
+     */
+    boolean mayPutInFlight(final int pending, final int more)
     {
-        // With none in flight one datagram always goes, whatever it carries: a bound below a datagram's worth
-        // must slow descriptors down, never stop them.
-        return unreadDescriptors == 0 ? Long.MAX_VALUE : maxInFlight - unreadDescriptors;
+        final long inFlight = unreadDescriptors + pending;
+        return inFlight == 0 || inFlight + more <= maxInFlight;
     }
 
     /** Forgets a subscriber that closed: off the re-check list. Its unread counts must be 0 already. */
