@@ -12,7 +12,8 @@ import java.util.ArrayList;
  */
 final class DescriptorLoad
 {
-    private static final long SWEEP_INTERVAL_NS = 10_000_000;
+    // One SIOCOUTQ per subscriber with unread descriptors per sweep: rare enough to cost nothing under load.
+    private static final long SWEEP_INTERVAL_NS = 100_000_000;
 
     private final ArrayList<Subscriber> waiting = new ArrayList<>();
     private final ArrayList<Subscriber> withUnread = new ArrayList<>();
@@ -115,7 +116,7 @@ final class DescriptorLoad
 
     /**
      * Once per duty cycle, before the flush: asks the kernel again about the waiting subscribers (and, after a
-     * bound over all of them was reached or every 10 ms, about every subscriber with unread descriptors), and lists
+     * bound over all of them was reached or every 100 ms, about every subscriber with unread descriptors), and lists
      * the waiting ones for flushing, so what they could not be sent goes now if it may.
      *
      * @param nowNs the agent's clock.
