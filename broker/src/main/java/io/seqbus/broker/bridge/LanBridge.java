@@ -35,6 +35,8 @@ public final class LanBridge implements AutoCloseable
     private final SharedTopics shared;
     private final PeerTable peers;
     private final GapDetector gaps;
+    private final PayloadAssembler payloads;
+    private final long maxPayload;
     private final EmbeddedDriver driver;
     private final Aeron aeron;
     private final AgentInvoker conductor;
@@ -55,6 +57,8 @@ public final class LanBridge implements AutoCloseable
         this.shared = new SharedTopics(context.lanTopicList());
         this.peers = new PeerTable(counters);
         this.gaps = new GapDetector(local, peers, counters);
+        this.maxPayload = lanMaxPayload(context);
+        this.payloads = new PayloadAssembler(local, gaps, counters, maxPayload);
         this.announceIntervalNs = TimeUnit.MILLISECONDS.toNanos(context.lanAnnounceIntervalMs());
         final long instanceId = new SecureRandom().nextLong() | 1;
         final LanChannels channels = new LanChannels(context);
@@ -92,7 +96,7 @@ public final class LanBridge implements AutoCloseable
         this.driver = driver;
         this.aeron = aeron;
         this.conductor = aeron.conductorAgentInvoker();
-        this.decoder = new BridgeDecoder(context.nodeId(), instanceId, local, shared, peers, gaps, counters,
+        this.decoder = new BridgeDecoder(context.nodeId(), instanceId, local, shared, peers, gaps, payloads, counters,
             key == null ? null : new LanAuthenticator(key));
         this.assembler = new ControlledFragmentAssembler(decoder);
         counters.aeronCounters(aeron.countersReader());
@@ -160,7 +164,25 @@ public final class LanBridge implements AutoCloseable
         final int sourceNode, final long publisherId, final long sequence, final long timestampNs, final int uid,
         final int pid)
     {
-        // Filled in by the chunking encoder (issue 14, package 5).
+        if (shared.matches(buffer, topicIndex, topicLength))
+        {
+            encoder.appendMemfd(buffer, topicIndex, topicLength, memfd, payloadSize, sourceNode, publisherId, sequence,
+                timestampNs, uid, pid);
+        }
+    }
+
+    /**
+     * @return the largest memfd payload that crosses the LAN, {@code lan.max_payload}: a bigger one on a shared
+     * topic is refused ({@code NOT_ON_LAN}), and one from a peer is dropped as lost.
+     */
+    public long maxPayload()
+    {
+        return maxPayload;
+    }
+
+    private static long lanMaxPayload(final BrokerContext context)
+    {
+        return Configuration.LAN_MAX_PAYLOAD_DEFAULT;
     }
 
     /**
@@ -207,7 +229,10 @@ public final class LanBridge implements AutoCloseable
      */
     public boolean isBackPressured()
     {
-        return encoder.backlogBytes() > Configuration.LAN_BACKLOG_BYTES;
+        // Queued memfd payloads are the publishers' memory, mapped: bounded apart, and in count (mappings).
+        return encoder.backlogBytes() > Configuration.LAN_BACKLOG_BYTES ||
+            encoder.payloadBacklogBytes() > Configuration.LAN_PAYLOAD_BACKLOG_FACTOR * maxPayload ||
+            encoder.payloadsQueued() > Configuration.LAN_PAYLOADS_QUEUED;
     }
 
     /**
@@ -237,6 +262,7 @@ public final class LanBridge implements AutoCloseable
         // While this broker closes, every image goes away because of it: no news about the peers.
         if (entry != null && !closing)
         {
+            payloads.onSenderGone(entry);
             gaps.onImageGone(entry);
         }
     }
@@ -249,7 +275,7 @@ public final class LanBridge implements AutoCloseable
     {
         closing = true;
         final long deadline = System.nanoTime() + CLOSE_DRAIN_NS;
-        while (encoder.backlogBytes() > 0 && System.nanoTime() - deadline < 0)
+        while ((encoder.backlogBytes() > 0 || encoder.payloadsQueued() > 0) && System.nanoTime() - deadline < 0)
         {
             conductor.invoke();
             encoder.drain();
@@ -262,6 +288,8 @@ public final class LanBridge implements AutoCloseable
             said = encoder.announce(startTimeMs, decoder.messagesIn(), decoder.bytesIn(),
                 AnnounceFrame.STATE_LEAVING, context.nodeName());
         }
+        encoder.closePayloads();
+        payloads.close();
         CloseHelper.quietCloseAll(subscription, publication, aeron, driver);
         Log.info("bridge: closed" + (said ? "" : " (could not announce leaving)"));
     }
