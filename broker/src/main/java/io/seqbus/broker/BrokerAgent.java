@@ -11,6 +11,7 @@ import io.seqbus.broker.bridge.LocalBus;
 import io.seqbus.broker.fanout.Backpressure;
 import io.seqbus.broker.fanout.ClientProxy;
 import io.seqbus.broker.fanout.DatagramPool;
+import io.seqbus.broker.fanout.DescriptorPool;
 import io.seqbus.broker.fanout.FanOut;
 import io.seqbus.broker.fanout.Subscriber;
 import io.seqbus.broker.fanout.Subscription;
@@ -22,6 +23,7 @@ import io.seqbus.broker.net.SocketFd;
 import io.seqbus.broker.quota.UidAccounts;
 import io.seqbus.broker.route.TopicIndex;
 import io.seqbus.broker.stat.TopicRates;
+import io.seqbus.sys.LibC;
 import io.seqbus.wire.ErrorCode;
 import io.seqbus.wire.GapReason;
 import io.seqbus.sys.LibC;
@@ -114,7 +116,8 @@ final class BrokerAgent implements Agent, LocalBus
             {
                 return context.maxTotalQueuedBytes();
             }
-        }, backpressure);
+        }, backpressure, new DescriptorPool(
+            4096, 8, LibC::close)); // max_descriptor_messages_held, max_descriptors_per_message: settings soon
         final UidAccounts accounts = new UidAccounts();
         final SubscriptionRegistry registry =
             new SubscriptionRegistry(index, accounts, counters, context::maxQueueBytes);
