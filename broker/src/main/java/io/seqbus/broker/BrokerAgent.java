@@ -99,7 +99,12 @@ final class BrokerAgent implements Agent, LocalBus
         this.idleBlockMs = bridge == null ? Configuration.IDLE_BLOCK_MS : Configuration.LAN_IDLE_BLOCK_MS;
         this.pool = new DatagramPool(context.maxDatagram(), Configuration.DATAGRAM_POOL_MAX_IDLE);
         final LanBridge lan = bridge;
-        this.backpressure = new Backpressure(pool, lan == null ? () -> false : lan::isBackPressured);
+        final DescriptorPool descriptorPool = new DescriptorPool(
+            context.maxDescriptorMessagesHeld(), context.maxDescriptorsPerMessage(), LibC::close);
+        // Publishers also wait while the pool could not hold every message of one more datagram.
+        final int datagramMessages = context.maxDescriptorsPerDatagram();
+        this.backpressure = new Backpressure(pool, () -> descriptorPool.available() < datagramMessages ||
+            (lan != null && lan.isBackPressured()));
         this.fanOut = new FanOut(index, counters, pool, new FanOut.QueueBounds()
         {
             public long queuedBytesPerUid()
@@ -116,8 +121,7 @@ final class BrokerAgent implements Agent, LocalBus
             {
                 return context.maxTotalQueuedBytes();
             }
-        }, backpressure, new DescriptorPool(
-            4096, 8, LibC::close)); // max_descriptor_messages_held, max_descriptors_per_message: settings soon
+        }, backpressure, descriptorPool);
         final UidAccounts accounts = new UidAccounts();
         final SubscriptionRegistry registry =
             new SubscriptionRegistry(index, accounts, counters, context::maxQueueBytes);
@@ -126,7 +130,7 @@ final class BrokerAgent implements Agent, LocalBus
         this.connections = new Connections(context, poller, counters, fanOut, protocol, accounts);
         this.evictions = new Evictions(context, counters, fanOut, backpressure, protocol, connections);
         this.reader = new Reader(context, poller, listener, counters, backpressure, protocol, connections, epochClock);
-        this.sampler = new Sampler(context, counters, connections, topicRates, bridge, pool, startNs,
+        this.sampler = new Sampler(context, counters, connections, topicRates, bridge, pool, descriptorPool, startNs,
             listener.address(), lastReload);
     }
 

@@ -294,9 +294,9 @@ public final class Settings
 
     /** The pool of held descriptor messages is allocated at start at this size. */
     public static final Setting<Integer> MAX_DESCRIPTOR_MESSAGES_HELD = new Setting<>("max_descriptor_messages_held",
-        integer(1, 1_048_576), 4096, RESTART,
-        "Messages with descriptors the broker holds at once (queued for some subscriber); when all are held, " +
-        "publishers of descriptors are held back until deliveries drain.", null,
+        integer(Bound.of(MAX_DESCRIPTORS_PER_DATAGRAM, 0), Bound.of(1_048_576)), 4096, RESTART,
+        "Messages with descriptors the broker holds at once (queued for some subscriber); with fewer than " +
+        "max_descriptors_per_datagram free, publishers are held back until deliveries drain.", null,
         BrokerContext::maxDescriptorMessagesHeld, BrokerContext::maxDescriptorMessagesHeld);
 
     /**
