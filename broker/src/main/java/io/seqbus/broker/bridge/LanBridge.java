@@ -10,6 +10,7 @@ import io.seqbus.broker.config.Configuration;
 import io.seqbus.broker.log.Log;
 import io.seqbus.wire.AnnounceFrame;
 import io.seqbus.wire.DeliverFrame;
+import io.seqbus.wire.GapReason;
 import io.seqbus.wire.Protocol;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
@@ -31,6 +32,7 @@ public final class LanBridge implements AutoCloseable
     private static final long CLOSE_DRAIN_NS = TimeUnit.SECONDS.toNanos(1);
 
     private final BrokerContext context;
+    private final LocalBus local;
     private final BridgeCounters counters;
     private final SharedTopics shared;
     private final PeerTable peers;
@@ -53,11 +55,12 @@ public final class LanBridge implements AutoCloseable
     private LanBridge(final BrokerContext context, final LocalBus local, final BridgeCounters counters)
     {
         this.context = context;
+        this.local = local;
         this.counters = counters;
         this.shared = new SharedTopics(context.lanTopicList());
         this.peers = new PeerTable(counters);
         this.gaps = new GapDetector(local, peers, counters);
-        this.maxPayload = lanMaxPayload(context);
+        this.maxPayload = context.lanMaxPayload();
         this.payloads = new PayloadAssembler(local, gaps, counters, maxPayload);
         this.announceIntervalNs = TimeUnit.MILLISECONDS.toNanos(context.lanAnnounceIntervalMs());
         final long instanceId = new SecureRandom().nextLong() | 1;
@@ -172,17 +175,25 @@ public final class LanBridge implements AutoCloseable
     }
 
     /**
+     * A message from the LAN the broker could not take (no holder for its memfd): counted and told to the shared
+     * subscriptions as LAN loss.
+     *
+     * @param sourceNode the node it came from.
+     */
+    public void lostLocally(final int sourceNode)
+    {
+        counters.add(BridgeCounters.MESSAGES_LOST, 1);
+        counters.increment(BridgeCounters.GAPS);
+        local.gapToSharedSubscriptions(sourceNode, 1, GapReason.BRIDGE_LOSS);
+    }
+
+    /**
      * @return the largest memfd payload that crosses the LAN, {@code lan.max_payload}: a bigger one on a shared
      * topic is refused ({@code NOT_ON_LAN}), and one from a peer is dropped as lost.
      */
     public long maxPayload()
     {
         return maxPayload;
-    }
-
-    private static long lanMaxPayload(final BrokerContext context)
-    {
-        return Configuration.LAN_MAX_PAYLOAD_DEFAULT;
     }
 
     /**

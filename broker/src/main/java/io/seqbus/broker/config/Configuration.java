@@ -44,9 +44,6 @@ public final class Configuration
     /** Term length of the bridge's publication unless the channel sets {@code term-length}. */
     public static final int LAN_TERM_LENGTH_DEFAULT = 4 * 1024 * 1024;
 
-    /** lan.max_payload until the setting is in the table: the largest memfd payload that crosses the LAN. */
-    public static final long LAN_MAX_PAYLOAD_DEFAULT = 8L * 1024 * 1024;
-
     /** Local publishers are held back while more than this many times lan.max_payload waits to go to the LAN. */
     public static final int LAN_PAYLOAD_BACKLOG_FACTOR = 4;
 
