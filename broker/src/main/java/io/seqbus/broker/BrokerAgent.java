@@ -104,10 +104,9 @@ final class BrokerAgent implements Agent, LocalBus
         final LanBridge lan = bridge;
         final DescriptorPool descriptorPool = new DescriptorPool(
             context.maxDescriptorMessagesHeld(), context.maxDescriptorsPerMessage(), LibC::close);
-        // Publishers also wait while the pool could not hold every message of one more datagram.
-        final int datagramMessages = context.maxDescriptorsPerDatagram();
-        this.backpressure = new Backpressure(pool, () -> descriptorPool.available() < datagramMessages ||
-            (lan != null && lan.isBackPressured()));
+        // Publishers also wait while the pool could not hold every message of one more datagram: Backpressure
+        // asks the pool itself (FanOut hands it over).
+        this.backpressure = new Backpressure(pool, lan == null ? () -> false : lan::isBackPressured);
         this.fanOut = new FanOut(index, counters, pool, new FanOut.QueueBounds()
         {
             public long queuedBytesPerUid()
@@ -123,6 +122,26 @@ final class BrokerAgent implements Agent, LocalBus
             public long maxTotalQueuedBytes()
             {
                 return context.maxTotalQueuedBytes();
+            }
+
+            public int maxDescriptorsPerDatagram()
+            {
+                return context.maxDescriptorsPerDatagram();
+            }
+
+            public long maxDescriptorBytesPerSubscriber()
+            {
+                return context.maxDescriptorBytesPerSubscriber();
+            }
+
+            public long maxDescriptorBytesTotal()
+            {
+                return context.maxDescriptorBytesTotal();
+            }
+
+            public int maxDescriptorsInFlight()
+            {
+                return context.maxDescriptorsInFlight();
             }
         }, backpressure, descriptorPool);
         final UidAccounts accounts = new UidAccounts();
@@ -261,7 +280,8 @@ final class BrokerAgent implements Agent, LocalBus
         {
             hotCycles = 0;
             final int ready = poller.poll(
-                block ? (reader.hasThrottled() ? Configuration.LAN_IDLE_BLOCK_MS : idleBlockMs) : 0);
+                block ? (reader.hasThrottled() || fanOut.hasDescriptorWaiters() ?
+                    Configuration.LAN_IDLE_BLOCK_MS : idleBlockMs) : 0);
             workStartNs = block ? System.nanoTime() : nowNs;
             work = commands.drain(runCommand);
             if (reader.hasThrottled())
