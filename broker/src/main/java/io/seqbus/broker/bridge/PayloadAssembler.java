@@ -135,6 +135,12 @@ final class PayloadAssembler implements AutoCloseable
         }
         final long at = frame.payloadOffset();
         final int length = frame.bytesLength();
+        if (bridgeSequence <= p.bridgeSequence || (bridgeSequence == p.bridgeSequence + 1 && at < p.received))
+        {
+            // A copy of a fragment already written (a replayed datagram): nothing is missing yet.
+            counters.increment(BridgeCounters.FRAGMENTS_DROPPED);
+            return -1;
+        }
         if (bridgeSequence != p.bridgeSequence + 1 || at != p.received || length > p.memfd.size() - at)
         {
             counters.increment(BridgeCounters.FRAGMENTS_DROPPED);

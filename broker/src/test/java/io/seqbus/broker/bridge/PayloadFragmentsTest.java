@@ -66,6 +66,7 @@ class PayloadFragmentsTest
     private ControlledFragmentAssembler assembler;
     private PayloadAssembler payloads;
     private LongPredicate dropFragmentAt = (offset) -> false;
+    private LongPredicate repeatFragmentAt = (offset) -> false;
     private int fragmentsDropped;
     private int pollLimit = 64;
     private long nextSequence = 1;
@@ -170,6 +171,21 @@ class PayloadFragmentsTest
         assertThat(receiverCounters.get(BridgeCounters.MESSAGES_LOST)).isEqualTo(1);
         assertThat(receiverCounters.get(BridgeCounters.FRAGMENTS_DROPPED)).as("the rest of the lost payload")
             .isPositive();
+    }
+
+    @Test
+    void aFragmentSeenTwiceIsDroppedAndThePayloadCompletes() throws Exception
+    {
+        final BridgeEncoder encoder = start(4 * MIB, null, 8 * MIB, 1);
+        final long fragment = encoder.fragmentBytes();
+        repeatFragmentAt = (offset) -> offset == fragment;
+        final long payload = memfd(encoder, "shared.big", 3 * fragment);
+
+        pumpUntil(encoder, () -> bus.messages.size() == 1);
+
+        assertThat(bus.messages).extracting(m -> m.crc).containsExactly(payload);
+        assertThat(bus.gaps).isEmpty();
+        assertThat(receiverCounters.get(BridgeCounters.FRAGMENTS_DROPPED)).isEqualTo(1);
     }
 
     @Test
@@ -284,6 +300,11 @@ class PayloadFragmentsTest
             {
                 fragmentsDropped++;
                 return ControlledFragmentHandler.Action.CONTINUE;
+            }
+            if (second < offset + length && Protocol.frameType(buffer, second) == FrameType.FRAGMENT &&
+                repeatFragmentAt.test(buffer.getLong(second + FragmentFrame.PAYLOAD_OFFSET_OFFSET, Protocol.BYTE_ORDER)))
+            {
+                decoder.onFragment(buffer, offset, length, header);
             }
             return decoder.onFragment(buffer, offset, length, header);
         };
