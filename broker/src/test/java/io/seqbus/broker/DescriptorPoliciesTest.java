@@ -139,6 +139,21 @@ class DescriptorPoliciesTest
     }
 
     @Test
+    void aSleepingSubscriberThatHoldsTheDescriptorPoolIsEvictedAfterTheStallTimeout() throws Exception
+    {
+        start(c -> c.maxDescriptorMessagesHeld(16).maxDescriptorsPerMessage(2).maxDescriptorsPerDatagram(4)
+            .maxDescriptorsInFlight(2).stallTimeoutNs(TimeUnit.MILLISECONDS.toNanos(300)));
+        final FdClient sub = subscriber(SlowConsumerPolicy.DROP_NEWEST, 16 << 20);
+        final FdClient pub = publisher();
+        publish(pub, 1, 30); // a drop policy never stalls: only the pool's own timeout frees the publisher
+
+        awaitPublished(30);
+        assertThat(broker.counters().get(BrokerCounters.TOTAL_QUEUED_EVICTIONS)).isEqualTo(1);
+        assertThat(sub.awaitError(5_000).code()).isEqualTo(ErrorCode.SLOW_CONSUMER);
+        assertNothingHeld();
+    }
+
+    @Test
     void aSubscriberThatGoesAwayWithMemfdsQueuedAndUnreadLeavesNoneOpen() throws Exception
     {
         start(c -> c.maxDescriptorsInFlight(2));
