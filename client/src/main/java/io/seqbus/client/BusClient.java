@@ -790,6 +790,12 @@ public final class BusClient implements AutoCloseable
             connection.stateName() + ", publisherId=" + connection.publisherId() + "}";
     }
 
+    /** For tests, in {@link ThreadMode#POLL} on the polling thread: the descriptor budget with another limit. */
+    void descriptorBudget(final FdBudget budget)
+    {
+        inbound.fdBudget(budget);
+    }
+
     /** For tests: close() or drain() has begun. */
     boolean isClosing()
     {
