@@ -62,6 +62,18 @@ import java.util.concurrent.TimeUnit;
  * silently. {@link #drain(Duration)} first unsubscribes, lets the handlers of what was already on its way
  * run, and sends what was published, then closes; it says whether all of that finished in time.
  *
+ * <h2>Large payloads and descriptors</h2>
+ * On a connection that passes descriptors ({@link ClientOptions#descriptors(boolean)}, {@link #passesDescriptors()})
+ * every publish takes a payload of any size up to the broker's {@code max_memfd_size}: above
+ * {@link ClientOptions#memfdThreshold(int)} (the broker's {@code max_payload} by default) it goes as a sealed memfd,
+ * which subscribers map read-only without a copy ({@link Message#isMemfdPayload()}). {@link #loan(int)} lends memory
+ * to fill in place and {@link #publish(String, Loan)} seals it; {@link #publish(String, ByteBuffer, FileDescriptor...)}
+ * attaches other descriptors. A publish the broker refuses for its descriptors ({@code BAD_DESCRIPTOR},
+ * {@code DESCRIPTORS_DENIED}, {@code NOT_ON_LAN}, {@code TOO_MANY_DESCRIPTORS}) is reported to the
+ * {@link ErrorHandler} and, unlike ACCESS_DENIED, does not make plain publishes to that topic fail at the call; like
+ * every refused publish it gets no sequence, and the session's count leaves it out. Without descriptors (no JNA, or
+ * a broker that passes none) a payload over {@link #maxPayload()} is refused at the call, as before.
+ *
  * <h2>Errors</h2>
  * Every ERROR frame goes to the {@link ErrorHandler}. A non-fatal ERROR whose {@code ref} is a
  * subscription id marks that {@link Subscription} as failed (see {@link Subscription#error()}).
@@ -232,7 +244,9 @@ public final class BusClient implements AutoCloseable
      * Publishes a message, waiting while the socket is full or the client is reconnecting.
      *
      * @param topic   a valid topic (no wildcards).
-     * @param payload the payload bytes, at most {@link #maxPayload()}.
+     * @param payload the payload bytes: any size on a connection that passes descriptors (above
+     *                {@link ClientOptions#memfdThreshold(int)} they go as a sealed memfd), else at most
+     *                {@link #maxPayload()}.
      * @throws IllegalArgumentException for an invalid topic or a payload that is too large.
      * @throws BusException             when the frame could not be handed over within
      *                                  {@link ClientOptions#publishTimeout()}, the client failed, or
