@@ -469,10 +469,12 @@ public final class BusClient implements AutoCloseable
 
     /**
      * Publishes a message if that can be done without waiting: the frame is written to the
-     * socket or added to the batch, else nothing happens.
+     * socket or added to the batch, else nothing happens. A payload above the memfd threshold is made into a sealed
+     * memfd first (see {@link #publish(String, byte[])}), which is closed again when it cannot go.
      *
      * @param topic   a valid topic (no wildcards).
-     * @param payload the payload bytes, at most {@link #maxPayload()}.
+     * @param payload the payload bytes: any size on a connection that passes descriptors, else at most
+     *                {@link #maxPayload()}.
      * @return {@link PublishResult#OK} when taken, else why not.
      * @throws IllegalArgumentException for an invalid topic or a payload that is too large.
      * @throws IllegalStateException    when the client was closed.
@@ -496,7 +498,12 @@ public final class BusClient implements AutoCloseable
      */
     public PublishResult tryPublish(final String topic, final String payload)
     {
-        return outbound.offerLocked(topic, null, null, 0, 0, Objects.requireNonNull(payload, "payload"));
+        Objects.requireNonNull(payload, "payload");
+        if (goesAsMemfd(WireStrings.utf8Length(payload)))
+        {
+            return tryPublish(topic, payload.getBytes(StandardCharsets.UTF_8));
+        }
+        return outbound.offerLocked(topic, null, null, 0, 0, payload);
     }
 
     /**
@@ -535,7 +542,17 @@ public final class BusClient implements AutoCloseable
      */
     public PublishResult tryPublish(final String topic, final DirectBuffer payload, final int offset, final int length)
     {
-        return outbound.offerLocked(topic, Objects.requireNonNull(payload, "payload"), null, offset, length, null);
+        Objects.requireNonNull(payload, "payload");
+        if (goesAsMemfd(length))
+        {
+            if (offset < 0 || length < 0 || offset > payload.capacity() - length)
+            {
+                throw new IndexOutOfBoundsException("offset " + offset + " length " + length + " capacity " +
+                    payload.capacity());
+            }
+            return tryPublishMemfd(topic, OutgoingMemfd.sealed(payload, offset, length), length);
+        }
+        return outbound.offerLocked(topic, payload, null, offset, length, null);
     }
 
     /**
