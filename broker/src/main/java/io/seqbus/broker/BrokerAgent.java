@@ -248,6 +248,7 @@ final class BrokerAgent implements Agent, LocalBus
         final boolean draining = connections.isDraining();
         fanOut.refreshBounds();
         evictions.checkTotalQueued(nowNs);
+        evictions.checkDescriptorsHeld(nowNs);
         final boolean holdPublishers = backpressure.holdPublishers() || draining;
         if (!holdPublishers && reader.hasParked())
         {

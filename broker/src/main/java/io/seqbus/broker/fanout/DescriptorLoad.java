@@ -1,7 +1,5 @@
 package io.seqbus.broker.fanout;
 
-import io.seqbus.broker.counters.BrokerCounters;
-
 import java.util.ArrayList;
 
 /**
@@ -14,18 +12,15 @@ import java.util.ArrayList;
  */
 final class DescriptorLoad
 {
-    private final BrokerCounters counters;
+    private static final long SWEEP_INTERVAL_NS = 10_000_000;
+
     private final ArrayList<Subscriber> waiting = new ArrayList<>();
     private final ArrayList<Subscriber> withUnread = new ArrayList<>();
     private long bytes;
     private long unreadDescriptors;
     private boolean recheckAllUnread;
     private long maxInFlight = Long.MAX_VALUE;
-
-    DescriptorLoad(final BrokerCounters counters)
-    {
-        this.counters = counters;
-    }
+    private long nextSweepNs;
 
     /** @return payload bytes queued or unread over all subscribers. */
     long bytes()
@@ -45,10 +40,12 @@ final class DescriptorLoad
         this.maxInFlight = maxInFlight;
     }
 
-    /** @return descriptors that may still be sent before max_descriptors_in_flight; 0 or less: none. */
+    /** @return descriptors that may still be sent before max_descriptors_in_flight; 0 or less: none now. */
     long inFlightRoom()
     {
-        return maxInFlight - unreadDescriptors;
+        // With none in flight one datagram always goes, whatever it carries: a bound below a datagram's worth
+        // must slow descriptors down, never stop them.
+        return unreadDescriptors == 0 ? Long.MAX_VALUE : maxInFlight - unreadDescriptors;
     }
 
     /** Forgets a subscriber that closed: off the re-check list. Its unread counts must be 0 already. */
@@ -114,14 +111,19 @@ final class DescriptorLoad
 
     /**
      * Once per duty cycle, before the flush: asks the kernel again about the waiting subscribers (and, after a
-     * bound over all of them was reached, about every subscriber with unread descriptors), and lists the waiting
-     * ones for flushing, so what they could not be sent goes now if it may.
+     * bound over all of them was reached or every 10 ms, about every subscriber with unread descriptors), and lists
+     * the waiting ones for flushing, so what they could not be sent goes now if it may.
+     *
+     * @param nowNs the agent's clock.
      */
-    void recheck()
+    void recheck(final long nowNs)
     {
-        if (recheckAllUnread)
+        // Subscribers that read everything and then got nothing more are never flushed again: a sweep now and
+        // then forgets their unread counts, so the gauge and the in-flight bound do not keep them for ever.
+        if (recheckAllUnread || (!withUnread.isEmpty() && nowNs - nextSweepNs >= 0))
         {
             recheckAllUnread = false;
+            nextSweepNs = nowNs + SWEEP_INTERVAL_NS;
             for (int i = withUnread.size() - 1; i >= 0; i--)
             {
                 withUnread.get(i).refreshUnread();
@@ -138,6 +140,5 @@ final class DescriptorLoad
             }
             s.markForFlush();
         }
-        counters.set(BrokerCounters.DESCRIPTORS_IN_FLIGHT, unreadDescriptors);
     }
 }

@@ -404,6 +404,20 @@ final class Outbox
         return tail == null ? messages : messages + messagesIn(tail);
     }
 
+    /**
+     * @return descriptor messages queued (each holds one of the pool's holders); a walk, for the rare eviction
+     * that picks who holds the most.
+     */
+    int queuedDescriptorMessages()
+    {
+        int messages = tail == null ? 0 : tail.holderCount;
+        for (final Datagram d : sealed)
+        {
+            messages += d.holderCount;
+        }
+        return messages;
+    }
+
     private static long messagesIn(final Datagram d)
     {
         long messages = 0;

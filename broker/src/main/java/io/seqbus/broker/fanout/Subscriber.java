@@ -124,6 +124,12 @@ public final class Subscriber
         return unreadDescriptors;
     }
 
+    /** @return descriptor messages queued for it, each holding one of the pool's holders (a walk: rare use). */
+    public int descriptorMessagesQueued()
+    {
+        return outbox.queuedDescriptorMessages();
+    }
+
     /** @return payload bytes of the descriptors handed to its socket and perhaps unread. */
     public long descriptorBytesUnread()
     {
