@@ -12,7 +12,8 @@ import java.util.ArrayList;
  */
 final class DescriptorLoad
 {
-    private static final long SWEEP_INTERVAL_NS = 10_000_000;
+    // One SIOCOUTQ per subscriber with unread descriptors per sweep: rare enough to cost nothing under load.
+    private static final long SWEEP_INTERVAL_NS = 100_000_000;
 
     private final ArrayList<Subscriber> waiting = new ArrayList<>();
     private final ArrayList<Subscriber> withUnread = new ArrayList<>();
@@ -40,12 +41,16 @@ final class DescriptorLoad
         this.maxInFlight = maxInFlight;
     }
 
-    /** @return descriptors that may still be sent before max_descriptors_in_flight; 0 or less: none now. */
-    long inFlightRoom()
+    /**
+     * @param pending descriptors sent but not yet counted here (the sending subscriber's, this flush).
+     * @param more    descriptors of the next datagram.
+     * @return true when they may go: within max_descriptors_in_flight, or nothing is in flight at all (one datagram
+     * always goes, whatever it carries: a bound below a datagram's worth must slow descriptors down, never stop them).
+     */
+    boolean mayPutInFlight(final int pending, final int more)
     {
-        // With none in flight one datagram always goes, whatever it carries: a bound below a datagram's worth
-        // must slow descriptors down, never stop them.
-        return unreadDescriptors == 0 ? Long.MAX_VALUE : maxInFlight - unreadDescriptors;
+        final long inFlight = unreadDescriptors + pending;
+        return inFlight == 0 || inFlight + more <= maxInFlight;
     }
 
     /** Forgets a subscriber that closed: off the re-check list. Its unread counts must be 0 already. */
@@ -111,7 +116,7 @@ final class DescriptorLoad
 
     /**
      * Once per duty cycle, before the flush: asks the kernel again about the waiting subscribers (and, after a
-     * bound over all of them was reached or every 10 ms, about every subscriber with unread descriptors), and lists
+     * bound over all of them was reached or every 100 ms, about every subscriber with unread descriptors), and lists
      * the waiting ones for flushing, so what they could not be sent goes now if it may.
      *
      * @param nowNs the agent's clock.

@@ -343,7 +343,7 @@ public final class Subscriber
     public boolean drain(final WriteCounter counter) throws IOException
     {
         refreshUnread();
-        final boolean drained = outbox.flush(transport, counter, load.inFlightRoom()) == Outbox.DRAINED;
+        final boolean drained = outbox.flush(transport, counter) == Outbox.DRAINED;
         afterSend();
         return drained;
     }
@@ -360,7 +360,7 @@ public final class Subscriber
         refreshUnread();
         try
         {
-            final int result = outbox.flush(transport, counter, load.inFlightRoom());
+            final int result = outbox.flush(transport, counter);
             afterSend();
             sendWaiting = result == Outbox.WAITING;
             if (result == Outbox.BLOCKED)

@@ -234,6 +234,29 @@ class DescriptorFanOutTest
     }
 
     @Test
+    void withNothingInFlightOneDatagramGoesWhateverItCarriesButNotASecond()
+    {
+        bounds.maxDescriptorsInFlight = 1;
+        bounds.maxDescriptorsPerDatagram = 2;
+        fanOut.refreshBounds();
+        final Recorder t = new Recorder();
+        t.peerReadAll = false;
+        subscriber(t, true, SlowConsumerPolicy.BLOCK, 1 << 20);
+        final int[] a = deliverDescriptors(1, 2, 0);
+        final int[] b = deliverDescriptors(2, 2, 0);
+        flush();
+        assertThat(t.fds).hasSize(1);
+        assertThat(t.fds.get(0)).containsExactly(a);
+
+        t.peerReadAll = true;
+        fanOut.refreshBounds();
+        flush();
+        assertThat(t.fds).hasSize(2);
+        assertThat(t.fds.get(1)).containsExactly(b);
+        assertAllReleased(concat(a, b));
+    }
+
+    @Test
     void anEtoomanyrefsRefusalIsCountedAndRetriedEachDutyCycle()
     {
         final Recorder t = new Recorder();
