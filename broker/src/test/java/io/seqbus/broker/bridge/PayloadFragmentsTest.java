@@ -254,6 +254,44 @@ class PayloadFragmentsTest
         assertThat(receiverCounters.get(BridgeCounters.MESSAGES_FILTERED)).isEqualTo(1);
     }
 
+    @Test
+    void aPayloadThatCannotBeMappedIsSkippedAndItsReceiversCountItLost() throws Exception
+    {
+        final BridgeEncoder encoder = start(4 * MIB, null, 8 * MIB, 1);
+        final long before = small(encoder, "shared.small");
+        final UnsafeBuffer topic = topicThen("shared.big", new byte[0]);
+        // Not a descriptor: mmap fails (EBADF), as it would for ENOMEM.
+        encoder.appendMemfd(topic, 0, topic.capacity(), -1, 4096, SENDER_NODE, 5, nextSequence++, 0, 0, 0);
+        final long after = small(encoder, "shared.small");
+
+        pumpUntil(encoder, () -> bus.messages.size() == 2);
+
+        assertThat(bus.messages).extracting(m -> m.crc).containsExactly(before, after);
+        assertThat(bus.gaps).containsExactly(new Gap(SENDER_NODE, 1, GapReason.BRIDGE_LOSS));
+        assertThat(senderCounters.get(BridgeCounters.MESSAGES_UNSENT)).isEqualTo(1);
+        assertThat(encoder.payloadsQueued()).isZero();
+        assertThat(encoder.payloadBacklogBytes()).isZero();
+    }
+
+    @Test
+    void withNobodyListeningAPayloadIsLetGoAndUnmapped() throws Exception
+    {
+        start(4 * MIB, null, 8 * MIB, 1);
+        final ExclusivePublication alone = aeron.addExclusivePublication(
+            "aeron:udp?endpoint=127.0.0.1:47452|term-length=" + 4 * MIB, STREAM);
+        closeLast.add(alone);
+        final BridgeEncoder encoder = new BridgeEncoder(alone, senderCounters, SENDER_NODE, 3, 2048, null);
+        memfd(encoder, "shared.big", 2 * MIB);
+        assertThat(mappedSources()).as("mapped until sent").isEqualTo(1);
+
+        encoder.drain();
+
+        assertThat(encoder.payloadsQueued()).isZero();
+        assertThat(encoder.payloadBacklogBytes()).isZero();
+        assertThat(senderCounters.get(BridgeCounters.MESSAGES_UNSENT)).isEqualTo(1);
+        assertThat(mappedSources()).as("unmapped").isZero();
+    }
+
     // ---- the link: one encoder (or two, a restart) to one decoder over loopback UDP ----
 
     private BridgeEncoder start(final long termLength, final byte[] key, final long receiverMaxPayload,

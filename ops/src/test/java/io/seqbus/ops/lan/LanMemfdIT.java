@@ -7,19 +7,23 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Memfd payloads between two real brokers on two hosts (network namespaces, {@link NetnsLan}) under 5% loss
  * towards the receiving host (nftables): 8 MiB payloads, interleaved with small messages, arrive identical (CRC32)
  * and in order, as sealed memfds; on the shared topic, 8 MiB + 1 byte and any descriptor besides a payload are
- * refused with {@code NOT_ON_LAN}. The clients are raw ({@link MemfdLanClient}: SCM_RIGHTS through module sys).
+ * refused with {@code NOT_ON_LAN}; neither broker keeps a memfd or a mapping of one. The clients are raw ({@link MemfdLanClient}: SCM_RIGHTS through module sys).
  * Runs as root (CI does); fails without root, iproute2 or nftables.
  */
 class LanMemfdIT
@@ -101,6 +105,44 @@ class LanMemfdIT
         }
         assertThat(received.get(2 * ROUNDS)[2]).isEqualTo("shared.end");
         assertThat(lan.impairmentCounters('b')).as("the loss was real").containsPattern("packets [1-9]");
+
+        // Nothing left behind: the sender unmapped every payload it sent, the receiver closed every memfd it made
+        // once its subscriber had its own, and neither holds a publisher's memfd.
+        await().atMost(START).untilAsserted(() ->
+        {
+            assertThat(lines(a, "maps")).noneMatch(l -> l.contains("memfd:lan-memfd-it"));
+            assertThat(memfds(a)).isEmpty();
+            assertThat(memfds(b)).isEmpty();
+        });
+    }
+
+    private static List<String> memfds(final Started broker) throws IOException
+    {
+        final List<String> out = new ArrayList<>();
+        try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(broker.process().pid()), "fd")))
+        {
+            for (final Path fd : (Iterable<Path>)fds::iterator)
+            {
+                try
+                {
+                    final String target = Files.readSymbolicLink(fd).toString();
+                    if (target.startsWith("/memfd:"))
+                    {
+                        out.add(target);
+                    }
+                }
+                catch (final IOException ignore)
+                {
+                    // closed since the listing
+                }
+            }
+        }
+        return out;
+    }
+
+    private static List<String> lines(final Started broker, final String procFile) throws IOException
+    {
+        return Files.readAllLines(Path.of("/proc", Long.toString(broker.process().pid()), procFile));
     }
 
     private static String[] args(final Path config)
