@@ -103,7 +103,8 @@ final class BrokerAgent implements Agent, LocalBus
         this.pool = new DatagramPool(context.maxDatagram(), Configuration.DATAGRAM_POOL_MAX_IDLE);
         final LanBridge lan = bridge;
         final DescriptorPool descriptorPool = new DescriptorPool(
-            context.maxDescriptorMessagesHeld(), context.maxDescriptorsPerMessage(), LibC::close);
+            context.maxDescriptorMessagesHeld(), context.maxDescriptorsPerMessage(),
+            DescriptorBudget.heldLimit(context), LibC::close);
         // Publishers also wait while the pool could not hold every message of one more datagram: Backpressure
         // asks the pool itself (FanOut hands it over).
         this.backpressure = new Backpressure(pool, lan == null ? () -> false : lan::isBackPressured);
@@ -427,8 +428,11 @@ final class BrokerAgent implements Agent, LocalBus
     @Override
     public boolean isFull()
     {
-        // A memfd payload from the LAN needs a holder: without one, reading on would only lose it.
-        return backpressure.queuesFull() || fanOut.descriptorPool().available() == 0;
+        // A memfd payload from the LAN needs a holder and room in the descriptor table: without them, reading on
+        // would only lose it.
+        final DescriptorPool descriptors = fanOut.descriptorPool();
+        return backpressure.queuesFull() || descriptors.available() == 0 ||
+            descriptors.heldDescriptors() >= descriptors.maxHeldDescriptors();
     }
 
     @Override

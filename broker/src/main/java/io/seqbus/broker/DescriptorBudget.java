@@ -14,18 +14,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The broker's descriptors against RLIMIT_NOFILE. At most {@code max_descriptor_messages_held x
- * max_descriptors_per_message} passed descriptors are open in the broker at once, one per connection, and up to
- * {@code max_descriptors_in_flight} more sit unread in subscribers' sockets, where the kernel counts them against
- * the broker's user (past its RLIMIT_NOFILE sendmsg fails ETOOMANYREFS). At start the broker raises its soft limit
- * to the hard one (further, up to what the settings need, where it may: CAP_SYS_RESOURCE). It refuses to start
- * when the in-flight bound and the connections alone cannot fit, naming the settings; when only the worst case
- * of held messages does not fit it warns: at the limit a receive is cut and refused DESCRIPTORS_TRUNCATED, so the
- * defaults (45,056 descriptors at worst) still start where the hard limit is lower (20,000 in some containers).
+ * The broker's descriptors against RLIMIT_NOFILE, which bounds two different things. Its descriptor table: one
+ * per connection, what the JVM and the LAN bridge hold, and the passed descriptors it holds (at most
+ * {@code max_descriptor_messages_held x max_descriptors_per_message}, and never more than the table has left:
+ * {@link #heldLimit}, which the descriptor pool enforces by holding publishers back, so one publisher's descriptors
+ * can never cut another's receive or a new client's accept). And, separately, the descriptors it has sent that sit
+ * unread in subscribers' sockets, which the kernel counts against the broker's user (past RLIMIT_NOFILE, sendmsg
+ * fails ETOOMANYREFS): at most {@code max_descriptors_in_flight}. At start the broker raises its soft limit to the
+ * hard one (further, where it may: CAP_SYS_RESOURCE), and refuses to start, naming the settings, when the
+ * connections leave too little for two datagrams' descriptors or the in-flight bound is over the limit.
  */
 final class DescriptorBudget
 {
     private static final int RLIMIT_LENGTH = 16;
+
+    /** Descriptors kept free besides the connections: log files, metrics connections, the JVM's own, accept. */
+    static final int MARGIN = 256;
 
     private DescriptorBudget()
     {
@@ -33,12 +37,13 @@ final class DescriptorBudget
 
     /**
      * @param context concluded settings.
-     * @return descriptors the settings may have open or in flight at once, besides what the JVM holds.
+     * @return descriptors the settings may have open at once in the broker's table at worst, besides what it has
+     * open before the first client.
      */
     static long needed(final BrokerContext context)
     {
-        return (long)context.maxDescriptorsInFlight() +
-            (long)context.maxDescriptorMessagesHeld() * context.maxDescriptorsPerMessage() + context.maxConnections();
+        return (long)context.maxDescriptorMessagesHeld() * context.maxDescriptorsPerMessage() +
+            context.maxConnections() + MARGIN;
     }
 
     /**
@@ -46,11 +51,11 @@ final class DescriptorBudget
      * process may raise the hard limit too, then checks they fit.
      *
      * @param context concluded settings.
-     * @throws SettingException naming max_descriptors_in_flight when it and max_connections do not fit.
+     * @throws SettingException naming the setting that does not fit.
      */
     static void raiseAndCheck(final BrokerContext context)
     {
-        final long needed = needed(context) + openDescriptors();
+        final long wanted = Math.max(needed(context) + openDescriptors(), context.maxDescriptorsInFlight());
         final UnsafeBuffer limits = new UnsafeBuffer(BufferUtil.allocateDirectAligned(RLIMIT_LENGTH, 8));
         if (LibC.getrlimit(LibC.RLIMIT_NOFILE, limits.addressOffset()) != 0)
         {
@@ -58,40 +63,62 @@ final class DescriptorBudget
         }
         final long hard = limits.getLong(8);
         final long soft = limits.getLong(0);
-        if (needed > hard)
+        boolean raised = false;
+        if (wanted > hard)
         {
-            limits.putLong(0, needed);
-            limits.putLong(8, needed);
-            if (LibC.setrlimit(LibC.RLIMIT_NOFILE, limits.addressOffset()) == 0)
-            {
-                return; // privileged: raised the hard limit as far as the settings need
-            }
+            limits.putLong(0, wanted);
+            limits.putLong(8, wanted);
+            raised = LibC.setrlimit(LibC.RLIMIT_NOFILE, limits.addressOffset()) == 0;
         }
-        if (soft < hard)
+        if (!raised && soft < hard)
         {
             limits.putLong(0, hard);
             limits.putLong(8, hard);
             LibC.setrlimit(LibC.RLIMIT_NOFILE, limits.addressOffset());
         }
-        final long open = openDescriptors();
-        final long floor = (long)context.maxDescriptorsInFlight() + context.maxConnections() + open;
-        if (floor > hard)
+        final long limit = limit();
+        if (context.maxDescriptorsInFlight() > limit)
         {
             throw SettingException.of(Settings.MAX_DESCRIPTORS_IN_FLIGHT, context.maxDescriptorsInFlight(),
-                "does not fit RLIMIT_NOFILE " + hard + ": with max_connections " + context.maxConnections() +
-                " and the " + open + " open now the broker may need " + floor + " descriptors before it holds any " +
-                "message; lower them or raise LimitNOFILE (ulimit -Hn)");
+                "is over RLIMIT_NOFILE " + limit + ": the kernel refuses the broker's sends (ETOOMANYREFS) past it; " +
+                "lower it or raise LimitNOFILE (ulimit -Hn)");
         }
-        if (needed > hard)
+        final long held = heldLimit(context);
+        if (held < 2L * context.maxDescriptorsPerDatagram())
         {
-            // Not fatal: at the limit a receive is cut (MSG_CTRUNC) and that publisher refused DESCRIPTORS_TRUNCATED
-            // with a reason naming the broker's open count and limit; nothing leaks, nobody else is affected.
-            Log.warn("max_descriptor_messages_held " + context.maxDescriptorMessagesHeld() + " x " +
-                "max_descriptors_per_message " + context.maxDescriptorsPerMessage() + " + max_descriptors_in_flight " +
-                context.maxDescriptorsInFlight() + " + max_connections " + context.maxConnections() + " may need " +
-                needed + " descriptors, RLIMIT_NOFILE is " + hard + ": when that many are held, publishers of " +
-                "descriptors are refused DESCRIPTORS_TRUNCATED; lower them or raise LimitNOFILE");
+            throw SettingException.of(Settings.MAX_CONNECTIONS, context.maxConnections(),
+                "leaves " + held + " of RLIMIT_NOFILE " + limit + " for passed descriptors (" + openDescriptors() +
+                " open now, " + MARGIN + " kept free), fewer than two datagrams' worth (2 x " +
+                "max_descriptors_per_datagram " + context.maxDescriptorsPerDatagram() + "); lower them or raise " +
+                "LimitNOFILE (ulimit -Hn)");
         }
+        if (held < (long)context.maxDescriptorMessagesHeld() * context.maxDescriptorsPerMessage())
+        {
+            Log.info("RLIMIT_NOFILE " + limit + " leaves " + held + " descriptors for held messages (" +
+                "max_descriptor_messages_held " + context.maxDescriptorMessagesHeld() + " x " +
+                "max_descriptors_per_message " + context.maxDescriptorsPerMessage() + " would be " +
+                (long)context.maxDescriptorMessagesHeld() * context.maxDescriptorsPerMessage() +
+                "): publishers of descriptors wait when that many are held");
+        }
+    }
+
+    /**
+     * What the broker's table leaves for passed descriptors now (after {@link #raiseAndCheck}; called once the
+     * listener and the LAN bridge are open, so their descriptors are counted).
+     *
+     * @param context concluded settings.
+     * @return most descriptors the pool may hold at once.
+     */
+    static int heldLimit(final BrokerContext context)
+    {
+        final long limit = limit();
+        final long worst = (long)context.maxDescriptorMessagesHeld() * context.maxDescriptorsPerMessage();
+        if (limit < 0)
+        {
+            return (int)Math.min(Integer.MAX_VALUE, worst);
+        }
+        final long left = limit - context.maxConnections() - Math.max(0, openDescriptors()) - MARGIN;
+        return (int)Math.max(0, Math.min(Math.min(Integer.MAX_VALUE, worst), left));
     }
 
     /** @return RLIMIT_NOFILE's soft limit now, -1 when unknown. */

@@ -114,10 +114,9 @@ class PlainJvmClientTest extends InProcessBrokerTest
         }
     }
 
-    /** 512 held descriptor messages: the defaults need RLIMIT_NOFILE above 45,000, and this machine allows 20,000. */
     private static BrokerContext context()
     {
-        return new BrokerContext().maxDescriptorMessagesHeld(512);
+        return new BrokerContext();
     }
 
     /** Reads the child's stdout; on each RESTART line restarts the broker and tells the child so. */

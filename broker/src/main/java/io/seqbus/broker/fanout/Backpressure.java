@@ -60,13 +60,16 @@ public final class Backpressure
 
     /**
      * @return true while the descriptor pool could not hold every descriptor message of one more datagram (each
-     * has at least one descriptor, so a datagram has at most max_descriptors_per_datagram of them): publishers
-     * wait until deliveries drain, as for full queues.
+     * has at least one descriptor, so a datagram has at most max_descriptors_per_datagram of them), or while one
+     * more datagram's descriptors could take the held ones past what RLIMIT_NOFILE leaves them: publishers
+     * wait until deliveries drain, as for full queues. The broker's descriptor table therefore never fills,
+     * so one publisher's descriptors cannot cut another's receive (MSG_CTRUNC) or a new client's accept.
      */
     public boolean descriptorsShort()
     {
         return descriptorPool != null &&
-            descriptorPool.available() < Math.min(descriptorReserve, descriptorPool.size());
+            (descriptorPool.available() < Math.min(descriptorReserve, descriptorPool.size()) ||
+            descriptorPool.heldDescriptors() + descriptorReserve > descriptorPool.maxHeldDescriptors());
     }
 
     /**

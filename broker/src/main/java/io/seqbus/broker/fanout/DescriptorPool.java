@@ -10,6 +10,7 @@ package io.seqbus.broker.fanout;
 public final class DescriptorPool
 {
     private final SharedDescriptors[] free;
+    private final int maxHeldDescriptors;
     private int freeCount;
     private long heldBytes;
     private int heldDescriptors;
@@ -21,6 +22,20 @@ public final class DescriptorPool
      */
     public DescriptorPool(final int size, final int capacity, final SharedDescriptors.Closer closer)
     {
+        this(size, capacity, (int)Math.min(Integer.MAX_VALUE, (long)size * capacity), closer);
+    }
+
+    /**
+     * @param size               most descriptor messages held at once (max_descriptor_messages_held).
+     * @param capacity           most descriptors one message may pass (max_descriptors_per_message).
+     * @param maxHeldDescriptors most descriptors held at once over all messages: what RLIMIT_NOFILE leaves for
+     *                           them ({@code DescriptorBudget}), so the broker's table never fills.
+     * @param closer             closes the broker's copies (the broker's root passes sys {@code LibC::close}).
+     */
+    public DescriptorPool(
+        final int size, final int capacity, final int maxHeldDescriptors, final SharedDescriptors.Closer closer)
+    {
+        this.maxHeldDescriptors = maxHeldDescriptors;
         if (size < 1 || capacity < 1)
         {
             throw new IllegalArgumentException("a descriptor pool needs size and capacity of 1 or more: " + size +
@@ -65,6 +80,12 @@ public final class DescriptorPool
     public int heldDescriptors()
     {
         return heldDescriptors;
+    }
+
+    /** @return most descriptors held at once, over every holder. */
+    public int maxHeldDescriptors()
+    {
+        return maxHeldDescriptors;
     }
 
     /** @return payload bytes the held memfds stand for. */

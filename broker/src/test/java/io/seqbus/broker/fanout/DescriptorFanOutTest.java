@@ -308,6 +308,50 @@ class DescriptorFanOutTest
     }
 
     @Test
+    void publishersWaitBeforeHeldDescriptorsCouldPassWhatRlimitNofileLeavesThem()
+    {
+        // 64 holders of up to 8 descriptors would be 512, but the broker's table leaves 20 for them: a message of
+        // 8 descriptors at a time, with a datagram's worth (4) always left free, so no receive is ever cut.
+        bounds.maxDescriptorsPerDatagram = 4;
+        final int[] closes = new int[1];
+        final DescriptorPool limited = new DescriptorPool(64, 8, 20, fd -> closes[0]++);
+        final TopicIndex<Subscription> idx = new TopicIndex<>(64);
+        final DatagramPool buffers = new DatagramPool(64 * 1024, 64);
+        final Backpressure held = new Backpressure(buffers, () -> false);
+        final FanOut f = new FanOut(idx, counters, buffers, bounds, held, limited);
+        final Recorder t = new Recorder();
+        t.answer = 0;
+        final Subscriber s = f.newSubscriber(t, accounts.open(1000), 1 << 20);
+        s.acceptsDescriptors(true);
+        new SubscriptionRegistry(idx, accounts, counters, () -> 1 << 20)
+            .subscribe(s, 1, "a.>", SlowConsumerPolicy.BLOCK, 1 << 20, Subscription.costOf("a.>"));
+        final int topicLength = put("a.b", "");
+        final int[] eight = {1, 2, 3, 4, 5, 6, 7, 8};
+        for (int i = 1; i <= 2; i++)
+        {
+            final SharedDescriptors h = limited.acquire();
+            h.hold(eight, 8, 0);
+            f.deliverDescriptors(MESSAGE, 0, topicLength, 0, NODE, PUBLISHER, i, 5, 1000, 42, h, 0, 0);
+            h.release();
+        }
+        assertThat(limited.heldDescriptors()).isEqualTo(16);
+        assertThat(held.holdPublishers()).as("16 held, and a datagram may bring 4 more: 20").isFalse();
+        final SharedDescriptors h = limited.acquire();
+        h.hold(eight, 1, 0);
+        f.deliverDescriptors(MESSAGE, 0, topicLength, 0, NODE, PUBLISHER, 3, 5, 1000, 42, h, 0, 0);
+        h.release();
+        assertThat(held.holdPublishers()).as("17 held: one more datagram could pass 20").isTrue();
+        assertThat(limited.available()).as("the holders are not what ran short").isEqualTo(61);
+
+        t.answer = Integer.MAX_VALUE;
+        s.onWritable();
+        f.flushList().flushAll(bytes -> { });
+        assertThat(held.holdPublishers()).isFalse();
+        assertThat(limited.heldDescriptors()).isZero();
+        assertThat(closes[0]).isEqualTo(17);
+    }
+
+    @Test
     void sixteenSubscribersTakeDescriptorAndOrdinaryMessagesWithoutAllocatingOnceWarm()
     {
         final int[] closes = new int[1];
