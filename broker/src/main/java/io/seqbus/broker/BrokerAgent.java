@@ -370,6 +370,7 @@ final class BrokerAgent implements Agent, LocalBus
             final int n = fanOut.deliverDescriptors(topicBuffer, topicIndex, topicLength, 0, sourceNode, publisherId,
                 sequence, timestampNs, uid, pid, held, PublishFdsFrame.MEMFD_PAYLOAD, cycleNowNs);
             counters.add(BrokerCounters.MESSAGES_DELIVERED, n);
+            counters.add(BrokerCounters.BYTES_DELIVERED, n * payloadSize);
         }
         finally
         {

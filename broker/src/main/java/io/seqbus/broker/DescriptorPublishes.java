@@ -130,13 +130,13 @@ final class DescriptorPublishes
         counters.increment(BrokerCounters.MESSAGES_PUBLISHED);
         counters.add(BrokerCounters.BYTES_PUBLISHED, inlineLength + payloadSize);
         counters.add(BrokerCounters.DESCRIPTORS_RECEIVED, count);
-        c.subscriber().counts().onPublished(inlineLength);
+        c.subscriber().counts().onPublished(inlineLength + payloadSize);
         try
         {
             final int n = fanOut.deliverDescriptors(buffer, topicIndex, topicLength, inlineLength, context.nodeId(),
                 c.publisherId(), sequence, timestampNs, c.uid(), c.pid(), held, frame.fdFlags(), nowNs);
             counters.add(BrokerCounters.MESSAGES_DELIVERED, n);
-            counters.add(BrokerCounters.BYTES_DELIVERED, (long)n * inlineLength);
+            counters.add(BrokerCounters.BYTES_DELIVERED, n * (inlineLength + payloadSize));
             if (memfd && bridge != null && shared)
             {
                 // Before the release below: the last release closes the memfd, and the bridge maps it in the call.

@@ -24,7 +24,7 @@ public final class BrokerCounters
     public static final int BYTES_PUBLISHED = 5;
     /** DELIVER frames queued for subscribers. */
     public static final int MESSAGES_DELIVERED = 6;
-    /** Payload bytes of DELIVER frames. */
+    /** Payload bytes delivered; a memfd payload counts its size (DESCRIPTOR_BYTES_PASSED counts those alone). */
     public static final int BYTES_DELIVERED = 7;
     /** Datagrams read from clients. */
     public static final int DATAGRAMS_READ = 8;

@@ -74,7 +74,7 @@ public final class SubscriberCounts
      *
      * @param payloadLength bytes of its payload.
      */
-    public void onPublished(final int payloadLength)
+    public void onPublished(final long payloadLength)
     {
         messagesPublished++;
         bytesPublished += payloadLength;

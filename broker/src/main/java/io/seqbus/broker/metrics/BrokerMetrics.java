@@ -74,7 +74,7 @@ public final class BrokerMetrics implements AutoCloseable
         counter(counters, "seqbus.messages.delivered", null, BrokerCounters.MESSAGES_DELIVERED,
             "DELIVER frames queued for subscribers");
         counter(counters, "seqbus.delivered", "bytes", BrokerCounters.BYTES_DELIVERED,
-            "Payload bytes of DELIVER frames");
+            "Payload bytes delivered, a memfd payload by its size (seqbus_descriptor_bytes_passed_total: those alone)");
         counter(counters, "seqbus.datagrams.read", null, BrokerCounters.DATAGRAMS_READ, "Datagrams read from clients");
         counter(counters, "seqbus.datagrams.written", null, BrokerCounters.DATAGRAMS_WRITTEN,
             "Datagrams written to clients");
