@@ -145,7 +145,8 @@ public final class Broker implements AutoCloseable
 
     /**
      * Concludes the settings and checks that the bounds they set fit this JVM's heap and direct
-     * memory, as {@link #launch} does before it binds anything.
+     * memory and the process's RLIMIT_NOFILE (raised first: {@link DescriptorBudget}), as {@link #launch}
+     * does before it binds anything.
      *
      * @param context settings.
      * @throws IllegalArgumentException naming what is not allowed, or what does not fit.
@@ -154,6 +155,7 @@ public final class Broker implements AutoCloseable
     {
         context.conclude();
         MemoryBudget.check(context);
+        DescriptorBudget.raiseAndCheck(context);
     }
 
     /**

@@ -11,6 +11,7 @@ import io.seqbus.broker.bridge.LocalBus;
 import io.seqbus.broker.fanout.Backpressure;
 import io.seqbus.broker.fanout.ClientProxy;
 import io.seqbus.broker.fanout.DatagramPool;
+import io.seqbus.broker.fanout.DescriptorPool;
 import io.seqbus.broker.fanout.FanOut;
 import io.seqbus.broker.fanout.Subscriber;
 import io.seqbus.broker.fanout.Subscription;
@@ -22,8 +23,10 @@ import io.seqbus.broker.net.SocketFd;
 import io.seqbus.broker.quota.UidAccounts;
 import io.seqbus.broker.route.TopicIndex;
 import io.seqbus.broker.stat.TopicRates;
+import io.seqbus.sys.LibC;
 import io.seqbus.wire.ErrorCode;
 import io.seqbus.wire.GapReason;
+import io.seqbus.sys.LibC;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochNanoClock;
@@ -96,7 +99,12 @@ final class BrokerAgent implements Agent, LocalBus
         this.idleBlockMs = bridge == null ? Configuration.IDLE_BLOCK_MS : Configuration.LAN_IDLE_BLOCK_MS;
         this.pool = new DatagramPool(context.maxDatagram(), Configuration.DATAGRAM_POOL_MAX_IDLE);
         final LanBridge lan = bridge;
-        this.backpressure = new Backpressure(pool, lan == null ? () -> false : lan::isBackPressured);
+        final DescriptorPool descriptorPool = new DescriptorPool(
+            context.maxDescriptorMessagesHeld(), context.maxDescriptorsPerMessage(), LibC::close);
+        // Publishers also wait while the pool could not hold every message of one more datagram.
+        final int datagramMessages = context.maxDescriptorsPerDatagram();
+        this.backpressure = new Backpressure(pool, () -> descriptorPool.available() < datagramMessages ||
+            (lan != null && lan.isBackPressured()));
         this.fanOut = new FanOut(index, counters, pool, new FanOut.QueueBounds()
         {
             public long queuedBytesPerUid()
@@ -113,7 +121,7 @@ final class BrokerAgent implements Agent, LocalBus
             {
                 return context.maxTotalQueuedBytes();
             }
-        }, backpressure);
+        }, backpressure, descriptorPool);
         final UidAccounts accounts = new UidAccounts();
         final SubscriptionRegistry registry =
             new SubscriptionRegistry(index, accounts, counters, context::maxQueueBytes);
@@ -122,7 +130,7 @@ final class BrokerAgent implements Agent, LocalBus
         this.connections = new Connections(context, poller, counters, fanOut, protocol, accounts);
         this.evictions = new Evictions(context, counters, fanOut, backpressure, protocol, connections);
         this.reader = new Reader(context, poller, listener, counters, backpressure, protocol, connections, epochClock);
-        this.sampler = new Sampler(context, counters, connections, topicRates, bridge, pool, startNs,
+        this.sampler = new Sampler(context, counters, connections, topicRates, bridge, pool, descriptorPool, startNs,
             listener.address(), lastReload);
     }
 
@@ -313,6 +321,16 @@ final class BrokerAgent implements Agent, LocalBus
             sequence, timestampNs, uid, pid, cycleNowNs);
         counters.add(BrokerCounters.MESSAGES_DELIVERED, n);
         counters.add(BrokerCounters.BYTES_DELIVERED, (long)n * payloadLength);
+    }
+
+    @Override
+    public void deliverMemfdFromLan(
+        final DirectBuffer topicBuffer, final int topicIndex, final int topicLength, final int memfd,
+        final long payloadSize, final int sourceNode, final long publisherId, final long sequence,
+        final long timestampNs, final int uid, final int pid)
+    {
+        // Filled in once fanout's DescriptorPool is there (issue 14): until then the payload is dropped.
+        LibC.close(memfd);
     }
 
     @Override

@@ -10,17 +10,16 @@ import io.seqbus.broker.fanout.SubscriptionRegistry;
 import io.seqbus.broker.log.Log;
 import io.seqbus.broker.net.ClientConnection;
 import io.seqbus.broker.stat.TopicRates;
+import io.seqbus.sys.ScmRights;
 import io.seqbus.wire.ErrorCode;
 import io.seqbus.wire.FrameType;
 import io.seqbus.wire.FrameValidator;
 import io.seqbus.wire.HelloFrame;
 import io.seqbus.wire.PingFrame;
-import io.seqbus.wire.Printable;
 import io.seqbus.wire.Protocol;
 import io.seqbus.wire.PublishFrame;
 import io.seqbus.wire.StatReplyFrame;
 import io.seqbus.wire.StatRequestFrame;
-import io.seqbus.wire.Topics;
 import io.seqbus.wire.WireStrings;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -37,7 +36,7 @@ import java.nio.charset.StandardCharsets;
 final class ClientCommandAdapter
 {
     /** How the reason of a refused PUBLISH begins; the topic and {@code "' "} follow (SPEC.md, ERROR). */
-    static final String PUBLISH_REFUSED_PREFIX = "publish '";
+    static final String PUBLISH_REFUSED_PREFIX = PublishRights.PUBLISH_REFUSED_PREFIX;
 
     private final BrokerContext context;
     private final FanOut fanOut;
@@ -53,6 +52,8 @@ final class ClientCommandAdapter
     private final Replies replies;
     private final Sessions sessions;
     private final SubscriptionCommands subscriptions;
+    private final PublishRights rights;
+    private final DescriptorPublishes descriptors;
 
     ClientCommandAdapter(
         final BrokerContext context, final SubscriptionRegistry registry, final FanOut fanOut,
@@ -68,6 +69,9 @@ final class ClientCommandAdapter
         this.replies = new Replies(context, counters);
         this.sessions = new Sessions(context, counters, resumedPublishers);
         this.subscriptions = new SubscriptionCommands(context, counters, registry, replies);
+        this.rights = new PublishRights(context, counters, replies);
+        this.descriptors = new DescriptorPublishes(
+            context, counters, fanOut, fanOut.descriptorPool(), bridge, topicRates, replies, rights);
     }
 
     /**
@@ -85,26 +89,85 @@ final class ClientCommandAdapter
     }
 
     /**
-     * Handles one datagram from a client.
+     * Handles one datagram from a client, and the descriptors that came with it, which are closed or handed on
+     * here whatever happens.
      *
      * @param c           the sender.
      * @param buffer      holding the datagram at offset 0.
      * @param length      of the datagram.
+     * @param received    the receive that read it, holding its descriptors (SCM_RIGHTS).
      * @param nowNs       the agent's monotonic clock.
      * @param timestampNs wall clock for DELIVER timestamps, ns since the epoch.
      * @return false when a fatal ERROR was queued and the connection must close.
      */
     boolean onDatagram(
-        final ClientConnection c, final DirectBuffer buffer, final int length, final long nowNs, final long timestampNs)
+        final ClientConnection c, final DirectBuffer buffer, final int length, final ScmRights received,
+        final long nowNs, final long timestampNs)
+    {
+        final int fdCount = descriptors.take(received);
+        try
+        {
+            if (fdCount > 0 && !mayPassDescriptors(c))
+            {
+                return false;
+            }
+            return onFrames(c, buffer, length, fdCount, nowNs, timestampNs);
+        }
+        finally
+        {
+            descriptors.closeRest();
+        }
+    }
+
+    /**
+     * The datagram's control message was cut (MSG_CTRUNC): the descriptors that came were closed already.
+     *
+     * @return false: the connection must close.
+     */
+    boolean onTruncatedDescriptors(final ClientConnection c, final ScmRights received)
+    {
+        received.closeReceived();
+        counters.increment(BrokerCounters.DESCRIPTOR_REFUSALS_TRUNCATED);
+        return replies.reject(c, ErrorCode.DESCRIPTORS_TRUNCATED, 0, "descriptors cut off (MSG_CTRUNC): more than " +
+            "max_descriptors_per_datagram " + context.maxDescriptorsPerDatagram() + " in one datagram, or the " +
+            "broker is out of descriptors (" + DescriptorBudget.openDescriptors() + " open, limit " +
+            DescriptorBudget.limit() + ")");
+    }
+
+    /** Descriptors only after a WELCOME that carried the limits, i.e. a HELLO with DESCRIPTORS (SPEC.md). */
+    private boolean mayPassDescriptors(final ClientConnection c)
+    {
+        if (c.state() == ClientConnection.State.AWAITING_HELLO)
+        {
+            counters.increment(BrokerCounters.DESCRIPTOR_REFUSALS_MISMATCH);
+            return replies.reject(c, ErrorCode.DESCRIPTOR_MISMATCH, 0, "descriptors arrived before WELCOME (with " +
+                "the HELLO datagram)");
+        }
+        if (!c.subscriber().acceptsDescriptors())
+        {
+            counters.increment(BrokerCounters.DESCRIPTOR_REFUSALS_MISMATCH);
+            return replies.reject(c, ErrorCode.DESCRIPTOR_MISMATCH, 0, "descriptors from a connection whose HELLO " +
+                "did not set DESCRIPTORS");
+        }
+        return true;
+    }
+
+    private boolean onFrames(
+        final ClientConnection c, final DirectBuffer buffer, final int length, final int fdCount, final long nowNs,
+        final long timestampNs)
     {
         if (length > context.maxDatagram())
         {
             return replies.reject(c, ErrorCode.DATAGRAM_TOO_LARGE, 0,
                 "datagram longer than max_datagram " + context.maxDatagram());
         }
-        final int code = validator.validate(buffer, 0, length);
+        final int code = validator.validate(buffer, 0, length, fdCount);
         if (code != 0)
         {
+            if (code == ErrorCode.DESCRIPTOR_MISMATCH)
+            {
+                counters.increment(BrokerCounters.DESCRIPTOR_REFUSALS_MISMATCH);
+            }
             return replies.reject(c, code, 0, validator.errorReason() + " (frame at byte " + validator.errorOffset() + ")");
         }
         if (!handshakeInPlace(c, buffer))
@@ -135,18 +198,22 @@ final class ClientCommandAdapter
     /**
      * @param buffer holding a datagram at offset 0.
      * @param length of the datagram.
-     * @return true when taking the datagram would publish: it is well formed and holds a PUBLISH.
+     * @return true when taking the datagram would publish: it is well formed and holds a PUBLISH or PUBLISH_FDS.
      * A malformed one is not, so it is taken and refused at once.
      */
     boolean wouldPublish(final DirectBuffer buffer, final int length)
     {
-        if (length > context.maxDatagram() || validator.validate(buffer, 0, length) != 0)
+        // A peek brings no descriptors, so a PUBLISH_FDS datagram's counts cannot add up: its framing is what counts.
+        final int code = length > context.maxDatagram() ? ErrorCode.DATAGRAM_TOO_LARGE :
+            validator.validate(buffer, 0, length);
+        if (code != 0 && code != ErrorCode.DESCRIPTOR_MISMATCH)
         {
             return false;
         }
         for (int at = 0; at < length; at += Protocol.frameLength(buffer, at))
         {
-            if (Protocol.frameType(buffer, at) == FrameType.PUBLISH)
+            final int type = Protocol.frameType(buffer, at);
+            if (type == FrameType.PUBLISH || type == FrameType.PUBLISH_FDS)
             {
                 return true;
             }
@@ -193,6 +260,8 @@ final class ClientCommandAdapter
         {
             case FrameType.PUBLISH:
                 return onPublish(c, buffer, at, nowNs, timestampNs);
+            case FrameType.PUBLISH_FDS:
+                return descriptors.onPublishFds(c, buffer, at, nowNs, timestampNs);
             case FrameType.HELLO:
                 return onHello(c, buffer, at);
             case FrameType.SUBSCRIBE:
@@ -222,27 +291,10 @@ final class ClientCommandAdapter
         publish.wrap(buffer, at);
         final int topicIndex = publish.topicIndex();
         final int topicLength = publish.topicLength();
-        if (!Topics.isValidTopic(buffer, topicIndex, topicLength))
+        final int verdict = rights.check(c, buffer, topicIndex, topicLength);
+        if (verdict != PublishRights.ALLOWED)
         {
-            return replies.reject(c, ErrorCode.INVALID_TOPIC, 0, "invalid topic '" + Printable.quote(buffer, topicIndex, topicLength) +
-                "': dot-separated non-empty tokens, no wildcards, no spaces or control characters, valid UTF-8, " +
-                "at most " + Protocol.MAX_TOPIC_LENGTH + " bytes");
-        }
-        if (topicLength > context.maxTopicLength())
-        {
-            counters.increment(BrokerCounters.LIMIT_TOPIC_LENGTH);
-            return replies.reject(c, ErrorCode.INVALID_TOPIC, 0, "topic of " + topicLength +
-                " bytes is over max_topic_length " + context.maxTopicLength());
-        }
-        if (!c.permissions().mayPublish(buffer, topicIndex, topicLength))
-        {
-            counters.increment(BrokerCounters.ACCESS_DENIED_PUBLISH);
-            // SPEC.md, ERROR: the reason starts with the topic byte for byte, so the client can
-            // refuse the next publish to it itself; ref stays 0, as no subscription is concerned.
-            return replies.reject(c, ErrorCode.ACCESS_DENIED, 0, PUBLISH_REFUSED_PREFIX +
-                buffer.getStringWithoutLengthUtf8(topicIndex, topicLength) + "' refused: uid " + c.uid() + " gid " +
-                c.gid() + " may not publish there (" + c.permissions().label() + ": publish " +
-                c.permissions().publishPatterns() + ")");
+            return verdict == PublishRights.REFUSED;
         }
         final int payloadLength = publish.payloadLength();
         if (payloadLength > context.maxPayload())
@@ -318,8 +370,13 @@ final class ClientCommandAdapter
             sessions.resume(c, PublisherIds.fromSession(c.uid(), hello.sessionId()), hello.nextSequence());
         }
         c.state(ClientConnection.State.OPEN);
+        final boolean passesDescriptors = hello.wantsDescriptors();
+        c.subscriber().acceptsDescriptors(passesDescriptors);
+        // With DESCRIPTORS the WELCOME carries the descriptor limits: only then may the client pass any.
         ClientProxy.welcome(c.subscriber(), context.maxPayload(), context.maxDatagram(), context.nodeId(),
-            c.publisherId(), context.nodeName(), hello.wantsTopicLimit() ? context.maxTopicLength() : 0);
+            c.publisherId(), context.nodeName(), hello.wantsTopicLimit() ? context.maxTopicLength() : 0,
+            passesDescriptors ? context.maxDescriptorsPerMessage() : 0, context.maxDescriptorsPerDatagram(),
+            context.maxMemfdSize());
         Log.debug("hello from " + c.label());
         return true;
     }

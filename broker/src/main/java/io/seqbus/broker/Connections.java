@@ -14,6 +14,7 @@ import io.seqbus.broker.net.Poller;
 import io.seqbus.broker.net.SocketTransport;
 import io.seqbus.broker.quota.UidAccount;
 import io.seqbus.broker.quota.UidAccounts;
+import io.seqbus.sys.ScmRights;
 import io.seqbus.wire.ErrorCode;
 import org.agrona.CloseHelper;
 import org.agrona.collections.Long2ObjectHashMap;
@@ -22,6 +23,7 @@ import org.newsclub.net.unix.AFUNIXDatagramSocket;
 import org.newsclub.net.unix.AFUNIXSocketCredentials;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -44,6 +46,9 @@ final class Connections implements SocketTransport.Events
     private final ArrayDeque<ClientConnection> awaitingHello = new ArrayDeque<>();
     private final ArrayList<ClientConnection> closing = new ArrayList<>();
     private final WriteCounter writeCounter = this::onDatagramWritten;
+    // Every connection's sendmsg(2) with descriptors goes through these, in turn, on the agent thread.
+    private final ScmRights sender = new ScmRights(ScmRights.KERNEL_MAX_DESCRIPTORS);
+    private final ByteBuffer scratch = ByteBuffer.allocateDirect(8);
     private final long startEpochSeconds = System.currentTimeMillis() / 1000;
     private long nextConnectionId = 1;
     private final LogRateLimit connectionLog =
@@ -419,6 +424,18 @@ final class Connections implements SocketTransport.Events
         {
             Log.info("closed " + c.label() + ": " + why);
         }
+    }
+
+    @Override
+    public ScmRights sender()
+    {
+        return sender;
+    }
+
+    @Override
+    public ByteBuffer scratch()
+    {
+        return scratch;
     }
 
     @Override

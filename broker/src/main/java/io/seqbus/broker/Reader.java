@@ -7,6 +7,7 @@ import io.seqbus.broker.fanout.Backpressure;
 import io.seqbus.broker.net.ClientConnection;
 import io.seqbus.broker.net.Listener;
 import io.seqbus.broker.net.Poller;
+import io.seqbus.sys.ScmRights;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -17,7 +18,12 @@ import java.util.ArrayList;
 /**
  * The read path: what epoll reported ready, the publishers read again without polling (hot),
  * the peers that hung up with input left, and the ones held back by max_frames_per_second. Each
- * datagram goes to {@link ClientCommandAdapter}; reading stops while {@link Backpressure} holds publishers back.
+ * datagram goes to {@link ClientCommandAdapter} with the descriptors that came with it; reading stops while
+ * {@link Backpressure} holds publishers back.
+ *
+ * <p>Every datagram is taken with recvmsg(2) ({@link ScmRights}, its control buffer sized once for
+ * max_descriptors_per_datagram): a plain recv(2) would make the kernel close the descriptors a client passed.
+ * The one plain recv left is the peek while publishers are held back, which leaves them queued.
  */
 final class Reader
 {
@@ -31,6 +37,7 @@ final class Reader
     private final EpochNanoClock epochClock;
     private final ByteBuffer readByteBuffer;
     private final UnsafeBuffer readBuffer;
+    private final ScmRights received;
     private final ArrayList<ClientConnection> hungUp = new ArrayList<>();
     private final ArrayList<ClientConnection> throttled = new ArrayList<>();
     private final ArrayList<ClientConnection> parked = new ArrayList<>();
@@ -59,6 +66,7 @@ final class Reader
         // and the extra byte is how we notice.
         this.readByteBuffer = ByteBuffer.allocateDirect(context.maxDatagram() + 1);
         this.readBuffer = new UnsafeBuffer(readByteBuffer);
+        this.received = new ScmRights(context.maxDescriptorsPerDatagram());
     }
 
     boolean hasHot()
@@ -176,12 +184,14 @@ final class Reader
                     break;
                 }
                 readByteBuffer.clear();
-                c.io().read(readByteBuffer);
-                datagrams++;
-                counters.increment(BrokerCounters.DATAGRAMS_READ);
-                if (!protocol.onDatagram(c, readBuffer, length, nowNs, epochClock.nanoTime()))
+                // Taken with its descriptors: the peek above left them queued.
+                if (receive(c) <= 0)
                 {
-                    connections.closeAfterFlush(c);
+                    break;
+                }
+                datagrams++;
+                if (!onDatagram(c, length, nowNs))
+                {
                     break;
                 }
             }
@@ -191,6 +201,38 @@ final class Reader
             connections.close(c, "read failed: " + ex.getMessage());
         }
         return datagrams;
+    }
+
+    /**
+     * Takes one datagram and its descriptors, which the caller then owns (through {@link #received}).
+     *
+     * @return bytes read, 0 when none is waiting, -1 when the peer is gone (the connection is closed).
+     */
+    private int receive(final ClientConnection c) throws IOException
+    {
+        final int length = received.receive(c.io().fd(), readByteBuffer);
+        if (length < 0)
+        {
+            connections.close(c, "peer closed");
+        }
+        return length;
+    }
+
+    /**
+     * @return false when the datagram was refused with a fatal ERROR and the connection closes after its flush.
+     */
+    private boolean onDatagram(final ClientConnection c, final int length, final long nowNs)
+    {
+        counters.increment(BrokerCounters.DATAGRAMS_READ);
+        counters.add(BrokerCounters.BYTES_READ, length);
+        final boolean ok = received.isControlTruncated() ?
+            protocol.onTruncatedDescriptors(c, received) :
+            protocol.onDatagram(c, readBuffer, length, received, nowNs, epochClock.nanoTime());
+        if (!ok)
+        {
+            connections.closeAfterFlush(c);
+        }
+        return ok;
     }
 
     private void park(final ClientConnection c)
@@ -300,20 +342,14 @@ final class Reader
             while (datagrams < burst)
             {
                 readByteBuffer.clear();
-                final int length = c.io().read(readByteBuffer);
+                final int length = receive(c);
                 if (length <= 0)
                 {
-                    if (length < 0)
-                    {
-                        connections.close(c, "peer closed");
-                    }
                     break;
                 }
                 datagrams++;
-                counters.increment(BrokerCounters.DATAGRAMS_READ);
-                if (!protocol.onDatagram(c, readBuffer, length, nowNs, epochClock.nanoTime()))
+                if (!onDatagram(c, length, nowNs))
                 {
-                    connections.closeAfterFlush(c);
                     break;
                 }
                 if (overFrameRate(c, nowNs))

@@ -7,6 +7,7 @@ import io.seqbus.broker.config.ReloadOutcome;
 import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.broker.bridge.LanBridge;
 import io.seqbus.broker.fanout.DatagramPool;
+import io.seqbus.broker.fanout.DescriptorPool;
 import io.seqbus.broker.net.ClientConnection;
 import io.seqbus.broker.stat.StatReport;
 import io.seqbus.broker.stat.TopicRates;
@@ -26,6 +27,7 @@ final class Sampler
     private final TopicRates topicRates;
     private final LanBridge bridge;
     private final DatagramPool pool;
+    private final DescriptorPool descriptorPool;
     private final long startNs;
     private final String socket;
     private final Supplier<ReloadOutcome> lastReload;
@@ -38,11 +40,12 @@ final class Sampler
     Sampler(
         final BrokerContext context, final BrokerCounters counters, final Connections connections,
         final TopicRates topicRates, final LanBridge bridge, final DatagramPool pool,
-        final long startNs, final String socket, final Supplier<ReloadOutcome> lastReload)
+        final DescriptorPool descriptorPool, final long startNs, final String socket, final Supplier<ReloadOutcome> lastReload)
     {
         this.socket = socket;
         this.lastReload = lastReload;
         this.pool = pool;
+        this.descriptorPool = descriptorPool;
         this.context = context;
         this.counters = counters;
         this.connections = connections;
@@ -82,8 +85,10 @@ final class Sampler
         long total = 0;
         long max = 0;
         int subscribers = 0;
+        long unreadDescriptors = 0;
         for (final ClientConnection c : connections.values())
         {
+            unreadDescriptors += c.subscriber().descriptorsUnread();
             final long queued = c.subscriber().queuedBytes();
             total += queued;
             max = Math.max(max, queued);
@@ -92,6 +97,8 @@ final class Sampler
         counters.set(BrokerCounters.QUEUED_BYTES_TOTAL, total);
         counters.set(BrokerCounters.QUEUED_BYTES_MAX, max);
         counters.set(BrokerCounters.SUBSCRIBERS, subscribers);
+        counters.set(BrokerCounters.DESCRIPTORS_IN_FLIGHT, unreadDescriptors);
+        counters.set(BrokerCounters.DESCRIPTORS_HELD, descriptorPool.held());
         counters.set(BrokerCounters.QUEUED_MEMORY, pool.memoryInUse());
         counters.set(BrokerCounters.SUBSCRIPTION_BYTES, connections.accounts().totalSubscriptionBytes());
         counters.set(BrokerCounters.AGENT_CYCLE_MAX_NS, cycleMaxNs);

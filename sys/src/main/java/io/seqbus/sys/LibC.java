@@ -80,9 +80,13 @@ public final class LibC
     /** ioctl: bytes of datagrams sent on a socket that its peer has not read yet (AF_UNIX: their skb truesize). */
     public static final long SIOCOUTQ = 0x5411;
 
+    public static final int RLIMIT_NOFILE = 7;
+
     public static final int EBADF = 9;
     public static final int EINVAL = 22;
     public static final int EPERM = 1;
+    /** sendmsg: the sender's user has more descriptors in flight than its RLIMIT_NOFILE. */
+    public static final int ETOOMANYREFS = 109;
 
     /** struct epoll_event is packed on x86-64 (12 bytes) and naturally aligned elsewhere (16). */
     public static final int EPOLL_EVENT_SIZE = Platform.isIntel() ? 12 : 16;
@@ -155,6 +159,12 @@ public final class LibC
     public static native int munmap(long addr, long length);
 
     public static native String strerror(int errnum);
+
+    /** @param rlim address of a struct rlimit: two unsigned 64-bit numbers, soft then hard. */
+    public static native int getrlimit(int resource, long rlim);
+
+    /** @param rlim address of a struct rlimit: two unsigned 64-bit numbers, soft then hard. */
+    public static native int setrlimit(int resource, long rlim);
 
     /** Off the hot path (binding): changes a file's mode without following a link at the path. */
     public static native int fchmodat(int dirfd, String path, int mode, int flags);

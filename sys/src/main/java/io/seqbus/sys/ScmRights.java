@@ -196,6 +196,12 @@ public final class ScmRights
     }
 
     /**
+     * What {@link #trySend} returns when the kernel refused the descriptors with ETOOMANYREFS: the sender's user has
+     * more descriptors in flight (sent, unread) than its RLIMIT_NOFILE. Nothing was sent.
+     */
+    public static final int TOO_MANY_REFS = -1;
+
+    /**
      * Sends what lies between position and limit as one datagram, with {@code count} descriptors attached. The
      * kernel takes its own reference to each: the caller's stay open, to close when it no longer needs them.
      *
@@ -204,6 +210,23 @@ public final class ScmRights
      *                     sender's user has more in flight than its RLIMIT_NOFILE).
      */
     public int send(final int socketFd, final ByteBuffer src, final int[] fds, final int count) throws IOException
+    {
+        final int n = trySend(socketFd, src, fds, count);
+        if (n == TOO_MANY_REFS)
+        {
+            throw LibC.failure("sendmsg", LibC.ETOOMANYREFS);
+        }
+        return n;
+    }
+
+    /**
+     * As {@link #send}, but a refusal for too many descriptors in flight is an answer, not an exception: a sender
+     * that retries it (the broker, each duty cycle) allocates nothing.
+     *
+     * @return bytes sent, 0 when the peer's queue is full, {@link #TOO_MANY_REFS} on ETOOMANYREFS.
+     * @throws IOException when the peer is gone.
+     */
+    public int trySend(final int socketFd, final ByteBuffer src, final int[] fds, final int count) throws IOException
     {
         if (count < 0 || count > maxDescriptors)
         {
@@ -239,6 +262,10 @@ public final class ScmRights
         if (errno == LibC.EAGAIN || errno == LibC.EINTR)
         {
             return 0;
+        }
+        if (errno == LibC.ETOOMANYREFS)
+        {
+            return TOO_MANY_REFS;
         }
         throw LibC.failure("sendmsg", errno);
     }

@@ -89,6 +89,7 @@ public final class AccessControl
     {
         final LinkedHashSet<String> publish = new LinkedHashSet<>();
         final LinkedHashSet<String> subscribe = new LinkedHashSet<>();
+        final LinkedHashSet<String> passFds = new LinkedHashSet<>();
         final List<String> labels = new ArrayList<>();
         for (final AclRule rule : rules)
         {
@@ -96,6 +97,7 @@ public final class AccessControl
             {
                 publish.addAll(rule.publish());
                 subscribe.addAll(rule.subscribe());
+                passFds.addAll(rule.passFds());
                 labels.add(rule.label());
             }
         }
@@ -103,7 +105,8 @@ public final class AccessControl
         {
             return defaultAllow ? Permissions.ALL : Permissions.NONE;
         }
-        return new Permissions("rules for " + String.join(", ", labels), List.copyOf(publish), List.copyOf(subscribe));
+        return new Permissions("rules for " + String.join(", ", labels), List.copyOf(publish), List.copyOf(subscribe),
+            List.copyOf(passFds));
     }
 
     /** @return true when peers no rule names may do everything. */

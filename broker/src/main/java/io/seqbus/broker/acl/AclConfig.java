@@ -18,11 +18,12 @@ import java.util.Set;
  * uid = "orders"              # or a number; gid = "ops" names the peer's primary group
  * publish = ["orders.&gt;"]
  * subscribe = ["orders.&gt;", "prices.*"]
+ * pass_fds = ["orders.fds.&gt;"]  # descriptors besides a payload memfd; no rule, none (acl.default allow too)
  * </pre>
  */
 public final class AclConfig
 {
-    private static final Set<String> KEYS = Set.of("uid", "gid", "publish", "subscribe", "block");
+    private static final Set<String> KEYS = Set.of("uid", "gid", "publish", "subscribe", "block", "pass_fds");
 
     private AclConfig()
     {
@@ -58,7 +59,8 @@ public final class AclConfig
                 final String key = keys.next();
                 if (!KEYS.contains(key))
                 {
-                    problems.add(name + ": unknown key '" + key + "'; allowed: uid or gid, publish, subscribe, block");
+                    problems.add(name + ": unknown key '" + key + "'; allowed: uid or gid, publish, subscribe, " +
+                        "block, pass_fds");
                 }
             }
             if (rule.has("uid") == rule.has("gid"))
@@ -92,6 +94,7 @@ public final class AclConfig
             }
             final List<String> publish = patterns(rule, "publish", name, problems);
             final List<String> subscribe = patterns(rule, "subscribe", name, problems);
+            final List<String> passFds = patterns(rule, "pass_fds", name, problems);
             final JsonNode block = rule.get("block");
             if (block != null && !block.isBoolean())
             {
@@ -100,7 +103,7 @@ public final class AclConfig
             if (problems.size() == before)
             {
                 parsed.add(new AclRule(user ? id : -1, user ? -1 : id, label, publish, subscribe,
-                    block != null && block.booleanValue()));
+                    block != null && block.booleanValue(), passFds));
             }
         }
         return parsed;

@@ -12,9 +12,27 @@ import java.util.List;
  * @param publish   patterns whose topics it may publish to.
  * @param subscribe patterns it may subscribe within.
  * @param block     true when it may subscribe with the block policy, holding publishers back.
+ * @param passFds   patterns whose topics it may publish descriptors other than a payload memfd to.
  */
-public record AclRule(int uid, int gid, String label, List<String> publish, List<String> subscribe, boolean block)
+public record AclRule(
+    int uid, int gid, String label, List<String> publish, List<String> subscribe, boolean block, List<String> passFds)
 {
+    /**
+     * A rule that grants no pass_fds.
+     *
+     * @param uid       as above.
+     * @param gid       as above.
+     * @param label     as above.
+     * @param publish   as above.
+     * @param subscribe as above.
+     * @param block     as above.
+     */
+    public AclRule(final int uid, final int gid, final String label, final List<String> publish,
+        final List<String> subscribe, final boolean block)
+    {
+        this(uid, gid, label, publish, subscribe, block, List.of());
+    }
+
     /**
      * A rule that grants no block policy.
      *
@@ -27,7 +45,7 @@ public record AclRule(int uid, int gid, String label, List<String> publish, List
     public AclRule(final int uid, final int gid, final String label, final List<String> publish,
         final List<String> subscribe)
     {
-        this(uid, gid, label, publish, subscribe, false);
+        this(uid, gid, label, publish, subscribe, false, List.of());
     }
 
     /**

@@ -27,6 +27,8 @@ public final class Permissions
     private final List<String> publishPatterns;
     private final List<String> subscribePatterns;
     private final List<String[]> subscribeSplit = new ArrayList<>();
+    private final TopicIndex<Object> passFds = new TopicIndex<>(1024);
+    private final List<String> passFdsPatterns;
 
     /**
      * @param label     which rules these are, for messages.
@@ -35,7 +37,24 @@ public final class Permissions
      */
     public Permissions(final String label, final List<String> publish, final List<String> subscribe)
     {
+        this(label, publish, subscribe, List.of());
+    }
+
+    /**
+     * @param label     which rules these are, for messages.
+     * @param publish   patterns of the topics it may publish to.
+     * @param subscribe patterns it may subscribe within.
+     * @param passFds   patterns of the topics it may publish descriptors other than a payload memfd to.
+     */
+    public Permissions(
+        final String label, final List<String> publish, final List<String> subscribe, final List<String> passFds)
+    {
         this.label = label;
+        this.passFdsPatterns = List.copyOf(passFds);
+        for (final String pattern : passFds)
+        {
+            this.passFds.add(pattern, MARKER);
+        }
         this.publishPatterns = List.copyOf(publish);
         this.subscribePatterns = List.copyOf(subscribe);
         this.publishAll = publish.contains(">");
@@ -63,6 +82,21 @@ public final class Permissions
     }
 
     /**
+     * Whether descriptors other than a payload memfd (a pipe, a socket, an eventfd) may go with a publish to the
+     * topic: only a rule's {@code pass_fds} grants it, never {@code acl.default allow}, since a descriptor hands
+     * every subscriber a capability, not bytes. Agent thread only; the caller checked {@link #mayPublish} too.
+     *
+     * @param buffer holding a valid topic.
+     * @param index  of its first byte.
+     * @param length of the topic.
+     * @return true when some pass_fds pattern matches the topic.
+     */
+    public boolean mayPassFds(final DirectBuffer buffer, final int index, final int length)
+    {
+        return !passFdsPatterns.isEmpty() && !passFds.match(buffer, index, length).isEmpty();
+    }
+
+    /**
      * @param pattern a valid subscription pattern.
      * @return true when the allowed subscribe patterns cover every topic it can match.
      */
@@ -81,6 +115,12 @@ public final class Permissions
     public List<String> publishPatterns()
     {
         return publishPatterns;
+    }
+
+    /** @return the patterns of topics it may pass descriptors on. */
+    public List<String> passFdsPatterns()
+    {
+        return passFdsPatterns;
     }
 
     /** @return the allowed subscribe patterns. */

@@ -134,6 +134,36 @@ public final class LanBridge implements AutoCloseable
     }
 
     /**
+     * @param buffer      holding the topic.
+     * @param topicIndex  of the first topic byte.
+     * @param topicLength bytes of the topic.
+     * @return true if messages on this topic go to the LAN.
+     */
+    public boolean isShared(final DirectBuffer buffer, final int topicIndex, final int topicLength)
+    {
+        return shared.matches(buffer, topicIndex, topicLength);
+    }
+
+    /**
+     * Hands a local memfd payload to the bridge; it goes to the LAN, in order with the small messages, if its topic
+     * is shared. The caller has checked it against {@code lan.max_payload} and keeps the descriptor (it closes it
+     * after the call): the bridge maps it read-only, and the mapping keeps the bytes until they are sent.
+     *
+     * @param buffer      holding the topic.
+     * @param topicIndex  of the first topic byte.
+     * @param topicLength bytes of the topic.
+     * @param memfd       the sealed payload memfd, checked.
+     * @param payloadSize its size.
+     */
+    public void onLocalMemfd(
+        final DirectBuffer buffer, final int topicIndex, final int topicLength, final int memfd, final long payloadSize,
+        final int sourceNode, final long publisherId, final long sequence, final long timestampNs, final int uid,
+        final int pid)
+    {
+        // Filled in by the chunking encoder (issue 14, package 5).
+    }
+
+    /**
      * One duty cycle's share of bridge work.
      *
      * @param nowNs  the agent's monotonic clock.

@@ -27,6 +27,27 @@ public interface LocalBus
         long sequence, long timestampNs, int uid, int pid);
 
     /**
+     * Delivers a memfd payload from another node (reassembled by the bridge into a new sealed memfd) to every local
+     * subscription matching its topic. The broker owns {@code memfd} from the call on: it closes it when the last
+     * delivery is done with it, or at once when it cannot hold it (counted as LAN loss).
+     *
+     * @param topicBuffer   holding the topic.
+     * @param topicIndex    of the first topic byte.
+     * @param topicLength   bytes of the topic.
+     * @param memfd         a sealed memfd holding the payload.
+     * @param payloadSize   bytes of the memfd.
+     * @param sourceNode    node id of the publisher's broker.
+     * @param publisherId   of the publisher.
+     * @param sequence      the publisher's sequence for this message.
+     * @param timestampNs   source broker's receive time.
+     * @param uid           publisher's uid.
+     * @param pid           publisher's pid.
+     */
+    void deliverMemfdFromLan(
+        DirectBuffer topicBuffer, int topicIndex, int topicLength, int memfd, long payloadSize, int sourceNode,
+        long publisherId, long sequence, long timestampNs, int uid, int pid);
+
+    /**
      * Sends a GAP to every local subscription whose pattern can match a shared topic.
      *
      * @param sourceNode node the messages came from.

@@ -72,6 +72,14 @@ public final class BrokerContext
     private int handshakeTimeoutMs;
     private int maxFramesPerSecond;
     private int idleSpinCycles;
+    private int maxDescriptorsPerMessage;
+    private int maxDescriptorsPerDatagram;
+    private long maxMemfdSize;
+    private long maxDescriptorBytesPerSubscriber;
+    private long maxDescriptorBytesTotal;
+    private int maxDescriptorMessagesHeld;
+    private int maxDescriptorsInFlight;
+    private long lanMaxPayload;
     private Consumer<Throwable> agentFailureHandler = (ex) -> { };
     private String aclDefault;
     private List<AclRule> aclRules = List.of();
@@ -978,6 +986,134 @@ public final class BrokerContext
     public BrokerContext lanAnnounceIntervalMs(final int lanAnnounceIntervalMs)
     {
         this.lanAnnounceIntervalMs = lanAnnounceIntervalMs;
+        return this;
+    }
+
+    /** @return descriptors one message may carry, the payload memfd included. */
+    public int maxDescriptorsPerMessage()
+    {
+        return maxDescriptorsPerMessage;
+    }
+
+    /**
+     * @param maxDescriptorsPerMessage descriptors one message may carry, the payload memfd included.
+     * @return this.
+     */
+    public BrokerContext maxDescriptorsPerMessage(final int maxDescriptorsPerMessage)
+    {
+        this.maxDescriptorsPerMessage = maxDescriptorsPerMessage;
+        return this;
+    }
+
+    /** @return descriptors one datagram may carry; the receive control buffer's size. */
+    public int maxDescriptorsPerDatagram()
+    {
+        return maxDescriptorsPerDatagram;
+    }
+
+    /**
+     * @param maxDescriptorsPerDatagram descriptors one datagram may carry; the receive control buffer's size.
+     * @return this.
+     */
+    public BrokerContext maxDescriptorsPerDatagram(final int maxDescriptorsPerDatagram)
+    {
+        this.maxDescriptorsPerDatagram = maxDescriptorsPerDatagram;
+        return this;
+    }
+
+    /** @return largest memfd payload accepted, bytes. */
+    public long maxMemfdSize()
+    {
+        return maxMemfdSize;
+    }
+
+    /**
+     * @param maxMemfdSize largest memfd payload accepted, bytes.
+     * @return this.
+     */
+    public BrokerContext maxMemfdSize(final long maxMemfdSize)
+    {
+        this.maxMemfdSize = maxMemfdSize;
+        return this;
+    }
+
+    /** @return memfd bytes queued plus unread per subscriber before its policy applies. */
+    public long maxDescriptorBytesPerSubscriber()
+    {
+        return maxDescriptorBytesPerSubscriber;
+    }
+
+    /**
+     * @param maxDescriptorBytesPerSubscriber memfd bytes queued plus unread per subscriber before its policy applies.
+     * @return this.
+     */
+    public BrokerContext maxDescriptorBytesPerSubscriber(final long maxDescriptorBytesPerSubscriber)
+    {
+        this.maxDescriptorBytesPerSubscriber = maxDescriptorBytesPerSubscriber;
+        return this;
+    }
+
+    /** @return memfd bytes queued plus unread for all subscribers together. */
+    public long maxDescriptorBytesTotal()
+    {
+        return maxDescriptorBytesTotal;
+    }
+
+    /**
+     * @param maxDescriptorBytesTotal memfd bytes queued plus unread for all subscribers together.
+     * @return this.
+     */
+    public BrokerContext maxDescriptorBytesTotal(final long maxDescriptorBytesTotal)
+    {
+        this.maxDescriptorBytesTotal = maxDescriptorBytesTotal;
+        return this;
+    }
+
+    /** @return messages with descriptors held at once (the pool's size). */
+    public int maxDescriptorMessagesHeld()
+    {
+        return maxDescriptorMessagesHeld;
+    }
+
+    /**
+     * @param maxDescriptorMessagesHeld messages with descriptors held at once (the pool's size).
+     * @return this.
+     */
+    public BrokerContext maxDescriptorMessagesHeld(final int maxDescriptorMessagesHeld)
+    {
+        this.maxDescriptorMessagesHeld = maxDescriptorMessagesHeld;
+        return this;
+    }
+
+    /** @return descriptors sent and not yet read by subscribers, all together. */
+    public int maxDescriptorsInFlight()
+    {
+        return maxDescriptorsInFlight;
+    }
+
+    /**
+     * @param maxDescriptorsInFlight descriptors sent and not yet read by subscribers, all together.
+     * @return this.
+     */
+    public BrokerContext maxDescriptorsInFlight(final int maxDescriptorsInFlight)
+    {
+        this.maxDescriptorsInFlight = maxDescriptorsInFlight;
+        return this;
+    }
+
+    /** @return largest memfd payload on a shared topic, bytes. */
+    public long lanMaxPayload()
+    {
+        return lanMaxPayload;
+    }
+
+    /**
+     * @param lanMaxPayload largest memfd payload on a shared topic, bytes.
+     * @return this.
+     */
+    public BrokerContext lanMaxPayload(final long lanMaxPayload)
+    {
+        this.lanMaxPayload = lanMaxPayload;
         return this;
     }
 }

@@ -78,6 +78,16 @@ public abstract class SettingType<T>
     }
 
     /**
+     * @param min smallest allowed.
+     * @param max largest allowed.
+     * @return a size in bytes in {@code min..max}, a whole number or with a binary unit ({@code 8MiB}).
+     */
+    public static SettingType<Long> bytes(final long min, final long max)
+    {
+        return new BytesType(min, max);
+    }
+
+    /**
      * @param maxBytes longest allowed, in UTF-8 bytes.
      * @return any string of at most {@code maxBytes} bytes; empty means "the default".
      */
@@ -194,6 +204,108 @@ public abstract class SettingType<T>
         @Override
         public String toToml(final Integer value)
         {
+            return value.toString();
+        }
+    }
+
+    /**
+     * Sizes past 2 GiB (descriptor bytes in flight): a long, written as a number or a string with a
+     * binary unit, because {@code 17179869184} is hard to read and easy to get wrong by a digit.
+     */
+    private static final class BytesType extends SettingType<Long>
+    {
+        private static final String[] UNITS = {"KiB", "MiB", "GiB", "TiB"};
+
+        private final long min;
+        private final long max;
+
+        BytesType(final long min, final long max)
+        {
+            this.min = min;
+            this.max = max;
+        }
+
+        @Override
+        public Long parse(final String text)
+        {
+            final String value = text.trim().replace("_", "");
+            long factor = 1;
+            String digits = value;
+            for (int i = 0; i < UNITS.length; i++)
+            {
+                if (value.endsWith(UNITS[i]))
+                {
+                    factor = 1L << (10 * (i + 1));
+                    digits = value.substring(0, value.length() - UNITS[i].length()).trim();
+                    break;
+                }
+            }
+            final long number;
+            try
+            {
+                number = Long.parseLong(digits);
+            }
+            catch (final NumberFormatException ex)
+            {
+                throw new IllegalArgumentException("not a size; allowed: " + allowed());
+            }
+            if (number > Long.MAX_VALUE / factor || number < Long.MIN_VALUE / factor)
+            {
+                throw new IllegalArgumentException("out of range; allowed: " + allowed());
+            }
+            return check(number * factor);
+        }
+
+        @Override
+        public Long fromToml(final JsonNode node)
+        {
+            if (node.isTextual())
+            {
+                return parse(node.textValue());
+            }
+            if (!node.isIntegralNumber())
+            {
+                throw new IllegalArgumentException("wrong type (" + describe(node) + "); allowed: " + allowed());
+            }
+            if (!node.canConvertToLong())
+            {
+                throw new IllegalArgumentException("out of range; allowed: " + allowed());
+            }
+            return check(node.longValue());
+        }
+
+        private Long check(final long value)
+        {
+            if (value < min || value > max)
+            {
+                throw new IllegalArgumentException("out of range; allowed: " + allowed());
+            }
+            return value;
+        }
+
+        @Override
+        public String problem(final Long value, final BrokerContext context)
+        {
+            return value == null || (value >= min && value <= max) ? null : "out of range; allowed: " + allowed();
+        }
+
+        @Override
+        public String allowed()
+        {
+            return "a size in bytes in " + min + ".." + max + " (a number, or a string such as \"8MiB\")";
+        }
+
+        @Override
+        public String toToml(final Long value)
+        {
+            for (int i = UNITS.length - 1; i >= 0; i--)
+            {
+                final long unit = 1L << (10 * (i + 1));
+                if (value != 0 && value % unit == 0)
+                {
+                    return quote(value / unit + UNITS[i]);
+                }
+            }
             return value.toString();
         }
     }

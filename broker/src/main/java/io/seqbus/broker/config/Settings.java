@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 
 import static io.seqbus.broker.config.Setting.Reload.LIVE;
 import static io.seqbus.broker.config.Setting.Reload.RESTART;
+import static io.seqbus.broker.config.SettingType.bytes;
 import static io.seqbus.broker.config.SettingType.choice;
 import static io.seqbus.broker.config.SettingType.endpoint;
 import static io.seqbus.broker.config.SettingType.integer;
@@ -28,6 +29,11 @@ import static io.seqbus.broker.config.SettingType.text;
 public final class Settings
 {
     private static final int MAX_INT = Integer.MAX_VALUE;
+    private static final long KIB = 1024;
+    private static final long MIB = 1024 * KIB;
+    private static final long GIB = 1024 * MIB;
+    /** The kernel's bound on descriptors in one sendmsg(2) (SCM_MAX_FD). */
+    private static final int SCM_MAX_FD = 253;
 
     /** Bytes of a DELIVER frame besides its payload, with the longest topic: one must fit a datagram. */
     private static final int DELIVER_OVERHEAD = DeliverFrame.frameLength(Protocol.MAX_TOPIC_LENGTH, 0);
@@ -251,6 +257,59 @@ public final class Settings
         "nothing. The rules are at the end of this file.", null,
         BrokerContext::aclDefault, BrokerContext::aclDefault);
 
+    /** Descriptors one PUBLISH_FDS may carry (the payload memfd included); the kernel's bound is 253. */
+    public static final Setting<Integer> MAX_DESCRIPTORS_PER_MESSAGE = new Setting<>("max_descriptors_per_message",
+        integer(1, SCM_MAX_FD), 8, RESTART,
+        "Descriptors one message may carry, the payload memfd included (clients learn it at connect); more gets " +
+        "TOO_MANY_DESCRIPTORS.", null,
+        BrokerContext::maxDescriptorsPerMessage, BrokerContext::maxDescriptorsPerMessage);
+
+    /** The control buffer the broker reads every datagram with is sized for exactly this many. */
+    public static final Setting<Integer> MAX_DESCRIPTORS_PER_DATAGRAM = new Setting<>("max_descriptors_per_datagram",
+        integer(Bound.of(MAX_DESCRIPTORS_PER_MESSAGE, 0), Bound.of(SCM_MAX_FD)), 64, RESTART,
+        "Descriptors one datagram may carry, all its messages together; the broker's receive buffer holds this " +
+        "many, and a datagram with more is refused DESCRIPTORS_TRUNCATED and the connection closed.", null,
+        BrokerContext::maxDescriptorsPerDatagram, BrokerContext::maxDescriptorsPerDatagram);
+
+    /** At most 2 GiB - 1: subscribers map a payload into one Java buffer. */
+    public static final Setting<Long> MAX_MEMFD_SIZE = new Setting<>("max_memfd_size",
+        bytes(0, 2 * GIB - 1), GIB, RESTART,
+        "Largest sealed memfd payload accepted, bytes (clients learn it at connect); larger gets PAYLOAD_TOO_LARGE. " +
+        "At most 2 GiB - 1, the most one Java buffer can map.", null,
+        BrokerContext::maxMemfdSize, BrokerContext::maxMemfdSize);
+
+    /** Memfd bytes are the publisher's memory, not the broker's: bounded apart from max_queue_bytes' memory. */
+    public static final Setting<Long> MAX_DESCRIPTOR_BYTES_PER_SUBSCRIBER = new Setting<>(
+        "max_descriptor_bytes_per_subscriber", bytes(0, 1024 * GIB), 2 * GIB, RESTART,
+        "Memfd payload bytes queued for one subscriber or sent and not yet read by it, together, before its " +
+        "policy applies as for a full queue.", null,
+        BrokerContext::maxDescriptorBytesPerSubscriber, BrokerContext::maxDescriptorBytesPerSubscriber);
+
+    /** What all queued and unread memfd payloads may pin in memory (tmpfs pages, swap). */
+    public static final Setting<Long> MAX_DESCRIPTOR_BYTES_TOTAL = new Setting<>("max_descriptor_bytes_total",
+        bytes(0, 1024 * GIB), 16 * GIB, RESTART,
+        "Memfd payload bytes queued or unread for all subscribers together before publishers of descriptors are " +
+        "held back (the memory the broker keeps alive by holding descriptors).", null,
+        BrokerContext::maxDescriptorBytesTotal, BrokerContext::maxDescriptorBytesTotal);
+
+    /** The pool of held descriptor messages is allocated at start at this size. */
+    public static final Setting<Integer> MAX_DESCRIPTOR_MESSAGES_HELD = new Setting<>("max_descriptor_messages_held",
+        integer(Bound.of(MAX_DESCRIPTORS_PER_DATAGRAM, 0), Bound.of(1_048_576)), 4096, RESTART,
+        "Messages with descriptors the broker holds at once (queued for some subscriber); with fewer than " +
+        "max_descriptors_per_datagram free, publishers are held back until deliveries drain.", null,
+        BrokerContext::maxDescriptorMessagesHeld, BrokerContext::maxDescriptorMessagesHeld);
+
+    /**
+     * Descriptors sitting unread in subscribers' sockets count against the broker's user (the kernel's
+     * unix_inflight); past its RLIMIT_NOFILE sendmsg fails ETOOMANYREFS. Checked at start against that limit.
+     */
+    public static final Setting<Integer> MAX_DESCRIPTORS_IN_FLIGHT = new Setting<>("max_descriptors_in_flight",
+        integer(1, MAX_INT), 8192, RESTART,
+        "Descriptors sent to subscribers and not yet read by them, all together; with max_descriptor_messages_held " +
+        "x max_descriptors_per_message and max_connections it must fit the broker's RLIMIT_NOFILE, or the broker " +
+        "refuses to start.", null,
+        BrokerContext::maxDescriptorsInFlight, BrokerContext::maxDescriptorsInFlight);
+
     /** The bridge's Aeron channel, an odd multicast group (Aeron uses the next one for control); none by default. */
     public static final Setting<String> LAN_CHANNEL = new Setting<>("lan.channel", text(1024), null, RESTART,
         "Bridge shared topics to the other brokers of the LAN over this Aeron channel, e.g. " +
@@ -300,6 +359,13 @@ public final class Settings
         "How often the bridge announces this broker to the others of the LAN, ms.", null,
         BrokerContext::lanAnnounceIntervalMs, BrokerContext::lanAnnounceIntervalMs);
 
+    /** Memfd payloads on shared topics cross the LAN in chunks of 1 MiB; above this they are refused. */
+    public static final Setting<Long> LAN_MAX_PAYLOAD = new Setting<>("lan.max_payload", bytes(0, GIB),
+        8 * MIB, RESTART,
+        "Largest memfd payload published on a shared topic, bytes; it crosses the LAN in chunks of 1 MiB and is a " +
+        "new sealed memfd on the other brokers. Larger ones get NOT_ON_LAN.", null,
+        BrokerContext::lanMaxPayload, BrokerContext::lanMaxPayload);
+
     /** Aeron's directory. */
     public static final Setting<String> AERON_DIR = new Setting<>("aeron.dir", text(1024), null, RESTART,
         "Aeron directory.", "/dev/shm/seqbus-aeron-NODE-PID with the embedded driver, removed on exit",
@@ -319,8 +385,10 @@ public final class Settings
         MAX_SUBSCRIPTION_BYTES_PER_CONNECTION, MAX_SUBSCRIPTION_BYTES_PER_UID, MAX_TOTAL_SUBSCRIPTION_BYTES,
         MAX_CLOSED_SESSIONS, MAX_CLOSED_SESSIONS_PER_UID, HANDSHAKE_TIMEOUT_MS, STALL_TIMEOUT_MS, DEFAULT_POLICY,
         DRAIN_TIMEOUT_MS, SOCKET_ACTIVATION, LISTEN_BACKLOG, READ_BURST, STAT_TOP_TOPICS, METRICS, LOG_LEVEL,
+        MAX_DESCRIPTORS_PER_MESSAGE, MAX_DESCRIPTORS_PER_DATAGRAM, MAX_MEMFD_SIZE, MAX_DESCRIPTOR_BYTES_PER_SUBSCRIBER,
+        MAX_DESCRIPTOR_BYTES_TOTAL, MAX_DESCRIPTOR_MESSAGES_HELD, MAX_DESCRIPTORS_IN_FLIGHT,
         ACL_DEFAULT, LAN_CHANNEL, LAN_STREAM, LAN_TOPICS, LAN_PEERS, LAN_FLOW_CONTROL, LAN_KEY_FILE,
-        LAN_ANNOUNCE_INTERVAL_MS, AERON_DIR, AERON_DRIVER);
+        LAN_ANNOUNCE_INTERVAL_MS, LAN_MAX_PAYLOAD, AERON_DIR, AERON_DRIVER);
 
     private Settings()
     {

@@ -102,8 +102,40 @@ public final class BrokerCounters
     public static final int SESSIONS_RESUMED_WITH_LOSS = 44;
     /** PUBLISHER_RESUMED GAP frames sent, one per subscriber connection per such resume. */
     public static final int RESUMED_LOSS_GAPS = 45;
+    /** Bytes read from clients (socket bytes: a memfd payload's bytes are never read). */
+    public static final int BYTES_READ = 46;
+    /** Descriptors received with accepted PUBLISH_FDS frames. */
+    public static final int DESCRIPTORS_RECEIVED = 47;
+    /** Descriptors sent to subscribers, one per subscriber copy. */
+    public static final int DESCRIPTORS_PASSED = 48;
+    /** Memfd payload bytes sent to subscribers by reference, per subscriber copy. */
+    public static final int DESCRIPTOR_BYTES_PASSED = 49;
+    /** Messages with descriptors the broker holds now (sampled). */
+    public static final int DESCRIPTORS_HELD = 50;
+    /** Descriptors sent to subscribers and not known read (sampled). */
+    public static final int DESCRIPTORS_IN_FLIGHT = 51;
+    /** Datagrams refused DESCRIPTORS_TRUNCATED (MSG_CTRUNC). */
+    public static final int DESCRIPTOR_REFUSALS_TRUNCATED = 52;
+    /** Datagrams refused DESCRIPTOR_MISMATCH. */
+    public static final int DESCRIPTOR_REFUSALS_MISMATCH = 53;
+    /** Payload descriptors refused for not being a readable memfd. */
+    public static final int DESCRIPTOR_REFUSALS_NOT_MEMFD = 54;
+    /** Payload memfds refused for lacking one of the four seals. */
+    public static final int DESCRIPTOR_REFUSALS_NOT_SEALED = 55;
+    /** Payload memfds refused for a size other than the frame's payload_size. */
+    public static final int DESCRIPTOR_REFUSALS_SIZE = 56;
+    /** Payload memfds refused for being over max_memfd_size. */
+    public static final int DESCRIPTOR_REFUSALS_TOO_LARGE = 57;
+    /** Messages refused DESCRIPTORS_DENIED (no pass_fds). */
+    public static final int DESCRIPTOR_REFUSALS_DENIED = 58;
+    /** Messages refused NOT_ON_LAN. */
+    public static final int DESCRIPTOR_REFUSALS_LAN = 59;
+    /** Messages refused TOO_MANY_DESCRIPTORS. */
+    public static final int DESCRIPTOR_REFUSALS_TOO_MANY = 60;
+    /** Sends to subscribers the kernel refused with ETOOMANYREFS (retried later). */
+    public static final int DESCRIPTOR_REFUSALS_ETOOMANYREFS = 61;
     /** First of the per-code counters of refused frames: index {@code FRAMES_REJECTED + code}. */
-    public static final int FRAMES_REJECTED = 46;
+    public static final int FRAMES_REJECTED = 62;
 
     private static final int LENGTH = FRAMES_REJECTED + ErrorCode.maxCode() + 1;
 

@@ -43,10 +43,28 @@ public final class ClientProxy
         final Subscriber to, final int maxPayload, final int maxDatagram, final int nodeId, final long publisherId,
         final String nodeName, final int maxTopicLength)
     {
+        welcome(to, maxPayload, maxDatagram, nodeId, publisherId, nodeName, maxTopicLength, 0, 0, 0);
+    }
+
+    /**
+     * Queues WELCOME, with the descriptor-limits trailer for a HELLO that set DESCRIPTORS.
+     *
+     * @param maxDescriptorsPerMessage  0 for a connection without DESCRIPTORS: no trailer.
+     * @param maxDescriptorsPerDatagram for the trailer.
+     * @param maxMemfdSize              for the trailer.
+     */
+    public static void welcome(
+        final Subscriber to, final int maxPayload, final int maxDatagram, final int nodeId, final long publisherId,
+        final String nodeName, final int maxTopicLength, final int maxDescriptorsPerMessage,
+        final int maxDescriptorsPerDatagram, final long maxMemfdSize)
+    {
         final Outbox outbox = to.outbox();
-        final MutableDirectBuffer out = outbox.reserve(MAX_WELCOME_FRAME);
-        outbox.commit(WelcomeFrame.encode(out, outbox.writeOffset(), Protocol.VERSION, maxPayload, maxDatagram,
-            nodeId, publisherId, nodeName, maxTopicLength));
+        final MutableDirectBuffer out = outbox.reserve(MAX_WELCOME_FRAME + WelcomeFrame.DESCRIPTOR_LIMITS_LENGTH);
+        final int offset = outbox.writeOffset();
+        final int length = WelcomeFrame.encode(out, offset, Protocol.VERSION, maxPayload, maxDatagram,
+            nodeId, publisherId, nodeName, maxTopicLength);
+        outbox.commit(maxDescriptorsPerMessage == 0 ? length : WelcomeFrame.appendDescriptorLimits(
+            out, offset, maxDescriptorsPerMessage, maxDescriptorsPerDatagram, maxMemfdSize));
         // WELCOME ends its datagram: a client does not know max_datagram before it, so what comes first must fit
         // a small buffer (SPEC.md, Transport). The frames after it go in the next datagram.
         outbox.seal();

@@ -30,6 +30,7 @@ public final class FanOut implements OldestDropper.Policy
     private final QueueBounds bounds;
     private final FlushList flushList = new FlushList();
     private final Backpressure backpressure;
+    private final DescriptorPool descriptorPool;
     private long queuedBytesPerUid;
     private long hardQueuedMemory;
     private boolean evictionsPending;
@@ -41,11 +42,13 @@ public final class FanOut implements OldestDropper.Policy
      * @param pool         whose buffers hold every queue: the memory bound is on them.
      * @param bounds       the bounds beyond each subscriber's own.
      * @param backpressure what holds publishers back.
+     * @param descriptorPool holders of the descriptor messages being delivered.
      */
     public FanOut(
         final TopicIndex<Subscription> index, final BrokerCounters counters, final DatagramPool pool,
-        final QueueBounds bounds, final Backpressure backpressure)
+        final QueueBounds bounds, final Backpressure backpressure, final DescriptorPool descriptorPool)
     {
+        this.descriptorPool = descriptorPool;
         this.index = index;
         this.counters = counters;
         this.pool = pool;
@@ -98,6 +101,30 @@ public final class FanOut implements OldestDropper.Policy
 
         /** @return memory of all queues past which every publisher waits. */
         long maxTotalQueuedBytes();
+
+        /** @return most descriptors in one datagram (max_descriptors_per_datagram). */
+        default int maxDescriptorsPerDatagram()
+        {
+            return 64;
+        }
+
+        /** @return descriptor bytes queued and unread for one subscriber before its policy applies. */
+        default long maxDescriptorBytesPerSubscriber()
+        {
+            return 2L << 30;
+        }
+
+        /** @return descriptor bytes queued and unread over all subscribers before their policies apply. */
+        default long maxDescriptorBytesTotal()
+        {
+            return 16L << 30;
+        }
+
+        /** @return descriptors sent and not yet read over all subscribers, past which sends wait. */
+        default int maxDescriptorsInFlight()
+        {
+            return 8192;
+        }
     }
 
     /**
@@ -158,6 +185,42 @@ public final class FanOut implements OldestDropper.Policy
             queued++;
         }
         return queued;
+    }
+
+    /**
+     * Delivers one message that passed descriptors to every subscription matching its topic: a DELIVER_FDS frame
+     * per delivery, which retains {@code held} until its datagram is sent or dropped. Its charge is the frame
+     * and the memfd's size against the subscriber's own bound and the descriptor bounds, not against its uid's
+     * account nor the memory bound (the memfd is the publisher's memory). Subscribers without DESCRIPTORS get a
+     * GAP DESCRIPTORS_UNSUPPORTED instead, counted as drop-newest GAPs are.
+     *
+     * @param buffer       holding topic then inline payload, back to back (no inline with MEMFD_PAYLOAD).
+     * @param topicIndex   of the first topic byte.
+     * @param topicLength  bytes of the topic.
+     * @param inlineLength bytes of inline payload right after the topic.
+     * @param sourceNode   node id of the publisher's broker.
+     * @param publisherId  of the publisher.
+     * @param sequence     the publisher's sequence for this message.
+     * @param timestampNs  source broker's receive time.
+     * @param uid          publisher's uid.
+     * @param pid          publisher's pid.
+     * @param held         the descriptors; the caller holds one reference and releases it after this returns.
+     * @param fdFlags      as in PUBLISH_FDS.
+     * @param nowNs        the agent's clock, for the block policy.
+     * @return deliveries queued.
+     */
+    public int deliverDescriptors(
+        final DirectBuffer buffer, final int topicIndex, final int topicLength, final int inlineLength,
+        final int sourceNode, final long publisherId, final long sequence, final long timestampNs,
+        final int uid, final int pid, final SharedDescriptors held, final int fdFlags, final long nowNs)
+    {
+        return 0;
+    }
+
+    /** @return the holders of descriptor messages: the reader acquires one per accepted PUBLISH_FDS. */
+    public DescriptorPool descriptorPool()
+    {
+        return descriptorPool;
     }
 
     /**

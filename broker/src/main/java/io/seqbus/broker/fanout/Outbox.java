@@ -25,6 +25,8 @@ final class Outbox
     /** Flush result: the kernel's queue is full; wait until the socket is writable. */
     static final int BLOCKED = 1;
 
+    private static final int[] NO_FDS = new int[0];
+
     private final DatagramPool pool;
     private final UidAccount account;
     private final OldestDropper dropper;
@@ -166,6 +168,14 @@ final class Outbox
     }
 
     /**
+     * @return payload bytes of the descriptor messages queued (part of {@link #queuedBytes()}).
+     */
+    long descriptorBytes()
+    {
+        return 0;
+    }
+
+    /**
      * @return true when nothing waits.
      */
     boolean isEmpty()
@@ -210,7 +220,7 @@ final class Outbox
         throws IOException
     {
         final int length = d.length;
-        if (transport.send(d.readyToSend()) == 0)
+        if (transport.send(d.readyToSend(), NO_FDS, 0) <= 0)
         {
             return false;
         }

@@ -5,7 +5,7 @@ package io.seqbus.broker.fanout;
  * the fan-out while it runs, and one per delivery queued in an outbox. A delivery's reference is let go when its
  * datagram has gone to the kernel (which then holds its own), or when the delivery is dropped (drop-oldest,
  * an eviction, a close). The last one closes the broker's copies. Agent thread only; reused, never allocated per
- * message once pooled.
+ * message once pooled ({@link DescriptorPool}: the last release gives it back there).
  */
 public final class SharedDescriptors
 {
@@ -19,6 +19,7 @@ public final class SharedDescriptors
 
     private final int[] fds;
     private final Closer closer;
+    private final DescriptorPool pool;
     private int count;
     private int references;
     private long payloadBytes;
@@ -29,8 +30,14 @@ public final class SharedDescriptors
      */
     public SharedDescriptors(final int capacity, final Closer closer)
     {
+        this(capacity, closer, null);
+    }
+
+    SharedDescriptors(final int capacity, final Closer closer, final DescriptorPool pool)
+    {
         this.fds = new int[capacity];
         this.closer = closer;
+        this.pool = pool;
     }
 
     /**
@@ -47,10 +54,18 @@ public final class SharedDescriptors
         {
             throw new IllegalStateException("still held: " + references + " references");
         }
+        if (count > fds.length)
+        {
+            throw new IllegalArgumentException(count + " descriptors, at most " + fds.length + " per message");
+        }
         System.arraycopy(source, 0, fds, 0, count);
         this.count = count;
         this.payloadBytes = payloadBytes;
         this.references = 1;
+        if (pool != null)
+        {
+            pool.onHold(count, payloadBytes);
+        }
     }
 
     /** One more delivery waits with these descriptors. */
@@ -78,11 +93,16 @@ public final class SharedDescriptors
         {
             return false;
         }
-        for (int i = 0; i < count; i++)
+        final int closed = count;
+        for (int i = 0; i < closed; i++)
         {
             closer.close(fds[i]);
         }
         count = 0;
+        if (pool != null)
+        {
+            pool.giveBack(this, closed, payloadBytes);
+        }
         return true;
     }
 

@@ -39,6 +39,7 @@ public final class Subscriber
     private boolean evicting;
     private String evictReason;
     private int pendingGaps;
+    private boolean acceptsDescriptors;
 
     Subscriber(
         final Transport transport, final DatagramPool pool, final UidAccount account, final FlushList flushList,
@@ -74,6 +75,36 @@ public final class Subscriber
     public long queuedBytes()
     {
         return outbox.queuedBytes();
+    }
+
+    /**
+     * @param accepts true when its HELLO had DESCRIPTORS: it reads with a control buffer and understands
+     *                DELIVER_FDS (set by the handshake).
+     */
+    public void acceptsDescriptors(final boolean accepts)
+    {
+        this.acceptsDescriptors = accepts;
+    }
+
+    /** @return true when it may be sent descriptors; without, descriptor messages become GAP 7. */
+    public boolean acceptsDescriptors()
+    {
+        return acceptsDescriptors;
+    }
+
+    /** @return payload bytes of the descriptor messages queued for it, not yet handed to its socket. */
+    public long descriptorBytesQueued()
+    {
+        return outbox.descriptorBytes();
+    }
+
+    /**
+     * @return descriptors handed to its socket that it may not have read yet: counted at each send, reset when
+     * the kernel says it read everything (SIOCOUTQ 0). Conservative: never less than the truth.
+     */
+    public int descriptorsUnread()
+    {
+        return 0;
     }
 
     /** @return bytes queued before its slow-consumer policy applies. */

@@ -5,21 +5,40 @@ import java.nio.ByteBuffer;
 
 /**
  * How a subscriber's queued datagrams reach it: the seam where a second way of reaching a subscriber plugs in.
- * Today there is one, a SEQPACKET socket written with send(2) ({@code net.SocketTransport}); descriptors passed
- * with SCM_RIGHTS and a shared-memory ring are the next. A {@link Subscriber} keeps everything else (its queue,
+ * Today there is one, a SEQPACKET socket written with send(2), or sendmsg(2) with SCM_RIGHTS when a datagram
+ * carries descriptors ({@code net.SocketTransport}); a shared-memory ring would be the next. A {@link Subscriber} keeps everything else (its queue,
  * policies, GAPs, bounds and eviction) whatever the transport, so the fan-out never sees which one it is.
  * Called on the agent thread only; implementations must not allocate per datagram.
  */
 public interface Transport
 {
     /**
-     * Hands one datagram to the peer without blocking.
+     * What {@link #send} returns when the kernel refused the descriptors because the broker's user has too many
+     * in flight (ETOOMANYREFS): nothing was taken; the subscriber waits and is tried again each duty cycle.
+     */
+    int TOO_MANY_REFS = -1;
+
+    /**
+     * Hands one datagram to the peer without blocking, with descriptors attached (SCM_RIGHTS) when
+     * {@code fdCount} is more than 0. The peer gets its own copies; the caller's stay open.
      *
      * @param datagram positioned at its first byte, limited at its last.
-     * @return bytes taken, 0 when the peer's queue is full (nothing was taken).
+     * @param fds      the descriptors, the first {@code fdCount} of them, in the order of the datagram's frames.
+     * @param fdCount  how many; 0 for a plain send.
+     * @return bytes taken, 0 when the peer's queue is full (nothing was taken), {@link #TOO_MANY_REFS} when the
+     * kernel refused the descriptors (nothing was taken).
      * @throws IOException when the peer is gone.
      */
-    int send(ByteBuffer datagram) throws IOException;
+    int send(ByteBuffer datagram, int[] fds, int fdCount) throws IOException;
+
+    /**
+     * Whether the peer has read everything sent to it, descriptors included (SIOCOUTQ is 0): asked only for
+     * subscribers that were sent descriptors, to know when they no longer hold any unread in their socket.
+     *
+     * @return true once the peer has read all that was sent.
+     * @throws IOException when the kernel refuses the question (the peer is gone).
+     */
+    boolean peerReadAll() throws IOException;
 
     /**
      * @return true once the connection is ending: what is queued is only written by the closing linger.

@@ -79,6 +79,34 @@ public final class BrokerMetrics implements AutoCloseable
         counter(counters, "seqbus.datagrams.written", null, BrokerCounters.DATAGRAMS_WRITTEN,
             "Datagrams written to clients");
         counter(counters, "seqbus.written", "bytes", BrokerCounters.BYTES_WRITTEN, "Bytes written to clients");
+        counter(counters, "seqbus.read", "bytes", BrokerCounters.BYTES_READ,
+            "Bytes read from clients (socket bytes: memfd payloads are passed, never read)");
+        counter(counters, "seqbus.descriptors.received", null, BrokerCounters.DESCRIPTORS_RECEIVED,
+            "Descriptors received with accepted PUBLISH_FDS frames");
+        counter(counters, "seqbus.descriptors.passed", null, BrokerCounters.DESCRIPTORS_PASSED,
+            "Descriptors sent to subscribers, one per subscriber copy");
+        counter(counters, "seqbus.descriptor.bytes.passed", null, BrokerCounters.DESCRIPTOR_BYTES_PASSED,
+            "Memfd payload bytes sent to subscribers by reference (not copied), per subscriber copy");
+        gauge(counters, "seqbus.descriptors.held", null, BrokerCounters.DESCRIPTORS_HELD,
+            "Messages with descriptors the broker holds (max_descriptor_messages_held)");
+        gauge(counters, "seqbus.descriptors.in.flight", null, BrokerCounters.DESCRIPTORS_IN_FLIGHT,
+            "Descriptors sent to subscribers and not known read (max_descriptors_in_flight)");
+        for (final Object[] reason : new Object[][]{
+            {"truncated", BrokerCounters.DESCRIPTOR_REFUSALS_TRUNCATED},
+            {"mismatch", BrokerCounters.DESCRIPTOR_REFUSALS_MISMATCH},
+            {"not_memfd", BrokerCounters.DESCRIPTOR_REFUSALS_NOT_MEMFD},
+            {"not_sealed", BrokerCounters.DESCRIPTOR_REFUSALS_NOT_SEALED},
+            {"size", BrokerCounters.DESCRIPTOR_REFUSALS_SIZE},
+            {"too_large", BrokerCounters.DESCRIPTOR_REFUSALS_TOO_LARGE},
+            {"denied", BrokerCounters.DESCRIPTOR_REFUSALS_DENIED},
+            {"lan", BrokerCounters.DESCRIPTOR_REFUSALS_LAN},
+            {"too_many", BrokerCounters.DESCRIPTOR_REFUSALS_TOO_MANY},
+            {"etoomanyrefs", BrokerCounters.DESCRIPTOR_REFUSALS_ETOOMANYREFS}})
+        {
+            tagged(counters, "seqbus.descriptor.refusals", "reason", (String)reason[0], (Integer)reason[1],
+                "Descriptors or messages with descriptors refused, by reason (etoomanyrefs: sends the kernel " +
+                "refused, retried)");
+        }
         counter(counters, "seqbus.connections.accepted", null, BrokerCounters.CONNECTIONS_ACCEPTED,
             "Connections accepted");
         counter(counters, "seqbus.connections.closed", null, BrokerCounters.CONNECTIONS_CLOSED,

@@ -148,6 +148,13 @@ public final class StatReport
         json.writeNumberField("disconnect_evictions", counters.get(BrokerCounters.DISCONNECT_EVICTIONS));
         json.writeNumberField("datagrams_read", counters.get(BrokerCounters.DATAGRAMS_READ));
         json.writeNumberField("datagrams_written", counters.get(BrokerCounters.DATAGRAMS_WRITTEN));
+        json.writeNumberField("bytes_read", counters.get(BrokerCounters.BYTES_READ));
+        json.writeNumberField("bytes_written", counters.get(BrokerCounters.BYTES_WRITTEN));
+        json.writeNumberField("descriptors_received", counters.get(BrokerCounters.DESCRIPTORS_RECEIVED));
+        json.writeNumberField("descriptors_passed", counters.get(BrokerCounters.DESCRIPTORS_PASSED));
+        json.writeNumberField("descriptor_bytes_passed", counters.get(BrokerCounters.DESCRIPTOR_BYTES_PASSED));
+        json.writeNumberField("descriptors_held", counters.get(BrokerCounters.DESCRIPTORS_HELD));
+        json.writeNumberField("descriptors_in_flight", counters.get(BrokerCounters.DESCRIPTORS_IN_FLIGHT));
         json.writeNumberField("agent_allocated_bytes", counters.get(BrokerCounters.AGENT_ALLOCATED_BYTES));
         json.writeEndObject();
     }
@@ -170,6 +177,8 @@ public final class StatReport
             json.writeNumberField("subscriptions", c.subscriber().subscriptionCount());
             json.writeNumberField("queued_bytes", c.subscriber().queuedBytes());
             json.writeNumberField("queue_limit_bytes", c.subscriber().queueLimit());
+            json.writeNumberField("descriptor_bytes_queued", c.subscriber().descriptorBytesQueued());
+            json.writeNumberField("descriptors_unread", c.subscriber().descriptorsUnread());
             json.writeNumberField("subscription_bytes", c.subscriber().subscriptionBytes());
             json.writeNumberField("uid_queued_bytes", c.account().queuedBytes());
             json.writeNumberField("uid_subscription_bytes", c.account().subscriptionBytes());
