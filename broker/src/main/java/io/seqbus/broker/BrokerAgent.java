@@ -121,6 +121,26 @@ final class BrokerAgent implements Agent, LocalBus
             {
                 return context.maxTotalQueuedBytes();
             }
+
+            public int maxDescriptorsPerDatagram()
+            {
+                return context.maxDescriptorsPerDatagram();
+            }
+
+            public long maxDescriptorBytesPerSubscriber()
+            {
+                return context.maxDescriptorBytesPerSubscriber();
+            }
+
+            public long maxDescriptorBytesTotal()
+            {
+                return context.maxDescriptorBytesTotal();
+            }
+
+            public int maxDescriptorsInFlight()
+            {
+                return context.maxDescriptorsInFlight();
+            }
         }, backpressure, descriptorPool);
         final UidAccounts accounts = new UidAccounts();
         final SubscriptionRegistry registry =
@@ -258,7 +278,8 @@ final class BrokerAgent implements Agent, LocalBus
         {
             hotCycles = 0;
             final int ready = poller.poll(
-                block ? (reader.hasThrottled() ? Configuration.LAN_IDLE_BLOCK_MS : idleBlockMs) : 0);
+                block ? (reader.hasThrottled() || fanOut.hasDescriptorWaiters() ?
+                    Configuration.LAN_IDLE_BLOCK_MS : idleBlockMs) : 0);
             workStartNs = block ? System.nanoTime() : nowNs;
             work = commands.drain(runCommand);
             if (reader.hasThrottled())

@@ -58,7 +58,7 @@ final class Evictions
             for (final ClientConnection c : connections.values())
             {
                 if (c.state() == ClientConnection.State.OPEN &&
-                    (fullest == null || c.subscriber().queuedBytes() > fullest.subscriber().queuedBytes()))
+                    (fullest == null || c.subscriber().frameBytesQueued() > fullest.subscriber().frameBytesQueued()))
                 {
                     fullest = c;
                 }
@@ -68,7 +68,7 @@ final class Evictions
                 counters.increment(BrokerCounters.TOTAL_QUEUED_EVICTIONS);
                 evict(fullest, "all queues together stayed at max_total_queued_bytes " +
                     context.maxTotalQueuedBytes() + " for " + context.stallTimeoutNs() / 1_000_000 +
-                    " ms and this one held the most (" + fullest.subscriber().queuedBytes() + " bytes)");
+                    " ms and this one held the most (" + fullest.subscriber().frameBytesQueued() + " bytes)");
             }
         }
     }

@@ -5,7 +5,8 @@ import java.util.function.BooleanSupplier;
 /**
  * The one place that decides whether publishers are held back. They are while a block-policy subscriber is over
  * its bound, while all queues together are at max_total_queued_bytes, and (for local publishers) while the LAN
- * bridge has a backlog. The reader stops reading publishers, the LAN bridge stops taking messages from other
+ * bridge has a backlog, and while the descriptor pool runs short. The reader stops reading publishers, the LAN
+ * bridge stops taking messages from other
  * brokers, and the kernel makes the publishers wait, as AF_UNIX makes a writer wait. Owned by the agent thread.
  */
 public final class Backpressure
@@ -15,6 +16,8 @@ public final class Backpressure
     private int overLimitCount;
     private long maxTotalQueuedBytes;
     private boolean totalFull;
+    private DescriptorPool descriptorPool;
+    private int descriptorReserve;
     private long totalFullSinceNs;
 
     /**
@@ -50,7 +53,28 @@ public final class Backpressure
      */
     public boolean holdPublishers()
     {
-        return queuesFull() || lanBacklog.getAsBoolean();
+        return queuesFull() || lanBacklog.getAsBoolean() || descriptorsShort();
+    }
+
+    /**
+     * @return true while the descriptor pool could not hold every descriptor message of one more datagram (each
+     * has at least one descriptor, so a datagram has at most max_descriptors_per_datagram of them): publishers
+     * wait until deliveries drain, as for full queues.
+     */
+    public boolean descriptorsShort()
+    {
+        return descriptorPool != null &&
+            descriptorPool.available() < Math.min(descriptorReserve, descriptorPool.size());
+    }
+
+    void descriptorPool(final DescriptorPool pool)
+    {
+        this.descriptorPool = pool;
+    }
+
+    void descriptorReserve(final int reserve)
+    {
+        this.descriptorReserve = reserve;
     }
 
     /**

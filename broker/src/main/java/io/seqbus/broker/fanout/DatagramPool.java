@@ -16,6 +16,8 @@ public final class DatagramPool
 {
     /** Size of the buffers batches are built in, unless one frame needs more. */
     public static final int SMALL_SIZE = 32 * 1024;
+    /** The kernel's bound on descriptors in one sendmsg (SCM_MAX_FD), above max_descriptors_per_datagram. */
+    static final int MAX_DESCRIPTORS_PER_DATAGRAM = 253;
 
     private final int datagramSize;
     private final int smallSize;
@@ -23,6 +25,8 @@ public final class DatagramPool
     private final ArrayDeque<Datagram> free = new ArrayDeque<>();
     private final ArrayDeque<Datagram> freeLarge = new ArrayDeque<>();
     private final OldestDropper dropper = new OldestDropper();
+    // The descriptors of one datagram, gathered for its sendmsg: one array for every outbox (agent thread).
+    private final int[] descriptorScratch = new int[MAX_DESCRIPTORS_PER_DATAGRAM];
     private long allocated;
     private long queuedBytes;
     private long memoryInUse;
@@ -58,6 +62,10 @@ public final class DatagramPool
 
     void release(final Datagram d)
     {
+        if (d.holderCount != 0)
+        {
+            throw new IllegalStateException("a datagram still holds " + d.holderCount + " descriptor messages");
+        }
         memoryInUse -= d.capacity();
         final ArrayDeque<Datagram> pool = d.capacity() == smallSize ? free : freeLarge;
         // Few large ones are kept: they serve only single frames of more than SMALL_SIZE bytes.
@@ -105,6 +113,11 @@ public final class DatagramPool
     public long allocated()
     {
         return allocated;
+    }
+
+    int[] descriptorScratch()
+    {
+        return descriptorScratch;
     }
 
     OldestDropper dropper()

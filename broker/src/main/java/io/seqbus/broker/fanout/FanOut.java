@@ -4,6 +4,7 @@ import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.broker.quota.UidAccount;
 import io.seqbus.broker.route.TopicIndex;
 import io.seqbus.wire.Bytes;
+import io.seqbus.wire.DeliverFdsFrame;
 import io.seqbus.wire.DeliverRunFrame;
 import io.seqbus.wire.Protocol;
 import io.seqbus.wire.SlowConsumerPolicy;
@@ -31,6 +32,12 @@ public final class FanOut implements OldestDropper.Policy
     private final FlushList flushList = new FlushList();
     private final Backpressure backpressure;
     private final DescriptorPool descriptorPool;
+    private final DescriptorLoad descriptorLoad;
+    private int maxDescriptorsPerDatagram;
+    private long maxDescriptorBytesPerSubscriber;
+    private long maxDescriptorBytesTotal;
+    // The memfd bytes of the descriptor delivery being checked against the bounds; 0 for other deliveries.
+    private long pendingDescriptorBytes;
     private long queuedBytesPerUid;
     private long hardQueuedMemory;
     private boolean evictionsPending;
@@ -49,6 +56,8 @@ public final class FanOut implements OldestDropper.Policy
         final QueueBounds bounds, final Backpressure backpressure, final DescriptorPool descriptorPool)
     {
         this.descriptorPool = descriptorPool;
+        this.descriptorLoad = new DescriptorLoad(counters);
+        backpressure.descriptorPool(descriptorPool);
         this.index = index;
         this.counters = counters;
         this.pool = pool;
@@ -67,7 +76,8 @@ public final class FanOut implements OldestDropper.Policy
      */
     public Subscriber newSubscriber(final Transport transport, final UidAccount account, final int queueLimit)
     {
-        return new Subscriber(transport, pool, account, flushList, backpressure, queueLimit);
+        return new Subscriber(
+            transport, pool, account, flushList, backpressure, queueLimit, counters, descriptorLoad);
     }
 
     /** @return the subscribers to flush at the end of this duty cycle. */
@@ -78,13 +88,42 @@ public final class FanOut implements OldestDropper.Policy
 
     /**
      * Reads the bounds again (they change on reload); the agent calls it once per duty cycle, so
-     * each delivery reads plain fields.
+     * each delivery reads plain fields. It also asks again about the subscribers a descriptor bound holds back
+     * (no EPOLLOUT tells when they read), listing them for this cycle's flush.
      */
     public void refreshBounds()
     {
         queuedBytesPerUid = bounds.queuedBytesPerUid();
         hardQueuedMemory = bounds.hardQueuedMemory();
         backpressure.maxTotalQueuedBytes(bounds.maxTotalQueuedBytes());
+        maxDescriptorsPerDatagram = bounds.maxDescriptorsPerDatagram();
+        maxDescriptorBytesPerSubscriber = bounds.maxDescriptorBytesPerSubscriber();
+        maxDescriptorBytesTotal = bounds.maxDescriptorBytesTotal();
+        descriptorLoad.maxInFlight(bounds.maxDescriptorsInFlight());
+        backpressure.descriptorReserve(maxDescriptorsPerDatagram);
+        descriptorLoad.recheck();
+        counters.set(BrokerCounters.DESCRIPTORS_HELD, descriptorPool.held());
+    }
+
+    /**
+     * @return true while a subscriber waits on a descriptor bound: the agent re-checks it each duty cycle, so it
+     * must not sleep long in epoll_wait.
+     */
+    public boolean hasDescriptorWaiters()
+    {
+        return descriptorLoad.hasWaiting();
+    }
+
+    /** @return descriptors sent to subscribers and not known read, over all of them. */
+    public long descriptorsInFlight()
+    {
+        return descriptorLoad.unreadDescriptors();
+    }
+
+    /** @return memfd payload bytes queued or unread, over all subscribers. */
+    public long descriptorBytesLoad()
+    {
+        return descriptorLoad.bytes();
     }
 
     /**
@@ -214,7 +253,108 @@ public final class FanOut implements OldestDropper.Policy
         final int sourceNode, final long publisherId, final long sequence, final long timestampNs,
         final int uid, final int pid, final SharedDescriptors held, final int fdFlags, final long nowNs)
     {
-        return 0;
+        final List<Subscription> matches = index.match(buffer, topicIndex, topicLength);
+        final int frameLength = DeliverFdsFrame.frameLength(topicLength, inlineLength);
+        final long payloadBytes = held.payloadBytes();
+        final int fdCount = held.count();
+        int queued = 0;
+        for (int i = 0, n = matches.size(); i < n; i++)
+        {
+            final Subscription subscription = matches.get(i);
+            final Subscriber to = subscription.subscriber();
+            if (to.isEvicting())
+            {
+                continue;
+            }
+            if (!to.acceptsDescriptors())
+            {
+                to.dropUnsupported(subscription, sourceNode, publisherId, sequence);
+                continue;
+            }
+            pendingDescriptorBytes = payloadBytes;
+            final boolean room = hasRoomForDescriptors(
+                subscription, to, frameLength, payloadBytes, sourceNode, publisherId, sequence, nowNs);
+            pendingDescriptorBytes = 0;
+            if (!room)
+            {
+                continue;
+            }
+            final Outbox outbox = to.outbox();
+            if (subscription.droppedCount() > 0)
+            {
+                to.reportDrops(subscription);
+            }
+            final MutableDirectBuffer out =
+                outbox.reserveWithDescriptors(frameLength, fdCount, maxDescriptorsPerDatagram);
+            DeliverFdsFrame.encode(
+                out, outbox.writeOffset(), subscription.id(), sourceNode, publisherId, sequence, timestampNs, uid, pid,
+                fdCount, fdFlags, payloadBytes, buffer, topicIndex, topicLength, inlineLength);
+            // Its version changes here, so no DELIVER_RUN extends across this frame.
+            outbox.commitWithDescriptors(frameLength, held);
+            to.markForFlush();
+            to.counts().onDelivered(inlineLength + payloadBytes);
+            queued++;
+        }
+        return queued;
+    }
+
+    private boolean hasRoomForDescriptors(
+        final Subscription subscription, final Subscriber to, final int frameLength, final long payloadBytes,
+        final int sourceNode, final long publisherId, final long sequence, final long nowNs)
+    {
+        final long charge = frameLength + payloadBytes;
+        final long descriptorBytesHeld = to.descriptorBytesQueued() + to.descriptorBytesUnread();
+        // The common case first, in plain field reads. The memfd is the publisher's memory: the uid's account
+        // and the memory bound see the frame alone.
+        if (to.queuedBytes() + charge <= to.queueLimit() &&
+            to.account().queuedBytes() + frameLength <= queuedBytesPerUid &&
+            pool.memoryInUse() + frameLength <= hardQueuedMemory &&
+            descriptorBytesHeld + payloadBytes <= maxDescriptorBytesPerSubscriber &&
+            descriptorLoad.bytes() + payloadBytes <= maxDescriptorBytesTotal)
+        {
+            return true;
+        }
+        if (pool.memoryInUse() + frameLength > hardQueuedMemory)
+        {
+            subscription.flowControl().onMemoryFull(this, subscription, sourceNode, publisherId, sequence);
+            return false;
+        }
+        long over = to.queuedBytes() + charge - to.queueLimit();
+        boolean atAnotherBound = false;
+        final long uidOver = to.account().queuedBytes() + frameLength - queuedBytesPerUid;
+        if (uidOver > 0)
+        {
+            counters.increment(BrokerCounters.LIMIT_QUEUED_PER_UID);
+            over = Math.max(over, uidOver);
+            atAnotherBound = true;
+        }
+        // One message always fits a subscriber that holds none (a payload larger than the bound included).
+        final long subscriberOver = descriptorBytesHeld + payloadBytes - maxDescriptorBytesPerSubscriber;
+        if (subscriberOver > 0 && descriptorBytesHeld > 0)
+        {
+            over = Math.max(over, subscriberOver);
+            atAnotherBound = true;
+            to.onDescriptorBound();
+        }
+        final long totalOver = descriptorLoad.bytes() + payloadBytes - maxDescriptorBytesTotal;
+        if (totalOver > 0 && descriptorLoad.bytes() > 0)
+        {
+            over = Math.max(over, Math.min(totalOver, to.descriptorBytesQueued() + frameLength));
+            atAnotherBound = true;
+            to.onDescriptorBound();
+            descriptorLoad.recheckAllUnread();
+        }
+        if (!atAnotherBound && to.queuedBytes() == 0)
+        {
+            // One frame always fits an empty queue, however small a bound the subscription chose.
+            return true;
+        }
+        if (over <= 0)
+        {
+            return true;
+        }
+        return subscription.flowControl().onQueueFull(
+            this, subscription, frameLength, over, sourceNode, publisherId, sequence, nowNs);
     }
 
     /** @return the holders of descriptor messages: the reader acquires one per accepted PUBLISH_FDS. */
@@ -310,8 +450,17 @@ public final class FanOut implements OldestDropper.Policy
         dropping = to;
         to.outbox().dropOldest(over, this);
         dropping = null;
-        return to.queuedBytes() + frameLength <= to.queueLimit() &&
-            to.account().queuedBytes() + frameLength <= queuedBytesPerUid;
+        final long payloadBytes = pendingDescriptorBytes;
+        return to.queuedBytes() + frameLength + payloadBytes <= to.queueLimit() &&
+            to.account().queuedBytes() + frameLength <= queuedBytesPerUid &&
+            (payloadBytes == 0 || descriptorsFit(to, payloadBytes));
+    }
+
+    private boolean descriptorsFit(final Subscriber to, final long payloadBytes)
+    {
+        final long held = to.descriptorBytesQueued() + to.descriptorBytesUnread();
+        return (held == 0 || held + payloadBytes <= maxDescriptorBytesPerSubscriber) &&
+            (descriptorLoad.bytes() == 0 || descriptorLoad.bytes() + payloadBytes <= maxDescriptorBytesTotal);
     }
 
     /** Does not queue one message for a subscription, and owes it a GAP. */

@@ -11,8 +11,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 import java.util.Arrays;
 
 /**
- * The drop-oldest policy's scissors: removes the DELIVER and DELIVER_RUN frames that may be dropped from one
- * queued datagram and, where the first removed frame of each subscription and publisher stood, writes a GAP
+ * The drop-oldest policy's scissors: removes the DELIVER, DELIVER_RUN and DELIVER_FDS frames that may be dropped
+ * from one queued datagram (releasing a DELIVER_FDS frame's descriptors) and, where the first removed frame of each subscription and publisher stood, writes a GAP
  * that names that publisher and says which of its messages went. A GAP (44 bytes) is smaller than any DELIVER
  * (50 bytes and up), so the datagram only shrinks and everything else keeps its order. One GAP per publisher, not
  * one per subscription with publisher 0, costs no room and lets a client that has just reconnected tell each
@@ -49,19 +49,24 @@ public final class OldestDropper
     private long[] gapPublishers = new long[8];
     private long[] gapFromSequences = new long[8];
     private int gaps;
+    private long descriptorBytesFreed;
 
     /**
      * Compacts one datagram in place.
      *
      * @param d      the datagram, not yet handed to the kernel.
      * @param policy which frames may go.
-     * @return bytes freed.
+     * @return frame bytes freed; the descriptors of dropped DELIVER_FDS frames are released.
      */
     int compact(final Datagram d, final Policy policy)
     {
         final UnsafeBuffer b = d.buffer;
         final int length = d.length;
         gaps = 0;
+        descriptorBytesFreed = 0;
+        // DELIVER_FDS frames own the datagram's holders in frame order: kept ones keep theirs, in the same order.
+        int holderRead = 0;
+        int holderWrite = 0;
         int read = 0;
         int write = 0;
         while (read < length)
@@ -69,13 +74,22 @@ public final class OldestDropper
             final int frameLength = Protocol.frameLength(b, read);
             final int subscriptionId = b.getInt(read + DeliverFrame.SUBSCRIPTION_ID_OFFSET, Protocol.BYTE_ORDER);
             final int type = Protocol.frameType(b, read);
-            if ((type == FrameType.DELIVER || type == FrameType.DELIVER_RUN) && policy.mayDrop(subscriptionId))
+            final boolean fds = type == FrameType.DELIVER_FDS;
+            if ((type == FrameType.DELIVER || type == FrameType.DELIVER_RUN || fds) && policy.mayDrop(subscriptionId))
             {
+                if (fds)
+                {
+                    final SharedDescriptors h = d.holders[holderRead++];
+                    d.fdCount -= h.count();
+                    d.descriptorBytes -= h.payloadBytes();
+                    descriptorBytesFreed += h.payloadBytes();
+                    h.release();
+                }
                 // DELIVER and DELIVER_RUN share the layout up to the sequence.
                 final int sourceNode = b.getInt(read + DeliverFrame.SOURCE_NODE_OFFSET, Protocol.BYTE_ORDER);
                 final long publisherId = b.getLong(read + DeliverFrame.PUBLISHER_ID_OFFSET, Protocol.BYTE_ORDER);
                 final long sequence = b.getLong(read + DeliverFrame.SEQUENCE_OFFSET, Protocol.BYTE_ORDER);
-                final int messages = type == FrameType.DELIVER ?
+                final int messages = type != FrameType.DELIVER_RUN ?
                     1 : b.getInt(read + DeliverRunFrame.COUNT_OFFSET, Protocol.BYTE_ORDER);
                 final int g = gapFor(subscriptionId, sourceNode, publisherId);
                 if (g < 0)
@@ -92,6 +106,10 @@ public final class OldestDropper
             }
             else
             {
+                if (fds)
+                {
+                    d.holders[holderWrite++] = d.holders[holderRead++];
+                }
                 if (write != read)
                 {
                     b.putBytes(write, b, read, frameLength);
@@ -109,8 +127,19 @@ public final class OldestDropper
         {
             policy.onGapsWritten(gaps);
         }
+        for (int i = holderWrite; i < d.holderCount; i++)
+        {
+            d.holders[i] = null;
+        }
+        d.holderCount = holderWrite;
         d.length = write;
         return length - write;
+    }
+
+    /** @return memfd payload bytes whose deliveries the last {@link #compact} dropped (not in its result). */
+    long descriptorBytesFreed()
+    {
+        return descriptorBytesFreed;
     }
 
     private int gapFor(final int subscriptionId, final int sourceNode, final long publisherId)

@@ -24,35 +24,54 @@ final class Outbox
     static final int DRAINED = 0;
     /** Flush result: the kernel's queue is full; wait until the socket is writable. */
     static final int BLOCKED = 1;
-
-    private static final int[] NO_FDS = new int[0];
+    /**
+     * Flush result: a datagram's descriptors may not go now (max_descriptors_in_flight, or the kernel's
+     * ETOOMANYREFS); no EPOLLOUT will say when, so the subscriber is tried again each duty cycle.
+     */
+    static final int WAITING = 2;
 
     private final DatagramPool pool;
     private final UidAccount account;
     private final OldestDropper dropper;
+    private final DescriptorLoad load;
     private final ArrayDeque<Datagram> sealed = new ArrayDeque<>();
     private Datagram tail;
-    private long queuedBytes;
+    // Frame bytes, in the pool's buffers: charged to the pool and the uid.
+    private long frameBytes;
+    // Memfd payload bytes of the queued DELIVER_FDS frames: the publisher's memory, charged to this queue's bound
+    // and the descriptor bounds only.
+    private long descriptorBytes;
     private long accountedBytes;
+    // Descriptors and their payload bytes handed to the kernel since the subscriber last asked.
+    private int sentDescriptors;
+    private long sentDescriptorBytes;
     private int writeOffset;
     // Bumped by every change; a DELIVER_RUN may grow only while nothing else touched the outbox.
     private long version;
 
     /**
      * @param pool    where datagram buffers come from and go back to.
-     * @param account the uid every queued byte is charged to.
+     * @param account the uid every queued frame byte is charged to.
+     * @param load    where descriptor bytes are counted over all subscribers.
      */
-    Outbox(final DatagramPool pool, final UidAccount account)
+    Outbox(final DatagramPool pool, final UidAccount account, final DescriptorLoad load)
     {
         this.pool = pool;
         this.account = account;
         this.dropper = pool.dropper();
+        this.load = load;
     }
 
     private void charge(final long bytes)
     {
-        queuedBytes += bytes;
+        frameBytes += bytes;
         pool.queued(bytes);
+    }
+
+    private void chargeDescriptors(final long bytes)
+    {
+        descriptorBytes += bytes;
+        load.bytes(bytes);
     }
 
     /**
@@ -63,8 +82,8 @@ final class Outbox
      */
     void settle()
     {
-        account.queued(queuedBytes - accountedBytes);
-        accountedBytes = queuedBytes;
+        account.queued(frameBytes - accountedBytes);
+        accountedBytes = frameBytes;
     }
 
     /**
@@ -87,6 +106,38 @@ final class Outbox
         }
         writeOffset = tail.length;
         return tail.buffer;
+    }
+
+    /**
+     * Makes room for a DELIVER_FDS frame: as {@link #reserve}, and the open datagram is sealed first when its
+     * descriptors and the frame's would pass the bound of one datagram (the subscriber's control buffer).
+     *
+     * @param length         of the frame.
+     * @param fdCount        descriptors the frame owns.
+     * @param maxPerDatagram max_descriptors_per_datagram.
+     * @return the buffer to write the frame into, at {@link #writeOffset()}.
+     */
+    MutableDirectBuffer reserveWithDescriptors(final int length, final int fdCount, final int maxPerDatagram)
+    {
+        if (tail != null && tail.fdCount + fdCount > maxPerDatagram)
+        {
+            sealed.addLast(tail);
+            tail = null;
+        }
+        return reserve(length);
+    }
+
+    /**
+     * Counts the DELIVER_FDS frame just written and takes a reference to its descriptors.
+     *
+     * @param length of the frame.
+     * @param held   its descriptors.
+     */
+    void commitWithDescriptors(final int length, final SharedDescriptors held)
+    {
+        tail.hold(held);
+        chargeDescriptors(held.payloadBytes());
+        commit(length);
     }
 
     /**
@@ -160,11 +211,19 @@ final class Outbox
     }
 
     /**
-     * @return bytes waiting for the kernel.
+     * @return bytes waiting for the kernel: frames, and the memfd payloads their descriptors stand for.
      */
     long queuedBytes()
     {
-        return queuedBytes;
+        return frameBytes + descriptorBytes;
+    }
+
+    /**
+     * @return bytes of the queued frames alone: what the queue costs the broker's memory.
+     */
+    long frameBytes()
+    {
+        return frameBytes;
     }
 
     /**
@@ -172,7 +231,27 @@ final class Outbox
      */
     long descriptorBytes()
     {
-        return 0;
+        return descriptorBytes;
+    }
+
+    /**
+     * @return descriptors handed to the kernel since the last call; the count starts again.
+     */
+    int takeSentDescriptors()
+    {
+        final int n = sentDescriptors;
+        sentDescriptors = 0;
+        return n;
+    }
+
+    /**
+     * @return payload bytes of the descriptors handed to the kernel since the last call; starts again.
+     */
+    long takeSentDescriptorBytes()
+    {
+        final long n = sentDescriptorBytes;
+        sentDescriptorBytes = 0;
+        return n;
     }
 
     /**
@@ -180,7 +259,7 @@ final class Outbox
      */
     boolean isEmpty()
     {
-        return queuedBytes == 0;
+        return frameBytes == 0;
     }
 
     /**
@@ -188,27 +267,34 @@ final class Outbox
      *
      * @param transport how the datagrams reach the client.
      * @param counter   counts datagrams and bytes written.
-     * @return {@link #DRAINED} or {@link #BLOCKED}.
+     * @param transport      how the datagrams reach the client.
+     * @param counter        counts datagrams and bytes written.
+     * @param inFlightRoom   descriptors that may still be sent before max_descriptors_in_flight.
+     * @return {@link #DRAINED}, {@link #BLOCKED} or {@link #WAITING}.
      * @throws IOException if the client is gone.
      */
-    int flush(final Transport transport, final WriteCounter counter) throws IOException
+    int flush(final Transport transport, final WriteCounter counter, final long inFlightRoom) throws IOException
     {
         version++;
+        long room = inFlightRoom;
         Datagram d;
         while ((d = sealed.peekFirst()) != null)
         {
-            if (!send(transport, d, counter))
+            final int sent = send(transport, d, counter, room);
+            if (sent != DRAINED)
             {
-                return BLOCKED;
+                return sent;
             }
+            room -= sentFds;
             sealed.pollFirst();
             pool.release(d);
         }
         if (tail != null && tail.length > 0)
         {
-            if (!send(transport, tail, counter))
+            final int sent = send(transport, tail, counter, room);
+            if (sent != DRAINED)
             {
-                return BLOCKED;
+                return sent;
             }
             pool.release(tail);
             tail = null;
@@ -216,17 +302,54 @@ final class Outbox
         return DRAINED;
     }
 
-    private boolean send(final Transport transport, final Datagram d, final WriteCounter counter)
+    // Descriptors the last send() passed.
+    private int sentFds;
+    // Sends the kernel refused with ETOOMANYREFS since the subscriber last asked.
+    private int tooManyRefs;
+
+    /** @return sends the kernel refused with ETOOMANYREFS since the last call; the count starts again. */
+    int takeTooManyRefs()
+    {
+        final int n = tooManyRefs;
+        tooManyRefs = 0;
+        return n;
+    }
+
+    private int send(final Transport transport, final Datagram d, final WriteCounter counter, final long room)
         throws IOException
     {
         final int length = d.length;
-        if (transport.send(d.readyToSend(), NO_FDS, 0) <= 0)
+        final int fdCount = d.fdCount;
+        sentFds = 0;
+        if (fdCount > room)
         {
-            return false;
+            return WAITING;
+        }
+        final int[] fds = pool.descriptorScratch();
+        final int n = transport.send(d.readyToSend(), fds, fdCount == 0 ? 0 : d.gatherDescriptors(fds));
+        if (n == 0)
+        {
+            return BLOCKED;
+        }
+        if (n == Transport.TOO_MANY_REFS)
+        {
+            tooManyRefs++;
+            return WAITING;
         }
         charge(-length);
         counter.onDatagramWritten(length);
-        return true;
+        if (fdCount > 0)
+        {
+            sentFds = fdCount;
+            sentDescriptors += fdCount;
+            sentDescriptorBytes += d.descriptorBytes;
+            // Queued becomes unread: the bytes stay charged to the load, as the subscriber's unread bytes.
+            descriptorBytes -= d.descriptorBytes;
+            load.bytes(-d.descriptorBytes);
+            // The kernel holds its own copies now; the broker's go once every subscriber's socket has its own.
+            d.releaseHolders();
+        }
+        return DRAINED;
     }
 
     /**
@@ -244,20 +367,25 @@ final class Outbox
     {
         version++;
         long freed = 0;
+        long freedFrames = 0;
+        long freedDescriptors = 0;
         for (final Datagram d : sealed)
         {
-            freed += dropper.compact(d, policy);
-            if (freed >= wanted)
+            freedFrames += dropper.compact(d, policy);
+            freedDescriptors += dropper.descriptorBytesFreed();
+            if (freedFrames + freedDescriptors >= wanted)
             {
                 break;
             }
         }
-        if (freed < wanted && tail != null)
+        if (freedFrames + freedDescriptors < wanted && tail != null)
         {
-            freed += dropper.compact(tail, policy);
+            freedFrames += dropper.compact(tail, policy);
+            freedDescriptors += dropper.descriptorBytesFreed();
         }
-        charge(-freed);
-        return freed;
+        charge(-freedFrames);
+        chargeDescriptors(-freedDescriptors);
+        return freedFrames + freedDescriptors;
     }
 
     /**
@@ -282,7 +410,7 @@ final class Outbox
         for (int at = 0; at < d.length; at += Protocol.frameLength(d.buffer, at))
         {
             final int type = Protocol.frameType(d.buffer, at);
-            if (type == FrameType.DELIVER)
+            if (type == FrameType.DELIVER || type == FrameType.DELIVER_FDS)
             {
                 messages++;
             }
@@ -295,7 +423,8 @@ final class Outbox
     }
 
     /**
-     * Gives every buffer back; what was queued is dropped (the client is gone).
+     * Gives every buffer back, and every descriptor reference; what was queued is dropped (the client is gone,
+     * or is being evicted).
      */
     void clear()
     {
@@ -303,14 +432,17 @@ final class Outbox
         Datagram d;
         while ((d = sealed.pollFirst()) != null)
         {
+            d.releaseHolders();
             pool.release(d);
         }
         if (tail != null)
         {
+            tail.releaseHolders();
             pool.release(tail);
             tail = null;
         }
-        charge(-queuedBytes);
+        charge(-frameBytes);
+        chargeDescriptors(-descriptorBytes);
         settle();
     }
 

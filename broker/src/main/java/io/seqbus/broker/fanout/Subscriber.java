@@ -1,5 +1,6 @@
 package io.seqbus.broker.fanout;
 
+import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.broker.quota.UidAccount;
 import io.seqbus.wire.GapFrame;
 import io.seqbus.wire.GapReason;
@@ -40,13 +41,29 @@ public final class Subscriber
     private String evictReason;
     private int pendingGaps;
     private boolean acceptsDescriptors;
+    private final BrokerCounters counters;
+    private final DescriptorLoad load;
+    // Descriptors handed to its socket and perhaps unread, and their payload bytes (reset by SIOCOUTQ 0).
+    private int unreadDescriptors;
+    private long unreadDescriptorBytes;
+    // A send of descriptors had to wait (in-flight bound, ETOOMANYREFS): retried each duty cycle.
+    private boolean sendWaiting;
+    // A descriptor delivery met its descriptor bound while it had some unread: re-checked each duty cycle.
+    private boolean overDescriptorBound;
+    /** Its place in {@link DescriptorLoad}'s list of subscribers with unread descriptors, -1 when not there. */
+    int unreadIndex = -1;
+    /** True while on {@link DescriptorLoad}'s list of subscribers re-checked each duty cycle. */
+    boolean descriptorWaiting;
 
     Subscriber(
         final Transport transport, final DatagramPool pool, final UidAccount account, final FlushList flushList,
-        final Backpressure backpressure, final int queueLimit)
+        final Backpressure backpressure, final int queueLimit, final BrokerCounters counters,
+        final DescriptorLoad load)
     {
         this.transport = transport;
-        this.outbox = new Outbox(pool, account);
+        this.counters = counters;
+        this.load = load;
+        this.outbox = new Outbox(pool, account, load);
         this.account = account;
         this.flushList = flushList;
         this.backpressure = backpressure;
@@ -104,7 +121,86 @@ public final class Subscriber
      */
     public int descriptorsUnread()
     {
-        return 0;
+        return unreadDescriptors;
+    }
+
+    /** @return payload bytes of the descriptors handed to its socket and perhaps unread. */
+    public long descriptorBytesUnread()
+    {
+        return unreadDescriptorBytes;
+    }
+
+    /**
+     * Asks the kernel whether it has read everything sent (SIOCOUTQ 0), and if so forgets its unread descriptors.
+     *
+     * @return true when the kernel answered; false when the question failed (the next send will tell why).
+     */
+    boolean refreshUnread()
+    {
+        if (unreadDescriptors == 0)
+        {
+            return true;
+        }
+        try
+        {
+            if (transport.peerReadAll())
+            {
+                final int descriptors = unreadDescriptors;
+                final long bytes = unreadDescriptorBytes;
+                unreadDescriptors = 0;
+                unreadDescriptorBytes = 0;
+                overDescriptorBound = false;
+                load.unread(this, -descriptors, -bytes);
+            }
+            return true;
+        }
+        catch (final IOException ex)
+        {
+            return false;
+        }
+    }
+
+    /** @return true while a descriptor bound still holds it back: its send waits, or its reader lags. */
+    boolean stillWaitsOnDescriptors()
+    {
+        return sendWaiting || (overDescriptorBound && unreadDescriptors > 0);
+    }
+
+    /** A descriptor delivery met its own descriptor bound: it is re-checked each duty cycle until it reads. */
+    void onDescriptorBound()
+    {
+        overDescriptorBound = true;
+        load.wait(this);
+    }
+
+    /** Counts the descriptors its last flush handed to the kernel as unread until its socket is empty. */
+    private void afterSend()
+    {
+        final int refused = outbox.takeTooManyRefs();
+        if (refused > 0)
+        {
+            counters.add(BrokerCounters.DESCRIPTOR_REFUSALS_ETOOMANYREFS, refused);
+        }
+        final int sent = outbox.takeSentDescriptors();
+        if (sent == 0)
+        {
+            return;
+        }
+        final long bytes = outbox.takeSentDescriptorBytes();
+        unreadDescriptors += sent;
+        unreadDescriptorBytes += bytes;
+        load.unread(this, sent, bytes);
+        counters.add(BrokerCounters.DESCRIPTORS_PASSED, sent);
+        counters.add(BrokerCounters.DESCRIPTOR_BYTES_PASSED, bytes);
+    }
+
+    /**
+     * @return bytes of the frames queued for it, without the memfd payloads they stand for: what its queue costs
+     * the broker's memory (max_total_queued_bytes).
+     */
+    public long frameBytesQueued()
+    {
+        return outbox.frameBytes();
     }
 
     /** @return bytes queued before its slow-consumer policy applies. */
@@ -202,11 +298,22 @@ public final class Subscriber
         return messages;
     }
 
-    /** Closed: gives every queued buffer back and ends its part in the block policy. */
+    /**
+     * Closed: gives every queued buffer and descriptor back, ends its part in the block policy, and forgets what
+     * its socket held unread (the kernel drops it with the socket).
+     */
     public void close()
     {
         leaveBlock();
         outbox.clear();
+        final int descriptors = unreadDescriptors;
+        final long bytes = unreadDescriptorBytes;
+        unreadDescriptors = 0;
+        unreadDescriptorBytes = 0;
+        sendWaiting = false;
+        overDescriptorBound = false;
+        load.unread(this, -descriptors, -bytes);
+        load.forget(this);
     }
 
     /** Stops holding publishers back for it: it is closing. */
@@ -229,7 +336,10 @@ public final class Subscriber
      */
     public boolean drain(final WriteCounter counter) throws IOException
     {
-        return outbox.flush(transport, counter) == Outbox.DRAINED;
+        refreshUnread();
+        final boolean drained = outbox.flush(transport, counter, load.inFlightRoom()) == Outbox.DRAINED;
+        afterSend();
+        return drained;
     }
 
     /** Flushes at the end of a duty cycle; see {@link FlushList}. */
@@ -241,12 +351,23 @@ public final class Subscriber
         {
             return;
         }
+        refreshUnread();
         try
         {
-            if (outbox.flush(transport, counter) == Outbox.BLOCKED)
+            final int result = outbox.flush(transport, counter, load.inFlightRoom());
+            afterSend();
+            sendWaiting = result == Outbox.WAITING;
+            if (result == Outbox.BLOCKED)
             {
                 writeBlocked = true;
                 transport.onWriteBlocked();
+            }
+            else if (sendWaiting)
+            {
+                // No EPOLLOUT says when descriptors may go again: retried each cycle, after asking every
+                // subscriber with unread ones whether it has read them.
+                load.wait(this);
+                load.recheckAllUnread();
             }
             outbox.settle();
             onQueueShrunk();
@@ -284,11 +405,14 @@ public final class Subscriber
         }
     }
 
-    /** Queues the GAP that reports a subscription's drop-newest drops, before anything else queued for it. */
+    /**
+     * Queues the GAP that reports a subscription's unreported drops (drop-newest, or DESCRIPTORS_UNSUPPORTED),
+     * before anything else queued for it.
+     */
     void reportDrops(final Subscription s)
     {
         ClientProxy.gap(this, s.id(), s.droppedSourceNode(), s.droppedPublisherId(), s.droppedFromSequence(),
-            s.droppedCount(), GapReason.DROPPED_NEWEST);
+            s.droppedCount(), s.droppedReason());
         s.dropsReported();
         pendingGaps--;
     }
@@ -297,10 +421,35 @@ public final class Subscriber
     void dropNewest(final Subscription s, final int sourceNode, final long publisherId, final long sequence)
     {
         counts.onDroppedNewest();
-        if (s.recordDrop(sourceNode, publisherId, sequence))
+        if (s.droppedCount() > 0 && s.droppedReason() != GapReason.DROPPED_NEWEST)
+        {
+            reportDrops(s); // a GAP has one reason: the other one's drops go first
+        }
+        if (s.recordDrop(sourceNode, publisherId, sequence, GapReason.DROPPED_NEWEST))
         {
             pendingGaps++;
         }
+    }
+
+    /**
+     * Counts one descriptor message it cannot receive (its HELLO lacked DESCRIPTORS), to report by a GAP
+     * DESCRIPTORS_UNSUPPORTED sent as drop-newest GAPs are. That GAP is exact (one publisher, consecutive
+     * sequences): pending drops it does not continue are reported first.
+     */
+    void dropUnsupported(final Subscription s, final int sourceNode, final long publisherId, final long sequence)
+    {
+        counts.onDescriptorsUnsupported();
+        if (s.droppedCount() > 0 &&
+            !s.continuesDrop(GapReason.DESCRIPTORS_UNSUPPORTED, sourceNode, publisherId, sequence))
+        {
+            reportDrops(s);
+        }
+        if (s.recordDrop(sourceNode, publisherId, sequence, GapReason.DESCRIPTORS_UNSUPPORTED))
+        {
+            pendingGaps++;
+        }
+        // Nothing else may come to flush it: the GAP goes at the end of this cycle if its queue has room.
+        markForFlush();
     }
 
     /** Over its bound under the block policy: publishers wait until it drains to half of it. */

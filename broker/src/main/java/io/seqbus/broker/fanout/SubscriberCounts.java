@@ -12,6 +12,7 @@ public final class SubscriberCounts
     private long bytesDelivered;
     private long droppedOldest;
     private long droppedNewest;
+    private long descriptorsUnsupported;
     private long gapsSent;
     private long messagesPublished;
     private long bytesPublished;
@@ -44,6 +45,12 @@ public final class SubscriberCounts
         return droppedNewest;
     }
 
+    /** @return descriptor messages it could not receive (no DESCRIPTORS in its HELLO), each told by a GAP. */
+    public long descriptorsUnsupported()
+    {
+        return descriptorsUnsupported;
+    }
+
     /** @return GAP frames queued for it, whatever their reason. */
     public long gapsSent()
     {
@@ -73,7 +80,7 @@ public final class SubscriberCounts
         bytesPublished += payloadLength;
     }
 
-    void onDelivered(final int payloadLength)
+    void onDelivered(final long payloadLength)
     {
         messagesDelivered++;
         bytesDelivered += payloadLength;
@@ -87,6 +94,11 @@ public final class SubscriberCounts
     void onDroppedNewest()
     {
         droppedNewest++;
+    }
+
+    void onDescriptorsUnsupported()
+    {
+        descriptorsUnsupported++;
     }
 
     void onGapsSent(final int gaps)

@@ -45,6 +45,7 @@ public final class Subscription
     private long droppedFromSequence;
     private boolean droppedFromSeveral;
     private boolean droppedFromSeveralNodes;
+    private int droppedReason;
 
     /**
      * @param subscriber that subscribed.
@@ -132,12 +133,14 @@ public final class Subscription
      * @param sourceNode  of the dropped message (the GAP names it, as the client keys publishers by node).
      * @param publisherId of the dropped message.
      * @param sequence    of the dropped message.
+     * @param reason      the GAP reason that will report it; one per GAP (the caller reports others first).
      * @return true if this is the first drop since the last GAP.
      */
-    boolean recordDrop(final int sourceNode, final long publisherId, final long sequence)
+    boolean recordDrop(final int sourceNode, final long publisherId, final long sequence, final int reason)
     {
         if (droppedCount++ == 0)
         {
+            droppedReason = reason;
             droppedSourceNode = sourceNode;
             droppedPublisherId = publisherId;
             droppedFromSequence = sequence;
@@ -154,6 +157,23 @@ public final class Subscription
             droppedFromSeveralNodes = true;
         }
         return false;
+    }
+
+    /**
+     * @return true when a drop for these would extend the unreported ones exactly: same reason, node and
+     * publisher, and the next sequence.
+     */
+    boolean continuesDrop(final int reason, final int sourceNode, final long publisherId, final long sequence)
+    {
+        return droppedCount > 0 && droppedReason == reason && !droppedFromSeveral &&
+            droppedSourceNode == sourceNode && droppedPublisherId == publisherId &&
+            droppedFromSequence + droppedCount == sequence;
+    }
+
+    /** @return the GAP reason of the unreported drops. */
+    int droppedReason()
+    {
+        return droppedReason;
     }
 
     /** @return messages dropped and not yet reported. */

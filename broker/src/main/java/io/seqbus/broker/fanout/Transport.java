@@ -6,8 +6,8 @@ import java.nio.ByteBuffer;
 /**
  * How a subscriber's queued datagrams reach it: the seam where a second way of reaching a subscriber plugs in.
  * Today there is one, a SEQPACKET socket written with send(2), or sendmsg(2) with SCM_RIGHTS when a datagram
- * carries descriptors ({@code net.SocketTransport}); a shared-memory ring would be the next. A {@link Subscriber} keeps everything else (its queue,
- * policies, GAPs, bounds and eviction) whatever the transport, so the fan-out never sees which one it is.
+ * carries descriptors ({@code net.SocketTransport}); a shared-memory ring would be the next. A {@link Subscriber}
+ * keeps everything else (its queue, policies, GAPs, bounds and eviction) whatever the transport, so the fan-out never sees which one it is.
  * Called on the agent thread only; implementations must not allocate per datagram.
  */
 public interface Transport
