@@ -2,6 +2,7 @@ package io.seqbus.client;
 
 import io.seqbus.wire.FrameType;
 import io.seqbus.wire.Protocol;
+import io.seqbus.wire.PublishFdsFrame;
 import io.seqbus.wire.SafeBuffer;
 
 import java.nio.ByteBuffer;
@@ -9,6 +10,10 @@ import java.nio.ByteBuffer;
 /**
  * The bytes of the outbound batch and how they leave: one datagram of whole frames at most max_datagram
  * long. Used only under the {@link Outbound} lock.
+ * <p>
+ * The batch owns the descriptors of its PUBLISH_FDS frames, in frame order (each frame the next {@code fd_count}),
+ * and closes them once the datagram that carries them is sent (the broker got its own copies) or the frame is
+ * dropped; at most {@code max_descriptors_per_datagram} go in one datagram.
  */
 final class Batch
 {
@@ -16,6 +21,9 @@ final class Batch
     private final SafeBuffer outBuffer = new SafeBuffer();
     private ByteBuffer outByteBuffer;
     private int outPosition;
+    // The descriptors of the PUBLISH_FDS frames in the batch, in frame order: the first fdsHeld of fds.
+    private int[] fds = new int[0];
+    private int fdsHeld;
 
     Batch(final Connection connection)
     {
@@ -48,14 +56,39 @@ final class Batch
         return outPosition == 0;
     }
 
-    /** Drops everything, when the client closes for good. */
+    /** Drops everything, when the client closes for good; closes the descriptors it held. */
     void clear()
     {
         outPosition = 0;
+        closeFds(fdsHeld);
+    }
+
+    /** The PUBLISH_FDS frame just encoded at {@link #position()} owns these descriptors, which the batch now owns. */
+    void advance(final int frameLength, final int[] frameFds, final int count)
+    {
+        if (fdsHeld + count > fds.length)
+        {
+            fds = java.util.Arrays.copyOf(fds, Math.max(fdsHeld + count, 2 * fds.length));
+        }
+        System.arraycopy(frameFds, 0, fds, fdsHeld, count);
+        fdsHeld += count;
+        outPosition += frameLength;
+    }
+
+    /** @return descriptors waiting in the batch. */
+    int fdCount()
+    {
+        return fdsHeld;
     }
 
     /** True when the batch has room for a frame of this length, after trying to send it. */
     boolean reserve(final int frameLength)
+    {
+        return reserve(frameLength, 0);
+    }
+
+    /** True when the batch has room for a frame of this length and descriptors, after trying to send it. */
+    boolean reserve(final int frameLength, final int fdCount)
     {
         final int limit = connection.maxDatagram();
         if (frameLength > limit)
@@ -63,12 +96,17 @@ final class Batch
             throw new IllegalArgumentException(
                 "frame of " + frameLength + " bytes is larger than the broker's max_datagram of " + limit);
         }
-        if (outPosition + frameLength <= limit)
+        if (outPosition + frameLength <= limit && fits(fdCount))
         {
             return true;
         }
         send();
-        return outPosition + frameLength <= limit;
+        return outPosition + frameLength <= limit && fits(fdCount);
+    }
+
+    private boolean fits(final int fdCount)
+    {
+        return fdCount == 0 || fdsHeld + fdCount <= connection.maxDescriptorsPerDatagram();
     }
 
     /**
@@ -82,28 +120,40 @@ final class Batch
         while (outPosition > 0 && connection.state() == Connection.CONNECTED && connection.writeFailure() == null)
         {
             final int maxDatagram = connection.maxDatagram();
+            final int maxFds = connection.maxDescriptorsPerDatagram();
             int length = outPosition;
-            if (length > maxDatagram)
+            int fdCount = fdsHeld;
+            if (length > maxDatagram || fdCount > maxFds)
             {
-                // Only after a reconnect to a broker with a smaller max_datagram.
+                // Only after a reconnect to a broker with a smaller max_datagram or max_descriptors_per_datagram.
                 length = 0;
-                while (length + Protocol.frameLength(outBuffer, length) <= maxDatagram)
+                fdCount = 0;
+                while (length < outPosition)
                 {
-                    length += Protocol.frameLength(outBuffer, length);
+                    final int frameLength = Protocol.frameLength(outBuffer, length);
+                    final int frameFds = frameFds(length);
+                    if (length + frameLength > maxDatagram || fdCount + frameFds > maxFds)
+                    {
+                        break;
+                    }
+                    length += frameLength;
+                    fdCount += frameFds;
                 }
                 if (length == 0)
                 {
                     final int tooLarge = Protocol.frameLength(outBuffer, 0);
+                    closeFds(frameFds(0));
                     outBuffer.putBytes(0, outBuffer, tooLarge, outPosition - tooLarge);
                     outPosition -= tooLarge;
                     continue;
                 }
             }
             outByteBuffer.clear().limit(length);
-            if (!connection.write(outByteBuffer))
+            if (fdCount == 0 ? !connection.write(outByteBuffer) : !connection.write(outByteBuffer, fds, fdCount))
             {
                 break;
             }
+            closeFds(fdCount);
             if (length < outPosition)
             {
                 outBuffer.putBytes(0, outBuffer, length, outPosition - length);
@@ -122,7 +172,8 @@ final class Batch
         int count = 0;
         for (int at = 0; at < outPosition; at += Protocol.frameLength(outBuffer, at))
         {
-            if (Protocol.frameType(outBuffer, at) == FrameType.PUBLISH)
+            final int type = Protocol.frameType(outBuffer, at);
+            if (type == FrameType.PUBLISH || type == FrameType.PUBLISH_FDS)
             {
                 count++;
             }
@@ -140,7 +191,8 @@ final class Batch
         for (int at = 0; at < outPosition; )
         {
             final int length = Protocol.frameLength(outBuffer, at);
-            if (Protocol.frameType(outBuffer, at) == FrameType.PUBLISH)
+            final int type = Protocol.frameType(outBuffer, at);
+            if (type == FrameType.PUBLISH || type == FrameType.PUBLISH_FDS)
             {
                 if (kept != at)
                 {
@@ -151,6 +203,62 @@ final class Batch
             at += length;
         }
         outPosition = kept;
+    }
+
+    /**
+     * On WELCOME from a broker that passes no descriptors: the PUBLISH_FDS frames cannot go, so they are dropped
+     * and their descriptors closed.
+     *
+     * @return frames dropped.
+     */
+    int dropDescriptorPublishes()
+    {
+        if (fdsHeld == 0)
+        {
+            return 0;
+        }
+        int kept = 0;
+        int dropped = 0;
+        for (int at = 0; at < outPosition; )
+        {
+            final int length = Protocol.frameLength(outBuffer, at);
+            if (Protocol.frameType(outBuffer, at) == FrameType.PUBLISH_FDS)
+            {
+                dropped++;
+            }
+            else
+            {
+                if (kept != at)
+                {
+                    outBuffer.putBytes(kept, outBuffer, at, length);
+                }
+                kept += length;
+            }
+            at += length;
+        }
+        outPosition = kept;
+        closeFds(fdsHeld);
+        return dropped;
+    }
+
+    /** @return descriptors the frame at {@code at} owns. */
+    private int frameFds(final int at)
+    {
+        return Protocol.frameType(outBuffer, at) == FrameType.PUBLISH_FDS ?
+            outBuffer.getByte(at + PublishFdsFrame.FD_COUNT_OFFSET) & 0xFF : 0;
+    }
+
+
+    /** Closes the first {@code count} descriptors and forgets them: sent (the broker has its own) or dropped. */
+    private void closeFds(final int count)
+    {
+        if (count == 0)
+        {
+            return;
+        }
+        Fds.close(fds, 0, count);
+        System.arraycopy(fds, count, fds, 0, fdsHeld - count);
+        fdsHeld -= count;
     }
 
     /** On WELCOME: room for the broker's max_datagram, keeping what is in the batch. */

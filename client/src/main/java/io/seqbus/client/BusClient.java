@@ -1,6 +1,7 @@
 package io.seqbus.client;
 
 import io.seqbus.wire.Protocol;
+import io.seqbus.wire.PublishFdsFrame;
 import io.seqbus.wire.SafeBuffer;
 import io.seqbus.wire.SubscribeFrame;
 import io.seqbus.wire.Topics;
@@ -8,7 +9,9 @@ import io.seqbus.wire.UnsubscribeFrame;
 import io.seqbus.wire.WireStrings;
 import org.agrona.DirectBuffer;
 
+import java.io.FileDescriptor;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -81,8 +84,10 @@ public final class BusClient implements AutoCloseable
     // share one. The view keeps the thread's last buffer: a service that publishes from the same buffer each
     // time allocates nothing (a view of a new buffer costs one ByteBuffer duplicate).
     private static final ThreadLocal<SafeBuffer> PAYLOAD_VIEWS = ThreadLocal.withInitial(SafeBuffer::new);
+    private static final SafeBuffer NO_BYTES = new SafeBuffer(new byte[0]);
 
     private final ClientOptions options;
+    private final int memfdThreshold;
     private final long publishTimeoutNs;
     private final long closeTimeoutNs;
     private final ErrorHandler errorHandler;
@@ -101,7 +106,13 @@ public final class BusClient implements AutoCloseable
         this.closeTimeoutNs = options.closeTimeout().toNanos();
         this.errorHandler = options.errorHandler();
         subscriptions = new Subscriptions();
-        connection = new Connection(options.socket(), options.privateDirectory(), options.uid());
+        final boolean descriptors = options.descriptors();
+        if (descriptors && NativeDescriptors.unavailable() != null)
+        {
+            throw new IllegalStateException("ClientOptions.descriptors(true), but " + NativeDescriptors.unavailable());
+        }
+        memfdThreshold = options.memfdThreshold();
+        connection = new Connection(options.socket(), options.privateDirectory(), options.uid(), descriptors);
         outbound = new Outbound(connection, subscriptions, options.threadMode(), options.refusalTtl().toNanos());
         final Reconnector reconnector = new Reconnector(this, options, connection, outbound, subscriptions);
         inbound = new Inbound(options, connection, outbound, subscriptions, reconnector);
@@ -233,7 +244,14 @@ public final class BusClient implements AutoCloseable
      */
     public void publish(final String topic, final byte[] payload)
     {
-        publishBlocking(topic, null, Objects.requireNonNull(payload, "payload"), 0, payload.length, null);
+        Objects.requireNonNull(payload, "payload");
+        if (goesAsMemfd(payload.length))
+        {
+            publishFds(topic, new int[] {OutgoingMemfd.sealed(payload, 0, payload.length)}, 1,
+                PublishFdsFrame.MEMFD_PAYLOAD, payload.length, NO_BYTES, 0, 0);
+            return;
+        }
+        publishBlocking(topic, null, payload, 0, payload.length, null);
     }
 
     /**
@@ -244,7 +262,13 @@ public final class BusClient implements AutoCloseable
      */
     public void publish(final String topic, final String payload)
     {
-        publishBlocking(topic, null, null, 0, 0, Objects.requireNonNull(payload, "payload"));
+        Objects.requireNonNull(payload, "payload");
+        if (goesAsMemfd(WireStrings.utf8Length(payload)))
+        {
+            publish(topic, payload.getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        publishBlocking(topic, null, null, 0, 0, payload);
     }
 
     /**
@@ -257,6 +281,12 @@ public final class BusClient implements AutoCloseable
     public void publish(final String topic, final ByteBuffer payload)
     {
         Objects.requireNonNull(payload, "payload");
+        if (goesAsMemfd(payload.remaining()))
+        {
+            publishFds(topic, new int[] {OutgoingMemfd.sealed(payload)}, 1, PublishFdsFrame.MEMFD_PAYLOAD,
+                payload.remaining(), NO_BYTES, 0, 0);
+            return;
+        }
         if (payload.hasArray())
         {
             publishBlocking(topic, null, payload.array(), payload.arrayOffset() + payload.position(),
@@ -280,7 +310,147 @@ public final class BusClient implements AutoCloseable
      */
     public void publish(final String topic, final DirectBuffer payload, final int offset, final int length)
     {
-        publishBlocking(topic, Objects.requireNonNull(payload, "payload"), null, offset, length, null);
+        Objects.requireNonNull(payload, "payload");
+        if (goesAsMemfd(length))
+        {
+            if (offset < 0 || length < 0 || offset > payload.capacity() - length)
+            {
+                throw new IndexOutOfBoundsException("offset " + offset + " length " + length + " capacity " +
+                    payload.capacity());
+            }
+            publishFds(topic, new int[] {OutgoingMemfd.sealed(payload, offset, length)}, 1,
+                PublishFdsFrame.MEMFD_PAYLOAD, length, NO_BYTES, 0, 0);
+            return;
+        }
+        publishBlocking(topic, payload, null, offset, length, null);
+    }
+
+    /**
+     * Publishes a message with descriptors attached: every matching subscriber gets its own copies
+     * ({@link Message#takeDescriptors()}). The kernel duplicates them as the message is sent; the caller's stay open
+     * and remain the caller's (the client holds duplicates until then). The payload goes inline, or as a sealed memfd
+     * above {@link ClientOptions#memfdThreshold(int)} (the memfd then comes first and counts in the broker's
+     * {@code max_descriptors_per_message}). Needs a connection that passes descriptors, and a topic where the
+     * broker's rules grant {@code pass_fds} (else an ERROR {@code DESCRIPTORS_DENIED} reaches the
+     * {@link ErrorHandler}; unlike ACCESS_DENIED it does not stop plain publishes to the topic).
+     * Waits as {@link #publish(String, byte[])} does.
+     *
+     * @param topic   a valid topic (no wildcards).
+     * @param payload the bytes between its position and limit (left as they were); may be empty.
+     * @param fds     open descriptors: files, pipes, sockets, memfds...; none publishes as
+     *                {@link #publish(String, ByteBuffer)}.
+     * @throws IllegalArgumentException for too many descriptors, a closed one, or a connection without descriptors.
+     */
+    public void publish(final String topic, final ByteBuffer payload, final FileDescriptor... fds)
+    {
+        Objects.requireNonNull(payload, "payload");
+        Objects.requireNonNull(fds, "fds");
+        if (fds.length == 0)
+        {
+            publish(topic, payload);
+            return;
+        }
+        checkDescriptors();
+        final boolean memfd = goesAsMemfd(payload.remaining());
+        final int count = fds.length + (memfd ? 1 : 0);
+        if (count > Math.min(io.seqbus.sys.ScmRights.KERNEL_MAX_DESCRIPTORS, 255))
+        {
+            throw new IllegalArgumentException(count + " descriptors in one publish: at most 253");
+        }
+        final int[] owned = new int[count];
+        int held = 0;
+        try
+        {
+            if (memfd)
+            {
+                owned[held++] = OutgoingMemfd.sealed(payload);
+            }
+            for (final FileDescriptor fd : fds)
+            {
+                owned[held] = Fds.duplicate(Fds.number(fd));
+                held++;
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            Fds.close(owned, 0, held);
+            throw ex;
+        }
+        if (memfd)
+        {
+            publishFds(topic, owned, count, PublishFdsFrame.MEMFD_PAYLOAD, payload.remaining(), NO_BYTES, 0, 0);
+            return;
+        }
+        final SafeBuffer inline;
+        final int offset;
+        if (payload.hasArray())
+        {
+            inline = new SafeBuffer(payload.array());
+            offset = payload.arrayOffset() + payload.position();
+        }
+        else
+        {
+            inline = new SafeBuffer(payload);
+            offset = payload.position();
+        }
+        publishFds(topic, owned, count, 0, 0, inline, offset, payload.remaining());
+    }
+
+    /**
+     * Lends memory to fill in place and publish without a copy: a memfd of {@code size} bytes, mapped read-write
+     * (see {@link Loan}). Needs descriptors ({@link ClientOptions#descriptors(boolean)}).
+     *
+     * @param size bytes, up to the broker's {@code max_memfd_size} ({@link #maxMemfdSize()}).
+     * @return the loan; close it when done, published or not.
+     * @throws IllegalArgumentException for a size over the broker's limit.
+     * @throws IllegalStateException    when this client does not pass descriptors.
+     */
+    public Loan loan(final int size)
+    {
+        checkDescriptors();
+        final long max = connection.maxMemfdSize();
+        if (max > 0 && size > max)
+        {
+            throw new IllegalArgumentException("loan of " + size + " bytes is larger than the broker's max_memfd_size of " +
+                max);
+        }
+        return Loan.create(size);
+    }
+
+    /**
+     * Publishes a loan's bytes as a sealed memfd, without a copy: seals the loan (its buffer stays readable; see
+     * {@link Loan}) and passes it to every matching subscriber. Waits as {@link #publish(String, byte[])} does. The
+     * loan is published once; close it afterwards.
+     *
+     * @param topic a valid topic (no wildcards).
+     * @param loan  from {@link #loan(int)}, not published yet.
+     * @throws IllegalStateException when the loan was published or closed already.
+     */
+    public void publish(final String topic, final Loan loan)
+    {
+        Objects.requireNonNull(loan, "loan");
+        Objects.requireNonNull(topic, "topic");
+        checkDescriptors();
+        final int fd = loan.seal();
+        publishFds(topic, new int[] {fd}, 1, PublishFdsFrame.MEMFD_PAYLOAD, loan.size(), NO_BYTES, 0, 0);
+    }
+
+    /**
+     * @return true when the current connection passes descriptors: the client asked ({@link ClientOptions#descriptors})
+     * and the broker's WELCOME gave its limits.
+     */
+    public boolean passesDescriptors()
+    {
+        return connection.passesDescriptors();
+    }
+
+    /**
+     * @return the largest memfd payload the broker accepts, from the last WELCOME; 0 when the connection passes no
+     * descriptors.
+     */
+    public long maxMemfdSize()
+    {
+        return connection.maxMemfdSize();
     }
 
     /**
@@ -295,7 +465,12 @@ public final class BusClient implements AutoCloseable
      */
     public PublishResult tryPublish(final String topic, final byte[] payload)
     {
-        return outbound.offerLocked(topic, null, Objects.requireNonNull(payload, "payload"), 0, payload.length, null);
+        Objects.requireNonNull(payload, "payload");
+        if (goesAsMemfd(payload.length))
+        {
+            return tryPublishMemfd(topic, OutgoingMemfd.sealed(payload, 0, payload.length), payload.length);
+        }
+        return outbound.offerLocked(topic, null, payload, 0, payload.length, null);
     }
 
     /**
@@ -321,6 +496,10 @@ public final class BusClient implements AutoCloseable
     public PublishResult tryPublish(final String topic, final ByteBuffer payload)
     {
         Objects.requireNonNull(payload, "payload");
+        if (goesAsMemfd(payload.remaining()))
+        {
+            return tryPublishMemfd(topic, OutgoingMemfd.sealed(payload), payload.remaining());
+        }
         if (payload.hasArray())
         {
             return outbound.offerLocked(topic, null, payload.array(), payload.arrayOffset() + payload.position(),
@@ -620,6 +799,103 @@ public final class BusClient implements AutoCloseable
     void unsubscribe(final Subscription subscription)
     {
         outbound.unsubscribeLocked(subscription);
+    }
+
+    /**
+     * Whether a payload of this length goes as a sealed memfd: above the threshold (at most max_payload), on a
+     * connection that passes descriptors, or, while not connected, on one that asked for them (the publish then
+     * waits for the reconnect, and its WELCOME says whether it can go).
+     */
+    private boolean goesAsMemfd(final int length)
+    {
+        if (!connection.descriptorsWanted())
+        {
+            return false;
+        }
+        final int maxPayload = connection.maxPayload();
+        final int threshold = memfdThreshold < 0 ? maxPayload : Math.min(memfdThreshold, maxPayload);
+        return length > threshold && (connection.passesDescriptors() || connection.state() != Connection.CONNECTED);
+    }
+
+    private void checkDescriptors()
+    {
+        if (!connection.descriptorsWanted())
+        {
+            throw new IllegalStateException("this BusClient passes no descriptors: " +
+                (NativeDescriptors.unavailable() != null ? NativeDescriptors.unavailable() :
+                    "ClientOptions.descriptors(false)"));
+        }
+    }
+
+    private PublishResult tryPublishMemfd(final String topic, final int fd, final long size)
+    {
+        final int[] fds = {fd};
+        boolean taken = false;
+        try
+        {
+            final PublishResult result = outbound.offerFdsLocked(topic, fds, 1, PublishFdsFrame.MEMFD_PAYLOAD, size,
+                NO_BYTES, 0, 0);
+            taken = result == PublishResult.OK;
+            return result;
+        }
+        finally
+        {
+            if (!taken)
+            {
+                Fds.close(fd);
+            }
+        }
+    }
+
+    /**
+     * A PUBLISH_FDS, waiting as publishBlocking does. The descriptors are this call's: the batch takes them on
+     * success; on any failure they are closed here.
+     */
+    private void publishFds(
+        final String topic, final int[] fds, final int fdCount, final int fdFlags, final long payloadSize,
+        final DirectBuffer inline, final int offset, final int length)
+    {
+        boolean taken = false;
+        try
+        {
+            final long deadline = System.nanoTime() + publishTimeoutNs;
+            int idle = 0;
+            while (true)
+            {
+                checkNotClosing("publish");
+                final PublishResult result;
+                try
+                {
+                    result = outbound.offerFdsLocked(topic, fds, fdCount, fdFlags, payloadSize, inline, offset, length);
+                }
+                catch (final IllegalStateException ex)
+                {
+                    checkNotClosing("publish");
+                    throw ex;
+                }
+                if (result == PublishResult.OK)
+                {
+                    taken = true;
+                    return;
+                }
+                if (result == PublishResult.DENIED)
+                {
+                    throw denied(topic);
+                }
+                if (System.nanoTime() - deadline >= 0)
+                {
+                    throw timeout("publish", result);
+                }
+                idle = conductor.pause(idle, outbound.isPollerThread());
+            }
+        }
+        finally
+        {
+            if (!taken)
+            {
+                Fds.close(fds, 0, fdCount);
+            }
+        }
     }
 
     private void publishBlocking(

@@ -250,6 +250,12 @@ final class ClientConductor
                     continue;
                 }
             }
+            if (spun && inbound.isShortOfDescriptors())
+            {
+                // Not reading for want of descriptors: the socket stays readable, so poll(2) would not sleep.
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(SLEEP_IN_POLL_MS));
+                continue;
+            }
             if (spun && options.sleepInPoll() && connection.state() == Connection.CONNECTED)
             {
                 // Publishers send for themselves while we are idle, so only the broker can

@@ -38,6 +38,10 @@ public final class ClientOptions
     private Duration reconnectBackoffMin = Duration.ofMillis(10);
     private Duration reconnectBackoffMax = Duration.ofSeconds(1);
     private int pollDatagramLimit = 64;
+    // null: descriptors when the native calls load (the default); else the caller's choice.
+    private Boolean descriptors;
+    // -1: the broker's max_payload.
+    private int memfdThreshold = -1;
     // The defaults log through System.Logger "io.seqbus.client" (see ClientLog), never to stderr directly.
     private GapHandler gapHandler = ClientLog::gap;
     private ErrorHandler errorHandler = new ErrorHandler()
@@ -429,6 +433,77 @@ public final class ClientOptions
     public int pollDatagramLimit()
     {
         return pollDatagramLimit;
+    }
+
+    /**
+     * Descriptors through the bus (SPEC.md, "Descriptors"): with them, HELLO asks for {@code DESCRIPTORS}, the client
+     * reads and writes its socket with recvmsg/sendmsg, publishes payloads of any size as sealed memfds (above
+     * {@link #memfdThreshold(int)}), lends memory to fill in place ({@link BusClient#loan(int)}), passes other
+     * descriptors ({@link BusClient#publish(String, java.nio.ByteBuffer, java.io.FileDescriptor...)}) and receives
+     * them ({@link Message#isMemfdPayload()}, {@link Message#takeDescriptors()}).
+     * <p>
+     * They need the native calls of {@code seqbus-sys}, through JNA (a dependency of the client jar). The default is
+     * true when those load, and false otherwise: a service that leaves JNA off its class path connects and publishes
+     * inline as before, and JNA is never loaded without descriptors. A broker that does not pass descriptors (an
+     * older one) answers without the limits; the client then sends and expects none. Publishes with descriptors
+     * still in the batch when a reconnect lands on such a broker are dropped and reported to the
+     * {@link ErrorHandler} (code {@link ErrorCode#CLIENT}).
+     * <p>
+     * Each descriptor a subscriber receives counts against its RLIMIT_NOFILE until let go (when the handler returns,
+     * or when a kept {@link Payload} is closed). Before each receive the client checks there is room for as many as
+     * one datagram may bring; short of it, it stops reading (the broker's slow-consumer policy for it applies, nothing
+     * is lost silently) and tells the {@link ErrorHandler} once, until there is room again. A receive the kernel cut
+     * anyway (another thread opened files meanwhile) loses those messages: a gap {@link GapReason#DESCRIPTORS_LOST}
+     * says how many, exactly.
+     *
+     * @param descriptors true to pass descriptors (then {@link BusClient#connect} fails when JNA does not load),
+     *                    false never to load the native calls.
+     * @return this.
+     */
+    public ClientOptions descriptors(final boolean descriptors)
+    {
+        this.descriptors = descriptors;
+        return this;
+    }
+
+    /**
+     * @return whether the client asks the broker for descriptors: the value set, else whether the native calls
+     * load (which this call then tries).
+     */
+    public boolean descriptors()
+    {
+        return descriptors != null ? descriptors : NativeDescriptors.unavailable() == null;
+    }
+
+    /** @return true when {@link #descriptors(boolean)} was called with true. */
+    boolean descriptorsRequired()
+    {
+        return Boolean.TRUE.equals(descriptors);
+    }
+
+    /**
+     * @param memfdThreshold payloads longer than this many bytes are published as a sealed memfd rather than inline,
+     *                       on a connection that passes descriptors; at most the broker's {@code max_payload} counts
+     *                       (a longer payload cannot go inline). Default: the broker's {@code max_payload}, so a
+     *                       payload goes inline whenever it can. 0 sends every non-empty payload as a memfd.
+     * @return this.
+     */
+    public ClientOptions memfdThreshold(final int memfdThreshold)
+    {
+        if (memfdThreshold < 0)
+        {
+            throw new IllegalArgumentException("memfdThreshold must not be negative: " + memfdThreshold);
+        }
+        this.memfdThreshold = memfdThreshold;
+        return this;
+    }
+
+    /**
+     * @return the bytes above which a payload goes as a memfd; -1 for the default, the broker's {@code max_payload}.
+     */
+    public int memfdThreshold()
+    {
+        return memfdThreshold;
     }
 
     /**

@@ -46,6 +46,15 @@ final class Connection
     private volatile int nodeId;
     private volatile long publisherId;
     private volatile String nodeName = "";
+    // From the last WELCOME's descriptor limits; 0 when the connection passes no descriptors.
+    private volatile int maxDescriptorsPerMessage;
+    private volatile int maxDescriptorsPerDatagram;
+    private volatile long maxMemfdSize;
+    // Whether HELLO asks for DESCRIPTORS: decided once, at the first connect (ClientOptions.descriptors).
+    private final boolean descriptorsWanted;
+    // recvmsg/sendmsg for a connection that asked for DESCRIPTORS; null otherwise (no JNA is loaded then).
+    private DescriptorSocket descriptorSocket;
+    private volatile int socketFd = -1;
     private boolean closedByUser;
     private AFUNIXDatagramChannel channel;
     // The channel's socket read and written as a plain descriptor (read(2), write(2)): junixsocket's own
@@ -55,11 +64,57 @@ final class Connection
     private FileChannel writes;
     private Selector selector;
 
-    Connection(final String socket, final Path privateDirectory, final long uid)
+    Connection(final String socket, final Path privateDirectory, final long uid, final boolean descriptorsWanted)
     {
         this.socket = socket;
         this.privateDirectory = privateDirectory;
         this.uid = uid;
+        this.descriptorsWanted = descriptorsWanted;
+    }
+
+    /** @return true when HELLO asks for DESCRIPTORS and the socket is read and written with recvmsg/sendmsg. */
+    boolean descriptorsWanted()
+    {
+        return descriptorsWanted;
+    }
+
+    /**
+     * @return the socket's descriptor for {@link DescriptorSocket}, polling side or under lock; -1 while
+     * disconnected or for a connection without DESCRIPTORS.
+     */
+    int socketFd()
+    {
+        return socketFd;
+    }
+
+    /** @return the recvmsg/sendmsg of a connection that asked for DESCRIPTORS, else null. */
+    DescriptorSocket descriptorSocket()
+    {
+        return descriptorSocket;
+    }
+
+    /** @return most descriptors one publish may carry; 0 when this connection passes none (yet). */
+    int maxDescriptorsPerMessage()
+    {
+        return maxDescriptorsPerMessage;
+    }
+
+    /** @return most descriptors one datagram may carry; 0 when this connection passes none (yet). */
+    int maxDescriptorsPerDatagram()
+    {
+        return maxDescriptorsPerDatagram;
+    }
+
+    /** @return the largest memfd payload the broker takes; 0 when this connection passes no descriptors (yet). */
+    long maxMemfdSize()
+    {
+        return maxMemfdSize;
+    }
+
+    /** @return true when the last WELCOME carried the descriptor limits: this connection passes descriptors. */
+    boolean passesDescriptors()
+    {
+        return maxDescriptorsPerMessage > 0;
     }
 
     /** The client's counters (see {@link ClientStats}): each written by one thread at a time. */
@@ -209,8 +264,13 @@ final class Connection
      */
     long welcomed(
         final int maxDatagram, final int maxPayload, final int maxTopicLength, final int nodeId, final long publisherId,
-        final String nodeName)
+        final String nodeName, final int maxDescriptorsPerMessage, final int maxDescriptorsPerDatagram,
+        final long maxMemfdSize)
     {
+        final boolean descriptors = descriptorsWanted && maxDescriptorsPerMessage > 0 && maxDescriptorsPerDatagram > 0;
+        this.maxDescriptorsPerMessage = descriptors ? maxDescriptorsPerMessage : 0;
+        this.maxDescriptorsPerDatagram = descriptors ? Math.max(maxDescriptorsPerDatagram, maxDescriptorsPerMessage) : 0;
+        this.maxMemfdSize = descriptors ? maxMemfdSize : 0;
         this.maxPayload = maxPayload;
         this.maxTopicLength = maxTopicLength;
         this.nodeId = nodeId;
@@ -259,6 +319,17 @@ final class Connection
         reads = new FileInputStream(fd).getChannel();
         writes = new FileOutputStream(fd).getChannel();
         writeFailure = null;
+        maxDescriptorsPerMessage = 0;
+        maxDescriptorsPerDatagram = 0;
+        maxMemfdSize = 0;
+        if (descriptorsWanted)
+        {
+            if (descriptorSocket == null)
+            {
+                descriptorSocket = new DescriptorSocket();
+            }
+            socketFd = Fds.number(fd);
+        }
         selector = AFUNIXSelectorProvider.provider().openSelector();
         newChannel.register(selector, SelectionKey.OP_READ);
     }
@@ -271,6 +342,10 @@ final class Connection
         channel = null;
         reads = null;
         writes = null;
+        socketFd = -1;
+        maxDescriptorsPerMessage = 0;
+        maxDescriptorsPerDatagram = 0;
+        maxMemfdSize = 0;
         selector = null;
         writeFailure = null;
     }
@@ -282,9 +357,21 @@ final class Connection
      */
     boolean write(final ByteBuffer buffer)
     {
+        return write(buffer, null, 0);
+    }
+
+    /**
+     * Under lock: writes one datagram with {@code count} descriptors attached (sendmsg), or none (FileChannel on a
+     * connection without DESCRIPTORS). A failure is kept for the polling side, which reconnects.
+     *
+     * @return false when nothing was written: the socket is full, or the write failed.
+     */
+    boolean write(final ByteBuffer buffer, final int[] fds, final int count)
+    {
         try
         {
-            final int written = writes.write(buffer);
+            final int fd = socketFd;
+            final int written = fd >= 0 ? descriptorSocket.send(fd, buffer, fds, count) : writes.write(buffer);
             if (written > 0)
             {
                 counters.increment(ClientStats.DATAGRAMS_OUT);
@@ -304,7 +391,8 @@ final class Connection
     void writeWhole(final ByteBuffer buffer, final int length) throws IOException
     {
         buffer.clear().limit(length);
-        if (writes.write(buffer) != length)
+        final int fd = socketFd;
+        if ((fd >= 0 ? descriptorSocket.send(fd, buffer, null, 0) : writes.write(buffer)) != length)
         {
             throw new IOException("the broker's socket is full during the handshake");
         }

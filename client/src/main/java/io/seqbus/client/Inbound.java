@@ -1,5 +1,6 @@
 package io.seqbus.client;
 
+import io.seqbus.wire.DeliverFdsFrame;
 import io.seqbus.wire.DeliverFrame;
 import io.seqbus.wire.DeliverRunFrame;
 import io.seqbus.wire.ErrorFrame;
@@ -43,6 +44,16 @@ final class Inbound
     private final GapFrame gapFrame = new GapFrame();
     private final ErrorFrame errorFrame = new ErrorFrame();
     private final PingFrame pingFrame = new PingFrame();
+    private final DeliverFdsFrame fdsFrame = new DeliverFdsFrame();
+    // The descriptors of the datagram being dispatched (a connection with DESCRIPTORS): fds[fdsUsed, fdsReceived) are
+    // still the client's to hand to their frames or close.
+    private int[] fds;
+    private int fdsReceived;
+    private int fdsUsed;
+    private boolean fdsTruncated;
+    // Made at the first read of a connection with DESCRIPTORS (so no JNA is loaded without one).
+    private FdBudget fdBudget;
+    private boolean shortOfDescriptors;
     private final SafeBuffer readBuffer = new SafeBuffer();
     private final Message message = new Message();
     private final Gap gap = new Gap();
@@ -88,11 +99,15 @@ final class Inbound
         int datagrams = 0;
         while (datagrams < pollDatagramLimit)
         {
+            if (connection.socketFd() >= 0 && !descriptorRoom())
+            {
+                break;
+            }
             readByteBuffer.clear();
             final int length;
             try
             {
-                length = reads.read(readByteBuffer);
+                length = readOne(reads);
             }
             catch (final IOException ex)
             {
@@ -137,7 +152,7 @@ final class Inbound
             final int length;
             try
             {
-                length = reads.read(readByteBuffer);
+                length = readOne(reads);
             }
             catch (final IOException ignore)
             {
@@ -159,6 +174,90 @@ final class Inbound
         return datagrams + 1;
     }
 
+    /**
+     * One datagram: with recvmsg and its descriptors on a connection that asked for DESCRIPTORS, else read(2).
+     *
+     * @return bytes read, 0 when none waits, -1 at end of stream.
+     */
+    private int readOne(final FileChannel reads) throws IOException
+    {
+        fdsReceived = 0;
+        fdsUsed = 0;
+        fdsTruncated = false;
+        final int socketFd = connection.socketFd();
+        if (socketFd < 0)
+        {
+            return reads.read(readByteBuffer);
+        }
+        final DescriptorSocket socket = connection.descriptorSocket();
+        final int length = socket.receive(socketFd, readByteBuffer);
+        fds = socket.received();
+        fdsReceived = socket.receivedCount();
+        fdsTruncated = socket.truncated();
+        if (fdsReceived > 0)
+        {
+            budget().received(fdsReceived);
+        }
+        return length;
+    }
+
+    private FdBudget budget()
+    {
+        if (fdBudget == null)
+        {
+            fdBudget = new FdBudget();
+        }
+        return fdBudget;
+    }
+
+    /**
+     * Before a recvmsg: room for the descriptors one datagram may carry, else no read (the broker's slow-consumer
+     * policy applies), said once to the error handler until there is room again.
+     */
+    private boolean descriptorRoom()
+    {
+        final int needed = Math.max(connection.maxDescriptorsPerDatagram(), 1);
+        final FdBudget budget = budget();
+        if (budget.hasRoom(needed))
+        {
+            shortOfDescriptors = false;
+            return true;
+        }
+        if (!shortOfDescriptors)
+        {
+            shortOfDescriptors = true;
+            connection.counters().increment(ClientStats.ERRORS);
+            try
+            {
+                errorHandler.onError(new BusError(ErrorCode.CLIENT, false, 0, "not reading from the seqbus broker at " +
+                    connection.socket() + ": " + budget.open() + " descriptors open, limit " + budget.limit() +
+                    ", and a datagram may bring " + needed + ": raise LimitNOFILE or close kept payloads"));
+            }
+            catch (final Throwable ex)
+            {
+                errorHandler.onHandlerException(ex, null, null);
+            }
+        }
+        return false;
+    }
+
+    /** @return true while reading is stopped for want of descriptors (the conductor then sleeps instead of polling). */
+    boolean isShortOfDescriptors()
+    {
+        return shortOfDescriptors;
+    }
+
+    /** Closes the descriptors of the current datagram that no frame took. */
+    private void closeUnusedFds()
+    {
+        if (fdsUsed < fdsReceived)
+        {
+            Fds.close(fds, fdsUsed, fdsReceived - fdsUsed);
+            budget().closed(fdsReceived - fdsUsed);
+            fdsUsed = fdsReceived;
+        }
+    }
+
     /** Between reads, never while a datagram is being dispatched: room for the broker's max_datagram. */
     void ensureCapacity()
     {
@@ -172,10 +271,31 @@ final class Inbound
 
     private void onDatagram(final int length)
     {
+        try
+        {
+            dispatchDatagram(length);
+        }
+        finally
+        {
+            closeUnusedFds();
+        }
+    }
+
+    private void dispatchDatagram(final int length)
+    {
         final Counters counters = connection.counters();
         counters.increment(ClientStats.DATAGRAMS_IN);
         counters.add(ClientStats.BYTES_IN, length);
-        final int code = validator.validate(readBuffer, 0, length);
+        int code = validator.validate(readBuffer, 0, length, fdsReceived);
+        if (code == ErrorCode.DESCRIPTOR_MISMATCH && fdsTruncated)
+        {
+            // The kernel cut them (this process at its RLIMIT_NOFILE): the frames are sound, their descriptors lost.
+            code = 0;
+        }
+        if (code == 0 && validator.descriptorsClaimed() > 0 && !connection.passesDescriptors())
+        {
+            code = ErrorCode.DESCRIPTOR_MISMATCH;
+        }
         if (code != 0)
         {
             reconnector.connectionLost(new BusException("malformed datagram from the seqbus broker at " +
@@ -205,6 +325,9 @@ final class Inbound
                     break;
                 case FrameType.DELIVER_RUN:
                     onDeliverRun(at);
+                    break;
+                case FrameType.DELIVER_FDS:
+                    onDeliverFds(at);
                     break;
                 case FrameType.GAP:
                     onGap(at);
@@ -270,6 +393,95 @@ final class Inbound
         {
             count(subscription, SubscriptionStats.HANDLER_ERRORS);
             errorHandler.onHandlerException(ex, subscription, message);
+        }
+    }
+
+    /**
+     * A DELIVER_FDS: the next {@code fd_count} descriptors of the datagram are its own. With a memfd payload the
+     * first is mapped read-only for the handler; after it returns, what it did not keep or take is let go. Without
+     * its descriptors (a truncated receive) the message is lost: a GAP {@code DESCRIPTORS_LOST} says so, exactly.
+     */
+    private void onDeliverFds(final int at)
+    {
+        fdsFrame.wrap(readBuffer, at);
+        final int count = fdsFrame.fdCount();
+        final int from = fdsUsed;
+        final boolean lost = fdsTruncated || from + count > fdsReceived;
+        if (!lost)
+        {
+            fdsUsed += count;
+        }
+        final Subscription subscription = subscriptions.find(fdsFrame.subscriptionId());
+        if (subscription == null || subscription.isClosed() || connection.isClosing())
+        {
+            closeFds(from, lost ? 0 : count);
+            return;
+        }
+        final int sourceNode = fdsFrame.sourceNode();
+        final long publisher = fdsFrame.publisherId();
+        final long sequence = fdsFrame.sequence();
+        if (lost)
+        {
+            checkSequence(subscription, sourceNode, publisher, sequence);
+            brokerGap(subscription, sourceNode, publisher, sequence, 1, GapReason.DESCRIPTORS_LOST);
+            dispatchGap(subscription, sourceNode, publisher, sequence, 1, GapReason.DESCRIPTORS_LOST);
+            return;
+        }
+        MappedPayload mapped = null;
+        int extraFrom = from;
+        if (fdsFrame.hasMemfdPayload())
+        {
+            extraFrom++;
+            try
+            {
+                mapped = MappedPayload.map(fds[from], fdsFrame.payloadSize(), budget());
+            }
+            catch (final java.io.IOException ex)
+            {
+                closeFds(from + 1, count - 1);
+                checkSequence(subscription, sourceNode, publisher, sequence);
+                errorHandler.onError(new BusError(ErrorCode.CLIENT, false, 0, "cannot map a memfd payload of " +
+                    fdsFrame.payloadSize() + " bytes on '" + fdsFrame.topic() + "': " + ex.getMessage()));
+                brokerGap(subscription, sourceNode, publisher, sequence, 1, GapReason.DESCRIPTORS_LOST);
+                dispatchGap(subscription, sourceNode, publisher, sequence, 1, GapReason.DESCRIPTORS_LOST);
+                return;
+            }
+        }
+        message.wrapFds(readBuffer, fdsFrame, subscription, mapped, fds, extraFrom, from + count - extraFrom);
+        try
+        {
+            checkSequence(subscription, sourceNode, publisher, sequence);
+            if (subscription.isClosed() || connection.isClosing())
+            {
+                return;
+            }
+            count(subscription, SubscriptionStats.DELIVERED);
+            try
+            {
+                subscription.handler().onMessage(message);
+            }
+            catch (final Throwable ex)
+            {
+                count(subscription, SubscriptionStats.HANDLER_ERRORS);
+                errorHandler.onHandlerException(ex, subscription, message);
+            }
+        }
+        finally
+        {
+            final int closed = message.release();
+            if (closed > 0)
+            {
+                budget().closed(closed);
+            }
+        }
+    }
+
+    private void closeFds(final int from, final int count)
+    {
+        if (count > 0)
+        {
+            Fds.close(fds, from, count);
+            budget().closed(count);
         }
     }
 
@@ -436,8 +648,7 @@ final class Inbound
         {
             connection.counters().increment(ClientStats.PUBLISHES_REFUSED);
         }
-        if (refusedTopic != null || (error.ref() == 0 &&
-            (error.code() == ErrorCode.INVALID_TOPIC || error.code() == ErrorCode.PAYLOAD_TOO_LARGE)))
+        if (refusedTopic != null || (error.ref() == 0 && !error.isFatal() && refusesOnePublish(error.code())))
         {
             // The broker gave that publish no sequence: the count sent in the next HELLO must not include it.
             outbound.publishRefusedLocked();
@@ -477,6 +688,26 @@ final class Inbound
                     outbound.lock().unlock();
                 }
             }
+        }
+    }
+
+    /**
+     * Codes that refuse one publish besides ACCESS_DENIED: it got no sequence (SPEC.md, HELLO "Sessions"). The
+     * descriptor refusals (23-26) are not cached as refusals of the topic: plain publishes there still go.
+     */
+    private static boolean refusesOnePublish(final int code)
+    {
+        switch (code)
+        {
+            case ErrorCode.INVALID_TOPIC:
+            case ErrorCode.PAYLOAD_TOO_LARGE:
+            case ErrorCode.BAD_DESCRIPTOR:
+            case ErrorCode.DESCRIPTORS_DENIED:
+            case ErrorCode.NOT_ON_LAN:
+            case ErrorCode.TOO_MANY_DESCRIPTORS:
+                return true;
+            default:
+                return false;
         }
     }
 

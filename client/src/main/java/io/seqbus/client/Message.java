@@ -1,9 +1,11 @@
 package io.seqbus.client;
 
+import io.seqbus.wire.DeliverFdsFrame;
 import io.seqbus.wire.DeliverFrame;
 import io.seqbus.wire.DeliverRunFrame;
 import org.agrona.DirectBuffer;
 
+import java.io.FileDescriptor;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
@@ -11,6 +13,15 @@ import java.nio.charset.StandardCharsets;
  * A delivered message: a reusable view of one DELIVER frame in the client's receive buffer.
  * It is valid only during the {@link MessageHandler#onMessage} call it is passed to; nothing
  * is copied or allocated unless a method says so.
+ *
+ * <h2>Memfd payloads and descriptors</h2>
+ * A message published with a payload above the publisher's threshold, or from a {@link Loan}, arrives as a sealed
+ * memfd ({@link #isMemfdPayload()}): {@link #payloadBuffer()}, {@link #payload()} and the other payload methods read
+ * it in place through a read-only mapping (no copy, whatever its size; nobody, the publisher included, can change
+ * those bytes). When the handler returns, the client replaces the mapping with zeros and closes the descriptor,
+ * unless the handler called {@link #keepPayload()}: a buffer kept past the handler then reads zeros, it never
+ * crashes. Descriptors the publisher attached ({@link BusClient#publish(String, ByteBuffer, FileDescriptor...)})
+ * are closed when the handler returns unless it called {@link #takeDescriptors()}.
  */
 public final class Message
 {
@@ -32,6 +43,13 @@ public final class Message
     // payloadBuffer()'s view, made again only when the receive buffer changes.
     private ByteBuffer payloadView;
     private ByteBuffer viewSource;
+    // A DELIVER_FDS: its memfd payload (null for an inline one), and its other descriptors in fds[from, from + count).
+    private MappedPayload mapped;
+    private boolean kept;
+    private int[] fds;
+    private int fdsFrom;
+    private int fdCount;
+    private boolean taken;
 
     Message()
     {
@@ -39,6 +57,7 @@ public final class Message
 
     Message wrap(final DirectBuffer buffer, final int offset, final Subscription subscription)
     {
+        noDescriptors();
         frame.wrap(buffer, offset);
         this.subscription = subscription;
         this.buffer = buffer;
@@ -59,6 +78,7 @@ public final class Message
     /** Points at the header of a DELIVER_RUN; {@link #entry} then moves along its messages. */
     Message wrapRun(final DirectBuffer buffer, final DeliverRunFrame run, final Subscription subscription)
     {
+        noDescriptors();
         this.subscription = subscription;
         this.buffer = buffer;
         this.subscriptionId = run.subscriptionId();
@@ -70,6 +90,128 @@ public final class Message
         this.topicIndex = run.topicIndex();
         this.topicLength = run.topicLength();
         return this;
+    }
+
+    /**
+     * A DELIVER_FDS: its memfd payload, already mapped (or null), and the other descriptors it owns, which stay the
+     * client's until {@link #takeDescriptors()} or {@link #release}.
+     */
+    Message wrapFds(
+        final DirectBuffer buffer, final DeliverFdsFrame fdsFrame, final Subscription subscription,
+        final MappedPayload mappedPayload, final int[] descriptors, final int from, final int count)
+    {
+        this.subscription = subscription;
+        this.buffer = buffer;
+        this.subscriptionId = fdsFrame.subscriptionId();
+        this.sourceNode = fdsFrame.sourceNode();
+        this.publisherId = fdsFrame.publisherId();
+        this.sequence = fdsFrame.sequence();
+        this.timestampNs = fdsFrame.timestampNs();
+        this.publisherUid = fdsFrame.publisherUid();
+        this.publisherPid = fdsFrame.publisherPid();
+        this.topicIndex = fdsFrame.topicIndex();
+        this.topicLength = fdsFrame.topicLength();
+        this.payloadIndex = mappedPayload != null ? 0 : fdsFrame.payloadIndex();
+        this.payloadLength = mappedPayload != null ? mappedPayload.size() : fdsFrame.payloadLength();
+        this.mapped = mappedPayload;
+        this.kept = false;
+        this.fds = descriptors;
+        this.fdsFrom = from;
+        this.fdCount = count;
+        this.taken = false;
+        return this;
+    }
+
+    /**
+     * After the handler of a DELIVER_FDS: lets the payload go unless kept, closes the descriptors not taken.
+     *
+     * @return descriptors closed now.
+     */
+    int release()
+    {
+        int closed = 0;
+        if (mapped != null && !kept)
+        {
+            mapped.letGo(); // tells the budget itself
+        }
+        if (fdCount > 0 && !taken)
+        {
+            Fds.close(fds, fdsFrom, fdCount);
+            closed = fdCount;
+        }
+        noDescriptors();
+        return closed;
+    }
+
+    private void noDescriptors()
+    {
+        mapped = null;
+        kept = false;
+        fds = null;
+        fdCount = 0;
+        taken = false;
+    }
+
+    /**
+     * @return true when the payload is a sealed memfd mapped read-only (see the class comment), false for a payload
+     * that came inline in the datagram.
+     */
+    public boolean isMemfdPayload()
+    {
+        return mapped != null;
+    }
+
+    /**
+     * Keeps the payload past the handler: for a memfd payload the returned {@link Payload} owns the mapping and the
+     * descriptor (no copy) and must be closed; for an inline payload it holds a copy. Call it during the handler.
+     *
+     * @return the payload, to close when done.
+     * @throws IllegalStateException when this memfd payload was kept already.
+     */
+    public Payload keepPayload()
+    {
+        if (mapped != null)
+        {
+            if (kept)
+            {
+                throw new IllegalStateException("this message's payload was kept already");
+            }
+            kept = true;
+            return new Payload(mapped);
+        }
+        final ByteBuffer copy = ByteBuffer.allocate(payloadLength);
+        buffer.getBytes(payloadIndex, copy, payloadLength);
+        return new Payload(copy.flip().asReadOnlyBuffer());
+    }
+
+    /**
+     * Takes the descriptors the publisher attached (besides a memfd payload), in its order: the caller owns them from
+     * now on and closes them (e.g. {@code new FileInputStream(fd).close()}); otherwise the client closes them when the
+     * handler returns. Call it during the handler.
+     *
+     * @return the descriptors; empty when there are none or they were taken already.
+     */
+    public FileDescriptor[] takeDescriptors()
+    {
+        if (fdCount == 0 || taken)
+        {
+            return new FileDescriptor[0];
+        }
+        final FileDescriptor[] taken = new FileDescriptor[fdCount];
+        for (int i = 0; i < fdCount; i++)
+        {
+            taken[i] = Fds.descriptor(fds[fdsFrom + i]);
+        }
+        this.taken = true;
+        return taken;
+    }
+
+    /**
+     * @return how many descriptors the publisher attached besides a memfd payload (0 for most messages).
+     */
+    public int descriptorCount()
+    {
+        return fdCount;
     }
 
     /** One message of the run last given to {@link #wrapRun}. */
@@ -106,7 +248,8 @@ public final class Message
     }
 
     /**
-     * @return the buffer holding the topic and the payload, for Agrona users (zero copy); see
+     * @return the buffer holding the topic and the inline payload (a memfd payload is in {@link #payload()}), for
+     * Agrona users (zero copy); see
      * {@link #payloadBuffer()} for the same without Agrona.
      */
     public DirectBuffer buffer()
@@ -139,6 +282,10 @@ public final class Message
      */
     public ByteBuffer payloadBuffer()
     {
+        if (mapped != null)
+        {
+            return mapped.buffer();
+        }
         final ByteBuffer source = buffer.byteBuffer();
         final int base = buffer.wrapAdjustment();
         if (source == null)
@@ -157,12 +304,13 @@ public final class Message
     }
 
     /**
-     * @return the buffer holding the payload (the same as {@link #buffer()}), for Agrona users (zero copy); see
-     * {@link #payloadBuffer()} for the same without Agrona.
+     * @return the buffer holding the payload (the same as {@link #buffer()}, except for a memfd payload, which has
+     * a buffer of its own over the mapping, from index 0), for Agrona users (zero copy); see {@link #payloadBuffer()}
+     * for the same without Agrona.
      */
     public DirectBuffer payload()
     {
-        return buffer;
+        return mapped != null ? mapped.directBuffer() : buffer;
     }
 
     /**
@@ -186,7 +334,7 @@ public final class Message
      */
     public String payloadAsString()
     {
-        return buffer.getStringWithoutLengthUtf8(payloadIndex, payloadLength);
+        return payload().getStringWithoutLengthUtf8(payloadIndex, payloadLength);
     }
 
     /**
@@ -195,7 +343,7 @@ public final class Message
     public byte[] payloadAsBytes()
     {
         final byte[] bytes = new byte[payloadLength];
-        buffer.getBytes(payloadIndex, bytes);
+        payload().getBytes(payloadIndex, bytes);
         return bytes;
     }
 

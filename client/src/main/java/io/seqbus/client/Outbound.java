@@ -3,6 +3,7 @@ package io.seqbus.client;
 import io.seqbus.wire.FrameType;
 import io.seqbus.wire.PingFrame;
 import io.seqbus.wire.Protocol;
+import io.seqbus.wire.PublishFdsFrame;
 import io.seqbus.wire.PublishFrame;
 import io.seqbus.wire.SafeBuffer;
 import io.seqbus.wire.SubscribeFrame;
@@ -93,6 +94,12 @@ final class Outbound
         {
             lock.unlock();
         }
+    }
+
+    /** Under lock: a publish left the batch unsent and unnumbered (see {@link #publishRefusedLocked()}). */
+    void publishRefused()
+    {
+        publishesRefused++;
     }
 
     /**
@@ -230,6 +237,30 @@ final class Outbound
         try
         {
             return offer(topic, payload, bytes, offset, length, text);
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * A publish with descriptors (PUBLISH_FDS): on {@link PublishResult#OK} the batch owns {@code fds} and closes
+     * them once sent; otherwise they stay the caller's.
+     *
+     * @param fds         the descriptors, the memfd payload first with {@link PublishFdsFrame#MEMFD_PAYLOAD}.
+     * @param fdFlags     {@link PublishFdsFrame#MEMFD_PAYLOAD} or 0.
+     * @param payloadSize the memfd's size with the flag, else 0.
+     * @param payload     the inline payload (empty with the flag).
+     */
+    PublishResult offerFdsLocked(
+        final String topic, final int[] fds, final int fdCount, final int fdFlags, final long payloadSize,
+        final DirectBuffer payload, final int offset, final int length)
+    {
+        lockForPublish();
+        try
+        {
+            return offerFds(topic, fds, fdCount, fdFlags, payloadSize, payload, offset, length);
         }
         finally
         {
@@ -477,6 +508,67 @@ final class Outbound
                 " bytes, longer than the broker's max_topic_length of " + limit);
         }
         return topicLength;
+    }
+
+    private PublishResult offerFds(
+        final String topic, final int[] fds, final int fdCount, final int fdFlags, final long payloadSize,
+        final DirectBuffer payload, final int offset, final int length)
+    {
+        Objects.requireNonNull(topic, "topic");
+        connection.checkOpen();
+        final int topicLength = encodeTopic(topic);
+        if (refusals.check(topic) != null)
+        {
+            connection.counters().increment(ClientStats.PUBLISHES_DENIED);
+            return PublishResult.DENIED;
+        }
+        final int currentState = connection.state();
+        if (currentState == Connection.CONNECTED)
+        {
+            checkDescriptorLimits(fdCount, payloadSize, length);
+        }
+        final boolean probing = refusals.isProbing();
+        final int frameLength = PublishFdsFrame.frameLength(topicLength, length);
+        if (currentState != Connection.CONNECTED || !batch.reserve(frameLength, fdCount))
+        {
+            // Only a connected batch takes descriptors: whether the next broker passes them is known at its WELCOME.
+            return currentState == Connection.CONNECTED && connection.writeFailure() == null ?
+                PublishResult.BACK_PRESSURED : PublishResult.DISCONNECTED;
+        }
+        batch.advance(PublishFdsFrame.encode(batch.buffer(), batch.position(), topicScratch, 0, topicLength, fdCount,
+            fdFlags, payloadSize, payload, offset, length), fds, fdCount);
+        refusals.probeSent(probing ? ping() : 0);
+        publishCount++;
+        connection.counters().increment(ClientStats.PUBLISHED);
+        publishesLeft = 0;
+        batch.send();
+        return PublishResult.OK;
+    }
+
+    /** What WELCOME said this connection may pass; refused at the call, as a payload over max_payload is. */
+    private void checkDescriptorLimits(final int fdCount, final long payloadSize, final int inlineLength)
+    {
+        final int maxPerMessage = connection.maxDescriptorsPerMessage();
+        if (maxPerMessage == 0)
+        {
+            throw new IllegalArgumentException("the seqbus broker at " + connection.socket() +
+                " passes no descriptors on this connection (an older broker, or ClientOptions.descriptors(false))");
+        }
+        if (fdCount > maxPerMessage)
+        {
+            throw new IllegalArgumentException(fdCount + " descriptors in one publish, more than the broker's " +
+                "max_descriptors_per_message of " + maxPerMessage);
+        }
+        if (payloadSize > connection.maxMemfdSize())
+        {
+            throw new IllegalArgumentException("payload of " + payloadSize + " bytes is larger than the broker's " +
+                "max_memfd_size of " + connection.maxMemfdSize());
+        }
+        if (inlineLength > connection.maxPayload())
+        {
+            throw new IllegalArgumentException("inline payload of " + inlineLength + " bytes is larger than the " +
+                "broker's max_payload of " + connection.maxPayload());
+        }
     }
 
     /** The payload is {@code text}, else {@code length} bytes at {@code offset} of {@code bytes}, else of payload. */

@@ -229,19 +229,40 @@ final class Reconnector
         final int maxDatagram = (int)Math.max(Math.min(welcomeMaxDatagram, LARGEST_DATAGRAM), 1024);
         final long welcomeMaxPayload = welcome.maxPayload() & 0xFFFF_FFFFL;
         final long epoch;
+        final int dropped;
         outbound.lock().lock();
         try
         {
             outbound.batch().ensureCapacity(maxDatagram);
             epoch = connection.welcomed(maxDatagram, (int)Math.min(welcomeMaxPayload, maxDatagram),
                 Math.min(welcome.maxTopicLength(), Protocol.MAX_TOPIC_LENGTH), welcome.nodeId(), welcome.publisherId(),
-                welcome.nodeName());
+                welcome.nodeName(), welcome.maxDescriptorsPerMessage(), welcome.maxDescriptorsPerDatagram(),
+                welcome.maxMemfdSize());
+            // Still under the lock, before anything is sent: publishes with descriptors left from the last connection
+            // cannot go to a broker that passes none. They never get a sequence, so they leave the session count.
+            dropped = connection.passesDescriptors() ? 0 : outbound.batch().dropDescriptorPublishes();
+            for (int i = 0; i < dropped; i++)
+            {
+                outbound.publishRefused();
+            }
         }
         finally
         {
             outbound.lock().unlock();
         }
         backoffNs = backoffMinNs;
+        if (dropped > 0)
+        {
+            try
+            {
+                errorHandler.onError(new BusError(ErrorCode.CLIENT, false, 0, dropped + " publishes with descriptors " +
+                    "were dropped unsent: the seqbus broker at " + connection.socket() + " passes no descriptors"));
+            }
+            catch (final Throwable ex)
+            {
+                errorHandler.onHandlerException(ex, null, null);
+            }
+        }
         try
         {
             connectionListener.onConnected(client);
@@ -383,13 +404,14 @@ final class Reconnector
         final int limit = connection.maxDatagram();
         final ByteBuffer controlByteBuffer = ByteBuffer.allocateDirect(limit);
         final SafeBuffer control = new SafeBuffer(controlByteBuffer);
-        // FLAG_TOPIC_LIMIT: WELCOME says the broker's max_topic_length (a broker before it ignores the bit).
+        // FLAG_TOPIC_LIMIT: WELCOME says the broker's max_topic_length (a broker before it ignores the bit);
+        // FLAG_DESCRIPTORS: this client reads with recvmsg and a control buffer (ClientOptions.descriptors).
+        final int flags = HelloFrame.FLAG_TOPIC_LIMIT |
+            (connection.descriptorsWanted() ? HelloFrame.FLAG_DESCRIPTORS : 0);
         int position = sessionless ?
-            HelloFrame.encode(control, 0, Protocol.VERSION, Protocol.VERSION, HelloFrame.FLAG_TOPIC_LIMIT,
-                options.clientName(), 0, 0) :
-            HelloFrame.encode(control, 0, Protocol.VERSION, Protocol.VERSION,
-                HelloFrame.FLAG_SESSION | HelloFrame.FLAG_TOPIC_LIMIT, options.clientName(),
-                sessionId, outbound.nextSequenceLocked());
+            HelloFrame.encode(control, 0, Protocol.VERSION, Protocol.VERSION, flags, options.clientName(), 0, 0) :
+            HelloFrame.encode(control, 0, Protocol.VERSION, Protocol.VERSION, HelloFrame.FLAG_SESSION | flags,
+                options.clientName(), sessionId, outbound.nextSequenceLocked());
         for (final Subscription subscription : subscriptions.all())
         {
             if (subscription.isDrained())

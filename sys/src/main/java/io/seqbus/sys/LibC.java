@@ -93,8 +93,6 @@ public final class LibC
     /** Where epoll_data sits in struct epoll_event. */
     public static final int EPOLL_EVENT_DATA_OFFSET = Platform.isIntel() ? 4 : 8;
 
-    private static final long FD_OFFSET = UnsafeApi.objectFieldOffset(FileDescriptor.class, "fd");
-
     static
     {
         if (!Platform.isLinux() || Native.SIZE_T_SIZE != 8)
@@ -192,6 +190,16 @@ public final class LibC
     public static int fd(final FileDescriptor descriptor)
     {
         // java.io.FileDescriptor keeps the number private; junixsocket has no public getter either.
-        return UnsafeApi.getInt(descriptor, FD_OFFSET);
+        return UnsafeApi.getInt(descriptor, FdField.OFFSET);
+    }
+
+    /**
+     * Agrona's Unsafe, only when {@link #fd} is called: Unsafe needs {@code --add-exports} on Java 17+, which the
+     * broker has and a client's JVM does not (the client gets descriptor numbers from junixsocket instead), so
+     * loading LibC must not touch it.
+     */
+    private static final class FdField
+    {
+        static final long OFFSET = UnsafeApi.objectFieldOffset(FileDescriptor.class, "fd");
     }
 }

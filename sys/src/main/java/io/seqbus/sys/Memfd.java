@@ -1,7 +1,5 @@
 package io.seqbus.sys;
 
-import org.agrona.BufferUtil;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -86,7 +84,7 @@ public final class Memfd implements AutoCloseable
         checkRange(offset, length);
         if (src.isDirect())
         {
-            write(offset, BufferUtil.address(src) + src.position(), length);
+            write(offset, DirectAddress.of(src) + src.position(), length);
             src.position(src.limit());
             return;
         }
@@ -97,7 +95,7 @@ public final class Memfd implements AutoCloseable
             bounce.clear();
             final int n = Math.min(bounce.capacity(), src.remaining());
             bounce.put(bounce.position(), src, src.position(), n);
-            write(at, BufferUtil.address(bounce), n);
+            write(at, DirectAddress.of(bounce), n);
             src.position(src.position() + n);
             at += n;
         }

@@ -1,8 +1,5 @@
 package io.seqbus.sys;
 
-import org.agrona.BufferUtil;
-import org.agrona.concurrent.UnsafeBuffer;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -39,8 +36,12 @@ public final class ScmRights
 
     private final int maxDescriptors;
     private final int controlCapacity;
-    private final UnsafeBuffer msg = new UnsafeBuffer(BufferUtil.allocateDirectAligned(128, 64));
-    private final UnsafeBuffer control;
+    // Plain ByteBuffers, not Agrona's UnsafeBuffer: the client's JVM runs without the flag Unsafe needs.
+    private final ByteBuffer msg = DirectAddress.allocateAligned(128);
+    private final long msgAddress = DirectAddress.of(msg);
+    private final ByteBuffer control;
+    private final long controlAddress;
+    private final DirectAddress.Cached dataAddress = new DirectAddress.Cached();
     private final int[] received;
     private int receivedCount;
     private int receiveFlags;
@@ -58,9 +59,10 @@ public final class ScmRights
         }
         this.maxDescriptors = maxDescriptors;
         this.controlCapacity = controlSpace(maxDescriptors);
-        this.control = new UnsafeBuffer(BufferUtil.allocateDirectAligned(align(controlCapacity, 64), 64));
+        this.control = DirectAddress.allocateAligned(align(controlCapacity, 64));
+        this.controlAddress = DirectAddress.of(control);
         this.received = new int[maxDescriptors];
-        msg.putLong(MSG_IOV_OFFSET, msg.addressOffset() + IOVEC_OFFSET);
+        msg.putLong(MSG_IOV_OFFSET, msgAddress + IOVEC_OFFSET);
         msg.putLong(MSG_IOVLEN_OFFSET, 1);
     }
 
@@ -90,11 +92,11 @@ public final class ScmRights
         {
             return 0; // a 0-byte read would look like the end of stream
         }
-        point(BufferUtil.address(direct(dst)) + position, dst.limit() - position);
-        msg.putLong(MSG_CONTROL_OFFSET, control.addressOffset());
+        point(dataAddress.of(direct(dst)) + position, dst.limit() - position);
+        msg.putLong(MSG_CONTROL_OFFSET, controlAddress);
         msg.putLong(MSG_CONTROLLEN_OFFSET, controlCapacity);
         msg.putInt(MSG_FLAGS_OFFSET, 0);
-        final long n = LibC.recvmsg(socketFd, msg.addressOffset(), LibC.MSG_DONTWAIT | LibC.MSG_CMSG_CLOEXEC);
+        final long n = LibC.recvmsg(socketFd, msgAddress, LibC.MSG_DONTWAIT | LibC.MSG_CMSG_CLOEXEC);
         if (n < 0)
         {
             final int errno = LibC.errno();
@@ -233,7 +235,7 @@ public final class ScmRights
             throw new IllegalArgumentException("descriptors per datagram: 0.." + maxDescriptors + ", not " + count);
         }
         final int position = src.position();
-        point(BufferUtil.address(direct(src)) + position, src.limit() - position);
+        point(dataAddress.of(direct(src)) + position, src.limit() - position);
         if (count == 0)
         {
             msg.putLong(MSG_CONTROL_OFFSET, 0);
@@ -248,11 +250,11 @@ public final class ScmRights
             {
                 control.putInt(CMSG_HEADER_LENGTH + 4 * i, fds[i]);
             }
-            msg.putLong(MSG_CONTROL_OFFSET, control.addressOffset());
+            msg.putLong(MSG_CONTROL_OFFSET, controlAddress);
             msg.putLong(MSG_CONTROLLEN_OFFSET, controlSpace(count));
         }
         msg.putInt(MSG_FLAGS_OFFSET, 0);
-        final long n = LibC.sendmsg(socketFd, msg.addressOffset(), LibC.MSG_DONTWAIT | LibC.MSG_NOSIGNAL);
+        final long n = LibC.sendmsg(socketFd, msgAddress, LibC.MSG_DONTWAIT | LibC.MSG_NOSIGNAL);
         if (n >= 0)
         {
             src.position(position + (int)n);
