@@ -3,6 +3,7 @@ package io.seqbus.broker;
 import io.seqbus.broker.config.BrokerContext;
 import io.seqbus.broker.config.Settings;
 import io.seqbus.broker.config.SettingException;
+import io.seqbus.broker.log.Log;
 import io.seqbus.sys.LibC;
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -17,8 +18,10 @@ import java.nio.file.Path;
  * max_descriptors_per_message} passed descriptors are open in the broker at once, one per connection, and up to
  * {@code max_descriptors_in_flight} more sit unread in subscribers' sockets, where the kernel counts them against
  * the broker's user (past its RLIMIT_NOFILE sendmsg fails ETOOMANYREFS). At start the broker raises its soft limit
- * to the hard one (further, up to what the settings need, where it may: root) and refuses to start when the
- * settings cannot fit, naming them.
+ * to the hard one (further, up to what the settings need, where it may: CAP_SYS_RESOURCE). It refuses to start
+ * when the in-flight bound and the connections alone cannot fit, naming the settings; when only the worst case
+ * of held messages does not fit it warns: at the limit a receive is cut and refused DESCRIPTORS_TRUNCATED, so the
+ * defaults (45,056 descriptors at worst) still start where the hard limit is lower (20,000 in some containers).
  */
 final class DescriptorBudget
 {
@@ -43,7 +46,7 @@ final class DescriptorBudget
      * process may raise the hard limit too, then checks they fit.
      *
      * @param context concluded settings.
-     * @throws SettingException naming max_descriptors_in_flight when they do not fit.
+     * @throws SettingException naming max_descriptors_in_flight when it and max_connections do not fit.
      */
     static void raiseAndCheck(final BrokerContext context)
     {
@@ -70,14 +73,24 @@ final class DescriptorBudget
             limits.putLong(8, hard);
             LibC.setrlimit(LibC.RLIMIT_NOFILE, limits.addressOffset());
         }
-        if (needed > hard)
+        final long open = openDescriptors();
+        final long floor = (long)context.maxDescriptorsInFlight() + context.maxConnections() + open;
+        if (floor > hard)
         {
             throw SettingException.of(Settings.MAX_DESCRIPTORS_IN_FLIGHT, context.maxDescriptorsInFlight(),
-                "does not fit RLIMIT_NOFILE " + hard + ": with max_descriptor_messages_held " +
-                context.maxDescriptorMessagesHeld() + " x max_descriptors_per_message " +
-                context.maxDescriptorsPerMessage() + ", max_connections " + context.maxConnections() + " and the " +
-                openDescriptors() + " open now the broker may need " + needed + " descriptors; lower them or raise " +
-                "LimitNOFILE (ulimit -Hn)");
+                "does not fit RLIMIT_NOFILE " + hard + ": with max_connections " + context.maxConnections() +
+                " and the " + open + " open now the broker may need " + floor + " descriptors before it holds any " +
+                "message; lower them or raise LimitNOFILE (ulimit -Hn)");
+        }
+        if (needed > hard)
+        {
+            // Not fatal: at the limit a receive is cut (MSG_CTRUNC) and that publisher refused DESCRIPTORS_TRUNCATED
+            // with a reason naming the broker's open count and limit; nothing leaks, nobody else is affected.
+            Log.warn("max_descriptor_messages_held " + context.maxDescriptorMessagesHeld() + " x " +
+                "max_descriptors_per_message " + context.maxDescriptorsPerMessage() + " + max_descriptors_in_flight " +
+                context.maxDescriptorsInFlight() + " + max_connections " + context.maxConnections() + " may need " +
+                needed + " descriptors, RLIMIT_NOFILE is " + hard + ": when that many are held, publishers of " +
+                "descriptors are refused DESCRIPTORS_TRUNCATED; lower them or raise LimitNOFILE");
         }
     }
 
