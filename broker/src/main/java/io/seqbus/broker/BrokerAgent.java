@@ -101,10 +101,9 @@ final class BrokerAgent implements Agent, LocalBus
         final LanBridge lan = bridge;
         final DescriptorPool descriptorPool = new DescriptorPool(
             context.maxDescriptorMessagesHeld(), context.maxDescriptorsPerMessage(), LibC::close);
-        // Publishers also wait while the pool could not hold every message of one more datagram.
-        final int datagramMessages = context.maxDescriptorsPerDatagram();
-        this.backpressure = new Backpressure(pool, () -> descriptorPool.available() < datagramMessages ||
-            (lan != null && lan.isBackPressured()));
+        // Publishers also wait while the pool could not hold every message of one more datagram: Backpressure
+        // asks the pool itself (FanOut hands it over).
+        this.backpressure = new Backpressure(pool, lan == null ? () -> false : lan::isBackPressured);
         this.fanOut = new FanOut(index, counters, pool, new FanOut.QueueBounds()
         {
             public long queuedBytesPerUid()
