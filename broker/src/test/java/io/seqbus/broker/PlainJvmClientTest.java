@@ -30,7 +30,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * A service's JVM needs no flags: {@code io.seqbus.client.PlainJvmClientMain} (the client's test jar) runs the
  * client's whole path, in both thread modes and through a broker restart, in a JVM started with {@code java -cp}
  * and nothing else, on Java 17 and on Java 25, against a broker in this JVM. The class path is the client's:
- * the client, wire-format, Agrona and junixsocket, nothing of the broker's.
+ * the client, wire-format, Agrona and junixsocket, nothing of the broker's; without JNA and seqbus-sys the client
+ * connects without descriptors and refuses a payload over max_payload as before; with them (the client jar's own
+ * dependencies) memfd payloads and a loan travel through the broker in a JVM without flags.
  */
 class PlainJvmClientTest extends InProcessBrokerTest
 {
@@ -45,6 +47,13 @@ class PlainJvmClientTest extends InProcessBrokerTest
         runWithNoFlags(JAVA_17);
     }
 
+    /** With JNA and seqbus-sys on the class path the client passes descriptors, still with no flags. */
+    @Test
+    void clientPassesDescriptorsWithNoFlagsOnJava17() throws Exception
+    {
+        runWithNoFlags(JAVA_17, true);
+    }
+
     /** Java 22+ warns that junixsocket loads a native library unless --enable-native-access says it may: a warning. */
     @Test
     void clientRunsWithNoFlagsOnJava25() throws Exception
@@ -56,13 +65,22 @@ class PlainJvmClientTest extends InProcessBrokerTest
     /** @return the child's stderr. */
     private String runWithNoFlags(final Path javaHome) throws Exception
     {
+        return runWithNoFlags(javaHome, false);
+    }
+
+    /** @return the child's stderr. */
+    private String runWithNoFlags(final Path javaHome, final boolean descriptors) throws Exception
+    {
         final Path java = javaHome.resolve("bin/java");
         assertThat(Files.isExecutable(java))
             .as("this test needs the JDK at %s (-Dseqbus.test.java17 / -Dseqbus.test.java25 say where)", javaHome)
             .isTrue();
         start(new BrokerContext());
         final Path stderrFile = dir.resolve("child-stderr.txt");
-        final List<String> command = List.of(java.toString(), "-cp", clientClassPath(), MAIN, socket);
+        final String classPath = descriptors ? clientClassPathWithDescriptors() : clientClassPath();
+        assertThat(classPath.contains("jna")).as("JNA on the class path %s", classPath).isEqualTo(descriptors);
+        final List<String> command = List.of(java.toString(), "-cp", classPath, MAIN, socket,
+            descriptors ? "descriptors" : "no-descriptors");
         final Process child = new ProcessBuilder(command)
             .redirectError(stderrFile.toFile())
             .start();
@@ -84,6 +102,7 @@ class PlainJvmClientTest extends InProcessBrokerTest
             {
                 expected.add("RESTART " + mode);
             }
+            expected.add(descriptors ? "DESCRIPTORS on" : "DESCRIPTORS off");
             expected.add("DONE");
             assertThat(lines).isEqualTo(expected);
             assertThat(stderr).doesNotContain("IllegalAccessError");
@@ -140,6 +159,13 @@ class PlainJvmClientTest extends InProcessBrokerTest
         }
         assertThat(entries).doesNotContain(codeSource(Broker.class));
         return String.join(File.pathSeparator, entries);
+    }
+
+    /** The client's class path with its descriptor dependencies: seqbus-sys and JNA. */
+    static String clientClassPathWithDescriptors() throws ClassNotFoundException, URISyntaxException
+    {
+        return clientClassPath() + File.pathSeparator + codeSource(Class.forName("io.seqbus.sys.LibC")) +
+            File.pathSeparator + codeSource(Class.forName("com.sun.jna.Native"));
     }
 
     private static String codeSource(final Class<?> type) throws URISyntaxException

@@ -19,12 +19,18 @@ import static io.seqbus.wire.Protocol.BYTE_ORDER;
  * {@link SafeBuffer}) and receives them in order, has the broker restarted (it prints {@code RESTART} and waits for
  * a line on stdin), reconnects, does it again, unsubscribes and closes. Exits 0 when all went well, 1 with the
  * reason on stderr otherwise; an IllegalAccessError from Agrona's Unsafe access is such a reason.
+ * <p>
+ * Then descriptors ({@code SOCKET descriptors} or {@code SOCKET no-descriptors}, what the class path allows): with
+ * JNA and seqbus-sys on it, a payload over max_payload and a loan travel as sealed memfds to a subscriber of the same
+ * client, bytes equal, in a JVM without flags ({@code DESCRIPTORS on}); without them, the client connects without
+ * descriptors and refuses such a payload at the call ({@code DESCRIPTORS off}).
  */
 public final class PlainJvmClientMain
 {
     static final int COUNT = 1_000;
     static final String RESTART = "RESTART";
     static final String DONE = "DONE";
+    static final String DESCRIPTORS = "DESCRIPTORS";
     private static final Duration WAIT = Duration.ofSeconds(20);
 
     private final String socket;
@@ -59,6 +65,10 @@ public final class PlainJvmClientMain
             for (final ThreadMode mode : ThreadMode.values())
             {
                 main.run(mode);
+            }
+            if (args.length > 1)
+            {
+                main.descriptors("descriptors".equals(args[1]));
             }
             System.out.println(DONE);
             System.out.flush();
@@ -141,6 +151,63 @@ public final class PlainJvmClientMain
         }
         checkFailures();
         System.err.println("plain JVM client: " + mode + " ok on Java " + Runtime.version());
+    }
+
+    private void descriptors(final boolean expected) throws Exception
+    {
+        final ClientOptions options = new ClientOptions().socket(socket).clientName("plain-jvm-descriptors");
+        check(options.descriptors() == expected, "descriptors by default: " + options.descriptors());
+        try (BusClient bus = BusClient.connect(options))
+        {
+            check(bus.passesDescriptors() == expected, "the connection passes descriptors: " + bus.passesDescriptors());
+            final byte[] large = new byte[bus.maxPayload() + 1];
+            for (int i = 0; i < large.length; i++)
+            {
+                large[i] = (byte)(i * 13);
+            }
+            if (!expected)
+            {
+                try
+                {
+                    bus.publish("plain.memfd", large);
+                    throw new IllegalStateException("a payload over max_payload went out without descriptors");
+                }
+                catch (final IllegalArgumentException refused)
+                {
+                    // as before issue 14
+                }
+                System.out.println(DESCRIPTORS + " off");
+                System.out.flush();
+                return;
+            }
+            final ConcurrentLinkedQueue<String> got = new ConcurrentLinkedQueue<>();
+            bus.subscribe("plain.memfd.>", message ->
+            {
+                final java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+                crc.update(message.payloadBuffer());
+                got.add(message.topic() + " " + message.isMemfdPayload() + " " + message.payloadLength() + " " +
+                    crc.getValue());
+            });
+            bus.sync(WAIT);
+            bus.publish("plain.memfd.bytes", large);
+            try (Loan loan = bus.loan(1 << 20))
+            {
+                loan.buffer().put(0, large, 0, 1 << 16);
+                bus.publish("plain.memfd.loan", loan);
+            }
+            final java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+            crc.update(large);
+            final long largeCrc = crc.getValue();
+            crc.reset();
+            crc.update(large, 0, 1 << 16);
+            crc.update(new byte[(1 << 20) - (1 << 16)]);
+            final String expectedLines = "[plain.memfd.bytes true " + large.length + " " + largeCrc +
+                ", plain.memfd.loan true " + (1 << 20) + " " + crc.getValue() + "]";
+            awaitTrue(bus, ThreadMode.DEDICATED, () -> got.size() == 2, "two memfd payloads (got " + got + ")");
+            check(got.toString().equals(expectedLines), "memfd payloads: " + got + ", expected " + expectedLines);
+            System.out.println(DESCRIPTORS + " on");
+            System.out.flush();
+        }
     }
 
     /** Publishes COUNT messages in order through every publish variant and waits until all came back. */

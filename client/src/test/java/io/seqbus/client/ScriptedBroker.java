@@ -1,5 +1,7 @@
 package io.seqbus.client;
 
+import io.seqbus.sys.ScmRights;
+import io.seqbus.wire.DeliverFdsFrame;
 import io.seqbus.wire.DeliverFrame;
 import io.seqbus.wire.ErrorFrame;
 import io.seqbus.wire.FrameType;
@@ -104,6 +106,10 @@ final class ScriptedBroker implements AutoCloseable
         private final UnsafeBuffer writeBuffer = new UnsafeBuffer(writeByteBuffer);
         private final FrameValidator validator = new FrameValidator(FrameValidator.Direction.FROM_CLIENT);
         private final ArrayDeque<Frame> frames = new ArrayDeque<>();
+        // Reading and writing with descriptors (recvmsg/sendmsg), once withDescriptors() was called.
+        private ScmRights scm;
+        private int fd = -1;
+        private final ArrayDeque<Integer> receivedFds = new ArrayDeque<>();
         private final List<Integer> datagramLengths = new ArrayList<>();
         private final List<Integer> framesPerDatagram = new ArrayList<>();
         private int writePosition;
@@ -114,16 +120,50 @@ final class ScriptedBroker implements AutoCloseable
             channel.configureBlocking(false);
         }
 
+        /** From now on reads with recvmsg, keeping the descriptors ({@link #nextFd()}), and can send some. */
+        Peer withDescriptors() throws IOException
+        {
+            scm = new ScmRights(ScmRights.KERNEL_MAX_DESCRIPTORS);
+            fd = Fds.number(channel.getFileDescriptor());
+            return this;
+        }
+
+        /** @return the next descriptor the client sent, owned by the test now. */
+        int nextFd()
+        {
+            assertThat(receivedFds).as("descriptors received").isNotEmpty();
+            return receivedFds.poll();
+        }
+
+        int fdsWaiting()
+        {
+            return receivedFds.size();
+        }
+
         /** Reads one datagram if there is one; every frame must be well-formed. */
         boolean tryRead() throws IOException
         {
             readByteBuffer.clear();
-            final int length = channel.read(readByteBuffer);
+            int descriptors = 0;
+            final int length;
+            if (scm != null)
+            {
+                length = scm.receive(fd, readByteBuffer);
+                descriptors = scm.descriptorCount();
+                for (int i = 0; i < descriptors; i++)
+                {
+                    receivedFds.add(scm.descriptor(i));
+                }
+            }
+            else
+            {
+                length = channel.read(readByteBuffer);
+            }
             if (length <= 0)
             {
                 return false;
             }
-            assertThat(validator.validate(readBuffer, 0, length)).as(validator.errorReason()).isZero();
+            assertThat(validator.validate(readBuffer, 0, length, descriptors)).as(validator.errorReason()).isZero();
             final int datagram = datagramLengths.size();
             datagramLengths.add(length);
             int count = 0;
@@ -209,6 +249,42 @@ final class ScriptedBroker implements AutoCloseable
             return this;
         }
 
+        /** A WELCOME with the descriptor limits (the client's HELLO asked for them). */
+        Peer welcomeDescriptors(
+            final int maxPayload, final int maxDatagram, final long publisherId, final int perMessage,
+            final int perDatagram, final long maxMemfdSize)
+        {
+            final int at = writePosition;
+            WelcomeFrame.encode(writeBuffer, at, Protocol.VERSION, maxPayload, maxDatagram, 0x0A0B0C0D, publisherId, "h1");
+            writePosition += WelcomeFrame.appendDescriptorLimits(writeBuffer, at, perMessage, perDatagram, maxMemfdSize);
+            return this;
+        }
+
+        /** A DELIVER_FDS; its descriptors go with {@link #send(int...)}. */
+        Peer deliverFds(
+            final int subscriptionId, final long sequence, final String topic, final int fdCount, final int fdFlags,
+            final long payloadSize, final String inline)
+        {
+            final byte[] topicBytes = topic.getBytes(StandardCharsets.UTF_8);
+            final byte[] payloadBytes = inline.getBytes(StandardCharsets.UTF_8);
+            final UnsafeBuffer source = new UnsafeBuffer(new byte[topicBytes.length + payloadBytes.length]);
+            source.putBytes(0, topicBytes);
+            source.putBytes(topicBytes.length, payloadBytes);
+            writePosition += DeliverFdsFrame.encode(
+                writeBuffer, writePosition, subscriptionId, 0x0A0B0C0D, 0x0000000100000002L, sequence,
+                1_700_000_000_000_000_000L, 1000, 4242, fdCount, fdFlags, payloadSize, source, 0, topicBytes.length,
+                payloadBytes.length);
+            return this;
+        }
+
+        /** Sends what was built as one datagram with these descriptors attached (the test keeps its own). */
+        void send(final int... fds) throws IOException
+        {
+            writeByteBuffer.clear().limit(writePosition);
+            assertThat(scm.send(fd, writeByteBuffer, fds, fds.length)).isEqualTo(writePosition);
+            writePosition = 0;
+        }
+
         Peer deliver(final int subscriptionId, final long sequence, final String topic, final String payload)
         {
             return deliver(subscriptionId, 0x0000000100000002L, sequence, topic, payload);
@@ -256,6 +332,11 @@ final class ScriptedBroker implements AutoCloseable
         /** Sends what was built as one datagram. */
         void send() throws IOException
         {
+            if (scm != null)
+            {
+                send(new int[0]);
+                return;
+            }
             writeByteBuffer.clear().limit(writePosition);
             assertThat(channel.write(writeByteBuffer)).isEqualTo(writePosition);
             writePosition = 0;
@@ -263,6 +344,10 @@ final class ScriptedBroker implements AutoCloseable
 
         public void close() throws IOException
         {
+            while (!receivedFds.isEmpty())
+            {
+                Fds.close(receivedFds.poll());
+            }
             channel.close();
         }
 
