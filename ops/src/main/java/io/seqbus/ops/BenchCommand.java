@@ -190,7 +190,8 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
                 socket, StatRequestFrame.NO_CLIENTS | StatRequestFrame.NO_TOPICS)).path("totals");
             return new BrokerStats(totals.path("agent_allocated_bytes").asLong(),
                 totals.path("datagrams_written").asLong(), totals.path("messages_delivered").asLong(),
-                totals.path("bytes_read").asLong(-1), totals.path("bytes_written").asLong(-1));
+                totals.path("messages_published").asLong(), totals.path("bytes_read").asLong(-1),
+                totals.path("bytes_written").asLong(-1));
         }
         catch (final IOException ex)
         {
@@ -201,7 +202,8 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
     static BrokerStats statsOf(final BrokerCounters c)
     {
         return new BrokerStats(c.get(BrokerCounters.AGENT_ALLOCATED_BYTES), c.get(BrokerCounters.DATAGRAMS_WRITTEN),
-            c.get(BrokerCounters.MESSAGES_DELIVERED), c.get(BrokerCounters.BYTES_READ),
+            c.get(BrokerCounters.MESSAGES_DELIVERED), c.get(BrokerCounters.MESSAGES_PUBLISHED),
+            c.get(BrokerCounters.BYTES_READ),
             c.get(BrokerCounters.BYTES_WRITTEN));
     }
 }

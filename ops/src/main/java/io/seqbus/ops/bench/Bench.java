@@ -147,14 +147,12 @@ public final class Bench
 
             sleep(settings.warmupSeconds);
             final BrokerStats before = brokerStats.snapshot();
-            final long publishedBefore = publishedTotal(pubs);
             final long t0 = System.nanoTime();
             phase = MEASURING;
             sleep(settings.seconds);
             phase = DRAINING;
             final long t1 = System.nanoTime();
             final BrokerStats after = brokerStats.snapshot();
-            final long publishedInWindow = publishedTotal(pubs) - publishedBefore;
             publishing = false;
             long publishedTotal = 0;
             long publishedMeasured = 0;
@@ -171,6 +169,8 @@ public final class Bench
             {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
             }
+            // Everything published in the window is delivered now: the bytes its messages cost the broker's sockets.
+            final BrokerStats drained = brokerStats.snapshot();
             publishing = true; // lets pollAll know draining is over
             polling = false;
             subscriberThread.join(5_000);
@@ -196,12 +196,16 @@ public final class Bench
                 final double deliveries = after.messagesDelivered() - before.messagesDelivered();
                 allocPerMsg = (after.agentAllocatedBytes() - before.agentAllocatedBytes()) / deliveries;
                 datagramsPerDelivery = (after.datagramsWritten() - before.datagramsWritten()) / deliveries;
-                if (publishedInWindow > 0 && after.bytesRead() >= 0 && before.bytesRead() >= 0)
-                {
-                    // Socket bytes per message published (all pieces of a copied one): what the broker moved.
-                    bytesReadPerMessage = (after.bytesRead() - before.bytesRead()) / (double)publishedInWindow;
-                    bytesWrittenPerMessage = (after.bytesWritten() - before.bytesWritten()) / (double)publishedInWindow;
-                }
+            }
+            if (before != null && drained != null && drained.messagesPublished() > before.messagesPublished() &&
+                before.bytesRead() >= 0 && drained.bytesRead() >= 0)
+            {
+                // Socket bytes per message (all the pieces of a copied one) from the measured window on, drained:
+                // what the broker's sockets moved for it.
+                final double messages = (drained.messagesPublished() - before.messagesPublished()) /
+                    (double)(settings.copyAlternative ? (settings.size + PIECE - 1) / PIECE : 1);
+                bytesReadPerMessage = (drained.bytesRead() - before.bytesRead()) / messages;
+                bytesWrittenPerMessage = (drained.bytesWritten() - before.bytesWritten()) / messages;
             }
             final Histogram all = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
             for (final Histogram h : latencyNs)
@@ -222,16 +226,6 @@ public final class Bench
             pubs.forEach((p) -> p.client.close());
             subs.forEach(BusClient::close);
         }
-    }
-
-    private static long publishedTotal(final List<Publisher> pubs)
-    {
-        long total = 0;
-        for (final Publisher p : pubs)
-        {
-            total += p.sent;
-        }
-        return total;
     }
 
     private String mode()

@@ -8,11 +8,12 @@ package io.seqbus.ops.bench;
  * @param agentAllocatedBytes bytes allocated by the broker's agent thread since it started.
  * @param datagramsWritten    datagrams written to clients since start.
  * @param messagesDelivered   DELIVER frames queued since start.
+ * @param messagesPublished   publishes accepted since start (PUBLISH and PUBLISH_FDS).
  * @param bytesRead           bytes read from client sockets since start, -1 when the broker does not say.
  * @param bytesWritten        bytes written to client sockets since start, -1 when the broker does not say.
  */
-public record BrokerStats(long agentAllocatedBytes, long datagramsWritten, long messagesDelivered, long bytesRead,
-                          long bytesWritten)
+public record BrokerStats(long agentAllocatedBytes, long datagramsWritten, long messagesDelivered,
+                          long messagesPublished, long bytesRead, long bytesWritten)
 {
     /**
      * Where broker figures come from; null snapshots mean "not available".
