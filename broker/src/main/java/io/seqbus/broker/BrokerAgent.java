@@ -13,6 +13,7 @@ import io.seqbus.broker.fanout.ClientProxy;
 import io.seqbus.broker.fanout.DatagramPool;
 import io.seqbus.broker.fanout.DescriptorPool;
 import io.seqbus.broker.fanout.FanOut;
+import io.seqbus.broker.fanout.SharedDescriptors;
 import io.seqbus.broker.fanout.Subscriber;
 import io.seqbus.broker.fanout.Subscription;
 import io.seqbus.broker.fanout.SubscriptionRegistry;
@@ -26,6 +27,7 @@ import io.seqbus.broker.stat.TopicRates;
 import io.seqbus.sys.LibC;
 import io.seqbus.wire.ErrorCode;
 import io.seqbus.wire.GapReason;
+import io.seqbus.wire.PublishFdsFrame;
 import io.seqbus.sys.LibC;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
@@ -81,6 +83,7 @@ final class BrokerAgent implements Agent, LocalBus
     private int hotCycles;
     private int idleCycles;
     private final BridgeCounters bridgeCounters = new BridgeCounters();
+    private final int[] lanMemfd = new int[1];
     private final LanBridge bridge;
     private final int idleBlockMs;
     private long cycleNowNs;
@@ -248,6 +251,7 @@ final class BrokerAgent implements Agent, LocalBus
         final boolean draining = connections.isDraining();
         fanOut.refreshBounds();
         evictions.checkTotalQueued(nowNs);
+        evictions.checkDescriptorsHeld(nowNs);
         final boolean holdPublishers = backpressure.holdPublishers() || draining;
         if (!holdPublishers && reader.hasParked())
         {
@@ -292,7 +296,7 @@ final class BrokerAgent implements Agent, LocalBus
         }
         if (bridge != null)
         {
-            work += bridge.doWork(nowNs, epochClock.nanoTime() / 1_000_000, !backpressure.queuesFull() && !draining);
+            work += bridge.doWork(nowNs, epochClock.nanoTime() / 1_000_000, !isFull() && !draining);
         }
         if (reader.hasHungUp() && !backpressure.holdPublishers() && !draining)
         {
@@ -349,8 +353,27 @@ final class BrokerAgent implements Agent, LocalBus
         final long payloadSize, final int sourceNode, final long publisherId, final long sequence,
         final long timestampNs, final int uid, final int pid)
     {
-        // Filled in once fanout's DescriptorPool is there (issue 14): until then the payload is dropped.
-        LibC.close(memfd);
+        final SharedDescriptors held = fanOut.descriptorPool().acquire();
+        if (held == null)
+        {
+            // The bridge stops reading while the pool is empty (isFull), so only a datagram of several
+            // payloads gets here: this one is lost, and said so like other LAN loss.
+            LibC.close(memfd);
+            bridge.lostLocally(sourceNode);
+            return;
+        }
+        lanMemfd[0] = memfd;
+        held.hold(lanMemfd, 1, payloadSize);
+        try
+        {
+            final int n = fanOut.deliverDescriptors(topicBuffer, topicIndex, topicLength, 0, sourceNode, publisherId,
+                sequence, timestampNs, uid, pid, held, PublishFdsFrame.MEMFD_PAYLOAD, cycleNowNs);
+            counters.add(BrokerCounters.MESSAGES_DELIVERED, n);
+        }
+        finally
+        {
+            held.release();
+        }
     }
 
     @Override
@@ -404,7 +427,8 @@ final class BrokerAgent implements Agent, LocalBus
     @Override
     public boolean isFull()
     {
-        return backpressure.queuesFull();
+        // A memfd payload from the LAN needs a holder: without one, reading on would only lose it.
+        return backpressure.queuesFull() || fanOut.descriptorPool().available() == 0;
     }
 
     @Override

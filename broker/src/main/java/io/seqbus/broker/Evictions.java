@@ -73,6 +73,38 @@ final class Evictions
         }
     }
 
+    /**
+     * Tracks the descriptor pool: while it is short every local publisher is held back; if that lasts the stall
+     * timeout, the connection with the most descriptor messages queued is evicted (drop policies never stall, so a
+     * subscriber that sleeps with thousands of small descriptor messages queued would otherwise hold them for
+     * ever), as for the memory bound.
+     */
+    void checkDescriptorsHeld(final long nowNs)
+    {
+        if (!backpressure.descriptorsShortLongerThan(nowNs, context.stallTimeoutNs()))
+        {
+            return;
+        }
+        ClientConnection most = null;
+        int mostHeld = 0;
+        for (final ClientConnection c : connections.values())
+        {
+            final int held = c.state() == ClientConnection.State.OPEN ? c.subscriber().descriptorMessagesQueued() : 0;
+            if (held > mostHeld)
+            {
+                most = c;
+                mostHeld = held;
+            }
+        }
+        if (most != null)
+        {
+            counters.increment(BrokerCounters.TOTAL_QUEUED_EVICTIONS);
+            evict(most, "the broker's descriptor holders (max_descriptor_messages_held " +
+                context.maxDescriptorMessagesHeld() + ") stayed short for " + context.stallTimeoutNs() / 1_000_000 +
+                " ms and this one held the most (" + mostHeld + " messages)");
+        }
+    }
+
     void evictStalled(final long nowNs)
     {
         if (backpressure.overLimitCount() == 0)

@@ -1,11 +1,14 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.acl.AclRule;
 import io.seqbus.broker.config.BrokerContext;
 import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.sys.LibC;
+import io.seqbus.sys.Mapping;
 import io.seqbus.sys.Memfd;
 import io.seqbus.wire.ErrorCode;
 import io.seqbus.wire.ErrorFrame;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,7 +47,11 @@ class DescriptorRefusalTest
     private String socket;
     private RawClient bystanderSub;
     private RawClient bystanderPub;
+    private FdClient memfdSub;
+    private FdClient memfdPub;
     private int published;
+    private int memfdsPublished;
+    private int memfdsReceived;
     private final List<Deliveries.Delivery> bystanderGot = new ArrayList<>();
 
     /** How the offender connects before it sends the offending datagram. */
@@ -79,6 +86,9 @@ class DescriptorRefusalTest
         bystanderSub = new RawClient(socket).hello();
         bystanderSub.send(Frames.subscribe(1, "ok.>"));
         bystanderPub = new RawClient(socket).hello();
+        memfdSub = new FdClient(socket).hello(true);
+        memfdSub.send(Frames.subscribe(1, "good.memfd"));
+        memfdPub = new FdClient(socket).hello(true);
         publishBystander(1);
         awaitBystander();
     }
@@ -86,6 +96,8 @@ class DescriptorRefusalTest
     @AfterEach
     void stop() throws IOException
     {
+        memfdSub.close();
+        memfdPub.close();
         bystanderSub.close();
         bystanderPub.close();
         broker.close();
@@ -166,6 +178,7 @@ class DescriptorRefusalTest
     {
         final int before = FdClient.openDescriptors(MARKER);
         publishBystander(20);
+        publishMemfds(5);
         try (FdClient offender = new FdClient(socket))
         {
             if (handshake != Handshake.NONE)
@@ -181,6 +194,11 @@ class DescriptorRefusalTest
             final ErrorFrame error = offender.awaitError(5_000);
             assertThat(error.code()).as(ErrorCode.name(error.code()) + ": " + error.reason()).isEqualTo(code);
             assertThat(error.fatal()).isEqualTo(fatal);
+            if (code == ErrorCode.DESCRIPTORS_TRUNCATED)
+            {
+                assertThat(error.reason()).contains("max_descriptors_per_datagram " + PER_DATAGRAM)
+                    .as("the broker's own open count against its limit").containsPattern("\\(\\d+ open, limit \\d+\\)");
+            }
             if (!fatal)
             {
                 // Its next publish is its first numbered one: the refused one took no sequence.
@@ -193,7 +211,11 @@ class DescriptorRefusalTest
             assertThat(FdClient.openDescriptors(MARKER)).as("descriptors left open in this process (the broker)")
                 .isEqualTo(before));
         publishBystander(20);
+        publishMemfds(5);
         awaitBystander();
+        awaitMemfds();
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+            assertThat(FdClient.openDescriptors("ingress-good")).as("the good memfds, all delivered and read").isZero());
         assertThat(broker.counters().rejected(code)).isEqualTo(1);
         long refusals = 0;
         for (final int counter : refusalCounters)
@@ -201,7 +223,8 @@ class DescriptorRefusalTest
             refusals += broker.counters().get(counter);
         }
         assertThat(refusals).isEqualTo(1);
-        assertThat(broker.counters().get(BrokerCounters.DESCRIPTORS_RECEIVED)).isZero();
+        assertThat(broker.counters().get(BrokerCounters.DESCRIPTORS_RECEIVED)).as("the bystander's memfds only")
+            .isEqualTo(memfdsPublished);
     }
 
     /** A refused frame refuses that frame only: the one after it in the same datagram goes on. */
@@ -217,6 +240,38 @@ class DescriptorRefusalTest
             unsealed.close();
             assertThat(offender.awaitError(5_000).code()).isEqualTo(ErrorCode.BAD_DESCRIPTOR);
             assertThat(awaitBystanderPayload("after").sequence()).isEqualTo(1);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> FdClient.openDescriptors(MARKER) == before);
+    }
+
+    /** A rule's pass_fds lets the same publish through on its topics, and only there. */
+    @Test
+    void passFdsGrantsDescriptorsOnItsTopicsOnly() throws Exception
+    {
+        final String granted = dir.resolve("granted.sock").toString();
+        final int before = FdClient.openDescriptors(MARKER);
+        try (Broker b = Broker.launch(new BrokerContext().socket(granted).nodeName("granted")
+            .maxDescriptorsPerMessage(PER_MESSAGE).maxDescriptorsPerDatagram(PER_DATAGRAM).maxDescriptorMessagesHeld(64)
+            .aclRules(List.of(new AclRule(0, -1, "uid 0", List.of(">"), List.of(">"), true, List.of("ok.granted.>")))));
+            FdClient publisher = new FdClient(granted).hello(true))
+        {
+            final Offence allowed = plain(2, FdClient.publishFds("ok.granted.x", 2, 0, 0, "hi".getBytes()));
+            publisher.send(Frames.concat(allowed.datagram(), Frames.ping(1)), allowed.fds());
+            final Offence denied = plain(2, FdClient.publishFds("ok.other", 2, 0, 0, "hi".getBytes()));
+            publisher.send(denied.datagram(), denied.fds());
+            for (final Offence o : List.of(allowed, denied))
+            {
+                for (final AutoCloseable c : o.owned())
+                {
+                    c.close();
+                }
+            }
+            final ErrorFrame error = publisher.awaitError(5_000);
+            assertThat(error.code()).isEqualTo(ErrorCode.DESCRIPTORS_DENIED);
+            assertThat(error.reason()).startsWith("publish 'ok.other' ").contains("pass_fds [ok.granted.>]");
+            assertThat(b.counters().rejected(ErrorCode.DESCRIPTORS_DENIED)).isEqualTo(1);
+            assertThat(b.counters().get(BrokerCounters.DESCRIPTORS_RECEIVED)).isEqualTo(2);
+            assertThat(b.counters().get(BrokerCounters.MESSAGES_PUBLISHED)).isEqualTo(1);
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> FdClient.openDescriptors(MARKER) == before);
     }
@@ -253,6 +308,53 @@ class DescriptorRefusalTest
             owned.add(m::close);
         }
         return new Offence(datagram, fds, owned);
+    }
+
+    /** Sealed memfd payloads of 16 bytes from the good publisher, each holding its number. */
+    private void publishMemfds(final int n) throws IOException
+    {
+        for (int i = 0; i < n; i++)
+        {
+            try (Memfd m = Memfd.create("ingress-good", 16))
+            {
+                m.write(0, java.nio.ByteBuffer.allocate(16).putInt(0, memfdsPublished++));
+                m.seal();
+                memfdPub.send(FdClient.publishMemfd("good.memfd", 16), m.fd());
+            }
+        }
+    }
+
+    /** The good subscriber gets every memfd so far, in order, each with the bytes its publisher wrote. */
+    private void awaitMemfds() throws IOException
+    {
+        final io.seqbus.wire.DeliverFdsFrame frame = new io.seqbus.wire.DeliverFdsFrame();
+        final long deadline = System.currentTimeMillis() + 5_000;
+        while (memfdsReceived < memfdsPublished && System.currentTimeMillis() < deadline)
+        {
+            final FdClient.Datagram d = memfdSub.receive(100);
+            if (d == null)
+            {
+                continue;
+            }
+            final UnsafeBuffer b = d.buffer();
+            int fd = 0;
+            for (int at = 0; at < d.bytes().length; at += io.seqbus.wire.Protocol.frameLength(b, at))
+            {
+                if (io.seqbus.wire.Protocol.frameType(b, at) == io.seqbus.wire.FrameType.DELIVER_FDS)
+                {
+                    frame.wrap(b, at);
+                    assertThat(frame.sequence()).isEqualTo(memfdsReceived + 1);
+                    try (Mapping mapping = Mapping.readOnly(d.fds()[fd], frame.payloadSize()))
+                    {
+                        assertThat(mapping.buffer().getInt(0)).isEqualTo(memfdsReceived);
+                    }
+                    fd += frame.fdCount();
+                    memfdsReceived++;
+                }
+            }
+            d.closeDescriptors();
+        }
+        assertThat(memfdsReceived).as("memfds the good subscriber got").isEqualTo(memfdsPublished);
     }
 
     private void publishBystander(final int n) throws IOException

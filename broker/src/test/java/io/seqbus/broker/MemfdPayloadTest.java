@@ -91,6 +91,12 @@ class MemfdPayloadTest
                 }
             }
             final long payloadBytes = java.util.Arrays.stream(SIZES).sum();
+            System.out.printf("%d memfd payloads (%d bytes) and %d inline messages to %d subscribers: broker read %d " +
+                "socket bytes, wrote %d; descriptors passed %d, bytes passed by reference %d%n", SIZES.length,
+                payloadBytes, SIZES.length + 1, SUBSCRIBERS, broker.counters().get(BrokerCounters.BYTES_READ) -
+                readBefore, broker.counters().get(BrokerCounters.BYTES_WRITTEN),
+                broker.counters().get(BrokerCounters.DESCRIPTORS_PASSED),
+                broker.counters().get(BrokerCounters.DESCRIPTOR_BYTES_PASSED));
             assertThat(broker.counters().get(BrokerCounters.BYTES_READ) - readBefore)
                 .as("socket bytes the broker read: frames only, never a memfd payload byte").isLessThan(4096);
             assertThat(broker.counters().get(BrokerCounters.BYTES_WRITTEN))

@@ -52,6 +52,20 @@ class MetricsEndpointTest
             assertThat(before.keySet()).anyMatch((k) -> k.startsWith("jvm_memory_used_bytes{area=\"heap\""))
                 .anyMatch((k) -> k.startsWith("jvm_gc_")).contains("process_uptime_seconds", "system_cpus",
                     "jvm_threads_live_threads", "process_cpu_seconds_total");
+            // Issue 14: socket bytes both ways, and the descriptor metrics, present from the start.
+            assertThat(before.keySet()).contains("seqbus_read_bytes_total", "seqbus_written_bytes_total",
+                "seqbus_descriptors_received_total", "seqbus_descriptors_passed_total",
+                "seqbus_descriptor_bytes_passed_total", "seqbus_descriptors_held", "seqbus_descriptors_in_flight");
+            for (final String reason : new String[]{"truncated", "mismatch", "not_memfd", "not_sealed", "size",
+                "too_large", "denied", "lan", "too_many", "etoomanyrefs"})
+            {
+                assertThat(before).containsEntry("seqbus_descriptor_refusals_total{reason=\"" + reason + "\"}", 0.0);
+            }
+            for (final String code : new String[]{"DESCRIPTORS_TRUNCATED", "DESCRIPTOR_MISMATCH", "BAD_DESCRIPTOR",
+                "DESCRIPTORS_DENIED", "NOT_ON_LAN", "TOO_MANY_DESCRIPTORS"})
+            {
+                assertThat(before).containsKey("seqbus_frames_rejected_total{code=\"" + code + "\"}");
+            }
 
             final AtomicInteger received = new AtomicInteger();
             try (BusClient sub = BusClient.connect(options(socket, "sub"));
@@ -84,6 +98,8 @@ class MetricsEndpointTest
                 assertThat(delta(before, after, "seqbus_messages_delivered_total")).isEqualTo(100);
                 assertThat(delta(before, after, "seqbus_delivered_bytes_total")).isEqualTo(1000);
                 assertThat(delta(before, after, "seqbus_connections_accepted_total")).isEqualTo(2);
+                assertThat(delta(before, after, "seqbus_read_bytes_total")).as("150 PUBLISH frames and more")
+                    .isGreaterThan(1500);
                 assertThat(delta(before, after, "seqbus_frames_rejected_total{code=\"INVALID_TOPIC\"}")).isZero();
                 assertThat(after.get("seqbus_agent_duty_cycles_total")).isGreaterThan(before.get(
                     "seqbus_agent_duty_cycles_total"));

@@ -17,7 +17,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  *   config  (settings, context)   acl (the context holds the compiled rules)
  *   fanout  (subscriber endpoint) route, quota, counters
  *   net     (sockets)             fanout, acl, quota (its native calls: module sys, io.seqbus.sys)
- *   bridge  (the LAN over Aeron)  config, log, route
+ *   bridge  (the LAN over Aeron)  config, log, route (memfd payloads: module sys)
  *   systemd, metrics, stat        what they report on, never the agent
  *   the root package              the agent and the lifecycle, over all of the above; nothing uses it
  * </pre>

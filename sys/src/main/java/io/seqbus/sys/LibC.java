@@ -42,6 +42,8 @@ public final class LibC
     public static final int MSG_TRUNC = 0x20;
     public static final int MSG_CMSG_CLOEXEC = 0x40000000;
 
+    public static final int AF_UNIX = 1;
+    public static final int SOCK_SEQPACKET = 5;
     public static final int SOL_SOCKET = 1;
     public static final int SCM_RIGHTS = 1;
 
@@ -126,6 +128,9 @@ public final class LibC
     public static native long pwrite(int fd, long buf, long count, long offset);
 
     public static native int close(int fd);
+
+    /** Off the hot path (tests, tools): two connected sockets; {@code sv} is the address of two ints. */
+    public static native int socketpair(int domain, int type, int protocol, long sv);
 
     /** @param msg address of a struct msghdr (see {@link ScmRights}). */
     public static native long recvmsg(int fd, long msg, int flags);

@@ -41,6 +41,10 @@ public final class FrameType
     public static final int ANNOUNCE = 0x21;
     /** Bridge only: last frame of a LAN datagram between brokers that share a key, its HMAC tag. */
     public static final int AUTH = 0x22;
+    /** Bridge only: a bridged message whose memfd payload follows in FRAGMENT frames. */
+    public static final int DELIVER_MEMFD = 0x23;
+    /** Bridge only: bytes of the payload of the DELIVER_MEMFD its sender sent last. */
+    public static final int FRAGMENT = 0x24;
 
     private FrameType()
     {
@@ -72,7 +76,8 @@ public final class FrameType
      */
     public static boolean isSentOnLan(final int type)
     {
-        return type == NODE || type == ANNOUNCE || type == DELIVER || type == AUTH;
+        return type == NODE || type == ANNOUNCE || type == DELIVER || type == AUTH || type == DELIVER_MEMFD ||
+            type == FRAGMENT;
     }
 
     /**
@@ -90,8 +95,8 @@ public final class FrameType
      */
     public static boolean isKnown(final int type)
     {
-        return (type >= HELLO && type <= STAT_REPLY) || (type >= DELIVER_RUN && type <= DELIVER_FDS) || type == NODE || type == ANNOUNCE ||
-            type == AUTH;
+        return (type >= HELLO && type <= STAT_REPLY) || (type >= DELIVER_RUN && type <= DELIVER_FDS) ||
+            (type >= NODE && type <= FRAGMENT);
     }
 
     /**
@@ -120,6 +125,8 @@ public final class FrameType
             case NODE: return "NODE";
             case ANNOUNCE: return "ANNOUNCE";
             case AUTH: return "AUTH";
+            case DELIVER_MEMFD: return "DELIVER_MEMFD";
+            case FRAGMENT: return "FRAGMENT";
             default: return "UNKNOWN(" + type + ")";
         }
     }

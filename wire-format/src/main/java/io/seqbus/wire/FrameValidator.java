@@ -23,8 +23,8 @@ public final class FrameValidator
         /** Broker to client. */
         FROM_BROKER,
         /**
-         * Broker to brokers over the LAN bridge: a NODE frame first, then ANNOUNCE and DELIVER frames, and an AUTH
-         * frame last where the brokers share a key.
+         * Broker to brokers over the LAN bridge: a NODE frame first, then ANNOUNCE, DELIVER, DELIVER_MEMFD and
+         * FRAGMENT frames, and an AUTH frame last where the brokers share a key.
          */
         ON_LAN
     }
@@ -287,6 +287,15 @@ public final class FrameValidator
                     buffer, at, frameLength, AnnounceFrame.NODE_NAME_OFFSET, AnnounceFrame.NODE_NAME_LENGTH_OFFSET);
             case FrameType.AUTH:
                 return exact(at, frameLength, AuthFrame.LENGTH);
+            case FrameType.DELIVER_MEMFD:
+                return exactWithString(buffer, at, frameLength, DeliverMemfdFrame.TOPIC_OFFSET,
+                    DeliverMemfdFrame.TOPIC_LENGTH_OFFSET);
+            case FrameType.FRAGMENT:
+                if (frameLength <= FragmentFrame.BYTES_OFFSET)
+                {
+                    return fail(at, ErrorCode.BAD_FRAME_LENGTH, "a FRAGMENT carries at least one byte");
+                }
+                return 0;
             default:
                 return fail(at, ErrorCode.UNKNOWN_FRAME_TYPE, "frame type not defined in version 1");
         }

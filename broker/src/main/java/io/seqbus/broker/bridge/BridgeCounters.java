@@ -55,8 +55,18 @@ public final class BridgeCounters
      * one, they carried an AUTH frame.
      */
     public static final int UNAUTHENTICATED_DATAGRAMS = 19;
+    /** Memfd payloads sent to the LAN whole (their messages count in MESSAGES_OUT too). */
+    public static final int PAYLOADS_OUT = 20;
+    /** Memfd payloads reassembled from the LAN and delivered here (their messages count in MESSAGES_IN too). */
+    public static final int PAYLOADS_IN = 21;
+    /** Memfd payloads from the LAN begun and not finished, or refused: each one lost message (MESSAGES_LOST). */
+    public static final int PAYLOADS_LOST = 22;
+    /** FRAGMENT frames that continued no payload in progress here, dropped. */
+    public static final int FRAGMENTS_DROPPED = 23;
+    /** Memfd payload bytes mapped and waiting to go to the LAN, now. */
+    public static final int PAYLOAD_BACKLOG_BYTES = 24;
 
-    private static final int LENGTH = 20;
+    private static final int LENGTH = 25;
 
     private final AtomicLongArray values = new AtomicLongArray(LENGTH);
     private volatile CountersReader aeronCounters;

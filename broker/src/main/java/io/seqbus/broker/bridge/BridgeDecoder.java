@@ -5,6 +5,9 @@ import io.aeron.logbuffer.Header;
 import io.seqbus.broker.log.Log;
 import io.seqbus.wire.AnnounceFrame;
 import io.seqbus.wire.DeliverFrame;
+import io.seqbus.wire.DeliverMemfdFrame;
+import io.seqbus.wire.DeliveryFlyweight;
+import io.seqbus.wire.FragmentFrame;
 import io.seqbus.wire.FrameType;
 import io.seqbus.wire.FrameValidator;
 import io.seqbus.wire.NodeFrame;
@@ -20,14 +23,16 @@ import org.agrona.collections.LongHashSet;
  * loudly). Then it is checked whole (framing, NODE first, every DELIVER's subscription id, source node and
  * topic), so a bad datagram takes no effect; ignores this broker's own datagrams looped back; lets the
  * {@link GapDetector} check the bridge sequence; then delivers each message on a shared topic to local
- * subscribers with its origin unchanged, and records announcements. Stops the poll while local subscribers
- * are full. A dropped datagram's messages count as lost when the sender's next one shows the sequence jump.
+ * subscribers with its origin unchanged, hands DELIVER_MEMFD and FRAGMENT frames to the {@link PayloadAssembler},
+ * and records announcements. Stops the poll while local subscribers are full. A dropped datagram's messages count as lost when the sender's next one shows the sequence jump.
  */
 final class BridgeDecoder implements ControlledFragmentHandler
 {
     private final FrameValidator validator = new FrameValidator(FrameValidator.Direction.ON_LAN);
     private final NodeFrame node = new NodeFrame();
     private final DeliverFrame deliver = new DeliverFrame();
+    private final DeliverMemfdFrame deliverMemfd = new DeliverMemfdFrame();
+    private final FragmentFrame fragment = new FragmentFrame();
     private final AnnounceFrame announce = new AnnounceFrame();
     private final LongHashSet collisionsReported = new LongHashSet();
     private final int ownNodeId;
@@ -36,6 +41,7 @@ final class BridgeDecoder implements ControlledFragmentHandler
     private final SharedTopics shared;
     private final PeerTable peers;
     private final GapDetector gaps;
+    private final PayloadAssembler payloads;
     private final BridgeCounters counters;
     private final LanAuthenticator authenticator;
     private long nowMs;
@@ -44,7 +50,7 @@ final class BridgeDecoder implements ControlledFragmentHandler
 
     BridgeDecoder(
         final int ownNodeId, final long ownInstanceId, final LocalBus local, final SharedTopics shared,
-        final PeerTable peers, final GapDetector gaps, final BridgeCounters counters,
+        final PeerTable peers, final GapDetector gaps, final PayloadAssembler payloads, final BridgeCounters counters,
         final LanAuthenticator authenticator)
     {
         this.authenticator = authenticator;
@@ -54,6 +60,7 @@ final class BridgeDecoder implements ControlledFragmentHandler
         this.shared = shared;
         this.peers = peers;
         this.gaps = gaps;
+        this.payloads = payloads;
         this.counters = counters;
     }
 
@@ -114,11 +121,13 @@ final class BridgeDecoder implements ControlledFragmentHandler
         int delivers = 0;
         for (int at = offset + NodeFrame.LENGTH; at < end; at += Protocol.frameLength(buffer, at))
         {
-            if (Protocol.frameType(buffer, at) == FrameType.DELIVER)
+            final int type = Protocol.frameType(buffer, at);
+            if (type == FrameType.DELIVER || type == FrameType.DELIVER_MEMFD)
             {
-                deliver.wrap(buffer, at);
-                if (deliver.subscriptionId() != 0 || deliver.sourceNode() != nodeId ||
-                    !Topics.isValidTopic(buffer, deliver.topicIndex(), deliver.topicLength()))
+                final DeliveryFlyweight d = type == FrameType.DELIVER ? deliver : deliverMemfd;
+                d.wrap(buffer, at);
+                if (d.subscriptionId() != 0 || d.sourceNode() != nodeId ||
+                    !Topics.isValidTopic(buffer, d.topicIndex(), d.topicLength()))
                 {
                     return invalid("LAN DELIVER refused: subscription id not 0, source node not the sender's, " +
                         "or invalid topic");
@@ -134,36 +143,54 @@ final class BridgeDecoder implements ControlledFragmentHandler
         }
         if (peers.replaced() != null)
         {
+            payloads.onSenderGone(peers.replaced());
             gaps.onReplaced(peers.replaced());
         }
         counters.increment(BridgeCounters.DATAGRAMS_IN);
         int skip = gaps.onDatagram(entry, node.sequence(), delivers);
 
+        // Any message of this sender ends its memfd payload in progress: the fragments it still lacked are lost.
+        if (delivers > 0)
+        {
+            payloads.abandon(entry);
+        }
+        long bridgeSequence = node.sequence();
         for (int at = offset + NodeFrame.LENGTH; at < end; at += Protocol.frameLength(buffer, at))
         {
             final int type = Protocol.frameType(buffer, at);
-            if (type == FrameType.DELIVER)
+            if (type == FrameType.DELIVER || type == FrameType.DELIVER_MEMFD)
             {
+                final long messageSequence = bridgeSequence++;
                 if (skip > 0)
                 {
                     skip--;
                     continue;
                 }
-                deliver.wrap(buffer, at);
-                final int topicIndex = deliver.topicIndex();
-                final int topicLength = deliver.topicLength();
+                final DeliveryFlyweight d = type == FrameType.DELIVER ? deliver : deliverMemfd;
+                d.wrap(buffer, at);
+                final int topicIndex = d.topicIndex();
+                final int topicLength = d.topicLength();
                 if (!shared.matches(buffer, topicIndex, topicLength))
                 {
                     counters.increment(BridgeCounters.MESSAGES_FILTERED);
                     continue;
                 }
-                final int payloadLength = deliver.payloadLength();
-                local.deliverFromLan(buffer, topicIndex, topicLength, payloadLength, nodeId, deliver.publisherId(),
-                    deliver.sequence(), deliver.timestampNs(), deliver.publisherUid(), deliver.publisherPid());
-                entry.messagesIn++;
-                entry.bytesIn += payloadLength;
-                messagesIn++;
-                bytesIn += payloadLength;
+                if (type == FrameType.DELIVER)
+                {
+                    final int payloadLength = deliver.payloadLength();
+                    local.deliverFromLan(buffer, topicIndex, topicLength, payloadLength, nodeId, deliver.publisherId(),
+                        deliver.sequence(), deliver.timestampNs(), deliver.publisherUid(), deliver.publisherPid());
+                    delivered(entry, payloadLength);
+                }
+                else
+                {
+                    delivered(entry, payloads.onStart(entry, deliverMemfd, messageSequence));
+                }
+            }
+            else if (type == FrameType.FRAGMENT)
+            {
+                fragment.wrap(buffer, at);
+                delivered(entry, payloads.onFragment(entry, fragment, node.sequence()));
             }
             else if (type == FrameType.ANNOUNCE)
             {
@@ -175,6 +202,17 @@ final class BridgeDecoder implements ControlledFragmentHandler
         counters.set(BridgeCounters.MESSAGES_IN, messagesIn);
         counters.set(BridgeCounters.BYTES_IN, bytesIn);
         return local.isFull() ? Action.BREAK : Action.CONTINUE;
+    }
+
+    private void delivered(final PeerTable.Entry entry, final long payloadBytes)
+    {
+        if (payloadBytes >= 0)
+        {
+            entry.messagesIn++;
+            entry.bytesIn += payloadBytes;
+            messagesIn++;
+            bytesIn += payloadBytes;
+        }
     }
 
     private Action unauthenticated(final String why)

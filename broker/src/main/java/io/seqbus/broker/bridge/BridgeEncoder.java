@@ -5,25 +5,39 @@ import io.aeron.Publication;
 import io.seqbus.broker.log.Log;
 import io.seqbus.wire.AnnounceFrame;
 import io.seqbus.wire.AuthFrame;
+import io.seqbus.sys.Mapping;
 import io.seqbus.wire.DeliverFrame;
+import io.seqbus.wire.DeliverMemfdFrame;
+import io.seqbus.wire.FragmentFrame;
+import io.seqbus.wire.FrameType;
 import io.seqbus.wire.NodeFrame;
 import io.seqbus.wire.Protocol;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableDirectByteBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 
 /**
  * The outgoing side of the bridge. Local messages on shared topics are appended as DELIVER frames
  * ({@code subscription_id} 0, every origin field kept) to a backlog; each duty cycle the backlog goes out as
  * Aeron messages of a NODE frame plus as many whole DELIVERs as fit one Aeron frame (one big message alone
- * if it does not fit), so many messages share one UDP datagram. A refused offer (back pressure) leaves the
- * backlog for the next cycle; the agent holds local publishers back while it is long. With a shared key every
- * datagram ends in an AUTH frame.
+ * if it does not fit), so many messages share one UDP datagram. A memfd payload goes as a DELIVER_MEMFD, the last
+ * message of its batch, followed by its bytes in FRAGMENT frames of up to 1 MiB, one per Aeron message, copied from
+ * a read-only mapping of the memfd; nothing else goes out between them, so order holds. A refused offer (back
+ * pressure) leaves the backlog (or the rest of a payload) for the next cycle; the agent holds local publishers back
+ * while it is long. With a shared key every datagram ends in an AUTH frame.
  */
 final class BridgeEncoder
 {
+    /** Payload bytes of one FRAGMENT at most. */
+    static final int MAX_FRAGMENT_BYTES = 1 << 20;
+
+    /** Stands in the payload queue for one that could not be mapped. */
+    private static final Mapping UNMAPPED = unmapped();
+
     private final ExclusivePublication publication;
     private final BridgeCounters counters;
     private final LanAuthenticator authenticator;
@@ -31,6 +45,12 @@ final class BridgeEncoder
     private final int nodeId;
     private final long instanceId;
     private final int batchLength;
+    private final int fragmentBytes;
+    private final ArrayDeque<Mapping> payloads = new ArrayDeque<>();
+    private final UnsafeBuffer payloadView = new UnsafeBuffer(0, 0);
+    private Mapping sending;
+    private long fragmentOffset;
+    private long payloadBacklogBytes;
     private final ExpandableDirectByteBuffer backlog = new ExpandableDirectByteBuffer(1024 * 1024);
     private final UnsafeBuffer send;
     private final UnsafeBuffer announce = new UnsafeBuffer(ByteBuffer.allocateDirect(
@@ -60,7 +80,11 @@ final class BridgeEncoder
                 publication.maxMessageLength() + " bytes; the largest DELIVER needs " + largestMessage +
                 ": raise term-length or lower max payload");
         }
-        this.send = new UnsafeBuffer(ByteBuffer.allocateDirect(Math.max(batchLength + authLength, largestMessage)));
+        // A fragment fills one Aeron message (at most term length / 8), up to 1 MiB.
+        this.fragmentBytes = Math.min(MAX_FRAGMENT_BYTES,
+            publication.maxMessageLength() - NodeFrame.LENGTH - FragmentFrame.BYTES_OFFSET - authLength);
+        this.send = new UnsafeBuffer(ByteBuffer.allocateDirect(Math.max(Math.max(batchLength + authLength,
+            largestMessage), NodeFrame.LENGTH + FragmentFrame.BYTES_OFFSET + fragmentBytes + authLength)));
     }
 
     /**
@@ -89,32 +113,124 @@ final class BridgeEncoder
     }
 
     /**
-     * Sends as much of the backlog as Aeron takes now.
+     * Queues one local memfd payload for the LAN, in order with the messages queued before and after it: a
+     * DELIVER_MEMFD in the backlog, and the payload's read-only mapping, from which its fragments are copied into
+     * Aeron when its turn comes. The mapping keeps the bytes after the caller closes the descriptor.
+     *
+     * @param memfd       the sealed payload memfd; the caller keeps it.
+     * @param payloadSize its size, at most the LAN bound.
+     */
+    void appendMemfd(
+        final DirectBuffer buffer, final int topicIndex, final int topicLength, final int memfd, final long payloadSize,
+        final int sourceNode, final long publisherId, final long sequence, final long timestampNs, final int uid,
+        final int pid)
+    {
+        Mapping mapping;
+        try
+        {
+            mapping = Mapping.readOnly(memfd, payloadSize);
+        }
+        catch (final IOException ex)
+        {
+            // Queued anyway, without bytes: its bridge sequence is skipped, so receivers count it lost.
+            Log.warn("bridge: cannot map a memfd payload of " + payloadSize + " bytes for the LAN: " + ex.getMessage() +
+                "; its receivers get a GAP");
+            mapping = null;
+        }
+        if (readOffset == writeOffset)
+        {
+            readOffset = 0;
+            writeOffset = 0;
+        }
+        writeOffset += DeliverMemfdFrame.encode(backlog, writeOffset, sourceNode, publisherId, sequence, timestampNs,
+            uid, pid, payloadSize, buffer, topicIndex, topicLength);
+        payloads.addLast(mapping == null ? UNMAPPED : mapping);
+        payloadBacklogBytes += payloadSize;
+        counters.set(BridgeCounters.PAYLOAD_BACKLOG_BYTES, payloadBacklogBytes);
+    }
+
+    /**
+     * @return payload bytes one FRAGMENT carries at most: what one Aeron message holds, up to 1 MiB.
+     */
+    int fragmentBytes()
+    {
+        return fragmentBytes;
+    }
+
+    /**
+     * @return memfd payloads queued or being sent.
+     */
+    int payloadsQueued()
+    {
+        return payloads.size() + (sending == null ? 0 : 1);
+    }
+
+    /**
+     * @return bytes of memfd payloads queued or being sent (the publishers' memory, mapped), not yet sent.
+     */
+    long payloadBacklogBytes()
+    {
+        return payloadBacklogBytes;
+    }
+
+    /**
+     * Sends as much of the backlog as Aeron takes now: the fragments of a payload being sent first, then batches
+     * of messages; a DELIVER_MEMFD ends its batch, and its payload's fragments follow it before anything else.
      *
      * @return Aeron messages sent.
      */
     int drain()
     {
         int sent = 0;
-        while (readOffset < writeOffset)
+        while (true)
         {
+            if (sending != null)
+            {
+                sent += sendFragments();
+                if (sending != null)
+                {
+                    break;
+                }
+                continue;
+            }
+            if (readOffset >= writeOffset)
+            {
+                break;
+            }
+            if (Protocol.frameType(backlog, readOffset) == FrameType.DELIVER_MEMFD && payloads.peekFirst() == UNMAPPED)
+            {
+                // A payload that could not be mapped: its number is skipped, receivers see the jump.
+                payloads.pollFirst();
+                unmappedSkipped(Protocol.frameLength(backlog, readOffset));
+                continue;
+            }
             int length = NodeFrame.encode(send, 0, nodeId, instanceId, nextSequence);
             int at = readOffset;
             int delivers = 0;
             long payloadBytes = 0;
+            boolean startsPayload = false;
             while (at < writeOffset)
             {
                 final int frameLength = Protocol.frameLength(backlog, at);
-                if (delivers > 0 && length + frameLength > batchLength)
+                final boolean memfd = Protocol.frameType(backlog, at) == FrameType.DELIVER_MEMFD;
+                if (delivers > 0 && (length + frameLength > batchLength || (memfd && payloads.peekFirst() == UNMAPPED)))
                 {
                     break;
                 }
                 send.putBytes(length, backlog, at, frameLength);
-                payloadBytes += frameLength - DeliverFrame.TOPIC_OFFSET -
-                    (backlog.getShort(at + DeliverFrame.TOPIC_LENGTH_OFFSET, Protocol.BYTE_ORDER) & 0xFFFF);
+                if (!memfd)
+                {
+                    payloadBytes += frameLength - DeliverFrame.TOPIC_OFFSET -
+                        (backlog.getShort(at + DeliverFrame.TOPIC_LENGTH_OFFSET, Protocol.BYTE_ORDER) & 0xFFFF);
+                }
                 length += frameLength;
                 at += frameLength;
                 delivers++;
+                if (memfd)
+                {
+                    startsPayload = true;
+                    break;
+                }
             }
             if (authenticator != null)
             {
@@ -129,6 +245,11 @@ final class BridgeEncoder
                 bytesOut += payloadBytes;
                 counters.set(BridgeCounters.MESSAGES_OUT, messagesOut);
                 counters.set(BridgeCounters.BYTES_OUT, bytesOut);
+                if (startsPayload)
+                {
+                    sending = payloads.pollFirst();
+                    fragmentOffset = 0;
+                }
             }
             else if (result == Publication.BACK_PRESSURED || result == Publication.ADMIN_ACTION)
             {
@@ -144,6 +265,10 @@ final class BridgeEncoder
                 {
                     Log.warn("bridge: offer failed: " + Publication.errorString(result));
                 }
+                if (startsPayload)
+                {
+                    done(payloads.pollFirst());
+                }
             }
             nextSequence += delivers;
             readOffset = at;
@@ -152,6 +277,94 @@ final class BridgeEncoder
                 break;
             }
         }
+        compact();
+        return sent;
+    }
+
+    /**
+     * Offers the fragments of the payload being sent, from where the last call stopped, until it is all sent or
+     * Aeron pushes back.
+     *
+     * @return fragments sent.
+     */
+    private int sendFragments()
+    {
+        int sent = 0;
+        final Mapping mapping = sending;
+        final long size = mapping.length();
+        if (size > 0)
+        {
+            payloadView.wrap(mapping.address(), (int)size);
+        }
+        while (fragmentOffset < size)
+        {
+            final int n = (int)Math.min(fragmentBytes, size - fragmentOffset);
+            int length = NodeFrame.encode(send, 0, nodeId, instanceId, nextSequence);
+            length += FragmentFrame.encode(send, length, fragmentOffset, payloadView, (int)fragmentOffset, n);
+            if (authenticator != null)
+            {
+                length = authenticator.sign(send, 0, length);
+            }
+            final long result = publication.offer(send, 0, length);
+            if (result > 0)
+            {
+                sent++;
+                counters.increment(BridgeCounters.DATAGRAMS_OUT);
+                fragmentOffset += n;
+                payloadBacklogBytes -= n;
+            }
+            else if (result == Publication.BACK_PRESSURED || result == Publication.ADMIN_ACTION)
+            {
+                counters.increment(BridgeCounters.BACK_PRESSURE);
+                counters.set(BridgeCounters.PAYLOAD_BACKLOG_BYTES, payloadBacklogBytes);
+                return sent;
+            }
+            else
+            {
+                // Nobody to send the rest to, or the publication is gone: a receiver that was there drops the
+                // partial payload when the sender's next message comes, and counts it lost.
+                if (result != Publication.NOT_CONNECTED)
+                {
+                    Log.warn("bridge: offer failed: " + Publication.errorString(result));
+                }
+                payloadBacklogBytes -= size - fragmentOffset;
+                fragmentOffset = size;
+                done(mapping);
+                return sent;
+            }
+        }
+        bytesOut += size;
+        counters.set(BridgeCounters.BYTES_OUT, bytesOut);
+        counters.increment(BridgeCounters.PAYLOADS_OUT);
+        done(mapping);
+        return sent;
+    }
+
+    private void unmappedSkipped(final int frameLength)
+    {
+        payloadBacklogBytes -= backlog.getLong(readOffset + DeliverMemfdFrame.PAYLOAD_SIZE_OFFSET, Protocol.BYTE_ORDER);
+        counters.set(BridgeCounters.PAYLOAD_BACKLOG_BYTES, payloadBacklogBytes);
+        counters.add(BridgeCounters.MESSAGES_UNSENT, 1);
+        nextSequence++;
+        readOffset += frameLength;
+    }
+
+    private void done(final Mapping mapping)
+    {
+        if (mapping == sending)
+        {
+            sending = null;
+        }
+        else
+        {
+            payloadBacklogBytes -= mapping.length();
+        }
+        mapping.close();
+        counters.set(BridgeCounters.PAYLOAD_BACKLOG_BYTES, payloadBacklogBytes);
+    }
+
+    private void compact()
+    {
         final int remaining = writeOffset - readOffset;
         if (readOffset > 0 && readOffset >= remaining)
         {
@@ -161,7 +374,38 @@ final class BridgeEncoder
             writeOffset = remaining;
         }
         counters.set(BridgeCounters.BACKLOG_BYTES, remaining);
-        return sent;
+    }
+
+    /**
+     * Unmaps every payload still queued (the bridge is closing).
+     */
+    void closePayloads()
+    {
+        if (sending != null)
+        {
+            done(sending);
+        }
+        for (Mapping m = payloads.pollFirst(); m != null; m = payloads.pollFirst())
+        {
+            if (m != UNMAPPED)
+            {
+                done(m);
+            }
+        }
+        payloadBacklogBytes = 0;
+        counters.set(BridgeCounters.PAYLOAD_BACKLOG_BYTES, 0);
+    }
+
+    private static Mapping unmapped()
+    {
+        try
+        {
+            return Mapping.readOnly(-1, 0);
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException("an empty mapping maps nothing", ex);
+        }
     }
 
     /**

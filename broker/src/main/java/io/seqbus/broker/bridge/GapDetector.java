@@ -60,6 +60,19 @@ final class GapDetector
     }
 
     /**
+     * Messages of a sender lost after their DELIVER arrived whole (a memfd payload whose fragments did not).
+     *
+     * @param entry the sender.
+     * @param count messages lost.
+     */
+    void onLost(final PeerTable.Entry entry, final long count)
+    {
+        entry.messagesLost += count;
+        counters.add(BridgeCounters.MESSAGES_LOST, count);
+        raise(entry, count, GapReason.BRIDGE_LOSS);
+    }
+
+    /**
      * A node's entry was displaced by a new instance of the same node: it restarted.
      *
      * @param previous the old instance.

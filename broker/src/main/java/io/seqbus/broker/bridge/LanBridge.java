@@ -10,6 +10,7 @@ import io.seqbus.broker.config.Configuration;
 import io.seqbus.broker.log.Log;
 import io.seqbus.wire.AnnounceFrame;
 import io.seqbus.wire.DeliverFrame;
+import io.seqbus.wire.GapReason;
 import io.seqbus.wire.Protocol;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
@@ -31,10 +32,13 @@ public final class LanBridge implements AutoCloseable
     private static final long CLOSE_DRAIN_NS = TimeUnit.SECONDS.toNanos(1);
 
     private final BrokerContext context;
+    private final LocalBus local;
     private final BridgeCounters counters;
     private final SharedTopics shared;
     private final PeerTable peers;
     private final GapDetector gaps;
+    private final PayloadAssembler payloads;
+    private final long maxPayload;
     private final EmbeddedDriver driver;
     private final Aeron aeron;
     private final AgentInvoker conductor;
@@ -51,10 +55,13 @@ public final class LanBridge implements AutoCloseable
     private LanBridge(final BrokerContext context, final LocalBus local, final BridgeCounters counters)
     {
         this.context = context;
+        this.local = local;
         this.counters = counters;
         this.shared = new SharedTopics(context.lanTopicList());
         this.peers = new PeerTable(counters);
         this.gaps = new GapDetector(local, peers, counters);
+        this.maxPayload = context.lanMaxPayload();
+        this.payloads = new PayloadAssembler(local, gaps, counters, maxPayload);
         this.announceIntervalNs = TimeUnit.MILLISECONDS.toNanos(context.lanAnnounceIntervalMs());
         final long instanceId = new SecureRandom().nextLong() | 1;
         final LanChannels channels = new LanChannels(context);
@@ -92,7 +99,7 @@ public final class LanBridge implements AutoCloseable
         this.driver = driver;
         this.aeron = aeron;
         this.conductor = aeron.conductorAgentInvoker();
-        this.decoder = new BridgeDecoder(context.nodeId(), instanceId, local, shared, peers, gaps, counters,
+        this.decoder = new BridgeDecoder(context.nodeId(), instanceId, local, shared, peers, gaps, payloads, counters,
             key == null ? null : new LanAuthenticator(key));
         this.assembler = new ControlledFragmentAssembler(decoder);
         counters.aeronCounters(aeron.countersReader());
@@ -160,7 +167,33 @@ public final class LanBridge implements AutoCloseable
         final int sourceNode, final long publisherId, final long sequence, final long timestampNs, final int uid,
         final int pid)
     {
-        // Filled in by the chunking encoder (issue 14, package 5).
+        if (shared.matches(buffer, topicIndex, topicLength))
+        {
+            encoder.appendMemfd(buffer, topicIndex, topicLength, memfd, payloadSize, sourceNode, publisherId, sequence,
+                timestampNs, uid, pid);
+        }
+    }
+
+    /**
+     * A message from the LAN the broker could not take (no holder for its memfd): counted and told to the shared
+     * subscriptions as LAN loss.
+     *
+     * @param sourceNode the node it came from.
+     */
+    public void lostLocally(final int sourceNode)
+    {
+        counters.add(BridgeCounters.MESSAGES_LOST, 1);
+        counters.increment(BridgeCounters.GAPS);
+        local.gapToSharedSubscriptions(sourceNode, 1, GapReason.BRIDGE_LOSS);
+    }
+
+    /**
+     * @return the largest memfd payload that crosses the LAN, {@code lan.max_payload}: a bigger one on a shared
+     * topic is refused ({@code NOT_ON_LAN}), and one from a peer is dropped as lost.
+     */
+    public long maxPayload()
+    {
+        return maxPayload;
     }
 
     /**
@@ -207,7 +240,10 @@ public final class LanBridge implements AutoCloseable
      */
     public boolean isBackPressured()
     {
-        return encoder.backlogBytes() > Configuration.LAN_BACKLOG_BYTES;
+        // Queued memfd payloads are the publishers' memory, mapped: bounded apart, and in count (mappings).
+        return encoder.backlogBytes() > Configuration.LAN_BACKLOG_BYTES ||
+            encoder.payloadBacklogBytes() > Configuration.LAN_PAYLOAD_BACKLOG_FACTOR * maxPayload ||
+            encoder.payloadsQueued() > Configuration.LAN_PAYLOADS_QUEUED;
     }
 
     /**
@@ -237,6 +273,7 @@ public final class LanBridge implements AutoCloseable
         // While this broker closes, every image goes away because of it: no news about the peers.
         if (entry != null && !closing)
         {
+            payloads.onSenderGone(entry);
             gaps.onImageGone(entry);
         }
     }
@@ -249,7 +286,7 @@ public final class LanBridge implements AutoCloseable
     {
         closing = true;
         final long deadline = System.nanoTime() + CLOSE_DRAIN_NS;
-        while (encoder.backlogBytes() > 0 && System.nanoTime() - deadline < 0)
+        while ((encoder.backlogBytes() > 0 || encoder.payloadsQueued() > 0) && System.nanoTime() - deadline < 0)
         {
             conductor.invoke();
             encoder.drain();
@@ -262,6 +299,8 @@ public final class LanBridge implements AutoCloseable
             said = encoder.announce(startTimeMs, decoder.messagesIn(), decoder.bytesIn(),
                 AnnounceFrame.STATE_LEAVING, context.nodeName());
         }
+        encoder.closePayloads();
+        payloads.close();
         CloseHelper.quietCloseAll(subscription, publication, aeron, driver);
         Log.info("bridge: closed" + (said ? "" : " (could not announce leaving)"));
     }

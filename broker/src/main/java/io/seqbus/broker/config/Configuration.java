@@ -44,6 +44,12 @@ public final class Configuration
     /** Term length of the bridge's publication unless the channel sets {@code term-length}. */
     public static final int LAN_TERM_LENGTH_DEFAULT = 4 * 1024 * 1024;
 
+    /** Local publishers are held back while more than this many times lan.max_payload waits to go to the LAN. */
+    public static final int LAN_PAYLOAD_BACKLOG_FACTOR = 4;
+
+    /** ... or while more than this many memfd payloads (each a mapping) wait. */
+    public static final int LAN_PAYLOADS_QUEUED = 1024;
+
     /** UDP receive buffer of the bridge unless the channel sets {@code so-rcvbuf}; Aeron repairs overflow by NAK. */
     public static final int LAN_SO_RCVBUF_DEFAULT = 2 * 1024 * 1024;
 

@@ -19,6 +19,9 @@ public final class ExampleConfig
         # A refusal is an ERROR ACCESS_DENIED (not fatal), counted in seqbus_access_denied_total{op}.
         # SIGHUP reloads the rules without dropping connections; a subscription the new rules no
         # longer allow is removed, with an ACCESS_DENIED ERROR whose ref is its subscription id.
+        # Descriptors other than a sealed memfd payload (a pipe, a socket, an eventfd: a capability
+        # handed to every subscriber) go only to topics a rule's pass_fds patterns name; acl.default
+        # "allow" does not grant it. Without it such a publish gets DESCRIPTORS_DENIED (not fatal).
         #
         # A locked-down bus (with acl.default = "deny" above): nothing for anyone unnamed,
         # orders-service publishes orders, the billing group reads them, uid 990 reads everything.
@@ -27,6 +30,7 @@ public final class ExampleConfig
         #   uid = "orders-service"
         #   publish = ["orders.>"]
         #   subscribe = ["prices.*"]
+        #   pass_fds = ["orders.exports.>"]
         #
         #   [[acl.rule]]
         #   gid = "billing"

@@ -18,6 +18,8 @@ public final class Backpressure
     private boolean totalFull;
     private DescriptorPool descriptorPool;
     private int descriptorReserve;
+    private boolean descriptorsShort;
+    private long descriptorsShortSinceNs;
     private long totalFullSinceNs;
 
     /**
@@ -65,6 +67,30 @@ public final class Backpressure
     {
         return descriptorPool != null &&
             descriptorPool.available() < Math.min(descriptorReserve, descriptorPool.size());
+    }
+
+    /**
+     * Follows the descriptor pool once per duty cycle.
+     *
+     * @param nowNs     the agent's clock.
+     * @param timeoutNs how long is too long.
+     * @return true when the pool has stayed short for longer than {@code timeoutNs} (publishers waited all that
+     * time): the clock starts again, so the next eviction waits as long again.
+     */
+    public boolean descriptorsShortLongerThan(final long nowNs, final long timeoutNs)
+    {
+        final boolean isShort = descriptorsShort();
+        if (isShort && !descriptorsShort)
+        {
+            descriptorsShortSinceNs = nowNs;
+        }
+        descriptorsShort = isShort;
+        if (isShort && nowNs - descriptorsShortSinceNs > timeoutNs)
+        {
+            descriptorsShortSinceNs = nowNs;
+            return true;
+        }
+        return false;
     }
 
     void descriptorPool(final DescriptorPool pool)

@@ -1,7 +1,5 @@
 package io.seqbus.broker.fanout;
 
-import io.seqbus.broker.counters.BrokerCounters;
-
 import java.util.ArrayList;
 
 /**
@@ -14,18 +12,16 @@ import java.util.ArrayList;
  */
 final class DescriptorLoad
 {
-    private final BrokerCounters counters;
+    // One SIOCOUTQ per subscriber with unread descriptors per sweep: rare enough to cost nothing under load.
+    private static final long SWEEP_INTERVAL_NS = 100_000_000;
+
     private final ArrayList<Subscriber> waiting = new ArrayList<>();
     private final ArrayList<Subscriber> withUnread = new ArrayList<>();
     private long bytes;
     private long unreadDescriptors;
     private boolean recheckAllUnread;
     private long maxInFlight = Long.MAX_VALUE;
-
-    DescriptorLoad(final BrokerCounters counters)
-    {
-        this.counters = counters;
-    }
+    private long nextSweepNs;
 
     /** @return payload bytes queued or unread over all subscribers. */
     long bytes()
@@ -45,10 +41,16 @@ final class DescriptorLoad
         this.maxInFlight = maxInFlight;
     }
 
-    /** @return descriptors that may still be sent before max_descriptors_in_flight; 0 or less: none. */
-    long inFlightRoom()
+    /**
+     * @param pending descriptors sent but not yet counted here (the sending subscriber's, this flush).
+     * @param more    descriptors of the next datagram.
+     * @return true when they may go: within max_descriptors_in_flight, or nothing is in flight at all (one datagram
+     * always goes, whatever it carries: a bound below a datagram's worth must slow descriptors down, never stop them).
+     */
+    boolean mayPutInFlight(final int pending, final int more)
     {
-        return maxInFlight - unreadDescriptors;
+        final long inFlight = unreadDescriptors + pending;
+        return inFlight == 0 || inFlight + more <= maxInFlight;
     }
 
     /** Forgets a subscriber that closed: off the re-check list. Its unread counts must be 0 already. */
@@ -114,14 +116,19 @@ final class DescriptorLoad
 
     /**
      * Once per duty cycle, before the flush: asks the kernel again about the waiting subscribers (and, after a
-     * bound over all of them was reached, about every subscriber with unread descriptors), and lists the waiting
-     * ones for flushing, so what they could not be sent goes now if it may.
+     * bound over all of them was reached or every 100 ms, about every subscriber with unread descriptors), and lists
+     * the waiting ones for flushing, so what they could not be sent goes now if it may.
+     *
+     * @param nowNs the agent's clock.
      */
-    void recheck()
+    void recheck(final long nowNs)
     {
-        if (recheckAllUnread)
+        // Subscribers that read everything and then got nothing more are never flushed again: a sweep now and
+        // then forgets their unread counts, so the gauge and the in-flight bound do not keep them for ever.
+        if (recheckAllUnread || (!withUnread.isEmpty() && nowNs - nextSweepNs >= 0))
         {
             recheckAllUnread = false;
+            nextSweepNs = nowNs + SWEEP_INTERVAL_NS;
             for (int i = withUnread.size() - 1; i >= 0; i--)
             {
                 withUnread.get(i).refreshUnread();
@@ -138,6 +145,5 @@ final class DescriptorLoad
             }
             s.markForFlush();
         }
-        counters.set(BrokerCounters.DESCRIPTORS_IN_FLIGHT, unreadDescriptors);
     }
 }

@@ -56,7 +56,7 @@ public final class FanOut implements OldestDropper.Policy
         final QueueBounds bounds, final Backpressure backpressure, final DescriptorPool descriptorPool)
     {
         this.descriptorPool = descriptorPool;
-        this.descriptorLoad = new DescriptorLoad(counters);
+        this.descriptorLoad = new DescriptorLoad();
         backpressure.descriptorPool(descriptorPool);
         this.index = index;
         this.counters = counters;
@@ -101,8 +101,7 @@ public final class FanOut implements OldestDropper.Policy
         maxDescriptorBytesTotal = bounds.maxDescriptorBytesTotal();
         descriptorLoad.maxInFlight(bounds.maxDescriptorsInFlight());
         backpressure.descriptorReserve(maxDescriptorsPerDatagram);
-        descriptorLoad.recheck();
-        counters.set(BrokerCounters.DESCRIPTORS_HELD, descriptorPool.held());
+        descriptorLoad.recheck(System.nanoTime());
     }
 
     /**

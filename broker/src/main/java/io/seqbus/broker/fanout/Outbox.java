@@ -269,29 +269,26 @@ final class Outbox
      * @param counter   counts datagrams and bytes written.
      * @param transport      how the datagrams reach the client.
      * @param counter        counts datagrams and bytes written.
-     * @param inFlightRoom   descriptors that may still be sent before max_descriptors_in_flight.
      * @return {@link #DRAINED}, {@link #BLOCKED} or {@link #WAITING}.
      * @throws IOException if the client is gone.
      */
-    int flush(final Transport transport, final WriteCounter counter, final long inFlightRoom) throws IOException
+    int flush(final Transport transport, final WriteCounter counter) throws IOException
     {
         version++;
-        long room = inFlightRoom;
         Datagram d;
         while ((d = sealed.peekFirst()) != null)
         {
-            final int sent = send(transport, d, counter, room);
+            final int sent = send(transport, d, counter);
             if (sent != DRAINED)
             {
                 return sent;
             }
-            room -= sentFds;
             sealed.pollFirst();
             pool.release(d);
         }
         if (tail != null && tail.length > 0)
         {
-            final int sent = send(transport, tail, counter, room);
+            final int sent = send(transport, tail, counter);
             if (sent != DRAINED)
             {
                 return sent;
@@ -302,8 +299,6 @@ final class Outbox
         return DRAINED;
     }
 
-    // Descriptors the last send() passed.
-    private int sentFds;
     // Sends the kernel refused with ETOOMANYREFS since the subscriber last asked.
     private int tooManyRefs;
 
@@ -315,13 +310,12 @@ final class Outbox
         return n;
     }
 
-    private int send(final Transport transport, final Datagram d, final WriteCounter counter, final long room)
-        throws IOException
+    private int send(final Transport transport, final Datagram d, final WriteCounter counter) throws IOException
     {
         final int length = d.length;
         final int fdCount = d.fdCount;
-        sentFds = 0;
-        if (fdCount > room)
+        // Sent since the subscriber last took the count are in flight too, not yet in the load's.
+        if (fdCount > 0 && !load.mayPutInFlight(sentDescriptors, fdCount))
         {
             return WAITING;
         }
@@ -340,7 +334,6 @@ final class Outbox
         counter.onDatagramWritten(length);
         if (fdCount > 0)
         {
-            sentFds = fdCount;
             sentDescriptors += fdCount;
             sentDescriptorBytes += d.descriptorBytes;
             // Queued becomes unread: the bytes stay charged to the load, as the subscriber's unread bytes.
@@ -402,6 +395,20 @@ final class Outbox
             messages += messagesIn(d);
         }
         return tail == null ? messages : messages + messagesIn(tail);
+    }
+
+    /**
+     * @return descriptor messages queued (each holds one of the pool's holders); a walk, for the rare eviction
+     * that picks who holds the most.
+     */
+    int queuedDescriptorMessages()
+    {
+        int messages = tail == null ? 0 : tail.holderCount;
+        for (final Datagram d : sealed)
+        {
+            messages += d.holderCount;
+        }
+        return messages;
     }
 
     private static long messagesIn(final Datagram d)

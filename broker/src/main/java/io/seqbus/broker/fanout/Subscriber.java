@@ -124,6 +124,12 @@ public final class Subscriber
         return unreadDescriptors;
     }
 
+    /** @return descriptor messages queued for it, each holding one of the pool's holders (a walk: rare use). */
+    public int descriptorMessagesQueued()
+    {
+        return outbox.queuedDescriptorMessages();
+    }
+
     /** @return payload bytes of the descriptors handed to its socket and perhaps unread. */
     public long descriptorBytesUnread()
     {
@@ -337,7 +343,7 @@ public final class Subscriber
     public boolean drain(final WriteCounter counter) throws IOException
     {
         refreshUnread();
-        final boolean drained = outbox.flush(transport, counter, load.inFlightRoom()) == Outbox.DRAINED;
+        final boolean drained = outbox.flush(transport, counter) == Outbox.DRAINED;
         afterSend();
         return drained;
     }
@@ -354,7 +360,7 @@ public final class Subscriber
         refreshUnread();
         try
         {
-            final int result = outbox.flush(transport, counter, load.inFlightRoom());
+            final int result = outbox.flush(transport, counter);
             afterSend();
             sendWaiting = result == Outbox.WAITING;
             if (result == Outbox.BLOCKED)

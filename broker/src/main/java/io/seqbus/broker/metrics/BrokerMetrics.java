@@ -283,6 +283,12 @@ public final class BrokerMetrics implements AutoCloseable
         lan(bridge, "seqbus.lan.datagrams.unauthenticated", null, BridgeCounters.UNAUTHENTICATED_DATAGRAMS,
             "LAN datagrams dropped unread: no valid AUTH tag for this broker's key (or signed, and no key here)");
         lan(bridge, "seqbus.lan.duplicates", null, BridgeCounters.DUPLICATES, "LAN messages seen twice, dropped");
+        lan(bridge, "seqbus.lan.payloads.out", null, BridgeCounters.PAYLOADS_OUT,
+            "Memfd payloads sent to the LAN in fragments");
+        lan(bridge, "seqbus.lan.payloads.in", null, BridgeCounters.PAYLOADS_IN,
+            "Memfd payloads reassembled from the LAN and delivered here");
+        lan(bridge, "seqbus.lan.payloads.lost", null, BridgeCounters.PAYLOADS_LOST,
+            "Memfd payloads from the LAN begun and not finished, or over lan.max_payload (each one lost message)");
         Gauge.builder("seqbus.lan.peers", bridge, (b) -> b.get(BridgeCounters.PEERS))
             .description("Other brokers heard on the LAN")
             .register(registry);

@@ -27,6 +27,8 @@ class SettingsAgreementTest
 {
     /** {@code an integer in LOW..HIGH}, each end a number or {@code key[ - n] (by default N)}. */
     private static final Pattern RANGE = Pattern.compile("an integer in (.+)\\.\\.(.+)");
+    /** {@code a size in bytes in LOW..HIGH (...)}: the long settings (issue 14). */
+    private static final Pattern BYTES = Pattern.compile("a size in bytes in (\\d+)\\.\\.(\\d+) .*");
     private static final Pattern END = Pattern.compile("(-?\\d+)|[a-z_.]+(?: - \\d+)? \\(by default (\\d+)\\)");
 
     @TempDir
@@ -70,6 +72,17 @@ class SettingsAgreementTest
                 outside.add(Long.toString(high + 1));
             }
         }
+        else if (BYTES.matcher(allowed).matches())
+        {
+            final Matcher bytes = BYTES.matcher(allowed);
+            bytes.matches();
+            final long low = Long.parseLong(bytes.group(1));
+            final long high = Long.parseLong(bytes.group(2));
+            inside.add(Long.toString(low));
+            inside.add(Long.toString(high));
+            outside.add(Long.toString(low - 1));
+            outside.add(Long.toString(high + 1));
+        }
         else if (allowed.startsWith("one of "))
         {
             inside.addAll(List.of(allowed.substring("one of ".length()).split(", ")));
@@ -105,7 +118,8 @@ class SettingsAgreementTest
         assertThat(problems).as("refused naming %s", prefix).anySatisfy((p) ->
         {
             assertThat(p).startsWith(prefix);
-            assertThat(p.replaceAll(" \\(\\d+\\)", "").replace("(by default ", "("))
+            // A bound naming another setting reads "(N)" or, refused as the value was read, "(by default N)".
+            assertThat(p.replace("(by default ", "(").replaceAll(" \\(\\d+\\)", ""))
                 .contains(allowed.replaceAll(" \\(by default \\d+\\)", ""));
         });
     }

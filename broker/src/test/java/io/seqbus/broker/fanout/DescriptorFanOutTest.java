@@ -45,7 +45,8 @@ class DescriptorFanOutTest
     private final UidAccounts accounts = new UidAccounts();
     private final SubscriptionRegistry registry =
         new SubscriptionRegistry(index, accounts, counters, () -> 1 << 20);
-    private final UnsafeBuffer message = new UnsafeBuffer(ByteBuffer.allocateDirect(1024));
+    private static final UnsafeBuffer MESSAGE = new UnsafeBuffer(ByteBuffer.allocateDirect(1024));
+    private final UnsafeBuffer message = MESSAGE;
     private int nextFd = 1000;
 
     @Test
@@ -233,6 +234,29 @@ class DescriptorFanOutTest
     }
 
     @Test
+    void withNothingInFlightOneDatagramGoesWhateverItCarriesButNotASecond()
+    {
+        bounds.maxDescriptorsInFlight = 1;
+        bounds.maxDescriptorsPerDatagram = 2;
+        fanOut.refreshBounds();
+        final Recorder t = new Recorder();
+        t.peerReadAll = false;
+        subscriber(t, true, SlowConsumerPolicy.BLOCK, 1 << 20);
+        final int[] a = deliverDescriptors(1, 2, 0);
+        final int[] b = deliverDescriptors(2, 2, 0);
+        flush();
+        assertThat(t.fds).hasSize(1);
+        assertThat(t.fds.get(0)).containsExactly(a);
+
+        t.peerReadAll = true;
+        fanOut.refreshBounds();
+        flush();
+        assertThat(t.fds).hasSize(2);
+        assertThat(t.fds.get(1)).containsExactly(b);
+        assertAllReleased(concat(a, b));
+    }
+
+    @Test
     void anEtoomanyrefsRefusalIsCountedAndRetriedEachDutyCycle()
     {
         final Recorder t = new Recorder();
@@ -281,6 +305,59 @@ class DescriptorFanOutTest
         flush();
         assertThat(backpressure.holdPublishers()).isFalse();
         assertAllReleased(concat(all.toArray(new int[0][])));
+    }
+
+    @Test
+    void sixteenSubscribersTakeDescriptorAndOrdinaryMessagesWithoutAllocatingOnceWarm()
+    {
+        final int[] closes = new int[1];
+        final DescriptorPool counted = new DescriptorPool(64, 8, fd -> closes[0]++);
+        final TopicIndex<Subscription> idx = new TopicIndex<>(64);
+        final DatagramPool buffers = new DatagramPool(64 * 1024, 64);
+        final FanOut f = new FanOut(idx, counters, buffers, bounds, new Backpressure(buffers, () -> false), counted);
+        final SubscriptionRegistry subscriptions = new SubscriptionRegistry(idx, accounts, counters, () -> 1 << 20);
+        for (int i = 0; i < 16; i++)
+        {
+            final Subscriber s = f.newSubscriber(new Sink(), accounts.open(1000 + i), 1 << 20);
+            s.acceptsDescriptors(i % 4 != 0); // a quarter get GAP 7 instead
+            subscriptions.subscribe(s, 1, "a.>", SlowConsumerPolicy.DROP_OLDEST, 1 << 20, Subscription.costOf("a.>"));
+        }
+        final int[] fds = {1, 2};
+        final int topicLength = put("a.b", "payload");
+        final WriteCounter none = bytes -> { };
+        long sequence = 1;
+        for (; sequence < 2_000; sequence += 2)
+        {
+            cycle(f, counted, fds, topicLength, sequence, none);
+        }
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)java.lang.management.ManagementFactory.getThreadMXBean();
+        final long threadId = Thread.currentThread().getId();
+        final long before = threads.getThreadAllocatedBytes(threadId);
+        for (final long end = sequence + 20_000; sequence < end; sequence += 2)
+        {
+            cycle(f, counted, fds, topicLength, sequence, none);
+        }
+        final long allocated = threads.getThreadAllocatedBytes(threadId) - before;
+
+        assertThat(allocated).as("bytes allocated by 10,000 cycles of two messages to 16 subscribers")
+            .isLessThan(4096);
+        assertThat(counted.held()).isZero();
+        assertThat(closes[0]).isEqualTo(2 * (int)(sequence / 2));
+    }
+
+    private static void cycle(
+        final FanOut f, final DescriptorPool counted, final int[] fds, final int topicLength, final long sequence,
+        final WriteCounter counter)
+    {
+        f.refreshBounds();
+        f.deliver(MESSAGE, 0, 3, topicLength - 3, NODE, PUBLISHER, sequence, 5, 1000, 42, 0);
+        final SharedDescriptors held = counted.acquire();
+        held.hold(fds, 2, 1024);
+        f.deliverDescriptors(MESSAGE, 0, 3, 0, NODE, PUBLISHER, sequence + 1, 5, 1000, 42, held,
+            PublishFdsFrame.MEMFD_PAYLOAD, 0);
+        held.release();
+        f.flushList().flushAll(counter);
     }
 
     private Subscriber subscriber(
@@ -434,6 +511,45 @@ class DescriptorFanOutTest
         public int maxDescriptorsInFlight()
         {
             return maxDescriptorsInFlight;
+        }
+    }
+
+    /** Takes every datagram and reads nothing, as a kernel with room does; its peer reads at once. */
+    private static final class Sink implements Transport
+    {
+        @Override
+        public int send(final ByteBuffer datagram, final int[] descriptors, final int fdCount)
+        {
+            return datagram.remaining();
+        }
+
+        @Override
+        public boolean peerReadAll()
+        {
+            return true;
+        }
+
+        @Override
+        public boolean isClosing()
+        {
+            return false;
+        }
+
+        @Override
+        public void onWriteBlocked()
+        {
+        }
+
+        @Override
+        public void onWriteFailed(final IOException cause)
+        {
+            throw new AssertionError(cause);
+        }
+
+        @Override
+        public String label()
+        {
+            return "sink";
         }
     }
 

@@ -136,6 +136,21 @@ final class NetnsLan implements AutoCloseable
         return start(name, cmd);
     }
 
+    /**
+     * Starts {@link MemfdLanClient} in a host's namespace with this JVM's class path.
+     *
+     * @return the client process and its output.
+     */
+    Started memfdClient(final char host, final String name, final String... args) throws IOException
+    {
+        final List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns(host),
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "-XX:+UseSerialGC",
+            "-Xmx256m", "-cp", System.getProperty("java.class.path"), MemfdLanClient.class.getName()));
+        cmd.addAll(List.of(args));
+        return start(name, cmd);
+    }
+
     private Started start(final String name, final List<String> cmd) throws IOException
     {
         final Path log = dir.resolve(name + "-" + (++started) + ".log");
