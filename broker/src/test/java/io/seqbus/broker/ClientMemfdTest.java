@@ -49,7 +49,7 @@ class ClientMemfdTest extends InProcessBrokerTest
 
     private void startBroker() throws IOException
     {
-        start(new BrokerContext().maxQueueBytesLimit(Integer.MAX_VALUE)
+        start(new BrokerContext().maxQueueBytesLimit(Integer.MAX_VALUE).maxDescriptorMessagesHeld(512)
             .aclRules(List.of(new AclRule(-1, 0, "gid 0", List.of(">"), List.of(">"), false, List.of("fds.>")))));
     }
 

@@ -75,7 +75,7 @@ class PlainJvmClientTest extends InProcessBrokerTest
         assertThat(Files.isExecutable(java))
             .as("this test needs the JDK at %s (-Dseqbus.test.java17 / -Dseqbus.test.java25 say where)", javaHome)
             .isTrue();
-        start(new BrokerContext());
+        start(context());
         final Path stderrFile = dir.resolve("child-stderr.txt");
         final String classPath = descriptors ? clientClassPathWithDescriptors() : clientClassPath();
         assertThat(classPath.contains("jna")).as("JNA on the class path %s", classPath).isEqualTo(descriptors);
@@ -114,6 +114,12 @@ class PlainJvmClientTest extends InProcessBrokerTest
         }
     }
 
+    /** 512 held descriptor messages: the defaults need RLIMIT_NOFILE above 45,000, and this machine allows 20,000. */
+    private static BrokerContext context()
+    {
+        return new BrokerContext().maxDescriptorMessagesHeld(512);
+    }
+
     /** Reads the child's stdout; on each RESTART line restarts the broker and tells the child so. */
     private void drive(final Process child, final List<String> lines)
     {
@@ -128,7 +134,7 @@ class PlainJvmClientTest extends InProcessBrokerTest
                 if (line.startsWith("RESTART"))
                 {
                     broker.close();
-                    broker = Broker.launch(new BrokerContext().socket(socket));
+                    broker = Broker.launch(context().socket(socket));
                     in.write('\n');
                     in.flush();
                 }

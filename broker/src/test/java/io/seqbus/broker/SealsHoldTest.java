@@ -28,7 +28,8 @@ class SealsHoldTest extends InProcessBrokerTest
 
     private BusClient subscriberKeepingPayloads() throws Exception
     {
-        start(new BrokerContext());
+        // 512 held messages: the defaults need RLIMIT_NOFILE above 45,000, and this machine allows 20,000.
+        start(new BrokerContext().maxDescriptorMessagesHeld(512));
         final BusClient subscriber = open(BusClient.connect(new ClientOptions().socket(socket).clientName("sub")));
         subscriber.subscribe("sealed.>", message -> kept.set(message.keepPayload()));
         subscriber.sync(WAIT);

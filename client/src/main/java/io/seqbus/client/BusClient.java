@@ -62,6 +62,18 @@ import java.util.concurrent.TimeUnit;
  * silently. {@link #drain(Duration)} first unsubscribes, lets the handlers of what was already on its way
  * run, and sends what was published, then closes; it says whether all of that finished in time.
  *
+ * <h2>Large payloads and descriptors</h2>
+ * On a connection that passes descriptors ({@link ClientOptions#descriptors(boolean)}, {@link #passesDescriptors()})
+ * every publish takes a payload of any size up to the broker's {@code max_memfd_size}: above
+ * {@link ClientOptions#memfdThreshold(int)} (the broker's {@code max_payload} by default) it goes as a sealed memfd,
+ * which subscribers map read-only without a copy ({@link Message#isMemfdPayload()}). {@link #loan(int)} lends memory
+ * to fill in place and {@link #publish(String, Loan)} seals it; {@link #publish(String, ByteBuffer, FileDescriptor...)}
+ * attaches other descriptors. A publish the broker refuses for its descriptors ({@code BAD_DESCRIPTOR},
+ * {@code DESCRIPTORS_DENIED}, {@code NOT_ON_LAN}, {@code TOO_MANY_DESCRIPTORS}) is reported to the
+ * {@link ErrorHandler} and, unlike ACCESS_DENIED, does not make plain publishes to that topic fail at the call; like
+ * every refused publish it gets no sequence, and the session's count leaves it out. Without descriptors (no JNA, or
+ * a broker that passes none) a payload over {@link #maxPayload()} is refused at the call, as before.
+ *
  * <h2>Errors</h2>
  * Every ERROR frame goes to the {@link ErrorHandler}. A non-fatal ERROR whose {@code ref} is a
  * subscription id marks that {@link Subscription} as failed (see {@link Subscription#error()}).
@@ -232,7 +244,9 @@ public final class BusClient implements AutoCloseable
      * Publishes a message, waiting while the socket is full or the client is reconnecting.
      *
      * @param topic   a valid topic (no wildcards).
-     * @param payload the payload bytes, at most {@link #maxPayload()}.
+     * @param payload the payload bytes: any size on a connection that passes descriptors (above
+     *                {@link ClientOptions#memfdThreshold(int)} they go as a sealed memfd), else at most
+     *                {@link #maxPayload()}.
      * @throws IllegalArgumentException for an invalid topic or a payload that is too large.
      * @throws BusException             when the frame could not be handed over within
      *                                  {@link ClientOptions#publishTimeout()}, the client failed, or
@@ -455,10 +469,12 @@ public final class BusClient implements AutoCloseable
 
     /**
      * Publishes a message if that can be done without waiting: the frame is written to the
-     * socket or added to the batch, else nothing happens.
+     * socket or added to the batch, else nothing happens. A payload above the memfd threshold is made into a sealed
+     * memfd first (see {@link #publish(String, byte[])}), which is closed again when it cannot go.
      *
      * @param topic   a valid topic (no wildcards).
-     * @param payload the payload bytes, at most {@link #maxPayload()}.
+     * @param payload the payload bytes: any size on a connection that passes descriptors, else at most
+     *                {@link #maxPayload()}.
      * @return {@link PublishResult#OK} when taken, else why not.
      * @throws IllegalArgumentException for an invalid topic or a payload that is too large.
      * @throws IllegalStateException    when the client was closed.
@@ -482,7 +498,12 @@ public final class BusClient implements AutoCloseable
      */
     public PublishResult tryPublish(final String topic, final String payload)
     {
-        return outbound.offerLocked(topic, null, null, 0, 0, Objects.requireNonNull(payload, "payload"));
+        Objects.requireNonNull(payload, "payload");
+        if (goesAsMemfd(WireStrings.utf8Length(payload)))
+        {
+            return tryPublish(topic, payload.getBytes(StandardCharsets.UTF_8));
+        }
+        return outbound.offerLocked(topic, null, null, 0, 0, payload);
     }
 
     /**
@@ -521,7 +542,17 @@ public final class BusClient implements AutoCloseable
      */
     public PublishResult tryPublish(final String topic, final DirectBuffer payload, final int offset, final int length)
     {
-        return outbound.offerLocked(topic, Objects.requireNonNull(payload, "payload"), null, offset, length, null);
+        Objects.requireNonNull(payload, "payload");
+        if (goesAsMemfd(length))
+        {
+            if (offset < 0 || length < 0 || offset > payload.capacity() - length)
+            {
+                throw new IndexOutOfBoundsException("offset " + offset + " length " + length + " capacity " +
+                    payload.capacity());
+            }
+            return tryPublishMemfd(topic, OutgoingMemfd.sealed(payload, offset, length), length);
+        }
+        return outbound.offerLocked(topic, payload, null, offset, length, null);
     }
 
     /**
@@ -788,6 +819,12 @@ public final class BusClient implements AutoCloseable
     {
         return "BusClient{name=" + options.clientName() + ", socket=" + connection.socket() + ", state=" +
             connection.stateName() + ", publisherId=" + connection.publisherId() + "}";
+    }
+
+    /** For tests, in {@link ThreadMode#POLL} on the polling thread: the descriptor budget with another limit. */
+    void descriptorBudget(final FdBudget budget)
+    {
+        inbound.fdBudget(budget);
     }
 
     /** For tests: close() or drain() has begun. */

@@ -1,5 +1,9 @@
 package io.seqbus.client;
 
+import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
+import io.seqbus.sys.LibC;
+
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -12,10 +16,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * messages would be lost. Short of room the client stops reading instead: the broker's slow-consumer policy then
  * applies, and nothing is lost silently.
  * <p>
- * The limit (RLIMIT_NOFILE's soft value, which the JVM raises to the hard one at start) is read once from
- * {@code /proc/self/limits}. The open count is counted in {@code /proc/self/fd}, at most once a second while there is
+ * The limit (RLIMIT_NOFILE's soft value, which the JVM raises to the hard one at start) is read once with
+ * getrlimit(2). The open count is counted in {@code /proc/self/fd}, at most once a second while there is
  * room, and kept up to date in between by the descriptors this client receives and closes; other threads' files show
- * at the next count (a receive truncated meanwhile still gives a GAP {@code DESCRIPTORS_LOST}).
+ * at the next count (a receive truncated meanwhile still gives a GAP {@code DESCRIPTORS_LOST}). The kernel bounds
+ * descriptor numbers rather than their count, so a process with holes in its table has a little more room than this
+ * counts: the check errs on the safe side.
  */
 final class FdBudget
 {
@@ -101,24 +107,17 @@ final class FdBudget
         everCounted = true;
     }
 
-    /** @return RLIMIT_NOFILE's soft value from /proc/self/limits; Long.MAX_VALUE for "unlimited" or unreadable. */
+    /** @return RLIMIT_NOFILE's soft value (getrlimit); Long.MAX_VALUE for RLIM_INFINITY or a failure. */
     static long readLimit()
     {
-        try
+        try (Memory rlimit = new Memory(16))
         {
-            for (final String line : Files.readAllLines(Path.of("/proc/self/limits")))
+            if (LibC.getrlimit(LibC.RLIMIT_NOFILE, Pointer.nativeValue(rlimit)) != 0)
             {
-                if (line.startsWith("Max open files"))
-                {
-                    final String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
-                    return "unlimited".equals(soft) ? Long.MAX_VALUE : Long.parseLong(soft);
-                }
+                return Long.MAX_VALUE;
             }
+            final long soft = rlimit.getLong(0);
+            return soft < 0 ? Long.MAX_VALUE : soft;
         }
-        catch (final IOException | RuntimeException ex)
-        {
-            // fall through
-        }
-        return Long.MAX_VALUE;
     }
 }

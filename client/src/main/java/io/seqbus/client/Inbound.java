@@ -201,6 +201,12 @@ final class Inbound
         return length;
     }
 
+    /** For tests: a budget with another limit. */
+    void fdBudget(final FdBudget budget)
+    {
+        fdBudget = budget;
+    }
+
     private FdBudget budget()
     {
         if (fdBudget == null)

@@ -11,6 +11,11 @@
  * warning ("A restricted method in java.lang.System has been called") once at start; it is only a
  * warning (Java 25 runs the client the same), and {@code --enable-native-access=ALL-UNNAMED} silences
  * it.
+ * <p>
+ * Descriptors (memfd payloads of any size, {@link io.seqbus.client.Loan}, other descriptors; see
+ * {@link io.seqbus.client.ClientOptions#descriptors(boolean)}) use {@code seqbus-sys} and JNA, still without flags:
+ * the native calls read buffer addresses through JNA, never Agrona's Unsafe. They are on by default when JNA loads;
+ * without JNA on the class path the client works as before, without descriptors, and loads none of it.
  *
  * <h2>What the API is made of</h2>
  * This package and {@code java.*}: payloads go in as {@code byte[]}, {@code String} or

@@ -81,6 +81,12 @@ class DescriptorClientTest extends ScriptedBrokerTest
         Fds.close(fd);
         assertThat(memfds("seqbus-payload")).as("the client closed its copy once sent").isEqualTo(before);
 
+        // tryPublish too.
+        assertThat(client.tryPublish("a.b", ByteBuffer.wrap(payload))).isEqualTo(PublishResult.OK);
+        assertThat(peer.next(FrameType.PUBLISH_FDS).as(new PublishFdsFrame()).payloadSize()).isEqualTo(payload.length);
+        Fds.close(peer.nextFd());
+        assertThat(memfds("seqbus-payload")).isEqualTo(before);
+
         // At max_payload it stays inline.
         client.publish("a.b", bytes(MAX_PAYLOAD));
         assertThat(peer.next(FrameType.PUBLISH).buffer().capacity()).isGreaterThan(MAX_PAYLOAD);
@@ -146,7 +152,8 @@ class DescriptorClientTest extends ScriptedBrokerTest
         client.subscribe("a.>", message ->
         {
             seen.add(message.topic() + " " + message.isMemfdPayload() + " " + message.payloadLength() + " " +
-                message.payloadBuffer().get(0) + " " + message.sequence());
+                message.payloadBuffer().get(0) + " " + message.payload().getByte(message.payloadLength() - 1) + " " +
+                message.sequence());
             if (message.sequence() == 1)
             {
                 stale.set(message.payloadBuffer());
@@ -165,7 +172,7 @@ class DescriptorClientTest extends ScriptedBrokerTest
         Fds.close(large); // the client has its own
         Fds.close(small);
         within().until(() -> client.poll() >= 0 && seen.size() == 2);
-        assertThat(seen).containsExactly("a.b true 300000 5 1", "a.c true 4096 6 2");
+        assertThat(seen).containsExactly("a.b true 300000 5 5 1", "a.c true 4096 6 6 2");
         assertThat(stale.get().get(0)).as("a buffer kept past the handler reads zeros").isZero();
         assertThat(kept.get().buffer().get(4095)).isEqualTo((byte)6);
         assertThat(memfds("seqbus-test")).as("only the kept payload's descriptor").isEqualTo(before + 1);
@@ -184,6 +191,12 @@ class DescriptorClientTest extends ScriptedBrokerTest
         client.subscribe("a.>", message ->
         {
             payloads.add(message.payloadAsString() + " " + message.descriptorCount());
+            try (Payload copy = message.keepPayload())
+            {
+                assertThat(copy.isMemfd()).isFalse();
+                assertThat(copy.descriptor()).isNull();
+                assertThat(StandardCharsets.UTF_8.decode(copy.buffer()).toString()).isEqualTo(message.payloadAsString());
+            }
             if (message.sequence() == 2)
             {
                 taken.set(message.takeDescriptors());
