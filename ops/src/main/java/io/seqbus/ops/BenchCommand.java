@@ -36,7 +36,7 @@ import java.util.concurrent.Callable;
             "bytes per message show what it copied."},
     footer = {"", "Examples:", "  seqbus bench --embedded-broker --subs 4 --seconds 2",
         "  seqbus bench --embedded-broker --subs 16 --rate 100 --size 1KiB,64KiB,1MiB,16MiB,64MiB --copy-alternative",
-        "  seqbus bench --embedded-broker --subs 16 --size 1MiB --memcpy"})
+        "  seqbus bench --embedded-broker --subs 16 --size 1MiB --touch --memcpy"})
 final class BenchCommand extends ClientCommand implements Callable<Integer>
 {
     @Option(names = "--pubs", paramLabel = "P", description = "Publisher connections (default: 1).")
@@ -53,6 +53,10 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
     @Option(names = "--copy-alternative", description = "After each run, run the same bytes again sent inline " +
         "in 64 KiB publishes (the broker copies each to every subscriber), for comparison.")
     boolean copyAlternative;
+
+    @Option(names = "--touch", description = "The publisher writes every byte of each memfd payload and every " +
+        "subscriber reads every byte it gets, as applications do (default: only the first 16 bytes).")
+    boolean touch;
 
     @Option(names = "--memcpy", description = "Also measure memcpy bandwidth in this JVM, to set beside the " +
         "delivered GiB/s.")
@@ -117,6 +121,7 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
         s.subscribers = subs;
         s.size = size;
         s.copyAlternative = copy;
+        s.touch = touch;
         s.seconds = seconds;
         s.warmupSeconds = warmup;
         s.rate = rate;
@@ -127,6 +132,8 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
     private int runAll(final List<Bench.Settings> runs, final String target, final BrokerStats.Source stats)
         throws InterruptedException
     {
+        // Before the runs, in a JVM with nothing else going on yet.
+        final double memcpyGib = memcpy ? MemcpyBandwidth.measureGibPerSec(Math.max(1, seconds)) : Double.NaN;
         final List<BenchResult> results = new ArrayList<>();
         for (final Bench.Settings s : runs)
         {
@@ -142,7 +149,7 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
         }
         if (memcpy)
         {
-            final double gib = MemcpyBandwidth.measureGibPerSec(Math.max(1, seconds));
+            final double gib = memcpyGib;
             System.out.println(json ? String.format(Locale.ROOT, "{\"memcpy_gib_per_sec\":%.4f}", gib) :
                 String.format(Locale.ROOT, "memcpy in this JVM: %.2f GiB/s", gib));
         }
@@ -153,11 +160,11 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
     private static String summary(final List<BenchResult> results)
     {
         final StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
-            "%n%10s  %-6s  %10s  %10s  %12s  %10s  %14s  %16s%n", "size", "mode", "p50 µs", "p99 µs", "msgs/s",
+            "%n%10s  %-12s  %10s  %10s  %12s  %10s  %14s  %16s%n", "size", "mode", "p50 µs", "p99 µs", "msgs/s",
             "GiB/s", "broker read/msg", "broker written/msg"));
         for (final BenchResult r : results)
         {
-            sb.append(String.format(Locale.ROOT, "%10s  %-6s  %10s  %10s  %,12.0f  %10.3f  %14s  %16s%n",
+            sb.append(String.format(Locale.ROOT, "%10s  %-12s  %10s  %10s  %,12.0f  %10.3f  %14s  %16s%n",
                 humanBytes(r.payloadBytes()), r.mode(),
                 r.latencyUs() == null ? "-" : String.format(Locale.ROOT, "%.1f", r.latencyUs()[0]),
                 r.latencyUs() == null ? "-" : String.format(Locale.ROOT, "%.1f", r.latencyUs()[2]),

@@ -6,6 +6,7 @@ import io.seqbus.client.Loan;
 import io.seqbus.client.Message;
 import io.seqbus.client.ThreadMode;
 import io.seqbus.wire.SafeBuffer;
+import org.agrona.DirectBuffer;
 import org.HdrHistogram.Histogram;
 
 import java.nio.ByteBuffer;
@@ -54,6 +55,8 @@ public final class Bench
     private final AtomicLong gaps = new AtomicLong();
     // One per subscriber: in latency mode each records on its own client thread.
     private final Histogram[] latencyNs;
+    /** Where --touch's sums go, so the reads are not optimised away: one slot per subscriber. */
+    private final long[] sink;
     /** Set by the publishers from the broker's max_payload, before they start. */
     private volatile boolean memfd;
 
@@ -72,6 +75,8 @@ public final class Bench
         public int size = 64;
         /** Send each payload inline in pieces of at most {@link #PIECE} bytes instead of as a memfd. */
         public boolean copyAlternative;
+        /** The publisher writes every payload byte and every subscriber reads every one, as applications do. */
+        public boolean touch;
         /** Measured seconds. */
         public double seconds = 5;
         /** Warm-up seconds before measuring. */
@@ -98,6 +103,7 @@ public final class Bench
         this.received = new long[settings.subscribers];
         this.measured = new long[settings.subscribers];
         this.latencyNs = new Histogram[settings.subscribers];
+        this.sink = new long[settings.subscribers];
         for (int i = 0; i < latencyNs.length; i++)
         {
             latencyNs[i] = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
@@ -230,7 +236,8 @@ public final class Bench
 
     private String mode()
     {
-        return settings.copyAlternative ? BenchResult.COPY : memfd ? BenchResult.MEMFD : BenchResult.INLINE;
+        final String mode = settings.copyAlternative ? BenchResult.COPY : memfd ? BenchResult.MEMFD : BenchResult.INLINE;
+        return settings.touch ? mode + BenchResult.TOUCHED : mode;
     }
 
     private ClientOptions options(final String name)
@@ -246,6 +253,10 @@ public final class Bench
 
     private void onMessage(final int index, final Message m)
     {
+        if (settings.touch)
+        {
+            sink[index] += sum(m);
+        }
         if (settings.copyAlternative &&
             m.payload().getInt(m.payloadIndex() + PIECE_INDEX) + 1 < m.payload().getInt(m.payloadIndex() + PIECE_COUNT))
         {
@@ -261,6 +272,24 @@ public final class Bench
                 latencyNs[index].recordValue(Math.max(0, System.nanoTime() - sentAt));
             }
         }
+    }
+
+    /** Reads every payload byte once, 8 at a time. */
+    private static long sum(final Message m)
+    {
+        final DirectBuffer payload = m.payload();
+        final int end = m.payloadIndex() + m.payloadLength();
+        long sum = 0;
+        int i = m.payloadIndex();
+        for (; i + Long.BYTES <= end; i += Long.BYTES)
+        {
+            sum += payload.getLong(i);
+        }
+        for (; i < end; i++)
+        {
+            sum += payload.getByte(i);
+        }
+        return sum;
     }
 
     private long minReceived()
@@ -306,6 +335,8 @@ public final class Bench
         final BusClient client;
         final Thread thread;
         final SafeBuffer payload;
+        /** With --touch: what the publisher writes into each loan, every byte. */
+        final ByteBuffer content;
         long sent;
         long sentMeasured;
 
@@ -317,6 +348,11 @@ public final class Bench
             memfd = !settings.copyAlternative && settings.size > client.maxPayload();
             payload = new SafeBuffer(ByteBuffer.allocateDirect(settings.copyAlternative ?
                 Math.min(PIECE, settings.size) : memfd ? 16 : settings.size));
+            content = memfd && settings.touch ? ByteBuffer.allocateDirect(settings.size) : null;
+            for (int i = 0; content != null && i < settings.size; i++)
+            {
+                content.put(i, (byte)(i * 31));
+            }
         }
 
         private void publish()
@@ -348,6 +384,10 @@ public final class Bench
                     try (Loan loan = client.loan(settings.size))
                     {
                         final ByteBuffer b = loan.buffer().order(ByteOrder.nativeOrder());
+                        if (content != null)
+                        {
+                            b.put(0, content, 0, settings.size); // every byte, as an application fills it
+                        }
                         b.putLong(0, now);
                         b.putLong(8, sent);
                         client.publish(settings.topic, loan);

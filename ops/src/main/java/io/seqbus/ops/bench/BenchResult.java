@@ -36,6 +36,8 @@ public record BenchResult(
     public static final String MEMFD = "memfd";
     /** The copy alternative: the payload inline in 64 KiB pieces, copied by the broker to every subscriber. */
     public static final String COPY = "copy";
+    /** Appended to the mode with --touch: every payload byte written by the publisher, read by every subscriber. */
+    public static final String TOUCHED = "+touch";
 
     /** @return payload bytes delivered per second, all subscribers, in GiB/s. */
     public double deliveredGibPerSec()
