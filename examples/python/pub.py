@@ -1,9 +1,11 @@
 #!/usr/bin/python3
-"""pub.py [--socket PATH] TOPIC [MESSAGE]
+"""pub.py [--socket PATH] TOPIC [MESSAGE | --file PATH]
 
 Publishes MESSAGE, or each line of standard input as one message (batched into few datagrams),
-then waits for a PING/PONG barrier: once the PONG is back the broker has taken every message,
-so exiting cannot lose any. Exit status 0 on success, 1 if the broker refused something.
+or with --file the file's bytes as one payload of any size in a sealed memfd (SPEC.md,
+"Descriptors"), then waits for a PING/PONG barrier: once the PONG is back the broker has taken
+every message, so exiting cannot lose any. Exit status 0 on success, 1 if the broker refused
+something.
 """
 
 import argparse
@@ -21,11 +23,17 @@ def main():
                         "(default: $SEQBUS_SOCKET, $XDG_RUNTIME_DIR/seqbus/seqbus.sock, /tmp/seqbus-$UID/seqbus.sock)")
     parser.add_argument("topic")
     parser.add_argument("message", nargs="?", help="the payload, as UTF-8; omitted: one message per stdin line")
+    parser.add_argument("--file", default=None, help="publish this file's bytes as one sealed memfd payload")
     args = parser.parse_args()
+    if args.file is not None and args.message is not None:
+        parser.error("give MESSAGE or --file, not both")
 
     try:
         with seqbus.Client(args.socket, name="pub.py") as client:
-            if args.message is not None:
+            if args.file is not None:
+                with open(args.file, "rb") as f:
+                    client.publish_memfd(args.topic, f.read())
+            elif args.message is not None:
                 client.publish(args.topic, args.message.encode("utf-8"))
             else:
                 # A generator: lines are batched as they come, stdin is never read whole into memory.

@@ -9,9 +9,13 @@
                 print(frame.topic, frame.payload)
 """
 
+import array
 import collections
+import contextlib
+import fcntl
 import itertools
 import logging
+import mmap
 import os
 import secrets
 import socket
@@ -27,11 +31,12 @@ MAX_REASON = 1024
 HELLO, WELCOME, SUBSCRIBE, UNSUBSCRIBE, PUBLISH, DELIVER, GAP, ERROR, PING, PONG, STAT_REQUEST, STAT_REPLY = \
     range(1, 13)
 DELIVER_RUN = 0x10
+PUBLISH_FDS, DELIVER_FDS = 0x11, 0x12  # only on a connection whose HELLO set DESCRIPTORS (SPEC.md, "Descriptors")
 # Frames brokers send each other over the LAN bridge: known types, but never on a client link.
 LAN_ONLY = {0x20, 0x21, 0x22}  # NODE, ANNOUNCE, AUTH
 SENT_BY = {
-    "client": {HELLO, SUBSCRIBE, UNSUBSCRIBE, PUBLISH, PING, PONG, STAT_REQUEST},
-    "broker": {WELCOME, DELIVER, GAP, ERROR, PING, PONG, STAT_REPLY, DELIVER_RUN},
+    "client": {HELLO, SUBSCRIBE, UNSUBSCRIBE, PUBLISH, PING, PONG, STAT_REQUEST, PUBLISH_FDS},
+    "broker": {WELCOME, DELIVER, GAP, ERROR, PING, PONG, STAT_REPLY, DELIVER_RUN, DELIVER_FDS},
 }
 
 # Error codes of SPEC.md, by number; the framing ones are also raised by decode_datagram.
@@ -39,12 +44,16 @@ ERROR_NAMES = [None, "TRUNCATED_FRAME", "BAD_FRAME_LENGTH", "UNKNOWN_FRAME_TYPE"
                "HELLO_REQUIRED", "PROTOCOL_VIOLATION", "INVALID_TOPIC", "INVALID_PATTERN", "PAYLOAD_TOO_LARGE",
                "TOO_MANY_SUBSCRIPTIONS", "DUPLICATE_SUBSCRIPTION", "UNKNOWN_SUBSCRIPTION", "INVALID_OPTION",
                "INVALID_NAME", "SLOW_CONSUMER", "ACCESS_DENIED", "LIMIT_EXCEEDED", "SHUTTING_DOWN",
-               "DATAGRAM_TOO_LARGE", "INTERNAL_ERROR"]
+               "DATAGRAM_TOO_LARGE", "INTERNAL_ERROR", "DESCRIPTORS_TRUNCATED", "DESCRIPTOR_MISMATCH",
+               "BAD_DESCRIPTOR", "DESCRIPTORS_DENIED", "NOT_ON_LAN", "TOO_MANY_DESCRIPTORS"]
 TRUNCATED_FRAME, BAD_FRAME_LENGTH, UNKNOWN_FRAME_TYPE, PROTOCOL_VIOLATION = 1, 2, 3, 6
 INVALID_TOPIC, PAYLOAD_TOO_LARGE, ACCESS_DENIED = 7, 9, 16
-PUBLISHER_RESUMED = 6
+DESCRIPTOR_MISMATCH = 22
+# Refusals of one PUBLISH_FDS (ref 0, not fatal): like INVALID_TOPIC and PAYLOAD_TOO_LARGE, the publish got no sequence.
+BAD_DESCRIPTOR, DESCRIPTORS_DENIED, NOT_ON_LAN, TOO_MANY_DESCRIPTORS = 23, 24, 25, 26
+PUBLISHER_RESUMED, DESCRIPTORS_UNSUPPORTED, DESCRIPTORS_LOST = 6, 7, 8
 GAP_REASONS = [None, "DROPPED_OLDEST", "DROPPED_NEWEST", "BRIDGE_LOSS", "NODE_LOST", "RECONNECTED",
-               "PUBLISHER_RESUMED"]
+               "PUBLISHER_RESUMED", "DESCRIPTORS_UNSUPPORTED", "DESCRIPTORS_LOST"]
 
 
 def error_name(code):
@@ -57,7 +66,10 @@ def gap_reason_name(reason):
 
 Hello = collections.namedtuple("Hello", "min_version max_version client_flags name session_id next_sequence",
                                defaults=(None, None))
-Welcome = collections.namedtuple("Welcome", "version max_payload max_datagram node_id publisher_id node_name")
+# The last three only when the HELLO set DESCRIPTORS and the broker passes descriptors; None otherwise.
+Welcome = collections.namedtuple("Welcome", "version max_payload max_datagram node_id publisher_id node_name "
+                                            "max_descriptors_per_message max_descriptors_per_datagram max_memfd_size",
+                                 defaults=(None, None, None))
 Subscribe = collections.namedtuple("Subscribe", "subscription_id policy max_queue_bytes pattern")
 Unsubscribe = collections.namedtuple("Unsubscribe", "subscription_id")
 Publish = collections.namedtuple("Publish", "topic payload")
@@ -68,6 +80,13 @@ Deliver = collections.namedtuple(
 DeliverRun = collections.namedtuple(
     "DeliverRun", "subscription_id source_node publisher_id first_sequence timestamp_ns publisher_uid publisher_pid "
                   "topic payloads")
+# A PUBLISH or DELIVER that owns descriptors: fd_count of them, in `fds` (ints, the receiver's to close) once
+# Client has read them; decode_datagram leaves `fds` empty (the bytes do not hold them). With MEMFD_PAYLOAD in fd_flags
+# the first is a sealed memfd of payload_size bytes and `payload` is empty (see memfd_payload()).
+PublishFds = collections.namedtuple("PublishFds", "topic fd_count fd_flags payload_size payload fds", defaults=((),))
+DeliverFds = collections.namedtuple(
+    "DeliverFds", "subscription_id source_node publisher_id sequence timestamp_ns publisher_uid publisher_pid "
+                  "fd_count fd_flags payload_size topic payload fds", defaults=((),))
 Gap = collections.namedtuple("Gap", "subscription_id source_node publisher_id from_sequence count reason")
 Error = collections.namedtuple("Error", "code fatal ref reason")
 Ping = collections.namedtuple("Ping", "token")
@@ -79,7 +98,13 @@ StatReply = collections.namedtuple("StatReply", "request_id total_length chunk_o
 HEADER = struct.Struct("<IBBH")             # frame_length, type, flags, reserved
 HELLO_BODY = struct.Struct("<HHIH")         # min_version, max_version, client_flags, name_length
 HELLO_SESSION = 1                           # client_flags bit: u64 session_id, u64 next_sequence follow the name
+HELLO_DESCRIPTORS = 4                       # client_flags bit: passes and receives descriptors (SPEC.md, Descriptors)
 WELCOME_BODY = struct.Struct("<HHIIIQH")    # version, reserved, max_payload, max_datagram, node_id, publisher_id, len
+WELCOME_LIMITS = struct.Struct("<HHIQ")     # after node_name, only with DESCRIPTORS: per message, per datagram, 0, memfd
+PUBLISH_FDS_BODY = struct.Struct("<HBBQ")   # topic_length, fd_count, fd_flags, payload_size; topic, inline payload
+DELIVER_FDS_BODY = struct.Struct("<IIQQQIIBBHQH")  # as DELIVER to pid, fd_count, fd_flags, 0, payload_size, topic_len
+MEMFD_PAYLOAD = 1                           # fd_flags bit: the first descriptor is the payload
+SCM_MAX_FD = 253                            # the kernel's most descriptors in one sendmsg
 SUBSCRIBE_BODY = struct.Struct("<IBBHI")    # subscription_id, policy, reserved, pattern_length, max_queue_bytes
 U32 = struct.Struct("<I")                   # UNSUBSCRIBE subscription_id
 U16 = struct.Struct("<H")                   # PUBLISH topic_length
@@ -104,6 +129,15 @@ class ConnectionClosed(SeqbusError):
     def __init__(self):
         Exception.__init__(self, "the broker closed the connection")
         self.code, self.ref, self.fatal = 0, 0, True
+
+
+class DescriptorsNotPassed(SeqbusError):
+    """A publish with descriptors on a connection that passes none: the broker's WELCOME had no descriptor limits
+    (a broker from before descriptors), or the client was made with descriptors=False. Nothing was sent."""
+
+    def __init__(self, message):
+        Exception.__init__(self, message)
+        self.code, self.ref, self.fatal = 0, 0, False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -131,10 +165,14 @@ def encode_hello(name, min_version=VERSION, max_version=VERSION, client_flags=0,
     return _frame(HELLO, HELLO_BODY.pack(min_version, max_version, client_flags, len(data)) + data + trailer)
 
 
-def encode_welcome(version, max_payload, max_datagram, node_id, publisher_id, node_name):
+def encode_welcome(version, max_payload, max_datagram, node_id, publisher_id, node_name,
+                   max_descriptors_per_message=None, max_descriptors_per_datagram=None, max_memfd_size=None):
+    """With the descriptor limits, the WELCOME a broker sends to a HELLO that set DESCRIPTORS."""
     data = _utf8(node_name, MAX_NAME, "node name")
+    limits = b"" if max_descriptors_per_message is None else WELCOME_LIMITS.pack(
+        max_descriptors_per_message, max_descriptors_per_datagram, 0, max_memfd_size)
     return _frame(WELCOME, WELCOME_BODY.pack(version, 0, max_payload, max_datagram, node_id, publisher_id,
-                                             len(data)) + data)
+                                             len(data)) + data + limits)
 
 
 def encode_subscribe(subscription_id, pattern, policy=0, max_queue_bytes=0):
@@ -149,6 +187,20 @@ def encode_unsubscribe(subscription_id):
 def encode_publish(topic, payload):
     data = _utf8(topic, MAX_TOPIC, "topic", 1)
     return _frame(PUBLISH, U16.pack(len(data)) + data + bytes(payload))
+
+
+def encode_publish_fds(topic, fd_count, fd_flags=0, payload_size=0, payload=b""):
+    """The frame only: its fd_count descriptors travel beside it (SCM_RIGHTS), see Client.publish_fds."""
+    data = _utf8(topic, MAX_TOPIC, "topic", 1)
+    return _frame(PUBLISH_FDS, PUBLISH_FDS_BODY.pack(len(data), fd_count, fd_flags, payload_size) + data + bytes(payload))
+
+
+def encode_deliver_fds(d):
+    data = _utf8(d.topic, MAX_TOPIC, "topic", 1)
+    return _frame(DELIVER_FDS, DELIVER_FDS_BODY.pack(d.subscription_id, d.source_node, d.publisher_id, d.sequence,
+                                                     d.timestamp_ns, d.publisher_uid, d.publisher_pid, d.fd_count,
+                                                     d.fd_flags, 0, d.payload_size, len(data))
+                  + data + bytes(d.payload))
 
 
 def encode_deliver(d):
@@ -202,6 +254,10 @@ def encode(frame):
         return encode_publish(frame.topic, frame.payload)
     if isinstance(frame, Deliver):
         return encode_deliver(frame)
+    if isinstance(frame, PublishFds):
+        return encode_publish_fds(frame.topic, frame.fd_count, frame.fd_flags, frame.payload_size, frame.payload)
+    if isinstance(frame, DeliverFds):
+        return encode_deliver_fds(frame)
     if isinstance(frame, DeliverRun):
         return encode_deliver_run(frame)
     if isinstance(frame, Gap):
@@ -221,10 +277,12 @@ def encode(frame):
 # Decoding: a datagram holds one or more whole frames back to back. Check the framing the way
 # the broker does, so a broken datagram is reported with the code SPEC.md gives it.
 
-def decode_datagram(data, sender=None):
+def decode_datagram(data, sender=None, descriptors=None):
     """Returns the list of frames in a datagram; raises SeqbusError on any framing fault.
 
     sender -- "broker" or "client" to also refuse frames only the other side sends.
+    descriptors -- how many descriptors came with the datagram, to check that its PUBLISH_FDS and DELIVER_FDS frames
+    claim exactly those (DESCRIPTOR_MISMATCH otherwise, after every frame's framing); None checks nothing.
     """
     data = memoryview(data)
     if len(data) == 0:
@@ -248,6 +306,10 @@ def decode_datagram(data, sender=None):
             raise SeqbusError(PROTOCOL_VIOLATION, "frame type 0x%02x is not sent by a %s" % (type_, sender))
         frames.append(_DECODERS[type_](data[at + HEADER.size:at + length]))
         at += length
+    claimed = sum(f.fd_count for f in frames if isinstance(f, (PublishFds, DeliverFds)))
+    if descriptors is not None and claimed != descriptors:
+        raise SeqbusError(DESCRIPTOR_MISMATCH, "the frames' fd_counts claim %d descriptors, %d arrived"
+                          % (claimed, descriptors))
     return frames
 
 
@@ -277,12 +339,13 @@ def _reserved_zero(*values):
         raise SeqbusError(PROTOCOL_VIOLATION, "reserved field not 0")
 
 
-def _topic_and_payload(layout, body):
+def _topic_and_payload(layout, body, topic_length=-1):
+    """topic_length -- the index of the topic's length among the layout's fields."""
     values = _fields(layout, body)
-    end = layout.size + values[-1]
+    end = layout.size + values[topic_length]
     if end > len(body):
         raise SeqbusError(BAD_FRAME_LENGTH, "topic length runs past the frame")
-    return values, _text(body, layout.size, values[-1]), bytes(body[end:])
+    return values, _text(body, layout.size, values[topic_length]), bytes(body[end:])
 
 
 def _decode_hello(body):
@@ -296,9 +359,21 @@ def _decode_hello(body):
 
 
 def _decode_welcome(body):
+    limits = None
+    if len(body) >= WELCOME_BODY.size and len(body) == WELCOME_BODY.size + WELCOME_BODY.unpack_from(body)[6] + \
+            WELCOME_LIMITS.size:
+        # The descriptor limits: sent only to a HELLO that set DESCRIPTORS, so their presence is in the length.
+        limits = WELCOME_LIMITS.unpack_from(body, len(body) - WELCOME_LIMITS.size)
+        body = body[:-WELCOME_LIMITS.size]
     version, reserved, max_payload, max_datagram, node, publisher, n = _fields(WELCOME_BODY, body, exact_string=6)
     _reserved_zero(reserved)
-    return Welcome(version, max_payload, max_datagram, node, publisher, _text(body, WELCOME_BODY.size, n))
+    welcome = Welcome(version, max_payload, max_datagram, node, publisher, _text(body, WELCOME_BODY.size, n))
+    if limits is None:
+        return welcome
+    per_message, per_datagram, reserved, memfd = limits
+    _reserved_zero(reserved)
+    return welcome._replace(max_descriptors_per_message=per_message, max_descriptors_per_datagram=per_datagram,
+                            max_memfd_size=memfd)
 
 
 def _decode_subscribe(body):
@@ -315,6 +390,33 @@ def _decode_publish(body):
 def _decode_deliver(body):
     values, topic, payload = _topic_and_payload(DELIVER_BODY, body)
     return Deliver(*values[:-1], topic, payload)
+
+
+def _descriptor_frame(values, payload, fd_count, fd_flags, payload_size):
+    """PUBLISH_FDS and DELIVER_FDS: 1 or more descriptors, known fd_flags, the payload in the memfd or inline."""
+    if fd_count == 0:
+        raise SeqbusError(BAD_FRAME_LENGTH, "fd_count is 0: a descriptor frame owns at least one")
+    if fd_flags & ~MEMFD_PAYLOAD:
+        raise SeqbusError(PROTOCOL_VIOLATION, "fd_flags bits that version 1 does not define are set")
+    if fd_flags & MEMFD_PAYLOAD and payload:
+        raise SeqbusError(BAD_FRAME_LENGTH, "inline payload bytes beside a memfd payload")
+    if not fd_flags & MEMFD_PAYLOAD and payload_size:
+        raise SeqbusError(PROTOCOL_VIOLATION, "payload_size is not 0 without MEMFD_PAYLOAD")
+    return values
+
+
+def _decode_publish_fds(body):
+    values, topic, payload = _topic_and_payload(PUBLISH_FDS_BODY, body, topic_length=0)
+    _, fd_count, fd_flags, payload_size = _descriptor_frame(values, payload, *values[1:])
+    return PublishFds(topic, fd_count, fd_flags, payload_size, payload)
+
+
+def _decode_deliver_fds(body):
+    _reserved_zero(_fields(DELIVER_FDS_BODY, body)[9])  # checked first, as the broker's validator does
+    values, topic, payload = _topic_and_payload(DELIVER_FDS_BODY, body)
+    *fields, fd_count, fd_flags, _, payload_size, _ = values
+    _descriptor_frame(values, payload, fd_count, fd_flags, payload_size)
+    return DeliverFds(*fields, fd_count, fd_flags, payload_size, topic, payload)
 
 
 def _decode_deliver_run(body):
@@ -364,6 +466,8 @@ _DECODERS = {
     PUBLISH: _decode_publish,
     DELIVER: _decode_deliver,
     DELIVER_RUN: _decode_deliver_run,
+    PUBLISH_FDS: _decode_publish_fds,
+    DELIVER_FDS: _decode_deliver_fds,
     GAP: _decode_gap,
     ERROR: _decode_error,
     PING: lambda body: Ping(*_fixed(U64, body)),
@@ -469,11 +573,17 @@ class Client:
     A broker older than sessions refuses such a HELLO (ERROR BAD_FRAME_LENGTH, ref 0, before WELCOME): the
     client then connects again without one, logs a warning once (logger "seqbus"), and stays without one.
 
+    With `descriptors=True` (the default) HELLO sets DESCRIPTORS (SPEC.md, "Descriptors"): the client reads with a
+    control buffer, can publish_memfd() and publish_fds(), and receive() yields DeliverFds frames whose `fds` the
+    caller owns (memfd_payload() maps the payload and closes them; close_descriptors() closes them). A receive the
+    kernel cut (MSG_CTRUNC: this process at its RLIMIT_NOFILE) closes what came of the frames that lost theirs and
+    yields a Gap DESCRIPTORS_LOST (8) for each instead.
+
     Frames that arrive while the client waits for something else (a PONG, the WELCOME) are kept
     in `pending` and handed out first by receive(), so nothing is lost.
     """
 
-    def __init__(self, path=None, name="python", session=True):
+    def __init__(self, path=None, name="python", session=True, descriptors=True):
         if not path:
             # The default socket: connect only through a per-user folder that is this user's own.
             folder = private_directory()
@@ -482,6 +592,7 @@ class Client:
         self.path = path or default_socket_path()
         self.name = name
         self.session_id = secrets.randbits(64) if session else None
+        self.client_flags = HELLO_DESCRIPTORS if descriptors else 0
         # Counted as the Java client counts (Outbound.nextSequenceLocked): every PUBLISH written to a socket,
         # less those the broker refused (an ERROR with ref 0 says so; they got no sequence). One written into a
         # connection that then died unread stays counted: a hole every subscriber can count.
@@ -506,9 +617,10 @@ class Client:
             self.sock.connect(socket_address(self.path))
             if self.session_id is None:
                 # No need to wait for WELCOME before sending more: the broker reads our frames in order.
-                self._send(encode_hello(self.name))
+                self._send(encode_hello(self.name, client_flags=self.client_flags))
                 return
-            self._send(encode_hello(self.name, session_id=self.session_id, next_sequence=self.next_sequence()))
+            self._send(encode_hello(self.name, client_flags=self.client_flags, session_id=self.session_id,
+                                    next_sequence=self.next_sequence()))
             try:
                 # With a session, wait: an old broker refuses this HELLO and drops whatever follows it.
                 self.wait_welcome()
@@ -546,10 +658,13 @@ class Client:
 
     # -- sending --------------------------------------------------------------------------------
 
-    def _send(self, datagram):
-        # SOCK_SEQPACKET sends a datagram whole or not at all (EMSGSIZE); never in part.
+    def _send(self, datagram, fds=()):
+        # SOCK_SEQPACKET sends a datagram whole or not at all (EMSGSIZE); never in part, descriptors included.
         try:
-            self.sock.send(datagram)
+            if fds:
+                socket.send_fds(self.sock, [datagram], fds)  # the kernel gives the broker its own copies
+            else:
+                self.sock.send(datagram)
         except (BrokenPipeError, ConnectionResetError):
             # The broker closed the connection. Why is in what it sent before (SPEC.md, Transport: keep reading
             # after an error): raises its fatal ERROR, or ConnectionClosed when none came.
@@ -559,6 +674,49 @@ class Client:
     def publish(self, topic, payload):
         self._send(encode_publish(topic, payload))
         self.sent += 1
+
+    def passes_descriptors(self):
+        """True once WELCOME said the broker passes descriptors on this connection (waits for it)."""
+        return self.wait_welcome().max_descriptors_per_message is not None
+
+    def publish_memfd(self, topic, data):
+        """Publishes data (any bytes-like, any size up to the broker's max_memfd_size) as a sealed memfd: written
+        once into a new memfd, sealed against every change (F_SEAL_WRITE, SHRINK, GROW, SEAL), its descriptor sent
+        with a PUBLISH_FDS; every subscriber maps the same pages. Nobody, this process included, can change the
+        bytes afterwards. Raises DescriptorsNotPassed when the broker passes no descriptors (then nothing is sent)."""
+        self._require_descriptors(1)
+        fd = os.memfd_create("seqbus-payload", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+        try:
+            view = memoryview(data).cast("B")
+            size = len(view)
+            while view:
+                # write(2), not a mapping: a writable shared mapping would make F_SEAL_WRITE fail with EBUSY.
+                view = view[os.write(fd, view):]
+            fcntl.fcntl(fd, fcntl.F_ADD_SEALS, MEMFD_SEALS)
+            self._send(encode_publish_fds(topic, 1, MEMFD_PAYLOAD, size), [fd])
+            self.sent += 1
+        finally:
+            os.close(fd)  # the broker has its own copy now, or none was sent
+
+    def publish_fds(self, topic, fds, payload=b""):
+        """Publishes payload inline with descriptors of any kind (a pipe, a socket, an eventfd): every subscriber
+        gets its own copies, on topics where the broker's rules grant pass_fds (else a non-fatal ERROR
+        DESCRIPTORS_DENIED). The caller keeps its own descriptors open."""
+        self._require_descriptors(len(fds))
+        self._send(encode_publish_fds(topic, len(fds), 0, 0, payload), list(fds))
+        self.sent += 1
+
+    def _require_descriptors(self, count):
+        welcome = self.wait_welcome()
+        if welcome.max_descriptors_per_message is None:
+            raise DescriptorsNotPassed(
+                "the broker at %s passes no descriptors on this connection: %s" % (
+                    self.path, "this client was made with descriptors=False" if not self.client_flags &
+                    HELLO_DESCRIPTORS else "its WELCOME had no descriptor limits (a broker from before descriptors)"))
+        if not 1 <= count <= welcome.max_descriptors_per_datagram:
+            # More would cut the broker's control buffer: a fatal DESCRIPTORS_TRUNCATED for the whole connection.
+            raise ValueError("%d descriptors in one publish; the broker takes 1..%d in a datagram" % (
+                count, welcome.max_descriptors_per_datagram))
 
     def publish_many(self, messages):
         """Publishes (topic, payload) pairs, packing as many frames per datagram as max_datagram allows."""
@@ -609,8 +767,8 @@ class Client:
     # -- receiving ------------------------------------------------------------------------------
 
     def receive(self):
-        """Yields Deliver (one per message, DELIVER_RUN included), Gap, non-fatal Error and stray Pong frames;
-        raises SeqbusError on a fatal ERROR.
+        """Yields Deliver (one per message, DELIVER_RUN included), DeliverFds (its `fds` are the caller's to close),
+        Gap, non-fatal Error and stray Pong frames; raises SeqbusError on a fatal ERROR.
 
         Ends (raises ConnectionClosed) when the broker closes the connection.
         """
@@ -619,27 +777,49 @@ class Client:
                 yield self.pending.popleft()
             self.pending.extend(self._read())
 
+    def _recvmsg(self):
+        # The kernel silently cuts a datagram longer than the buffer; recvmsg tells us if it did. With DESCRIPTORS
+        # a control buffer for the most one datagram may carry; without one the kernel would close them all.
+        size = max(self.max_datagram, DEFAULT_MAX_DATAGRAM)
+        if not self.client_flags & HELLO_DESCRIPTORS:
+            return self.sock.recvmsg(size)[:3]
+        limit = self.welcome and self.welcome.max_descriptors_per_datagram or SCM_MAX_FD
+        data, ancdata, flags, _ = self.sock.recvmsg(size, socket.CMSG_SPACE(4 * limit), socket.MSG_CMSG_CLOEXEC)
+        return data, ancdata, flags
+
     def _read(self):
         """Reads one datagram and returns its frames, after handling the ones meant for the connection."""
-        # The kernel silently cuts a datagram longer than the buffer; recvmsg tells us if it did.
         try:
-            data, _, flags, _ = self.sock.recvmsg(max(self.max_datagram, DEFAULT_MAX_DATAGRAM))
+            data, ancdata, flags = self._recvmsg()
         except ConnectionResetError:
             # The broker closed with datagrams of ours unread: Linux says so once, ahead of what it sent before
             # closing, which may hold the fatal ERROR that says why (SPEC.md, Transport). Read on.
-            data, _, flags, _ = self.sock.recvmsg(max(self.max_datagram, DEFAULT_MAX_DATAGRAM))
-        if not data:
-            raise ConnectionClosed()
-        if flags & socket.MSG_TRUNC:
-            raise SeqbusError(TRUNCATED_FRAME, "datagram longer than max_datagram %d" % self.max_datagram)
+            data, ancdata, flags = self._recvmsg()
+        fds = received_descriptors(ancdata)
+        try:
+            if not data:
+                raise ConnectionClosed()
+            if flags & socket.MSG_TRUNC:
+                raise SeqbusError(TRUNCATED_FRAME, "datagram longer than max_datagram %d" % self.max_datagram)
+            # Cut by the kernel (MSG_CTRUNC): fewer came than the frames claim; the frames short of theirs are lost.
+            decoded = decode_datagram(data, sender="broker",
+                                      descriptors=None if flags & socket.MSG_CTRUNC else len(fds))
+        except BaseException:
+            _close_all(fds)
+            raise
+        return self._handle(_hand_out(decoded, fds))
+
+    def _handle(self, decoded):
         frames = []
-        for frame in decode_datagram(data, sender="broker"):
+        for index, frame in enumerate(decoded):
             if isinstance(frame, Welcome):
                 self.welcome, self.max_datagram = frame, frame.max_datagram
             elif isinstance(frame, Ping):
                 self._send(encode_ping(frame.token, PONG))  # liveness check from the broker
             elif isinstance(frame, Error) and frame.fatal:
                 self.pending.extend(frames)  # what came before the ERROR was still delivered
+                for after in decoded[index + 1:]:
+                    close_descriptors(after)  # nothing follows a fatal ERROR; never leak what came with it
                 raise SeqbusError(frame.code, frame.reason, frame.ref, True)
             elif isinstance(frame, Error):
                 self._refused(frame)
@@ -653,7 +833,79 @@ class Client:
     def _refused(self, error):
         """A non-fatal ERROR: a refused PUBLISH got no sequence (SPEC.md, HELLO); a refused SUBSCRIBE is no
         longer live."""
-        if refused_topic(error) is not None or (error.ref == 0 and error.code in (INVALID_TOPIC, PAYLOAD_TOO_LARGE)):
+        if refused_topic(error) is not None or (error.ref == 0 and error.code in PUBLISH_REFUSALS):
             self.refused += 1
         elif error.ref != 0:
             self.subscriptions.pop(error.ref, None)
+
+
+# Refusals of one PUBLISH or PUBLISH_FDS with ref 0 (besides ACCESS_DENIED, which names its topic): no sequence.
+PUBLISH_REFUSALS = (INVALID_TOPIC, PAYLOAD_TOO_LARGE, BAD_DESCRIPTOR, DESCRIPTORS_DENIED, NOT_ON_LAN, TOO_MANY_DESCRIPTORS)
+
+
+# ---------------------------------------------------------------------------------------------
+# Descriptors (SPEC.md, "Descriptors").
+
+# All four, or the broker refuses the payload (BAD_DESCRIPTOR): after them nobody can change the bytes.
+MEMFD_SEALS = fcntl.F_SEAL_WRITE | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SEAL
+
+
+def received_descriptors(ancdata):
+    """The descriptors of recvmsg's ancillary data (SCM_RIGHTS), as a list of ints."""
+    fds = array.array("i")
+    for level, type_, data in ancdata:
+        if level == socket.SOL_SOCKET and type_ == socket.SCM_RIGHTS:
+            fds.frombytes(data[:len(data) - len(data) % fds.itemsize])
+    return list(fds)
+
+
+def _close_all(fds):
+    for fd in fds:
+        os.close(fd)
+
+
+def _hand_out(frames, fds):
+    """Gives each DELIVER_FDS the next fd_count descriptors, in frame order. One short of its own (the receive was
+    cut) is lost: its descriptors that came are closed and it becomes a Gap DESCRIPTORS_LOST of that message."""
+    handed, at = [], 0
+    for frame in frames:
+        if isinstance(frame, DeliverFds):
+            mine = fds[at:at + frame.fd_count]
+            at += frame.fd_count
+            if len(mine) == frame.fd_count:
+                frame = frame._replace(fds=tuple(mine))
+            else:
+                _close_all(mine)
+                frame = Gap(frame.subscription_id, frame.source_node, frame.publisher_id, frame.sequence, 1,
+                            DESCRIPTORS_LOST)
+        handed.append(frame)
+    return handed
+
+
+def close_descriptors(frame):
+    """Closes the descriptors a frame owns (a DeliverFds's `fds`); any other frame owns none."""
+    _close_all(getattr(frame, "fds", ()))
+
+
+@contextlib.contextmanager
+def memfd_payload(frame):
+    """with memfd_payload(frame) as payload: the payload of a Deliver or DeliverFds, read-only and bytes-like.
+
+    A memfd payload is mapped (PROT_READ, MAP_SHARED: no copy; the seals guarantee nobody changes the bytes) and
+    unmapped at the end of the block; copy out what you keep (bytes(payload[a:b])). The frame's descriptors are
+    closed at the end of the block, whatever it holds.
+    """
+    try:
+        if not isinstance(frame, DeliverFds) or not frame.fd_flags & MEMFD_PAYLOAD:
+            yield frame.payload
+        elif frame.payload_size == 0:
+            yield b""  # mmap refuses an empty mapping
+        else:
+            found = os.fstat(frame.fds[0]).st_size
+            if found != frame.payload_size:
+                # The broker checked it; mapping past the end would fault (SIGBUS) on reading.
+                raise SeqbusError(BAD_DESCRIPTOR, "memfd of %d bytes for payload_size %d" % (found, frame.payload_size))
+            with mmap.mmap(frame.fds[0], frame.payload_size, prot=mmap.PROT_READ) as mapped:
+                yield mapped
+    finally:
+        close_descriptors(frame)

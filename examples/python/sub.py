@@ -4,7 +4,8 @@
 Subscribes to PATTERN and prints each payload as a line of UTF-8, flushed at once. Once the
 subscription is in force (a PING/PONG barrier after SUBSCRIBE) it says so on stderr with the
 line "sub.py: subscribed to PATTERN", so a script can start publishing then. GAP and ERROR
-notices go to stderr too. With --count N it exits 0 after N messages.
+notices go to stderr too. With --count N it exits 0 after N messages. A payload that came as a
+sealed memfd (SPEC.md, "Descriptors") is mapped read-only, printed the same way, and closed.
 """
 
 import argparse
@@ -44,9 +45,11 @@ def main():
             if args.count == 0:
                 return 0
             for frame in client.receive():
-                if isinstance(frame, seqbus.Deliver):
+                if isinstance(frame, (seqbus.Deliver, seqbus.DeliverFds)):
                     seen.add((frame.source_node, frame.publisher_id))
-                    sys.stdout.write(frame.payload.decode("utf-8", errors="replace") + "\n")
+                    # Maps a memfd payload and closes the frame's descriptors at the end, whatever they are.
+                    with seqbus.memfd_payload(frame) as payload:
+                        sys.stdout.write(bytes(payload).decode("utf-8", errors="replace") + "\n")
                     sys.stdout.flush()
                     received += 1
                     if args.count is not None and received >= args.count:

@@ -100,7 +100,7 @@ def test_session_hello_and_next_sequence(path):
         thread, result = in_thread(lambda: seqbus.Client(path, name="py"))
         conn = broker.accept()
         first = frames(conn)[0]
-        check("session HELLO flags", first.client_flags == seqbus.HELLO_SESSION, str(first))
+        check("session HELLO flags", first.client_flags == seqbus.HELLO_SESSION | seqbus.HELLO_DESCRIPTORS, str(first))
         check("session HELLO first sequence", first.next_sequence == 1, str(first))
         welcome(conn, 1 << 63 | 5)
         thread.join(WAIT)
@@ -162,14 +162,14 @@ def test_broker_before_sessions(path):
     try:
         thread, result = in_thread(lambda: seqbus.Client(path, name="py"))
         refused = answer_as_broker_before_sessions(broker.accept(), 1)
-        check("first HELLO has a session", refused.client_flags == seqbus.HELLO_SESSION, str(refused))
+        check("first HELLO has a session", refused.client_flags & seqbus.HELLO_SESSION, str(refused))
         conn = broker.accept()
         accepted = answer_as_broker_before_sessions(conn, 2)
         thread.join(WAIT)
         check("connected without a session", "value" in result, str(result.get("error")))
         client = result["value"]
         try:
-            check("second HELLO has none", accepted == Hello(1, 1, 0, "py"), str(accepted))
+            check("second HELLO has none", accepted == Hello(1, 1, seqbus.HELLO_DESCRIPTORS, "py"), str(accepted))
             check("publisher id from WELCOME", client.wait_welcome().publisher_id == 2, str(client.welcome))
             warnings = [r for r in capture.records if "refused a HELLO with a session" in r.getMessage()]
             check("one warning", len(warnings) == 1 and warnings[0].levelno == logging.WARNING,
@@ -183,7 +183,8 @@ def test_broker_before_sessions(path):
             thread, result = in_thread(client.reconnect)
             again = answer_as_broker_before_sessions(broker.accept(), 3)
             thread.join(WAIT)
-            check("reconnect without a session", again.client_flags == 0 and "error" not in result, str(again))
+            check("reconnect without a session", again.client_flags == seqbus.HELLO_DESCRIPTORS and "error" not in result,
+                  str(again))
             check("still one warning", len([r for r in capture.records
                                             if "refused a HELLO" in r.getMessage()]) == 1)
         finally:

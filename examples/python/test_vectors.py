@@ -12,8 +12,8 @@ import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import seqbus  # noqa: E402
-from seqbus import (Deliver, DeliverRun, Error, Gap, Hello, Ping, Pong, Publish, StatReply,  # noqa: E402
-                    StatRequest, Subscribe, Unsubscribe, Welcome)
+from seqbus import (Deliver, DeliverFds, DeliverRun, Error, Gap, Hello, Ping, Pong, Publish,  # noqa: E402
+                    PublishFds, StatReply, StatRequest, Subscribe, Unsubscribe, Welcome)
 
 SPEC = pathlib.Path(__file__).resolve().parents[2] / "wire-format" / "SPEC.md"
 
@@ -35,6 +35,11 @@ VALID = {
     "STAT_REQUEST": [StatRequest(0, 7)],
     "STAT_REPLY": [StatReply(7, 2, 0, b"{}")],
     "BATCH": [Publish("a.b", b"1"), Publish("a.b", b"2")],
+    "PUBLISH_FDS MEMFD": [PublishFds("a.b", 1, 1, 0x100000, b"")],
+    "PUBLISH_FDS PLAIN": [PublishFds("a.b", 2, 0, 0, b"hi")],
+    "DELIVER_FDS": [DeliverFds(7, 0x0A0B0C0D, 0x0000000100000002, 1, 1700000000000000000, 1000, 4242, 1, 1, 0x100000,
+                               "a.b", b"")],
+    "WELCOME DESCRIPTORS": [Welcome(1, 65536, 131072, 0x0A0B0C0D, 0x0000000100000002, "h1", 8, 64, 1073741824)],
 }
 REFUSED = {
     "three bytes of garbage": 1,
@@ -49,13 +54,14 @@ REFUSED = {
     "STAT_REPLY sent by a client": 6,
     "NODE sent by a client": 6,
     "AUTH sent by a client": 6,
+    "PUBLISH_FDS with fd_count 0": 2,
+    "PUBLISH_FDS with fd_flags bit 1 set": 6,
+    "PUBLISH_FDS with inline bytes beside `MEMFD_PAYLOAD`": 2,
+    "DELIVER_FDS sent by a client": 6,
+    "PUBLISH_FDS without its descriptor": 22,
 }
 # Datagrams between brokers (the LAN bridge): a client never sees them; the Java tests check them.
 BROKER_TO_BROKER = ("LAN ",)
-# Descriptor frames and the WELCOME that states descriptor limits (SPEC.md, "Descriptors"): seqbus.py does not speak
-# DESCRIPTORS yet (issue 14, package 6 adds it and then drops this); the Java tests check them meanwhile.
-DESCRIPTORS = ("PUBLISH_FDS", "DELIVER_FDS", "WELCOME DESCRIPTORS")
-SKIPPED = BROKER_TO_BROKER + DESCRIPTORS
 
 
 def tables(text):
@@ -82,8 +88,7 @@ def main():
     valid_rows, refused_rows = tables(SPEC.read_text(encoding="utf-8"))[:2]
     attached = {name: int(descriptors) for name, _, descriptors, _ in valid_rows}
     vectors = {name: bytes.fromhex(unquote(hex_)) for name, _, _, hex_ in valid_rows
-               if not name.startswith(SKIPPED)}
-    refused_rows = [row for row in refused_rows if not row[0].startswith(DESCRIPTORS)]
+               if not name.startswith(BROKER_TO_BROKER)}
     passed, failures = 0, []
 
     def check(name, ok, detail=""):
@@ -94,15 +99,18 @@ def main():
             failures.append("%s %s" % (name, detail))
 
     check("valid vector names", list(vectors) == list(VALID), "%s != %s" % (list(vectors), list(VALID)))
-    check("no descriptors attached", all(attached[name] == 0 for name in vectors))
+    # The column says how many descriptors travel beside the hex: exactly what the frames' fd_counts claim.
+    check("descriptors attached", all(attached[name] == sum(f.fd_count for f in VALID.get(name, [])
+                                                            if isinstance(f, (PublishFds, DeliverFds)))
+                                      for name in vectors), str(attached))
     check("refused case names", [r[0] for r in refused_rows] == list(REFUSED))
 
     for name, data in vectors.items():
         expected = VALID.get(name)
-        sender = "broker" if any(type(f) in (Welcome, Deliver, DeliverRun, Gap, Error, StatReply)
+        sender = "broker" if any(type(f) in (Welcome, Deliver, DeliverRun, DeliverFds, Gap, Error, StatReply)
                                  for f in expected or []) else "client"
         try:
-            decoded = seqbus.decode_datagram(data, sender=sender)
+            decoded = seqbus.decode_datagram(data, sender=sender, descriptors=attached[name])
             check(name + " decodes", decoded == expected, "%r != %r" % (decoded, expected))
             encoded = b"".join(seqbus.encode(f) for f in expected)
             check(name + " encodes", encoded == data, "%s != %s" % (encoded.hex(" "), data.hex(" ")))
@@ -126,7 +134,7 @@ def main():
         code, code_name = int(code_cell.split()[0]), unquote(code_cell.split()[1])
         check(case + " code column", code == REFUSED.get(case) and code_name == seqbus.error_name(code))
         try:
-            seqbus.decode_datagram(data, sender="client")
+            seqbus.decode_datagram(data, sender="client", descriptors=0)  # "no descriptors attached"
             check(case, False, "was accepted")
         except seqbus.SeqbusError as e:
             check(case, e.code == code, "raised %s, not %d" % (e, code))

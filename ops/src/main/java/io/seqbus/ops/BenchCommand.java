@@ -8,6 +8,7 @@ import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.ops.bench.Bench;
 import io.seqbus.ops.bench.BenchResult;
 import io.seqbus.ops.bench.BrokerStats;
+import io.seqbus.ops.bench.MemcpyBandwidth;
 import io.seqbus.wire.DefaultSocket;
 import io.seqbus.wire.StatRequestFrame;
 import picocli.CommandLine.Command;
@@ -16,6 +17,9 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
@@ -26,7 +30,13 @@ import java.util.concurrent.Callable;
     mixinStandardHelpOptions = true,
     description = {"Measure a running broker: publishers send to one topic as fast as the bus accepts " +
         "(or at --rate, measuring one-hop latency); subscribers count what arrives.",
-        "Compare figures with ../shared/bench/limit run on the same machine at the same time."})
+        "A payload over the broker's max_payload goes as a sealed memfd (a loan: the publisher writes its first " +
+            "16 bytes, the subscribers map it); --copy-alternative sends the same bytes inline in 64 KiB " +
+            "publishes, which the broker copies to every subscriber, and reports it beside. The broker's socket " +
+            "bytes per message show what it copied."},
+    footer = {"", "Examples:", "  seqbus bench --embedded-broker --subs 4 --seconds 2",
+        "  seqbus bench --embedded-broker --subs 16 --rate 100 --size 1KiB,64KiB,1MiB,16MiB,64MiB --copy-alternative",
+        "  seqbus bench --embedded-broker --subs 16 --size 1MiB --touch --memcpy"})
 final class BenchCommand extends ClientCommand implements Callable<Integer>
 {
     @Option(names = "--pubs", paramLabel = "P", description = "Publisher connections (default: 1).")
@@ -35,8 +45,22 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
     @Option(names = "--subs", paramLabel = "N", description = "Subscriber connections (default: 1).")
     int subs = 1;
 
-    @Option(names = "--size", paramLabel = "BYTES", description = "Payload bytes, 16 or more (default: 64).")
-    int size = 64;
+    @Option(names = "--size", paramLabel = "SIZE", split = ",", converter = ByteSize.class,
+        description = "Payload bytes, 16 or more, such as 64, 1KiB, 64MiB; several, comma-separated, are run one " +
+            "after the other (default: 64).")
+    List<Integer> sizes = new ArrayList<>(List.of(64));
+
+    @Option(names = "--copy-alternative", description = "After each run, run the same bytes again sent inline " +
+        "in 64 KiB publishes (the broker copies each to every subscriber), for comparison.")
+    boolean copyAlternative;
+
+    @Option(names = "--touch", description = "The publisher writes every byte of each memfd payload and every " +
+        "subscriber reads every byte it gets, as applications do (default: only the first 16 bytes).")
+    boolean touch;
+
+    @Option(names = "--memcpy", description = "Also measure memcpy bandwidth in this JVM, to set beside the " +
+        "delivered GiB/s.")
+    boolean memcpy;
 
     @Option(names = "--seconds", paramLabel = "S", description = "Measured seconds (default: 5).")
     double seconds = 5;
@@ -51,7 +75,7 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
     @Option(names = "--topic", paramLabel = "TOPIC", description = "Topic to use (default: bench.data).")
     String topic = "bench.data";
 
-    @Option(names = "--json", description = "Print one JSON object instead of a report.")
+    @Option(names = "--json", description = "Print one JSON object per run (and one for --memcpy) instead of a report.")
     boolean json;
 
     @Option(names = "--embedded-broker",
@@ -61,25 +85,27 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
     @Override
     public Integer call() throws Exception
     {
-        final Bench.Settings s = new Bench.Settings();
-        s.socket = socket;
-        s.publishers = pubs;
-        s.subscribers = subs;
-        s.size = size;
-        s.seconds = seconds;
-        s.warmupSeconds = warmup;
-        s.rate = rate;
-        s.topic = topic;
+        final List<Bench.Settings> runs = new ArrayList<>();
+        for (final int size : sizes)
+        {
+            runs.add(settings(size, false));
+            if (copyAlternative)
+            {
+                runs.add(settings(size, true));
+            }
+        }
+        // Checked before any run: a bad size fails at once, not after minutes of measuring.
+        runs.forEach((s) -> new Bench(s, () -> null));
         if (!embeddedBroker)
         {
             final String target = socket != null ? socket : DefaultSocket.resolveChecked();
-            return report(new Bench(s, () -> statsOf(target)).run());
+            return runAll(runs, target, () -> statsOf(target));
         }
         final Path dir = Files.createTempDirectory("seqbus-bench");
-        s.socket = dir.resolve("bench.sock").toString();
-        try (Broker broker = Broker.launch(new BrokerContext().socket(s.socket)))
+        final String embedded = dir.resolve("bench.sock").toString();
+        try (Broker broker = Broker.launch(new BrokerContext().socket(embedded)))
         {
-            return report(new Bench(s, () -> statsOf(broker.counters())).run());
+            return runAll(runs, embedded, () -> statsOf(broker.counters()));
         }
         finally
         {
@@ -87,10 +113,79 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
         }
     }
 
-    private int report(final BenchResult result)
+    private Bench.Settings settings(final int size, final boolean copy)
     {
-        System.out.print(json ? result.toJson() + System.lineSeparator() : result.toText());
+        final Bench.Settings s = new Bench.Settings();
+        s.socket = socket;
+        s.publishers = pubs;
+        s.subscribers = subs;
+        s.size = size;
+        s.copyAlternative = copy;
+        s.touch = touch;
+        s.seconds = seconds;
+        s.warmupSeconds = warmup;
+        s.rate = rate;
+        s.topic = topic;
+        return s;
+    }
+
+    private int runAll(final List<Bench.Settings> runs, final String target, final BrokerStats.Source stats)
+        throws InterruptedException
+    {
+        // Before the runs, in a JVM with nothing else going on yet.
+        final double memcpyGib = memcpy ? MemcpyBandwidth.measureGibPerSec(Math.max(1, seconds)) : Double.NaN;
+        final List<BenchResult> results = new ArrayList<>();
+        for (final Bench.Settings s : runs)
+        {
+            s.socket = target;
+            final BenchResult result = new Bench(s, stats).run();
+            results.add(result);
+            System.out.print(json ? result.toJson() + System.lineSeparator() : result.toText());
+            System.out.flush();
+        }
+        if (!json && results.size() > 1)
+        {
+            System.out.print(summary(results));
+        }
+        if (memcpy)
+        {
+            final double gib = memcpyGib;
+            System.out.println(json ? String.format(Locale.ROOT, "{\"memcpy_gib_per_sec\":%.4f}", gib) :
+                String.format(Locale.ROOT, "memcpy in this JVM: %.2f GiB/s", gib));
+        }
         return 0;
+    }
+
+    /** One line per run, the runs of one size side by side: what the benchmark table shows. */
+    private static String summary(final List<BenchResult> results)
+    {
+        final StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
+            "%n%10s  %-12s  %10s  %10s  %12s  %10s  %14s  %16s%n", "size", "mode", "p50 µs", "p99 µs", "msgs/s",
+            "GiB/s", "broker read/msg", "broker written/msg"));
+        for (final BenchResult r : results)
+        {
+            sb.append(String.format(Locale.ROOT, "%10s  %-12s  %10s  %10s  %,12.0f  %10.3f  %14s  %16s%n",
+                humanBytes(r.payloadBytes()), r.mode(),
+                r.latencyUs() == null ? "-" : String.format(Locale.ROOT, "%.1f", r.latencyUs()[0]),
+                r.latencyUs() == null ? "-" : String.format(Locale.ROOT, "%.1f", r.latencyUs()[2]),
+                r.deliveredPerSec(), r.deliveredGibPerSec(), bytes(r.brokerBytesReadPerMsg()),
+                bytes(r.brokerBytesWrittenPerMsg())));
+        }
+        return sb.toString();
+    }
+
+    private static String humanBytes(final int bytes)
+    {
+        if (bytes >= (1 << 20) && bytes % (1 << 20) == 0)
+        {
+            return (bytes >> 20) + " MiB";
+        }
+        return bytes >= 1024 && bytes % 1024 == 0 ? (bytes >> 10) + " KiB" : bytes + " B";
+    }
+
+    private static String bytes(final double value)
+    {
+        return Double.isNaN(value) ? "n/a" : String.format(Locale.ROOT, "%,.0f", value);
     }
 
     /** The broker's own figures over its socket (STAT_REQUEST), or null if it cannot say. */
@@ -101,7 +196,9 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
             final JsonNode totals = new ObjectMapper().readTree(StatClient.request(
                 socket, StatRequestFrame.NO_CLIENTS | StatRequestFrame.NO_TOPICS)).path("totals");
             return new BrokerStats(totals.path("agent_allocated_bytes").asLong(),
-                totals.path("datagrams_written").asLong(), totals.path("messages_delivered").asLong());
+                totals.path("datagrams_written").asLong(), totals.path("messages_delivered").asLong(),
+                totals.path("messages_published").asLong(), totals.path("bytes_read").asLong(-1),
+                totals.path("bytes_written").asLong(-1));
         }
         catch (final IOException ex)
         {
@@ -112,6 +209,8 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
     static BrokerStats statsOf(final BrokerCounters c)
     {
         return new BrokerStats(c.get(BrokerCounters.AGENT_ALLOCATED_BYTES), c.get(BrokerCounters.DATAGRAMS_WRITTEN),
-            c.get(BrokerCounters.MESSAGES_DELIVERED));
+            c.get(BrokerCounters.MESSAGES_DELIVERED), c.get(BrokerCounters.MESSAGES_PUBLISHED),
+            c.get(BrokerCounters.BYTES_READ),
+            c.get(BrokerCounters.BYTES_WRITTEN));
     }
 }

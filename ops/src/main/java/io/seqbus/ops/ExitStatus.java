@@ -25,6 +25,8 @@ final class ExitStatus
     static final int TIMED_OUT = 6;
     /** Any other refusal by the broker (a limit, a bad option, a protocol error); the message says which. */
     static final int REFUSED = 7;
+    /** {@code sub --save-dir}: a payload could not be written (the disk is full, the file name too long). */
+    static final int SAVE_FAILED = 8;
 
     private ExitStatus()
     {
@@ -41,6 +43,7 @@ final class ExitStatus
             case 0:
                 return BROKER_GONE;
             case ErrorCode.ACCESS_DENIED:
+            case ErrorCode.DESCRIPTORS_DENIED:
                 return ACCESS_DENIED;
             case ErrorCode.SLOW_CONSUMER:
                 return EVICTED;

@@ -6,16 +6,20 @@ import io.seqbus.client.BusException;
 import io.seqbus.client.ConnectionListener;
 import io.seqbus.client.ErrorCode;
 import io.seqbus.client.ErrorHandler;
+import io.seqbus.client.Loan;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -30,14 +34,18 @@ import java.util.concurrent.locks.LockSupport;
     mixinStandardHelpOptions = true,
     description = {"Publish MESSAGE to TOPIC; without MESSAGE, each line of standard input as one message " +
         "(bytes as they are, the newline removed), or as --file, --raw or --null-separated say.",
+        "A --file larger than the broker's max_payload (or any, with --memfd) goes as one sealed memfd: read " +
+            "once into memory the subscribers map, which the broker never copies (up to its max_memfd_size).",
         "It exits once the broker has routed every message, or with a non-zero status and the reason on the " +
             "first refusal."},
     footer = {"", "Examples:", "  seqbus pub orders.eu.created '{\"id\":1}'", "  seq 1 1000 | seqbus pub demo.numbers",
-        "  seqbus pub --file blob.bin files.blob", "  find . -print0 | seqbus pub -0 files.found",
+        "  seqbus pub --file blob.bin files.blob", "  seqbus pub --file frame.raw camera.frames",
+        "  find . -print0 | seqbus pub -0 files.found",
         "  seqbus pub --count 10000 --rate 1000 load.test 'message {{Count}}'",
         "", "Exit status:", "  0  every message published and routed",
         "  1  no broker, or it went away (crashed, killed)",
-        "  2  bad usage: an option, the topic, an unreadable file, a message over the broker's max_payload",
+        "  2  bad usage: an option, the topic, an unreadable file, a message over the broker's max_payload " +
+            "(a file: over its max_memfd_size, or over max_payload when the broker passes no descriptors)",
         "  3  access denied by the broker's rules", "  5  the broker is shutting down",
         "  6  the broker held this publisher back longer than --timeout",
         "  7  any other refusal by the broker"})
@@ -51,8 +59,12 @@ final class PubCommand extends ClientCommand implements Callable<Integer>
             "message's number. For any bytes use --file or --raw.")
     String message;
 
-    @Option(names = {"-f", "--file"}, paramLabel = "PATH", description = "Publish the file's bytes as one message.")
+    @Option(names = {"-f", "--file"}, paramLabel = "PATH", description = "Publish the file's bytes as one message, " +
+        "of any size: over the broker's max_payload as a sealed memfd.")
     Path file;
+
+    @Option(names = "--memfd", description = "Publish the --file as a sealed memfd whatever its size.")
+    boolean memfd;
 
     @Option(names = "--raw", description = "Publish all of standard input, bytes as they are, as one message.")
     boolean raw;
@@ -84,7 +96,10 @@ final class PubCommand extends ClientCommand implements Callable<Integer>
     @Override
     public Integer call() throws Exception
     {
-        final PubInput input = input();
+        checkOptions();
+        final PubInput input = file != null ? null : input();
+        // Opened before connecting: an unreadable file is bad usage whether or not a broker is there.
+        final FileChannel channel = file != null ? openFile() : null;
         final Duration timeout = timeoutSeconds == 0 ? Duration.ofDays(365L * 100) : Duration.ofSeconds(timeoutSeconds);
         final BusClient client = connect("seqbus-pub", (options) -> options
             .publishTimeout(timeout)
@@ -98,7 +113,7 @@ final class PubCommand extends ClientCommand implements Callable<Integer>
             // In ThreadMode.POLL a publish or flush that waits polls only on the thread that polls: this one, from
             // now on. So while it waits it reads the broker's ERRORs and the end of the connection.
             client.poll();
-            final int status = publishAll(client, input);
+            final int status = channel != null ? publishFile(client, channel) : publishAll(client, input);
             if (status != ExitStatus.OK)
             {
                 return status;
@@ -114,6 +129,10 @@ final class PubCommand extends ClientCommand implements Callable<Integer>
         finally
         {
             client.close();
+            if (channel != null)
+            {
+                channel.close();
+            }
         }
     }
 
@@ -152,6 +171,88 @@ final class PubCommand extends ClientCommand implements Callable<Integer>
             }
         }
         return refusal == null ? ExitStatus.OK : ExitStatus.of(refusal.code());
+    }
+
+    /** {@code --file}: inline up to max_payload as any message; above it (or with --memfd) through a loan. */
+    private int publishFile(final BusClient client, final FileChannel channel) throws IOException
+    {
+        final long size = channel.size();
+        if (!memfd && size <= client.maxPayload())
+        {
+            return publishAll(client, PubInput.repeated(readAll(channel, size), times()));
+        }
+        if (!client.passesDescriptors())
+        {
+            System.err.println("seqbus: --file " + file + " is " + size + " bytes, over the broker's max_payload of " +
+                client.maxPayload() + (memfd ? " or sent with --memfd" : "") + ", so it must go as a memfd, but the " +
+                "broker at " + client.socket() + " passes no descriptors (a broker from before them)");
+            return ExitStatus.USAGE;
+        }
+        if (size > Math.min(client.maxMemfdSize(), Integer.MAX_VALUE))
+        {
+            System.err.println("seqbus: --file " + file + " is " + size + " bytes; the broker at " + client.socket() +
+                " takes at most " + client.maxMemfdSize() + " in a memfd (its max_memfd_size)" +
+                (size > Integer.MAX_VALUE ? ", and a payload is at most " + Integer.MAX_VALUE : ""));
+            return ExitStatus.USAGE;
+        }
+        final long intervalNs = rate > 0 ? (long)(TimeUnit.SECONDS.toNanos(1) / rate) : 0;
+        final long start = System.nanoTime();
+        for (long number = 1; number <= times() && refusal == null; number++)
+        {
+            if (intervalNs > 0)
+            {
+                awaitTurn(client, start + (number - 1) * intervalNs);
+            }
+            // A loan is a memfd mapped here: the file is read once, straight into the pages subscribers map.
+            try (Loan loan = client.loan((int)size))
+            {
+                fill(channel, loan.buffer(), size);
+                client.publish(topic, loan);
+            }
+            client.poll();
+        }
+        return refusal == null ? ExitStatus.OK : ExitStatus.of(refusal.code());
+    }
+
+    private FileChannel openFile()
+    {
+        try
+        {
+            return FileChannel.open(file, StandardOpenOption.READ);
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalArgumentException("cannot read --file " + file + ": " +
+                (ex instanceof NoSuchFileException ? "no such file" : ex.getMessage()), ex);
+        }
+    }
+
+    private byte[] readAll(final FileChannel channel, final long size) throws IOException
+    {
+        final ByteBuffer bytes = ByteBuffer.allocate((int)size);
+        fill(channel, bytes, size);
+        return bytes.array();
+    }
+
+    private void fill(final FileChannel channel, final ByteBuffer target, final long size) throws IOException
+    {
+        final ByteBuffer into = target.duplicate().clear();
+        long at = 0;
+        while (at < size)
+        {
+            final int n = channel.read(into, at);
+            if (n < 0)
+            {
+                throw new IllegalArgumentException("--file " + file + " shrank while it was read: " + at + " of " +
+                    size + " bytes");
+            }
+            at += n;
+        }
+    }
+
+    private long times()
+    {
+        return count == null ? 1 : count;
     }
 
     private static void awaitTurn(final BusClient client, final long dueNs)
@@ -200,7 +301,7 @@ final class PubCommand extends ClientCommand implements Callable<Integer>
         }
     }
 
-    private PubInput input() throws IOException
+    private void checkOptions()
     {
         final int sources = (message != null ? 1 : 0) + (file != null ? 1 : 0) + (raw ? 1 : 0) + (nullSeparated ? 1 : 0);
         if (sources > 1)
@@ -220,22 +321,18 @@ final class PubCommand extends ClientCommand implements Callable<Integer>
         {
             throw new CommandLine.ParameterException(spec.commandLine(), "--timeout must not be negative");
         }
-        final long times = count == null ? 1 : count;
+        if (memfd && file == null)
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--memfd publishes a --file: give one");
+        }
+    }
+
+    private PubInput input() throws IOException
+    {
+        final long times = times();
         if (message != null)
         {
             return PubInput.repeated(message.getBytes(StandardCharsets.UTF_8), times);
-        }
-        if (file != null)
-        {
-            try
-            {
-                return PubInput.repeated(Files.readAllBytes(file), times);
-            }
-            catch (final IOException ex)
-            {
-                throw new IllegalArgumentException("cannot read --file " + file + ": " +
-                    (ex instanceof NoSuchFileException ? "no such file" : ex.getMessage()), ex);
-            }
         }
         if (raw)
         {

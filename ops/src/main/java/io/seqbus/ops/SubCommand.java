@@ -19,6 +19,8 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 
@@ -38,11 +40,13 @@ import java.util.concurrent.Callable;
     footer = {"", "Formats (--format): " + PrintfFormat.ESCAPES_HELP,
         "", "Examples:", "  seqbus sub -v 'orders.>'", "  seqbus sub --format '%%I %%t seq=%%s %%p\\n' 'orders.>'",
         "  seqbus sub --json --count 1 orders.eu.created", "  seqbus sub --raw --count 1 files.blob > blob.bin",
+        "  seqbus sub --save-dir /var/tmp/frames 'camera.>'",
         "", "Exit status:", "  0  --count messages printed (or standard output was closed)",
         "  1  no broker, or the connection ended without a reason (--no-reconnect)",
-        "  2  bad usage: an option, the pattern", "  3  access denied by the broker's rules",
+        "  2  bad usage: an option, the pattern, a --save-dir that is no writable directory", "  3  access denied by the broker's rules",
         "  4  evicted as a slow consumer (--no-reconnect)", "  5  the broker is shutting down (--no-reconnect)",
-        "  7  any other refusal by the broker (a limit, an option out of range)"})
+        "  7  any other refusal by the broker (a limit, an option out of range)",
+        "  8  a payload could not be written to --save-dir (the disk is full, the name too long)"})
 final class SubCommand extends ClientCommand implements Callable<Integer>
 {
     @Parameters(index = "0", paramLabel = "PATTERN",
@@ -75,6 +79,11 @@ final class SubCommand extends ClientCommand implements Callable<Integer>
         "at the broker (default: the broker's; at most its max_queue_bytes_limit).")
     long maxQueueBytes;
 
+    @Option(names = "--save-dir", paramLabel = "DIR", description = "Write each payload that came as a memfd " +
+        "(a large one) to DIR/TOPIC.PUBLISHER.SEQUENCE (a '/' in the topic as %%2F) and print that path as its " +
+        "line; other payloads print as usual.")
+    Path saveDir;
+
     @Option(names = "--no-reconnect", description = "Exit when the connection is lost (status 1, 4 or 5) " +
         "instead of reconnecting.")
     boolean noReconnect;
@@ -84,6 +93,8 @@ final class SubCommand extends ClientCommand implements Callable<Integer>
 
     private final OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
     private PrintfFormat template;
+    private PayloadSaver saver;
+    private int saveFailed;
     private long received;
     private boolean outputClosed;
 
@@ -91,6 +102,15 @@ final class SubCommand extends ClientCommand implements Callable<Integer>
     public Integer call() throws Exception
     {
         template = PrintfFormat.compile(template());
+        if (saveDir != null)
+        {
+            final String unusable = PayloadSaver.unusable(saveDir);
+            if (unusable != null)
+            {
+                throw new CommandLine.ParameterException(spec.commandLine(), unusable);
+            }
+            saver = new PayloadSaver(saveDir);
+        }
         final SubscriptionOptions subscriptionOptions = subscriptionOptions();
         if (count == 0)
         {
@@ -129,6 +149,10 @@ final class SubCommand extends ClientCommand implements Callable<Integer>
         final IdleStrategy idle = new BackoffIdleStrategy();
         while (count < 0 || received < count)
         {
+            if (saveFailed != ExitStatus.OK)
+            {
+                return saveFailed;
+            }
             if (outputClosed)
             {
                 return ExitStatus.OK;
@@ -214,13 +238,23 @@ final class SubCommand extends ClientCommand implements Callable<Integer>
 
     private void print(final Message message)
     {
-        if (outputClosed || (count >= 0 && received >= count))
+        if (outputClosed || saveFailed != ExitStatus.OK || (count >= 0 && received >= count))
         {
             return;
         }
         try
         {
-            template.write(message, out);
+            if (saver != null && message.isMemfdPayload())
+            {
+                if (!saveAndPrint(message))
+                {
+                    return;
+                }
+            }
+            else
+            {
+                template.write(message, out);
+            }
             received++;
             if (count >= 0 && received == count)
             {
@@ -232,6 +266,25 @@ final class SubCommand extends ClientCommand implements Callable<Integer>
             // The reader went away (head -n 1, a closed pipe): it has what it wanted.
             outputClosed = true;
         }
+    }
+
+    private boolean saveAndPrint(final Message message) throws IOException
+    {
+        final Path saved;
+        try
+        {
+            saved = saver.save(message);
+        }
+        catch (final IOException ex)
+        {
+            System.err.println("seqbus: cannot save the payload of " + message.topic() + " sequence " +
+                Long.toUnsignedString(message.sequence()) + " (" + message.payloadLength() + " bytes) in " + saveDir +
+                ": " + ex);
+            saveFailed = ExitStatus.SAVE_FAILED;
+            return false;
+        }
+        out.write((saved + "\n").getBytes(StandardCharsets.UTF_8));
+        return true;
     }
 
     private void flushQuietly()

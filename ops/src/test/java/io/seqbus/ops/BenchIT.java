@@ -54,7 +54,36 @@ class BenchIT extends ProcessTestBase
         assertThat(r.path("published").asLong()).isBetween(1000L, 3000L);
     }
 
+    @Test
+    void aMemfdPayloadCostsTheBrokerItsFramesOnlyAndTheCopyAlternativeEveryByte() throws Exception
+    {
+        final List<JsonNode> runs = benchRuns("--embedded-broker", "--subs", "2", "--seconds", "1", "--warmup", "0.3",
+            "--rate", "100", "--size", "1MiB", "--copy-alternative", "--json");
+        assertThat(runs).hasSize(2);
+        final JsonNode memfd = runs.get(0);
+        assertThat(memfd.path("mode").asText()).isEqualTo("memfd");
+        assertThat(memfd.path("size").asLong()).isEqualTo(1 << 20);
+        assertThat(memfd.path("lost").asLong()).isZero();
+        assertThat(memfd.path("latency_us").path("p50").asDouble()).isPositive();
+        // PUBLISH_FDS in, a DELIVER_FDS per subscriber out: tens of bytes, never the MiB.
+        assertThat(memfd.path("broker_bytes_read_per_msg").asDouble()).isBetween(20.0, 100.0);
+        assertThat(memfd.path("broker_bytes_written_per_msg").asDouble()).isBetween(2 * 62.0, 2 * 100.0);
+        final JsonNode copy = runs.get(1);
+        assertThat(copy.path("mode").asText()).isEqualTo("copy");
+        assertThat(copy.path("lost").asLong()).isZero();
+        // Every byte, in and out per subscriber (0.9: the window may start inside a message's pieces).
+        assertThat(copy.path("broker_bytes_read_per_msg").asDouble()).isGreaterThan(0.9 * (1 << 20));
+        assertThat(copy.path("broker_bytes_written_per_msg").asDouble()).isGreaterThan(0.9 * (2 << 20));
+    }
+
     private static JsonNode bench(final String... args) throws Exception
+    {
+        final List<JsonNode> runs = benchRuns(args);
+        assertThat(runs).as("one line of JSON").hasSize(1);
+        return runs.get(0);
+    }
+
+    private static List<JsonNode> benchRuns(final String... args) throws Exception
     {
         final List<String> command = new java.util.ArrayList<>(List.of(LAUNCHER.toString(), "bench"));
         command.addAll(List.of(args));
@@ -67,8 +96,11 @@ class BenchIT extends ProcessTestBase
         assertThat(p.exitValue()).as(out + err).isZero();
         // The run ends by stopping its own clients: that is no lost connection to warn about.
         assertThat(err).doesNotContain("lost the connection");
-        final String[] lines = out.strip().split("\n");
-        assertThat(lines).as("one line of JSON").hasSize(1);
-        return new ObjectMapper().readTree(lines[0]);
+        final List<JsonNode> runs = new java.util.ArrayList<>();
+        for (final String line : out.strip().split("\n"))
+        {
+            runs.add(new ObjectMapper().readTree(line));
+        }
+        return runs;
     }
 }

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -30,5 +31,7 @@ class CliDocIT extends CliTestBase
         assertThat(bash.exitValue()).as(out + Files.readString(dir.resolve("err"))).isZero();
         assertThat(out).startsWith("orders.eu.created {\"id\":1}\norders.eu.lines a\norders.eu.lines b\n{\"topic\":" +
             "\"orders.blob\",").contains("\"encoding\":\"base64\"");
+        // The 64 MiB file went as a memfd: sub --save-dir printed the file it wrote, which cmp found equal.
+        assertThat(out).containsPattern("\n" + Pattern.quote(dir.resolve("demo") + ".d/files.big.") + "\\d+\\.1\n");
     }
 }

@@ -2,12 +2,15 @@ package io.seqbus.ops.bench;
 
 import io.seqbus.client.BusClient;
 import io.seqbus.client.ClientOptions;
+import io.seqbus.client.Loan;
 import io.seqbus.client.Message;
 import io.seqbus.client.ThreadMode;
 import io.seqbus.wire.SafeBuffer;
+import org.agrona.DirectBuffer;
 import org.HdrHistogram.Histogram;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,12 +24,24 @@ import java.util.concurrent.locks.LockSupport;
  * one thread, count what arrives and, when paced, how long it took (send to receive, one hop).
  * A warm-up comes first; only the measured window counts; afterwards everything published is
  * waited for, so {@code lost} is exact.
+ *
+ * <p>A payload up to the broker's max_payload travels inline. A larger one is a loan (a sealed memfd the
+ * subscribers map): the publisher writes only the first 16 bytes (send time, number) into it, so the figures are
+ * the bus's cost of passing N bytes, not the cost of producing them. The copy alternative sends the same N bytes
+ * inline, in publishes of at most {@value #PIECE} bytes, each copied by the broker to every subscriber's socket; a
+ * message arrives with its last piece.
  */
 public final class Bench
 {
     private static final int WARMING = 0;
     private static final int MEASURING = 1;
     private static final int DRAINING = 2;
+    /** The copy alternative's piece: the broker's default max_payload. */
+    public static final int PIECE = 64 * 1024;
+    /** Piece header: send time, message number, piece index, piece count. */
+    private static final int PIECE_INDEX = 16;
+    private static final int PIECE_COUNT = 20;
+    private static final int PIECE_HEADER = 24;
 
     private final Settings settings;
     private final BrokerStats.Source brokerStats;
@@ -40,6 +55,10 @@ public final class Bench
     private final AtomicLong gaps = new AtomicLong();
     // One per subscriber: in latency mode each records on its own client thread.
     private final Histogram[] latencyNs;
+    /** Where --touch's sums go, so the reads are not optimised away: one slot per subscriber. */
+    private final long[] sink;
+    /** Set by the publishers from the broker's max_payload, before they start. */
+    private volatile boolean memfd;
 
     /**
      * What to run.
@@ -52,8 +71,12 @@ public final class Bench
         public int publishers = 1;
         /** Subscriber connections. */
         public int subscribers = 1;
-        /** Payload bytes, at least 16 (send time and sequence ride in it). */
+        /** Payload bytes, at least 16 (send time and sequence ride in it); over max_payload as a memfd. */
         public int size = 64;
+        /** Send each payload inline in pieces of at most {@link #PIECE} bytes instead of as a memfd. */
+        public boolean copyAlternative;
+        /** The publisher writes every payload byte and every subscriber reads every one, as applications do. */
+        public boolean touch;
         /** Measured seconds. */
         public double seconds = 5;
         /** Warm-up seconds before measuring. */
@@ -70,15 +93,17 @@ public final class Bench
      */
     public Bench(final Settings settings, final BrokerStats.Source brokerStats)
     {
-        if (settings.size < 16)
+        if (settings.size < (settings.copyAlternative ? PIECE_HEADER : 16))
         {
-            throw new IllegalArgumentException("--size " + settings.size + " is too small; allowed: 16 or more");
+            throw new IllegalArgumentException("--size " + settings.size + " is too small; allowed: " +
+                (settings.copyAlternative ? PIECE_HEADER + " or more with --copy-alternative" : "16 or more"));
         }
         this.settings = settings;
         this.brokerStats = brokerStats;
         this.received = new long[settings.subscribers];
         this.measured = new long[settings.subscribers];
         this.latencyNs = new Histogram[settings.subscribers];
+        this.sink = new long[settings.subscribers];
         for (int i = 0; i < latencyNs.length; i++)
         {
             latencyNs[i] = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
@@ -150,6 +175,8 @@ public final class Bench
             {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
             }
+            // Everything published in the window is delivered now: the bytes its messages cost the broker's sockets.
+            final BrokerStats drained = brokerStats.snapshot();
             publishing = true; // lets pollAll know draining is over
             polling = false;
             subscriberThread.join(5_000);
@@ -168,11 +195,23 @@ public final class Bench
             final double seconds = (t1 - t0) / 1e9;
             double allocPerMsg = Double.NaN;
             double datagramsPerDelivery = Double.NaN;
+            double bytesReadPerMessage = Double.NaN;
+            double bytesWrittenPerMessage = Double.NaN;
             if (before != null && after != null && after.messagesDelivered() > before.messagesDelivered())
             {
                 final double deliveries = after.messagesDelivered() - before.messagesDelivered();
                 allocPerMsg = (after.agentAllocatedBytes() - before.agentAllocatedBytes()) / deliveries;
                 datagramsPerDelivery = (after.datagramsWritten() - before.datagramsWritten()) / deliveries;
+            }
+            if (before != null && drained != null && drained.messagesPublished() > before.messagesPublished() &&
+                before.bytesRead() >= 0 && drained.bytesRead() >= 0)
+            {
+                // Socket bytes per message (all the pieces of a copied one) from the measured window on, drained:
+                // what the broker's sockets moved for it.
+                final double messages = (drained.messagesPublished() - before.messagesPublished()) /
+                    (double)(settings.copyAlternative ? (settings.size + PIECE - 1) / PIECE : 1);
+                bytesReadPerMessage = (drained.bytesRead() - before.bytesRead()) / messages;
+                bytesWrittenPerMessage = (drained.bytesWritten() - before.bytesWritten()) / messages;
             }
             final Histogram all = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
             for (final Histogram h : latencyNs)
@@ -183,8 +222,9 @@ public final class Bench
                 all.getValueAtPercentile(50) / 1e3, all.getValueAtPercentile(90) / 1e3,
                 all.getValueAtPercentile(99) / 1e3, all.getValueAtPercentile(99.9) / 1e3,
                 all.getMaxValue() / 1e3} : null;
-            return new BenchResult(settings.publishers, settings.subscribers, settings.size, seconds, settings.rate,
-                publishedMeasured, delivered, min, max, lost, gaps.get(), latency, allocPerMsg, datagramsPerDelivery);
+            return new BenchResult(settings.publishers, settings.subscribers, settings.size, mode(), seconds,
+                settings.rate, publishedMeasured, delivered, min, max, lost, gaps.get(), latency, allocPerMsg,
+                datagramsPerDelivery, bytesReadPerMessage, bytesWrittenPerMessage);
         }
         finally
         {
@@ -192,6 +232,12 @@ public final class Bench
             pubs.forEach((p) -> p.client.close());
             subs.forEach(BusClient::close);
         }
+    }
+
+    private String mode()
+    {
+        final String mode = settings.copyAlternative ? BenchResult.COPY : memfd ? BenchResult.MEMFD : BenchResult.INLINE;
+        return settings.touch ? mode + BenchResult.TOUCHED : mode;
     }
 
     private ClientOptions options(final String name)
@@ -207,6 +253,15 @@ public final class Bench
 
     private void onMessage(final int index, final Message m)
     {
+        if (settings.touch)
+        {
+            sink[index] += sum(m);
+        }
+        if (settings.copyAlternative &&
+            m.payload().getInt(m.payloadIndex() + PIECE_INDEX) + 1 < m.payload().getInt(m.payloadIndex() + PIECE_COUNT))
+        {
+            return; // a message of the copy alternative arrives with its last piece
+        }
         received[index]++;
         if (phase == MEASURING)
         {
@@ -217,6 +272,24 @@ public final class Bench
                 latencyNs[index].recordValue(Math.max(0, System.nanoTime() - sentAt));
             }
         }
+    }
+
+    /** Reads every payload byte once, 8 at a time. */
+    private static long sum(final Message m)
+    {
+        final DirectBuffer payload = m.payload();
+        final int end = m.payloadIndex() + m.payloadLength();
+        long sum = 0;
+        int i = m.payloadIndex();
+        for (; i + Long.BYTES <= end; i += Long.BYTES)
+        {
+            sum += payload.getLong(i);
+        }
+        for (; i < end; i++)
+        {
+            sum += payload.getByte(i);
+        }
+        return sum;
     }
 
     private long minReceived()
@@ -261,7 +334,9 @@ public final class Bench
     {
         final BusClient client;
         final Thread thread;
-        final SafeBuffer payload = new SafeBuffer(ByteBuffer.allocateDirect(settings.size));
+        final SafeBuffer payload;
+        /** With --touch: what the publisher writes into each loan, every byte. */
+        final ByteBuffer content;
         long sent;
         long sentMeasured;
 
@@ -269,6 +344,15 @@ public final class Bench
         {
             this.client = client;
             this.thread = new Thread(this::publish, "bench-publisher");
+            // Over the broker's max_payload a payload can only be a memfd (unless copied in pieces).
+            memfd = !settings.copyAlternative && settings.size > client.maxPayload();
+            payload = new SafeBuffer(ByteBuffer.allocateDirect(settings.copyAlternative ?
+                Math.min(PIECE, settings.size) : memfd ? 16 : settings.size));
+            content = memfd && settings.touch ? ByteBuffer.allocateDirect(settings.size) : null;
+            for (int i = 0; content != null && i < settings.size; i++)
+            {
+                content.put(i, (byte)(i * 31));
+            }
         }
 
         private void publish()
@@ -289,14 +373,50 @@ public final class Bench
                         LockSupport.parkNanos(due - now);
                     }
                 }
-                payload.putLong(0, System.nanoTime());
-                payload.putLong(8, sent);
-                client.publish(settings.topic, payload, 0, settings.size);
+                if (settings.copyAlternative)
+                {
+                    publishPieces();
+                }
+                else if (memfd)
+                {
+                    // The send time comes first: creating and mapping the memfd is part of publishing it.
+                    final long now = System.nanoTime();
+                    try (Loan loan = client.loan(settings.size))
+                    {
+                        final ByteBuffer b = loan.buffer().order(ByteOrder.nativeOrder());
+                        if (content != null)
+                        {
+                            b.put(0, content, 0, settings.size); // every byte, as an application fills it
+                        }
+                        b.putLong(0, now);
+                        b.putLong(8, sent);
+                        client.publish(settings.topic, loan);
+                    }
+                }
+                else
+                {
+                    payload.putLong(0, System.nanoTime());
+                    payload.putLong(8, sent);
+                    client.publish(settings.topic, payload, 0, settings.size);
+                }
                 sent++;
                 if (phase == MEASURING)
                 {
                     sentMeasured++;
                 }
+            }
+        }
+
+        private void publishPieces()
+        {
+            final int pieces = (settings.size + PIECE - 1) / PIECE;
+            payload.putLong(0, System.nanoTime());
+            payload.putLong(8, sent);
+            payload.putInt(PIECE_COUNT, pieces);
+            for (int i = 0; i < pieces; i++)
+            {
+                payload.putInt(PIECE_INDEX, i);
+                client.publish(settings.topic, payload, 0, Math.min(PIECE, settings.size - i * PIECE));
             }
         }
     }

@@ -8,6 +8,7 @@ import java.util.Locale;
  * @param publishers            publisher connections.
  * @param subscribers           subscriber connections.
  * @param payloadBytes          bytes per message.
+ * @param mode                  how payloads travelled: {@link #INLINE}, {@link #MEMFD} or {@link #COPY}.
  * @param seconds               measured time.
  * @param rate                  target total msgs/s, 0 for as fast as the bus accepts.
  * @param published             messages published in the measured time.
@@ -19,12 +20,31 @@ import java.util.Locale;
  * @param latencyUs             p50, p90, p99, p99.9, max one-hop latency in µs, or null without --rate.
  * @param brokerAllocBytesPerMsg bytes the broker's agent allocated per delivered message, or NaN.
  * @param datagramsPerDelivery  datagrams the broker wrote per delivered message, or NaN.
+ * @param brokerBytesReadPerMsg    bytes the broker read from client sockets per message published, or NaN.
+ * @param brokerBytesWrittenPerMsg bytes the broker wrote to client sockets per message published (all its
+ *                                 subscribers' copies), or NaN.
  */
 public record BenchResult(
-    int publishers, int subscribers, int payloadBytes, double seconds, long rate,
+    int publishers, int subscribers, int payloadBytes, String mode, double seconds, long rate,
     long published, long delivered, long perSubscriberMin, long perSubscriberMax, long lost, long gaps,
-    double[] latencyUs, double brokerAllocBytesPerMsg, double datagramsPerDelivery)
+    double[] latencyUs, double brokerAllocBytesPerMsg, double datagramsPerDelivery,
+    double brokerBytesReadPerMsg, double brokerBytesWrittenPerMsg)
 {
+    /** Payloads inside the frames (up to the broker's max_payload). */
+    public static final String INLINE = "inline";
+    /** Payloads as sealed memfds, the descriptor passed by the broker. */
+    public static final String MEMFD = "memfd";
+    /** The copy alternative: the payload inline in 64 KiB pieces, copied by the broker to every subscriber. */
+    public static final String COPY = "copy";
+    /** Appended to the mode with --touch: every payload byte written by the publisher, read by every subscriber. */
+    public static final String TOUCHED = "+touch";
+
+    /** @return payload bytes delivered per second, all subscribers, in GiB/s. */
+    public double deliveredGibPerSec()
+    {
+        return deliveredPerSec() * payloadBytes / (1L << 30);
+    }
+
     /** @return published messages per second. */
     public double publishedPerSec()
     {
@@ -43,11 +63,13 @@ public record BenchResult(
     public String toText()
     {
         final StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "seqbus bench: %d publisher(s) -> %d subscriber(s), %d-byte payloads, %.1f s%s%n",
-            publishers, subscribers, payloadBytes, seconds, rate > 0 ? ", paced at " + rate + " msgs/s" : ""));
+        sb.append(String.format(Locale.ROOT, "seqbus bench: %d publisher(s) -> %d subscriber(s), %d-byte payloads (%s), " +
+            "%.1f s%s%n", publishers, subscribers, payloadBytes, mode, seconds,
+            rate > 0 ? ", paced at " + rate + " msgs/s" : ""));
         sb.append(String.format(Locale.ROOT, "published   %,15.0f msgs/s%n", publishedPerSec()));
-        sb.append(String.format(Locale.ROOT, "delivered   %,15.0f msgs/s  (per subscriber min %,.0f, max %,.0f)%n",
-            deliveredPerSec(), perSubscriberMin / seconds, perSubscriberMax / seconds));
+        sb.append(String.format(Locale.ROOT, "delivered   %,15.0f msgs/s  (per subscriber min %,.0f, max %,.0f), " +
+            "%.3f GiB/s%n", deliveredPerSec(), perSubscriberMin / seconds, perSubscriberMax / seconds,
+            deliveredGibPerSec()));
         sb.append(String.format(Locale.ROOT, "lost        %,15d%s%n", lost, gaps > 0 ? "  (" + gaps + " GAP notices)" : ""));
         if (latencyUs != null)
         {
@@ -56,6 +78,8 @@ public record BenchResult(
         }
         sb.append(String.format(Locale.ROOT, "broker      %s bytes allocated per message, %s datagrams per delivery%n",
             fmt(brokerAllocBytesPerMsg, "%.3f"), fmt(datagramsPerDelivery, "%.4f")));
+        sb.append(String.format(Locale.ROOT, "broker      socket bytes per message: %s read, %s written%n",
+            fmt(brokerBytesReadPerMsg, "%,.1f"), fmt(brokerBytesWrittenPerMsg, "%,.1f")));
         return sb.toString();
     }
 
@@ -68,12 +92,14 @@ public record BenchResult(
         field(sb, "publishers", publishers).append(',');
         field(sb, "subscribers", subscribers).append(',');
         field(sb, "size", payloadBytes).append(',');
+        sb.append("\"mode\":\"").append(mode).append("\",");
         sb.append("\"seconds\":").append(num(seconds)).append(',');
         field(sb, "rate", rate).append(',');
         field(sb, "published", published).append(',');
         field(sb, "delivered", delivered).append(',');
         sb.append("\"published_per_sec\":").append(num(publishedPerSec())).append(',');
         sb.append("\"delivered_per_sec\":").append(num(deliveredPerSec())).append(',');
+        sb.append("\"delivered_gib_per_sec\":").append(num(deliveredGibPerSec())).append(',');
         sb.append("\"per_subscriber_min_per_sec\":").append(num(perSubscriberMin / seconds)).append(',');
         sb.append("\"per_subscriber_max_per_sec\":").append(num(perSubscriberMax / seconds)).append(',');
         field(sb, "lost", lost).append(',');
@@ -87,7 +113,9 @@ public record BenchResult(
                 .append(",\"max\":").append(num(latencyUs[4])).append("},");
         }
         sb.append("\"broker_alloc_bytes_per_msg\":").append(num(brokerAllocBytesPerMsg)).append(',');
-        sb.append("\"datagrams_per_delivery\":").append(num(datagramsPerDelivery));
+        sb.append("\"datagrams_per_delivery\":").append(num(datagramsPerDelivery)).append(',');
+        sb.append("\"broker_bytes_read_per_msg\":").append(num(brokerBytesReadPerMsg)).append(',');
+        sb.append("\"broker_bytes_written_per_msg\":").append(num(brokerBytesWrittenPerMsg));
         return sb.append('}').toString();
     }
 
