@@ -24,7 +24,6 @@ import io.seqbus.broker.net.SocketFd;
 import io.seqbus.broker.quota.UidAccounts;
 import io.seqbus.broker.route.TopicIndex;
 import io.seqbus.broker.stat.TopicRates;
-import io.seqbus.sys.LibC;
 import io.seqbus.wire.ErrorCode;
 import io.seqbus.wire.GapReason;
 import io.seqbus.wire.PublishFdsFrame;
@@ -105,6 +104,7 @@ final class BrokerAgent implements Agent, LocalBus
         final DescriptorPool descriptorPool = new DescriptorPool(
             context.maxDescriptorMessagesHeld(), context.maxDescriptorsPerMessage(),
             DescriptorBudget.heldLimit(context), LibC::close);
+        DescriptorBudget.report(context, descriptorPool.maxHeldDescriptors());
         // Publishers also wait while the pool could not hold every message of one more datagram: Backpressure
         // asks the pool itself (FanOut hands it over).
         this.backpressure = new Backpressure(pool, lan == null ? () -> false : lan::isBackPressured);

@@ -92,12 +92,22 @@ final class DescriptorBudget
                 "max_descriptors_per_datagram " + context.maxDescriptorsPerDatagram() + "); lower them or raise " +
                 "LimitNOFILE (ulimit -Hn)");
         }
-        if (held < (long)context.maxDescriptorMessagesHeld() * context.maxDescriptorsPerMessage())
+    }
+
+    /**
+     * Says once, at start, when RLIMIT_NOFILE rather than the settings bounds the descriptors held.
+     *
+     * @param context concluded settings.
+     * @param held    what {@link #heldLimit} gave.
+     */
+    static void report(final BrokerContext context, final int held)
+    {
+        final long worst = (long)context.maxDescriptorMessagesHeld() * context.maxDescriptorsPerMessage();
+        if (held < worst)
         {
-            Log.info("RLIMIT_NOFILE " + limit + " leaves " + held + " descriptors for held messages (" +
+            Log.info("RLIMIT_NOFILE " + limit() + " leaves " + held + " descriptors for held messages (" +
                 "max_descriptor_messages_held " + context.maxDescriptorMessagesHeld() + " x " +
-                "max_descriptors_per_message " + context.maxDescriptorsPerMessage() + " would be " +
-                (long)context.maxDescriptorMessagesHeld() * context.maxDescriptorsPerMessage() +
+                "max_descriptors_per_message " + context.maxDescriptorsPerMessage() + " would be " + worst +
                 "): publishers of descriptors wait when that many are held");
         }
     }
