@@ -26,6 +26,8 @@ Modes:
 """
 
 import collections
+import fcntl
+import os
 import select
 import socket
 import sys
@@ -275,6 +277,51 @@ def fanout(subs, count, size):
     wait_for("exit")
 
 
+def memfdflood(subs, count, policy, per_message=1):
+    """SUBS subscribers that pass descriptors and never read, then one sealed memfd published COUNT times: each
+    publish hands the broker a new descriptor, and each delivery one more to a socket nobody reads. With
+    PER_MESSAGE above 1 the memfd goes as that many plain descriptors (the attacker's rule grants pass_fds)."""
+    deadline = time.monotonic() + 30
+    readers = []
+    for i in range(subs):
+        s = connect()
+        s.send(seqbus.encode_hello("memfd-sub-%d" % i, client_flags=seqbus.HELLO_DESCRIPTORS))
+        s.send(seqbus.encode_subscribe(1, "fd.>", policy=policy))
+        reached, codes, end = ping(s, i + 1, deadline)
+        if not reached or codes:
+            say("fail subscriber %d: pong=%d end=%s errors=%s" % (i, 1 if reached else 0, end, codes_text(codes)))
+            return
+        readers.append(s)
+    say("subscribed %d" % len(readers))
+    p = connect()
+    p.send(seqbus.encode_hello("memfd-pub", client_flags=seqbus.HELLO_DESCRIPTORS))
+    fd = os.memfd_create("hostile", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    os.write(fd, b"x" * 4096)
+    fcntl.fcntl(fd, fcntl.F_ADD_SEALS, seqbus.MEMFD_SEALS)
+    if per_message == 1:
+        frame, fds = seqbus.encode_publish_fds("fd.flood", 1, seqbus.MEMFD_PAYLOAD, 4096), [fd]
+    else:
+        frame, fds = seqbus.encode_publish_fds("fd.flood", per_message), [fd] * per_message
+    sent, end = 0, "sent"
+    for _ in range(count):
+        # Once the broker stops taking them for a second, it holds this publisher back: enough.
+        p.settimeout(1.0)
+        try:
+            socket.send_fds(p, [frame], fds)
+        except socket.timeout:
+            end = "blocked"
+            break
+        except (ConnectionResetError, BrokenPipeError):
+            end = "closed"
+            break
+        sent += 1
+    os.close(fd)
+    reached, codes, pend = ping(p, 99, time.monotonic() + 30)
+    say("published %d end=%s pong=%d then=%s errors=%s" % (sent, end, 1 if reached else 0, pend or "-",
+                                                             codes_text(codes)))
+    wait_for("exit")
+
+
 def badoption():
     deadline = time.monotonic() + 20
     s = connect("badoption")
@@ -353,6 +400,8 @@ def main():
         pingflood(float(args[0]))
     elif mode == "fanout":
         fanout(int(args[0]), int(args[1]), int(args[2]))
+    elif mode == "memfdflood":
+        memfdflood(*(int(a) for a in args))
     elif mode == "badoption":
         badoption()
     elif mode == "block":

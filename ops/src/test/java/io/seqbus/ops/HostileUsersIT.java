@@ -13,6 +13,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
@@ -30,6 +31,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
@@ -228,6 +230,90 @@ class HostileUsersIT extends ProcessTestBase
         broker.assertRecovered(before);
         assertThat(published).as("the attacker's publisher was served, or refused, but not by a dead broker")
             .doesNotContain("end=eof", "end=reset");
+    }
+
+    /**
+     * 3c: 40 subscribers that pass descriptors and never read (drop-newest, so no stall evicts them), and one
+     * sealed memfd published 30,000 times: every publish hands the broker a descriptor to hold, every delivery one
+     * more unread in a socket, charged to the broker's user. The descriptor bounds (held messages, what
+     * RLIMIT_NOFILE leaves, in flight) hold the attacker back; the broker's descriptor table never fills, the
+     * good pair loses nothing, and every descriptor is closed once the attacker goes.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("optionSets")
+    void aFloodOfMemfdsToSubscribersThatNeverReadCostsOthersNothing(final List<String> javaOpts) throws Exception
+    {
+        final Child broker = Child.start(this, javaOpts, "stall_timeout_ms = 2000\n");
+        final Baseline before = broker.baseline();
+        final GoodPair pair = GoodPair.connect(this, broker);
+        final Attacker attacker = Attacker.start(this, broker, 61030, "memfdflood", "40", "30000", "3");
+        attacker.expect("subscribed", WAIT);
+        pair.publish(GOOD_MESSAGES);
+        final String published = attacker.expect("published", WAIT);
+        pair.assertAllDelivered(WAIT);
+        broker.assertAlive();
+        assertThat(published).as("the attacker's publisher was held back or served, not cut off by a dead broker")
+            .doesNotContain("end=closed", "then=eof", "then=reset");
+        attacker.exit();
+        pair.close();
+        broker.assertRecovered(before);
+    }
+
+    /**
+     * 3d: as 3c, but the attacker's rule grants it pass_fds, so each message passes 8 descriptors, and its
+     * subscribers drop the oldest, so their queues keep every message they can: 4,096 held messages would be 32,768 open descriptors, more than RLIMIT_NOFILE allows
+     * here. The broker holds publishers back before its table could fill (so no receive is ever cut and no
+     * accept fails) and evicts the subscriber holding the most once that lasts the stall timeout.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("optionSets")
+    void aFloodOfPassedDescriptorsNeverFillsTheBrokersTable(final List<String> javaOpts) throws Exception
+    {
+        final Child broker = Child.start(this, javaOpts, """
+            stall_timeout_ms = 2000
+
+            [[acl.rule]]
+            uid = 61031
+            publish = ["fd.>"]
+            subscribe = ["fd.>"]
+            pass_fds = ["fd.>"]
+            """);
+        final Baseline before = broker.baseline();
+        final GoodPair pair = GoodPair.connect(this, broker);
+        final Attacker attacker = Attacker.start(this, broker, 61031, "memfdflood", "4", "20000", "2", "8");
+        attacker.expect("subscribed", WAIT);
+        final AtomicInteger peakFds = new AtomicInteger();
+        final Thread sampler = new Thread(() ->
+        {
+            while (broker.process.isAlive() && !Thread.currentThread().isInterrupted())
+            {
+                try
+                {
+                    peakFds.accumulateAndGet(broker.fds(), Math::max);
+                }
+                catch (final IOException | UncheckedIOException ex)
+                {
+                    return;
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+            }
+        }, "hostile-fds");
+        sampler.setDaemon(true);
+        sampler.start();
+        pair.publish(GOOD_MESSAGES);
+        final String published = attacker.expect("published", WAIT);
+        pair.assertAllDelivered(WAIT);
+        sampler.interrupt();
+        sampler.join();
+        broker.assertAlive();
+        final long limit = broker.openFilesLimit();
+        assertThat(peakFds.get()).as("the broker's open descriptors at their peak: the attack held thousands, " +
+            "and stopped well short of RLIMIT_NOFILE " + limit).isGreaterThan(8_000).isLessThan((int)limit - 1_000);
+        assertThat(published).as("the broker's table never filled: the attacker was held back, never cut off")
+            .doesNotContain("end=closed", "then=eof", "then=reset", "then=fatal");
+        attacker.exit();
+        pair.close();
+        broker.assertRecovered(before);
     }
 
     /** 3b: a subscription asking for a 2 GB queue is refused with INVALID_OPTION; the connection goes on. */
@@ -625,6 +711,15 @@ class HostileUsersIT extends ProcessTestBase
             {
                 return (int) s.count();
             }
+        }
+
+        /** @return the broker's RLIMIT_NOFILE (soft), from /proc/PID/limits. */
+        long openFilesLimit() throws IOException
+        {
+            final Matcher m = Pattern.compile("(?m)^Max open files\\s+(\\d+)")
+                .matcher(Files.readString(Path.of("/proc", Long.toString(process.pid()), "limits")));
+            assertThat(m.find()).as("Max open files of the broker").isTrue();
+            return Long.parseLong(m.group(1));
         }
 
         long rss() throws IOException
