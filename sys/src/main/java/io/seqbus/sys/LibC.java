@@ -63,7 +63,6 @@ public final class LibC
     public static final int MAP_PRIVATE = 0x2;
     public static final int MAP_FIXED = 0x10;
     public static final int MAP_ANONYMOUS = 0x20;
-    public static final int MAP_POPULATE = 0x8000;
     public static final long MAP_FAILED = -1;
     public static final int EBUSY = 16;
 

@@ -45,7 +45,7 @@ public final class Mapping implements AutoCloseable
      */
     public static Mapping readOnly(final int fd, final long length) throws IOException
     {
-        return new Mapping(map(fd, length, LibC.PROT_READ, 0), length, false, null);
+        return new Mapping(map(fd, length, LibC.PROT_READ), length, false, null);
     }
 
     /**
@@ -57,9 +57,8 @@ public final class Mapping implements AutoCloseable
      */
     public static Mapping readWrite(final Memfd memfd) throws IOException
     {
-        // MAP_POPULATE: the pages are allocated in one call, not one write fault at a time while the loan is filled.
-        return new Mapping(map(memfd.fd(), memfd.size(), LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_POPULATE),
-            memfd.size(), true, memfd);
+        return new Mapping(
+            map(memfd.fd(), memfd.size(), LibC.PROT_READ | LibC.PROT_WRITE), memfd.size(), true, memfd);
     }
 
     /** @return where the range starts; 0 for an empty mapping. */
@@ -148,7 +147,7 @@ public final class Mapping implements AutoCloseable
         return LibC.mmap(address, length, prot, flags, fd, 0) != address;
     }
 
-    private static long map(final int fd, final long length, final int prot, final int flags) throws IOException
+    private static long map(final int fd, final long length, final int prot) throws IOException
     {
         if (length < 0)
         {
@@ -158,7 +157,7 @@ public final class Mapping implements AutoCloseable
         {
             return 0; // mmap refuses 0 bytes; an empty payload needs no pages
         }
-        final long address = LibC.mmap(0, length, prot, LibC.MAP_SHARED | flags, fd, 0);
+        final long address = LibC.mmap(0, length, prot, LibC.MAP_SHARED, fd, 0);
         if (address == LibC.MAP_FAILED)
         {
             throw LibC.failure("mmap of " + length + " bytes", LibC.errno());
