@@ -564,10 +564,11 @@ final class Reader
         {
             problem = "the datagram before a FRAMES_WITH_FDS record is not one SHM_FDS frame";
         }
-        else if (ShmFdsFrame.count(fdsBuffer, 0) != received.descriptorCount())
+        else if (fdsBuffer.getInt(ShmFdsFrame.FD_COUNT_OFFSET, Protocol.BYTE_ORDER) != received.descriptorCount() ||
+            fdsBuffer.getInt(ShmFdsFrame.RESERVED_OFFSET, Protocol.BYTE_ORDER) != 0)
         {
-            problem = "SHM_FDS says " + (ShmFdsFrame.count(fdsBuffer, 0) & 0xFFFF_FFFFL) + " descriptors; " +
-                received.descriptorCount() + " came";
+            problem = "SHM_FDS says " + (fdsBuffer.getInt(ShmFdsFrame.FD_COUNT_OFFSET, Protocol.BYTE_ORDER) &
+                0xFFFF_FFFFL) + " descriptors; " + received.descriptorCount() + " came";
         }
         else
         {

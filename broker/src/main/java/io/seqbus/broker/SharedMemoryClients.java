@@ -12,6 +12,7 @@ import io.seqbus.broker.quota.UidAccounts;
 import io.seqbus.broker.shm.ShmEndpoint;
 import io.seqbus.broker.shm.ShmTransport;
 import io.seqbus.sys.ScmRights;
+import io.seqbus.sys.ShmChannel;
 import io.seqbus.sys.ShmCorruptException;
 import io.seqbus.wire.ShmReadyFrame;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -30,8 +31,6 @@ import java.util.ArrayList;
 final class SharedMemoryClients
 {
     private static final int READY_DESCRIPTORS = 3;
-    /** Bytes of the memfd before the rings (docs/design/shared-memory.md). */
-    private static final long HEADER_BYTES = 4096;
 
     private final BrokerContext context;
     private final Poller poller;
@@ -64,7 +63,8 @@ final class SharedMemoryClients
      */
     void offer(final ClientConnection c)
     {
-        if (!context.shm() || c.shm() != null)
+        // Without DESCRIPTORS it reads without a control buffer: SHM_READY's descriptors would not reach it.
+        if (!context.shm() || c.shm() != null || !c.subscriber().acceptsDescriptors())
         {
             counters.increment(BrokerCounters.SHM_NOT_OFFERED);
             return;
@@ -99,6 +99,8 @@ final class SharedMemoryClients
                 throw new IOException("its socket took no SHM_READY");
             }
             poller.register(endpoint.brokerWakeFd(), Poller.READ, c);
+            // The client has its copy; the mapping keeps the memory: one descriptor fewer per client.
+            endpoint.memfdSent();
         }
         catch (final IOException ex)
         {
@@ -235,7 +237,7 @@ final class SharedMemoryClients
     /** @return what a client's memfd is charged: both rings and the header (shm_ring_bytes is fixed at start). */
     private static long chargedBytes(final int ringBytes)
     {
-        return HEADER_BYTES + 2L * ringBytes;
+        return ShmChannel.size(ringBytes, ringBytes);
     }
 
     private void onDatagramWritten(final int bytes)
