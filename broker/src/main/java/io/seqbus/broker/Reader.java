@@ -586,7 +586,7 @@ final class Reader
         {
             return;
         }
-        shm.onCorrupt(c, why);
+        shm.onCorrupt(c);
         protocol.reject(c, ErrorCode.PROTOCOL_VIOLATION, 0, why);
         connections.closeAfterFlush(c);
     }

@@ -115,8 +115,7 @@ class ShmCorruptionTest
         final List<String> got = new ArrayList<>();
         await().atMost(Duration.ofSeconds(20)).until(() ->
         {
-            final byte[] d = sub.receive(100);
-            if (d != null)
+            for (byte[] d = sub.receive(10); d != null; d = sub.receive(10))
             {
                 assertThat(ShmHandshakeTest.types(d)).doesNotContain(FrameType.ERROR, FrameType.GAP);
                 Deliveries.in(d).forEach((m) -> got.add(m.payload()));
@@ -165,19 +164,20 @@ class ShmCorruptionTest
         final int capacity = bad.fromClientCapacity();
         switch (corruption)
         {
-            case TAIL_PAST_CAPACITY -> raw.putLongVolatile(ShmTestClient.FROM_CLIENT_TAIL, capacity + 8L);
+            case TAIL_PAST_CAPACITY -> raw.putLongVolatile(ShmTestClient.FROM_CLIENT_TAIL,
+                raw.getLongVolatile(ShmTestClient.FROM_CLIENT_HEAD) + capacity + 8L);
             case TAIL_BEHIND_HEAD -> raw.putLongVolatile(ShmTestClient.FROM_CLIENT_TAIL, -8L);
-            case LENGTH_BELOW_HEADER -> record(raw, base, 4, RingWriter.FRAMES, 8);
-            case LENGTH_PAST_END -> record(raw, base, capacity + 8, RingWriter.FRAMES, 16);
-            case LENGTH_PAST_TAIL -> record(raw, base, 64, RingWriter.FRAMES, 16);
+            case LENGTH_BELOW_HEADER -> record(raw, base, capacity, 4, RingWriter.FRAMES, 8);
+            case LENGTH_PAST_END -> record(raw, base, capacity, capacity + 8, RingWriter.FRAMES, 16);
+            case LENGTH_PAST_TAIL -> record(raw, base, capacity, 64, RingWriter.FRAMES, 16);
             case BODY_OVER_MAX ->
             {
                 final int length = RingWriter.HEADER_LENGTH + Protocol.DEFAULT_MAX_DATAGRAM + 8;
-                record(raw, base, length, RingWriter.FRAMES, length);
+                record(raw, base, capacity, length, RingWriter.FRAMES, length);
             }
-            case EMPTY_BODY -> record(raw, base, RingWriter.HEADER_LENGTH, RingWriter.FRAMES, 8);
-            case UNKNOWN_TYPE -> record(raw, base, 16, 7, 16);
-            case PADDING_NOT_TO_END -> record(raw, base, 16, RingWriter.PADDING, 16);
+            case EMPTY_BODY -> record(raw, base, capacity, RingWriter.HEADER_LENGTH, RingWriter.FRAMES, 8);
+            case UNKNOWN_TYPE -> record(raw, base, capacity, 16, 7, 16);
+            case PADDING_NOT_TO_END -> record(raw, base, capacity, 16, RingWriter.PADDING, 16);
             case FDS_RECORD_WITHOUT_SHM_FDS ->
                 bad.writeRecord(Frames.publish("g.y", "no descriptors came"), RingWriter.FRAMES_WITH_FDS);
             case SHM_FDS_COUNT_DIFFERS ->
@@ -216,12 +216,19 @@ class ShmCorruptionTest
         bad.wakeBroker();
     }
 
-    /** Writes one record header at the ring's start and commits {@code tail}, as a writer would. */
-    private static void record(final UnsafeBuffer raw, final int base, final int length, final int type, final long tail)
+    /**
+     * Writes one record header where the broker reads next (its head) and commits it, as a writer would.
+     *
+     * @param span bytes the tail moves past the head.
+     */
+    private static void record(
+        final UnsafeBuffer raw, final int base, final int capacity, final int length, final int type, final long span)
     {
-        raw.putInt(base, length);
-        raw.putInt(base + 4, type);
-        raw.putLongVolatile(ShmTestClient.FROM_CLIENT_TAIL, tail);
+        final long head = raw.getLongVolatile(ShmTestClient.FROM_CLIENT_HEAD);
+        final int index = base + (int)(head & (capacity - 1));
+        raw.putInt(index, length);
+        raw.putInt(index + 4, type);
+        raw.putLongVolatile(ShmTestClient.FROM_CLIENT_TAIL, head + span);
     }
 
     private <T extends AutoCloseable> T open(final T closeable)

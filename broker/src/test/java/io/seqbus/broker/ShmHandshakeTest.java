@@ -79,13 +79,11 @@ class ShmHandshakeTest
         final List<Deliveries.Delivery> viaRing = new ArrayList<>();
         await().atMost(Duration.ofSeconds(20)).until(() ->
         {
-            final byte[] s = socketSub.receive(1);
-            if (s != null)
+            for (byte[] s = socketSub.receive(10); s != null; s = socketSub.receive(10))
             {
                 viaSocket.addAll(Deliveries.in(s));
             }
-            final byte[] r = shmSub.receiveRing(1);
-            if (r != null)
+            for (byte[] r = shmSub.receiveRing(10); r != null; r = shmSub.receiveRing(10))
             {
                 viaRing.addAll(Deliveries.in(r));
             }

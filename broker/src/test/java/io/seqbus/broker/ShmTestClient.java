@@ -33,6 +33,8 @@ final class ShmTestClient implements AutoCloseable
 {
     /** from_client.tail in the header (SPEC.md, "The memfd"). */
     static final int FROM_CLIENT_TAIL = 640;
+    /** from_client.head, the broker's. */
+    static final int FROM_CLIENT_HEAD = 768;
 
     private final AFUNIXDatagramChannel channel;
     private final int fd;
