@@ -269,6 +269,17 @@ final class Connection
         return maxDatagram;
     }
 
+    /**
+     * @return the longest datagram this client may write: max_datagram, or less on rings too small for a record that
+     * long (a record takes at most half of from_client).
+     */
+    int maxOutDatagram()
+    {
+        final int max = maxDatagram;
+        final ShmLink link = shm;
+        return link != null ? Math.min(max, link.maxRecordBody()) : max;
+    }
+
     int maxTopicLength()
     {
         return maxTopicLength;

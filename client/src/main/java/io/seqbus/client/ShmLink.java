@@ -120,6 +120,12 @@ final class ShmLink implements AutoCloseable
         attached = true;
     }
 
+    /** @return the longest record body from_client takes: a record is at most half the ring. */
+    int maxRecordBody()
+    {
+        return fromClient.capacity() / 2 - RingWriter.HEADER_LENGTH;
+    }
+
     /** Under lock: the SHM_ATTACH datagram, position 0, limit its length. */
     ByteBuffer attachDatagram()
     {
