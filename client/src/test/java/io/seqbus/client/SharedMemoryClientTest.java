@@ -159,34 +159,48 @@ class SharedMemoryClientTest extends ScriptedBrokerTest
         peer.next(FrameType.HELLO);
         peer.welcome(65536, 131072, 1).send();
         client = connecting.get(ScriptedBroker.WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        final int count = 5_000;
-        final CompletableFuture<Void> publishing = CompletableFuture.runAsync(() ->
+        // The publisher goes on until the broker has seen 1,000 publishes through the ring.
+        final AtomicBoolean stop = new AtomicBoolean();
+        final CompletableFuture<Integer> publishing = CompletableFuture.supplyAsync(() ->
         {
             final byte[] payload = new byte[16];
-            for (int i = 0; i < count; i++)
+            int i = 0;
+            while (!stop.get())
             {
-                ByteBuffer.wrap(payload).order(BYTE_ORDER).putInt(0, i);
+                ByteBuffer.wrap(payload).order(BYTE_ORDER).putInt(0, i++);
                 client.publish("o.p", payload);
             }
+            client.publish("o.end", "end");
             client.flush();
+            return i;
         });
         final List<Integer> seen = new ArrayList<>();
         final PublishFrame publish = new PublishFrame();
-        while (seen.size() < count)
+        int throughRing = 0;
+        while (true)
         {
+            if (throughRing >= 1_000)
+            {
+                stop.set(true);
+            }
             final ScriptedBroker.Frame frame = peer.next();
             if (frame.type() == FrameType.PUBLISH)
             {
                 frame.as(publish);
+                if (publish.topic().equals("o.end"))
+                {
+                    break;
+                }
                 seen.add(frame.buffer().getInt(publish.payloadIndex(), BYTE_ORDER));
+                throughRing += peer.transports().get(frame.datagram());
                 if (seen.size() == 100)
                 {
                     peer.offerSharedMemory(CAPACITY);
                 }
             }
         }
-        publishing.get(ScriptedBroker.WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        for (int i = 0; i < count; i++)
+        assertThat(seen).hasSize(publishing.get(ScriptedBroker.WAIT.toMillis(), TimeUnit.MILLISECONDS));
+        for (int i = 0; i < seen.size(); i++)
         {
             assertThat(seen.get(i)).as("publish %d", i).isEqualTo(i);
         }
