@@ -4,7 +4,7 @@ import java.time.Duration;
 
 /**
  * Run by {@link NativeCallsLoadedOnlyWithDescriptorsTest} in a class loader of its own: connects, publishes and
- * closes, with descriptors as asked.
+ * closes, with descriptors as asked (and shared memory with them).
  */
 public final class NoNativeCallsProbe
 {
@@ -17,7 +17,8 @@ public final class NoNativeCallsProbe
         final ClientOptions options = new ClientOptions().socket(socket).connectTimeout(Duration.ofSeconds(10));
         if (!descriptors)
         {
-            options.descriptors(false);
+            // Shared memory needs the native calls too (ClientOptions.sharedMemory): off with descriptors here.
+            options.descriptors(false).sharedMemory(false);
         }
         try (BusClient client = BusClient.connect(options))
         {
