@@ -44,6 +44,7 @@ final class SharedMemoryClients
     private final LogRateLimit log = new LogRateLimit(
         "shared-memory lines", Configuration.CONNECTION_LOG_LINES_PER_SECOND, System.nanoTime());
     private final WriteCounter written = this::onDatagramWritten;
+    private final Runnable countCorrupt = () -> counters.increment(BrokerCounters.SHM_CORRUPT);
     private boolean sleeping;
 
     SharedMemoryClients(
@@ -114,7 +115,7 @@ final class SharedMemoryClients
             return;
         }
         c.useSharedMemory(endpoint);
-        c.subscriber().useTransport(new ShmTransport(endpoint, c.subscriber().transport()));
+        c.subscriber().useTransport(new ShmTransport(endpoint, c.subscriber().transport(), countCorrupt));
         counters.increment(BrokerCounters.SHM_CLIENTS);
         Log.debug(c.label() + " offered shared memory: rings of " + ringBytes + " bytes");
     }

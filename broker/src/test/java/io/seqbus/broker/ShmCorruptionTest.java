@@ -130,6 +130,30 @@ class ShmCorruptionTest
         assertThat(broker.counters().get(BrokerCounters.SHM_CLIENTS)).isZero();
     }
 
+    /** A to_client head the client moved out of range: no ERROR can go through that ring; the client is closed. */
+    @Test
+    void aCorruptToClientHeadClosesThatClientAlone() throws Exception
+    {
+        socket = dir.resolve("h.sock").toString();
+        broker = Broker.launch(new BrokerContext().socket(socket).shmRingBytes(ShmHandshakeTest.RING));
+        final RawClient sub = open(new RawClient(socket).hello("good-sub"));
+        sub.send(Frames.concat(Frames.subscribe(1, "h.>"), Frames.ping(1)));
+        assertThat(sub.receive(5_000)).as("PONG").isNotNull();
+        final ShmTestClient bad = open(new ShmTestClient(socket));
+        assertThat(bad.hello("bad")).isTrue();
+        bad.attach();
+        bad.publishRing(Frames.concat(Frames.subscribe(1, "h.>"), Frames.ping(2)));
+        assertThat(ShmHandshakeTest.types(bad.receiveRing(5_000))).containsExactly(FrameType.PONG);
+        bad.raw().putLongVolatile(ShmTestClient.TO_CLIENT_HEAD, Long.MAX_VALUE / 2);
+        try (RawClient pub = new RawClient(socket).hello("good-pub"))
+        {
+            pub.send(Frames.publish("h.x", "after"));
+        }
+        await().atMost(Duration.ofSeconds(5)).until(bad::isClosedByBroker);
+        assertThat(broker.counters().get(BrokerCounters.SHM_CORRUPT)).isEqualTo(1);
+        assertThat(Deliveries.in(sub.receive(5_000))).extracting(Deliveries.Delivery::payload).containsExactly("after");
+    }
+
     /** A sealed memfd payload published through the ring (FRAMES_WITH_FDS and its SHM_FDS) reaches a subscriber. */
     @Test
     void aDescriptorRecordWithItsShmFdsIsDelivered() throws Exception

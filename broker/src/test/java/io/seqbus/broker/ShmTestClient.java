@@ -35,6 +35,8 @@ final class ShmTestClient implements AutoCloseable
     static final int FROM_CLIENT_TAIL = 640;
     /** from_client.head, the broker's. */
     static final int FROM_CLIENT_HEAD = 768;
+    /** to_client.head, the client's. */
+    static final int TO_CLIENT_HEAD = 256;
     /** to_client.reader_sleeping, the client's flag. */
     static final int TO_CLIENT_READER_SLEEPING = 384;
     /** from_client.reader_sleeping, the broker's flag. */
