@@ -44,7 +44,7 @@ final class SharedMemoryClients
     private final LogRateLimit log = new LogRateLimit(
         "shared-memory lines", Configuration.CONNECTION_LOG_LINES_PER_SECOND, System.nanoTime());
     private final WriteCounter written = this::onDatagramWritten;
-    private final Runnable countCorrupt = () -> counters.increment(BrokerCounters.SHM_CORRUPT);
+    private final Runnable countCorrupt = this::countCorrupt;
     private boolean sleeping;
 
     SharedMemoryClients(
@@ -234,6 +234,11 @@ final class SharedMemoryClients
     private static long chargedBytes(final int ringBytes)
     {
         return ShmChannel.size(ringBytes, ringBytes);
+    }
+
+    private void countCorrupt()
+    {
+        counters.increment(BrokerCounters.SHM_CORRUPT);
     }
 
     private void onDatagramWritten(final int bytes)

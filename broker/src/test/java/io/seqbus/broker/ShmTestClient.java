@@ -181,6 +181,26 @@ final class ShmTestClient implements AutoCloseable
         return false;
     }
 
+    /**
+     * One record if it fits now (no waiting).
+     *
+     * @return false when from_client is full.
+     */
+    boolean tryPublishRing(final byte[] datagram) throws IOException
+    {
+        out.clear();
+        out.put(datagram).flip();
+        if (!writer.write(out, RingWriter.FRAMES))
+        {
+            return false;
+        }
+        if (shm.fromClient().takeReaderSleeping())
+        {
+            brokerWake.signal();
+        }
+        return true;
+    }
+
     /** @return the signals on client_wake since the last call. */
     long drainClientWake()
     {
