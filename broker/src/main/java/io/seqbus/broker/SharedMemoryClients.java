@@ -81,6 +81,7 @@ final class SharedMemoryClients
             return;
         }
         ShmEndpoint endpoint = null;
+        boolean registered = false;
         try
         {
             endpoint = ShmEndpoint.create(ringBytes, context.maxDatagram());
@@ -89,6 +90,9 @@ final class SharedMemoryClients
             {
                 throw new IOException("its WELCOME did not fit its socket");
             }
+            // Polled before SHM_READY goes: once it went, the client may write and signal at once.
+            poller.register(endpoint.brokerWakeFd(), Poller.READ, c);
+            registered = true;
             ShmReadyFrame.encode(readyFrame, 0, endpoint.toClientCapacity(), endpoint.fromClientCapacity(),
                 endpoint.size());
             readyDatagram.limit(ShmReadyFrame.LENGTH).position(0);
@@ -99,12 +103,16 @@ final class SharedMemoryClients
             {
                 throw new IOException("its socket took no SHM_READY");
             }
-            poller.register(endpoint.brokerWakeFd(), Poller.READ, c);
             // The client has its copy; the mapping keeps the memory: one descriptor fewer per client.
             endpoint.memfdSent();
         }
         catch (final IOException ex)
         {
+            // Nothing reached the client but WELCOME: it stays on the socket, as when no rings are offered.
+            if (registered)
+            {
+                poller.deregister(endpoint.brokerWakeFd());
+            }
             if (endpoint != null)
             {
                 endpoint.close();
