@@ -144,18 +144,13 @@ final class SharedMemoryClients
     }
 
     /**
-     * A corrupt ring or a bad SHM_FDS sequence: counted, and said in the log at a bounded rate.
+     * A corrupt ring or a bad SHM_FDS sequence: counted (the PROTOCOL_VIOLATION that closes it logs why, as any).
      *
-     * @param c   the client, closed by the caller with PROTOCOL_VIOLATION.
-     * @param why what was wrong.
+     * @param c the client, closed by the caller with PROTOCOL_VIOLATION.
      */
-    void onCorrupt(final ClientConnection c, final String why)
+    void onCorrupt(final ClientConnection c)
     {
         counters.increment(BrokerCounters.SHM_CORRUPT);
-        if (log.allow(Log.Level.WARN, System.nanoTime()))
-        {
-            Log.warn(c.label() + ": shared memory refused: " + why);
-        }
     }
 
     /**

@@ -79,13 +79,11 @@ class ShmHandshakeTest
         final List<Deliveries.Delivery> viaRing = new ArrayList<>();
         await().atMost(Duration.ofSeconds(20)).until(() ->
         {
-            final byte[] s = socketSub.receive(1);
-            if (s != null)
+            for (byte[] s = socketSub.receive(10); s != null; s = socketSub.receive(10))
             {
                 viaSocket.addAll(Deliveries.in(s));
             }
-            final byte[] r = shmSub.receiveRing(1);
-            if (r != null)
+            for (byte[] r = shmSub.receiveRing(10); r != null; r = shmSub.receiveRing(10))
             {
                 viaRing.addAll(Deliveries.in(r));
             }
@@ -111,6 +109,40 @@ class ShmHandshakeTest
             assertThat(broker.counters().get(BrokerCounters.SHM_MESSAGES_OUT)).isEqualTo(2 * n);
             assertThat(broker.counters().get(BrokerCounters.SOCKET_MESSAGES_OUT)).isEqualTo(2 * n);
         });
+    }
+
+    /**
+     * The wake-up protocol both ways: an idle broker says in the ring that it sleeps and is woken by the record a
+     * client writes (no lost wake-up); a client that says it sleeps is signalled once on its eventfd by a delivery.
+     */
+    @Test
+    void sleepersAreWokenAndOnlyThey() throws Exception
+    {
+        start(new BrokerContext());
+        final ShmTestClient c = attached("sleeper");
+        c.publishRing(Frames.concat(Frames.subscribe(1, "w.>"), Frames.ping(1)));
+        assertThat(types(c.receiveRing(5_000))).containsExactly(FrameType.PONG);
+        for (int round = 0; round < 20; round++)
+        {
+            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(2)).until(() ->
+                c.raw().getIntVolatile(ShmTestClient.FROM_CLIENT_READER_SLEEPING) == 1);
+            assertThat(c.publishRing(Frames.ping(round))).as("the broker slept: the client signalled").isTrue();
+            assertThat(types(c.receiveRing(5_000))).as("woken in round %d", round).containsExactly(FrameType.PONG);
+        }
+        // The client sleeps: the broker's next delivery signals it, once, and lowers the flag.
+        c.drainClientWake();
+        c.raw().putIntVolatile(ShmTestClient.TO_CLIENT_READER_SLEEPING, 1);
+        c.publishRing(Frames.publish("w.x", "wake up"));
+        await().atMost(Duration.ofSeconds(5)).until(() ->
+            c.raw().getIntVolatile(ShmTestClient.TO_CLIENT_READER_SLEEPING) == 0);
+        assertThat(c.drainClientWake()).isEqualTo(1);
+        assertThat(Deliveries.in(c.receiveRing(5_000))).extracting(Deliveries.Delivery::payload)
+            .containsExactly("wake up");
+        // Awake (flag 0), it is not signalled.
+        c.publishRing(Frames.publish("w.x", "no signal"));
+        assertThat(Deliveries.in(c.receiveRing(5_000))).extracting(Deliveries.Delivery::payload)
+            .containsExactly("no signal");
+        assertThat(c.drainClientWake()).isZero();
     }
 
     @Test

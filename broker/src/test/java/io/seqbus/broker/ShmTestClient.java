@@ -33,6 +33,12 @@ final class ShmTestClient implements AutoCloseable
 {
     /** from_client.tail in the header (SPEC.md, "The memfd"). */
     static final int FROM_CLIENT_TAIL = 640;
+    /** from_client.head, the broker's. */
+    static final int FROM_CLIENT_HEAD = 768;
+    /** to_client.reader_sleeping, the client's flag. */
+    static final int TO_CLIENT_READER_SLEEPING = 384;
+    /** from_client.reader_sleeping, the broker's flag. */
+    static final int FROM_CLIENT_READER_SLEEPING = 896;
 
     private final AFUNIXDatagramChannel channel;
     private final int fd;
@@ -142,13 +148,17 @@ final class ShmTestClient implements AutoCloseable
         return ShmChannel.HEADER_LENGTH + toClientCapacity;
     }
 
-    /** Writes one datagram as a record of from_client, waking the broker if it sleeps. */
-    void publishRing(final byte[] datagram) throws IOException
+    /**
+     * Writes one datagram as a record of from_client, waking the broker if it sleeps.
+     *
+     * @return true when the broker said it slept, so broker_wake was signalled.
+     */
+    boolean publishRing(final byte[] datagram) throws IOException
     {
-        writeRecord(datagram, RingWriter.FRAMES);
+        return writeRecord(datagram, RingWriter.FRAMES);
     }
 
-    void writeRecord(final byte[] body, final int type) throws IOException
+    boolean writeRecord(final byte[] body, final int type) throws IOException
     {
         out.clear();
         out.put(body).flip();
@@ -164,7 +174,15 @@ final class ShmTestClient implements AutoCloseable
         if (shm.fromClient().takeReaderSleeping())
         {
             brokerWake.signal();
+            return true;
         }
+        return false;
+    }
+
+    /** @return the signals on client_wake since the last call. */
+    long drainClientWake()
+    {
+        return clientWake.drain();
     }
 
     /** Wakes the broker as a client that wrote would (after a raw write). */
