@@ -43,6 +43,12 @@ class ClientSharedMemoryTest extends InProcessBrokerTest
             .reconnectBackoff(Duration.ofMillis(5), Duration.ofMillis(50));
     }
 
+    /** On the socket whatever SEQBUS_SHARED_MEMORY says: shared memory rides on descriptors. */
+    private ClientOptions socketOnly()
+    {
+        return options(false).descriptors(false);
+    }
+
     private BusClient shmClient(final ClientOptions options)
     {
         final BusClient client = open(BusClient.connect(options));
@@ -128,13 +134,13 @@ class ClientSharedMemoryTest extends InProcessBrokerTest
         final BusClient shmSub = shmClient(options(true));
         shmSub.subscribe("m.>", m -> viaShm.add(m.topic() + "/" + m.payloadAsString()));
         shmSub.sync(WAIT);
-        final BusClient socketSub = open(BusClient.connect(options(false)));
+        final BusClient socketSub = open(BusClient.connect(socketOnly()));
         socketSub.subscribe("m.>", m -> viaSocket.add(m.topic() + "/" + m.payloadAsString()));
         socketSub.sync(WAIT);
         assertThat(socketSub.stats().transport()).isEqualTo(ClientStats.SOCKET);
 
         final BusClient shmPub = shmClient(options(true));
-        final BusClient socketPub = open(BusClient.connect(options(false)));
+        final BusClient socketPub = open(BusClient.connect(socketOnly()));
         final int count = 5_000;
         final Thread second = new Thread(() ->
         {

@@ -343,13 +343,20 @@ final class Connection
         final ShmLink link = shm;
         if (link != null)
         {
-            try
+            if (link.enter())
             {
-                link.awaitReadable(timeoutMs);
-            }
-            catch (final IOException ignore)
-            {
-                // the next read finds the corruption and handles it
+                try
+                {
+                    link.awaitReadable(timeoutMs);
+                }
+                catch (final IOException ignore)
+                {
+                    // the next read finds the corruption and handles it
+                }
+                finally
+                {
+                    link.exit();
+                }
             }
             return;
         }

@@ -568,8 +568,8 @@ class BusClientTest extends ScriptedBrokerTest
     {
         // The FileChannel path (without descriptors): an interrupt during a channel's write closes the channel
         // (java.nio's rule for interruptible channels); the client reconnects and sends what was in its batch.
-        // With descriptors or shared memory the socket is written with sendmsg(2), which an interrupt does not touch.
-        connect(options(ThreadMode.POLL).descriptors(false).sharedMemory(false), 65536, 131072);
+        // With descriptors the socket is written with sendmsg(2), which an interrupt does not touch.
+        connect(options(ThreadMode.POLL).descriptors(false), 65536, 131072);
         Thread.currentThread().interrupt();
         client.publish("a.b", "sent while interrupted");
         assertThat(Thread.interrupted()).as("the interrupt stays the caller's").isTrue();

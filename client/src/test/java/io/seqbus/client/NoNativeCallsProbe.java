@@ -4,7 +4,7 @@ import java.time.Duration;
 
 /**
  * Run by {@link NativeCallsLoadedOnlyWithDescriptorsTest} in a class loader of its own: connects, publishes and
- * closes, with descriptors as asked (and shared memory with them).
+ * closes, with descriptors as asked.
  */
 public final class NoNativeCallsProbe
 {
@@ -17,8 +17,7 @@ public final class NoNativeCallsProbe
         final ClientOptions options = new ClientOptions().socket(socket).connectTimeout(Duration.ofSeconds(10));
         if (!descriptors)
         {
-            // Shared memory needs the native calls too (ClientOptions.sharedMemory): off with descriptors here.
-            options.descriptors(false).sharedMemory(false);
+            options.descriptors(false);
         }
         try (BusClient client = BusClient.connect(options))
         {

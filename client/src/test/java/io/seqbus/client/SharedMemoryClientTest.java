@@ -356,6 +356,26 @@ class SharedMemoryClientTest extends ScriptedBrokerTest
         assertThat(shmDescriptors()).isZero();
     }
 
+    /**
+     * close() that stops waiting for the client's thread (closeTimeout 1 ns) while it sleeps in poll(2) on the rings: the
+     * rings stay mapped until that thread has left them (unmapped under it, its wake-up store crashed the JVM).
+     */
+    @Test
+    void aCloseThatDoesNotWaitForTheClientsThreadNeverUnmapsUnderIt() throws Exception
+    {
+        broker = new ScriptedBroker(dir.resolve("bus.sock"));
+        final long mapsBefore = shmMappings();
+        for (int i = 0; i < 30; i++)
+        {
+            connectOnSharedMemory(options(ThreadMode.DEDICATED).closeTimeout(Duration.ofNanos(1)), false);
+            client.close();
+            client = null;
+            peer.close();
+            peer = null;
+        }
+        await().atMost(ScriptedBroker.WAIT).until(() -> shmMappings() == mapsBefore);
+    }
+
     /** A mapping that fails: said once, and the client connects again without asking, on the socket alone. */
     @Test
     void aMappingThatFailsReconnectsOnTheSocketAlone() throws Exception
