@@ -85,6 +85,8 @@ public final class Bench
         public long rate;
         /** Topic published to; subscribers subscribe to exactly it. */
         public String topic = "bench.data";
+        /** Every client on shared memory (ClientOptions.sharedMemory) instead of the socket. */
+        public boolean sharedMemory;
     }
 
     /**
@@ -222,7 +224,7 @@ public final class Bench
                 all.getValueAtPercentile(50) / 1e3, all.getValueAtPercentile(90) / 1e3,
                 all.getValueAtPercentile(99) / 1e3, all.getValueAtPercentile(99.9) / 1e3,
                 all.getMaxValue() / 1e3} : null;
-            return new BenchResult(settings.publishers, settings.subscribers, settings.size, mode(), seconds,
+            return new BenchResult(settings.publishers, settings.subscribers, settings.size, mode(), transport(), seconds,
                 settings.rate, publishedMeasured, delivered, min, max, lost, gaps.get(), latency, allocPerMsg,
                 datagramsPerDelivery, bytesReadPerMessage, bytesWrittenPerMessage);
         }
@@ -234,6 +236,11 @@ public final class Bench
         }
     }
 
+    private String transport()
+    {
+        return settings.sharedMemory ? BenchResult.SHM : BenchResult.SOCKET;
+    }
+
     private String mode()
     {
         final String mode = settings.copyAlternative ? BenchResult.COPY : memfd ? BenchResult.MEMFD : BenchResult.INLINE;
@@ -243,7 +250,7 @@ public final class Bench
     private ClientOptions options(final String name)
     {
         final ClientOptions options = new ClientOptions().clientName(name).threadMode(ThreadMode.POLL)
-            .reconnect(false).publishTimeout(Duration.ofSeconds(60));
+            .reconnect(false).publishTimeout(Duration.ofSeconds(60)).sharedMemory(settings.sharedMemory);
         if (settings.socket != null)
         {
             options.socket(settings.socket);
