@@ -30,6 +30,12 @@ public final class LibC
     public static final int EPOLLRDHUP = 0x2000;
 
     public static final int EFD_CLOEXEC = 0x80000;
+
+    public static final int POLLIN = 0x001;
+    public static final int POLLERR = 0x008;
+    public static final int POLLHUP = 0x010;
+    /** Bytes of a struct pollfd: int fd, short events, short revents. */
+    public static final int POLLFD_SIZE = 8;
     public static final int EFD_NONBLOCK = 0x800;
 
     public static final int AT_FDCWD = -100;
@@ -115,6 +121,9 @@ public final class LibC
     public static native int epoll_wait(int epfd, long events, int maxEvents, int timeoutMs);
 
     public static native int eventfd(int initval, int flags);
+
+    /** @param fds address of {@code nfds} struct pollfd ({@link #POLLFD_SIZE} bytes each). */
+    public static native int poll(long fds, long nfds, int timeoutMs);
 
     public static native long recv(int fd, long buf, long len, int flags);
 

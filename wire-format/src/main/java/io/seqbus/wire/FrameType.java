@@ -35,6 +35,12 @@ public final class FrameType
     public static final int PUBLISH_FDS = 0x11;
     /** Broker delivers a message with the descriptors that came with the datagram. */
     public static final int DELIVER_FDS = 0x12;
+    /** Broker offers shared memory: its 3 descriptors (memfd, client_wake, broker_wake) come with the datagram. */
+    public static final int SHM_READY = 0x13;
+    /** Client's last frame on the socket: from now on its frames come through its from_client ring. */
+    public static final int SHM_ATTACH = 0x14;
+    /** Either side, on the socket: the descriptors of the next FRAMES_WITH_FDS record of a ring. */
+    public static final int SHM_FDS = 0x15;
     /** Bridge only: first frame of every LAN datagram, naming the sending broker. */
     public static final int NODE = 0x20;
     /** Bridge only: a broker's periodic announcement of itself and its traffic. */
@@ -57,7 +63,8 @@ public final class FrameType
     public static boolean isSentByClient(final int type)
     {
         return type == HELLO || type == SUBSCRIBE || type == UNSUBSCRIBE || type == PUBLISH ||
-            type == PING || type == PONG || type == STAT_REQUEST || type == PUBLISH_FDS;
+            type == PING || type == PONG || type == STAT_REQUEST || type == PUBLISH_FDS ||
+            type == SHM_ATTACH || type == SHM_FDS;
     }
 
     /**
@@ -67,7 +74,7 @@ public final class FrameType
     public static boolean isSentByBroker(final int type)
     {
         return type == WELCOME || type == DELIVER || type == GAP || type == ERROR || type == PING || type == PONG ||
-            type == STAT_REPLY || type == DELIVER_RUN || type == DELIVER_FDS;
+            type == STAT_REPLY || type == DELIVER_RUN || type == DELIVER_FDS || type == SHM_READY || type == SHM_FDS;
     }
 
     /**
@@ -95,7 +102,7 @@ public final class FrameType
      */
     public static boolean isKnown(final int type)
     {
-        return (type >= HELLO && type <= STAT_REPLY) || (type >= DELIVER_RUN && type <= DELIVER_FDS) ||
+        return (type >= HELLO && type <= STAT_REPLY) || (type >= DELIVER_RUN && type <= SHM_FDS) ||
             (type >= NODE && type <= FRAGMENT);
     }
 
@@ -122,6 +129,9 @@ public final class FrameType
             case DELIVER_RUN: return "DELIVER_RUN";
             case PUBLISH_FDS: return "PUBLISH_FDS";
             case DELIVER_FDS: return "DELIVER_FDS";
+            case SHM_READY: return "SHM_READY";
+            case SHM_ATTACH: return "SHM_ATTACH";
+            case SHM_FDS: return "SHM_FDS";
             case NODE: return "NODE";
             case ANNOUNCE: return "ANNOUNCE";
             case AUTH: return "AUTH";

@@ -143,6 +143,14 @@ public final class FrameValidator
             {
                 descriptorsClaimed += buffer.getByte(at + DeliverFdsFrame.FD_COUNT_OFFSET) & 0xFF;
             }
+            else if (type == FrameType.SHM_FDS)
+            {
+                descriptorsClaimed += buffer.getInt(at + ShmFdsFrame.FD_COUNT_OFFSET, BYTE_ORDER);
+            }
+            else if (type == FrameType.SHM_READY)
+            {
+                descriptorsClaimed += ShmReadyFrame.DESCRIPTORS;
+            }
             lastFrameOffset = at;
             at += buffer.getInt(at, BYTE_ORDER);
             if (type == FrameType.AUTH && at != end)
@@ -271,6 +279,29 @@ public final class FrameValidator
                     return fail(at, ErrorCode.BAD_FRAME_LENGTH, "frame_length below the type's fixed part");
                 }
                 return 0;
+            case FrameType.SHM_READY:
+                return exact(at, frameLength, ShmReadyFrame.LENGTH);
+            case FrameType.SHM_ATTACH:
+                if (frameLength == ShmAttachFrame.LENGTH &&
+                    buffer.getInt(at + ShmAttachFrame.RESERVED_OFFSET, BYTE_ORDER) != 0)
+                {
+                    return reservedNotZero(at);
+                }
+                return exact(at, frameLength, ShmAttachFrame.LENGTH);
+            case FrameType.SHM_FDS:
+                if (frameLength == ShmFdsFrame.LENGTH)
+                {
+                    if (buffer.getInt(at + ShmFdsFrame.RESERVED_OFFSET, BYTE_ORDER) != 0)
+                    {
+                        return reservedNotZero(at);
+                    }
+                    final int count = buffer.getInt(at + ShmFdsFrame.FD_COUNT_OFFSET, BYTE_ORDER);
+                    if (count < 1 || count > Protocol.MAX_DESCRIPTORS_PER_SEND)
+                    {
+                        return fail(at, ErrorCode.PROTOCOL_VIOLATION, "SHM_FDS fd_count is not 1..253");
+                    }
+                }
+                return exact(at, frameLength, ShmFdsFrame.LENGTH);
             case FrameType.NODE:
                 if (frameLength == NodeFrame.LENGTH && buffer.getInt(at + NodeFrame.RESERVED_OFFSET, BYTE_ORDER) != 0)
                 {

@@ -36,6 +36,11 @@ public final class HelloFrame extends Flyweight
      * descriptor and may send none.
      */
     public static final int FLAG_DESCRIPTORS = 4;
+    /**
+     * {@code client_flags} bit: the client takes shared-memory rings if the broker offers them (SHM_READY after
+     * WELCOME; SPEC.md, "Shared memory"). It needs {@link #FLAG_DESCRIPTORS}'s control buffer to receive them.
+     */
+    public static final int FLAG_SHARED_MEMORY = 8;
     /** Bytes of the session trailer: u64 session_id, u64 next_sequence. */
     public static final int SESSION_LENGTH = 16;
 
@@ -149,6 +154,12 @@ public final class HelloFrame extends Flyweight
     public boolean wantsDescriptors()
     {
         return (clientFlags() & FLAG_DESCRIPTORS) != 0;
+    }
+
+    /** @return true when the client takes shared-memory rings if offered. */
+    public boolean wantsSharedMemory()
+    {
+        return (clientFlags() & FLAG_SHARED_MEMORY) != 0;
     }
 
     /**

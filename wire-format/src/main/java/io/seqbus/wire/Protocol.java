@@ -32,6 +32,9 @@ public final class Protocol
     /** Longest ERROR reason, bytes of UTF-8. */
     public static final int MAX_REASON_LENGTH = 1024;
 
+    /** Most descriptors one sendmsg(2) passes (the kernel's SCM_MAX_FD). */
+    public static final int MAX_DESCRIPTORS_PER_SEND = 253;
+
     /** Largest datagram either side sends unless WELCOME says otherwise. */
     public static final int DEFAULT_MAX_DATAGRAM = 128 * 1024;
     /** Largest payload the broker accepts unless WELCOME says otherwise. */

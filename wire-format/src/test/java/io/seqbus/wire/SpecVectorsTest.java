@@ -128,6 +128,11 @@ final class SpecVectorsTest
             "max_memfd_size 1073741824",
             new WelcomeDescriptors(new Welcome(1, 65536, 131072, 0x0A0B0C0D, 0x0000000100000002L, "h1"), 8, 64,
                 1L << 30));
+        validWithDescriptors("SHM_READY", 3,
+            "to_client_capacity 1048576, from_client_capacity 1048576, size 2101248",
+            new WireModel.ShmReady(1 << 20, 1 << 20, 4096 + (2L << 20)));
+        valid("SHM_ATTACH", "reserved 0", new WireModel.ShmAttach());
+        validWithDescriptors("SHM_FDS", 2, "fd_count 2, reserved 0", new WireModel.ShmFds(2));
         valid("LAN DELIVER",
             "NODE node 0x0A0B0C0D, instance 0x1122334455667788, sequence 1; DELIVER sub 0, otherwise as the DELIVER " +
             "vector",
@@ -160,6 +165,7 @@ final class SpecVectorsTest
         REFUSED.put("PUBLISH_FDS with inline bytes beside `MEMFD_PAYLOAD`", ErrorCode.BAD_FRAME_LENGTH);
         REFUSED.put("DELIVER_FDS sent by a client", ErrorCode.PROTOCOL_VIOLATION);
         REFUSED.put("PUBLISH_FDS without its descriptor", ErrorCode.DESCRIPTOR_MISMATCH);
+        REFUSED.put("SHM_READY sent by a client", ErrorCode.PROTOCOL_VIOLATION);
     }
 
     private static List<Row> validRows;

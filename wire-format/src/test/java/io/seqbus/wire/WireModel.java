@@ -292,6 +292,48 @@ final class WireModel
         }
     }
 
+    /** SHM_READY: the broker's offer of rings (its 3 descriptors travel beside it). */
+    record ShmReady(int toClientCapacity, int fromClientCapacity, long size) implements Frame
+    {
+        public int encode(final MutableDirectBuffer buffer, final int offset)
+        {
+            return ShmReadyFrame.encode(buffer, offset, toClientCapacity, fromClientCapacity, size);
+        }
+
+        public int type()
+        {
+            return FrameType.SHM_READY;
+        }
+    }
+
+    /** SHM_ATTACH: the client's last frame on the socket. */
+    record ShmAttach() implements Frame
+    {
+        public int encode(final MutableDirectBuffer buffer, final int offset)
+        {
+            return ShmAttachFrame.encode(buffer, offset);
+        }
+
+        public int type()
+        {
+            return FrameType.SHM_ATTACH;
+        }
+    }
+
+    /** SHM_FDS: the descriptors of the sender's next FRAMES_WITH_FDS record. */
+    record ShmFds(int fdCount) implements Frame
+    {
+        public int encode(final MutableDirectBuffer buffer, final int offset)
+        {
+            return ShmFdsFrame.encode(buffer, offset, fdCount);
+        }
+
+        public int type()
+        {
+            return FrameType.SHM_FDS;
+        }
+    }
+
     /** STAT_REQUEST. */
     record StatRequest(int statFlags, int requestId) implements Frame
     {
@@ -457,6 +499,15 @@ final class WireModel
             case FrameType.PING:
             case FrameType.PONG:
                 return new Ping(type, ((PingFrame)new PingFrame().wrap(buffer, offset)).token());
+            case FrameType.SHM_READY:
+            {
+                final ShmReadyFrame f = (ShmReadyFrame)new ShmReadyFrame().wrap(buffer, offset);
+                return new ShmReady(f.toClientCapacity(), f.fromClientCapacity(), f.size());
+            }
+            case FrameType.SHM_ATTACH:
+                return new ShmAttach();
+            case FrameType.SHM_FDS:
+                return new ShmFds(((ShmFdsFrame)new ShmFdsFrame().wrap(buffer, offset)).fdCount());
             case FrameType.STAT_REQUEST:
             {
                 final StatRequestFrame f = (StatRequestFrame)new StatRequestFrame().wrap(buffer, offset);
