@@ -1,5 +1,5 @@
 """The shared-memory attack of HostileUsersIT (hostile.py shmcorrupt ROUNDS SEED): a client that
-does the handshake of docs/design/shared-memory.md by hand (HELLO flag 8, SHM_READY with the memfd
+does the handshake of SPEC.md "Shared memory" by hand (HELLO flags 8 and 4, SHM_READY with the memfd
 and two eventfds, mmap, SHM_ATTACH), proves the broker reads its ring (a PING record, the PONG in
 to_client), then writes one corruption into its rings and waits for the end of the connection.
 One connection per round; the kinds are shuffled and their values drawn from SEED.
@@ -17,7 +17,7 @@ import time
 
 import seqbus
 
-FLAG_SHARED_MEMORY = 8
+FLAG_SHARED_MEMORY = 8  # with DESCRIPTORS (4), as SPEC.md "Shared memory" requires
 SHM_READY, SHM_ATTACH, SHM_FDS = 0x13, 0x14, 0x15
 FRAMES, FRAMES_WITH_FDS, PADDING = 1, 2, -1
 MAGIC = b"SEQBSHM1"
@@ -67,7 +67,7 @@ class Session:
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.sock.settimeout(5)
         self.sock.connect(path)
-        self.sock.send(seqbus.encode_hello(name, client_flags=FLAG_SHARED_MEMORY))
+        self.sock.send(seqbus.encode_hello(name, client_flags=FLAG_SHARED_MEMORY | seqbus.HELLO_DESCRIPTORS))
         welcome = self.sock.recv(65536)
         if len(welcome) < 8 or welcome[4] != seqbus.WELCOME:
             raise Fail("no WELCOME: %r" % welcome[:64])
