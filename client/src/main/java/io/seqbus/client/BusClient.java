@@ -123,8 +123,15 @@ public final class BusClient implements AutoCloseable
         {
             throw new IllegalStateException("ClientOptions.descriptors(true), but " + NativeDescriptors.unavailable());
         }
+        final java.util.Map<String, String> env = System.getenv();
+        final boolean sharedMemory = options.sharedMemory(env);
+        if (options.sharedMemoryRequired(env) && NativeDescriptors.unavailable() != null)
+        {
+            throw new IllegalStateException("ClientOptions.sharedMemory(true), but " + NativeDescriptors.unavailable());
+        }
         memfdThreshold = options.memfdThreshold();
-        connection = new Connection(options.socket(), options.privateDirectory(), options.uid(), descriptors);
+        connection = new Connection(
+            options.socket(), options.privateDirectory(), options.uid(), descriptors, sharedMemory);
         outbound = new Outbound(connection, subscriptions, options.threadMode(), options.refusalTtl().toNanos());
         final Reconnector reconnector = new Reconnector(this, options, connection, outbound, subscriptions);
         inbound = new Inbound(options, connection, outbound, subscriptions, reconnector);
@@ -801,7 +808,7 @@ public final class BusClient implements AutoCloseable
      */
     public ClientStats stats()
     {
-        return ClientStats.of(connection.counters());
+        return ClientStats.of(connection.counters(), connection.onSharedMemory());
     }
 
     /**

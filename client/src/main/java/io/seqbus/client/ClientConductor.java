@@ -263,6 +263,12 @@ final class ClientConductor
                 connection.awaitReadable(SLEEP_IN_POLL_MS);
                 continue;
             }
+            if (!spun && work == 0 && connection.shm() != null)
+            {
+                // Within idleSpin on shared memory: a look at the ring is a load, so spin on it; no yield (a syscall).
+                Thread.onSpinWait();
+                continue;
+            }
             idleStrategy.idle(work);
         }
     }

@@ -6,6 +6,7 @@ import io.seqbus.wire.WireStrings;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -19,6 +20,14 @@ import java.util.Objects;
  */
 public final class ClientOptions
 {
+    /**
+     * Whether a client asks for shared-memory delivery unless told otherwise ({@link #sharedMemory(boolean)}, the
+     * environment {@value #SHARED_MEMORY_ENV}): the one place the default is decided.
+     */
+    public static final boolean DEFAULT_SHARED_MEMORY = true;
+    /** The environment variable that overrides {@link #sharedMemory(boolean)}: {@code on} or {@code off}. */
+    public static final String SHARED_MEMORY_ENV = "SEQBUS_SHARED_MEMORY";
+
     private String socket;
     // The per-user folder of the default socket, checked before every connect; null for an explicit socket.
     private Path privateDirectory;
@@ -40,6 +49,8 @@ public final class ClientOptions
     private int pollDatagramLimit = 64;
     // null: descriptors when the native calls load (the default); else the caller's choice.
     private Boolean descriptors;
+    // null: DEFAULT_SHARED_MEMORY when the native calls load; else the caller's choice.
+    private Boolean sharedMemory;
     // -1: the broker's max_payload.
     private int memfdThreshold = -1;
     // The defaults log through System.Logger "io.seqbus.client" (see ClientLog), never to stderr directly.
@@ -444,8 +455,8 @@ public final class ClientOptions
      * <p>
      * They need the native calls of {@code seqbus-sys}, through JNA (a dependency of the client jar). The default is
      * true when those load, and false otherwise: a service that leaves JNA off its class path connects and publishes
-     * inline as before, and JNA is never loaded without descriptors. A broker that does not pass descriptors (an
-     * older one) answers without the limits; the client then sends and expects none. Publishes with descriptors
+     * inline as before, and JNA is never loaded without descriptors or shared memory. A broker that does not pass
+     * descriptors (an older one) answers without the limits; the client then sends and expects none. Publishes with descriptors
      * still in the batch when a reconnect lands on such a broker are dropped and reported to the
      * {@link ErrorHandler} (code {@link ErrorCode#CLIENT}).
      * <p>
@@ -457,7 +468,8 @@ public final class ClientOptions
      * says how many, exactly.
      *
      * @param descriptors true to pass descriptors (then {@link BusClient#connect} fails when JNA does not load),
-     *                    false never to load the native calls.
+     *                    false not to (the native calls then load only for {@link #sharedMemory(boolean) shared
+     *                    memory}).
      * @return this.
      */
     public ClientOptions descriptors(final boolean descriptors)
@@ -473,6 +485,82 @@ public final class ClientOptions
     public boolean descriptors()
     {
         return descriptors != null ? descriptors : NativeDescriptors.unavailable() == null;
+    }
+
+    /**
+     * Shared-memory delivery (docs/design/shared-memory.md; SPEC.md, "Shared memory"): with it, HELLO asks for
+     * {@code SHARED_MEMORY}, and when the broker offers it (its {@code shm} setting, and room under its limits) every
+     * frame after the handshake travels through two rings in a memfd the broker maps for this client, not through the
+     * socket; the socket stays open for descriptors and as the sign that the broker is there. Nothing else changes:
+     * topics, order, the broker's slow-consumer policies, gaps and reconnects behave as on the socket. A broker that
+     * does not offer it leaves the client on the socket, without error; a mapping that fails makes the client
+     * reconnect without asking, said once to the {@link ErrorHandler}. {@link ClientStats#transport()} says which the
+     * connection uses.
+     * <p>
+     * It needs the native calls of {@code seqbus-sys} through JNA, as {@link #descriptors(boolean) descriptors} do;
+     * without them the client stays on the socket. The environment variable {@value #SHARED_MEMORY_ENV} ({@code on}
+     * or {@code off}) overrides this setting, so a whole test run or benchmark can switch transports; {@code on}
+     * still needs the native calls.
+     *
+     * @param sharedMemory true to ask for shared memory (then {@link BusClient#connect} fails when JNA does not load,
+     *                     unless {@value #SHARED_MEMORY_ENV} says off), false to stay on the socket. Default
+     *                     {@link #DEFAULT_SHARED_MEMORY} when the native calls load.
+     * @return this.
+     */
+    public ClientOptions sharedMemory(final boolean sharedMemory)
+    {
+        this.sharedMemory = sharedMemory;
+        return this;
+    }
+
+    /**
+     * @return whether the client asks for shared memory: {@value #SHARED_MEMORY_ENV} when set, else the value set,
+     * else {@link #DEFAULT_SHARED_MEMORY} if the native calls load (which this call then tries).
+     * @throws IllegalArgumentException when {@value #SHARED_MEMORY_ENV} is neither {@code on} nor {@code off}.
+     */
+    public boolean sharedMemory()
+    {
+        return sharedMemory(System.getenv());
+    }
+
+    /** {@link #sharedMemory()} for this environment. */
+    boolean sharedMemory(final Map<String, String> env)
+    {
+        final Boolean override = sharedMemoryOverride(env);
+        if (override != null)
+        {
+            return override && NativeDescriptors.unavailable() == null;
+        }
+        if (sharedMemory != null)
+        {
+            return sharedMemory;
+        }
+        return DEFAULT_SHARED_MEMORY && NativeDescriptors.unavailable() == null;
+    }
+
+    /** @return true when shared memory was asked for by {@link #sharedMemory(boolean)} and no environment says off. */
+    boolean sharedMemoryRequired(final Map<String, String> env)
+    {
+        return sharedMemoryOverride(env) == null && Boolean.TRUE.equals(sharedMemory);
+    }
+
+    /** @return what {@value #SHARED_MEMORY_ENV} says, or null when it is unset or empty. */
+    static Boolean sharedMemoryOverride(final Map<String, String> env)
+    {
+        final String value = env.get(SHARED_MEMORY_ENV);
+        if (value == null || value.isEmpty())
+        {
+            return null;
+        }
+        switch (value.trim().toLowerCase(Locale.ROOT))
+        {
+            case "on":
+                return Boolean.TRUE;
+            case "off":
+                return Boolean.FALSE;
+            default:
+                throw new IllegalArgumentException(SHARED_MEMORY_ENV + " must be on or off, not '" + value + "'");
+        }
     }
 
     /** @return true when {@link #descriptors(boolean)} was called with true. */

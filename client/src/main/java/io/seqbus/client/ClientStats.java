@@ -20,12 +20,19 @@ package io.seqbus.client;
  * @param gaps              gaps reported to gap handlers.
  * @param lost              the gaps' counts summed.
  * @param dropped           of those, the ones dropped by the broker's slow-consumer policy.
+ * @param transport         how the current (or last) connection carries frames: {@link #SHARED_MEMORY} (rings in a
+ *                          memfd; datagrams and bytes then count its records) or {@link #SOCKET}.
  */
 public record ClientStats(
     long published, long publishesDenied, long publishesRefused, long errors, long reconnects,
     long datagramsOut, long bytesOut, long datagramsIn, long bytesIn,
-    long delivered, long handlerErrors, long gaps, long lost, long dropped)
+    long delivered, long handlerErrors, long gaps, long lost, long dropped, String transport)
 {
+    /** {@link #transport()} of a connection through shared memory. */
+    public static final String SHARED_MEMORY = "shm";
+    /** {@link #transport()} of a connection through the socket alone. */
+    public static final String SOCKET = "socket";
+
     // Subscription counters first, at the same indexes as in SubscriptionStats, so one add serves both.
     static final int PUBLISHED = SubscriptionStats.COUNT;
     static final int PUBLISHES_DENIED = PUBLISHED + 1;
@@ -38,11 +45,12 @@ public record ClientStats(
     static final int BYTES_IN = PUBLISHED + 8;
     static final int COUNT = PUBLISHED + 9;
 
-    static ClientStats of(final Counters c)
+    static ClientStats of(final Counters c, final boolean sharedMemory)
     {
         return new ClientStats(c.get(PUBLISHED), c.get(PUBLISHES_DENIED), c.get(PUBLISHES_REFUSED), c.get(ERRORS),
             c.get(RECONNECTS), c.get(DATAGRAMS_OUT), c.get(BYTES_OUT), c.get(DATAGRAMS_IN), c.get(BYTES_IN),
             c.get(SubscriptionStats.DELIVERED), c.get(SubscriptionStats.HANDLER_ERRORS),
-            c.get(SubscriptionStats.GAPS), c.get(SubscriptionStats.LOST), c.get(SubscriptionStats.DROPPED));
+            c.get(SubscriptionStats.GAPS), c.get(SubscriptionStats.LOST), c.get(SubscriptionStats.DROPPED),
+            sharedMemory ? SHARED_MEMORY : SOCKET);
     }
 }

@@ -52,6 +52,14 @@ final class Connection
     private volatile long maxMemfdSize;
     // Whether HELLO asks for DESCRIPTORS: decided once, at the first connect (ClientOptions.descriptors).
     private final boolean descriptorsWanted;
+    // Whether HELLO asks for SHARED_MEMORY (ClientOptions.sharedMemory), until a mapping failed (sharedMemoryOff).
+    private final boolean sharedMemoryWanted;
+    private volatile boolean sharedMemoryOff;
+    // The rings of a connection the broker moved to shared memory: set by the polling side under lock at SHM_READY,
+    // closed by detach. Reads come from it at once; writes once SHM_ATTACH is out (ShmLink.isAttached).
+    private volatile ShmLink shm;
+    // Whether the current (or last) connection is on shared memory, for ClientStats.
+    private volatile boolean onSharedMemory;
     // recvmsg/sendmsg for a connection that asked for DESCRIPTORS; null otherwise (no JNA is loaded then).
     private DescriptorSocket descriptorSocket;
     private volatile int socketFd = -1;
@@ -64,12 +72,89 @@ final class Connection
     private FileChannel writes;
     private Selector selector;
 
-    Connection(final String socket, final Path privateDirectory, final long uid, final boolean descriptorsWanted)
+    Connection(
+        final String socket, final Path privateDirectory, final long uid, final boolean descriptorsWanted,
+        final boolean sharedMemoryWanted)
     {
         this.socket = socket;
         this.privateDirectory = privateDirectory;
         this.uid = uid;
         this.descriptorsWanted = descriptorsWanted;
+        this.sharedMemoryWanted = sharedMemoryWanted;
+    }
+
+    /** @return true when the next HELLO asks for SHARED_MEMORY. */
+    boolean asksSharedMemory()
+    {
+        return sharedMemoryWanted && !sharedMemoryOff;
+    }
+
+    /** Polling side: a mapping failed; this client stays on the socket from now on. */
+    void sharedMemoryOff()
+    {
+        sharedMemoryOff = true;
+    }
+
+    /** @return the rings of this connection, polling side or under lock; null on the socket alone. */
+    ShmLink shm()
+    {
+        return shm;
+    }
+
+    /** @return true when the current (or last) connection is on shared memory. */
+    boolean onSharedMemory()
+    {
+        return onSharedMemory;
+    }
+
+    /**
+     * Under lock, polling side, at SHM_READY: from now on the broker's frames are read from the rings; SHM_ATTACH goes
+     * out on the socket now, or with the next write if the socket is full, and this client's frames follow it into
+     * the ring.
+     */
+    void sharedMemory(final ShmLink link)
+    {
+        shm = link;
+        onSharedMemory = true;
+        tryAttach(link);
+    }
+
+    /** Under lock: SHM_ATTACH still to send (the socket was full). */
+    boolean attachPending()
+    {
+        final ShmLink link = shm;
+        return link != null && !link.isAttached();
+    }
+
+    /**
+     * Under lock: sends SHM_ATTACH, the last frame of this client on the socket.
+     *
+     * @return true when it is out (now or before): writes go into the ring.
+     */
+    boolean tryAttach(final ShmLink link)
+    {
+        if (link.isAttached())
+        {
+            return true;
+        }
+        try
+        {
+            final ByteBuffer attach = link.attachDatagram();
+            final int length = attach.remaining();
+            if (descriptorSocket.send(socketFd, attach, null, 0) != length)
+            {
+                return false;
+            }
+            counters.increment(ClientStats.DATAGRAMS_OUT);
+            counters.add(ClientStats.BYTES_OUT, length);
+            link.attached();
+            return true;
+        }
+        catch (final IOException ex)
+        {
+            writeFailure = ex;
+            return false;
+        }
     }
 
     /** @return true when HELLO asks for DESCRIPTORS and the socket is read and written with recvmsg/sendmsg. */
@@ -223,6 +308,12 @@ final class Connection
      */
     void wakeup()
     {
+        final ShmLink link = shm;
+        if (link != null)
+        {
+            link.wakeup();
+            return;
+        }
         final Selector current = selector;
         if (current != null)
         {
@@ -238,6 +329,19 @@ final class Connection
      */
     void awaitReadable(final long timeoutMs)
     {
+        final ShmLink link = shm;
+        if (link != null)
+        {
+            try
+            {
+                link.awaitReadable(timeoutMs);
+            }
+            catch (final IOException ignore)
+            {
+                // the next read finds the corruption and handles it
+            }
+            return;
+        }
         final Selector current = selector;
         if (current == null)
         {
@@ -322,8 +426,10 @@ final class Connection
         maxDescriptorsPerMessage = 0;
         maxDescriptorsPerDatagram = 0;
         maxMemfdSize = 0;
-        if (descriptorsWanted)
+        onSharedMemory = false;
+        if (descriptorsWanted || sharedMemoryWanted)
         {
+            // SHM_READY brings its descriptors with it: a connection that asks for shared memory reads with recvmsg.
             if (descriptorSocket == null)
             {
                 descriptorSocket = new DescriptorSocket();
@@ -337,6 +443,12 @@ final class Connection
     /** Under lock. */
     void detach()
     {
+        final ShmLink link = shm;
+        if (link != null)
+        {
+            shm = null;
+            link.close();
+        }
         CloseHelper.quietClose(channel);
         CloseHelper.quietClose(selector);
         channel = null;
@@ -368,6 +480,11 @@ final class Connection
      */
     boolean write(final ByteBuffer buffer, final int[] fds, final int count)
     {
+        final ShmLink link = shm;
+        if (link != null && tryAttach(link))
+        {
+            return writeRecord(link, buffer, fds, count);
+        }
         try
         {
             final int fd = socketFd;
@@ -379,6 +496,53 @@ final class Connection
                 return true;
             }
             return false;
+        }
+        catch (final IOException ex)
+        {
+            writeFailure = ex;
+            return false;
+        }
+    }
+
+    /**
+     * Under lock: one datagram as one record of from_client. With descriptors, their SHM_FDS datagram goes on the
+     * socket first (SCM_RIGHTS), then the record, FRAMES_WITH_FDS: the broker finds it queued when it reads the record.
+     * Room is checked before anything is sent, so an SHM_FDS is always followed by its record.
+     */
+    private boolean writeRecord(final ShmLink link, final ByteBuffer buffer, final int[] fds, final int count)
+    {
+        try
+        {
+            final int length = buffer.remaining();
+            if (count == 0)
+            {
+                if (!link.write(buffer, false))
+                {
+                    return false;
+                }
+            }
+            else
+            {
+                if (!link.hasRoom(length))
+                {
+                    return false;
+                }
+                final ByteBuffer announce = link.fdsDatagram(count);
+                final int fdsLength = announce.remaining();
+                if (descriptorSocket.send(socketFd, announce, fds, count) != fdsLength)
+                {
+                    return false;
+                }
+                counters.increment(ClientStats.DATAGRAMS_OUT);
+                counters.add(ClientStats.BYTES_OUT, fdsLength);
+                if (!link.write(buffer, true))
+                {
+                    throw new IOException("from_client had room for a record and then had none");
+                }
+            }
+            counters.increment(ClientStats.DATAGRAMS_OUT);
+            counters.add(ClientStats.BYTES_OUT, length);
+            return true;
         }
         catch (final IOException ex)
         {

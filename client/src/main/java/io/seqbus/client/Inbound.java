@@ -10,6 +10,8 @@ import io.seqbus.wire.GapFrame;
 import io.seqbus.wire.PingFrame;
 import io.seqbus.wire.Protocol;
 import io.seqbus.wire.SafeBuffer;
+import io.seqbus.wire.ShmFdsFrame;
+import io.seqbus.wire.ShmReadyFrame;
 import io.seqbus.wire.WelcomeFrame;
 
 import java.io.IOException;
@@ -45,6 +47,10 @@ final class Inbound
     private final ErrorFrame errorFrame = new ErrorFrame();
     private final PingFrame pingFrame = new PingFrame();
     private final DeliverFdsFrame fdsFrame = new DeliverFdsFrame();
+    private final ShmReadyFrame shmReadyFrame = new ShmReadyFrame();
+    // The SHM_FDS datagram of a FRAMES_WITH_FDS record: made at the first one.
+    private ByteBuffer shmFdsByteBuffer;
+    private SafeBuffer shmFdsBuffer;
     // The descriptors of the datagram being dispatched (a connection with DESCRIPTORS): fds[fdsUsed, fdsReceived) are
     // still the client's to hand to their frames or close.
     private int[] fds;
@@ -103,6 +109,8 @@ final class Inbound
             {
                 break;
             }
+            // Between datagrams: a ring's records may be as long as the max_datagram of the WELCOME just read.
+            ensureCapacity();
             readByteBuffer.clear();
             final int length;
             try
@@ -184,6 +192,11 @@ final class Inbound
         fdsReceived = 0;
         fdsUsed = 0;
         fdsTruncated = false;
+        final ShmLink link = connection.shm();
+        if (link != null)
+        {
+            return readRecord(link);
+        }
         final int socketFd = connection.socketFd();
         if (socketFd < 0)
         {
@@ -199,6 +212,65 @@ final class Inbound
             budget().received(fdsReceived);
         }
         return length;
+    }
+
+    /**
+     * One record of the to_client ring, as a datagram. An empty ring on a socket that hung up is the end of stream,
+     * once what the broker committed before is read (an ERROR may say why it ended).
+     *
+     * @return bytes read, 0 when none waits, -1 at end of stream.
+     */
+    private int readRecord(final ShmLink link) throws IOException
+    {
+        int length = link.read(readByteBuffer);
+        if (length == 0)
+        {
+            if (!link.hungUp())
+            {
+                return 0;
+            }
+            length = link.read(readByteBuffer);
+            if (length == 0)
+            {
+                return -1;
+            }
+        }
+        if (link.lastHadFds())
+        {
+            receiveRecordFds(link);
+        }
+        return length;
+    }
+
+    /**
+     * A FRAMES_WITH_FDS record's descriptors: the broker sent them on the socket, in one SHM_FDS datagram, before it
+     * committed the record, so it waits there now.
+     */
+    private void receiveRecordFds(final ShmLink link) throws IOException
+    {
+        if (shmFdsByteBuffer == null)
+        {
+            shmFdsByteBuffer = ByteBuffer.allocateDirect(256);
+            shmFdsBuffer = new SafeBuffer(shmFdsByteBuffer);
+        }
+        final DescriptorSocket socket = connection.descriptorSocket();
+        shmFdsByteBuffer.clear();
+        final int length = socket.receive(link.socketFd(), shmFdsByteBuffer);
+        fds = socket.received();
+        fdsReceived = socket.receivedCount();
+        fdsTruncated = socket.truncated();
+        if (fdsReceived > 0)
+        {
+            budget().received(fdsReceived);
+        }
+        if (length < ShmFdsFrame.LENGTH || Protocol.frameType(shmFdsBuffer, 0) != FrameType.SHM_FDS ||
+            Protocol.frameLength(shmFdsBuffer, 0) != length ||
+            (!fdsTruncated && shmFdsBuffer.getInt(ShmFdsFrame.COUNT_OFFSET, BYTE_ORDER) != fdsReceived))
+        {
+            closeUnusedFds();
+            throw new IOException("a FRAMES_WITH_FDS record of shared memory came without its SHM_FDS datagram " +
+                "(read " + length + " bytes and " + fdsReceived + " descriptors from the socket)");
+        }
     }
 
     /** For tests: a budget with another limit. */
@@ -298,7 +370,8 @@ final class Inbound
             // The kernel cut them (this process at its RLIMIT_NOFILE): the frames are sound, their descriptors lost.
             code = 0;
         }
-        if (code == 0 && validator.descriptorsClaimed() > 0 && !connection.passesDescriptors())
+        if (code == 0 && validator.descriptorsClaimed() > 0 && !connection.passesDescriptors() &&
+            Protocol.frameType(readBuffer, 0) != FrameType.SHM_READY)
         {
             code = ErrorCode.DESCRIPTOR_MISMATCH;
         }
@@ -347,6 +420,9 @@ final class Inbound
                     break;
                 case FrameType.PONG:
                     onPong(at);
+                    break;
+                case FrameType.SHM_READY:
+                    onShmReady(at);
                     break;
                 default:
                     break;
@@ -728,6 +804,26 @@ final class Inbound
     {
         subscription.counters().add(counter, delta);
         connection.counters().add(counter, delta);
+    }
+
+    /**
+     * SHM_READY, right after WELCOME on a connection that asked for shared memory: its three descriptors are the
+     * memfd, client_wake and broker_wake. From here the broker writes every frame into the rings.
+     */
+    private void onShmReady(final int at)
+    {
+        if (!connection.asksSharedMemory() || connection.shm() != null || fdsReceived - fdsUsed < 3)
+        {
+            reconnector.connectionLost(new BusException("the seqbus broker at " + connection.socket() +
+                " sent SHM_READY " + (connection.shm() != null ? "twice" : !connection.asksSharedMemory() ?
+                "unasked" : "without its descriptors")), true);
+            return;
+        }
+        shmReadyFrame.wrap(readBuffer, at);
+        final int from = fdsUsed;
+        fdsUsed += 3;
+        reconnector.sharedMemoryReady(fds[from], fds[from + 1], fds[from + 2], shmReadyFrame.toClientCapacity(),
+            shmReadyFrame.fromClientCapacity(), shmReadyFrame.memfdSize());
     }
 
     private void onPong(final int at)

@@ -433,6 +433,11 @@ final class Outbound
         try
         {
             int work = 0;
+            if (connection.attachPending() && connection.tryAttach(connection.shm()))
+            {
+                // SHM_ATTACH found the socket full at SHM_READY; it is out now, and writes go into the ring.
+                work++;
+            }
             if (pongPending && batch.reserve(PingFrame.LENGTH))
             {
                 batch.advance(PingFrame.encode(batch.buffer(), batch.position(), FrameType.PONG, pongToken));

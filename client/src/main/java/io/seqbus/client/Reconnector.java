@@ -369,6 +369,72 @@ final class Reconnector
     }
 
     /**
+     * Polling side, at SHM_READY: maps the rings and moves the connection onto them (SHM_ATTACH goes out under the
+     * outbound lock, after every frame sent on the socket before it). A mapping that fails closes this connection
+     * and connects again at once without asking for shared memory, for this client's life, and says so once.
+     * Owns the three descriptors.
+     */
+    void sharedMemoryReady(
+        final int memfd, final int clientWake, final int brokerWake, final int toClientCapacity,
+        final int fromClientCapacity, final long size)
+    {
+        final ShmLink link;
+        try
+        {
+            link = ShmLink.map(memfd, clientWake, brokerWake, toClientCapacity, fromClientCapacity, size,
+                connection.socketFd(), connection.maxDatagram());
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            sharedMemoryFailed(ex);
+            return;
+        }
+        outbound.lock().lock();
+        try
+        {
+            connection.sharedMemory(link);
+        }
+        finally
+        {
+            outbound.lock().unlock();
+        }
+    }
+
+    private void sharedMemoryFailed(final Exception cause)
+    {
+        connection.sharedMemoryOff();
+        try
+        {
+            errorHandler.onError(new BusError(ErrorCode.CLIENT, false, 0, "cannot use the shared memory the seqbus " +
+                "broker at " + connection.socket() + " offered (" + Connection.oneLine(cause) + "): this client " +
+                "connects again, on the socket alone"));
+        }
+        catch (final Throwable ex)
+        {
+            errorHandler.onHandlerException(ex, null, null);
+        }
+        try
+        {
+            final AFUNIXDatagramChannel newChannel = connection.open();
+            outbound.lock().lock();
+            try
+            {
+                outbound.detach();
+                attachAndGreet(newChannel);
+            }
+            finally
+            {
+                outbound.lock().unlock();
+            }
+        }
+        catch (final IOException ex)
+        {
+            connectionLost(new BusException("cannot connect again, without shared memory, to the seqbus broker at " +
+                connection.socket() + ": " + Connection.oneLine(ex), ex), true);
+        }
+    }
+
+    /**
      * @return false for an ERROR that says this client broke the protocol: reconnecting would only repeat it.
      */
     static boolean isRetryable(final int code)
@@ -406,8 +472,10 @@ final class Reconnector
         final SafeBuffer control = new SafeBuffer(controlByteBuffer);
         // FLAG_TOPIC_LIMIT: WELCOME says the broker's max_topic_length (a broker before it ignores the bit);
         // FLAG_DESCRIPTORS: this client reads with recvmsg and a control buffer (ClientOptions.descriptors).
+        // FLAG_SHARED_MEMORY: this client maps the rings SHM_READY hands over (ClientOptions.sharedMemory).
         final int flags = HelloFrame.FLAG_TOPIC_LIMIT |
-            (connection.descriptorsWanted() ? HelloFrame.FLAG_DESCRIPTORS : 0);
+            (connection.descriptorsWanted() ? HelloFrame.FLAG_DESCRIPTORS : 0) |
+            (connection.asksSharedMemory() ? HelloFrame.FLAG_SHARED_MEMORY : 0);
         int position = sessionless ?
             HelloFrame.encode(control, 0, Protocol.VERSION, Protocol.VERSION, flags, options.clientName(), 0, 0) :
             HelloFrame.encode(control, 0, Protocol.VERSION, Protocol.VERSION, HelloFrame.FLAG_SESSION | flags,

@@ -29,7 +29,9 @@ import java.util.function.ToDoubleFunction;
  *   {@code seqbus.client.lost} (the gaps' counts summed), {@code seqbus.client.dropped} (lost to the broker's
  *   slow-consumer policy): totals over every subscription of the client;</li>
  * </ul>
- * and gauges {@code seqbus.client.connected} (1 or 0) and {@code seqbus.client.subscriptions}. Per
+ * and gauges {@code seqbus.client.connected} (1 or 0), {@code seqbus.client.subscriptions}, and
+ * {@code seqbus.client.transport} with tag {@code transport}: {@code shm} or {@code socket}, 1 for the one the current
+ * (or last) connection uses ({@link ClientStats#transport()}), 0 for the other. Per
  * subscription counters are in {@link io.seqbus.client.Subscription#stats()}; they are not meters here because
  * subscriptions come and go while meters stay.
  *
@@ -94,6 +96,12 @@ public final class SeqbusClientMetrics implements MeterBinder
             .description("1 while connected to the broker").tags(tags).register(registry);
         Gauge.builder("seqbus.client.subscriptions", client, c -> c.subscriptions().size())
             .description("subscriptions in force").tags(tags).register(registry);
+        for (final String transport : new String[] {ClientStats.SHARED_MEMORY, ClientStats.SOCKET})
+        {
+            Gauge.builder("seqbus.client.transport", client, c -> transport.equals(c.stats().transport()) ? 1 : 0)
+                .description("1 for the transport the connection uses: shared memory or the socket alone")
+                .tags(tags.and("transport", transport)).register(registry);
+        }
     }
 
     private void counter(
