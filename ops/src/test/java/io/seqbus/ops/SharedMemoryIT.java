@@ -247,7 +247,7 @@ class SharedMemoryIT extends ProcessTestBase
             else
             {
                 assertThat(gaps).as("GAPs").isNotEmpty().allMatch((g) -> g.reason() == (policy ==
-                    SlowConsumerPolicy.DROP_OLDEST ? GapReason.DROPPED_OLDEST.code() : GapReason.DROPPED_NEWEST.code()));
+                    SlowConsumerPolicy.DROP_OLDEST ? GapReason.DROPPED_OLDEST : GapReason.DROPPED_NEWEST));
             }
         }
         await("the fast subscriber gets all " + total).atMost(WAIT).until(() -> fast.size() >= total);

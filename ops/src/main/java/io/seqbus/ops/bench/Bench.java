@@ -133,9 +133,10 @@ public final class Bench
                 final ThreadMode mode = settings.rate > 0 ? ThreadMode.DEDICATED : ThreadMode.POLL;
                 final BusClient sub = BusClient.connect(options("bench-sub-" + i).threadMode(mode)
                     .pollDatagramLimit(256).gapHandler((g) -> gaps.addAndGet(Math.max(1, g.count()))));
+                subs.add(sub);
+                checkTransport(sub);
                 sub.subscribe(settings.topic, (m) -> onMessage(index, m));
                 sub.sync(Duration.ofSeconds(10));
-                subs.add(sub);
             }
             // Only throughput runs poll here: with a rate each subscriber has its own client thread, and an
             // idle polling loop beside them would take a core from the broker and skew every latency figure.
@@ -150,6 +151,7 @@ public final class Bench
                 // Each publisher's own client thread sends its batches, so publishes made while
                 // a send is under way go out together (the client's smart batching).
                 pubs.add(new Publisher(BusClient.connect(options("bench-pub-" + i).threadMode(ThreadMode.DEDICATED))));
+                checkTransport(pubs.get(i).client);
             }
             pubs.forEach((p) -> p.thread.start());
 
@@ -233,6 +235,18 @@ public final class Bench
             publishing = false;
             pubs.forEach((p) -> p.client.close());
             subs.forEach(BusClient::close);
+        }
+    }
+
+    /** A client left on the socket by a broker that offers no rings would make "shm" figures the socket's. */
+    private void checkTransport(final BusClient client)
+    {
+        final String actual = client.stats().transport();
+        if (!actual.equals(transport()))
+        {
+            throw new IllegalArgumentException("--transport " + transport() + " but the broker put the client on "
+                + actual + (settings.sharedMemory ? ": it offers no shared memory (its shm setting, or " +
+                "max_shm_bytes_per_uid / max_shm_bytes_total are full)" : ""));
         }
     }
 
