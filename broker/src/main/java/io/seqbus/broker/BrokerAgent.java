@@ -73,6 +73,7 @@ final class BrokerAgent implements Agent, LocalBus
     private final Connections connections;
     private final Evictions evictions;
     private final Reader reader;
+    private final SharedMemoryClients shm;
     private final Sampler sampler;
     private final EpochNanoClock epochClock = new OffsetEpochNanoClock();
     private final CountDownLatch drained = new CountDownLatch(1);
@@ -146,13 +147,15 @@ final class BrokerAgent implements Agent, LocalBus
             }
         }, backpressure, descriptorPool);
         final UidAccounts accounts = new UidAccounts();
+        this.shm = new SharedMemoryClients(context, poller, counters, accounts);
         final SubscriptionRegistry registry =
             new SubscriptionRegistry(index, accounts, counters, context::maxQueueBytes);
         this.protocol = new ClientCommandAdapter(
-            context, registry, fanOut, counters, topicRates, this::statDocument, bridge, this::tellResumed);
-        this.connections = new Connections(context, poller, counters, fanOut, protocol, accounts);
+            context, registry, fanOut, counters, topicRates, this::statDocument, bridge, this::tellResumed, shm);
+        this.connections = new Connections(context, poller, counters, fanOut, protocol, accounts, shm);
         this.evictions = new Evictions(context, counters, fanOut, backpressure, protocol, connections);
-        this.reader = new Reader(context, poller, listener, counters, backpressure, protocol, connections, epochClock);
+        this.reader =
+            new Reader(context, poller, listener, counters, backpressure, protocol, connections, epochClock, shm);
         this.sampler = new Sampler(context, counters, connections, topicRates, bridge, pool, descriptorPool, startNs,
             listener.address(), lastReload);
     }
@@ -262,7 +265,8 @@ final class BrokerAgent implements Agent, LocalBus
         // and no added latency, since poll returns as soon as any socket is ready. While
         // draining nobody is polled for reading, so blocking cannot miss a read either. The LAN
         // arrives in shared memory, which poll cannot watch: with a bridge the block is short.
-        final boolean block = idleCycles >= context.idleSpinCycles() && (!holdPublishers || draining);
+        final boolean block = idleCycles >= context.idleSpinCycles() && (!holdPublishers || draining) &&
+            (draining || shm.attached().isEmpty() || shm.sleepIfAllEmpty());
         int work;
         final long workStartNs;
         if (reader.hasHot() && hotCycles < Configuration.HOT_CYCLES_PER_POLL && !holdPublishers)
@@ -295,6 +299,9 @@ final class BrokerAgent implements Agent, LocalBus
                 work += reader.onReady(nowNs, holdPublishers);
             }
         }
+        shm.awake();
+        // Shared-memory clients are read every cycle, from memory: no system call unless a record carries descriptors.
+        work += reader.readAttached(nowNs, holdPublishers);
         if (bridge != null)
         {
             work += bridge.doWork(nowNs, epochClock.nanoTime() / 1_000_000, !isFull() && !draining);

@@ -54,12 +54,14 @@ final class ClientCommandAdapter
     private final SubscriptionCommands subscriptions;
     private final PublishRights rights;
     private final DescriptorPublishes descriptors;
+    private final SharedMemoryClients shm;
 
     ClientCommandAdapter(
         final BrokerContext context, final SubscriptionRegistry registry, final FanOut fanOut,
         final BrokerCounters counters, final TopicRates topicRates, final StatSource statSource,
-        final LanBridge bridge, final Sessions.ResumedPublishers resumedPublishers)
+        final LanBridge bridge, final Sessions.ResumedPublishers resumedPublishers, final SharedMemoryClients shm)
     {
+        this.shm = shm;
         this.context = context;
         this.fanOut = fanOut;
         this.counters = counters;
@@ -180,7 +182,13 @@ final class ClientCommandAdapter
         {
             final int frameLength = Protocol.frameLength(buffer, at);
             frames++;
-            if (!onFrame(c, buffer, at, Protocol.frameType(buffer, at), nowNs, timestampNs))
+            final int type = Protocol.frameType(buffer, at);
+            if (type == FrameType.SHM_ATTACH && at + frameLength != length)
+            {
+                return replies.reject(c, ErrorCode.PROTOCOL_VIOLATION, 0,
+                    "SHM_ATTACH must be the last frame the client sends on its socket");
+            }
+            if (!onFrame(c, buffer, at, type, nowNs, timestampNs))
             {
                 return false;
             }
@@ -280,6 +288,9 @@ final class ClientCommandAdapter
                 return true;
             case FrameType.STAT_REQUEST:
                 return onStatRequest(c, buffer, at);
+            case FrameType.SHM_ATTACH:
+                return shm.attach(c) || replies.reject(c, ErrorCode.PROTOCOL_VIOLATION, 0, c.shm() == null ?
+                    "SHM_ATTACH without SHM_READY" : "SHM_ATTACH sent twice");
             default:
                 return replies.reject(c, ErrorCode.PROTOCOL_VIOLATION, 0, "unexpected " + FrameType.name(type));
         }
@@ -377,6 +388,11 @@ final class ClientCommandAdapter
             c.publisherId(), context.nodeName(), hello.wantsTopicLimit() ? context.maxTopicLength() : 0,
             passesDescriptors ? context.maxDescriptorsPerMessage() : 0, context.maxDescriptorsPerDatagram(),
             context.maxMemfdSize());
+        if ((hello.clientFlags() & HelloFrame.FLAG_SHARED_MEMORY) != 0)
+        {
+            // WELCOME and SHM_READY go on the socket now; every later frame to it goes into its ring.
+            shm.offer(c);
+        }
         Log.debug("hello from " + c.label());
         return true;
     }

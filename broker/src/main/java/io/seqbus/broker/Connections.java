@@ -40,6 +40,8 @@ final class Connections implements SocketTransport.Events
     private final BrokerCounters counters;
     private final FanOut fanOut;
     private final ClientCommandAdapter protocol;
+    private final SharedMemoryClients shm;
+    private final TransportTotals transportTotals = new TransportTotals();
     private final Long2ObjectHashMap<ClientConnection> connections = new Long2ObjectHashMap<>();
     private final UidAccounts accounts;
     // In the order accepted, so the handshake deadlines come due in this order too.
@@ -57,8 +59,9 @@ final class Connections implements SocketTransport.Events
 
     Connections(
         final BrokerContext context, final Poller poller, final BrokerCounters counters, final FanOut fanOut,
-        final ClientCommandAdapter protocol, final UidAccounts accounts)
+        final ClientCommandAdapter protocol, final UidAccounts accounts, final SharedMemoryClients shm)
     {
+        this.shm = shm;
         this.accounts = accounts;
         this.context = context;
         this.poller = poller;
@@ -73,6 +76,12 @@ final class Connections implements SocketTransport.Events
     Collection<ClientConnection> values()
     {
         return connections.values();
+    }
+
+    /** @return messages and bytes per transport, closed connections included. */
+    TransportTotals transportTotals()
+    {
+        return transportTotals;
     }
 
     /**
@@ -158,8 +167,11 @@ final class Connections implements SocketTransport.Events
     {
         if (c.isPolled())
         {
-            setInterest(c, (draining || c.isThrottled() || c.isParked() ? 0 : Poller.READ) |
-                (c.subscriber().isWriteBlocked() ? Poller.WRITE : 0));
+            // A shared-memory client's queue waits for room in its ring (broker_wake), not in its socket; once
+            // attached, its socket is polled for hang-up alone (SHM_FDS datagrams are taken as its records say).
+            final boolean reads = !draining && !c.isThrottled() && !c.isParked() && !c.isShmAttached();
+            final boolean writes = c.subscriber().isWriteBlocked() && c.shm() == null;
+            setInterest(c, (reads ? Poller.READ : 0) | (writes ? Poller.WRITE : 0));
         }
     }
 
@@ -364,7 +376,8 @@ final class Connections implements SocketTransport.Events
         c.beginClosing(System.nanoTime() + Configuration.CLOSE_LINGER_NS);
         if (c.isPolled())
         {
-            setInterest(c, Poller.WRITE);
+            // On shared memory the ERROR waits for room in the ring: broker_wake wakes the agent for finishClosing.
+            setInterest(c, c.shm() == null ? Poller.WRITE : 0);
         }
         closing.add(c);
     }
@@ -413,9 +426,11 @@ final class Connections implements SocketTransport.Events
         protocol.forget(c);
         c.subscriber().close();
         stopPolling(c);
+        shm.closed(c);
         CloseHelper.quietClose(c.channel());
         if (connections.remove(c.connectionId()) != null)
         {
+            transportTotals.closed(c);
             accounts.close(c.account());
         }
         counters.increment(BrokerCounters.CONNECTIONS_CLOSED);

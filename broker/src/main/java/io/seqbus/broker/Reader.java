@@ -7,7 +7,13 @@ import io.seqbus.broker.fanout.Backpressure;
 import io.seqbus.broker.net.ClientConnection;
 import io.seqbus.broker.net.Listener;
 import io.seqbus.broker.net.Poller;
+import io.seqbus.broker.shm.ShmEndpoint;
 import io.seqbus.sys.ScmRights;
+import io.seqbus.sys.ShmCorruptException;
+import io.seqbus.wire.ErrorCode;
+import io.seqbus.wire.FrameType;
+import io.seqbus.wire.Protocol;
+import io.seqbus.wire.ShmFdsFrame;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -24,6 +30,11 @@ import java.util.ArrayList;
  * <p>Every datagram is taken with recvmsg(2) ({@link ScmRights}, its control buffer sized once for
  * max_descriptors_per_datagram): a plain recv(2) would make the kernel close the descriptors a client passed.
  * The one plain recv left is the peek while publishers are held back, which leaves them queued.
+ *
+ * <p>A client on shared memory (issue 15) is read from its from_client ring once it attached, every duty cycle and
+ * without a system call: each record is copied into the same read buffer and handled as a datagram, its descriptors
+ * (FRAMES_WITH_FDS) taken from the one SHM_FDS datagram waiting on its socket. A corrupt ring or SHM_FDS sequence
+ * closes that client with PROTOCOL_VIOLATION; nothing else notices.
  */
 final class Reader
 {
@@ -38,6 +49,12 @@ final class Reader
     private final ByteBuffer readByteBuffer;
     private final UnsafeBuffer readBuffer;
     private final ScmRights received;
+    // What a FRAMES record's datagram carries: no descriptors (never received into).
+    private final ScmRights noDescriptors = new ScmRights(1);
+    // The SHM_FDS datagram before a FRAMES_WITH_FDS record; room for more, so a longer one is seen as such.
+    private final ByteBuffer fdsByteBuffer = ByteBuffer.allocateDirect(64);
+    private final UnsafeBuffer fdsBuffer = new UnsafeBuffer(fdsByteBuffer);
+    private final SharedMemoryClients shm;
     private final ArrayList<ClientConnection> hungUp = new ArrayList<>();
     private final ArrayList<ClientConnection> throttled = new ArrayList<>();
     private final ArrayList<ClientConnection> parked = new ArrayList<>();
@@ -52,8 +69,10 @@ final class Reader
         final Backpressure backpressure,
         final ClientCommandAdapter protocol,
         final Connections connections,
-        final EpochNanoClock epochClock)
+        final EpochNanoClock epochClock,
+        final SharedMemoryClients shm)
     {
+        this.shm = shm;
         this.context = context;
         this.poller = poller;
         this.listener = listener;
@@ -115,6 +134,12 @@ final class Reader
             {
                 continue;
             }
+            final ShmEndpoint endpoint = c.shm();
+            if (endpoint != null && poller.fd(i) == endpoint.brokerWakeFd())
+            {
+                work += onBrokerWake(c, endpoint);
+                continue;
+            }
             final int events = poller.events(i);
             if ((events & Poller.HANG_UP) != 0)
             {
@@ -163,6 +188,10 @@ final class Reader
         {
             return 0;
         }
+        if (c.isShmAttached())
+        {
+            return readRing(c, nowNs, context.readBurst(), true);
+        }
         int datagrams = 0;
         try
         {
@@ -190,7 +219,7 @@ final class Reader
                     break;
                 }
                 datagrams++;
-                if (!onDatagram(c, length, nowNs))
+                if (!onDatagram(c, length, nowNs) || attachedNow(c))
                 {
                     break;
                 }
@@ -201,6 +230,19 @@ final class Reader
             connections.close(c, "read failed: " + ex.getMessage());
         }
         return datagrams;
+    }
+
+    /**
+     * @return true when the datagram just handled was its SHM_ATTACH: its socket is read no more (but for SHM_FDS).
+     */
+    private boolean attachedNow(final ClientConnection c)
+    {
+        if (c.isShmAttached() && c.state() != ClientConnection.State.CLOSED)
+        {
+            connections.updateInterest(c);
+            return true;
+        }
+        return false;
     }
 
     /**
@@ -223,11 +265,16 @@ final class Reader
      */
     private boolean onDatagram(final ClientConnection c, final int length, final long nowNs)
     {
+        return onDatagram(c, length, received, nowNs);
+    }
+
+    private boolean onDatagram(final ClientConnection c, final int length, final ScmRights rights, final long nowNs)
+    {
         counters.increment(BrokerCounters.DATAGRAMS_READ);
         counters.add(BrokerCounters.BYTES_READ, length);
-        final boolean ok = received.isControlTruncated() ?
-            protocol.onTruncatedDescriptors(c, received) :
-            protocol.onDatagram(c, readBuffer, length, received, nowNs, epochClock.nanoTime());
+        final boolean ok = rights.isControlTruncated() ?
+            protocol.onTruncatedDescriptors(c, rights) :
+            protocol.onDatagram(c, readBuffer, length, rights, nowNs, epochClock.nanoTime());
         if (!ok)
         {
             connections.closeAfterFlush(c);
@@ -337,6 +384,10 @@ final class Reader
         {
             return 0;
         }
+        if (c.isShmAttached())
+        {
+            return readRing(c, nowNs, burst, false);
+        }
         try
         {
             while (datagrams < burst)
@@ -348,7 +399,7 @@ final class Reader
                     break;
                 }
                 datagrams++;
-                if (!onDatagram(c, length, nowNs))
+                if (!onDatagram(c, length, nowNs) || attachedNow(c))
                 {
                     break;
                 }
@@ -384,6 +435,175 @@ final class Reader
             hot.add(c);
         }
         return datagrams;
+    }
+
+    /**
+     * Reads every attached shared-memory client's from_client ring: a volatile load each when empty, no system call.
+     * Held-back publishers are peeked at and parked as on the socket; throttled, parked and hung-up ones wait.
+     *
+     * @return records read.
+     */
+    int readAttached(final long nowNs, final boolean holdPublishers)
+    {
+        if (connections.isDraining())
+        {
+            return 0;
+        }
+        final ArrayList<ClientConnection> attached = shm.attached();
+        int work = 0;
+        // Backwards: a client closed on the way leaves the list.
+        for (int i = attached.size() - 1; i >= 0; i--)
+        {
+            if (i >= attached.size())
+            {
+                continue;
+            }
+            final ClientConnection c = attached.get(i);
+            if (SharedMemoryClients.isReadable(c))
+            {
+                work += readRing(c, nowNs, context.readBurst(), holdPublishers || backpressure.holdPublishers());
+            }
+        }
+        return work;
+    }
+
+    /**
+     * Up to {@code burst} records of an attached client's from_client ring, each copied into the read buffer and
+     * handled as a datagram read from its socket would be.
+     *
+     * @param held true while publishers are held back: a record that would publish stays in the ring, and the
+     *             client is parked.
+     * @return records read.
+     */
+    private int readRing(final ClientConnection c, final long nowNs, final int burst, final boolean held)
+    {
+        final ShmEndpoint endpoint = c.shm();
+        int records = 0;
+        try
+        {
+            while (records < burst && c.state() == ClientConnection.State.OPEN)
+            {
+                readByteBuffer.clear();
+                final int length = held ? endpoint.peek(readByteBuffer) : endpoint.read(readByteBuffer);
+                if (length == 0)
+                {
+                    break;
+                }
+                if (held)
+                {
+                    if (protocol.wouldPublish(readBuffer, length))
+                    {
+                        park(c);
+                        break;
+                    }
+                    readByteBuffer.clear();
+                    endpoint.read(readByteBuffer);
+                }
+                records++;
+                final ScmRights rights = endpoint.lastHadFds() ? takeRecordDescriptors(c) : noDescriptors;
+                if (rights == null)
+                {
+                    break;
+                }
+                if (!onDatagram(c, length, rights, nowNs))
+                {
+                    break;
+                }
+                if (!held && overFrameRate(c, nowNs))
+                {
+                    throttleIfAhead(c, nowNs);
+                    break;
+                }
+                if (!held && backpressure.holdPublishers())
+                {
+                    counters.increment(BrokerCounters.PUBLISHER_STALLS);
+                    break;
+                }
+            }
+        }
+        catch (final ShmCorruptException ex)
+        {
+            refuseCorrupt(c, "its from_client ring is corrupt: " + ex.getMessage());
+        }
+        catch (final IOException ex)
+        {
+            connections.close(c, "read failed: " + ex.getMessage());
+        }
+        if (records > 0)
+        {
+            // Room was made: a client that waits for it is woken (once per wait).
+            endpoint.afterReads();
+            c.onDatagramsRead(nowNs);
+        }
+        return records;
+    }
+
+    /**
+     * A FRAMES_WITH_FDS record: its descriptors are in the one SHM_FDS datagram the client sent on its socket just
+     * before committing it.
+     *
+     * @return the receive holding them, or null when there was no such datagram, or it was not exactly one SHM_FDS
+     * frame naming as many descriptors as came (the client is refused, PROTOCOL_VIOLATION).
+     */
+    private ScmRights takeRecordDescriptors(final ClientConnection c) throws IOException
+    {
+        fdsByteBuffer.clear();
+        final int length = received.receive(c.io().fd(), fdsByteBuffer);
+        final String problem;
+        if (length <= 0)
+        {
+            problem = "a FRAMES_WITH_FDS record without its SHM_FDS datagram on the socket";
+        }
+        else if (received.isControlTruncated() || received.isDataTruncated())
+        {
+            problem = "its SHM_FDS datagram was cut off (over max_descriptors_per_datagram " +
+                context.maxDescriptorsPerDatagram() + ")";
+        }
+        else if (length != ShmFdsFrame.LENGTH || Protocol.frameType(fdsBuffer, 0) != FrameType.SHM_FDS ||
+            Protocol.frameLength(fdsBuffer, 0) != ShmFdsFrame.LENGTH)
+        {
+            problem = "the datagram before a FRAMES_WITH_FDS record is not one SHM_FDS frame";
+        }
+        else if (ShmFdsFrame.count(fdsBuffer, 0) != received.descriptorCount())
+        {
+            problem = "SHM_FDS says " + (ShmFdsFrame.count(fdsBuffer, 0) & 0xFFFF_FFFFL) + " descriptors; " +
+                received.descriptorCount() + " came";
+        }
+        else
+        {
+            return received;
+        }
+        received.closeReceived();
+        refuseCorrupt(c, problem);
+        return null;
+    }
+
+    /** A client whose shared memory cannot be trusted: PROTOCOL_VIOLATION, closed; every other client goes on. */
+    private void refuseCorrupt(final ClientConnection c, final String why)
+    {
+        if (c.state() == ClientConnection.State.CLOSED)
+        {
+            return;
+        }
+        shm.onCorrupt(c, why);
+        protocol.reject(c, ErrorCode.PROTOCOL_VIOLATION, 0, why);
+        connections.closeAfterFlush(c);
+    }
+
+    /**
+     * Its broker_wake fired: the client made room in its to_client ring, or wrote into from_client while the agent
+     * slept (read this cycle with every attached ring).
+     *
+     * @return 1: work done.
+     */
+    private int onBrokerWake(final ClientConnection c, final ShmEndpoint endpoint)
+    {
+        endpoint.onBrokerWake();
+        if (c.subscriber().isWriteBlocked())
+        {
+            c.subscriber().onWritable();
+        }
+        return 1;
     }
 
     /**

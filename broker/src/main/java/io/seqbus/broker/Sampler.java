@@ -101,6 +101,7 @@ final class Sampler
         counters.set(BrokerCounters.DESCRIPTORS_HELD, descriptorPool.held());
         counters.set(BrokerCounters.QUEUED_MEMORY, pool.memoryInUse());
         counters.set(BrokerCounters.SUBSCRIPTION_BYTES, connections.accounts().totalSubscriptionBytes());
+        connections.transportTotals().sample(connections.values(), counters);
         counters.set(BrokerCounters.AGENT_CYCLE_MAX_NS, cycleMaxNs);
         counters.set(BrokerCounters.AGENT_ALLOCATED_BYTES, threads.getCurrentThreadAllocatedBytes());
         cycleMaxNs = 0;

@@ -16,7 +16,8 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  *   acl     (access rules)        route
  *   config  (settings, context)   acl (the context holds the compiled rules)
  *   fanout  (subscriber endpoint) route, quota, counters
- *   net     (sockets)             fanout, acl, quota (its native calls: module sys, io.seqbus.sys)
+ *   shm     (shared memory)       fanout (its rings and eventfds: module sys)
+ *   net     (sockets)             fanout, acl, quota, shm (its native calls: module sys, io.seqbus.sys)
  *   bridge  (the LAN over Aeron)  config, log, route (memfd payloads: module sys)
  *   systemd, metrics, stat        what they report on, never the agent
  *   the root package              the agent and the lifecycle, over all of the above; nothing uses it
@@ -54,6 +55,7 @@ class PackageLayeringTest
             .layer("acl").definedBy("io.seqbus.broker.acl..")
             .layer("config").definedBy("io.seqbus.broker.config..")
             .layer("fanout").definedBy("io.seqbus.broker.fanout..")
+            .layer("shm").definedBy("io.seqbus.broker.shm..")
             .layer("net").definedBy("io.seqbus.broker.net..")
             .layer("bridge").definedBy("io.seqbus.broker.bridge..")
             .layer("reporting").definedBy(
@@ -63,7 +65,8 @@ class PackageLayeringTest
             .whereLayer("reporting").mayOnlyBeAccessedByLayers("agent", "reporting")
             .whereLayer("bridge").mayOnlyBeAccessedByLayers("agent", "reporting")
             .whereLayer("net").mayOnlyBeAccessedByLayers("agent", "reporting")
-            .whereLayer("fanout").mayOnlyBeAccessedByLayers("net", "agent", "reporting")
+            .whereLayer("shm").mayOnlyBeAccessedByLayers("net", "agent", "reporting")
+            .whereLayer("fanout").mayOnlyBeAccessedByLayers("shm", "net", "agent", "reporting")
             .whereLayer("config").mayOnlyBeAccessedByLayers("bridge", "agent", "reporting")
             .whereLayer("acl").mayOnlyBeAccessedByLayers("config", "net", "agent", "reporting")
             .whereLayer("route").mayOnlyBeAccessedByLayers("acl", "fanout", "bridge", "agent", "reporting")

@@ -96,13 +96,15 @@ final class StatTables
         final boolean rates = s.hasRates();
         final List<String[]> rows = new ArrayList<>();
         rows.add(rates ?
-            new String[]{"ID", "NAME", "PID", "UID", "SUBS", "QUEUED", "DELIVERED", "DELIV/S", "DROPPED", "DROP/S",
-                "GAPS", "PUBLISHED", "PUB/S"} :
-            new String[]{"ID", "NAME", "PID", "UID", "SUBS", "QUEUED", "DELIVERED", "DROPPED", "GAPS", "PUBLISHED"});
+            new String[]{"ID", "NAME", "PID", "UID", "TRANSPORT", "SUBS", "QUEUED", "DELIVERED", "DELIV/S", "DROPPED",
+                "DROP/S", "GAPS", "PUBLISHED", "PUB/S"} :
+            new String[]{"ID", "NAME", "PID", "UID", "TRANSPORT", "SUBS", "QUEUED", "DELIVERED", "DROPPED", "GAPS",
+                "PUBLISHED"});
         for (final JsonNode c : clients)
         {
             final List<String> row = new ArrayList<>(List.of(c.path("id").asText(), name(c), c.path("pid").asText(),
-                c.path("uid").asText(), c.path("subscriptions").asText(), bytes(c.path("queued_bytes").asLong()),
+                c.path("uid").asText(), transport(c), c.path("subscriptions").asText(),
+                bytes(c.path("queued_bytes").asLong()),
                 count(c, "messages_delivered")));
             if (rates)
             {
@@ -123,6 +125,15 @@ final class StatTables
             rows.add(row.toArray(new String[0]));
         }
         return rows;
+    }
+
+    /**
+     * @param c a client of the document.
+     * @return how it is reached: shm or socket (brokers before issue 15 have sockets only).
+     */
+    static String transport(final JsonNode c)
+    {
+        return c.path("transport").asText("socket");
     }
 
     private static List<String[]> patternRows(final List<JsonNode> clients)

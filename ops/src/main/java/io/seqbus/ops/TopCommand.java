@@ -103,12 +103,12 @@ final class TopCommand implements Callable<Integer>
         }
         out.append('\n');
         final List<String[]> table = new ArrayList<>();
-        table.add(new String[]{"ID", "NAME", "PID", "UID", "PUB/S", "DELIV/S", "DROP/S", "QUEUED", "SUBS",
+        table.add(new String[]{"ID", "NAME", "PID", "UID", "TRANSPORT", "PUB/S", "DELIV/S", "DROP/S", "QUEUED", "SUBS",
             "PUBLISHED", "DELIVERED", "DROPPED"});
         for (final JsonNode c : clients.subList(0, clientRows))
         {
             table.add(new String[]{c.path("id").asText(), StatTables.name(c), c.path("pid").asText(),
-                c.path("uid").asText(), StatTables.rate(s.clientRate(c, "messages_published")),
+                c.path("uid").asText(), StatTables.transport(c), StatTables.rate(s.clientRate(c, "messages_published")),
                 StatTables.rate(s.clientRate(c, "messages_delivered")),
                 StatTables.rate(s.clientRate(c, "dropped_oldest", "dropped_newest")),
                 StatTables.bytes(c.path("queued_bytes").asLong()), c.path("subscriptions").asText(),

@@ -128,8 +128,8 @@ class StatLiveViewIT extends ProcessTestBase
         assertThat(frames[1]).containsPattern("msg/s  published [0-9.]+  delivered [0-9.]+  dropped [0-9.]+");
         // One client left (the publisher closed): the subscriber, first, with its totals.
         assertThat(frames[1]).containsPattern(Pattern.compile(
-            "^ID +NAME +PID +UID +PUB/S +DELIV/S +DROP/S +QUEUED +SUBS +PUBLISHED +DELIVERED +DROPPED\n" +
-                "\\d+ +watched-sub +\\d+ +0 +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ [KMi]*B +1 +0 +" + MESSAGES + " +0$",
+            "^ID +NAME +PID +UID +TRANSPORT +PUB/S +DELIV/S +DROP/S +QUEUED +SUBS +PUBLISHED +DELIVERED +DROPPED\n" +
+                "\\d+ +watched-sub +\\d+ +0 +(shm|socket) +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ [KMi]*B +1 +0 +" + MESSAGES + " +0$",
             Pattern.MULTILINE));
         assertThat(frames[1]).containsPattern(Pattern.compile("^orders\\.eu\\.created +[0-9.]+ +~\\d+$",
             Pattern.MULTILINE));

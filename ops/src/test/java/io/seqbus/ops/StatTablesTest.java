@@ -50,10 +50,10 @@ class StatTablesTest
 
         final String table = StatTables.render(second, true, false);
         assertThat(table).contains("published 400 (0 B, 150/s)")
-            .containsPattern("(?m)^ID +NAME +PID +UID +SUBS +QUEUED +DELIVERED +DELIV/S +DROPPED +DROP/S +GAPS " +
+            .containsPattern("(?m)^ID +NAME +PID +UID +TRANSPORT +SUBS +QUEUED +DELIVERED +DELIV/S +DROPPED +DROP/S +GAPS " +
                 "+PUBLISHED +PUB/S$")
-            .containsPattern("(?m)^1 +a +7 +1000 +1 +0 B +40 +15\\.0 +7 +3\\.0 +2 +0 +0\\.0$")
-            .containsPattern("(?m)^2 +b +7 +1000 +1 +0 B +50 +25\\.0 +1 +0\\.5 +2 +0 +0\\.0$")
+            .containsPattern("(?m)^1 +a +7 +1000 +socket +1 +0 B +40 +15\\.0 +7 +3\\.0 +2 +0 +0\\.0$")
+            .containsPattern("(?m)^2 +b +7 +1000 +socket +1 +0 B +50 +25\\.0 +1 +0\\.5 +2 +0 +0\\.0$")
             .containsPattern("(?m)^1 +a +3 +drop-oldest +64\\.0 KiB +a\\.>$");
     }
 

@@ -80,6 +80,10 @@ public final class BrokerContext
     private int maxDescriptorMessagesHeld;
     private int maxDescriptorsInFlight;
     private long lanMaxPayload;
+    private boolean shm;
+    private int shmRingBytes;
+    private long maxShmBytesPerUid;
+    private long maxShmBytesTotal;
     private Consumer<Throwable> agentFailureHandler = (ex) -> { };
     private String aclDefault;
     private List<AclRule> aclRules = List.of();
@@ -485,6 +489,70 @@ public final class BrokerContext
     public BrokerContext socketActivation(final boolean socketActivation)
     {
         this.socketActivation = socketActivation;
+        return this;
+    }
+
+    /** @return whether shared-memory rings are offered to clients that ask. */
+    public boolean shm()
+    {
+        return shm;
+    }
+
+    /**
+     * @param shm whether shared-memory rings are offered to clients that ask.
+     * @return this.
+     */
+    public BrokerContext shm(final boolean shm)
+    {
+        this.shm = shm;
+        return this;
+    }
+
+    /** @return bytes of each ring of a shared-memory client, a power of two. */
+    public int shmRingBytes()
+    {
+        return shmRingBytes;
+    }
+
+    /**
+     * @param shmRingBytes bytes of each ring of a shared-memory client, a power of two.
+     * @return this.
+     */
+    public BrokerContext shmRingBytes(final int shmRingBytes)
+    {
+        this.shmRingBytes = shmRingBytes;
+        return this;
+    }
+
+    /** @return shared-memory bytes the clients of one uid may hold together. */
+    public long maxShmBytesPerUid()
+    {
+        return maxShmBytesPerUid;
+    }
+
+    /**
+     * @param maxShmBytesPerUid shared-memory bytes the clients of one uid may hold together.
+     * @return this.
+     */
+    public BrokerContext maxShmBytesPerUid(final long maxShmBytesPerUid)
+    {
+        this.maxShmBytesPerUid = maxShmBytesPerUid;
+        return this;
+    }
+
+    /** @return shared-memory bytes all clients may hold together. */
+    public long maxShmBytesTotal()
+    {
+        return maxShmBytesTotal;
+    }
+
+    /**
+     * @param maxShmBytesTotal shared-memory bytes all clients may hold together.
+     * @return this.
+     */
+    public BrokerContext maxShmBytesTotal(final long maxShmBytesTotal)
+    {
+        this.maxShmBytesTotal = maxShmBytesTotal;
         return this;
     }
 

@@ -88,6 +88,19 @@ public abstract class SettingType<T>
     }
 
     /**
+     * @param min          smallest allowed, a power of two.
+     * @param max          largest allowed, a power of two.
+     * @param atLeastTimes another integer setting, declared before this one, a multiple of which is the least.
+     * @param factor       that multiple.
+     * @return a power of two in {@code min..max}, and at least {@code factor} times the other setting's value.
+     */
+    public static SettingType<Integer> powerOfTwo(
+        final int min, final int max, final Setting<Integer> atLeastTimes, final int factor)
+    {
+        return new PowerOfTwoType(min, max, atLeastTimes, factor);
+    }
+
+    /**
      * @param maxBytes longest allowed, in UTF-8 bytes.
      * @return any string of at most {@code maxBytes} bytes; empty means "the default".
      */
@@ -199,6 +212,96 @@ public abstract class SettingType<T>
         private String allowed(final BrokerContext context)
         {
             return "an integer in " + min.describe(context) + ".." + max.describe(context);
+        }
+
+        @Override
+        public String toToml(final Integer value)
+        {
+            return value.toString();
+        }
+    }
+
+    /** Ring sizes: a ring masks its positions, so its capacity is a power of two (issue 15). */
+    private static final class PowerOfTwoType extends SettingType<Integer>
+    {
+        private final int min;
+        private final int max;
+        private final Setting<Integer> atLeastTimes;
+        private final int factor;
+
+        PowerOfTwoType(final int min, final int max, final Setting<Integer> atLeastTimes, final int factor)
+        {
+            this.min = min;
+            this.max = max;
+            this.atLeastTimes = atLeastTimes;
+            this.factor = factor;
+        }
+
+        @Override
+        public Integer parse(final String text)
+        {
+            final long value;
+            try
+            {
+                value = new BytesType(min, max).parse(text);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new IllegalArgumentException("not a power of two in range; allowed: " + allowed());
+            }
+            return check(value);
+        }
+
+        @Override
+        public Integer fromToml(final JsonNode node)
+        {
+            final long value;
+            try
+            {
+                value = new BytesType(min, max).fromToml(node);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new IllegalArgumentException("not a power of two in range; allowed: " + allowed());
+            }
+            return check(value);
+        }
+
+        private Integer check(final long value)
+        {
+            if (value < min || value > max || Long.bitCount(value) != 1)
+            {
+                throw new IllegalArgumentException("not a power of two in range; allowed: " + allowed());
+            }
+            return (int)value;
+        }
+
+        @Override
+        public String problem(final Integer value, final BrokerContext context)
+        {
+            if (value == null)
+            {
+                return null;
+            }
+            final long least = (long)factor * atLeastTimes.get(context);
+            if (value < min || value > max || Integer.bitCount(value) != 1 || value < least)
+            {
+                return "not allowed; allowed: " + allowed() + " (" + least + ")";
+            }
+            return null;
+        }
+
+        @Override
+        public boolean dependsOnOthers()
+        {
+            return true;
+        }
+
+        @Override
+        public String allowed()
+        {
+            return "a power of two in " + min + ".." + max + " bytes (a number, or a string such as \"1MiB\"), " +
+                "at least " + factor + " x " + atLeastTimes.key();
         }
 
         @Override

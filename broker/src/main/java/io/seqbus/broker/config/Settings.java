@@ -310,6 +310,35 @@ public final class Settings
         "refuses to start.", null,
         BrokerContext::maxDescriptorsInFlight, BrokerContext::maxDescriptorsInFlight);
 
+    /** Shared memory (issue 15, docs/design/shared-memory.md): offered to the clients that ask, by default. */
+    public static final Setting<String> SHM = new Setting<>("shm", choice("true", "false"), "true", RESTART,
+        "Offer shared-memory rings to local clients that ask for them (HELLO flag SHARED_MEMORY); the others, and " +
+        "those the bounds below refuse, stay on the socket.", null,
+        (c) -> Boolean.toString(c.shm()), (c, v) -> c.shm(Boolean.parseBoolean(v)));
+
+    /**
+     * One ring per direction per client; a power of two (the ring masks its positions), and room for at least four
+     * of the largest datagrams, so a full-size record never waits for a ring that can never hold it.
+     */
+    public static final Setting<Integer> SHM_RING_BYTES = new Setting<>("shm_ring_bytes",
+        SettingType.powerOfTwo(256 * 1024, 64 * 1024 * 1024, MAX_DATAGRAM, 4), 1024 * 1024, RESTART,
+        "Bytes of each of a shared-memory client's two rings (to the client, from the client); its memfd is both " +
+        "and a 4 KiB header. A full ring to a subscriber is a full queue: its slow-consumer policy applies.", null,
+        BrokerContext::shmRingBytes, BrokerContext::shmRingBytes);
+
+    /** Each shared-memory client's memfd is charged to its uid: one user cannot take the tmpfs of all. */
+    public static final Setting<Long> MAX_SHM_BYTES_PER_UID = new Setting<>("max_shm_bytes_per_uid",
+        bytes(0, 1024 * GIB), 64 * MIB, RESTART,
+        "Shared-memory bytes (rings and header) the clients of one uid may hold together; past it a client that " +
+        "asks stays on the socket.", null,
+        BrokerContext::maxShmBytesPerUid, BrokerContext::maxShmBytesPerUid);
+
+    /** All shared-memory clients together. */
+    public static final Setting<Long> MAX_SHM_BYTES_TOTAL = new Setting<>("max_shm_bytes_total",
+        bytes(0, 1024 * GIB), GIB, RESTART,
+        "Shared-memory bytes all clients may hold together; past it a client that asks stays on the socket.", null,
+        BrokerContext::maxShmBytesTotal, BrokerContext::maxShmBytesTotal);
+
     /** The bridge's Aeron channel, an odd multicast group (Aeron uses the next one for control); none by default. */
     public static final Setting<String> LAN_CHANNEL = new Setting<>("lan.channel", text(1024), null, RESTART,
         "Bridge shared topics to the other brokers of the LAN over this Aeron channel, e.g. " +
@@ -387,6 +416,7 @@ public final class Settings
         DRAIN_TIMEOUT_MS, SOCKET_ACTIVATION, LISTEN_BACKLOG, READ_BURST, STAT_TOP_TOPICS, METRICS, LOG_LEVEL,
         MAX_DESCRIPTORS_PER_MESSAGE, MAX_DESCRIPTORS_PER_DATAGRAM, MAX_MEMFD_SIZE, MAX_DESCRIPTOR_BYTES_PER_SUBSCRIBER,
         MAX_DESCRIPTOR_BYTES_TOTAL, MAX_DESCRIPTOR_MESSAGES_HELD, MAX_DESCRIPTORS_IN_FLIGHT,
+        SHM, SHM_RING_BYTES, MAX_SHM_BYTES_PER_UID, MAX_SHM_BYTES_TOTAL,
         ACL_DEFAULT, LAN_CHANNEL, LAN_STREAM, LAN_TOPICS, LAN_PEERS, LAN_FLOW_CONTROL, LAN_KEY_FILE,
         LAN_ANNOUNCE_INTERVAL_MS, LAN_MAX_PAYLOAD, AERON_DIR, AERON_DRIVER);
 

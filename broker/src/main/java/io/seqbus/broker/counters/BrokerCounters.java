@@ -134,8 +134,32 @@ public final class BrokerCounters
     public static final int DESCRIPTOR_REFUSALS_TOO_MANY = 60;
     /** Sends to subscribers the kernel refused with ETOOMANYREFS (retried later). */
     public static final int DESCRIPTOR_REFUSALS_ETOOMANYREFS = 61;
+    /** Connections open on shared memory (issue 15): offered at the handshake, attached or not yet. */
+    public static final int SHM_CLIENTS = 62;
+    /** HELLOs that asked for shared memory and stayed on the socket: max_shm_bytes_per_uid or _total reached. */
+    public static final int SHM_REFUSED_BOUND = 63;
+    /** HELLOs that asked for shared memory and stayed on the socket: shm off, or the kernel refused a part. */
+    public static final int SHM_NOT_OFFERED = 64;
+    /** Shared-memory clients closed with PROTOCOL_VIOLATION for a corrupt ring or a bad SHM_FDS sequence. */
+    public static final int SHM_CORRUPT = 65;
+    /** Messages published by shared-memory clients (sampled: open connections and those closed). */
+    public static final int SHM_MESSAGES_IN = 66;
+    /** Payload bytes of those messages (sampled). */
+    public static final int SHM_BYTES_IN = 67;
+    /** Messages queued for shared-memory clients (sampled). */
+    public static final int SHM_MESSAGES_OUT = 68;
+    /** Payload bytes of those messages (sampled). */
+    public static final int SHM_BYTES_OUT = 69;
+    /** Messages published by socket clients (sampled). */
+    public static final int SOCKET_MESSAGES_IN = 70;
+    /** Payload bytes of those messages (sampled). */
+    public static final int SOCKET_BYTES_IN = 71;
+    /** Messages queued for socket clients (sampled). */
+    public static final int SOCKET_MESSAGES_OUT = 72;
+    /** Payload bytes of those messages (sampled). */
+    public static final int SOCKET_BYTES_OUT = 73;
     /** First of the per-code counters of refused frames: index {@code FRAMES_REJECTED + code}. */
-    public static final int FRAMES_REJECTED = 62;
+    public static final int FRAMES_REJECTED = 74;
 
     private static final int LENGTH = FRAMES_REJECTED + ErrorCode.maxCode() + 1;
 

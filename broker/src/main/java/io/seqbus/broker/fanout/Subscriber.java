@@ -22,7 +22,7 @@ import java.util.Collections;
  */
 public final class Subscriber
 {
-    private final Transport transport;
+    private Transport transport;
     private final Outbox outbox;
     private final UidAccount account;
     private final FlushList flushList;
@@ -68,6 +68,23 @@ public final class Subscriber
         this.flushList = flushList;
         this.backpressure = backpressure;
         this.queueLimit = queueLimit;
+    }
+
+    /** @return how its queued datagrams reach it. */
+    public Transport transport()
+    {
+        return transport;
+    }
+
+    /**
+     * Switches how its datagrams reach it: once, at the handshake, after what was queued before went out the old
+     * way (a shared-memory client gets WELCOME and SHM_READY on its socket, everything later in its ring).
+     *
+     * @param next the transport from now on.
+     */
+    public void useTransport(final Transport next)
+    {
+        this.transport = next;
     }
 
     /** @return who it is, for logs. */
@@ -344,6 +361,7 @@ public final class Subscriber
     {
         refreshUnread();
         final boolean drained = outbox.flush(transport, counter) == Outbox.DRAINED;
+        transport.afterFlush();
         afterSend();
         return drained;
     }
@@ -361,6 +379,7 @@ public final class Subscriber
         try
         {
             final int result = outbox.flush(transport, counter);
+            transport.afterFlush();
             afterSend();
             sendWaiting = result == Outbox.WAITING;
             if (result == Outbox.BLOCKED)

@@ -5,8 +5,9 @@ import java.nio.ByteBuffer;
 
 /**
  * How a subscriber's queued datagrams reach it: the seam where a second way of reaching a subscriber plugs in.
- * Today there is one, a SEQPACKET socket written with send(2), or sendmsg(2) with SCM_RIGHTS when a datagram
- * carries descriptors ({@code net.SocketTransport}); a shared-memory ring would be the next. A {@link Subscriber}
+ * There are two: a SEQPACKET socket written with send(2), or sendmsg(2) with SCM_RIGHTS when a datagram
+ * carries descriptors ({@code net.SocketTransport}), and a client's shared-memory ring ({@code shm.ShmTransport}, chosen at the
+ * handshake). A {@link Subscriber}
  * keeps everything else (its queue, policies, GAPs, bounds and eviction) whatever the transport, so the fan-out never sees which one it is.
  * Called on the agent thread only; implementations must not allocate per datagram.
  */
@@ -54,6 +55,14 @@ public interface Transport
      * @param cause what the kernel said.
      */
     void onWriteFailed(IOException cause);
+
+    /**
+     * A flush handed it what it could: a transport whose peer may sleep (a shared-memory ring) wakes it here, once
+     * per flush rather than per datagram.
+     */
+    default void afterFlush()
+    {
+    }
 
     /** @return who it is, for logs and errors. */
     String label();

@@ -194,7 +194,26 @@ public final class BrokerMetrics implements AutoCloseable
             .description("Time the agent spent working rather than waiting in poll")
             .register(registry);
 
-        gauge(counters, "seqbus.clients", null, BrokerCounters.CONNECTIONS_OPEN, "Client connections open");
+        // Issue 15: per transport. A client offered shared memory counts as shm from its WELCOME on.
+        Gauge.builder("seqbus.clients", counters,
+                (c) -> c.get(BrokerCounters.CONNECTIONS_OPEN) - c.get(BrokerCounters.SHM_CLIENTS))
+            .tag("transport", "socket")
+            .description("Client connections open, by transport")
+            .register(registry);
+        Gauge.builder("seqbus.clients", counters, (c) -> c.get(BrokerCounters.SHM_CLIENTS))
+            .tag("transport", "shm")
+            .description("Client connections open, by transport")
+            .register(registry);
+        transport(counters, "shm", BrokerCounters.SHM_MESSAGES_IN, BrokerCounters.SHM_BYTES_IN,
+            BrokerCounters.SHM_MESSAGES_OUT, BrokerCounters.SHM_BYTES_OUT);
+        transport(counters, "socket", BrokerCounters.SOCKET_MESSAGES_IN, BrokerCounters.SOCKET_BYTES_IN,
+            BrokerCounters.SOCKET_MESSAGES_OUT, BrokerCounters.SOCKET_BYTES_OUT);
+        tagged(counters, "seqbus.shm.declined", "reason", "bound", BrokerCounters.SHM_REFUSED_BOUND,
+            "HELLOs that asked for shared memory and stayed on the socket: max_shm_bytes_per_uid or _total");
+        tagged(counters, "seqbus.shm.declined", "reason", "unavailable", BrokerCounters.SHM_NOT_OFFERED,
+            "HELLOs that asked for shared memory and stayed on the socket: shm off, or the kernel refused");
+        counter(counters, "seqbus.shm.corrupt", null, BrokerCounters.SHM_CORRUPT,
+            "Shared-memory clients closed with PROTOCOL_VIOLATION for a corrupt ring or SHM_FDS sequence");
         gauge(counters, "seqbus.subscribers", null, BrokerCounters.SUBSCRIBERS,
             "Connections holding at least one subscription");
         gauge(counters, "seqbus.subscriptions", null, BrokerCounters.SUBSCRIPTIONS, "Subscriptions live");
@@ -320,6 +339,29 @@ public final class BrokerMetrics implements AutoCloseable
             .baseUnit(unit)
             .description(help)
             .register(registry);
+    }
+
+    /** Messages and payload bytes in (published) and out (queued for delivery) of one transport's clients. */
+    private void transport(
+        final BrokerCounters counters, final String transport, final int messagesIn, final int bytesIn,
+        final int messagesOut, final int bytesOut)
+    {
+        final int[][] series = {{messagesIn, bytesIn}, {messagesOut, bytesOut}};
+        final String[] directions = {"in", "out"};
+        for (int i = 0; i < 2; i++)
+        {
+            final int messages = series[i][0];
+            final int bytes = series[i][1];
+            FunctionCounter.builder("seqbus.transport.messages", counters, (c) -> c.get(messages))
+                .tags("transport", transport, "direction", directions[i])
+                .description("Messages published by (in) or queued for (out) the clients of a transport")
+                .register(registry);
+            FunctionCounter.builder("seqbus.transport", counters, (c) -> c.get(bytes))
+                .baseUnit("bytes")
+                .tags("transport", transport, "direction", directions[i])
+                .description("Payload bytes published by (in) or queued for (out) the clients of a transport")
+                .register(registry);
+        }
     }
 
     private void tagged(

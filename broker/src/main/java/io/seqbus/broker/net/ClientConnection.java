@@ -4,6 +4,7 @@ import io.seqbus.broker.acl.Permissions;
 import io.seqbus.broker.fanout.FanOut;
 import io.seqbus.broker.fanout.Subscriber;
 import io.seqbus.broker.quota.UidAccount;
+import io.seqbus.broker.shm.ShmEndpoint;
 import io.seqbus.wire.Printable;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import org.newsclub.net.unix.AFUNIXSocketCredentials;
@@ -62,6 +63,8 @@ public final class ClientConnection
     // Under max_frames_per_second: when the frames read so far would have been due at the allowed rate, ns
     // (a token bucket kept as one clock, GCRA).
     private long frameClockNs;
+    // Its shared-memory rings (issue 15), from the handshake that offered them until close; null on the socket.
+    private ShmEndpoint shm;
 
     /**
      * @param connectionId broker-local number, for logs.
@@ -389,6 +392,33 @@ public final class ClientConnection
     public long framesAheadNs(final long nowNs)
     {
         return frameClockNs - nowNs;
+    }
+
+    /**
+     * @return its shared-memory rings, offered at its HELLO (every frame to it goes into its to_client ring from
+     * then on); null while it is on the socket alone.
+     */
+    public ShmEndpoint shm()
+    {
+        return shm;
+    }
+
+    /** @return true once it sent SHM_ATTACH: what it sends is read from its from_client ring, not its socket. */
+    public boolean isShmAttached()
+    {
+        return shm != null && shm.isAttached();
+    }
+
+    /** @param endpoint its rings, offered at the handshake. */
+    public void useSharedMemory(final ShmEndpoint endpoint)
+    {
+        this.shm = endpoint;
+    }
+
+    /** @return the transport in the STAT document and the metrics: {@code "shm"} or {@code "socket"}. */
+    public String transportName()
+    {
+        return shm == null ? "socket" : "shm";
     }
 
     /** @return a short label for logs: id, name, pid and uid. */

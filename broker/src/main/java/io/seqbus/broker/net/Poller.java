@@ -155,6 +155,16 @@ public final class Poller implements AutoCloseable
 
     /**
      * @param i 0 to the last {@link #poll}'s result, exclusive.
+     * @return the i-th ready descriptor: which of a connection's two (its socket, its shared-memory
+     * {@code broker_wake} eventfd) is ready, both registered with the connection as attachment.
+     */
+    public int fd(final int i)
+    {
+        return (int)events.getLong(i * LibC.EPOLL_EVENT_SIZE + LibC.EPOLL_EVENT_DATA_OFFSET);
+    }
+
+    /**
+     * @param i 0 to the last {@link #poll}'s result, exclusive.
      * @return the i-th ready socket's events: {@link #READ}, {@link #WRITE}, {@link #HANG_UP} bits.
      */
     public int events(final int i)

@@ -2,7 +2,8 @@ package io.seqbus.broker.quota;
 
 /**
  * What the connections of one uid hold at the broker, as dbus-broker charges each user: how many
- * connections, the heap of their subscriptions (as charged) and the bytes queued for them. One per
+ * connections, the heap of their subscriptions (as charged), the bytes queued for them and their shared-memory
+ * rings. One per
  * uid with a connection, owned by the agent thread; {@link UidAccounts} hands them out.
  */
 public final class UidAccount
@@ -11,6 +12,7 @@ public final class UidAccount
     int connections;
     private long subscriptionBytes;
     private long queuedBytes;
+    long shmBytes;
 
     UidAccount(final int uid)
     {
@@ -39,6 +41,12 @@ public final class UidAccount
     public long queuedBytes()
     {
         return queuedBytes;
+    }
+
+    /** @return bytes of the shared-memory rings (and headers) this uid's connections hold. */
+    public long shmBytes()
+    {
+        return shmBytes;
     }
 
     /** @param delta bytes of subscriptions added (positive) or removed (negative). */

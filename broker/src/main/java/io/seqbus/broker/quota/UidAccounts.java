@@ -10,6 +10,7 @@ public final class UidAccounts
 {
     private final Int2ObjectHashMap<UidAccount> byUid = new Int2ObjectHashMap<>();
     private long totalSubscriptionBytes;
+    private long totalShmBytes;
 
     /**
      * @param uid of a connection being opened.
@@ -58,6 +59,44 @@ public final class UidAccounts
     {
         account.subscriptions(delta);
         totalSubscriptionBytes += delta;
+    }
+
+    /**
+     * Charges a shared-memory client's rings to its uid and to the total, if both stay within their bounds.
+     *
+     * @param account  the client's.
+     * @param bytes    its memfd's size.
+     * @param maxPerUid max_shm_bytes_per_uid.
+     * @param maxTotal  max_shm_bytes_total.
+     * @return true when charged; false when a bound would be passed (nothing charged).
+     */
+    public boolean chargeShm(final UidAccount account, final long bytes, final long maxPerUid, final long maxTotal)
+    {
+        if (account.shmBytes + bytes > maxPerUid || totalShmBytes + bytes > maxTotal)
+        {
+            return false;
+        }
+        account.shmBytes += bytes;
+        totalShmBytes += bytes;
+        return true;
+    }
+
+    /**
+     * Gives back what {@link #chargeShm} charged, when the client closes.
+     *
+     * @param account the client's.
+     * @param bytes   its memfd's size, as charged.
+     */
+    public void refundShm(final UidAccount account, final long bytes)
+    {
+        account.shmBytes -= bytes;
+        totalShmBytes -= bytes;
+    }
+
+    /** @return bytes of all shared-memory rings held now. */
+    public long totalShmBytes()
+    {
+        return totalShmBytes;
     }
 
     /** @return heap charged for all subscriptions, bytes. */

@@ -174,6 +174,7 @@ public final class StatReport
             json.writeNumberField("pid", c.pid());
             json.writeNumberField("uid", c.uid());
             json.writeNumberField("gid", c.gid());
+            json.writeStringField("transport", c.transportName());
             json.writeNumberField("subscriptions", c.subscriber().subscriptionCount());
             json.writeNumberField("queued_bytes", c.subscriber().queuedBytes());
             json.writeNumberField("queue_limit_bytes", c.subscriber().queueLimit());
