@@ -47,6 +47,9 @@ KINDS = {
     # Random frame bytes are refused by the first framing check they fail.
     "body_random": {seqbus.TRUNCATED_FRAME, seqbus.BAD_FRAME_LENGTH, seqbus.UNKNOWN_FRAME_TYPE,
                     seqbus.PROTOCOL_VIOLATION},
+    # A committed record rewritten while the broker may be reading it, then a tail past the ring to end it: a
+    # broker that read a length or type twice, or the body before copying it, would see two different records.
+    "race": {seqbus.TRUNCATED_FRAME, seqbus.BAD_FRAME_LENGTH, seqbus.UNKNOWN_FRAME_TYPE, seqbus.PROTOCOL_VIOLATION},
     # A to_client.head the broker cannot trust: it may not be able to write the ERROR into that ring.
     "to_client_head": {seqbus.PROTOCOL_VIOLATION, None},
 }
@@ -211,6 +214,12 @@ def corrupt(s, kind, rng):
         s.send_record(seqbus.encode_error(rng.randint(1, 20), True, 0, "forged"))
     elif kind == "body_random":
         s.send_record(bytes(rng.getrandbits(8) for _ in range(rng.randint(1, 300))))
+    elif kind == "race":
+        s.send_record(ping)
+        for _ in range(2000):
+            s.put(p, rng.choice([8 + len(ping), rng.randint(-(1 << 31), (1 << 31) - 1)]),
+                  rng.choice([FRAMES, PADDING, FRAMES_WITH_FDS, 7]), bytes(rng.getrandbits(8) for _ in range(8)))
+        s.commit(s.tail + cap + 8)
     elif kind == "to_client_head":
         s.map[TO_HEAD:TO_HEAD + 8] = I64.pack(rng.choice([-8 * rng.randint(1, 1 << 20), s.head + s.to_cap * 4]))
         s.send_record(ping)  # the PONG makes the broker write to_client

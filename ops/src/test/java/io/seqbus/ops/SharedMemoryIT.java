@@ -42,7 +42,7 @@ class SharedMemoryIT extends ProcessTestBase
 {
     static final Duration WAIT = Duration.ofSeconds(30);
     /** Settings that turn shared memory on, whatever the broker's default. */
-    static final String SHM_ON = "shm = true\n";
+    static final String SHM_ON = "shm = \"true\"\n";
 
     @TempDir
     Path dir;
