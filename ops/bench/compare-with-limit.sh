@@ -23,7 +23,7 @@ cp -r "$limit_src" "$work/limit" && make -s -C "$work/limit" >/dev/null
 relay="$work/limit/relay_fanout"
 shm_relay="$work/limit/shm_relay"
 sock="$work/bench.sock"
-"$here/seqbus" broker --socket "$sock" --metrics off 2>"$work/broker.log" &
+"$here/seqbus" broker --socket "$sock" --metrics off --shm true 2>"$work/broker.log" &
 broker=$!
 for _ in $(seq 50); do [[ -S "$sock" ]] && break; sleep 0.1; done
 

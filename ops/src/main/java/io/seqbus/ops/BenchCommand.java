@@ -116,7 +116,9 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
         }
         final Path dir = Files.createTempDirectory("seqbus-bench");
         final String embedded = dir.resolve("bench.sock").toString();
-        try (Broker broker = Broker.launch(new BrokerContext().socket(embedded)))
+        // The rings offered whatever the default: an shm run must not fall back to the socket.
+        try (Broker broker = Broker.launch(transport == Transport.shm ? new BrokerContext().socket(embedded).shm(true) :
+            new BrokerContext().socket(embedded)))
         {
             return runAll(runs, embedded, () -> statsOf(broker.counters()));
         }
