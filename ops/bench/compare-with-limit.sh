@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Measures seqbus against what the kernel itself does on this machine, in the same run:
 # ../shared/bench/limit's ideal C relay (batched, one thread, epoll) and `seqbus bench`, back
-# to back, a few rounds, and prints each pair with its ratio. Machines here are shared and
+# to back, a few rounds, and prints each pair with its ratio; then the same over shared memory:
+# the limit's shm_relay (copy mode, N subscriber processes) beside `seqbus bench --transport shm`. Machines here are shared and
 # noisy: compare ratios, never absolute figures from different runs.
 #
 # usage: ops/bench/compare-with-limit.sh [ROUNDS] [SECONDS]     (after mvn -B -q package -DskipTests)
@@ -20,8 +21,9 @@ work="$(mktemp -d)"
 trap 'kill "$broker" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 cp -r "$limit_src" "$work/limit" && make -s -C "$work/limit" >/dev/null
 relay="$work/limit/relay_fanout"
+shm_relay="$work/limit/shm_relay"
 sock="$work/bench.sock"
-"$here/seqbus" broker --socket "$sock" --metrics off 2>"$work/broker.log" &
+"$here/seqbus" broker --socket "$sock" --metrics off --shm true 2>"$work/broker.log" &
 broker=$!
 for _ in $(seq 50); do [[ -S "$sock" ]] && break; sleep 0.1; done
 
@@ -30,8 +32,15 @@ c_tput() { "$relay" -m batched -n "$1" -d "$secs" 2>/dev/null | awk -F'|' '/^\| 
 # latency runs 3 times too, and its median is taken the same way.
 c_lat() { "$relay" -m latency -n 1 -r 10000 -l "$secs" 2>/dev/null | awk -F'|' '/^\| batched/ {
   split($4, a, " "); split($5, b, " "); print a[1], b[1]}'; }
-s_tput() { "$here/seqbus" bench --socket "$sock" --subs "$1" --seconds "$secs" --json 2>/dev/null; }
-s_lat() { "$here/seqbus" bench --socket "$sock" --subs 1 --rate 10000 --seconds "$secs" --json 2>/dev/null; }
+# The shm relay's copy mode (every record copied into each subscriber's ring, the copy a broker makes) with N
+# subscriber processes; its latency rows: spinning readers, and readers that sleep on a futex.
+c_shm_tput() { "$shm_relay" -m copy -n "$1" -d "$secs" 2>/dev/null | awk -F'|' '/^\| copy \| N processes/ {
+  split($5, a, " "); print a[1]}'; }
+c_shm_lat() { "$shm_relay" -m latency -n 1 -r 10000 -l "$secs" 2>/dev/null | awk -F'|' -v w="$1" '$2 ~ w {
+  split($4, a, " "); split($5, b, " "); print a[1], b[1]}'; }
+transport="socket"
+s_tput() { env -u SEQBUS_SHARED_MEMORY "$here/seqbus" bench --transport "$transport" --socket "$sock" --subs "$1" --seconds "$secs" --json 2>/dev/null; }
+s_lat() { env -u SEQBUS_SHARED_MEMORY "$here/seqbus" bench --transport "$transport" --socket "$sock" --subs 1 --rate 10000 --seconds "$secs" --json 2>/dev/null; }
 
 printf '| round | what | C relay | seqbus | seqbus / C |\n|---|---|---:|---:|---:|\n'
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
@@ -48,4 +57,21 @@ for r in $(seq "$rounds"); do
   read -r sp50 sp50s < <(med3 1); read -r sp99 sp99s < <(med3 2)
   printf '| %d | one-hop latency p50 µs at 10k/s | %s | %s | %s |\n' "$r" "$cp50" "$sp50s" "$(ratio "$sp50" "$cp50")"
   printf '| %d | one-hop latency p99 µs at 10k/s | %s | %s | %s |\n' "$r" "$cp99" "$sp99s" "$(ratio "$sp99" "$cp99")"
+done
+
+# Shared memory: the same rows, the C figures from shm_relay.
+transport="shm"
+for r in $(seq "$rounds"); do
+  for n in 16 1; do
+    c=$(c_shm_tput "$n"); j=$(s_tput "$n"); s=$(jq -r '.delivered_per_sec | floor' <<<"$j")
+    printf '| %d | shm: delivered msgs/s, %d subscriber(s) | %s | %s | %s |\n' "$r" "$n" "$c" "$s" "$(ratio "$s" "$c")"
+    printf '| %d | shm: broker bytes allocated per message, %d sub(s) | | %s | |\n' "$r" "$n" "$(jq -r .broker_alloc_bytes_per_msg <<<"$j")"
+  done
+  lat=$(for _ in 1 2 3; do s_lat | jq -r '"\(.latency_us.p50) \(.latency_us.p99)"'; done)
+  read -r sp50 sp50s < <(med3 1); read -r sp99 sp99s < <(med3 2)
+  for wake in spin futex; do
+    read -r cp50 cp99 < <(c_shm_lat "$wake")
+    printf '| %d | shm: one-hop latency p50 µs at 10k/s (C readers: %s) | %s | %s | %s |\n' "$r" "$wake" "$cp50" "$sp50s" "$(ratio "$sp50" "$cp50")"
+    printf '| %d | shm: one-hop latency p99 µs at 10k/s (C readers: %s) | %s | %s | %s |\n' "$r" "$wake" "$cp99" "$sp99s" "$(ratio "$sp99" "$cp99")"
+  done
 done

@@ -23,6 +23,8 @@ Modes:
   nohello CONNS SECONDS         CONNS connections that never send anything; counts those the
                                 broker closes within SECONDS.
   httpstall HOST PORT           a TCP connection to the metrics port with half a request line.
+  shmcorrupt ROUNDS SEED        ROUNDS shared-memory connections, each corrupting its rings one way
+                                (hostile_shm.py); one line per round, then 'summary'.
 """
 
 import collections
@@ -410,6 +412,9 @@ def main():
         nohello(int(args[0]), float(args[1]))
     elif mode == "httpstall":
         httpstall(args[0], int(args[1]))
+    elif mode == "shmcorrupt":
+        import hostile_shm
+        return hostile_shm.shmcorrupt(PATH, int(args[0]), int(args[1]), say)
     else:
         say("fail unknown mode %s" % mode)
         return 2

@@ -75,6 +75,18 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
     @Option(names = "--topic", paramLabel = "TOPIC", description = "Topic to use (default: bench.data).")
     String topic = "bench.data";
 
+    @Option(names = "--transport", paramLabel = "T", description = "How the publishers and subscribers reach the " +
+        "broker: socket, or shm (shared-memory rings; the broker must offer them, see its shm setting). Default: " +
+        "shm if SEQBUS_SHARED_MEMORY=on, else socket; SEQBUS_SHARED_MEMORY, if set, must agree with it.")
+    Transport transport;
+
+    /** The values of --transport, as typed. */
+    enum Transport
+    {
+        socket,
+        shm
+    }
+
     @Option(names = "--json", description = "Print one JSON object per run (and one for --memcpy) instead of a report.")
     boolean json;
 
@@ -85,6 +97,7 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
     @Override
     public Integer call() throws Exception
     {
+        transport = resolveTransport(System.getenv(ENV_SHARED_MEMORY));
         final List<Bench.Settings> runs = new ArrayList<>();
         for (final int size : sizes)
         {
@@ -103,7 +116,9 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
         }
         final Path dir = Files.createTempDirectory("seqbus-bench");
         final String embedded = dir.resolve("bench.sock").toString();
-        try (Broker broker = Broker.launch(new BrokerContext().socket(embedded)))
+        // The rings offered whatever the default: an shm run must not fall back to the socket.
+        try (Broker broker = Broker.launch(transport == Transport.shm ? new BrokerContext().socket(embedded).shm(true) :
+            new BrokerContext().socket(embedded)))
         {
             return runAll(runs, embedded, () -> statsOf(broker.counters()));
         }
@@ -111,6 +126,32 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
         {
             Files.deleteIfExists(dir);
         }
+    }
+
+    /** The client's override of its sharedMemory option (ClientOptions). */
+    static final String ENV_SHARED_MEMORY = "SEQBUS_SHARED_MEMORY";
+
+    /**
+     * The transport to use: --transport, else what the environment tells every client, else the socket. The
+     * environment overrides a client's option, so a --transport it contradicts would report the other transport's
+     * figures: that is refused.
+     */
+    Transport resolveTransport(final String env)
+    {
+        final Transport fromEnv = env == null || env.isEmpty() ? null : "on".equals(env) ? Transport.shm :
+            "off".equals(env) ? Transport.socket : null;
+        if (env != null && !env.isEmpty() && fromEnv == null)
+        {
+            throw new IllegalArgumentException(ENV_SHARED_MEMORY + "=" + env +
+                " is neither on nor off");
+        }
+        if (transport != null && fromEnv != null && transport != fromEnv)
+        {
+            throw new IllegalArgumentException("--transport " + transport + " but "
+                + ENV_SHARED_MEMORY + "=" + env + " overrides it for every client: unset it or set it to "
+                + (transport == Transport.shm ? "on" : "off"));
+        }
+        return transport != null ? transport : fromEnv != null ? fromEnv : Transport.socket;
     }
 
     private Bench.Settings settings(final int size, final boolean copy)
@@ -126,6 +167,7 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
         s.warmupSeconds = warmup;
         s.rate = rate;
         s.topic = topic;
+        s.sharedMemory = transport == Transport.shm;
         return s;
     }
 

@@ -39,6 +39,41 @@ class BenchIT extends ProcessTestBase
     }
 
     @Test
+    void aShmRunSaysItsTransportAndLosesNothing() throws Exception
+    {
+        final JsonNode r = bench("--embedded-broker", "--transport", "shm", "--subs", "2", "--seconds", "1",
+            "--warmup", "0.3", "--json");
+        assertThat(r.path("transport").asText()).isEqualTo("shm");
+        assertThat(r.path("lost").asLong()).isZero();
+        assertThat(r.path("gaps").asLong()).isZero();
+        assertThat(r.path("per_subscriber_min_per_sec").asDouble()).isPositive();
+        final JsonNode socket = bench("--embedded-broker", "--transport", "socket", "--seconds", "0.5", "--warmup",
+            "0.1", "--json");
+        assertThat(socket.path("transport").asText()).isEqualTo("socket");
+    }
+
+    @Test
+    void aTransportTheEnvironmentContradictsIsRefusedInOneLine() throws Exception
+    {
+        final ProcessBuilder pb = new ProcessBuilder(LAUNCHER.toString(), "bench", "--embedded-broker", "--transport",
+            "shm", "--seconds", "0.1").redirectErrorStream(true);
+        pb.environment().put("SEQBUS_SHARED_MEMORY", "off");
+        final Process p = pb.start();
+        final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isEqualTo(2);
+        assertThat(out.lines().findFirst().orElse("")).isEqualTo("seqbus: --transport shm but SEQBUS_SHARED_MEMORY=off "
+            + "overrides it for every client: unset it or set it to on");
+
+        final Process bad = new ProcessBuilder(LAUNCHER.toString(), "bench", "--transport", "udp")
+            .redirectErrorStream(true).start();
+        final String badOut = new String(bad.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(bad.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(bad.exitValue()).as(badOut).isEqualTo(2);
+        assertThat(badOut).contains("--transport", "udp", "shm", "socket");
+    }
+
+    @Test
     void pacedRunAddsLatencyPercentilesInOrder() throws Exception
     {
         final JsonNode r = bench("--embedded-broker", "--subs", "1", "--seconds", "1", "--warmup", "0.2",
@@ -88,7 +123,12 @@ class BenchIT extends ProcessTestBase
         final List<String> command = new java.util.ArrayList<>(List.of(LAUNCHER.toString(), "bench"));
         command.addAll(List.of(args));
         final Path errFile = Files.createTempFile("seqbus-bench", ".err");
-        final Process p = new ProcessBuilder(command).redirectError(errFile.toFile()).start();
+        final ProcessBuilder pb = new ProcessBuilder(command).redirectError(errFile.toFile());
+        if (command.contains("--transport"))
+        {
+            pb.environment().remove("SEQBUS_SHARED_MEMORY"); // the run says its transport itself
+        }
+        final Process p = pb.start();
         final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         final String err = Files.readString(errFile);

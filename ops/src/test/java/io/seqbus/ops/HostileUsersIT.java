@@ -6,6 +6,7 @@ import io.seqbus.client.ClientOptions;
 import io.seqbus.client.ThreadMode;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Named;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -429,6 +430,47 @@ class HostileUsersIT extends ProcessTestBase
         assertThat(health).as("/health (5 s timeout) while an HTTP client is stuck mid-request").isEqualTo(200);
     }
 
+    /**
+     * 9: shared-memory clients that corrupt their rings (hostile_shm.py: tails, lengths, types, padding, frame
+     * bytes, to_client's head), one connection per round, while a good pair runs on shared memory: each is closed
+     * with ERROR PROTOCOL_VIOLATION (a framing code for random frame bytes), the good pair loses nothing, and the
+     * rings' memfds and eventfds are closed. The unit's options only: the ring checks do not depend on the JVM's.
+     * About 10 s (the attack itself, 90 rounds, under 1 s).
+     */
+    @Test
+    void clientsThatCorruptTheirRingsAreClosedAndCostOthersNothing() throws Exception
+    {
+        final Child broker = Child.start(this, unwrap(optionSets().findFirst().orElseThrow().get()[0]),
+            "stall_timeout_ms = 2000\n");
+        final Baseline before = broker.baseline();
+        final GoodPair pair = GoodPair.connect(this, broker, true);
+        assertThat(ShmProcess.mappedMemfds(broker.process.pid())).as("the good pair's rings in the broker").isEqualTo(2);
+        final long seed = System.nanoTime();
+        final int rounds = 90;
+        final Attacker attacker = Attacker.start(this, broker, 61032, "shmcorrupt", Integer.toString(rounds),
+            Long.toString(seed));
+        pair.publish(1_000); // 1 s or more, beside an attack of under one
+        final String summary = attacker.expect("summary", WAIT);
+        pair.assertAllDelivered(WAIT);
+        broker.assertAlive();
+        final List<String> wrong = attacker.lines().stream().filter((l) -> l.startsWith("round") && l.contains("WRONG"))
+            .toList();
+        assertThat(wrong).as("rounds the broker did not close with the right ERROR (seed " + seed + "; all: "
+            + attacker.lines() + ")").isEmpty();
+        assertThat(summary).as("every round closed as it should").startsWith("summary rounds=" + rounds + " ok=" + rounds);
+        attacker.exit();
+        pair.close();
+        broker.assertRecovered(before);
+        await("no ring left mapped in the broker").atMost(WAIT).pollInterval(Duration.ofMillis(100))
+            .until(() -> ShmProcess.mappedMemfds(broker.process.pid()), (n) -> n == 0);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> unwrap(final Object named)
+    {
+        return named instanceof Named<?> n ? (List<String>) n.getPayload() : (List<String>) named;
+    }
+
     private static void assertReplyQueueBounded(final Peaks peaks, final Baseline before, final String flooded)
         throws IOException
     {
@@ -569,15 +611,22 @@ class HostileUsersIT extends ProcessTestBase
         static Child start(final HostileUsersIT test, final List<String> javaOpts, final String settings)
             throws Exception
         {
+            return start(test, test.dir, javaOpts, settings);
+        }
+
+        /** A broker of any process test, its socket, config and log in DIR. */
+        static Child start(final ProcessTestBase test, final Path dir, final List<String> javaOpts,
+            final String settings) throws Exception
+        {
             // Other uids must reach the socket: the temporary directory is the owner's alone.
-            Files.setPosixFilePermissions(test.dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-            final String socket = test.dir.resolve("bus.sock").toString();
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            final String socket = dir.resolve("bus.sock").toString();
             final int port;
             try (ServerSocket probe = new ServerSocket(0))
             {
                 port = probe.getLocalPort();
             }
-            final Path config = test.dir.resolve("seqbus.conf");
+            final Path config = dir.resolve("seqbus.conf");
             Files.writeString(config, """
                 socket = "%s"
                 metrics = "127.0.0.1:%d"
@@ -594,7 +643,7 @@ class HostileUsersIT extends ProcessTestBase
             final Path target = ROOT.resolve("ops").resolve("target");
             command.addAll(List.of("-cp", target.resolve("seqbus-ops.jar") + ":" + target.resolve("lib") + "/*",
                 "io.seqbus.ops.Main", "broker", "--config", config.toString()));
-            final Path log = test.dir.resolve("broker.log");
+            final Path log = dir.resolve("broker.log");
             final Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();
             test.started.add(process);
@@ -874,8 +923,11 @@ class HostileUsersIT extends ProcessTestBase
         Thread publisher;
         int count;
 
-        private GoodPair(final HostileUsersIT test, final Child broker)
+        private final boolean sharedMemory;
+
+        private GoodPair(final ProcessTestBase test, final Child broker, final boolean sharedMemory)
         {
+            this.sharedMemory = sharedMemory;
             sub = BusClient.connect(options(broker, "good-sub"));
             test.closeables.add(sub);
             sub.subscribe(GOOD_TOPIC, (m) -> received.add(new long[] {Long.parseLong(m.payloadAsString()), m.sequence()}));
@@ -888,14 +940,25 @@ class HostileUsersIT extends ProcessTestBase
         /** Connects, subscribes and syncs, each step bounded by 5 s. */
         static GoodPair connect(final HostileUsersIT test, final Child broker)
         {
-            final GoodPair pair = new GoodPair(test, broker);
+            return connect(test, broker, false);
+        }
+
+        /** The pair on shared memory (SHARED), or as the client's defaults and the environment say. */
+        static GoodPair connect(final ProcessTestBase test, final Child broker, final boolean sharedMemory)
+        {
+            final GoodPair pair = new GoodPair(test, broker, sharedMemory);
             test.closeables.add(pair);
             return pair;
         }
 
         private ClientOptions options(final Child broker, final String name)
         {
-            return new ClientOptions().socket(broker.socket).clientName(name).threadMode(ThreadMode.DEDICATED)
+            final ClientOptions options = new ClientOptions();
+            if (sharedMemory)
+            {
+                options.sharedMemory(true);
+            }
+            return options.socket(broker.socket).clientName(name).threadMode(ThreadMode.DEDICATED)
                 .reconnect(false).connectTimeout(Duration.ofSeconds(5)).publishTimeout(Duration.ofSeconds(20))
                 .gapHandler((g) -> trouble.add(name + " GAP " + g))
                 .errorHandler((BusError e) -> trouble.add(name + " ERROR " + e));

@@ -85,6 +85,8 @@ public final class Bench
         public long rate;
         /** Topic published to; subscribers subscribe to exactly it. */
         public String topic = "bench.data";
+        /** Every client on shared memory (ClientOptions.sharedMemory) instead of the socket. */
+        public boolean sharedMemory;
     }
 
     /**
@@ -131,9 +133,10 @@ public final class Bench
                 final ThreadMode mode = settings.rate > 0 ? ThreadMode.DEDICATED : ThreadMode.POLL;
                 final BusClient sub = BusClient.connect(options("bench-sub-" + i).threadMode(mode)
                     .pollDatagramLimit(256).gapHandler((g) -> gaps.addAndGet(Math.max(1, g.count()))));
+                subs.add(sub);
+                checkTransport(sub);
                 sub.subscribe(settings.topic, (m) -> onMessage(index, m));
                 sub.sync(Duration.ofSeconds(10));
-                subs.add(sub);
             }
             // Only throughput runs poll here: with a rate each subscriber has its own client thread, and an
             // idle polling loop beside them would take a core from the broker and skew every latency figure.
@@ -148,6 +151,7 @@ public final class Bench
                 // Each publisher's own client thread sends its batches, so publishes made while
                 // a send is under way go out together (the client's smart batching).
                 pubs.add(new Publisher(BusClient.connect(options("bench-pub-" + i).threadMode(ThreadMode.DEDICATED))));
+                checkTransport(pubs.get(i).client);
             }
             pubs.forEach((p) -> p.thread.start());
 
@@ -222,7 +226,7 @@ public final class Bench
                 all.getValueAtPercentile(50) / 1e3, all.getValueAtPercentile(90) / 1e3,
                 all.getValueAtPercentile(99) / 1e3, all.getValueAtPercentile(99.9) / 1e3,
                 all.getMaxValue() / 1e3} : null;
-            return new BenchResult(settings.publishers, settings.subscribers, settings.size, mode(), seconds,
+            return new BenchResult(settings.publishers, settings.subscribers, settings.size, mode(), transport(), seconds,
                 settings.rate, publishedMeasured, delivered, min, max, lost, gaps.get(), latency, allocPerMsg,
                 datagramsPerDelivery, bytesReadPerMessage, bytesWrittenPerMessage);
         }
@@ -234,6 +238,23 @@ public final class Bench
         }
     }
 
+    /** A client left on the socket by a broker that offers no rings would make "shm" figures the socket's. */
+    private void checkTransport(final BusClient client)
+    {
+        final String actual = client.stats().transport();
+        if (!actual.equals(transport()))
+        {
+            throw new IllegalArgumentException("--transport " + transport() + " but the broker put the client on "
+                + actual + (settings.sharedMemory ? ": it offers no shared memory (its shm setting, or " +
+                "max_shm_bytes_per_uid / max_shm_bytes_total are full)" : ""));
+        }
+    }
+
+    private String transport()
+    {
+        return settings.sharedMemory ? BenchResult.SHM : BenchResult.SOCKET;
+    }
+
     private String mode()
     {
         final String mode = settings.copyAlternative ? BenchResult.COPY : memfd ? BenchResult.MEMFD : BenchResult.INLINE;
@@ -243,7 +264,7 @@ public final class Bench
     private ClientOptions options(final String name)
     {
         final ClientOptions options = new ClientOptions().clientName(name).threadMode(ThreadMode.POLL)
-            .reconnect(false).publishTimeout(Duration.ofSeconds(60));
+            .reconnect(false).publishTimeout(Duration.ofSeconds(60)).sharedMemory(settings.sharedMemory);
         if (settings.socket != null)
         {
             options.socket(settings.socket);

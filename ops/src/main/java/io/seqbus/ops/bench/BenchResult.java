@@ -9,6 +9,7 @@ import java.util.Locale;
  * @param subscribers           subscriber connections.
  * @param payloadBytes          bytes per message.
  * @param mode                  how payloads travelled: {@link #INLINE}, {@link #MEMFD} or {@link #COPY}.
+ * @param transport             how every client reached the broker: {@link #SOCKET} or {@link #SHM}.
  * @param seconds               measured time.
  * @param rate                  target total msgs/s, 0 for as fast as the bus accepts.
  * @param published             messages published in the measured time.
@@ -25,11 +26,15 @@ import java.util.Locale;
  *                                 subscribers' copies), or NaN.
  */
 public record BenchResult(
-    int publishers, int subscribers, int payloadBytes, String mode, double seconds, long rate,
+    int publishers, int subscribers, int payloadBytes, String mode, String transport, double seconds, long rate,
     long published, long delivered, long perSubscriberMin, long perSubscriberMax, long lost, long gaps,
     double[] latencyUs, double brokerAllocBytesPerMsg, double datagramsPerDelivery,
     double brokerBytesReadPerMsg, double brokerBytesWrittenPerMsg)
 {
+    /** Every client on the socket. */
+    public static final String SOCKET = "socket";
+    /** Every client on shared-memory rings. */
+    public static final String SHM = "shm";
     /** Payloads inside the frames (up to the broker's max_payload). */
     public static final String INLINE = "inline";
     /** Payloads as sealed memfds, the descriptor passed by the broker. */
@@ -64,7 +69,7 @@ public record BenchResult(
     {
         final StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "seqbus bench: %d publisher(s) -> %d subscriber(s), %d-byte payloads (%s), " +
-            "%.1f s%s%n", publishers, subscribers, payloadBytes, mode, seconds,
+            "over %s, %.1f s%s%n", publishers, subscribers, payloadBytes, mode, transport, seconds,
             rate > 0 ? ", paced at " + rate + " msgs/s" : ""));
         sb.append(String.format(Locale.ROOT, "published   %,15.0f msgs/s%n", publishedPerSec()));
         sb.append(String.format(Locale.ROOT, "delivered   %,15.0f msgs/s  (per subscriber min %,.0f, max %,.0f), " +
@@ -93,6 +98,7 @@ public record BenchResult(
         field(sb, "subscribers", subscribers).append(',');
         field(sb, "size", payloadBytes).append(',');
         sb.append("\"mode\":\"").append(mode).append("\",");
+        sb.append("\"transport\":\"").append(transport).append("\",");
         sb.append("\"seconds\":").append(num(seconds)).append(',');
         field(sb, "rate", rate).append(',');
         field(sb, "published", published).append(',');
