@@ -32,11 +32,13 @@ HELLO, WELCOME, SUBSCRIBE, UNSUBSCRIBE, PUBLISH, DELIVER, GAP, ERROR, PING, PONG
     range(1, 13)
 DELIVER_RUN = 0x10
 PUBLISH_FDS, DELIVER_FDS = 0x11, 0x12  # only on a connection whose HELLO set DESCRIPTORS (SPEC.md, "Descriptors")
+# Shared memory (SPEC.md, "Shared memory"): this client never asks for it, but it knows the frames.
+SHM_READY, SHM_ATTACH, SHM_FDS = 0x13, 0x14, 0x15
 # Frames brokers send each other over the LAN bridge: known types, but never on a client link.
 LAN_ONLY = {0x20, 0x21, 0x22}  # NODE, ANNOUNCE, AUTH
 SENT_BY = {
-    "client": {HELLO, SUBSCRIBE, UNSUBSCRIBE, PUBLISH, PING, PONG, STAT_REQUEST, PUBLISH_FDS},
-    "broker": {WELCOME, DELIVER, GAP, ERROR, PING, PONG, STAT_REPLY, DELIVER_RUN, DELIVER_FDS},
+    "client": {HELLO, SUBSCRIBE, UNSUBSCRIBE, PUBLISH, PING, PONG, STAT_REQUEST, PUBLISH_FDS, SHM_ATTACH, SHM_FDS},
+    "broker": {WELCOME, DELIVER, GAP, ERROR, PING, PONG, STAT_REPLY, DELIVER_RUN, DELIVER_FDS, SHM_READY, SHM_FDS},
 }
 
 # Error codes of SPEC.md, by number; the framing ones are also raised by decode_datagram.
@@ -93,6 +95,9 @@ Ping = collections.namedtuple("Ping", "token")
 Pong = collections.namedtuple("Pong", "token")
 StatRequest = collections.namedtuple("StatRequest", "stat_flags request_id")
 StatReply = collections.namedtuple("StatReply", "request_id total_length chunk_offset chunk")
+ShmReady = collections.namedtuple("ShmReady", "to_client_capacity from_client_capacity size")
+ShmAttach = collections.namedtuple("ShmAttach", "")
+ShmFds = collections.namedtuple("ShmFds", "fd_count")
 
 # Every integer is little-endian; '<' also means no padding, so each struct is the exact layout.
 HEADER = struct.Struct("<IBBH")             # frame_length, type, flags, reserved
@@ -114,6 +119,8 @@ GAP_BODY = struct.Struct("<IIQQQBBH")       # sub, node, publisher, from, count,
 ERROR_BODY = struct.Struct("<HBBIH")        # code, fatal, reserved, ref, reason_length
 U64 = struct.Struct("<Q")                   # PING/PONG token
 STAT_REQUEST_BODY = struct.Struct("<II")    # stat_flags, request_id
+SHM_READY_BODY = struct.Struct("<IIQ")      # to_client_capacity, from_client_capacity, memfd size
+U32_PAIR = struct.Struct("<II")             # SHM_FDS fd_count, reserved
 STAT_REPLY_BODY = struct.Struct("<III")     # request_id, total_length, chunk_offset; the chunk follows
 
 
@@ -270,6 +277,12 @@ def encode(frame):
         return _frame(STAT_REQUEST, STAT_REQUEST_BODY.pack(*frame))
     if isinstance(frame, StatReply):
         return _frame(STAT_REPLY, STAT_REPLY_BODY.pack(*frame[:3]) + bytes(frame.chunk))
+    if isinstance(frame, ShmReady):
+        return _frame(SHM_READY, SHM_READY_BODY.pack(*frame))
+    if isinstance(frame, ShmAttach):
+        return _frame(SHM_ATTACH, U32.pack(0))
+    if isinstance(frame, ShmFds):
+        return _frame(SHM_FDS, U32_PAIR.pack(frame.fd_count, 0))
     raise TypeError("not a frame: %r" % (frame,))
 
 
@@ -306,11 +319,31 @@ def decode_datagram(data, sender=None, descriptors=None):
             raise SeqbusError(PROTOCOL_VIOLATION, "frame type 0x%02x is not sent by a %s" % (type_, sender))
         frames.append(_DECODERS[type_](data[at + HEADER.size:at + length]))
         at += length
-    claimed = sum(f.fd_count for f in frames if isinstance(f, (PublishFds, DeliverFds)))
+    claimed = sum(descriptors_claimed(f) for f in frames)
     if descriptors is not None and claimed != descriptors:
         raise SeqbusError(DESCRIPTOR_MISMATCH, "the frames' fd_counts claim %d descriptors, %d arrived"
                           % (claimed, descriptors))
     return frames
+
+
+def descriptors_claimed(frame):
+    """How many of the datagram's descriptors a frame owns: its fd_count, SHM_READY's 3, else 0."""
+    if isinstance(frame, (PublishFds, DeliverFds, ShmFds)):
+        return frame.fd_count
+    return 3 if isinstance(frame, ShmReady) else 0
+
+
+def _decode_shm_fds(body):
+    count, reserved = _fixed(U32_PAIR, body)
+    _reserved_zero(reserved)
+    if not 1 <= count <= 253:
+        raise SeqbusError(PROTOCOL_VIOLATION, "SHM_FDS fd_count is not 1..253")
+    return ShmFds(count)
+
+
+def _decode_shm_attach(body):
+    _reserved_zero(*_fixed(U32, body))
+    return ShmAttach()
 
 
 def _fields(layout, body, exact_string=None):
@@ -474,6 +507,9 @@ _DECODERS = {
     PONG: lambda body: Pong(*_fixed(U64, body)),
     STAT_REQUEST: lambda body: StatRequest(*_fixed(STAT_REQUEST_BODY, body)),
     STAT_REPLY: lambda body: StatReply(*_fields(STAT_REPLY_BODY, body), bytes(body[STAT_REPLY_BODY.size:])),
+    SHM_READY: lambda body: ShmReady(*_fixed(SHM_READY_BODY, body)),
+    SHM_ATTACH: _decode_shm_attach,
+    SHM_FDS: _decode_shm_fds,
 }
 
 

@@ -13,7 +13,7 @@ import sys
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import seqbus  # noqa: E402
 from seqbus import (Deliver, DeliverFds, DeliverRun, Error, Gap, Hello, Ping, Pong, Publish,  # noqa: E402
-                    PublishFds, StatReply, StatRequest, Subscribe, Unsubscribe, Welcome)
+                    PublishFds, ShmAttach, ShmFds, ShmReady, StatReply, StatRequest, Subscribe, Unsubscribe, Welcome)
 
 SPEC = pathlib.Path(__file__).resolve().parents[2] / "wire-format" / "SPEC.md"
 
@@ -40,6 +40,9 @@ VALID = {
     "DELIVER_FDS": [DeliverFds(7, 0x0A0B0C0D, 0x0000000100000002, 1, 1700000000000000000, 1000, 4242, 1, 1, 0x100000,
                                "a.b", b"")],
     "WELCOME DESCRIPTORS": [Welcome(1, 65536, 131072, 0x0A0B0C0D, 0x0000000100000002, "h1", 8, 64, 1073741824)],
+    "SHM_READY": [ShmReady(1048576, 1048576, 2101248)],
+    "SHM_ATTACH": [ShmAttach()],
+    "SHM_FDS": [ShmFds(2)],
 }
 REFUSED = {
     "three bytes of garbage": 1,
@@ -59,6 +62,7 @@ REFUSED = {
     "PUBLISH_FDS with inline bytes beside `MEMFD_PAYLOAD`": 2,
     "DELIVER_FDS sent by a client": 6,
     "PUBLISH_FDS without its descriptor": 22,
+    "SHM_READY sent by a client": 6,
 }
 # Datagrams between brokers (the LAN bridge): a client never sees them; the Java tests check them.
 BROKER_TO_BROKER = ("LAN ",)
@@ -100,14 +104,13 @@ def main():
 
     check("valid vector names", list(vectors) == list(VALID), "%s != %s" % (list(vectors), list(VALID)))
     # The column says how many descriptors travel beside the hex: exactly what the frames' fd_counts claim.
-    check("descriptors attached", all(attached[name] == sum(f.fd_count for f in VALID.get(name, [])
-                                                            if isinstance(f, (PublishFds, DeliverFds)))
+    check("descriptors attached", all(attached[name] == sum(seqbus.descriptors_claimed(f) for f in VALID.get(name, []))
                                       for name in vectors), str(attached))
     check("refused case names", [r[0] for r in refused_rows] == list(REFUSED))
 
     for name, data in vectors.items():
         expected = VALID.get(name)
-        sender = "broker" if any(type(f) in (Welcome, Deliver, DeliverRun, DeliverFds, Gap, Error, StatReply)
+        sender = "broker" if any(type(f) in (Welcome, Deliver, DeliverRun, DeliverFds, Gap, Error, StatReply, ShmReady)
                                  for f in expected or []) else "client"
         try:
             decoded = seqbus.decode_datagram(data, sender=sender, descriptors=attached[name])

@@ -41,6 +41,11 @@ final class PublishRights
      */
     int check(final ClientConnection c, final DirectBuffer buffer, final int topicIndex, final int topicLength)
     {
+        final int maxTopicLength = context.maxTopicLength();
+        if (c.lastTopic().matches(buffer, topicIndex, topicLength, c.permissions(), maxTopicLength))
+        {
+            return ALLOWED;
+        }
         if (!Topics.isValidTopic(buffer, topicIndex, topicLength))
         {
             return refused(replies.reject(c, ErrorCode.INVALID_TOPIC, 0, "invalid topic '" +
@@ -63,6 +68,7 @@ final class PublishRights
                 c.gid() + " may not publish there (" + c.permissions().label() + ": publish " +
                 c.permissions().publishPatterns() + ")"));
         }
+        c.lastTopic().allowed(buffer, topicIndex, topicLength, c.permissions(), maxTopicLength);
         return ALLOWED;
     }
 

@@ -51,6 +51,7 @@ public final class ClientConnection
     // True when its session was remembered as closed with publishes numbered, so subscribers may know it.
     private boolean sessionSeen;
     private Permissions permissions = Permissions.ALL;
+    private final LastTopic lastTopic = new LastTopic();
     private boolean mayBlock = true;
     private long lingerDeadlineNs;
     // How the agent reads it: see Reader.
@@ -224,6 +225,12 @@ public final class ClientConnection
     public boolean sessionSeen()
     {
         return sessionSeen;
+    }
+
+    /** @return the topic it last published to and was allowed, for {@code PublishRights}. */
+    public LastTopic lastTopic()
+    {
+        return lastTopic;
     }
 
     /** @return what this peer may publish and subscribe. */
