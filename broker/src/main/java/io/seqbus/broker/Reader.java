@@ -564,9 +564,9 @@ final class Reader
         {
             problem = "the datagram before a FRAMES_WITH_FDS record is not one SHM_FDS frame";
         }
-        else if (ShmFdsFrame.count(fdsBuffer, 0) != received.descriptorCount())
+        else if (fdsBuffer.getInt(ShmFdsFrame.FD_COUNT_OFFSET, java.nio.ByteOrder.LITTLE_ENDIAN) != received.descriptorCount())
         {
-            problem = "SHM_FDS says " + (ShmFdsFrame.count(fdsBuffer, 0) & 0xFFFF_FFFFL) + " descriptors; " +
+            problem = "SHM_FDS says " + (fdsBuffer.getInt(ShmFdsFrame.FD_COUNT_OFFSET, java.nio.ByteOrder.LITTLE_ENDIAN) & 0xFFFF_FFFFL) + " descriptors; " +
                 received.descriptorCount() + " came";
         }
         else

@@ -265,7 +265,7 @@ final class Inbound
         }
         if (length < ShmFdsFrame.LENGTH || Protocol.frameType(shmFdsBuffer, 0) != FrameType.SHM_FDS ||
             Protocol.frameLength(shmFdsBuffer, 0) != length ||
-            (!fdsTruncated && shmFdsBuffer.getInt(ShmFdsFrame.COUNT_OFFSET, BYTE_ORDER) != fdsReceived))
+            (!fdsTruncated && shmFdsBuffer.getInt(ShmFdsFrame.FD_COUNT_OFFSET, BYTE_ORDER) != fdsReceived))
         {
             closeUnusedFds();
             throw new IOException("a FRAMES_WITH_FDS record of shared memory came without its SHM_FDS datagram " +
@@ -823,7 +823,7 @@ final class Inbound
         final int from = fdsUsed;
         fdsUsed += 3;
         reconnector.sharedMemoryReady(fds[from], fds[from + 1], fds[from + 2], shmReadyFrame.toClientCapacity(),
-            shmReadyFrame.fromClientCapacity(), shmReadyFrame.memfdSize());
+            shmReadyFrame.fromClientCapacity(), shmReadyFrame.size());
     }
 
     private void onPong(final int at)
