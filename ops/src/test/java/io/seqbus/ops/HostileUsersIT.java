@@ -94,6 +94,15 @@ class HostileUsersIT extends ProcessTestBase
         }
     }
 
+    /**
+     * The broker's JVM options as the service unit ships them: every attack runs with these. The attacks on memory
+     * (subscription and fan-out floods) also run with the root launcher's defaults ({@link #optionSets()}).
+     */
+    static Stream<Arguments> unitOptions() throws IOException
+    {
+        return optionSets().limit(1);
+    }
+
     /** The broker's JVM options as the service unit ships them, and as the root launcher defaults them. */
     static Stream<Arguments> optionSets() throws IOException
     {
@@ -121,7 +130,7 @@ class HostileUsersIT extends ProcessTestBase
 
     /** 1, variant: the attacker's rules allow it only a.>, and it floods patterns under a. */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("optionSets")
+    @MethodSource("unitOptions")
     void subscriptionFloodWithinTheAttackersAclIsRefusedPastABudget(final List<String> javaOpts) throws Exception
     {
         subscriptionFlood(javaOpts, 61022, """
@@ -162,7 +171,7 @@ class HostileUsersIT extends ProcessTestBase
 
     /** 2a: 25 datagrams of 8,192 STAT_REQUESTs from a client that never reads, beside 300 idle clients. */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("optionSets")
+    @MethodSource("unitOptions")
     void statRequestFloodEvictsTheAttacker(final List<String> javaOpts) throws Exception
     {
         final Child broker = Child.start(this, javaOpts, "stall_timeout_ms = 2000\n");
@@ -189,7 +198,7 @@ class HostileUsersIT extends ProcessTestBase
 
     /** 2b: PINGs as fast as the socket takes them, never reading a PONG. */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("optionSets")
+    @MethodSource("unitOptions")
     void pingFloodEvictsTheAttacker(final List<String> javaOpts) throws Exception
     {
         final Child broker = Child.start(this, javaOpts, "stall_timeout_ms = 2000\n");
@@ -240,7 +249,7 @@ class HostileUsersIT extends ProcessTestBase
      * nothing, and every descriptor is closed once the attacker goes.
      */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("optionSets")
+    @MethodSource("unitOptions")
     void aFloodOfMemfdsToSubscribersThatNeverReadCostsOthersNothing(final List<String> javaOpts) throws Exception
     {
         descriptorFlood(javaOpts, "", 61030, "40", "30000", "3");
@@ -254,7 +263,7 @@ class HostileUsersIT extends ProcessTestBase
      * the limit (19,997 of 20,000 without that bound).
      */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("optionSets")
+    @MethodSource("unitOptions")
     void aFloodOfPassedDescriptorsNeverFillsTheBrokersTable(final List<String> javaOpts) throws Exception
     {
         final int peak = descriptorFlood(javaOpts, """
@@ -322,7 +331,7 @@ class HostileUsersIT extends ProcessTestBase
 
     /** 3b: a subscription asking for a 2 GB queue is refused with INVALID_OPTION; the connection goes on. */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("optionSets")
+    @MethodSource("unitOptions")
     void aQueueBoundAboveTheBrokersLimitIsAnInvalidOption(final List<String> javaOpts) throws Exception
     {
         final Child broker = Child.start(this, javaOpts, "stall_timeout_ms = 2000\n");
@@ -348,7 +357,7 @@ class HostileUsersIT extends ProcessTestBase
      * connects after it sets up and gets its messages in well under the stall timeout.
      */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("optionSets")
+    @MethodSource("unitOptions")
     void aBlockingSubscriberThatNeverReadsDoesNotFreezeTheBus(final List<String> javaOpts) throws Exception
     {
         final Child broker = Child.start(this, javaOpts, "stall_timeout_ms = 30000\n");
@@ -380,7 +389,7 @@ class HostileUsersIT extends ProcessTestBase
 
     /** 8: 300 connections that never say HELLO are closed after handshake_timeout_ms. */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("optionSets")
+    @MethodSource("unitOptions")
     void connectionsThatNeverSayHelloAreClosedAfterTheHandshakeTimeout(final List<String> javaOpts)
         throws Exception
     {
@@ -402,7 +411,7 @@ class HostileUsersIT extends ProcessTestBase
 
     /** 6: a TCP client that sends half a request line to the metrics port and waits. */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("optionSets")
+    @MethodSource("unitOptions")
     void aStuckHttpClientDoesNotStopHealthChecks(final List<String> javaOpts) throws Exception
     {
         final Child broker = Child.start(this, javaOpts, "stall_timeout_ms = 2000\n");
