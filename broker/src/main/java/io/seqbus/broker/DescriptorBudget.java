@@ -5,6 +5,7 @@ import io.seqbus.broker.config.Settings;
 import io.seqbus.broker.config.SettingException;
 import io.seqbus.broker.log.Log;
 import io.seqbus.sys.LibC;
+import io.seqbus.sys.ShmChannel;
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -15,7 +16,7 @@ import java.nio.file.Path;
 
 /**
  * The broker's descriptors against RLIMIT_NOFILE, which bounds two different things. Its descriptor table: one
- * per connection, what the JVM and the LAN bridge hold, and the passed descriptors it holds (at most
+ * per connection (and two eventfds per shared-memory client), what the JVM and the LAN bridge hold, and the passed descriptors it holds (at most
  * {@code max_descriptor_messages_held x max_descriptors_per_message}, and never more than the table has left:
  * {@link #heldLimit}, which the descriptor pool enforces by holding publishers back, so one publisher's descriptors
  * can never cut another's receive or a new client's accept). And, separately, the descriptors it has sent that sit
@@ -43,7 +44,21 @@ final class DescriptorBudget
     static long needed(final BrokerContext context)
     {
         return (long)context.maxDescriptorMessagesHeld() * context.maxDescriptorsPerMessage() +
-            context.maxConnections() + MARGIN;
+            perConnection(context) + MARGIN;
+    }
+
+    /**
+     * @param context concluded settings.
+     * @return descriptors the connections hold at most: one socket each, and two eventfds more for each one on
+     * shared memory (issue 15; its memfd is closed once sent, the mapping keeps it), of which max_shm_bytes_total
+     * allows only so many.
+     */
+    static long perConnection(final BrokerContext context)
+    {
+        final long shmClients = context.shm() ?
+            Math.min(context.maxConnections(), context.maxShmBytesTotal() /
+                ShmChannel.size(context.shmRingBytes(), context.shmRingBytes())) : 0;
+        return context.maxConnections() + 2 * shmClients;
     }
 
     /**
@@ -127,7 +142,7 @@ final class DescriptorBudget
         {
             return (int)Math.min(Integer.MAX_VALUE, worst);
         }
-        final long left = limit - context.maxConnections() - Math.max(0, openDescriptors()) - MARGIN;
+        final long left = limit - perConnection(context) - Math.max(0, openDescriptors()) - MARGIN;
         return (int)Math.max(0, Math.min(Math.min(Integer.MAX_VALUE, worst), left));
     }
 

@@ -55,6 +55,8 @@ final class Reader
     private final ByteBuffer fdsByteBuffer = ByteBuffer.allocateDirect(64);
     private final UnsafeBuffer fdsBuffer = new UnsafeBuffer(fdsByteBuffer);
     private final SharedMemoryClients shm;
+    // Records were read from some ring last cycle: more likely wait, so the agent skips epoll_wait as for hot sockets.
+    private boolean ringsBusy;
     private final ArrayList<ClientConnection> hungUp = new ArrayList<>();
     private final ArrayList<ClientConnection> throttled = new ArrayList<>();
     private final ArrayList<ClientConnection> parked = new ArrayList<>();
@@ -90,7 +92,7 @@ final class Reader
 
     boolean hasHot()
     {
-        return !hot.isEmpty();
+        return !hot.isEmpty() || ringsBusy;
     }
 
     boolean hasThrottled()
@@ -445,6 +447,7 @@ final class Reader
      */
     int readAttached(final long nowNs, final boolean holdPublishers)
     {
+        ringsBusy = false;
         if (connections.isDraining())
         {
             return 0;
@@ -464,6 +467,7 @@ final class Reader
                 work += readRing(c, nowNs, context.readBurst(), holdPublishers || backpressure.holdPublishers());
             }
         }
+        ringsBusy = work > 0;
         return work;
     }
 
@@ -564,10 +568,11 @@ final class Reader
         {
             problem = "the datagram before a FRAMES_WITH_FDS record is not one SHM_FDS frame";
         }
-        else if (fdsBuffer.getInt(ShmFdsFrame.FD_COUNT_OFFSET, java.nio.ByteOrder.LITTLE_ENDIAN) != received.descriptorCount())
+        else if (fdsBuffer.getInt(ShmFdsFrame.FD_COUNT_OFFSET, Protocol.BYTE_ORDER) != received.descriptorCount() ||
+            fdsBuffer.getInt(ShmFdsFrame.RESERVED_OFFSET, Protocol.BYTE_ORDER) != 0)
         {
-            problem = "SHM_FDS says " + (fdsBuffer.getInt(ShmFdsFrame.FD_COUNT_OFFSET, java.nio.ByteOrder.LITTLE_ENDIAN) & 0xFFFF_FFFFL) + " descriptors; " +
-                received.descriptorCount() + " came";
+            problem = "SHM_FDS says " + (fdsBuffer.getInt(ShmFdsFrame.FD_COUNT_OFFSET, Protocol.BYTE_ORDER) &
+                0xFFFF_FFFFL) + " descriptors; " + received.descriptorCount() + " came";
         }
         else
         {
@@ -585,7 +590,7 @@ final class Reader
         {
             return;
         }
-        shm.onCorrupt(c, why);
+        shm.onCorrupt(c);
         protocol.reject(c, ErrorCode.PROTOCOL_VIOLATION, 0, why);
         connections.closeAfterFlush(c);
     }

@@ -12,6 +12,7 @@ import io.seqbus.broker.quota.UidAccounts;
 import io.seqbus.broker.shm.ShmEndpoint;
 import io.seqbus.broker.shm.ShmTransport;
 import io.seqbus.sys.ScmRights;
+import io.seqbus.sys.ShmChannel;
 import io.seqbus.sys.ShmCorruptException;
 import io.seqbus.wire.ShmReadyFrame;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -30,8 +31,6 @@ import java.util.ArrayList;
 final class SharedMemoryClients
 {
     private static final int READY_DESCRIPTORS = 3;
-    /** Bytes of the memfd before the rings (docs/design/shared-memory.md). */
-    private static final long HEADER_BYTES = 4096;
 
     private final BrokerContext context;
     private final Poller poller;
@@ -45,6 +44,7 @@ final class SharedMemoryClients
     private final LogRateLimit log = new LogRateLimit(
         "shared-memory lines", Configuration.CONNECTION_LOG_LINES_PER_SECOND, System.nanoTime());
     private final WriteCounter written = this::onDatagramWritten;
+    private final Runnable countCorrupt = this::countCorrupt;
     private boolean sleeping;
 
     SharedMemoryClients(
@@ -64,7 +64,8 @@ final class SharedMemoryClients
      */
     void offer(final ClientConnection c)
     {
-        if (!context.shm() || c.shm() != null)
+        // Without DESCRIPTORS it reads without a control buffer: SHM_READY's descriptors would not reach it.
+        if (!context.shm() || c.shm() != null || !c.subscriber().acceptsDescriptors())
         {
             counters.increment(BrokerCounters.SHM_NOT_OFFERED);
             return;
@@ -80,6 +81,7 @@ final class SharedMemoryClients
             return;
         }
         ShmEndpoint endpoint = null;
+        boolean registered = false;
         try
         {
             endpoint = ShmEndpoint.create(ringBytes, context.maxDatagram());
@@ -88,6 +90,9 @@ final class SharedMemoryClients
             {
                 throw new IOException("its WELCOME did not fit its socket");
             }
+            // Polled before SHM_READY goes: once it went, the client may write and signal at once.
+            poller.register(endpoint.brokerWakeFd(), Poller.READ, c);
+            registered = true;
             ShmReadyFrame.encode(readyFrame, 0, endpoint.toClientCapacity(), endpoint.fromClientCapacity(),
                 endpoint.size());
             readyDatagram.limit(ShmReadyFrame.LENGTH).position(0);
@@ -98,10 +103,16 @@ final class SharedMemoryClients
             {
                 throw new IOException("its socket took no SHM_READY");
             }
-            poller.register(endpoint.brokerWakeFd(), Poller.READ, c);
+            // The client has its copy; the mapping keeps the memory: one descriptor fewer per client.
+            endpoint.memfdSent();
         }
         catch (final IOException ex)
         {
+            // Nothing reached the client but WELCOME: it stays on the socket, as when no rings are offered.
+            if (registered)
+            {
+                poller.deregister(endpoint.brokerWakeFd());
+            }
             if (endpoint != null)
             {
                 endpoint.close();
@@ -112,7 +123,7 @@ final class SharedMemoryClients
             return;
         }
         c.useSharedMemory(endpoint);
-        c.subscriber().useTransport(new ShmTransport(endpoint, c.subscriber().transport()));
+        c.subscriber().useTransport(new ShmTransport(endpoint, c.subscriber().transport(), countCorrupt));
         counters.increment(BrokerCounters.SHM_CLIENTS);
         Log.debug(c.label() + " offered shared memory: rings of " + ringBytes + " bytes");
     }
@@ -142,18 +153,13 @@ final class SharedMemoryClients
     }
 
     /**
-     * A corrupt ring or a bad SHM_FDS sequence: counted, and said in the log at a bounded rate.
+     * A corrupt ring or a bad SHM_FDS sequence: counted (the PROTOCOL_VIOLATION that closes it logs why, as any).
      *
-     * @param c   the client, closed by the caller with PROTOCOL_VIOLATION.
-     * @param why what was wrong.
+     * @param c the client, closed by the caller with PROTOCOL_VIOLATION.
      */
-    void onCorrupt(final ClientConnection c, final String why)
+    void onCorrupt(final ClientConnection c)
     {
         counters.increment(BrokerCounters.SHM_CORRUPT);
-        if (log.allow(Log.Level.WARN, System.nanoTime()))
-        {
-            Log.warn(c.label() + ": shared memory refused: " + why);
-        }
     }
 
     /**
@@ -235,7 +241,12 @@ final class SharedMemoryClients
     /** @return what a client's memfd is charged: both rings and the header (shm_ring_bytes is fixed at start). */
     private static long chargedBytes(final int ringBytes)
     {
-        return HEADER_BYTES + 2L * ringBytes;
+        return ShmChannel.size(ringBytes, ringBytes);
+    }
+
+    private void countCorrupt()
+    {
+        counters.increment(BrokerCounters.SHM_CORRUPT);
     }
 
     private void onDatagramWritten(final int bytes)

@@ -56,6 +56,18 @@ class MetricsEndpointTest
             assertThat(before.keySet()).contains("seqbus_read_bytes_total", "seqbus_written_bytes_total",
                 "seqbus_descriptors_received_total", "seqbus_descriptors_passed_total",
                 "seqbus_descriptor_bytes_passed_total", "seqbus_descriptors_held", "seqbus_descriptors_in_flight");
+            // Issue 15: per transport, both directions, from the start.
+            for (final String transport : new String[]{"shm", "socket"})
+            {
+                for (final String direction : new String[]{"in", "out"})
+                {
+                    final String tags = "{direction=\"" + direction + "\",transport=\"" + transport + "\"}";
+                    assertThat(before).containsKeys("seqbus_transport_messages_total" + tags,
+                        "seqbus_transport_bytes_total" + tags);
+                }
+            }
+            assertThat(before).containsKeys("seqbus_shm_declined_total{reason=\"bound\"}",
+                "seqbus_shm_corrupt_total");
             for (final String reason : new String[]{"truncated", "mismatch", "not_memfd", "not_sealed", "size",
                 "too_large", "denied", "lan", "too_many", "etoomanyrefs"})
             {
@@ -88,7 +100,8 @@ class MetricsEndpointTest
                 await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
                 {
                     final Map<String, Double> during = scrape(address);
-                    assertThat(during.get("seqbus_clients")).isEqualTo(2.0);
+                    assertThat(during.get("seqbus_clients{transport=\"socket\"}") +
+                        during.get("seqbus_clients{transport=\"shm\"}")).isEqualTo(2.0);
                     assertThat(during.get("seqbus_subscriptions")).isEqualTo(1.0);
                     assertThat(during.get("seqbus_subscribers")).isEqualTo(1.0);
                 });
@@ -96,6 +109,16 @@ class MetricsEndpointTest
                 assertThat(delta(before, after, "seqbus_messages_published_total")).isEqualTo(150);
                 assertThat(delta(before, after, "seqbus_published_bytes_total")).isEqualTo(1500);
                 assertThat(delta(before, after, "seqbus_messages_delivered_total")).isEqualTo(100);
+                await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                {
+                    final Map<String, Double> sampled = scrape(address);
+                    assertThat(delta(before, sampled, "seqbus_transport_messages_total{direction=\"in\",transport=\"shm\"}") +
+                        delta(before, sampled, "seqbus_transport_messages_total{direction=\"in\",transport=\"socket\"}"))
+                        .as("every publish counted under one transport").isEqualTo(150);
+                    assertThat(delta(before, sampled, "seqbus_transport_bytes_total{direction=\"out\",transport=\"shm\"}") +
+                        delta(before, sampled, "seqbus_transport_bytes_total{direction=\"out\",transport=\"socket\"}"))
+                        .isEqualTo(1000);
+                });
                 assertThat(delta(before, after, "seqbus_delivered_bytes_total")).isEqualTo(1000);
                 assertThat(delta(before, after, "seqbus_connections_accepted_total")).isEqualTo(2);
                 assertThat(delta(before, after, "seqbus_read_bytes_total")).as("150 PUBLISH frames and more")

@@ -90,11 +90,12 @@ final class Batch
     /** True when the batch has room for a frame of this length and descriptors, after trying to send it. */
     boolean reserve(final int frameLength, final int fdCount)
     {
-        final int limit = connection.maxDatagram();
+        final int limit = connection.maxOutDatagram();
         if (frameLength > limit)
         {
-            throw new IllegalArgumentException(
-                "frame of " + frameLength + " bytes is larger than the broker's max_datagram of " + limit);
+            throw new IllegalArgumentException("frame of " + frameLength + " bytes is larger than the broker's " +
+                (limit < connection.maxDatagram() ? "shared-memory ring takes (" : "max_datagram of ") + limit +
+                (limit < connection.maxDatagram() ? " bytes a record)" : ""));
         }
         if (outPosition + frameLength <= limit && fits(fdCount))
         {
@@ -119,13 +120,14 @@ final class Batch
         int datagrams = 0;
         while (outPosition > 0 && connection.state() == Connection.CONNECTED && connection.writeFailure() == null)
         {
-            final int maxDatagram = connection.maxDatagram();
+            final int maxDatagram = connection.maxOutDatagram();
             final int maxFds = connection.maxDescriptorsPerDatagram();
             int length = outPosition;
             int fdCount = fdsHeld;
             if (length > maxDatagram || fdCount > maxFds)
             {
-                // Only after a reconnect to a broker with a smaller max_datagram or max_descriptors_per_datagram.
+                // Only after a reconnect to a broker with a smaller max_datagram or max_descriptors_per_datagram, or
+                // on rings whose records are shorter than max_datagram.
                 length = 0;
                 fdCount = 0;
                 while (length < outPosition)

@@ -123,11 +123,14 @@ public final class BusClient implements AutoCloseable
         {
             throw new IllegalStateException("ClientOptions.descriptors(true), but " + NativeDescriptors.unavailable());
         }
+        // Shared memory rides on descriptors (SHM_READY brings the memfd; brokers offer it only with DESCRIPTORS).
         final java.util.Map<String, String> env = System.getenv();
-        final boolean sharedMemory = options.sharedMemory(env);
-        if (options.sharedMemoryRequired(env) && NativeDescriptors.unavailable() != null)
+        final boolean sharedMemory = descriptors && options.sharedMemory(env);
+        if (options.sharedMemoryRequired(env) && !descriptors)
         {
-            throw new IllegalStateException("ClientOptions.sharedMemory(true), but " + NativeDescriptors.unavailable());
+            throw new IllegalStateException("ClientOptions.sharedMemory(true) needs descriptors, but " +
+                (options.descriptorsRequired() || NativeDescriptors.unavailable() == null ?
+                "ClientOptions.descriptors(false) turned them off" : NativeDescriptors.unavailable()));
         }
         memfdThreshold = options.memfdThreshold();
         connection = new Connection(

@@ -455,8 +455,8 @@ public final class ClientOptions
      * <p>
      * They need the native calls of {@code seqbus-sys}, through JNA (a dependency of the client jar). The default is
      * true when those load, and false otherwise: a service that leaves JNA off its class path connects and publishes
-     * inline as before, and JNA is never loaded without descriptors or shared memory. A broker that does not pass
-     * descriptors (an older one) answers without the limits; the client then sends and expects none. Publishes with descriptors
+     * inline as before, and JNA is never loaded without descriptors. A broker that does not pass descriptors (an
+     * older one) answers without the limits; the client then sends and expects none. Publishes with descriptors
      * still in the batch when a reconnect lands on such a broker are dropped and reported to the
      * {@link ErrorHandler} (code {@link ErrorCode#CLIENT}).
      * <p>
@@ -468,8 +468,8 @@ public final class ClientOptions
      * says how many, exactly.
      *
      * @param descriptors true to pass descriptors (then {@link BusClient#connect} fails when JNA does not load),
-     *                    false not to (the native calls then load only for {@link #sharedMemory(boolean) shared
-     *                    memory}).
+     *                    false never to load the native calls (and so no {@link #sharedMemory(boolean) shared
+     *                    memory} either).
      * @return this.
      */
     public ClientOptions descriptors(final boolean descriptors)
@@ -497,13 +497,15 @@ public final class ClientOptions
      * reconnect without asking, said once to the {@link ErrorHandler}. {@link ClientStats#transport()} says which the
      * connection uses.
      * <p>
-     * It needs the native calls of {@code seqbus-sys} through JNA, as {@link #descriptors(boolean) descriptors} do;
-     * without them the client stays on the socket. The environment variable {@value #SHARED_MEMORY_ENV} ({@code on}
+     * It rides on {@link #descriptors(boolean) descriptors} (SHM_READY hands the memfd over; a broker offers shared
+     * memory only to a connection that passes descriptors), so it needs the native calls of {@code seqbus-sys} through
+     * JNA; without them, or with {@code descriptors(false)}, the client stays on the socket. The environment variable {@value #SHARED_MEMORY_ENV} ({@code on}
      * or {@code off}) overrides this setting, so a whole test run or benchmark can switch transports; {@code on}
      * still needs the native calls.
      *
-     * @param sharedMemory true to ask for shared memory (then {@link BusClient#connect} fails when JNA does not load,
-     *                     unless {@value #SHARED_MEMORY_ENV} says off), false to stay on the socket. Default
+     * @param sharedMemory true to ask for shared memory (then {@link BusClient#connect} fails when descriptors are off
+     *                     or JNA does not load, unless {@value #SHARED_MEMORY_ENV} is set), false to stay on the
+     *                     socket. Default
      *                     {@link #DEFAULT_SHARED_MEMORY} when the native calls load.
      * @return this.
      */

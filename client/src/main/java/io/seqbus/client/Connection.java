@@ -269,6 +269,17 @@ final class Connection
         return maxDatagram;
     }
 
+    /**
+     * @return the longest datagram this client may write: max_datagram, or less on rings too small for a record that
+     * long (a record takes at most half of from_client).
+     */
+    int maxOutDatagram()
+    {
+        final int max = maxDatagram;
+        final ShmLink link = shm;
+        return link != null ? Math.min(max, link.maxRecordBody()) : max;
+    }
+
     int maxTopicLength()
     {
         return maxTopicLength;
@@ -332,13 +343,20 @@ final class Connection
         final ShmLink link = shm;
         if (link != null)
         {
-            try
+            if (link.enter())
             {
-                link.awaitReadable(timeoutMs);
-            }
-            catch (final IOException ignore)
-            {
-                // the next read finds the corruption and handles it
+                try
+                {
+                    link.awaitReadable(timeoutMs);
+                }
+                catch (final IOException ignore)
+                {
+                    // the next read finds the corruption and handles it
+                }
+                finally
+                {
+                    link.exit();
+                }
             }
             return;
         }

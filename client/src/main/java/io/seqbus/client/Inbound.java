@@ -51,6 +51,8 @@ final class Inbound
     // The SHM_FDS datagram of a FRAMES_WITH_FDS record: made at the first one.
     private ByteBuffer shmFdsByteBuffer;
     private SafeBuffer shmFdsBuffer;
+    // The shared memory this read() entered (ShmLink.enter): it stays mapped until released, whoever detaches it.
+    private ShmLink shmInUse;
     // The descriptors of the datagram being dispatched (a connection with DESCRIPTORS): fds[fdsUsed, fdsReceived) are
     // still the client's to hand to their frames or close.
     private int[] fds;
@@ -96,6 +98,18 @@ final class Inbound
      * @return datagrams read, plus one when the connection was lost.
      */
     int read()
+    {
+        try
+        {
+            return readDatagrams();
+        }
+        finally
+        {
+            releaseShm();
+        }
+    }
+
+    private int readDatagrams()
     {
         final FileChannel reads = connection.reads();
         if (reads == null)
@@ -153,6 +167,18 @@ final class Inbound
      */
     int lostWithoutNotice(final FileChannel reads, final IOException failure)
     {
+        try
+        {
+            return readUntilLost(reads, failure);
+        }
+        finally
+        {
+            releaseShm();
+        }
+    }
+
+    private int readUntilLost(final FileChannel reads, final IOException failure)
+    {
         int datagrams = 0;
         while (reads != null && connection.reads() == reads)
         {
@@ -195,7 +221,7 @@ final class Inbound
         final ShmLink link = connection.shm();
         if (link != null)
         {
-            return readRecord(link);
+            return enterShm(link) ? readRecord(link) : 0;
         }
         final int socketFd = connection.socketFd();
         if (socketFd < 0)
@@ -212,6 +238,32 @@ final class Inbound
             budget().received(fdsReceived);
         }
         return length;
+    }
+
+    /** @return true when the link is entered for this read() (kept until {@link #releaseShm()}), false if retired. */
+    private boolean enterShm(final ShmLink link)
+    {
+        if (link == shmInUse)
+        {
+            return true;
+        }
+        releaseShm();
+        if (link.enter())
+        {
+            shmInUse = link;
+            return true;
+        }
+        return false;
+    }
+
+    private void releaseShm()
+    {
+        final ShmLink link = shmInUse;
+        if (link != null)
+        {
+            shmInUse = null;
+            link.exit();
+        }
     }
 
     /**

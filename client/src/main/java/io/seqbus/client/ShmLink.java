@@ -15,6 +15,8 @@ import io.seqbus.wire.ShmFdsFrame;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One connection's shared memory (docs/design/shared-memory.md), client side: the rings the broker made and handed
@@ -23,8 +25,10 @@ import java.nio.ByteOrder;
  * sees the mapping) by the polling side. A reader or writer signals the broker only when the broker said it sleeps
  * or waits for room, so a busy connection makes no syscall per message.
  * <p>
- * Loaded only when the client asks for shared memory: it needs JNA and {@code seqbus-sys}. Closed under the lock by
- * {@link Connection#detach()}.
+ * Loaded only when the client asks for shared memory: it needs JNA and {@code seqbus-sys}. Retired under the lock by
+ * {@link Connection#detach()}, which any thread may call (close does); the polling side {@link #enter() enters} it
+ * around its reads and its sleep, so the memory is unmapped only once nobody is inside: touching an unmapped ring
+ * would crash the JVM.
  */
 final class ShmLink implements AutoCloseable
 {
@@ -35,6 +39,7 @@ final class ShmLink implements AutoCloseable
     private static final int EVENTS_OFFSET = 4;
     private static final int REVENTS_OFFSET = 6;
     private static final int HANGUP = LibC.POLLHUP | LibC.POLLERR;
+    private static final int RETIRED = 1 << 30;
 
     private final ShmChannel channel;
     private final EventFd clientWake;
@@ -58,6 +63,10 @@ final class ShmLink implements AutoCloseable
     private boolean writerWaiting;
     // Lock holder: SHM_ATTACH went out on the socket; from then on every frame goes into from_client.
     private volatile boolean attached;
+    // The polling side's entries (at most one at a time), plus RETIRED once close() was called: the last to leave
+    // a retired link unmaps it.
+    private final AtomicInteger users = new AtomicInteger();
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private ShmLink(
         final ShmChannel channel, final EventFd clientWake, final EventFd brokerWake, final int socketFd,
@@ -118,6 +127,12 @@ final class ShmLink implements AutoCloseable
     void attached()
     {
         attached = true;
+    }
+
+    /** @return the longest record body from_client takes: a record is at most half the ring. */
+    int maxRecordBody()
+    {
+        return fromClient.capacity() / 2 - RingWriter.HEADER_LENGTH;
     }
 
     /** Under lock: the SHM_ATTACH datagram, position 0, limit its length. */
@@ -262,13 +277,51 @@ final class ShmLink implements AutoCloseable
         return true;
     }
 
-    /** Under lock: unmaps and closes the memfd and both eventfds; idempotent. */
+    /**
+     * Polling side, before it reads or sleeps: once per call, not per record.
+     *
+     * @return false when the link was retired meanwhile: do not touch it.
+     */
+    boolean enter()
+    {
+        if ((users.incrementAndGet() & RETIRED) != 0)
+        {
+            exit();
+            return false;
+        }
+        return true;
+    }
+
+    /** Polling side, after {@link #enter()} returned true: unmaps a link retired meanwhile. */
+    void exit()
+    {
+        if (users.decrementAndGet() == RETIRED)
+        {
+            unmapAndClose();
+        }
+    }
+
+    /**
+     * Under lock, once no longer the connection's: unmaps and closes the memfd's mapping and both eventfds now, or,
+     * when the polling side is inside, as it leaves.
+     */
     @Override
     public void close()
     {
-        channel.close();
-        clientWake.close();
-        brokerWake.close();
+        if (users.addAndGet(RETIRED) == RETIRED)
+        {
+            unmapAndClose();
+        }
+    }
+
+    private void unmapAndClose()
+    {
+        if (closed.compareAndSet(false, true))
+        {
+            channel.close();
+            clientWake.close();
+            brokerWake.close();
+        }
     }
 
     int socketFd()

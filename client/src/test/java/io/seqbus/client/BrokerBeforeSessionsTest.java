@@ -32,6 +32,8 @@ class BrokerBeforeSessionsTest extends ScriptedBrokerTest
 {
     /** What 5b82c17's FrameValidator said of a HELLO whose name_length and frame_length disagree. */
     private static final String OLD_BROKER_REASON = "string length disagrees with frame_length (frame at byte 0)";
+    /** SHARED_MEMORY in HELLO: asked by default (ClientOptions.DEFAULT_SHARED_MEMORY, or the environment's say). */
+    private static final int SHM = new ClientOptions().sharedMemory() ? HelloFrame.FLAG_SHARED_MEMORY : 0;
 
     private final List<LogRecord> records = new CopyOnWriteArrayList<>();
     private final Handler capture = new Handler()
@@ -122,13 +124,14 @@ class BrokerBeforeSessionsTest extends ScriptedBrokerTest
     {
         final CompletableFuture<BusClient> connecting = CompletableFuture.supplyAsync(() -> BusClient.connect(options()));
         final HelloFrame refused = answerAsBrokerBeforeSessions(broker.accept(), 1);
-        assertThat(refused.clientFlags()).isEqualTo(HelloFrame.FLAG_SESSION | HelloFrame.FLAG_TOPIC_LIMIT | HelloFrame.FLAG_DESCRIPTORS);
+        assertThat(refused.clientFlags()).isEqualTo(HelloFrame.FLAG_SESSION | HelloFrame.FLAG_TOPIC_LIMIT |
+            HelloFrame.FLAG_DESCRIPTORS | SHM);
         peer = broker.accept();
         final HelloFrame accepted = answerAsBrokerBeforeSessions(peer, 0x0000000100000002L);
         client = connecting.get(ScriptedBroker.WAIT.toMillis(), TimeUnit.MILLISECONDS);
 
         assertThat(accepted.clientFlags()).as("no session; the topic limit and descriptors asked")
-            .isEqualTo(HelloFrame.FLAG_TOPIC_LIMIT | HelloFrame.FLAG_DESCRIPTORS);
+            .isEqualTo(HelloFrame.FLAG_TOPIC_LIMIT | HelloFrame.FLAG_DESCRIPTORS | SHM);
         assertThat(accepted.name()).isEqualTo("orders");
         assertThat(client.isConnected()).isTrue();
         assertThat(client.publisherId()).isEqualTo(0x0000000100000002L);
@@ -150,7 +153,7 @@ class BrokerBeforeSessionsTest extends ScriptedBrokerTest
         peer.close();
         peer = broker.accept();
         final HelloFrame again = answerAsBrokerBeforeSessions(peer, 0x0000000200000002L);
-        assertThat(again.clientFlags()).isEqualTo(HelloFrame.FLAG_TOPIC_LIMIT | HelloFrame.FLAG_DESCRIPTORS);
+        assertThat(again.clientFlags()).isEqualTo(HelloFrame.FLAG_TOPIC_LIMIT | HelloFrame.FLAG_DESCRIPTORS | SHM);
         within().until(() -> connectionEvents.size() == 3);
         assertThat(connectionEvents).containsExactly(
             "connected " + 0x0000000100000002L, "disconnected", "connected " + 0x0000000200000002L);
@@ -174,12 +177,13 @@ class BrokerBeforeSessionsTest extends ScriptedBrokerTest
         client.publish("orders.eu.created", "during");
         final Peer refusing = broker.accept();
         final HelloFrame refused = answerAsBrokerBeforeSessions(refusing, 1);
-        assertThat(refused.clientFlags()).isEqualTo(HelloFrame.FLAG_SESSION | HelloFrame.FLAG_TOPIC_LIMIT | HelloFrame.FLAG_DESCRIPTORS);
+        assertThat(refused.clientFlags()).isEqualTo(HelloFrame.FLAG_SESSION | HelloFrame.FLAG_TOPIC_LIMIT |
+            HelloFrame.FLAG_DESCRIPTORS | SHM);
 
         peer = broker.accept();
         final HelloFrame accepted = answerAsBrokerBeforeSessions(peer, 9);
         assertThat(accepted.clientFlags()).as("no session; the topic limit and descriptors asked")
-            .isEqualTo(HelloFrame.FLAG_TOPIC_LIMIT | HelloFrame.FLAG_DESCRIPTORS);
+            .isEqualTo(HelloFrame.FLAG_TOPIC_LIMIT | HelloFrame.FLAG_DESCRIPTORS | SHM);
         assertThat(peer.next(FrameType.SUBSCRIBE).as(new SubscribeFrame()).pattern()).isEqualTo("orders.>");
         assertThat(peer.next(FrameType.PUBLISH).as(new PublishFrame()).topic()).isEqualTo("orders.eu.created");
         within().until(() -> client.isConnected() && client.publisherId() == 9);

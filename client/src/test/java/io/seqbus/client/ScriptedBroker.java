@@ -1,6 +1,10 @@
 package io.seqbus.client;
 
+import io.seqbus.sys.EventFd;
+import io.seqbus.sys.RingReader;
+import io.seqbus.sys.RingWriter;
 import io.seqbus.sys.ScmRights;
+import io.seqbus.sys.ShmChannel;
 import io.seqbus.wire.DeliverFdsFrame;
 import io.seqbus.wire.DeliverFrame;
 import io.seqbus.wire.ErrorFrame;
@@ -9,6 +13,8 @@ import io.seqbus.wire.FrameValidator;
 import io.seqbus.wire.GapFrame;
 import io.seqbus.wire.PingFrame;
 import io.seqbus.wire.PublishFrame;
+import io.seqbus.wire.ShmFdsFrame;
+import io.seqbus.wire.ShmReadyFrame;
 import io.seqbus.wire.Protocol;
 import io.seqbus.wire.WelcomeFrame;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -113,6 +119,15 @@ final class ScriptedBroker implements AutoCloseable
         private final List<Integer> datagramLengths = new ArrayList<>();
         private final List<Integer> framesPerDatagram = new ArrayList<>();
         private int writePosition;
+        // Shared memory, once offerSharedMemory() was called: the broker's side of the rings and the wake eventfds.
+        private ShmChannel shm;
+        private RingWriter toClient;
+        private RingReader fromClient;
+        private EventFd clientWake;
+        private EventFd brokerWake;
+        // SHM_ATTACH came: from now on the client's frames are read from the ring.
+        private boolean attached;
+        private final List<Integer> transports = new ArrayList<>();
 
         Peer(final AFUNIXDatagramChannel channel) throws IOException
         {
@@ -140,13 +155,101 @@ final class ScriptedBroker implements AutoCloseable
             return receivedFds.size();
         }
 
+        /**
+         * Sends SHM_READY with a new channel of rings of this capacity (and its eventfds): from now on
+         * {@link #sendRecord} writes into to_client, and once SHM_ATTACH was read, frames are read from from_client.
+         * Needs {@link #withDescriptors()}.
+         */
+        Peer offerSharedMemory(final int capacity) throws IOException
+        {
+            return offerSharedMemory(capacity, ShmChannel.size(capacity, capacity));
+        }
+
+        /** SHM_READY stating this size, whatever the memfd's (a wrong one makes the client's mapping fail). */
+        Peer offerSharedMemory(final int capacity, final long statedSize) throws IOException
+        {
+            shm = ShmChannel.create(capacity, capacity);
+            clientWake = EventFd.create();
+            brokerWake = EventFd.create();
+            writePosition += ShmReadyFrame.encode(writeBuffer, writePosition, capacity, capacity, statedSize);
+            send(shm.memfd(), clientWake.fd(), brokerWake.fd());
+            shm.closeMemfd();
+            toClient = shm.toClient().writer();
+            fromClient = shm.fromClient().reader(readByteBuffer.capacity());
+            return this;
+        }
+
+        /** @return true once the client sent SHM_ATTACH. */
+        boolean attached()
+        {
+            return attached;
+        }
+
+        /** @return per datagram read, 0 when it came through the socket, 1 through from_client. */
+        List<Integer> transports()
+        {
+            return transports;
+        }
+
+        /** Sends what was built as one record of to_client, and wakes the client when it sleeps. */
+        void sendRecord() throws IOException
+        {
+            writeByteBuffer.clear().limit(writePosition);
+            assertThat(toClient.write(writeByteBuffer, RingWriter.FRAMES)).as("room in to_client").isTrue();
+            writePosition = 0;
+            if (shm.toClient().takeReaderSleeping())
+            {
+                clientWake.signal();
+            }
+        }
+
+        /** A FRAMES_WITH_FDS record: its SHM_FDS datagram with the descriptors on the socket first. */
+        void sendRecord(final int... fds) throws IOException
+        {
+            final ByteBuffer announce = ByteBuffer.allocateDirect(ShmFdsFrame.LENGTH);
+            ShmFdsFrame.encode(new UnsafeBuffer(announce), 0, fds.length);
+            assertThat(scm.send(fd, announce, fds, fds.length)).isEqualTo(ShmFdsFrame.LENGTH);
+            writeByteBuffer.clear().limit(writePosition);
+            assertThat(toClient.write(writeByteBuffer, RingWriter.FRAMES_WITH_FDS)).as("room in to_client").isTrue();
+            writePosition = 0;
+            if (shm.toClient().takeReaderSleeping())
+            {
+                clientWake.signal();
+            }
+        }
+
+        /** @return whether the socket is at its end (the client closed it); nothing else may wait on it. */
+        boolean socketClosed() throws IOException
+        {
+            readByteBuffer.clear();
+            return (scm != null ? scm.receive(fd, readByteBuffer) : channel.read(readByteBuffer)) < 0;
+        }
+
         /** Reads one datagram if there is one; every frame must be well-formed. */
         boolean tryRead() throws IOException
         {
             readByteBuffer.clear();
             int descriptors = 0;
             final int length;
-            if (scm != null)
+            if (attached)
+            {
+                length = fromClient.read(readByteBuffer);
+                if (length > 0 && fromClient.lastType() == RingWriter.FRAMES_WITH_FDS)
+                {
+                    final ByteBuffer announce = ByteBuffer.allocateDirect(64);
+                    assertThat(scm.receive(fd, announce)).as("SHM_FDS before its record").isEqualTo(ShmFdsFrame.LENGTH);
+                    descriptors = scm.descriptorCount();
+                    for (int i = 0; i < descriptors; i++)
+                    {
+                        receivedFds.add(scm.descriptor(i));
+                    }
+                }
+                if (length > 0 && shm.fromClient().takeWriterWaiting())
+                {
+                    clientWake.signal();
+                }
+            }
+            else if (scm != null)
             {
                 length = scm.receive(fd, readByteBuffer);
                 descriptors = scm.descriptorCount();
@@ -166,13 +269,20 @@ final class ScriptedBroker implements AutoCloseable
             assertThat(validator.validate(readBuffer, 0, length, descriptors)).as(validator.errorReason()).isZero();
             final int datagram = datagramLengths.size();
             datagramLengths.add(length);
+            transports.add(attached ? 1 : 0);
             int count = 0;
             for (int at = 0; at < length; )
             {
                 final int frameLength = Protocol.frameLength(readBuffer, at);
                 final byte[] copy = new byte[frameLength];
                 readBuffer.getBytes(at, copy);
-                frames.add(new Frame(Protocol.frameType(readBuffer, at), new UnsafeBuffer(copy), datagram));
+                final int type = Protocol.frameType(readBuffer, at);
+                frames.add(new Frame(type, new UnsafeBuffer(copy), datagram));
+                if (type == FrameType.SHM_ATTACH)
+                {
+                    assertThat(at + frameLength).as("SHM_ATTACH is the last frame on the socket").isEqualTo(length);
+                    attached = true;
+                }
                 at += frameLength;
                 count++;
             }
@@ -344,6 +454,12 @@ final class ScriptedBroker implements AutoCloseable
 
         public void close() throws IOException
         {
+            if (shm != null)
+            {
+                shm.close();
+                clientWake.close();
+                brokerWake.close();
+            }
             while (!receivedFds.isEmpty())
             {
                 Fds.close(receivedFds.poll());

@@ -87,7 +87,7 @@ class StatLiveViewIT extends ProcessTestBase
             .containsPattern("published " + MESSAGES + " \\([0-9.]+ [KMi]*B, [0-9.]+/s\\)");
         // The subscriber's row: 1 subscription, every message delivered, none dropped, no GAP, nothing published.
         assertThat(second).containsPattern(Pattern.compile(
-            "^\\d+ +watched-sub +\\d+ +0 +1 +[0-9.]+ [KMi]*B +" + MESSAGES + " +[0-9.]+ +0 +[0-9.]+ +0 +0 +[0-9.]+$",
+            "^\\d+ +watched-sub +\\d+ +0 +(shm|socket) +1 +[0-9.]+ [KMi]*B +" + MESSAGES + " +[0-9.]+ +0 +[0-9.]+ +0 +0 +[0-9.]+$",
             Pattern.MULTILINE));
         assertThat(second).containsPattern(Pattern.compile(
             "^\\d+ +watched-sub +1 +drop-oldest +4\\.0 MiB +orders\\.\\*\\.created$", Pattern.MULTILINE));

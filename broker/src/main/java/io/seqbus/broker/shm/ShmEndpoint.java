@@ -86,6 +86,12 @@ public final class ShmEndpoint implements AutoCloseable
         return channel.memfd();
     }
 
+    /** SHM_READY is sent: the broker's memfd is closed, its mapping keeps the memory. */
+    public void memfdSent()
+    {
+        channel.closeMemfd();
+    }
+
     /** @return the eventfd the client waits on, to pass in SHM_READY. */
     public int clientWakeFd()
     {
@@ -277,7 +283,7 @@ public final class ShmEndpoint implements AutoCloseable
         }
     }
 
-    /** Unmaps the rings, closes the memfd and both eventfds; idempotent. */
+    /** Unmaps the rings, closes the memfd (if not yet) and both eventfds; idempotent. */
     @Override
     public void close()
     {

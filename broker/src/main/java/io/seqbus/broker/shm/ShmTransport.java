@@ -20,17 +20,21 @@ public final class ShmTransport implements Transport
 {
     private final ShmEndpoint endpoint;
     private final Transport socket;
+    private final Runnable onCorrupt;
     private final ByteBuffer fdsDatagram = ByteBuffer.allocateDirect(ShmFdsFrame.LENGTH);
     private final UnsafeBuffer fdsFrame = new UnsafeBuffer(fdsDatagram);
 
     /**
-     * @param endpoint the client's rings.
-     * @param socket   its socket transport: descriptors, closing, failure and the label go through it.
+     * @param endpoint  the client's rings.
+     * @param socket    its socket transport: descriptors, closing, failure and the label go through it.
+     * @param onCorrupt counts a to_client ring the client corrupted (its head out of range); the client is then
+     *                  closed as a failed write: no ERROR can reach it through that ring.
      */
-    public ShmTransport(final ShmEndpoint endpoint, final Transport socket)
+    public ShmTransport(final ShmEndpoint endpoint, final Transport socket, final Runnable onCorrupt)
     {
         this.endpoint = endpoint;
         this.socket = socket;
+        this.onCorrupt = onCorrupt;
     }
 
     @Override
@@ -61,6 +65,7 @@ public final class ShmTransport implements Transport
         }
         catch (final ShmCorruptException ex)
         {
+            onCorrupt.run();
             throw new IOException("its to_client ring is corrupt: " + ex.getMessage(), ex);
         }
     }
