@@ -36,8 +36,9 @@ c_lat() { "$relay" -m latency -n 1 -r 10000 -l "$secs" 2>/dev/null | awk -F'|' '
 # subscriber processes; its latency rows: spinning readers, and readers that sleep on a futex.
 c_shm_tput() { "$shm_relay" -m copy -n "$1" -d "$secs" 2>/dev/null | awk -F'|' '/^\| copy \| N processes/ {
   split($5, a, " "); print a[1]}'; }
-c_shm_lat() { "$shm_relay" -m latency -n 1 -r 10000 -l "$secs" 2>/dev/null | awk -F'|' -v w="$1" '$2 ~ w {
-  split($4, a, " "); split($5, b, " "); print a[1], b[1]}'; }
+# (One run prints both rows; a row it did not print, e.g. when it crashed, shows as n/a.)
+c_shm_lat() { awk -F'|' -v w="$1" '$2 ~ w {split($4, a, " "); split($5, b, " "); print a[1], b[1]; found = 1}
+  END {if (!found) print "n/a n/a"}' <<<"$2"; }
 transport="socket"
 s_tput() { env -u SEQBUS_SHARED_MEMORY "$here/seqbus" bench --transport "$transport" --socket "$sock" --subs "$1" --seconds "$secs" --json 2>/dev/null; }
 s_lat() { env -u SEQBUS_SHARED_MEMORY "$here/seqbus" bench --transport "$transport" --socket "$sock" --subs 1 --rate 10000 --seconds "$secs" --json 2>/dev/null; }
@@ -69,8 +70,9 @@ for r in $(seq "$rounds"); do
   done
   lat=$(for _ in 1 2 3; do s_lat | jq -r '"\(.latency_us.p50) \(.latency_us.p99)"'; done)
   read -r sp50 sp50s < <(med3 1); read -r sp99 sp99s < <(med3 2)
+  c_lat_rows=$("$shm_relay" -m latency -n 1 -r 10000 -l "$secs" 2>/dev/null || true)
   for wake in spin futex; do
-    read -r cp50 cp99 < <(c_shm_lat "$wake")
+    read -r cp50 cp99 < <(c_shm_lat "$wake" "$c_lat_rows")
     printf '| %d | shm: one-hop latency p50 µs at 10k/s (C readers: %s) | %s | %s | %s |\n' "$r" "$wake" "$cp50" "$sp50s" "$(ratio "$sp50" "$cp50")"
     printf '| %d | shm: one-hop latency p99 µs at 10k/s (C readers: %s) | %s | %s | %s |\n' "$r" "$wake" "$cp99" "$sp99s" "$(ratio "$sp99" "$cp99")"
   done

@@ -221,7 +221,10 @@ def corrupt(s, kind, rng):
                   rng.choice([FRAMES, PADDING, FRAMES_WITH_FDS, 7]), bytes(rng.getrandbits(8) for _ in range(8)))
         s.commit(s.tail + cap + 8)
     elif kind == "to_client_head":
-        s.map[TO_HEAD:TO_HEAD + 8] = I64.pack(rng.choice([-8 * rng.randint(1, 1 << 20), s.head + s.to_cap * 4]))
+        # Outside [tail - C, tail] for the broker's tail (all read: our head): ahead of it, or more than C behind.
+        s.frames()
+        s.map[TO_HEAD:TO_HEAD + 8] = I64.pack(rng.choice([s.head + 8 * rng.randint(1, 1 << 20),
+                                                          s.head - s.to_cap - 8 * rng.randint(1, 1 << 20)]))
         s.send_record(ping)  # the PONG makes the broker write to_client
     else:
         raise Fail("unknown kind " + kind)

@@ -8,6 +8,7 @@ import io.seqbus.client.PublishResult;
 import io.seqbus.client.SlowConsumerPolicy;
 import io.seqbus.client.SubscriptionOptions;
 import io.seqbus.client.ThreadMode;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -62,6 +63,33 @@ class SharedMemoryIT extends ProcessTestBase
         return HostileUsersIT.Child.start(this, dir, unitOptions(), SHM_ON + settings);
     }
 
+    /** What the shared broker's process needs stopped after the class (a broker start costs 2-3 s). */
+    private static final class SharedBroker extends ProcessTestBase
+    {
+    }
+
+    private static final SharedBroker SHARED = new SharedBroker();
+    private static HostileUsersIT.Child shared;
+
+    @TempDir
+    static Path sharedDir;
+
+    /** One broker with the defaults and shared memory on, for the tests that need no settings of their own. */
+    static HostileUsersIT.Child sharedBroker() throws Exception
+    {
+        if (shared == null || !shared.process.isAlive())
+        {
+            shared = HostileUsersIT.Child.start(SHARED, sharedDir, unitOptions(), SHM_ON + "stall_timeout_ms = 60000\n");
+        }
+        return shared;
+    }
+
+    @AfterAll
+    static void stopSharedBroker() throws Exception
+    {
+        SHARED.stopWhatTheTestStarted();
+    }
+
     /** A Java client of this JVM on shared memory, closed after the test. */
     BusClient shm(final HostileUsersIT.Child broker, final ClientOptions options)
     {
@@ -95,11 +123,12 @@ class SharedMemoryIT extends ProcessTestBase
     void shmAndSocketSubscribersOfOneTopicGetTheSameMessagesInTheSameOrder() throws Exception
     {
         final int n = 5_000;
-        final HostileUsersIT.Child broker = broker("");
+        final HostileUsersIT.Child broker = sharedBroker();
         final List<String> javaSub = new CopyOnWriteArrayList<>();
         final BusClient sub = shm(broker, new ClientOptions().clientName("shm-sub").threadMode(ThreadMode.DEDICATED));
         sub.subscribe("mix.>", (m) -> javaSub.add(Long.toUnsignedString(m.publisherId()) + " " + m.sequence() + " " + m.payloadAsString()));
         sub.sync(WAIT);
+        final double before = HostileUsersIT.metric(broker.metrics(), "seqbus_subscriptions", null);
         final String format = "%i %s %p\\n";
         final Path shmOut = dir.resolve("sub-shm.out");
         final Path sockOut = dir.resolve("sub-socket.out");
@@ -115,7 +144,7 @@ class SharedMemoryIT extends ProcessTestBase
         started.add(pySub);
         // Four subscriptions: the Java one and the three processes'.
         await("all four subscribed").atMost(WAIT).pollInterval(Duration.ofMillis(100))
-            .until(() -> HostileUsersIT.metric(broker.metrics(), "seqbus_subscriptions", null) >= 4);
+            .until(() -> HostileUsersIT.metric(broker.metrics(), "seqbus_subscriptions", null) >= before + 3);
 
         final Path lines = dir.resolve("pub.in");
         Files.write(lines, IntStream.rangeClosed(1, n).mapToObj((i) -> "s" + i).toList());
@@ -173,7 +202,7 @@ class SharedMemoryIT extends ProcessTestBase
     @EnumSource(value = SlowConsumerPolicy.class, names = {"BLOCK", "DROP_OLDEST", "DROP_NEWEST", "DISCONNECT"})
     void aSlowShmSubscriberIsHandledByItsPolicy(final SlowConsumerPolicy policy) throws Exception
     {
-        final HostileUsersIT.Child broker = broker("stall_timeout_ms = 60000\n");
+        final HostileUsersIT.Child broker = sharedBroker();
         final List<Long> fast = new CopyOnWriteArrayList<>();
         final BusClient fastSub = shm(broker, new ClientOptions().clientName("fast").threadMode(ThreadMode.DEDICATED));
         fastSub.subscribe("slow.>", (m) -> fast.add(m.sequence()));
@@ -193,8 +222,9 @@ class SharedMemoryIT extends ProcessTestBase
         if (policy == SlowConsumerPolicy.BLOCK)
         {
             // Until the broker holds the publisher back: nothing moves and the broker counts a stall.
+            final double stalls = HostileUsersIT.metric(broker.metrics(), "seqbus_publisher_stalls_total", null);
             while (published < 100_000 && HostileUsersIT.metric(broker.metrics(), "seqbus_publisher_stalls_total",
-                null) == 0)
+                null) == stalls)
             {
                 for (int i = 0; i < 200; i++)
                 {

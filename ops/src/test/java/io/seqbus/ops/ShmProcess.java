@@ -16,6 +16,7 @@ import java.util.stream.Stream;
 final class ShmProcess
 {
     private static final Pattern RSS = Pattern.compile("(?m)^VmRSS:\\s+(\\d+) kB");
+    private static final Pattern RSS_SHMEM = Pattern.compile("(?m)^RssShmem:\\s+(\\d+) kB");
 
     private ShmProcess()
     {
@@ -59,6 +60,17 @@ final class ShmProcess
         if (!m.find())
         {
             throw new IOException("no VmRSS for " + pid);
+        }
+        return Long.parseLong(m.group(1)) * 1024;
+    }
+
+    /** @return resident shared memory in bytes: the pages of mapped memfds (the rings) the process touched. */
+    static long rssShmem(final long pid) throws IOException
+    {
+        final Matcher m = RSS_SHMEM.matcher(Files.readString(Path.of("/proc", Long.toString(pid), "status")));
+        if (!m.find())
+        {
+            throw new IOException("no RssShmem for " + pid);
         }
         return Long.parseLong(m.group(1)) * 1024;
     }
