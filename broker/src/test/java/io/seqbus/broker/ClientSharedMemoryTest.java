@@ -1,5 +1,6 @@
 package io.seqbus.broker;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.seqbus.broker.config.BrokerContext;
 import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.client.BusClient;
@@ -7,6 +8,7 @@ import io.seqbus.client.ClientOptions;
 import io.seqbus.client.ClientStats;
 import io.seqbus.client.Gap;
 import io.seqbus.client.ThreadMode;
+import io.seqbus.client.micrometer.SeqbusClientMetrics;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -99,6 +101,10 @@ class ClientSharedMemoryTest extends InProcessBrokerTest
         assertThat(topics).containsExactly("s.t0:64", "s.t1:64", "s.t2:64");
         assertThat(subscriber.stats().transport()).isEqualTo(ClientStats.SHARED_MEMORY);
         assertThat(publisher.stats().transport()).isEqualTo(ClientStats.SHARED_MEMORY);
+        final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        new SeqbusClientMetrics(subscriber).bindTo(registry);
+        assertThat(registry.get("seqbus.client.transport").tag("transport", "shm").gauge().value()).isEqualTo(1.0);
+        assertThat(registry.get("seqbus.client.transport").tag("transport", "socket").gauge().value()).isZero();
         assertThat(counter(BrokerCounters.SHM_CLIENTS)).isEqualTo(2);
         assertThat(subscriber.stats().lost()).isZero();
     }

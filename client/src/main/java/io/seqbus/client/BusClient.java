@@ -124,7 +124,7 @@ public final class BusClient implements AutoCloseable
             throw new IllegalStateException("ClientOptions.descriptors(true), but " + NativeDescriptors.unavailable());
         }
         // Shared memory rides on descriptors (SHM_READY brings the memfd; brokers offer it only with DESCRIPTORS).
-        final java.util.Map<String, String> env = System.getenv();
+        final java.util.Map<String, String> env = options.environment();
         final boolean sharedMemory = descriptors && options.sharedMemory(env);
         if (options.sharedMemoryRequired(env) && !descriptors)
         {

@@ -51,6 +51,8 @@ public final class ClientOptions
     private Boolean descriptors;
     // null: DEFAULT_SHARED_MEMORY when the native calls load; else the caller's choice.
     private Boolean sharedMemory;
+    // The environment SEQBUS_SHARED_MEMORY is read from: the process's, or a test's.
+    private Map<String, String> environment;
     // -1: the broker's max_payload.
     private int memfdThreshold = -1;
     // The defaults log through System.Logger "io.seqbus.client" (see ClientLog), never to stderr directly.
@@ -522,7 +524,20 @@ public final class ClientOptions
      */
     public boolean sharedMemory()
     {
-        return sharedMemory(System.getenv());
+        return sharedMemory(environment());
+    }
+
+    /** For tests: read {@value #SHARED_MEMORY_ENV} from this map, not from the process's environment. */
+    ClientOptions environment(final Map<String, String> environment)
+    {
+        this.environment = environment;
+        return this;
+    }
+
+    /** @return the environment {@value #SHARED_MEMORY_ENV} is read from. */
+    Map<String, String> environment()
+    {
+        return environment != null ? environment : System.getenv();
     }
 
     /** {@link #sharedMemory()} for this environment. */

@@ -114,6 +114,12 @@ final class Connection
      */
     void sharedMemory(final ShmLink link)
     {
+        if (channel == null)
+        {
+            // Closed by another thread (close()) while the rings were being mapped.
+            link.close();
+            return;
+        }
         shm = link;
         onSharedMemory = true;
         tryAttach(link);

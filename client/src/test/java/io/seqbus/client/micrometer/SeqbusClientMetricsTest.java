@@ -72,6 +72,10 @@ class SeqbusClientMetricsTest
             .isEqualTo((double)client.stats().bytesOut()).isPositive();
         assertThat(registry.get("seqbus.client.connected").gauge().value()).isEqualTo(1.0);
         assertThat(registry.get("seqbus.client.subscriptions").gauge().value()).isZero();
+        // A broker that offers no shared memory (this scripted one): the socket.
+        assertThat(registry.get("seqbus.client.transport").tags("bus", "orders", "transport", "socket").gauge().value())
+            .isEqualTo(1.0);
+        assertThat(registry.get("seqbus.client.transport").tag("transport", "shm").gauge().value()).isZero();
         for (final String name : new String[] {"seqbus.client.errors", "seqbus.client.reconnects",
             "seqbus.client.delivered", "seqbus.client.handler.errors", "seqbus.client.gaps", "seqbus.client.lost",
             "seqbus.client.dropped"})
