@@ -34,14 +34,18 @@ c_lat() { "$relay" -m latency -n 1 -r 10000 -l "$secs" 2>/dev/null | awk -F'|' '
   split($4, a, " "); split($5, b, " "); print a[1], b[1]}'; }
 # The shm relay's copy mode (every record copied into each subscriber's ring, the copy a broker makes) with N
 # subscriber processes; its latency rows: spinning readers, and readers that sleep on a futex.
-c_shm_tput() { "$shm_relay" -m copy -n "$1" -d "$secs" 2>/dev/null | awk -F'|' '/^\| copy \| N processes/ {
-  split($5, a, " "); print a[1]}'; }
+c_shm_tput() { { "$shm_relay" -m copy -n "$1" -d "$secs" 2>/dev/null || true; } | awk -F'|' '/^\| copy \| N processes/ {
+  split($5, a, " "); print a[1]; found = 1} END {if (!found) print "n/a"}'; }
 # (One run prints both rows; a row it did not print, e.g. when it crashed, shows as n/a.)
 c_shm_lat() { awk -F'|' -v w="$1" '$2 ~ w {split($4, a, " "); split($5, b, " "); print a[1], b[1]; found = 1}
   END {if (!found) print "n/a n/a"}' <<<"$2"; }
 transport="socket"
-s_tput() { env -u SEQBUS_SHARED_MEMORY "$here/seqbus" bench --transport "$transport" --socket "$sock" --subs "$1" --seconds "$secs" --json 2>/dev/null; }
-s_lat() { env -u SEQBUS_SHARED_MEMORY "$here/seqbus" bench --transport "$transport" --socket "$sock" --subs 1 --rate 10000 --seconds "$secs" --json 2>/dev/null; }
+# A failed run says why (its last lines, and the broker's) instead of ending the table silently.
+bench() { env -u SEQBUS_SHARED_MEMORY "$here/seqbus" bench --transport "$transport" --socket "$sock" --seconds "$secs" \
+  --json "$@" 2>"$work/bench.err" || { echo "seqbus bench $* failed:" >&2; tail -3 "$work/bench.err" "$work/broker.log" >&2
+  return 1; }; }
+s_tput() { bench --subs "$1"; }
+s_lat() { bench --subs 1 --rate 10000; }
 
 printf '| round | what | C relay | seqbus | seqbus / C |\n|---|---|---:|---:|---:|\n'
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }

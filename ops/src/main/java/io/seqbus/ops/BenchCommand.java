@@ -72,6 +72,10 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
         description = "Total msgs/s over all publishers; measures one-hop latency (default: as fast as possible).")
     long rate;
 
+    @Option(names = "--spin", description = "With --rate: each subscriber's thread spins while it waits, never " +
+        "sleeping in poll(2) (a core of its own's latency); default: it sleeps once idle for 100 µs.")
+    boolean spin;
+
     @Option(names = "--topic", paramLabel = "TOPIC", description = "Topic to use (default: bench.data).")
     String topic = "bench.data";
 
@@ -168,6 +172,7 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
         s.rate = rate;
         s.topic = topic;
         s.sharedMemory = transport == Transport.shm;
+        s.spin = spin;
         return s;
     }
 

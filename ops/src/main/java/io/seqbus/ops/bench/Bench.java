@@ -87,6 +87,8 @@ public final class Bench
         public String topic = "bench.data";
         /** Every client on shared memory (ClientOptions.sharedMemory) instead of the socket. */
         public boolean sharedMemory;
+        /** Latency runs: the subscribers' threads spin instead of sleeping in poll(2). */
+        public boolean spin;
     }
 
     /**
@@ -131,7 +133,12 @@ public final class Bench
                 // Latency: each subscriber on its own client thread, which sleeps in poll(2) until
                 // a message comes rather than spinning next to the broker on a small machine.
                 final ThreadMode mode = settings.rate > 0 ? ThreadMode.DEDICATED : ThreadMode.POLL;
-                final BusClient sub = BusClient.connect(options("bench-sub-" + i).threadMode(mode)
+                final ClientOptions subOptions = options("bench-sub-" + i).threadMode(mode);
+                if (settings.spin)
+                {
+                    subOptions.busySpin(true).sleepInPoll(false);
+                }
+                final BusClient sub = BusClient.connect(subOptions
                     .pollDatagramLimit(256).gapHandler((g) -> gaps.addAndGet(Math.max(1, g.count()))));
                 subs.add(sub);
                 checkTransport(sub);
