@@ -73,8 +73,12 @@ public final class Configuration
     /** Publishers read directly while they linger; past this many, epoll_wait alone watches the quiet ones. */
     public static final int HOT_LINGER_MAX = 8;
 
-    /** Longest the agent blocks in epoll_wait while idle, ms; bounds how late timers run. */
-    public static final int IDLE_BLOCK_MS = 100;
+    /**
+     * Longest the agent blocks in epoll_wait while idle, ms; bounds how late timers run. System property
+     * {@code seqbus.idle.block.ms} (tests only: ShmWakeUpIT lengthens it so that a lost wake-up cannot hide behind
+     * it; /health wants a duty cycle every 2 s, so keep it under that).
+     */
+    public static final int IDLE_BLOCK_MS = Integer.getInteger("seqbus.idle.block.ms", 100);
 
     /**
      * Connect and disconnect lines logged a second at most: enough to follow a few clients by eye, few
