@@ -141,9 +141,10 @@ public final class Bench
                 final BusClient sub = BusClient.connect(subOptions
                     .pollDatagramLimit(256).gapHandler((g) -> gaps.addAndGet(Math.max(1, g.count()))));
                 subs.add(sub);
-                checkTransport(sub);
                 sub.subscribe(settings.topic, (m) -> onMessage(index, m));
+                // The rings come in the datagram after WELCOME: the sync's PONG comes after them.
                 sub.sync(Duration.ofSeconds(10));
+                checkTransport(sub);
             }
             // Only throughput runs poll here: with a rate each subscriber has its own client thread, and an
             // idle polling loop beside them would take a core from the broker and skew every latency figure.
@@ -158,6 +159,7 @@ public final class Bench
                 // Each publisher's own client thread sends its batches, so publishes made while
                 // a send is under way go out together (the client's smart batching).
                 pubs.add(new Publisher(BusClient.connect(options("bench-pub-" + i).threadMode(ThreadMode.DEDICATED))));
+                pubs.get(i).client.sync(Duration.ofSeconds(10));
                 checkTransport(pubs.get(i).client);
             }
             pubs.forEach((p) -> p.thread.start());
