@@ -622,11 +622,16 @@ final class Reader
             final ClientConnection c = hungUp.get(i);
             if (c.state() != ClientConnection.State.CLOSED)
             {
+                final boolean onSocket = !c.isShmAttached();
                 final int n = read(c, nowNs, context.readBurst());
                 work += n;
                 // A read that stopped because a subscriber filled up again (block policy) left the rest
-                // with the kernel: read on once it drains, rather than close and lose what was sent.
-                if (n < context.readBurst() && c.state() != ClientConnection.State.CLOSED &&
+                // with the kernel: read on once it drains, rather than close and lose what was sent. A read that
+                // stopped at SHM_ATTACH left the records the client committed after it in from_client: the next
+                // cycle reads them from there (a client that attaches, publishes and closes at once hangs up
+                // before the broker read its SHM_ATTACH).
+                final boolean attachedNow = onSocket && c.isShmAttached();
+                if (n < context.readBurst() && !attachedNow && c.state() != ClientConnection.State.CLOSED &&
                     !backpressure.holdPublishers())
                 {
                     connections.close(c, "peer closed");
