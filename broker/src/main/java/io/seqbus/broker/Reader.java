@@ -254,12 +254,30 @@ final class Reader
      */
     private int receive(final ClientConnection c) throws IOException
     {
-        final int length = received.receive(c.io().fd(), readByteBuffer);
+        final int length = receiveAfterReset(c, readByteBuffer);
         if (length < 0)
         {
             connections.close(c, "peer closed");
         }
         return length;
+    }
+
+    /**
+     * recvmsg of one datagram into {@link #received}. Linux reports a reset (ECONNRESET: the client closed with
+     * datagrams of ours unread, as a short-lived shared-memory client does with the SHM_READY it had no need to read)
+     * once, and before the datagrams the client sent that are still queued: those are read, not lost with the
+     * connection. A failure that stays is real.
+     */
+    private int receiveAfterReset(final ClientConnection c, final ByteBuffer dst) throws IOException
+    {
+        try
+        {
+            return received.receive(c.io().fd(), dst);
+        }
+        catch (final IOException reset)
+        {
+            return received.receive(c.io().fd(), dst);
+        }
     }
 
     /**
@@ -552,7 +570,7 @@ final class Reader
     private ScmRights takeRecordDescriptors(final ClientConnection c) throws IOException
     {
         fdsByteBuffer.clear();
-        final int length = received.receive(c.io().fd(), fdsByteBuffer);
+        final int length = receiveAfterReset(c, fdsByteBuffer);
         final String problem;
         if (length <= 0)
         {

@@ -3,12 +3,17 @@ package io.seqbus.broker;
 import io.seqbus.broker.config.BrokerContext;
 import io.seqbus.broker.config.Configuration;
 import io.seqbus.broker.counters.BrokerCounters;
+import io.seqbus.wire.FrameType;
+import io.seqbus.wire.HelloFrame;
+import io.seqbus.wire.Protocol;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -76,6 +81,56 @@ class ShmHangUpTest
                 assertThat(delivered).as("what the client published before it hung up (%d)", i).isNotNull();
                 assertThat(Deliveries.in(delivered)).as("delivery %d", i)
                     .extracting(Deliveries.Delivery::payload).containsExactly("last words " + i);
+                await().atMost(WAIT).until(() -> broker.counters().get(BrokerCounters.SHM_CLIENTS) == 0);
+            }
+        }
+    }
+
+    /**
+     * A client that asked for shared memory and closes before it read SHM_READY (connect returns at WELCOME; a publish,
+     * a flush and a close can come before the client's thread reads on) leaves the broker a reset: Linux reports it
+     * once, before the datagrams the client sent, which must still be read.
+     */
+    @Test
+    void whatAClientSentBeforeItClosedWithItsShmReadyUnreadIsDelivered() throws Exception
+    {
+        final String socket = dir.resolve("r.sock").toString();
+        broker = Broker.launch(new BrokerContext().socket(socket).shmRingBytes(ShmHandshakeTest.RING));
+        try (RawClient sub = new RawClient(socket).hello("sub"))
+        {
+            sub.send(Frames.concat(Frames.subscribe(1, "r.>"), Frames.ping(1)));
+            assertThat(sub.receive(5_000)).as("PONG").isNotNull();
+            final UnsafeBuffer scratch = new UnsafeBuffer(new byte[256]);
+            for (int i = 0; i < 3; i++)
+            {
+                final FdClient pub = new FdClient(socket);
+                pub.send(Arrays.copyOf(scratch.byteArray(), HelloFrame.encode(scratch, 0, Protocol.VERSION,
+                    Protocol.VERSION, HelloFrame.FLAG_DESCRIPTORS | HelloFrame.FLAG_SHARED_MEMORY, "pub", 0, 0)));
+                final FdClient.Datagram welcome = pub.receive(5_000);
+                assertThat(welcome).isNotNull();
+                assertThat(Protocol.frameType(welcome.buffer(), 0)).isEqualTo(FrameType.WELCOME);
+                // SHM_READY went right after WELCOME, in the same step: it stays unread.
+                final CountDownLatch held = new CountDownLatch(1);
+                final CountDownLatch release = new CountDownLatch(1);
+                assertThat(broker.agentForTest().submit(() ->
+                {
+                    held.countDown();
+                    awaitLatch(release);
+                })).isTrue();
+                assertThat(held.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+                try
+                {
+                    pub.send(Frames.publish("r.x", "unread " + i));
+                    pub.close();
+                }
+                finally
+                {
+                    release.countDown();
+                }
+                final byte[] delivered = sub.receive(WAIT.toMillis());
+                assertThat(delivered).as("what the client published before it closed (%d)", i).isNotNull();
+                assertThat(Deliveries.in(delivered)).extracting(Deliveries.Delivery::payload)
+                    .containsExactly("unread " + i);
                 await().atMost(WAIT).until(() -> broker.counters().get(BrokerCounters.SHM_CLIENTS) == 0);
             }
         }
