@@ -254,12 +254,30 @@ final class Reader
      */
     private int receive(final ClientConnection c) throws IOException
     {
-        final int length = received.receive(c.io().fd(), readByteBuffer);
+        final int length = receiveAfterReset(c, readByteBuffer);
         if (length < 0)
         {
             connections.close(c, "peer closed");
         }
         return length;
+    }
+
+    /**
+     * recvmsg of one datagram into {@link #received}. Linux reports a reset (ECONNRESET: the client closed with
+     * datagrams of ours unread, as a short-lived shared-memory client does with the SHM_READY it had no need to read)
+     * once, and before the datagrams the client sent that are still queued: those are read, not lost with the
+     * connection. A failure that stays is real.
+     */
+    private int receiveAfterReset(final ClientConnection c, final ByteBuffer dst) throws IOException
+    {
+        try
+        {
+            return received.receive(c.io().fd(), dst);
+        }
+        catch (final IOException reset)
+        {
+            return received.receive(c.io().fd(), dst);
+        }
     }
 
     /**
@@ -552,7 +570,7 @@ final class Reader
     private ScmRights takeRecordDescriptors(final ClientConnection c) throws IOException
     {
         fdsByteBuffer.clear();
-        final int length = received.receive(c.io().fd(), fdsByteBuffer);
+        final int length = receiveAfterReset(c, fdsByteBuffer);
         final String problem;
         if (length <= 0)
         {
@@ -622,11 +640,16 @@ final class Reader
             final ClientConnection c = hungUp.get(i);
             if (c.state() != ClientConnection.State.CLOSED)
             {
+                final boolean onSocket = !c.isShmAttached();
                 final int n = read(c, nowNs, context.readBurst());
                 work += n;
                 // A read that stopped because a subscriber filled up again (block policy) left the rest
-                // with the kernel: read on once it drains, rather than close and lose what was sent.
-                if (n < context.readBurst() && c.state() != ClientConnection.State.CLOSED &&
+                // with the kernel: read on once it drains, rather than close and lose what was sent. A read that
+                // stopped at SHM_ATTACH left the records the client committed after it in from_client: the next
+                // cycle reads them from there (a client that attaches, publishes and closes at once hangs up
+                // before the broker read its SHM_ATTACH).
+                final boolean attachedNow = onSocket && c.isShmAttached();
+                if (n < context.readBurst() && !attachedNow && c.state() != ClientConnection.State.CLOSED &&
                     !backpressure.holdPublishers())
                 {
                     connections.close(c, "peer closed");

@@ -711,9 +711,9 @@ public final class BusClient implements AutoCloseable
      * {@link ClientOptions#pollDatagramLimit()}), dispatches their frames to the handlers,
      * answers PINGs, sends what is left in the batch, and reconnects when due.
      *
-     * @return work done (datagrams read and sent, reconnect steps), 0 when idle.
-     * @throws IllegalStateException in {@link ThreadMode#DEDICATED}, or when called from a
-     *                               handler or from two threads at once.
+     * @return work done (datagrams read and sent, reconnect steps), 0 when idle or when another thread polls
+     * now (a waiting call such as {@link #sync} polls while it waits).
+     * @throws IllegalStateException in {@link ThreadMode#DEDICATED}, or when called from a handler.
      */
     public int poll()
     {

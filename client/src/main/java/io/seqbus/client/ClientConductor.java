@@ -116,7 +116,14 @@ final class ClientConductor
         }
         if (!polling.compareAndSet(false, true))
         {
-            throw new IllegalStateException("poll() called from a handler or from two threads at once");
+            if (workThread == Thread.currentThread())
+            {
+                throw new IllegalStateException("poll() called from a handler");
+            }
+            // Another thread polls now: a waiting call (sync, flush, subscribe...), which polls while it waits
+            // (pause), or the application's other poller. The work is being done; an application's poll loop must
+            // not die of it (a dead loop leaves the subscriber unread until the broker evicts it).
+            return 0;
         }
         try
         {

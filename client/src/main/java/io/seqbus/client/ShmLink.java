@@ -233,7 +233,8 @@ final class ShmLink implements AutoCloseable
 
     /**
      * Under lock: room for a record of this body length now, else says it waits (the broker signals client_wake
-     * once it made room) and looks once more.
+     * once it made room) and looks once more. Said at every attempt, not once per wait: the broker takes the flag
+     * when it signals, and the room it made may still be too little; a flag not raised again is never signalled.
      */
     boolean hasRoom(final int bodyLength) throws IOException
     {
@@ -241,11 +242,8 @@ final class ShmLink implements AutoCloseable
         {
             return true;
         }
-        if (!writerWaiting)
-        {
-            fromClient.writerWillWait();
-            writerWaiting = true;
-        }
+        fromClient.writerWillWait();
+        writerWaiting = true;
         return writer.hasRoom(bodyLength);
     }
 

@@ -179,6 +179,12 @@ final class ScriptedBroker implements AutoCloseable
             return this;
         }
 
+        /** @return whether the client said it waits for room in from_client; takes the flag, signals nothing. */
+        boolean takeWriterWaiting()
+        {
+            return shm.fromClient().takeWriterWaiting();
+        }
+
         /** @return true once the client sent SHM_ATTACH. */
         boolean attached()
         {

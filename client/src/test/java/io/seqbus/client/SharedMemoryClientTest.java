@@ -209,6 +209,26 @@ class SharedMemoryClientTest extends ScriptedBrokerTest
         assertThat(peer.transports()).contains(0, 1);
     }
 
+    /**
+     * A client that waits for room says so again at every attempt that finds none: a broker that took the flag (and
+     * signalled client_wake) when it made too little room signals only a flag raised after that.
+     */
+    @Test
+    void aWriterThatStillFindsNoRoomRaisesItsFlagAgain() throws Exception
+    {
+        broker = new ScriptedBroker(dir.resolve("bus.sock"));
+        connectOnSharedMemory(options(ThreadMode.DEDICATED), false);
+        final byte[] payload = new byte[12_000];
+        // Four or five fill from_client (64 KiB, records of one or two), the rest wait in the batch (two at most).
+        for (int i = 0; i < 6; i++)
+        {
+            client.publish("w.x", payload);
+        }
+        await().atMost(ScriptedBroker.WAIT).until(peer::takeWriterWaiting);
+        // Taken as a broker that made a little room would take it; none was made, so the next attempt fails too.
+        await().atMost(ScriptedBroker.WAIT).until(peer::takeWriterWaiting);
+    }
+
     @Test
     void descriptorsTravelBesideTheirRecords() throws Exception
     {
