@@ -78,9 +78,11 @@ public final class BrokerMetrics implements AutoCloseable
         counter(counters, "seqbus.datagrams.read", null, BrokerCounters.DATAGRAMS_READ, "Datagrams read from clients");
         counter(counters, "seqbus.datagrams.written", null, BrokerCounters.DATAGRAMS_WRITTEN,
             "Datagrams written to clients");
-        counter(counters, "seqbus.written", "bytes", BrokerCounters.BYTES_WRITTEN, "Bytes written to clients");
+        counter(counters, "seqbus.written", "bytes", BrokerCounters.BYTES_WRITTEN,
+            "Bytes of datagrams written to clients, to sockets and shared-memory rings");
         counter(counters, "seqbus.read", "bytes", BrokerCounters.BYTES_READ,
-            "Bytes read from clients (socket bytes: memfd payloads are passed, never read)");
+            "Bytes of datagrams read from clients, from sockets and shared-memory rings (memfd payloads are " +
+            "passed, never read)");
         counter(counters, "seqbus.descriptors.received", null, BrokerCounters.DESCRIPTORS_RECEIVED,
             "Descriptors received with accepted PUBLISH_FDS frames");
         counter(counters, "seqbus.descriptors.passed", null, BrokerCounters.DESCRIPTORS_PASSED,
