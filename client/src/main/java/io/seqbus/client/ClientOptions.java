@@ -272,7 +272,7 @@ public final class ClientOptions
     /**
      * @param adaptiveSpin whether the client's thread (in {@link ThreadMode#DEDICATED}, and in
      *                     {@link BusClient#poll(Duration)}) spins for {@link #idleSpin(Duration)} only when it pays:
-     *                     not while this thread waits for a CPU on a run queue more than a few % of the time (the
+     *                     not while this thread waits for a CPU on a run queue more than 10% of the time (the
      *                     cores are oversubscribed, and its spin would take a core from the broker or a neighbour;
      *                     it looks again some 100s of ms later), and not while its messages have not come within
      *                     the spin lately (a message every 10 ms). It sleeps in poll(2) at once instead. Where the

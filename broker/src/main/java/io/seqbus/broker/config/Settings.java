@@ -122,7 +122,7 @@ public final class Settings
      * 12-15% (with epoll a wake costs little more than finding the message while spinning); at 1k msgs/s, 40
      * costs ~9%. Peak throughput is the same. The most it spins (issue 16): each idle stretch spins only when
      * that pays ({@code io.seqbus.sys.AdaptiveSpin}): not while the agent's thread waits for a CPU on a run queue
-     * more than 5% of the time (the cores are oversubscribed, by clients spinning, say; it looks again 200 ms
+     * more than 10% of the time (the cores are oversubscribed, by clients spinning, say; it looks again 200 ms
      * later), and not while messages have not come within the spin lately.
      */
     public static final Setting<Integer> IDLE_SPIN_CYCLES = new Setting<>("idle_spin_cycles",
