@@ -252,7 +252,7 @@ final class ClientConductor
             {
                 pollSpin.close();
             }
-            pollSpin = AdaptiveSpin.forCurrentThread(options.idleSpin().toNanos());
+            pollSpin = AdaptiveSpins.forCurrentThread(options.idleSpin().toNanos());
             pollSpinThread = current;
         }
         return pollSpin;
@@ -357,7 +357,7 @@ final class ClientConductor
         final long idleSpinNs = options.idleSpin().toNanos();
         // The most it spins; how long each idle stretch spins is the policy's (busySpin: always all of it).
         final AdaptiveSpin adaptive = !busySpin && options.adaptiveSpin() && idleSpinNs > 0 ?
-            AdaptiveSpin.forCurrentThread(idleSpinNs) : null;
+            AdaptiveSpins.forCurrentThread(idleSpinNs) : null;
         try
         {
             run(idleStrategy, idleSpinNs, adaptive);

@@ -277,7 +277,8 @@ public final class ClientOptions
      *                     it looks again some 100s of ms later), and not while its messages have not come within
      *                     the spin lately (a message every 10 ms). It sleeps in poll(2) at once instead. Where the
      *                     thread's run-queue wait cannot be read ({@code /proc/thread-self/schedstat}) only the
-     *                     second rule applies. Default {@link #DEFAULT_ADAPTIVE_SPIN} (true); false spins
+     *                     second rule applies; without {@code seqbus-sys} on the class path (a dependency of the
+     *                     client jar) neither does. Default {@link #DEFAULT_ADAPTIVE_SPIN} (true); false spins
      *                     {@code idleSpin} after every message, as {@link #busySpin(boolean)} does.
      * @return this.
      */
