@@ -101,6 +101,23 @@ class AdaptiveSpinTest
     }
 
     @Test
+    void keepsSpinningAtTenThousandMessagesASecondWhereTheNextComesJustAfterTheSpin()
+    {
+        // Every 100 µs, jittered: the next message 101-110 µs into each stretch, just after the 100 µs spin.
+        for (int i = 0; i < 1_000; i++)
+        {
+            assertThat(spin.shouldSpin(nowNs)).as("stretch " + i).isTrue();
+            final long gapNs = 101_000 + (i % 4) * 3_000;
+            if (gapNs > SPIN_NS)
+            {
+                spin.spinEnded(nowNs + SPIN_NS);
+            }
+            nowNs += gapNs;
+            spin.workFound(nowNs);
+        }
+    }
+
+    @Test
     void spinsAgainOnceWorkComesWithinTheSpin()
     {
         for (int i = 0; i < 2 * UNPAID_LIMIT; i++)
