@@ -27,6 +27,7 @@ import io.seqbus.broker.stat.TopicRates;
 import io.seqbus.wire.ErrorCode;
 import io.seqbus.wire.GapReason;
 import io.seqbus.wire.PublishFdsFrame;
+import io.seqbus.sys.AdaptiveSpin;
 import io.seqbus.sys.LibC;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
@@ -82,10 +83,19 @@ final class BrokerAgent implements Agent, LocalBus
     private final Consumer<Runnable> runCommand = Runnable::run;
     private int hotCycles;
     private int idleCycles;
+    // Empty cycles this idle stretch may spin before it blocks: idle_spin_cycles, or 0 when the spin policy says
+    // spinning does not pay now (cores oversubscribed, or work has not come within the spin lately).
+    private int spinCycles;
+    // The agent's thread's own (it reads that thread's schedstat): made in onStart, null before (a test calling
+    // doWork from its own thread gets the fixed spin).
+    private AdaptiveSpin adaptiveSpin;
     private final BridgeCounters bridgeCounters = new BridgeCounters();
     private final int[] lanMemfd = new int[1];
     private final LanBridge bridge;
     private final int idleBlockMs;
+    // What idle_spin_cycles (40) empty cycles take here, spins and yields (~1-3 µs each): the spin policy's first
+    // guess at the window within which a message pays for the spin; the spins it sees refine it.
+    private static final long IDLE_SPIN_GUESS_NS = 100_000;
     private long cycleNowNs;
 
     BrokerAgent(final BrokerContext context, final Listener listener, final Supplier<ReloadOutcome> lastReload)
@@ -99,6 +109,7 @@ final class BrokerAgent implements Agent, LocalBus
         this.listenerFd = SocketFd.fdOf(listener.channel());
         poller.register(listenerFd, Poller.READ, listener);
         this.bridge = context.lanChannel() == null ? null : LanBridge.launch(context, this, bridgeCounters);
+        this.spinCycles = context.idleSpinCycles();
         this.idleBlockMs = bridge == null ? Configuration.IDLE_BLOCK_MS : Configuration.LAN_IDLE_BLOCK_MS;
         this.pool = new DatagramPool(context.maxDatagram(), Configuration.DATAGRAM_POOL_MAX_IDLE);
         final LanBridge lan = bridge;
@@ -244,6 +255,12 @@ final class BrokerAgent implements Agent, LocalBus
     }
 
     @Override
+    public void onStart()
+    {
+        adaptiveSpin = AdaptiveSpin.forCurrentThread(IDLE_SPIN_GUESS_NS);
+    }
+
+    @Override
     public int doWork() throws IOException
     {
         final long nowNs = System.nanoTime();
@@ -265,8 +282,12 @@ final class BrokerAgent implements Agent, LocalBus
         // and no added latency, since poll returns as soon as any socket is ready. While
         // draining nobody is polled for reading, so blocking cannot miss a read either. The LAN
         // arrives in shared memory, which poll cannot watch: with a bridge the block is short.
-        final boolean block = idleCycles >= context.idleSpinCycles() && (!holdPublishers || draining) &&
+        final boolean block = idleCycles >= spinCycles && (!holdPublishers || draining) &&
             (draining || shm.attached().isEmpty() || shm.sleepIfAllEmpty());
+        if (block && adaptiveSpin != null)
+        {
+            adaptiveSpin.spinEnded(nowNs);
+        }
         int work;
         final long workStartNs;
         if (reader.hasHot() && hotCycles < Configuration.HOT_CYCLES_PER_POLL && !holdPublishers)
@@ -324,9 +345,28 @@ final class BrokerAgent implements Agent, LocalBus
         }
         counters.increment(BrokerCounters.DUTY_CYCLES);
         sampler.endCycle(workStartNs);
-        idleCycles = work == 0 ? idleCycles + 1 : 0;
+        idleSpin(work, nowNs, workStartNs);
         // A blocking poll was the idling; the runner's idle strategy must not back off on top.
         return block ? Math.max(work, 1) : work;
+    }
+
+    // The spin before epoll_wait: idle_spin_cycles at most, each idle stretch as the spin policy says.
+    private void idleSpin(final int work, final long nowNs, final long workStartNs)
+    {
+        final AdaptiveSpin spin = adaptiveSpin;
+        if (work > 0)
+        {
+            if (idleCycles > 0 && spin != null)
+            {
+                spin.workFound(workStartNs);
+            }
+            idleCycles = 0;
+            return;
+        }
+        if (idleCycles++ == 0)
+        {
+            spinCycles = spin == null || spin.shouldSpin(nowNs) ? context.idleSpinCycles() : 0;
+        }
     }
 
     private void beginDrain()
@@ -463,6 +503,10 @@ final class BrokerAgent implements Agent, LocalBus
             bridge.close();
         }
         poller.close();
+        if (adaptiveSpin != null)
+        {
+            adaptiveSpin.close();
+        }
         if (!connections.isDraining())
         {
             listener.close();

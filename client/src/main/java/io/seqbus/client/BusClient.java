@@ -95,6 +95,8 @@ public final class BusClient implements AutoCloseable
     // A direct ByteBuffer is published through a view owned by the publishing thread, so no lock is needed to
     // share one. The view keeps the thread's last buffer: a service that publishes from the same buffer each
     // time allocates nothing (a view of a new buffer costs one ByteBuffer duplicate).
+    // Longer waits in poll(maxWait) are as good as forever (and Duration.toNanos overflows past 292 years).
+    private static final Duration MAX_POLL_WAIT = Duration.ofDays(1_000);
     private static final ThreadLocal<SafeBuffer> PAYLOAD_VIEWS = ThreadLocal.withInitial(SafeBuffer::new);
     private static final SafeBuffer NO_BYTES = new SafeBuffer(new byte[0]);
 
@@ -718,6 +720,29 @@ public final class BusClient implements AutoCloseable
     public int poll()
     {
         return conductor.poll();
+    }
+
+    /**
+     * In {@link ThreadMode#POLL}: {@link #poll()}, and when that found nothing, waits for work and polls again, until
+     * there is some or {@code maxWait} has passed: a poll loop that costs no CPU while nothing comes and reads a
+     * message as soon as it does. While it waits the thread spins for at most {@link ClientOptions#idleSpin()} (only
+     * when that pays, see {@link ClientOptions#adaptiveSpin(boolean)}), then sleeps in poll(2) on the socket (on
+     * shared memory: on the client's wake eventfd and the socket), which the broker's data, its ERRORs and its
+     * hang-up, and {@link #close()}, end at once. While disconnected it parks in steps of 1 ms (the reconnect is
+     * due on a timer). Publishing from other threads meanwhile is fine: in this mode publishers send for themselves.
+     *
+     * @param maxWait the longest it waits; zero is {@link #poll()}.
+     * @return work done, as {@link #poll()}; 0 when nothing came within {@code maxWait}, when the client closed, or
+     * when another thread polls now (this one then waits up to 1 ms, so a loop around it does not spin).
+     * @throws IllegalStateException in {@link ThreadMode#DEDICATED}, or when called from a handler.
+     */
+    public int poll(final Duration maxWait)
+    {
+        if (maxWait.isNegative())
+        {
+            throw new IllegalArgumentException("maxWait must not be negative: " + maxWait);
+        }
+        return conductor.poll(maxWait.compareTo(MAX_POLL_WAIT) > 0 ? Long.MAX_VALUE / 2 : maxWait.toNanos());
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.seqbus.client;
 
+import io.seqbus.sys.AdaptiveSpin;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
@@ -16,8 +17,15 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class ClientConductor
 {
-    /** Longest sleep in poll(2) while idle, ms: bounds how late timers and close are noticed. */
-    private static final long SLEEP_IN_POLL_MS = 10;
+    /**
+     * Longest sleep in poll(2) while connected and idle, ms. Nothing timed needs the thread then: publishers send
+     * for themselves (and wake it to hand the sending over), the broker's data, ERRORs, PONGs and hang-up make the
+     * socket or client_wake readable, close and a publisher's failed write wake it. So this only bounds how late
+     * something unsignalled is noticed; 10 wake-ups a second, not the 100 of a 10 ms cap.
+     */
+    private static final long SLEEP_IN_POLL_MS = 100;
+    /** Longest park in {@link #poll(long)} while not connected: the reconnect is due on a timer. */
+    private static final long WAIT_DISCONNECTED_NS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final ClientOptions options;
     private final ThreadMode threadMode;
@@ -27,6 +35,10 @@ final class ClientConductor
     private final Reconnector reconnector;
     private final AtomicBoolean polling = new AtomicBoolean();
     private volatile Thread workThread;
+    // ThreadMode.POLL: the spin policy of the thread that last waited in poll(maxWait) (it reads that thread's
+    // schedstat); the polling flag makes it one thread's at a time.
+    private AdaptiveSpin pollSpin;
+    private Thread pollSpinThread;
     private volatile boolean running;
     private Thread thread;
 
@@ -137,6 +149,116 @@ final class ClientConductor
     }
 
     /**
+     * {@link BusClient#poll(java.time.Duration)}: polls; when there was nothing, waits for work (spinning as
+     * {@link ClientOptions#adaptiveSpin(boolean)} says, then asleep in poll(2) on the socket, and on shared memory
+     * on client_wake) and polls again, until there is work or the time is up.
+     */
+    int poll(final long maxWaitNs)
+    {
+        if (threadMode != ThreadMode.POLL)
+        {
+            throw new IllegalStateException("poll() is for ThreadMode.POLL; this client runs its own thread");
+        }
+        if (!polling.compareAndSet(false, true))
+        {
+            if (workThread == Thread.currentThread())
+            {
+                throw new IllegalStateException("poll() called from a handler");
+            }
+            // As poll(): a waiting call polls now. Wait a little rather than return at once, so a loop around this
+            // does not spin; the waiting call does the work meanwhile.
+            LockSupport.parkNanos(Math.min(maxWaitNs, WAIT_DISCONNECTED_NS));
+            return 0;
+        }
+        try
+        {
+            outbound.pollerThread(Thread.currentThread());
+            int work = doWork();
+            if (work > 0 || maxWaitNs <= 0)
+            {
+                return work;
+            }
+            return await(maxWaitNs);
+        }
+        finally
+        {
+            polling.set(false);
+        }
+    }
+
+    private int await(final long maxWaitNs)
+    {
+        final AdaptiveSpin adaptive = pollSpin();
+        long nowNs = System.nanoTime();
+        final long deadlineNs = nowNs + maxWaitNs;
+        final long idleSpinNs = Math.min(options.idleSpin().toNanos(), maxWaitNs);
+        final long spinUntilNs = nowNs + (adaptive == null || adaptive.shouldSpin(nowNs) ? idleSpinNs : 0);
+        while (!connection.isClosing() && connection.state() != Connection.CLOSED)
+        {
+            final long leftNs = deadlineNs - nowNs;
+            if (nowNs - spinUntilNs < 0)
+            {
+                Thread.onSpinWait();
+            }
+            else if (leftNs <= 0)
+            {
+                return 0;
+            }
+            else
+            {
+                if (adaptive != null)
+                {
+                    adaptive.spinEnded(nowNs);
+                }
+                sleep(leftNs);
+            }
+            final int work = doWork();
+            nowNs = System.nanoTime();
+            if (work > 0)
+            {
+                if (adaptive != null)
+                {
+                    adaptive.workFound(nowNs);
+                }
+                return work;
+            }
+        }
+        return 0;
+    }
+
+    // Asleep until the broker gives us work (or hangs up), at most leftNs; parks where poll(2) would not sleep.
+    private void sleep(final long leftNs)
+    {
+        final long leftMs = TimeUnit.NANOSECONDS.toMillis(leftNs);
+        if (connection.state() != Connection.CONNECTED || inbound.isShortOfDescriptors() || leftMs == 0)
+        {
+            LockSupport.parkNanos(Math.min(leftNs, WAIT_DISCONNECTED_NS));
+            return;
+        }
+        connection.awaitReadable(Math.min(leftMs, SLEEP_IN_POLL_MS));
+    }
+
+    private AdaptiveSpin pollSpin()
+    {
+        if (!options.adaptiveSpin() || options.idleSpin().isZero())
+        {
+            return null;
+        }
+        final Thread current = Thread.currentThread();
+        if (pollSpinThread != current)
+        {
+            // Another thread waits now: the policy reads the waiting thread's own run-queue wait.
+            if (pollSpin != null)
+            {
+                pollSpin.close();
+            }
+            pollSpin = AdaptiveSpins.forCurrentThread(options.idleSpin().toNanos());
+            pollSpinThread = current;
+        }
+        return pollSpin;
+    }
+
+    /**
      * @return true on the thread running handlers right now.
      */
     boolean isWorkThread()
@@ -154,6 +276,16 @@ final class ClientConductor
     boolean stop(final long timeoutNs)
     {
         running = false;
+        // Out of its sleep in poll(2) now, not when the sleep ends.
+        outbound.lock().lock();
+        try
+        {
+            connection.wakeup();
+        }
+        finally
+        {
+            outbound.lock().unlock();
+        }
         final Thread clientThread = thread;
         if (clientThread != null)
         {
@@ -217,14 +349,34 @@ final class ClientConductor
 
     private void run()
     {
-        final IdleStrategy idleStrategy = options.busySpin() ? new BusySpinIdleStrategy() : backoffIdleStrategy();
+        final boolean busySpin = options.busySpin();
+        final IdleStrategy idleStrategy = busySpin ? new BusySpinIdleStrategy() : backoffIdleStrategy();
         // Time, not a count of cycles: a cycle's cost changes with the machine and the build. Too short a
         // spin costs a publishing client half its throughput (its thread slept while the publisher sent
         // alone, a syscall per message) and a subscriber a wake-up per message at moderate rates.
         final long idleSpinNs = options.idleSpin().toNanos();
+        // The most it spins; how long each idle stretch spins is the policy's (busySpin: always all of it).
+        final AdaptiveSpin adaptive = !busySpin && options.adaptiveSpin() && idleSpinNs > 0 ?
+            AdaptiveSpins.forCurrentThread(idleSpinNs) : null;
+        try
+        {
+            run(idleStrategy, idleSpinNs, adaptive);
+        }
+        finally
+        {
+            if (adaptive != null)
+            {
+                adaptive.close();
+            }
+        }
+    }
+
+    private void run(final IdleStrategy idleStrategy, final long idleSpinNs, final AdaptiveSpin adaptive)
+    {
         outbound.pollerThread(Thread.currentThread());
         int idleCycles = 0;
         long idleSinceNs = 0;
+        long spinNs = idleSpinNs;
         // A client closed for good by a failure stops its thread; close() stops it too.
         while (running && connection.state() != Connection.CLOSED)
         {
@@ -240,6 +392,10 @@ final class ClientConductor
             boolean spun = false;
             if (work > 0)
             {
+                if (idleCycles > 0 && adaptive != null)
+                {
+                    adaptive.workFound(System.nanoTime());
+                }
                 idleCycles = 0;
                 outbound.afterThreadWork();
             }
@@ -249,30 +405,35 @@ final class ClientConductor
                 if (idleCycles++ == 0)
                 {
                     idleSinceNs = nowNs;
+                    spinNs = adaptive == null || adaptive.shouldSpin(nowNs) ? idleSpinNs : 0;
                 }
-                spun = nowNs - idleSinceNs >= idleSpinNs;
+                spun = nowNs - idleSinceNs >= spinNs;
                 if (spun && !outbound.senderIdle())
                 {
                     idleCycles = 0;
                     continue;
                 }
+                if (spun && adaptive != null)
+                {
+                    adaptive.spinEnded(nowNs);
+                }
             }
             if (spun && inbound.isShortOfDescriptors())
             {
                 // Not reading for want of descriptors: the socket stays readable, so poll(2) would not sleep.
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(SLEEP_IN_POLL_MS));
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
                 continue;
             }
             if (spun && options.sleepInPoll() && connection.state() == Connection.CONNECTED)
             {
                 // Publishers send for themselves while we are idle, so only the broker can
-                // give us work now: sleep until it does (bounded, for timers and close).
+                // give us work now: sleep until it does (bounded: see SLEEP_IN_POLL_MS).
                 connection.awaitReadable(SLEEP_IN_POLL_MS);
                 continue;
             }
             if (!spun && work == 0 && connection.shm() != null)
             {
-                // Within idleSpin on shared memory: a look at the ring is a load, so spin on it; no yield (a syscall).
+                // Within the spin on shared memory: a look at the ring is a load, so spin on it; no yield (a syscall).
                 Thread.onSpinWait();
                 continue;
             }

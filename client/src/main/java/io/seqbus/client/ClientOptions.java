@@ -25,6 +25,11 @@ public final class ClientOptions
      * environment {@value #SHARED_MEMORY_ENV}): the one place the default is decided.
      */
     public static final boolean DEFAULT_SHARED_MEMORY = true;
+    /**
+     * Whether the client's thread spins for {@link #idleSpin(Duration)} only when spinning pays
+     * ({@link #adaptiveSpin(boolean)}) unless told otherwise.
+     */
+    public static final boolean DEFAULT_ADAPTIVE_SPIN = true;
     /** The environment variable that overrides {@link #sharedMemory(boolean)}: {@code on} or {@code off}. */
     public static final String SHARED_MEMORY_ENV = "SEQBUS_SHARED_MEMORY";
 
@@ -38,6 +43,7 @@ public final class ClientOptions
     private boolean sleepInPoll = true;
     private Duration idleSpin = Duration.ofNanos(100_000);
     private boolean busySpin;
+    private boolean adaptiveSpin = DEFAULT_ADAPTIVE_SPIN;
     private Duration connectTimeout = Duration.ofSeconds(5);
     private Duration publishTimeout = Duration.ofSeconds(5);
     private Duration refusalTtl = Duration.ofSeconds(1);
@@ -193,7 +199,8 @@ public final class ClientOptions
 
     /**
      * @param busySpin whether the client's thread in {@link ThreadMode#DEDICATED} waits between looks for work by
-     *                 spinning alone, never yielding or parking: the lowest latency, for a core of its own (with
+     *                 spinning alone, never yielding or parking, and spins its whole {@link #idleSpin(Duration)}
+     *                 every time, adaptive or not: the lowest latency, for a core of its own (with
      *                 {@link #sleepInPoll(boolean) sleepInPoll(false)} it never sleeps at all). Default false: it
      *                 spins 10 times, yields 1,000 times, then parks 1-20 µs.
      * @return this.
@@ -240,7 +247,8 @@ public final class ClientOptions
      *                 that comes within it is read at once; one that comes later wakes the thread, which
      *                 costs some µs more. Under steady traffic faster than one message per idleSpin the
      *                 thread never sleeps. A publishing client's thread sends batches while it is awake.
-     *                 Default 100 µs; 0 sleeps after the first look that finds nothing.
+     *                 The most it spins: with {@link #adaptiveSpin(boolean)} (the default) it spins only when
+     *                 that pays. Default 100 µs; 0 sleeps after the first look that finds nothing.
      * @return this.
      */
     public ClientOptions idleSpin(final Duration idleSpin)
@@ -259,6 +267,33 @@ public final class ClientOptions
     public Duration idleSpin()
     {
         return idleSpin;
+    }
+
+    /**
+     * @param adaptiveSpin whether the client's thread (in {@link ThreadMode#DEDICATED}, and in
+     *                     {@link BusClient#poll(Duration)}) spins for {@link #idleSpin(Duration)} only when it pays:
+     *                     not while this thread waits for a CPU on a run queue more than 10% of the time (the
+     *                     cores are oversubscribed, and its spin would take a core from the broker or a neighbour;
+     *                     it looks again some 100s of ms later), and not while its messages have not come within
+     *                     the spin lately (a message every 10 ms). It sleeps in poll(2) at once instead. Where the
+     *                     thread's run-queue wait cannot be read ({@code /proc/thread-self/schedstat}) only the
+     *                     second rule applies; without {@code seqbus-sys} on the class path (a dependency of the
+     *                     client jar) neither does. Default {@link #DEFAULT_ADAPTIVE_SPIN} (true); false spins
+     *                     {@code idleSpin} after every message, as {@link #busySpin(boolean)} does.
+     * @return this.
+     */
+    public ClientOptions adaptiveSpin(final boolean adaptiveSpin)
+    {
+        this.adaptiveSpin = adaptiveSpin;
+        return this;
+    }
+
+    /**
+     * @return whether the spin after work is adaptive.
+     */
+    public boolean adaptiveSpin()
+    {
+        return adaptiveSpin;
     }
 
     /**

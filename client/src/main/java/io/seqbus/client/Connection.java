@@ -159,6 +159,8 @@ final class Connection
         catch (final IOException ex)
         {
             writeFailure = ex;
+            // The polling side handles it: out of its sleep in poll(2) now.
+            wakeup();
             return false;
         }
     }
@@ -524,6 +526,8 @@ final class Connection
         catch (final IOException ex)
         {
             writeFailure = ex;
+            // The polling side handles it: out of its sleep in poll(2) now.
+            wakeup();
             return false;
         }
     }
@@ -571,6 +575,8 @@ final class Connection
         catch (final IOException ex)
         {
             writeFailure = ex;
+            // The polling side handles it: out of its sleep in poll(2) now.
+            wakeup();
             return false;
         }
     }

@@ -2,8 +2,9 @@ package io.seqbus.client;
 
 /**
  * Whether this JVM can pass descriptors: the native calls (module {@code seqbus-sys}, through JNA) load. Asked
- * once, by name, so that nothing of JNA or {@code io.seqbus.sys} is loaded or even linked before a client asks
- * for descriptors: a service without JNA on its class path connects and publishes inline as before.
+ * once, by name, so that nothing of JNA nor the native calls of {@code io.seqbus.sys} is loaded or even linked before
+ * a client asks for descriptors (only its JDK-only {@code AdaptiveSpin}, see {@link AdaptiveSpins}): a service without
+ * JNA on its class path connects and publishes inline as before.
  */
 final class NativeDescriptors
 {

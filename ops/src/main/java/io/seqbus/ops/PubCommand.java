@@ -23,7 +23,6 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * {@code seqbus pub}: publish one message, a message repeated, or a stream of them, byte for byte; exit non-zero,
@@ -262,8 +261,7 @@ final class PubCommand extends ClientCommand implements Callable<Integer>
         while ((left = dueNs - System.nanoTime()) > 0)
         {
             // Keep reading while waiting: a refusal or the broker's going is seen at once.
-            client.poll();
-            LockSupport.parkNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(1)));
+            client.poll(Duration.ofNanos(left));
         }
     }
 

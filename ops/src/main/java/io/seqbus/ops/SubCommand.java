@@ -7,8 +7,6 @@ import io.seqbus.client.Message;
 import io.seqbus.client.SlowConsumerPolicy;
 import io.seqbus.client.Subscription;
 import io.seqbus.client.SubscriptionOptions;
-import org.agrona.concurrent.BackoffIdleStrategy;
-import org.agrona.concurrent.IdleStrategy;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -91,6 +89,10 @@ final class SubCommand extends ClientCommand implements Callable<Integer>
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    // The longest one wait for messages lasts: everything that ends the loop (a message, the broker's ERROR or
+    // hang-up, a close) ends the wait at once, so this only bounds the wake-ups of an idle sub (1 a second).
+    private static final Duration IDLE_WAIT = Duration.ofSeconds(1);
+
     private final OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
     private PrintfFormat template;
     private PayloadSaver saver;
@@ -146,7 +148,6 @@ final class SubCommand extends ClientCommand implements Callable<Integer>
 
     private int run(final BusClient client, final Subscription subscription, final SubEvents events)
     {
-        final IdleStrategy idle = new BackoffIdleStrategy();
         while (count < 0 || received < count)
         {
             if (saveFailed != ExitStatus.OK)
@@ -166,13 +167,13 @@ final class SubCommand extends ClientCommand implements Callable<Integer>
                 // Refused when it was sent again after a reconnect (the rules changed on a reload).
                 return ExitStatus.of(subscription.error().code());
             }
-            final int work = client.poll();
-            if (work == 0)
+            if (client.poll() == 0)
             {
-                // Nothing more to read now: what was printed reaches the reader before we wait.
+                // Nothing more to read now: what was printed reaches the reader before we wait, asleep in poll(2)
+                // (no CPU while idle) until the broker sends something, hangs up, or the wait ends.
                 flushQuietly();
+                client.poll(IDLE_WAIT);
             }
-            idle.idle(work);
         }
         return ExitStatus.OK;
     }

@@ -32,8 +32,8 @@ import static org.awaitility.Awaitility.await;
  * ({@code seqbus.idle.block.ms}), so a lost wake-up of the broker's before a long pause leaves a message late by
  * the whole pause: several times the bound. The bound is far above this machine's noise (under the load of three
  * other builds the worst message of a run was 10-146 ms; alone, a few ms). The client caps its sleep in poll(2) at
- * 10 ms, so a lost wake-up of a client's costs at most that, which this test cannot tell from noise:
- * {@code SharedMemoryClientTest} wakes a sleeping client directly. About 20 s.
+ * 100 ms (issue 16; it was 10), so a lost wake-up of a client's costs at most that, which this test cannot tell from
+ * noise: {@code SharedMemoryClientTest} wakes a sleeping client directly. About 20 s.
  */
 class ShmWakeUpIT extends ProcessTestBase
 {

@@ -120,12 +120,17 @@ public final class Settings
      * Latency against CPU. Measured with {@code seqbus bench} on 2 cores, one subscriber, at 10k msgs/s: 40 gave
      * one-hop p50 of 19-30 µs with the agent busy 53-60% of a core; 0 gave 20-21 µs and a slightly higher p99 at
      * 12-15% (with epoll a wake costs little more than finding the message while spinning); at 1k msgs/s, 40
-     * costs ~9%. Peak throughput is the same.
+     * costs ~9%. Peak throughput is the same. The most it spins (issue 16): each idle stretch spins only when
+     * that pays ({@code io.seqbus.sys.AdaptiveSpin}): not while the agent's thread waits for a CPU on a run queue
+     * more than 10% of the time (the cores are oversubscribed, by clients spinning, say; it looks again 200 ms
+     * later), and not while messages have not come within the spin lately.
      */
     public static final Setting<Integer> IDLE_SPIN_CYCLES = new Setting<>("idle_spin_cycles",
         integer(0, 1_000_000), 40, RESTART,
-        "Empty duty cycles the broker's thread spends looking for work before it sleeps in epoll_wait: more " +
-        "keeps one-hop latency low under steady traffic and costs CPU; 0 sleeps at once.", null,
+        "Empty duty cycles the broker's thread spends looking for work before it sleeps in epoll_wait, at most: " +
+        "more keeps one-hop latency low under steady traffic and costs CPU; 0 sleeps at once. It spins only " +
+        "while that pays: not while its thread waits for a CPU (the cores are oversubscribed), nor while " +
+        "messages have not come within the spin lately.", null,
         BrokerContext::idleSpinCycles, BrokerContext::idleSpinCycles);
 
     /** Queue bound per subscriber: 4 MiB by default; at least one datagram. */
