@@ -4,6 +4,7 @@ import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 import io.seqbus.broker.log.Log;
 import org.agrona.IoUtil;
+import org.agrona.concurrent.BackoffIdleStrategy;
 
 import java.io.File;
 import java.io.IOException;
@@ -17,6 +18,7 @@ import java.util.concurrent.TimeUnit;
  * idle, sleeps in epoll_wait on the driver's sockets and on a doorbell the broker agent rings after it offered
  * ({@link DriverIdleStrategy}): a datagram or a message to send wakes it at once, where a backoff strategy parked
  * up to 1 ms each way (LanBench p50 520 µs, p99 9.4 ms before; see the issue 16 report for after);</li>
+ * <li>the name-resolution executor's thread parks up to 100 ms rather than 1 ms;</li>
  * <li>a doorbell the other way: after data arrived from the LAN the driver's thread wakes the agent from its
  * epoll_wait, so a bridged agent idles in its normal block rather than 1 ms ones;</li>
  * <li>its own directory, deleted on close; directories of this node's brokers that died (SIGKILL) are
@@ -63,6 +65,9 @@ final class EmbeddedDriver implements AutoCloseable
             .warnIfDirectoryExists(false)
             .threadingMode(ThreadingMode.SHARED)
             .sharedIdleStrategy(idle)
+            // Name resolution only (the bridge's endpoints are addresses): its thread need not wake every 1 ms.
+            .asyncExecutorIdleStrategy(new BackoffIdleStrategy(
+                1, 1, TimeUnit.MILLISECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(100)))
             .receiveChannelEndpointSupplier(WatchedEndpoints.receive(idle))
             .sendChannelEndpointSupplier(WatchedEndpoints.send(idle))
             .termBufferSparseFile(true)
