@@ -110,7 +110,10 @@ final class BrokerAgent implements Agent, LocalBus
         poller.register(listenerFd, Poller.READ, listener);
         this.bridge = context.lanChannel() == null ? null : LanBridge.launch(context, this, bridgeCounters);
         this.spinCycles = context.idleSpinCycles();
-        this.idleBlockMs = bridge == null ? Configuration.IDLE_BLOCK_MS : Configuration.LAN_IDLE_BLOCK_MS;
+        // With the embedded driver, data from the LAN rings the agent's eventfd (LanBridge.sleepIfIdle); with an
+        // external one nothing does, and the agent looks every millisecond.
+        this.idleBlockMs = bridge == null || bridge.wakesAgent() ?
+            Configuration.IDLE_BLOCK_MS : Configuration.LAN_IDLE_BLOCK_MS;
         this.pool = new DatagramPool(context.maxDatagram(), Configuration.DATAGRAM_POOL_MAX_IDLE);
         final LanBridge lan = bridge;
         final DescriptorPool descriptorPool = new DescriptorPool(
@@ -204,9 +207,11 @@ final class BrokerAgent implements Agent, LocalBus
     }
 
     /**
-     * Wakes the agent from a blocking poll, so the runner's close takes effect at once.
+     * Wakes the agent from a blocking poll: the runner's close takes effect at once, and data from the LAN is read
+     * at once (the media driver's thread calls it, see LanBridge).
      */
-    void wakeUp()
+    @Override
+    public void wakeUp()
     {
         poller.wakeup();
     }
@@ -281,9 +286,12 @@ final class BrokerAgent implements Agent, LocalBus
         // Block in epoll_wait when there has been nothing to do for a while: no CPU while idle,
         // and no added latency, since poll returns as soon as any socket is ready. While
         // draining nobody is polled for reading, so blocking cannot miss a read either. The LAN
-        // arrives in shared memory, which poll cannot watch: with a bridge the block is short.
+        // arrives in shared memory, which poll cannot watch: the media driver's thread rings the
+        // agent's eventfd instead once the agent said it sleeps (LanBridge.sleepIfIdle, last: it
+        // must not stay marked asleep when another check says no).
         final boolean block = idleCycles >= spinCycles && (!holdPublishers || draining) &&
-            (draining || shm.attached().isEmpty() || shm.sleepIfAllEmpty());
+            (draining || shm.attached().isEmpty() || shm.sleepIfAllEmpty()) &&
+            (bridge == null || bridge.sleepIfIdle());
         if (block && adaptiveSpin != null)
         {
             adaptiveSpin.spinEnded(nowNs);
@@ -307,8 +315,8 @@ final class BrokerAgent implements Agent, LocalBus
         {
             hotCycles = 0;
             final int ready = poller.poll(
-                block ? (reader.hasThrottled() || fanOut.hasDescriptorWaiters() ?
-                    Configuration.LAN_IDLE_BLOCK_MS : idleBlockMs) : 0);
+                block ? (reader.hasThrottled() || fanOut.hasDescriptorWaiters() ||
+                    (bridge != null && bridge.hasBacklog()) ? Configuration.LAN_IDLE_BLOCK_MS : idleBlockMs) : 0);
             workStartNs = block ? System.nanoTime() : nowNs;
             work = commands.drain(runCommand);
             if (reader.hasThrottled())
@@ -321,6 +329,10 @@ final class BrokerAgent implements Agent, LocalBus
             }
         }
         shm.awake();
+        if (bridge != null)
+        {
+            bridge.awake();
+        }
         // Shared-memory clients are read every cycle, from memory: no system call unless a record carries descriptors.
         work += reader.readAttached(nowNs, holdPublishers);
         if (bridge != null)

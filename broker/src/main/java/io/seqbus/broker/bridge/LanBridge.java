@@ -25,6 +25,12 @@ import java.util.concurrent.TimeUnit;
  * shared topics go out through {@link #onLocalMessage}, and {@link #doWork} brings in what other brokers sent,
  * runs the Aeron client's conductor (on this thread, so image events need no locks), sends the backlog and
  * announces this broker. Nothing blocks. Messages from the LAN are delivered locally and never sent back out.
+ *
+ * <p>Wake-ups, with the embedded driver: after a duty cycle that offered to the publication the bridge rings the
+ * driver's thread awake ({@link EmbeddedDriver#offered()}), and the driver's thread rings the agent awake when data
+ * arrived from the LAN ({@link #sleepIfIdle()} is the agent's side), so neither waits out a sleep and the agent
+ * idles in its normal epoll_wait block. An external driver rings nobody: the agent then blocks 1 ms at a time
+ * ({@link #wakesAgent()}).
  */
 public final class LanBridge implements AutoCloseable
 {
@@ -50,6 +56,8 @@ public final class LanBridge implements AutoCloseable
     private final long startTimeMs = System.currentTimeMillis();
     private final long announceIntervalNs;
     private long nextAnnounceNs;
+    private long driverNewsSeen;
+    private long publishedPosition;
     private boolean closing;
 
     private LanBridge(final BrokerContext context, final LocalBus local, final BridgeCounters counters)
@@ -73,7 +81,7 @@ public final class LanBridge implements AutoCloseable
         {
             if (context.embeddedDriver())
             {
-                driver = EmbeddedDriver.launch(context.aeronDir(), Configuration.LAN_SO_RCVBUF_DEFAULT);
+                driver = EmbeddedDriver.launch(context.aeronDir(), Configuration.LAN_SO_RCVBUF_DEFAULT, local::wakeUp);
             }
             aeron = Aeron.connect(new Aeron.Context()
                 .aeronDirectoryName(context.aeronDir())
@@ -206,6 +214,11 @@ public final class LanBridge implements AutoCloseable
      */
     public int doWork(final long nowNs, final long nowMs, final boolean poll)
     {
+        if (driver != null)
+        {
+            // Before looking: data that arrives after this read rings, or stops the agent's next sleep.
+            driverNewsSeen = driver.toAgent().news();
+        }
         int work = conductor.invoke();
         decoder.nowMs(nowMs);
         if (poll)
@@ -221,7 +234,65 @@ public final class LanBridge implements AutoCloseable
             work++;
         }
         peers.publish(nowMs, announceDue);
+        final long position = publication.position();
+        if (position != publishedPosition)
+        {
+            // Offered this cycle (or by onLocalMessage since the last): one ring at most, none while it is awake.
+            publishedPosition = position;
+            if (driver != null)
+            {
+                driver.offered();
+            }
+        }
         return work;
+    }
+
+    /**
+     * @return true when the driver's thread wakes the agent as data arrives (the embedded driver); false: the agent
+     * must look every {@link Configuration#LAN_IDLE_BLOCK_MS} ms.
+     */
+    public boolean wakesAgent()
+    {
+        return driver != null;
+    }
+
+    /**
+     * Agent, just before it blocks in epoll_wait: marks it asleep for the driver's doorbell, unless data arrived
+     * since the last {@link #doWork} looked. Call {@link #awake()} after the wait.
+     *
+     * @return true to block; false: look again first.
+     */
+    public boolean sleepIfIdle()
+    {
+        return driver == null || driver.toAgent().sleepIf(driverNewsSeen);
+    }
+
+    /**
+     * Agent, after a wait (or a cycle that did not wait): the driver need not ring.
+     */
+    public void awake()
+    {
+        if (driver != null)
+        {
+            driver.toAgent().awake();
+        }
+    }
+
+    /**
+     * @return true while messages wait for room in the publication: the agent then looks again within 1 ms, since
+     * room comes with the peers' status messages, which do not ring.
+     */
+    public boolean hasBacklog()
+    {
+        return encoder.backlogBytes() > 0 || encoder.payloadsQueued() > 0;
+    }
+
+    /**
+     * @return how often the driver's thread woke the agent; 0 without the embedded driver.
+     */
+    public long agentWakeUps()
+    {
+        return driver == null ? 0 : driver.toAgent().rings();
     }
 
     /**

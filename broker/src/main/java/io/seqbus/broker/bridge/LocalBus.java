@@ -62,4 +62,10 @@ public interface LocalBus
      * flow control holds the senders back, as a full subscriber holds local publishers back.
      */
     boolean isFull();
+
+    /**
+     * Ends the agent's epoll_wait, or makes the next one return at once. Any thread (the media driver's rings it
+     * when data arrived from the LAN).
+     */
+    void wakeUp();
 }

@@ -53,7 +53,10 @@ public final class Configuration
     /** UDP receive buffer of the bridge unless the channel sets {@code so-rcvbuf}; Aeron repairs overflow by NAK. */
     public static final int LAN_SO_RCVBUF_DEFAULT = 2 * 1024 * 1024;
 
-    /** Longest the agent blocks in epoll_wait while idle with a bridge, ms: LAN messages arrive in shared memory. */
+    /**
+     * Longest the agent blocks in epoll_wait while idle with a bridge that cannot ring it (an external media driver),
+     * or while messages wait for room in the bridge's publication, ms: LAN messages arrive in shared memory.
+     */
     public static final int LAN_IDLE_BLOCK_MS = 1;
 
     /**

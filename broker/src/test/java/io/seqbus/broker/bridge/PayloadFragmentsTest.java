@@ -298,7 +298,7 @@ class PayloadFragmentsTest
         final long instanceId)
     {
         final String dir = "/dev/shm/lan-payload-test-" + ProcessHandle.current().pid();
-        driver = EmbeddedDriver.launch(dir, 2 * 1024 * 1024);
+        driver = EmbeddedDriver.launch(dir, 2 * 1024 * 1024, () -> { });
         closeLast.add(driver);
         aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(dir));
         closeLast.add(aeron);
@@ -462,6 +462,11 @@ class PayloadFragmentsTest
         public boolean isFull()
         {
             return false;
+        }
+
+        @Override
+        public void wakeUp()
+        {
         }
     }
 

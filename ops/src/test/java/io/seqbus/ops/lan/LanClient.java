@@ -24,6 +24,8 @@ import java.util.concurrent.locks.LockSupport;
  * pub SOCKET END_TOPIC PUBLISHERS COUNT RATE TOPIC...   PUBLISHERS connections each publish COUNT
  *                         messages (payload "p:k", topics taken in turn), RATE per second in all
  *                         (0 = as fast as the bus takes them), then one each on END_TOPIC
+ * pub-random SOCKET END_TOPIC COUNT MAX_PAUSE_MS TOPIC   publishes COUNT messages whose payload is the wall clock
+ *                         in ms when published, each after a random pause of 0 to MAX_PAUSE_MS, then one on END_TOPIC
  * </pre>
  */
 public final class LanClient
@@ -41,6 +43,10 @@ public final class LanClient
         if ("bench-sub".equals(args[0]))
         {
             benchSub(args[1], args[2], Integer.parseInt(args[3]));
+        }
+        else if ("pub-random".equals(args[0]))
+        {
+            pubRandom(args[1], args[2], Integer.parseInt(args[3]), Integer.parseInt(args[4]), args[5]);
         }
         else if ("sub".equals(args[0]))
         {
@@ -151,6 +157,25 @@ public final class LanClient
     private static double pct(final long[] sorted, final double p)
     {
         return sorted[Math.min(sorted.length - 1, (int)(p * sorted.length))] / 1e3;
+    }
+
+    private static void pubRandom(
+        final String socket, final String endTopic, final int count, final int maxPauseMs, final String topic)
+    {
+        final BusClient bus = BusClient.connect(new ClientOptions().socket(socket).threadMode(ThreadMode.DEDICATED)
+            .publishTimeout(Duration.ofSeconds(30)));
+        final java.util.Random random = new java.util.Random();
+        for (int k = 1; k <= count; k++)
+        {
+            // Pauses of a load generator: everything on both hosts falls asleep between messages.
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(random.nextInt(maxPauseMs + 1)));
+            bus.publish(topic, Long.toString(System.currentTimeMillis()));
+            bus.flush();
+        }
+        bus.publish(endTopic, "end");
+        bus.sync(Duration.ofSeconds(30));
+        System.out.println("DONE " + count);
+        bus.close();
     }
 
     private static void pub(

@@ -18,7 +18,8 @@ import static org.awaitility.Awaitility.await;
  * on {@code eth0}), joined by veth pairs to a bridge in namespace {@code PREFIX+br}, as
  * {@code shared/testbed/netns-up.sh} builds them. Starts brokers and clients inside them and impairs the
  * links towards a host without netem (nftables loss and duplication, an htb class with a random cBPF
- * classifier for reordering). The prefix is unique per run; {@link #close()} removes everything, and a JVM
+ * classifier for reordering). The prefix ({@code sbl}, or system property {@code seqbus.netns.prefix}) and four
+ * random hex digits make it unique per run; {@link #close()} removes everything, and a JVM
  * shutdown hook does it too if the tests never get there. Needs root, iproute2 and nftables: fails loudly
  * without them.
  */
@@ -36,7 +37,7 @@ final class NetnsLan implements AutoCloseable
 
     private NetnsLan(final int hosts) throws IOException
     {
-        this.prefix = "sbl" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0x10000));
+        this.prefix = System.getProperty("seqbus.netns.prefix", "sbl") + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0x10000));
         this.hosts = hosts;
         this.dir = Files.createTempDirectory("seqbus-lan-" + prefix);
         this.hook = new Thread(this::closeQuietly, "netns-cleanup-" + prefix);
@@ -115,7 +116,18 @@ final class NetnsLan implements AutoCloseable
      */
     Started broker(final char host, final String... lanArgs) throws IOException
     {
-        final List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns(host), LAUNCHER.toString(), "broker",
+        return broker(host, "", lanArgs);
+    }
+
+    /**
+     * Starts {@code ./seqbus broker} in a host's namespace with extra JVM options ({@code SEQBUS_JAVA_OPTS}).
+     *
+     * @return the broker process and its log.
+     */
+    Started broker(final char host, final String javaOptions, final String... lanArgs) throws IOException
+    {
+        final List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns(host), "env",
+            "SEQBUS_JAVA_OPTS=" + javaOptions, LAUNCHER.toString(), "broker",
             "--socket", socket(host), "--node-name", nodeName(host)));
         cmd.addAll(List.of(lanArgs));
         return start("broker-" + host, cmd);
