@@ -171,7 +171,14 @@ public final class Bench
             final long[] cpuBefore = ticks(cpuPids);
             final long t0 = System.nanoTime();
             phase(MEASURING, procs);
-            sleep(settings.seconds);
+            if (procs == null)
+            {
+                sleep(settings.seconds);
+            }
+            else
+            {
+                procs.sleepWatching((long)(settings.seconds * 1e9));
+            }
             phase(DRAINING, procs);
             final long t1 = System.nanoTime();
             final long[] cpuAfter = ticks(cpuPids);

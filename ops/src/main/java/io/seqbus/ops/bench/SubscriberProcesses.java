@@ -33,6 +33,7 @@ final class SubscriberProcesses implements AutoCloseable
     /** The child waits {@link SubscriberProcess#DRAIN_WAIT} for its messages, then reports: a little more here. */
     private static final Duration REPORT_WAIT = SubscriberProcess.DRAIN_WAIT.plusSeconds(15);
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long WATCH_MS = 50;
 
     private final List<Child> children = new ArrayList<>();
 
@@ -71,6 +72,31 @@ final class SubscriberProcesses implements AutoCloseable
     long[] pids()
     {
         return children.stream().mapToLong((c) -> c.process.pid()).toArray();
+    }
+
+    /**
+     * Sleeps through the measured window, looking at the children every {@value #WATCH_MS} ms: one that exits ends
+     * the run at once, not after the window and the drain.
+     *
+     * @param nanos how long.
+     * @throws InterruptedException if interrupted.
+     */
+    void sleepWatching(final long nanos) throws InterruptedException
+    {
+        final long end = System.nanoTime() + nanos;
+        long left;
+        while ((left = end - System.nanoTime()) > 0)
+        {
+            TimeUnit.NANOSECONDS.sleep(Math.min(left, TimeUnit.MILLISECONDS.toNanos(WATCH_MS)));
+            for (final Child c : children)
+            {
+                if (!c.process.isAlive())
+                {
+                    throw new IllegalStateException(c.name() + " exited with status " + c.process.exitValue() +
+                        " while measuring" + c.lastWords());
+                }
+            }
+        }
     }
 
     /** The window starts (the subscribers count from now) or ends. */
