@@ -38,6 +38,10 @@ class BenchIT extends ProcessTestBase
             .isGreaterThanOrEqualTo(3 * r.path("per_subscriber_min_per_sec").asDouble() - 1e-6);
         assertThat(r.path("datagrams_per_delivery").isNumber()).isTrue();
         assertThat(r.has("latency_us")).isFalse();
+        // The subscribers ran in the bench's process: one CPU figure covers them and the publisher.
+        assertThat(r.path("subscriber_processes").asBoolean()).isFalse();
+        assertSaneShare(r.path("cpu_pct").path("bench"));
+        assertThat(r.path("cpu_pct").has("subscribers")).isFalse();
     }
 
     @Test

@@ -242,8 +242,14 @@ final class SubscriberProcesses implements AutoCloseable
         {
             try
             {
-                final long left = deadline - System.nanoTime();
-                final String line = left > 0 ? lines.poll(left, TimeUnit.NANOSECONDS) : lines.poll();
+                String line;
+                do
+                {
+                    // Only JSON objects are the child's words: a library's line on stdout is skipped.
+                    final long left = deadline - System.nanoTime();
+                    line = left > 0 ? lines.poll(left, TimeUnit.NANOSECONDS) : lines.poll();
+                }
+                while (line != null && !line.startsWith("{") && !line.equals(EOF));
                 if (line == null)
                 {
                     throw new IllegalStateException(name() + " has not " + what + " in time (still running: " +
