@@ -39,7 +39,7 @@ import java.util.concurrent.Callable;
         "  seqbus bench --embedded-broker --subs 16 --size 1MiB --touch --memcpy",
         "  seqbus bench --embedded-broker --subs 16 --sub-procs --rate 10000",
         "", "Every run shows the CPU each process used in the measured window (user + system from /proc/PID/stat, " +
-            "% of one core): the bench's, the broker's (its pid from its STAT reply; with --embedded-broker it is " +
+            "%% of one core): the bench's, the broker's (its pid from its STAT reply; with --embedded-broker it is " +
             "the bench's) and, with --sub-procs, each subscriber process's (max and mean; all in --json)."})
 final class BenchCommand extends ClientCommand implements Callable<Integer>
 {

@@ -121,12 +121,13 @@ public record BenchResult(
             fmt(brokerAllocBytesPerMsg, "%.3f"), fmt(datagramsPerDelivery, "%.4f")));
         sb.append(String.format(Locale.ROOT, "broker      socket bytes per message: %s read, %s written%n",
             fmt(brokerBytesReadPerMsg, "%,.1f"), fmt(brokerBytesWrittenPerMsg, "%,.1f")));
-        sb.append(String.format(Locale.ROOT, "cpu %% core  bench %s, broker %s%s%s%n", fmt(cpu.bench(), "%.1f"),
+        sb.append(String.format(Locale.ROOT, "cpu %% core  bench %s, broker %s%s%s%s%n", fmt(cpu.bench(), "%.1f"),
             Cpu.PID_EMBEDDED.equals(cpu.brokerPidFrom()) ? "in the bench's" : fmt(cpu.broker(), "%.1f"),
             Cpu.PID_FROM_STAT.equals(cpu.brokerPidFrom()) ? " (pid " + cpu.brokerPid() + ", from its STAT)" : "",
             cpu.subscribers() == null ? ", subscribers in the bench's" : String.format(Locale.ROOT,
                 ", subscriber processes max %s mean %s", fmt(cpu.subscribersMax(), "%.1f"),
-                fmt(cpu.subscribersMean(), "%.1f"))));
+                fmt(cpu.subscribersMean(), "%.1f")),
+            ProcessCpu.CLK_TCK_ASSUMED ? " (getconf CLK_TCK failed: 100 ticks/s assumed)" : ""));
         return sb.toString();
     }
 
