@@ -31,15 +31,23 @@ public final class ProcessCpu
     {
         try
         {
-            final String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII);
-            // The command name (field 2) is in parentheses and may hold spaces: count fields after the last ')'.
-            final String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15: utime, stime
+            return parse(Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII));
         }
         catch (final IOException | RuntimeException ex)
         {
             return -1;
         }
+    }
+
+    /**
+     * @param stat a {@code /proc/PID/stat} line.
+     * @return utime + stime in clock ticks.
+     */
+    static long parse(final String stat)
+    {
+        // The command name (field 2) is in parentheses and may hold spaces and ')': count fields after the last ')'.
+        final String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15: utime, stime
     }
 
     /**
