@@ -149,6 +149,15 @@ class BenchIT extends ProcessTestBase
             "--metrics", "off").redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("broker.log").toFile())).start();
         started.add(broker);
+        closeables.add(() ->
+        {
+            broker.destroy();
+            broker.waitFor(30, TimeUnit.SECONDS);
+            try (var files = Files.walk(dir))
+            {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach((f) -> f.toFile().delete());
+            }
+        });
         await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(socket));
         final JsonNode r = bench("--socket", socket.toString(), "--subs", "2", "--sub-procs", "--rate", "2000",
             "--seconds", "1", "--warmup", "0.3", "--json");
