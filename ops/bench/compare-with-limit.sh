@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Measures seqbus against what the kernel itself does on this machine, in the same run:
 # ../shared/bench/limit's ideal C relay (batched, one thread, epoll) and `seqbus bench`, back
-# to back, a few rounds, and prints each pair with its ratio; then the same over shared memory:
+# to back, a few rounds, and prints each pair with its ratio (one-hop latency at 10k msgs/s for 1
+# subscriber and for 16 subscriber processes, `seqbus bench --sub-procs`, with the CPU each seqbus process
+# used beside it); then the same over shared memory:
 # the limit's shm_relay (copy mode, N subscriber processes) beside `seqbus bench --transport shm`. Machines here are shared and
 # noisy: compare ratios, never absolute figures from different runs.
 #
@@ -29,9 +31,9 @@ for _ in $(seq 50); do [[ -S "$sock" ]] && break; sleep 0.1; done
 
 c_tput() { "$relay" -m batched -n "$1" -d "$secs" 2>/dev/null | awk -F'|' '/^\| batched/ {split($4, a, " "); print a[1]}'; }
 # The relay prints the median of its 3 runs of each latency figure ("median (min–max)"); seqbus's
-# latency runs 3 times too, and its median is taken the same way.
-c_lat() { "$relay" -m latency -n 1 -r 10000 -l "$secs" 2>/dev/null | awk -F'|' '/^\| batched/ {
-  split($4, a, " "); split($5, b, " "); print a[1], b[1]}'; }
+# latency runs 3 times too, and its median is taken the same way. Its batched row: p50 p99 p99.9.
+c_lat() { "$relay" -m latency -n "$1" -r 10000 -l "$secs" 2>/dev/null | awk -F'|' '/^\| batched/ {
+  split($4, a, " "); split($5, b, " "); split($6, c, " "); print a[1], b[1], c[1]}'; }
 # The shm relay's copy mode (every record copied into each subscriber's ring, the copy a broker makes) with N
 # subscriber processes; its latency rows: spinning readers, and readers that sleep on a futex.
 c_shm_tput() { { "$shm_relay" -m copy -n "$1" -d "$secs" 2>/dev/null || true; } | awk -F'|' '/^\| copy \| N processes/ {
@@ -46,6 +48,12 @@ bench() { env -u SEQBUS_SHARED_MEMORY "$here/seqbus" bench --transport "$transpo
   return 1; }; }
 s_tput() { bench --subs "$1"; }
 s_lat() { bench --subs 1 --rate 10000; }
+# 16 subscribers as 16 processes, as the relay's are; one line: p50 p99 p99.9, then CPU (% of a core) of the
+# broker, the subscriber processes (mean, max) and the bench (the publisher).
+s_lat16() { bench --subs 16 --sub-procs --rate 10000 | jq -r '[.latency_us.p50, .latency_us.p99, .latency_us.p999,
+  .cpu_pct.broker, .cpu_pct.subscribers.mean, .cpu_pct.subscribers.max, .cpu_pct.bench] | map(. // "n/a") | join(" ")'; }
+# The median of three runs' column $1, then "median (min–max)".
+med3() { awk "{print \$$1}" <<<"$lat" | sort -g | paste -sd' ' | awk '{printf "%s %s (%s–%s)\n", $2, $2, $1, $3}'; }
 
 printf '| round | what | C relay | seqbus | seqbus / C |\n|---|---|---:|---:|---:|\n'
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
@@ -56,12 +64,21 @@ for r in $(seq "$rounds"); do
     printf '| %d | broker bytes allocated per message, %d sub(s) | | %s | |\n' "$r" "$n" "$(jq -r .broker_alloc_bytes_per_msg <<<"$j")"
     printf '| %d | datagrams per delivery, %d sub(s) | | %s | |\n' "$r" "$n" "$(jq -r .datagrams_per_delivery <<<"$j")"
   done
-  read -r cp50 cp99 < <(c_lat)
-  lat=$(for _ in 1 2 3; do s_lat | jq -r '"\(.latency_us.p50) \(.latency_us.p99)"'; done)
-  med3() { awk "{print \$$1}" <<<"$lat" | sort -g | paste -sd' ' | awk '{printf "%s %s (%s–%s)\n", $2, $2, $1, $3}'; }
-  read -r sp50 sp50s < <(med3 1); read -r sp99 sp99s < <(med3 2)
+  read -r cp50 cp99 cp999 < <(c_lat 1)
+  lat=$(for _ in 1 2 3; do s_lat | jq -r '"\(.latency_us.p50) \(.latency_us.p99) \(.latency_us.p999)"'; done)
+  read -r sp50 sp50s < <(med3 1); read -r sp99 sp99s < <(med3 2); read -r sp999 sp999s < <(med3 3)
   printf '| %d | one-hop latency p50 µs at 10k/s | %s | %s | %s |\n' "$r" "$cp50" "$sp50s" "$(ratio "$sp50" "$cp50")"
   printf '| %d | one-hop latency p99 µs at 10k/s | %s | %s | %s |\n' "$r" "$cp99" "$sp99s" "$(ratio "$sp99" "$cp99")"
+  printf '| %d | one-hop latency p99.9 µs at 10k/s | %s | %s | %s |\n' "$r" "$cp999" "$sp999s" "$(ratio "$sp999" "$cp999")"
+  # 16 subscriber processes on both sides, 10k msgs/s in all.
+  read -r cp50 cp99 cp999 < <(c_lat 16)
+  lat=$(for _ in 1 2 3; do s_lat16; done)
+  read -r sp50 sp50s < <(med3 1); read -r sp99 sp99s < <(med3 2); read -r sp999 sp999s < <(med3 3)
+  printf '| %d | one-hop latency p50 µs at 10k/s, 16 subscriber processes | %s | %s | %s |\n' "$r" "$cp50" "$sp50s" "$(ratio "$sp50" "$cp50")"
+  printf '| %d | one-hop latency p99 µs at 10k/s, 16 subscriber processes | %s | %s | %s |\n' "$r" "$cp99" "$sp99s" "$(ratio "$sp99" "$cp99")"
+  printf '| %d | one-hop latency p99.9 µs at 10k/s, 16 subscriber processes | %s | %s | %s |\n' "$r" "$cp999" "$sp999s" "$(ratio "$sp999" "$cp999")"
+  printf '| %d | CPU %% of a core at 10k/s, 16 sub procs: broker; each sub mean (max); publisher | | %s; %s (%s); %s | |\n' \
+    "$r" "$(med3 4 | cut -d' ' -f1)" "$(med3 5 | cut -d' ' -f1)" "$(med3 6 | cut -d' ' -f1)" "$(med3 7 | cut -d' ' -f1)"
 done
 
 # Shared memory: the same rows, the C figures from shm_relay.

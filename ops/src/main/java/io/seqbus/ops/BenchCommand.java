@@ -36,7 +36,11 @@ import java.util.concurrent.Callable;
             "bytes per message show what it copied."},
     footer = {"", "Examples:", "  seqbus bench --embedded-broker --subs 4 --seconds 2",
         "  seqbus bench --embedded-broker --subs 16 --rate 100 --size 1KiB,64KiB,1MiB,16MiB,64MiB --copy-alternative",
-        "  seqbus bench --embedded-broker --subs 16 --size 1MiB --touch --memcpy"})
+        "  seqbus bench --embedded-broker --subs 16 --size 1MiB --touch --memcpy",
+        "  seqbus bench --embedded-broker --subs 16 --sub-procs --rate 10000",
+        "", "Every run shows the CPU each process used in the measured window (user + system from /proc/PID/stat, " +
+            "%% of one core): the bench's, the broker's (its pid from its STAT reply; with --embedded-broker it is " +
+            "the bench's) and, with --sub-procs, each subscriber process's (max and mean; all in --json)."})
 final class BenchCommand extends ClientCommand implements Callable<Integer>
 {
     @Option(names = "--pubs", paramLabel = "P", description = "Publisher connections (default: 1).")
@@ -75,6 +79,11 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
     @Option(names = "--spin", description = "With --rate: each subscriber's thread spins while it waits, never " +
         "sleeping in poll(2) (a core of its own's latency); default: it sleeps once idle for 100 µs.")
     boolean spin;
+
+    @Option(names = "--sub-procs", description = "Run each of the --subs subscribers in a process of its own (a " +
+        "child JVM of this one), as services subscribe; they report their counts and latency histograms to the " +
+        "bench, and the CPU of every process is shown. Default: all subscribers in the bench's process.")
+    boolean subProcs;
 
     @Option(names = "--topic", paramLabel = "TOPIC", description = "Topic to use (default: bench.data).")
     String topic = "bench.data";
@@ -173,11 +182,12 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
         s.topic = topic;
         s.sharedMemory = transport == Transport.shm;
         s.spin = spin;
+        s.subscriberProcesses = subProcs;
         return s;
     }
 
     private int runAll(final List<Bench.Settings> runs, final String target, final BrokerStats.Source stats)
-        throws InterruptedException
+        throws InterruptedException, IOException
     {
         // Before the runs, in a JVM with nothing else going on yet.
         final double memcpyGib = memcpy ? MemcpyBandwidth.measureGibPerSec(Math.max(1, seconds)) : Double.NaN;
@@ -240,12 +250,13 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
     {
         try
         {
-            final JsonNode totals = new ObjectMapper().readTree(StatClient.request(
-                socket, StatRequestFrame.NO_CLIENTS | StatRequestFrame.NO_TOPICS)).path("totals");
+            final JsonNode stat = new ObjectMapper().readTree(StatClient.request(
+                socket, StatRequestFrame.NO_CLIENTS | StatRequestFrame.NO_TOPICS));
+            final JsonNode totals = stat.path("totals");
             return new BrokerStats(totals.path("agent_allocated_bytes").asLong(),
                 totals.path("datagrams_written").asLong(), totals.path("messages_delivered").asLong(),
                 totals.path("messages_published").asLong(), totals.path("bytes_read").asLong(-1),
-                totals.path("bytes_written").asLong(-1));
+                totals.path("bytes_written").asLong(-1), stat.path("broker").path("pid").asLong(-1));
         }
         catch (final IOException ex)
         {
@@ -258,6 +269,6 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
         return new BrokerStats(c.get(BrokerCounters.AGENT_ALLOCATED_BYTES), c.get(BrokerCounters.DATAGRAMS_WRITTEN),
             c.get(BrokerCounters.MESSAGES_DELIVERED), c.get(BrokerCounters.MESSAGES_PUBLISHED),
             c.get(BrokerCounters.BYTES_READ),
-            c.get(BrokerCounters.BYTES_WRITTEN));
+            c.get(BrokerCounters.BYTES_WRITTEN), ProcessHandle.current().pid()); // the broker in this process
     }
 }

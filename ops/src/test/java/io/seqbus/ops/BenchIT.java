@@ -7,10 +7,12 @@ import org.junit.jupiter.api.Test;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * {@code seqbus bench --json} as tools read it: one JSON object with the documented keys, and
@@ -36,6 +38,10 @@ class BenchIT extends ProcessTestBase
             .isGreaterThanOrEqualTo(3 * r.path("per_subscriber_min_per_sec").asDouble() - 1e-6);
         assertThat(r.path("datagrams_per_delivery").isNumber()).isTrue();
         assertThat(r.has("latency_us")).isFalse();
+        // The subscribers ran in the bench's process: one CPU figure covers them and the publisher.
+        assertThat(r.path("subscriber_processes").asBoolean()).isFalse();
+        assertSaneShare(r.path("cpu_pct").path("bench"));
+        assertThat(r.path("cpu_pct").has("subscribers")).isFalse();
     }
 
     @Test
@@ -109,6 +115,101 @@ class BenchIT extends ProcessTestBase
         // Every byte, in and out per subscriber (0.9: the window may start inside a message's pieces).
         assertThat(copy.path("broker_bytes_read_per_msg").asDouble()).isGreaterThan(0.9 * (1 << 20));
         assertThat(copy.path("broker_bytes_written_per_msg").asDouble()).isGreaterThan(0.9 * (2 << 20));
+    }
+
+    @Test
+    void subscriberProcessesCountEverythingAndReportTheirCpu() throws Exception
+    {
+        final JsonNode r = bench("--embedded-broker", "--subs", "2", "--sub-procs", "--seconds", "1", "--warmup", "0.3",
+            "--json");
+        assertThat(r.path("subscriber_processes").asBoolean()).isTrue();
+        assertThat(r.path("lost").asLong()).isZero();
+        assertThat(r.path("gaps").asLong()).isZero();
+        assertThat(r.path("per_subscriber_min_per_sec").asDouble()).isPositive();
+        assertThat(r.has("latency_us")).isFalse();
+        final JsonNode cpu = r.path("cpu_pct");
+        assertSaneShare(cpu.path("bench"));
+        // The broker runs inside the bench: its CPU is the bench's, not measured apart.
+        assertThat(cpu.path("broker_pid_from").asText()).isEqualTo("embedded");
+        assertThat(cpu.path("broker").isNull()).isTrue();
+        final JsonNode subs = cpu.path("subscribers");
+        assertThat(subs.path("each")).hasSize(2);
+        subs.path("each").forEach(BenchIT::assertSaneShare);
+        // Each subscriber process did the polling, so it used some CPU in the window.
+        assertThat(subs.path("max").asDouble()).isPositive().isGreaterThanOrEqualTo(subs.path("mean").asDouble());
+        assertThat(cpu.path("clk_tck").asLong()).isPositive();
+    }
+
+    @Test
+    void pacedSubscriberProcessesMergeTheirLatencyAndTheBrokerCpuComesFromItsPid() throws Exception
+    {
+        final Path dir = Files.createTempDirectory("seqbus-bench-it");
+        final Path socket = dir.resolve("b.sock");
+        final Process broker = new ProcessBuilder(LAUNCHER.toString(), "broker", "--socket", socket.toString(),
+            "--metrics", "off").redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("broker.log").toFile())).start();
+        started.add(broker);
+        closeables.add(() ->
+        {
+            broker.destroy();
+            broker.waitFor(30, TimeUnit.SECONDS);
+            try (var files = Files.walk(dir))
+            {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach((f) -> f.toFile().delete());
+            }
+        });
+        await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(socket));
+        final JsonNode r = bench("--socket", socket.toString(), "--subs", "2", "--sub-procs", "--rate", "2000",
+            "--seconds", "1", "--warmup", "0.3", "--json");
+        assertThat(r.path("lost").asLong()).isZero();
+        // Paced at 2000/s for about a second, each of the 2 processes got every message of the window.
+        assertThat(r.path("published").asLong()).isBetween(1000L, 3000L);
+        assertThat(r.path("per_subscriber_min_per_sec").asDouble()).isPositive();
+        final JsonNode l = r.path("latency_us");
+        assertThat(l.path("p50").asDouble()).isPositive();
+        assertThat(l.path("p50").asDouble()).isLessThanOrEqualTo(l.path("p99").asDouble());
+        assertThat(l.path("p99").asDouble()).isLessThanOrEqualTo(l.path("p999").asDouble());
+        assertThat(l.path("p999").asDouble()).isLessThanOrEqualTo(l.path("max").asDouble());
+        final JsonNode cpu = r.path("cpu_pct");
+        assertThat(cpu.path("broker_pid_from").asText()).isEqualTo("stat");
+        assertThat(cpu.path("broker_pid").asLong()).isEqualTo(broker.pid()); // the launcher execs the JVM
+        assertSaneShare(cpu.path("broker"));
+        assertSaneShare(cpu.path("bench"));
+        assertThat(cpu.path("subscribers").path("each")).hasSize(2);
+        cpu.path("subscribers").path("each").forEach(BenchIT::assertSaneShare);
+    }
+
+    @Test
+    void aSubscriberProcessThatDiesEndsTheRunWithAnErrorNamingIt() throws Exception
+    {
+        final Path errFile = Files.createTempFile("seqbus-bench", ".err");
+        // A window far longer than the waits below: ending on time means the death was noticed, not waited out.
+        final Process bench = new ProcessBuilder(LAUNCHER.toString(), "bench", "--embedded-broker", "--subs", "2",
+            "--sub-procs", "--seconds", "600", "--warmup", "0.3").redirectError(errFile.toFile()).start();
+        started.add(bench);
+        final List<ProcessHandle> children = new java.util.ArrayList<>();
+        await().atMost(Duration.ofSeconds(60)).until(() ->
+        {
+            children.clear();
+            bench.descendants().filter((h) -> h.info().commandLine().orElse("").contains("SubscriberProcess"))
+                .forEach(children::add);
+            return children.size() == 2;
+        });
+        children.get(0).destroyForcibly();
+        assertThat(bench.waitFor(60, TimeUnit.SECONDS)).as("the bench ends instead of hanging").isTrue();
+        final String err = Files.readString(errFile);
+        Files.delete(errFile);
+        assertThat(bench.exitValue()).as(err).isEqualTo(1);
+        assertThat(err).contains("seqbus: subscriber process ", "(pid " + children.get(0).pid() + ") exited");
+        // Its sibling is not left behind.
+        await().atMost(Duration.ofSeconds(30)).until(() -> !children.get(1).isAlive());
+    }
+
+    /** A share of one core that a process on this machine can have used: measured, not negative, at most all cores. */
+    private static void assertSaneShare(final JsonNode pct)
+    {
+        assertThat(pct.isNumber()).as(pct.toString()).isTrue();
+        assertThat(pct.asDouble()).isBetween(0.0, 100.0 * Runtime.getRuntime().availableProcessors() + 10);
     }
 
     private static JsonNode bench(final String... args) throws Exception

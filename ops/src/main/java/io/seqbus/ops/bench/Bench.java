@@ -3,27 +3,27 @@ package io.seqbus.ops.bench;
 import io.seqbus.client.BusClient;
 import io.seqbus.client.ClientOptions;
 import io.seqbus.client.Loan;
-import io.seqbus.client.Message;
 import io.seqbus.client.ThreadMode;
 import io.seqbus.wire.SafeBuffer;
-import org.agrona.DirectBuffer;
 import org.HdrHistogram.Histogram;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * One bench run: P publishers, each on its own thread and connection, publish to one topic as
  * fast as the bus accepts (or paced to a total rate); N subscriber connections, all polled by
  * one thread, count what arrives and, when paced, how long it took (send to receive, one hop).
- * A warm-up comes first; only the measured window counts; afterwards everything published is
- * waited for, so {@code lost} is exact.
+ * With {@link Settings#subscriberProcesses} each subscriber is a process of its own instead
+ * ({@link SubscriberProcesses}), as services subscribe. A warm-up comes first; only the measured
+ * window counts, and the CPU each process used in it ({@link ProcessCpu}); afterwards everything
+ * published is waited for, so {@code lost} is exact.
  *
  * <p>A payload up to the broker's max_payload travels inline. A larger one is a loan (a sealed memfd the
  * subscribers map): the publisher writes only the first 16 bytes (send time, number) into it, so the figures are
@@ -33,14 +33,14 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class Bench
 {
-    private static final int WARMING = 0;
-    private static final int MEASURING = 1;
-    private static final int DRAINING = 2;
+    private static final int WARMING = SubscriberTally.WARMING;
+    private static final int MEASURING = SubscriberTally.MEASURING;
+    private static final int DRAINING = SubscriberTally.DRAINING;
     /** The copy alternative's piece: the broker's default max_payload. */
     public static final int PIECE = 64 * 1024;
     /** Piece header: send time, message number, piece index, piece count. */
-    private static final int PIECE_INDEX = 16;
-    private static final int PIECE_COUNT = 20;
+    private static final int PIECE_INDEX = SubscriberTally.PIECE_INDEX;
+    private static final int PIECE_COUNT = SubscriberTally.PIECE_COUNT;
     private static final int PIECE_HEADER = 24;
 
     private final Settings settings;
@@ -50,13 +50,8 @@ public final class Bench
     /** Cleared to stop the subscribers' polling thread: an interrupt would land inside a socket read
      *  (ClosedByInterruptException), close the connection and log a lost connection per subscriber. */
     private volatile boolean polling = true;
-    private final long[] received;
-    private final long[] measured;
-    private final AtomicLong gaps = new AtomicLong();
-    // One per subscriber: in latency mode each records on its own client thread.
-    private final Histogram[] latencyNs;
-    /** Where --touch's sums go, so the reads are not optimised away: one slot per subscriber. */
-    private final long[] sink;
+    /** One per in-process subscriber: in latency mode each records on its own client thread. */
+    private final SubscriberTally[] tallies;
     /** Set by the publishers from the broker's max_payload, before they start. */
     private volatile boolean memfd;
 
@@ -89,6 +84,8 @@ public final class Bench
         public boolean sharedMemory;
         /** Latency runs: the subscribers' threads spin instead of sleeping in poll(2). */
         public boolean spin;
+        /** Each subscriber in a process of its own ({@link SubscriberProcess}) instead of in the bench's. */
+        public boolean subscriberProcesses;
     }
 
     /**
@@ -104,13 +101,10 @@ public final class Bench
         }
         this.settings = settings;
         this.brokerStats = brokerStats;
-        this.received = new long[settings.subscribers];
-        this.measured = new long[settings.subscribers];
-        this.latencyNs = new Histogram[settings.subscribers];
-        this.sink = new long[settings.subscribers];
-        for (int i = 0; i < latencyNs.length; i++)
+        this.tallies = new SubscriberTally[settings.subscriberProcesses ? 0 : settings.subscribers];
+        for (int i = 0; i < tallies.length; i++)
         {
-            latencyNs[i] = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
+            tallies[i] = new SubscriberTally(settings.rate > 0, settings.touch, settings.copyAlternative);
         }
     }
 
@@ -119,38 +113,44 @@ public final class Bench
      *
      * @return the figures.
      * @throws InterruptedException if interrupted while waiting.
+     * @throws IOException          if a subscriber process cannot be started.
      */
-    public BenchResult run() throws InterruptedException
+    public BenchResult run() throws InterruptedException, IOException
     {
         final List<BusClient> subs = new ArrayList<>();
         final List<Publisher> pubs = new ArrayList<>();
+        SubscriberProcesses procs = null;
         try
         {
-            for (int i = 0; i < settings.subscribers; i++)
+            for (int i = 0; i < tallies.length; i++)
             {
-                final int index = i;
+                final SubscriberTally tally = tallies[i];
                 // Throughput: one thread polls every subscriber, as a busy consumer process would.
                 // Latency: each subscriber on its own client thread, which sleeps in poll(2) until
                 // a message comes rather than spinning next to the broker on a small machine.
                 final ThreadMode mode = settings.rate > 0 ? ThreadMode.DEDICATED : ThreadMode.POLL;
-                final ClientOptions subOptions = options("bench-sub-" + i).threadMode(mode);
+                final ClientOptions subOptions = clientOptions(settings, "bench-sub-" + i).threadMode(mode);
                 if (settings.spin)
                 {
                     subOptions.busySpin(true).sleepInPoll(false);
                 }
                 final BusClient sub = BusClient.connect(subOptions
-                    .pollDatagramLimit(256).gapHandler((g) -> gaps.addAndGet(Math.max(1, g.count()))));
+                    .pollDatagramLimit(256).gapHandler((g) -> tally.onGap(g.count())));
                 subs.add(sub);
-                sub.subscribe(settings.topic, (m) -> onMessage(index, m));
+                sub.subscribe(settings.topic, tally::onMessage);
                 // The rings come in the datagram after WELCOME: the sync's PONG comes after them.
                 sub.sync(Duration.ofSeconds(10));
-                checkTransport(sub);
+                checkTransport(settings, sub);
+            }
+            if (settings.subscriberProcesses)
+            {
+                procs = new SubscriberProcesses(settings); // returns once every one has subscribed
             }
             // Only throughput runs poll here: with a rate each subscriber has its own client thread, and an
             // idle polling loop beside them would take a core from the broker and skew every latency figure.
             final Thread subscriberThread = new Thread(() -> pollAll(subs), "bench-subscribers");
             subscriberThread.setDaemon(true);
-            if (settings.rate == 0)
+            if (settings.rate == 0 && !subs.isEmpty())
             {
                 subscriberThread.start();
             }
@@ -158,19 +158,30 @@ public final class Bench
             {
                 // Each publisher's own client thread sends its batches, so publishes made while
                 // a send is under way go out together (the client's smart batching).
-                pubs.add(new Publisher(BusClient.connect(options("bench-pub-" + i).threadMode(ThreadMode.DEDICATED))));
+                pubs.add(new Publisher(BusClient.connect(clientOptions(settings, "bench-pub-" + i)
+                    .threadMode(ThreadMode.DEDICATED))));
                 pubs.get(i).client.sync(Duration.ofSeconds(10));
-                checkTransport(pubs.get(i).client);
+                checkTransport(settings, pubs.get(i).client);
             }
             pubs.forEach((p) -> p.thread.start());
 
             sleep(settings.warmupSeconds);
             final BrokerStats before = brokerStats.snapshot();
+            final long[] cpuPids = cpuPids(before, procs);
+            final long[] cpuBefore = ticks(cpuPids);
             final long t0 = System.nanoTime();
-            phase = MEASURING;
-            sleep(settings.seconds);
-            phase = DRAINING;
+            phase(MEASURING, procs);
+            if (procs == null)
+            {
+                sleep(settings.seconds);
+            }
+            else
+            {
+                procs.sleepWatching((long)(settings.seconds * 1e9));
+            }
+            phase(DRAINING, procs);
             final long t1 = System.nanoTime();
+            final long[] cpuAfter = ticks(cpuPids);
             final BrokerStats after = brokerStats.snapshot();
             publishing = false;
             long publishedTotal = 0;
@@ -184,10 +195,12 @@ public final class Bench
             }
             final long expected = publishedTotal;
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (System.nanoTime() < deadline && minReceived() + gaps.get() < expected)
+            while (System.nanoTime() < deadline && !allReceived(expected))
             {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
             }
+            // Each process waits for what it misses itself, and reports when it has it all.
+            final List<SubscriberProcesses.Report> reports = procs == null ? List.of() : procs.collect(expected);
             // Everything published in the window is delivered now: the bytes its messages cost the broker's sockets.
             final BrokerStats drained = brokerStats.snapshot();
             publishing = true; // lets pollAll know draining is over
@@ -198,12 +211,19 @@ public final class Bench
             long delivered = 0;
             long min = Long.MAX_VALUE;
             long max = 0;
+            long gaps = 0;
+            final Histogram all = SubscriberTally.newHistogram();
             for (int i = 0; i < settings.subscribers; i++)
             {
-                lost += Math.max(0, expected - received[i]);
-                delivered += measured[i];
-                min = Math.min(min, measured[i]);
-                max = Math.max(max, measured[i]);
+                final long received = procs == null ? tallies[i].received() : reports.get(i).received();
+                final long measured = procs == null ? tallies[i].measured() : reports.get(i).measured();
+                lost += Math.max(0, expected - received);
+                delivered += measured;
+                min = Math.min(min, measured);
+                max = Math.max(max, measured);
+                gaps += procs == null ? tallies[i].gaps() : reports.get(i).gaps();
+                // Histograms merge exactly, also those that came from other processes.
+                all.add(procs == null ? tallies[i].latencyNs() : reports.get(i).latencyNs());
             }
             final double seconds = (t1 - t0) / 1e9;
             double allocPerMsg = Double.NaN;
@@ -226,34 +246,98 @@ public final class Bench
                 bytesReadPerMessage = (drained.bytesRead() - before.bytesRead()) / messages;
                 bytesWrittenPerMessage = (drained.bytesWritten() - before.bytesWritten()) / messages;
             }
-            final Histogram all = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
-            for (final Histogram h : latencyNs)
-            {
-                all.add(h);
-            }
             final double[] latency = settings.rate > 0 ? new double[]{
                 all.getValueAtPercentile(50) / 1e3, all.getValueAtPercentile(90) / 1e3,
                 all.getValueAtPercentile(99) / 1e3, all.getValueAtPercentile(99.9) / 1e3,
                 all.getMaxValue() / 1e3} : null;
             return new BenchResult(settings.publishers, settings.subscribers, settings.size, mode(), transport(), seconds,
-                settings.rate, publishedMeasured, delivered, min, max, lost, gaps.get(), latency, allocPerMsg,
-                datagramsPerDelivery, bytesReadPerMessage, bytesWrittenPerMessage);
+                settings.rate, publishedMeasured, delivered, min, max, lost, gaps, latency, allocPerMsg,
+                datagramsPerDelivery, bytesReadPerMessage, bytesWrittenPerMessage, settings.subscriberProcesses,
+                cpu(before, cpuPids, cpuBefore, cpuAfter, t1 - t0));
         }
         finally
         {
             publishing = false;
+            polling = false;
             pubs.forEach((p) -> p.client.close());
             subs.forEach(BusClient::close);
+            if (procs != null)
+            {
+                procs.close();
+            }
         }
     }
 
+    private void phase(final int phase, final SubscriberProcesses procs)
+    {
+        this.phase = phase;
+        for (final SubscriberTally t : tallies)
+        {
+            t.phase(phase);
+        }
+        if (procs != null)
+        {
+            procs.phase(phase);
+        }
+    }
+
+    /** In-process subscribers: each has everything published, or a GAP notice for what it misses. */
+    private boolean allReceived(final long expected)
+    {
+        for (final SubscriberTally t : tallies)
+        {
+            if (t.received() + t.gaps() < expected)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whose CPU the window measures: this process, the broker (-1 when unknown), then each subscriber process. */
+    private static long[] cpuPids(final BrokerStats broker, final SubscriberProcesses procs)
+    {
+        final long[] children = procs == null ? new long[0] : procs.pids();
+        final long[] pids = new long[2 + children.length];
+        pids[0] = ProcessHandle.current().pid();
+        pids[1] = broker == null || broker.pid() <= 0 || broker.pid() == pids[0] ? -1 : broker.pid();
+        System.arraycopy(children, 0, pids, 2, children.length);
+        return pids;
+    }
+
+    private static long[] ticks(final long[] pids)
+    {
+        final long[] ticks = new long[pids.length];
+        for (int i = 0; i < pids.length; i++)
+        {
+            ticks[i] = pids[i] < 0 ? -1 : ProcessCpu.ticks(pids[i]);
+        }
+        return ticks;
+    }
+
+    private static BenchResult.Cpu cpu(final BrokerStats broker, final long[] pids, final long[] before,
+        final long[] after, final long windowNanos)
+    {
+        final double[] subscribers = new double[pids.length - 2];
+        for (int i = 0; i < subscribers.length; i++)
+        {
+            subscribers[i] = ProcessCpu.percentOfCore(before[i + 2], after[i + 2], windowNanos);
+        }
+        final String brokerPidFrom = broker == null || broker.pid() <= 0 ? BenchResult.Cpu.PID_UNKNOWN :
+            broker.pid() == pids[0] ? BenchResult.Cpu.PID_EMBEDDED : BenchResult.Cpu.PID_FROM_STAT;
+        return new BenchResult.Cpu(ProcessCpu.percentOfCore(before[0], after[0], windowNanos),
+            ProcessCpu.percentOfCore(before[1], after[1], windowNanos), broker == null ? -1 : broker.pid(),
+            brokerPidFrom, subscribers.length == 0 ? null : subscribers);
+    }
+
     /** A client left on the socket by a broker that offers no rings would make "shm" figures the socket's. */
-    private void checkTransport(final BusClient client)
+    static void checkTransport(final Settings settings, final BusClient client)
     {
         final String actual = client.stats().transport();
-        if (!actual.equals(transport()))
+        final String wanted = settings.sharedMemory ? BenchResult.SHM : BenchResult.SOCKET;
+        if (!actual.equals(wanted))
         {
-            throw new IllegalArgumentException("--transport " + transport() + " but the broker put the client on "
+            throw new IllegalArgumentException("--transport " + wanted + " but the broker put the client on "
                 + actual + (settings.sharedMemory ? ": it offers no shared memory (its shm setting, or " +
                 "max_shm_bytes_per_uid / max_shm_bytes_total are full)" : ""));
         }
@@ -270,7 +354,8 @@ public final class Bench
         return settings.touch ? mode + BenchResult.TOUCHED : mode;
     }
 
-    private ClientOptions options(final String name)
+    /** A bench client's options: the run's socket and transport, no reconnecting, a patient publish. */
+    static ClientOptions clientOptions(final Settings settings, final String name)
     {
         final ClientOptions options = new ClientOptions().clientName(name).threadMode(ThreadMode.POLL)
             .reconnect(false).publishTimeout(Duration.ofSeconds(60)).sharedMemory(settings.sharedMemory);
@@ -279,57 +364,6 @@ public final class Bench
             options.socket(settings.socket);
         }
         return options;
-    }
-
-    private void onMessage(final int index, final Message m)
-    {
-        if (settings.touch)
-        {
-            sink[index] += sum(m);
-        }
-        if (settings.copyAlternative &&
-            m.payload().getInt(m.payloadIndex() + PIECE_INDEX) + 1 < m.payload().getInt(m.payloadIndex() + PIECE_COUNT))
-        {
-            return; // a message of the copy alternative arrives with its last piece
-        }
-        received[index]++;
-        if (phase == MEASURING)
-        {
-            measured[index]++;
-            if (settings.rate > 0)
-            {
-                final long sentAt = m.payload().getLong(m.payloadIndex());
-                latencyNs[index].recordValue(Math.max(0, System.nanoTime() - sentAt));
-            }
-        }
-    }
-
-    /** Reads every payload byte once, 8 at a time. */
-    private static long sum(final Message m)
-    {
-        final DirectBuffer payload = m.payload();
-        final int end = m.payloadIndex() + m.payloadLength();
-        long sum = 0;
-        int i = m.payloadIndex();
-        for (; i + Long.BYTES <= end; i += Long.BYTES)
-        {
-            sum += payload.getLong(i);
-        }
-        for (; i < end; i++)
-        {
-            sum += payload.getByte(i);
-        }
-        return sum;
-    }
-
-    private long minReceived()
-    {
-        long min = Long.MAX_VALUE;
-        for (final long r : received)
-        {
-            min = Math.min(min, r);
-        }
-        return min;
     }
 
     private void pollAll(final List<BusClient> subs)

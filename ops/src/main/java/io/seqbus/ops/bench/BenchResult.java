@@ -1,5 +1,6 @@
 package io.seqbus.ops.bench;
 
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -24,12 +25,14 @@ import java.util.Locale;
  * @param brokerBytesReadPerMsg    bytes the broker read from client sockets per message published, or NaN.
  * @param brokerBytesWrittenPerMsg bytes the broker wrote to client sockets per message published (all its
  *                                 subscribers' copies), or NaN.
+ * @param subscriberProcesses   each subscriber ran in a process of its own (--sub-procs).
+ * @param cpu                   CPU per process over the measured window.
  */
 public record BenchResult(
     int publishers, int subscribers, int payloadBytes, String mode, String transport, double seconds, long rate,
     long published, long delivered, long perSubscriberMin, long perSubscriberMax, long lost, long gaps,
     double[] latencyUs, double brokerAllocBytesPerMsg, double datagramsPerDelivery,
-    double brokerBytesReadPerMsg, double brokerBytesWrittenPerMsg)
+    double brokerBytesReadPerMsg, double brokerBytesWrittenPerMsg, boolean subscriberProcesses, Cpu cpu)
 {
     /** Every client on the socket. */
     public static final String SOCKET = "socket";
@@ -43,6 +46,39 @@ public record BenchResult(
     public static final String COPY = "copy";
     /** Appended to the mode with --touch: every payload byte written by the publisher, read by every subscriber. */
     public static final String TOUCHED = "+touch";
+
+    /**
+     * CPU each process used over the measured window, user + system from /proc/PID/stat, in percent of one core
+     * (100 = a core busy all the time); NaN where it could not be read.
+     *
+     * @param bench         this process: the publishers, and the subscribers unless they are processes of their own.
+     * @param broker        the broker's process, NaN when it is this one or unknown.
+     * @param brokerPid     the broker's pid, -1 when unknown.
+     * @param brokerPidFrom where the pid came from: {@link #PID_FROM_STAT}, {@link #PID_EMBEDDED} or
+     *                      {@link #PID_UNKNOWN}.
+     * @param subscribers   each subscriber process, in order; null when they ran in this process.
+     */
+    public record Cpu(double bench, double broker, long brokerPid, String brokerPidFrom, double[] subscribers)
+    {
+        /** The broker said its pid in its STAT reply. */
+        public static final String PID_FROM_STAT = "stat";
+        /** --embedded-broker: the broker runs in the bench's process, its CPU is in the bench's figure. */
+        public static final String PID_EMBEDDED = "embedded";
+        /** The broker did not answer STAT: its CPU is not measured. */
+        public static final String PID_UNKNOWN = "unknown";
+
+        /** @return the busiest subscriber process's share, NaN without subscriber processes. */
+        public double subscribersMax()
+        {
+            return subscribers == null ? Double.NaN : Arrays.stream(subscribers).max().orElse(Double.NaN);
+        }
+
+        /** @return the subscriber processes' mean share, NaN without them. */
+        public double subscribersMean()
+        {
+            return subscribers == null ? Double.NaN : Arrays.stream(subscribers).average().orElse(Double.NaN);
+        }
+    }
 
     /** @return payload bytes delivered per second, all subscribers, in GiB/s. */
     public double deliveredGibPerSec()
@@ -69,8 +105,8 @@ public record BenchResult(
     {
         final StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "seqbus bench: %d publisher(s) -> %d subscriber(s), %d-byte payloads (%s), " +
-            "over %s, %.1f s%s%n", publishers, subscribers, payloadBytes, mode, transport, seconds,
-            rate > 0 ? ", paced at " + rate + " msgs/s" : ""));
+            "over %s, %.1f s%s%s%n", publishers, subscribers, payloadBytes, mode, transport, seconds,
+            rate > 0 ? ", paced at " + rate + " msgs/s" : "", subscriberProcesses ? ", one process per subscriber" : ""));
         sb.append(String.format(Locale.ROOT, "published   %,15.0f msgs/s%n", publishedPerSec()));
         sb.append(String.format(Locale.ROOT, "delivered   %,15.0f msgs/s  (per subscriber min %,.0f, max %,.0f), " +
             "%.3f GiB/s%n", deliveredPerSec(), perSubscriberMin / seconds, perSubscriberMax / seconds,
@@ -85,6 +121,13 @@ public record BenchResult(
             fmt(brokerAllocBytesPerMsg, "%.3f"), fmt(datagramsPerDelivery, "%.4f")));
         sb.append(String.format(Locale.ROOT, "broker      socket bytes per message: %s read, %s written%n",
             fmt(brokerBytesReadPerMsg, "%,.1f"), fmt(brokerBytesWrittenPerMsg, "%,.1f")));
+        sb.append(String.format(Locale.ROOT, "cpu %% core  bench %s, broker %s%s%s%s%n", fmt(cpu.bench(), "%.1f"),
+            Cpu.PID_EMBEDDED.equals(cpu.brokerPidFrom()) ? "in the bench's" : fmt(cpu.broker(), "%.1f"),
+            Cpu.PID_FROM_STAT.equals(cpu.brokerPidFrom()) ? " (pid " + cpu.brokerPid() + ", from its STAT)" : "",
+            cpu.subscribers() == null ? ", subscribers in the bench's" : String.format(Locale.ROOT,
+                ", subscriber processes max %s mean %s", fmt(cpu.subscribersMax(), "%.1f"),
+                fmt(cpu.subscribersMean(), "%.1f")),
+            ProcessCpu.CLK_TCK_ASSUMED ? " (getconf CLK_TCK failed: 100 ticks/s assumed)" : ""));
         return sb.toString();
     }
 
@@ -121,7 +164,24 @@ public record BenchResult(
         sb.append("\"broker_alloc_bytes_per_msg\":").append(num(brokerAllocBytesPerMsg)).append(',');
         sb.append("\"datagrams_per_delivery\":").append(num(datagramsPerDelivery)).append(',');
         sb.append("\"broker_bytes_read_per_msg\":").append(num(brokerBytesReadPerMsg)).append(',');
-        sb.append("\"broker_bytes_written_per_msg\":").append(num(brokerBytesWrittenPerMsg));
+        sb.append("\"broker_bytes_written_per_msg\":").append(num(brokerBytesWrittenPerMsg)).append(',');
+        sb.append("\"subscriber_processes\":").append(subscriberProcesses).append(',');
+        sb.append("\"cpu_pct\":{\"bench\":").append(num(cpu.bench()))
+            .append(",\"broker\":").append(num(cpu.broker()))
+            .append(",\"broker_pid\":").append(cpu.brokerPid())
+            .append(",\"broker_pid_from\":\"").append(cpu.brokerPidFrom()).append('"');
+        if (cpu.subscribers() != null)
+        {
+            sb.append(",\"subscribers\":{\"max\":").append(num(cpu.subscribersMax()))
+                .append(",\"mean\":").append(num(cpu.subscribersMean())).append(",\"each\":[");
+            for (int i = 0; i < cpu.subscribers().length; i++)
+            {
+                sb.append(i == 0 ? "" : ",").append(num(cpu.subscribers()[i]));
+            }
+            sb.append("]}");
+        }
+        sb.append(",\"clk_tck\":").append(ProcessCpu.CLK_TCK)
+            .append(",\"clk_tck_assumed\":").append(ProcessCpu.CLK_TCK_ASSUMED).append('}');
         return sb.append('}').toString();
     }
 

@@ -11,9 +11,10 @@ package io.seqbus.ops.bench;
  * @param messagesPublished   publishes accepted since start (PUBLISH and PUBLISH_FDS).
  * @param bytesRead           bytes read from client sockets since start, -1 when the broker does not say.
  * @param bytesWritten        bytes written to client sockets since start, -1 when the broker does not say.
+ * @param pid                 the broker's process id (whose CPU the bench reads), -1 when it does not say.
  */
 public record BrokerStats(long agentAllocatedBytes, long datagramsWritten, long messagesDelivered,
-                          long messagesPublished, long bytesRead, long bytesWritten)
+                          long messagesPublished, long bytesRead, long bytesWritten, long pid)
 {
     /**
      * Where broker figures come from; null snapshots mean "not available".

@@ -1,0 +1,121 @@
+package io.seqbus.ops.bench;
+
+import io.seqbus.client.Message;
+import org.HdrHistogram.Histogram;
+import org.agrona.DirectBuffer;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What one subscriber counts: messages received in all, those received in the measured window, GAP notices, and,
+ * when paced, each message's one-hop latency (send time in the payload to arrival). Written by the one thread that
+ * runs the subscriber's handlers; read by others only once that thread is done or for a progress check (a stale
+ * count there only means one more wait). The same in the bench's process and in a subscriber process.
+ */
+final class SubscriberTally
+{
+    static final int WARMING = 0;
+    static final int MEASURING = 1;
+    static final int DRAINING = 2;
+    /** The copy alternative's piece header: message number, piece index, piece count after the send time. */
+    static final int PIECE_INDEX = 16;
+    static final int PIECE_COUNT = 20;
+
+    private final boolean latency;
+    private final boolean touch;
+    private final boolean copyAlternative;
+    /** Set by whoever runs the window; read per message. */
+    private volatile int phase = WARMING;
+    // Plain fields, as before the tally was its own class: a volatile store per message would cost the hot path;
+    // a waiting thread rereads them between parks, and reads the final values after the handler thread is done.
+    private long received;
+    private long measured;
+    private long gaps;
+    /** Where --touch's sums go, so the reads are not optimised away. */
+    private long sink;
+    private final Histogram latencyNs = newHistogram();
+
+    SubscriberTally(final boolean latency, final boolean touch, final boolean copyAlternative)
+    {
+        this.latency = latency;
+        this.touch = touch;
+        this.copyAlternative = copyAlternative;
+    }
+
+    /** @return an empty histogram of one-hop nanoseconds, the one shape every tally and merge uses. */
+    static Histogram newHistogram()
+    {
+        return new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
+    }
+
+    void phase(final int phase)
+    {
+        this.phase = phase;
+    }
+
+    void onGap(final long count)
+    {
+        gaps += Math.max(1, count);
+    }
+
+    void onMessage(final Message m)
+    {
+        if (touch)
+        {
+            sink += sum(m);
+        }
+        if (copyAlternative &&
+            m.payload().getInt(m.payloadIndex() + PIECE_INDEX) + 1 < m.payload().getInt(m.payloadIndex() + PIECE_COUNT))
+        {
+            return; // a message of the copy alternative arrives with its last piece
+        }
+        received++;
+        if (phase == MEASURING)
+        {
+            measured++;
+            if (latency)
+            {
+                final long sentAt = m.payload().getLong(m.payloadIndex());
+                latencyNs.recordValue(Math.max(0, System.nanoTime() - sentAt));
+            }
+        }
+    }
+
+    long received()
+    {
+        return received;
+    }
+
+    long measured()
+    {
+        return measured;
+    }
+
+    long gaps()
+    {
+        return gaps;
+    }
+
+    Histogram latencyNs()
+    {
+        return latencyNs;
+    }
+
+    /** Reads every payload byte once, 8 at a time. */
+    private static long sum(final Message m)
+    {
+        final DirectBuffer payload = m.payload();
+        final int end = m.payloadIndex() + m.payloadLength();
+        long sum = 0;
+        int i = m.payloadIndex();
+        for (; i + Long.BYTES <= end; i += Long.BYTES)
+        {
+            sum += payload.getLong(i);
+        }
+        for (; i < end; i++)
+        {
+            sum += payload.getByte(i);
+        }
+        return sum;
+    }
+}
