@@ -1053,6 +1053,11 @@ public final class BusClient implements AutoCloseable
             idle = conductor.pause(idle, false);
         }
         final boolean stopped = conductor.stop(Math.max(0, deadline - System.nanoTime()));
+        if (stopped)
+        {
+            // A descriptor per client that ever waited in POLL mode, else (ClientSharedMemoryTest counts them).
+            conductor.releasePollSpin();
+        }
         final int unsent;
         outbound.lock().lock();
         try

@@ -238,6 +238,21 @@ final class ClientConductor
         connection.awaitReadable(Math.min(leftMs, SLEEP_IN_POLL_MS));
     }
 
+    /**
+     * Closes the policy of the threads that waited in {@link #poll(long)} or a waiting call (it holds the waiting
+     * thread's schedstat file open). Only once {@link #stop} said no other thread polls any more.
+     */
+    void releasePollSpin()
+    {
+        final AdaptiveSpin spin = pollSpin;
+        pollSpin = null;
+        pollSpinThread = null;
+        if (spin != null)
+        {
+            spin.close();
+        }
+    }
+
     private AdaptiveSpin pollSpin()
     {
         if (!options.adaptiveSpin() || options.idleSpin().isZero())
