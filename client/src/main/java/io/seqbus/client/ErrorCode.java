@@ -61,6 +61,12 @@ public final class ErrorCode
     public static final int NOT_ON_LAN = io.seqbus.wire.ErrorCode.NOT_ON_LAN;
     /** More descriptors in one publish than max_descriptors_per_message. */
     public static final int TOO_MANY_DESCRIPTORS = io.seqbus.wire.ErrorCode.TOO_MANY_DESCRIPTORS;
+    /** A malformed header block, or one over the broker's max_header_bytes or max_headers: that message refused. */
+    public static final int INVALID_HEADERS = io.seqbus.wire.ErrorCode.INVALID_HEADERS;
+    /** A request the broker could not take: request_id 0 or already pending, or a timeout out of range. */
+    public static final int INVALID_REQUEST = io.seqbus.wire.ErrorCode.INVALID_REQUEST;
+    /** A queue group's name that is empty, too long or not a topic token: that subscription refused. */
+    public static final int INVALID_GROUP = io.seqbus.wire.ErrorCode.INVALID_GROUP;
 
     private ErrorCode()
     {

@@ -64,8 +64,14 @@ public final class ErrorCode
     public static final int NOT_ON_LAN = 25;
     /** A frame's fd_count over max_descriptors_per_message. */
     public static final int TOO_MANY_DESCRIPTORS = 26;
+    /** A malformed header block, or one over max_header_bytes or max_headers (issue 19). */
+    public static final int INVALID_HEADERS = 27;
+    /** A REQUEST with request_id 0 or already pending, or a timeout out of range (issue 19). */
+    public static final int INVALID_REQUEST = 28;
+    /** A queue group's name that is empty, too long or not a topic token (issue 19). */
+    public static final int INVALID_GROUP = 29;
 
-    private static final int MAX_CODE = TOO_MANY_DESCRIPTORS;
+    private static final int MAX_CODE = INVALID_GROUP;
 
     private ErrorCode()
     {
@@ -91,6 +97,9 @@ public final class ErrorCode
             case DESCRIPTORS_DENIED:
             case NOT_ON_LAN:
             case TOO_MANY_DESCRIPTORS:
+            case INVALID_HEADERS:
+            case INVALID_REQUEST:
+            case INVALID_GROUP:
                 return false;
             default:
                 return true;
@@ -139,6 +148,9 @@ public final class ErrorCode
             case DESCRIPTORS_DENIED: return "DESCRIPTORS_DENIED";
             case NOT_ON_LAN: return "NOT_ON_LAN";
             case TOO_MANY_DESCRIPTORS: return "TOO_MANY_DESCRIPTORS";
+            case INVALID_HEADERS: return "INVALID_HEADERS";
+            case INVALID_REQUEST: return "INVALID_REQUEST";
+            case INVALID_GROUP: return "INVALID_GROUP";
             default: return "UNKNOWN(" + code + ")";
         }
     }

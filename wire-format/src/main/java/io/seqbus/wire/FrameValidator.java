@@ -198,11 +198,12 @@ public final class FrameValidator
             return fail(at, ErrorCode.TRUNCATED_FRAME, "datagram ends before frame_length bytes");
         }
         final int frameLength = (int)unsignedLength;
-        if (buffer.getByte(at + Protocol.FLAGS_OFFSET) != 0 || buffer.getShort(at + Protocol.RESERVED_OFFSET) != 0)
-        {
-            return fail(at, ErrorCode.PROTOCOL_VIOLATION, "flags or reserved header bits are not 0");
-        }
         final int type = buffer.getByte(at + Protocol.TYPE_OFFSET) & 0xFF;
+        if ((buffer.getByte(at + Protocol.FLAGS_OFFSET) & ~allowedFlags(type)) != 0 ||
+            buffer.getShort(at + Protocol.RESERVED_OFFSET) != 0)
+        {
+            return fail(at, ErrorCode.PROTOCOL_VIOLATION, "flags or reserved header bits this frame does not define");
+        }
         if (!FrameType.isKnown(type))
         {
             return fail(at, ErrorCode.UNKNOWN_FRAME_TYPE, "frame type not defined in version 1");
@@ -479,5 +480,28 @@ public final class FrameValidator
         errorOffset = at;
         errorReason = reason;
         return code;
+    }
+
+    // Issue 19 (docs/design/service-patterns.md): which frame-header flags a frame type may carry. Each constant
+    // below turns a flag on once its check exists in this class; until then the flag is refused, as in version 1.
+    private static final int HEADER_FLAGS = 0; // Protocol.FLAG_HEADERS: with the header block's check
+    private static final int SUBSCRIBE_FLAGS = 0; // Protocol.FLAG_GROUP: with the group name's check
+
+    private static int allowedFlags(final int type)
+    {
+        switch (type)
+        {
+            case FrameType.PUBLISH:
+            case FrameType.PUBLISH_FDS:
+            case FrameType.DELIVER:
+            case FrameType.DELIVER_RUN:
+            case FrameType.DELIVER_FDS:
+            case FrameType.DELIVER_MEMFD:
+                return HEADER_FLAGS;
+            case FrameType.SUBSCRIBE:
+                return SUBSCRIBE_FLAGS;
+            default:
+                return 0;
+        }
     }
 }

@@ -41,6 +41,11 @@ public final class HelloFrame extends Flyweight
      * WELCOME; SPEC.md, "Shared memory"). It needs {@link #FLAG_DESCRIPTORS}'s control buffer to receive them.
      */
     public static final int FLAG_SHARED_MEMORY = 8;
+    /**
+     * Client flag: the client understands the service patterns (headers, requests, queue groups; issue 19); a broker
+     * that does too answers with the services trailer on WELCOME.
+     */
+    public static final int FLAG_SERVICES = 16;
     /** Bytes of the session trailer: u64 session_id, u64 next_sequence. */
     public static final int SESSION_LENGTH = 16;
 

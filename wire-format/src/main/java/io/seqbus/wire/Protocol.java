@@ -22,6 +22,10 @@ public final class Protocol
     public static final int TYPE_OFFSET = 4;
     /** Offset of the u8 flags in the header. */
     public static final int FLAGS_OFFSET = 5;
+    /** Header flag: the payload starts with a header block (SPEC.md, "Headers"; issue 19). */
+    public static final int FLAG_HEADERS = 1;
+    /** Header flag on SUBSCRIBE: a queue group's name follows the pattern (SPEC.md, "Queue groups"; issue 19). */
+    public static final int FLAG_GROUP = 2;
     /** Offset of the u16 reserved field in the header. */
     public static final int RESERVED_OFFSET = 6;
 

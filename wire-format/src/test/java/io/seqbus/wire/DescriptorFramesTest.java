@@ -159,7 +159,12 @@ final class DescriptorFramesTest
     @Example
     void newCodesAndReasonsHaveTheirSpecNames()
     {
-        assertThat(ErrorCode.maxCode()).isEqualTo(ErrorCode.TOO_MANY_DESCRIPTORS);
+        assertThat(ErrorCode.maxCode()).isEqualTo(ErrorCode.INVALID_GROUP);
+        assertThat(ErrorCode.name(ErrorCode.INVALID_HEADERS)).isEqualTo("INVALID_HEADERS");
+        assertThat(ErrorCode.name(ErrorCode.INVALID_REQUEST)).isEqualTo("INVALID_REQUEST");
+        assertThat(ErrorCode.name(ErrorCode.INVALID_GROUP)).isEqualTo("INVALID_GROUP");
+        assertThat(ErrorCode.isFatal(ErrorCode.INVALID_HEADERS) || ErrorCode.isFatal(ErrorCode.INVALID_REQUEST) ||
+            ErrorCode.isFatal(ErrorCode.INVALID_GROUP)).isFalse();
         final List<String> names = new ArrayList<>();
         final List<Boolean> fatal = new ArrayList<>();
         for (int code = ErrorCode.DESCRIPTORS_TRUNCATED; code <= ErrorCode.TOO_MANY_DESCRIPTORS; code++)
