@@ -101,6 +101,8 @@ public final class BusClient implements AutoCloseable
     private static final SafeBuffer NO_BYTES = new SafeBuffer(new byte[0]);
 
     private final ClientOptions options;
+    // Handlers off the I/O thread: the queues of subscriptions with an executor or in pull mode.
+    private final HandlerQueues handlerQueues = new HandlerQueues();
     private final int memfdThreshold;
     private final long publishTimeoutNs;
     private final long closeTimeoutNs;
@@ -593,7 +595,8 @@ public final class BusClient implements AutoCloseable
      * Subscribes with the broker's default options; see {@link #subscribe(String, MessageHandler, SubscriptionOptions)}.
      *
      * @param pattern a valid pattern, such as {@code orders.*.created} or {@code orders.>}.
-     * @param handler runs on the polling thread for every message.
+     * @param handler runs on the polling thread for every message, or on an executor: the options' or the client's
+     *                ({@link SubscriptionOptions#executor}, {@link ClientOptions#handlerExecutor}).
      * @return the subscription; close it to unsubscribe.
      */
     public Subscription subscribe(final String pattern, final MessageHandler handler)
@@ -608,7 +611,8 @@ public final class BusClient implements AutoCloseable
      * recorded and sent on reconnect.
      *
      * @param pattern a valid pattern, such as {@code orders.*.created} or {@code orders.>}.
-     * @param handler runs on the polling thread for every message.
+     * @param handler runs on the polling thread for every message, or on an executor: the options' or the client's
+     *                ({@link SubscriptionOptions#executor}, {@link ClientOptions#handlerExecutor}).
      * @param options slow-consumer policy, queue bound and gap handler.
      * @return the subscription; close it to unsubscribe.
      * @throws IllegalArgumentException for an invalid pattern.
@@ -618,9 +622,60 @@ public final class BusClient implements AutoCloseable
      */
     public Subscription subscribe(final String pattern, final MessageHandler handler, final SubscriptionOptions options)
     {
-        Objects.requireNonNull(pattern, "pattern");
         Objects.requireNonNull(handler, "handler");
         Objects.requireNonNull(options, "options");
+        if (options.isPull())
+        {
+            throw new IllegalArgumentException("pull options (SubscriptionOptions.pull()) take no handler: " +
+                "use subscribe(pattern, options) and Subscription.next");
+        }
+        return subscribeWith(pattern, handler, options);
+    }
+
+    /**
+     * Subscribes in pull mode: no handler; the client queues a copy of each message (at most
+     * {@link SubscriptionOptions#maxPending(int)}, overflow as {@link SubscriptionOptions#executor} describes) and
+     * the application takes them with {@link Subscription#next(Duration)}. Otherwise as
+     * {@link #subscribe(String, MessageHandler, SubscriptionOptions)}.
+     *
+     * @param pattern a valid pattern.
+     * @param options such as {@link SubscriptionOptions#pull()}; whatever they say, a subscription without a handler
+     *                is a pull one.
+     * @return the subscription; read it with {@link Subscription#next(Duration)}, close it to unsubscribe.
+     * @throws IllegalArgumentException for an invalid pattern, or options with an executor.
+     * @throws BusException             when there is no room in a full socket within
+     *                                  {@link ClientOptions#publishTimeout()}.
+     * @throws IllegalStateException    when the client was closed.
+     */
+    public Subscription subscribe(final String pattern, final SubscriptionOptions options)
+    {
+        Objects.requireNonNull(options, "options");
+        if (options.executor() != null)
+        {
+            throw new IllegalArgumentException("a pull subscription has no handler to run on an executor");
+        }
+        return subscribeWith(pattern, null, options);
+    }
+
+    /** Handlers off the I/O thread: the queue that stands for the handler, or the handler itself. */
+    private MessageHandler dispatcher(final MessageHandler handler, final SubscriptionOptions options)
+    {
+        final java.util.concurrent.Executor executor =
+            options.executor() != null ? options.executor() : this.options.handlerExecutor();
+        if (handler != null && executor == null)
+        {
+            return handler;
+        }
+        final HandlerQueue queue = new HandlerQueue(handler, handler == null ? null : executor, options.maxPending(),
+            options.policy(), errorHandler, handlerQueues);
+        handlerQueues.add(queue);
+        return queue;
+    }
+
+    private Subscription subscribeWith(
+        final String pattern, final MessageHandler handler, final SubscriptionOptions options)
+    {
+        Objects.requireNonNull(pattern, "pattern");
         final int patternLength = WireStrings.utf8Length(pattern);
         if (patternLength < 1 || patternLength > Protocol.MAX_TOPIC_LENGTH || !Topics.isValidPattern(pattern))
         {
@@ -637,20 +692,46 @@ public final class BusClient implements AutoCloseable
         }
         final int frameLength = SubscribeFrame.PATTERN_OFFSET + patternLength;
         final long deadline = System.nanoTime() + publishTimeoutNs;
+        final MessageHandler dispatcher = dispatcher(handler, options);
         int idle = 0;
         while (true)
         {
-            final Subscription subscription = outbound.subscribeLocked(this, pattern, handler, options, frameLength);
+            final Subscription subscription;
+            try
+            {
+                subscription = outbound.subscribeLocked(this, pattern, dispatcher, options, frameLength);
+                if (subscription == null)
+                {
+                    checkNotClosing("subscribe");
+                }
+            }
+            catch (final RuntimeException ex)
+            {
+                closeQueue(dispatcher);
+                throw ex;
+            }
             if (subscription != null)
             {
+                if (dispatcher instanceof HandlerQueue)
+                {
+                    ((HandlerQueue)dispatcher).subscription(subscription);
+                }
                 return subscription;
             }
-            checkNotClosing("subscribe");
             if (System.nanoTime() - deadline >= 0)
             {
+                closeQueue(dispatcher);
                 throw timeout("subscribe");
             }
             idle = conductor.pause(idle, outbound.isPollerThread());
+        }
+    }
+
+    private static void closeQueue(final MessageHandler dispatcher)
+    {
+        if (dispatcher instanceof HandlerQueue)
+        {
+            ((HandlerQueue)dispatcher).close();
         }
     }
 
@@ -804,7 +885,9 @@ public final class BusClient implements AutoCloseable
         }
         connection.checkOpen();
         draining = true;
-        final boolean handled = unsubscribeAllAndAwaitPong(deadline);
+        final boolean delivered = unsubscribeAllAndAwaitPong(deadline);
+        // Handlers on executors: what they had queued is handled before the close, within the deadline.
+        final boolean handled = handlerQueues.awaitIdle(deadline) && delivered;
         int idle = 0;
         while (!outbound.sendLocked(false) && !connection.isClosing() && connection.state() != Connection.CLOSED)
         {
@@ -836,7 +919,7 @@ public final class BusClient implements AutoCloseable
      */
     public ClientStats stats()
     {
-        return ClientStats.of(connection.counters(), connection.onSharedMemory());
+        return ClientStats.of(connection.counters(), connection.onSharedMemory(), handlerQueues);
     }
 
     /**
@@ -860,6 +943,12 @@ public final class BusClient implements AutoCloseable
     void descriptorBudget(final FdBudget budget)
     {
         inbound.fdBudget(budget);
+    }
+
+    /** @return true on the thread running I/O-thread handlers right now (next() must not wait there). */
+    boolean isHandlerThread()
+    {
+        return conductor.isWorkThread();
     }
 
     /** For tests: close() or drain() has begun. */
@@ -1046,6 +1135,9 @@ public final class BusClient implements AutoCloseable
         final long deadline = System.nanoTime() + timeoutNs;
         // First: from here no handler starts and waiting publishers give up (see Inbound, publishBlocking).
         connection.closing();
+        // Handlers on executors stop after the running one (what was queued is counted); an I/O thread waiting for
+        // room in a queue under the block policy wakes, so the conductor can stop.
+        handlerQueues.closeAll();
         int idle = 0;
         while (connection.state() == Connection.CONNECTED && !outbound.sendLocked(false) &&
             System.nanoTime() - deadline < 0)

@@ -57,6 +57,8 @@ public final class ClientOptions
     private Boolean descriptors;
     // null: DEFAULT_SHARED_MEMORY when the native calls load; else the caller's choice.
     private Boolean sharedMemory;
+    // Handlers off the I/O thread: null runs them there.
+    private java.util.concurrent.Executor handlerExecutor;
     // The environment SEQBUS_SHARED_MEMORY is read from: the process's, or a test's.
     private Map<String, String> environment;
     // -1: the broker's max_payload.
@@ -702,6 +704,27 @@ public final class ClientOptions
     public ConnectionListener connectionListener()
     {
         return connectionListener;
+    }
+
+    /**
+     * @param handlerExecutor runs the message handlers of every subscription that names no executor of its own, off
+     *                        the client's I/O thread, as {@link SubscriptionOptions#executor(java.util.concurrent.Executor)}
+     *                        describes (a copy per message, order kept per subscription, a bounded queue). Default
+     *                        null: handlers run on the I/O thread, without a copy. The client does not shut it down.
+     * @return this.
+     */
+    public ClientOptions handlerExecutor(final java.util.concurrent.Executor handlerExecutor)
+    {
+        this.handlerExecutor = handlerExecutor;
+        return this;
+    }
+
+    /**
+     * @return the client's default executor for handlers, or null for the I/O thread.
+     */
+    public java.util.concurrent.Executor handlerExecutor()
+    {
+        return handlerExecutor;
     }
 
     private static Duration positive(final Duration value, final String name)

@@ -20,13 +20,17 @@ package io.seqbus.client;
  * @param gaps              gaps reported to gap handlers.
  * @param lost              the gaps' counts summed.
  * @param dropped           of those, the ones dropped by the broker's slow-consumer policy.
+ * @param handlerDrops      messages dropped in the client from full handler queues (subscriptions with an executor
+ *                          or in pull mode; see {@link SubscriptionStats#handlerDrops()}).
+ * @param unhandled         messages left in handler queues when their subscription or the client closed.
  * @param transport         how the current (or last) connection carries frames: {@link #SHARED_MEMORY} (rings in a
  *                          memfd; datagrams and bytes then count its records) or {@link #SOCKET}.
  */
 public record ClientStats(
     long published, long publishesDenied, long publishesRefused, long errors, long reconnects,
     long datagramsOut, long bytesOut, long datagramsIn, long bytesIn,
-    long delivered, long handlerErrors, long gaps, long lost, long dropped, String transport)
+    long delivered, long handlerErrors, long gaps, long lost, long dropped, long handlerDrops, long unhandled,
+    String transport)
 {
     /** {@link #transport()} of a connection through shared memory. */
     public static final String SHARED_MEMORY = "shm";
@@ -45,12 +49,12 @@ public record ClientStats(
     static final int BYTES_IN = PUBLISHED + 8;
     static final int COUNT = PUBLISHED + 9;
 
-    static ClientStats of(final Counters c, final boolean sharedMemory)
+    static ClientStats of(final Counters c, final boolean sharedMemory, final HandlerQueues queues)
     {
         return new ClientStats(c.get(PUBLISHED), c.get(PUBLISHES_DENIED), c.get(PUBLISHES_REFUSED), c.get(ERRORS),
             c.get(RECONNECTS), c.get(DATAGRAMS_OUT), c.get(BYTES_OUT), c.get(DATAGRAMS_IN), c.get(BYTES_IN),
-            c.get(SubscriptionStats.DELIVERED), c.get(SubscriptionStats.HANDLER_ERRORS),
+            c.get(SubscriptionStats.DELIVERED), c.get(SubscriptionStats.HANDLER_ERRORS) + queues.handlerErrors(),
             c.get(SubscriptionStats.GAPS), c.get(SubscriptionStats.LOST), c.get(SubscriptionStats.DROPPED),
-            sharedMemory ? SHARED_MEMORY : SOCKET);
+            queues.drops(), queues.unhandled(), sharedMemory ? SHARED_MEMORY : SOCKET);
     }
 }

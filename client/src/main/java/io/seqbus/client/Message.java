@@ -12,7 +12,9 @@ import java.nio.charset.StandardCharsets;
 /**
  * A delivered message: a reusable view of one DELIVER frame in the client's receive buffer.
  * It is valid only during the {@link MessageHandler#onMessage} call it is passed to; nothing
- * is copied or allocated unless a method says so.
+ * is copied or allocated unless a method says so. The exception: a subscription with an
+ * {@link SubscriptionOptions#executor executor}, or a pull one ({@link Subscription#next}), gets a copy of each
+ * message that is the application's to keep (see {@link SubscriptionOptions#executor}).
  *
  * <h2>Memfd payloads and descriptors</h2>
  * A message published with a payload above the publisher's threshold, or from a {@link Loan}, arrives as a sealed
@@ -212,6 +214,35 @@ public final class Message
     public int descriptorCount()
     {
         return fdCount;
+    }
+
+    /**
+     * For a subscription with an executor or in pull mode: a copy the application owns, valid for as long as it is
+     * kept. Topic and payload (a memfd payload too) are copied into one array of the copy's own; descriptors the
+     * publisher attached are not carried (the client closes them as for a handler that did not take them).
+     * Allocates: the message, its array and buffers.
+     */
+    Message copy()
+    {
+        final Message copy = new Message();
+        final byte[] bytes = new byte[topicLength + payloadLength];
+        buffer.getBytes(topicIndex, bytes, 0, topicLength);
+        payload().getBytes(payloadIndex, bytes, topicLength, payloadLength);
+        // SafeBuffer, not Agrona's UnsafeBuffer: a service's JVM runs without --add-exports (PlainJvmClientTest).
+        copy.buffer = new io.seqbus.wire.SafeBuffer(bytes);
+        copy.subscription = subscription;
+        copy.subscriptionId = subscriptionId;
+        copy.sourceNode = sourceNode;
+        copy.publisherId = publisherId;
+        copy.sequence = sequence;
+        copy.timestampNs = timestampNs;
+        copy.publisherUid = publisherUid;
+        copy.publisherPid = publisherPid;
+        copy.topicIndex = 0;
+        copy.topicLength = topicLength;
+        copy.payloadIndex = topicLength;
+        copy.payloadLength = payloadLength;
+        return copy;
     }
 
     /** One message of the run last given to {@link #wrapRun}. */

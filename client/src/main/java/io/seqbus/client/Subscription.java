@@ -81,7 +81,7 @@ public final class Subscription implements AutoCloseable
      */
     public SubscriptionStats stats()
     {
-        return SubscriptionStats.of(counters);
+        return SubscriptionStats.of(counters, queue());
     }
 
     /**
@@ -110,7 +110,8 @@ public final class Subscription implements AutoCloseable
 
     /**
      * Unsubscribes. No new deliveries are dispatched to the handler after this returns, except
-     * one already running on the polling thread. Idempotent.
+     * one already running on the polling thread, or on the executor (see {@link SubscriptionOptions#executor}: what
+     * was queued for it is not handled, and counted in {@link SubscriptionStats#unhandled()}). Idempotent.
      */
     public void close()
     {
@@ -119,6 +120,76 @@ public final class Subscription implements AutoCloseable
             closed = true;
             client.unsubscribe(this);
         }
+        final HandlerQueue queue = queue();
+        if (queue != null)
+        {
+            queue.close();
+        }
+    }
+
+    // Handlers off the I/O thread, and pull (issue 19).
+
+    /**
+     * Pull mode ({@link BusClient#subscribe(String, SubscriptionOptions)}): takes the oldest message the client
+     * queued for this subscription, waiting up to the timeout. The message is a copy the caller owns, valid as long
+     * as it is kept. Several threads may call it; each message goes to one of them, in order of taking. In
+     * {@link ThreadMode#POLL} messages come only while some thread polls: call it from another thread than the one
+     * polling.
+     *
+     * @param timeout longest wait; zero or negative takes only what is queued already.
+     * @return the message, or null when none came within the timeout.
+     * @throws IllegalStateException when this is not a pull subscription, when it is closed (by {@link #close()},
+     *                               the client's close, or a full queue under the disconnect policy, see
+     *                               {@link #error()}) or refused by the broker (before or while waiting; what was
+     *                               still queued at its close is counted as {@link SubscriptionStats#unhandled()}),
+     *                               when called from a handler on the client's I/O thread (nothing would fill the
+     *                               queue while it waits), or when the waiting thread is interrupted.
+     */
+    public Message next(final java.time.Duration timeout)
+    {
+        final HandlerQueue queue = queue();
+        if (queue == null || !queue.isPull())
+        {
+            throw new IllegalStateException("next() is for pull subscriptions (BusClient.subscribe(pattern, " +
+                "SubscriptionOptions.pull())): " + this);
+        }
+        if (client.isHandlerThread())
+        {
+            throw new IllegalStateException("next() cannot be called on the client's I/O thread: nothing would " +
+                "fill the queue while it waits");
+        }
+        checkPullable();
+        final Message message = queue.next(timeout.isNegative() ? 0 : timeout.toNanos());
+        if (message == null)
+        {
+            checkPullable();
+        }
+        return message;
+    }
+
+    private void checkPullable()
+    {
+        if (closed || error != null || queue().isClosed())
+        {
+            throw new IllegalStateException("subscription " + id + " on '" + pattern + "' is " +
+                (error != null ? "refused or closed with an error: " + error : "closed") + "; no more next()");
+        }
+    }
+
+    /**
+     * @return messages the client holds for this subscription's handler on its executor, or for {@link #next};
+     * 0 for a subscription whose handler runs on the I/O thread.
+     */
+    public int pending()
+    {
+        final HandlerQueue queue = queue();
+        return queue != null ? queue.pending() : 0;
+    }
+
+    /** @return the queue in front of the handler with an executor or in pull mode, else null. */
+    HandlerQueue queue()
+    {
+        return handler instanceof HandlerQueue ? (HandlerQueue)handler : null;
     }
 
     /**

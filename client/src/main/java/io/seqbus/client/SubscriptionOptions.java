@@ -2,6 +2,7 @@ package io.seqbus.client;
 
 
 import java.util.Objects;
+import java.util.concurrent.Executor;
 
 /**
  * Options of one subscription: what the broker does when this subscriber is slow, how much it
@@ -9,9 +10,18 @@ import java.util.Objects;
  */
 public final class SubscriptionOptions
 {
+    /**
+     * Messages that may wait for a handler on its {@link #executor(Executor) executor}, or for
+     * {@link Subscription#next}, unless {@link #maxPending(int)} says otherwise.
+     */
+    public static final int DEFAULT_MAX_PENDING = 1024;
+
     private SlowConsumerPolicy policy = SlowConsumerPolicy.DEFAULT;
     private long maxQueueBytes;
     private GapHandler gapHandler;
+    private Executor executor;
+    private int maxPending = DEFAULT_MAX_PENDING;
+    private boolean pull;
 
     /**
      * Options with the broker's defaults and the client's gap handler.
@@ -79,5 +89,99 @@ public final class SubscriptionOptions
     public GapHandler gapHandler()
     {
         return gapHandler;
+    }
+
+    // Handlers off the I/O thread, and pull (issue 19).
+
+    /**
+     * Options for a pull subscription, made with {@link BusClient#subscribe(String, SubscriptionOptions)} and read
+     * with {@link Subscription#next}: no handler; the client queues a copy of each message (up to
+     * {@link #maxPending(int)}) for the callers of {@code next}.
+     *
+     * @return new options in pull mode, with the broker's defaults otherwise.
+     */
+    public static SubscriptionOptions pull()
+    {
+        final SubscriptionOptions options = new SubscriptionOptions();
+        options.pull = true;
+        return options;
+    }
+
+    /**
+     * @return true for a pull subscription (made by {@link #pull()}).
+     */
+    public boolean isPull()
+    {
+        return pull;
+    }
+
+    /**
+     * Runs this subscription's message handler on an executor instead of the client's I/O thread. The I/O thread
+     * copies each message (an allocation per message, only in this mode and in pull mode: the copy is the
+     * application's and stays valid after the handler returns) into the subscription's queue of at most
+     * {@link #maxPending(int)} messages; one task at a time drains it on the executor, so messages reach the
+     * handler in order, one at a time, whatever the number of executor threads (virtual threads too). Gap
+     * handlers stay on the I/O thread, so a gap may be told before the messages queued ahead of it are handled.
+     * <p>
+     * When the queue is full the subscription's {@link #policy(SlowConsumerPolicy) policy} applies, in the client:
+     * <ul>
+     * <li>{@code DROP_OLDEST} / {@code DROP_NEWEST}: the oldest queued message, or the new one, is dropped and
+     * counted ({@link SubscriptionStats#handlerDrops()}); no gap is told (the broker lost nothing).</li>
+     * <li>{@code BLOCK} (and {@code DEFAULT}, as the broker's own default): the I/O thread waits for room, so the
+     * client reads nothing more from the broker meanwhile, for any of its subscriptions: their queues at the broker
+     * fill and the broker applies each one's policy (held publishers, gaps, or eviction of this client after its
+     * stall timeout). Nothing is lost in the client. A handler that waits for the I/O thread
+     * ({@link BusClient#sync}) then waits until its timeout. {@link Subscription#close()} and
+     * {@link BusClient#close()} wake the waiting I/O thread.</li>
+     * <li>{@code DISCONNECT}: the subscription is closed (what was queued is counted as
+     * {@link SubscriptionStats#unhandled()}), the new message is counted as a drop, and the error handler is
+     * told with a {@link BusError} of code {@link ErrorCode#CLIENT} whose {@code ref} is the subscription's id;
+     * {@link Subscription#error()} returns it.</li>
+     * </ul>
+     * Closing the subscription or the client stops the drain after the handler running then; what was still
+     * queued is not handled and is counted in {@link SubscriptionStats#unhandled()}. {@link BusClient#drain} waits
+     * (within its timeout) for the queues to empty before it closes. Handler exceptions go to the error handler on
+     * the executor's thread.
+     *
+     * @param executor runs the handler; null for the client's {@link ClientOptions#handlerExecutor(Executor)}
+     *                 (by default none: the I/O thread runs handlers).
+     * @return this.
+     */
+    public SubscriptionOptions executor(final Executor executor)
+    {
+        this.executor = executor;
+        return this;
+    }
+
+    /**
+     * @return the executor for this subscription's handler, or null for the client's.
+     */
+    public Executor executor()
+    {
+        return executor;
+    }
+
+    /**
+     * @param maxPending messages that may wait in the client for the handler on its executor or for
+     *                   {@link Subscription#next}, at least 1. Default {@link #DEFAULT_MAX_PENDING} (1,024).
+     * @return this.
+     * @throws IllegalArgumentException when below 1.
+     */
+    public SubscriptionOptions maxPending(final int maxPending)
+    {
+        if (maxPending < 1)
+        {
+            throw new IllegalArgumentException("maxPending must be at least 1: " + maxPending);
+        }
+        this.maxPending = maxPending;
+        return this;
+    }
+
+    /**
+     * @return the bound of the client's queue for this subscription, in messages.
+     */
+    public int maxPending()
+    {
+        return maxPending;
     }
 }

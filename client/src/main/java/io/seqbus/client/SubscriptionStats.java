@@ -12,8 +12,16 @@ package io.seqbus.client;
  *                      adds nothing).
  * @param dropped       of those, the ones the broker dropped from this subscription's queue under its
  *                      slow-consumer policy ({@code DROPPED_OLDEST}, {@code DROPPED_NEWEST}).
+ * @param handlerDrops  with an executor or in pull mode ({@link SubscriptionOptions#executor}): messages the client
+ *                      dropped because the subscription's queue in the client was full (policies drop-oldest,
+ *                      drop-newest, and the message that found it full under disconnect). There, {@code delivered}
+ *                      counts the messages put to the queue: delivered = handled + handlerDrops + unhandled +
+ *                      {@link Subscription#pending()}.
+ * @param unhandled     with an executor or in pull mode: messages still queued in the client when the subscription
+ *                      or the client was closed, never handled.
  */
-public record SubscriptionStats(long delivered, long handlerErrors, long gaps, long lost, long dropped)
+public record SubscriptionStats(
+    long delivered, long handlerErrors, long gaps, long lost, long dropped, long handlerDrops, long unhandled)
 {
     static final int DELIVERED = 0;
     static final int HANDLER_ERRORS = 1;
@@ -22,9 +30,14 @@ public record SubscriptionStats(long delivered, long handlerErrors, long gaps, l
     static final int DROPPED = 4;
     static final int COUNT = 5;
 
-    static SubscriptionStats of(final Counters counters)
+    /**
+     * @param queue the subscription's queue with an executor or in pull mode, else null.
+     */
+    static SubscriptionStats of(final Counters counters, final HandlerQueue queue)
     {
-        return new SubscriptionStats(counters.get(DELIVERED), counters.get(HANDLER_ERRORS), counters.get(GAPS),
-            counters.get(LOST), counters.get(DROPPED));
+        return new SubscriptionStats(counters.get(DELIVERED),
+            counters.get(HANDLER_ERRORS) + (queue != null ? queue.handlerErrors() : 0), counters.get(GAPS),
+            counters.get(LOST), counters.get(DROPPED), queue != null ? queue.drops() : 0,
+            queue != null ? queue.unhandled() : 0);
     }
 }

@@ -59,8 +59,8 @@ class ClientStatsTest extends ScriptedBrokerTest
         within().until(() -> client.poll() >= 0 && client.refusal("audit.y") != null);
         assertThat(client.tryPublish("audit.y", "g")).isEqualTo(PublishResult.DENIED);
 
-        assertThat(orders.stats()).isEqualTo(new SubscriptionStats(3, 1, 3, 7, 5));
-        assertThat(audit.stats()).isEqualTo(new SubscriptionStats(1, 0, 1, 0, 0));
+        assertThat(orders.stats()).isEqualTo(new SubscriptionStats(3, 1, 3, 7, 5, 0, 0));
+        assertThat(audit.stats()).isEqualTo(new SubscriptionStats(1, 0, 1, 0, 0, 0, 0));
         assertThat(failures).containsExactly("bad order orders.> orders.eu.created 2");
         final ClientStats stats = client.stats();
         assertThat(stats.delivered()).isEqualTo(4);

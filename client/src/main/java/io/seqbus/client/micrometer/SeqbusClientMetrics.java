@@ -28,6 +28,9 @@ import java.util.function.ToDoubleFunction;
  *   <li>{@code seqbus.client.delivered}, {@code seqbus.client.handler.errors}, {@code seqbus.client.gaps},
  *   {@code seqbus.client.lost} (the gaps' counts summed), {@code seqbus.client.dropped} (lost to the broker's
  *   slow-consumer policy): totals over every subscription of the client;</li>
+ *   <li>{@code seqbus.client.handler.drops} (dropped in the client from full handler queues) and
+ *   {@code seqbus.client.handler.unhandled} (left queued at a close), for subscriptions whose handlers run on an
+ *   executor or that are pulled ({@code SubscriptionOptions.executor}, {@code pull}): totals;</li>
  * </ul>
  * and gauges {@code seqbus.client.connected} (1 or 0), {@code seqbus.client.subscriptions}, and
  * {@code seqbus.client.transport} with tag {@code transport}: {@code shm} or {@code socket}, 1 for the one the current
@@ -92,6 +95,10 @@ public final class SeqbusClientMetrics implements MeterBinder
             ClientStats::lost, "messages");
         counter(registry, "seqbus.client.dropped", "messages the broker dropped under a slow-consumer policy",
             Tags.empty(), ClientStats::dropped, "messages");
+        counter(registry, "seqbus.client.handler.drops", "messages dropped in the client from full handler queues " +
+            "(subscriptions with an executor or in pull mode)", Tags.empty(), ClientStats::handlerDrops, "messages");
+        counter(registry, "seqbus.client.handler.unhandled", "messages left in handler queues at a close",
+            Tags.empty(), ClientStats::unhandled, "messages");
         Gauge.builder("seqbus.client.connected", client, c -> c.isConnected() ? 1 : 0)
             .description("1 while connected to the broker").tags(tags).register(registry);
         Gauge.builder("seqbus.client.subscriptions", client, c -> c.subscriptions().size())

@@ -78,7 +78,7 @@ class SeqbusClientMetricsTest
         assertThat(registry.get("seqbus.client.transport").tag("transport", "shm").gauge().value()).isZero();
         for (final String name : new String[] {"seqbus.client.errors", "seqbus.client.reconnects",
             "seqbus.client.delivered", "seqbus.client.handler.errors", "seqbus.client.gaps", "seqbus.client.lost",
-            "seqbus.client.dropped"})
+            "seqbus.client.dropped", "seqbus.client.handler.drops", "seqbus.client.handler.unhandled"})
         {
             assertThat(registry.get(name).tag("bus", "orders").functionCounter().count()).as(name).isZero();
         }
