@@ -289,7 +289,7 @@ class ExecutorOrderTest extends InProcessBrokerTest
         // The queue is full and the I/O thread waits with the 11th message; the broker holds the publisher.
         await().atMost(WAIT).until(() -> subscription.pending() == 10);
         await().atMost(WAIT).until(() -> counter(BrokerCounters.PUBLISHER_STALLS) > stallsBefore);
-        assertThat(publishing).isNotDone();
+        // (The publisher's own calls may have returned: what the broker has not read waits in its socket.)
         assertThat(subscription.pending()).isEqualTo(10);
         gate.open();
         publishing.get(WAIT.toSeconds(), TimeUnit.SECONDS);
