@@ -85,6 +85,11 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
         "bench, and the CPU of every process is shown. Default: all subscribers in the bench's process.")
     boolean subProcs;
 
+    @Option(names = "--executor", paramLabel = "THREADS", description = "Run each subscriber's handler on a pool " +
+        "of THREADS threads instead of the client's thread (SubscriptionOptions.executor: a copy per message into a " +
+        "bounded queue), to show that copy's cost. Not with --sub-procs. Default: 0, the client's thread.")
+    int executor;
+
     @Option(names = "--topic", paramLabel = "TOPIC", description = "Topic to use (default: bench.data).")
     String topic = "bench.data";
 
@@ -183,6 +188,7 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
         s.sharedMemory = transport == Transport.shm;
         s.spin = spin;
         s.subscriberProcesses = subProcs;
+        s.executorThreads = executor;
         return s;
     }
 

@@ -3,6 +3,7 @@ package io.seqbus.ops.bench;
 import io.seqbus.client.BusClient;
 import io.seqbus.client.ClientOptions;
 import io.seqbus.client.Loan;
+import io.seqbus.client.SubscriptionOptions;
 import io.seqbus.client.ThreadMode;
 import io.seqbus.wire.SafeBuffer;
 import org.HdrHistogram.Histogram;
@@ -86,6 +87,8 @@ public final class Bench
         public boolean spin;
         /** Each subscriber in a process of its own ({@link SubscriberProcess}) instead of in the bench's. */
         public boolean subscriberProcesses;
+        /** Handlers off the I/O thread: each in-process subscriber's handler on a pool of this many threads; 0 = none. */
+        public int executorThreads;
     }
 
     /**
@@ -94,6 +97,10 @@ public final class Bench
      */
     public Bench(final Settings settings, final BrokerStats.Source brokerStats)
     {
+        if (settings.executorThreads > 0 && settings.subscriberProcesses)
+        {
+            throw new IllegalArgumentException("--executor is for subscribers in the bench's process, not --sub-procs");
+        }
         if (settings.size < (settings.copyAlternative ? PIECE_HEADER : 16))
         {
             throw new IllegalArgumentException("--size " + settings.size + " is too small; allowed: " +
@@ -120,6 +127,8 @@ public final class Bench
         final List<BusClient> subs = new ArrayList<>();
         final List<Publisher> pubs = new ArrayList<>();
         SubscriberProcesses procs = null;
+        final java.util.concurrent.ExecutorService handlerPool = settings.executorThreads > 0 ?
+            java.util.concurrent.Executors.newFixedThreadPool(settings.executorThreads) : null;
         try
         {
             for (int i = 0; i < tallies.length; i++)
@@ -137,7 +146,15 @@ public final class Bench
                 final BusClient sub = BusClient.connect(subOptions
                     .pollDatagramLimit(256).gapHandler((g) -> tally.onGap(g.count())));
                 subs.add(sub);
-                sub.subscribe(settings.topic, tally::onMessage);
+                if (handlerPool != null)
+                {
+                    // A copy per message into the subscription's queue, the handler on the pool (SubscriptionOptions).
+                    sub.subscribe(settings.topic, tally::onMessage, new SubscriptionOptions().executor(handlerPool));
+                }
+                else
+                {
+                    sub.subscribe(settings.topic, tally::onMessage);
+                }
                 // The rings come in the datagram after WELCOME: the sync's PONG comes after them.
                 sub.sync(Duration.ofSeconds(10));
                 checkTransport(settings, sub);
@@ -261,6 +278,10 @@ public final class Bench
             polling = false;
             pubs.forEach((p) -> p.client.close());
             subs.forEach(BusClient::close);
+            if (handlerPool != null)
+            {
+                handlerPool.shutdownNow();
+            }
             if (procs != null)
             {
                 procs.close();
