@@ -366,6 +366,36 @@ class ExecutorOrderTest extends InProcessBrokerTest
         assertThat(subscription.pending()).isZero();
     }
 
+    /** drain() lets the handlers on executors finish what was queued before it closes. */
+    @Test
+    void drainWaitsForTheQueuedToBeHandled() throws Exception
+    {
+        launch();
+        final Gate gate = new Gate();
+        final BusClient subscriber = client(options());
+        final BusClient publisher = client(options());
+        final AtomicInteger handled = new AtomicInteger();
+        final Subscription subscription = subscriber.subscribe("drain", m -> handled.incrementAndGet(),
+            new SubscriptionOptions().executor(gate));
+        subscriber.sync(WAIT);
+        for (int i = 1; i <= 200; i++)
+        {
+            publisher.publish("drain", Integer.toString(i));
+        }
+        publisher.flush();
+        await().atMost(WAIT).until(() -> subscription.stats().delivered() == 200);
+        final long open = counter(BrokerCounters.CONNECTIONS_OPEN);
+        final CompletableFuture<Boolean> draining = CompletableFuture.supplyAsync(() -> subscriber.drain(WAIT));
+        // Unsubscribed at the broker; the client stays connected while its queue waits for the handler.
+        await().atMost(WAIT).until(() -> counter(BrokerCounters.SUBSCRIPTIONS) == 0);
+        assertThat(draining).isNotDone();
+        assertThat(counter(BrokerCounters.CONNECTIONS_OPEN)).isEqualTo(open);
+        gate.open();
+        assertThat(draining.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        assertThat(handled.get()).isEqualTo(200);
+        assertThat(subscription.stats().unhandled()).isZero();
+    }
+
     @Test
     void disconnectClosesTheSubscriptionWithAnError() throws Exception
     {
