@@ -319,8 +319,10 @@ class ExecutorOrderTest extends InProcessBrokerTest
         // Full: the I/O thread waits with the 6th message (a DELIVER_RUN counts its delivered at its end).
         await().atMost(WAIT).until(() -> subscription.pending() == 5);
         CompletableFuture.runAsync(subscriber::close).get(WAIT.toSeconds(), TimeUnit.SECONDS);
-        assertThat(subscription.stats().unhandled()).isEqualTo(5);
-        assertThat(subscriber.stats().unhandled()).isEqualTo(5);
+        // The 5 queued and the 6th the woken I/O thread held: delivered = handled + drops + unhandled.
+        assertThat(subscription.stats().unhandled()).isEqualTo(6);
+        assertThat(subscription.stats().delivered()).isEqualTo(6);
+        assertThat(subscriber.stats().unhandled()).isEqualTo(6);
         gate.open();
         assertThat(subscription.pending()).isZero();
     }
@@ -419,6 +421,7 @@ class ExecutorOrderTest extends InProcessBrokerTest
         assertThat(subscription.error()).isEqualTo(error);
         assertThat(subscription.stats().handlerDrops()).isEqualTo(1);
         assertThat(subscription.stats().unhandled()).isEqualTo(5);
+        assertThat(subscription.stats().delivered()).isEqualTo(6);
         assertThat(subscriber.subscriptions()).isEmpty();
     }
 

@@ -88,6 +88,8 @@ final class HandlerQueue implements MessageHandler, Runnable
     {
         if (closed)
         {
+            // Counted as delivered by Inbound a moment before the close: unhandled, so the sums stay exact.
+            notQueued();
             return;
         }
         final Message copy = message.copy();
@@ -113,6 +115,7 @@ final class HandlerQueue implements MessageHandler, Runnable
             }
             if (closed)
             {
+                notQueued();
                 return;
             }
             if (!overflowed)
@@ -137,6 +140,12 @@ final class HandlerQueue implements MessageHandler, Runnable
         {
             submit();
         }
+    }
+
+    private void notQueued()
+    {
+        unhandled.incrementAndGet();
+        owner.unhandled(1);
     }
 
     private void drop()

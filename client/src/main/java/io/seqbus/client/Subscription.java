@@ -232,6 +232,12 @@ public final class Subscription implements AutoCloseable
     void fail(final BusError error)
     {
         this.error = error;
+        // A refused subscription gets nothing more: its queue (executor or pull) closes, next() ends.
+        final HandlerQueue queue = queue();
+        if (queue != null)
+        {
+            queue.close();
+        }
     }
 
     /** @return per publisher, the last sequence delivered; polling side only. */

@@ -127,7 +127,8 @@ public final class SubscriptionOptions
      * <ul>
      * <li>{@code DROP_OLDEST} / {@code DROP_NEWEST}: the oldest queued message, or the new one, is dropped and
      * counted ({@link SubscriptionStats#handlerDrops()}); no gap is told (the broker lost nothing).</li>
-     * <li>{@code BLOCK} (and {@code DEFAULT}, as the broker's own default): the I/O thread waits for room, so the
+     * <li>{@code BLOCK} (and {@code DEFAULT}, as the broker's own default): the I/O thread (in {@link ThreadMode#POLL}
+     * the thread in {@link BusClient#poll()}) waits for room, so the
      * client reads nothing more from the broker meanwhile, for any of its subscriptions: their queues at the broker
      * fill and the broker applies each one's policy (held publishers, gaps, or eviction of this client after its
      * stall timeout). Nothing is lost in the client. A handler that waits for the I/O thread
