@@ -488,6 +488,22 @@ class ExecutorOrderTest extends InProcessBrokerTest
         assertThatThrownBy(() -> pulled.next(Duration.ZERO)).isInstanceOf(IllegalStateException.class);
     }
 
+    /** A pull subscription the broker refuses ends its next() with the refusal. */
+    @Test
+    void refusedPullSubscriptionEndsNext() throws Exception
+    {
+        start(new BrokerContext().maxSubscriptionsPerConnection(1));
+        final BusClient subscriber = client(options());
+        final Subscription first = subscriber.subscribe("a", SubscriptionOptions.pull());
+        final Subscription refused = subscriber.subscribe("b", SubscriptionOptions.pull());
+        subscriber.sync(WAIT);
+        assertThat(refused.error()).isNotNull();
+        assertThat(first.error()).isNull();
+        assertThatThrownBy(() -> refused.next(Duration.ZERO)).isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining("refused");
+        assertThat(first.next(Duration.ZERO)).isNull();
+    }
+
     /** Virtual threads as the executor: a child JVM on Java 25 (the build targets 17). */
     @Test
     void virtualThreadsAsExecutorOnJava25() throws Exception
