@@ -401,8 +401,18 @@ final class BrokerAgent implements Agent, LocalBus
         final int sourceNode, final long publisherId, final long sequence, final long timestampNs, final int uid,
         final int pid)
     {
+        deliverFromLan(buffer, topicIndex, topicLength, payloadLength, sourceNode, publisherId, sequence, timestampNs,
+            uid, pid, 0);
+    }
+
+    @Override
+    public void deliverFromLan(
+        final DirectBuffer buffer, final int topicIndex, final int topicLength, final int payloadLength,
+        final int sourceNode, final long publisherId, final long sequence, final long timestampNs, final int uid,
+        final int pid, final int headerFlag)
+    {
         final int n = fanOut.deliver(buffer, topicIndex, topicLength, payloadLength, sourceNode, publisherId,
-            sequence, timestampNs, uid, pid, cycleNowNs);
+            sequence, timestampNs, uid, pid, headerFlag, cycleNowNs);
         counters.add(BrokerCounters.MESSAGES_DELIVERED, n);
         counters.add(BrokerCounters.BYTES_DELIVERED, (long)n * payloadLength);
     }

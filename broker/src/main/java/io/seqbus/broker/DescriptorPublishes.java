@@ -33,6 +33,7 @@ final class DescriptorPublishes
     private final TopicRates topicRates;
     private final Replies replies;
     private final PublishRights rights;
+    private final HeaderChecks headerChecks;
     private final SealedMemfd sealedMemfd = new SealedMemfd();
     private final PublishFdsFrame frame = new PublishFdsFrame();
     private final int[] fds;
@@ -55,6 +56,7 @@ final class DescriptorPublishes
         this.topicRates = topicRates;
         this.replies = replies;
         this.rights = rights;
+        this.headerChecks = new HeaderChecks(context, replies);
         this.fds = new int[context.maxDescriptorsPerDatagram()];
         this.messageFds = new int[context.maxDescriptorsPerMessage()];
     }
@@ -109,6 +111,16 @@ final class DescriptorPublishes
             close(first, count);
             return replies.reject(c, refusalCode, 0, refusal);
         }
+        final int headerFlag = HeaderChecks.headerFlag(buffer, at);
+        if (headerFlag != 0)
+        {
+            final int headers = headerChecks.check(c, buffer, topicIndex + topicLength, frame.payloadLength());
+            if (headers != PublishRights.ALLOWED)
+            {
+                close(first, count);
+                return headers == PublishRights.REFUSED;
+            }
+        }
         final SharedDescriptors held = pool.acquire();
         if (held == null)
         {
@@ -134,7 +146,7 @@ final class DescriptorPublishes
         try
         {
             final int n = fanOut.deliverDescriptors(buffer, topicIndex, topicLength, inlineLength, context.nodeId(),
-                c.publisherId(), sequence, timestampNs, c.uid(), c.pid(), held, frame.fdFlags(), nowNs);
+                c.publisherId(), sequence, timestampNs, c.uid(), c.pid(), held, frame.fdFlags(), headerFlag, nowNs);
             counters.add(BrokerCounters.MESSAGES_DELIVERED, n);
             counters.add(BrokerCounters.BYTES_DELIVERED, n * (inlineLength + payloadSize));
             if (memfd && bridge != null && shared)
@@ -192,6 +204,14 @@ final class DescriptorPublishes
                 "LAN: " + (others > 0 ? others + " descriptors besides a payload cannot cross hosts" :
                 "a memfd payload of " + frame.payloadSize() + " bytes is over lan.max_payload " +
                 context.lanMaxPayload());
+        }
+        if (shared && memfd && HeaderChecks.headerFlag(buffer, frame.offset()) != 0)
+        {
+            // Not built yet: a DELIVER_MEMFD has room for the block (SPEC.md, "Headers"), the bridge does not send it.
+            counters.increment(BrokerCounters.DESCRIPTOR_REFUSALS_LAN);
+            refusalCode = ErrorCode.NOT_ON_LAN;
+            return "topic '" + buffer.getStringWithoutLengthUtf8(topicIndex, topicLength) + "' is shared with the " +
+                "LAN: headers beside a memfd payload do not cross it yet (send a smaller payload inline)";
         }
         if (memfd)
         {

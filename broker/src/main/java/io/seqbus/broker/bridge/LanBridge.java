@@ -141,10 +141,25 @@ public final class LanBridge implements AutoCloseable
         final int sourceNode, final long publisherId, final long sequence, final long timestampNs, final int uid,
         final int pid)
     {
+        onLocalMessage(buffer, topicIndex, topicLength, payloadLength, sourceNode, publisherId, sequence, timestampNs,
+            uid, pid, 0);
+    }
+
+    /**
+     * Hands a local message to the bridge with its frame-header flags; with {@code HEADERS} its payload starts with a
+     * header block, which crosses as it is (SPEC.md, "Headers").
+     *
+     * @param headerFlag {@link io.seqbus.wire.Protocol#FLAG_HEADERS} or 0.
+     */
+    public void onLocalMessage(
+        final DirectBuffer buffer, final int topicIndex, final int topicLength, final int payloadLength,
+        final int sourceNode, final long publisherId, final long sequence, final long timestampNs, final int uid,
+        final int pid, final int headerFlag)
+    {
         if (shared.matches(buffer, topicIndex, topicLength))
         {
             encoder.append(buffer, topicIndex, topicLength, payloadLength, sourceNode, publisherId, sequence,
-                timestampNs, uid, pid);
+                timestampNs, uid, pid, headerFlag);
         }
     }
 

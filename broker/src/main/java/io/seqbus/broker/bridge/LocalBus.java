@@ -27,6 +27,21 @@ public interface LocalBus
         long sequence, long timestampNs, int uid, int pid);
 
     /**
+     * As {@link #deliverFromLan(DirectBuffer, int, int, int, int, long, long, long, int, int)}, for a DELIVER whose
+     * frame header has {@code headerFlag}: with {@link io.seqbus.wire.Protocol#FLAG_HEADERS} the payload starts with a
+     * header block (SPEC.md, "Headers"), to deliver as it is. A bus that does not carry headers ignores the flag.
+     *
+     * @param headerFlag {@link io.seqbus.wire.Protocol#FLAG_HEADERS} or 0.
+     */
+    default void deliverFromLan(
+        DirectBuffer buffer, int topicIndex, int topicLength, int payloadLength, int sourceNode, long publisherId,
+        long sequence, long timestampNs, int uid, int pid, int headerFlag)
+    {
+        deliverFromLan(buffer, topicIndex, topicLength, payloadLength, sourceNode, publisherId, sequence, timestampNs,
+            uid, pid);
+    }
+
+    /**
      * Delivers a memfd payload from another node (reassembled by the bridge into a new sealed memfd) to every local
      * subscription matching its topic. The broker owns {@code memfd} from the call on: it closes it when the last
      * delivery is done with it, or at once when it cannot hold it (counted as LAN loss).

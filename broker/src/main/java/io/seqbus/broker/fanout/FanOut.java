@@ -186,6 +186,24 @@ public final class FanOut implements OldestDropper.Policy
         final int sourceNode, final long publisherId, final long sequence, final long timestampNs,
         final int uid, final int pid, final long nowNs)
     {
+        return deliver(buffer, topicIndex, topicLength, payloadLength, sourceNode, publisherId, sequence, timestampNs,
+            uid, pid, 0, nowNs);
+    }
+
+    /**
+     * Delivers one message to every subscription matching its topic, with its frame-header flags: with
+     * {@link Protocol#FLAG_HEADERS} its payload starts with a header block (SPEC.md, "Headers"), and it joins only a
+     * run whose messages have one too.
+     *
+     * @param headerFlag    {@link Protocol#FLAG_HEADERS} or 0.
+     * @return deliveries queued.
+     * @see #deliver(DirectBuffer, int, int, int, int, long, long, long, int, int, long)
+     */
+    public int deliver(
+        final DirectBuffer buffer, final int topicIndex, final int topicLength, final int payloadLength,
+        final int sourceNode, final long publisherId, final long sequence, final long timestampNs,
+        final int uid, final int pid, final int headerFlag, final long nowNs)
+    {
         final List<Subscription> matches = index.match(buffer, topicIndex, topicLength);
         final int frameLength = DeliverRunFrame.frameLength(topicLength, payloadLength);
         int queued = 0;
@@ -203,13 +221,17 @@ public final class FanOut implements OldestDropper.Policy
                 to.reportDrops(subscription);
             }
             if (!extendRun(subscription, outbox, buffer, topicIndex, topicLength, payloadLength,
-                sourceNode, publisherId, sequence, timestampNs))
+                sourceNode, publisherId, sequence, timestampNs, headerFlag))
             {
                 final MutableDirectBuffer out = outbox.reserve(frameLength);
                 final int at = outbox.writeOffset();
                 DeliverRunFrame.encode(
                     out, at, subscription.id(), sourceNode, publisherId, sequence, timestampNs,
                     uid, pid, buffer, topicIndex, topicLength, payloadLength);
+                if (headerFlag != 0)
+                {
+                    out.putByte(at + Protocol.FLAGS_OFFSET, (byte)headerFlag);
+                }
                 outbox.commit(frameLength);
                 subscription.runOffset = at;
                 subscription.runPublisherId = publisherId;
@@ -252,6 +274,23 @@ public final class FanOut implements OldestDropper.Policy
         final int sourceNode, final long publisherId, final long sequence, final long timestampNs,
         final int uid, final int pid, final SharedDescriptors held, final int fdFlags, final long nowNs)
     {
+        return deliverDescriptors(buffer, topicIndex, topicLength, inlineLength, sourceNode, publisherId, sequence,
+            timestampNs, uid, pid, held, fdFlags, 0, nowNs);
+    }
+
+    /**
+     * As {@link #deliverDescriptors(DirectBuffer, int, int, int, int, long, long, long, int, int, SharedDescriptors,
+     * int, long)}, with the frame-header flags to deliver.
+     *
+     * @param headerFlag {@link Protocol#FLAG_HEADERS} when the inline part starts with a header block, else 0.
+     * @return deliveries queued.
+     */
+    public int deliverDescriptors(
+        final DirectBuffer buffer, final int topicIndex, final int topicLength, final int inlineLength,
+        final int sourceNode, final long publisherId, final long sequence, final long timestampNs,
+        final int uid, final int pid, final SharedDescriptors held, final int fdFlags, final int headerFlag,
+        final long nowNs)
+    {
         final List<Subscription> matches = index.match(buffer, topicIndex, topicLength);
         final int frameLength = DeliverFdsFrame.frameLength(topicLength, inlineLength);
         final long payloadBytes = held.payloadBytes();
@@ -288,6 +327,7 @@ public final class FanOut implements OldestDropper.Policy
             DeliverFdsFrame.encode(
                 out, outbox.writeOffset(), subscription.id(), sourceNode, publisherId, sequence, timestampNs, uid, pid,
                 fdCount, fdFlags, payloadBytes, buffer, topicIndex, topicLength, inlineLength);
+            out.putByte(outbox.writeOffset() + Protocol.FLAGS_OFFSET, (byte)headerFlag);
             // Its version changes here, so no DELIVER_RUN extends across this frame.
             outbox.commitWithDescriptors(frameLength, held);
             to.markForFlush();
@@ -369,7 +409,7 @@ public final class FanOut implements OldestDropper.Policy
     private static boolean extendRun(
         final Subscription s, final Outbox outbox, final DirectBuffer buffer, final int topicIndex,
         final int topicLength, final int payloadLength, final int sourceNode, final long publisherId,
-        final long sequence, final long timestampNs)
+        final long sequence, final long timestampNs, final int headerFlag)
     {
         if (s.runVersion != outbox.version() || s.runNextSequence != sequence || s.runPublisherId != publisherId ||
             s.runTimestampNs != timestampNs || s.runSourceNode != sourceNode ||
@@ -379,7 +419,9 @@ public final class FanOut implements OldestDropper.Policy
         }
         final MutableDirectBuffer out = outbox.tailBuffer();
         final int run = s.runOffset;
-        if ((out.getShort(run + DeliverRunFrame.TOPIC_LENGTH_OFFSET, Protocol.BYTE_ORDER) & 0xFFFF) != topicLength ||
+        // A run's flags are every entry's: a message with a header block joins only a run of such messages.
+        if (out.getByte(run + Protocol.FLAGS_OFFSET) != headerFlag ||
+            (out.getShort(run + DeliverRunFrame.TOPIC_LENGTH_OFFSET, Protocol.BYTE_ORDER) & 0xFFFF) != topicLength ||
             !Bytes.equal(out, run + DeliverRunFrame.TOPIC_OFFSET, buffer, topicIndex, topicLength))
         {
             return false;
