@@ -5,7 +5,6 @@ import io.seqbus.broker.acl.Accounts;
 import io.seqbus.broker.acl.AclRule;
 import io.aeron.CommonContext;
 import io.seqbus.wire.DefaultSocket;
-import io.seqbus.wire.HeaderBlock;
 import io.seqbus.wire.SlowConsumerPolicy;
 
 import java.nio.file.Path;
@@ -1183,42 +1182,6 @@ public final class BrokerContext
     public BrokerContext lanMaxPayload(final long lanMaxPayload)
     {
         this.lanMaxPayload = lanMaxPayload;
-        return this;
-    }
-
-    // Issue 19, headers (SPEC.md, "Headers"): the broker's per-frame check of a header block.
-    private int maxHeaderBytes = HeaderBlock.DEFAULT_MAX_HEADER_BYTES;
-    private int maxHeaders = HeaderBlock.DEFAULT_MAX_HEADERS;
-
-    /** @return largest header block accepted, bytes, its length field included (counted inside max_payload). */
-    public int maxHeaderBytes()
-    {
-        return maxHeaderBytes;
-    }
-
-    /**
-     * @param maxHeaderBytes largest header block accepted, bytes.
-     * @return this.
-     */
-    public BrokerContext maxHeaderBytes(final int maxHeaderBytes)
-    {
-        this.maxHeaderBytes = maxHeaderBytes;
-        return this;
-    }
-
-    /** @return most entries in one header block. */
-    public int maxHeaders()
-    {
-        return maxHeaders;
-    }
-
-    /**
-     * @param maxHeaders most entries in one header block.
-     * @return this.
-     */
-    public BrokerContext maxHeaders(final int maxHeaders)
-    {
-        this.maxHeaders = maxHeaders;
         return this;
     }
 }

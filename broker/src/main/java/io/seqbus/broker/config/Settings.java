@@ -1,7 +1,6 @@
 package io.seqbus.broker.config;
 
 import io.seqbus.wire.DeliverFrame;
-import io.seqbus.wire.HeaderBlock;
 import io.seqbus.wire.Protocol;
 import io.seqbus.wire.SlowConsumerPolicy;
 
@@ -412,19 +411,6 @@ public final class Settings
         "Run Aeron's media driver inside the broker on one shared thread, or use a running one at aeron.dir.", null,
         BrokerContext::aeronDriver, BrokerContext::aeronDriver);
 
-    /** Largest header block (SPEC.md, "Headers"): part of the payload, so max_payload bounds it too. */
-    public static final Setting<Integer> MAX_HEADER_BYTES = new Setting<>("max_header_bytes",
-        integer(HeaderBlock.LENGTH_FIELD, HeaderBlock.MAX_BLOCK_LENGTH), HeaderBlock.DEFAULT_MAX_HEADER_BYTES, LIVE,
-        "Largest header block of a message, bytes, its length field included; counted inside max_payload. A larger " +
-        "one is refused with INVALID_HEADERS.", null,
-        BrokerContext::maxHeaderBytes, BrokerContext::maxHeaderBytes);
-
-    /** Most header entries of a message. */
-    public static final Setting<Integer> MAX_HEADERS = new Setting<>("max_headers", integer(0, 4096),
-        HeaderBlock.DEFAULT_MAX_HEADERS, LIVE,
-        "Most header entries (key/value pairs) of one message; more are refused with INVALID_HEADERS.", null,
-        BrokerContext::maxHeaders, BrokerContext::maxHeaders);
-
     /** Every setting, in the order the help and the example list them. */
     public static final List<Setting<?>> ALL = List.of(
         SOCKET, SOCKET_MODE, SOCKET_GROUP, NODE_NAME, MAX_PAYLOAD, MAX_DATAGRAM, MAX_SUBSCRIPTIONS_PER_CONNECTION,
@@ -436,7 +422,6 @@ public final class Settings
         MAX_DESCRIPTORS_PER_MESSAGE, MAX_DESCRIPTORS_PER_DATAGRAM, MAX_MEMFD_SIZE, MAX_DESCRIPTOR_BYTES_PER_SUBSCRIBER,
         MAX_DESCRIPTOR_BYTES_TOTAL, MAX_DESCRIPTOR_MESSAGES_HELD, MAX_DESCRIPTORS_IN_FLIGHT,
         SHM, SHM_RING_BYTES, MAX_SHM_BYTES_PER_UID, MAX_SHM_BYTES_TOTAL,
-        MAX_HEADER_BYTES, MAX_HEADERS,
         ACL_DEFAULT, LAN_CHANNEL, LAN_STREAM, LAN_TOPICS, LAN_PEERS, LAN_FLOW_CONTROL, LAN_KEY_FILE,
         LAN_ANNOUNCE_INTERVAL_MS, LAN_MAX_PAYLOAD, AERON_DIR, AERON_DRIVER);
 
