@@ -100,6 +100,11 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
         shm
     }
 
+    @Option(names = "--headers", paramLabel = "N", description = "Publish every inline message with N headers of " +
+        "realistic size (traceparent, tracestate, content-type, then 32-byte x-bench-I entries); 0, the default, " +
+        "none: compare the two for what headers cost and that their absence costs nothing.")
+    int headers;
+
     @Option(names = "--json", description = "Print one JSON object per run (and one for --memcpy) instead of a report.")
     boolean json;
 
@@ -183,6 +188,7 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
         s.sharedMemory = transport == Transport.shm;
         s.spin = spin;
         s.subscriberProcesses = subProcs;
+        s.headers = headers;
         return s;
     }
 

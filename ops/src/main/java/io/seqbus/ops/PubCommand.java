@@ -10,6 +10,7 @@ import io.seqbus.client.Loan;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import io.seqbus.client.Headers;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
@@ -20,6 +21,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -87,8 +90,15 @@ final class PubCommand extends ClientCommand implements Callable<Integer>
         defaultValue = "60")
     long timeoutSeconds;
 
+    @Option(names = {"-H", "--header"}, paramLabel = "KEY=VALUE", description = "A header on every message " +
+        "(repeatable; a key may repeat): KEY is 1 to 64 of a-z 0-9 - _ . and VALUE text (UTF-8), e.g. " +
+        "--header traceparent=00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01.")
+    List<String> headerArguments = new ArrayList<>();
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    private Headers headers = Headers.EMPTY;
 
     private BusError refusal;
 
@@ -96,6 +106,7 @@ final class PubCommand extends ClientCommand implements Callable<Integer>
     public Integer call() throws Exception
     {
         checkOptions();
+        headers = headers();
         final PubInput input = file != null ? null : input();
         // Opened before connecting: an unreadable file is bad usage whether or not a broker is there.
         final FileChannel channel = file != null ? openFile() : null;
@@ -151,9 +162,10 @@ final class PubCommand extends ClientCommand implements Callable<Integer>
                 client.poll();
                 waited = false;
             }
-            if (payload.length > client.maxPayload())
+            if (payload.length + headers.encodedLength() > client.maxPayload())
             {
-                System.err.println("seqbus: message " + number + " is " + payload.length + " bytes; the broker at " +
+                System.err.println("seqbus: message " + number + " is " + payload.length + " bytes" +
+                    (headers.isEmpty() ? "" : " and its headers " + headers.encodedLength()) + "; the broker at " +
                     client.socket() + " takes at most " + client.maxPayload() + " (its max_payload)");
                 return ExitStatus.USAGE;
             }
@@ -161,7 +173,14 @@ final class PubCommand extends ClientCommand implements Callable<Integer>
             {
                 awaitTurn(client, start + (number - 1) * intervalNs);
             }
-            client.publish(topic, payload);
+            if (headers.isEmpty())
+            {
+                client.publish(topic, payload);
+            }
+            else
+            {
+                client.publish(topic, payload, headers);
+            }
             if (input.wouldWait())
             {
                 // Standard input has nothing more yet: send what is batched before waiting for it.
@@ -179,6 +198,13 @@ final class PubCommand extends ClientCommand implements Callable<Integer>
         if (!memfd && size <= client.maxPayload())
         {
             return publishAll(client, PubInput.repeated(readAll(channel, size), times()));
+        }
+        if (!headers.isEmpty())
+        {
+            System.err.println("seqbus: --header goes with messages up to the broker's max_payload of " +
+                client.maxPayload() + " bytes; --file " + file + " is " + size + (memfd ? " and --memfd asks" : "") +
+                " for a memfd");
+            return ExitStatus.USAGE;
         }
         if (!client.passesDescriptors())
         {
@@ -323,6 +349,35 @@ final class PubCommand extends ClientCommand implements Callable<Integer>
         {
             throw new CommandLine.ParameterException(spec.commandLine(), "--memfd publishes a --file: give one");
         }
+    }
+
+    /** {@code --header KEY=VALUE}s, checked (key rules, sizes) before connecting: bad ones are bad usage. */
+    private Headers headers()
+    {
+        if (headerArguments.isEmpty())
+        {
+            return Headers.EMPTY;
+        }
+        final Headers.Builder builder = Headers.builder();
+        for (final String argument : headerArguments)
+        {
+            final int equals = argument.indexOf('=');
+            if (equals < 0)
+            {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--header takes KEY=VALUE: '" + argument + "' has no '='");
+            }
+            try
+            {
+                builder.add(argument.substring(0, equals), argument.substring(equals + 1));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--header " + argument + ": " +
+                    ex.getMessage());
+            }
+        }
+        return builder.build();
     }
 
     private PubInput input() throws IOException

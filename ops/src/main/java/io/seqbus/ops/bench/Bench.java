@@ -2,6 +2,7 @@ package io.seqbus.ops.bench;
 
 import io.seqbus.client.BusClient;
 import io.seqbus.client.ClientOptions;
+import io.seqbus.client.Headers;
 import io.seqbus.client.Loan;
 import io.seqbus.client.ThreadMode;
 import io.seqbus.wire.SafeBuffer;
@@ -86,6 +87,33 @@ public final class Bench
         public boolean spin;
         /** Each subscriber in a process of its own ({@link SubscriberProcess}) instead of in the bench's. */
         public boolean subscriberProcesses;
+        /** Headers on every inline message ({@link #benchHeaders}); 0 = none, the plain path. */
+        public int headers;
+    }
+
+    /**
+     * @param count entries.
+     * @return headers as services send them: W3C trace context, a content type, then 32-byte entries.
+     */
+    static Headers benchHeaders(final int count)
+    {
+        final Headers.Builder builder = Headers.builder();
+        final String[][] usual = {
+            {"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
+            {"tracestate", "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7"},
+            {"content-type", "application/json"}};
+        for (int i = 0; i < count; i++)
+        {
+            if (i < usual.length)
+            {
+                builder.add(usual[i][0], usual[i][1]);
+            }
+            else
+            {
+                builder.add("x-bench-" + i, String.format("%032x", i * 0x9E3779B97F4A7C15L));
+            }
+        }
+        return builder.build();
     }
 
     /**
@@ -399,6 +427,8 @@ public final class Bench
         final BusClient client;
         final Thread thread;
         final SafeBuffer payload;
+        /** With --headers: built once, as a service would, and sent with every inline message. */
+        final Headers headers = benchHeaders(settings.headers);
         /** With --touch: what the publisher writes into each loan, every byte. */
         final ByteBuffer content;
         long sent;
@@ -409,7 +439,7 @@ public final class Bench
             this.client = client;
             this.thread = new Thread(this::publish, "bench-publisher");
             // Over the broker's max_payload a payload can only be a memfd (unless copied in pieces).
-            memfd = !settings.copyAlternative && settings.size > client.maxPayload();
+            memfd = !settings.copyAlternative && settings.size + headers.encodedLength() > client.maxPayload();
             payload = new SafeBuffer(ByteBuffer.allocateDirect(settings.copyAlternative ?
                 Math.min(PIECE, settings.size) : memfd ? 16 : settings.size));
             content = memfd && settings.touch ? ByteBuffer.allocateDirect(settings.size) : null;
@@ -461,7 +491,14 @@ public final class Bench
                 {
                     payload.putLong(0, System.nanoTime());
                     payload.putLong(8, sent);
-                    client.publish(settings.topic, payload, 0, settings.size);
+                    if (headers.isEmpty())
+                    {
+                        client.publish(settings.topic, payload, 0, settings.size);
+                    }
+                    else
+                    {
+                        client.publish(settings.topic, payload, 0, settings.size, headers);
+                    }
                 }
                 sent++;
                 if (phase == MEASURING)
