@@ -40,7 +40,9 @@ import java.util.concurrent.TimeUnit;
             "once into memory the subscribers map, which the broker never copies (up to its max_memfd_size).",
         "It exits once the broker has routed every message, or with a non-zero status and the reason on the " +
             "first refusal."},
-    footer = {"", "Examples:", "  seqbus pub orders.eu.created '{\"id\":1}'", "  seq 1 1000 | seqbus pub demo.numbers",
+    footer = {"", "Examples:", "  seqbus pub orders.eu.created '{\"id\":1}'",
+        "  seqbus pub --header traceparent=00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01 orders.eu.created '{}'",
+        "  seq 1 1000 | seqbus pub demo.numbers",
         "  seqbus pub --file blob.bin files.blob", "  seqbus pub --file frame.raw camera.frames",
         "  find . -print0 | seqbus pub -0 files.found",
         "  seqbus pub --count 10000 --rate 1000 load.test 'message {{Count}}'",
