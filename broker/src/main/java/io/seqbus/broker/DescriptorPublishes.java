@@ -152,8 +152,9 @@ final class DescriptorPublishes
             if (memfd && bridge != null && shared)
             {
                 // Before the release below: the last release closes the memfd, and the bridge maps it in the call.
+                // Beside a memfd the inline part is the header block alone (SPEC.md, "Headers"): it crosses too.
                 bridge.onLocalMemfd(buffer, topicIndex, topicLength, fds[first], payloadSize, context.nodeId(),
-                    c.publisherId(), sequence, timestampNs, c.uid(), c.pid());
+                    c.publisherId(), sequence, timestampNs, c.uid(), c.pid(), headerFlag != 0 ? inlineLength : 0);
             }
         }
         finally
@@ -204,14 +205,6 @@ final class DescriptorPublishes
                 "LAN: " + (others > 0 ? others + " descriptors besides a payload cannot cross hosts" :
                 "a memfd payload of " + frame.payloadSize() + " bytes is over lan.max_payload " +
                 context.lanMaxPayload());
-        }
-        if (shared && memfd && HeaderChecks.headerFlag(buffer, frame.offset()) != 0)
-        {
-            // Not built yet: a DELIVER_MEMFD has room for the block (SPEC.md, "Headers"), the bridge does not send it.
-            counters.increment(BrokerCounters.DESCRIPTOR_REFUSALS_LAN);
-            refusalCode = ErrorCode.NOT_ON_LAN;
-            return "topic '" + buffer.getStringWithoutLengthUtf8(topicIndex, topicLength) + "' is shared with the " +
-                "LAN: headers beside a memfd payload do not cross it yet (send a smaller payload inline)";
         }
         if (memfd)
         {

@@ -201,11 +201,10 @@ final class PubCommand extends ClientCommand implements Callable<Integer>
         {
             return publishAll(client, PubInput.repeated(readAll(channel, size), times()));
         }
-        if (!headers.isEmpty())
+        if (!headers.isEmpty() && memfd)
         {
-            System.err.println("seqbus: --header goes with messages up to the broker's max_payload of " +
-                client.maxPayload() + " bytes; --file " + file + " is " + size + (memfd ? " and --memfd asks" : "") +
-                " for a memfd");
+            System.err.println("seqbus: --header and --memfd: a --file with headers goes as a memfd when it is over " +
+                "the broker's max_payload, inline otherwise; leave out --memfd");
             return ExitStatus.USAGE;
         }
         if (!client.passesDescriptors())
@@ -229,6 +228,13 @@ final class PubCommand extends ClientCommand implements Callable<Integer>
             if (intervalNs > 0)
             {
                 awaitTurn(client, start + (number - 1) * intervalNs);
+            }
+            if (!headers.isEmpty())
+            {
+                // With headers (inline beside the memfd): through the client's own memfd, a copy of the file.
+                client.publish(topic, readAll(channel, size), headers);
+                client.poll();
+                continue;
             }
             // A loan is a memfd mapped here: the file is read once, straight into the pages subscribers map.
             try (Loan loan = client.loan((int)size))

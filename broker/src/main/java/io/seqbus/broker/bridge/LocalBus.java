@@ -63,6 +63,22 @@ public interface LocalBus
         long publisherId, long sequence, long timestampNs, int uid, int pid);
 
     /**
+     * As {@link #deliverMemfdFromLan(DirectBuffer, int, int, int, long, int, long, long, long, int, int)} for a
+     * DELIVER_MEMFD with {@code HEADERS}: its header block, {@code blockLength} bytes right after the topic in
+     * {@code topicBuffer}, goes inline beside the memfd (SPEC.md, "Headers"). A bus that does not carry headers
+     * drops the block.
+     *
+     * @param blockLength bytes of the header block after the topic; 0 for none.
+     */
+    default void deliverMemfdFromLan(
+        DirectBuffer topicBuffer, int topicIndex, int topicLength, int blockLength, int memfd, long payloadSize,
+        int sourceNode, long publisherId, long sequence, long timestampNs, int uid, int pid)
+    {
+        deliverMemfdFromLan(topicBuffer, topicIndex, topicLength, memfd, payloadSize, sourceNode, publisherId, sequence,
+            timestampNs, uid, pid);
+    }
+
+    /**
      * Sends a GAP to every local subscription whose pattern can match a shared topic.
      *
      * @param sourceNode node the messages came from.

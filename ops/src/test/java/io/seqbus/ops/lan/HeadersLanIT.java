@@ -19,7 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Headers across the LAN bridge (SPEC.md, "Headers") between real brokers on two hosts (network namespaces,
  * {@link NetnsLan}), with real commands: {@code seqbus pub --header} on host A, {@code seqbus sub --json} on host B
- * shows them, a repeated key as an array, and a message without headers without any; a malformed header block
+ * shows them, a repeated key as an array, and a message without headers without any, and a memfd payload's
+ * headers cross beside it; a malformed header block
  * (sent raw by the Python client on A) is refused with INVALID_HEADERS, not fatal, and never crosses, while that
  * client's next message, with headers, does. Runs as root (CI does); fails without root, iproute2 or python3.
  */
@@ -74,7 +75,7 @@ class HeadersLanIT
         b.awaitLine("peer " + lan.nodeName('a') + " (node", START);
 
         final Started sub = lan.command('b', "sub-b", NetnsLan.launcher(), "sub", "--socket", lan.socket('b'),
-            "--json", "--count", "3", "shared.>");
+            "--json", "--count", "4", "shared.>");
         sub.awaitLine("subscribed to", START);
 
         final Started withHeaders = lan.command('a', "pub-headers", NetnsLan.launcher(), "pub", "--socket",
@@ -101,6 +102,13 @@ class HeadersLanIT
         assertExitsZero(python);
         assertThat(python.lines()).as(python.text()).containsExactly("error 27 False");
 
+        // Over max_payload: a memfd payload, its header block inline beside it, crosses as DELIVER_MEMFD + FRAGMENTs.
+        final Path big = lan.dir().resolve("big.txt");
+        Files.writeString(big, "m".repeat(100_000));
+        final Started memfd = lan.command('a', "pub-memfd", NetnsLan.launcher(), "pub", "--socket", lan.socket('a'),
+            "--header", "content-length=100000", "--file", big.toString(), "shared.m");
+        assertExitsZero(memfd);
+
         assertThat(sub.process().waitFor(RUN.toSeconds(), TimeUnit.SECONDS)).as(sub.text() + "\n" + b.text()).isTrue();
         assertThat(sub.process().exitValue()).as(sub.text()).isZero();
         final ObjectMapper json = new ObjectMapper();
@@ -112,7 +120,7 @@ class HeadersLanIT
                 messages.add(json.readTree(line));
             }
         }
-        assertThat(messages).as(sub.text()).hasSize(3);
+        assertThat(messages).as(sub.text()).hasSize(4);
         assertThat(messages.get(0).get("topic").asText()).isEqualTo("shared.h");
         assertThat(messages.get(0).get("payload").asText()).isEqualTo("{\"n\":1}");
         assertThat(messages.get(0).get("headers").get("traceparent").asText()).isEqualTo(TRACEPARENT);
@@ -122,6 +130,9 @@ class HeadersLanIT
         assertThat(messages.get(2).get("topic").asText()).as("the refused message never crossed").isEqualTo("shared.py");
         assertThat(messages.get(2).get("payload").asText()).isEqualTo("after");
         assertThat(messages.get(2).get("headers").get("content-type").asText()).isEqualTo("text/plain");
+        assertThat(messages.get(3).get("topic").asText()).isEqualTo("shared.m");
+        assertThat(messages.get(3).get("payload").asText()).isEqualTo("m".repeat(100_000));
+        assertThat(messages.get(3).get("headers").get("content-length").asText()).isEqualTo("100000");
         assertThat(Files.readString(sub.log())).doesNotContain("refused");
     }
 
