@@ -379,7 +379,9 @@ public final class Bench
     private String mode()
     {
         final String mode = settings.copyAlternative ? BenchResult.COPY : memfd ? BenchResult.MEMFD : BenchResult.INLINE;
-        return settings.touch ? mode + BenchResult.TOUCHED : mode;
+        final String touched = settings.touch ? mode + BenchResult.TOUCHED : mode;
+        // --headers N: "+headersN", so a run with headers is never read as one without.
+        return settings.headers > 0 ? touched + "+headers" + settings.headers : touched;
     }
 
     /** A bench client's options: the run's socket and transport, no reconnecting, a patient publish. */
