@@ -57,6 +57,56 @@ class HeadersClientTest extends ScriptedBrokerTest
     }
 
     @Test
+    void publishingWithHeadersBuiltOnceAllocatesNothingPerMessage() throws Exception
+    {
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)java.lang.management.ManagementFactory.getThreadMXBean();
+        threads.setThreadAllocatedMemoryEnabled(true);
+        connect(true);
+        final Headers headers = Headers.of("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-01"); // within 64 B
+        final org.agrona.concurrent.UnsafeBuffer payload =
+            new org.agrona.concurrent.UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(64));
+        final java.util.concurrent.atomic.AtomicBoolean draining = new java.util.concurrent.atomic.AtomicBoolean(true);
+        final Thread drainer = new Thread(() ->
+        {
+            try
+            {
+                while (draining.get())
+                {
+                    peer.discard();
+                    Thread.onSpinWait();
+                }
+            }
+            catch (final java.io.IOException ex)
+            {
+                throw new java.io.UncheckedIOException(ex);
+            }
+        });
+        drainer.start();
+        try
+        {
+            for (int i = 0; i < 20_000; i++)
+            {
+                client.publish("h.a", payload, 0, 64, headers);
+                client.poll();
+            }
+            final long before = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+            for (int i = 0; i < 20_000; i++)
+            {
+                client.publish("h.a", payload, 0, 64, headers);
+                client.poll();
+            }
+            final long allocated = threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
+            assertThat(allocated).as("bytes allocated by 20,000 publishes with headers").isLessThan(20_000);
+        }
+        finally
+        {
+            draining.set(false);
+            drainer.join(ScriptedBroker.WAIT.toMillis());
+        }
+    }
+
+    @Test
     void theServiceTrailersLimitsAreCheckedAtTheCall() throws Exception
     {
         connect(true);
