@@ -394,6 +394,7 @@ final class ClientCommandAdapter
         c.state(ClientConnection.State.OPEN);
         final boolean passesDescriptors = hello.wantsDescriptors();
         c.subscriber().acceptsDescriptors(passesDescriptors);
+        c.subscriber().acceptsHeaders(hello.wantsServices());
         // With DESCRIPTORS the WELCOME carries the descriptor limits: only then may the client pass any.
         ClientProxy.welcome(c.subscriber(), context.maxPayload(), context.maxDatagram(), context.nodeId(),
             c.publisherId(), context.nodeName(), hello.wantsTopicLimit() ? context.maxTopicLength() : 0,

@@ -6,6 +6,7 @@ import io.seqbus.wire.ErrorCode;
 import io.seqbus.wire.ErrorFrame;
 import io.seqbus.wire.FrameType;
 import io.seqbus.wire.HeaderBlock;
+import io.seqbus.wire.HelloFrame;
 import io.seqbus.wire.Protocol;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
@@ -49,7 +50,7 @@ class HeaderBlocksTest
         socket = dir.resolve("bus.sock").toString();
         broker = Broker.launch(new BrokerContext().socket(socket).nodeName("test").maxHeaderBytes(MAX_HEADER_BYTES)
             .maxHeaders(MAX_HEADERS));
-        sub = new RawClient(socket).hello();
+        sub = new RawClient(socket).hello("sub", HelloFrame.FLAG_SERVICES);
         sub.send(Frames.subscribe(1, "h.>"));
         sub.send(Frames.ping(1));
         awaitPong(sub);
@@ -90,6 +91,33 @@ class HeaderBlocksTest
         assertThat(receive(1)).containsExactly(new Delivered(0, "after"));
     }
 
+    /**
+     * A subscriber whose HELLO lacked SERVICES predates headers: its validator would take the flag for a protocol
+     * violation, so it gets the payload alone, in runs of its own kind, while the other subscriber gets the block.
+     */
+    @Test
+    void aSubscriberFromBeforeHeadersGetsThePayloadWithoutTheBlock() throws IOException
+    {
+        try (RawClient old = new RawClient(socket).hello("old"))
+        {
+            old.send(Frames.subscribe(1, "h.>"));
+            old.send(Frames.ping(2));
+            awaitPong(old);
+            final byte[] good = block("traceparent", "00-abc-01");
+            pub.send(Frames.concat(
+                withHeaders(publish(concat(good, "one"))),
+                Frames.publish("h.a", "two"),
+                withHeaders(publish(concat(good, "three")))));
+            assertThat(receive(old, 3)).containsExactly(
+                new Delivered(0, "one"), new Delivered(0, "two"), new Delivered(0, "three"));
+            final String goodBlock = new String(good, StandardCharsets.ISO_8859_1);
+            assertThat(receive(3)).containsExactly(
+                new Delivered(Protocol.FLAG_HEADERS, goodBlock + "one"),
+                new Delivered(0, "two"),
+                new Delivered(Protocol.FLAG_HEADERS, goodBlock + "three"));
+        }
+    }
+
     @Test
     void blocksOverTheLimitsAreRefusedAndCounted() throws IOException
     {
@@ -115,6 +143,11 @@ class HeaderBlocksTest
     }
 
     private List<Delivered> receive(final int expected) throws IOException
+    {
+        return receive(sub, expected);
+    }
+
+    private static List<Delivered> receive(final RawClient sub, final int expected) throws IOException
     {
         final List<Delivered> got = new ArrayList<>();
         final DeliverRunFrame run = new DeliverRunFrame();

@@ -6,6 +6,7 @@ import io.seqbus.broker.route.TopicIndex;
 import io.seqbus.wire.Bytes;
 import io.seqbus.wire.DeliverFdsFrame;
 import io.seqbus.wire.DeliverRunFrame;
+import io.seqbus.wire.HeaderBlock;
 import io.seqbus.wire.Protocol;
 import io.seqbus.wire.SlowConsumerPolicy;
 import org.agrona.DirectBuffer;
@@ -206,6 +207,8 @@ public final class FanOut implements OldestDropper.Policy
     {
         final List<Subscription> matches = index.match(buffer, topicIndex, topicLength);
         final int frameLength = DeliverRunFrame.frameLength(topicLength, payloadLength);
+        // A subscriber from before headers (no SERVICES in its HELLO) gets the message without its block.
+        final int blockLength = headerFlag != 0 ? HeaderBlock.blockLength(buffer, topicIndex + topicLength) : 0;
         int queued = 0;
         for (int i = 0, n = matches.size(); i < n; i++)
         {
@@ -220,19 +223,28 @@ public final class FanOut implements OldestDropper.Policy
             {
                 to.reportDrops(subscription);
             }
+            final boolean withBlock = headerFlag != 0 && to.acceptsHeaders();
+            final int skip = headerFlag != 0 && !withBlock ? blockLength : 0;
             if (!extendRun(subscription, outbox, buffer, topicIndex, topicLength, payloadLength,
-                sourceNode, publisherId, sequence, timestampNs, headerFlag))
+                sourceNode, publisherId, sequence, timestampNs, withBlock ? headerFlag : 0, skip))
             {
-                final MutableDirectBuffer out = outbox.reserve(frameLength);
+                final int length = skip == 0 ? frameLength : DeliverRunFrame.frameLength(topicLength, payloadLength - skip);
+                final MutableDirectBuffer out = outbox.reserve(length);
                 final int at = outbox.writeOffset();
                 DeliverRunFrame.encode(
                     out, at, subscription.id(), sourceNode, publisherId, sequence, timestampNs,
-                    uid, pid, buffer, topicIndex, topicLength, payloadLength);
-                if (headerFlag != 0)
+                    uid, pid, buffer, topicIndex, topicLength, payloadLength - skip);
+                if (withBlock)
                 {
                     out.putByte(at + Protocol.FLAGS_OFFSET, (byte)headerFlag);
                 }
-                outbox.commit(frameLength);
+                else if (skip > 0)
+                {
+                    // encode copied from the block's start: the payload proper goes over it.
+                    out.putBytes(at + DeliverRunFrame.TOPIC_OFFSET + topicLength + DeliverRunFrame.ENTRY_HEADER_LENGTH,
+                        buffer, topicIndex + topicLength + skip, payloadLength - skip);
+                }
+                outbox.commit(length);
                 subscription.runOffset = at;
                 subscription.runPublisherId = publisherId;
                 subscription.runSourceNode = sourceNode;
@@ -322,14 +334,27 @@ public final class FanOut implements OldestDropper.Policy
             {
                 to.reportDrops(subscription);
             }
+            // A subscriber from before headers (no SERVICES in its HELLO) gets the message without its block.
+            final int skip = headerFlag != 0 && !to.acceptsHeaders() ?
+                HeaderBlock.blockLength(buffer, topicIndex + topicLength) : 0;
+            final int length = skip == 0 ? frameLength : DeliverFdsFrame.frameLength(topicLength, inlineLength - skip);
             final MutableDirectBuffer out =
-                outbox.reserveWithDescriptors(frameLength, fdCount, maxDescriptorsPerDatagram);
+                outbox.reserveWithDescriptors(length, fdCount, maxDescriptorsPerDatagram);
+            final int at = outbox.writeOffset();
             DeliverFdsFrame.encode(
-                out, outbox.writeOffset(), subscription.id(), sourceNode, publisherId, sequence, timestampNs, uid, pid,
-                fdCount, fdFlags, payloadBytes, buffer, topicIndex, topicLength, inlineLength);
-            out.putByte(outbox.writeOffset() + Protocol.FLAGS_OFFSET, (byte)headerFlag);
+                out, at, subscription.id(), sourceNode, publisherId, sequence, timestampNs, uid, pid,
+                fdCount, fdFlags, payloadBytes, buffer, topicIndex, topicLength, inlineLength - skip);
+            if (skip == 0)
+            {
+                out.putByte(at + Protocol.FLAGS_OFFSET, (byte)headerFlag);
+            }
+            else
+            {
+                out.putBytes(at + DeliverFdsFrame.TOPIC_OFFSET + topicLength, buffer, topicIndex + topicLength + skip,
+                    inlineLength - skip);
+            }
             // Its version changes here, so no DELIVER_RUN extends across this frame.
-            outbox.commitWithDescriptors(frameLength, held);
+            outbox.commitWithDescriptors(length, held);
             to.markForFlush();
             to.counts().onDelivered(inlineLength + payloadBytes);
             queued++;
@@ -409,11 +434,11 @@ public final class FanOut implements OldestDropper.Policy
     private static boolean extendRun(
         final Subscription s, final Outbox outbox, final DirectBuffer buffer, final int topicIndex,
         final int topicLength, final int payloadLength, final int sourceNode, final long publisherId,
-        final long sequence, final long timestampNs, final int headerFlag)
+        final long sequence, final long timestampNs, final int headerFlag, final int skip)
     {
         if (s.runVersion != outbox.version() || s.runNextSequence != sequence || s.runPublisherId != publisherId ||
             s.runTimestampNs != timestampNs || s.runSourceNode != sourceNode ||
-            !outbox.tailHasRoom(DeliverRunFrame.ENTRY_HEADER_LENGTH + payloadLength))
+            !outbox.tailHasRoom(DeliverRunFrame.ENTRY_HEADER_LENGTH + payloadLength - skip))
         {
             return false;
         }
@@ -426,7 +451,7 @@ public final class FanOut implements OldestDropper.Policy
         {
             return false;
         }
-        outbox.grew(DeliverRunFrame.append(out, run, buffer, topicIndex + topicLength, payloadLength));
+        outbox.grew(DeliverRunFrame.append(out, run, buffer, topicIndex + topicLength + skip, payloadLength - skip));
         return true;
     }
 
