@@ -53,6 +53,7 @@ INVALID_TOPIC, PAYLOAD_TOO_LARGE, ACCESS_DENIED = 7, 9, 16
 DESCRIPTOR_MISMATCH = 22
 # Refusals of one PUBLISH_FDS (ref 0, not fatal): like INVALID_TOPIC and PAYLOAD_TOO_LARGE, the publish got no sequence.
 BAD_DESCRIPTOR, DESCRIPTORS_DENIED, NOT_ON_LAN, TOO_MANY_DESCRIPTORS = 23, 24, 25, 26
+INVALID_HEADERS = 27  # SPEC.md, "Headers": a header block malformed or over the broker's limits; not fatal
 PUBLISHER_RESUMED, DESCRIPTORS_UNSUPPORTED, DESCRIPTORS_LOST = 6, 7, 8
 GAP_REASONS = [None, "DROPPED_OLDEST", "DROPPED_NEWEST", "BRIDGE_LOSS", "NODE_LOST", "RECONNECTED",
                "PUBLISHER_RESUMED", "DESCRIPTORS_UNSUPPORTED", "DESCRIPTORS_LOST"]
@@ -76,21 +77,24 @@ Welcome = collections.namedtuple("Welcome", "version max_payload max_datagram no
                                  defaults=(None, None, None, None, None, None))
 Subscribe = collections.namedtuple("Subscribe", "subscription_id policy max_queue_bytes pattern")
 Unsubscribe = collections.namedtuple("Unsubscribe", "subscription_id")
-Publish = collections.namedtuple("Publish", "topic payload")
+# headers (SPEC.md, "Headers"): None for a frame without the HEADERS flag, else a list of (key, value bytes) pairs in
+# order (a key may repeat); the payload never includes the header block. In a DeliverRun, one such list per payload.
+Publish = collections.namedtuple("Publish", "topic payload headers", defaults=(None,))
 Deliver = collections.namedtuple(
     "Deliver", "subscription_id source_node publisher_id sequence timestamp_ns publisher_uid publisher_pid "
-               "topic payload")
+               "topic payload headers", defaults=(None,))
 # A run of consecutive messages of one publisher on one topic; message i has sequence first_sequence + i.
 DeliverRun = collections.namedtuple(
     "DeliverRun", "subscription_id source_node publisher_id first_sequence timestamp_ns publisher_uid publisher_pid "
-                  "topic payloads")
+                  "topic payloads headers", defaults=(None,))
 # A PUBLISH or DELIVER that owns descriptors: fd_count of them, in `fds` (ints, the receiver's to close) once
 # Client has read them; decode_datagram leaves `fds` empty (the bytes do not hold them). With MEMFD_PAYLOAD in fd_flags
 # the first is a sealed memfd of payload_size bytes and `payload` is empty (see memfd_payload()).
-PublishFds = collections.namedtuple("PublishFds", "topic fd_count fd_flags payload_size payload fds", defaults=((),))
+PublishFds = collections.namedtuple("PublishFds", "topic fd_count fd_flags payload_size payload fds headers",
+                                    defaults=((), None))
 DeliverFds = collections.namedtuple(
     "DeliverFds", "subscription_id source_node publisher_id sequence timestamp_ns publisher_uid publisher_pid "
-                  "fd_count fd_flags payload_size topic payload fds", defaults=((),))
+                  "fd_count fd_flags payload_size topic payload fds headers", defaults=((), None))
 Gap = collections.namedtuple("Gap", "subscription_id source_node publisher_id from_sequence count reason")
 Error = collections.namedtuple("Error", "code fatal ref reason")
 Ping = collections.namedtuple("Ping", "token")
@@ -106,12 +110,16 @@ HEADER = struct.Struct("<IBBH")             # frame_length, type, flags, reserve
 HELLO_BODY = struct.Struct("<HHIH")         # min_version, max_version, client_flags, name_length
 HELLO_SESSION = 1                           # client_flags bit: u64 session_id, u64 next_sequence follow the name
 HELLO_DESCRIPTORS = 4                       # client_flags bit: passes and receives descriptors (SPEC.md, Descriptors)
+HELLO_SERVICES = 16                         # client_flags bit: headers, requests, queue groups; WELCOME says limits
 WELCOME_BODY = struct.Struct("<HHIIIQH")    # version, reserved, max_payload, max_datagram, node_id, publisher_id, len
 WELCOME_LIMITS = struct.Struct("<HHIQ")     # after node_name, only with DESCRIPTORS: per message, per datagram, 0, memfd
 WELCOME_SERVICES = struct.Struct("<HHI")    # last, only with SERVICES: max header bytes, max headers, max timeout ms
 PUBLISH_FDS_BODY = struct.Struct("<HBBQ")   # topic_length, fd_count, fd_flags, payload_size; topic, inline payload
 DELIVER_FDS_BODY = struct.Struct("<IIQQQIIBBHQH")  # as DELIVER to pid, fd_count, fd_flags, 0, payload_size, topic_len
 MEMFD_PAYLOAD = 1                           # fd_flags bit: the first descriptor is the payload
+FLAG_HEADERS = 1                            # frame header flags bit: the payload starts with a header block
+HEADER_KEY_CHARS = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789-_.")
+MAX_HEADER_KEY = 64
 SCM_MAX_FD = 253                            # the kernel's most descriptors in one sendmsg
 SUBSCRIBE_BODY = struct.Struct("<IBBHI")    # subscription_id, policy, reserved, pattern_length, max_queue_bytes
 U32 = struct.Struct("<I")                   # UNSUBSCRIBE subscription_id
@@ -160,8 +168,67 @@ def _utf8(text, limit, what, minimum=0):
     return data
 
 
-def _frame(type_, body):
-    return HEADER.pack(8 + len(body), type_, 0, 0) + body
+def _frame(type_, body, flags=0):
+    return HEADER.pack(8 + len(body), type_, flags, 0) + body
+
+
+# ---------------------------------------------------------------------------------------------
+# Header blocks (SPEC.md, "Headers"): u16 block_length (itself included), then entries u8 key_length 1..64, the key
+# (a-z 0-9 - _ .), u16 value_length, the value; the entries fill the block exactly.
+
+def encode_header_block(headers):
+    """headers -- a dict or a list of (key, value) pairs; values str (sent as UTF-8) or bytes."""
+    items = headers.items() if isinstance(headers, dict) else headers
+    out = bytearray(2)
+    for key, value in items:
+        k = key.encode("ascii") if isinstance(key, str) else bytes(key)
+        if not 1 <= len(k) <= MAX_HEADER_KEY or not set(k) <= HEADER_KEY_CHARS:
+            raise ValueError("header key %r: 1..64 of a-z 0-9 - _ ." % (key,))
+        v = value.encode("utf-8") if isinstance(value, str) else bytes(value)
+        if len(v) > 0xFFFF:
+            raise ValueError("header %r: a value of %d bytes, at most 65535" % (key, len(v)))
+        out += bytes((len(k),)) + k + U16.pack(len(v)) + v
+    if len(out) > 0xFFFF:
+        raise ValueError("headers of %d bytes encoded, at most 65535" % len(out))
+    U16.pack_into(out, 0, len(out))
+    return bytes(out)
+
+
+def decode_header_block(payload, max_bytes=0xFFFF, max_entries=None):
+    """Splits a payload that starts with a header block: (list of (key, value bytes), the rest). Raises SeqbusError
+    INVALID_HEADERS with the byte of the block at fault, as the broker's check does."""
+    payload = memoryview(payload)
+    if len(payload) < 2:
+        raise SeqbusError(INVALID_HEADERS, "the payload is too short for block_length", fatal=False)
+    (length,) = U16.unpack_from(payload)
+    if length < 2 or length > len(payload) or length > max_bytes:
+        raise SeqbusError(INVALID_HEADERS, "block_length %d does not fit (byte 0 of the block)" % length, fatal=False)
+    headers, at = [], 2
+    while at < length:
+        if max_entries is not None and len(headers) >= max_entries:
+            raise SeqbusError(INVALID_HEADERS, "more than %d entries (byte %d of the block)" % (max_entries, at),
+                              fatal=False)
+        n = payload[at]
+        if not 1 <= n <= MAX_HEADER_KEY or length - at < 3 + n:
+            raise SeqbusError(INVALID_HEADERS, "bad key_length or entry past the block (byte %d of the block)" % at,
+                              fatal=False)
+        key = bytes(payload[at + 1:at + 1 + n])
+        for i, c in enumerate(key):
+            if c not in HEADER_KEY_CHARS:
+                raise SeqbusError(INVALID_HEADERS, "key byte 0x%02x (byte %d of the block)" % (c, at + 1 + i),
+                                  fatal=False)
+        (v,) = U16.unpack_from(payload, at + 1 + n)
+        if length - at - 3 - n < v:
+            raise SeqbusError(INVALID_HEADERS, "value_length past the block (byte %d of the block)" % (at + 1 + n),
+                              fatal=False)
+        headers.append((key.decode("ascii"), bytes(payload[at + 3 + n:at + 3 + n + v])))
+        at += 3 + n + v
+    return headers, bytes(payload[length:])
+
+
+def _block(headers):
+    """The bytes a frame's payload starts with, and its flags: nothing and 0 without headers."""
+    return (b"", 0) if headers is None else (encode_header_block(headers), FLAG_HEADERS)
 
 
 def encode_hello(name, min_version=VERSION, max_version=VERSION, client_flags=0, session_id=None, next_sequence=1):
@@ -198,44 +265,53 @@ def encode_unsubscribe(subscription_id):
     return _frame(UNSUBSCRIBE, U32.pack(subscription_id))
 
 
-def encode_publish(topic, payload):
+def encode_publish(topic, payload, headers=None):
+    """headers -- None, or a dict / list of (key, value) pairs: a header block before the payload (SPEC.md, Headers)."""
     data = _utf8(topic, MAX_TOPIC, "topic", 1)
-    return _frame(PUBLISH, U16.pack(len(data)) + data + bytes(payload))
+    block, flags = _block(headers)
+    return _frame(PUBLISH, U16.pack(len(data)) + data + block + bytes(payload), flags)
 
 
-def encode_publish_fds(topic, fd_count, fd_flags=0, payload_size=0, payload=b""):
+def encode_publish_fds(topic, fd_count, fd_flags=0, payload_size=0, payload=b"", headers=None):
     """The frame only: its fd_count descriptors travel beside it (SCM_RIGHTS), see Client.publish_fds."""
     data = _utf8(topic, MAX_TOPIC, "topic", 1)
-    return _frame(PUBLISH_FDS, PUBLISH_FDS_BODY.pack(len(data), fd_count, fd_flags, payload_size) + data + bytes(payload))
+    block, flags = _block(headers)
+    return _frame(PUBLISH_FDS, PUBLISH_FDS_BODY.pack(len(data), fd_count, fd_flags, payload_size) + data + block +
+                  bytes(payload), flags)
 
 
 def encode_deliver_fds(d):
     data = _utf8(d.topic, MAX_TOPIC, "topic", 1)
+    block, flags = _block(d.headers)
     return _frame(DELIVER_FDS, DELIVER_FDS_BODY.pack(d.subscription_id, d.source_node, d.publisher_id, d.sequence,
                                                      d.timestamp_ns, d.publisher_uid, d.publisher_pid, d.fd_count,
                                                      d.fd_flags, 0, d.payload_size, len(data))
-                  + data + bytes(d.payload))
+                  + data + block + bytes(d.payload), flags)
 
 
 def encode_deliver(d):
     data = _utf8(d.topic, MAX_TOPIC, "topic", 1)
+    block, flags = _block(d.headers)
     return _frame(DELIVER, DELIVER_BODY.pack(d.subscription_id, d.source_node, d.publisher_id, d.sequence,
                                              d.timestamp_ns, d.publisher_uid, d.publisher_pid, len(data))
-                  + data + bytes(d.payload))
+                  + data + block + bytes(d.payload), flags)
 
 
 def encode_deliver_run(r):
     data = _utf8(r.topic, MAX_TOPIC, "topic", 1)
-    entries = b"".join(U32.pack(len(p)) + bytes(p) for p in r.payloads)
+    blocks = [b""] * len(r.payloads) if r.headers is None else [encode_header_block(h) for h in r.headers]
+    entries = b"".join(U32.pack(len(b) + len(p)) + b + bytes(p) for b, p in zip(blocks, r.payloads))
     return _frame(DELIVER_RUN, DELIVER_RUN_BODY.pack(r.subscription_id, r.source_node, r.publisher_id,
                                                      r.first_sequence, r.timestamp_ns, r.publisher_uid,
-                                                     r.publisher_pid, len(r.payloads), len(data)) + data + entries)
+                                                     r.publisher_pid, len(r.payloads), len(data)) + data + entries,
+                  0 if r.headers is None else FLAG_HEADERS)
 
 
 def deliveries(run):
     """The messages of a DeliverRun, as Deliver tuples."""
     return [Deliver(run.subscription_id, run.source_node, run.publisher_id, run.first_sequence + i, run.timestamp_ns,
-                    run.publisher_uid, run.publisher_pid, run.topic, payload)
+                    run.publisher_uid, run.publisher_pid, run.topic, payload,
+                    None if run.headers is None else run.headers[i])
             for i, payload in enumerate(run.payloads)]
 
 
@@ -265,11 +341,12 @@ def encode(frame):
     if isinstance(frame, Unsubscribe):
         return encode_unsubscribe(frame.subscription_id)
     if isinstance(frame, Publish):
-        return encode_publish(frame.topic, frame.payload)
+        return encode_publish(frame.topic, frame.payload, frame.headers)
     if isinstance(frame, Deliver):
         return encode_deliver(frame)
     if isinstance(frame, PublishFds):
-        return encode_publish_fds(frame.topic, frame.fd_count, frame.fd_flags, frame.payload_size, frame.payload)
+        return encode_publish_fds(frame.topic, frame.fd_count, frame.fd_flags, frame.payload_size, frame.payload,
+                                  frame.headers)
     if isinstance(frame, DeliverFds):
         return encode_deliver_fds(frame)
     if isinstance(frame, DeliverRun):
@@ -316,7 +393,7 @@ def decode_datagram(data, sender=None, descriptors=None):
             raise SeqbusError(BAD_FRAME_LENGTH, "frame_length %d below the header at %d" % (length, at))
         if length > len(data) - at:
             raise SeqbusError(TRUNCATED_FRAME, "datagram ends before frame_length %d at %d" % (length, at))
-        if flags or reserved:
+        if (flags and (flags != FLAG_HEADERS or type_ not in _WITH_HEADERS)) or reserved:
             raise SeqbusError(PROTOCOL_VIOLATION, "flags or reserved not 0 at %d" % at)
         if type_ in LAN_ONLY:
             raise SeqbusError(PROTOCOL_VIOLATION, "frame type 0x%02x travels between brokers only" % type_)
@@ -324,7 +401,8 @@ def decode_datagram(data, sender=None, descriptors=None):
             raise SeqbusError(UNKNOWN_FRAME_TYPE, "frame type 0x%02x at %d" % (type_, at))
         if sender and type_ not in SENT_BY[sender]:
             raise SeqbusError(PROTOCOL_VIOLATION, "frame type 0x%02x is not sent by a %s" % (type_, sender))
-        frames.append(_DECODERS[type_](data[at + HEADER.size:at + length]))
+        body = data[at + HEADER.size:at + length]
+        frames.append(_WITH_HEADERS[type_](body) if flags else _DECODERS[type_](body))
         at += length
     claimed = sum(descriptors_claimed(f) for f in frames)
     if descriptors is not None and claimed != descriptors:
@@ -529,6 +607,50 @@ _DECODERS = {
 }
 
 
+def _framing_block(payload):
+    """The header block's framing from a broker: whole, against the format's limits (SPEC.md, Headers)."""
+    return decode_header_block(payload)
+
+
+def _publish_with_headers(body):
+    frame = _decode_publish(body)
+    headers, rest = _framing_block(frame.payload)
+    return frame._replace(payload=rest, headers=headers)
+
+
+def _deliver_with_headers(body):
+    frame = _decode_deliver(body)
+    headers, rest = _framing_block(frame.payload)
+    return frame._replace(payload=rest, headers=headers)
+
+
+def _deliver_run_with_headers(body):
+    frame = _decode_deliver_run(body)
+    split = [_framing_block(p) for p in frame.payloads]
+    return frame._replace(payloads=[rest for _, rest in split], headers=[h for h, _ in split])
+
+
+def _fds_with_headers(layout, topic_length, make):
+    """PUBLISH_FDS and DELIVER_FDS with HEADERS: the block first in the inline part; beside a memfd, all of it."""
+    def decode(body):
+        values, topic, inline = _topic_and_payload(layout, body, topic_length)
+        headers, rest = _framing_block(inline)
+        return make(values, topic, rest, headers)
+    return decode
+
+
+_WITH_HEADERS = {
+    PUBLISH: _publish_with_headers,
+    DELIVER: _deliver_with_headers,
+    DELIVER_RUN: _deliver_run_with_headers,
+    PUBLISH_FDS: _fds_with_headers(PUBLISH_FDS_BODY, 0, lambda values, topic, rest, headers: PublishFds(
+        topic, *_descriptor_frame(values, rest, *values[1:])[1:], rest, headers=headers)),
+    DELIVER_FDS: _fds_with_headers(DELIVER_FDS_BODY, -1, lambda values, topic, rest, headers: DeliverFds(
+        *values[:7], *_descriptor_frame(values, rest, values[7], values[8], values[10])[7:9], values[10], topic, rest,
+        headers=headers)),
+}
+
+
 # ---------------------------------------------------------------------------------------------
 # The connection.
 
@@ -635,7 +757,7 @@ class Client:
     in `pending` and handed out first by receive(), so nothing is lost.
     """
 
-    def __init__(self, path=None, name="python", session=True, descriptors=True):
+    def __init__(self, path=None, name="python", session=True, descriptors=True, services=False):
         if not path:
             # The default socket: connect only through a per-user folder that is this user's own.
             folder = private_directory()
@@ -644,7 +766,9 @@ class Client:
         self.path = path or default_socket_path()
         self.name = name
         self.session_id = secrets.randbits(64) if session else None
-        self.client_flags = HELLO_DESCRIPTORS if descriptors else 0
+        # services: HELLO asks for SERVICES (headers on publish; SPEC.md, Headers); a broker that knows them says its
+        # limits in WELCOME. Headers on deliveries are read either way.
+        self.client_flags = (HELLO_DESCRIPTORS if descriptors else 0) | (HELLO_SERVICES if services else 0)
         # Counted as the Java client counts (Outbound.nextSequenceLocked): every PUBLISH written to a socket,
         # less those the broker refused (an ERROR with ref 0 says so; they got no sequence). One written into a
         # connection that then died unread stays counted: a hole every subscriber can count.
@@ -723,8 +847,12 @@ class Client:
             while True:
                 self.pending.extend(self._read())
 
-    def publish(self, topic, payload):
-        self._send(encode_publish(topic, payload))
+    def publish(self, topic, payload, headers=None):
+        """headers -- a dict or a list of (key, value) pairs (SPEC.md, Headers); the broker must have said SERVICES."""
+        if headers is not None and self.wait_welcome().max_header_bytes is None:
+            raise SeqbusError(PROTOCOL_VIOLATION, "no SERVICES in WELCOME (Client(services=True), and a broker that "
+                              "knows headers): headers cannot be sent", fatal=False)
+        self._send(encode_publish(topic, payload, headers))
         self.sent += 1
 
     def passes_descriptors(self):

@@ -87,6 +87,79 @@ def tables(text):
     return [t[2:] for t in found]  # drop header and |---| rows
 
 
+# SPEC.md, "Headers": its own vectors, in three tables (valid, refused datagrams, refused blocks with their byte).
+HEADER_VALID = {
+    "PUBLISH HEADERS": [Publish("a.b", b"hi", [("k", b"v"), ("k", b"w")])],
+    "PUBLISH EMPTY HEADERS": [Publish("a.b", b"hi", [])],
+    "DELIVER HEADERS": [Deliver(7, 0x0A0B0C0D, 0x0000000100000002, 1, 1700000000000000000, 1000, 4242, "a.b", b"xyz",
+                                [("ct", b"t")])],
+}
+HEADER_REFUSED = {
+    "PUBLISH with `HEADERS` and a 1-byte payload": 27,
+    "PUBLISH with `HEADERS` whose block_length runs past the payload": 27,
+    "SUBSCRIBE with `HEADERS`": 6,
+}
+HEADER_BLOCKS = {
+    "block_length 1": 0,
+    "key_length 0": 2,
+    "key_length 65": 2,
+    "upper-case key": 3,
+    "value_length past the block": 4,
+    "entry cut inside its key": 2,
+}
+
+
+def header_tables(text):
+    """The tables under '### Header test vectors', header and separator rows dropped."""
+    section = text.split("\n### Header test vectors\n", 1)[1].split("\n## ", 1)[0]
+    found, current = [], None
+    for line in section.splitlines():
+        if not line.startswith("|"):
+            current = None
+            continue
+        if current is None:
+            current = []
+            found.append(current)
+        current.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+    return [t[2:] for t in found]
+
+
+def check_header_vectors(check):
+    valid, refused, blocks = header_tables(SPEC.read_text(encoding="utf-8"))
+    check("header vector names", [r[0] for r in valid] == list(HEADER_VALID))
+    for name, _, hex_ in valid:
+        data, expected = bytes.fromhex(unquote(hex_)), HEADER_VALID.get(name)
+        sender = "broker" if isinstance(expected[0], Deliver) else "client"
+        try:
+            decoded = seqbus.decode_datagram(data, sender=sender)
+            check(name + " decodes", decoded == expected, "%r != %r" % (decoded, expected))
+            encoded = b"".join(seqbus.encode(f) for f in expected)
+            check(name + " encodes", encoded == data, "%s != %s" % (encoded.hex(" "), data.hex(" ")))
+        except Exception as e:
+            check(name, False, repr(e))
+    check("refused header case names", [r[0] for r in refused] == list(HEADER_REFUSED))
+    for case, hex_, code_cell in refused:
+        try:
+            seqbus.decode_datagram(bytes.fromhex(unquote(hex_)), sender="client")
+            check(case, False, "was accepted")
+        except seqbus.SeqbusError as e:
+            check(case, e.code == HEADER_REFUSED.get(case) == int(code_cell.split()[0]), "raised %s" % e)
+    check("refused block names", [r[0] for r in blocks] == list(HEADER_BLOCKS))
+    for case, hex_, byte in blocks:
+        try:
+            seqbus.decode_header_block(bytes.fromhex(unquote(hex_)), 4096, 32)
+            check(case, False, "was accepted")
+        except seqbus.SeqbusError as e:
+            check(case, e.code == seqbus.INVALID_HEADERS and int(byte) == HEADER_BLOCKS[case] and
+                  ("byte %s of the block" % byte) in str(e), str(e))
+    # A run: every entry has its block, and each message keeps its own headers.
+    run = seqbus.DeliverRun(1, 2, 3, 4, 5, 6, 7, "a.b", [b"x", b""], [[("k", b"1")], []])
+    data = seqbus.encode(run)
+    check("DELIVER_RUN with headers round trips", seqbus.decode_datagram(data, sender="broker") == [run])
+    check("a run's messages keep their headers",
+          [d.headers for d in seqbus.deliveries(run)] == [[("k", b"1")], []])
+
+
 def unquote(cell):
     assert cell.startswith("`") and cell.endswith("`"), "expected a `quoted` cell: %r" % cell
     return cell[1:-1]
@@ -145,6 +218,8 @@ def main():
             check(case, False, "was accepted")
         except seqbus.SeqbusError as e:
             check(case, e.code == code, "raised %s, not %d" % (e, code))
+
+    check_header_vectors(check)
 
     for failure in failures:
         print("FAIL", failure)

@@ -26,6 +26,7 @@ import io.seqbus.broker.route.TopicIndex;
 import io.seqbus.broker.stat.TopicRates;
 import io.seqbus.wire.ErrorCode;
 import io.seqbus.wire.GapReason;
+import io.seqbus.wire.Protocol;
 import io.seqbus.wire.PublishFdsFrame;
 import io.seqbus.sys.AdaptiveSpin;
 import io.seqbus.sys.LibC;
@@ -401,8 +402,18 @@ final class BrokerAgent implements Agent, LocalBus
         final int sourceNode, final long publisherId, final long sequence, final long timestampNs, final int uid,
         final int pid)
     {
+        deliverFromLan(buffer, topicIndex, topicLength, payloadLength, sourceNode, publisherId, sequence, timestampNs,
+            uid, pid, 0);
+    }
+
+    @Override
+    public void deliverFromLan(
+        final DirectBuffer buffer, final int topicIndex, final int topicLength, final int payloadLength,
+        final int sourceNode, final long publisherId, final long sequence, final long timestampNs, final int uid,
+        final int pid, final int headerFlag)
+    {
         final int n = fanOut.deliver(buffer, topicIndex, topicLength, payloadLength, sourceNode, publisherId,
-            sequence, timestampNs, uid, pid, cycleNowNs);
+            sequence, timestampNs, uid, pid, headerFlag, cycleNowNs);
         counters.add(BrokerCounters.MESSAGES_DELIVERED, n);
         counters.add(BrokerCounters.BYTES_DELIVERED, (long)n * payloadLength);
     }
@@ -411,6 +422,16 @@ final class BrokerAgent implements Agent, LocalBus
     public void deliverMemfdFromLan(
         final DirectBuffer topicBuffer, final int topicIndex, final int topicLength, final int memfd,
         final long payloadSize, final int sourceNode, final long publisherId, final long sequence,
+        final long timestampNs, final int uid, final int pid)
+    {
+        deliverMemfdFromLan(topicBuffer, topicIndex, topicLength, 0, memfd, payloadSize, sourceNode, publisherId,
+            sequence, timestampNs, uid, pid);
+    }
+
+    @Override
+    public void deliverMemfdFromLan(
+        final DirectBuffer topicBuffer, final int topicIndex, final int topicLength, final int blockLength,
+        final int memfd, final long payloadSize, final int sourceNode, final long publisherId, final long sequence,
         final long timestampNs, final int uid, final int pid)
     {
         final SharedDescriptors held = fanOut.descriptorPool().acquire();
@@ -426,8 +447,10 @@ final class BrokerAgent implements Agent, LocalBus
         held.hold(lanMemfd, 1, payloadSize);
         try
         {
-            final int n = fanOut.deliverDescriptors(topicBuffer, topicIndex, topicLength, 0, sourceNode, publisherId,
-                sequence, timestampNs, uid, pid, held, PublishFdsFrame.MEMFD_PAYLOAD, cycleNowNs);
+            // A header block, if any, follows the topic and goes inline beside the memfd (SPEC.md, "Headers").
+            final int n = fanOut.deliverDescriptors(topicBuffer, topicIndex, topicLength, blockLength, sourceNode,
+                publisherId, sequence, timestampNs, uid, pid, held, PublishFdsFrame.MEMFD_PAYLOAD,
+                blockLength > 0 ? Protocol.FLAG_HEADERS : 0, cycleNowNs);
             counters.add(BrokerCounters.MESSAGES_DELIVERED, n);
             counters.add(BrokerCounters.BYTES_DELIVERED, n * payloadSize);
         }

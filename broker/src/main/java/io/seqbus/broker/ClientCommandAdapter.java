@@ -53,6 +53,7 @@ final class ClientCommandAdapter
     private final Sessions sessions;
     private final SubscriptionCommands subscriptions;
     private final PublishRights rights;
+    private final HeaderChecks headerChecks;
     private final DescriptorPublishes descriptors;
     private final SharedMemoryClients shm;
 
@@ -72,6 +73,7 @@ final class ClientCommandAdapter
         this.sessions = new Sessions(context, counters, resumedPublishers);
         this.subscriptions = new SubscriptionCommands(context, counters, registry, replies);
         this.rights = new PublishRights(context, counters, replies);
+        this.headerChecks = new HeaderChecks(context, replies);
         this.descriptors = new DescriptorPublishes(
             context, counters, fanOut, fanOut.descriptorPool(), bridge, topicRates, replies, rights);
     }
@@ -313,6 +315,15 @@ final class ClientCommandAdapter
             return replies.reject(c, ErrorCode.PAYLOAD_TOO_LARGE, 0,
                 "payload of " + payloadLength + " bytes is over max_payload " + context.maxPayload());
         }
+        final int headerFlag = HeaderChecks.headerFlag(buffer, at);
+        if (headerFlag != 0)
+        {
+            final int headers = headerChecks.check(c, buffer, topicIndex + topicLength, payloadLength);
+            if (headers != PublishRights.ALLOWED)
+            {
+                return headers == PublishRights.REFUSED;
+            }
+        }
         if (context.statTopTopics() > 0)
         {
             topicRates.onPublish(buffer, topicIndex, topicLength);
@@ -323,13 +334,13 @@ final class ClientCommandAdapter
         c.subscriber().counts().onPublished(payloadLength);
         final int n = fanOut.deliver(
             buffer, topicIndex, topicLength, payloadLength, context.nodeId(), c.publisherId(), sequence,
-            timestampNs, c.uid(), c.pid(), nowNs);
+            timestampNs, c.uid(), c.pid(), headerFlag, nowNs);
         counters.add(BrokerCounters.MESSAGES_DELIVERED, n);
         counters.add(BrokerCounters.BYTES_DELIVERED, (long)n * payloadLength);
         if (bridge != null)
         {
             bridge.onLocalMessage(buffer, topicIndex, topicLength, payloadLength, context.nodeId(), c.publisherId(),
-                sequence, timestampNs, c.uid(), c.pid());
+                sequence, timestampNs, c.uid(), c.pid(), headerFlag);
         }
         return true;
     }
@@ -383,6 +394,7 @@ final class ClientCommandAdapter
         c.state(ClientConnection.State.OPEN);
         final boolean passesDescriptors = hello.wantsDescriptors();
         c.subscriber().acceptsDescriptors(passesDescriptors);
+        c.subscriber().acceptsHeaders(hello.wantsServices());
         // With DESCRIPTORS the WELCOME carries the descriptor limits: only then may the client pass any.
         ClientProxy.welcome(c.subscriber(), context.maxPayload(), context.maxDatagram(), context.nodeId(),
             c.publisherId(), context.nodeName(), hello.wantsTopicLimit() ? context.maxTopicLength() : 0,

@@ -33,6 +33,7 @@ final class DescriptorPublishes
     private final TopicRates topicRates;
     private final Replies replies;
     private final PublishRights rights;
+    private final HeaderChecks headerChecks;
     private final SealedMemfd sealedMemfd = new SealedMemfd();
     private final PublishFdsFrame frame = new PublishFdsFrame();
     private final int[] fds;
@@ -55,6 +56,7 @@ final class DescriptorPublishes
         this.topicRates = topicRates;
         this.replies = replies;
         this.rights = rights;
+        this.headerChecks = new HeaderChecks(context, replies);
         this.fds = new int[context.maxDescriptorsPerDatagram()];
         this.messageFds = new int[context.maxDescriptorsPerMessage()];
     }
@@ -109,6 +111,16 @@ final class DescriptorPublishes
             close(first, count);
             return replies.reject(c, refusalCode, 0, refusal);
         }
+        final int headerFlag = HeaderChecks.headerFlag(buffer, at);
+        if (headerFlag != 0)
+        {
+            final int headers = headerChecks.check(c, buffer, topicIndex + topicLength, frame.payloadLength());
+            if (headers != PublishRights.ALLOWED)
+            {
+                close(first, count);
+                return headers == PublishRights.REFUSED;
+            }
+        }
         final SharedDescriptors held = pool.acquire();
         if (held == null)
         {
@@ -134,14 +146,15 @@ final class DescriptorPublishes
         try
         {
             final int n = fanOut.deliverDescriptors(buffer, topicIndex, topicLength, inlineLength, context.nodeId(),
-                c.publisherId(), sequence, timestampNs, c.uid(), c.pid(), held, frame.fdFlags(), nowNs);
+                c.publisherId(), sequence, timestampNs, c.uid(), c.pid(), held, frame.fdFlags(), headerFlag, nowNs);
             counters.add(BrokerCounters.MESSAGES_DELIVERED, n);
             counters.add(BrokerCounters.BYTES_DELIVERED, n * (inlineLength + payloadSize));
             if (memfd && bridge != null && shared)
             {
                 // Before the release below: the last release closes the memfd, and the bridge maps it in the call.
+                // Beside a memfd the inline part is the header block alone (SPEC.md, "Headers"): it crosses too.
                 bridge.onLocalMemfd(buffer, topicIndex, topicLength, fds[first], payloadSize, context.nodeId(),
-                    c.publisherId(), sequence, timestampNs, c.uid(), c.pid());
+                    c.publisherId(), sequence, timestampNs, c.uid(), c.pid(), headerFlag != 0 ? inlineLength : 0);
             }
         }
         finally

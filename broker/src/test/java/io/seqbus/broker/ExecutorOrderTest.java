@@ -467,6 +467,30 @@ class ExecutorOrderTest extends InProcessBrokerTest
     }
 
     @Test
+    void pulledCopiesKeepTheirHeaders() throws Exception
+    {
+        launch();
+        final BusClient subscriber = client(options());
+        final BusClient publisher = client(options());
+        final Subscription pulled = subscriber.subscribe("traced.>", SubscriptionOptions.pull());
+        subscriber.sync(WAIT);
+        publisher.publish("traced.a", "with", io.seqbus.client.Headers.of("traceparent", "00-abc-01", "k", "v"));
+        publisher.publish("traced.a", "without");
+        publisher.flush();
+        final Message with = pulled.next(WAIT);
+        final Message without = pulled.next(WAIT);
+        assertThat(with.payloadAsString()).isEqualTo("with");
+        assertThat(with.headers().get("traceparent")).isEqualTo("00-abc-01");
+        assertThat(with.headers().get("k")).isEqualTo("v");
+        assertThat(with.headers().size()).isEqualTo(2);
+        assertThat(without.payloadAsString()).isEqualTo("without");
+        assertThat(without.hasHeaders()).isFalse();
+        // Still the copy's own after the next reads.
+        assertThat(with.topic()).isEqualTo("traced.a");
+        assertThat(with.headers().get("traceparent")).isEqualTo("00-abc-01");
+    }
+
+    @Test
     void pullOverflowAndCloseAreCounted() throws Exception
     {
         launch();

@@ -222,18 +222,6 @@ class PythonClientTest
         return line;
     }
 
-    private static String stderrQuietly(final Process p)
-    {
-        try
-        {
-            return stderr(p);
-        }
-        catch (final IOException ex)
-        {
-            return ex.toString();
-        }
-    }
-
     @Test
     void clientSelfCheckAgainstAScriptedBrokerPasses() throws Exception
     {
@@ -250,6 +238,64 @@ class PythonClientTest
         command.add(Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3");
         command.addAll(args);
         return command;
+    }
+
+    /**
+     * Headers between the Python client and the Java client through the broker (SPEC.md, "Headers"): Python publishes
+     * with a header block, Java reads it; Java publishes with headers, Python decodes them; a malformed block from
+     * Python is refused with INVALID_HEADERS and its next message still goes.
+     */
+    @Test
+    void headersBetweenPythonAndJava() throws Exception
+    {
+        final String socket = dir.resolve("bus.sock").toString();
+        try (Broker broker = Broker.launch(new BrokerContext().socket(socket));
+            BusClient java = BusClient.connect(new ClientOptions().socket(socket)))
+        {
+            final ConcurrentLinkedQueue<String> seen = new ConcurrentLinkedQueue<>();
+            java.subscribe("py.>", m -> seen.add(m.payloadAsString() + " " + m.headers()));
+            java.sync(Duration.ofSeconds(10));
+            final String script = String.join("\n",
+                "import sys, seqbus",
+                "c = seqbus.Client(sys.argv[1], name='py-headers', services=True)",
+                "c.subscribe(1, 'java.>'); c.ping()",
+                "c.publish('py.a', b'one', [('traceparent', '00-ab-01'), ('k', 'v1'), ('k', b'v2')])",
+                "bad = bytearray(seqbus.encode_publish('py.a', b'refused', {'bad': 'x'}))",
+                "bad[8 + 2 + 4 + 2 + 1] = ord('B')  # the key's first byte, upper case: the broker's check refuses it",
+                "c._send(bytes(bad))",
+                "c.publish('py.a', b'two')",
+                "print('ready', flush=True)",
+                "for f in c.receive():",
+                "    if isinstance(f, seqbus.Error): print('error', f.code, f.fatal, flush=True)",
+                "    elif isinstance(f, seqbus.Deliver):",
+                "        print(f.payload.decode(), f.headers, flush=True); break");
+            final ProcessBuilder builder = new ProcessBuilder(
+                Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3", "-c", script, socket);
+            builder.environment().put("PYTHONPATH", EXAMPLES.toString());
+            final Process py = builder.start();
+            final BufferedReader out = new BufferedReader(new InputStreamReader(py.getInputStream(), StandardCharsets.UTF_8));
+            assertThat(out.readLine()).as(() -> stderrQuietly(py)).isEqualTo("ready");
+            await().atMost(Duration.ofSeconds(10)).until(() -> seen.size() == 2);
+            assertThat(seen).containsExactly("one Headers{traceparent=00-ab-01, k=v1, k=v2}", "two Headers{}");
+            assertThat(out.readLine()).isEqualTo("error 27 False");
+            java.publish("java.x", "three", io.seqbus.client.Headers.of("content-type", "text/plain"));
+            assertThat(out.readLine()).isEqualTo("three [('content-type', b'text/plain')]");
+            assertThat(py.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            assertThat(py.exitValue()).as(stderr(py)).isZero();
+            assertThat(broker.counters().rejected(io.seqbus.wire.ErrorCode.INVALID_HEADERS)).isEqualTo(1);
+        }
+    }
+
+    private static String stderrQuietly(final Process p)
+    {
+        try
+        {
+            return stderr(p);
+        }
+        catch (final IOException ex)
+        {
+            return ex.toString();
+        }
     }
 
     private static ProcessBuilder python(final String script, final String... args)

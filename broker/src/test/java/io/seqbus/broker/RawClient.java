@@ -41,7 +41,13 @@ final class RawClient implements AutoCloseable
     /** Sends HELLO with this client name and waits for WELCOME. */
     RawClient hello(final String name) throws IOException
     {
-        final int n = HelloFrame.encode(out, 0, 1, 1, name);
+        return hello(name, 0);
+    }
+
+    /** Sends HELLO with this client name and client_flags (no SESSION) and waits for WELCOME. */
+    RawClient hello(final String name, final int clientFlags) throws IOException
+    {
+        final int n = HelloFrame.encode(out, 0, 1, 1, clientFlags, name, 0, 0);
         send(out, n);
         final byte[] welcome = receive(5_000);
         if (welcome == null || Protocol.frameType(new UnsafeBuffer(welcome), 0) != FrameType.WELCOME)

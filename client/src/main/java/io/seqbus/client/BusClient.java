@@ -354,6 +354,146 @@ public final class BusClient implements AutoCloseable
     }
 
     /**
+     * Publishes a message with headers (SPEC.md, "Headers"): key/value pairs beside the payload that subscribers read
+     * with {@link Message#headers()}. Otherwise as {@link #publish(String, byte[])}; {@link Headers#EMPTY} publishes
+     * without any. The headers' encoded bytes count in {@link #maxPayload()}; above the memfd threshold the payload
+     * goes as a sealed memfd and the headers inline beside it.
+     *
+     * @param topic   a valid topic (no wildcards).
+     * @param payload the payload bytes.
+     * @param headers the headers, built once and reusable.
+     * @throws IllegalArgumentException for headers over the broker's {@code max_header_bytes} or {@code max_headers},
+     *                                  or as {@link #publish(String, byte[])}.
+     * @throws BusException             when the broker does not support headers (it predates them), or as
+     *                                  {@link #publish(String, byte[])}.
+     */
+    public void publish(final String topic, final byte[] payload, final Headers headers)
+    {
+        Objects.requireNonNull(payload, "payload");
+        if (checkHeaders(headers))
+        {
+            publish(topic, payload);
+            return;
+        }
+        if (goesAsMemfd(payload.length))
+        {
+            publishMemfdWithHeaders(topic, OutgoingMemfd.sealed(payload, 0, payload.length), payload.length, headers);
+            return;
+        }
+        publishBlocking(topic, null, payload, 0, payload.length, null, headers);
+    }
+
+    /**
+     * Publishes a UTF-8 text payload with headers; see {@link #publish(String, byte[], Headers)}.
+     *
+     * @param topic   a valid topic (no wildcards).
+     * @param payload text, sent as UTF-8.
+     * @param headers the headers.
+     */
+    public void publish(final String topic, final String payload, final Headers headers)
+    {
+        Objects.requireNonNull(payload, "payload");
+        if (checkHeaders(headers))
+        {
+            publish(topic, payload);
+            return;
+        }
+        if (goesAsMemfd(WireStrings.utf8Length(payload)))
+        {
+            publish(topic, payload.getBytes(StandardCharsets.UTF_8), headers);
+            return;
+        }
+        publishBlocking(topic, null, null, 0, 0, payload, headers);
+    }
+
+    /**
+     * Publishes the bytes between the buffer's position and its limit with headers, without allocating; see
+     * {@link #publish(String, byte[], Headers)} and {@link #publish(String, ByteBuffer)}.
+     *
+     * @param topic   a valid topic (no wildcards).
+     * @param payload the payload; its position and limit are left as they were.
+     * @param headers the headers.
+     */
+    public void publish(final String topic, final ByteBuffer payload, final Headers headers)
+    {
+        Objects.requireNonNull(payload, "payload");
+        if (checkHeaders(headers))
+        {
+            publish(topic, payload);
+            return;
+        }
+        if (goesAsMemfd(payload.remaining()))
+        {
+            publishMemfdWithHeaders(topic, OutgoingMemfd.sealed(payload), payload.remaining(), headers);
+            return;
+        }
+        if (payload.hasArray())
+        {
+            publishBlocking(topic, null, payload.array(), payload.arrayOffset() + payload.position(),
+                payload.remaining(), null, headers);
+            return;
+        }
+        final SafeBuffer view = PAYLOAD_VIEWS.get();
+        view.wrap(payload);
+        publishBlocking(topic, view, null, payload.position(), payload.remaining(), null, headers);
+    }
+
+    /**
+     * Publishes from an Agrona buffer with headers, without allocating; see {@link #publish(String, byte[], Headers)}.
+     *
+     * @param topic   a valid topic (no wildcards).
+     * @param payload buffer holding the payload.
+     * @param offset  of the first payload byte.
+     * @param length  bytes of payload.
+     * @param headers the headers.
+     */
+    public void publish(
+        final String topic, final DirectBuffer payload, final int offset, final int length, final Headers headers)
+    {
+        Objects.requireNonNull(payload, "payload");
+        if (checkHeaders(headers))
+        {
+            publish(topic, payload, offset, length);
+            return;
+        }
+        if (goesAsMemfd(length))
+        {
+            if (offset < 0 || length < 0 || offset > payload.capacity() - length)
+            {
+                throw new IndexOutOfBoundsException("offset " + offset + " length " + length + " capacity " +
+                    payload.capacity());
+            }
+            publishMemfdWithHeaders(topic, OutgoingMemfd.sealed(payload, offset, length), length, headers);
+            return;
+        }
+        publishBlocking(topic, payload, null, offset, length, null, headers);
+    }
+
+    /**
+     * @return true when there are no headers to send (publish as without); false when there are and the broker of
+     * this connection takes them.
+     * @throws BusException when it does not (it predates them; {@link Connection#requireServices}).
+     */
+    private boolean checkHeaders(final Headers headers)
+    {
+        Objects.requireNonNull(headers, "headers");
+        if (headers.isEmpty())
+        {
+            return true;
+        }
+        if (connection.state() == Connection.CONNECTED)
+        {
+            connection.requireServices("headers");
+        }
+        return false;
+    }
+
+    private void publishMemfdWithHeaders(final String topic, final int memfd, final long size, final Headers headers)
+    {
+        publishFds(topic, new int[] {memfd}, 1, PublishFdsFrame.MEMFD_PAYLOAD, size, NO_BYTES, 0, 0, headers);
+    }
+
+    /**
      * Publishes a message with descriptors attached: every matching subscriber gets its own copies
      * ({@link Message#takeDescriptors()}). The kernel duplicates them as the message is sent; the caller's stay open
      * and remain the caller's (the client holds duplicates until then). The payload goes inline, or as a sealed memfd
@@ -1022,6 +1162,13 @@ public final class BusClient implements AutoCloseable
         final String topic, final int[] fds, final int fdCount, final int fdFlags, final long payloadSize,
         final DirectBuffer inline, final int offset, final int length)
     {
+        publishFds(topic, fds, fdCount, fdFlags, payloadSize, inline, offset, length, null);
+    }
+
+    private void publishFds(
+        final String topic, final int[] fds, final int fdCount, final int fdFlags, final long payloadSize,
+        final DirectBuffer inline, final int offset, final int length, final Headers headers)
+    {
         boolean taken = false;
         try
         {
@@ -1033,7 +1180,8 @@ public final class BusClient implements AutoCloseable
                 final PublishResult result;
                 try
                 {
-                    result = outbound.offerFdsLocked(topic, fds, fdCount, fdFlags, payloadSize, inline, offset, length);
+                    result = outbound.offerFdsLocked(
+                        topic, fds, fdCount, fdFlags, payloadSize, inline, offset, length, headers);
                 }
                 catch (final IllegalStateException ex)
                 {
@@ -1069,7 +1217,14 @@ public final class BusClient implements AutoCloseable
         final String topic, final DirectBuffer payload, final byte[] bytes, final int offset, final int length,
         final String text)
     {
-        PublishResult result = outbound.offerLocked(topic, payload, bytes, offset, length, text);
+        publishBlocking(topic, payload, bytes, offset, length, text, null);
+    }
+
+    private void publishBlocking(
+        final String topic, final DirectBuffer payload, final byte[] bytes, final int offset, final int length,
+        final String text, final Headers headers)
+    {
+        PublishResult result = outbound.offerLocked(topic, payload, bytes, offset, length, text, headers);
         if (result == PublishResult.OK)
         {
             return;
@@ -1087,7 +1242,7 @@ public final class BusClient implements AutoCloseable
             checkNotClosing("publish");
             try
             {
-                result = outbound.offerLocked(topic, payload, bytes, offset, length, text);
+                result = outbound.offerLocked(topic, payload, bytes, offset, length, text, headers);
             }
             catch (final IllegalStateException ex)
             {

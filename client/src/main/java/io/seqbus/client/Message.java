@@ -2,6 +2,8 @@ package io.seqbus.client;
 
 import io.seqbus.wire.DeliverFdsFrame;
 import io.seqbus.wire.DeliverFrame;
+import io.seqbus.wire.HeaderBlock;
+import io.seqbus.wire.Protocol;
 import io.seqbus.wire.DeliverRunFrame;
 import org.agrona.DirectBuffer;
 
@@ -42,6 +44,12 @@ public final class Message
     private int topicLength;
     private int payloadIndex;
     private int payloadLength;
+    // The header block (SPEC.md, "Headers"): its offset in buffer, and 0 when the frame had no HEADERS flag; the
+    // payload fields above exclude it. headers() decodes it at most once per message.
+    private int headerIndex;
+    private int headerLength;
+    private boolean runHasHeaders;
+    private Headers headers;
     // payloadBuffer()'s view, made again only when the receive buffer changes.
     private ByteBuffer payloadView;
     private ByteBuffer viewSource;
@@ -74,7 +82,23 @@ public final class Message
         this.topicLength = frame.topicLength();
         this.payloadIndex = frame.payloadIndex();
         this.payloadLength = frame.payloadLength();
+        headerBlock((buffer.getByte(offset + Protocol.FLAGS_OFFSET) & Protocol.FLAG_HEADERS) != 0);
         return this;
+    }
+
+    // Moves the payload past a header block at its start (framing checked it fits), or records there is none.
+    private void headerBlock(final boolean present)
+    {
+        headers = null;
+        if (!present)
+        {
+            headerLength = 0;
+            return;
+        }
+        headerIndex = payloadIndex;
+        headerLength = HeaderBlock.blockLength(buffer, payloadIndex);
+        payloadIndex += headerLength;
+        payloadLength -= headerLength;
     }
 
     /** Points at the header of a DELIVER_RUN; {@link #entry} then moves along its messages. */
@@ -91,6 +115,7 @@ public final class Message
         this.publisherPid = run.publisherPid();
         this.topicIndex = run.topicIndex();
         this.topicLength = run.topicLength();
+        this.runHasHeaders = (buffer.getByte(run.offset() + Protocol.FLAGS_OFFSET) & Protocol.FLAG_HEADERS) != 0;
         return this;
     }
 
@@ -113,8 +138,17 @@ public final class Message
         this.publisherPid = fdsFrame.publisherPid();
         this.topicIndex = fdsFrame.topicIndex();
         this.topicLength = fdsFrame.topicLength();
-        this.payloadIndex = mappedPayload != null ? 0 : fdsFrame.payloadIndex();
-        this.payloadLength = mappedPayload != null ? mappedPayload.size() : fdsFrame.payloadLength();
+        final boolean hasHeaders =
+            (buffer.getByte(fdsFrame.offset() + Protocol.FLAGS_OFFSET) & Protocol.FLAG_HEADERS) != 0;
+        this.payloadIndex = fdsFrame.payloadIndex();
+        this.payloadLength = fdsFrame.payloadLength();
+        headerBlock(hasHeaders);
+        if (mappedPayload != null)
+        {
+            // The memfd is the payload; the inline part, if any, was the header block alone.
+            this.payloadIndex = 0;
+            this.payloadLength = mappedPayload.size();
+        }
         this.mapped = mappedPayload;
         this.kept = false;
         this.fds = descriptors;
@@ -225,9 +259,14 @@ public final class Message
     Message copy()
     {
         final Message copy = new Message();
-        final byte[] bytes = new byte[topicLength + payloadLength];
+        // Topic, then the header block (if any), then the payload.
+        final byte[] bytes = new byte[topicLength + headerLength + payloadLength];
         buffer.getBytes(topicIndex, bytes, 0, topicLength);
-        payload().getBytes(payloadIndex, bytes, topicLength, payloadLength);
+        if (headerLength != 0)
+        {
+            buffer.getBytes(headerIndex, bytes, topicLength, headerLength);
+        }
+        payload().getBytes(payloadIndex, bytes, topicLength + headerLength, payloadLength);
         // SafeBuffer, not Agrona's UnsafeBuffer: a service's JVM runs without --add-exports (PlainJvmClientTest).
         copy.buffer = new io.seqbus.wire.SafeBuffer(bytes);
         copy.subscription = subscription;
@@ -240,7 +279,10 @@ public final class Message
         copy.publisherPid = publisherPid;
         copy.topicIndex = 0;
         copy.topicLength = topicLength;
-        copy.payloadIndex = topicLength;
+        copy.headerIndex = headerLength == 0 ? 0 : topicLength;
+        copy.headerLength = headerLength;
+        copy.headers = headers; // immutable: shared
+        copy.payloadIndex = topicLength + headerLength;
         copy.payloadLength = payloadLength;
         return copy;
     }
@@ -251,7 +293,35 @@ public final class Message
         this.sequence = sequence;
         this.payloadIndex = payloadIndex;
         this.payloadLength = payloadLength;
+        headerBlock(runHasHeaders);
         return this;
+    }
+
+    /**
+     * The message's headers (SPEC.md, "Headers"), as the publisher gave them. Without headers this is
+     * {@link Headers#EMPTY} and costs nothing; with them the block is decoded on the first call (one allocation of
+     * the values), and {@link #payload()} never includes it. Like the rest of the view, valid during the handler;
+     * the returned {@link Headers} itself is a copy and may be kept.
+     *
+     * @return the headers; empty when the message has none.
+     */
+    public Headers headers()
+    {
+        if (headerLength == 0)
+        {
+            return Headers.EMPTY;
+        }
+        if (headers == null)
+        {
+            headers = Headers.decode(buffer, headerIndex);
+        }
+        return headers;
+    }
+
+    /** @return true when the message carries a header block (possibly an empty one). */
+    public boolean hasHeaders()
+    {
+        return headerLength != 0;
     }
 
     /**

@@ -233,10 +233,18 @@ final class Outbound
         final String topic, final DirectBuffer payload, final byte[] bytes, final int offset, final int length,
         final String text)
     {
+        return offerLocked(topic, payload, bytes, offset, length, text, null);
+    }
+
+    /** A publish with a header block before its payload when {@code headers} has any (SPEC.md, "Headers"). */
+    PublishResult offerLocked(
+        final String topic, final DirectBuffer payload, final byte[] bytes, final int offset, final int length,
+        final String text, final Headers headers)
+    {
         lockForPublish();
         try
         {
-            return offer(topic, payload, bytes, offset, length, text);
+            return offer(topic, payload, bytes, offset, length, text, headers);
         }
         finally
         {
@@ -257,10 +265,21 @@ final class Outbound
         final String topic, final int[] fds, final int fdCount, final int fdFlags, final long payloadSize,
         final DirectBuffer payload, final int offset, final int length)
     {
+        return offerFdsLocked(topic, fds, fdCount, fdFlags, payloadSize, payload, offset, length, null);
+    }
+
+    /**
+     * As {@link #offerFdsLocked(String, int[], int, int, long, DirectBuffer, int, int)}, with headers: their block
+     * goes inline first (beside a memfd payload it is the whole inline part; SPEC.md, "Headers").
+     */
+    PublishResult offerFdsLocked(
+        final String topic, final int[] fds, final int fdCount, final int fdFlags, final long payloadSize,
+        final DirectBuffer payload, final int offset, final int length, final Headers headers)
+    {
         lockForPublish();
         try
         {
-            return offerFds(topic, fds, fdCount, fdFlags, payloadSize, payload, offset, length);
+            return offerFds(topic, fds, fdCount, fdFlags, payloadSize, payload, offset, length, headers);
         }
         finally
         {
@@ -517,7 +536,7 @@ final class Outbound
 
     private PublishResult offerFds(
         final String topic, final int[] fds, final int fdCount, final int fdFlags, final long payloadSize,
-        final DirectBuffer payload, final int offset, final int length)
+        final DirectBuffer payload, final int offset, final int length, final Headers headers)
     {
         Objects.requireNonNull(topic, "topic");
         connection.checkOpen();
@@ -528,20 +547,42 @@ final class Outbound
             return PublishResult.DENIED;
         }
         final int currentState = connection.state();
+        final int blockLength = headers == null ? 0 : headers.encodedLength();
         if (currentState == Connection.CONNECTED)
         {
-            checkDescriptorLimits(fdCount, payloadSize, length);
+            checkDescriptorLimits(fdCount, payloadSize, blockLength + length);
+        }
+        if (blockLength > 0)
+        {
+            checkHeaders(headers);
         }
         final boolean probing = refusals.isProbing();
-        final int frameLength = PublishFdsFrame.frameLength(topicLength, length);
+        final int frameLength = PublishFdsFrame.frameLength(topicLength, blockLength + length);
         if (currentState != Connection.CONNECTED || !batch.reserve(frameLength, fdCount))
         {
             // Only a connected batch takes descriptors: whether the next broker passes them is known at its WELCOME.
             return currentState == Connection.CONNECTED && connection.writeFailure() == null ?
                 PublishResult.BACK_PRESSURED : PublishResult.DISCONNECTED;
         }
-        batch.advance(PublishFdsFrame.encode(batch.buffer(), batch.position(), topicScratch, 0, topicLength, fdCount,
-            fdFlags, payloadSize, payload, offset, length), fds, fdCount);
+        if (blockLength > 0)
+        {
+            // The block first, then the inline payload after it: one frame, the HEADERS flag in its header.
+            final SafeBuffer out = batch.buffer();
+            final int at = batch.position();
+            final int inlineAt = at + PublishFdsFrame.TOPIC_OFFSET + topicLength;
+            out.putBytes(inlineAt + blockLength, payload, offset, length);
+            PublishFdsFrame.encode(out, at, topicScratch, 0, topicLength, fdCount, fdFlags, payloadSize,
+                headers.block(), 0, blockLength);
+            final int withHeaders = PublishFdsFrame.frameLength(topicLength, blockLength + length);
+            out.putInt(at + Protocol.LENGTH_OFFSET, withHeaders, Protocol.BYTE_ORDER);
+            out.putByte(at + Protocol.FLAGS_OFFSET, (byte)Protocol.FLAG_HEADERS);
+            batch.advance(withHeaders, fds, fdCount);
+        }
+        else
+        {
+            batch.advance(PublishFdsFrame.encode(batch.buffer(), batch.position(), topicScratch, 0, topicLength,
+                fdCount, fdFlags, payloadSize, payload, offset, length), fds, fdCount);
+        }
         refusals.probeSent(probing ? ping() : 0);
         publishCount++;
         connection.counters().increment(ClientStats.PUBLISHED);
@@ -576,10 +617,71 @@ final class Outbound
         }
     }
 
+    // Headers (SPEC.md, "Headers"): the block the Headers encoded once, then the payload, in the batch in place.
+    private int encodeWithHeaders(
+        final SafeBuffer out, final int at, final int topicLength, final Headers headers, final DirectBuffer payload,
+        final byte[] bytes, final int offset, final int length, final String text)
+    {
+        final int blockLength = headers.encodedLength();
+        final int payloadAt = at + PublishFrame.TOPIC_OFFSET + topicLength + blockLength;
+        final int payloadLength;
+        if (text != null)
+        {
+            payloadLength = WireStrings.putUtf8(out, payloadAt, text);
+        }
+        else
+        {
+            payloadLength = length;
+            if (bytes != null)
+            {
+                out.putBytes(payloadAt, bytes, offset, length);
+            }
+            else
+            {
+                out.putBytes(payloadAt, payload, offset, length);
+            }
+        }
+        return PublishFrame.encodeWithHeaders(
+            out, at, topicScratch, 0, topicLength, headers.block(), 0, blockLength, payloadLength);
+    }
+
+    /**
+     * What a broker accepts in a header block; checked at the call, as a payload over max_payload is, so the caller
+     * hears of it at once instead of an INVALID_HEADERS error later.
+     */
+    private void checkHeaders(final Headers headers)
+    {
+        if (connection.state() != Connection.CONNECTED)
+        {
+            // Batched for the next connection; checked against what the last WELCOME said, when there was one.
+            final ServiceLimits last = connection.serviceLimits();
+            if (last != null)
+            {
+                checkHeaders(headers, last);
+            }
+            return;
+        }
+        checkHeaders(headers, connection.requireServices("headers"));
+    }
+
+    private static void checkHeaders(final Headers headers, final ServiceLimits limits)
+    {
+        if (headers.encodedLength() > limits.maxHeaderBytes())
+        {
+            throw new IllegalArgumentException("headers of " + headers.encodedLength() + " bytes encoded are over " +
+                "the broker's max_header_bytes of " + limits.maxHeaderBytes());
+        }
+        if (headers.size() > limits.maxHeaders())
+        {
+            throw new IllegalArgumentException(headers.size() + " headers are more than the broker's max_headers " +
+                "of " + limits.maxHeaders());
+        }
+    }
+
     /** The payload is {@code text}, else {@code length} bytes at {@code offset} of {@code bytes}, else of payload. */
     private PublishResult offer(
         final String topic, final DirectBuffer payload, final byte[] bytes, final int offset, final int length,
-        final String text)
+        final String text, final Headers headers)
     {
         Objects.requireNonNull(topic, "topic");
         connection.checkOpen();
@@ -590,19 +692,25 @@ final class Outbound
             return PublishResult.DENIED;
         }
         final boolean probing = refusals.isProbing();
+        final int blockLength = headers == null ? 0 : headers.encodedLength();
         final int payloadLength = text != null ? WireStrings.utf8Length(text) : length;
         final int maxPayload = connection.maxPayload();
-        if (payloadLength > maxPayload)
+        if (blockLength + payloadLength > maxPayload)
         {
-            throw new IllegalArgumentException(
-                "payload of " + payloadLength + " bytes is larger than the broker's max_payload of " + maxPayload);
+            throw new IllegalArgumentException("payload of " + payloadLength + " bytes" +
+                (blockLength > 0 ? " and headers of " + blockLength : "") + " is larger than the broker's " +
+                "max_payload of " + maxPayload);
+        }
+        if (blockLength > 0)
+        {
+            checkHeaders(headers);
         }
         final int capacity = text != null ? 0 : bytes != null ? bytes.length : payload.capacity();
         if (text == null && (offset < 0 || length < 0 || offset > capacity - length))
         {
             throw new IndexOutOfBoundsException("offset " + offset + " length " + length + " capacity " + capacity);
         }
-        final int frameLength = PublishFrame.frameLength(topicLength, payloadLength);
+        final int frameLength = PublishFrame.frameLength(topicLength, blockLength + payloadLength);
         if (!batch.reserve(frameLength))
         {
             return connection.state() == Connection.CONNECTED && connection.writeFailure() == null ?
@@ -610,9 +718,16 @@ final class Outbound
         }
         final SafeBuffer outBuffer = batch.buffer();
         final int at = batch.position();
-        batch.advance(text != null ? PublishFrame.encode(outBuffer, at, topicScratch, 0, topicLength, text) :
-            bytes != null ? PublishFrame.encode(outBuffer, at, topicScratch, 0, topicLength, bytes, offset, length) :
-            PublishFrame.encode(outBuffer, at, topicScratch, 0, topicLength, payload, offset, length));
+        if (blockLength > 0)
+        {
+            batch.advance(encodeWithHeaders(outBuffer, at, topicLength, headers, payload, bytes, offset, length, text));
+        }
+        else
+        {
+            batch.advance(text != null ? PublishFrame.encode(outBuffer, at, topicScratch, 0, topicLength, text) :
+                bytes != null ? PublishFrame.encode(outBuffer, at, topicScratch, 0, topicLength, bytes, offset, length) :
+                PublishFrame.encode(outBuffer, at, topicScratch, 0, topicLength, payload, offset, length));
+        }
         refusals.probeSent(probing ? ping() : 0);
         publishCount++;
         connection.counters().increment(ClientStats.PUBLISHED);

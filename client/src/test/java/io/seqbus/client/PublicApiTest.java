@@ -34,6 +34,7 @@ class PublicApiTest
 {
     private static final Set<String> AGRONA_ZERO_COPY = Set.of(
         "BusClient#publish(java.lang.String,org.agrona.DirectBuffer,int,int)",
+        "BusClient#publish(java.lang.String,org.agrona.DirectBuffer,int,int,io.seqbus.client.Headers)",
         "BusClient#tryPublish(java.lang.String,org.agrona.DirectBuffer,int,int)",
         "Message#buffer()",
         "Message#payload()");

@@ -105,6 +105,11 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
         shm
     }
 
+    @Option(names = "--headers", paramLabel = "N", description = "Publish every inline message with N headers of " +
+        "realistic size (traceparent, tracestate, content-type, then 32-byte x-bench-I entries); 0, the default, " +
+        "none: compare the two for what headers cost and that their absence costs nothing.")
+    int headers;
+
     @Option(names = "--json", description = "Print one JSON object per run (and one for --memcpy) instead of a report.")
     boolean json;
 
@@ -189,6 +194,7 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
         s.spin = spin;
         s.subscriberProcesses = subProcs;
         s.executorThreads = executor;
+        s.headers = headers;
         return s;
     }
 

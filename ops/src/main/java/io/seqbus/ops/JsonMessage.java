@@ -2,6 +2,7 @@ package io.seqbus.ops;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.seqbus.client.Headers;
 import io.seqbus.client.Message;
 
 import java.io.ByteArrayOutputStream;
@@ -13,6 +14,9 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * One message as one JSON object, for {@code seqbus sub --json} and {@code %j}: the metadata, then the payload
@@ -51,6 +55,10 @@ final class JsonMessage
             json.writeStringField("encoding", text != null ? "utf-8" : "base64");
             json.writeStringField("payload", text != null ? text :
                 Base64.getEncoder().encodeToString(message.payloadAsBytes()));
+            if (message.hasHeaders())
+            {
+                writeHeaders(json, message.headers());
+            }
             json.writeEndObject();
         }
         catch (final IOException ex)
@@ -58,6 +66,39 @@ final class JsonMessage
             throw new UncheckedIOException(ex);
         }
         return bytes.toByteArray();
+    }
+
+    /**
+     * {@code "headers"}: an object, key to value (UTF-8 text, a bad byte as U+FFFD); a key that repeats maps to an
+     * array of its values in order (docs/cli.md). Only for a message that has headers.
+     */
+    private static void writeHeaders(final JsonGenerator json, final Headers headers) throws IOException
+    {
+        json.writeObjectFieldStart("headers");
+        final Set<String> written = new HashSet<>();
+        for (int i = 0; i < headers.size(); i++)
+        {
+            final String key = headers.key(i);
+            if (!written.add(key))
+            {
+                continue;
+            }
+            final List<String> values = headers.getAll(key);
+            if (values.size() == 1)
+            {
+                json.writeStringField(key, values.get(0));
+            }
+            else
+            {
+                json.writeArrayFieldStart(key);
+                for (final String value : values)
+                {
+                    json.writeString(value);
+                }
+                json.writeEndArray();
+            }
+        }
+        json.writeEndObject();
     }
 
     private String textOrNull(final ByteBuffer payload)

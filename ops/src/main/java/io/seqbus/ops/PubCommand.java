@@ -10,6 +10,7 @@ import io.seqbus.client.Loan;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import io.seqbus.client.Headers;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
@@ -20,6 +21,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -37,7 +40,9 @@ import java.util.concurrent.TimeUnit;
             "once into memory the subscribers map, which the broker never copies (up to its max_memfd_size).",
         "It exits once the broker has routed every message, or with a non-zero status and the reason on the " +
             "first refusal."},
-    footer = {"", "Examples:", "  seqbus pub orders.eu.created '{\"id\":1}'", "  seq 1 1000 | seqbus pub demo.numbers",
+    footer = {"", "Examples:", "  seqbus pub orders.eu.created '{\"id\":1}'",
+        "  seqbus pub --header traceparent=00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01 orders.eu.created '{}'",
+        "  seq 1 1000 | seqbus pub demo.numbers",
         "  seqbus pub --file blob.bin files.blob", "  seqbus pub --file frame.raw camera.frames",
         "  find . -print0 | seqbus pub -0 files.found",
         "  seqbus pub --count 10000 --rate 1000 load.test 'message {{Count}}'",
@@ -87,8 +92,15 @@ final class PubCommand extends ClientCommand implements Callable<Integer>
         defaultValue = "60")
     long timeoutSeconds;
 
+    @Option(names = {"-H", "--header"}, paramLabel = "KEY=VALUE", description = "A header on every message " +
+        "(repeatable; a key may repeat): KEY is 1 to 64 of a-z 0-9 - _ . and VALUE text (UTF-8), e.g. " +
+        "--header traceparent=00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01.")
+    List<String> headerArguments = new ArrayList<>();
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    private Headers headers = Headers.EMPTY;
 
     private BusError refusal;
 
@@ -96,6 +108,7 @@ final class PubCommand extends ClientCommand implements Callable<Integer>
     public Integer call() throws Exception
     {
         checkOptions();
+        headers = headers();
         final PubInput input = file != null ? null : input();
         // Opened before connecting: an unreadable file is bad usage whether or not a broker is there.
         final FileChannel channel = file != null ? openFile() : null;
@@ -151,9 +164,10 @@ final class PubCommand extends ClientCommand implements Callable<Integer>
                 client.poll();
                 waited = false;
             }
-            if (payload.length > client.maxPayload())
+            if (payload.length + headers.encodedLength() > client.maxPayload())
             {
-                System.err.println("seqbus: message " + number + " is " + payload.length + " bytes; the broker at " +
+                System.err.println("seqbus: message " + number + " is " + payload.length + " bytes" +
+                    (headers.isEmpty() ? "" : " and its headers " + headers.encodedLength()) + "; the broker at " +
                     client.socket() + " takes at most " + client.maxPayload() + " (its max_payload)");
                 return ExitStatus.USAGE;
             }
@@ -161,7 +175,14 @@ final class PubCommand extends ClientCommand implements Callable<Integer>
             {
                 awaitTurn(client, start + (number - 1) * intervalNs);
             }
-            client.publish(topic, payload);
+            if (headers.isEmpty())
+            {
+                client.publish(topic, payload);
+            }
+            else
+            {
+                client.publish(topic, payload, headers);
+            }
             if (input.wouldWait())
             {
                 // Standard input has nothing more yet: send what is batched before waiting for it.
@@ -179,6 +200,12 @@ final class PubCommand extends ClientCommand implements Callable<Integer>
         if (!memfd && size <= client.maxPayload())
         {
             return publishAll(client, PubInput.repeated(readAll(channel, size), times()));
+        }
+        if (!headers.isEmpty() && memfd)
+        {
+            System.err.println("seqbus: --header and --memfd: a --file with headers goes as a memfd when it is over " +
+                "the broker's max_payload, inline otherwise; leave out --memfd");
+            return ExitStatus.USAGE;
         }
         if (!client.passesDescriptors())
         {
@@ -201,6 +228,13 @@ final class PubCommand extends ClientCommand implements Callable<Integer>
             if (intervalNs > 0)
             {
                 awaitTurn(client, start + (number - 1) * intervalNs);
+            }
+            if (!headers.isEmpty())
+            {
+                // With headers (inline beside the memfd): through the client's own memfd, a copy of the file.
+                client.publish(topic, readAll(channel, size), headers);
+                client.poll();
+                continue;
             }
             // A loan is a memfd mapped here: the file is read once, straight into the pages subscribers map.
             try (Loan loan = client.loan((int)size))
@@ -323,6 +357,35 @@ final class PubCommand extends ClientCommand implements Callable<Integer>
         {
             throw new CommandLine.ParameterException(spec.commandLine(), "--memfd publishes a --file: give one");
         }
+    }
+
+    /** {@code --header KEY=VALUE}s, checked (key rules, sizes) before connecting: bad ones are bad usage. */
+    private Headers headers()
+    {
+        if (headerArguments.isEmpty())
+        {
+            return Headers.EMPTY;
+        }
+        final Headers.Builder builder = Headers.builder();
+        for (final String argument : headerArguments)
+        {
+            final int equals = argument.indexOf('=');
+            if (equals < 0)
+            {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--header takes KEY=VALUE: '" + argument + "' has no '='");
+            }
+            try
+            {
+                builder.add(argument.substring(0, equals), argument.substring(equals + 1));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--header " + argument + ": " +
+                    ex.getMessage());
+            }
+        }
+        return builder.build();
     }
 
     private PubInput input() throws IOException

@@ -30,6 +30,7 @@ public final class FrameValidator
     }
 
     private final Direction direction;
+    private final HeaderBlock headerBlock = new HeaderBlock();
     private int errorOffset;
     private int lastFrameOffset;
     private int helloFrames;
@@ -214,7 +215,12 @@ public final class FrameValidator
         {
             return fail(at, ErrorCode.PROTOCOL_VIOLATION, "frame type is sent by the other side only");
         }
-        return validateBody(buffer, at, frameLength, type);
+        final int code = validateBody(buffer, at, frameLength, type);
+        if (code != 0 || (buffer.getByte(at + Protocol.FLAGS_OFFSET) & Protocol.FLAG_HEADERS) == 0)
+        {
+            return code;
+        }
+        return headerBlocks(buffer, at, frameLength, type);
     }
 
     private int validateBody(final DirectBuffer buffer, final int at, final int frameLength, final int type)
@@ -320,7 +326,11 @@ public final class FrameValidator
             case FrameType.AUTH:
                 return exact(at, frameLength, AuthFrame.LENGTH);
             case FrameType.DELIVER_MEMFD:
-                return exactWithString(buffer, at, frameLength, DeliverMemfdFrame.TOPIC_OFFSET,
+                // With HEADERS the header block follows the topic (its length is checked in headerBlocks).
+                return (buffer.getByte(at + Protocol.FLAGS_OFFSET) & Protocol.FLAG_HEADERS) != 0 ?
+                    atLeastWithString(buffer, at, frameLength, DeliverMemfdFrame.TOPIC_OFFSET,
+                    DeliverMemfdFrame.TOPIC_LENGTH_OFFSET) :
+                    exactWithString(buffer, at, frameLength, DeliverMemfdFrame.TOPIC_OFFSET,
                     DeliverMemfdFrame.TOPIC_LENGTH_OFFSET);
             case FrameType.FRAGMENT:
                 if (frameLength <= FragmentFrame.BYTES_OFFSET)
@@ -400,7 +410,8 @@ public final class FrameValidator
         final int inline = frameLength - fixed - (buffer.getShort(at + topicLengthOffset, BYTE_ORDER) & 0xFFFF);
         if ((fdFlags & PublishFdsFrame.MEMFD_PAYLOAD) != 0)
         {
-            if (inline != 0)
+            // With HEADERS the header block is inline beside the memfd, and nothing else (headerBlocks checks it).
+            if (inline != 0 && (buffer.getByte(at + Protocol.FLAGS_OFFSET) & Protocol.FLAG_HEADERS) == 0)
             {
                 return fail(at, ErrorCode.BAD_FRAME_LENGTH, "inline payload bytes beside a memfd payload");
             }
@@ -476,6 +487,86 @@ public final class FrameValidator
         return 0;
     }
 
+    // The header block (SPEC.md, "Headers") of a frame with HEADERS. From a client only that it is there is framing:
+    // its content is the broker's to check per frame against its limits (non-fatal INVALID_HEADERS, that frame
+    // alone), so one bad block does not take the other frames of its datagram with it. From a broker or a LAN peer
+    // there is nobody to refuse one frame to: the whole block is checked here, against the format's own limits.
+    private int headerBlocks(final DirectBuffer buffer, final int at, final int frameLength, final int type)
+    {
+        final int end = at + frameLength;
+        switch (type)
+        {
+            case FrameType.PUBLISH:
+                return headerBlock(buffer, at,
+                    payloadStart(buffer, at, PublishFrame.TOPIC_OFFSET, PublishFrame.TOPIC_LENGTH_OFFSET), end, false);
+            case FrameType.DELIVER:
+                return headerBlock(buffer, at,
+                    payloadStart(buffer, at, DeliverFrame.TOPIC_OFFSET, DeliverFrame.TOPIC_LENGTH_OFFSET), end, false);
+            case FrameType.PUBLISH_FDS:
+                return headerBlock(buffer, at,
+                    payloadStart(buffer, at, PublishFdsFrame.TOPIC_OFFSET, PublishFdsFrame.TOPIC_LENGTH_OFFSET), end,
+                    (buffer.getByte(at + PublishFdsFrame.FD_FLAGS_OFFSET) & PublishFdsFrame.MEMFD_PAYLOAD) != 0);
+            case FrameType.DELIVER_FDS:
+                return headerBlock(buffer, at,
+                    payloadStart(buffer, at, DeliverFdsFrame.TOPIC_OFFSET, DeliverFdsFrame.TOPIC_LENGTH_OFFSET), end,
+                    (buffer.getByte(at + DeliverFdsFrame.FD_FLAGS_OFFSET) & PublishFdsFrame.MEMFD_PAYLOAD) != 0);
+            case FrameType.DELIVER_MEMFD:
+                return headerBlock(buffer, at,
+                    payloadStart(buffer, at, DeliverMemfdFrame.TOPIC_OFFSET, DeliverMemfdFrame.TOPIC_LENGTH_OFFSET),
+                    end, true);
+            case FrameType.DELIVER_RUN:
+            {
+                int entry =
+                    payloadStart(buffer, at, DeliverRunFrame.TOPIC_OFFSET, DeliverRunFrame.TOPIC_LENGTH_OFFSET);
+                while (entry < end)
+                {
+                    final int entryEnd = entry + DeliverRunFrame.ENTRY_HEADER_LENGTH + buffer.getInt(entry, BYTE_ORDER);
+                    final int code = headerBlock(buffer, at, entry + DeliverRunFrame.ENTRY_HEADER_LENGTH, entryEnd, false);
+                    if (code != 0)
+                    {
+                        return code;
+                    }
+                    entry = entryEnd;
+                }
+                return 0;
+            }
+            default:
+                return 0;
+        }
+    }
+
+    private static int payloadStart(
+        final DirectBuffer buffer, final int at, final int topicOffset, final int topicLengthOffset)
+    {
+        return at + topicOffset + (buffer.getShort(at + topicLengthOffset, BYTE_ORDER) & 0xFFFF);
+    }
+
+    private int headerBlock(
+        final DirectBuffer buffer, final int at, final int payload, final int end, final boolean blockOnly)
+    {
+        final int available = end - payload;
+        if (available < HeaderBlock.LENGTH_FIELD || HeaderBlock.blockLength(buffer, payload) < HeaderBlock.LENGTH_FIELD ||
+            HeaderBlock.blockLength(buffer, payload) > available)
+        {
+            return fail(at, ErrorCode.INVALID_HEADERS, "HEADERS set and no header block fits the payload (block at byte " +
+                (payload - at) + " of the frame)");
+        }
+        if (blockOnly && HeaderBlock.blockLength(buffer, payload) != available)
+        {
+            return fail(at, ErrorCode.INVALID_HEADERS, "beside a memfd payload the header block is the only inline part");
+        }
+        if (direction == Direction.FROM_CLIENT)
+        {
+            return 0;
+        }
+        if (headerBlock.check(buffer, payload, available, HeaderBlock.MAX_BLOCK_LENGTH, Integer.MAX_VALUE) != 0)
+        {
+            return fail(at, ErrorCode.INVALID_HEADERS, headerBlock.errorReason() + " (header block at byte " +
+                (payload - at) + " of the frame, byte " + headerBlock.errorOffset() + " of the block)");
+        }
+        return 0;
+    }
+
     private int reservedNotZero(final int at)
     {
         return fail(at, ErrorCode.PROTOCOL_VIOLATION, "reserved field is not 0");
@@ -490,7 +581,7 @@ public final class FrameValidator
 
     // Issue 19 (docs/design/service-patterns.md): which frame-header flags a frame type may carry. Each constant
     // below turns a flag on once its check exists in this class; until then the flag is refused, as in version 1.
-    private static final int HEADER_FLAGS = 0; // Protocol.FLAG_HEADERS: with the header block's check
+    private static final int HEADER_FLAGS = Protocol.FLAG_HEADERS; // the header block's check: headerBlocks
     private static final int SUBSCRIBE_FLAGS = 0; // Protocol.FLAG_GROUP: with the group name's check
 
     private static int allowedFlags(final int type)

@@ -112,6 +112,33 @@ public final class PublishFrame extends Flyweight
         return length;
     }
 
+    /**
+     * Writes a PUBLISH with {@link Protocol#FLAG_HEADERS}: the fixed part, the topic and the header block, without
+     * allocating. The caller writes the application's payload right after the block, at {@code offset +
+     * TOPIC_OFFSET + topicLength + blockLength}.
+     *
+     * @param buffer        to write into; room for {@link #frameLength} of the topic and block plus payload.
+     * @param offset        of the frame.
+     * @param topic         buffer holding the topic bytes.
+     * @param topicIndex    of the first topic byte.
+     * @param topicLength   bytes of the topic.
+     * @param block         buffer holding a checked header block (SPEC.md, "Headers").
+     * @param blockIndex    of its first byte.
+     * @param blockLength   its {@code block_length}.
+     * @param payloadLength bytes of the application's payload after the block.
+     * @return the frame length.
+     */
+    public static int encodeWithHeaders(
+        final MutableDirectBuffer buffer, final int offset,
+        final DirectBuffer topic, final int topicIndex, final int topicLength,
+        final DirectBuffer block, final int blockIndex, final int blockLength, final int payloadLength)
+    {
+        final int length = putHeaderAndTopic(buffer, offset, topic, topicIndex, topicLength, blockLength + payloadLength);
+        buffer.putByte(offset + Protocol.FLAGS_OFFSET, (byte)Protocol.FLAG_HEADERS);
+        buffer.putBytes(offset + TOPIC_OFFSET + topicLength, block, blockIndex, blockLength);
+        return length;
+    }
+
     // The one layout of the fixed part, which every encode above writes.
     private static int putHeader(
         final MutableDirectBuffer buffer, final int offset, final int topicLength, final int payloadLength)

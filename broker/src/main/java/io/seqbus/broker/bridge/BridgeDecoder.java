@@ -178,8 +178,10 @@ final class BridgeDecoder implements ControlledFragmentHandler
                 if (type == FrameType.DELIVER)
                 {
                     final int payloadLength = deliver.payloadLength();
+                    // The HEADERS flag crosses as it came (SPEC.md, "Headers"); framing checked the block.
                     local.deliverFromLan(buffer, topicIndex, topicLength, payloadLength, nodeId, deliver.publisherId(),
-                        deliver.sequence(), deliver.timestampNs(), deliver.publisherUid(), deliver.publisherPid());
+                        deliver.sequence(), deliver.timestampNs(), deliver.publisherUid(), deliver.publisherPid(),
+                        buffer.getByte(at + Protocol.FLAGS_OFFSET) & Protocol.FLAG_HEADERS);
                     delivered(entry, payloadLength);
                 }
                 else

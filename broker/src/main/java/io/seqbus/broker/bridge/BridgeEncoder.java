@@ -93,15 +93,18 @@ final class BridgeEncoder
     void append(
         final DirectBuffer buffer, final int topicIndex, final int topicLength, final int payloadLength,
         final int sourceNode, final long publisherId, final long sequence, final long timestampNs, final int uid,
-        final int pid)
+        final int pid, final int headerFlag)
     {
         if (readOffset == writeOffset)
         {
             readOffset = 0;
             writeOffset = 0;
         }
+        final int at = writeOffset;
         writeOffset += DeliverFrame.encode(backlog, writeOffset, 0, sourceNode, publisherId, sequence, timestampNs,
             uid, pid, buffer, topicIndex, topicLength, payloadLength);
+        // HEADERS crosses as it came: the header block is the start of the payload copied above.
+        backlog.putByte(at + Protocol.FLAGS_OFFSET, (byte)headerFlag);
     }
 
     /**
@@ -125,6 +128,21 @@ final class BridgeEncoder
         final int sourceNode, final long publisherId, final long sequence, final long timestampNs, final int uid,
         final int pid)
     {
+        appendMemfd(buffer, topicIndex, topicLength, memfd, payloadSize, sourceNode, publisherId, sequence,
+            timestampNs, uid, pid, buffer, 0, 0);
+    }
+
+    /**
+     * As {@link #appendMemfd(DirectBuffer, int, int, int, long, int, long, long, long, int, int)}, with a header
+     * block: it follows the topic in the DELIVER_MEMFD, whose header then has {@code HEADERS} (SPEC.md, "Headers").
+     *
+     * @param blockLength bytes of the block at {@code blockIndex} of {@code block}; 0 for none.
+     */
+    void appendMemfd(
+        final DirectBuffer buffer, final int topicIndex, final int topicLength, final int memfd, final long payloadSize,
+        final int sourceNode, final long publisherId, final long sequence, final long timestampNs, final int uid,
+        final int pid, final DirectBuffer block, final int blockIndex, final int blockLength)
+    {
         Mapping mapping;
         try
         {
@@ -142,8 +160,16 @@ final class BridgeEncoder
             readOffset = 0;
             writeOffset = 0;
         }
+        final int at = writeOffset;
         writeOffset += DeliverMemfdFrame.encode(backlog, writeOffset, sourceNode, publisherId, sequence, timestampNs,
             uid, pid, payloadSize, buffer, topicIndex, topicLength);
+        if (blockLength > 0)
+        {
+            backlog.putBytes(writeOffset, block, blockIndex, blockLength);
+            writeOffset += blockLength;
+            backlog.putInt(at + Protocol.LENGTH_OFFSET, writeOffset - at, Protocol.BYTE_ORDER);
+            backlog.putByte(at + Protocol.FLAGS_OFFSET, (byte)Protocol.FLAG_HEADERS);
+        }
         payloads.addLast(mapping == null ? UNMAPPED : mapping);
         payloadBacklogBytes += payloadSize;
         counters.set(BridgeCounters.PAYLOAD_BACKLOG_BYTES, payloadBacklogBytes);

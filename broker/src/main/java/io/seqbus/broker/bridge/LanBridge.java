@@ -141,10 +141,25 @@ public final class LanBridge implements AutoCloseable
         final int sourceNode, final long publisherId, final long sequence, final long timestampNs, final int uid,
         final int pid)
     {
+        onLocalMessage(buffer, topicIndex, topicLength, payloadLength, sourceNode, publisherId, sequence, timestampNs,
+            uid, pid, 0);
+    }
+
+    /**
+     * Hands a local message to the bridge with its frame-header flags; with {@code HEADERS} its payload starts with a
+     * header block, which crosses as it is (SPEC.md, "Headers").
+     *
+     * @param headerFlag {@link io.seqbus.wire.Protocol#FLAG_HEADERS} or 0.
+     */
+    public void onLocalMessage(
+        final DirectBuffer buffer, final int topicIndex, final int topicLength, final int payloadLength,
+        final int sourceNode, final long publisherId, final long sequence, final long timestampNs, final int uid,
+        final int pid, final int headerFlag)
+    {
         if (shared.matches(buffer, topicIndex, topicLength))
         {
             encoder.append(buffer, topicIndex, topicLength, payloadLength, sourceNode, publisherId, sequence,
-                timestampNs, uid, pid);
+                timestampNs, uid, pid, headerFlag);
         }
     }
 
@@ -175,10 +190,26 @@ public final class LanBridge implements AutoCloseable
         final int sourceNode, final long publisherId, final long sequence, final long timestampNs, final int uid,
         final int pid)
     {
+        onLocalMemfd(buffer, topicIndex, topicLength, memfd, payloadSize, sourceNode, publisherId, sequence,
+            timestampNs, uid, pid, 0);
+    }
+
+    /**
+     * As {@link #onLocalMemfd(DirectBuffer, int, int, int, long, int, long, long, long, int, int)} for a message with
+     * a header block: the {@code blockLength} bytes right after the topic in {@code buffer} (the PUBLISH_FDS's inline
+     * part), which cross in the DELIVER_MEMFD (SPEC.md, "Headers").
+     *
+     * @param blockLength bytes of the header block after the topic; 0 for none.
+     */
+    public void onLocalMemfd(
+        final DirectBuffer buffer, final int topicIndex, final int topicLength, final int memfd, final long payloadSize,
+        final int sourceNode, final long publisherId, final long sequence, final long timestampNs, final int uid,
+        final int pid, final int blockLength)
+    {
         if (shared.matches(buffer, topicIndex, topicLength))
         {
             encoder.appendMemfd(buffer, topicIndex, topicLength, memfd, payloadSize, sourceNode, publisherId, sequence,
-                timestampNs, uid, pid);
+                timestampNs, uid, pid, buffer, topicIndex + topicLength, blockLength);
         }
     }
 

@@ -27,6 +27,21 @@ public interface LocalBus
         long sequence, long timestampNs, int uid, int pid);
 
     /**
+     * As {@link #deliverFromLan(DirectBuffer, int, int, int, int, long, long, long, int, int)}, for a DELIVER whose
+     * frame header has {@code headerFlag}: with {@link io.seqbus.wire.Protocol#FLAG_HEADERS} the payload starts with a
+     * header block (SPEC.md, "Headers"), to deliver as it is. A bus that does not carry headers ignores the flag.
+     *
+     * @param headerFlag {@link io.seqbus.wire.Protocol#FLAG_HEADERS} or 0.
+     */
+    default void deliverFromLan(
+        DirectBuffer buffer, int topicIndex, int topicLength, int payloadLength, int sourceNode, long publisherId,
+        long sequence, long timestampNs, int uid, int pid, int headerFlag)
+    {
+        deliverFromLan(buffer, topicIndex, topicLength, payloadLength, sourceNode, publisherId, sequence, timestampNs,
+            uid, pid);
+    }
+
+    /**
      * Delivers a memfd payload from another node (reassembled by the bridge into a new sealed memfd) to every local
      * subscription matching its topic. The broker owns {@code memfd} from the call on: it closes it when the last
      * delivery is done with it, or at once when it cannot hold it (counted as LAN loss).
@@ -46,6 +61,22 @@ public interface LocalBus
     void deliverMemfdFromLan(
         DirectBuffer topicBuffer, int topicIndex, int topicLength, int memfd, long payloadSize, int sourceNode,
         long publisherId, long sequence, long timestampNs, int uid, int pid);
+
+    /**
+     * As {@link #deliverMemfdFromLan(DirectBuffer, int, int, int, long, int, long, long, long, int, int)} for a
+     * DELIVER_MEMFD with {@code HEADERS}: its header block, {@code blockLength} bytes right after the topic in
+     * {@code topicBuffer}, goes inline beside the memfd (SPEC.md, "Headers"). A bus that does not carry headers
+     * drops the block.
+     *
+     * @param blockLength bytes of the header block after the topic; 0 for none.
+     */
+    default void deliverMemfdFromLan(
+        DirectBuffer topicBuffer, int topicIndex, int topicLength, int blockLength, int memfd, long payloadSize,
+        int sourceNode, long publisherId, long sequence, long timestampNs, int uid, int pid)
+    {
+        deliverMemfdFromLan(topicBuffer, topicIndex, topicLength, memfd, payloadSize, sourceNode, publisherId, sequence,
+            timestampNs, uid, pid);
+    }
 
     /**
      * Sends a GAP to every local subscription whose pattern can match a shared topic.

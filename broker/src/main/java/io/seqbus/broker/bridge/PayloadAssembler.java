@@ -4,6 +4,7 @@ import io.seqbus.broker.log.Log;
 import io.seqbus.sys.Memfd;
 import io.seqbus.wire.DeliverMemfdFrame;
 import io.seqbus.wire.FragmentFrame;
+import io.seqbus.wire.HeaderBlock;
 import io.seqbus.wire.Protocol;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2ObjectHashMap;
@@ -31,8 +32,9 @@ final class PayloadAssembler implements AutoCloseable
     /** One sender's payload in progress. */
     private static final class InProgress
     {
-        final UnsafeBuffer header = new UnsafeBuffer(
-            ByteBuffer.allocateDirect(DeliverMemfdFrame.TOPIC_OFFSET + Protocol.MAX_TOPIC_LENGTH));
+        // The DELIVER_MEMFD, its header block included (SPEC.md, "Headers"): framing bounds the block to a u16.
+        final UnsafeBuffer header = new UnsafeBuffer(ByteBuffer.allocateDirect(
+            DeliverMemfdFrame.TOPIC_OFFSET + Protocol.MAX_TOPIC_LENGTH + HeaderBlock.MAX_BLOCK_LENGTH));
         final DeliverMemfdFrame frame = new DeliverMemfdFrame();
         Memfd memfd;
         long bridgeSequence;
@@ -231,8 +233,9 @@ final class PayloadAssembler implements AutoCloseable
             return -1;
         }
         final DeliverMemfdFrame f = p.frame;
-        local.deliverMemfdFromLan(p.header, f.topicIndex(), f.topicLength(), fd, size, entry.nodeId, f.publisherId(),
-            f.sequence(), f.timestampNs(), f.publisherUid(), f.publisherPid());
+        final int blockLength = f.frameLength() - DeliverMemfdFrame.TOPIC_OFFSET - f.topicLength();
+        local.deliverMemfdFromLan(p.header, f.topicIndex(), f.topicLength(), blockLength, fd, size, entry.nodeId,
+            f.publisherId(), f.sequence(), f.timestampNs(), f.publisherUid(), f.publisherPid());
         payloadsIn++;
         counters.set(BridgeCounters.PAYLOADS_IN, payloadsIn);
         return size;

@@ -6,6 +6,7 @@ import io.seqbus.broker.route.TopicIndex;
 import io.seqbus.wire.Bytes;
 import io.seqbus.wire.DeliverFdsFrame;
 import io.seqbus.wire.DeliverRunFrame;
+import io.seqbus.wire.HeaderBlock;
 import io.seqbus.wire.Protocol;
 import io.seqbus.wire.SlowConsumerPolicy;
 import org.agrona.DirectBuffer;
@@ -186,8 +187,28 @@ public final class FanOut implements OldestDropper.Policy
         final int sourceNode, final long publisherId, final long sequence, final long timestampNs,
         final int uid, final int pid, final long nowNs)
     {
+        return deliver(buffer, topicIndex, topicLength, payloadLength, sourceNode, publisherId, sequence, timestampNs,
+            uid, pid, 0, nowNs);
+    }
+
+    /**
+     * Delivers one message to every subscription matching its topic, with its frame-header flags: with
+     * {@link Protocol#FLAG_HEADERS} its payload starts with a header block (SPEC.md, "Headers"), and it joins only a
+     * run whose messages have one too.
+     *
+     * @param headerFlag    {@link Protocol#FLAG_HEADERS} or 0.
+     * @return deliveries queued.
+     * @see #deliver(DirectBuffer, int, int, int, int, long, long, long, int, int, long)
+     */
+    public int deliver(
+        final DirectBuffer buffer, final int topicIndex, final int topicLength, final int payloadLength,
+        final int sourceNode, final long publisherId, final long sequence, final long timestampNs,
+        final int uid, final int pid, final int headerFlag, final long nowNs)
+    {
         final List<Subscription> matches = index.match(buffer, topicIndex, topicLength);
         final int frameLength = DeliverRunFrame.frameLength(topicLength, payloadLength);
+        // A subscriber from before headers (no SERVICES in its HELLO) gets the message without its block.
+        final int blockLength = headerFlag != 0 ? HeaderBlock.blockLength(buffer, topicIndex + topicLength) : 0;
         int queued = 0;
         for (int i = 0, n = matches.size(); i < n; i++)
         {
@@ -202,15 +223,28 @@ public final class FanOut implements OldestDropper.Policy
             {
                 to.reportDrops(subscription);
             }
+            final boolean withBlock = headerFlag != 0 && to.acceptsHeaders();
+            final int skip = headerFlag != 0 && !withBlock ? blockLength : 0;
             if (!extendRun(subscription, outbox, buffer, topicIndex, topicLength, payloadLength,
-                sourceNode, publisherId, sequence, timestampNs))
+                sourceNode, publisherId, sequence, timestampNs, withBlock ? headerFlag : 0, skip))
             {
-                final MutableDirectBuffer out = outbox.reserve(frameLength);
+                final int length = skip == 0 ? frameLength : DeliverRunFrame.frameLength(topicLength, payloadLength - skip);
+                final MutableDirectBuffer out = outbox.reserve(length);
                 final int at = outbox.writeOffset();
                 DeliverRunFrame.encode(
                     out, at, subscription.id(), sourceNode, publisherId, sequence, timestampNs,
-                    uid, pid, buffer, topicIndex, topicLength, payloadLength);
-                outbox.commit(frameLength);
+                    uid, pid, buffer, topicIndex, topicLength, payloadLength - skip);
+                if (withBlock)
+                {
+                    out.putByte(at + Protocol.FLAGS_OFFSET, (byte)headerFlag);
+                }
+                else if (skip > 0)
+                {
+                    // encode copied from the block's start: the payload proper goes over it.
+                    out.putBytes(at + DeliverRunFrame.TOPIC_OFFSET + topicLength + DeliverRunFrame.ENTRY_HEADER_LENGTH,
+                        buffer, topicIndex + topicLength + skip, payloadLength - skip);
+                }
+                outbox.commit(length);
                 subscription.runOffset = at;
                 subscription.runPublisherId = publisherId;
                 subscription.runSourceNode = sourceNode;
@@ -252,6 +286,23 @@ public final class FanOut implements OldestDropper.Policy
         final int sourceNode, final long publisherId, final long sequence, final long timestampNs,
         final int uid, final int pid, final SharedDescriptors held, final int fdFlags, final long nowNs)
     {
+        return deliverDescriptors(buffer, topicIndex, topicLength, inlineLength, sourceNode, publisherId, sequence,
+            timestampNs, uid, pid, held, fdFlags, 0, nowNs);
+    }
+
+    /**
+     * As {@link #deliverDescriptors(DirectBuffer, int, int, int, int, long, long, long, int, int, SharedDescriptors,
+     * int, long)}, with the frame-header flags to deliver.
+     *
+     * @param headerFlag {@link Protocol#FLAG_HEADERS} when the inline part starts with a header block, else 0.
+     * @return deliveries queued.
+     */
+    public int deliverDescriptors(
+        final DirectBuffer buffer, final int topicIndex, final int topicLength, final int inlineLength,
+        final int sourceNode, final long publisherId, final long sequence, final long timestampNs,
+        final int uid, final int pid, final SharedDescriptors held, final int fdFlags, final int headerFlag,
+        final long nowNs)
+    {
         final List<Subscription> matches = index.match(buffer, topicIndex, topicLength);
         final int frameLength = DeliverFdsFrame.frameLength(topicLength, inlineLength);
         final long payloadBytes = held.payloadBytes();
@@ -283,13 +334,27 @@ public final class FanOut implements OldestDropper.Policy
             {
                 to.reportDrops(subscription);
             }
+            // A subscriber from before headers (no SERVICES in its HELLO) gets the message without its block.
+            final int skip = headerFlag != 0 && !to.acceptsHeaders() ?
+                HeaderBlock.blockLength(buffer, topicIndex + topicLength) : 0;
+            final int length = skip == 0 ? frameLength : DeliverFdsFrame.frameLength(topicLength, inlineLength - skip);
             final MutableDirectBuffer out =
-                outbox.reserveWithDescriptors(frameLength, fdCount, maxDescriptorsPerDatagram);
+                outbox.reserveWithDescriptors(length, fdCount, maxDescriptorsPerDatagram);
+            final int at = outbox.writeOffset();
             DeliverFdsFrame.encode(
-                out, outbox.writeOffset(), subscription.id(), sourceNode, publisherId, sequence, timestampNs, uid, pid,
-                fdCount, fdFlags, payloadBytes, buffer, topicIndex, topicLength, inlineLength);
+                out, at, subscription.id(), sourceNode, publisherId, sequence, timestampNs, uid, pid,
+                fdCount, fdFlags, payloadBytes, buffer, topicIndex, topicLength, inlineLength - skip);
+            if (skip == 0)
+            {
+                out.putByte(at + Protocol.FLAGS_OFFSET, (byte)headerFlag);
+            }
+            else
+            {
+                out.putBytes(at + DeliverFdsFrame.TOPIC_OFFSET + topicLength, buffer, topicIndex + topicLength + skip,
+                    inlineLength - skip);
+            }
             // Its version changes here, so no DELIVER_RUN extends across this frame.
-            outbox.commitWithDescriptors(frameLength, held);
+            outbox.commitWithDescriptors(length, held);
             to.markForFlush();
             to.counts().onDelivered(inlineLength + payloadBytes);
             queued++;
@@ -369,22 +434,24 @@ public final class FanOut implements OldestDropper.Policy
     private static boolean extendRun(
         final Subscription s, final Outbox outbox, final DirectBuffer buffer, final int topicIndex,
         final int topicLength, final int payloadLength, final int sourceNode, final long publisherId,
-        final long sequence, final long timestampNs)
+        final long sequence, final long timestampNs, final int headerFlag, final int skip)
     {
         if (s.runVersion != outbox.version() || s.runNextSequence != sequence || s.runPublisherId != publisherId ||
             s.runTimestampNs != timestampNs || s.runSourceNode != sourceNode ||
-            !outbox.tailHasRoom(DeliverRunFrame.ENTRY_HEADER_LENGTH + payloadLength))
+            !outbox.tailHasRoom(DeliverRunFrame.ENTRY_HEADER_LENGTH + payloadLength - skip))
         {
             return false;
         }
         final MutableDirectBuffer out = outbox.tailBuffer();
         final int run = s.runOffset;
-        if ((out.getShort(run + DeliverRunFrame.TOPIC_LENGTH_OFFSET, Protocol.BYTE_ORDER) & 0xFFFF) != topicLength ||
+        // A run's flags are every entry's: a message with a header block joins only a run of such messages.
+        if (out.getByte(run + Protocol.FLAGS_OFFSET) != headerFlag ||
+            (out.getShort(run + DeliverRunFrame.TOPIC_LENGTH_OFFSET, Protocol.BYTE_ORDER) & 0xFFFF) != topicLength ||
             !Bytes.equal(out, run + DeliverRunFrame.TOPIC_OFFSET, buffer, topicIndex, topicLength))
         {
             return false;
         }
-        outbox.grew(DeliverRunFrame.append(out, run, buffer, topicIndex + topicLength, payloadLength));
+        outbox.grew(DeliverRunFrame.append(out, run, buffer, topicIndex + topicLength + skip, payloadLength - skip));
         return true;
     }
 

@@ -41,6 +41,7 @@ public final class Subscriber
     private String evictReason;
     private int pendingGaps;
     private boolean acceptsDescriptors;
+    private boolean acceptsHeaders;
     private final BrokerCounters counters;
     private final DescriptorLoad load;
     // Descriptors handed to its socket and perhaps unread, and their payload bytes (reset by SIOCOUTQ 0).
@@ -118,6 +119,21 @@ public final class Subscriber
     public void acceptsDescriptors(final boolean accepts)
     {
         this.acceptsDescriptors = accepts;
+    }
+
+    /**
+     * @param accepts true when its HELLO had SERVICES: it reads header blocks (SPEC.md, "Headers"); set by the
+     *                handshake. A client from before them would take a HEADERS flag for a protocol violation.
+     */
+    public void acceptsHeaders(final boolean accepts)
+    {
+        this.acceptsHeaders = accepts;
+    }
+
+    /** @return true when its deliveries may carry header blocks; without, they go without the block. */
+    public boolean acceptsHeaders()
+    {
+        return acceptsHeaders;
     }
 
     /** @return true when it may be sent descriptors; without, descriptor messages become GAP 7. */

@@ -367,7 +367,7 @@ class PayloadFragmentsTest
     {
         final byte[] payload = ("small " + nextSequence).getBytes(StandardCharsets.UTF_8);
         final UnsafeBuffer buffer = topicThen(topic, payload);
-        encoder.append(buffer, 0, topic.length(), payload.length, SENDER_NODE, 5, nextSequence++, 0, 0, 0);
+        encoder.append(buffer, 0, topic.length(), payload.length, SENDER_NODE, 5, nextSequence++, 0, 0, 0, 0);
         return crc(payload);
     }
 

@@ -2,6 +2,7 @@ package io.seqbus.ops.bench;
 
 import io.seqbus.client.BusClient;
 import io.seqbus.client.ClientOptions;
+import io.seqbus.client.Headers;
 import io.seqbus.client.Loan;
 import io.seqbus.client.SubscriptionOptions;
 import io.seqbus.client.ThreadMode;
@@ -89,6 +90,33 @@ public final class Bench
         public boolean subscriberProcesses;
         /** Handlers off the I/O thread: each in-process subscriber's handler on a pool of this many threads; 0 = none. */
         public int executorThreads;
+        /** Headers on every inline message ({@link #benchHeaders}); 0 = none, the plain path. */
+        public int headers;
+    }
+
+    /**
+     * @param count entries.
+     * @return headers as services send them: W3C trace context, a content type, then 32-byte entries.
+     */
+    static Headers benchHeaders(final int count)
+    {
+        final Headers.Builder builder = Headers.builder();
+        final String[][] usual = {
+            {"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
+            {"tracestate", "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7"},
+            {"content-type", "application/json"}};
+        for (int i = 0; i < count; i++)
+        {
+            if (i < usual.length)
+            {
+                builder.add(usual[i][0], usual[i][1]);
+            }
+            else
+            {
+                builder.add("x-bench-" + i, String.format("%032x", i * 0x9E3779B97F4A7C15L));
+            }
+        }
+        return builder.build();
     }
 
     /**
@@ -372,7 +400,9 @@ public final class Bench
     private String mode()
     {
         final String mode = settings.copyAlternative ? BenchResult.COPY : memfd ? BenchResult.MEMFD : BenchResult.INLINE;
-        return settings.touch ? mode + BenchResult.TOUCHED : mode;
+        final String touched = settings.touch ? mode + BenchResult.TOUCHED : mode;
+        // --headers N: "+headersN", so a run with headers is never read as one without.
+        return settings.headers > 0 ? touched + "+headers" + settings.headers : touched;
     }
 
     /** A bench client's options: the run's socket and transport, no reconnecting, a patient publish. */
@@ -420,6 +450,8 @@ public final class Bench
         final BusClient client;
         final Thread thread;
         final SafeBuffer payload;
+        /** With --headers: built once, as a service would, and sent with every inline message. */
+        final Headers headers = benchHeaders(settings.headers);
         /** With --touch: what the publisher writes into each loan, every byte. */
         final ByteBuffer content;
         long sent;
@@ -430,7 +462,7 @@ public final class Bench
             this.client = client;
             this.thread = new Thread(this::publish, "bench-publisher");
             // Over the broker's max_payload a payload can only be a memfd (unless copied in pieces).
-            memfd = !settings.copyAlternative && settings.size > client.maxPayload();
+            memfd = !settings.copyAlternative && settings.size + headers.encodedLength() > client.maxPayload();
             payload = new SafeBuffer(ByteBuffer.allocateDirect(settings.copyAlternative ?
                 Math.min(PIECE, settings.size) : memfd ? 16 : settings.size));
             content = memfd && settings.touch ? ByteBuffer.allocateDirect(settings.size) : null;
@@ -482,7 +514,14 @@ public final class Bench
                 {
                     payload.putLong(0, System.nanoTime());
                     payload.putLong(8, sent);
-                    client.publish(settings.topic, payload, 0, settings.size);
+                    if (headers.isEmpty())
+                    {
+                        client.publish(settings.topic, payload, 0, settings.size);
+                    }
+                    else
+                    {
+                        client.publish(settings.topic, payload, 0, settings.size, headers);
+                    }
                 }
                 sent++;
                 if (phase == MEASURING)

@@ -149,6 +149,25 @@ final class NetnsLan implements AutoCloseable
     }
 
     /**
+     * Runs a command in a host's namespace, its output (stdout and stderr) to a log: {@code ./seqbus pub} and
+     * {@code sub}, or another client such as the Python one.
+     *
+     * @return the process and its output.
+     */
+    Started command(final char host, final String name, final String... cmd) throws IOException
+    {
+        final List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", ns(host)));
+        full.addAll(List.of(cmd));
+        return start(name, full);
+    }
+
+    /** @return the path of the {@code ./seqbus} launcher of this checkout. */
+    static String launcher()
+    {
+        return LAUNCHER.toString();
+    }
+
+    /**
      * Starts {@link MemfdLanClient} in a host's namespace with this JVM's class path.
      *
      * @return the client process and its output.
