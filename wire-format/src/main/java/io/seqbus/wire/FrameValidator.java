@@ -232,6 +232,10 @@ public final class FrameValidator
                 {
                     return reservedNotZero(at);
                 }
+                if ((buffer.getByte(at + Protocol.FLAGS_OFFSET) & Protocol.FLAG_GROUP) != 0)
+                {
+                    return subscribeWithGroup(buffer, at, frameLength);
+                }
                 return exactWithString(
                     buffer, at, frameLength, SubscribeFrame.PATTERN_OFFSET, SubscribeFrame.PATTERN_LENGTH_OFFSET);
             case FrameType.UNSUBSCRIBE:
@@ -421,6 +425,31 @@ public final class FrameValidator
         return 0;
     }
 
+    // SUBSCRIBE with GROUP: the pattern, then u8 group_length and exactly that many bytes to the frame's end. The
+    // name's content (1..64 bytes, a topic token) is the broker's to check: INVALID_GROUP refuses that subscription
+    // only, where a framing error here refuses the whole datagram.
+    private int subscribeWithGroup(final DirectBuffer buffer, final int at, final int frameLength)
+    {
+        final int code = atLeastWithString(
+            buffer, at, frameLength, SubscribeFrame.PATTERN_OFFSET, SubscribeFrame.PATTERN_LENGTH_OFFSET);
+        if (code != 0)
+        {
+            return code;
+        }
+        final int groupLengthAt = SubscribeFrame.PATTERN_OFFSET +
+            (buffer.getShort(at + SubscribeFrame.PATTERN_LENGTH_OFFSET, BYTE_ORDER) & 0xFFFF);
+        if (groupLengthAt + SubscribeFrame.GROUP_LENGTH_FIELD > frameLength)
+        {
+            return fail(at, ErrorCode.BAD_FRAME_LENGTH, "SUBSCRIBE with GROUP ends before group_length");
+        }
+        final int groupLength = buffer.getByte(at + groupLengthAt) & 0xFF;
+        if (groupLengthAt + SubscribeFrame.GROUP_LENGTH_FIELD + groupLength != frameLength)
+        {
+            return fail(at, ErrorCode.BAD_FRAME_LENGTH, "group_length disagrees with frame_length");
+        }
+        return 0;
+    }
+
     private int atLeastWithString(
         final DirectBuffer buffer, final int at, final int frameLength, final int fixed, final int lengthOffset)
     {
@@ -485,7 +514,7 @@ public final class FrameValidator
     // Issue 19 (docs/design/service-patterns.md): which frame-header flags a frame type may carry. Each constant
     // below turns a flag on once its check exists in this class; until then the flag is refused, as in version 1.
     private static final int HEADER_FLAGS = 0; // Protocol.FLAG_HEADERS: with the header block's check
-    private static final int SUBSCRIBE_FLAGS = 0; // Protocol.FLAG_GROUP: with the group name's check
+    private static final int SUBSCRIBE_FLAGS = Protocol.FLAG_GROUP; // with subscribeWithGroup's check
 
     private static int allowedFlags(final int type)
     {

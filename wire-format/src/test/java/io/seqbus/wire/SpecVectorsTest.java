@@ -93,6 +93,8 @@ final class SpecVectorsTest
         valid("SUBSCRIBE", "id 7, policy 0, max_queue_bytes 0, pattern `orders.*.created`",
             new Subscribe(7, 0, 0, "orders.*.created"));
         valid("UNSUBSCRIBE", "id 7", new Unsubscribe(7));
+        valid("SUBSCRIBE GROUP", "flags 2, id 7, policy 0, max_queue_bytes 0, pattern `orders.>`, group `workers`",
+            new WireModel.SubscribeGroup(7, 0, 0, "orders.>", "workers"));
         valid("PUBLISH", "topic `orders.eu.created`, payload `hi`", new Publish("orders.eu.created", ascii("hi")));
         valid("DELIVER",
             "sub 7, node 0x0A0B0C0D, publisher 0x0000000100000002, sequence 1, timestamp 1700000000000000000, " +
@@ -166,6 +168,9 @@ final class SpecVectorsTest
         REFUSED.put("DELIVER_FDS sent by a client", ErrorCode.PROTOCOL_VIOLATION);
         REFUSED.put("PUBLISH_FDS without its descriptor", ErrorCode.DESCRIPTOR_MISMATCH);
         REFUSED.put("SHM_READY sent by a client", ErrorCode.PROTOCOL_VIOLATION);
+        REFUSED.put("SUBSCRIBE GROUP whose group_length runs past the frame", ErrorCode.BAD_FRAME_LENGTH);
+        REFUSED.put("SUBSCRIBE GROUP without group_length", ErrorCode.BAD_FRAME_LENGTH);
+        REFUSED.put("SUBSCRIBE with flag bit 2", ErrorCode.PROTOCOL_VIOLATION);
     }
 
     private static List<Row> validRows;

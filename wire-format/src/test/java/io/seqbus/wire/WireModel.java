@@ -166,6 +166,20 @@ final class WireModel
         }
     }
 
+    record SubscribeGroup(int subscriptionId, int policy, int maxQueueBytes, String pattern, String group)
+        implements Frame
+    {
+        public int encode(final MutableDirectBuffer buffer, final int offset)
+        {
+            return SubscribeFrame.encode(buffer, offset, subscriptionId, policy, maxQueueBytes, pattern, group);
+        }
+
+        public int type()
+        {
+            return FrameType.SUBSCRIBE;
+        }
+    }
+
     record Unsubscribe(int subscriptionId) implements Frame
     {
         public int encode(final MutableDirectBuffer buffer, final int offset)
@@ -439,6 +453,10 @@ final class WireModel
             case FrameType.SUBSCRIBE:
             {
                 final SubscribeFrame f = (SubscribeFrame)new SubscribeFrame().wrap(buffer, offset);
+                if (f.hasGroup())
+                {
+                    return new SubscribeGroup(f.subscriptionId(), f.policy(), f.maxQueueBytes(), f.pattern(), f.group());
+                }
                 return new Subscribe(f.subscriptionId(), f.policy(), f.maxQueueBytes(), f.pattern());
             }
             case FrameType.UNSUBSCRIBE:
