@@ -23,8 +23,9 @@ import java.util.List;
  * <p>When a subscriber's queue is at a bound, the subscription's {@link FlowControl} decides (block, drop-oldest,
  * drop-newest, disconnect); this class offers them the few actions they take.
  */
-public final class FanOut implements OldestDropper.Policy
+public final class FanOut implements OldestDropper.Policy, GroupDispatch.Room
 {
+    private final GroupDispatch groupDispatch = new GroupDispatch(this);
     private final TopicIndex<Subscription> index;
     private final BrokerCounters counters;
     private final DatagramPool pool;
@@ -191,11 +192,27 @@ public final class FanOut implements OldestDropper.Policy
         int queued = 0;
         for (int i = 0, n = matches.size(); i < n; i++)
         {
-            final Subscription subscription = matches.get(i);
+            Subscription subscription = matches.get(i);
+            final Group group = subscription.group();
+            if (group != null)
+            {
+                // A queue group's matching members are one run of the result: one of them gets the message.
+                int end = i + 1;
+                while (end < n && matches.get(end).group() == group)
+                {
+                    end++;
+                }
+                subscription = groupDispatch.pick(matches, i, end, frameLength, false);
+                i = end - 1;
+            }
             final Subscriber to = subscription.subscriber();
             if (to.isEvicting() || !hasRoom(subscription, to, frameLength, sourceNode, publisherId, sequence, nowNs))
             {
                 continue;
+            }
+            if (group != null)
+            {
+                counters.increment(BrokerCounters.GROUP_DELIVERIES);
             }
             final Outbox outbox = to.outbox();
             if (subscription.droppedCount() > 0)
@@ -259,7 +276,18 @@ public final class FanOut implements OldestDropper.Policy
         int queued = 0;
         for (int i = 0, n = matches.size(); i < n; i++)
         {
-            final Subscription subscription = matches.get(i);
+            Subscription subscription = matches.get(i);
+            final Group group = subscription.group();
+            if (group != null)
+            {
+                int end = i + 1;
+                while (end < n && matches.get(end).group() == group)
+                {
+                    end++;
+                }
+                subscription = groupDispatch.pick(matches, i, end, frameLength + payloadBytes, true);
+                i = end - 1;
+            }
             final Subscriber to = subscription.subscriber();
             if (to.isEvicting())
             {
@@ -290,6 +318,10 @@ public final class FanOut implements OldestDropper.Policy
                 fdCount, fdFlags, payloadBytes, buffer, topicIndex, topicLength, inlineLength);
             // Its version changes here, so no DELIVER_RUN extends across this frame.
             outbox.commitWithDescriptors(frameLength, held);
+            if (group != null)
+            {
+                counters.increment(BrokerCounters.GROUP_DELIVERIES);
+            }
             to.markForFlush();
             to.counts().onDelivered(inlineLength + payloadBytes);
             queued++;
@@ -431,6 +463,22 @@ public final class FanOut implements OldestDropper.Policy
         }
         return subscription.flowControl().onQueueFull(
             this, subscription, frameLength, over, sourceNode, publisherId, sequence, nowNs);
+    }
+
+    /**
+     * For {@link GroupDispatch}: the common case of {@link #hasRoom}, asking no policy to act (an empty queue always
+     * takes one frame); a member being evicted, or one that cannot take descriptors, has none.
+     */
+    @Override
+    public boolean hasRoomNow(final Subscriber to, final long charge, final boolean descriptors)
+    {
+        if (to.isEvicting() || (descriptors && !to.acceptsDescriptors()))
+        {
+            return false;
+        }
+        return (to.queuedBytes() == 0 || to.queuedBytes() + charge <= to.queueLimit()) &&
+            to.account().queuedBytes() + charge <= queuedBytesPerUid &&
+            pool.memoryInUse() + charge <= hardQueuedMemory;
     }
 
     /** @return where the flow controls count what they do. */

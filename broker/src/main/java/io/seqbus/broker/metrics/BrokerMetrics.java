@@ -17,6 +17,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.aeron.driver.status.SystemCounterDescriptor;
 import io.seqbus.broker.config.BuildInfo;
 import io.seqbus.broker.counters.BrokerCounters;
+import io.seqbus.broker.counters.GroupCounters;
 import io.seqbus.broker.bridge.BridgeCounters;
 import io.seqbus.wire.ErrorCode;
 
@@ -58,6 +59,10 @@ public final class BrokerMetrics implements AutoCloseable
     };
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    // Issue 19: seqbus_group_discarded_total{group}, a meter per labelled slot of GroupCounters (at most
+    // GroupCounters.LABELLED names plus "*" for the rest), registered at the scrape after its group first discarded.
+    private GroupCounters groups;
+    private final boolean[] groupMeters = new boolean[GroupCounters.LABELLED + 1];
     private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
 
     /**
@@ -182,6 +187,10 @@ public final class BrokerMetrics implements AutoCloseable
             .tag("reason", "drop_newest")
             .description("Messages a subscriber lost to its slow-consumer policy, by reason")
             .register(registry);
+        counter(counters, "seqbus.group.deliveries", null, BrokerCounters.GROUP_DELIVERIES,
+            "Messages queued for one member of a queue group, one per group per message");
+        this.groups = counters.groups();
+        registerGroupDiscards();
         for (int code = 1; code <= ErrorCode.maxCode(); code++)
         {
             final int c = code;
@@ -385,6 +394,24 @@ public final class BrokerMetrics implements AutoCloseable
             .register(registry);
     }
 
+    private synchronized void registerGroupDiscards()
+    {
+        for (int i = 0; i < groups.slots(); i++)
+        {
+            final String name = groups.name(i);
+            if (!groupMeters[i] && name != null)
+            {
+                final int slot = i;
+                FunctionCounter.builder("seqbus.group.discarded", groups, (g) -> g.discarded(slot))
+                    .tag("group", name)
+                    .description("Messages discarded with a departed queue group member's queue, by group (the first " +
+                        GroupCounters.LABELLED + " groups by name, the rest as group=\"*\")")
+                    .register(registry);
+                groupMeters[i] = true;
+            }
+        }
+    }
+
     /**
      * @return the registry, for extra meters.
      */
@@ -398,6 +425,7 @@ public final class BrokerMetrics implements AutoCloseable
      */
     public String scrape()
     {
+        registerGroupDiscards();
         return registry.scrape();
     }
 
