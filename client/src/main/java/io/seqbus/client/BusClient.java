@@ -609,7 +609,7 @@ public final class BusClient implements AutoCloseable
      *
      * @param pattern a valid pattern, such as {@code orders.*.created} or {@code orders.>}.
      * @param handler runs on the polling thread for every message.
-     * @param options slow-consumer policy, queue bound and gap handler.
+     * @param options slow-consumer policy, queue bound, gap handler and queue group.
      * @return the subscription; close it to unsubscribe.
      * @throws IllegalArgumentException for an invalid pattern.
      * @throws BusException             when there is no room in a full socket within
@@ -635,7 +635,8 @@ public final class BusClient implements AutoCloseable
         {
             throw new IllegalStateException("this BusClient is draining: no new subscriptions");
         }
-        final int frameLength = SubscribeFrame.PATTERN_OFFSET + patternLength;
+        final int frameLength = SubscribeFrame.PATTERN_OFFSET + patternLength +
+            (options.group() == null ? 0 : SubscribeFrame.GROUP_LENGTH_FIELD + WireStrings.utf8Length(options.group()));
         final long deadline = System.nanoTime() + publishTimeoutNs;
         int idle = 0;
         while (true)

@@ -1,6 +1,8 @@
 package io.seqbus.client;
 
 
+import io.seqbus.wire.Groups;
+
 import java.util.Objects;
 
 /**
@@ -12,6 +14,7 @@ public final class SubscriptionOptions
     private SlowConsumerPolicy policy = SlowConsumerPolicy.DEFAULT;
     private long maxQueueBytes;
     private GapHandler gapHandler;
+    private String group;
 
     /**
      * Options with the broker's defaults and the client's gap handler.
@@ -79,5 +82,36 @@ public final class SubscriptionOptions
     public GapHandler gapHandler()
     {
         return gapHandler;
+    }
+
+    /**
+     * Makes the subscription a member of a queue group: each message on a matching topic goes to one member of the
+     * group (on this broker), picked round robin among those with room, while ordinary subscriptions still get
+     * every message. A member sees gaps in each publisher's sequence (the messages other members got): these are
+     * not reported as loss. What was queued at the broker for a member that goes away is discarded and counted
+     * there (SPEC.md, "Queue groups").
+     *
+     * @param group the group's name: 1 to 64 bytes of one topic token (no {@code .}, {@code *}, {@code >}, space or
+     *              control character); null for an ordinary subscription.
+     * @return this.
+     * @throws IllegalArgumentException for an invalid name.
+     */
+    public SubscriptionOptions group(final String group)
+    {
+        if (group != null && !Groups.isValidGroup(group))
+        {
+            throw new IllegalArgumentException("invalid queue group name '" + group + "': 1 to " +
+                Groups.MAX_GROUP_LENGTH + " bytes of one topic token (no '.', '*', '>', space or control character)");
+        }
+        this.group = group;
+        return this;
+    }
+
+    /**
+     * @return the queue group's name, or null for an ordinary subscription.
+     */
+    public String group()
+    {
+        return group;
     }
 }
