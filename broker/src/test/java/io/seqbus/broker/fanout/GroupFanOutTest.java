@@ -258,7 +258,8 @@ class GroupFanOutTest
             fanOut.flushList().flushAll(bytes -> { });
         }
         final long allocated = threads.getThreadAllocatedBytes(threadId) - before;
-        assertThat(allocated).as("bytes allocated by 200,000 messages to a group of 3").isLessThan(4096);
+        // One allocation per message would be 3.2 MB at least (16 bytes each); what is left is the JIT's own.
+        assertThat(allocated).as("bytes allocated by 200,000 messages to a group of 3").isLessThan(64 * 1024);
     }
 
     private Subscriber member(final Recorder t, final String pattern, final String group)
