@@ -13,6 +13,8 @@ public final class Group
     private int members;
     /** Where the next round robin starts, relative to the matching members; {@link GroupDispatch}'s alone. */
     int cursor;
+    /** Messages the member at the cursor has taken in its current turn; {@link GroupDispatch}'s alone. */
+    int streak;
 
     Group(final String name, final int order)
     {

@@ -53,7 +53,8 @@ class GroupFanOutTest
         member(b, "orders.*", "workers");
         member(c, "orders.eu", "workers");
 
-        for (int i = 1; i <= 300; i++)
+        final int turns = 6 * 3;
+        for (int i = 1; i <= turns * GroupDispatch.BURST; i++)
         {
             assertThat(deliver("orders.eu", i)).isEqualTo(1);
             flush();
@@ -62,15 +63,17 @@ class GroupFanOutTest
         final Set<Long> all = new HashSet<>();
         for (final Recorder r : List.of(a, b, c))
         {
-            assertThat(r.sequences).as("a third each, round robin").hasSize(100);
+            assertThat(r.sequences).as("a third each, round robin in turns").hasSize(6 * GroupDispatch.BURST);
             for (final long s : r.sequences)
             {
                 assertThat(all.add(s)).as("sequence %d delivered twice", s).isTrue();
             }
             assertThat(r.sequences).as("each member's messages in the publisher's order").isSorted();
         }
-        assertThat(all).hasSize(300);
-        assertThat(counters.get(BrokerCounters.GROUP_DELIVERIES)).isEqualTo(300);
+        assertThat(all).hasSize(turns * GroupDispatch.BURST);
+        assertThat(counters.get(BrokerCounters.GROUP_DELIVERIES)).isEqualTo(turns * GroupDispatch.BURST);
+        assertThat(a.sequences.subList(0, GroupDispatch.BURST)).as("a turn is consecutive messages")
+            .isEqualTo(range(1, GroupDispatch.BURST));
     }
 
     @Test
@@ -105,19 +108,20 @@ class GroupFanOutTest
         plain(plainToo, ">");
         member(audit2, "jobs", "audit");
 
-        for (int i = 1; i <= 100; i++)
+        final int sent = 6 * GroupDispatch.BURST;
+        for (int i = 1; i <= sent; i++)
         {
             assertThat(deliver("jobs", i)).as("two plain, one per group").isEqualTo(4);
         }
         flush();
 
-        assertThat(plain.sequences).hasSize(100);
-        assertThat(plainToo.sequences).hasSize(100);
-        assertThat(w1.sequences.size() + w2.sequences.size()).isEqualTo(100);
-        assertThat(audit1.sequences.size() + audit2.sequences.size()).isEqualTo(100);
-        assertThat(w1.sequences).hasSize(50);
-        assertThat(audit1.sequences).hasSize(50);
-        assertThat(counters.get(BrokerCounters.GROUP_DELIVERIES)).isEqualTo(200);
+        assertThat(plain.sequences).hasSize(sent);
+        assertThat(plainToo.sequences).hasSize(sent);
+        assertThat(w1.sequences.size() + w2.sequences.size()).isEqualTo(sent);
+        assertThat(audit1.sequences.size() + audit2.sequences.size()).isEqualTo(sent);
+        assertThat(w1.sequences).hasSize(sent / 2);
+        assertThat(audit1.sequences).hasSize(sent / 2);
+        assertThat(counters.get(BrokerCounters.GROUP_DELIVERIES)).isEqualTo(2 * sent);
     }
 
     @Test
@@ -175,27 +179,28 @@ class GroupFanOutTest
         final Subscriber leaving = member(gone, "jobs", "workers");
         member(stays, "jobs", "workers");
 
-        for (int i = 1; i <= 100; i++)
+        final int sent = 6 * GroupDispatch.BURST;
+        for (int i = 1; i <= sent; i++)
         {
             deliver("jobs", i);
             flush();
         }
         final long queued = leaving.queuedMessagesOf(1);
-        assertThat(queued).isEqualTo(50);
+        assertThat(queued).isEqualTo(sent / 2);
 
         registry.unsubscribeAll(leaving); // as a closing connection: subscriptions first, then the queue
         leaving.close();
 
-        assertThat(counters.get(BrokerCounters.GROUP_DISCARDED)).isEqualTo(50);
-        assertThat(counters.groups().discardedOf("workers")).isEqualTo(50);
+        assertThat(counters.get(BrokerCounters.GROUP_DISCARDED)).isEqualTo(sent / 2);
+        assertThat(counters.groups().discardedOf("workers")).isEqualTo(sent / 2);
         assertThat(registry.groupCount()).isEqualTo(1);
 
-        for (int i = 101; i <= 110; i++)
+        for (int i = sent + 1; i <= sent + 10; i++)
         {
             deliver("jobs", i);
         }
         flush();
-        assertThat(stays.sequences).as("the rest go to who is left").hasSize(60);
+        assertThat(stays.sequences).as("the rest go to who is left").hasSize(sent / 2 + 10);
         assertThat(stays.gaps).as("no GAP to the others: they lost nothing").isZero();
     }
 
@@ -260,6 +265,16 @@ class GroupFanOutTest
         final long allocated = threads.getThreadAllocatedBytes(threadId) - before;
         // One allocation per message would be 3.2 MB at least (16 bytes each); what is left is the JIT's own.
         assertThat(allocated).as("bytes allocated by 200,000 messages to a group of 3").isLessThan(64 * 1024);
+    }
+
+    private static List<Long> range(final long from, final long to)
+    {
+        final List<Long> r = new ArrayList<>();
+        for (long s = from; s <= to; s++)
+        {
+            r.add(s);
+        }
+        return r;
     }
 
     private Subscriber member(final Recorder t, final String pattern, final String group)

@@ -3,6 +3,7 @@ package io.seqbus.ops.bench;
 import io.seqbus.client.BusClient;
 import io.seqbus.client.ClientOptions;
 import io.seqbus.client.Loan;
+import io.seqbus.client.SubscriptionOptions;
 import io.seqbus.client.ThreadMode;
 import io.seqbus.wire.SafeBuffer;
 import org.HdrHistogram.Histogram;
@@ -86,6 +87,8 @@ public final class Bench
         public boolean spin;
         /** Each subscriber in a process of its own ({@link SubscriberProcess}) instead of in the bench's. */
         public boolean subscriberProcesses;
+        /** A queue group all the subscribers join (issue 19): each message goes to one of them; null for none. */
+        public String group;
     }
 
     /**
@@ -137,7 +140,7 @@ public final class Bench
                 final BusClient sub = BusClient.connect(subOptions
                     .pollDatagramLimit(256).gapHandler((g) -> tally.onGap(g.count())));
                 subs.add(sub);
-                sub.subscribe(settings.topic, tally::onMessage);
+                sub.subscribe(settings.topic, tally::onMessage, new SubscriptionOptions().group(settings.group));
                 // The rings come in the datagram after WELCOME: the sync's PONG comes after them.
                 sub.sync(Duration.ofSeconds(10));
                 checkTransport(settings, sub);
@@ -208,6 +211,7 @@ public final class Bench
             subscriberThread.join(5_000);
 
             long lost = 0;
+            long groupReceived = 0;
             long delivered = 0;
             long min = Long.MAX_VALUE;
             long max = 0;
@@ -217,13 +221,19 @@ public final class Bench
             {
                 final long received = procs == null ? tallies[i].received() : reports.get(i).received();
                 final long measured = procs == null ? tallies[i].measured() : reports.get(i).measured();
-                lost += Math.max(0, expected - received);
+                // In a group each message goes to one member: the loss is what none of them got (below).
+                lost += settings.group != null ? 0 : Math.max(0, expected - received);
+                groupReceived += received;
                 delivered += measured;
                 min = Math.min(min, measured);
                 max = Math.max(max, measured);
                 gaps += procs == null ? tallies[i].gaps() : reports.get(i).gaps();
                 // Histograms merge exactly, also those that came from other processes.
                 all.add(procs == null ? tallies[i].latencyNs() : reports.get(i).latencyNs());
+            }
+            if (settings.group != null)
+            {
+                lost = Math.max(0, expected - groupReceived);
             }
             final double seconds = (t1 - t0) / 1e9;
             double allocPerMsg = Double.NaN;
@@ -284,6 +294,15 @@ public final class Bench
     /** In-process subscribers: each has everything published, or a GAP notice for what it misses. */
     private boolean allReceived(final long expected)
     {
+        if (settings.group != null)
+        {
+            long received = 0;
+            for (final SubscriberTally t : tallies)
+            {
+                received += t.received() + t.gaps();
+            }
+            return received >= expected;
+        }
         for (final SubscriberTally t : tallies)
         {
             if (t.received() + t.gaps() < expected)
@@ -351,7 +370,8 @@ public final class Bench
     private String mode()
     {
         final String mode = settings.copyAlternative ? BenchResult.COPY : memfd ? BenchResult.MEMFD : BenchResult.INLINE;
-        return settings.touch ? mode + BenchResult.TOUCHED : mode;
+        final String touched = settings.touch ? mode + BenchResult.TOUCHED : mode;
+        return settings.group != null ? touched + BenchResult.GROUP : touched;
     }
 
     /** A bench client's options: the run's socket and transport, no reconnecting, a patient publish. */
