@@ -613,7 +613,8 @@ public final class BusClient implements AutoCloseable
      * @return the subscription; close it to unsubscribe.
      * @throws IllegalArgumentException for an invalid pattern.
      * @throws BusException             when there is no room in a full socket within
-     *                                  {@link ClientOptions#publishTimeout()}.
+     *                                  {@link ClientOptions#publishTimeout()}, or for a queue group when the broker
+     *                                  did not announce the service patterns (it predates them).
      * @throws IllegalStateException    when the client was closed.
      */
     public Subscription subscribe(final String pattern, final MessageHandler handler, final SubscriptionOptions options)
@@ -634,6 +635,11 @@ public final class BusClient implements AutoCloseable
         if (draining)
         {
             throw new IllegalStateException("this BusClient is draining: no new subscriptions");
+        }
+        if (options.group() != null)
+        {
+            // A broker before issue 19 would take the GROUP flag for a protocol violation and close the connection.
+            connection.requireServices("queue groups (SubscriptionOptions.group)");
         }
         final int frameLength = SubscribeFrame.PATTERN_OFFSET + patternLength +
             (options.group() == null ? 0 : SubscribeFrame.GROUP_LENGTH_FIELD + WireStrings.utf8Length(options.group()));

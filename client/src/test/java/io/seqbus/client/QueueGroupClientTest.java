@@ -35,11 +35,30 @@ class QueueGroupClientTest extends ScriptedBrokerTest
     }
 
     @Test
+    void aBrokerWithoutTheServicePatternsIsNotSentAGroup() throws Exception
+    {
+        broker = new ScriptedBroker(dir.resolve("old.sock"));
+        connectWith(new ClientOptions().socket(broker.socket()).threadMode(ThreadMode.DEDICATED));
+        assertThatThrownBy(() -> client.subscribe("jobs", (m) -> { }, new SubscriptionOptions().group("workers")))
+            .isInstanceOf(BusException.class).hasMessageContaining("does not support queue groups");
+    }
+
+    private void connectWithServices(final ClientOptions options) throws Exception
+    {
+        final java.util.concurrent.CompletableFuture<BusClient> connecting =
+            java.util.concurrent.CompletableFuture.supplyAsync(() -> BusClient.connect(options));
+        peer = broker.accept();
+        peer.next(FrameType.HELLO);
+        peer.welcomeServices(65536, 131072, 1, 4096, 32, 60_000).send();
+        client = connecting.get(ScriptedBroker.WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    @Test
     void theGroupGoesWithTheSubscribeAndAgainAfterAReconnectWithoutCountingOtherMembersMessagesAsLoss()
         throws Exception
     {
         broker = new ScriptedBroker(dir.resolve("bus.sock"));
-        connectWith(new ClientOptions().socket(broker.socket()).threadMode(ThreadMode.DEDICATED)
+        connectWithServices(new ClientOptions().socket(broker.socket()).threadMode(ThreadMode.DEDICATED)
             .reconnectBackoff(Duration.ofMillis(5), Duration.ofMillis(50)).errorHandler((e) -> { }));
         final AtomicLong delivered = new AtomicLong();
         final ConcurrentLinkedQueue<Long> gaps = new ConcurrentLinkedQueue<>();
@@ -61,7 +80,7 @@ class QueueGroupClientTest extends ScriptedBrokerTest
         peer.next(FrameType.HELLO);
         sent = peer.next(FrameType.SUBSCRIBE).as(new SubscribeFrame());
         assertThat(sent.group()).as("the resubscribe keeps the group").isEqualTo("workers");
-        peer.welcome(65536, 131072, 1).send();
+        peer.welcomeServices(65536, 131072, 1, 4096, 32, 60_000).send();
         await().atMost(ScriptedBroker.WAIT).until(() -> gaps.size() == 1);
         peer.deliver(id, A, 12, "jobs.x", "12").send();
         await().atMost(ScriptedBroker.WAIT).until(() -> delivered.get() == 4);
