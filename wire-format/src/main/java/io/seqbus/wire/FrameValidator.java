@@ -326,6 +326,11 @@ public final class FrameValidator
             case FrameType.DELIVER_MEMFD:
                 return exactWithString(buffer, at, frameLength, DeliverMemfdFrame.TOPIC_OFFSET,
                     DeliverMemfdFrame.TOPIC_LENGTH_OFFSET);
+            case FrameType.GROUPS:
+            {
+                final String groupsError = GroupsFrame.framingError(buffer, at, frameLength);
+                return groupsError == null ? 0 : fail(at, ErrorCode.BAD_FRAME_LENGTH, groupsError);
+            }
             case FrameType.FRAGMENT:
                 if (frameLength <= FragmentFrame.BYTES_OFFSET)
                 {

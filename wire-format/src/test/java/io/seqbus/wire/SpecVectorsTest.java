@@ -153,6 +153,11 @@ final class SpecVectorsTest
             "out 1 message 3 bytes, in 0 0, state 1, node `h1`",
             new Node(0x0A0B0C0D, 0x1122334455667788L, 2),
             new Announce(1700000000000L, 1, 3, 0, 0, AnnounceFrame.STATE_UP, "h1"));
+        valid("LAN GROUPS",
+            "NODE node 0x0A0B0C0D, instance 0x1122334455667788, sequence 3; GROUPS 1 entry: 2 members of `workers` " +
+            "on `orders.>`",
+            new Node(0x0A0B0C0D, 0x1122334455667788L, 3),
+            new WireModel.GroupsAnnounced(List.of(new GroupsFrame.Entry("workers", "orders.>", 2))));
         valid("LAN AUTH",
             "the LAN DELIVER datagram, then AUTH with key `" + AUTH_KEY + "`: tag = HMAC-SHA256 of the 96 bytes " +
             "before it, first 16 bytes",

@@ -413,6 +413,19 @@ final class WireModel
         }
     }
 
+    record GroupsAnnounced(java.util.List<GroupsFrame.Entry> entries) implements Frame
+    {
+        public int encode(final MutableDirectBuffer buffer, final int offset)
+        {
+            return GroupsFrame.encode(buffer, offset, entries);
+        }
+
+        public int type()
+        {
+            return FrameType.GROUPS;
+        }
+    }
+
     record Announce(
         long startTimeMs, long messagesOut, long bytesOut, long messagesIn, long bytesIn, int state, String nodeName)
         implements Frame
@@ -558,6 +571,12 @@ final class WireModel
             {
                 final NodeFrame f = (NodeFrame)new NodeFrame().wrap(buffer, offset);
                 return new Node(f.nodeId(), f.instanceId(), f.sequence());
+            }
+            case FrameType.GROUPS:
+            {
+                final java.util.List<GroupsFrame.Entry> entries = new java.util.ArrayList<>();
+                ((GroupsFrame)new GroupsFrame().wrap(buffer, offset)).entries(entries);
+                return new GroupsAnnounced(entries);
             }
             case FrameType.ANNOUNCE:
             {
