@@ -26,6 +26,10 @@ import java.util.List;
 public final class FanOut implements OldestDropper.Policy, GroupDispatch.Room
 {
     private final GroupDispatch groupDispatch = new GroupDispatch(this);
+    private LanGroups lanGroups;
+    // True while delivering a message from the LAN: each group run then asks lanGroups whether this broker is the
+    // one that delivers it to the group.
+    private boolean fromLan;
     private final TopicIndex<Subscription> index;
     private final BrokerCounters counters;
     private final DatagramPool pool;
@@ -167,6 +171,78 @@ public final class FanOut implements OldestDropper.Policy, GroupDispatch.Room
     }
 
     /**
+     * Which broker of the LAN delivers a message from another to a queue group (SPEC.md, "Queue groups across the
+     * LAN"): asked once per group with local matching members, per message from the LAN.
+     */
+    public interface LanGroups
+    {
+        /**
+         * @param group       the group's name.
+         * @param buffer      holding the topic.
+         * @param topicIndex  of its first byte.
+         * @param topicLength its bytes.
+         * @param sourceNode  the publisher's broker.
+         * @param publisherId the publisher.
+         * @param sequence    its sequence.
+         * @return true when this broker delivers it to one of its members.
+         */
+        boolean deliversHere(String group, DirectBuffer buffer, int topicIndex, int topicLength, int sourceNode,
+            long publisherId, long sequence);
+    }
+
+    /** @param lanGroups the LAN's rule for groups, or null without a LAN (every broker serves its own). */
+    public void lanGroups(final LanGroups lanGroups)
+    {
+        this.lanGroups = lanGroups;
+    }
+
+    /**
+     * As {@link #deliver}, for a message that came from another broker: a queue group gets it here only when the
+     * LAN's rule says this broker is the one ({@link LanGroups}).
+     *
+     * @return deliveries queued.
+     */
+    public int deliverFromLan(
+        final DirectBuffer buffer, final int topicIndex, final int topicLength, final int payloadLength,
+        final int sourceNode, final long publisherId, final long sequence, final long timestampNs,
+        final int uid, final int pid, final long nowNs)
+    {
+        fromLan = lanGroups != null;
+        try
+        {
+            return deliver(buffer, topicIndex, topicLength, payloadLength, sourceNode, publisherId, sequence,
+                timestampNs, uid, pid, nowNs);
+        }
+        finally
+        {
+            fromLan = false;
+        }
+    }
+
+    /**
+     * As {@link #deliverDescriptors}, for a memfd message that came from another broker (see
+     * {@link #deliverFromLan}).
+     *
+     * @return deliveries queued.
+     */
+    public int deliverDescriptorsFromLan(
+        final DirectBuffer buffer, final int topicIndex, final int topicLength, final int inlineLength,
+        final int sourceNode, final long publisherId, final long sequence, final long timestampNs,
+        final int uid, final int pid, final SharedDescriptors held, final int fdFlags, final long nowNs)
+    {
+        fromLan = lanGroups != null;
+        try
+        {
+            return deliverDescriptors(buffer, topicIndex, topicLength, inlineLength, sourceNode, publisherId,
+                sequence, timestampNs, uid, pid, held, fdFlags, nowNs);
+        }
+        finally
+        {
+            fromLan = false;
+        }
+    }
+
+    /**
      * Delivers one message to every subscription matching its topic.
      *
      * @param buffer        holding topic then payload, back to back.
@@ -202,8 +278,14 @@ public final class FanOut implements OldestDropper.Policy, GroupDispatch.Room
                 {
                     end++;
                 }
-                subscription = groupDispatch.pick(matches, i, end, frameLength, false);
+                final int first = i;
                 i = end - 1;
+                if (fromLan && !lanGroups.deliversHere(
+                    group.name(), buffer, topicIndex, topicLength, sourceNode, publisherId, sequence))
+                {
+                    continue;
+                }
+                subscription = groupDispatch.pick(matches, first, end, frameLength, false);
             }
             final Subscriber to = subscription.subscriber();
             if (to.isEvicting() || !hasRoom(subscription, to, frameLength, sourceNode, publisherId, sequence, nowNs))
@@ -285,8 +367,14 @@ public final class FanOut implements OldestDropper.Policy, GroupDispatch.Room
                 {
                     end++;
                 }
-                subscription = groupDispatch.pick(matches, i, end, frameLength + payloadBytes, true);
+                final int first = i;
                 i = end - 1;
+                if (fromLan && !lanGroups.deliversHere(
+                    group.name(), buffer, topicIndex, topicLength, sourceNode, publisherId, sequence))
+                {
+                    continue;
+                }
+                subscription = groupDispatch.pick(matches, first, end, frameLength + payloadBytes, true);
             }
             final Subscriber to = subscription.subscriber();
             if (to.isEvicting())

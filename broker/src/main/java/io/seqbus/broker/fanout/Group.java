@@ -1,5 +1,7 @@
 package io.seqbus.broker.fanout;
 
+import java.util.HashMap;
+
 /**
  * One queue group on this broker (SPEC.md, "Queue groups"): its name, how many live members it has, and the cursor
  * {@link GroupDispatch} starts its round robin from. Keyed by name only, as NATS queue groups are: every member of
@@ -11,6 +13,8 @@ public final class Group
     private final String name;
     private final int order;
     private int members;
+    // Members by pattern, for the LAN's GROUPS announcement.
+    private final HashMap<String, int[]> byPattern = new HashMap<>();
     /** Where the next round robin starts, relative to the matching members; {@link GroupDispatch}'s alone. */
     int cursor;
     /** Messages the member at the cursor has taken in its current turn; {@link GroupDispatch}'s alone. */
@@ -40,14 +44,26 @@ public final class Group
         return members;
     }
 
-    void join()
+    void join(final String pattern)
     {
         members++;
+        byPattern.computeIfAbsent(pattern, (p) -> new int[1])[0]++;
     }
 
     /** @return true when that was the last member. */
-    boolean leave()
+    boolean leave(final String pattern)
     {
+        final int[] count = byPattern.get(pattern);
+        if (count != null && --count[0] == 0)
+        {
+            byPattern.remove(pattern);
+        }
         return --members == 0;
+    }
+
+    /** @return members by pattern; read-only. */
+    java.util.Map<String, int[]> byPattern()
+    {
+        return byPattern;
     }
 }

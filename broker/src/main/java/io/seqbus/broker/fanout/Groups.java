@@ -19,7 +19,7 @@ final class Groups
     private final HashMap<String, Group> byName = new HashMap<>();
     private int nextOrder;
 
-    Group join(final String name)
+    Group join(final String name, final String pattern)
     {
         Group group = byName.get(name);
         if (group == null)
@@ -27,16 +27,36 @@ final class Groups
             group = new Group(name, nextOrder++ & Integer.MAX_VALUE);
             byName.put(name, group);
         }
-        group.join();
+        group.join(pattern);
         return group;
     }
 
-    void leave(final Group group)
+    void leave(final Group group, final String pattern)
     {
-        if (group.leave())
+        if (group.leave(pattern))
         {
             byName.remove(group.name());
         }
+    }
+
+    /**
+     * @param max most entries.
+     * @return each group's members by pattern, for the LAN's GROUPS announcement (allocates: once a second).
+     */
+    java.util.List<io.seqbus.wire.GroupsFrame.Entry> entries(final int max)
+    {
+        final java.util.ArrayList<io.seqbus.wire.GroupsFrame.Entry> entries = new java.util.ArrayList<>();
+        for (final Group g : byName.values())
+        {
+            for (final java.util.Map.Entry<String, int[]> e : g.byPattern().entrySet())
+            {
+                if (entries.size() < max)
+                {
+                    entries.add(new io.seqbus.wire.GroupsFrame.Entry(g.name(), e.getKey(), e.getValue()[0]));
+                }
+            }
+        }
+        return entries;
     }
 
     /** @return groups with live members. */

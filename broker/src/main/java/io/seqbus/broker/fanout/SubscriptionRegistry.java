@@ -43,6 +43,15 @@ public final class SubscriptionRegistry
         index.arrange(Groups.PLAIN_THEN_BY_GROUP);
     }
 
+    /**
+     * @return the queue groups' members by pattern, at most {@link io.seqbus.wire.GroupsFrame#MAX_ENTRIES}, for
+     * the LAN's GROUPS announcement (allocates: once an announcement interval).
+     */
+    public java.util.List<io.seqbus.wire.GroupsFrame.Entry> groupEntries()
+    {
+        return groups.entries(io.seqbus.wire.GroupsFrame.MAX_ENTRIES);
+    }
+
     /** @return queue groups with live members. */
     public int groupCount()
     {
@@ -90,7 +99,7 @@ public final class SubscriptionRegistry
         final int cost, final String group)
     {
         final Subscription s =
-            new Subscription(to, id, pattern, policy, queueBytes, cost, group == null ? null : groups.join(group));
+            new Subscription(to, id, pattern, policy, queueBytes, cost, group == null ? null : groups.join(group, pattern));
         to.add(s);
         accounts.subscriptions(to.account(), cost);
         to.refreshQueueLimit(defaultQueueBytes.getAsInt());
@@ -167,7 +176,7 @@ public final class SubscriptionRegistry
     {
         if (s.group() != null)
         {
-            groups.leave(s.group());
+            groups.leave(s.group(), s.pattern());
         }
         index.remove(s.pattern(), s);
         accounts.subscriptions(from.account(), -s.cost());
