@@ -319,6 +319,11 @@ public final class BrokerMetrics implements AutoCloseable
             "Memfd payloads reassembled from the LAN and delivered here");
         lan(bridge, "seqbus.lan.payloads.lost", null, BridgeCounters.PAYLOADS_LOST,
             "Memfd payloads from the LAN begun and not finished, or over lan.max_payload (each one lost message)");
+        lan(bridge, "seqbus.group.lan.uncertain", null, BridgeCounters.GROUP_LAN_UNCERTAIN,
+            "Messages from the LAN given to a local queue group while a broker's group view was under 2 s old " +
+            "(membership changing: another broker may have decided otherwise, a duplicate or a loss)");
+        lan(bridge, "seqbus.group.lan.elsewhere", null, BridgeCounters.GROUP_LAN_ELSEWHERE,
+            "Messages from the LAN a local queue group left to another broker (the origin or the rendezvous winner)");
         Gauge.builder("seqbus.lan.peers", bridge, (b) -> b.get(BridgeCounters.PEERS))
             .description("Other brokers heard on the LAN")
             .register(registry);
