@@ -75,7 +75,9 @@ Welcome = collections.namedtuple("Welcome", "version max_payload max_datagram no
                                             "max_descriptors_per_message max_descriptors_per_datagram max_memfd_size "
                                             "max_header_bytes max_headers max_request_timeout_ms",
                                  defaults=(None, None, None, None, None, None))
-Subscribe = collections.namedtuple("Subscribe", "subscription_id policy max_queue_bytes pattern")
+# group: a queue group's name (SUBSCRIBE flag GROUP, SPEC.md "Queue groups"), None for an ordinary subscription.
+Subscribe = collections.namedtuple("Subscribe", "subscription_id policy max_queue_bytes pattern group",
+                                   defaults=(None,))
 Unsubscribe = collections.namedtuple("Unsubscribe", "subscription_id")
 # headers (SPEC.md, "Headers"): None for a frame without the HEADERS flag, else a list of (key, value bytes) pairs in
 # order (a key may repeat); the payload never includes the header block. In a DeliverRun, one such list per payload.
@@ -122,6 +124,8 @@ HEADER_KEY_CHARS = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789-_.")
 MAX_HEADER_KEY = 64
 SCM_MAX_FD = 253                            # the kernel's most descriptors in one sendmsg
 SUBSCRIBE_BODY = struct.Struct("<IBBHI")    # subscription_id, policy, reserved, pattern_length, max_queue_bytes
+FLAG_GROUP = 2                              # frame-header flag on SUBSCRIBE: u8 group_length, group follow the pattern
+MAX_GROUP_LENGTH = 64
 U32 = struct.Struct("<I")                   # UNSUBSCRIBE subscription_id
 U16 = struct.Struct("<H")                   # PUBLISH topic_length
 DELIVER_BODY = struct.Struct("<IIQQQIIH")
@@ -256,9 +260,27 @@ def encode_welcome(version, max_payload, max_datagram, node_id, publisher_id, no
                                              len(data)) + data + limits + services)
 
 
-def encode_subscribe(subscription_id, pattern, policy=0, max_queue_bytes=0):
-    data = _utf8(pattern, MAX_TOPIC, "pattern", 1)
-    return _frame(SUBSCRIBE, SUBSCRIBE_BODY.pack(subscription_id, policy, 0, len(data), max_queue_bytes) + data)
+def encode_subscribe(subscription_id, pattern, policy=0, max_queue_bytes=0, group=None):
+    """With group, the subscription joins that queue group: one member of it gets each matching message."""
+    if group is None:
+        data = _utf8(pattern, MAX_TOPIC, "pattern", 1)
+        return _frame(SUBSCRIBE, SUBSCRIBE_BODY.pack(subscription_id, policy, 0, len(data), max_queue_bytes) + data)
+    name = check_group(group)
+    frame = bytearray(encode_subscribe(subscription_id, pattern, policy, max_queue_bytes))
+    frame += bytes([len(name)]) + name
+    HEADER.pack_into(frame, 0, len(frame), SUBSCRIBE, FLAG_GROUP, 0)
+    return bytes(frame)
+
+
+def check_group(group):
+    """A queue group's name as bytes: 1 to 64 bytes of one topic token (no '.', '*', '>', space or control)."""
+    name = group.encode("utf-8") if isinstance(group, str) else bytes(group)
+    text = name.decode("utf-8", errors="replace")
+    if not 1 <= len(name) <= MAX_GROUP_LENGTH or "\ufffd" in text or text in ("*", ">") or any(
+            c in ".*>" or ord(c) < 0x21 or 0x7F <= ord(c) <= 0x9F for c in text):
+        raise ValueError("invalid queue group name %r: 1 to %d bytes of one topic token (no '.', '*', '>', space "
+                         "or control character)" % (group, MAX_GROUP_LENGTH))
+    return name
 
 
 def encode_unsubscribe(subscription_id):
@@ -337,7 +359,8 @@ def encode(frame):
     if isinstance(frame, Welcome):
         return encode_welcome(*frame)
     if isinstance(frame, Subscribe):
-        return encode_subscribe(frame.subscription_id, frame.pattern, frame.policy, frame.max_queue_bytes)
+        return encode_subscribe(frame.subscription_id, frame.pattern, frame.policy, frame.max_queue_bytes,
+                                frame.group)
     if isinstance(frame, Unsubscribe):
         return encode_unsubscribe(frame.subscription_id)
     if isinstance(frame, Publish):
@@ -393,7 +416,8 @@ def decode_datagram(data, sender=None, descriptors=None):
             raise SeqbusError(BAD_FRAME_LENGTH, "frame_length %d below the header at %d" % (length, at))
         if length > len(data) - at:
             raise SeqbusError(TRUNCATED_FRAME, "datagram ends before frame_length %d at %d" % (length, at))
-        if (flags and (flags != FLAG_HEADERS or type_ not in _WITH_HEADERS)) or reserved:
+        group = type_ == SUBSCRIBE and flags == FLAG_GROUP  # the one flag SUBSCRIBE defines
+        if (flags and not group and (flags != FLAG_HEADERS or type_ not in _WITH_HEADERS)) or reserved:
             raise SeqbusError(PROTOCOL_VIOLATION, "flags or reserved not 0 at %d" % at)
         if type_ in LAN_ONLY:
             raise SeqbusError(PROTOCOL_VIOLATION, "frame type 0x%02x travels between brokers only" % type_)
@@ -402,7 +426,8 @@ def decode_datagram(data, sender=None, descriptors=None):
         if sender and type_ not in SENT_BY[sender]:
             raise SeqbusError(PROTOCOL_VIOLATION, "frame type 0x%02x is not sent by a %s" % (type_, sender))
         body = data[at + HEADER.size:at + length]
-        frames.append(_WITH_HEADERS[type_](body) if flags else _DECODERS[type_](body))
+        frames.append(_decode_subscribe_group(body) if group else
+                      _WITH_HEADERS[type_](body) if flags else _DECODERS[type_](body))
         at += length
     claimed = sum(descriptors_claimed(f) for f in frames)
     if descriptors is not None and claimed != descriptors:
@@ -507,6 +532,16 @@ def _decode_subscribe(body):
     sub, policy, reserved, n, max_queue = _fields(SUBSCRIBE_BODY, body, exact_string=3)
     _reserved_zero(reserved)
     return Subscribe(sub, policy, max_queue, _text(body, SUBSCRIBE_BODY.size, n))
+
+
+def _decode_subscribe_group(body):
+    """SUBSCRIBE with GROUP: the pattern, then u8 group_length and the name, ending the frame exactly."""
+    sub, policy, reserved, n, max_queue = _fields(SUBSCRIBE_BODY, body)
+    _reserved_zero(reserved)
+    at = SUBSCRIBE_BODY.size + n
+    if at + 1 > len(body) or at + 1 + body[at] != len(body):
+        raise SeqbusError(BAD_FRAME_LENGTH, "group_length disagrees with frame_length")
+    return Subscribe(sub, policy, max_queue, _text(body, SUBSCRIBE_BODY.size, n), _text(body, at + 1, body[at]))
 
 
 def _decode_publish(body):
@@ -820,8 +855,8 @@ class Client:
         read by the broker is a hole subscribers count. Frames still in `pending` stay there."""
         self.sock.close()
         self._connect()
-        for subscription_id, (pattern, policy, max_queue_bytes) in self.subscriptions.items():
-            self._send(encode_subscribe(subscription_id, pattern, policy, max_queue_bytes))
+        for subscription_id, (pattern, policy, max_queue_bytes, group) in self.subscriptions.items():
+            self._send(encode_subscribe(subscription_id, pattern, policy, max_queue_bytes, group))
 
     def __enter__(self):
         return self
@@ -917,10 +952,11 @@ class Client:
             self._send(batch)
             self.sent += frames
 
-    def subscribe(self, subscription_id, pattern, policy=0, max_queue_bytes=0):
-        """No acknowledgement: a refusal comes as an ERROR with ref = subscription_id. ping() to be sure."""
-        self._send(encode_subscribe(subscription_id, pattern, policy, max_queue_bytes))
-        self.subscriptions[subscription_id] = (pattern, policy, max_queue_bytes)
+    def subscribe(self, subscription_id, pattern, policy=0, max_queue_bytes=0, group=None):
+        """No acknowledgement: a refusal comes as an ERROR with ref = subscription_id. ping() to be sure.
+        With group, a member of that queue group (a bad name raises ValueError before anything is sent)."""
+        self._send(encode_subscribe(subscription_id, pattern, policy, max_queue_bytes, group))
+        self.subscriptions[subscription_id] = (pattern, policy, max_queue_bytes, group)
 
     def unsubscribe(self, subscription_id):
         self._send(encode_unsubscribe(subscription_id))

@@ -28,13 +28,14 @@ def main():
                         "(default: $SEQBUS_SOCKET, $XDG_RUNTIME_DIR/seqbus/seqbus.sock, /tmp/seqbus-$UID/seqbus.sock)")
     parser.add_argument("pattern")
     parser.add_argument("--count", type=int, default=None, help="exit after this many messages")
+    parser.add_argument("--group", default=None, help="join this queue group: each message goes to one member")
     args = parser.parse_args()
 
     received = 0
     seen = set()  # (node, publisher) of every message received: a PUBLISHER_RESUMED gap of another is not ours
     try:
         with seqbus.Client(args.socket, name="sub.py") as client:
-            client.subscribe(SUBSCRIPTION_ID, args.pattern)
+            client.subscribe(SUBSCRIPTION_ID, args.pattern, group=args.group)
             client.ping()
             # A refusal of the SUBSCRIBE arrives before the PONG, so it is pending by now.
             for frame in list(client.pending):

@@ -144,6 +144,43 @@ def test_session_hello_and_next_sequence(path):
         os.unlink(path)
 
 
+def test_queue_group_subscribe_and_resubscribe(path):
+    """subscribe(..., group=) sends SUBSCRIBE with GROUP; the reconnect sends it again with its group; a bad name
+    is refused before anything is sent."""
+    broker = ScriptedBroker(path)
+    try:
+        thread, result = in_thread(lambda: seqbus.Client(path, name="py"))
+        conn = broker.accept()
+        frames(conn)
+        welcome(conn, 1 << 63 | 6)
+        thread.join(WAIT)
+        client = result["value"]
+        try:
+            for bad in ("", "a.b", "*", ">", "a b", "x" * 65):
+                try:
+                    client.subscribe(9, "jobs.>", group=bad)
+                    check("bad group %r refused" % bad, False)
+                except ValueError:
+                    check("bad group %r refused" % bad, True)
+            client.subscribe(4, "jobs.>", group="workers")
+            sent = frames(conn)
+            check("SUBSCRIBE carries the group", [(f.subscription_id, f.pattern, f.group) for f in sent] ==
+                  [(4, "jobs.>", "workers")], str(sent))
+            thread, result = in_thread(client.reconnect)
+            again = broker.accept()
+            hello_and_more = frames(again)
+            welcome(again, 1 << 63 | 6)
+            thread.join(WAIT)
+            more = hello_and_more[1:] or frames(again)
+            check("the resubscribe keeps the group", [(f.subscription_id, f.group) for f in more] ==
+                  [(4, "workers")], str(more))
+        finally:
+            client.close()
+    finally:
+        broker.close()
+        os.unlink(path)
+
+
 def frames_until_ping(conn):
     while True:
         for f in frames(conn):
@@ -249,7 +286,7 @@ def main():
     with tempfile.TemporaryDirectory() as folder:
         for test in (test_session_hello_and_next_sequence, test_broker_before_sessions,
                      test_other_errors_are_not_taken_for_an_old_broker,
-                     test_a_fatal_error_behind_a_reset_is_still_seen):
+                     test_a_fatal_error_behind_a_reset_is_still_seen, test_queue_group_subscribe_and_resubscribe):
             try:
                 test(os.path.join(folder, "bus.sock"))
             except Exception as e:  # a crash is a failure of this test, not of the whole run

@@ -24,6 +24,7 @@ VALID = {
     "WELCOME": [Welcome(1, 65536, 131072, 0x0A0B0C0D, 0x0000000100000002, "h1")],
     "SUBSCRIBE": [Subscribe(7, 0, 0, "orders.*.created")],
     "UNSUBSCRIBE": [Unsubscribe(7)],
+    "SUBSCRIBE GROUP": [Subscribe(7, 0, 0, "orders.>", "workers")],
     "PUBLISH": [Publish("orders.eu.created", b"hi")],
     "DELIVER": [Deliver(7, 0x0A0B0C0D, 0x0000000100000002, 1, 1700000000000000000, 1000, 4242, "a.b", b"xyz")],
     "DELIVER_RUN": [DeliverRun(7, 0x0A0B0C0D, 0x0000000100000002, 5, 1700000000000000000, 1000, 4242, "a.b",
@@ -67,6 +68,9 @@ REFUSED = {
     "DELIVER_FDS sent by a client": 6,
     "PUBLISH_FDS without its descriptor": 22,
     "SHM_READY sent by a client": 6,
+    "SUBSCRIBE GROUP whose group_length runs past the frame": 2,
+    "SUBSCRIBE GROUP without group_length": 2,
+    "SUBSCRIBE with flag bit 2": 6,
 }
 # Datagrams between brokers (the LAN bridge): a client never sees them; the Java tests check them.
 BROKER_TO_BROKER = ("LAN ",)

@@ -165,6 +165,12 @@ final class BrokerAgent implements Agent, LocalBus
         this.shm = new SharedMemoryClients(context, poller, counters, accounts);
         final SubscriptionRegistry registry =
             new SubscriptionRegistry(index, accounts, counters, context::maxQueueBytes);
+        if (bridge != null)
+        {
+            // Issue 19: queue groups across the LAN; the bridge announces this broker's groups and decides.
+            fanOut.lanGroups(bridge::deliversToGroup);
+            bridge.localGroups(registry::groupEntries);
+        }
         this.protocol = new ClientCommandAdapter(
             context, registry, fanOut, counters, topicRates, this::statDocument, bridge, this::tellResumed, shm);
         this.connections = new Connections(context, poller, counters, fanOut, protocol, accounts, shm);
@@ -412,7 +418,7 @@ final class BrokerAgent implements Agent, LocalBus
         final int sourceNode, final long publisherId, final long sequence, final long timestampNs, final int uid,
         final int pid, final int headerFlag)
     {
-        final int n = fanOut.deliver(buffer, topicIndex, topicLength, payloadLength, sourceNode, publisherId,
+        final int n = fanOut.deliverFromLan(buffer, topicIndex, topicLength, payloadLength, sourceNode, publisherId,
             sequence, timestampNs, uid, pid, headerFlag, cycleNowNs);
         counters.add(BrokerCounters.MESSAGES_DELIVERED, n);
         counters.add(BrokerCounters.BYTES_DELIVERED, (long)n * payloadLength);
@@ -448,8 +454,8 @@ final class BrokerAgent implements Agent, LocalBus
         try
         {
             // A header block, if any, follows the topic and goes inline beside the memfd (SPEC.md, "Headers").
-            final int n = fanOut.deliverDescriptors(topicBuffer, topicIndex, topicLength, blockLength, sourceNode,
-                publisherId, sequence, timestampNs, uid, pid, held, PublishFdsFrame.MEMFD_PAYLOAD,
+            final int n = fanOut.deliverDescriptorsFromLan(topicBuffer, topicIndex, topicLength, blockLength,
+                sourceNode, publisherId, sequence, timestampNs, uid, pid, held, PublishFdsFrame.MEMFD_PAYLOAD,
                 blockLength > 0 ? Protocol.FLAG_HEADERS : 0, cycleNowNs);
             counters.add(BrokerCounters.MESSAGES_DELIVERED, n);
             counters.add(BrokerCounters.BYTES_DELIVERED, n * payloadSize);

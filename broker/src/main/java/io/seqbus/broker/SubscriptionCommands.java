@@ -8,6 +8,7 @@ import io.seqbus.broker.fanout.Subscription;
 import io.seqbus.broker.fanout.SubscriptionRegistry;
 import io.seqbus.broker.net.ClientConnection;
 import io.seqbus.wire.ErrorCode;
+import io.seqbus.wire.Groups;
 import io.seqbus.wire.Printable;
 import io.seqbus.wire.SlowConsumerPolicy;
 import io.seqbus.wire.SubscribeFrame;
@@ -76,6 +77,24 @@ final class SubscriptionCommands
                 " may not subscribe to '" + pattern + "': it matches topics outside " +
                 c.permissions().subscribePatterns() + " (" + c.permissions().label() + ")");
         }
+        String group = null;
+        if (subscribe.hasGroup())
+        {
+            if (!Groups.isValidGroup(buffer, subscribe.groupIndex(), subscribe.groupLength()))
+            {
+                return replies.reject(c, ErrorCode.INVALID_GROUP, id, "invalid queue group name '" +
+                    Printable.quote(buffer, subscribe.groupIndex(), subscribe.groupLength()) +
+                    "': 1 to 64 bytes of one topic token (no '.', '*', '>', space or control character)");
+            }
+            group = subscribe.group();
+            if (!c.permissions().mayJoin(group))
+            {
+                counters.increment(BrokerCounters.ACCESS_DENIED_SUBSCRIBE);
+                return replies.reject(c, ErrorCode.ACCESS_DENIED, id, "uid " + c.uid() + " gid " + c.gid() +
+                    " may not join queue group '" + group + "': the rules allow " + c.permissions().groupNames() +
+                    " (" + c.permissions().label() + ")");
+            }
+        }
         final SlowConsumerPolicy requested = SlowConsumerPolicy.fromCode(subscribe.policy());
         if (requested == null)
         {
@@ -113,7 +132,7 @@ final class SubscriptionCommands
             policy = SlowConsumerPolicy.DROP_NEWEST;
         }
         final int queueBytes = askedQueueBytes == 0 ? context.maxQueueBytes() : (int)askedQueueBytes;
-        registry.subscribe(c.subscriber(), id, pattern, policy, queueBytes, cost);
+        registry.subscribe(c.subscriber(), id, pattern, policy, queueBytes, cost, group);
         return true;
     }
 

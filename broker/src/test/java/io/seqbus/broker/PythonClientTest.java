@@ -107,6 +107,38 @@ class PythonClientTest
     }
 
     @Test
+    void twoPythonMembersOfAQueueGroupShareTheMessages() throws Exception
+    {
+        final String socket = dir.resolve("bus.sock").toString();
+        try (Broker broker = Broker.launch(new BrokerContext().socket(socket)))
+        {
+            final Process one = python("sub.py", "--socket", socket, "j.>", "--group", "workers", "--count", "32")
+                .start();
+            final Process two = python("sub.py", "--socket", socket, "j.>", "--group", "workers", "--count", "32")
+                .start();
+            await().atMost(Duration.ofSeconds(20)).until(() -> broker.counters().get(BrokerCounters.SUBSCRIPTIONS) == 2);
+            try (BusClient pub = BusClient.connect(new ClientOptions().socket(socket).threadMode(ThreadMode.POLL)))
+            {
+                // Two turns of 16 each (the broker's GroupDispatch.BURST).
+                for (int i = 1; i <= 64; i++)
+                {
+                    pub.publish("j.x", Integer.toString(i).getBytes(StandardCharsets.UTF_8));
+                }
+                pub.sync(Duration.ofSeconds(5));
+            }
+            assertThat(one.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            assertThat(two.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            assertThat(one.exitValue()).as(stderr(one)).isZero();
+            assertThat(two.exitValue()).as(stderr(two)).isZero();
+            final java.util.List<String> got = new java.util.ArrayList<>();
+            got.addAll(new String(one.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList());
+            got.addAll(new String(two.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList());
+            assertThat(got).as("each message to one member, 32 each").hasSize(64).doesNotHaveDuplicates();
+            assertThat(broker.counters().get(BrokerCounters.GROUP_DELIVERIES)).isEqualTo(64);
+        }
+    }
+
+    @Test
     void specVectorsSelfCheckPasses() throws Exception
     {
         final Process check = python("test_vectors.py").start();

@@ -753,11 +753,12 @@ public final class BusClient implements AutoCloseable
      * @param pattern a valid pattern, such as {@code orders.*.created} or {@code orders.>}.
      * @param handler runs on the polling thread for every message, or on an executor: the options' or the client's
      *                ({@link SubscriptionOptions#executor}, {@link ClientOptions#handlerExecutor}).
-     * @param options slow-consumer policy, queue bound and gap handler.
+     * @param options slow-consumer policy, queue bound, gap handler and queue group.
      * @return the subscription; close it to unsubscribe.
      * @throws IllegalArgumentException for an invalid pattern.
      * @throws BusException             when there is no room in a full socket within
-     *                                  {@link ClientOptions#publishTimeout()}.
+     *                                  {@link ClientOptions#publishTimeout()}, or for a queue group when the broker
+     *                                  did not announce the service patterns (it predates them).
      * @throws IllegalStateException    when the client was closed.
      */
     public Subscription subscribe(final String pattern, final MessageHandler handler, final SubscriptionOptions options)
@@ -830,7 +831,13 @@ public final class BusClient implements AutoCloseable
         {
             throw new IllegalStateException("this BusClient is draining: no new subscriptions");
         }
-        final int frameLength = SubscribeFrame.PATTERN_OFFSET + patternLength;
+        if (options.group() != null)
+        {
+            // A broker before issue 19 would take the GROUP flag for a protocol violation and close the connection.
+            connection.requireServices("queue groups (SubscriptionOptions.group)");
+        }
+        final int frameLength = SubscribeFrame.PATTERN_OFFSET + patternLength +
+            (options.group() == null ? 0 : SubscribeFrame.GROUP_LENGTH_FIELD + WireStrings.utf8Length(options.group()));
         final long deadline = System.nanoTime() + publishTimeoutNs;
         final MessageHandler dispatcher = dispatcher(handler, options);
         int idle = 0;

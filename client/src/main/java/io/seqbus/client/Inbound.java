@@ -497,7 +497,12 @@ final class Inbound
             // gets its own RECONNECTED gap with the exact count at its next message (see checkSequence).
             for (final Subscription subscription : subscriptions.all())
             {
-                subscription.sequences().armAll(GapReason.RECONNECTED);
+                // A queue group's member sees every publisher's sequence skip (other members got those): only an
+                // ordinary subscription can count what the reconnect lost.
+                if (subscription.group() == null)
+                {
+                    subscription.sequences().armAll(GapReason.RECONNECTED);
+                }
                 dispatchGap(subscription, 0, 0, 0, 0, GapReason.RECONNECTED);
             }
         }
@@ -692,7 +697,7 @@ final class Inbound
         {
             subscription.sequences().skipped(PublisherSequences.key(sourceNode, publisher), fromSequence, count);
         }
-        else if (count == 0)
+        else if (count == 0 && subscription.group() == null)
         {
             subscription.sequences().armAll(reason);
         }

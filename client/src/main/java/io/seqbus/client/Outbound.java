@@ -352,13 +352,13 @@ final class Outbound
             }
             final Subscription subscription = new Subscription(
                 client, subscriptions.nextId(), pattern, handler, options.gapHandler(), options.policy(),
-                options.maxQueueBytes());
+                options.maxQueueBytes(), options.group());
             subscriptions.add(subscription);
             if (currentState != Connection.DISCONNECTED)
             {
                 batch.advance(SubscribeFrame.encode(
                     batch.buffer(), batch.position(), subscription.id(), subscription.policy().code(),
-                    (int)subscription.maxQueueBytes(), pattern));
+                    (int)subscription.maxQueueBytes(), pattern, subscription.group()));
                 batch.send();
             }
             return subscription;

@@ -489,7 +489,9 @@ final class Reconnector
             {
                 continue;
             }
-            final int length = SubscribeFrame.PATTERN_OFFSET + WireStrings.utf8Length(subscription.pattern());
+            final int length = SubscribeFrame.PATTERN_OFFSET + WireStrings.utf8Length(subscription.pattern()) +
+                (subscription.group() == null ? 0 :
+                SubscribeFrame.GROUP_LENGTH_FIELD + WireStrings.utf8Length(subscription.group()));
             if (position + length > limit)
             {
                 connection.writeWhole(controlByteBuffer, position);
@@ -497,7 +499,7 @@ final class Reconnector
             }
             position += SubscribeFrame.encode(
                 control, position, subscription.id(), subscription.policy().code(),
-                (int)subscription.maxQueueBytes(), subscription.pattern());
+                (int)subscription.maxQueueBytes(), subscription.pattern(), subscription.group());
         }
         connection.writeWhole(controlByteBuffer, position);
         outbound.batch().keepOnlyPublishes();

@@ -21,6 +21,7 @@ public final class Subscription implements AutoCloseable
     private final GapHandler gapHandler;
     private final SlowConsumerPolicy policy;
     private final long maxQueueBytes;
+    private final String group;
     private final Counters counters = new Counters(SubscriptionStats.COUNT);
     // Polling side: what this subscription delivered per publisher, to count what a reconnect lost.
     private final PublisherSequences sequences = new PublisherSequences();
@@ -31,8 +32,9 @@ public final class Subscription implements AutoCloseable
 
     Subscription(
         final BusClient client, final int id, final String pattern, final MessageHandler handler,
-        final GapHandler gapHandler, final SlowConsumerPolicy policy, final long maxQueueBytes)
+        final GapHandler gapHandler, final SlowConsumerPolicy policy, final long maxQueueBytes, final String group)
     {
+        this.group = group;
         this.client = client;
         this.id = id;
         this.pattern = pattern;
@@ -64,6 +66,14 @@ public final class Subscription implements AutoCloseable
     public SlowConsumerPolicy policy()
     {
         return policy;
+    }
+
+    /**
+     * @return the queue group it is a member of ({@link SubscriptionOptions#group(String)}), or null.
+     */
+    public String group()
+    {
+        return group;
     }
 
     /**

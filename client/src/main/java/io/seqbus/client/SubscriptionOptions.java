@@ -1,6 +1,8 @@
 package io.seqbus.client;
 
 
+import io.seqbus.wire.Groups;
+
 import java.util.Objects;
 import java.util.concurrent.Executor;
 
@@ -22,6 +24,7 @@ public final class SubscriptionOptions
     private Executor executor;
     private int maxPending = DEFAULT_MAX_PENDING;
     private boolean pull;
+    private String group;
 
     /**
      * Options with the broker's defaults and the client's gap handler.
@@ -179,10 +182,41 @@ public final class SubscriptionOptions
     }
 
     /**
+     * Makes the subscription a member of a queue group: each message on a matching topic goes to one member of the
+     * group (on this broker), picked round robin among those with room, while ordinary subscriptions still get
+     * every message. A member sees gaps in each publisher's sequence (the messages other members got): these are
+     * not reported as loss. What was queued at the broker for a member that goes away is discarded and counted
+     * there (SPEC.md, "Queue groups").
+     *
+     * @param group the group's name: 1 to 64 bytes of one topic token (no {@code .}, {@code *}, {@code >}, space or
+     *              control character); null for an ordinary subscription.
+     * @return this.
+     * @throws IllegalArgumentException for an invalid name.
+     */
+    public SubscriptionOptions group(final String group)
+    {
+        if (group != null && !Groups.isValidGroup(group))
+        {
+            throw new IllegalArgumentException("invalid queue group name '" + group + "': 1 to " +
+                Groups.MAX_GROUP_LENGTH + " bytes of one topic token (no '.', '*', '>', space or control character)");
+        }
+        this.group = group;
+        return this;
+    }
+
+    /**
      * @return the bound of the client's queue for this subscription, in messages.
      */
     public int maxPending()
     {
         return maxPending;
+    }
+
+    /**
+     * @return the queue group's name, or null for an ordinary subscription.
+     */
+    public String group()
+    {
+        return group;
     }
 }

@@ -38,6 +38,7 @@ import java.util.concurrent.Callable;
         "  seqbus bench --embedded-broker --subs 16 --rate 100 --size 1KiB,64KiB,1MiB,16MiB,64MiB --copy-alternative",
         "  seqbus bench --embedded-broker --subs 16 --size 1MiB --touch --memcpy",
         "  seqbus bench --embedded-broker --subs 16 --sub-procs --rate 10000",
+        "  seqbus bench --embedded-broker --group 3   (beside: seqbus bench --embedded-broker --subs 1)",
         "", "Every run shows the CPU each process used in the measured window (user + system from /proc/PID/stat, " +
             "%% of one core): the bench's, the broker's (its pid from its STAT reply; with --embedded-broker it is " +
             "the bench's) and, with --sub-procs, each subscriber process's (max and mean; all in --json)."})
@@ -89,6 +90,11 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
         "of THREADS threads instead of the client's thread (SubscriptionOptions.executor: a copy per message into a " +
         "bounded queue), to show that copy's cost. Not with --sub-procs. Default: 0, the client's thread.")
     int executor;
+
+    @Option(names = "--group", paramLabel = "N", description = "N subscribers, all members of one queue group " +
+        "(each message goes to one of them): delivered msgs/s is then what the group takes, to set beside a run " +
+        "of one ordinary subscriber. Replaces --subs; not with --sub-procs.")
+    int group;
 
     @Option(names = "--topic", paramLabel = "TOPIC", description = "Topic to use (default: bench.data).")
     String topic = "bench.data";
@@ -195,6 +201,16 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
         s.subscriberProcesses = subProcs;
         s.executorThreads = executor;
         s.headers = headers;
+        if (group > 0)
+        {
+            if (subProcs)
+            {
+                throw new IllegalArgumentException("--group runs its members in the bench's process: not with " +
+                    "--sub-procs");
+            }
+            s.subscribers = group;
+            s.group = "bench";
+        }
         return s;
     }
 

@@ -51,6 +51,10 @@ final class JsonMessage
             // Nanoseconds since the epoch pass 2^53, where JavaScript's numbers lose digits: the ISO form is exact.
             json.writeNumberField("time_ns", message.timestampNs());
             json.writeStringField("time", PrintfFormat.iso(message.timestampNs()));
+            if (message.subscription().group() != null)
+            {
+                json.writeStringField("group", message.subscription().group());
+            }
             final String text = textOrNull(message.payloadBuffer());
             json.writeStringField("encoding", text != null ? "utf-8" : "base64");
             json.writeStringField("payload", text != null ? text :

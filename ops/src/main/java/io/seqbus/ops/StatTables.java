@@ -47,6 +47,7 @@ final class StatTables
             oldest + newest, oldest, newest, perSecond(s.totalRate("dropped_oldest") + s.totalRate("dropped_newest")),
             totals.path("evictions").asLong(), totals.path("frames_rejected").asLong(),
             totals.path("publisher_stalls").asLong(), totals.path("connections_refused").asLong()));
+        groups(out, totals);
         if (doc.has("clients"))
         {
             final List<JsonNode> clients = clients(doc, hideSelf);
@@ -136,6 +137,30 @@ final class StatTables
         return c.path("transport").asText("socket");
     }
 
+    // Issue 19: a queue group's member shows its group and what its departure would discard now.
+    private static String patternCell(final JsonNode p)
+    {
+        final String pattern = text(p.path("pattern").asText());
+        return p.has("group") ? pattern + "  (group " + text(p.path("group").asText()) + ", " +
+            p.path("group_queued").asLong() + " queued)" : pattern;
+    }
+
+    // Issue 19: queue group totals, when the broker has seen any.
+    private static void groups(final StringBuilder out, final JsonNode totals)
+    {
+        final long deliveries = totals.path("group_deliveries").asLong();
+        final long discarded = totals.path("group_discarded").asLong();
+        if (deliveries == 0 && discarded == 0)
+        {
+            return;
+        }
+        final StringBuilder byGroup = new StringBuilder();
+        totals.path("group_discarded_by_group").fields().forEachRemaining((e) -> byGroup.append(byGroup.length() == 0 ?
+            " (" : ", ").append(text(e.getKey())).append(' ').append(e.getValue().asLong()));
+        line(out, String.format(Locale.ROOT, "group deliveries %d  group discarded %d%s", deliveries, discarded,
+            byGroup.length() == 0 ? "" : byGroup + ")"));
+    }
+
     private static List<String[]> patternRows(final List<JsonNode> clients)
     {
         final List<String[]> rows = new ArrayList<>();
@@ -150,7 +175,7 @@ final class StatTables
             for (final JsonNode p : c.path("patterns"))
             {
                 rows.add(new String[]{c.path("id").asText(), name(c), p.path("id").asText(),
-                    p.path("policy").asText(), bytes(p.path("queue_bytes").asLong()), text(p.path("pattern").asText())});
+                    p.path("policy").asText(), bytes(p.path("queue_bytes").asLong()), patternCell(p)});
             }
         }
         return rows;

@@ -38,7 +38,7 @@ import java.util.concurrent.Callable;
     footer = {"", "Formats (--format): " + PrintfFormat.ESCAPES_HELP,
         "", "Examples:", "  seqbus sub -v 'orders.>'", "  seqbus sub --format '%%I %%t seq=%%s %%p\\n' 'orders.>'",
         "  seqbus sub --json --count 1 orders.eu.created", "  seqbus sub --raw --count 1 files.blob > blob.bin",
-        "  seqbus sub --save-dir /var/tmp/frames 'camera.>'",
+        "  seqbus sub --save-dir /var/tmp/frames 'camera.>'", "  seqbus sub --group workers --json 'jobs.>'",
         "", "Exit status:", "  0  --count messages printed (or standard output was closed)",
         "  1  no broker, or the connection ended without a reason (--no-reconnect)",
         "  2  bad usage: an option, the pattern, a --save-dir that is no writable directory", "  3  access denied by the broker's rules",
@@ -59,7 +59,8 @@ final class SubCommand extends ClientCommand implements Callable<Integer>
     String format;
 
     @Option(names = "--json", description = "Print one JSON object per line: topic, node, publisher, sequence, " +
-        "uid, pid, time_ns, time, encoding (utf-8 or base64) and payload (as text if valid UTF-8, else base64).")
+        "uid, pid, time_ns, time, encoding (utf-8 or base64) and payload (as text if valid UTF-8, else base64); " +
+        "group with --group.")
     boolean json;
 
     @Option(names = "--raw", description = "Print the payload bytes only, with nothing between messages " +
@@ -76,6 +77,11 @@ final class SubCommand extends ClientCommand implements Callable<Integer>
     @Option(names = "--max-queue-bytes", paramLabel = "BYTES", description = "Bound of this subscriber's queue " +
         "at the broker (default: the broker's; at most its max_queue_bytes_limit).")
     long maxQueueBytes;
+
+    @Option(names = "--group", paramLabel = "NAME", description = "Join queue group NAME: each message goes to " +
+        "one member of the group (those with room first, round robin); ordinary subscribers still get every one. " +
+        "NAME: 1 to 64 bytes of one topic token.")
+    String group;
 
     @Option(names = "--save-dir", paramLabel = "DIR", description = "Write each payload that came as a memfd " +
         "(a large one) to DIR/TOPIC.PUBLISHER.SEQUENCE (a '/' in the topic as %%2F) and print that path as its " +
@@ -229,6 +235,7 @@ final class SubCommand extends ClientCommand implements Callable<Integer>
                 options.policy(SlowConsumerPolicy.fromLabel(policy));
             }
             options.maxQueueBytes(maxQueueBytes);
+            options.group(group);
         }
         catch (final IllegalArgumentException ex)
         {

@@ -51,6 +51,8 @@ public final class FrameType
     public static final int DELIVER_MEMFD = 0x23;
     /** Bridge only: bytes of the payload of the DELIVER_MEMFD its sender sent last. */
     public static final int FRAGMENT = 0x24;
+    /** Bridge only: the queue groups with members on the sending broker, and their patterns (issue 19). */
+    public static final int GROUPS = 0x26;
 
     private FrameType()
     {
@@ -84,7 +86,7 @@ public final class FrameType
     public static boolean isSentOnLan(final int type)
     {
         return type == NODE || type == ANNOUNCE || type == DELIVER || type == AUTH || type == DELIVER_MEMFD ||
-            type == FRAGMENT;
+            type == FRAGMENT || type == GROUPS;
     }
 
     /**
@@ -103,7 +105,7 @@ public final class FrameType
     public static boolean isKnown(final int type)
     {
         return (type >= HELLO && type <= STAT_REPLY) || (type >= DELIVER_RUN && type <= SHM_FDS) ||
-            (type >= NODE && type <= FRAGMENT);
+            (type >= NODE && type <= FRAGMENT) || type == GROUPS;
     }
 
     /**
@@ -137,6 +139,7 @@ public final class FrameType
             case AUTH: return "AUTH";
             case DELIVER_MEMFD: return "DELIVER_MEMFD";
             case FRAGMENT: return "FRAGMENT";
+            case GROUPS: return "GROUPS";
             default: return "UNKNOWN(" + type + ")";
         }
     }

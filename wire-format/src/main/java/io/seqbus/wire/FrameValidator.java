@@ -238,6 +238,10 @@ public final class FrameValidator
                 {
                     return reservedNotZero(at);
                 }
+                if ((buffer.getByte(at + Protocol.FLAGS_OFFSET) & Protocol.FLAG_GROUP) != 0)
+                {
+                    return subscribeWithGroup(buffer, at, frameLength);
+                }
                 return exactWithString(
                     buffer, at, frameLength, SubscribeFrame.PATTERN_OFFSET, SubscribeFrame.PATTERN_LENGTH_OFFSET);
             case FrameType.UNSUBSCRIBE:
@@ -332,6 +336,11 @@ public final class FrameValidator
                     DeliverMemfdFrame.TOPIC_LENGTH_OFFSET) :
                     exactWithString(buffer, at, frameLength, DeliverMemfdFrame.TOPIC_OFFSET,
                     DeliverMemfdFrame.TOPIC_LENGTH_OFFSET);
+            case FrameType.GROUPS:
+            {
+                final String groupsError = GroupsFrame.framingError(buffer, at, frameLength);
+                return groupsError == null ? 0 : fail(at, ErrorCode.BAD_FRAME_LENGTH, groupsError);
+            }
             case FrameType.FRAGMENT:
                 if (frameLength <= FragmentFrame.BYTES_OFFSET)
                 {
@@ -434,6 +443,31 @@ public final class FrameValidator
         if (fixed + stringLength != frameLength)
         {
             return fail(at, ErrorCode.BAD_FRAME_LENGTH, "string length disagrees with frame_length");
+        }
+        return 0;
+    }
+
+    // SUBSCRIBE with GROUP: the pattern, then u8 group_length and exactly that many bytes to the frame's end. The
+    // name's content (1..64 bytes, a topic token) is the broker's to check: INVALID_GROUP refuses that subscription
+    // only, where a framing error here refuses the whole datagram.
+    private int subscribeWithGroup(final DirectBuffer buffer, final int at, final int frameLength)
+    {
+        final int code = atLeastWithString(
+            buffer, at, frameLength, SubscribeFrame.PATTERN_OFFSET, SubscribeFrame.PATTERN_LENGTH_OFFSET);
+        if (code != 0)
+        {
+            return code;
+        }
+        final int groupLengthAt = SubscribeFrame.PATTERN_OFFSET +
+            (buffer.getShort(at + SubscribeFrame.PATTERN_LENGTH_OFFSET, BYTE_ORDER) & 0xFFFF);
+        if (groupLengthAt + SubscribeFrame.GROUP_LENGTH_FIELD > frameLength)
+        {
+            return fail(at, ErrorCode.BAD_FRAME_LENGTH, "SUBSCRIBE with GROUP ends before group_length");
+        }
+        final int groupLength = buffer.getByte(at + groupLengthAt) & 0xFF;
+        if (groupLengthAt + SubscribeFrame.GROUP_LENGTH_FIELD + groupLength != frameLength)
+        {
+            return fail(at, ErrorCode.BAD_FRAME_LENGTH, "group_length disagrees with frame_length");
         }
         return 0;
     }
@@ -582,7 +616,7 @@ public final class FrameValidator
     // Issue 19 (docs/design/service-patterns.md): which frame-header flags a frame type may carry. Each constant
     // below turns a flag on once its check exists in this class; until then the flag is refused, as in version 1.
     private static final int HEADER_FLAGS = Protocol.FLAG_HEADERS; // the header block's check: headerBlocks
-    private static final int SUBSCRIBE_FLAGS = 0; // Protocol.FLAG_GROUP: with the group name's check
+    private static final int SUBSCRIBE_FLAGS = Protocol.FLAG_GROUP; // with subscribeWithGroup's check
 
     private static int allowedFlags(final int type)
     {

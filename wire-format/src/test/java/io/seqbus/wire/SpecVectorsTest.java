@@ -93,6 +93,8 @@ final class SpecVectorsTest
         valid("SUBSCRIBE", "id 7, policy 0, max_queue_bytes 0, pattern `orders.*.created`",
             new Subscribe(7, 0, 0, "orders.*.created"));
         valid("UNSUBSCRIBE", "id 7", new Unsubscribe(7));
+        valid("SUBSCRIBE GROUP", "flags 2, id 7, policy 0, max_queue_bytes 0, pattern `orders.>`, group `workers`",
+            new WireModel.SubscribeGroup(7, 0, 0, "orders.>", "workers"));
         valid("PUBLISH", "topic `orders.eu.created`, payload `hi`", new Publish("orders.eu.created", ascii("hi")));
         valid("DELIVER",
             "sub 7, node 0x0A0B0C0D, publisher 0x0000000100000002, sequence 1, timestamp 1700000000000000000, " +
@@ -151,6 +153,11 @@ final class SpecVectorsTest
             "out 1 message 3 bytes, in 0 0, state 1, node `h1`",
             new Node(0x0A0B0C0D, 0x1122334455667788L, 2),
             new Announce(1700000000000L, 1, 3, 0, 0, AnnounceFrame.STATE_UP, "h1"));
+        valid("LAN GROUPS",
+            "NODE node 0x0A0B0C0D, instance 0x1122334455667788, sequence 3; GROUPS 1 entry: 2 members of `workers` " +
+            "on `orders.>`",
+            new Node(0x0A0B0C0D, 0x1122334455667788L, 3),
+            new WireModel.GroupsAnnounced(List.of(new GroupsFrame.Entry("workers", "orders.>", 2))));
         valid("LAN AUTH",
             "the LAN DELIVER datagram, then AUTH with key `" + AUTH_KEY + "`: tag = HMAC-SHA256 of the 96 bytes " +
             "before it, first 16 bytes",
@@ -175,6 +182,9 @@ final class SpecVectorsTest
         REFUSED.put("DELIVER_FDS sent by a client", ErrorCode.PROTOCOL_VIOLATION);
         REFUSED.put("PUBLISH_FDS without its descriptor", ErrorCode.DESCRIPTOR_MISMATCH);
         REFUSED.put("SHM_READY sent by a client", ErrorCode.PROTOCOL_VIOLATION);
+        REFUSED.put("SUBSCRIBE GROUP whose group_length runs past the frame", ErrorCode.BAD_FRAME_LENGTH);
+        REFUSED.put("SUBSCRIBE GROUP without group_length", ErrorCode.BAD_FRAME_LENGTH);
+        REFUSED.put("SUBSCRIBE with flag bit 2", ErrorCode.PROTOCOL_VIOLATION);
     }
 
     private static List<Row> validRows;

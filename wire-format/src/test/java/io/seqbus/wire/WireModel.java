@@ -181,6 +181,20 @@ final class WireModel
         }
     }
 
+    record SubscribeGroup(int subscriptionId, int policy, int maxQueueBytes, String pattern, String group)
+        implements Frame
+    {
+        public int encode(final MutableDirectBuffer buffer, final int offset)
+        {
+            return SubscribeFrame.encode(buffer, offset, subscriptionId, policy, maxQueueBytes, pattern, group);
+        }
+
+        public int type()
+        {
+            return FrameType.SUBSCRIBE;
+        }
+    }
+
     record Unsubscribe(int subscriptionId) implements Frame
     {
         public int encode(final MutableDirectBuffer buffer, final int offset)
@@ -399,6 +413,19 @@ final class WireModel
         }
     }
 
+    record GroupsAnnounced(java.util.List<GroupsFrame.Entry> entries) implements Frame
+    {
+        public int encode(final MutableDirectBuffer buffer, final int offset)
+        {
+            return GroupsFrame.encode(buffer, offset, entries);
+        }
+
+        public int type()
+        {
+            return FrameType.GROUPS;
+        }
+    }
+
     record Announce(
         long startTimeMs, long messagesOut, long bytesOut, long messagesIn, long bytesIn, int state, String nodeName)
         implements Frame
@@ -456,6 +483,10 @@ final class WireModel
             case FrameType.SUBSCRIBE:
             {
                 final SubscribeFrame f = (SubscribeFrame)new SubscribeFrame().wrap(buffer, offset);
+                if (f.hasGroup())
+                {
+                    return new SubscribeGroup(f.subscriptionId(), f.policy(), f.maxQueueBytes(), f.pattern(), f.group());
+                }
                 return new Subscribe(f.subscriptionId(), f.policy(), f.maxQueueBytes(), f.pattern());
             }
             case FrameType.UNSUBSCRIBE:
@@ -540,6 +571,12 @@ final class WireModel
             {
                 final NodeFrame f = (NodeFrame)new NodeFrame().wrap(buffer, offset);
                 return new Node(f.nodeId(), f.instanceId(), f.sequence());
+            }
+            case FrameType.GROUPS:
+            {
+                final java.util.List<GroupsFrame.Entry> entries = new java.util.ArrayList<>();
+                ((GroupsFrame)new GroupsFrame().wrap(buffer, offset)).entries(entries);
+                return new GroupsAnnounced(entries);
             }
             case FrameType.ANNOUNCE:
             {

@@ -90,6 +90,8 @@ public final class AccessControl
         final LinkedHashSet<String> publish = new LinkedHashSet<>();
         final LinkedHashSet<String> subscribe = new LinkedHashSet<>();
         final LinkedHashSet<String> passFds = new LinkedHashSet<>();
+        // Null while no applying rule says which queue groups: then any group, as far as subscribe allows.
+        LinkedHashSet<String> groups = null;
         final List<String> labels = new ArrayList<>();
         for (final AclRule rule : rules)
         {
@@ -98,6 +100,11 @@ public final class AccessControl
                 publish.addAll(rule.publish());
                 subscribe.addAll(rule.subscribe());
                 passFds.addAll(rule.passFds());
+                if (rule.group() != null)
+                {
+                    groups = groups == null ? new LinkedHashSet<>() : groups;
+                    groups.addAll(rule.group());
+                }
                 labels.add(rule.label());
             }
         }
@@ -106,7 +113,7 @@ public final class AccessControl
             return defaultAllow ? Permissions.ALL : Permissions.NONE;
         }
         return new Permissions("rules for " + String.join(", ", labels), List.copyOf(publish), List.copyOf(subscribe),
-            List.copyOf(passFds));
+            List.copyOf(passFds), groups == null ? null : List.copyOf(groups));
     }
 
     /** @return true when peers no rule names may do everything. */

@@ -1,6 +1,7 @@
 package io.seqbus.broker.acl;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.seqbus.wire.Groups;
 import io.seqbus.wire.Topics;
 
 import java.util.ArrayList;
@@ -19,11 +20,12 @@ import java.util.Set;
  * publish = ["orders.&gt;"]
  * subscribe = ["orders.&gt;", "prices.*"]
  * pass_fds = ["orders.fds.&gt;"]  # descriptors besides a payload memfd; no rule, none (acl.default allow too)
+ * group = ["workers"]         # queue groups it may join, "*" for any; no group key: any (where it may subscribe)
  * </pre>
  */
 public final class AclConfig
 {
-    private static final Set<String> KEYS = Set.of("uid", "gid", "publish", "subscribe", "block", "pass_fds");
+    private static final Set<String> KEYS = Set.of("uid", "gid", "publish", "subscribe", "block", "pass_fds", "group");
 
     private AclConfig()
     {
@@ -60,7 +62,7 @@ public final class AclConfig
                 if (!KEYS.contains(key))
                 {
                     problems.add(name + ": unknown key '" + key + "'; allowed: uid or gid, publish, subscribe, " +
-                        "block, pass_fds");
+                        "block, pass_fds, group");
                 }
             }
             if (rule.has("uid") == rule.has("gid"))
@@ -95,6 +97,7 @@ public final class AclConfig
             final List<String> publish = patterns(rule, "publish", name, problems);
             final List<String> subscribe = patterns(rule, "subscribe", name, problems);
             final List<String> passFds = patterns(rule, "pass_fds", name, problems);
+            final List<String> group = rule.has("group") ? groups(rule, name, problems) : null;
             final JsonNode block = rule.get("block");
             if (block != null && !block.isBoolean())
             {
@@ -103,10 +106,35 @@ public final class AclConfig
             if (problems.size() == before)
             {
                 parsed.add(new AclRule(user ? id : -1, user ? -1 : id, label, publish, subscribe,
-                    block != null && block.booleanValue(), passFds));
+                    block != null && block.booleanValue(), passFds, group));
             }
         }
         return parsed;
+    }
+
+    // Queue group names are one token: a name, or '*' (or '>') for any.
+    private static List<String> groups(final JsonNode rule, final String name, final List<String> problems)
+    {
+        final List<String> groups = new ArrayList<>();
+        final JsonNode list = rule.get("group");
+        if (!list.isArray())
+        {
+            problems.add(name + ": group = " + list + " is not allowed; allowed: an array of queue group names or " +
+                "\"*\" for any, e.g. [\"workers\"]");
+            return groups;
+        }
+        for (final JsonNode g : list)
+        {
+            if (!g.isTextual() || !(Groups.isValidGroup(g.textValue()) || "*".equals(g.textValue()) ||
+                ">".equals(g.textValue())))
+            {
+                problems.add(name + ": group entry " + g + " is not a queue group name; allowed: 1 to 64 bytes of " +
+                    "one topic token, or \"*\" for any");
+                continue;
+            }
+            groups.add(g.textValue());
+        }
+        return groups;
     }
 
     private static List<String> patterns(

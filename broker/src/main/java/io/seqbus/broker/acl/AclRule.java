@@ -13,10 +13,30 @@ import java.util.List;
  * @param subscribe patterns it may subscribe within.
  * @param block     true when it may subscribe with the block policy, holding publishers back.
  * @param passFds   patterns whose topics it may publish descriptors other than a payload memfd to.
+ * @param group     queue group names it may join ({@code *} for any), or null when the rule does not say: then
+ *                  anyone who may subscribe may join any group (issue 19).
  */
 public record AclRule(
-    int uid, int gid, String label, List<String> publish, List<String> subscribe, boolean block, List<String> passFds)
+    int uid, int gid, String label, List<String> publish, List<String> subscribe, boolean block, List<String> passFds,
+    List<String> group)
 {
+    /**
+     * A rule that says nothing of queue groups.
+     *
+     * @param uid       as above.
+     * @param gid       as above.
+     * @param label     as above.
+     * @param publish   as above.
+     * @param subscribe as above.
+     * @param block     as above.
+     * @param passFds   as above.
+     */
+    public AclRule(final int uid, final int gid, final String label, final List<String> publish,
+        final List<String> subscribe, final boolean block, final List<String> passFds)
+    {
+        this(uid, gid, label, publish, subscribe, block, passFds, null);
+    }
+
     /**
      * A rule that grants no pass_fds.
      *

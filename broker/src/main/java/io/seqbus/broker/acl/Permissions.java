@@ -29,6 +29,7 @@ public final class Permissions
     private final List<String[]> subscribeSplit = new ArrayList<>();
     private final TopicIndex<Object> passFds = new TopicIndex<>(1024);
     private final List<String> passFdsPatterns;
+    private final List<String> groupNames;
 
     /**
      * @param label     which rules these are, for messages.
@@ -49,6 +50,21 @@ public final class Permissions
     public Permissions(
         final String label, final List<String> publish, final List<String> subscribe, final List<String> passFds)
     {
+        this(label, publish, subscribe, passFds, null);
+    }
+
+    /**
+     * @param label     which rules these are, for messages.
+     * @param publish   patterns of the topics it may publish to.
+     * @param subscribe patterns it may subscribe within.
+     * @param passFds   patterns of the topics it may publish descriptors other than a payload memfd to.
+     * @param groups    queue group names it may join ({@code *} or {@code >}: any), or null for any.
+     */
+    public Permissions(
+        final String label, final List<String> publish, final List<String> subscribe, final List<String> passFds,
+        final List<String> groups)
+    {
+        this.groupNames = groups == null ? null : List.copyOf(groups);
         this.label = label;
         this.passFdsPatterns = List.copyOf(passFds);
         for (final String pattern : passFds)
@@ -103,6 +119,25 @@ public final class Permissions
     public boolean maySubscribe(final String pattern)
     {
         return PatternCover.covers(subscribeSplit, pattern.split("\\.", -1));
+    }
+
+    /**
+     * The {@code group} verb (issue 19): who may join which queue groups; where the rules do not say, anyone who
+     * may subscribe (the pattern is checked apart).
+     *
+     * @param group a valid queue group name.
+     * @return true when it may join that group.
+     */
+    public boolean mayJoin(final String group)
+    {
+        return groupNames == null || groupNames.contains(group) || groupNames.contains("*") ||
+            groupNames.contains(">");
+    }
+
+    /** @return the queue group names it may join, or null for any. */
+    public List<String> groupNames()
+    {
+        return groupNames;
     }
 
     /** @return which rules these are, for messages. */

@@ -66,7 +66,12 @@ public final class BridgeCounters
     /** Memfd payload bytes mapped and waiting to go to the LAN, now. */
     public static final int PAYLOAD_BACKLOG_BYTES = 24;
 
-    private static final int LENGTH = 25;
+    /** Messages from the LAN given to a local queue group member while the view of a broker involved was < 2 s old. */
+    public static final int GROUP_LAN_UNCERTAIN = 25;
+    /** Messages from the LAN a local queue group did not get: another broker (or the origin) delivers them. */
+    public static final int GROUP_LAN_ELSEWHERE = 26;
+
+    private static final int LENGTH = 27;
 
     private final AtomicLongArray values = new AtomicLongArray(LENGTH);
     private volatile CountersReader aeronCounters;

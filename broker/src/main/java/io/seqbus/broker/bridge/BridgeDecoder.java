@@ -34,6 +34,8 @@ final class BridgeDecoder implements ControlledFragmentHandler
     private final DeliverMemfdFrame deliverMemfd = new DeliverMemfdFrame();
     private final FragmentFrame fragment = new FragmentFrame();
     private final AnnounceFrame announce = new AnnounceFrame();
+    private final io.seqbus.wire.GroupsFrame groupsFrame = new io.seqbus.wire.GroupsFrame();
+    private final java.util.ArrayList<io.seqbus.wire.GroupsFrame.Entry> groupEntries = new java.util.ArrayList<>();
     private final LongHashSet collisionsReported = new LongHashSet();
     private final int ownNodeId;
     private final long ownInstanceId;
@@ -62,6 +64,11 @@ final class BridgeDecoder implements ControlledFragmentHandler
         this.gaps = gaps;
         this.payloads = payloads;
         this.counters = counters;
+    }
+
+    long nowMs()
+    {
+        return nowMs;
     }
 
     void nowMs(final long nowMs)
@@ -193,6 +200,13 @@ final class BridgeDecoder implements ControlledFragmentHandler
             {
                 fragment.wrap(buffer, at);
                 delivered(entry, payloads.onFragment(entry, fragment, node.sequence()));
+            }
+            else if (type == FrameType.GROUPS)
+            {
+                groupsFrame.wrap(buffer, at);
+                groupEntries.clear();
+                groupsFrame.entries(groupEntries);
+                peers.onGroups(entry, groupEntries, nowMs);
             }
             else if (type == FrameType.ANNOUNCE)
             {

@@ -4,6 +4,7 @@ import io.aeron.ExclusivePublication;
 import io.aeron.Publication;
 import io.seqbus.broker.log.Log;
 import io.seqbus.wire.AnnounceFrame;
+import io.seqbus.wire.GroupsFrame;
 import io.seqbus.wire.AuthFrame;
 import io.seqbus.sys.Mapping;
 import io.seqbus.wire.DeliverFrame;
@@ -53,6 +54,7 @@ final class BridgeEncoder
     private long payloadBacklogBytes;
     private final ExpandableDirectByteBuffer backlog = new ExpandableDirectByteBuffer(1024 * 1024);
     private final UnsafeBuffer send;
+    private final UnsafeBuffer groupsBuffer = new UnsafeBuffer(ByteBuffer.allocateDirect(4096));
     private final UnsafeBuffer announce = new UnsafeBuffer(ByteBuffer.allocateDirect(
         NodeFrame.LENGTH + AnnounceFrame.NODE_NAME_OFFSET + Protocol.MAX_NAME_LENGTH + AuthFrame.LENGTH));
     private int readOffset;
@@ -432,6 +434,28 @@ final class BridgeEncoder
         {
             throw new IllegalStateException("an empty mapping maps nothing", ex);
         }
+    }
+
+    /**
+     * Offers a GROUPS in a datagram of its own (a broker before issue 19 refuses the datagram, not the ANNOUNCE).
+     *
+     * @param entries this broker's queue groups by pattern, at most {@link GroupsFrame#MAX_ENTRIES}.
+     * @return true if Aeron took it.
+     */
+    boolean groups(final java.util.List<GroupsFrame.Entry> entries)
+    {
+        final int needed = NodeFrame.LENGTH + GroupsFrame.lengthOf(entries) + AuthFrame.LENGTH;
+        if (groupsBuffer.capacity() < needed)
+        {
+            groupsBuffer.wrap(ByteBuffer.allocateDirect(needed));
+        }
+        int length = NodeFrame.encode(groupsBuffer, 0, nodeId, instanceId, nextSequence);
+        length += GroupsFrame.encode(groupsBuffer, length, entries);
+        if (authenticator != null)
+        {
+            length = authenticator.sign(groupsBuffer, 0, length);
+        }
+        return publication.offer(groupsBuffer, 0, length) > 0;
     }
 
     /**

@@ -9,6 +9,7 @@ import io.aeron.Subscription;
 import io.seqbus.broker.config.Configuration;
 import io.seqbus.broker.log.Log;
 import io.seqbus.wire.AnnounceFrame;
+import io.seqbus.wire.GroupsFrame;
 import io.seqbus.wire.DeliverFrame;
 import io.seqbus.wire.GapReason;
 import io.seqbus.wire.Protocol;
@@ -55,6 +56,7 @@ public final class LanBridge implements AutoCloseable
     private final ControlledFragmentAssembler assembler;
     private final long startTimeMs = System.currentTimeMillis();
     private final long announceIntervalNs;
+    private java.util.function.Supplier<java.util.List<GroupsFrame.Entry>> localGroups = java.util.List::of;
     private long nextAnnounceNs;
     private long driverNewsSeen;
     private long publishedPosition;
@@ -236,6 +238,110 @@ public final class LanBridge implements AutoCloseable
     }
 
     /**
+     * @param localGroups this broker's queue groups by pattern, for the GROUPS announcement.
+     */
+    public void localGroups(final java.util.function.Supplier<java.util.List<GroupsFrame.Entry>> localGroups)
+    {
+        this.localGroups = localGroups;
+    }
+
+    /**
+     * Whether this broker delivers a message from the LAN to its members of a queue group (SPEC.md, "Queue groups
+     * across the LAN"), decided alike by every broker from the GROUPS announcements: not when the origin announced a
+     * member of the group whose pattern matches the topic (the origin served it); otherwise this broker only if its
+     * rendezvous score for the message is the highest among itself and the live peers announcing such a member.
+     * A decision taken while the announcement of a broker it involved is younger than {@link #UNCERTAIN_MS} is
+     * counted: membership was changing, and another broker may have decided differently (a duplicate or a loss).
+     * Agent thread; allocates nothing once each topic is in the peers' caches.
+     *
+     * @return true when this broker delivers it to one of its members.
+     */
+    public boolean deliversToGroup(
+        final String group, final DirectBuffer buffer, final int topicIndex, final int topicLength,
+        final int sourceNode, final long publisherId, final long sequence)
+    {
+        final long nowMs = decoderNowMs();
+        boolean uncertain = false;
+        final PeerTable.Entry origin = peers.current(sourceNode);
+        if (origin != null)
+        {
+            uncertain = nowMs - origin.groupsChangedMs < UNCERTAIN_MS;
+            if (announces(origin, group, buffer, topicIndex, topicLength))
+            {
+                counters.increment(BridgeCounters.GROUP_LAN_ELSEWHERE);
+                return false;
+            }
+        }
+        final long mine = rendezvous(context.nodeId(), sourceNode, publisherId, sequence);
+        for (final PeerTable.Entry peer : peers.currentEntries())
+        {
+            if (peer == origin || peer.nodeId == context.nodeId() || !PeerTable.UP.equals(peer.state))
+            {
+                continue;
+            }
+            if (announces(peer, group, buffer, topicIndex, topicLength))
+            {
+                uncertain |= nowMs - peer.groupsChangedMs < UNCERTAIN_MS;
+                final long theirs = rendezvous(peer.nodeId, sourceNode, publisherId, sequence);
+                if (Long.compareUnsigned(theirs, mine) > 0 || (theirs == mine && peer.nodeId > context.nodeId()))
+                {
+                    counters.increment(BridgeCounters.GROUP_LAN_ELSEWHERE);
+                    return false;
+                }
+            }
+        }
+        if (uncertain)
+        {
+            counters.increment(BridgeCounters.GROUP_LAN_UNCERTAIN);
+        }
+        return true;
+    }
+
+    /** Views younger than this are uncertain: announcements are a second apart and an image times out in 2 s. */
+    static final long UNCERTAIN_MS = 2_000;
+
+    private static boolean announces(
+        final PeerTable.Entry peer, final String group, final DirectBuffer buffer, final int topicIndex,
+        final int topicLength)
+    {
+        if (peer.groups == null)
+        {
+            return false;
+        }
+        final java.util.List<String> names = peer.groups.match(buffer, topicIndex, topicLength);
+        for (int i = 0, n = names.size(); i < n; i++)
+        {
+            if (names.get(i).equals(group))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The rendezvous score of a broker for one message: the same function on every broker (SPEC.md gives it).
+     */
+    static long rendezvous(final int nodeId, final int sourceNode, final long publisherId, final long sequence)
+    {
+        long h = (nodeId & 0xFFFF_FFFFL) * 0x9E3779B97F4A7C15L;
+        h ^= ((sourceNode & 0xFFFF_FFFFL) << 32 | (sourceNode & 0xFFFF_FFFFL)) * 0xC2B2AE3D27D4EB4FL;
+        h ^= publisherId * 0x165667B19E3779F9L;
+        h ^= sequence * 0xD6E8FEB86659FD93L;
+        h ^= h >>> 33;
+        h *= 0xFF51AFD7ED558CCDL;
+        h ^= h >>> 33;
+        h *= 0xC4CEB9FE1A85EC53L;
+        h ^= h >>> 33;
+        return h;
+    }
+
+    private long decoderNowMs()
+    {
+        return decoder.nowMs();
+    }
+
+    /**
      * One duty cycle's share of bridge work.
      *
      * @param nowNs  the agent's monotonic clock.
@@ -263,6 +369,8 @@ public final class LanBridge implements AutoCloseable
         {
             nextAnnounceNs = nowNs + announceIntervalNs;
             work++;
+            // Issue 19: the queue groups with members here, after every ANNOUNCE (a lost one is sent again then).
+            encoder.groups(localGroups.get());
         }
         peers.publish(nowMs, announceDue);
         final long position = publication.position();

@@ -38,6 +38,10 @@ final class PeerTable
         long announcedOut;
         long announcedIn;
         boolean collisionReported;
+        // Issue 19: the queue groups it announced (GROUPS), pattern -> group names, and when that last changed.
+        io.seqbus.broker.route.TopicIndex<String> groups;
+        java.util.List<io.seqbus.wire.GroupsFrame.Entry> groupEntries = java.util.List.of();
+        long groupsChangedMs;
 
         Entry(final int nodeId, final long instanceId)
         {
@@ -172,6 +176,48 @@ final class PeerTable
         {
             state(entry, UP);
         }
+    }
+
+    /**
+     * A peer's GROUPS: its queue groups and their patterns replace what it announced before.
+     *
+     * @param entry   the peer.
+     * @param entries what it announced.
+     * @param nowMs   wall clock.
+     */
+    void onGroups(final Entry entry, final java.util.List<io.seqbus.wire.GroupsFrame.Entry> entries, final long nowMs)
+    {
+        if (entries.equals(entry.groupEntries))
+        {
+            return;
+        }
+        final io.seqbus.broker.route.TopicIndex<String> index = new io.seqbus.broker.route.TopicIndex<>(1024);
+        for (final io.seqbus.wire.GroupsFrame.Entry e : entries)
+        {
+            if (io.seqbus.wire.Topics.isValidPattern(e.pattern()) && io.seqbus.wire.Groups.isValidGroup(e.group()))
+            {
+                index.add(e.pattern(), e.group());
+            }
+        }
+        entry.groups = index;
+        entry.groupEntries = java.util.List.copyOf(entries);
+        entry.groupsChangedMs = nowMs;
+        Log.info("bridge: peer " + entry.label() + " announced " + entries.size() + " queue group entries");
+    }
+
+    /**
+     * @param nodeId a node.
+     * @return its current broker's entry, or null.
+     */
+    Entry current(final int nodeId)
+    {
+        return currentByNode.get(nodeId);
+    }
+
+    /** @return the current entry of every node heard, whatever its state; iterate without allocating. */
+    Int2ObjectHashMap<Entry>.ValueCollection currentEntries()
+    {
+        return currentByNode.values();
     }
 
     /**

@@ -22,6 +22,9 @@ public final class ExampleConfig
         # Descriptors other than a sealed memfd payload (a pipe, a socket, an eventfd: a capability
         # handed to every subscriber) go only to topics a rule's pass_fds patterns name; acl.default
         # "allow" does not grant it. Without it such a publish gets DESCRIPTORS_DENIED (not fatal).
+        # Queue groups (SUBSCRIBE with a group): a rule's group list names the groups it may join ("*"
+        # for any); a rule without one lets it join any group where it may subscribe. A refusal is an
+        # ERROR ACCESS_DENIED (not fatal).
         #
         # A locked-down bus (with acl.default = "deny" above): nothing for anyone unnamed,
         # orders-service publishes orders, the billing group reads them, uid 990 reads everything.
@@ -35,6 +38,7 @@ public final class ExampleConfig
         #   [[acl.rule]]
         #   gid = "billing"
         #   subscribe = ["orders.*.created", "orders.*.paid"]
+        #   group = ["billing-workers"]
         #
         #   [[acl.rule]]
         #   uid = 990

@@ -158,12 +158,35 @@ public final class BrokerCounters
     public static final int SOCKET_MESSAGES_OUT = 72;
     /** Payload bytes of those messages (sampled). */
     public static final int SOCKET_BYTES_OUT = 73;
+    /** Messages queued for one member of a queue group (issue 19), one per group per message. */
+    public static final int GROUP_DELIVERIES = 74;
+    /** Messages discarded from departed group members' queues, all groups ({@link #groups()} by group). */
+    public static final int GROUP_DISCARDED = 75;
     /** First of the per-code counters of refused frames: index {@code FRAMES_REJECTED + code}. */
-    public static final int FRAMES_REJECTED = 74;
+    public static final int FRAMES_REJECTED = 76;
 
     private static final int LENGTH = FRAMES_REJECTED + ErrorCode.maxCode() + 1;
 
     private final AtomicLongArray values = new AtomicLongArray(LENGTH);
+    private final GroupCounters groups = new GroupCounters();
+
+    /** @return the discards per queue group, with bounded labels. */
+    public GroupCounters groups()
+    {
+        return groups;
+    }
+
+    /**
+     * Agent thread only: messages of a queue group discarded with a departed member's queue.
+     *
+     * @param group    the group's name.
+     * @param messages discarded.
+     */
+    public void groupDiscarded(final String group, final long messages)
+    {
+        add(GROUP_DISCARDED, messages);
+        groups.discarded(group, messages);
+    }
 
     /**
      * @param counter one of the constants.

@@ -24,8 +24,13 @@ import java.util.List;
  * <p>When a subscriber's queue is at a bound, the subscription's {@link FlowControl} decides (block, drop-oldest,
  * drop-newest, disconnect); this class offers them the few actions they take.
  */
-public final class FanOut implements OldestDropper.Policy
+public final class FanOut implements OldestDropper.Policy, GroupDispatch.Room
 {
+    private final GroupDispatch groupDispatch = new GroupDispatch(this);
+    private LanGroups lanGroups;
+    // True while delivering a message from the LAN: each group run then asks lanGroups whether this broker is the
+    // one that delivers it to the group.
+    private boolean fromLan;
     private final TopicIndex<Subscription> index;
     private final BrokerCounters counters;
     private final DatagramPool pool;
@@ -167,6 +172,79 @@ public final class FanOut implements OldestDropper.Policy
     }
 
     /**
+     * Which broker of the LAN delivers a message from another to a queue group (SPEC.md, "Queue groups across the
+     * LAN"): asked once per group with local matching members, per message from the LAN.
+     */
+    public interface LanGroups
+    {
+        /**
+         * @param group       the group's name.
+         * @param buffer      holding the topic.
+         * @param topicIndex  of its first byte.
+         * @param topicLength its bytes.
+         * @param sourceNode  the publisher's broker.
+         * @param publisherId the publisher.
+         * @param sequence    its sequence.
+         * @return true when this broker delivers it to one of its members.
+         */
+        boolean deliversHere(String group, DirectBuffer buffer, int topicIndex, int topicLength, int sourceNode,
+            long publisherId, long sequence);
+    }
+
+    /** @param lanGroups the LAN's rule for groups, or null without a LAN (every broker serves its own). */
+    public void lanGroups(final LanGroups lanGroups)
+    {
+        this.lanGroups = lanGroups;
+    }
+
+    /**
+     * As {@link #deliver}, for a message that came from another broker: a queue group gets it here only when the
+     * LAN's rule says this broker is the one ({@link LanGroups}).
+     *
+     * @return deliveries queued.
+     */
+    public int deliverFromLan(
+        final DirectBuffer buffer, final int topicIndex, final int topicLength, final int payloadLength,
+        final int sourceNode, final long publisherId, final long sequence, final long timestampNs,
+        final int uid, final int pid, final int headerFlag, final long nowNs)
+    {
+        fromLan = lanGroups != null;
+        try
+        {
+            return deliver(buffer, topicIndex, topicLength, payloadLength, sourceNode, publisherId, sequence,
+                timestampNs, uid, pid, headerFlag, nowNs);
+        }
+        finally
+        {
+            fromLan = false;
+        }
+    }
+
+    /**
+     * As {@link #deliverDescriptors}, for a memfd message that came from another broker (see
+     * {@link #deliverFromLan}).
+     *
+     * @return deliveries queued.
+     */
+    public int deliverDescriptorsFromLan(
+        final DirectBuffer buffer, final int topicIndex, final int topicLength, final int inlineLength,
+        final int sourceNode, final long publisherId, final long sequence, final long timestampNs,
+        final int uid, final int pid, final SharedDescriptors held, final int fdFlags, final int headerFlag,
+        final long nowNs)
+    {
+        fromLan = lanGroups != null;
+        try
+        {
+            return deliverDescriptors(buffer, topicIndex, topicLength, inlineLength, sourceNode, publisherId,
+                sequence, timestampNs, uid, pid, held, fdFlags, headerFlag, nowNs);
+        }
+        finally
+        {
+            fromLan = false;
+        }
+    }
+
+    /**
      * Delivers one message to every subscription matching its topic.
      *
      * @param buffer        holding topic then payload, back to back.
@@ -212,11 +290,33 @@ public final class FanOut implements OldestDropper.Policy
         int queued = 0;
         for (int i = 0, n = matches.size(); i < n; i++)
         {
-            final Subscription subscription = matches.get(i);
+            Subscription subscription = matches.get(i);
+            final Group group = subscription.group();
+            if (group != null)
+            {
+                // A queue group's matching members are one run of the result: one of them gets the message.
+                int end = i + 1;
+                while (end < n && matches.get(end).group() == group)
+                {
+                    end++;
+                }
+                final int first = i;
+                i = end - 1;
+                if (fromLan && !lanGroups.deliversHere(
+                    group.name(), buffer, topicIndex, topicLength, sourceNode, publisherId, sequence))
+                {
+                    continue;
+                }
+                subscription = groupDispatch.pick(matches, first, end, frameLength, false);
+            }
             final Subscriber to = subscription.subscriber();
             if (to.isEvicting() || !hasRoom(subscription, to, frameLength, sourceNode, publisherId, sequence, nowNs))
             {
                 continue;
+            }
+            if (group != null)
+            {
+                counters.increment(BrokerCounters.GROUP_DELIVERIES);
             }
             final Outbox outbox = to.outbox();
             if (subscription.droppedCount() > 0)
@@ -310,7 +410,24 @@ public final class FanOut implements OldestDropper.Policy
         int queued = 0;
         for (int i = 0, n = matches.size(); i < n; i++)
         {
-            final Subscription subscription = matches.get(i);
+            Subscription subscription = matches.get(i);
+            final Group group = subscription.group();
+            if (group != null)
+            {
+                int end = i + 1;
+                while (end < n && matches.get(end).group() == group)
+                {
+                    end++;
+                }
+                final int first = i;
+                i = end - 1;
+                if (fromLan && !lanGroups.deliversHere(
+                    group.name(), buffer, topicIndex, topicLength, sourceNode, publisherId, sequence))
+                {
+                    continue;
+                }
+                subscription = groupDispatch.pick(matches, first, end, frameLength + payloadBytes, true);
+            }
             final Subscriber to = subscription.subscriber();
             if (to.isEvicting())
             {
@@ -355,6 +472,10 @@ public final class FanOut implements OldestDropper.Policy
             }
             // Its version changes here, so no DELIVER_RUN extends across this frame.
             outbox.commitWithDescriptors(length, held);
+            if (group != null)
+            {
+                counters.increment(BrokerCounters.GROUP_DELIVERIES);
+            }
             to.markForFlush();
             to.counts().onDelivered(inlineLength + payloadBytes);
             queued++;
@@ -498,6 +619,22 @@ public final class FanOut implements OldestDropper.Policy
         }
         return subscription.flowControl().onQueueFull(
             this, subscription, frameLength, over, sourceNode, publisherId, sequence, nowNs);
+    }
+
+    /**
+     * For {@link GroupDispatch}: the common case of {@link #hasRoom}, asking no policy to act (an empty queue always
+     * takes one frame); a member being evicted, or one that cannot take descriptors, has none.
+     */
+    @Override
+    public boolean hasRoomNow(final Subscriber to, final long charge, final boolean descriptors)
+    {
+        if (to.isEvicting() || (descriptors && !to.acceptsDescriptors()))
+        {
+            return false;
+        }
+        return (to.queuedBytes() == 0 || to.queuedBytes() + charge <= to.queueLimit()) &&
+            to.account().queuedBytes() + charge <= queuedBytesPerUid &&
+            pool.memoryInUse() + charge <= hardQueuedMemory;
     }
 
     /** @return where the flow controls count what they do. */

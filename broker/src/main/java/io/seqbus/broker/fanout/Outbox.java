@@ -411,6 +411,53 @@ final class Outbox
         return messages;
     }
 
+    /** Told each queued delivery frame's subscription and messages, by {@link #queuedDeliveries}. */
+    interface DeliveryVisitor
+    {
+        /**
+         * @param subscriptionId the frame's subscription.
+         * @param messages       it carries (a DELIVER_RUN's count, else 1).
+         */
+        void onQueued(int subscriptionId, long messages);
+    }
+
+    /**
+     * Walks every queued delivery frame (DELIVER, DELIVER_RUN, DELIVER_FDS): for the rare close of a queue group's
+     * member, which counts what its group loses with this queue.
+     *
+     * @param visitor told of each.
+     */
+    void queuedDeliveries(final DeliveryVisitor visitor)
+    {
+        for (final Datagram d : sealed)
+        {
+            deliveriesIn(d, visitor);
+        }
+        if (tail != null)
+        {
+            deliveriesIn(tail, visitor);
+        }
+    }
+
+    private static void deliveriesIn(final Datagram d, final DeliveryVisitor visitor)
+    {
+        for (int at = 0; at < d.length; at += Protocol.frameLength(d.buffer, at))
+        {
+            final int type = Protocol.frameType(d.buffer, at);
+            // Every delivery frame has its u32 subscription_id at offset 8.
+            final int subscriptionId = d.buffer.getInt(at + DeliverRunFrame.SUBSCRIPTION_ID_OFFSET, Protocol.BYTE_ORDER);
+            if (type == FrameType.DELIVER || type == FrameType.DELIVER_FDS)
+            {
+                visitor.onQueued(subscriptionId, 1);
+            }
+            else if (type == FrameType.DELIVER_RUN)
+            {
+                visitor.onQueued(subscriptionId,
+                    d.buffer.getInt(at + DeliverRunFrame.COUNT_OFFSET, Protocol.BYTE_ORDER) & 0xFFFF_FFFFL);
+            }
+        }
+    }
+
     private static long messagesIn(final Datagram d)
     {
         long messages = 0;

@@ -29,6 +29,9 @@ public final class Subscriber
     private final Backpressure backpressure;
     private final SubscriberCounts counts = new SubscriberCounts();
     private final Int2ObjectHashMap<Subscription> subscriptions = new Int2ObjectHashMap<>();
+    // Queue group of each subscription id that was a member, kept past its UNSUBSCRIBE (what was queued for it is
+    // still sent), so a close can count what each group loses with this queue. Made at the first group member.
+    private Int2ObjectHashMap<Group> groupOf;
     private final Collection<Subscription> subscriptionsView =
         Collections.unmodifiableCollection(subscriptions.values());
     private int queueLimit;
@@ -333,6 +336,7 @@ public final class Subscriber
         evicting = true;
         leaveBlock();
         final long messages = outbox.queuedMessages();
+        countGroupDiscards();
         outbox.clear();
         return messages;
     }
@@ -344,6 +348,7 @@ public final class Subscriber
     public void close()
     {
         leaveBlock();
+        countGroupDiscards();
         outbox.clear();
         final int descriptors = unreadDescriptors;
         final long bytes = unreadDescriptorBytes;
@@ -516,8 +521,61 @@ public final class Subscriber
         return outbox;
     }
 
+    /**
+     * A queue group's messages still queued for this member are lost with its queue: discarded, not moved to another
+     * member, and counted per group (SPEC.md, "Queue groups"). Runs only for a member's queue, on its close.
+     */
+    private void countGroupDiscards()
+    {
+        if (groupOf == null || groupOf.isEmpty())
+        {
+            return;
+        }
+        outbox.queuedDeliveries((subscriptionId, messages) ->
+        {
+            final Group group = groupOf.get(subscriptionId);
+            if (group != null)
+            {
+                counters.groupDiscarded(group.name(), messages);
+            }
+        });
+        groupOf.clear();
+    }
+
+    /**
+     * Messages queued at the broker for one subscription (a walk of the queue: for STAT, which shows it for a queue
+     * group's member, so an operator sees what a member's departure would discard).
+     *
+     * @param subscriptionId the subscription.
+     * @return messages in its queued delivery frames.
+     */
+    public long queuedMessagesOf(final int subscriptionId)
+    {
+        final long[] messages = new long[1];
+        outbox.queuedDeliveries((id, count) ->
+        {
+            if (id == subscriptionId)
+            {
+                messages[0] += count;
+            }
+        });
+        return messages[0];
+    }
+
     void add(final Subscription s)
     {
+        if (s.group() != null)
+        {
+            if (groupOf == null)
+            {
+                groupOf = new Int2ObjectHashMap<>();
+            }
+            groupOf.put(s.id(), s.group());
+        }
+        else if (groupOf != null)
+        {
+            groupOf.remove(s.id());
+        }
         subscriptions.put(s.id(), s);
         subscriptionBytes += s.cost();
     }

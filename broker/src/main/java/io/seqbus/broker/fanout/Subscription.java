@@ -23,6 +23,7 @@ public final class Subscription
     private final FlowControl flowControl;
     private final int queueBytes;
     private final int cost;
+    private final Group group;
 
     // The DELIVER_RUN this subscription last wrote, while it is the last frame of its outbox; FanOut's alone.
     /** Outbox version right after the run was last written; it may grow while the version is unchanged. */
@@ -59,6 +60,23 @@ public final class Subscription
         final Subscriber subscriber, final int id, final String pattern, final SlowConsumerPolicy policy,
         final int queueBytes, final int cost)
     {
+        this(subscriber, id, pattern, policy, queueBytes, cost, null);
+    }
+
+    /**
+     * @param subscriber that subscribed.
+     * @param id         the client's subscription id.
+     * @param pattern    the validated pattern.
+     * @param policy     resolved slow-consumer policy (never DEFAULT).
+     * @param queueBytes the bound of its subscriber's queue it asked for (or the broker's default).
+     * @param cost       heap charged for it to its connection and uid, bytes.
+     * @param group      the queue group it is a member of, or null.
+     */
+    Subscription(
+        final Subscriber subscriber, final int id, final String pattern, final SlowConsumerPolicy policy,
+        final int queueBytes, final int cost, final Group group)
+    {
+        this.group = group;
         this.queueBytes = queueBytes;
         this.cost = cost;
         this.subscriber = subscriber;
@@ -83,6 +101,12 @@ public final class Subscription
     public String pattern()
     {
         return pattern;
+    }
+
+    /** @return the queue group it is a member of, or null for an ordinary subscription. */
+    public Group group()
+    {
+        return group;
     }
 
     /** @return the slow-consumer policy. */

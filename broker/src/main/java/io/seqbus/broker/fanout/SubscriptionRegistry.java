@@ -24,6 +24,7 @@ public final class SubscriptionRegistry
     private final BrokerCounters counters;
     private final IntSupplier defaultQueueBytes;
     private final ArrayList<Subscription> removing = new ArrayList<>();
+    private final Groups groups = new Groups();
 
     /**
      * @param index             the topic index the fan-out matches against.
@@ -39,6 +40,22 @@ public final class SubscriptionRegistry
         this.accounts = accounts;
         this.counters = counters;
         this.defaultQueueBytes = defaultQueueBytes;
+        index.arrange(Groups.PLAIN_THEN_BY_GROUP);
+    }
+
+    /**
+     * @return the queue groups' members by pattern, at most {@link io.seqbus.wire.GroupsFrame#MAX_ENTRIES}, for
+     * the LAN's GROUPS announcement (allocates: once an announcement interval).
+     */
+    public java.util.List<io.seqbus.wire.GroupsFrame.Entry> groupEntries()
+    {
+        return groups.entries(io.seqbus.wire.GroupsFrame.MAX_ENTRIES);
+    }
+
+    /** @return queue groups with live members. */
+    public int groupCount()
+    {
+        return groups.size();
     }
 
     /** @return heap charged for all subscriptions together, bytes. */
@@ -62,7 +79,27 @@ public final class SubscriptionRegistry
         final Subscriber to, final int id, final String pattern, final SlowConsumerPolicy policy, final int queueBytes,
         final int cost)
     {
-        final Subscription s = new Subscription(to, id, pattern, policy, queueBytes, cost);
+        return subscribe(to, id, pattern, policy, queueBytes, cost, null);
+    }
+
+    /**
+     * Adds a checked subscription, a member of a queue group when {@code group} is not null.
+     *
+     * @param to         the subscriber.
+     * @param id         its id, not in use by this subscriber.
+     * @param pattern    a valid pattern.
+     * @param policy     resolved slow-consumer policy (never DEFAULT).
+     * @param queueBytes the bound of the subscriber's queue it asks for.
+     * @param cost       heap charged for it, bytes ({@link Subscription#costOf}).
+     * @param group      a valid group name, or null.
+     * @return the subscription.
+     */
+    public Subscription subscribe(
+        final Subscriber to, final int id, final String pattern, final SlowConsumerPolicy policy, final int queueBytes,
+        final int cost, final String group)
+    {
+        final Subscription s =
+            new Subscription(to, id, pattern, policy, queueBytes, cost, group == null ? null : groups.join(group, pattern));
         to.add(s);
         accounts.subscriptions(to.account(), cost);
         to.refreshQueueLimit(defaultQueueBytes.getAsInt());
@@ -137,6 +174,10 @@ public final class SubscriptionRegistry
 
     private void forget(final Subscriber from, final Subscription s)
     {
+        if (s.group() != null)
+        {
+            groups.leave(s.group(), s.pattern());
+        }
         index.remove(s.pattern(), s);
         accounts.subscriptions(from.account(), -s.cost());
     }

@@ -17,6 +17,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.aeron.driver.status.SystemCounterDescriptor;
 import io.seqbus.broker.config.BuildInfo;
 import io.seqbus.broker.counters.BrokerCounters;
+import io.seqbus.broker.counters.GroupCounters;
 import io.seqbus.broker.bridge.BridgeCounters;
 import io.seqbus.wire.ErrorCode;
 
@@ -58,6 +59,10 @@ public final class BrokerMetrics implements AutoCloseable
     };
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    // Issue 19: seqbus_group_discarded_total{group}, a meter per labelled slot of GroupCounters (at most
+    // GroupCounters.LABELLED names plus "*" for the rest), registered at the scrape after its group first discarded.
+    private GroupCounters groups;
+    private final boolean[] groupMeters = new boolean[GroupCounters.LABELLED + 1];
     private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
 
     /**
@@ -182,6 +187,10 @@ public final class BrokerMetrics implements AutoCloseable
             .tag("reason", "drop_newest")
             .description("Messages a subscriber lost to its slow-consumer policy, by reason")
             .register(registry);
+        counter(counters, "seqbus.group.deliveries", null, BrokerCounters.GROUP_DELIVERIES,
+            "Messages queued for one member of a queue group, one per group per message");
+        this.groups = counters.groups();
+        registerGroupDiscards();
         for (int code = 1; code <= ErrorCode.maxCode(); code++)
         {
             final int c = code;
@@ -310,6 +319,11 @@ public final class BrokerMetrics implements AutoCloseable
             "Memfd payloads reassembled from the LAN and delivered here");
         lan(bridge, "seqbus.lan.payloads.lost", null, BridgeCounters.PAYLOADS_LOST,
             "Memfd payloads from the LAN begun and not finished, or over lan.max_payload (each one lost message)");
+        lan(bridge, "seqbus.group.lan.uncertain", null, BridgeCounters.GROUP_LAN_UNCERTAIN,
+            "Messages from the LAN given to a local queue group while a broker's group view was under 2 s old " +
+            "(membership changing: another broker may have decided otherwise, a duplicate or a loss)");
+        lan(bridge, "seqbus.group.lan.elsewhere", null, BridgeCounters.GROUP_LAN_ELSEWHERE,
+            "Messages from the LAN a local queue group left to another broker (the origin or the rendezvous winner)");
         Gauge.builder("seqbus.lan.peers", bridge, (b) -> b.get(BridgeCounters.PEERS))
             .description("Other brokers heard on the LAN")
             .register(registry);
@@ -385,6 +399,24 @@ public final class BrokerMetrics implements AutoCloseable
             .register(registry);
     }
 
+    private synchronized void registerGroupDiscards()
+    {
+        for (int i = 0; i < groups.slots(); i++)
+        {
+            final String name = groups.name(i);
+            if (!groupMeters[i] && name != null)
+            {
+                final int slot = i;
+                FunctionCounter.builder("seqbus.group.discarded", groups, (g) -> g.discarded(slot))
+                    .tag("group", name)
+                    .description("Messages discarded with a departed queue group member's queue, by group (the first " +
+                        GroupCounters.LABELLED + " groups by name, the rest as group=\"*\")")
+                    .register(registry);
+                groupMeters[i] = true;
+            }
+        }
+    }
+
     /**
      * @return the registry, for extra meters.
      */
@@ -398,6 +430,7 @@ public final class BrokerMetrics implements AutoCloseable
      */
     public String scrape()
     {
+        registerGroupDiscards();
         return registry.scrape();
     }
 

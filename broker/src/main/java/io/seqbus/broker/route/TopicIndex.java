@@ -38,6 +38,7 @@ public final class TopicIndex<S>
     private final MatchCache<S> cache;
     // Reused by every miss; the index is single threaded and a miss never re-enters.
     private final ArrayList<SubscriptionEntry<S>> scratch = new ArrayList<>();
+    private Comparator<? super S> arrangement;
     private long nextSequence;
     private int subscriptionCount;
     private int nodeCount;
@@ -48,6 +49,19 @@ public final class TopicIndex<S>
     public TopicIndex(final int maxCacheEntries)
     {
         cache = new MatchCache<>(maxCacheEntries);
+    }
+
+    /**
+     * Orders every match result after the add order, stably: entries the comparator finds equal keep their add
+     * order. Paid once per topic when its result is built, never per lookup; the fan-out uses it to list a queue
+     * group's members together. Clears the cache.
+     *
+     * @param arrangement the order, or null for add order alone.
+     */
+    public void arrange(final Comparator<? super S> arrangement)
+    {
+        this.arrangement = arrangement;
+        cache.clear();
     }
 
     /**
@@ -178,6 +192,10 @@ public final class TopicIndex<S>
             subscriptions.add(entries.get(i).subscription);
         }
         entries.clear();
+        if (arrangement != null)
+        {
+            subscriptions.sort(arrangement);
+        }
 
         return List.copyOf(subscriptions);
     }

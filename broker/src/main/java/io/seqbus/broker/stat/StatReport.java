@@ -7,6 +7,7 @@ import io.seqbus.broker.config.BrokerContext;
 import io.seqbus.broker.config.BuildInfo;
 import io.seqbus.broker.config.ReloadOutcome;
 import io.seqbus.broker.counters.BrokerCounters;
+import io.seqbus.broker.counters.GroupCounters;
 import io.seqbus.broker.bridge.BridgeCounters;
 import io.seqbus.broker.bridge.LanBridge;
 import io.seqbus.broker.bridge.Peer;
@@ -156,6 +157,7 @@ public final class StatReport
         json.writeNumberField("descriptors_held", counters.get(BrokerCounters.DESCRIPTORS_HELD));
         json.writeNumberField("descriptors_in_flight", counters.get(BrokerCounters.DESCRIPTORS_IN_FLIGHT));
         json.writeNumberField("agent_allocated_bytes", counters.get(BrokerCounters.AGENT_ALLOCATED_BYTES));
+        writeGroupTotals(json, counters);
         json.writeEndObject();
     }
 
@@ -243,6 +245,24 @@ public final class StatReport
      * a client chose cannot act on the terminal of whoever reads the table); or, for a viewer who may not read
      * them, only that they are hidden.
      */
+    // Issue 19: queue groups. Discards by group are the bounded labels of GroupCounters.
+    private static void writeGroupTotals(final JsonGenerator json, final BrokerCounters counters) throws IOException
+    {
+        json.writeNumberField("group_deliveries", counters.get(BrokerCounters.GROUP_DELIVERIES));
+        json.writeNumberField("group_discarded", counters.get(BrokerCounters.GROUP_DISCARDED));
+        json.writeObjectFieldStart("group_discarded_by_group");
+        final GroupCounters groups = counters.groups();
+        for (int i = 0; i < groups.slots(); i++)
+        {
+            final String name = groups.name(i);
+            if (name != null && groups.discarded(i) > 0)
+            {
+                json.writeNumberField(Printable.of(name), groups.discarded(i));
+            }
+        }
+        json.writeEndObject();
+    }
+
     private static void writePatterns(final JsonGenerator json, final Subscriber subscriber, final boolean visible)
         throws IOException
     {
@@ -261,6 +281,11 @@ public final class StatReport
             json.writeStringField("pattern", Printable.of(s.pattern()));
             json.writeStringField("policy", s.policy().label());
             json.writeNumberField("queue_bytes", s.queueBytes());
+            if (s.group() != null)
+            {
+                json.writeStringField("group", Printable.of(s.group().name()));
+                json.writeNumberField("group_queued", subscriber.queuedMessagesOf(s.id()));
+            }
             json.writeEndObject();
         }
         json.writeEndArray();

@@ -92,6 +92,8 @@ public final class Bench
         public int executorThreads;
         /** Headers on every inline message ({@link #benchHeaders}); 0 = none, the plain path. */
         public int headers;
+        /** A queue group all the subscribers join (issue 19): each message goes to one of them; null for none. */
+        public String group;
     }
 
     /**
@@ -174,15 +176,13 @@ public final class Bench
                 final BusClient sub = BusClient.connect(subOptions
                     .pollDatagramLimit(256).gapHandler((g) -> tally.onGap(g.count())));
                 subs.add(sub);
+                final SubscriptionOptions subscription = new SubscriptionOptions().group(settings.group);
                 if (handlerPool != null)
                 {
                     // A copy per message into the subscription's queue, the handler on the pool (SubscriptionOptions).
-                    sub.subscribe(settings.topic, tally::onMessage, new SubscriptionOptions().executor(handlerPool));
+                    subscription.executor(handlerPool);
                 }
-                else
-                {
-                    sub.subscribe(settings.topic, tally::onMessage);
-                }
+                sub.subscribe(settings.topic, tally::onMessage, subscription);
                 // The rings come in the datagram after WELCOME: the sync's PONG comes after them.
                 sub.sync(Duration.ofSeconds(10));
                 checkTransport(settings, sub);
@@ -253,6 +253,7 @@ public final class Bench
             subscriberThread.join(5_000);
 
             long lost = 0;
+            long groupReceived = 0;
             long delivered = 0;
             long min = Long.MAX_VALUE;
             long max = 0;
@@ -262,13 +263,19 @@ public final class Bench
             {
                 final long received = procs == null ? tallies[i].received() : reports.get(i).received();
                 final long measured = procs == null ? tallies[i].measured() : reports.get(i).measured();
-                lost += Math.max(0, expected - received);
+                // In a group each message goes to one member: the loss is what none of them got (below).
+                lost += settings.group != null ? 0 : Math.max(0, expected - received);
+                groupReceived += received;
                 delivered += measured;
                 min = Math.min(min, measured);
                 max = Math.max(max, measured);
                 gaps += procs == null ? tallies[i].gaps() : reports.get(i).gaps();
                 // Histograms merge exactly, also those that came from other processes.
                 all.add(procs == null ? tallies[i].latencyNs() : reports.get(i).latencyNs());
+            }
+            if (settings.group != null)
+            {
+                lost = Math.max(0, expected - groupReceived);
             }
             final double seconds = (t1 - t0) / 1e9;
             double allocPerMsg = Double.NaN;
@@ -333,6 +340,15 @@ public final class Bench
     /** In-process subscribers: each has everything published, or a GAP notice for what it misses. */
     private boolean allReceived(final long expected)
     {
+        if (settings.group != null)
+        {
+            long received = 0;
+            for (final SubscriberTally t : tallies)
+            {
+                received += t.received() + t.gaps();
+            }
+            return received >= expected;
+        }
         for (final SubscriberTally t : tallies)
         {
             if (t.received() + t.gaps() < expected)
@@ -402,7 +418,8 @@ public final class Bench
         final String mode = settings.copyAlternative ? BenchResult.COPY : memfd ? BenchResult.MEMFD : BenchResult.INLINE;
         final String touched = settings.touch ? mode + BenchResult.TOUCHED : mode;
         // --headers N: "+headersN", so a run with headers is never read as one without.
-        return settings.headers > 0 ? touched + "+headers" + settings.headers : touched;
+        final String withHeaders = settings.headers > 0 ? touched + "+headers" + settings.headers : touched;
+        return settings.group != null ? withHeaders + BenchResult.GROUP : withHeaders;
     }
 
     /** A bench client's options: the run's socket and transport, no reconnecting, a patient publish. */

@@ -46,6 +46,8 @@ public record BenchResult(
     public static final String COPY = "copy";
     /** Appended to the mode with --touch: every payload byte written by the publisher, read by every subscriber. */
     public static final String TOUCHED = "+touch";
+    /** Suffix of the mode when the subscribers are one queue group's members (each message to one of them). */
+    public static final String GROUP = "+group";
 
     /**
      * CPU each process used over the measured window, user + system from /proc/PID/stat, in percent of one core

@@ -168,6 +168,18 @@ final class NetnsLan implements AutoCloseable
     }
 
     /**
+     * Starts {@code ./seqbus} with these arguments in a host's namespace, its output and errors in one log.
+     *
+     * @return the command and its log.
+     */
+    Started seqbus(final char host, final String name, final String... args) throws IOException
+    {
+        final List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns(host), LAUNCHER.toString()));
+        cmd.addAll(List.of(args));
+        return start(name, cmd);
+    }
+
+    /**
      * Starts {@link MemfdLanClient} in a host's namespace with this JVM's class path.
      *
      * @return the client process and its output.

@@ -1,0 +1,93 @@
+package io.seqbus.broker.fanout;
+
+import java.util.List;
+
+/**
+ * Picks the one member of a queue group that gets a message (SPEC.md, "Queue groups"): round robin from the group's
+ * cursor over the members whose pattern matched, in turns of {@link #BURST} messages, skipping those whose queue has
+ * no room for it now; when every one
+ * is full, the member at the cursor takes it, and its own slow-consumer policy then decides (a drop counted as that
+ * member's, {@code block} holding publishers back, {@code disconnect} evicting it). Nothing is allocated: the
+ * members come as one run of the match result ({@link Groups#PLAIN_THEN_BY_GROUP}).
+ */
+final class GroupDispatch
+{
+    /** Whether a subscriber takes a message now without its policy having to act. */
+    interface Room
+    {
+        /**
+         * @param to          a member's subscriber.
+         * @param charge      bytes the delivery would add to its queue.
+         * @param descriptors true when the message carries descriptors.
+         * @return true when it fits every bound now.
+         */
+        boolean hasRoomNow(Subscriber to, long charge, boolean descriptors);
+    }
+
+    /**
+     * Messages a member takes in a row before the next has its turn: consecutive messages of a publisher then extend
+     * one DELIVER_RUN and share its datagram, as for an ordinary subscriber, instead of a frame each (a group then
+     * takes at least what one subscriber does). Over many messages each member's share stays within one turn.
+     */
+    static final int BURST = 16;
+
+    private final Room room;
+
+    GroupDispatch(final Room room)
+    {
+        this.room = room;
+    }
+
+    /**
+     * @param matches     a match result.
+     * @param from        index of the group's first matching member in it.
+     * @param end         index after its last.
+     * @param charge      bytes the delivery adds to a queue.
+     * @param descriptors true when the message carries descriptors.
+     * @return the member to deliver to.
+     */
+    Subscription pick(
+        final List<Subscription> matches, final int from, final int end, final long charge, final boolean descriptors)
+    {
+        final int n = end - from;
+        final Group group = matches.get(from).group();
+        final int start = Integer.remainderUnsigned(group.cursor, n);
+        boolean startHasRoom = false;
+        for (int k = 0; k < n; k++)
+        {
+            int at = start + k;
+            if (at >= n)
+            {
+                at -= n;
+            }
+            final Subscription member = matches.get(from + at);
+            if (!room.hasRoomNow(member.subscriber(), charge, descriptors))
+            {
+                continue;
+            }
+            if (k == 0)
+            {
+                startHasRoom = true;
+                if (group.streak < BURST)
+                {
+                    group.streak++;
+                    return member;
+                }
+                continue; // its turn is over: the next member with room
+            }
+            group.cursor = at;
+            group.streak = 1;
+            return member;
+        }
+        if (startHasRoom)
+        {
+            // The only member with room: it goes on.
+            group.streak = 1;
+            return matches.get(from + start);
+        }
+        // Every one full: the member at the cursor takes it under its policy, and the next has the next turn.
+        group.cursor = start + 1;
+        group.streak = 0;
+        return matches.get(from + start);
+    }
+}
