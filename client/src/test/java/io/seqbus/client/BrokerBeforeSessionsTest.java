@@ -125,13 +125,13 @@ class BrokerBeforeSessionsTest extends ScriptedBrokerTest
         final CompletableFuture<BusClient> connecting = CompletableFuture.supplyAsync(() -> BusClient.connect(options()));
         final HelloFrame refused = answerAsBrokerBeforeSessions(broker.accept(), 1);
         assertThat(refused.clientFlags()).isEqualTo(HelloFrame.FLAG_SESSION | HelloFrame.FLAG_TOPIC_LIMIT |
-            HelloFrame.FLAG_DESCRIPTORS | SHM);
+            HelloFrame.FLAG_DESCRIPTORS | SHM | HelloFrame.FLAG_SERVICES);
         peer = broker.accept();
         final HelloFrame accepted = answerAsBrokerBeforeSessions(peer, 0x0000000100000002L);
         client = connecting.get(ScriptedBroker.WAIT.toMillis(), TimeUnit.MILLISECONDS);
 
         assertThat(accepted.clientFlags()).as("no session; the topic limit and descriptors asked")
-            .isEqualTo(HelloFrame.FLAG_TOPIC_LIMIT | HelloFrame.FLAG_DESCRIPTORS | SHM);
+            .isEqualTo(HelloFrame.FLAG_TOPIC_LIMIT | HelloFrame.FLAG_DESCRIPTORS | SHM | HelloFrame.FLAG_SERVICES);
         assertThat(accepted.name()).isEqualTo("orders");
         assertThat(client.isConnected()).isTrue();
         assertThat(client.publisherId()).isEqualTo(0x0000000100000002L);
@@ -153,7 +153,7 @@ class BrokerBeforeSessionsTest extends ScriptedBrokerTest
         peer.close();
         peer = broker.accept();
         final HelloFrame again = answerAsBrokerBeforeSessions(peer, 0x0000000200000002L);
-        assertThat(again.clientFlags()).isEqualTo(HelloFrame.FLAG_TOPIC_LIMIT | HelloFrame.FLAG_DESCRIPTORS | SHM);
+        assertThat(again.clientFlags()).isEqualTo(HelloFrame.FLAG_TOPIC_LIMIT | HelloFrame.FLAG_DESCRIPTORS | SHM | HelloFrame.FLAG_SERVICES);
         within().until(() -> connectionEvents.size() == 3);
         assertThat(connectionEvents).containsExactly(
             "connected " + 0x0000000100000002L, "disconnected", "connected " + 0x0000000200000002L);
@@ -178,12 +178,12 @@ class BrokerBeforeSessionsTest extends ScriptedBrokerTest
         final Peer refusing = broker.accept();
         final HelloFrame refused = answerAsBrokerBeforeSessions(refusing, 1);
         assertThat(refused.clientFlags()).isEqualTo(HelloFrame.FLAG_SESSION | HelloFrame.FLAG_TOPIC_LIMIT |
-            HelloFrame.FLAG_DESCRIPTORS | SHM);
+            HelloFrame.FLAG_DESCRIPTORS | SHM | HelloFrame.FLAG_SERVICES);
 
         peer = broker.accept();
         final HelloFrame accepted = answerAsBrokerBeforeSessions(peer, 9);
         assertThat(accepted.clientFlags()).as("no session; the topic limit and descriptors asked")
-            .isEqualTo(HelloFrame.FLAG_TOPIC_LIMIT | HelloFrame.FLAG_DESCRIPTORS | SHM);
+            .isEqualTo(HelloFrame.FLAG_TOPIC_LIMIT | HelloFrame.FLAG_DESCRIPTORS | SHM | HelloFrame.FLAG_SERVICES);
         assertThat(peer.next(FrameType.SUBSCRIBE).as(new SubscribeFrame()).pattern()).isEqualTo("orders.>");
         assertThat(peer.next(FrameType.PUBLISH).as(new PublishFrame()).topic()).isEqualTo("orders.eu.created");
         within().until(() -> client.isConnected() && client.publisherId() == 9);
