@@ -90,6 +90,8 @@ public final class AccessControl
         final LinkedHashSet<String> publish = new LinkedHashSet<>();
         final LinkedHashSet<String> subscribe = new LinkedHashSet<>();
         final LinkedHashSet<String> passFds = new LinkedHashSet<>();
+        final LinkedHashSet<String> request = new LinkedHashSet<>();
+        final LinkedHashSet<String> reply = new LinkedHashSet<>();
         final List<String> labels = new ArrayList<>();
         for (final AclRule rule : rules)
         {
@@ -98,6 +100,8 @@ public final class AccessControl
                 publish.addAll(rule.publish());
                 subscribe.addAll(rule.subscribe());
                 passFds.addAll(rule.passFds());
+                request.addAll(rule.requestOrPublish());
+                reply.addAll(rule.replyOrSubscribe());
                 labels.add(rule.label());
             }
         }
@@ -106,7 +110,7 @@ public final class AccessControl
             return defaultAllow ? Permissions.ALL : Permissions.NONE;
         }
         return new Permissions("rules for " + String.join(", ", labels), List.copyOf(publish), List.copyOf(subscribe),
-            List.copyOf(passFds));
+            List.copyOf(passFds), List.copyOf(request), List.copyOf(reply));
     }
 
     /** @return true when peers no rule names may do everything. */

@@ -19,11 +19,14 @@ import java.util.Set;
  * publish = ["orders.&gt;"]
  * subscribe = ["orders.&gt;", "prices.*"]
  * pass_fds = ["orders.fds.&gt;"]  # descriptors besides a payload memfd; no rule, none (acl.default allow too)
+ * request = ["svc.&gt;"]      # topics it may send requests to; absent: as publish
+ * reply = ["svc.price"]       # topics whose requests it receives and answers; absent: as subscribe
  * </pre>
  */
 public final class AclConfig
 {
-    private static final Set<String> KEYS = Set.of("uid", "gid", "publish", "subscribe", "block", "pass_fds");
+    private static final Set<String> KEYS = Set.of("uid", "gid", "publish", "subscribe", "block", "pass_fds", "request",
+        "reply");
 
     private AclConfig()
     {
@@ -60,7 +63,7 @@ public final class AclConfig
                 if (!KEYS.contains(key))
                 {
                     problems.add(name + ": unknown key '" + key + "'; allowed: uid or gid, publish, subscribe, " +
-                        "block, pass_fds");
+                        "block, pass_fds, request, reply");
                 }
             }
             if (rule.has("uid") == rule.has("gid"))
@@ -95,6 +98,8 @@ public final class AclConfig
             final List<String> publish = patterns(rule, "publish", name, problems);
             final List<String> subscribe = patterns(rule, "subscribe", name, problems);
             final List<String> passFds = patterns(rule, "pass_fds", name, problems);
+            final List<String> request = rule.has("request") ? patterns(rule, "request", name, problems) : null;
+            final List<String> reply = rule.has("reply") ? patterns(rule, "reply", name, problems) : null;
             final JsonNode block = rule.get("block");
             if (block != null && !block.isBoolean())
             {
@@ -103,7 +108,7 @@ public final class AclConfig
             if (problems.size() == before)
             {
                 parsed.add(new AclRule(user ? id : -1, user ? -1 : id, label, publish, subscribe,
-                    block != null && block.booleanValue(), passFds));
+                    block != null && block.booleanValue(), passFds, request, reply));
             }
         }
         return parsed;

@@ -13,10 +13,42 @@ import java.util.List;
  * @param subscribe patterns it may subscribe within.
  * @param block     true when it may subscribe with the block policy, holding publishers back.
  * @param passFds   patterns whose topics it may publish descriptors other than a payload memfd to.
+ * @param request   patterns whose topics it may send requests to; null: as {@code publish}.
+ * @param reply     patterns of topics whose requests it may receive and answer; null: as {@code subscribe}.
  */
 public record AclRule(
-    int uid, int gid, String label, List<String> publish, List<String> subscribe, boolean block, List<String> passFds)
+    int uid, int gid, String label, List<String> publish, List<String> subscribe, boolean block, List<String> passFds,
+    List<String> request, List<String> reply)
 {
+    /**
+     * A rule whose request and reply rights follow publish and subscribe.
+     *
+     * @param uid       as above.
+     * @param gid       as above.
+     * @param label     as above.
+     * @param publish   as above.
+     * @param subscribe as above.
+     * @param block     as above.
+     * @param passFds   as above.
+     */
+    public AclRule(final int uid, final int gid, final String label, final List<String> publish,
+        final List<String> subscribe, final boolean block, final List<String> passFds)
+    {
+        this(uid, gid, label, publish, subscribe, block, passFds, null, null);
+    }
+
+    /** @return the patterns it may request on: its own {@code request}, else its {@code publish}. */
+    public List<String> requestOrPublish()
+    {
+        return request != null ? request : publish;
+    }
+
+    /** @return the patterns it may reply within: its own {@code reply}, else its {@code subscribe}. */
+    public List<String> replyOrSubscribe()
+    {
+        return reply != null ? reply : subscribe;
+    }
+
     /**
      * A rule that grants no pass_fds.
      *

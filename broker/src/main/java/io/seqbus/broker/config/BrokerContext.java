@@ -84,6 +84,9 @@ public final class BrokerContext
     private int shmRingBytes;
     private long maxShmBytesPerUid;
     private long maxShmBytesTotal;
+    private int maxPendingRequestsPerConnection;
+    private int maxPendingRequestsTotal;
+    private int maxRequestTimeoutMs;
     private Consumer<Throwable> agentFailureHandler = (ex) -> { };
     private String aclDefault;
     private List<AclRule> aclRules = List.of();
@@ -553,6 +556,54 @@ public final class BrokerContext
     public BrokerContext maxShmBytesTotal(final long maxShmBytesTotal)
     {
         this.maxShmBytesTotal = maxShmBytesTotal;
+        return this;
+    }
+
+    /** @return requests one connection may have pending. */
+    public int maxPendingRequestsPerConnection()
+    {
+        return maxPendingRequestsPerConnection;
+    }
+
+    /**
+     * @param max requests one connection may have pending.
+     * @return this.
+     */
+    public BrokerContext maxPendingRequestsPerConnection(final int max)
+    {
+        this.maxPendingRequestsPerConnection = max;
+        return this;
+    }
+
+    /** @return requests pending over all connections. */
+    public int maxPendingRequestsTotal()
+    {
+        return maxPendingRequestsTotal;
+    }
+
+    /**
+     * @param max requests pending over all connections.
+     * @return this.
+     */
+    public BrokerContext maxPendingRequestsTotal(final int max)
+    {
+        this.maxPendingRequestsTotal = max;
+        return this;
+    }
+
+    /** @return the longest timeout a REQUEST may carry, ms. */
+    public int maxRequestTimeoutMs()
+    {
+        return maxRequestTimeoutMs;
+    }
+
+    /**
+     * @param max the longest timeout a REQUEST may carry, ms.
+     * @return this.
+     */
+    public BrokerContext maxRequestTimeoutMs(final int max)
+    {
+        this.maxRequestTimeoutMs = max;
         return this;
     }
 

@@ -22,6 +22,10 @@ public final class ExampleConfig
         # Descriptors other than a sealed memfd payload (a pipe, a socket, an eventfd: a capability
         # handed to every subscriber) go only to topics a rule's pass_fds patterns name; acl.default
         # "allow" does not grant it. Without it such a publish gets DESCRIPTORS_DENIED (not fatal).
+        # Requests (issue 19): request lists the topics a peer may send requests to (absent: as
+        # publish), reply the topics whose requests it receives and may answer (absent: as
+        # subscribe). A request the rules deny gets RESPONSE DENIED; a subscriber without reply on a
+        # topic is not sent its requests.
         #
         # A locked-down bus (with acl.default = "deny" above): nothing for anyone unnamed,
         # orders-service publishes orders, the billing group reads them, uid 990 reads everything.
@@ -31,10 +35,12 @@ public final class ExampleConfig
         #   publish = ["orders.>"]
         #   subscribe = ["prices.*"]
         #   pass_fds = ["orders.exports.>"]
+        #   request = ["prices.quote"]
         #
         #   [[acl.rule]]
         #   gid = "billing"
         #   subscribe = ["orders.*.created", "orders.*.paid"]
+        #   reply = []
         #
         #   [[acl.rule]]
         #   uid = 990
