@@ -80,6 +80,12 @@ final class RequestCommands
             return replies.reject(c, ErrorCode.PAYLOAD_TOO_LARGE, 0, "request payload of " + payloadLength +
                 " bytes is over max_payload " + context.maxPayload() + " (or its DELIVER_REQUEST over max_datagram)");
         }
+        // Numbered from here: every REQUEST that gets a RESPONSE has its sequence, one refused with an ERROR has
+        // none, so a client counts what the broker numbered as for PUBLISH (SPEC.md, HELLO sessions).
+        final long sequence = c.nextSequence();
+        counters.increment(BrokerCounters.MESSAGES_PUBLISHED);
+        counters.add(BrokerCounters.BYTES_PUBLISHED, payloadLength);
+        c.subscriber().counts().onPublished(payloadLength);
         if (!c.permissions().mayRequest(buffer, topicIndex, topicLength))
         {
             requests.refuse(c, id, ResponseFrame.DENIED);
@@ -92,10 +98,6 @@ final class RequestCommands
             requests.refuse(c, id, ResponseFrame.TOO_MANY_REQUESTS);
             return true;
         }
-        final long sequence = c.nextSequence();
-        counters.increment(BrokerCounters.MESSAGES_PUBLISHED);
-        counters.add(BrokerCounters.BYTES_PUBLISHED, payloadLength);
-        c.subscriber().counts().onPublished(payloadLength);
         requests.delivering(slot, buffer, topicIndex, topicLength);
         final int n = fanOut.deliverRequest(buffer, topicIndex, topicLength, payloadLength, context.nodeId(),
             c.publisherId(), sequence, timestampNs, c.uid(), c.pid(), requests.token(slot), requests, nowNs);
