@@ -248,6 +248,18 @@ class RequestReplyIT extends CliTestBase
         assertThat(usage.exit()).isEqualTo(ExitStatus.USAGE);
     }
 
+    @Test
+    void benchRequestModeReportsTheRoundTripBesideTheOneWayLatency() throws Exception
+    {
+        final Cli bench = seqbus("bench", "--embedded-broker", "--mode", "request", "--rate", "500", "--seconds", "1",
+            "--warmup", "0.2");
+        assertThat(bench.exit()).as(bench.stderr()).isZero();
+        final String out = new String(bench.stdout(), StandardCharsets.UTF_8);
+        assertThat(out).containsPattern("one-way publish +p50 +[0-9.]+ µs +p99 +[0-9.]+ µs +\\(500 messages\\)")
+            .containsPattern("request round trip p50 +[0-9.]+ µs +p99 +[0-9.]+ µs +\\(500 requests\\)")
+            .containsPattern("round trip p50 / \\(2 x one-way p50\\) = [0-9.]+");
+    }
+
     // ---------------------------------------------------------------------------------------------
 
     private void broker(final String acl) throws IOException
