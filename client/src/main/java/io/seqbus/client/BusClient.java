@@ -1329,7 +1329,13 @@ public final class BusClient implements AutoCloseable
             {
                 return;
             }
-            if (result == PublishResult.DISCONNECTED || System.nanoTime() - deadline >= 0)
+            if (result == PublishResult.DISCONNECTED)
+            {
+                // A reply names a request delivered on the connection that is gone: no other may answer it.
+                throw new BusException("reply not sent: not connected to the seqbus broker at " + connection.socket() +
+                    "; the request came on a connection that is gone, and the broker drops replies from any other");
+            }
+            if (System.nanoTime() - deadline >= 0)
             {
                 throw timeout("reply", result);
             }
