@@ -68,10 +68,12 @@ def gap_reason_name(reason):
 
 Hello = collections.namedtuple("Hello", "min_version max_version client_flags name session_id next_sequence",
                                defaults=(None, None))
-# The last three only when the HELLO set DESCRIPTORS and the broker passes descriptors; None otherwise.
+# The descriptor limits only when the HELLO set DESCRIPTORS and the broker passes descriptors, the service limits
+# only when it set SERVICES and the broker knows them (issue 19); None otherwise.
 Welcome = collections.namedtuple("Welcome", "version max_payload max_datagram node_id publisher_id node_name "
-                                            "max_descriptors_per_message max_descriptors_per_datagram max_memfd_size",
-                                 defaults=(None, None, None))
+                                            "max_descriptors_per_message max_descriptors_per_datagram max_memfd_size "
+                                            "max_header_bytes max_headers max_request_timeout_ms",
+                                 defaults=(None, None, None, None, None, None))
 Subscribe = collections.namedtuple("Subscribe", "subscription_id policy max_queue_bytes pattern")
 Unsubscribe = collections.namedtuple("Unsubscribe", "subscription_id")
 Publish = collections.namedtuple("Publish", "topic payload")
@@ -106,6 +108,7 @@ HELLO_SESSION = 1                           # client_flags bit: u64 session_id, 
 HELLO_DESCRIPTORS = 4                       # client_flags bit: passes and receives descriptors (SPEC.md, Descriptors)
 WELCOME_BODY = struct.Struct("<HHIIIQH")    # version, reserved, max_payload, max_datagram, node_id, publisher_id, len
 WELCOME_LIMITS = struct.Struct("<HHIQ")     # after node_name, only with DESCRIPTORS: per message, per datagram, 0, memfd
+WELCOME_SERVICES = struct.Struct("<HHI")    # last, only with SERVICES: max header bytes, max headers, max timeout ms
 PUBLISH_FDS_BODY = struct.Struct("<HBBQ")   # topic_length, fd_count, fd_flags, payload_size; topic, inline payload
 DELIVER_FDS_BODY = struct.Struct("<IIQQQIIBBHQH")  # as DELIVER to pid, fd_count, fd_flags, 0, payload_size, topic_len
 MEMFD_PAYLOAD = 1                           # fd_flags bit: the first descriptor is the payload
@@ -173,13 +176,17 @@ def encode_hello(name, min_version=VERSION, max_version=VERSION, client_flags=0,
 
 
 def encode_welcome(version, max_payload, max_datagram, node_id, publisher_id, node_name,
-                   max_descriptors_per_message=None, max_descriptors_per_datagram=None, max_memfd_size=None):
-    """With the descriptor limits, the WELCOME a broker sends to a HELLO that set DESCRIPTORS."""
+                   max_descriptors_per_message=None, max_descriptors_per_datagram=None, max_memfd_size=None,
+                   max_header_bytes=None, max_headers=None, max_request_timeout_ms=None):
+    """With the descriptor limits, the WELCOME a broker sends to a HELLO that set DESCRIPTORS; with the service
+    limits, to one that set SERVICES."""
     data = _utf8(node_name, MAX_NAME, "node name")
     limits = b"" if max_descriptors_per_message is None else WELCOME_LIMITS.pack(
         max_descriptors_per_message, max_descriptors_per_datagram, 0, max_memfd_size)
+    services = b"" if max_header_bytes is None else WELCOME_SERVICES.pack(
+        max_header_bytes, max_headers, max_request_timeout_ms)
     return _frame(WELCOME, WELCOME_BODY.pack(version, 0, max_payload, max_datagram, node_id, publisher_id,
-                                             len(data)) + data + limits)
+                                             len(data)) + data + limits + services)
 
 
 def encode_subscribe(subscription_id, pattern, policy=0, max_queue_bytes=0):
@@ -395,14 +402,23 @@ def _decode_hello(body):
 
 def _decode_welcome(body):
     limits = None
-    if len(body) >= WELCOME_BODY.size and len(body) == WELCOME_BODY.size + WELCOME_BODY.unpack_from(body)[6] + \
-            WELCOME_LIMITS.size:
-        # The descriptor limits: sent only to a HELLO that set DESCRIPTORS, so their presence is in the length.
+    services = None
+    trailer = len(body) - WELCOME_BODY.size - WELCOME_BODY.unpack_from(body)[6] if len(body) >= WELCOME_BODY.size else 0
+    # The trailers' presence is in the length: descriptor limits (16, sent only to a HELLO that set DESCRIPTORS),
+    # service limits (8, only to one that set SERVICES), both (24, descriptor limits first).
+    if trailer in (WELCOME_SERVICES.size, WELCOME_LIMITS.size + WELCOME_SERVICES.size):
+        services = WELCOME_SERVICES.unpack_from(body, len(body) - WELCOME_SERVICES.size)
+        body = body[:-WELCOME_SERVICES.size]
+        trailer -= WELCOME_SERVICES.size
+    if trailer == WELCOME_LIMITS.size:
         limits = WELCOME_LIMITS.unpack_from(body, len(body) - WELCOME_LIMITS.size)
         body = body[:-WELCOME_LIMITS.size]
     version, reserved, max_payload, max_datagram, node, publisher, n = _fields(WELCOME_BODY, body, exact_string=6)
     _reserved_zero(reserved)
     welcome = Welcome(version, max_payload, max_datagram, node, publisher, _text(body, WELCOME_BODY.size, n))
+    if services is not None:
+        welcome = welcome._replace(max_header_bytes=services[0], max_headers=services[1],
+                                   max_request_timeout_ms=services[2])
     if limits is None:
         return welcome
     per_message, per_datagram, reserved, memfd = limits

@@ -393,7 +393,8 @@ final class ClientCommandAdapter
         ClientProxy.welcome(c.subscriber(), context.maxPayload(), context.maxDatagram(), context.nodeId(),
             c.publisherId(), context.nodeName(), hello.wantsTopicLimit() ? context.maxTopicLength() : 0,
             passesDescriptors ? context.maxDescriptorsPerMessage() : 0, context.maxDescriptorsPerDatagram(),
-            context.maxMemfdSize());
+            context.maxMemfdSize(), hello.wantsServices() ? context.maxHeaderBytes() : 0, context.maxHeaders(),
+            context.maxRequestTimeoutMs());
         if ((hello.clientFlags() & HelloFrame.FLAG_SHARED_MEMORY) != 0)
         {
             // WELCOME and SHM_READY go on the socket now; every later frame to it goes into its ring.

@@ -63,8 +63,13 @@ final class FdClient implements AutoCloseable
     /** HELLO with or without DESCRIPTORS; waits for WELCOME. */
     FdClient hello(final boolean descriptors) throws IOException
     {
-        final int n = HelloFrame.encode(scratch, 0, Protocol.VERSION, Protocol.VERSION,
-            descriptors ? HelloFrame.FLAG_DESCRIPTORS : 0, "fd-client", 0, 0);
+        return hello(descriptors ? HelloFrame.FLAG_DESCRIPTORS : 0);
+    }
+
+    /** HELLO with these client flags; waits for WELCOME. */
+    FdClient hello(final int clientFlags) throws IOException
+    {
+        final int n = HelloFrame.encode(scratch, 0, Protocol.VERSION, Protocol.VERSION, clientFlags, "fd-client", 0, 0);
         send(Arrays.copyOf(scratch.byteArray(), n));
         final Datagram d = receive(5_000);
         if (d == null || Protocol.frameType(d.buffer(), 0) != FrameType.WELCOME)

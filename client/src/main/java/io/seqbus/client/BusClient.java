@@ -860,6 +860,12 @@ public final class BusClient implements AutoCloseable
             connection.stateName() + ", publisherId=" + connection.publisherId() + "}";
     }
 
+    /** The connection: for the service calls' capability check ({@link Connection#requireServices}), and tests. */
+    Connection connection()
+    {
+        return connection;
+    }
+
     /** For tests, in {@link ThreadMode#POLL} on the polling thread: the descriptor budget with another limit. */
     void descriptorBudget(final FdBudget budget)
     {

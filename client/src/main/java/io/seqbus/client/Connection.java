@@ -50,6 +50,8 @@ final class Connection
     private volatile int maxDescriptorsPerMessage;
     private volatile int maxDescriptorsPerDatagram;
     private volatile long maxMemfdSize;
+    // From the last WELCOME's service trailer; null while not connected or when the broker predates the service patterns.
+    private volatile ServiceLimits serviceLimits;
     // Whether HELLO asks for DESCRIPTORS: decided once, at the first connect (ClientOptions.descriptors).
     private final boolean descriptorsWanted;
     // Whether HELLO asks for SHARED_MEMORY (ClientOptions.sharedMemory), until a mapping failed (sharedMemoryOff).
@@ -187,6 +189,33 @@ final class Connection
     }
 
     /** @return most descriptors one publish may carry; 0 when this connection passes none (yet). */
+    /** @return the broker's service limits, or null when it did not announce the service patterns (or none yet). */
+    ServiceLimits serviceLimits()
+    {
+        return serviceLimits;
+    }
+
+    /**
+     * @param what the call, for the message.
+     * @return the broker's service limits.
+     * @throws BusException when the broker of this connection did not announce the service patterns.
+     */
+    ServiceLimits requireServices(final String what)
+    {
+        final ServiceLimits limits = serviceLimits;
+        if (limits == null)
+        {
+            throw ServiceLimits.unsupported(what, socket());
+        }
+        return limits;
+    }
+
+    /** Under lock, on WELCOME after {@link #welcomed}: its service trailer, or null without one. */
+    void servicesWelcomed(final ServiceLimits limits)
+    {
+        serviceLimits = limits;
+    }
+
     int maxDescriptorsPerMessage()
     {
         return maxDescriptorsPerMessage;
@@ -484,6 +513,7 @@ final class Connection
         maxDescriptorsPerMessage = 0;
         maxDescriptorsPerDatagram = 0;
         maxMemfdSize = 0;
+        serviceLimits = null;
         selector = null;
         writeFailure = null;
     }

@@ -238,6 +238,8 @@ final class Reconnector
                 Math.min(welcome.maxTopicLength(), Protocol.MAX_TOPIC_LENGTH), welcome.nodeId(), welcome.publisherId(),
                 welcome.nodeName(), welcome.maxDescriptorsPerMessage(), welcome.maxDescriptorsPerDatagram(),
                 welcome.maxMemfdSize());
+            connection.servicesWelcomed(welcome.hasServiceLimits() ? new ServiceLimits(welcome.maxHeaderBytes(),
+                welcome.maxHeaders(), welcome.maxRequestTimeoutMs()) : null);
             // Still under the lock, before anything is sent: publishes with descriptors left from the last connection
             // cannot go to a broker that passes none. They never get a sequence, so they leave the session count.
             dropped = connection.passesDescriptors() ? 0 : outbound.batch().dropDescriptorPublishes();
@@ -473,7 +475,8 @@ final class Reconnector
         // FLAG_TOPIC_LIMIT: WELCOME says the broker's max_topic_length (a broker before it ignores the bit);
         // FLAG_DESCRIPTORS: this client reads with recvmsg and a control buffer (ClientOptions.descriptors).
         // FLAG_SHARED_MEMORY: this client maps the rings SHM_READY hands over (ClientOptions.sharedMemory).
-        final int flags = HelloFrame.FLAG_TOPIC_LIMIT |
+        // FLAG_SERVICES: headers, requests and queue groups (issue 19); WELCOME then carries their limits.
+        final int flags = HelloFrame.FLAG_TOPIC_LIMIT | HelloFrame.FLAG_SERVICES |
             (connection.descriptorsWanted() ? HelloFrame.FLAG_DESCRIPTORS : 0) |
             (connection.asksSharedMemory() ? HelloFrame.FLAG_SHARED_MEMORY : 0);
         int position = sessionless ?

@@ -376,6 +376,18 @@ final class ScriptedBroker implements AutoCloseable
             return this;
         }
 
+        /** A WELCOME with the service limits (the client's HELLO asked for them, issue 19). */
+        Peer welcomeServices(
+            final int maxPayload, final int maxDatagram, final long publisherId, final int maxHeaderBytes,
+            final int maxHeaders, final int maxRequestTimeoutMs)
+        {
+            final int at = writePosition;
+            WelcomeFrame.encode(writeBuffer, at, Protocol.VERSION, maxPayload, maxDatagram, 0x0A0B0C0D, publisherId, "h1");
+            writePosition += WelcomeFrame.appendServiceLimits(
+                writeBuffer, at, maxHeaderBytes, maxHeaders, maxRequestTimeoutMs);
+            return this;
+        }
+
         /** A DELIVER_FDS; its descriptors go with {@link #send(int...)}. */
         Peer deliverFds(
             final int subscriptionId, final long sequence, final String topic, final int fdCount, final int fdFlags,

@@ -366,10 +366,16 @@ public final class FrameValidator
         {
             final int nameEnd = WelcomeFrame.NODE_NAME_OFFSET +
                 (buffer.getShort(at + WelcomeFrame.NODE_NAME_LENGTH_OFFSET, BYTE_ORDER) & 0xFFFF);
-            if (frameLength == nameEnd + WelcomeFrame.DESCRIPTOR_LIMITS_LENGTH)
+            // The trailers' lengths (16 descriptors, 8 services, 24 both) say which are there (SPEC.md, WELCOME).
+            final int trailerBytes = frameLength - nameEnd;
+            if (WelcomeFrame.isDescriptorTrailer(trailerBytes))
             {
                 return buffer.getInt(at + nameEnd + WelcomeFrame.DESCRIPTOR_LIMITS_RESERVED_OFFSET, BYTE_ORDER) != 0 ?
                     reservedNotZero(at) : 0;
+            }
+            if (WelcomeFrame.isServiceTrailer(trailerBytes))
+            {
+                return 0;
             }
         }
         return exactWithString(

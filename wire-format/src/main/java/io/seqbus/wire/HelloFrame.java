@@ -161,6 +161,12 @@ public final class HelloFrame extends Flyweight
         return (clientFlags() & FLAG_DESCRIPTORS) != 0;
     }
 
+    /** @return true when the client understands the service patterns and wants the service trailer on WELCOME. */
+    public boolean wantsServices()
+    {
+        return (clientFlags() & FLAG_SERVICES) != 0;
+    }
+
     /** @return true when the client takes shared-memory rings if offered. */
     public boolean wantsSharedMemory()
     {

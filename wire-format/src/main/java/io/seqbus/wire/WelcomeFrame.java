@@ -42,6 +42,18 @@ public final class WelcomeFrame extends Flyweight
     public static final int DESCRIPTOR_LIMITS_RESERVED_OFFSET = 4;
     /** Offset of u64 max_memfd_size within the trailer. */
     public static final int MAX_MEMFD_SIZE_OFFSET = 8;
+    /**
+     * Bytes of the service-limits trailer, after the descriptor limits when both are present, sent only to a HELLO
+     * with {@link HelloFrame#FLAG_SERVICES}: u16 max_header_bytes, u16 max_headers, u32 max_request_timeout_ms. Its
+     * length differs from the descriptor trailer's and from both together, so the frame's length says which it has.
+     */
+    public static final int SERVICE_LIMITS_LENGTH = 8;
+    /** Offset of u16 max_header_bytes within the service trailer. */
+    public static final int MAX_HEADER_BYTES_OFFSET = 0;
+    /** Offset of u16 max_headers within the service trailer. */
+    public static final int MAX_HEADERS_OFFSET = 2;
+    /** Offset of u32 max_request_timeout_ms within the service trailer. */
+    public static final int MAX_REQUEST_TIMEOUT_MS_OFFSET = 4;
 
     /**
      * Writes a WELCOME frame.
@@ -120,10 +132,81 @@ public final class WelcomeFrame extends Flyweight
         return length;
     }
 
+    /**
+     * Writes the service-limits trailer after a WELCOME just written at {@code offset} (and after its descriptor
+     * limits, if any), for a HELLO that set {@link HelloFrame#FLAG_SERVICES}.
+     *
+     * @param buffer              holding the WELCOME.
+     * @param offset              of the WELCOME.
+     * @param maxHeaderBytes      largest header block accepted, bytes, 2..65535.
+     * @param maxHeaders          most entries in one header block, 1..65535.
+     * @param maxRequestTimeoutMs longest timeout a REQUEST may ask for, ms.
+     * @return the new frame length.
+     */
+    public static int appendServiceLimits(
+        final MutableDirectBuffer buffer, final int offset, final int maxHeaderBytes, final int maxHeaders,
+        final int maxRequestTimeoutMs)
+    {
+        final int at = offset + buffer.getInt(offset + Protocol.LENGTH_OFFSET, BYTE_ORDER);
+        buffer.putShort(at + MAX_HEADER_BYTES_OFFSET, (short)maxHeaderBytes, BYTE_ORDER);
+        buffer.putShort(at + MAX_HEADERS_OFFSET, (short)maxHeaders, BYTE_ORDER);
+        buffer.putInt(at + MAX_REQUEST_TIMEOUT_MS_OFFSET, maxRequestTimeoutMs, BYTE_ORDER);
+        final int length = at + SERVICE_LIMITS_LENGTH - offset;
+        buffer.putInt(offset + Protocol.LENGTH_OFFSET, length, BYTE_ORDER);
+        return length;
+    }
+
+    /**
+     * @param trailerBytes bytes after the node name.
+     * @return whether that many bytes are the descriptor trailer, alone or before the service trailer.
+     */
+    public static boolean isDescriptorTrailer(final int trailerBytes)
+    {
+        return trailerBytes == DESCRIPTOR_LIMITS_LENGTH || trailerBytes == DESCRIPTOR_LIMITS_LENGTH + SERVICE_LIMITS_LENGTH;
+    }
+
+    /**
+     * @param trailerBytes bytes after the node name.
+     * @return whether that many bytes end with the service trailer.
+     */
+    public static boolean isServiceTrailer(final int trailerBytes)
+    {
+        return trailerBytes == SERVICE_LIMITS_LENGTH || trailerBytes == DESCRIPTOR_LIMITS_LENGTH + SERVICE_LIMITS_LENGTH;
+    }
+
     /** @return true when the frame carries the descriptor-limits trailer (the HELLO set DESCRIPTORS). */
     public boolean hasDescriptorLimits()
     {
-        return frameLength() == NODE_NAME_OFFSET + nodeNameLength() + DESCRIPTOR_LIMITS_LENGTH;
+        return isDescriptorTrailer(frameLength() - trailer());
+    }
+
+    /** @return true when the frame carries the service-limits trailer (the HELLO set SERVICES, and the broker knows it). */
+    public boolean hasServiceLimits()
+    {
+        return isServiceTrailer(frameLength() - trailer());
+    }
+
+    /** @return largest header block the broker accepts, bytes; 0 without the service trailer. */
+    public int maxHeaderBytes()
+    {
+        return hasServiceLimits() ? u16(serviceTrailer() + MAX_HEADER_BYTES_OFFSET) : 0;
+    }
+
+    /** @return most entries in one header block; 0 without the service trailer. */
+    public int maxHeaders()
+    {
+        return hasServiceLimits() ? u16(serviceTrailer() + MAX_HEADERS_OFFSET) : 0;
+    }
+
+    /** @return longest timeout a REQUEST may ask for, ms; 0 without the service trailer. */
+    public long maxRequestTimeoutMs()
+    {
+        return hasServiceLimits() ? u32(serviceTrailer() + MAX_REQUEST_TIMEOUT_MS_OFFSET) & 0xFFFF_FFFFL : 0;
+    }
+
+    private int serviceTrailer()
+    {
+        return frameLength() - SERVICE_LIMITS_LENGTH;
     }
 
     /** @return most descriptors one PUBLISH_FDS may carry; 0 without the trailer. */

@@ -128,6 +128,15 @@ final class SpecVectorsTest
             "max_memfd_size 1073741824",
             new WelcomeDescriptors(new Welcome(1, 65536, 131072, 0x0A0B0C0D, 0x0000000100000002L, "h1"), 8, 64,
                 1L << 30));
+        valid("WELCOME SERVICES",
+            "as the WELCOME vector, then max_header_bytes 4096, max_headers 32, max_request_timeout_ms 60000",
+            new WireModel.WelcomeServices(new Welcome(1, 65536, 131072, 0x0A0B0C0D, 0x0000000100000002L, "h1"),
+                4096, 32, 60000));
+        valid("WELCOME DESCRIPTORS SERVICES",
+            "as the WELCOME DESCRIPTORS vector, then max_header_bytes 4096, max_headers 32, max_request_timeout_ms 60000",
+            new WireModel.WelcomeServices(new WelcomeDescriptors(
+                new Welcome(1, 65536, 131072, 0x0A0B0C0D, 0x0000000100000002L, "h1"), 8, 64, 1L << 30),
+                4096, 32, 60000));
         validWithDescriptors("SHM_READY", 3,
             "to_client_capacity 1048576, from_client_capacity 1048576, size 2101248",
             new WireModel.ShmReady(1 << 20, 1 << 20, 4096 + (2L << 20)));

@@ -112,6 +112,21 @@ final class WireModel
         }
     }
 
+    /** A WELCOME (plain or with descriptor limits) with the service limits after it (issue 19). */
+    record WelcomeServices(Frame welcome, int maxHeaderBytes, int maxHeaders, int maxRequestTimeoutMs) implements Frame
+    {
+        public int encode(final MutableDirectBuffer buffer, final int offset)
+        {
+            welcome.encode(buffer, offset);
+            return WelcomeFrame.appendServiceLimits(buffer, offset, maxHeaderBytes, maxHeaders, maxRequestTimeoutMs);
+        }
+
+        public int type()
+        {
+            return FrameType.WELCOME;
+        }
+    }
+
     /** The descriptor fields PUBLISH_FDS and DELIVER_FDS share. */
     record Fds(int fdCount, int fdFlags, long payloadSize)
     {
@@ -501,8 +516,10 @@ final class WireModel
                 final WelcomeFrame f = (WelcomeFrame)new WelcomeFrame().wrap(buffer, offset);
                 final Welcome welcome = new Welcome(
                     f.version(), f.maxPayload(), f.maxDatagram(), f.nodeId(), f.publisherId(), f.nodeName());
-                return f.hasDescriptorLimits() ? new WelcomeDescriptors(welcome, f.maxDescriptorsPerMessage(),
-                    f.maxDescriptorsPerDatagram(), f.maxMemfdSize()) : welcome;
+                final Frame withDescriptors = f.hasDescriptorLimits() ? new WelcomeDescriptors(welcome,
+                    f.maxDescriptorsPerMessage(), f.maxDescriptorsPerDatagram(), f.maxMemfdSize()) : welcome;
+                return f.hasServiceLimits() ? new WelcomeServices(withDescriptors, f.maxHeaderBytes(), f.maxHeaders(),
+                    (int)f.maxRequestTimeoutMs()) : withDescriptors;
             }
             case FrameType.SUBSCRIBE:
             {

@@ -75,6 +75,9 @@ public final class BrokerContext
     private int maxDescriptorsPerMessage;
     private int maxDescriptorsPerDatagram;
     private long maxMemfdSize;
+    private int maxHeaderBytes;
+    private int maxHeaders;
+    private int maxRequestTimeoutMs;
     private long maxDescriptorBytesPerSubscriber;
     private long maxDescriptorBytesTotal;
     private int maxDescriptorMessagesHeld;
@@ -1153,6 +1156,54 @@ public final class BrokerContext
     public BrokerContext maxMemfdSize(final long maxMemfdSize)
     {
         this.maxMemfdSize = maxMemfdSize;
+        return this;
+    }
+
+    /** @return largest header block on a message, bytes. */
+    public int maxHeaderBytes()
+    {
+        return maxHeaderBytes;
+    }
+
+    /**
+     * @param maxHeaderBytes largest header block on a message, bytes.
+     * @return this.
+     */
+    public BrokerContext maxHeaderBytes(final int maxHeaderBytes)
+    {
+        this.maxHeaderBytes = maxHeaderBytes;
+        return this;
+    }
+
+    /** @return most entries in one header block. */
+    public int maxHeaders()
+    {
+        return maxHeaders;
+    }
+
+    /**
+     * @param maxHeaders most entries in one header block.
+     * @return this.
+     */
+    public BrokerContext maxHeaders(final int maxHeaders)
+    {
+        this.maxHeaders = maxHeaders;
+        return this;
+    }
+
+    /** @return longest timeout a request may ask for, ms. */
+    public int maxRequestTimeoutMs()
+    {
+        return maxRequestTimeoutMs;
+    }
+
+    /**
+     * @param maxRequestTimeoutMs longest timeout a request may ask for, ms.
+     * @return this.
+     */
+    public BrokerContext maxRequestTimeoutMs(final int maxRequestTimeoutMs)
+    {
+        this.maxRequestTimeoutMs = maxRequestTimeoutMs;
         return this;
     }
 

@@ -283,6 +283,27 @@ public final class Settings
         "At most 2 GiB - 1, the most one Java buffer can map.", null,
         BrokerContext::maxMemfdSize, BrokerContext::maxMemfdSize);
 
+    /** Issue 19: the header block is part of the payload, so max_payload bounds it too; this bounds its parsing. */
+    public static final Setting<Integer> MAX_HEADER_BYTES = new Setting<>("max_header_bytes",
+        integer(2, 65_535), 4096, RESTART,
+        "Largest header block on a message, bytes, its length field included (clients learn it at connect); it is " +
+        "part of the payload and counts against max_payload; larger gets INVALID_HEADERS.", null,
+        BrokerContext::maxHeaderBytes, BrokerContext::maxHeaderBytes);
+
+    /** NATS and HTTP/2 servers bound the count as well as the bytes: many tiny entries cost more to scan. */
+    public static final Setting<Integer> MAX_HEADERS = new Setting<>("max_headers",
+        integer(1, 1024), 32, RESTART,
+        "Most key/value entries in one message's header block (clients learn it at connect); more gets " +
+        "INVALID_HEADERS.", null,
+        BrokerContext::maxHeaders, BrokerContext::maxHeaders);
+
+    /** A pending request holds a table entry charged to its requester until it is answered or times out. */
+    public static final Setting<Integer> MAX_REQUEST_TIMEOUT_MS = new Setting<>("max_request_timeout_ms",
+        integer(1, 3_600_000), 60_000, RESTART,
+        "Longest timeout a request may ask for, ms (clients learn it at connect); longer gets INVALID_REQUEST. The " +
+        "broker answers TIMED_OUT and forgets the request when it passes.", null,
+        BrokerContext::maxRequestTimeoutMs, BrokerContext::maxRequestTimeoutMs);
+
     /** Memfd bytes are the publisher's memory, not the broker's: bounded apart from max_queue_bytes' memory. */
     public static final Setting<Long> MAX_DESCRIPTOR_BYTES_PER_SUBSCRIBER = new Setting<>(
         "max_descriptor_bytes_per_subscriber", bytes(0, 1024 * GIB), 2 * GIB, RESTART,
@@ -439,6 +460,7 @@ public final class Settings
         DRAIN_TIMEOUT_MS, SOCKET_ACTIVATION, LISTEN_BACKLOG, READ_BURST, STAT_TOP_TOPICS, METRICS, LOG_LEVEL,
         MAX_DESCRIPTORS_PER_MESSAGE, MAX_DESCRIPTORS_PER_DATAGRAM, MAX_MEMFD_SIZE, MAX_DESCRIPTOR_BYTES_PER_SUBSCRIBER,
         MAX_DESCRIPTOR_BYTES_TOTAL, MAX_DESCRIPTOR_MESSAGES_HELD, MAX_DESCRIPTORS_IN_FLIGHT,
+        MAX_HEADER_BYTES, MAX_HEADERS, MAX_REQUEST_TIMEOUT_MS,
         SHM, SHM_RING_BYTES, MAX_SHM_BYTES_PER_UID, MAX_SHM_BYTES_TOTAL,
         MAX_PENDING_REQUESTS_PER_CONNECTION, MAX_PENDING_REQUESTS_TOTAL, MAX_REQUEST_TIMEOUT_MS,
         ACL_DEFAULT, LAN_CHANNEL, LAN_STREAM, LAN_TOPICS, LAN_PEERS, LAN_FLOW_CONTROL, LAN_KEY_FILE,

@@ -59,13 +59,40 @@ public final class ClientProxy
         final String nodeName, final int maxTopicLength, final int maxDescriptorsPerMessage,
         final int maxDescriptorsPerDatagram, final long maxMemfdSize)
     {
+        welcome(to, maxPayload, maxDatagram, nodeId, publisherId, nodeName, maxTopicLength, maxDescriptorsPerMessage,
+            maxDescriptorsPerDatagram, maxMemfdSize, 0, 0, 0);
+    }
+
+    /**
+     * Queues WELCOME, with the descriptor-limits trailer for a HELLO that set DESCRIPTORS and the service-limits
+     * trailer for one that set SERVICES (issue 19).
+     *
+     * @param maxHeaderBytes      0 for a connection without SERVICES: no service trailer.
+     * @param maxHeaders          for the service trailer.
+     * @param maxRequestTimeoutMs for the service trailer.
+     */
+    public static void welcome(
+        final Subscriber to, final int maxPayload, final int maxDatagram, final int nodeId, final long publisherId,
+        final String nodeName, final int maxTopicLength, final int maxDescriptorsPerMessage,
+        final int maxDescriptorsPerDatagram, final long maxMemfdSize, final int maxHeaderBytes, final int maxHeaders,
+        final int maxRequestTimeoutMs)
+    {
         final Outbox outbox = to.outbox();
-        final MutableDirectBuffer out = outbox.reserve(MAX_WELCOME_FRAME + WelcomeFrame.DESCRIPTOR_LIMITS_LENGTH);
+        final MutableDirectBuffer out = outbox.reserve(
+            MAX_WELCOME_FRAME + WelcomeFrame.DESCRIPTOR_LIMITS_LENGTH + WelcomeFrame.SERVICE_LIMITS_LENGTH);
         final int offset = outbox.writeOffset();
-        final int length = WelcomeFrame.encode(out, offset, Protocol.VERSION, maxPayload, maxDatagram,
+        int length = WelcomeFrame.encode(out, offset, Protocol.VERSION, maxPayload, maxDatagram,
             nodeId, publisherId, nodeName, maxTopicLength);
-        outbox.commit(maxDescriptorsPerMessage == 0 ? length : WelcomeFrame.appendDescriptorLimits(
-            out, offset, maxDescriptorsPerMessage, maxDescriptorsPerDatagram, maxMemfdSize));
+        if (maxDescriptorsPerMessage != 0)
+        {
+            length = WelcomeFrame.appendDescriptorLimits(
+                out, offset, maxDescriptorsPerMessage, maxDescriptorsPerDatagram, maxMemfdSize);
+        }
+        if (maxHeaderBytes != 0)
+        {
+            length = WelcomeFrame.appendServiceLimits(out, offset, maxHeaderBytes, maxHeaders, maxRequestTimeoutMs);
+        }
+        outbox.commit(length);
         // WELCOME ends its datagram: a client does not know max_datagram before it, so what comes first must fit
         // a small buffer (SPEC.md, Transport). The frames after it go in the next datagram.
         outbox.seal();
