@@ -1193,8 +1193,9 @@ public final class BusClient implements AutoCloseable
     // Requests and replies (issue 19, SPEC.md "Requests and replies").
 
     /**
-     * The longest timeout a REQUEST carries to the broker, ms: the broker's default {@code max_request_timeout_ms}.
-     * A longer {@code timeout} is still this client's own; the broker then ends the request (TIMED_OUT) at this one.
+     * The longest timeout a REQUEST carries while the broker's own {@code max_request_timeout_ms} is not known yet
+     * (between connections): its default. A longer {@code timeout} is still this client's own; the broker ends the
+     * request (TIMED_OUT) at the one the REQUEST carried.
      */
     static final int MAX_REQUEST_TIMEOUT_MS = 60_000;
 
@@ -1219,6 +1220,7 @@ public final class BusClient implements AutoCloseable
      * @return the reply, to come.
      * @throws IllegalArgumentException for a bad topic or a payload over the broker's max_payload.
      * @throws IllegalStateException    when the client is closed.
+     * @throws BusException             when the broker predates request/reply (no SERVICES in its WELCOME).
      */
     public CompletableFuture<Message> request(final String topic, final byte[] payload, final Duration timeout)
     {
@@ -1255,8 +1257,15 @@ public final class BusClient implements AutoCloseable
         {
             throw new IllegalArgumentException("timeout must be positive: " + timeout);
         }
+        final ServiceLimits limits = connection.serviceLimits();
+        if (limits == null && connection.state() == Connection.CONNECTED)
+        {
+            throw ServiceLimits.unsupported("request", connection.socket());
+        }
         final long timeoutNs = timeout.toNanos();
-        final int timeoutMs = (int)Math.max(1, Math.min(MAX_REQUEST_TIMEOUT_MS, (timeoutNs + 999_999) / 1_000_000));
+        // The broker refuses a longer timeout_ms (INVALID_REQUEST); a longer wait is this client's own timer.
+        final long brokerMaxMs = limits != null ? limits.maxRequestTimeoutMs() : MAX_REQUEST_TIMEOUT_MS;
+        final int timeoutMs = (int)Math.max(1, Math.min(brokerMaxMs, (timeoutNs + 999_999) / 1_000_000));
         final CompletableFuture<Message> future = new CompletableFuture<>();
         final int id = requests.register(future, topic);
         final long deadline = System.nanoTime() + publishTimeoutNs;

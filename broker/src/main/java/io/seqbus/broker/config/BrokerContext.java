@@ -89,7 +89,6 @@ public final class BrokerContext
     private long maxShmBytesTotal;
     private int maxPendingRequestsPerConnection;
     private int maxPendingRequestsTotal;
-    private int maxRequestTimeoutMs;
     private Consumer<Throwable> agentFailureHandler = (ex) -> { };
     private String aclDefault;
     private List<AclRule> aclRules = List.of();
@@ -591,22 +590,6 @@ public final class BrokerContext
     public BrokerContext maxPendingRequestsTotal(final int max)
     {
         this.maxPendingRequestsTotal = max;
-        return this;
-    }
-
-    /** @return the longest timeout a REQUEST may carry, ms. */
-    public int maxRequestTimeoutMs()
-    {
-        return maxRequestTimeoutMs;
-    }
-
-    /**
-     * @param max the longest timeout a REQUEST may carry, ms.
-     * @return this.
-     */
-    public BrokerContext maxRequestTimeoutMs(final int max)
-    {
-        this.maxRequestTimeoutMs = max;
         return this;
     }
 

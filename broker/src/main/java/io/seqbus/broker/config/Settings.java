@@ -377,12 +377,6 @@ public final class Settings
         "Requests pending over all connections; the next gets RESPONSE TOO_MANY_REQUESTS.", null,
         BrokerContext::maxPendingRequestsTotal, BrokerContext::maxPendingRequestsTotal);
 
-    /** Longest timeout a REQUEST may ask for. */
-    public static final Setting<Integer> MAX_REQUEST_TIMEOUT_MS = new Setting<>(
-        "max_request_timeout_ms", integer(1, 3_600_000), 60_000, LIVE,
-        "Longest timeout_ms a REQUEST may carry, ms; a longer one is refused with INVALID_REQUEST.", null,
-        BrokerContext::maxRequestTimeoutMs, BrokerContext::maxRequestTimeoutMs);
-
     /** The bridge's Aeron channel, an odd multicast group (Aeron uses the next one for control); none by default. */
     public static final Setting<String> LAN_CHANNEL = new Setting<>("lan.channel", text(1024), null, RESTART,
         "Bridge shared topics to the other brokers of the LAN over this Aeron channel, e.g. " +
@@ -462,7 +456,7 @@ public final class Settings
         MAX_DESCRIPTOR_BYTES_TOTAL, MAX_DESCRIPTOR_MESSAGES_HELD, MAX_DESCRIPTORS_IN_FLIGHT,
         MAX_HEADER_BYTES, MAX_HEADERS, MAX_REQUEST_TIMEOUT_MS,
         SHM, SHM_RING_BYTES, MAX_SHM_BYTES_PER_UID, MAX_SHM_BYTES_TOTAL,
-        MAX_PENDING_REQUESTS_PER_CONNECTION, MAX_PENDING_REQUESTS_TOTAL, MAX_REQUEST_TIMEOUT_MS,
+        MAX_PENDING_REQUESTS_PER_CONNECTION, MAX_PENDING_REQUESTS_TOTAL,
         ACL_DEFAULT, LAN_CHANNEL, LAN_STREAM, LAN_TOPICS, LAN_PEERS, LAN_FLOW_CONTROL, LAN_KEY_FILE,
         LAN_ANNOUNCE_INTERVAL_MS, LAN_MAX_PAYLOAD, AERON_DIR, AERON_DRIVER);
 
