@@ -390,6 +390,8 @@ def encode(frame):
         return _frame(SHM_ATTACH, U32.pack(0))
     if isinstance(frame, ShmFds):
         return _frame(SHM_FDS, U32_PAIR.pack(frame.fd_count, 0))
+    if isinstance(frame, (Request, DeliverRequest, Reply, Response)):
+        return _encode_request_frame(frame)
     raise TypeError("not a frame: %r" % (frame,))
 
 
@@ -1125,3 +1127,130 @@ def memfd_payload(frame):
                 yield mapped
     finally:
         close_descriptors(frame)
+
+
+# ---------------------------------------------------------------------------------------------
+# Requests and replies (SPEC.md, "Requests and replies"): a REQUEST the broker remembers, DELIVER_REQUEST to its
+# subscribers, a REPLY naming the token, and exactly one RESPONSE back to the requester only.
+
+REQUEST, DELIVER_REQUEST, REPLY, RESPONSE = 0x16, 0x17, 0x18, 0x19
+SENT_BY["client"] |= {REQUEST, REPLY}
+SENT_BY["broker"] |= {DELIVER_REQUEST, RESPONSE}
+INVALID_REQUEST = 28
+# A REQUEST refused with an ERROR got no sequence, as a refused PUBLISH; one that got a RESPONSE did.
+PUBLISH_REFUSALS += (INVALID_REQUEST,)
+REQUEST_BODY = struct.Struct("<IIH")                 # request_id, timeout_ms, topic_length; topic, payload
+DELIVER_REQUEST_BODY = struct.Struct("<IIQQQIIQH")   # as DELIVER to pid, reply_token, topic_length; topic, payload
+REPLY_BODY = struct.Struct("<Q")                     # reply_token; payload
+RESPONSE_BODY = struct.Struct("<IBBHIIIIQ")          # request_id, status, 0, 0, replier node, uid, pid, 0, timestamp
+REPLIED, NO_RESPONDERS, RESPONDERS_GONE, TIMED_OUT, DENIED, TOO_MANY_REQUESTS = range(6)
+RESPONSE_STATUS = ["REPLIED", "NO_RESPONDERS", "RESPONDERS_GONE", "TIMED_OUT", "DENIED", "TOO_MANY_REQUESTS"]
+
+Request = collections.namedtuple("Request", "request_id timeout_ms topic payload")
+DeliverRequest = collections.namedtuple(
+    "DeliverRequest", "subscription_id source_node publisher_id sequence timestamp_ns publisher_uid publisher_pid "
+                      "reply_token topic payload")
+Reply = collections.namedtuple("Reply", "reply_token payload")
+# The replier's node, uid, pid and the time the broker got its REPLY are 0 unless status is REPLIED.
+Response = collections.namedtuple("Response",
+                                  "request_id status replier_node replier_uid replier_pid timestamp_ns payload")
+
+
+class RequestFailed(SeqbusError):
+    """A request ended without a reply: `status` says how (NO_RESPONDERS, RESPONDERS_GONE, TIMED_OUT, DENIED,
+    TOO_MANY_REQUESTS)."""
+
+    def __init__(self, status, topic):
+        super().__init__(0, "request to '%s': %s" % (topic, response_status_name(status)), 0, False)
+        self.status = status
+
+
+def response_status_name(status):
+    return RESPONSE_STATUS[status] if 0 <= status < len(RESPONSE_STATUS) else "UNKNOWN(%d)" % status
+
+
+def encode_request(request_id, timeout_ms, topic, payload):
+    data = _utf8(topic, MAX_TOPIC, "topic", 1)
+    return _frame(REQUEST, REQUEST_BODY.pack(request_id, timeout_ms, len(data)) + data + bytes(payload))
+
+
+def encode_reply(reply_token, payload):
+    return _frame(REPLY, REPLY_BODY.pack(reply_token) + bytes(payload))
+
+
+def _encode_request_frame(frame):
+    if isinstance(frame, Request):
+        return encode_request(*frame)
+    if isinstance(frame, Reply):
+        return encode_reply(*frame)
+    if isinstance(frame, DeliverRequest):
+        data = _utf8(frame.topic, MAX_TOPIC, "topic", 1)
+        return _frame(DELIVER_REQUEST, DELIVER_REQUEST_BODY.pack(*frame[:8], len(data)) + data + bytes(frame.payload))
+    return _frame(RESPONSE, RESPONSE_BODY.pack(frame.request_id, frame.status, 0, 0, frame.replier_node,
+                                               frame.replier_uid, frame.replier_pid, 0, frame.timestamp_ns)
+                  + bytes(frame.payload))
+
+
+def _decode_request(body):
+    values, topic, payload = _topic_and_payload(REQUEST_BODY, body)
+    return Request(values[0], values[1], topic, payload)
+
+
+def _decode_deliver_request(body):
+    values, topic, payload = _topic_and_payload(DELIVER_REQUEST_BODY, body)
+    return DeliverRequest(*values[:-1], topic, payload)
+
+
+def _decode_reply(body):
+    return Reply(_fields(REPLY_BODY, body)[0], bytes(body[REPLY_BODY.size:]))
+
+
+def _decode_response(body):
+    request_id, status, reserved, reserved2, node, uid, pid, reserved3, timestamp = _fields(RESPONSE_BODY, body)
+    _reserved_zero(reserved, reserved2, reserved3)
+    payload = bytes(body[RESPONSE_BODY.size:])
+    if payload and status != REPLIED:
+        raise SeqbusError(BAD_FRAME_LENGTH, "a RESPONSE carries a payload only when REPLIED")
+    return Response(request_id, status, node, uid, pid, timestamp, payload)
+
+
+_DECODERS.update({
+    REQUEST: _decode_request,
+    DELIVER_REQUEST: _decode_deliver_request,
+    REPLY: _decode_reply,
+    RESPONSE: _decode_response,
+})
+
+
+def _client_send_request(self, topic, payload, timeout_ms=5000):
+    """Sends a REQUEST and returns its request_id; the Response comes through receive() (or use request())."""
+    self._request_ids = getattr(self, "_request_ids", 0) % 0xFFFFFFFF + 1
+    self._send(encode_request(self._request_ids, timeout_ms, topic, payload))
+    self.sent += 1  # numbered by the broker unless an ERROR refuses it (then _refused counts it back)
+    return self._request_ids
+
+
+def _client_request(self, topic, payload, timeout_ms=5000):
+    """Sends a request and waits for its RESPONSE: returns the Response (status REPLIED, the reply in `payload`,
+    the replier's kernel uid and pid), or raises RequestFailed with how it ended. Other frames that come
+    meanwhile stay in `pending` for receive(). The broker answers every accepted request, at the latest at its
+    timeout."""
+    request_id = self.send_request(topic, payload, timeout_ms)
+    while True:
+        for frame in self._read():
+            if isinstance(frame, Response) and frame.request_id == request_id:
+                if frame.status != REPLIED:
+                    raise RequestFailed(frame.status, topic)
+                return frame
+            self.pending.append(frame)
+
+
+def _client_reply(self, reply_token, payload):
+    """Answers a DeliverRequest by its reply_token; the broker drops a reply from anyone it did not deliver the
+    request to, and every reply after the first."""
+    self._send(encode_reply(reply_token, payload))
+
+
+Client.send_request = _client_send_request
+Client.request = _client_request
+Client.reply = _client_reply

@@ -48,6 +48,13 @@ VALID = {
     "SHM_READY": [ShmReady(1048576, 1048576, 2101248)],
     "SHM_ATTACH": [ShmAttach()],
     "SHM_FDS": [ShmFds(2)],
+    # Requests and replies.
+    "REQUEST": [seqbus.Request(7, 2000, "svc.price", b"hi")],
+    "DELIVER_REQUEST": [seqbus.DeliverRequest(7, 0x0A0B0C0D, 0x0000000100000002, 1, 1700000000000000000, 1000, 4242,
+                                              0x0A0B0C0D00000105, "a.b", b"xyz")],
+    "REPLY": [seqbus.Reply(0x0A0B0C0D00000105, b"ok")],
+    "RESPONSE": [seqbus.Response(7, seqbus.REPLIED, 0x0A0B0C0D, 1000, 4242, 1700000000000000000, b"ok")],
+    "RESPONSE NO_RESPONDERS": [seqbus.Response(7, seqbus.NO_RESPONDERS, 0, 0, 0, 0, b"")],
 }
 REFUSED = {
     "three bytes of garbage": 1,
@@ -71,7 +78,13 @@ REFUSED = {
     "SUBSCRIBE GROUP whose group_length runs past the frame": 2,
     "SUBSCRIBE GROUP without group_length": 2,
     "SUBSCRIBE with flag bit 2": 6,
+    "REPLY shorter than its token": 2,
+    "DELIVER_REQUEST sent by a client": 6,
+    "RESPONSE sent by a client": 6,
 }
+# Frame types only a broker sends: their vectors are decoded as the broker's.
+SENT_BY_BROKER = (Welcome, Deliver, DeliverRun, DeliverFds, Gap, Error, StatReply, ShmReady, seqbus.DeliverRequest,
+                  seqbus.Response)
 # Datagrams between brokers (the LAN bridge): a client never sees them; the Java tests check them.
 BROKER_TO_BROKER = ("LAN ",)
 
@@ -191,8 +204,7 @@ def main():
 
     for name, data in vectors.items():
         expected = VALID.get(name)
-        sender = "broker" if any(type(f) in (Welcome, Deliver, DeliverRun, DeliverFds, Gap, Error, StatReply, ShmReady)
-                                 for f in expected or []) else "client"
+        sender = "broker" if any(type(f) in SENT_BY_BROKER for f in expected or []) else "client"
         try:
             decoded = seqbus.decode_datagram(data, sender=sender, descriptors=attached[name])
             check(name + " decodes", decoded == expected, "%r != %r" % (decoded, expected))

@@ -352,6 +352,7 @@ final class BrokerAgent implements Agent, LocalBus
         }
         evictions.evictMarked();
         work += connections.expireHandshakes(nowNs);
+        work += protocol.expireRequests(nowNs);
         if (connections.hasClosing())
         {
             work += connections.finishClosing(nowNs);

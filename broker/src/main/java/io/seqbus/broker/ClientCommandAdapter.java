@@ -56,6 +56,7 @@ final class ClientCommandAdapter
     private final HeaderChecks headerChecks;
     private final DescriptorPublishes descriptors;
     private final SharedMemoryClients shm;
+    private final RequestCommands requests;
 
     ClientCommandAdapter(
         final BrokerContext context, final SubscriptionRegistry registry, final FanOut fanOut,
@@ -76,6 +77,7 @@ final class ClientCommandAdapter
         this.headerChecks = new HeaderChecks(context, replies);
         this.descriptors = new DescriptorPublishes(
             context, counters, fanOut, fanOut.descriptorPool(), bridge, topicRates, replies, rights);
+        this.requests = new RequestCommands(context, counters, fanOut, replies);
     }
 
     /**
@@ -223,7 +225,7 @@ final class ClientCommandAdapter
         for (int at = 0; at < length; at += Protocol.frameLength(buffer, at))
         {
             final int type = Protocol.frameType(buffer, at);
-            if (type == FrameType.PUBLISH || type == FrameType.PUBLISH_FDS)
+            if (type == FrameType.PUBLISH || type == FrameType.PUBLISH_FDS || type == FrameType.REQUEST)
             {
                 return true;
             }
@@ -290,6 +292,10 @@ final class ClientCommandAdapter
                 return true;
             case FrameType.STAT_REQUEST:
                 return onStatRequest(c, buffer, at);
+            case FrameType.REQUEST:
+                return requests.onRequest(c, buffer, at, nowNs, timestampNs);
+            case FrameType.REPLY:
+                return requests.onReply(c, buffer, at, timestampNs);
             case FrameType.SHM_ATTACH:
                 return shm.attach(c) || replies.reject(c, ErrorCode.PROTOCOL_VIOLATION, 0, c.shm() == null ?
                     "SHM_ATTACH without SHM_READY" : "SHM_ATTACH sent twice");
@@ -439,6 +445,27 @@ final class ClientCommandAdapter
     {
         sessions.closed(c);
         subscriptions.forget(c);
+        requests.forget(c);
+    }
+
+    /**
+     * Ends the requests whose timeout passed (RESPONSE TIMED_OUT); once per duty cycle.
+     *
+     * @param nowNs the agent's clock.
+     * @return requests ended.
+     */
+    int expireRequests(final long nowNs)
+    {
+        return requests.expire(nowNs);
+    }
+
+    /**
+     * @param c a connection.
+     * @return its requests waiting for a RESPONSE, for STAT.
+     */
+    int pendingRequests(final ClientConnection c)
+    {
+        return requests.table().pending(c);
     }
 
 }

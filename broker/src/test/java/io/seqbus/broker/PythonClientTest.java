@@ -255,6 +255,24 @@ class PythonClientTest
     }
 
     @Test
+    void pythonRequestsAndRepliesAgainstTheRealBroker() throws Exception
+    {
+        final String socket = dir.resolve("bus.sock").toString();
+        try (Broker broker = Broker.launch(new BrokerContext().socket(socket)))
+        {
+            final Process check = python("test_requests.py", socket).start();
+            assertThat(check.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            final String out = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(check.exitValue()).as(out + stderr(check)).isZero();
+            assertThat(out).containsPattern("\\d+ passed, 0 failed");
+            assertThat(broker.counters().get(io.seqbus.broker.counters.BrokerCounters.REPLIES_DROPPED_NOT_RECIPIENT))
+                .isEqualTo(1);
+            assertThat(broker.counters().get(io.seqbus.broker.counters.BrokerCounters.REPLIES_DROPPED_LATE))
+                .isEqualTo(1);
+        }
+    }
+
+    @Test
     void clientSelfCheckAgainstAScriptedBrokerPasses() throws Exception
     {
         final Process check = python("test_client.py").start();

@@ -14,6 +14,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -114,6 +115,7 @@ public final class BusClient implements AutoCloseable
     private final Outbound outbound;
     private final Inbound inbound;
     private final ClientConductor conductor;
+    private final PendingRequests requests;
 
     private BusClient(final ClientOptions options)
     {
@@ -143,6 +145,8 @@ public final class BusClient implements AutoCloseable
         final Reconnector reconnector = new Reconnector(this, options, connection, outbound, subscriptions);
         inbound = new Inbound(options, connection, outbound, subscriptions, reconnector);
         conductor = new ClientConductor(options, connection, outbound, inbound, reconnector);
+        requests = new PendingRequests(options.requestExecutor(), connection.socket());
+        inbound.requests(requests, this);
     }
 
     /**
@@ -1300,6 +1304,7 @@ public final class BusClient implements AutoCloseable
         {
             return connection.state() == Connection.CLOSED && unsentAtClose == 0;
         }
+        requests.close();
         final long deadline = System.nanoTime() + timeoutNs;
         // First: from here no handler starts and waiting publishers give up (see Inbound, publishBlocking).
         connection.closing();
@@ -1436,6 +1441,174 @@ public final class BusClient implements AutoCloseable
         {
             throw new BusException("sync timed out after " + timeout.toMillis() + " ms: no PONG from the seqbus broker at " +
                 connection.socket() + (connection.state() == Connection.CONNECTED ? "" : " (not connected)"));
+        }
+    }
+
+    // Requests and replies (issue 19, SPEC.md "Requests and replies").
+
+    /**
+     * The longest timeout a REQUEST carries while the broker's own {@code max_request_timeout_ms} is not known yet
+     * (between connections): its default. A longer {@code timeout} is still this client's own; the broker ends the
+     * request (TIMED_OUT) at the one the REQUEST carried.
+     */
+    static final int MAX_REQUEST_TIMEOUT_MS = 60_000;
+
+    /**
+     * Sends a request: a message the broker delivers to every subscriber of the topic whose rules let it reply,
+     * and whose first reply comes back to this client only (nobody else can receive it, whatever they subscribe
+     * to). The future completes with the reply, a {@link Message} the caller owns (a copy: its topic is the
+     * request's, {@link Message#replierUid()} and {@link Message#replierPid()} say who answered, as the kernel
+     * told the broker), or fails with {@link NoRespondersException} (nothing subscribes: at once),
+     * {@link RespondersGoneException} (every recipient went away: as soon as the broker sees it),
+     * {@link java.util.concurrent.TimeoutException} (this client's timer; the broker's own as a backstop),
+     * {@link AccessDeniedException} (the rules' {@code request} verb), or a {@link BusException} (the connection was
+     * lost first, too many requests pending, or the client closed).
+     *
+     * <p>The future is never completed on the client's thread when something is chained to it: see
+     * {@link ClientOptions#requestExecutor(java.util.concurrent.Executor)}. Waiting in {@code get()} is fine from
+     * any thread but a handler's (the reply would never be read).
+     *
+     * @param topic   a topic, no wildcards.
+     * @param payload the request's payload.
+     * @param timeout how long to wait for the reply.
+     * @return the reply, to come.
+     * @throws IllegalArgumentException for a bad topic or a payload over the broker's max_payload.
+     * @throws IllegalStateException    when the client is closed.
+     * @throws BusException             when the broker predates request/reply (no SERVICES in its WELCOME).
+     */
+    public CompletableFuture<Message> request(final String topic, final byte[] payload, final Duration timeout)
+    {
+        Objects.requireNonNull(payload, "payload");
+        return request(topic, null, payload, 0, payload.length, timeout);
+    }
+
+    /**
+     * Sends a request whose payload is the buffer's remaining bytes (its position is not changed); see
+     * {@link #request(String, byte[], Duration)}.
+     *
+     * @param topic   a topic, no wildcards.
+     * @param payload the payload, from its position to its limit.
+     * @param timeout how long to wait for the reply.
+     * @return the reply, to come.
+     */
+    public CompletableFuture<Message> request(final String topic, final ByteBuffer payload, final Duration timeout)
+    {
+        Objects.requireNonNull(payload, "payload");
+        if (payload.hasArray())
+        {
+            return request(topic, null, payload.array(), payload.arrayOffset() + payload.position(),
+                payload.remaining(), timeout);
+        }
+        return request(topic, new SafeBuffer(payload), null, payload.position(), payload.remaining(), timeout);
+    }
+
+    private CompletableFuture<Message> request(
+        final String topic, final DirectBuffer buffer, final byte[] bytes, final int offset, final int length,
+        final Duration timeout)
+    {
+        Objects.requireNonNull(topic, "topic");
+        if (timeout.isNegative() || timeout.isZero())
+        {
+            throw new IllegalArgumentException("timeout must be positive: " + timeout);
+        }
+        final ServiceLimits limits = connection.serviceLimits();
+        if (limits == null && connection.state() == Connection.CONNECTED)
+        {
+            throw ServiceLimits.unsupported("request", connection.socket());
+        }
+        final long timeoutNs = timeout.toNanos();
+        // The broker refuses a longer timeout_ms (INVALID_REQUEST); a longer wait is this client's own timer.
+        final long brokerMaxMs = limits != null ? limits.maxRequestTimeoutMs() : MAX_REQUEST_TIMEOUT_MS;
+        final int timeoutMs = (int)Math.max(1, Math.min(brokerMaxMs, (timeoutNs + 999_999) / 1_000_000));
+        final CompletableFuture<Message> future = new CompletableFuture<>();
+        final int id = requests.register(future, topic);
+        final long deadline = System.nanoTime() + publishTimeoutNs;
+        int idle = 0;
+        try
+        {
+            while (true)
+            {
+                checkNotClosing("request");
+                final PublishResult result = outbound.offerRequestLocked(topic, id, timeoutMs, buffer, bytes, offset,
+                    length);
+                if (result == PublishResult.OK)
+                {
+                    requests.startTimer(id, timeoutNs);
+                    return future;
+                }
+                if (System.nanoTime() - deadline >= 0)
+                {
+                    requests.abandon(id, timeout("request", result));
+                    return future;
+                }
+                idle = conductor.pause(idle, outbound.isPollerThread());
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            requests.abandon(id, ex);
+            throw ex;
+        }
+    }
+
+    /**
+     * Answers a request by its token ({@link Message#replyToken()}), for a reply made after the handler returned;
+     * during the handler {@link Message#reply(byte[])} is the same. A token of a request that was answered, timed
+     * out, or never delivered to this client is dropped by the broker (counted there), without a word back.
+     *
+     * @param replyToken from the request.
+     * @param payload    the reply.
+     * @throws BusException when the connection the request came on is gone (the broker would drop the reply), or
+     *                      the broker does not read within {@link ClientOptions#publishTimeout()}.
+     */
+    public void reply(final long replyToken, final byte[] payload)
+    {
+        Objects.requireNonNull(payload, "payload");
+        reply(replyToken, null, payload, 0, payload.length);
+    }
+
+    /**
+     * Answers a request by its token with the buffer's remaining bytes (its position is not changed); see
+     * {@link #reply(long, byte[])}.
+     *
+     * @param replyToken from the request.
+     * @param payload    the reply, from its position to its limit.
+     */
+    public void reply(final long replyToken, final ByteBuffer payload)
+    {
+        Objects.requireNonNull(payload, "payload");
+        if (payload.hasArray())
+        {
+            reply(replyToken, null, payload.array(), payload.arrayOffset() + payload.position(), payload.remaining());
+            return;
+        }
+        reply(replyToken, new SafeBuffer(payload), null, payload.position(), payload.remaining());
+    }
+
+    private void reply(
+        final long replyToken, final DirectBuffer buffer, final byte[] bytes, final int offset, final int length)
+    {
+        final long deadline = System.nanoTime() + publishTimeoutNs;
+        int idle = 0;
+        while (true)
+        {
+            checkNotClosing("reply");
+            final PublishResult result = outbound.offerReplyLocked(replyToken, buffer, bytes, offset, length);
+            if (result == PublishResult.OK)
+            {
+                return;
+            }
+            if (result == PublishResult.DISCONNECTED)
+            {
+                // A reply names a request delivered on the connection that is gone: no other may answer it.
+                throw new BusException("reply not sent: not connected to the seqbus broker at " + connection.socket() +
+                    "; the request came on a connection that is gone, and the broker drops replies from any other");
+            }
+            if (System.nanoTime() - deadline >= 0)
+            {
+                throw timeout("reply", result);
+            }
+            idle = conductor.pause(idle, outbound.isPollerThread());
         }
     }
 

@@ -6,6 +6,8 @@ import io.seqbus.wire.WireStrings;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -30,6 +32,11 @@ public final class ClientOptions
      * ({@link #adaptiveSpin(boolean)}) unless told otherwise.
      */
     public static final boolean DEFAULT_ADAPTIVE_SPIN = true;
+    /**
+     * Where a {@link BusClient#request} future that has callbacks is completed unless told otherwise
+     * ({@link #requestExecutor(Executor)}): the common pool, never the client's thread.
+     */
+    public static final Executor DEFAULT_REQUEST_EXECUTOR = ForkJoinPool.commonPool();
     /** The environment variable that overrides {@link #sharedMemory(boolean)}: {@code on} or {@code off}. */
     public static final String SHARED_MEMORY_ENV = "SEQBUS_SHARED_MEMORY";
 
@@ -48,6 +55,7 @@ public final class ClientOptions
     private Duration publishTimeout = Duration.ofSeconds(5);
     private Duration refusalTtl = Duration.ofSeconds(1);
     private Duration closeTimeout = Duration.ofSeconds(1);
+    private Executor requestExecutor = DEFAULT_REQUEST_EXECUTOR;
     private Duration connectRetry = Duration.ZERO;
     private boolean reconnect = true;
     private Duration reconnectBackoffMin = Duration.ofMillis(10);
@@ -360,6 +368,29 @@ public final class ClientOptions
     {
         this.closeTimeout = positive(closeTimeout, "closeTimeout");
         return this;
+    }
+
+    /**
+     * @param requestExecutor where a {@link BusClient#request} future that has callbacks ({@code thenApply},
+     *                        {@code whenComplete}...) when its RESPONSE arrives is completed, so those callbacks
+     *                        never run on the client's thread (where a callback that waits for the bus would wait
+     *                        for itself). A future nobody chained to (a caller in {@code get()}/{@code join()}) is
+     *                        completed on the client's thread directly: that only wakes the caller. Default
+     *                        {@link #DEFAULT_REQUEST_EXECUTOR}.
+     * @return this.
+     */
+    public ClientOptions requestExecutor(final Executor requestExecutor)
+    {
+        this.requestExecutor = Objects.requireNonNull(requestExecutor, "requestExecutor");
+        return this;
+    }
+
+    /**
+     * @return where request futures with callbacks are completed.
+     */
+    public Executor requestExecutor()
+    {
+        return requestExecutor;
     }
 
     /**

@@ -11,7 +11,7 @@ import java.util.NoSuchElementException;
 import java.util.Objects;
 
 import org.agrona.DirectBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
+import io.seqbus.wire.SafeBuffer;
 
 import io.seqbus.wire.HeaderBlock;
 
@@ -38,9 +38,9 @@ public final class Headers implements Iterable<Map.Entry<String, String>>
     private final String[] keys;
     private final byte[][] values;
     // The encoded block, SPEC.md's layout, made once: what a publish copies.
-    private final UnsafeBuffer block;
+    private final SafeBuffer block;
 
-    private Headers(final String[] keys, final byte[][] values, final UnsafeBuffer block)
+    private Headers(final String[] keys, final byte[][] values, final SafeBuffer block)
     {
         this.keys = keys;
         this.values = values;
@@ -231,7 +231,7 @@ public final class Headers implements Iterable<Map.Entry<String, String>>
         }
         final byte[] copy = new byte[cursor.blockLength()];
         buffer.getBytes(offset, copy);
-        return new Headers(keys, values, new UnsafeBuffer(copy));
+        return new Headers(keys, values, new SafeBuffer(copy));
     }
 
     /** Builds {@link Headers}; each key is checked as it is added. */
@@ -291,7 +291,7 @@ public final class Headers implements Iterable<Map.Entry<String, String>>
             {
                 return EMPTY;
             }
-            final UnsafeBuffer block = new UnsafeBuffer(new byte[length]);
+            final SafeBuffer block = new SafeBuffer(new byte[length]);
             final HeaderBlock writer = new HeaderBlock().begin(block, 0);
             for (int i = 0; i < keys.size(); i++)
             {

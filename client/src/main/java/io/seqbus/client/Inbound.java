@@ -2,6 +2,7 @@ package io.seqbus.client;
 
 import io.seqbus.wire.DeliverFdsFrame;
 import io.seqbus.wire.DeliverFrame;
+import io.seqbus.wire.DeliverRequestFrame;
 import io.seqbus.wire.DeliverRunFrame;
 import io.seqbus.wire.ErrorFrame;
 import io.seqbus.wire.FrameType;
@@ -9,6 +10,7 @@ import io.seqbus.wire.FrameValidator;
 import io.seqbus.wire.GapFrame;
 import io.seqbus.wire.PingFrame;
 import io.seqbus.wire.Protocol;
+import io.seqbus.wire.ResponseFrame;
 import io.seqbus.wire.SafeBuffer;
 import io.seqbus.wire.ShmFdsFrame;
 import io.seqbus.wire.ShmReadyFrame;
@@ -67,6 +69,11 @@ final class Inbound
     private final Gap gap = new Gap();
     private ByteBuffer readByteBuffer;
     private volatile long lastPongToken;
+    // Requests and replies (issue 19): set once by BusClient before the first read.
+    private final DeliverRequestFrame deliverRequestFrame = new DeliverRequestFrame();
+    private final ResponseFrame responseFrame = new ResponseFrame();
+    private PendingRequests pendingRequests;
+    private BusClient client;
 
     Inbound(
         final ClientOptions options, final Connection connection, final Outbound outbound,
@@ -476,6 +483,12 @@ final class Inbound
                 case FrameType.SHM_READY:
                     onShmReady(at);
                     break;
+                case FrameType.DELIVER_REQUEST:
+                    onDeliverRequest(at);
+                    break;
+                case FrameType.RESPONSE:
+                    onResponse(at);
+                    break;
                 default:
                     break;
             }
@@ -490,6 +503,12 @@ final class Inbound
     private void onWelcome(final int at)
     {
         welcomeFrame.wrap(readBuffer, at);
+        if (pendingRequests != null)
+        {
+            // Requests sent on the connection that was lost: that broker forgot them, no RESPONSE will come.
+            pendingRequests.connectionLost("the connection to the seqbus broker at " + connection.socket() +
+                " was lost before the reply came");
+        }
         if (reconnector.welcomed(welcomeFrame))
         {
             connection.counters().increment(ClientStats.RECONNECTS);
@@ -533,6 +552,59 @@ final class Inbound
             count(subscription, SubscriptionStats.HANDLER_ERRORS);
             errorHandler.onHandlerException(ex, subscription, message);
         }
+    }
+
+    /**
+     * Requests and replies: set once, before the first read.
+     *
+     * @param requests this client's pending requests.
+     * @param via      the client a request's {@link Message#reply} goes through.
+     */
+    void requests(final PendingRequests requests, final BusClient via)
+    {
+        this.pendingRequests = requests;
+        this.client = via;
+    }
+
+    /** A DELIVER_REQUEST: to its subscription's handler as a message it may reply to. */
+    private void onDeliverRequest(final int at)
+    {
+        deliverRequestFrame.wrap(readBuffer, at);
+        final Subscription subscription = subscriptions.find(deliverRequestFrame.subscriptionId());
+        if (subscription == null || subscription.isClosed() || connection.isClosing())
+        {
+            return;
+        }
+        message.wrapRequest(readBuffer, deliverRequestFrame, subscription, client);
+        checkSequence(subscription, message.sourceNode(), message.publisherId(), message.sequence());
+        if (subscription.isClosed() || connection.isClosing())
+        {
+            return;
+        }
+        count(subscription, SubscriptionStats.DELIVERED);
+        try
+        {
+            subscription.handler().onMessage(message);
+        }
+        catch (final Throwable ex)
+        {
+            count(subscription, SubscriptionStats.HANDLER_ERRORS);
+            errorHandler.onHandlerException(ex, subscription, message);
+        }
+    }
+
+    /** A RESPONSE: ends its request; a reply is copied out for the caller to own. */
+    private void onResponse(final int at)
+    {
+        responseFrame.wrap(readBuffer, at);
+        if (pendingRequests == null)
+        {
+            return;
+        }
+        final int id = responseFrame.requestId();
+        final int status = responseFrame.status();
+        pendingRequests.onResponse(id, status, status == ResponseFrame.REPLIED ?
+            Message.reply(responseFrame, readBuffer, pendingRequests.topicBytes(id)) : null);
     }
 
     /**
@@ -840,6 +912,7 @@ final class Inbound
         {
             case ErrorCode.INVALID_TOPIC:
             case ErrorCode.PAYLOAD_TOO_LARGE:
+            case ErrorCode.INVALID_REQUEST:
             case ErrorCode.BAD_DESCRIPTOR:
             case ErrorCode.DESCRIPTORS_DENIED:
             case ErrorCode.NOT_ON_LAN:

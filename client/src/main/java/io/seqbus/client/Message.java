@@ -4,7 +4,9 @@ import io.seqbus.wire.DeliverFdsFrame;
 import io.seqbus.wire.DeliverFrame;
 import io.seqbus.wire.HeaderBlock;
 import io.seqbus.wire.Protocol;
+import io.seqbus.wire.DeliverRequestFrame;
 import io.seqbus.wire.DeliverRunFrame;
+import io.seqbus.wire.ResponseFrame;
 import org.agrona.DirectBuffer;
 
 import java.io.FileDescriptor;
@@ -60,6 +62,12 @@ public final class Message
     private int fdsFrom;
     private int fdCount;
     private boolean taken;
+    // A DELIVER_REQUEST (issue 19): the token a reply names, and the client that sends it.
+    private boolean request;
+    private long replyToken;
+    private BusClient replyVia;
+    // A reply (a RESPONSE's copy): who answered.
+    private boolean replied;
 
     Message()
     {
@@ -68,6 +76,7 @@ public final class Message
     Message wrap(final DirectBuffer buffer, final int offset, final Subscription subscription)
     {
         noDescriptors();
+        request = false;
         frame.wrap(buffer, offset);
         this.subscription = subscription;
         this.buffer = buffer;
@@ -105,6 +114,7 @@ public final class Message
     Message wrapRun(final DirectBuffer buffer, final DeliverRunFrame run, final Subscription subscription)
     {
         noDescriptors();
+        request = false;
         this.subscription = subscription;
         this.buffer = buffer;
         this.subscriptionId = run.subscriptionId();
@@ -127,6 +137,7 @@ public final class Message
         final DirectBuffer buffer, final DeliverFdsFrame fdsFrame, final Subscription subscription,
         final MappedPayload mappedPayload, final int[] descriptors, final int from, final int count)
     {
+        request = false;
         this.subscription = subscription;
         this.buffer = buffer;
         this.subscriptionId = fdsFrame.subscriptionId();
@@ -282,6 +293,11 @@ public final class Message
         copy.headerIndex = headerLength == 0 ? 0 : topicLength;
         copy.headerLength = headerLength;
         copy.headers = headers; // immutable: shared
+        // A request stays answerable from the copy (executor and pull modes), through the same client.
+        copy.request = request;
+        copy.replyToken = replyToken;
+        copy.replyVia = replyVia;
+        copy.replied = replied;
         copy.payloadIndex = topicLength + headerLength;
         copy.payloadLength = payloadLength;
         return copy;
@@ -494,6 +510,125 @@ public final class Message
     public int publisherPid()
     {
         return publisherPid;
+    }
+
+    // Requests and replies (issue 19).
+
+    /** Points at a DELIVER_REQUEST: a message its subscriber may {@link #reply} to. */
+    Message wrapRequest(
+        final DirectBuffer buffer, final DeliverRequestFrame f, final Subscription subscription, final BusClient via)
+    {
+        noDescriptors();
+        this.subscription = subscription;
+        this.buffer = buffer;
+        this.subscriptionId = f.subscriptionId();
+        this.sourceNode = f.sourceNode();
+        this.publisherId = f.publisherId();
+        this.sequence = f.sequence();
+        this.timestampNs = f.timestampNs();
+        this.publisherUid = f.publisherUid();
+        this.publisherPid = f.publisherPid();
+        this.topicIndex = f.topicIndex();
+        this.topicLength = f.topicLength();
+        this.payloadIndex = f.payloadIndex();
+        this.payloadLength = f.payloadLength();
+        this.request = true;
+        this.replyToken = f.replyToken();
+        this.replyVia = via;
+        return this;
+    }
+
+    /**
+     * The reply a RESPONSE carried, as a message of its own (a copy the caller owns): its topic is the request's, its
+     * publisher the replier.
+     */
+    static Message reply(final ResponseFrame f, final DirectBuffer buffer, final byte[] topic)
+    {
+        final byte[] bytes = new byte[topic.length + f.payloadLength()];
+        System.arraycopy(topic, 0, bytes, 0, topic.length);
+        buffer.getBytes(f.payloadIndex(), bytes, topic.length, f.payloadLength());
+        final Message m = new Message();
+        // SafeBuffer, not Agrona's UnsafeBuffer: a service's JVM runs without --add-exports (PlainJvmClientTest).
+        m.buffer = new io.seqbus.wire.SafeBuffer(bytes);
+        m.sourceNode = f.replierNode();
+        m.timestampNs = f.timestampNs();
+        m.publisherUid = f.replierUid();
+        m.publisherPid = f.replierPid();
+        m.topicIndex = 0;
+        m.topicLength = topic.length;
+        m.payloadIndex = topic.length;
+        m.payloadLength = f.payloadLength();
+        m.replied = true;
+        return m;
+    }
+
+    /**
+     * @return true when this message is a request (it came from {@link BusClient#request}): {@link #reply} answers it.
+     */
+    public boolean isRequest()
+    {
+        return request;
+    }
+
+    /**
+     * @return the token a reply to this request names (see {@link BusClient#reply(long, byte[])}, to answer after the
+     * handler returned); 0 when this is not a request.
+     */
+    public long replyToken()
+    {
+        return request ? replyToken : 0;
+    }
+
+    /**
+     * Answers this request: the broker sends the reply to the requester and nobody else, and only the first reply
+     * of all its recipients counts. Call it during the handler, from any thread (the reply goes out through the
+     * client's normal outbound path); later, use {@link BusClient#reply(long, byte[])} with {@link #replyToken()}.
+     *
+     * @param payload the reply.
+     * @throws IllegalStateException when this message is not a request.
+     */
+    public void reply(final byte[] payload)
+    {
+        checkRequest().reply(replyToken, payload);
+    }
+
+    /**
+     * Answers this request with the buffer's remaining bytes (its position is not changed); see
+     * {@link #reply(byte[])}.
+     *
+     * @param payload the reply, from its position to its limit.
+     * @throws IllegalStateException when this message is not a request.
+     */
+    public void reply(final ByteBuffer payload)
+    {
+        checkRequest().reply(replyToken, payload);
+    }
+
+    private BusClient checkRequest()
+    {
+        if (!request)
+        {
+            throw new IllegalStateException("reply() to a message that is not a request (isRequest() is false)");
+        }
+        return replyVia;
+    }
+
+    /**
+     * @return the replier's uid, as the kernel reported it to the broker, on a reply {@link BusClient#request}
+     * completed with; -1 on other messages.
+     */
+    public int replierUid()
+    {
+        return replied ? publisherUid : -1;
+    }
+
+    /**
+     * @return the replier's pid, as the kernel reported it to the broker, on a reply {@link BusClient#request}
+     * completed with; -1 on other messages.
+     */
+    public int replierPid()
+    {
+        return replied ? publisherPid : -1;
     }
 
     /**

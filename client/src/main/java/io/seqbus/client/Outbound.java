@@ -5,6 +5,8 @@ import io.seqbus.wire.PingFrame;
 import io.seqbus.wire.Protocol;
 import io.seqbus.wire.PublishFdsFrame;
 import io.seqbus.wire.PublishFrame;
+import io.seqbus.wire.ReplyFrame;
+import io.seqbus.wire.RequestFrame;
 import io.seqbus.wire.SafeBuffer;
 import io.seqbus.wire.SubscribeFrame;
 import io.seqbus.wire.Topics;
@@ -759,5 +761,102 @@ final class Outbound
             }
         }
         return PublishResult.OK;
+    }
+
+    // Requests and replies (issue 19): a REQUEST counts as a publish (the broker numbers it with the connection's
+    // one sequence); a REPLY does not. Both are sent at once, as a lone publish is.
+
+    /**
+     * Appends a REQUEST and sends it.
+     *
+     * @param topic     the request's topic.
+     * @param requestId unique among this client's pending requests, not 0.
+     * @param timeoutMs the broker's deadline for it.
+     * @param payload   buffer holding the payload, or null when {@code bytes} does.
+     * @param bytes     array holding the payload, or null.
+     * @param offset    of the payload's first byte.
+     * @param length    bytes of payload.
+     * @return {@link PublishResult#OK}, or why it was not taken.
+     */
+    PublishResult offerRequestLocked(
+        final String topic, final int requestId, final int timeoutMs, final DirectBuffer payload, final byte[] bytes,
+        final int offset, final int length)
+    {
+        lockForPublish();
+        try
+        {
+            Objects.requireNonNull(topic, "topic");
+            connection.checkOpen();
+            final int topicLength = encodeTopic(topic);
+            checkPayload(length);
+            final int frameLength = RequestFrame.frameLength(topicLength, length);
+            if (connection.state() != Connection.CONNECTED || !batch.reserve(frameLength))
+            {
+                // Not kept for the next connection: the broker that got it would not be the one that answers.
+                return connection.state() == Connection.CONNECTED && connection.writeFailure() == null ?
+                    PublishResult.BACK_PRESSURED : PublishResult.DISCONNECTED;
+            }
+            final SafeBuffer outBuffer = batch.buffer();
+            final int at = batch.position();
+            batch.advance(bytes != null ?
+                RequestFrame.encode(outBuffer, at, requestId, timeoutMs, topicScratch, 0, topicLength,
+                    new SafeBuffer(bytes), offset, length) :
+                RequestFrame.encode(outBuffer, at, requestId, timeoutMs, topicScratch, 0, topicLength,
+                    payload, offset, length));
+            publishCount++;
+            connection.counters().increment(ClientStats.PUBLISHED);
+            publishesLeft = 0;
+            batch.send();
+            return PublishResult.OK;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Appends a REPLY and sends it.
+     *
+     * @param replyToken from the DELIVER_REQUEST answered.
+     * @param payload    buffer holding the payload, or null when {@code bytes} does.
+     * @param bytes      array holding the payload, or null.
+     * @param offset     of the payload's first byte.
+     * @param length     bytes of payload.
+     * @return {@link PublishResult#OK}, or why it was not taken.
+     */
+    PublishResult offerReplyLocked(
+        final long replyToken, final DirectBuffer payload, final byte[] bytes, final int offset, final int length)
+    {
+        lockForPublish();
+        try
+        {
+            connection.checkOpen();
+            checkPayload(length);
+            if (connection.state() != Connection.CONNECTED || !batch.reserve(ReplyFrame.frameLength(length)))
+            {
+                return connection.state() == Connection.CONNECTED && connection.writeFailure() == null ?
+                    PublishResult.BACK_PRESSURED : PublishResult.DISCONNECTED;
+            }
+            final SafeBuffer outBuffer = batch.buffer();
+            final int at = batch.position();
+            batch.advance(bytes != null ? ReplyFrame.encode(outBuffer, at, replyToken, bytes, offset, length) :
+                ReplyFrame.encode(outBuffer, at, replyToken, payload, offset, length));
+            batch.send();
+            return PublishResult.OK;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    private void checkPayload(final int length)
+    {
+        if (length > connection.maxPayload())
+        {
+            throw new IllegalArgumentException(
+                "payload of " + length + " bytes is larger than the broker's max_payload of " + connection.maxPayload());
+        }
     }
 }

@@ -141,6 +141,10 @@ public final class PlainJvmClientMain
             bus.sync(WAIT);
             publishAndReceive(bus, mode, received);
 
+            if (mode == ThreadMode.DEDICATED)
+            {
+                services(bus);
+            }
             subscription.close();
             bus.sync(WAIT);
             bus.publish("plain.after", "nobody listens");
@@ -151,6 +155,24 @@ public final class PlainJvmClientMain
         }
         checkFailures();
         System.err.println("plain JVM client: " + mode + " ok on Java " + Runtime.version());
+    }
+
+    // Issue 19 without --add-exports: headers built and read, a pulled copy, and a request answered.
+    private static void services(final BusClient bus) throws Exception
+    {
+        final Subscription pulled = bus.subscribe("jvm.svc.>", SubscriptionOptions.pull());
+        final Subscription answering = bus.subscribe("jvm.rpc", message -> message.reply(message.payloadAsString()
+            .toUpperCase(java.util.Locale.ROOT).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        bus.sync(WAIT);
+        bus.publish("jvm.svc.a", "h", Headers.of("traceparent", "00-1-01"));
+        final Message copy = pulled.next(WAIT);
+        check(copy != null && "h".equals(copy.payloadAsString()) &&
+            "00-1-01".equals(copy.headers().get("traceparent")), "pulled message with headers: " + copy);
+        final Message reply = bus.request("jvm.rpc", "ping".getBytes(java.nio.charset.StandardCharsets.UTF_8), WAIT)
+            .get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+        check("PING".equals(reply.payloadAsString()), "reply: " + reply.payloadAsString());
+        pulled.close();
+        answering.close();
     }
 
     private void descriptors(final boolean expected) throws Exception

@@ -9,6 +9,7 @@ import io.seqbus.ops.bench.Bench;
 import io.seqbus.ops.bench.BenchResult;
 import io.seqbus.ops.bench.BrokerStats;
 import io.seqbus.ops.bench.MemcpyBandwidth;
+import io.seqbus.ops.bench.RequestBench;
 import io.seqbus.wire.DefaultSocket;
 import io.seqbus.wire.StatRequestFrame;
 import picocli.CommandLine.Command;
@@ -39,6 +40,7 @@ import java.util.concurrent.Callable;
         "  seqbus bench --embedded-broker --subs 16 --size 1MiB --touch --memcpy",
         "  seqbus bench --embedded-broker --subs 16 --sub-procs --rate 10000",
         "  seqbus bench --embedded-broker --group 3   (beside: seqbus bench --embedded-broker --subs 1)",
+        "  seqbus bench --embedded-broker --mode request --rate 1000",
         "", "Every run shows the CPU each process used in the measured window (user + system from /proc/PID/stat, " +
             "%% of one core): the bench's, the broker's (its pid from its STAT reply; with --embedded-broker it is " +
             "the bench's) and, with --sub-procs, each subscriber process's (max and mean; all in --json)."})
@@ -119,6 +121,18 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
     @Option(names = "--json", description = "Print one JSON object per run (and one for --memcpy) instead of a report.")
     boolean json;
 
+    @Option(names = "--mode", paramLabel = "MODE", description = "publish (default): publishers and subscribers as " +
+        "above; request: the round trip of a request through a replier beside the one-way latency of a publish, " +
+        "both at --rate (default 1000/s) with the first --size.")
+    Mode mode = Mode.publish;
+
+    /** The values of --mode, as typed. */
+    enum Mode
+    {
+        publish,
+        request
+    }
+
     @Option(names = "--embedded-broker",
         description = "Start a broker inside this process on a private socket instead of using a running one.")
     boolean embeddedBroker;
@@ -127,6 +141,10 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
     public Integer call() throws Exception
     {
         transport = resolveTransport(System.getenv(ENV_SHARED_MEMORY));
+        if (mode == Mode.request)
+        {
+            return requestMode();
+        }
         final List<Bench.Settings> runs = new ArrayList<>();
         for (final int size : sizes)
         {
@@ -150,6 +168,30 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
             new BrokerContext().socket(embedded)))
         {
             return runAll(runs, embedded, () -> statsOf(broker.counters()));
+        }
+        finally
+        {
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    // --mode request (issue 19): its own small run, RequestBench.
+    private int requestMode() throws Exception
+    {
+        if (!embeddedBroker)
+        {
+            final String target = socket != null ? socket : DefaultSocket.resolveChecked();
+            System.out.print(new RequestBench(target, sizes.get(0), rate, seconds, warmup,
+                transport == Transport.shm).run());
+            return 0;
+        }
+        final Path dir = Files.createTempDirectory("seqbus-bench");
+        final String embedded = dir.resolve("bench.sock").toString();
+        try (Broker broker = Broker.launch(new BrokerContext().socket(embedded).shm(transport == Transport.shm)))
+        {
+            System.out.print(new RequestBench(embedded, sizes.get(0), rate, seconds, warmup,
+                transport == Transport.shm).run());
+            return 0;
         }
         finally
         {

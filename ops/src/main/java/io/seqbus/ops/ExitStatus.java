@@ -4,8 +4,8 @@ import io.seqbus.client.BusException;
 import io.seqbus.client.ErrorCode;
 
 /**
- * The exit statuses of {@code seqbus pub} and {@code seqbus sub}, one per reason a script may want to tell apart
- * (docs/cli.md lists them, and so does each command's {@code --help}).
+ * The exit statuses of {@code seqbus pub}, {@code sub}, {@code request} and {@code reply}, one per reason a script
+ * may want to tell apart (docs/cli.md lists them, and so does each command's {@code --help}).
  */
 final class ExitStatus
 {
@@ -21,12 +21,16 @@ final class ExitStatus
     static final int EVICTED = 4;
     /** The broker is shutting down (SHUTTING_DOWN): with {@code --no-reconnect}, or during a publish. */
     static final int SHUTTING_DOWN = 5;
-    /** The broker held the publisher back longer than {@code --timeout}. */
+    /** The broker held the publisher back longer than {@code --timeout}; {@code request}: no reply in time. */
     static final int TIMED_OUT = 6;
     /** Any other refusal by the broker (a limit, a bad option, a protocol error); the message says which. */
     static final int REFUSED = 7;
     /** {@code sub --save-dir}: a payload could not be written (the disk is full, the file name too long). */
     static final int SAVE_FAILED = 8;
+    /** {@code request}: nothing subscribes to the topic (NO_RESPONDERS). */
+    static final int NO_RESPONDERS = 9;
+    /** {@code request}: every subscriber it went to went away before replying (RESPONDERS_GONE). */
+    static final int RESPONDERS_GONE = 10;
 
     private ExitStatus()
     {

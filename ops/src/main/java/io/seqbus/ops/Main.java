@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "A multicast publish/subscribe bus over AF_UNIX SOCK_SEQPACKET.",
     subcommands = {BrokerCommand.class, PubCommand.class, SubCommand.class, StatCommand.class, TopCommand.class,
-        ReloadCommand.class, BenchCommand.class,
+        ReloadCommand.class, BenchCommand.class, RequestCommand.class, ReplyCommand.class,
         DemoCommand.class, SoakCommand.class,
         CommandLine.HelpCommand.class},
     footer = {"", "The socket defaults to $SEQBUS_SOCKET, else $XDG_RUNTIME_DIR/seqbus/seqbus.sock, " +

@@ -41,6 +41,14 @@ public final class FrameType
     public static final int SHM_ATTACH = 0x14;
     /** Either side, on the socket: the descriptors of the next FRAMES_WITH_FDS record of a ring. */
     public static final int SHM_FDS = 0x15;
+    /** Client asks: a message the broker remembers until one RESPONSE answers it. */
+    public static final int REQUEST = 0x16;
+    /** Broker delivers a request for a subscription, with the token to reply with. */
+    public static final int DELIVER_REQUEST = 0x17;
+    /** Client answers a DELIVER_REQUEST; the broker routes it to the requester only. */
+    public static final int REPLY = 0x18;
+    /** Broker tells a requester how its REQUEST ended: replied, or why not. */
+    public static final int RESPONSE = 0x19;
     /** Bridge only: first frame of every LAN datagram, naming the sending broker. */
     public static final int NODE = 0x20;
     /** Bridge only: a broker's periodic announcement of itself and its traffic. */
@@ -66,7 +74,18 @@ public final class FrameType
     {
         return type == HELLO || type == SUBSCRIBE || type == UNSUBSCRIBE || type == PUBLISH ||
             type == PING || type == PONG || type == STAT_REQUEST || type == PUBLISH_FDS ||
-            type == SHM_ATTACH || type == SHM_FDS;
+            type == SHM_ATTACH || type == SHM_FDS || isRequestSentByClient(type);
+    }
+
+    // Requests and replies (issue 19), kept apart so other additions merge beside them.
+    private static boolean isRequestSentByClient(final int type)
+    {
+        return type == REQUEST || type == REPLY;
+    }
+
+    private static boolean isRequestSentByBroker(final int type)
+    {
+        return type == DELIVER_REQUEST || type == RESPONSE;
     }
 
     /**
@@ -76,7 +95,8 @@ public final class FrameType
     public static boolean isSentByBroker(final int type)
     {
         return type == WELCOME || type == DELIVER || type == GAP || type == ERROR || type == PING || type == PONG ||
-            type == STAT_REPLY || type == DELIVER_RUN || type == DELIVER_FDS || type == SHM_READY || type == SHM_FDS;
+            type == STAT_REPLY || type == DELIVER_RUN || type == DELIVER_FDS || type == SHM_READY || type == SHM_FDS ||
+            isRequestSentByBroker(type);
     }
 
     /**
@@ -105,6 +125,7 @@ public final class FrameType
     public static boolean isKnown(final int type)
     {
         return (type >= HELLO && type <= STAT_REPLY) || (type >= DELIVER_RUN && type <= SHM_FDS) ||
+            (type >= REQUEST && type <= RESPONSE) ||
             (type >= NODE && type <= FRAGMENT) || type == GROUPS;
     }
 
@@ -134,6 +155,10 @@ public final class FrameType
             case SHM_READY: return "SHM_READY";
             case SHM_ATTACH: return "SHM_ATTACH";
             case SHM_FDS: return "SHM_FDS";
+            case REQUEST: return "REQUEST";
+            case DELIVER_REQUEST: return "DELIVER_REQUEST";
+            case REPLY: return "REPLY";
+            case RESPONSE: return "RESPONSE";
             case NODE: return "NODE";
             case ANNOUNCE: return "ANNOUNCE";
             case AUTH: return "AUTH";

@@ -341,6 +341,11 @@ public final class FrameValidator
                 final String groupsError = GroupsFrame.framingError(buffer, at, frameLength);
                 return groupsError == null ? 0 : fail(at, ErrorCode.BAD_FRAME_LENGTH, groupsError);
             }
+            case FrameType.REQUEST:
+            case FrameType.DELIVER_REQUEST:
+            case FrameType.REPLY:
+            case FrameType.RESPONSE:
+                return requestFrame(buffer, at, frameLength, type);
             case FrameType.FRAGMENT:
                 if (frameLength <= FragmentFrame.BYTES_OFFSET)
                 {
@@ -599,6 +604,41 @@ public final class FrameValidator
                 (payload - at) + " of the frame, byte " + headerBlock.errorOffset() + " of the block)");
         }
         return 0;
+    }
+
+    // Requests and replies (SPEC.md, "Requests and replies"): the lengths here; request_id and timeout_ms are the
+    // broker's to check (INVALID_REQUEST).
+    private int requestFrame(final DirectBuffer buffer, final int at, final int frameLength, final int type)
+    {
+        switch (type)
+        {
+            case FrameType.REQUEST:
+                return atLeastWithString(
+                    buffer, at, frameLength, RequestFrame.TOPIC_OFFSET, RequestFrame.TOPIC_LENGTH_OFFSET);
+            case FrameType.DELIVER_REQUEST:
+                return atLeastWithString(buffer, at, frameLength, DeliverRequestFrame.TOPIC_OFFSET,
+                    DeliverRequestFrame.TOPIC_LENGTH_OFFSET);
+            case FrameType.REPLY:
+                return frameLength < ReplyFrame.PAYLOAD_OFFSET ?
+                    fail(at, ErrorCode.BAD_FRAME_LENGTH, "frame_length below the type's fixed part") : 0;
+            default:
+                if (frameLength < ResponseFrame.PAYLOAD_OFFSET)
+                {
+                    return fail(at, ErrorCode.BAD_FRAME_LENGTH, "frame_length below the type's fixed part");
+                }
+                if (buffer.getByte(at + ResponseFrame.RESERVED_OFFSET) != 0 ||
+                    buffer.getShort(at + ResponseFrame.RESERVED_OFFSET + 1) != 0 ||
+                    buffer.getInt(at + ResponseFrame.RESERVED2_OFFSET) != 0)
+                {
+                    return reservedNotZero(at);
+                }
+                if (frameLength > ResponseFrame.PAYLOAD_OFFSET &&
+                    (buffer.getByte(at + ResponseFrame.STATUS_OFFSET) & 0xFF) != ResponseFrame.REPLIED)
+                {
+                    return fail(at, ErrorCode.BAD_FRAME_LENGTH, "a RESPONSE carries a payload only when REPLIED");
+                }
+                return 0;
+        }
     }
 
     private int reservedNotZero(final int at)

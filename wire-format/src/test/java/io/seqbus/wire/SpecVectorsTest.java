@@ -163,6 +163,7 @@ final class SpecVectorsTest
             "before it, first 16 bytes",
             new Node(0x0A0B0C0D, 0x1122334455667788L, 1), new Deliver(0, origin, "a.b", ascii("xyz")),
             new Auth(new Bytes(HexFormat.of().parseHex(AUTH_TAG))));
+        requestVectors(origin);
 
         REFUSED.put("three bytes of garbage", ErrorCode.TRUNCATED_FRAME);
         REFUSED.put("frame_length 14, datagram 13 bytes", ErrorCode.TRUNCATED_FRAME);
@@ -185,6 +186,29 @@ final class SpecVectorsTest
         REFUSED.put("SUBSCRIBE GROUP whose group_length runs past the frame", ErrorCode.BAD_FRAME_LENGTH);
         REFUSED.put("SUBSCRIBE GROUP without group_length", ErrorCode.BAD_FRAME_LENGTH);
         REFUSED.put("SUBSCRIBE with flag bit 2", ErrorCode.PROTOCOL_VIOLATION);
+        REFUSED.put("REPLY shorter than its token", ErrorCode.BAD_FRAME_LENGTH);
+        REFUSED.put("DELIVER_REQUEST sent by a client", ErrorCode.PROTOCOL_VIOLATION);
+        REFUSED.put("RESPONSE sent by a client", ErrorCode.PROTOCOL_VIOLATION);
+    }
+
+    // Requests and replies (issue 19): their rows follow the LAN vectors in SPEC.md.
+    private static void requestVectors(final Origin origin)
+    {
+        valid("REQUEST", "request 7, timeout_ms 2000, topic `svc.price`, payload `hi`",
+            new WireModel.Request(7, 2000, "svc.price", ascii("hi")));
+        valid("DELIVER_REQUEST",
+            "sub 7, node 0x0A0B0C0D, publisher 0x0000000100000002, sequence 1, timestamp 1700000000000000000, " +
+            "uid 1000, pid 4242, reply_token 0x0A0B0C0D00000105, topic `a.b`, payload `xyz`",
+            new WireModel.DeliverRequest(7, origin, 0x0A0B0C0D00000105L, "a.b", ascii("xyz")));
+        valid("REPLY", "reply_token 0x0A0B0C0D00000105, payload `ok`",
+            new WireModel.Reply(0x0A0B0C0D00000105L, ascii("ok")));
+        valid("RESPONSE",
+            "request 7, status 0 REPLIED, replier node 0x0A0B0C0D, uid 1000, pid 4242, timestamp 1700000000000000000, " +
+            "payload `ok`",
+            new WireModel.Response(7, ResponseFrame.REPLIED, 0x0A0B0C0D, 1000, 4242, 1700000000000000000L,
+                ascii("ok")));
+        valid("RESPONSE NO_RESPONDERS", "request 7, status 1 NO_RESPONDERS",
+            new WireModel.Response(7, ResponseFrame.NO_RESPONDERS, 0, 0, 0, 0, ascii("")));
     }
 
     private static List<Row> validRows;

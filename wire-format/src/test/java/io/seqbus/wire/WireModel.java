@@ -458,6 +458,74 @@ final class WireModel
         }
     }
 
+    // Requests and replies (issue 19).
+    record Request(int requestId, int timeoutMs, String topic, Bytes payload) implements Frame
+    {
+        public int encode(final MutableDirectBuffer buffer, final int offset)
+        {
+            return RequestFrame.encode(
+                buffer, offset, requestId, timeoutMs, topic, payload.value(), 0, payload.value().length);
+        }
+
+        public int type()
+        {
+            return FrameType.REQUEST;
+        }
+    }
+
+    record DeliverRequest(int subscriptionId, Origin origin, long replyToken, String topic, Bytes payload)
+        implements Frame
+    {
+        public int encode(final MutableDirectBuffer buffer, final int offset)
+        {
+            final byte[] topicBytes = topic.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            final byte[] source = new byte[topicBytes.length + payload.value().length];
+            System.arraycopy(topicBytes, 0, source, 0, topicBytes.length);
+            System.arraycopy(payload.value(), 0, source, topicBytes.length, payload.value().length);
+            return DeliverRequestFrame.encode(
+                buffer, offset, subscriptionId, origin.sourceNode(), origin.publisherId(), origin.sequence(),
+                origin.timestampNs(), origin.uid(), origin.pid(), replyToken,
+                new UnsafeBuffer(source), 0, topicBytes.length, payload.value().length);
+        }
+
+        public int type()
+        {
+            return FrameType.DELIVER_REQUEST;
+        }
+    }
+
+    record Reply(long replyToken, Bytes payload) implements Frame
+    {
+        public int encode(final MutableDirectBuffer buffer, final int offset)
+        {
+            return ReplyFrame.encode(buffer, offset, replyToken, payload.value(), 0, payload.value().length);
+        }
+
+        public int type()
+        {
+            return FrameType.REPLY;
+        }
+    }
+
+    record Response(int requestId, int status, int replierNode, int replierUid, int replierPid, long timestampNs,
+        Bytes payload) implements Frame
+    {
+        public int encode(final MutableDirectBuffer buffer, final int offset)
+        {
+            if (status != ResponseFrame.REPLIED)
+            {
+                return ResponseFrame.encodeFailure(buffer, offset, requestId, status);
+            }
+            return ResponseFrame.encodeReplied(buffer, offset, requestId, replierNode, replierUid, replierPid,
+                timestampNs, new UnsafeBuffer(payload.value()), 0, payload.value().length);
+        }
+
+        public int type()
+        {
+            return FrameType.RESPONSE;
+        }
+    }
+
     static Frame decode(final DirectBuffer buffer, final int offset)
     {
         final int type = Protocol.frameType(buffer, offset);
@@ -503,6 +571,31 @@ final class WireModel
                     f.sourceNode(), f.publisherId(), f.sequence(), f.timestampNs(), f.publisherUid(), f.publisherPid());
                 return new Deliver(
                     f.subscriptionId(), origin, f.topic(), bytes(buffer, f.payloadIndex(), f.payloadLength()));
+            }
+            case FrameType.REQUEST:
+            {
+                final RequestFrame f = (RequestFrame)new RequestFrame().wrap(buffer, offset);
+                return new Request(f.requestId(), (int)f.timeoutMs(), f.topic(),
+                    bytes(buffer, f.payloadIndex(), f.payloadLength()));
+            }
+            case FrameType.DELIVER_REQUEST:
+            {
+                final DeliverRequestFrame f = (DeliverRequestFrame)new DeliverRequestFrame().wrap(buffer, offset);
+                final Origin origin = new Origin(
+                    f.sourceNode(), f.publisherId(), f.sequence(), f.timestampNs(), f.publisherUid(), f.publisherPid());
+                return new DeliverRequest(f.subscriptionId(), origin, f.replyToken(), f.topic(),
+                    bytes(buffer, f.payloadIndex(), f.payloadLength()));
+            }
+            case FrameType.REPLY:
+            {
+                final ReplyFrame f = (ReplyFrame)new ReplyFrame().wrap(buffer, offset);
+                return new Reply(f.replyToken(), bytes(buffer, f.payloadIndex(), f.payloadLength()));
+            }
+            case FrameType.RESPONSE:
+            {
+                final ResponseFrame f = (ResponseFrame)new ResponseFrame().wrap(buffer, offset);
+                return new Response(f.requestId(), f.status(), f.replierNode(), f.replierUid(), f.replierPid(),
+                    f.timestampNs(), bytes(buffer, f.payloadIndex(), f.payloadLength()));
             }
             case FrameType.PUBLISH_FDS:
             {

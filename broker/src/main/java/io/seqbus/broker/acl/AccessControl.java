@@ -92,6 +92,8 @@ public final class AccessControl
         final LinkedHashSet<String> passFds = new LinkedHashSet<>();
         // Null while no applying rule says which queue groups: then any group, as far as subscribe allows.
         LinkedHashSet<String> groups = null;
+        final LinkedHashSet<String> request = new LinkedHashSet<>();
+        final LinkedHashSet<String> reply = new LinkedHashSet<>();
         final List<String> labels = new ArrayList<>();
         for (final AclRule rule : rules)
         {
@@ -105,6 +107,8 @@ public final class AccessControl
                     groups = groups == null ? new LinkedHashSet<>() : groups;
                     groups.addAll(rule.group());
                 }
+                request.addAll(rule.requestOrPublish());
+                reply.addAll(rule.replyOrSubscribe());
                 labels.add(rule.label());
             }
         }
@@ -113,7 +117,7 @@ public final class AccessControl
             return defaultAllow ? Permissions.ALL : Permissions.NONE;
         }
         return new Permissions("rules for " + String.join(", ", labels), List.copyOf(publish), List.copyOf(subscribe),
-            List.copyOf(passFds), groups == null ? null : List.copyOf(groups));
+            List.copyOf(passFds), List.copyOf(request), List.copyOf(reply), groups == null ? null : List.copyOf(groups));
     }
 
     /** @return true when peers no rule names may do everything. */

@@ -21,11 +21,14 @@ import java.util.Set;
  * subscribe = ["orders.&gt;", "prices.*"]
  * pass_fds = ["orders.fds.&gt;"]  # descriptors besides a payload memfd; no rule, none (acl.default allow too)
  * group = ["workers"]         # queue groups it may join, "*" for any; no group key: any (where it may subscribe)
+ * request = ["svc.&gt;"]      # topics it may send requests to; absent: as publish
+ * reply = ["svc.price"]       # topics whose requests it receives and answers; absent: as subscribe
  * </pre>
  */
 public final class AclConfig
 {
-    private static final Set<String> KEYS = Set.of("uid", "gid", "publish", "subscribe", "block", "pass_fds", "group");
+    private static final Set<String> KEYS = Set.of("uid", "gid", "publish", "subscribe", "block", "pass_fds", "request",
+        "reply", "group");
 
     private AclConfig()
     {
@@ -62,7 +65,7 @@ public final class AclConfig
                 if (!KEYS.contains(key))
                 {
                     problems.add(name + ": unknown key '" + key + "'; allowed: uid or gid, publish, subscribe, " +
-                        "block, pass_fds, group");
+                        "block, pass_fds, request, reply, group");
                 }
             }
             if (rule.has("uid") == rule.has("gid"))
@@ -98,6 +101,8 @@ public final class AclConfig
             final List<String> subscribe = patterns(rule, "subscribe", name, problems);
             final List<String> passFds = patterns(rule, "pass_fds", name, problems);
             final List<String> group = rule.has("group") ? groups(rule, name, problems) : null;
+            final List<String> request = rule.has("request") ? patterns(rule, "request", name, problems) : null;
+            final List<String> reply = rule.has("reply") ? patterns(rule, "reply", name, problems) : null;
             final JsonNode block = rule.get("block");
             if (block != null && !block.isBoolean())
             {
@@ -106,7 +111,7 @@ public final class AclConfig
             if (problems.size() == before)
             {
                 parsed.add(new AclRule(user ? id : -1, user ? -1 : id, label, publish, subscribe,
-                    block != null && block.booleanValue(), passFds, group));
+                    block != null && block.booleanValue(), passFds, request, reply, group));
             }
         }
         return parsed;

@@ -30,6 +30,12 @@ public final class Permissions
     private final TopicIndex<Object> passFds = new TopicIndex<>(1024);
     private final List<String> passFdsPatterns;
     private final List<String> groupNames;
+    private final boolean requestAll;
+    private final TopicIndex<Object> request = new TopicIndex<>(1024);
+    private final List<String> requestPatterns;
+    private final boolean replyAll;
+    private final TopicIndex<Object> reply = new TopicIndex<>(1024);
+    private final List<String> replyPatterns;
 
     /**
      * @param label     which rules these are, for messages.
@@ -50,7 +56,7 @@ public final class Permissions
     public Permissions(
         final String label, final List<String> publish, final List<String> subscribe, final List<String> passFds)
     {
-        this(label, publish, subscribe, passFds, null);
+        this(label, publish, subscribe, passFds, publish, subscribe, null);
     }
 
     /**
@@ -58,14 +64,43 @@ public final class Permissions
      * @param publish   patterns of the topics it may publish to.
      * @param subscribe patterns it may subscribe within.
      * @param passFds   patterns of the topics it may publish descriptors other than a payload memfd to.
+     * @param request   patterns of the topics it may send requests to.
+     * @param reply     patterns of the topics whose requests it may receive and answer.
+     */
+    public Permissions(
+        final String label, final List<String> publish, final List<String> subscribe, final List<String> passFds,
+        final List<String> request, final List<String> reply)
+    {
+        this(label, publish, subscribe, passFds, request, reply, null);
+    }
+
+    /**
+     * @param label     which rules these are, for messages.
+     * @param publish   patterns of the topics it may publish to.
+     * @param subscribe patterns it may subscribe within.
+     * @param passFds   patterns of the topics it may publish descriptors other than a payload memfd to.
+     * @param request   patterns of the topics it may send requests to.
+     * @param reply     patterns of the topics whose requests it may receive and answer.
      * @param groups    queue group names it may join ({@code *} or {@code >}: any), or null for any.
      */
     public Permissions(
         final String label, final List<String> publish, final List<String> subscribe, final List<String> passFds,
-        final List<String> groups)
+        final List<String> request, final List<String> reply, final List<String> groups)
     {
         this.groupNames = groups == null ? null : List.copyOf(groups);
         this.label = label;
+        this.requestPatterns = List.copyOf(request);
+        this.requestAll = request.contains(">");
+        for (final String pattern : request)
+        {
+            this.request.add(pattern, MARKER);
+        }
+        this.replyPatterns = List.copyOf(reply);
+        this.replyAll = reply.contains(">");
+        for (final String pattern : reply)
+        {
+            this.reply.add(pattern, MARKER);
+        }
         this.passFdsPatterns = List.copyOf(passFds);
         for (final String pattern : passFds)
         {
@@ -110,6 +145,45 @@ public final class Permissions
     public boolean mayPassFds(final DirectBuffer buffer, final int index, final int length)
     {
         return !passFdsPatterns.isEmpty() && !passFds.match(buffer, index, length).isEmpty();
+    }
+
+    /**
+     * The rules' {@code request} verb (by default what {@code publish} allows). Agent thread only.
+     *
+     * @param buffer holding a valid topic.
+     * @param index  of its first byte.
+     * @param length of the topic.
+     * @return true when some allowed request pattern matches the topic.
+     */
+    public boolean mayRequest(final DirectBuffer buffer, final int index, final int length)
+    {
+        return requestAll || (!requestPatterns.isEmpty() && !request.match(buffer, index, length).isEmpty());
+    }
+
+    /**
+     * The rules' {@code reply} verb (by default what {@code subscribe} allows): whether requests on the topic may be
+     * delivered to it, so that it may answer them. Agent thread only.
+     *
+     * @param buffer holding a valid topic.
+     * @param index  of its first byte.
+     * @param length of the topic.
+     * @return true when some allowed reply pattern matches the topic.
+     */
+    public boolean mayReply(final DirectBuffer buffer, final int index, final int length)
+    {
+        return replyAll || (!replyPatterns.isEmpty() && !reply.match(buffer, index, length).isEmpty());
+    }
+
+    /** @return the allowed request patterns. */
+    public List<String> requestPatterns()
+    {
+        return requestPatterns;
+    }
+
+    /** @return the allowed reply patterns. */
+    public List<String> replyPatterns()
+    {
+        return replyPatterns;
     }
 
     /**

@@ -87,6 +87,8 @@ public final class BrokerContext
     private int shmRingBytes;
     private long maxShmBytesPerUid;
     private long maxShmBytesTotal;
+    private int maxPendingRequestsPerConnection;
+    private int maxPendingRequestsTotal;
     private Consumer<Throwable> agentFailureHandler = (ex) -> { };
     private String aclDefault;
     private List<AclRule> aclRules = List.of();
@@ -556,6 +558,38 @@ public final class BrokerContext
     public BrokerContext maxShmBytesTotal(final long maxShmBytesTotal)
     {
         this.maxShmBytesTotal = maxShmBytesTotal;
+        return this;
+    }
+
+    /** @return requests one connection may have pending. */
+    public int maxPendingRequestsPerConnection()
+    {
+        return maxPendingRequestsPerConnection;
+    }
+
+    /**
+     * @param max requests one connection may have pending.
+     * @return this.
+     */
+    public BrokerContext maxPendingRequestsPerConnection(final int max)
+    {
+        this.maxPendingRequestsPerConnection = max;
+        return this;
+    }
+
+    /** @return requests pending over all connections. */
+    public int maxPendingRequestsTotal()
+    {
+        return maxPendingRequestsTotal;
+    }
+
+    /**
+     * @param max requests pending over all connections.
+     * @return this.
+     */
+    public BrokerContext maxPendingRequestsTotal(final int max)
+    {
+        this.maxPendingRequestsTotal = max;
         return this;
     }
 

@@ -25,6 +25,10 @@ public final class ExampleConfig
         # Queue groups (SUBSCRIBE with a group): a rule's group list names the groups it may join ("*"
         # for any); a rule without one lets it join any group where it may subscribe. A refusal is an
         # ERROR ACCESS_DENIED (not fatal).
+        # Requests (issue 19): request lists the topics a peer may send requests to (absent: as
+        # publish), reply the topics whose requests it receives and may answer (absent: as
+        # subscribe). A request the rules deny gets RESPONSE DENIED; a subscriber without reply on a
+        # topic is not sent its requests.
         #
         # A locked-down bus (with acl.default = "deny" above): nothing for anyone unnamed,
         # orders-service publishes orders, the billing group reads them, uid 990 reads everything.
@@ -34,11 +38,13 @@ public final class ExampleConfig
         #   publish = ["orders.>"]
         #   subscribe = ["prices.*"]
         #   pass_fds = ["orders.exports.>"]
+        #   request = ["prices.quote"]
         #
         #   [[acl.rule]]
         #   gid = "billing"
         #   subscribe = ["orders.*.created", "orders.*.paid"]
         #   group = ["billing-workers"]
+        #   reply = []
         #
         #   [[acl.rule]]
         #   uid = 990

@@ -365,6 +365,18 @@ public final class Settings
         "Shared-memory bytes all clients may hold together; past it a client that asks stays on the socket.", null,
         BrokerContext::maxShmBytesTotal, BrokerContext::maxShmBytesTotal);
 
+    /** Requests one connection may have waiting for their RESPONSE (issue 19, "Requests and replies"). */
+    public static final Setting<Integer> MAX_PENDING_REQUESTS_PER_CONNECTION = new Setting<>(
+        "max_pending_requests_per_connection", integer(1, 1 << 20), 1024, LIVE,
+        "Requests one connection may have pending; the next gets RESPONSE TOO_MANY_REQUESTS.", null,
+        BrokerContext::maxPendingRequestsPerConnection, BrokerContext::maxPendingRequestsPerConnection);
+
+    /** Requests pending over all connections: the size the request table may grow to. */
+    public static final Setting<Integer> MAX_PENDING_REQUESTS_TOTAL = new Setting<>(
+        "max_pending_requests_total", integer(1, 1 << 24), 65_536, LIVE,
+        "Requests pending over all connections; the next gets RESPONSE TOO_MANY_REQUESTS.", null,
+        BrokerContext::maxPendingRequestsTotal, BrokerContext::maxPendingRequestsTotal);
+
     /** The bridge's Aeron channel, an odd multicast group (Aeron uses the next one for control); none by default. */
     public static final Setting<String> LAN_CHANNEL = new Setting<>("lan.channel", text(1024), null, RESTART,
         "Bridge shared topics to the other brokers of the LAN over this Aeron channel, e.g. " +
@@ -444,6 +456,7 @@ public final class Settings
         MAX_DESCRIPTOR_BYTES_TOTAL, MAX_DESCRIPTOR_MESSAGES_HELD, MAX_DESCRIPTORS_IN_FLIGHT,
         MAX_HEADER_BYTES, MAX_HEADERS, MAX_REQUEST_TIMEOUT_MS,
         SHM, SHM_RING_BYTES, MAX_SHM_BYTES_PER_UID, MAX_SHM_BYTES_TOTAL,
+        MAX_PENDING_REQUESTS_PER_CONNECTION, MAX_PENDING_REQUESTS_TOTAL,
         ACL_DEFAULT, LAN_CHANNEL, LAN_STREAM, LAN_TOPICS, LAN_PEERS, LAN_FLOW_CONTROL, LAN_KEY_FILE,
         LAN_ANNOUNCE_INTERVAL_MS, LAN_MAX_PAYLOAD, AERON_DIR, AERON_DRIVER);
 

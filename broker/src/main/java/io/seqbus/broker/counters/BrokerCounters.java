@@ -165,7 +165,19 @@ public final class BrokerCounters
     /** First of the per-code counters of refused frames: index {@code FRAMES_REJECTED + code}. */
     public static final int FRAMES_REJECTED = 76;
 
-    private static final int LENGTH = FRAMES_REJECTED + ErrorCode.maxCode() + 1;
+    // Requests and replies (issue 19), after the per-code counters.
+    /** First of the per-outcome counters of requests: index {@code REQUESTS_OUTCOME + status} (RESPONSE's). */
+    public static final int REQUESTS_OUTCOME = FRAMES_REJECTED + ErrorCode.maxCode() + 1;
+    /** Outcomes: the six RESPONSE statuses, then requests forgotten because their requester closed. */
+    public static final int REQUEST_OUTCOMES = 7;
+    /** Requests waiting for their RESPONSE now. */
+    public static final int REQUESTS_PENDING = REQUESTS_OUTCOME + REQUEST_OUTCOMES;
+    /** REPLY frames dropped because their request had been answered, had expired or never existed. */
+    public static final int REPLIES_DROPPED_LATE = REQUESTS_PENDING + 1;
+    /** REPLY frames dropped because the request was not delivered to their sender. */
+    public static final int REPLIES_DROPPED_NOT_RECIPIENT = REPLIES_DROPPED_LATE + 1;
+
+    private static final int LENGTH = REPLIES_DROPPED_NOT_RECIPIENT + 1;
 
     private final AtomicLongArray values = new AtomicLongArray(LENGTH);
     private final GroupCounters groups = new GroupCounters();

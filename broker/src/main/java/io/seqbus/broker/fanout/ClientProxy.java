@@ -5,6 +5,7 @@ import io.seqbus.wire.FrameType;
 import io.seqbus.wire.GapFrame;
 import io.seqbus.wire.PingFrame;
 import io.seqbus.wire.Protocol;
+import io.seqbus.wire.ResponseFrame;
 import io.seqbus.wire.StatReplyFrame;
 import io.seqbus.wire.WelcomeFrame;
 import org.agrona.DirectBuffer;
@@ -174,6 +175,46 @@ public final class ClientProxy
         outbox.commit(GapFrame.encode(out, outbox.writeOffset(), subscriptionId, sourceNode, publisherId,
             fromSequence, count, reason));
         to.counts().onGapsSent(1);
+        to.markForFlush();
+    }
+
+    /**
+     * Queues a RESPONSE without a reply (every status but REPLIED).
+     *
+     * @param to        the requester.
+     * @param requestId its id for the request.
+     * @param status    a {@code ResponseFrame} status.
+     */
+    public static void responseFailure(final Subscriber to, final int requestId, final int status)
+    {
+        final Outbox outbox = to.outbox();
+        final MutableDirectBuffer out = outbox.reserve(ResponseFrame.PAYLOAD_OFFSET);
+        outbox.commit(ResponseFrame.encodeFailure(out, outbox.writeOffset(), requestId, status));
+        to.markForFlush();
+    }
+
+    /**
+     * Queues a RESPONSE carrying a reply.
+     *
+     * @param to            the requester.
+     * @param requestId     its id for the request.
+     * @param replierNode   node id of the replier's broker.
+     * @param replierUid    from the kernel.
+     * @param replierPid    from the kernel.
+     * @param timestampNs   when the REPLY arrived, ns since the epoch.
+     * @param payload       buffer holding the reply's payload.
+     * @param payloadIndex  of its first byte.
+     * @param payloadLength bytes of it.
+     */
+    public static void responseReplied(
+        final Subscriber to, final int requestId, final int replierNode, final int replierUid, final int replierPid,
+        final long timestampNs, final DirectBuffer payload, final int payloadIndex, final int payloadLength)
+    {
+        final Outbox outbox = to.outbox();
+        final MutableDirectBuffer out = outbox.reserve(ResponseFrame.frameLength(payloadLength));
+        outbox.commit(ResponseFrame.encodeReplied(out, outbox.writeOffset(), requestId, replierNode, replierUid,
+            replierPid, timestampNs, payload, payloadIndex, payloadLength));
+        to.counts().onDelivered(payloadLength);
         to.markForFlush();
     }
 }

@@ -5,6 +5,7 @@ import io.seqbus.broker.quota.UidAccount;
 import io.seqbus.broker.route.TopicIndex;
 import io.seqbus.wire.Bytes;
 import io.seqbus.wire.DeliverFdsFrame;
+import io.seqbus.wire.DeliverRequestFrame;
 import io.seqbus.wire.DeliverRunFrame;
 import io.seqbus.wire.HeaderBlock;
 import io.seqbus.wire.Protocol;
@@ -478,6 +479,78 @@ public final class FanOut implements OldestDropper.Policy, GroupDispatch.Room
             }
             to.markForFlush();
             to.counts().onDelivered(inlineLength + payloadBytes);
+            queued++;
+        }
+        return queued;
+    }
+
+    /**
+     * Who a request may go to, and the record of those it went to (the broker's request table): asked before a
+     * DELIVER_REQUEST is queued for a subscription, told after.
+     */
+    public interface RequestRecipients
+    {
+        /**
+         * @param to a subscriber with a subscription matching the request's topic.
+         * @return true when it may receive the request (its rules let it reply on the topic).
+         */
+        boolean mayReceive(Subscriber to);
+
+        /**
+         * @param to a subscriber a DELIVER_REQUEST was queued for (once per matching subscription).
+         */
+        void delivered(Subscriber to);
+    }
+
+    /**
+     * Delivers one request to every subscription matching its topic whose subscriber {@code recipients} allows: a
+     * DELIVER_REQUEST each, never part of a DELIVER_RUN (the frame changes the outbox's version, so no run extends
+     * across it). Room is asked of each subscription's {@link FlowControl} as for a message.
+     *
+     * @param buffer        holding topic then payload, back to back.
+     * @param topicIndex    of the first topic byte.
+     * @param topicLength   bytes of the topic.
+     * @param payloadLength bytes of the payload right after the topic.
+     * @param sourceNode    node id of the requester's broker.
+     * @param publisherId   of the requester.
+     * @param sequence      the requester's sequence for this request.
+     * @param timestampNs   source broker's receive time.
+     * @param uid           requester's uid.
+     * @param pid           requester's pid.
+     * @param replyToken    what a REPLY to it names.
+     * @param recipients    asked and told per subscriber.
+     * @param nowNs         the agent's clock, for the block policy.
+     * @return deliveries queued.
+     */
+    public int deliverRequest(
+        final DirectBuffer buffer, final int topicIndex, final int topicLength, final int payloadLength,
+        final int sourceNode, final long publisherId, final long sequence, final long timestampNs,
+        final int uid, final int pid, final long replyToken, final RequestRecipients recipients, final long nowNs)
+    {
+        final List<Subscription> matches = index.match(buffer, topicIndex, topicLength);
+        final int frameLength = DeliverRequestFrame.frameLength(topicLength, payloadLength);
+        int queued = 0;
+        for (int i = 0, n = matches.size(); i < n; i++)
+        {
+            final Subscription subscription = matches.get(i);
+            final Subscriber to = subscription.subscriber();
+            if (to.isEvicting() || !recipients.mayReceive(to) ||
+                !hasRoom(subscription, to, frameLength, sourceNode, publisherId, sequence, nowNs))
+            {
+                continue;
+            }
+            final Outbox outbox = to.outbox();
+            if (subscription.droppedCount() > 0)
+            {
+                to.reportDrops(subscription);
+            }
+            final MutableDirectBuffer out = outbox.reserve(frameLength);
+            DeliverRequestFrame.encode(out, outbox.writeOffset(), subscription.id(), sourceNode, publisherId,
+                sequence, timestampNs, uid, pid, replyToken, buffer, topicIndex, topicLength, payloadLength);
+            outbox.commit(frameLength);
+            to.markForFlush();
+            to.counts().onDelivered(payloadLength);
+            recipients.delivered(to);
             queued++;
         }
         return queued;

@@ -464,7 +464,7 @@ final class Outbox
         for (int at = 0; at < d.length; at += Protocol.frameLength(d.buffer, at))
         {
             final int type = Protocol.frameType(d.buffer, at);
-            if (type == FrameType.DELIVER || type == FrameType.DELIVER_FDS)
+            if (type == FrameType.DELIVER || type == FrameType.DELIVER_FDS || type == FrameType.DELIVER_REQUEST)
             {
                 messages++;
             }

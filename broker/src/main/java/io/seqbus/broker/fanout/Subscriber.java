@@ -54,6 +54,8 @@ public final class Subscriber
     private boolean sendWaiting;
     // A descriptor delivery met its descriptor bound while it had some unread: re-checked each duty cycle.
     private boolean overDescriptorBound;
+    // The connection this endpoint belongs to, for the tables above fanout (requests); set once by its owner.
+    private Object owner;
     /** Its place in {@link DescriptorLoad}'s list of subscribers with unread descriptors, -1 when not there. */
     int unreadIndex = -1;
     /** True while on {@link DescriptorLoad}'s list of subscribers re-checked each duty cycle. */
@@ -72,6 +74,20 @@ public final class Subscriber
         this.flushList = flushList;
         this.backpressure = backpressure;
         this.queueLimit = queueLimit;
+    }
+
+    /**
+     * @param owner the connection this endpoint belongs to, once, at its creation.
+     */
+    public void owner(final Object owner)
+    {
+        this.owner = owner;
+    }
+
+    /** @return the connection this endpoint belongs to, as its owner set it. */
+    public Object owner()
+    {
+        return owner;
     }
 
     /** @return how its queued datagrams reach it. */

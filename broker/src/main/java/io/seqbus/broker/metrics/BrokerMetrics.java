@@ -225,6 +225,7 @@ public final class BrokerMetrics implements AutoCloseable
             "HELLOs that asked for shared memory and stayed on the socket: shm off, or the kernel refused");
         counter(counters, "seqbus.shm.corrupt", null, BrokerCounters.SHM_CORRUPT,
             "Shared-memory clients closed with PROTOCOL_VIOLATION for a corrupt ring or SHM_FDS sequence");
+        requests(counters);
         gauge(counters, "seqbus.subscribers", null, BrokerCounters.SUBSCRIBERS,
             "Connections holding at least one subscription");
         gauge(counters, "seqbus.subscriptions", null, BrokerCounters.SUBSCRIPTIONS, "Subscriptions live");
@@ -378,6 +379,25 @@ public final class BrokerMetrics implements AutoCloseable
                 .description("Payload bytes published by (in) or queued for (out) the clients of a transport")
                 .register(registry);
         }
+    }
+
+    // Requests and replies (issue 19): outcomes by RESPONSE status (and "abandoned": the requester closed first).
+    private void requests(final BrokerCounters counters)
+    {
+        final String[] outcomes = {"replied", "no_responders", "responders_gone", "timed_out", "denied",
+            "too_many_requests", "abandoned"};
+        for (int i = 0; i < outcomes.length; i++)
+        {
+            tagged(counters, "seqbus.requests", "outcome", outcomes[i], BrokerCounters.REQUESTS_OUTCOME + i,
+                "Requests ended, by outcome (the RESPONSE status; abandoned: the requester closed first)");
+        }
+        gauge(counters, "seqbus.requests.pending", null, BrokerCounters.REQUESTS_PENDING,
+            "Requests waiting for their RESPONSE");
+        tagged(counters, "seqbus.replies.dropped", "reason", "late", BrokerCounters.REPLIES_DROPPED_LATE,
+            "REPLY frames dropped: late (answered, expired or unknown token) or not_recipient (not delivered to it)");
+        tagged(counters, "seqbus.replies.dropped", "reason", "not_recipient",
+            BrokerCounters.REPLIES_DROPPED_NOT_RECIPIENT,
+            "REPLY frames dropped: late (answered, expired or unknown token) or not_recipient (not delivered to it)");
     }
 
     private void tagged(

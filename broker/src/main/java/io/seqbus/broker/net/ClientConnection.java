@@ -66,6 +66,8 @@ public final class ClientConnection
     private long frameClockNs;
     // Its shared-memory rings (issue 15), from the handshake that offered them until close; null on the socket.
     private ShmEndpoint shm;
+    // Its requests waiting for a RESPONSE (issue 19); kept by the broker's request table.
+    private int pendingRequests;
 
     /**
      * @param connectionId broker-local number, for logs.
@@ -94,6 +96,19 @@ public final class ClientConnection
         this.gid = credentials == null ? -1 : (int)credentials.getGid();
         this.publisherId = publisherId;
         this.subscriber = fanOut.newSubscriber(new SocketTransport(this, events), account, queueLimit);
+        this.subscriber.owner(this);
+    }
+
+    /** @return its requests waiting for a RESPONSE. */
+    public int pendingRequests()
+    {
+        return pendingRequests;
+    }
+
+    /** @param delta requests begun (positive) or ended (negative); the request table's call. */
+    public void pendingRequests(final int delta)
+    {
+        pendingRequests += delta;
     }
 
     /** @return broker-local connection number. */

@@ -13,6 +13,7 @@ public final class UidAccount
     private long subscriptionBytes;
     private long queuedBytes;
     long shmBytes;
+    private int pendingRequests;
 
     UidAccount(final int uid)
     {
@@ -59,5 +60,17 @@ public final class UidAccount
     public void queued(final long delta)
     {
         queuedBytes += delta;
+    }
+
+    /** @return requests of this uid's connections waiting for their RESPONSE. */
+    public int pendingRequests()
+    {
+        return pendingRequests;
+    }
+
+    /** @param delta requests begun (positive) or ended (negative). */
+    public void requests(final int delta)
+    {
+        pendingRequests += delta;
     }
 }

@@ -179,6 +179,7 @@ public final class StatReport
             json.writeStringField("transport", c.transportName());
             json.writeNumberField("subscriptions", c.subscriber().subscriptionCount());
             json.writeNumberField("queued_bytes", c.subscriber().queuedBytes());
+            json.writeNumberField("pending_requests", c.pendingRequests());
             json.writeNumberField("queue_limit_bytes", c.subscriber().queueLimit());
             json.writeNumberField("descriptor_bytes_queued", c.subscriber().descriptorBytesQueued());
             json.writeNumberField("descriptors_unread", c.subscriber().descriptorsUnread());
