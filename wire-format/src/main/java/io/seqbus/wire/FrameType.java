@@ -59,6 +59,8 @@ public final class FrameType
     public static final int DELIVER_MEMFD = 0x23;
     /** Bridge only: bytes of the payload of the DELIVER_MEMFD its sender sent last. */
     public static final int FRAGMENT = 0x24;
+    /** Bridge only: the first reply to a request that crossed the LAN, back to the requester's broker (issue 19). */
+    public static final int LAN_REPLY = 0x25;
     /** Bridge only: the queue groups with members on the sending broker, and their patterns (issue 19). */
     public static final int GROUPS = 0x26;
 
@@ -106,7 +108,13 @@ public final class FrameType
     public static boolean isSentOnLan(final int type)
     {
         return type == NODE || type == ANNOUNCE || type == DELIVER || type == AUTH || type == DELIVER_MEMFD ||
-            type == FRAGMENT || type == GROUPS;
+            type == FRAGMENT || type == GROUPS || isRequestSentOnLan(type);
+    }
+
+    // Requests across the LAN (issue 19): a request crosses as DELIVER_REQUEST, its first reply comes back as LAN_REPLY.
+    private static boolean isRequestSentOnLan(final int type)
+    {
+        return type == DELIVER_REQUEST || type == LAN_REPLY;
     }
 
     /**
@@ -126,7 +134,7 @@ public final class FrameType
     {
         return (type >= HELLO && type <= STAT_REPLY) || (type >= DELIVER_RUN && type <= SHM_FDS) ||
             (type >= REQUEST && type <= RESPONSE) ||
-            (type >= NODE && type <= FRAGMENT) || type == GROUPS;
+            (type >= NODE && type <= FRAGMENT) || type == GROUPS || type == LAN_REPLY;
     }
 
     /**
@@ -165,6 +173,7 @@ public final class FrameType
             case DELIVER_MEMFD: return "DELIVER_MEMFD";
             case FRAGMENT: return "FRAGMENT";
             case GROUPS: return "GROUPS";
+            case LAN_REPLY: return "LAN_REPLY";
             default: return "UNKNOWN(" + type + ")";
         }
     }

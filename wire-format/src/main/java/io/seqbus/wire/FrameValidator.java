@@ -346,6 +346,9 @@ public final class FrameValidator
             case FrameType.REPLY:
             case FrameType.RESPONSE:
                 return requestFrame(buffer, at, frameLength, type);
+            case FrameType.LAN_REPLY:
+                return frameLength < LanReplyFrame.PAYLOAD_OFFSET ?
+                    fail(at, ErrorCode.BAD_FRAME_LENGTH, "frame_length below the type's fixed part") : 0;
             case FrameType.FRAGMENT:
                 if (frameLength <= FragmentFrame.BYTES_OFFSET)
                 {

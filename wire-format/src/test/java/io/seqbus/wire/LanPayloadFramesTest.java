@@ -74,7 +74,7 @@ class LanPayloadFramesTest
     {
         assertThat(FrameType.name(0x23)).isEqualTo("DELIVER_MEMFD");
         assertThat(FrameType.name(0x24)).isEqualTo("FRAGMENT");
-        assertThat(FrameType.isKnown(0x25)).isFalse();
+        assertThat(FrameType.isKnown(0x27)).isFalse(); // 0x25 is LAN_REPLY, 0x26 GROUPS (issue 19)
     }
 
     private static int validate(final Direction direction, final UnsafeBuffer datagram)

@@ -1,0 +1,63 @@
+package io.seqbus.wire;
+
+import io.seqbus.wire.FrameValidator.Direction;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * LAN_REPLY and DELIVER_REQUEST on the LAN (SPEC.md, "Requests and replies", LAN): the layout, and that they pass
+ * framing between brokers only.
+ */
+class LanReplyFrameTest
+{
+    @Test
+    void lanReplyRoundTripsAndCrossesTheLanOnly()
+    {
+        final byte[] hello = "hello".getBytes(StandardCharsets.US_ASCII);
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[NodeFrame.LENGTH + LanReplyFrame.frameLength(5)]);
+        final int node = NodeFrame.encode(buffer, 0, 0x0B, 0x1122334455667788L, 1);
+        final int length = LanReplyFrame.encode(buffer, node, 0x0A, 0x0000000A_00000101L, 0x0B, 1000, 42,
+            123456789L, new UnsafeBuffer(hello), 0, 5);
+        assertThat(length).isEqualTo(45);
+        final LanReplyFrame frame = (LanReplyFrame)new LanReplyFrame().wrap(buffer, node);
+        assertThat(frame.type()).isEqualTo(FrameType.LAN_REPLY);
+        assertThat(frame.targetNode()).isEqualTo(0x0A);
+        assertThat(frame.replyToken()).isEqualTo(0x0000000A_00000101L);
+        assertThat(frame.replierNode()).isEqualTo(0x0B);
+        assertThat(frame.replierUid()).isEqualTo(1000);
+        assertThat(frame.replierPid()).isEqualTo(42);
+        assertThat(frame.timestampNs()).isEqualTo(123456789L);
+        assertThat(buffer.getStringWithoutLengthAscii(frame.payloadIndex(), frame.payloadLength())).isEqualTo("hello");
+        assertThat(FrameType.name(0x25)).isEqualTo("LAN_REPLY");
+
+        assertThat(validate(Direction.ON_LAN, buffer)).isZero();
+        assertThat(validate(Direction.FROM_BROKER, new UnsafeBuffer(buffer, node, length)))
+            .isEqualTo(ErrorCode.PROTOCOL_VIOLATION);
+        assertThat(validate(Direction.FROM_CLIENT, new UnsafeBuffer(buffer, node, length)))
+            .isEqualTo(ErrorCode.PROTOCOL_VIOLATION);
+        buffer.putInt(node, LanReplyFrame.PAYLOAD_OFFSET - 1, Protocol.BYTE_ORDER);
+        assertThat(validate(Direction.ON_LAN, new UnsafeBuffer(buffer, 0, node + LanReplyFrame.PAYLOAD_OFFSET - 1)))
+            .isEqualTo(ErrorCode.BAD_FRAME_LENGTH);
+    }
+
+    @Test
+    void deliverRequestCrossesTheLan()
+    {
+        final byte[] topicAndPayload = "svc.echohi".getBytes(StandardCharsets.US_ASCII);
+        final UnsafeBuffer buffer = new UnsafeBuffer(
+            new byte[NodeFrame.LENGTH + DeliverRequestFrame.frameLength(8, 2)]);
+        final int node = NodeFrame.encode(buffer, 0, 0x0A, 0x1122334455667788L, 1);
+        DeliverRequestFrame.encode(buffer, node, 0, 0x0A, 7, 1, 99L, 0, 1, 0x0000000A_00000101L,
+            new UnsafeBuffer(topicAndPayload), 0, 8, 2);
+        assertThat(validate(Direction.ON_LAN, buffer)).isZero();
+    }
+
+    private static int validate(final Direction direction, final UnsafeBuffer datagram)
+    {
+        return new FrameValidator(direction).validate(datagram, 0, datagram.capacity());
+    }
+}
