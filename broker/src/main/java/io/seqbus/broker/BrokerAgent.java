@@ -426,6 +426,25 @@ final class BrokerAgent implements Agent, LocalBus
     }
 
     @Override
+    public void deliverRequestFromLan(
+        final DirectBuffer buffer, final int topicIndex, final int topicLength, final int payloadLength,
+        final int sourceNode, final long publisherId, final long sequence, final long timestampNs, final int uid,
+        final int pid, final long replyToken)
+    {
+        protocol.requestCommands().onLanRequest(buffer, topicIndex, topicLength, payloadLength, sourceNode,
+            publisherId, sequence, timestampNs, uid, pid, replyToken, cycleNowNs);
+    }
+
+    @Override
+    public void replyFromLan(
+        final long replyToken, final int replierNode, final int replierUid, final int replierPid,
+        final long timestampNs, final DirectBuffer payload, final int payloadIndex, final int payloadLength)
+    {
+        protocol.requestCommands().onLanReply(replyToken, replierNode, replierUid, replierPid, timestampNs, payload,
+            payloadIndex, payloadLength);
+    }
+
+    @Override
     public void deliverMemfdFromLan(
         final DirectBuffer topicBuffer, final int topicIndex, final int topicLength, final int memfd,
         final long payloadSize, final int sourceNode, final long publisherId, final long sequence,

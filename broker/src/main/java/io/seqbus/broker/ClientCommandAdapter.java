@@ -77,7 +77,7 @@ final class ClientCommandAdapter
         this.headerChecks = new HeaderChecks(context, replies);
         this.descriptors = new DescriptorPublishes(
             context, counters, fanOut, fanOut.descriptorPool(), bridge, topicRates, replies, rights);
-        this.requests = new RequestCommands(context, counters, fanOut, replies);
+        this.requests = new RequestCommands(context, counters, fanOut, replies, bridge);
     }
 
     /**
@@ -446,6 +446,12 @@ final class ClientCommandAdapter
         sessions.closed(c);
         subscriptions.forget(c);
         requests.forget(c);
+    }
+
+    /** @return requests and replies, for the bridge's requests across the LAN. */
+    RequestCommands requestCommands()
+    {
+        return requests;
     }
 
     /**

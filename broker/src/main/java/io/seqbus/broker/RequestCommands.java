@@ -1,5 +1,6 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.bridge.LanBridge;
 import io.seqbus.broker.config.BrokerContext;
 import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.broker.fanout.FanOut;
@@ -27,17 +28,21 @@ final class RequestCommands
     private final FanOut fanOut;
     private final Replies replies;
     private final Requests requests;
+    private final LanBridge bridge;
     private final RequestFrame request = new RequestFrame();
     private final ReplyFrame reply = new ReplyFrame();
 
     RequestCommands(
-        final BrokerContext context, final BrokerCounters counters, final FanOut fanOut, final Replies replies)
+        final BrokerContext context, final BrokerCounters counters, final FanOut fanOut, final Replies replies,
+        final LanBridge bridge)
     {
+        this.bridge = bridge;
         this.context = context;
         this.counters = counters;
         this.fanOut = fanOut;
         this.replies = replies;
         this.requests = new Requests(counters, context.nodeId());
+        requests.bridge(bridge);
     }
 
     /** @return the table, for STAT and the agent's expiry. */
@@ -103,8 +108,47 @@ final class RequestCommands
             c.publisherId(), sequence, timestampNs, c.uid(), c.pid(), requests.token(slot), requests, nowNs);
         counters.add(BrokerCounters.MESSAGES_DELIVERED, n);
         counters.add(BrokerCounters.BYTES_DELIVERED, (long)n * payloadLength);
+        if (bridge != null && bridge.onLocalRequest(buffer, topicIndex, topicLength, payloadLength, context.nodeId(),
+            c.publisherId(), sequence, timestampNs, c.uid(), c.pid(), requests.token(slot)))
+        {
+            requests.viaLan(slot);
+        }
         requests.delivered(slot);
         return true;
+    }
+
+    /**
+     * A request from another broker (SPEC.md, "Requests across the LAN"): delivered to the local subscribers whose
+     * rules let them reply, under a proxy slot whose first reply goes back on the LAN. Dropped when the table is
+     * full (the origin then times out).
+     */
+    void onLanRequest(
+        final DirectBuffer buffer, final int topicIndex, final int topicLength, final int payloadLength,
+        final int sourceNode, final long publisherId, final long sequence, final long timestampNs, final int uid,
+        final int pid, final long originToken, final long nowNs)
+    {
+        final int slot = requests.beginProxy(originToken, context.maxRequestTimeoutMs(), nowNs,
+            context.maxPendingRequestsTotal());
+        if (slot < 0)
+        {
+            return;
+        }
+        requests.delivering(slot, buffer, topicIndex, topicLength);
+        final int n = fanOut.deliverRequest(buffer, topicIndex, topicLength, payloadLength, sourceNode, publisherId,
+            sequence, timestampNs, uid, pid, requests.token(slot), requests, nowNs);
+        counters.add(BrokerCounters.MESSAGES_DELIVERED, n);
+        counters.add(BrokerCounters.BYTES_DELIVERED, (long)n * payloadLength);
+        requests.delivered(slot);
+    }
+
+    /**
+     * A LAN_REPLY for this broker: ends its request as a local REPLY would.
+     */
+    void onLanReply(final long token, final int replierNode, final int replierUid, final int replierPid,
+        final long timestampNs, final DirectBuffer payload, final int payloadIndex, final int payloadLength)
+    {
+        requests.replyFromLan(token, replierNode, replierUid, replierPid, timestampNs, payload, payloadIndex,
+            payloadLength);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.bridge.LanBridge;
 import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.broker.fanout.ClientProxy;
 import io.seqbus.broker.fanout.FanOut;
@@ -55,6 +56,12 @@ final class Requests implements FanOut.RequestRecipients
     private int[] next = new int[0];
     private int[] prev = new int[0];
     private int[] bucket = new int[0];
+    // Requests across the LAN (SPEC.md, "Requests across the LAN"): an origin slot the LAN is one more recipient of,
+    // and a proxy slot (no requester here) standing for a request from another broker, with that broker's token.
+    private boolean[] viaLan = new boolean[0];
+    private boolean[] proxy = new boolean[0];
+    private long[] originToken = new long[0];
+    private LanBridge bridge;
     // Free slots, a ring: freed at the tail, reused from the head.
     private int[] free = new int[0];
     private int freeHead;
@@ -76,6 +83,73 @@ final class Requests implements FanOut.RequestRecipients
         this.nodeId = nodeId;
         Arrays.fill(wheel, NONE);
         wheelTick = System.nanoTime() >> TICK_SHIFT;
+    }
+
+    /**
+     * @param bridge where proxy slots send their reply (LAN_REPLY), or null without a LAN.
+     */
+    void bridge(final LanBridge bridge)
+    {
+        this.bridge = bridge;
+    }
+
+    /**
+     * Takes a proxy slot for a request from another broker: its local recipients may reply, the first reply goes
+     * back on the LAN, and nothing is told when it ends otherwise (the origin keeps its own timeout).
+     *
+     * @param token     the origin's reply token.
+     * @param timeoutMs how long to keep it: this broker's max_request_timeout_ms (the frame carries no timeout).
+     * @param nowNs     the agent's clock.
+     * @param total     max_pending_requests_total.
+     * @return the slot, or {@link #FULL}.
+     */
+    int beginProxy(final long token, final long timeoutMs, final long nowNs, final int total)
+    {
+        if (live >= Math.min(total, MAX_SLOTS))
+        {
+            return FULL;
+        }
+        final int slot = take(nowNs, timeoutMs);
+        proxy[slot] = true;
+        originToken[slot] = token;
+        return slot;
+    }
+
+    /**
+     * The request in this slot also went to the LAN, where a live peer may answer: it waits for a LAN_REPLY or its
+     * timeout even when no local subscriber matched.
+     *
+     * @param slot from {@link #begin}.
+     */
+    void viaLan(final int slot)
+    {
+        viaLan[slot] = true;
+    }
+
+    /**
+     * A LAN_REPLY for this broker: the first one ends its request with REPLIED, as a local REPLY would.
+     *
+     * @return true when it was routed to the requester.
+     */
+    boolean replyFromLan(final long token, final int replierNode, final int replierUid, final int replierPid,
+        final long timestampNs, final DirectBuffer payload, final int payloadIndex, final int payloadLength)
+    {
+        final int slot = (int)(token >>> GENERATION_BITS) & (MAX_SLOTS - 1);
+        if ((int)(token >>> 32) != nodeId || slot >= capacity || requester[slot] == null ||
+            generation[slot] != ((int)token & GENERATION_MASK))
+        {
+            counters.increment(BrokerCounters.REPLIES_DROPPED_LATE);
+            return false;
+        }
+        if (!viaLan[slot])
+        {
+            counters.increment(BrokerCounters.REPLIES_DROPPED_NOT_RECIPIENT);
+            return false;
+        }
+        ClientProxy.responseReplied(requester[slot].subscriber(), requestId[slot], replierNode, replierUid,
+            replierPid, timestampNs, payload, payloadIndex, payloadLength);
+        release(slot, ResponseFrame.REPLIED);
+        return true;
     }
 
     /** @return requests pending now. */
@@ -126,6 +200,17 @@ final class Requests implements FanOut.RequestRecipients
         {
             return FULL;
         }
+        final int slot = take(nowNs, timeoutMs);
+        requester[slot] = c;
+        requestId[slot] = id;
+        slotByRequest.put(key, slot);
+        c.pendingRequests(1);
+        c.account().requests(1);
+        return slot;
+    }
+
+    private int take(final long nowNs, final long timeoutMs)
+    {
         if (freeCount == 0)
         {
             grow(Math.min(Math.max(16, capacity * 2), MAX_SLOTS));
@@ -139,14 +224,11 @@ final class Requests implements FanOut.RequestRecipients
             wheelTick = nowNs >> TICK_SHIFT;
         }
         live++;
-        requester[slot] = c;
-        requestId[slot] = id;
         recipientCount[slot] = 0;
+        viaLan[slot] = false;
+        proxy[slot] = false;
         deadlineNs[slot] = nowNs + timeoutMs * 1_000_000L;
         link(slot);
-        slotByRequest.put(key, slot);
-        c.pendingRequests(1);
-        c.account().requests(1);
         counters.set(BrokerCounters.REQUESTS_PENDING, live);
         return slot;
     }
@@ -214,7 +296,7 @@ final class Requests implements FanOut.RequestRecipients
     {
         delivering = NONE;
         deliveringTopic = null;
-        if (recipientCount[slot] == 0)
+        if (recipientCount[slot] == 0 && !viaLan[slot])
         {
             fail(slot, ResponseFrame.NO_RESPONDERS);
             return false;
@@ -237,7 +319,7 @@ final class Requests implements FanOut.RequestRecipients
         final int payloadLength, final long timestampNs)
     {
         final int slot = (int)(token >>> GENERATION_BITS) & (MAX_SLOTS - 1);
-        if ((int)(token >>> 32) != nodeId || slot >= capacity || requester[slot] == null ||
+        if ((int)(token >>> 32) != nodeId || slot >= capacity || !isLive(slot) ||
             generation[slot] != ((int)token & GENERATION_MASK))
         {
             counters.increment(BrokerCounters.REPLIES_DROPPED_LATE);
@@ -247,6 +329,17 @@ final class Requests implements FanOut.RequestRecipients
         {
             counters.increment(BrokerCounters.REPLIES_DROPPED_NOT_RECIPIENT);
             return false;
+        }
+        if (proxy[slot])
+        {
+            // The first reply of a recipient here: back to the requester's broker, which ends the request.
+            if (bridge != null)
+            {
+                bridge.sendLanReply((int)(originToken[slot] >>> 32), originToken[slot], replier.uid(), replier.pid(),
+                    timestampNs, payload, payloadIndex, payloadLength);
+            }
+            release(slot, ResponseFrame.REPLIED);
+            return true;
         }
         ClientProxy.responseReplied(requester[slot].subscriber(), requestId[slot], nodeId, replier.uid(),
             replier.pid(), timestampNs, payload, payloadIndex, payloadLength);
@@ -317,7 +410,7 @@ final class Requests implements FanOut.RequestRecipients
         final Subscriber gone = c.subscriber();
         for (int slot = 0; slot < capacity && live > 0; slot++)
         {
-            if (requester[slot] == null)
+            if (!isLive(slot))
             {
                 continue;
             }
@@ -335,7 +428,7 @@ final class Requests implements FanOut.RequestRecipients
                     list[i] = list[count - 1];
                     list[count - 1] = null;
                     recipientCount[slot] = count - 1;
-                    if (count == 1)
+                    if (count == 1 && !viaLan[slot])
                     {
                         fail(slot, ResponseFrame.RESPONDERS_GONE);
                     }
@@ -358,8 +451,18 @@ final class Requests implements FanOut.RequestRecipients
         return false;
     }
 
+    private boolean isLive(final int slot)
+    {
+        return requester[slot] != null || proxy[slot];
+    }
+
     private void fail(final int slot, final int status)
     {
+        if (proxy[slot])
+        {
+            release(slot, status); // the origin answers its requester itself
+            return;
+        }
         ClientProxy.responseFailure(requester[slot].subscriber(), requestId[slot], status);
         release(slot, status);
     }
@@ -367,9 +470,15 @@ final class Requests implements FanOut.RequestRecipients
     private void release(final int slot, final int outcome)
     {
         final ClientConnection c = requester[slot];
-        slotByRequest.remove(key(c, requestId[slot]));
-        c.pendingRequests(-1);
-        c.account().requests(-1);
+        final boolean counted = !proxy[slot];
+        if (c != null)
+        {
+            slotByRequest.remove(key(c, requestId[slot]));
+            c.pendingRequests(-1);
+            c.account().requests(-1);
+        }
+        proxy[slot] = false;
+        viaLan[slot] = false;
         unlink(slot);
         Arrays.fill(recipients[slot], 0, recipientCount[slot], null);
         recipientCount[slot] = 0;
@@ -378,7 +487,10 @@ final class Requests implements FanOut.RequestRecipients
         free[(freeHead + freeCount) % free.length] = slot;
         freeCount++;
         live--;
-        counters.increment(BrokerCounters.REQUESTS_OUTCOME + outcome);
+        if (counted)
+        {
+            counters.increment(BrokerCounters.REQUESTS_OUTCOME + outcome);
+        }
         counters.set(BrokerCounters.REQUESTS_PENDING, live);
     }
 
@@ -433,6 +545,9 @@ final class Requests implements FanOut.RequestRecipients
         next = Arrays.copyOf(next, newCapacity);
         prev = Arrays.copyOf(prev, newCapacity);
         bucket = Arrays.copyOf(bucket, newCapacity);
+        viaLan = Arrays.copyOf(viaLan, newCapacity);
+        proxy = Arrays.copyOf(proxy, newCapacity);
+        originToken = Arrays.copyOf(originToken, newCapacity);
         final int[] ring = new int[newCapacity];
         for (int i = 0; i < freeCount; i++)
         {

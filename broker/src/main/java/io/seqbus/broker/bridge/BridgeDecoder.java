@@ -32,6 +32,8 @@ final class BridgeDecoder implements ControlledFragmentHandler
     private final NodeFrame node = new NodeFrame();
     private final DeliverFrame deliver = new DeliverFrame();
     private final DeliverMemfdFrame deliverMemfd = new DeliverMemfdFrame();
+    private final io.seqbus.wire.DeliverRequestFrame deliverRequest = new io.seqbus.wire.DeliverRequestFrame();
+    private final io.seqbus.wire.LanReplyFrame lanReply = new io.seqbus.wire.LanReplyFrame();
     private final FragmentFrame fragment = new FragmentFrame();
     private final AnnounceFrame announce = new AnnounceFrame();
     private final io.seqbus.wire.GroupsFrame groupsFrame = new io.seqbus.wire.GroupsFrame();
@@ -129,9 +131,10 @@ final class BridgeDecoder implements ControlledFragmentHandler
         for (int at = offset + NodeFrame.LENGTH; at < end; at += Protocol.frameLength(buffer, at))
         {
             final int type = Protocol.frameType(buffer, at);
-            if (type == FrameType.DELIVER || type == FrameType.DELIVER_MEMFD)
+            if (type == FrameType.DELIVER || type == FrameType.DELIVER_MEMFD || type == FrameType.DELIVER_REQUEST)
             {
-                final DeliveryFlyweight d = type == FrameType.DELIVER ? deliver : deliverMemfd;
+                final DeliveryFlyweight d = type == FrameType.DELIVER ? deliver :
+                    type == FrameType.DELIVER_MEMFD ? deliverMemfd : deliverRequest;
                 d.wrap(buffer, at);
                 if (d.subscriptionId() != 0 || d.sourceNode() != nodeId ||
                     !Topics.isValidTopic(buffer, d.topicIndex(), d.topicLength()))
@@ -194,6 +197,37 @@ final class BridgeDecoder implements ControlledFragmentHandler
                 else
                 {
                     delivered(entry, payloads.onStart(entry, deliverMemfd, messageSequence));
+                }
+            }
+            else if (type == FrameType.DELIVER_REQUEST)
+            {
+                // Numbered as a DELIVER (a lost one is a gap); its replies come back as LAN_REPLY.
+                if (skip > 0)
+                {
+                    skip--;
+                    bridgeSequence++;
+                    continue;
+                }
+                bridgeSequence++;
+                deliverRequest.wrap(buffer, at);
+                if (!shared.matches(buffer, deliverRequest.topicIndex(), deliverRequest.topicLength()))
+                {
+                    counters.increment(BridgeCounters.MESSAGES_FILTERED);
+                    continue;
+                }
+                local.deliverRequestFromLan(buffer, deliverRequest.topicIndex(), deliverRequest.topicLength(),
+                    deliverRequest.payloadLength(), nodeId, deliverRequest.publisherId(), deliverRequest.sequence(),
+                    deliverRequest.timestampNs(), deliverRequest.publisherUid(), deliverRequest.publisherPid(),
+                    deliverRequest.replyToken());
+                delivered(entry, deliverRequest.payloadLength());
+            }
+            else if (type == FrameType.LAN_REPLY)
+            {
+                lanReply.wrap(buffer, at);
+                if (lanReply.targetNode() == ownNodeId && lanReply.replierNode() == nodeId)
+                {
+                    local.replyFromLan(lanReply.replyToken(), nodeId, lanReply.replierUid(), lanReply.replierPid(),
+                        lanReply.timestampNs(), buffer, lanReply.payloadIndex(), lanReply.payloadLength());
                 }
             }
             else if (type == FrameType.FRAGMENT)

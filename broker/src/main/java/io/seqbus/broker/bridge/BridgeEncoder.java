@@ -9,6 +9,8 @@ import io.seqbus.wire.AuthFrame;
 import io.seqbus.sys.Mapping;
 import io.seqbus.wire.DeliverFrame;
 import io.seqbus.wire.DeliverMemfdFrame;
+import io.seqbus.wire.DeliverRequestFrame;
+import io.seqbus.wire.LanReplyFrame;
 import io.seqbus.wire.FragmentFrame;
 import io.seqbus.wire.FrameType;
 import io.seqbus.wire.NodeFrame;
@@ -107,6 +109,40 @@ final class BridgeEncoder
             uid, pid, buffer, topicIndex, topicLength, payloadLength);
         // HEADERS crosses as it came: the header block is the start of the payload copied above.
         backlog.putByte(at + Protocol.FLAGS_OFFSET, (byte)headerFlag);
+    }
+
+    /**
+     * Queues one local request for the LAN: a DELIVER_REQUEST with this broker's token, numbered as a DELIVER.
+     */
+    void appendRequest(
+        final DirectBuffer buffer, final int topicIndex, final int topicLength, final int payloadLength,
+        final int sourceNode, final long publisherId, final long sequence, final long timestampNs, final int uid,
+        final int pid, final long replyToken)
+    {
+        if (readOffset == writeOffset)
+        {
+            readOffset = 0;
+            writeOffset = 0;
+        }
+        writeOffset += DeliverRequestFrame.encode(backlog, writeOffset, 0, sourceNode, publisherId, sequence,
+            timestampNs, uid, pid, replyToken, buffer, topicIndex, topicLength, payloadLength);
+    }
+
+    /**
+     * Queues a LAN_REPLY, in order with the messages: not numbered (a lost one ends its request in TIMED_OUT).
+     */
+    void appendLanReply(
+        final int targetNode, final long replyToken, final int replierNode, final int replierUid,
+        final int replierPid, final long timestampNs, final DirectBuffer payload, final int payloadIndex,
+        final int payloadLength)
+    {
+        if (readOffset == writeOffset)
+        {
+            readOffset = 0;
+            writeOffset = 0;
+        }
+        writeOffset += LanReplyFrame.encode(backlog, writeOffset, targetNode, replyToken, replierNode, replierUid,
+            replierPid, timestampNs, payload, payloadIndex, payloadLength);
     }
 
     /**
@@ -234,26 +270,32 @@ final class BridgeEncoder
             }
             int length = NodeFrame.encode(send, 0, nodeId, instanceId, nextSequence);
             int at = readOffset;
-            int delivers = 0;
+            int frames = 0;
+            int delivers = 0; // numbered in the bridge sequence: all but LAN_REPLY
             long payloadBytes = 0;
             boolean startsPayload = false;
             while (at < writeOffset)
             {
                 final int frameLength = Protocol.frameLength(backlog, at);
-                final boolean memfd = Protocol.frameType(backlog, at) == FrameType.DELIVER_MEMFD;
-                if (delivers > 0 && (length + frameLength > batchLength || (memfd && payloads.peekFirst() == UNMAPPED)))
+                final int type = Protocol.frameType(backlog, at);
+                final boolean memfd = type == FrameType.DELIVER_MEMFD;
+                if (frames > 0 && (length + frameLength > batchLength || (memfd && payloads.peekFirst() == UNMAPPED)))
                 {
                     break;
                 }
                 send.putBytes(length, backlog, at, frameLength);
-                if (!memfd)
+                if (type == FrameType.DELIVER)
                 {
                     payloadBytes += frameLength - DeliverFrame.TOPIC_OFFSET -
                         (backlog.getShort(at + DeliverFrame.TOPIC_LENGTH_OFFSET, Protocol.BYTE_ORDER) & 0xFFFF);
                 }
                 length += frameLength;
                 at += frameLength;
-                delivers++;
+                frames++;
+                if (type != FrameType.LAN_REPLY)
+                {
+                    delivers++;
+                }
                 if (memfd)
                 {
                     startsPayload = true;

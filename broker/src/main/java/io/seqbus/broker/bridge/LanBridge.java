@@ -166,6 +166,49 @@ public final class LanBridge implements AutoCloseable
     }
 
     /**
+     * Hands a local request to the bridge (SPEC.md, "Requests across the LAN"): on a shared topic it goes to the LAN
+     * as a DELIVER_REQUEST carrying this broker's token.
+     *
+     * @return true when it went to the LAN and a live peer may answer it: the LAN is then one more recipient.
+     */
+    public boolean onLocalRequest(
+        final DirectBuffer buffer, final int topicIndex, final int topicLength, final int payloadLength,
+        final int sourceNode, final long publisherId, final long sequence, final long timestampNs, final int uid,
+        final int pid, final long replyToken)
+    {
+        if (!shared.matches(buffer, topicIndex, topicLength))
+        {
+            return false;
+        }
+        encoder.appendRequest(buffer, topicIndex, topicLength, payloadLength, sourceNode, publisherId, sequence,
+            timestampNs, uid, pid, replyToken);
+        return hasLivePeers();
+    }
+
+    /**
+     * Sends the first reply of a local subscriber to a request from the LAN back to the requester's broker.
+     */
+    public void sendLanReply(
+        final int targetNode, final long replyToken, final int replierUid, final int replierPid,
+        final long timestampNs, final DirectBuffer payload, final int payloadIndex, final int payloadLength)
+    {
+        encoder.appendLanReply(targetNode, replyToken, context.nodeId(), replierUid, replierPid, timestampNs, payload,
+            payloadIndex, payloadLength);
+    }
+
+    private boolean hasLivePeers()
+    {
+        for (final PeerTable.Entry peer : peers.currentEntries())
+        {
+            if (peer.nodeId != context.nodeId() && PeerTable.UP.equals(peer.state))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * @param buffer      holding the topic.
      * @param topicIndex  of the first topic byte.
      * @param topicLength bytes of the topic.

@@ -79,6 +79,29 @@ public interface LocalBus
     }
 
     /**
+     * A request from another node (SPEC.md, "Requests across the LAN"): delivers it to the local subscriptions
+     * matching its topic, and sends their first REPLY back as a LAN_REPLY naming {@code replyToken}. A bus without
+     * requests drops it.
+     *
+     * @param replyToken the requester's broker's token (its node id in the top 32 bits).
+     */
+    default void deliverRequestFromLan(
+        DirectBuffer buffer, int topicIndex, int topicLength, int payloadLength, int sourceNode, long publisherId,
+        long sequence, long timestampNs, int uid, int pid, long replyToken)
+    {
+    }
+
+    /**
+     * A LAN_REPLY for this node: ends the request its token names, as a local REPLY would. A bus without requests
+     * drops it.
+     */
+    default void replyFromLan(
+        long replyToken, int replierNode, int replierUid, int replierPid, long timestampNs, DirectBuffer payload,
+        int payloadIndex, int payloadLength)
+    {
+    }
+
+    /**
      * Sends a GAP to every local subscription whose pattern can match a shared topic.
      *
      * @param sourceNode node the messages came from.

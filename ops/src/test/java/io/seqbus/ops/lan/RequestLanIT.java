@@ -1,0 +1,101 @@
+package io.seqbus.ops.lan;
+
+import io.seqbus.ops.lan.NetnsLan.Started;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Request/reply across the LAN bridge (SPEC.md, "Requests across the LAN") between real brokers on two hosts
+ * (network namespaces, {@link NetnsLan}), with real commands: {@code seqbus reply --echo} on host B answers
+ * {@code seqbus request} on host A on a shared topic; a request on a shared topic nobody answers on either host ends
+ * TIMED_OUT (a live peer might have answered), one on a topic that is not shared NO_RESPONDERS at once, as on a lone
+ * broker. Runs as root (CI does); fails without root or iproute2.
+ */
+class RequestLanIT
+{
+    private static final String GROUP = "239.255.77.19:40519";
+    private static final Duration START = Duration.ofSeconds(60);
+    private static final Duration RUN = Duration.ofSeconds(60);
+    private static final int TIMED_OUT = 6;
+    private static final int NO_RESPONDERS = 9;
+
+    private static NetnsLan lan;
+
+    @BeforeAll
+    static void buildLan() throws Exception
+    {
+        final String before = System.getProperty("seqbus.netns.prefix");
+        System.setProperty("seqbus.netns.prefix", "reqlan");
+        try
+        {
+            lan = NetnsLan.create(2);
+        }
+        finally
+        {
+            if (before == null)
+            {
+                System.clearProperty("seqbus.netns.prefix");
+            }
+            else
+            {
+                System.setProperty("seqbus.netns.prefix", before);
+            }
+        }
+    }
+
+    @AfterAll
+    static void removeLan()
+    {
+        if (lan != null)
+        {
+            lan.killAll();
+            lan.close();
+        }
+    }
+
+    @Test
+    void aRequestIsAnsweredOnAnotherHostAndAnUnansweredOneTimesOut() throws Exception
+    {
+        final Started a = lan.broker('a', lanArgs());
+        final Started b = lan.broker('b', lanArgs());
+        a.awaitLine("peer " + lan.nodeName('b') + " (node", START);
+        b.awaitLine("peer " + lan.nodeName('a') + " (node", START);
+
+        final Started replier = lan.seqbus('b', "reply-b", "reply", "--socket", lan.socket('b'), "shared.svc",
+            "--echo");
+        replier.awaitLine("answering requests on", START);
+
+        final Started request = lan.seqbus('a', "request-a", "request", "--socket", lan.socket('a'), "--timeout",
+            "20s", "shared.svc", "hello");
+        assertThat(exit(request)).as(request.text() + "\n" + a.text() + "\n" + b.text()).isZero();
+        assertThat(request.lines()).as(request.text()).contains("hello");
+
+        // Nobody answers shared.nobody on either host: B sends nothing back, A answers at the request's timeout.
+        final Started unanswered = lan.seqbus('a', "request-unanswered", "request", "--socket", lan.socket('a'),
+            "--timeout", "2s", "shared.nobody", "hi");
+        assertThat(exit(unanswered)).as(unanswered.text()).isEqualTo(TIMED_OUT);
+
+        // Not shared: the LAN is no recipient, NO_RESPONDERS at once as on a lone broker.
+        final Started local = lan.seqbus('a', "request-local", "request", "--socket", lan.socket('a'),
+            "--timeout", "20s", "local.nobody", "hi");
+        assertThat(exit(local)).as(local.text()).isEqualTo(NO_RESPONDERS);
+    }
+
+    private static int exit(final Started p) throws InterruptedException
+    {
+        assertThat(p.process().waitFor(RUN.toSeconds(), TimeUnit.SECONDS)).as(p.text()).isTrue();
+        return p.process().exitValue();
+    }
+
+    private static String[] lanArgs()
+    {
+        return new String[]{"--lan-channel", "aeron:udp?endpoint=" + GROUP + "|interface=10.77.0.0/24",
+            "--lan-topics", "shared.>"};
+    }
+}
