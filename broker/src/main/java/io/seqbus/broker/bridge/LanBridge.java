@@ -10,7 +10,6 @@ import io.seqbus.broker.config.Configuration;
 import io.seqbus.broker.log.Log;
 import io.seqbus.wire.AnnounceFrame;
 import io.seqbus.wire.GroupsFrame;
-import io.seqbus.wire.DeliverFrame;
 import io.seqbus.wire.GapReason;
 import io.seqbus.wire.Protocol;
 import org.agrona.CloseHelper;
@@ -98,7 +97,8 @@ public final class LanBridge implements AutoCloseable
             this.subscription = aeron.addSubscription(
                 channels.subscription(), context.lanStream(), this::onImageAvailable, this::onImageUnavailable);
             this.encoder = new BridgeEncoder(publication, counters, context.nodeId(), instanceId,
-                DeliverFrame.frameLength(Protocol.MAX_TOPIC_LENGTH, context.maxPayload()),
+                // The largest frame it sends: a DELIVER_REQUEST (a DELIVER's fields and a reply token).
+                io.seqbus.wire.DeliverRequestFrame.frameLength(Protocol.MAX_TOPIC_LENGTH, context.maxPayload()),
                 key == null ? null : new LanAuthenticator(key));
         }
         catch (final RuntimeException ex)
