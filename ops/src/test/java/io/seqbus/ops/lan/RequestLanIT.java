@@ -15,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (network namespaces, {@link NetnsLan}), with real commands: {@code seqbus reply --echo} on host B answers
  * {@code seqbus request} on host A on a shared topic; a request on a shared topic nobody answers on either host ends
  * TIMED_OUT (a live peer might have answered), one on a topic that is not shared NO_RESPONDERS at once, as on a lone
- * broker. Runs as root (CI does); fails without root or iproute2.
+ * broker, and so does one on a shared topic once the only peer has left. Runs as root (CI does); fails without root or iproute2.
  */
 class RequestLanIT
 {
@@ -85,6 +85,17 @@ class RequestLanIT
         final Started local = lan.seqbus('a', "request-local", "request", "--socket", lan.socket('a'),
             "--timeout", "20s", "local.nobody", "hi");
         assertThat(exit(local)).as(local.text()).isEqualTo(NO_RESPONDERS);
+
+        // B stops (it announces leaving): no live peer is left to answer, so a shared-topic request nobody here
+        // answers is NO_RESPONDERS at once again, well before its timeout.
+        replier.process().destroy();
+        b.process().destroy();
+        assertThat(b.process().waitFor(RUN.toSeconds(), TimeUnit.SECONDS)).as(b.text()).isTrue();
+        a.awaitLine("peer " + lan.nodeName('b') + " (node", START);
+        a.awaitLine(") left", START);
+        final Started alone = lan.seqbus('a', "request-alone", "request", "--socket", lan.socket('a'),
+            "--timeout", "60s", "shared.svc", "hi");
+        assertThat(exit(alone)).as(alone.text()).isEqualTo(NO_RESPONDERS);
     }
 
     private static int exit(final Started p) throws InterruptedException
