@@ -71,10 +71,26 @@ class RequestLanIT
             "--echo");
         replier.awaitLine("answering requests on", START);
 
+        // Shared subscribers on both hosts, to see that the request and its reply leave the bridge numbering
+        // consistent: the message each gets after them comes without a GAP.
+        final Started subA = lan.seqbus('a', "sub-a", "sub", "--socket", lan.socket('a'), "--count", "1",
+            "shared.after.a");
+        final Started subB = lan.seqbus('b', "sub-b", "sub", "--socket", lan.socket('b'), "--count", "1",
+            "shared.after.b");
+        subA.awaitLine("subscribed to", START);
+        subB.awaitLine("subscribed to", START);
+
         final Started request = lan.seqbus('a', "request-a", "request", "--socket", lan.socket('a'), "--timeout",
             "20s", "shared.svc", "hello");
         assertThat(exit(request)).as(request.text() + "\n" + a.text() + "\n" + b.text()).isZero();
         assertThat(request.lines()).as(request.text()).contains("hello");
+
+        assertThat(exit(lan.seqbus('b', "pub-b", "pub", "--socket", lan.socket('b'), "shared.after.a", "x"))).isZero();
+        assertThat(exit(lan.seqbus('a', "pub-a", "pub", "--socket", lan.socket('a'), "shared.after.b", "y"))).isZero();
+        assertThat(exit(subA)).as(subA.text()).isZero();
+        assertThat(exit(subB)).as(subB.text()).isZero();
+        assertThat(subA.text()).doesNotContain("gap");
+        assertThat(subB.text()).doesNotContain("gap");
 
         // Nobody answers shared.nobody on either host: B sends nothing back, A answers at the request's timeout.
         final Started unanswered = lan.seqbus('a', "request-unanswered", "request", "--socket", lan.socket('a'),
