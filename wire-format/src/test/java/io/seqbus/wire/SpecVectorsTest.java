@@ -209,6 +209,13 @@ final class SpecVectorsTest
                 ascii("ok")));
         valid("RESPONSE NO_RESPONDERS", "request 7, status 1 NO_RESPONDERS",
             new WireModel.Response(7, ResponseFrame.NO_RESPONDERS, 0, 0, 0, 0, ascii("")));
+        valid("LAN LAN_REPLY",
+            "NODE node 0x0A0B0C0D, instance 0x1122334455667788, sequence 4; LAN_REPLY target 0x01020304, replier " +
+            "node 0x0A0B0C0D, reply_token 0x0102030400000105, uid 1000, pid 4242, timestamp 1700000000000000000, " +
+            "payload `ok`",
+            new Node(0x0A0B0C0D, 0x1122334455667788L, 4),
+            new WireModel.LanReply(0x01020304, 0x0102030400000105L, 0x0A0B0C0D, 1000, 4242, 1700000000000000000L,
+                ascii("ok")));
     }
 
     private static List<Row> validRows;

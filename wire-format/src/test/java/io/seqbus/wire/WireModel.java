@@ -494,6 +494,21 @@ final class WireModel
         }
     }
 
+    record LanReply(int targetNode, long replyToken, int replierNode, int uid, int pid, long timestampNs,
+        Bytes payload) implements Frame
+    {
+        public int encode(final MutableDirectBuffer buffer, final int offset)
+        {
+            return LanReplyFrame.encode(buffer, offset, targetNode, replyToken, replierNode, uid, pid, timestampNs,
+                new org.agrona.concurrent.UnsafeBuffer(payload.value()), 0, payload.value().length);
+        }
+
+        public int type()
+        {
+            return FrameType.LAN_REPLY;
+        }
+    }
+
     record Reply(long replyToken, Bytes payload) implements Frame
     {
         public int encode(final MutableDirectBuffer buffer, final int offset)
@@ -585,6 +600,12 @@ final class WireModel
                     f.sourceNode(), f.publisherId(), f.sequence(), f.timestampNs(), f.publisherUid(), f.publisherPid());
                 return new DeliverRequest(f.subscriptionId(), origin, f.replyToken(), f.topic(),
                     bytes(buffer, f.payloadIndex(), f.payloadLength()));
+            }
+            case FrameType.LAN_REPLY:
+            {
+                final LanReplyFrame f = (LanReplyFrame)new LanReplyFrame().wrap(buffer, offset);
+                return new LanReply(f.targetNode(), f.replyToken(), f.replierNode(), f.replierUid(), f.replierPid(),
+                    f.timestampNs(), bytes(buffer, f.payloadIndex(), f.payloadLength()));
             }
             case FrameType.REPLY:
             {
