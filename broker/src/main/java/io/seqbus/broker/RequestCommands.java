@@ -29,6 +29,7 @@ final class RequestCommands
     private final Requests requests;
     private final RequestFrame request = new RequestFrame();
     private final ReplyFrame reply = new ReplyFrame();
+    private final HeaderChecks headerChecks;
 
     RequestCommands(
         final BrokerContext context, final BrokerCounters counters, final FanOut fanOut, final Replies replies)
@@ -38,6 +39,7 @@ final class RequestCommands
         this.fanOut = fanOut;
         this.replies = replies;
         this.requests = new Requests(counters, context.nodeId());
+        this.headerChecks = new HeaderChecks(context, replies);
     }
 
     /** @return the table, for STAT and the agent's expiry. */
@@ -80,6 +82,16 @@ final class RequestCommands
             return replies.reject(c, ErrorCode.PAYLOAD_TOO_LARGE, 0, "request payload of " + payloadLength +
                 " bytes is over max_payload " + context.maxPayload() + " (or its DELIVER_REQUEST over max_datagram)");
         }
+        // A header block is checked as a PUBLISH's; refused, the REQUEST takes no sequence and gets no RESPONSE.
+        final int headerFlag = HeaderChecks.headerFlag(buffer, at);
+        if (headerFlag != 0)
+        {
+            final int headers = headerChecks.check(c, buffer, topicIndex + topicLength, payloadLength);
+            if (headers != PublishRights.ALLOWED)
+            {
+                return headers == PublishRights.REFUSED;
+            }
+        }
         // Numbered from here: every REQUEST that gets a RESPONSE has its sequence, one refused with an ERROR has
         // none, so a client counts what the broker numbered as for PUBLISH (SPEC.md, HELLO sessions).
         final long sequence = c.nextSequence();
@@ -100,7 +112,7 @@ final class RequestCommands
         }
         requests.delivering(slot, buffer, topicIndex, topicLength);
         final int n = fanOut.deliverRequest(buffer, topicIndex, topicLength, payloadLength, context.nodeId(),
-            c.publisherId(), sequence, timestampNs, c.uid(), c.pid(), requests.token(slot), requests, nowNs);
+            c.publisherId(), sequence, timestampNs, c.uid(), c.pid(), requests.token(slot), headerFlag, requests, nowNs);
         counters.add(BrokerCounters.MESSAGES_DELIVERED, n);
         counters.add(BrokerCounters.BYTES_DELIVERED, (long)n * payloadLength);
         requests.delivered(slot);
@@ -119,7 +131,17 @@ final class RequestCommands
             return replies.reject(c, ErrorCode.PAYLOAD_TOO_LARGE, 0,
                 "reply payload of " + payloadLength + " bytes is over max_payload " + context.maxPayload());
         }
-        requests.reply(c, reply.replyToken(), buffer, reply.payloadIndex(), payloadLength, timestampNs);
+        // A REPLY's block is checked as a PUBLISH's; refused, the REPLY is dropped and the request stays pending.
+        final int headerFlag = HeaderChecks.headerFlag(buffer, at);
+        if (headerFlag != 0)
+        {
+            final int headers = headerChecks.check(c, buffer, reply.payloadIndex(), payloadLength);
+            if (headers != PublishRights.ALLOWED)
+            {
+                return headers == PublishRights.REFUSED;
+            }
+        }
+        requests.reply(c, reply.replyToken(), buffer, reply.payloadIndex(), payloadLength, headerFlag, timestampNs);
         return true;
     }
 

@@ -229,12 +229,13 @@ final class Requests implements FanOut.RequestRecipients
      * @param token         the token it named.
      * @param payload       buffer holding its payload.
      * @param payloadIndex  of the first byte.
-     * @param payloadLength bytes of it.
+     * @param payloadLength bytes of it, a header block included.
+     * @param headerFlag    the REPLY's {@code HEADERS} flag: the payload starts with a block, carried to the RESPONSE.
      * @param timestampNs   when it arrived, ns since the epoch.
      * @return true when it was routed to the requester.
      */
     boolean reply(final ClientConnection replier, final long token, final DirectBuffer payload, final int payloadIndex,
-        final int payloadLength, final long timestampNs)
+        final int payloadLength, final int headerFlag, final long timestampNs)
     {
         final int slot = (int)(token >>> GENERATION_BITS) & (MAX_SLOTS - 1);
         if ((int)(token >>> 32) != nodeId || slot >= capacity || requester[slot] == null ||
@@ -249,7 +250,7 @@ final class Requests implements FanOut.RequestRecipients
             return false;
         }
         ClientProxy.responseReplied(requester[slot].subscriber(), requestId[slot], nodeId, replier.uid(),
-            replier.pid(), timestampNs, payload, payloadIndex, payloadLength);
+            replier.pid(), timestampNs, payload, payloadIndex, payloadLength, headerFlag);
         release(slot, ResponseFrame.REPLIED);
         return true;
     }
