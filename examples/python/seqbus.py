@@ -1241,20 +1241,21 @@ _WITH_HEADERS.update({type_: _request_frame_with_headers(_DECODERS[type_])
                       for type_ in (REQUEST, DELIVER_REQUEST, REPLY, RESPONSE)})
 
 
-def _client_send_request(self, topic, payload, timeout_ms=5000):
-    """Sends a REQUEST and returns its request_id; the Response comes through receive() (or use request())."""
+def _client_send_request(self, topic, payload, timeout_ms=5000, headers=None):
+    """Sends a REQUEST and returns its request_id; the Response comes through receive() (or use request()).
+    headers -- None, or a dict / list of (key, value) pairs sent beside the payload (needs Client(services=True))."""
     self._request_ids = getattr(self, "_request_ids", 0) % 0xFFFFFFFF + 1
-    self._send(encode_request(self._request_ids, timeout_ms, topic, payload))
+    self._send(encode_request(self._request_ids, timeout_ms, topic, payload, headers))
     self.sent += 1  # numbered by the broker unless an ERROR refuses it (then _refused counts it back)
     return self._request_ids
 
 
-def _client_request(self, topic, payload, timeout_ms=5000):
+def _client_request(self, topic, payload, timeout_ms=5000, headers=None):
     """Sends a request and waits for its RESPONSE: returns the Response (status REPLIED, the reply in `payload`,
     the replier's kernel uid and pid), or raises RequestFailed with how it ended. Other frames that come
     meanwhile stay in `pending` for receive(). The broker answers every accepted request, at the latest at its
     timeout."""
-    request_id = self.send_request(topic, payload, timeout_ms)
+    request_id = self.send_request(topic, payload, timeout_ms, headers)
     while True:
         for frame in self._read():
             if isinstance(frame, Response) and frame.request_id == request_id:
@@ -1264,10 +1265,10 @@ def _client_request(self, topic, payload, timeout_ms=5000):
             self.pending.append(frame)
 
 
-def _client_reply(self, reply_token, payload):
+def _client_reply(self, reply_token, payload, headers=None):
     """Answers a DeliverRequest by its reply_token; the broker drops a reply from anyone it did not deliver the
-    request to, and every reply after the first."""
-    self._send(encode_reply(reply_token, payload))
+    request to, and every reply after the first. headers -- as for send_request."""
+    self._send(encode_reply(reply_token, payload, headers))
 
 
 Client.send_request = _client_send_request
