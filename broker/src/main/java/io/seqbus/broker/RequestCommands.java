@@ -112,7 +112,8 @@ final class RequestCommands
         }
         requests.delivering(slot, buffer, topicIndex, topicLength);
         final int n = fanOut.deliverRequest(buffer, topicIndex, topicLength, payloadLength, context.nodeId(),
-            c.publisherId(), sequence, timestampNs, c.uid(), c.pid(), requests.token(slot), headerFlag, requests, nowNs);
+            c.publisherId(), sequence, timestampNs, c.uid(), c.pid(), requests.token(slot), headerFlag, requests,
+            nowNs);
         counters.add(BrokerCounters.MESSAGES_DELIVERED, n);
         counters.add(BrokerCounters.BYTES_DELIVERED, (long)n * payloadLength);
         requests.delivered(slot);

@@ -776,7 +776,7 @@ final class Outbound
      * @param bytes     array holding the payload, or null.
      * @param offset    of the payload's first byte.
      * @param length    bytes of payload.
-     * @param headers    beside the payload (a header block before it), or null / empty for none.
+     * @param headers   beside the payload (a header block before it), or null / empty for none.
      * @return {@link PublishResult#OK}, or why it was not taken.
      */
     PublishResult offerRequestLocked(

@@ -131,7 +131,8 @@ final class HeaderVectorsTest
         final int blockLength = new HeaderBlock().begin(payload, 0).put("k", new byte[] {'v'}).finish();
         payload.putStringWithoutLengthAscii(blockLength, "hi");
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[bytes.length]);
-        final int length = RequestFrame.encode(buffer, 0, 7, 2000, "svc.price", payload.byteArray(), 0, blockLength + 2);
+        final int length =
+            RequestFrame.encode(buffer, 0, 7, 2000, "svc.price", payload.byteArray(), 0, blockLength + 2);
         buffer.putByte(Protocol.FLAGS_OFFSET, (byte)Protocol.FLAG_HEADERS);
         assertThat(length).isEqualTo(bytes.length);
         assertThat(HEX.formatHex(buffer.byteArray())).isEqualTo(HEX.formatHex(bytes));

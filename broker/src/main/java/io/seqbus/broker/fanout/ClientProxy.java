@@ -213,7 +213,8 @@ public final class ClientProxy
         final long timestampNs, final DirectBuffer payload, final int payloadIndex, final int payloadLength,
         final int headerFlag)
     {
-        // The REPLY's block goes on with the flag; a requester from before headers (no SERVICES) gets the payload alone.
+        // The REPLY's block goes on with the flag; a requester from before headers (no SERVICES) gets the payload
+        // alone.
         final int skip = headerFlag != 0 && !to.acceptsHeaders() ? HeaderBlock.blockLength(payload, payloadIndex) : 0;
         final Outbox outbox = to.outbox();
         final MutableDirectBuffer out = outbox.reserve(ResponseFrame.frameLength(payloadLength - skip));

@@ -518,7 +518,7 @@ public final class FanOut implements OldestDropper.Policy, GroupDispatch.Room
      * @param uid           requester's uid.
      * @param pid           requester's pid.
      * @param replyToken    what a REPLY to it names.
-     * @param headerFlag    the REQUEST's {@code HEADERS} flag: its payload starts with a block, carried on with the flag.
+     * @param headerFlag    the REQUEST's {@code HEADERS} flag: its payload starts with a block, carried on.
      * @param recipients    asked and told per subscriber.
      * @param nowNs         the agent's clock, for the block policy.
      * @return deliveries queued.
