@@ -1146,14 +1146,16 @@ RESPONSE_BODY = struct.Struct("<IBBHIIIIQ")          # request_id, status, 0, 0,
 REPLIED, NO_RESPONDERS, RESPONDERS_GONE, TIMED_OUT, DENIED, TOO_MANY_REQUESTS = range(6)
 RESPONSE_STATUS = ["REPLIED", "NO_RESPONDERS", "RESPONDERS_GONE", "TIMED_OUT", "DENIED", "TOO_MANY_REQUESTS"]
 
-Request = collections.namedtuple("Request", "request_id timeout_ms topic payload")
+# headers: None without the HEADERS flag, else (key, value bytes) pairs, as on Publish (SPEC.md, Headers).
+Request = collections.namedtuple("Request", "request_id timeout_ms topic payload headers", defaults=(None,))
 DeliverRequest = collections.namedtuple(
     "DeliverRequest", "subscription_id source_node publisher_id sequence timestamp_ns publisher_uid publisher_pid "
-                      "reply_token topic payload")
-Reply = collections.namedtuple("Reply", "reply_token payload")
+                      "reply_token topic payload headers", defaults=(None,))
+Reply = collections.namedtuple("Reply", "reply_token payload headers", defaults=(None,))
 # The replier's node, uid, pid and the time the broker got its REPLY are 0 unless status is REPLIED.
 Response = collections.namedtuple("Response",
-                                  "request_id status replier_node replier_uid replier_pid timestamp_ns payload")
+                                  "request_id status replier_node replier_uid replier_pid timestamp_ns payload headers",
+                                  defaults=(None,))
 
 
 class RequestFailed(SeqbusError):
@@ -1169,13 +1171,15 @@ def response_status_name(status):
     return RESPONSE_STATUS[status] if 0 <= status < len(RESPONSE_STATUS) else "UNKNOWN(%d)" % status
 
 
-def encode_request(request_id, timeout_ms, topic, payload):
+def encode_request(request_id, timeout_ms, topic, payload, headers=None):
     data = _utf8(topic, MAX_TOPIC, "topic", 1)
-    return _frame(REQUEST, REQUEST_BODY.pack(request_id, timeout_ms, len(data)) + data + bytes(payload))
+    block, flags = _block(headers)
+    return _frame(REQUEST, REQUEST_BODY.pack(request_id, timeout_ms, len(data)) + data + block + bytes(payload), flags)
 
 
-def encode_reply(reply_token, payload):
-    return _frame(REPLY, REPLY_BODY.pack(reply_token) + bytes(payload))
+def encode_reply(reply_token, payload, headers=None):
+    block, flags = _block(headers)
+    return _frame(REPLY, REPLY_BODY.pack(reply_token) + block + bytes(payload), flags)
 
 
 def _encode_request_frame(frame):
@@ -1183,12 +1187,14 @@ def _encode_request_frame(frame):
         return encode_request(*frame)
     if isinstance(frame, Reply):
         return encode_reply(*frame)
+    block, flags = _block(frame.headers)
     if isinstance(frame, DeliverRequest):
         data = _utf8(frame.topic, MAX_TOPIC, "topic", 1)
-        return _frame(DELIVER_REQUEST, DELIVER_REQUEST_BODY.pack(*frame[:8], len(data)) + data + bytes(frame.payload))
+        return _frame(DELIVER_REQUEST, DELIVER_REQUEST_BODY.pack(*frame[:8], len(data)) + data + block
+                      + bytes(frame.payload), flags)
     return _frame(RESPONSE, RESPONSE_BODY.pack(frame.request_id, frame.status, 0, 0, frame.replier_node,
                                                frame.replier_uid, frame.replier_pid, 0, frame.timestamp_ns)
-                  + bytes(frame.payload))
+                  + block + bytes(frame.payload), flags)
 
 
 def _decode_request(body):
@@ -1222,20 +1228,34 @@ _DECODERS.update({
 })
 
 
-def _client_send_request(self, topic, payload, timeout_ms=5000):
-    """Sends a REQUEST and returns its request_id; the Response comes through receive() (or use request())."""
+def _request_frame_with_headers(decode):
+    """REQUEST, DELIVER_REQUEST, REPLY and RESPONSE with HEADERS: the block opens the payload."""
+    def with_headers(body):
+        frame = decode(body)
+        headers, rest = _framing_block(frame.payload)
+        return frame._replace(payload=rest, headers=headers)
+    return with_headers
+
+
+_WITH_HEADERS.update({type_: _request_frame_with_headers(_DECODERS[type_])
+                      for type_ in (REQUEST, DELIVER_REQUEST, REPLY, RESPONSE)})
+
+
+def _client_send_request(self, topic, payload, timeout_ms=5000, headers=None):
+    """Sends a REQUEST and returns its request_id; the Response comes through receive() (or use request()).
+    headers -- None, or a dict / list of (key, value) pairs sent beside the payload (needs Client(services=True))."""
     self._request_ids = getattr(self, "_request_ids", 0) % 0xFFFFFFFF + 1
-    self._send(encode_request(self._request_ids, timeout_ms, topic, payload))
+    self._send(encode_request(self._request_ids, timeout_ms, topic, payload, headers))
     self.sent += 1  # numbered by the broker unless an ERROR refuses it (then _refused counts it back)
     return self._request_ids
 
 
-def _client_request(self, topic, payload, timeout_ms=5000):
+def _client_request(self, topic, payload, timeout_ms=5000, headers=None):
     """Sends a request and waits for its RESPONSE: returns the Response (status REPLIED, the reply in `payload`,
     the replier's kernel uid and pid), or raises RequestFailed with how it ended. Other frames that come
     meanwhile stay in `pending` for receive(). The broker answers every accepted request, at the latest at its
     timeout."""
-    request_id = self.send_request(topic, payload, timeout_ms)
+    request_id = self.send_request(topic, payload, timeout_ms, headers)
     while True:
         for frame in self._read():
             if isinstance(frame, Response) and frame.request_id == request_id:
@@ -1245,10 +1265,10 @@ def _client_request(self, topic, payload, timeout_ms=5000):
             self.pending.append(frame)
 
 
-def _client_reply(self, reply_token, payload):
+def _client_reply(self, reply_token, payload, headers=None):
     """Answers a DeliverRequest by its reply_token; the broker drops a reply from anyone it did not deliver the
-    request to, and every reply after the first."""
-    self._send(encode_reply(reply_token, payload))
+    request to, and every reply after the first. headers -- as for send_request."""
+    self._send(encode_reply(reply_token, payload, headers))
 
 
 Client.send_request = _client_send_request

@@ -70,6 +70,20 @@ def main(path):
         check("one response", not any(isinstance(f, seqbus.Response) for f in requester.pending),
               str(list(requester.pending)))
 
+    # Headers beside a request and its reply (both clients said SERVICES).
+    with seqbus.Client(path, name="py-h-replier", services=True) as replier, \
+            seqbus.Client(path, name="py-h-requester", services=True) as requester:
+        replier.subscribe(1, "py.svc.>")
+        replier.ping()
+        request_id = requester.send_request("py.svc.trace", b"q", 10000, {"traceparent": "00-ab-01"})
+        delivered = next_of(replier, seqbus.DeliverRequest)
+        check("request headers", delivered.headers == [("traceparent", b"00-ab-01")] and delivered.payload == b"q",
+              str(delivered))
+        replier.reply(delivered.reply_token, b"a", [("status", b"ok")])
+        response = next_of(requester, seqbus.Response)
+        check("reply headers", response.request_id == request_id and response.headers == [("status", b"ok")] and
+              response.payload == b"a", str(response))
+
     print("%d passed, %d failed" % (passed, len(failures)))
     for failure in failures:
         print("FAILED: " + failure)

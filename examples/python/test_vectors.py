@@ -110,6 +110,9 @@ HEADER_VALID = {
     "PUBLISH EMPTY HEADERS": [Publish("a.b", b"hi", [])],
     "DELIVER HEADERS": [Deliver(7, 0x0A0B0C0D, 0x0000000100000002, 1, 1700000000000000000, 1000, 4242, "a.b", b"xyz",
                                 [("ct", b"t")])],
+    "REQUEST HEADERS": [seqbus.Request(7, 2000, "svc.price", b"hi", [("k", b"v")])],
+    "RESPONSE HEADERS": [seqbus.Response(7, seqbus.REPLIED, 0x0A0B0C0D, 1000, 4242, 1700000000000000000, b"ok",
+                                         [("k", b"v")])],
 }
 HEADER_REFUSED = {
     "PUBLISH with `HEADERS` and a 1-byte payload": 27,
@@ -146,7 +149,7 @@ def check_header_vectors(check):
     check("header vector names", [r[0] for r in valid] == list(HEADER_VALID))
     for name, _, hex_ in valid:
         data, expected = bytes.fromhex(unquote(hex_)), HEADER_VALID.get(name)
-        sender = "broker" if isinstance(expected[0], Deliver) else "client"
+        sender = "broker" if isinstance(expected[0], (Deliver, seqbus.Response)) else "client"
         try:
             decoded = seqbus.decode_datagram(data, sender=sender)
             check(name + " decodes", decoded == expected, "%r != %r" % (decoded, expected))

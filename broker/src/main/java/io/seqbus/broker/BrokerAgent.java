@@ -429,10 +429,10 @@ final class BrokerAgent implements Agent, LocalBus
     public void deliverRequestFromLan(
         final DirectBuffer buffer, final int topicIndex, final int topicLength, final int payloadLength,
         final int sourceNode, final long publisherId, final long sequence, final long timestampNs, final int uid,
-        final int pid, final long replyToken)
+        final int pid, final long replyToken, final int headerFlag)
     {
         protocol.requestCommands().onLanRequest(buffer, topicIndex, topicLength, payloadLength, sourceNode,
-            publisherId, sequence, timestampNs, uid, pid, replyToken, cycleNowNs);
+            publisherId, sequence, timestampNs, uid, pid, replyToken, headerFlag, cycleNowNs);
     }
 
     @Override

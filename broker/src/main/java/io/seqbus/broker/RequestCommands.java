@@ -31,6 +31,7 @@ final class RequestCommands
     private final LanBridge bridge;
     private final RequestFrame request = new RequestFrame();
     private final ReplyFrame reply = new ReplyFrame();
+    private final HeaderChecks headerChecks;
 
     RequestCommands(
         final BrokerContext context, final BrokerCounters counters, final FanOut fanOut, final Replies replies,
@@ -43,6 +44,7 @@ final class RequestCommands
         this.replies = replies;
         this.requests = new Requests(counters, context.nodeId());
         requests.bridge(bridge);
+        this.headerChecks = new HeaderChecks(context, replies);
     }
 
     /** @return the table, for STAT and the agent's expiry. */
@@ -85,6 +87,16 @@ final class RequestCommands
             return replies.reject(c, ErrorCode.PAYLOAD_TOO_LARGE, 0, "request payload of " + payloadLength +
                 " bytes is over max_payload " + context.maxPayload() + " (or its DELIVER_REQUEST over max_datagram)");
         }
+        // A header block is checked as a PUBLISH's; refused, the REQUEST takes no sequence and gets no RESPONSE.
+        final int headerFlag = HeaderChecks.headerFlag(buffer, at);
+        if (headerFlag != 0)
+        {
+            final int headers = headerChecks.check(c, buffer, topicIndex + topicLength, payloadLength);
+            if (headers != PublishRights.ALLOWED)
+            {
+                return headers == PublishRights.REFUSED;
+            }
+        }
         // Numbered from here: every REQUEST that gets a RESPONSE has its sequence, one refused with an ERROR has
         // none, so a client counts what the broker numbered as for PUBLISH (SPEC.md, HELLO sessions).
         final long sequence = c.nextSequence();
@@ -105,11 +117,12 @@ final class RequestCommands
         }
         requests.delivering(slot, buffer, topicIndex, topicLength);
         final int n = fanOut.deliverRequest(buffer, topicIndex, topicLength, payloadLength, context.nodeId(),
-            c.publisherId(), sequence, timestampNs, c.uid(), c.pid(), requests.token(slot), requests, nowNs);
+            c.publisherId(), sequence, timestampNs, c.uid(), c.pid(), requests.token(slot), headerFlag, requests,
+            nowNs);
         counters.add(BrokerCounters.MESSAGES_DELIVERED, n);
         counters.add(BrokerCounters.BYTES_DELIVERED, (long)n * payloadLength);
         if (bridge != null && bridge.onLocalRequest(buffer, topicIndex, topicLength, payloadLength, context.nodeId(),
-            c.publisherId(), sequence, timestampNs, c.uid(), c.pid(), requests.token(slot)))
+            c.publisherId(), sequence, timestampNs, c.uid(), c.pid(), requests.token(slot), headerFlag))
         {
             requests.viaLan(slot);
         }
@@ -125,7 +138,7 @@ final class RequestCommands
     void onLanRequest(
         final DirectBuffer buffer, final int topicIndex, final int topicLength, final int payloadLength,
         final int sourceNode, final long publisherId, final long sequence, final long timestampNs, final int uid,
-        final int pid, final long originToken, final long nowNs)
+        final int pid, final long originToken, final int headerFlag, final long nowNs)
     {
         final int slot = requests.beginProxy(originToken, context.maxRequestTimeoutMs(), nowNs,
             context.maxPendingRequestsTotal());
@@ -135,7 +148,7 @@ final class RequestCommands
         }
         requests.delivering(slot, buffer, topicIndex, topicLength);
         final int n = fanOut.deliverRequest(buffer, topicIndex, topicLength, payloadLength, sourceNode, publisherId,
-            sequence, timestampNs, uid, pid, requests.token(slot), requests, nowNs);
+            sequence, timestampNs, uid, pid, requests.token(slot), headerFlag, requests, nowNs);
         counters.add(BrokerCounters.MESSAGES_DELIVERED, n);
         counters.add(BrokerCounters.BYTES_DELIVERED, (long)n * payloadLength);
         requests.delivered(slot);
@@ -163,7 +176,17 @@ final class RequestCommands
             return replies.reject(c, ErrorCode.PAYLOAD_TOO_LARGE, 0,
                 "reply payload of " + payloadLength + " bytes is over max_payload " + context.maxPayload());
         }
-        requests.reply(c, reply.replyToken(), buffer, reply.payloadIndex(), payloadLength, timestampNs);
+        // A REPLY's block is checked as a PUBLISH's; refused, the REPLY is dropped and the request stays pending.
+        final int headerFlag = HeaderChecks.headerFlag(buffer, at);
+        if (headerFlag != 0)
+        {
+            final int headers = headerChecks.check(c, buffer, reply.payloadIndex(), payloadLength);
+            if (headers != PublishRights.ALLOWED)
+            {
+                return headers == PublishRights.REFUSED;
+            }
+        }
+        requests.reply(c, reply.replyToken(), buffer, reply.payloadIndex(), payloadLength, headerFlag, timestampNs);
         return true;
     }
 

@@ -6,6 +6,7 @@ import io.seqbus.broker.fanout.ClientProxy;
 import io.seqbus.broker.fanout.FanOut;
 import io.seqbus.broker.fanout.Subscriber;
 import io.seqbus.broker.net.ClientConnection;
+import io.seqbus.wire.HeaderBlock;
 import io.seqbus.wire.ResponseFrame;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2LongHashMap;
@@ -147,7 +148,7 @@ final class Requests implements FanOut.RequestRecipients
             return false;
         }
         ClientProxy.responseReplied(requester[slot].subscriber(), requestId[slot], replierNode, replierUid,
-            replierPid, timestampNs, payload, payloadIndex, payloadLength);
+            replierPid, timestampNs, payload, payloadIndex, payloadLength, 0);
         release(slot, ResponseFrame.REPLIED);
         return true;
     }
@@ -311,12 +312,13 @@ final class Requests implements FanOut.RequestRecipients
      * @param token         the token it named.
      * @param payload       buffer holding its payload.
      * @param payloadIndex  of the first byte.
-     * @param payloadLength bytes of it.
+     * @param payloadLength bytes of it, a header block included.
+     * @param headerFlag    the REPLY's {@code HEADERS} flag: the payload starts with a block, carried to the RESPONSE.
      * @param timestampNs   when it arrived, ns since the epoch.
      * @return true when it was routed to the requester.
      */
     boolean reply(final ClientConnection replier, final long token, final DirectBuffer payload, final int payloadIndex,
-        final int payloadLength, final long timestampNs)
+        final int payloadLength, final int headerFlag, final long timestampNs)
     {
         final int slot = (int)(token >>> GENERATION_BITS) & (MAX_SLOTS - 1);
         if ((int)(token >>> 32) != nodeId || slot >= capacity || !isLive(slot) ||
@@ -335,14 +337,16 @@ final class Requests implements FanOut.RequestRecipients
             // The first reply of a recipient here: back to the requester's broker, which ends the request.
             if (bridge != null)
             {
+                // LAN_REPLY has no flags in this version: a reply's headers stay on this side (SPEC.md says so).
+                final int block = headerFlag != 0 ? HeaderBlock.blockLength(payload, payloadIndex) : 0;
                 bridge.sendLanReply((int)(originToken[slot] >>> 32), originToken[slot], replier.uid(), replier.pid(),
-                    timestampNs, payload, payloadIndex, payloadLength);
+                    timestampNs, payload, payloadIndex + block, payloadLength - block);
             }
             release(slot, ResponseFrame.REPLIED);
             return true;
         }
         ClientProxy.responseReplied(requester[slot].subscriber(), requestId[slot], nodeId, replier.uid(),
-            replier.pid(), timestampNs, payload, payloadIndex, payloadLength);
+            replier.pid(), timestampNs, payload, payloadIndex, payloadLength, headerFlag);
         release(slot, ResponseFrame.REPLIED);
         return true;
     }

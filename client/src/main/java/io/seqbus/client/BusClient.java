@@ -1479,7 +1479,51 @@ public final class BusClient implements AutoCloseable
     public CompletableFuture<Message> request(final String topic, final byte[] payload, final Duration timeout)
     {
         Objects.requireNonNull(payload, "payload");
-        return request(topic, null, payload, 0, payload.length, timeout);
+        return request(topic, null, payload, 0, payload.length, null, timeout);
+    }
+
+    /**
+     * Sends a request with headers beside its payload (SPEC.md, "Headers"): the replier reads them with
+     * {@link Message#headers()}, and the reply's own headers come back on the reply message. Otherwise as
+     * {@link #request(String, byte[], Duration)}; {@link Headers#EMPTY} requests as without.
+     *
+     * @param topic   a topic, no wildcards.
+     * @param payload the request's payload.
+     * @param headers beside it.
+     * @param timeout how long to wait for the reply.
+     * @return the reply, to come.
+     * @throws IllegalArgumentException for headers over the broker's max_header_bytes or max_headers.
+     */
+    public CompletableFuture<Message> request(
+        final String topic, final byte[] payload, final Headers headers, final Duration timeout)
+    {
+        Objects.requireNonNull(payload, "payload");
+        Objects.requireNonNull(headers, "headers");
+        return request(topic, null, payload, 0, payload.length, headers, timeout);
+    }
+
+    /**
+     * Sends a request with headers whose payload is the buffer's remaining bytes (its position is not changed); see
+     * {@link #request(String, byte[], Headers, Duration)}.
+     *
+     * @param topic   a topic, no wildcards.
+     * @param payload the payload, from its position to its limit.
+     * @param headers beside it.
+     * @param timeout how long to wait for the reply.
+     * @return the reply, to come.
+     */
+    public CompletableFuture<Message> request(
+        final String topic, final ByteBuffer payload, final Headers headers, final Duration timeout)
+    {
+        Objects.requireNonNull(payload, "payload");
+        Objects.requireNonNull(headers, "headers");
+        if (payload.hasArray())
+        {
+            return request(topic, null, payload.array(), payload.arrayOffset() + payload.position(),
+                payload.remaining(), headers, timeout);
+        }
+        return request(topic, new SafeBuffer(payload), null, payload.position(), payload.remaining(), headers,
+            timeout);
     }
 
     /**
@@ -1497,14 +1541,14 @@ public final class BusClient implements AutoCloseable
         if (payload.hasArray())
         {
             return request(topic, null, payload.array(), payload.arrayOffset() + payload.position(),
-                payload.remaining(), timeout);
+                payload.remaining(), null, timeout);
         }
-        return request(topic, new SafeBuffer(payload), null, payload.position(), payload.remaining(), timeout);
+        return request(topic, new SafeBuffer(payload), null, payload.position(), payload.remaining(), null, timeout);
     }
 
     private CompletableFuture<Message> request(
         final String topic, final DirectBuffer buffer, final byte[] bytes, final int offset, final int length,
-        final Duration timeout)
+        final Headers headers, final Duration timeout)
     {
         Objects.requireNonNull(topic, "topic");
         if (timeout.isNegative() || timeout.isZero())
@@ -1530,7 +1574,7 @@ public final class BusClient implements AutoCloseable
             {
                 checkNotClosing("request");
                 final PublishResult result = outbound.offerRequestLocked(topic, id, timeoutMs, buffer, bytes, offset,
-                    length);
+                    length, headers);
                 if (result == PublishResult.OK)
                 {
                     requests.startTimer(id, timeoutNs);
@@ -1564,7 +1608,23 @@ public final class BusClient implements AutoCloseable
     public void reply(final long replyToken, final byte[] payload)
     {
         Objects.requireNonNull(payload, "payload");
-        reply(replyToken, null, payload, 0, payload.length);
+        reply(replyToken, null, payload, 0, payload.length, null);
+    }
+
+    /**
+     * Answers a request by its token with headers beside the reply (SPEC.md, "Headers"), which the requester reads
+     * with {@link Message#headers()} on the reply; see {@link #reply(long, byte[])}.
+     *
+     * @param replyToken from the request.
+     * @param payload    the reply.
+     * @param headers    beside it; {@link Headers#EMPTY} replies as without.
+     * @throws IllegalArgumentException for headers over the broker's max_header_bytes or max_headers.
+     */
+    public void reply(final long replyToken, final byte[] payload, final Headers headers)
+    {
+        Objects.requireNonNull(payload, "payload");
+        Objects.requireNonNull(headers, "headers");
+        reply(replyToken, null, payload, 0, payload.length, headers);
     }
 
     /**
@@ -1579,21 +1639,23 @@ public final class BusClient implements AutoCloseable
         Objects.requireNonNull(payload, "payload");
         if (payload.hasArray())
         {
-            reply(replyToken, null, payload.array(), payload.arrayOffset() + payload.position(), payload.remaining());
+            reply(replyToken, null, payload.array(), payload.arrayOffset() + payload.position(), payload.remaining(),
+                null);
             return;
         }
-        reply(replyToken, new SafeBuffer(payload), null, payload.position(), payload.remaining());
+        reply(replyToken, new SafeBuffer(payload), null, payload.position(), payload.remaining(), null);
     }
 
     private void reply(
-        final long replyToken, final DirectBuffer buffer, final byte[] bytes, final int offset, final int length)
+        final long replyToken, final DirectBuffer buffer, final byte[] bytes, final int offset, final int length,
+        final Headers headers)
     {
         final long deadline = System.nanoTime() + publishTimeoutNs;
         int idle = 0;
         while (true)
         {
             checkNotClosing("reply");
-            final PublishResult result = outbound.offerReplyLocked(replyToken, buffer, bytes, offset, length);
+            final PublishResult result = outbound.offerReplyLocked(replyToken, buffer, bytes, offset, length, headers);
             if (result == PublishResult.OK)
             {
                 return;

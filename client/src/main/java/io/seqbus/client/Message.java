@@ -532,6 +532,7 @@ public final class Message
         this.topicLength = f.topicLength();
         this.payloadIndex = f.payloadIndex();
         this.payloadLength = f.payloadLength();
+        headerBlock((buffer.getByte(f.offset() + Protocol.FLAGS_OFFSET) & Protocol.FLAG_HEADERS) != 0);
         this.request = true;
         this.replyToken = f.replyToken();
         this.replyVia = via;
@@ -558,6 +559,8 @@ public final class Message
         m.topicLength = topic.length;
         m.payloadIndex = topic.length;
         m.payloadLength = f.payloadLength();
+        // With HEADERS the reply's block opens the payload: the message keeps it apart, as a delivery does.
+        m.headerBlock((buffer.getByte(f.offset() + Protocol.FLAGS_OFFSET) & Protocol.FLAG_HEADERS) != 0);
         m.replied = true;
         return m;
     }
@@ -602,6 +605,19 @@ public final class Message
     public void reply(final ByteBuffer payload)
     {
         checkRequest().reply(replyToken, payload);
+    }
+
+    /**
+     * Answers this request with headers beside the reply (SPEC.md, "Headers"), which the requester reads with
+     * {@link #headers()} on the reply; see {@link #reply(byte[])}.
+     *
+     * @param payload the reply.
+     * @param headers beside it; {@link Headers#EMPTY} replies as without.
+     * @throws IllegalStateException when this message is not a request.
+     */
+    public void reply(final byte[] payload, final Headers headers)
+    {
+        checkRequest().reply(replyToken, payload, headers);
     }
 
     private BusClient checkRequest()

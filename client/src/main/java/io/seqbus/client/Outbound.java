@@ -776,11 +776,12 @@ final class Outbound
      * @param bytes     array holding the payload, or null.
      * @param offset    of the payload's first byte.
      * @param length    bytes of payload.
+     * @param headers   beside the payload (a header block before it), or null / empty for none.
      * @return {@link PublishResult#OK}, or why it was not taken.
      */
     PublishResult offerRequestLocked(
         final String topic, final int requestId, final int timeoutMs, final DirectBuffer payload, final byte[] bytes,
-        final int offset, final int length)
+        final int offset, final int length, final Headers headers)
     {
         lockForPublish();
         try
@@ -788,8 +789,9 @@ final class Outbound
             Objects.requireNonNull(topic, "topic");
             connection.checkOpen();
             final int topicLength = encodeTopic(topic);
-            checkPayload(length);
-            final int frameLength = RequestFrame.frameLength(topicLength, length);
+            final int blockLength = blockLength(headers);
+            checkPayload(blockLength + length);
+            final int frameLength = RequestFrame.frameLength(topicLength, blockLength + length);
             if (connection.state() != Connection.CONNECTED || !batch.reserve(frameLength))
             {
                 // Not kept for the next connection: the broker that got it would not be the one that answers.
@@ -798,11 +800,21 @@ final class Outbound
             }
             final SafeBuffer outBuffer = batch.buffer();
             final int at = batch.position();
-            batch.advance(bytes != null ?
-                RequestFrame.encode(outBuffer, at, requestId, timeoutMs, topicScratch, 0, topicLength,
-                    new SafeBuffer(bytes), offset, length) :
-                RequestFrame.encode(outBuffer, at, requestId, timeoutMs, topicScratch, 0, topicLength,
-                    payload, offset, length));
+            if (blockLength == 0)
+            {
+                batch.advance(bytes != null ?
+                    RequestFrame.encode(outBuffer, at, requestId, timeoutMs, topicScratch, 0, topicLength,
+                        new SafeBuffer(bytes), offset, length) :
+                    RequestFrame.encode(outBuffer, at, requestId, timeoutMs, topicScratch, 0, topicLength,
+                        payload, offset, length));
+            }
+            else
+            {
+                // The block as the payload's first part, then the payload after it, then the whole frame's length.
+                final int blockEnd = RequestFrame.encode(outBuffer, at, requestId, timeoutMs, topicScratch, 0,
+                    topicLength, headers.block(), 0, blockLength);
+                batch.advance(withHeaders(outBuffer, at, blockEnd, FrameType.REQUEST, payload, bytes, offset, length));
+            }
             publishCount++;
             connection.counters().increment(ClientStats.PUBLISHED);
             publishesLeft = 0;
@@ -823,25 +835,37 @@ final class Outbound
      * @param bytes      array holding the payload, or null.
      * @param offset     of the payload's first byte.
      * @param length     bytes of payload.
+     * @param headers    beside the payload (a header block before it), or null / empty for none.
      * @return {@link PublishResult#OK}, or why it was not taken.
      */
     PublishResult offerReplyLocked(
-        final long replyToken, final DirectBuffer payload, final byte[] bytes, final int offset, final int length)
+        final long replyToken, final DirectBuffer payload, final byte[] bytes, final int offset, final int length,
+        final Headers headers)
     {
         lockForPublish();
         try
         {
             connection.checkOpen();
-            checkPayload(length);
-            if (connection.state() != Connection.CONNECTED || !batch.reserve(ReplyFrame.frameLength(length)))
+            final int blockLength = blockLength(headers);
+            checkPayload(blockLength + length);
+            if (connection.state() != Connection.CONNECTED ||
+                !batch.reserve(ReplyFrame.frameLength(blockLength + length)))
             {
                 return connection.state() == Connection.CONNECTED && connection.writeFailure() == null ?
                     PublishResult.BACK_PRESSURED : PublishResult.DISCONNECTED;
             }
             final SafeBuffer outBuffer = batch.buffer();
             final int at = batch.position();
-            batch.advance(bytes != null ? ReplyFrame.encode(outBuffer, at, replyToken, bytes, offset, length) :
-                ReplyFrame.encode(outBuffer, at, replyToken, payload, offset, length));
+            if (blockLength == 0)
+            {
+                batch.advance(bytes != null ? ReplyFrame.encode(outBuffer, at, replyToken, bytes, offset, length) :
+                    ReplyFrame.encode(outBuffer, at, replyToken, payload, offset, length));
+            }
+            else
+            {
+                final int blockEnd = ReplyFrame.encode(outBuffer, at, replyToken, headers.block(), 0, blockLength);
+                batch.advance(withHeaders(outBuffer, at, blockEnd, FrameType.REPLY, payload, bytes, offset, length));
+            }
             batch.send();
             return PublishResult.OK;
         }
@@ -849,6 +873,37 @@ final class Outbound
         {
             lock.unlock();
         }
+    }
+
+    // Headers on a REQUEST or REPLY (SPEC.md, "Requests and replies"): 0 bytes of block when there are none; else
+    // checked against the broker's limits, as a publish's are.
+    private int blockLength(final Headers headers)
+    {
+        if (headers == null || headers.isEmpty())
+        {
+            return 0;
+        }
+        checkHeaders(headers);
+        return headers.encodedLength();
+    }
+
+    // A frame written with its header block as the whole payload (ending at blockEnd): the payload goes after the
+    // block, and the header then says the whole length and HEADERS.
+    private static int withHeaders(
+        final SafeBuffer out, final int at, final int blockEnd, final int type, final DirectBuffer payload,
+        final byte[] bytes, final int offset, final int length)
+    {
+        if (bytes != null)
+        {
+            out.putBytes(at + blockEnd, bytes, offset, length);
+        }
+        else
+        {
+            out.putBytes(at + blockEnd, payload, offset, length);
+        }
+        Protocol.putHeader(out, at, blockEnd + length, type);
+        out.putByte(at + Protocol.FLAGS_OFFSET, (byte)Protocol.FLAG_HEADERS);
+        return blockEnd + length;
     }
 
     private void checkPayload(final int length)

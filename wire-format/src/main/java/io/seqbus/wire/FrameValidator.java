@@ -572,6 +572,17 @@ public final class FrameValidator
                 }
                 return 0;
             }
+            case FrameType.REQUEST:
+                return headerBlock(buffer, at,
+                    payloadStart(buffer, at, RequestFrame.TOPIC_OFFSET, RequestFrame.TOPIC_LENGTH_OFFSET), end, false);
+            case FrameType.DELIVER_REQUEST:
+                return headerBlock(buffer, at, payloadStart(buffer, at, DeliverRequestFrame.TOPIC_OFFSET,
+                    DeliverRequestFrame.TOPIC_LENGTH_OFFSET), end, false);
+            case FrameType.REPLY:
+                return headerBlock(buffer, at, at + ReplyFrame.PAYLOAD_OFFSET, end, false);
+            case FrameType.RESPONSE:
+                // Only a REPLIED RESPONSE has a payload (requestFrame), so only it can carry the block.
+                return headerBlock(buffer, at, at + ResponseFrame.PAYLOAD_OFFSET, end, false);
             default:
                 return 0;
         }
@@ -659,6 +670,7 @@ public final class FrameValidator
     // Issue 19 (docs/design/service-patterns.md): which frame-header flags a frame type may carry. Each constant
     // below turns a flag on once its check exists in this class; until then the flag is refused, as in version 1.
     private static final int HEADER_FLAGS = Protocol.FLAG_HEADERS; // the header block's check: headerBlocks
+    private static final int REQUEST_HEADER_FLAGS = Protocol.FLAG_HEADERS; // requests and replies: headerBlocks
     private static final int SUBSCRIBE_FLAGS = Protocol.FLAG_GROUP; // with subscribeWithGroup's check
 
     private static int allowedFlags(final int type)
@@ -672,6 +684,11 @@ public final class FrameValidator
             case FrameType.DELIVER_FDS:
             case FrameType.DELIVER_MEMFD:
                 return HEADER_FLAGS;
+            case FrameType.REQUEST:
+            case FrameType.DELIVER_REQUEST:
+            case FrameType.REPLY:
+            case FrameType.RESPONSE:
+                return REQUEST_HEADER_FLAGS;
             case FrameType.SUBSCRIBE:
                 return SUBSCRIBE_FLAGS;
             default:

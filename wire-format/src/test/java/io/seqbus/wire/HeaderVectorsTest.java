@@ -123,6 +123,48 @@ final class HeaderVectorsTest
     }
 
     @Test
+    void requestWithHeaders()
+    {
+        final byte[] bytes = VALID.get("REQUEST HEADERS");
+        assertThat(validate(Direction.FROM_CLIENT, bytes)).isZero();
+        final UnsafeBuffer payload = new UnsafeBuffer(new byte[16]);
+        final int blockLength = new HeaderBlock().begin(payload, 0).put("k", new byte[] {'v'}).finish();
+        payload.putStringWithoutLengthAscii(blockLength, "hi");
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[bytes.length]);
+        final int length =
+            RequestFrame.encode(buffer, 0, 7, 2000, "svc.price", payload.byteArray(), 0, blockLength + 2);
+        buffer.putByte(Protocol.FLAGS_OFFSET, (byte)Protocol.FLAG_HEADERS);
+        assertThat(length).isEqualTo(bytes.length);
+        assertThat(HEX.formatHex(buffer.byteArray())).isEqualTo(HEX.formatHex(bytes));
+        assertThat(entries(bytes, RequestFrame.TOPIC_OFFSET + 9)).containsExactly("k=v");
+        final byte[] cut = bytes.clone();
+        cut[RequestFrame.TOPIC_OFFSET + 9] = 10; // block_length past the payload (9 bytes: block and "hi")
+        assertThat(validate(Direction.FROM_CLIENT, cut)).isEqualTo(ErrorCode.INVALID_HEADERS);
+    }
+
+    @Test
+    void responseWithHeaders()
+    {
+        final byte[] bytes = VALID.get("RESPONSE HEADERS");
+        assertThat(validate(Direction.FROM_BROKER, bytes)).isZero();
+        assertThat(validate(Direction.FROM_CLIENT, bytes)).isEqualTo(ErrorCode.PROTOCOL_VIOLATION);
+        final UnsafeBuffer payload = new UnsafeBuffer(new byte[16]);
+        final int blockLength = new HeaderBlock().begin(payload, 0).put("k", new byte[] {'v'}).finish();
+        payload.putStringWithoutLengthAscii(blockLength, "ok");
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[bytes.length]);
+        final int length = ResponseFrame.encodeReplied(buffer, 0, 7, 0x0A0B0C0D, 1000, 4242, 1700000000000000000L,
+            payload, 0, blockLength + 2);
+        buffer.putByte(Protocol.FLAGS_OFFSET, (byte)Protocol.FLAG_HEADERS);
+        assertThat(length).isEqualTo(bytes.length);
+        assertThat(HEX.formatHex(buffer.byteArray())).isEqualTo(HEX.formatHex(bytes));
+        assertThat(entries(bytes, ResponseFrame.PAYLOAD_OFFSET)).containsExactly("k=v");
+        final byte[] badKey = bytes.clone();
+        badKey[ResponseFrame.PAYLOAD_OFFSET + 3] = 'K';
+        assertThat(validate(Direction.FROM_BROKER, badKey)).as("from a broker the whole block is framing")
+            .isEqualTo(ErrorCode.INVALID_HEADERS);
+    }
+
+    @Test
     void refusedDatagrams()
     {
         assertThat(REFUSED).hasSize(3);

@@ -218,7 +218,7 @@ final class BridgeDecoder implements ControlledFragmentHandler
                 local.deliverRequestFromLan(buffer, deliverRequest.topicIndex(), deliverRequest.topicLength(),
                     deliverRequest.payloadLength(), nodeId, deliverRequest.publisherId(), deliverRequest.sequence(),
                     deliverRequest.timestampNs(), deliverRequest.publisherUid(), deliverRequest.publisherPid(),
-                    deliverRequest.replyToken());
+                    deliverRequest.replyToken(), buffer.getByte(at + Protocol.FLAGS_OFFSET) & Protocol.FLAG_HEADERS);
                 delivered(entry, deliverRequest.payloadLength());
             }
             else if (type == FrameType.LAN_REPLY)

@@ -117,15 +117,18 @@ final class BridgeEncoder
     void appendRequest(
         final DirectBuffer buffer, final int topicIndex, final int topicLength, final int payloadLength,
         final int sourceNode, final long publisherId, final long sequence, final long timestampNs, final int uid,
-        final int pid, final long replyToken)
+        final int pid, final long replyToken, final int headerFlag)
     {
         if (readOffset == writeOffset)
         {
             readOffset = 0;
             writeOffset = 0;
         }
+        final int at = writeOffset;
         writeOffset += DeliverRequestFrame.encode(backlog, writeOffset, 0, sourceNode, publisherId, sequence,
             timestampNs, uid, pid, replyToken, buffer, topicIndex, topicLength, payloadLength);
+        // HEADERS crosses as it came: the header block is the start of the payload copied above.
+        backlog.putByte(at + Protocol.FLAGS_OFFSET, (byte)headerFlag);
     }
 
     /**

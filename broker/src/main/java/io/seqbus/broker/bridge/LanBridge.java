@@ -174,14 +174,14 @@ public final class LanBridge implements AutoCloseable
     public boolean onLocalRequest(
         final DirectBuffer buffer, final int topicIndex, final int topicLength, final int payloadLength,
         final int sourceNode, final long publisherId, final long sequence, final long timestampNs, final int uid,
-        final int pid, final long replyToken)
+        final int pid, final long replyToken, final int headerFlag)
     {
         if (!shared.matches(buffer, topicIndex, topicLength))
         {
             return false;
         }
         encoder.appendRequest(buffer, topicIndex, topicLength, payloadLength, sourceNode, publisherId, sequence,
-            timestampNs, uid, pid, replyToken);
+            timestampNs, uid, pid, replyToken, headerFlag);
         return hasLivePeers();
     }
 

@@ -87,7 +87,7 @@ public interface LocalBus
      */
     default void deliverRequestFromLan(
         DirectBuffer buffer, int topicIndex, int topicLength, int payloadLength, int sourceNode, long publisherId,
-        long sequence, long timestampNs, int uid, int pid, long replyToken)
+        long sequence, long timestampNs, int uid, int pid, long replyToken, int headerFlag)
     {
     }
 

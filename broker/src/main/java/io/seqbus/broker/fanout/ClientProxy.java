@@ -3,6 +3,7 @@ package io.seqbus.broker.fanout;
 import io.seqbus.wire.ErrorFrame;
 import io.seqbus.wire.FrameType;
 import io.seqbus.wire.GapFrame;
+import io.seqbus.wire.HeaderBlock;
 import io.seqbus.wire.PingFrame;
 import io.seqbus.wire.Protocol;
 import io.seqbus.wire.ResponseFrame;
@@ -204,17 +205,27 @@ public final class ClientProxy
      * @param timestampNs   when the REPLY arrived, ns since the epoch.
      * @param payload       buffer holding the reply's payload.
      * @param payloadIndex  of its first byte.
-     * @param payloadLength bytes of it.
+     * @param payloadLength bytes of it, a header block included.
+     * @param headerFlag    the REPLY's {@code HEADERS} flag: its payload starts with a block.
      */
     public static void responseReplied(
         final Subscriber to, final int requestId, final int replierNode, final int replierUid, final int replierPid,
-        final long timestampNs, final DirectBuffer payload, final int payloadIndex, final int payloadLength)
+        final long timestampNs, final DirectBuffer payload, final int payloadIndex, final int payloadLength,
+        final int headerFlag)
     {
+        // The REPLY's block goes on with the flag; a requester from before headers (no SERVICES) gets the payload
+        // alone.
+        final int skip = headerFlag != 0 && !to.acceptsHeaders() ? HeaderBlock.blockLength(payload, payloadIndex) : 0;
         final Outbox outbox = to.outbox();
-        final MutableDirectBuffer out = outbox.reserve(ResponseFrame.frameLength(payloadLength));
-        outbox.commit(ResponseFrame.encodeReplied(out, outbox.writeOffset(), requestId, replierNode, replierUid,
-            replierPid, timestampNs, payload, payloadIndex, payloadLength));
-        to.counts().onDelivered(payloadLength);
+        final MutableDirectBuffer out = outbox.reserve(ResponseFrame.frameLength(payloadLength - skip));
+        final int at = outbox.writeOffset();
+        outbox.commit(ResponseFrame.encodeReplied(out, at, requestId, replierNode, replierUid,
+            replierPid, timestampNs, payload, payloadIndex + skip, payloadLength - skip));
+        if (skip == 0 && headerFlag != 0)
+        {
+            out.putByte(at + Protocol.FLAGS_OFFSET, (byte)headerFlag);
+        }
+        to.counts().onDelivered(payloadLength - skip);
         to.markForFlush();
     }
 }

@@ -518,6 +518,7 @@ public final class FanOut implements OldestDropper.Policy, GroupDispatch.Room
      * @param uid           requester's uid.
      * @param pid           requester's pid.
      * @param replyToken    what a REPLY to it names.
+     * @param headerFlag    the REQUEST's {@code HEADERS} flag: its payload starts with a block, carried on.
      * @param recipients    asked and told per subscriber.
      * @param nowNs         the agent's clock, for the block policy.
      * @return deliveries queued.
@@ -525,10 +526,12 @@ public final class FanOut implements OldestDropper.Policy, GroupDispatch.Room
     public int deliverRequest(
         final DirectBuffer buffer, final int topicIndex, final int topicLength, final int payloadLength,
         final int sourceNode, final long publisherId, final long sequence, final long timestampNs,
-        final int uid, final int pid, final long replyToken, final RequestRecipients recipients, final long nowNs)
+        final int uid, final int pid, final long replyToken, final int headerFlag, final RequestRecipients recipients,
+        final long nowNs)
     {
         final List<Subscription> matches = index.match(buffer, topicIndex, topicLength);
         final int frameLength = DeliverRequestFrame.frameLength(topicLength, payloadLength);
+        final int blockLength = headerFlag != 0 ? HeaderBlock.blockLength(buffer, topicIndex + topicLength) : 0;
         int queued = 0;
         for (int i = 0, n = matches.size(); i < n; i++)
         {
@@ -544,10 +547,23 @@ public final class FanOut implements OldestDropper.Policy, GroupDispatch.Room
             {
                 to.reportDrops(subscription);
             }
-            final MutableDirectBuffer out = outbox.reserve(frameLength);
-            DeliverRequestFrame.encode(out, outbox.writeOffset(), subscription.id(), sourceNode, publisherId,
-                sequence, timestampNs, uid, pid, replyToken, buffer, topicIndex, topicLength, payloadLength);
-            outbox.commit(frameLength);
+            // The block goes on with the flag; a subscriber from before headers (no SERVICES) gets the payload alone.
+            final int skip = to.acceptsHeaders() ? 0 : blockLength;
+            final int length = frameLength - skip;
+            final MutableDirectBuffer out = outbox.reserve(length);
+            final int at = outbox.writeOffset();
+            DeliverRequestFrame.encode(out, at, subscription.id(), sourceNode, publisherId,
+                sequence, timestampNs, uid, pid, replyToken, buffer, topicIndex, topicLength, payloadLength - skip);
+            if (skip == 0)
+            {
+                out.putByte(at + Protocol.FLAGS_OFFSET, (byte)headerFlag);
+            }
+            else
+            {
+                out.putBytes(at + DeliverRequestFrame.TOPIC_OFFSET + topicLength, buffer,
+                    topicIndex + topicLength + skip, payloadLength - skip);
+            }
+            outbox.commit(length);
             to.markForFlush();
             to.counts().onDelivered(payloadLength);
             recipients.delivered(to);

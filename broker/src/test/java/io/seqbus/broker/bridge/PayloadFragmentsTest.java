@@ -292,6 +292,24 @@ class PayloadFragmentsTest
         assertThat(mappedSources()).as("unmapped").isZero();
     }
 
+    @Test
+    void aRequestCrossesWithItsHeaderFlagAndBlock()
+    {
+        final BridgeEncoder encoder = start(64 * 1024, null, 8 * MIB, 1);
+        final String topic = "shared.svc";
+        // The header block k=v, k=w (SPEC.md's PUBLISH HEADERS vector), then the payload "hi".
+        final byte[] payload = {0x0c, 0, 1, 'k', 1, 0, 'v', 1, 'k', 1, 0, 'w', 'h', 'i'};
+        final UnsafeBuffer buffer = topicThen(topic, payload);
+        encoder.appendRequest(buffer, 0, topic.length(), payload.length, SENDER_NODE, 5, nextSequence++, 0, 0, 0,
+            0x0A0A0A0A00000105L, Protocol.FLAG_HEADERS);
+        encoder.appendRequest(buffer, 0, topic.length(), 2, SENDER_NODE, 5, nextSequence++, 0, 0, 0,
+            0x0A0A0A0A00000205L, 0);
+        pumpUntil(encoder, () -> bus.requests.size() == 2);
+        assertThat(bus.requests).containsExactly(
+            "shared.svc a0a0a0a00000105 flag 1 0c00016b010076016b0100776869",
+            "shared.svc a0a0a0a00000205 flag 0 0c00");
+    }
+
     // ---- the link: one encoder (or two, a restart) to one decoder over loopback UDP ----
 
     private BridgeEncoder start(final long termLength, final byte[] key, final long receiverMaxPayload,
@@ -417,6 +435,19 @@ class PayloadFragmentsTest
     {
         final List<Message> messages = new ArrayList<>();
         final List<Gap> gaps = new ArrayList<>();
+        final List<String> requests = new ArrayList<>();
+
+        @Override
+        public void deliverRequestFromLan(
+            final DirectBuffer buffer, final int topicIndex, final int topicLength, final int payloadLength,
+            final int sourceNode, final long publisherId, final long sequence, final long timestampNs, final int uid,
+            final int pid, final long replyToken, final int headerFlag)
+        {
+            final byte[] payload = new byte[payloadLength];
+            buffer.getBytes(topicIndex + topicLength, payload);
+            requests.add(buffer.getStringWithoutLengthAscii(topicIndex, topicLength) + " " +
+                Long.toHexString(replyToken) + " flag " + headerFlag + " " + org.agrona.BitUtil.toHex(payload));
+        }
 
         @Override
         public void deliverFromLan(
