@@ -86,6 +86,43 @@ class ClientRequestReplyTest
     }
 
     @Test
+    void aRequestToAQueueGroupGoesToOneMemberAndTheMembersShareThem() throws Exception
+    {
+        final int members = 3;
+        final int requests = 480;
+        final java.util.concurrent.atomic.AtomicIntegerArray served =
+            new java.util.concurrent.atomic.AtomicIntegerArray(members);
+        for (int i = 0; i < members; i++)
+        {
+            final int member = i;
+            final BusClient service = client("worker-" + i);
+            service.subscribe("svc.work", (Message m) ->
+            {
+                served.incrementAndGet(member);
+                m.reply(Integer.toString(member).getBytes(StandardCharsets.UTF_8));
+            }, new io.seqbus.client.SubscriptionOptions().group("workers"));
+            service.sync(Duration.ofSeconds(5));
+        }
+        final BusClient requester = client("requester");
+        final int[] repliedBy = new int[members];
+        for (int r = 0; r < requests; r++)
+        {
+            final Message reply = requester.request("svc.work", new byte[]{1}, Duration.ofSeconds(5))
+                .get(10, TimeUnit.SECONDS);
+            repliedBy[Integer.parseInt(reply.payloadAsString())]++;
+        }
+        int total = 0;
+        for (int i = 0; i < members; i++)
+        {
+            total += served.get(i);
+            // Each member served its share (round robin in turns of 16): a third, give or take one turn.
+            assertThat(served.get(i)).as("member " + i).isBetween(requests / members - 16, requests / members + 16);
+            assertThat(repliedBy[i]).isEqualTo(served.get(i));
+        }
+        assertThat(total).as("each request went to exactly one member").isEqualTo(requests);
+    }
+
+    @Test
     void noSubscriberFailsAtOnceWithNoResponders()
     {
         final BusClient requester = client("requester");

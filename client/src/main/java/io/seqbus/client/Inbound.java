@@ -537,6 +537,12 @@ final class Inbound
             return;
         }
         message.wrap(readBuffer, at, subscription);
+        dispatch(subscription);
+    }
+
+    // One wrapped DELIVER or DELIVER_REQUEST to its handler: the sequence checked, counted, the handler's throw caught.
+    private void dispatch(final Subscription subscription)
+    {
         checkSequence(subscription, message.sourceNode(), message.publisherId(), message.sequence());
         if (subscription.isClosed() || connection.isClosing())
         {
@@ -576,21 +582,7 @@ final class Inbound
             return;
         }
         message.wrapRequest(readBuffer, deliverRequestFrame, subscription, client);
-        checkSequence(subscription, message.sourceNode(), message.publisherId(), message.sequence());
-        if (subscription.isClosed() || connection.isClosing())
-        {
-            return;
-        }
-        count(subscription, SubscriptionStats.DELIVERED);
-        try
-        {
-            subscription.handler().onMessage(message);
-        }
-        catch (final Throwable ex)
-        {
-            count(subscription, SubscriptionStats.HANDLER_ERRORS);
-            errorHandler.onHandlerException(ex, subscription, message);
-        }
+        dispatch(subscription);
     }
 
     /** A RESPONSE: ends its request; a reply is copied out for the caller to own. */

@@ -296,19 +296,13 @@ public final class FanOut implements OldestDropper.Policy, GroupDispatch.Room
             if (group != null)
             {
                 // A queue group's matching members are one run of the result: one of them gets the message.
-                int end = i + 1;
-                while (end < n && matches.get(end).group() == group)
-                {
-                    end++;
-                }
                 final int first = i;
-                i = end - 1;
-                if (fromLan && !lanGroups.deliversHere(
-                    group.name(), buffer, topicIndex, topicLength, sourceNode, publisherId, sequence))
+                i = groupEnd(matches, i, group) - 1;
+                if (!servesHere(group, buffer, topicIndex, topicLength, sourceNode, publisherId, sequence))
                 {
                     continue;
                 }
-                subscription = groupDispatch.pick(matches, first, end, frameLength, false);
+                subscription = groupDispatch.pick(matches, first, i + 1, frameLength, false);
             }
             final Subscriber to = subscription.subscriber();
             if (to.isEvicting() || !hasRoom(subscription, to, frameLength, sourceNode, publisherId, sequence, nowNs))
@@ -415,19 +409,13 @@ public final class FanOut implements OldestDropper.Policy, GroupDispatch.Room
             final Group group = subscription.group();
             if (group != null)
             {
-                int end = i + 1;
-                while (end < n && matches.get(end).group() == group)
-                {
-                    end++;
-                }
                 final int first = i;
-                i = end - 1;
-                if (fromLan && !lanGroups.deliversHere(
-                    group.name(), buffer, topicIndex, topicLength, sourceNode, publisherId, sequence))
+                i = groupEnd(matches, i, group) - 1;
+                if (!servesHere(group, buffer, topicIndex, topicLength, sourceNode, publisherId, sequence))
                 {
                     continue;
                 }
-                subscription = groupDispatch.pick(matches, first, end, frameLength + payloadBytes, true);
+                subscription = groupDispatch.pick(matches, first, i + 1, frameLength + payloadBytes, true);
             }
             final Subscriber to = subscription.subscriber();
             if (to.isEvicting())
@@ -535,7 +523,14 @@ public final class FanOut implements OldestDropper.Policy, GroupDispatch.Room
         int queued = 0;
         for (int i = 0, n = matches.size(); i < n; i++)
         {
-            final Subscription subscription = matches.get(i);
+            Subscription subscription = matches.get(i);
+            if (subscription.group() != null)
+            {
+                // A request to a queue group goes to one member of it on this broker: load-balanced services.
+                final int first = i;
+                i = groupEnd(matches, i, subscription.group()) - 1;
+                subscription = groupDispatch.pick(matches, first, i + 1, frameLength, false);
+            }
             final Subscriber to = subscription.subscriber();
             if (to.isEvicting() || !recipients.mayReceive(to) ||
                 !hasRoom(subscription, to, frameLength, sourceNode, publisherId, sequence, nowNs))
@@ -806,5 +801,26 @@ public final class FanOut implements OldestDropper.Policy, GroupDispatch.Room
     public void onGapsWritten(final int gaps)
     {
         dropping.counts().onGapsSent(gaps);
+    }
+
+    // The end (exclusive) of a group's run of members in a match result, which lists each group's members together.
+    private static int groupEnd(final List<Subscription> matches, final int first, final Group group)
+    {
+        int end = first + 1;
+        while (end < matches.size() && matches.get(end).group() == group)
+        {
+            end++;
+        }
+        return end;
+    }
+
+    // Whether this broker's members of the group take the message: always for a local one; from the LAN, as the
+    // LAN's rule for groups says.
+    private boolean servesHere(
+        final Group group, final DirectBuffer buffer, final int topicIndex, final int topicLength, final int sourceNode,
+        final long publisherId, final long sequence)
+    {
+        return !fromLan || lanGroups.deliversHere(group.name(), buffer, topicIndex, topicLength, sourceNode,
+            publisherId, sequence);
     }
 }
