@@ -37,23 +37,7 @@ class HeadersLanIT
     @BeforeAll
     static void buildLan() throws Exception
     {
-        final String before = System.getProperty("seqbus.netns.prefix");
-        System.setProperty("seqbus.netns.prefix", "headers");
-        try
-        {
-            lan = NetnsLan.create(2);
-        }
-        finally
-        {
-            if (before == null)
-            {
-                System.clearProperty("seqbus.netns.prefix");
-            }
-            else
-            {
-                System.setProperty("seqbus.netns.prefix", before);
-            }
-        }
+        lan = NetnsLan.create("headers", 2);
     }
 
     @AfterAll

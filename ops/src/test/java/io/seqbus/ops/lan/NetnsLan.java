@@ -44,6 +44,31 @@ final class NetnsLan implements AutoCloseable
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
+    /**
+     * As {@link #create(int)}, with namespaces named from {@code prefix} (the {@code seqbus.netns.prefix} property for
+     * the length of the build), so ITs that may share a machine never meet each other's hosts.
+     */
+    static NetnsLan create(final String prefix, final int hosts) throws Exception
+    {
+        final String before = System.getProperty("seqbus.netns.prefix");
+        System.setProperty("seqbus.netns.prefix", prefix);
+        try
+        {
+            return create(hosts);
+        }
+        finally
+        {
+            if (before == null)
+            {
+                System.clearProperty("seqbus.netns.prefix");
+            }
+            else
+            {
+                System.setProperty("seqbus.netns.prefix", before);
+            }
+        }
+    }
+
     static NetnsLan create(final int hosts) throws Exception
     {
         final NetnsLan lan = new NetnsLan(hosts);

@@ -30,23 +30,7 @@ class RequestLanIT
     @BeforeAll
     static void buildLan() throws Exception
     {
-        final String before = System.getProperty("seqbus.netns.prefix");
-        System.setProperty("seqbus.netns.prefix", "reqlan");
-        try
-        {
-            lan = NetnsLan.create(2);
-        }
-        finally
-        {
-            if (before == null)
-            {
-                System.clearProperty("seqbus.netns.prefix");
-            }
-            else
-            {
-                System.setProperty("seqbus.netns.prefix", before);
-            }
-        }
+        lan = NetnsLan.create("reqlan", 2);
     }
 
     @AfterAll
