@@ -1686,6 +1686,7 @@ public final class BusClient implements AutoCloseable
         final String socket = connection.socket();
         return new BusException(what + " timed out after " + millis + " ms: " + (result == PublishResult.DISCONNECTED ?
             "not connected to the seqbus broker at " + socket :
-            "the seqbus broker at " + socket + " is not reading (socket full)"));
+            "the seqbus broker at " + socket + " is not reading (" +
+            (connection.shm() != null && connection.shm().isAttached() ? "from_client ring" : "socket") + " full)"));
     }
 }

@@ -184,6 +184,10 @@ class SharedMemoryClientTest extends ScriptedBrokerTest
             {
                 stop.set(true);
             }
+            if (publishing.isCompletedExceptionally())
+            {
+                publishing.join();
+            }
             final ScriptedBroker.Frame frame = peer.next();
             if (frame.type() == FrameType.PUBLISH)
             {
