@@ -11,6 +11,11 @@ package io.seqbus.client;
  * not sent again after a reconnect. To learn whether a subscription is in force, call
  * {@link BusClient#sync} after subscribing (it waits until the broker has handled the
  * SUBSCRIBE) and then look at {@link #error()}.
+ *
+ * <p>After a reconnect a queue group's SUBSCRIBE ({@link SubscriptionOptions#group}) goes only once WELCOME says
+ * SERVICES: against a broker from before them it is never sent, and the subscription fails with an error
+ * ({@link ErrorCode#CLIENT}, "queue groups need a broker with SERVICES") that the error handler also hears; the
+ * other subscriptions resume.
  */
 public final class Subscription implements AutoCloseable
 {
