@@ -149,7 +149,9 @@ public final class Subscription implements AutoCloseable
      * queued for this subscription, waiting up to the timeout. The message is a copy the caller owns, valid as long
      * as it is kept. Several threads may call it; each message goes to one of them, in order of taking. In
      * {@link ThreadMode#POLL} messages come only while some thread polls: call it from another thread than the one
-     * polling.
+     * polling. Gaps are not queued for {@code next}: the gap handler is told on the I/O thread as the GAP is read
+     * (as without an executor), so it may hear of a gap before {@code next} returns the messages queued ahead of it;
+     * compare {@link Gap#fromSequence()} with {@link Message#sequence()} where the order matters.
      *
      * @param timeout longest wait; zero or negative takes only what is queued already.
      * @return the message, or null when none came within the timeout.
