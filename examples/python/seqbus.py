@@ -162,6 +162,16 @@ class DescriptorsNotPassed(SeqbusError):
         self.code, self.ref, self.fatal = 0, 0, False
 
 
+class ServicesNotOffered(SeqbusError):
+    """A queue group on a connection whose WELCOME did not say SERVICES: the client was made without
+    services=True, or the broker is from before the service patterns (it would close the connection for the
+    SUBSCRIBE's GROUP flag). Nothing was sent for it; `ref` is the subscription id."""
+
+    def __init__(self, message, ref=0):
+        Exception.__init__(self, message)
+        self.code, self.ref, self.fatal = 0, ref, False
+
+
 # ---------------------------------------------------------------------------------------------
 # Encoding: each function returns the bytes of one whole frame.
 
@@ -803,15 +813,15 @@ class Client:
         self.path = path or default_socket_path()
         self.name = name
         self.session_id = secrets.randbits(64) if session else None
-        # services: HELLO asks for SERVICES (headers on publish; SPEC.md, Headers); a broker that knows them says its
-        # limits in WELCOME. Headers on deliveries are read either way.
+        # services: HELLO asks for SERVICES (headers on publish, queue groups; SPEC.md, Headers); a broker that knows
+        # them says its limits in WELCOME. Headers on deliveries are read either way.
         self.client_flags = (HELLO_DESCRIPTORS if descriptors else 0) | (HELLO_SERVICES if services else 0)
         # Counted as the Java client counts (Outbound.nextSequenceLocked): every PUBLISH written to a socket,
         # less those the broker refused (an ERROR with ref 0 says so; they got no sequence). One written into a
         # connection that then died unread stays counted: a hole every subscriber can count.
         self.sent = 0
         self.refused = 0
-        # Live subscriptions, sent again by reconnect(): id -> (pattern, policy, max_queue_bytes).
+        # Live subscriptions, sent again by reconnect(): id -> (pattern, policy, max_queue_bytes, group).
         self.subscriptions = {}
         self.pending = collections.deque()
         self._tokens = itertools.count(1)
@@ -854,10 +864,27 @@ class Client:
     def reconnect(self):
         """Closes this connection and opens another, sending the live subscriptions again. With a session the
         new connection keeps the publisher_id and the numbering; a PUBLISH written to the old one and never
-        read by the broker is a hole subscribers count. Frames still in `pending` stay there."""
+        read by the broker is a hole subscribers count. Frames still in `pending` stay there. Queue-group
+        subscriptions go after WELCOME, only if it says SERVICES; else they end and ServicesNotOffered is raised,
+        the other subscriptions being in force."""
         self.sock.close()
         self._connect()
+        groups = []
         for subscription_id, (pattern, policy, max_queue_bytes, group) in self.subscriptions.items():
+            if group is None:
+                self._send(encode_subscribe(subscription_id, pattern, policy, max_queue_bytes))
+            else:
+                groups.append(subscription_id)
+        # A queue group's SUBSCRIBE waits for WELCOME to say SERVICES: a broker from before them would close the
+        # connection for its flag. Without it the group subscriptions end (the others are in force) and this raises.
+        for subscription_id in groups:
+            pattern, policy, max_queue_bytes, group = self.subscriptions[subscription_id]
+            try:
+                self._require_services_for_group(subscription_id, pattern, group)
+            except ServicesNotOffered:
+                for ended in groups:
+                    self.subscriptions.pop(ended, None)
+                raise
             self._send(encode_subscribe(subscription_id, pattern, policy, max_queue_bytes, group))
 
     def __enter__(self):
@@ -956,9 +983,23 @@ class Client:
 
     def subscribe(self, subscription_id, pattern, policy=0, max_queue_bytes=0, group=None):
         """No acknowledgement: a refusal comes as an ERROR with ref = subscription_id. ping() to be sure.
-        With group, a member of that queue group (a bad name raises ValueError before anything is sent)."""
-        self._send(encode_subscribe(subscription_id, pattern, policy, max_queue_bytes, group))
+        With group, a member of that queue group (a bad name raises ValueError before anything is sent): the client
+        must be made with services=True and the broker's WELCOME must say SERVICES, else ServicesNotOffered and
+        nothing is sent."""
+        frame = encode_subscribe(subscription_id, pattern, policy, max_queue_bytes, group)
+        if group is not None:
+            self._require_services_for_group(subscription_id, pattern, group)
+        self._send(frame)
         self.subscriptions[subscription_id] = (pattern, policy, max_queue_bytes, group)
+
+    def _require_services_for_group(self, subscription_id, pattern, group):
+        if self.wait_welcome().max_header_bytes is not None:
+            return
+        raise ServicesNotOffered(
+            "queue groups need a broker with SERVICES: subscription %d to %r in group %r not sent; %s" % (
+                subscription_id, pattern, group, "this client was made without services=True" if not
+                self.client_flags & HELLO_SERVICES else "the broker at %s did not say SERVICES in its WELCOME (it "
+                "predates queue groups)" % self.path), ref=subscription_id)
 
     def unsubscribe(self, subscription_id):
         self._send(encode_unsubscribe(subscription_id))

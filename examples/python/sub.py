@@ -34,8 +34,13 @@ def main():
     received = 0
     seen = set()  # (node, publisher) of every message received: a PUBLISHER_RESUMED gap of another is not ours
     try:
-        with seqbus.Client(args.socket, name="sub.py") as client:
-            client.subscribe(SUBSCRIPTION_ID, args.pattern, group=args.group)
+        # A queue group needs SERVICES in HELLO (and in the broker's WELCOME); without --group the HELLO is as before.
+        with seqbus.Client(args.socket, name="sub.py", services=args.group is not None) as client:
+            try:
+                client.subscribe(SUBSCRIPTION_ID, args.pattern, group=args.group)
+            except seqbus.ServicesNotOffered as e:
+                notice("subscribe refused: %s" % e)
+                return 2
             client.ping()
             # A refusal of the SUBSCRIBE arrives before the PONG, so it is pending by now.
             for frame in list(client.pending):

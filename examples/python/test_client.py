@@ -149,10 +149,11 @@ def test_queue_group_subscribe_and_resubscribe(path):
     is refused before anything is sent."""
     broker = ScriptedBroker(path)
     try:
-        thread, result = in_thread(lambda: seqbus.Client(path, name="py"))
+        thread, result = in_thread(lambda: seqbus.Client(path, name="py", services=True))
         conn = broker.accept()
-        frames(conn)
-        welcome(conn, 1 << 63 | 6)
+        hello = frames(conn)[0]
+        check("a group client's HELLO says SERVICES", hello.client_flags & seqbus.HELLO_SERVICES, str(hello))
+        welcome_services(conn, 1 << 63 | 6)
         thread.join(WAIT)
         client = result["value"]
         try:
@@ -169,11 +170,78 @@ def test_queue_group_subscribe_and_resubscribe(path):
             thread, result = in_thread(client.reconnect)
             again = broker.accept()
             hello_and_more = frames(again)
-            welcome(again, 1 << 63 | 6)
+            welcome_services(again, 1 << 63 | 6)
             thread.join(WAIT)
             more = hello_and_more[1:] or frames(again)
             check("the resubscribe keeps the group", [(f.subscription_id, f.group) for f in more] ==
                   [(4, "workers")], str(more))
+        finally:
+            client.close()
+    finally:
+        broker.close()
+        os.unlink(path)
+
+
+def welcome_services(conn, publisher_id):
+    conn.send(seqbus.encode_welcome(1, 65536, 131072, 7, publisher_id, "h1", max_header_bytes=4096, max_headers=32,
+                                    max_request_timeout_ms=60000))
+
+
+def test_a_group_needs_services_on_both_sides(path):
+    """Without SERVICES in the WELCOME (client made without services=True, or a broker from before queue groups)
+    a group subscribe raises ServicesNotOffered and sends nothing; a reconnect to such a broker ends the group
+    subscription, raises, and keeps the others in force."""
+    broker = ScriptedBroker(path)
+    try:
+        for services in (False, True):
+            thread, result = in_thread(lambda: seqbus.Client(path, name="py", services=services))
+            conn = broker.accept()
+            frames(conn)
+            welcome(conn, 1 << 63 | 7)  # an old broker: no service trailer whatever the HELLO asked
+            thread.join(WAIT)
+            client = result["value"]
+            try:
+                try:
+                    client.subscribe(5, "jobs.>", group="workers")
+                    check("group refused without SERVICES (services=%s)" % services, False)
+                except seqbus.ServicesNotOffered as e:
+                    check("group refused without SERVICES (services=%s)" % services,
+                          "queue groups need a broker with SERVICES" in str(e) and e.ref == 5, str(e))
+                client.subscribe(6, "news")
+                sent = frames(conn)
+                check("nothing sent for the refused group (services=%s)" % services,
+                      [(f.subscription_id, f.group) for f in sent] == [(6, None)], str(sent))
+                check("the refused group is not kept", 5 not in client.subscriptions, str(client.subscriptions))
+            finally:
+                client.close()
+                conn.close()
+        # Subscribed in a group against a broker with SERVICES, then reconnected to an older one.
+        thread, result = in_thread(lambda: seqbus.Client(path, name="py", services=True))
+        conn = broker.accept()
+        frames(conn)
+        welcome_services(conn, 1 << 63 | 7)
+        thread.join(WAIT)
+        client = result["value"]
+        try:
+            client.subscribe(7, "jobs.>", group="workers")
+            client.subscribe(8, "news")
+            frames(conn)
+            thread, result = in_thread(client.reconnect)
+            again = broker.accept()
+            hello_and_more = frames(again)
+            welcome(again, 1 << 63 | 7)
+            thread.join(WAIT)
+            check("reconnect to an old broker raises ServicesNotOffered",
+                  isinstance(result.get("error"), seqbus.ServicesNotOffered) and
+                  "queue groups need a broker with SERVICES" in str(result.get("error")), repr(result))
+            more = hello_and_more[1:]
+            client._send(seqbus.encode_ping(99))  # a barrier frame: whatever the client sent before it is in front
+            while not any(isinstance(f, seqbus.Ping) for f in more):
+                more.extend(frames(again))
+            subscribes = [(f.subscription_id, f.group) for f in more if isinstance(f, seqbus.Subscribe)]
+            check("the old broker gets the plain SUBSCRIBE only", subscribes == [(8, None)], str(more))
+            check("the group subscription ended, the other kept", list(client.subscriptions) == [8],
+                  str(client.subscriptions))
         finally:
             client.close()
     finally:
@@ -286,7 +354,8 @@ def main():
     with tempfile.TemporaryDirectory() as folder:
         for test in (test_session_hello_and_next_sequence, test_broker_before_sessions,
                      test_other_errors_are_not_taken_for_an_old_broker,
-                     test_a_fatal_error_behind_a_reset_is_still_seen, test_queue_group_subscribe_and_resubscribe):
+                     test_a_fatal_error_behind_a_reset_is_still_seen, test_queue_group_subscribe_and_resubscribe,
+                     test_a_group_needs_services_on_both_sides):
             try:
                 test(os.path.join(folder, "bus.sock"))
             except Exception as e:  # a crash is a failure of this test, not of the whole run

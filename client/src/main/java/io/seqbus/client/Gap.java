@@ -3,7 +3,7 @@ package io.seqbus.client;
 
 /**
  * Messages that may have been lost: a reusable view, valid only during the
- * {@link GapHandler#onGap} call it is passed to.
+ * {@link GapHandler#onGap} call it is passed to (for a subscription with an executor, a copy of its own).
  * <p>
  * After a reconnect the client reports one {@code RECONNECTED} gap with count 0 (what publishers that never
  * publish again lost is unknown), then, at the first message of each publisher it delivered before, a
@@ -40,6 +40,12 @@ public final class Gap
         this.count = count;
         this.reason = reason;
         return this;
+    }
+
+    /** @return a copy that stays valid after the call: for a subscription whose handlers run on an executor. */
+    Gap copy()
+    {
+        return new Gap().set(subscription, sourceNode, publisherId, fromSequence, count, reason);
     }
 
     /**

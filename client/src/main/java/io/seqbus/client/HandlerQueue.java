@@ -39,7 +39,10 @@ final class HandlerQueue implements MessageHandler, Runnable
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notFull = lock.newCondition();
     private final Condition notEmpty = lock.newCondition();
-    private final ArrayDeque<Message> queue;
+    // Messages (copies) and, with an executor, QueuedGaps in between, in the order the I/O thread read them.
+    private final ArrayDeque<Object> queue;
+    // Under the lock: the QueuedGaps in the queue; they do not count against the capacity nor as pending messages.
+    private int queuedGaps;
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private final AtomicLong drops = new AtomicLong();
     private final AtomicLong unhandled = new AtomicLong();
@@ -97,7 +100,7 @@ final class HandlerQueue implements MessageHandler, Runnable
         lock.lock();
         try
         {
-            while (queue.size() >= capacity && !closed)
+            while (queue.size() - queuedGaps >= capacity && !closed)
             {
                 if (policy == SlowConsumerPolicy.BLOCK)
                 {
@@ -107,7 +110,7 @@ final class HandlerQueue implements MessageHandler, Runnable
                 drop();
                 if (policy == SlowConsumerPolicy.DROP_OLDEST)
                 {
-                    queue.pollFirst();
+                    dropOldestMessage();
                     continue;
                 }
                 overflowed = true;
@@ -140,6 +143,55 @@ final class HandlerQueue implements MessageHandler, Runnable
         {
             submit();
         }
+    }
+
+    /** Under the lock: the oldest queued message goes; a gap stays (it tells of loss at the broker). */
+    private void dropOldestMessage()
+    {
+        final java.util.Iterator<Object> entries = queue.iterator();
+        while (entries.hasNext())
+        {
+            if (entries.next() instanceof Message)
+            {
+                entries.remove();
+                return;
+            }
+        }
+    }
+
+    /**
+     * On the I/O thread, with an executor: the gap goes into the queue behind the messages read before it, so the
+     * gap handler runs on the executor between them and the ones after. Never dropped nor waited for: a gap is what
+     * tells of loss, and it takes no room from the messages. Dropped only when the queue is closed.
+     *
+     * @param handler the subscription's gap handler (or the client's).
+     * @param gap     a copy the queue keeps.
+     */
+    void onGap(final GapHandler handler, final Gap gap)
+    {
+        lock.lock();
+        try
+        {
+            if (closed)
+            {
+                return;
+            }
+            queue.addLast(new QueuedGap(handler, gap));
+            queuedGaps++;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+        if (scheduled.compareAndSet(false, true))
+        {
+            submit();
+        }
+    }
+
+    /** A gap waiting in the queue with the handler to tell. */
+    private record QueuedGap(GapHandler handler, Gap gap)
+    {
     }
 
     private void notQueued()
@@ -198,12 +250,19 @@ final class HandlerQueue implements MessageHandler, Runnable
         {
             for (int i = 0; i < DRAIN_BATCH; i++)
             {
-                final Message message = take();
-                if (message == null)
+                final Object entry = take();
+                if (entry == null)
                 {
                     break;
                 }
-                handle(message);
+                if (entry instanceof QueuedGap queued)
+                {
+                    handleGap(queued);
+                }
+                else
+                {
+                    handle((Message)entry);
+                }
             }
         }
         finally
@@ -231,8 +290,22 @@ final class HandlerQueue implements MessageHandler, Runnable
         }
     }
 
-    /** @return the oldest queued message, or null when empty or closed. */
-    private Message take()
+    private void handleGap(final QueuedGap queued)
+    {
+        try
+        {
+            queued.handler().onGap(queued.gap());
+        }
+        catch (final Throwable ex)
+        {
+            handlerErrors.incrementAndGet();
+            owner.handlerError();
+            errorHandler.onHandlerException(ex, queued.gap().subscription(), null);
+        }
+    }
+
+    /** @return the oldest queued message or gap, or null when empty or closed. */
+    private Object take()
     {
         lock.lock();
         try
@@ -241,12 +314,16 @@ final class HandlerQueue implements MessageHandler, Runnable
             {
                 return null;
             }
-            final Message message = queue.pollFirst();
-            if (message != null)
+            final Object entry = queue.pollFirst();
+            if (entry instanceof QueuedGap)
+            {
+                queuedGaps--;
+            }
+            else if (entry != null)
             {
                 notFull.signalAll();
             }
-            return message;
+            return entry;
         }
         finally
         {
@@ -272,7 +349,8 @@ final class HandlerQueue implements MessageHandler, Runnable
                 {
                     return null;
                 }
-                final Message message = queue.pollFirst();
+                // Pull mode queues no gaps (Inbound tells them to the gap handler at once).
+                final Message message = (Message)queue.pollFirst();
                 if (message != null)
                 {
                     notFull.signalAll();
@@ -313,8 +391,9 @@ final class HandlerQueue implements MessageHandler, Runnable
                 return;
             }
             closed = true;
-            final int left = queue.size();
+            final int left = queue.size() - queuedGaps;
             queue.clear();
+            queuedGaps = 0;
             unhandled.addAndGet(left);
             owner.unhandled(left);
             notFull.signalAll();
@@ -340,7 +419,15 @@ final class HandlerQueue implements MessageHandler, Runnable
 
     private boolean isEmpty()
     {
-        return pending() == 0;
+        lock.lock();
+        try
+        {
+            return queue.isEmpty();
+        }
+        finally
+        {
+            lock.unlock();
+        }
     }
 
     int pending()
@@ -348,7 +435,7 @@ final class HandlerQueue implements MessageHandler, Runnable
         lock.lock();
         try
         {
-            return queue.size();
+            return queue.size() - queuedGaps;
         }
         finally
         {

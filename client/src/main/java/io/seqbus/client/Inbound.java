@@ -824,6 +824,12 @@ final class Inbound
             add(subscription, SubscriptionStats.DROPPED, count);
         }
         final GapHandler handler = subscription.gapHandler() != null ? subscription.gapHandler() : defaultGapHandler;
+        if (subscription.handler() instanceof HandlerQueue queue && !queue.isPull())
+        {
+            // Handlers on an executor: the gap waits its turn behind the messages before it (a copy: gaps are rare).
+            queue.onGap(handler, gap.set(subscription, sourceNode, publisher, fromSequence, count, reason).copy());
+            return;
+        }
         try
         {
             handler.onGap(gap.set(subscription, sourceNode, publisher, fromSequence, count, reason));

@@ -356,7 +356,9 @@ final class Outbound
                 client, subscriptions.nextId(), pattern, handler, options.gapHandler(), options.policy(),
                 options.maxQueueBytes(), options.group());
             subscriptions.add(subscription);
-            if (currentState != Connection.DISCONNECTED)
+            // A queue group's SUBSCRIBE waits for WELCOME to say SERVICES: the reconnect sends it then.
+            if (currentState != Connection.DISCONNECTED &&
+                !(options.group() != null && currentState == Connection.AWAITING_WELCOME))
             {
                 batch.advance(SubscribeFrame.encode(
                     batch.buffer(), batch.position(), subscription.id(), subscription.policy().code(),

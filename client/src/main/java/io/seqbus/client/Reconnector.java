@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 final class Reconnector
 {
     private static final int LARGEST_DATAGRAM = 16 * 1024 * 1024;
+    private static final Subscription[] NO_SUBSCRIPTIONS = new Subscription[0];
 
     private final BusClient client;
     private final ClientOptions options;
@@ -228,8 +229,10 @@ final class Reconnector
         final long welcomeMaxDatagram = welcome.maxDatagram() & 0xFFFF_FFFFL;
         final int maxDatagram = (int)Math.max(Math.min(welcomeMaxDatagram, LARGEST_DATAGRAM), 1024);
         final long welcomeMaxPayload = welcome.maxPayload() & 0xFFFF_FFFFL;
-        final long epoch;
-        final int dropped;
+        long epoch = 0;
+        int dropped = 0;
+        Subscription[] groupsRefused = NO_SUBSCRIPTIONS;
+        IOException groupsLost = null;
         outbound.lock().lock();
         try
         {
@@ -240,6 +243,7 @@ final class Reconnector
                 welcome.maxMemfdSize());
             connection.servicesWelcomed(welcome.hasServiceLimits() ? new ServiceLimits(welcome.maxHeaderBytes(),
                 welcome.maxHeaders(), welcome.maxRequestTimeoutMs()) : null);
+            groupsRefused = welcome.hasServiceLimits() ? resubscribeGroups() : takeGroupSubscriptions();
             // Still under the lock, before anything is sent: publishes with descriptors left from the last connection
             // cannot go to a broker that passes none. They never get a sequence, so they leave the session count.
             dropped = connection.passesDescriptors() ? 0 : outbound.batch().dropDescriptorPublishes();
@@ -248,11 +252,22 @@ final class Reconnector
                 outbound.publishRefused();
             }
         }
+        catch (final IOException ex)
+        {
+            groupsLost = ex;
+        }
         finally
         {
             outbound.lock().unlock();
         }
+        if (groupsLost != null)
+        {
+            connectionLost(new BusException("lost the connection to the seqbus broker at " + connection.socket() +
+                " while sending its queue groups' SUBSCRIBEs: " + Connection.oneLine(groupsLost), groupsLost), true);
+            return false;
+        }
         backoffNs = backoffMinNs;
+        failGroups(groupsRefused);
         if (dropped > 0)
         {
             try
@@ -457,6 +472,100 @@ final class Reconnector
         }
     }
 
+    /**
+     * Under lock, on a WELCOME with SERVICES: each live queue-group subscription's SUBSCRIBE, held back from the
+     * handshake (an older broker takes the GROUP flag for a protocol violation and closes the connection), in
+     * datagrams of their own ahead of anything the batch still holds.
+     *
+     * @return none refused: an empty array.
+     */
+    private Subscription[] resubscribeGroups() throws IOException
+    {
+        final int limit = connection.maxDatagram();
+        ByteBuffer controlByteBuffer = null;
+        SafeBuffer control = null;
+        int position = 0;
+        for (final Subscription subscription : subscriptions.all())
+        {
+            if (subscription.group() == null || subscription.isDrained())
+            {
+                continue;
+            }
+            if (control == null)
+            {
+                controlByteBuffer = ByteBuffer.allocateDirect(limit);
+                control = new SafeBuffer(controlByteBuffer);
+            }
+            final int length = SubscribeFrame.PATTERN_OFFSET + WireStrings.utf8Length(subscription.pattern()) +
+                SubscribeFrame.GROUP_LENGTH_FIELD + WireStrings.utf8Length(subscription.group());
+            if (position + length > limit)
+            {
+                connection.writeWhole(controlByteBuffer, position);
+                position = 0;
+            }
+            position += SubscribeFrame.encode(
+                control, position, subscription.id(), subscription.policy().code(),
+                (int)subscription.maxQueueBytes(), subscription.pattern(), subscription.group());
+        }
+        if (position > 0)
+        {
+            connection.writeWhole(controlByteBuffer, position);
+        }
+        return NO_SUBSCRIPTIONS;
+    }
+
+    /**
+     * Under lock, on a WELCOME without SERVICES (the broker was replaced by an older one): the queue-group
+     * subscriptions leave the table, never sent to it; {@link #failGroups} then tells why, outside the lock.
+     */
+    private Subscription[] takeGroupSubscriptions()
+    {
+        int count = 0;
+        for (final Subscription subscription : subscriptions.all())
+        {
+            count += subscription.group() != null && !subscription.isDrained() ? 1 : 0;
+        }
+        if (count == 0)
+        {
+            return NO_SUBSCRIPTIONS;
+        }
+        final Subscription[] taken = new Subscription[count];
+        int i = 0;
+        for (final Subscription subscription : subscriptions.all())
+        {
+            if (subscription.group() != null && !subscription.isDrained())
+            {
+                taken[i++] = subscription;
+            }
+        }
+        for (final Subscription subscription : taken)
+        {
+            subscriptions.remove(subscription.id());
+        }
+        return taken;
+    }
+
+    /** Polling side, outside the lock: each refused group subscription fails, and the error handler hears why. */
+    private void failGroups(final Subscription[] refused)
+    {
+        for (final Subscription subscription : refused)
+        {
+            final BusError error = new BusError(ErrorCode.CLIENT, false, subscription.id(),
+                "queue groups need a broker with SERVICES: the seqbus broker at " + connection.socket() +
+                " (reconnected) predates them, so the subscription to '" + subscription.pattern() + "' in group '" +
+                subscription.group() + "' ended; the others resume");
+            subscription.fail(error);
+            try
+            {
+                errorHandler.onError(error);
+            }
+            catch (final Throwable ex)
+            {
+                errorHandler.onHandlerException(ex, subscription, null);
+            }
+        }
+    }
+
     private void scheduleReconnect(final long now)
     {
         nextReconnectNs = now + backoffNs;
@@ -464,8 +573,8 @@ final class Reconnector
     }
 
     /**
-     * Under lock: HELLO and every live SUBSCRIBE in their own datagrams, then the batch keeps only its PUBLISH
-     * frames.
+     * Under lock: HELLO and every live SUBSCRIBE but the queue groups' in their own datagrams, then the batch keeps
+     * only its PUBLISH frames.
      */
     private void sendHandshake() throws IOException
     {
@@ -485,13 +594,12 @@ final class Reconnector
                 options.clientName(), sessionId, outbound.nextSequenceLocked());
         for (final Subscription subscription : subscriptions.all())
         {
-            if (subscription.isDrained())
+            // A queue group's SUBSCRIBE waits for WELCOME to say SERVICES (resubscribeGroups).
+            if (subscription.isDrained() || subscription.group() != null)
             {
                 continue;
             }
-            final int length = SubscribeFrame.PATTERN_OFFSET + WireStrings.utf8Length(subscription.pattern()) +
-                (subscription.group() == null ? 0 :
-                SubscribeFrame.GROUP_LENGTH_FIELD + WireStrings.utf8Length(subscription.group()));
+            final int length = SubscribeFrame.PATTERN_OFFSET + WireStrings.utf8Length(subscription.pattern());
             if (position + length > limit)
             {
                 connection.writeWhole(controlByteBuffer, position);

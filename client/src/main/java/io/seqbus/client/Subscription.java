@@ -11,6 +11,11 @@ package io.seqbus.client;
  * not sent again after a reconnect. To learn whether a subscription is in force, call
  * {@link BusClient#sync} after subscribing (it waits until the broker has handled the
  * SUBSCRIBE) and then look at {@link #error()}.
+ *
+ * <p>After a reconnect a queue group's SUBSCRIBE ({@link SubscriptionOptions#group}) goes only once WELCOME says
+ * SERVICES: against a broker from before them it is never sent, and the subscription fails with an error
+ * ({@link ErrorCode#CLIENT}, "queue groups need a broker with SERVICES") that the error handler also hears; the
+ * other subscriptions resume.
  */
 public final class Subscription implements AutoCloseable
 {
@@ -144,7 +149,9 @@ public final class Subscription implements AutoCloseable
      * queued for this subscription, waiting up to the timeout. The message is a copy the caller owns, valid as long
      * as it is kept. Several threads may call it; each message goes to one of them, in order of taking. In
      * {@link ThreadMode#POLL} messages come only while some thread polls: call it from another thread than the one
-     * polling.
+     * polling. Gaps are not queued for {@code next}: the gap handler is told on the I/O thread as the GAP is read
+     * (as without an executor), so it may hear of a gap before {@code next} returns the messages queued ahead of it;
+     * compare {@link Gap#fromSequence()} with {@link Message#sequence()} where the order matters.
      *
      * @param timeout longest wait; zero or negative takes only what is queued already.
      * @return the message, or null when none came within the timeout.

@@ -123,8 +123,9 @@ public final class SubscriptionOptions
      * copies each message (an allocation per message, only in this mode and in pull mode: the copy is the
      * application's and stays valid after the handler returns) into the subscription's queue of at most
      * {@link #maxPending(int)} messages; one task at a time drains it on the executor, so messages reach the
-     * handler in order, one at a time, whatever the number of executor threads (virtual threads too). Gap
-     * handlers stay on the I/O thread, so a gap may be told before the messages queued ahead of it are handled.
+     * handler in order, one at a time, whatever the number of executor threads (virtual threads too). The gap
+     * handler runs on the executor too, in the same order: a gap is queued (a copy of the {@link Gap}, never dropped
+     * nor counted against {@code maxPending}) behind the messages read before it and handled before those after it.
      * <p>
      * When the queue is full the subscription's {@link #policy(SlowConsumerPolicy) policy} applies, in the client:
      * <ul>

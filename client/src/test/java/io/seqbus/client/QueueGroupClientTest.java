@@ -78,14 +78,50 @@ class QueueGroupClientTest extends ScriptedBrokerTest
         peer.close();
         peer = broker.accept();
         peer.next(FrameType.HELLO);
+        // A group SUBSCRIBE waits for the WELCOME that says SERVICES: an older broker would close for its flag.
+        peer.welcomeServices(65536, 131072, 1, 4096, 32, 60_000).send();
         sent = peer.next(FrameType.SUBSCRIBE).as(new SubscribeFrame());
         assertThat(sent.group()).as("the resubscribe keeps the group").isEqualTo("workers");
-        peer.welcomeServices(65536, 131072, 1, 4096, 32, 60_000).send();
         await().atMost(ScriptedBroker.WAIT).until(() -> gaps.size() == 1);
         peer.deliver(id, A, 12, "jobs.x", "12").send();
         await().atMost(ScriptedBroker.WAIT).until(() -> delivered.get() == 4);
 
         assertThat(gaps).as("the reconnect itself, count unknown; no per-publisher hole for a member")
             .containsExactly(0L);
+    }
+
+    @Test
+    void aReconnectToABrokerWithoutServicesEndsTheGroupSubscriptionClearlyAndResumesTheOthers() throws Exception
+    {
+        broker = new ScriptedBroker(dir.resolve("bus.sock"));
+        final ConcurrentLinkedQueue<BusError> errors = new ConcurrentLinkedQueue<>();
+        connectWithServices(new ClientOptions().socket(broker.socket()).threadMode(ThreadMode.DEDICATED)
+            .reconnectBackoff(Duration.ofMillis(5), Duration.ofMillis(50)).errorHandler(errors::add));
+        final AtomicLong plainDelivered = new AtomicLong();
+        final Subscription plain = client.subscribe("news", (m) -> plainDelivered.incrementAndGet());
+        final Subscription member = client.subscribe("jobs.>", (m) -> { }, new SubscriptionOptions().group("workers"));
+        peer.next(FrameType.SUBSCRIBE);
+        peer.next(FrameType.SUBSCRIBE);
+
+        // The broker is replaced by one from before the service patterns: its WELCOME has no service trailer.
+        peer.close();
+        peer = broker.accept();
+        peer.next(FrameType.HELLO);
+        final SubscribeFrame resent = peer.next(FrameType.SUBSCRIBE).as(new SubscribeFrame());
+        assertThat(resent.hasGroup()).as("no GROUP flag before WELCOME says SERVICES").isFalse();
+        assertThat(resent.subscriptionId()).isEqualTo(plain.id());
+        peer.welcome(65536, 131072, 1).send();
+
+        await().atMost(ScriptedBroker.WAIT).until(() -> member.error() != null);
+        assertThat(member.error().reason()).contains("queue groups need a broker with SERVICES");
+        assertThat(member.isActive()).isFalse();
+        assertThat(errors).anySatisfy((e) ->
+            assertThat(e.reason()).contains("queue groups need a broker with SERVICES"));
+        // Nothing with the flag went after the WELCOME either: the next frame is this publish.
+        client.publish("news", new byte[] {1});
+        peer.next(FrameType.PUBLISH);
+        peer.deliver(plain.id(), A, 1, "news", "n").send();
+        await().atMost(ScriptedBroker.WAIT).until(() -> plainDelivered.get() == 1);
+        assertThat(plain.isActive()).isTrue();
     }
 }

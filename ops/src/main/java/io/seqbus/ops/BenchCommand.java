@@ -95,7 +95,9 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
 
     @Option(names = "--group", paramLabel = "N", description = "N subscribers, all members of one queue group " +
         "(each message goes to one of them): delivered msgs/s is then what the group takes, to set beside a run " +
-        "of one ordinary subscriber. Replaces --subs; not with --sub-procs.")
+        "of one ordinary subscriber. Replaces --subs; with --sub-procs each member is a process of its own, as a " +
+        "group is deployed (set it beside --subs 1 --sub-procs). --json adds \"group\": the members' receipts " +
+        "added up against what was published, and duplicates.")
     int group;
 
     @Option(names = "--topic", paramLabel = "TOPIC", description = "Topic to use (default: bench.data).")
@@ -245,11 +247,6 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
         s.headers = headers;
         if (group > 0)
         {
-            if (subProcs)
-            {
-                throw new IllegalArgumentException("--group runs its members in the bench's process: not with " +
-                    "--sub-procs");
-            }
             s.subscribers = group;
             s.group = "bench";
         }

@@ -141,6 +141,26 @@ class BenchIT extends ProcessTestBase
     }
 
     @Test
+    void aGroupOfMemberProcessesCountsAsOneSubscriberAndGetsEachMessageOnce() throws Exception
+    {
+        final JsonNode r = bench("--embedded-broker", "--group", "3", "--sub-procs", "--seconds", "1", "--warmup",
+            "0.3", "--json");
+        assertThat(r.path("subscriber_processes").asBoolean()).isTrue();
+        assertThat(r.path("mode").asText()).endsWith("+group");
+        final JsonNode group = r.path("group");
+        assertThat(group.path("members").asInt()).isEqualTo(3);
+        assertThat(group.path("published").asLong()).isPositive();
+        // Each message to exactly one member: the receipts add up to what was published, none twice, none lost.
+        assertThat(group.path("received").asLong()).isEqualTo(group.path("published").asLong());
+        assertThat(group.path("duplicates").asLong()).isZero();
+        assertThat(r.path("lost").asLong()).isZero();
+        assertThat(r.path("gaps").asLong()).isZero();
+        // Three processes, each with its share of the measured window.
+        assertThat(r.path("cpu_pct").path("subscribers").path("each")).hasSize(3);
+        assertThat(r.path("per_subscriber_min_per_sec").asDouble()).isPositive();
+    }
+
+    @Test
     void pacedSubscriberProcessesMergeTheirLatencyAndTheBrokerCpuComesFromItsPid() throws Exception
     {
         final Path dir = Files.createTempDirectory("seqbus-bench-it");

@@ -27,12 +27,13 @@ import java.util.Locale;
  *                                 subscribers' copies), or NaN.
  * @param subscriberProcesses   each subscriber ran in a process of its own (--sub-procs).
  * @param cpu                   CPU per process over the measured window.
+ * @param group                 with --group, the group's figures counted as one subscriber; else null.
  */
 public record BenchResult(
     int publishers, int subscribers, int payloadBytes, String mode, String transport, double seconds, long rate,
     long published, long delivered, long perSubscriberMin, long perSubscriberMax, long lost, long gaps,
     double[] latencyUs, double brokerAllocBytesPerMsg, double datagramsPerDelivery,
-    double brokerBytesReadPerMsg, double brokerBytesWrittenPerMsg, boolean subscriberProcesses, Cpu cpu)
+    double brokerBytesReadPerMsg, double brokerBytesWrittenPerMsg, boolean subscriberProcesses, Cpu cpu, Group group)
 {
     /** Every client on the socket. */
     public static final String SOCKET = "socket";
@@ -82,6 +83,19 @@ public record BenchResult(
         }
     }
 
+    /**
+     * A queue group's members counted as one subscriber (each message goes to exactly one of them), over the whole
+     * run, warm-up and drain included.
+     *
+     * @param members    members, each a subscriber connection (or process with --sub-procs).
+     * @param published  messages published in all.
+     * @param received   the members' receipts added up: equal to published when nothing is lost or duplicated.
+     * @param duplicates receipts over published: some message reached two members (0 when none did).
+     */
+    public record Group(int members, long published, long received, long duplicates)
+    {
+    }
+
     /** @return payload bytes delivered per second, all subscribers, in GiB/s. */
     public double deliveredGibPerSec()
     {
@@ -114,6 +128,11 @@ public record BenchResult(
             "%.3f GiB/s%n", deliveredPerSec(), perSubscriberMin / seconds, perSubscriberMax / seconds,
             deliveredGibPerSec()));
         sb.append(String.format(Locale.ROOT, "lost        %,15d%s%n", lost, gaps > 0 ? "  (" + gaps + " GAP notices)" : ""));
+        if (group != null)
+        {
+            sb.append(String.format(Locale.ROOT, "group       %d members received %,d of %,d published, %,d duplicates%n",
+                group.members(), group.received(), group.published(), group.duplicates()));
+        }
         if (latencyUs != null)
         {
             sb.append(String.format(Locale.ROOT, "latency µs  p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f%n",
@@ -155,6 +174,14 @@ public record BenchResult(
         sb.append("\"per_subscriber_max_per_sec\":").append(num(perSubscriberMax / seconds)).append(',');
         field(sb, "lost", lost).append(',');
         field(sb, "gaps", gaps).append(',');
+        if (group != null)
+        {
+            sb.append("\"group\":{");
+            field(sb, "members", group.members()).append(',');
+            field(sb, "published", group.published()).append(',');
+            field(sb, "received", group.received()).append(',');
+            field(sb, "duplicates", group.duplicates()).append("},");
+        }
         if (latencyUs != null)
         {
             sb.append("\"latency_us\":{\"p50\":").append(num(latencyUs[0]))

@@ -2,6 +2,7 @@ package io.seqbus.ops.bench;
 
 import io.seqbus.client.BusClient;
 import io.seqbus.client.ClientOptions;
+import io.seqbus.client.SubscriptionOptions;
 import io.seqbus.client.ThreadMode;
 import org.HdrHistogram.Histogram;
 
@@ -28,6 +29,10 @@ import java.util.zip.DataFormatException;
  * prints {@code {"received":R,"measured":M,"gaps":G,"latency_ns":"..."}}, the latency histogram in HdrHistogram's
  * compressed form, base64, so that the bench merges histograms exactly instead of averaging percentiles. If stdin
  * ends first (the bench is gone), it exits at once.
+ *
+ * <p>With {@code --group NAME} it joins that queue group: it gets only its share, so it cannot tell from N when it
+ * has its part. The bench then asks {@code count} (it answers {@code {"count":C}}, messages and GAP notices so far)
+ * until the members' counts add up to what was published, and sends {@code expect 0}.
  */
 public final class SubscriberProcess
 {
@@ -59,6 +64,7 @@ public final class SubscriberProcess
                 case "--spin" -> s.spin = true;
                 case "--touch" -> s.touch = true;
                 case "--copy-alternative" -> s.copyAlternative = true;
+                case "--group" -> s.group = args[++i];
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -91,7 +97,7 @@ public final class SubscriberProcess
         }
         try (BusClient sub = BusClient.connect(options))
         {
-            sub.subscribe(s.topic, tally::onMessage);
+            sub.subscribe(s.topic, tally::onMessage, new SubscriptionOptions().group(s.group));
             // The rings come in the datagram after WELCOME: the sync's PONG comes after them.
             sub.sync(SYNC);
             Bench.checkTransport(s, sub);
@@ -111,6 +117,11 @@ public final class SubscriberProcess
                     case "measure" -> tally.phase(SubscriberTally.MEASURING);
                     case "drain" -> tally.phase(SubscriberTally.DRAINING);
                     case "expect" -> expected = Long.parseLong(line.substring("expect ".length()));
+                    case "count" -> // a group member's progress: stale by a message or two at most, asked again
+                    {
+                        out.println("{\"count\":" + (tally.received() + tally.gaps()) + "}");
+                        out.flush();
+                    }
                     default -> throw new IllegalArgumentException("unknown command from the bench: " + line);
                 }
             }

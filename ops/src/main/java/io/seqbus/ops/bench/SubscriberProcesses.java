@@ -36,6 +36,8 @@ final class SubscriberProcesses implements AutoCloseable
     private static final long WATCH_MS = 50;
 
     private final List<Child> children = new ArrayList<>();
+    /** The children are one queue group's members: each counts its share only. */
+    private final boolean group;
 
     /** What one subscriber process counted. */
     record Report(long received, long measured, long gaps, Histogram latencyNs)
@@ -50,6 +52,7 @@ final class SubscriberProcesses implements AutoCloseable
      */
     SubscriberProcesses(final Bench.Settings settings) throws IOException
     {
+        group = settings.group != null;
         try
         {
             for (int i = 0; i < settings.subscribers; i++)
@@ -112,8 +115,13 @@ final class SubscriberProcesses implements AutoCloseable
      */
     List<Report> collect(final long expected)
     {
-        children.forEach((c) -> c.send("expect " + expected));
         final long deadline = System.nanoTime() + REPORT_WAIT.toNanos();
+        if (group)
+        {
+            awaitGroupShares(expected, deadline);
+        }
+        // A group member reports at once: the bench has waited for the group as a whole.
+        children.forEach((c) -> c.send("expect " + (group ? 0 : expected)));
         final List<Report> reports = new ArrayList<>();
         for (final Child c : children)
         {
@@ -122,6 +130,37 @@ final class SubscriberProcesses implements AutoCloseable
                 SubscriberProcess.decode(r.path("latency_ns").asText())));
         }
         return reports;
+    }
+
+    /**
+     * Asks the members for their counts until together they have everything published (each message goes to one
+     * of them) or {@link SubscriberProcess#DRAIN_WAIT} passes; the loss, if any, is then what the reports lack.
+     */
+    private void awaitGroupShares(final long expected, final long reportDeadline)
+    {
+        final long drainDeadline = System.nanoTime() + SubscriberProcess.DRAIN_WAIT.toNanos();
+        while (true)
+        {
+            children.forEach((c) -> c.send("count"));
+            long sum = 0;
+            for (final Child c : children)
+            {
+                sum += c.next("said its count", reportDeadline).path("count").asLong();
+            }
+            if (sum >= expected || System.nanoTime() - drainDeadline > 0)
+            {
+                return;
+            }
+            try
+            {
+                TimeUnit.MILLISECONDS.sleep(10);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted waiting for the group's members", ex);
+            }
+        }
     }
 
     @Override
@@ -182,6 +221,10 @@ final class SubscriberProcesses implements AutoCloseable
         if (s.copyAlternative)
         {
             command.add("--copy-alternative");
+        }
+        if (s.group != null)
+        {
+            command.addAll(List.of("--group", s.group));
         }
         return command;
     }
