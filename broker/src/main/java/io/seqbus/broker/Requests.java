@@ -27,7 +27,10 @@ final class Requests implements FanOut.RequestRecipients
 {
     /** What {@link #begin} returns when the request_id is pending already on that connection. */
     static final int DUPLICATE = -1;
-    /** What {@link #begin} returns at max_pending_requests_per_connection or max_pending_requests_total. */
+    /**
+     * What {@link #begin} returns at max_pending_requests_per_connection, max_pending_requests_per_uid or
+     * max_pending_requests_total.
+     */
     static final int FULL = -2;
     /** Outcome counted when the requester closed first: no RESPONSE. */
     static final int ABANDONED = ResponseFrame.TOO_MANY_REQUESTS + 1;
@@ -186,11 +189,13 @@ final class Requests implements FanOut.RequestRecipients
      * @param timeoutMs  1..max_request_timeout_ms.
      * @param nowNs      the agent's clock.
      * @param perConnection max_pending_requests_per_connection.
+     * @param perUid     max_pending_requests_per_uid: the uid's connections together (charged in its account, released
+     *                   in {@link #release} whichever way the slot ends), so one user cannot fill the table.
      * @param total      max_pending_requests_total.
      * @return the slot, or {@link #DUPLICATE} or {@link #FULL}.
      */
     int begin(final ClientConnection c, final int id, final long timeoutMs, final long nowNs,
-        final int perConnection, final int total)
+        final int perConnection, final int perUid, final int total)
     {
         final long key = key(c, id);
         if (slotByRequest.get(key) != NONE)
@@ -199,6 +204,11 @@ final class Requests implements FanOut.RequestRecipients
         }
         if (c.pendingRequests() >= perConnection || live >= Math.min(total, MAX_SLOTS))
         {
+            return FULL;
+        }
+        if (c.account().pendingRequests() >= perUid)
+        {
+            counters.increment(BrokerCounters.LIMIT_PENDING_REQUESTS_PER_UID);
             return FULL;
         }
         final int slot = take(nowNs, timeoutMs);

@@ -173,6 +173,45 @@ class RequestReplyTest
     }
 
     @Test
+    void theUidsBoundSpansItsConnectionsAndEveryWayASlotEndsGivesItBack() throws IOException
+    {
+        broker.close();
+        broker = Broker.launch(new BrokerContext().socket(socket).nodeName("test").maxPendingRequestsPerUid(1));
+        RawClient replier = replier("svc.>");
+        final RawClient a = client();
+        final RawClient b = client();
+        a.send(request(1, 60_000, "svc.a", ""));
+        final long token = deliverRequest(replier).replyToken();
+        b.send(request(1, 60_000, "svc.a", ""));
+        assertThat(response(b).status()).as("same uid, another connection").isEqualTo(ResponseFrame.TOO_MANY_REQUESTS);
+        assertThat(counter(BrokerCounters.LIMIT_PENDING_REQUESTS_PER_UID)).isEqualTo(1);
+
+        replier.send(reply(token, "ok")); // ends by a reply
+        assertThat(response(a).status()).isEqualTo(ResponseFrame.REPLIED);
+        b.send(request(2, 50, "svc.a", "")); // by its timeout
+        deliverRequest(replier);
+        assertThat(response(b).status()).isEqualTo(ResponseFrame.TIMED_OUT);
+        a.send(request(3, 60_000, "svc.a", "")); // by its requester closing
+        deliverRequest(replier);
+        a.close();
+        clients.remove(a);
+        await().until(() -> counter(BrokerCounters.REQUESTS_PENDING) == 0);
+        b.send(request(4, 60_000, "svc.a", "")); // by its last recipient closing
+        deliverRequest(replier);
+        replier.close();
+        clients.remove(replier);
+        assertThat(response(b).status()).isEqualTo(ResponseFrame.RESPONDERS_GONE);
+        b.send(request(5, 60_000, "svc.a", "")); // by nobody matching
+        assertThat(response(b).status()).isEqualTo(ResponseFrame.NO_RESPONDERS);
+
+        replier = replier("svc.>");
+        b.send(request(6, 60_000, "svc.a", ""));
+        deliverRequest(replier);
+        assertThat(counter(BrokerCounters.REQUESTS_PENDING)).isEqualTo(1);
+        assertThat(counter(BrokerCounters.LIMIT_PENDING_REQUESTS_PER_UID)).isEqualTo(1);
+    }
+
+    @Test
     void aBadRequestIdOrTimeoutIsRefusedWithInvalidRequest() throws IOException
     {
         replier("svc.>");

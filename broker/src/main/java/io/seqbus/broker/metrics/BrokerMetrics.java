@@ -168,6 +168,8 @@ public final class BrokerMetrics implements AutoCloseable
             BrokerCounters.LIMIT_SUBSCRIPTION_BYTES, limitHelp);
         tagged(counters, "seqbus.limit.hits", "limit", "max_queued_bytes_per_uid",
             BrokerCounters.LIMIT_QUEUED_PER_UID, limitHelp);
+        tagged(counters, "seqbus.limit.hits", "limit", "max_pending_requests_per_uid",
+            BrokerCounters.LIMIT_PENDING_REQUESTS_PER_UID, limitHelp);
         gauge(counters, "seqbus.closed.sessions", null, BrokerCounters.CLOSED_SESSIONS,
             "Session publishers whose connection closed, remembered to check their resume (max_closed_sessions)");
         counter(counters, "seqbus.closed.sessions.forgotten", null, BrokerCounters.CLOSED_SESSIONS_FORGOTTEN,
