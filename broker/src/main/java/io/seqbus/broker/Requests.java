@@ -269,11 +269,16 @@ final class Requests implements FanOut.RequestRecipients
         deliveringTopicLength = topicLength;
     }
 
+    /**
+     * A recipient is a connection whose HELLO said SERVICES (a client from before requests does not know
+     * DELIVER_REQUEST, so it is no responder) and whose rules let it reply on the topic.
+     */
     @Override
     public boolean mayReceive(final Subscriber to)
     {
         final ClientConnection c = (ClientConnection)to.owner();
-        return c != null && c.permissions().mayReply(deliveringTopic, deliveringTopicIndex, deliveringTopicLength);
+        return c != null && to.acceptsRequests() &&
+            c.permissions().mayReply(deliveringTopic, deliveringTopicIndex, deliveringTopicLength);
     }
 
     @Override

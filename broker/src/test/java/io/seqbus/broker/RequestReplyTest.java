@@ -6,6 +6,7 @@ import io.seqbus.wire.DeliverRequestFrame;
 import io.seqbus.wire.ErrorCode;
 import io.seqbus.wire.ErrorFrame;
 import io.seqbus.wire.FrameType;
+import io.seqbus.wire.HelloFrame;
 import io.seqbus.wire.Protocol;
 import io.seqbus.wire.ReplyFrame;
 import io.seqbus.wire.RequestFrame;
@@ -212,6 +213,24 @@ class RequestReplyTest
     }
 
     @Test
+    void aClientFromBeforeRequestsIsNoResponder() throws IOException
+    {
+        final RawClient older = new RawClient(socket).hello("older", 0); // no SERVICES: knows no DELIVER_REQUEST
+        clients.add(older);
+        older.send(Frames.subscribe(1, "svc.>"));
+        barrier(older);
+        final RawClient requester = client();
+        requester.send(request(1, 60_000, "svc.a", "hi"));
+        assertThat(response(requester).status()).isEqualTo(ResponseFrame.NO_RESPONDERS);
+
+        final RawClient replier = replier("svc.a");
+        requester.send(request(2, 60_000, "svc.a", "hi"));
+        replier.send(reply(deliverRequest(replier).replyToken(), "yes"));
+        assertThat(response(requester).status()).isEqualTo(ResponseFrame.REPLIED);
+        assertThat(barrier(older)).as("the older client was sent nothing").isEmpty();
+    }
+
+    @Test
     void aBadRequestIdOrTimeoutIsRefusedWithInvalidRequest() throws IOException
     {
         replier("svc.>");
@@ -247,7 +266,7 @@ class RequestReplyTest
 
     private RawClient client() throws IOException
     {
-        final RawClient c = new RawClient(socket).hello();
+        final RawClient c = new RawClient(socket).hello("raw", HelloFrame.FLAG_SERVICES);
         clients.add(c);
         return c;
     }
