@@ -111,6 +111,7 @@ final class Requests implements FanOut.RequestRecipients
     {
         if (live >= Math.min(total, MAX_SLOTS))
         {
+            counters.increment(BrokerCounters.PROXY_REQUESTS_OUTCOME + ResponseFrame.TOO_MANY_REQUESTS);
             return FULL;
         }
         final int slot = take(nowNs, timeoutMs);
@@ -489,7 +490,7 @@ final class Requests implements FanOut.RequestRecipients
     private void release(final int slot, final int outcome)
     {
         final ClientConnection c = requester[slot];
-        final boolean counted = !proxy[slot];
+        final int outcomes = proxy[slot] ? BrokerCounters.PROXY_REQUESTS_OUTCOME : BrokerCounters.REQUESTS_OUTCOME;
         if (c != null)
         {
             slotByRequest.remove(key(c, requestId[slot]));
@@ -506,10 +507,7 @@ final class Requests implements FanOut.RequestRecipients
         free[(freeHead + freeCount) % free.length] = slot;
         freeCount++;
         live--;
-        if (counted)
-        {
-            counters.increment(BrokerCounters.REQUESTS_OUTCOME + outcome);
-        }
+        counters.increment(outcomes + outcome);
         counters.set(BrokerCounters.REQUESTS_PENDING, live);
     }
 

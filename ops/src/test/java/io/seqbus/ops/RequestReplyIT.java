@@ -125,7 +125,8 @@ class RequestReplyIT extends CliTestBase
         }
         pool.shutdown();
         assertThat(matched.get()).isEqualTo(threads * perThread);
-        assertThat(metric("seqbus_requests_total{outcome=\"replied\"}")).isEqualTo(threads * perThread);
+        assertThat(metric("seqbus_requests_total{outcome=\"replied\",role=\"origin\"}"))
+            .isEqualTo(threads * perThread);
         assertThat(metric("seqbus_requests_pending")).isZero();
     }
 
@@ -162,7 +163,8 @@ class RequestReplyIT extends CliTestBase
         }
         assertThat(gone + replied).isEqualTo(50);
         assertThat(gone).isPositive();
-        assertThat(metric("seqbus_requests_total{outcome=\"responders_gone\"}")).isEqualTo(gone);
+        assertThat(metric("seqbus_requests_total{outcome=\"responders_gone\",role=\"origin\"}"))
+            .isEqualTo(gone);
     }
 
     @Test
