@@ -32,7 +32,7 @@ def next_of(client, kind):
 
 
 def main(path):
-    with seqbus.Client(path, name="py-replier") as replier, seqbus.Client(path, name="py-requester") as requester, \
+    with seqbus.Client(path, name="py-replier", services=True) as replier, seqbus.Client(path, name="py-requester") as requester, \
             seqbus.Client(path, name="py-stranger") as stranger:
         replier.subscribe(1, "py.svc.>")
         replier.ping()

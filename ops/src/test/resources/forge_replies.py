@@ -26,7 +26,7 @@ def look(frames):
             leaked += 1
 
 
-with seqbus.Client(socket_path, name="watcher", descriptors=False) as watcher, \
+with seqbus.Client(socket_path, name="watcher", descriptors=False, services=True) as watcher, \
         seqbus.Client(socket_path, name="forger", descriptors=False) as forger:
     watcher.subscribe(1, ">")
     watcher.ping()

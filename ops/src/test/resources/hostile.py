@@ -23,6 +23,10 @@ Modes:
   nohello CONNS SECONDS         CONNS connections that never send anything; counts those the
                                 broker closes within SECONDS.
   httpstall HOST PORT           a TCP connection to the metrics port with half a request line.
+  reqflood CONNS COUNT TOPIC     one connection subscribes TOPIC and reads but never replies; CONNS
+                                connections each send COUNT REQUESTs to TOPIC (60 s timeout),
+                                packed into datagrams, then each pings and reads up to the PONG,
+                                counting RESPONSEs by status ('summary'); pending until 'exit'.
   shmcorrupt ROUNDS SEED        ROUNDS shared-memory connections, each corrupting its rings one way
                                 (hostile_shm.py); one line per round, then 'summary'.
 """
@@ -324,6 +328,53 @@ def memfdflood(subs, count, policy, per_message=1):
     wait_for("exit")
 
 
+def reqflood(conns, count, topic):
+    deadline = time.monotonic() + 30
+    replier = connect()
+    replier.send(seqbus.encode_hello("reqflood-replier", client_flags=seqbus.HELLO_SERVICES))
+    replier.send(seqbus.encode_subscribe(1, topic))
+    reached, codes, end = ping(replier, 1, deadline)
+    if not reached:
+        say("fail replier got no PONG: end=%s errors=%s" % (end, codes_text(codes)))
+        return
+
+    def drain():  # reads every DELIVER_REQUEST, answers none: the requests stay pending
+        try:
+            while replier.recv(262144):
+                pass
+        except OSError:
+            pass
+    import threading
+    threading.Thread(target=drain, daemon=True).start()
+    socks = []
+    for c in range(conns):
+        s = connect()
+        socks.append(s)
+        batch = bytearray(seqbus.encode_hello("reqflood-%d" % c, client_flags=seqbus.HELLO_SERVICES))
+        for i in range(count):
+            frame = seqbus.encode_request(i + 1, 60_000, topic, b"x")
+            if len(batch) + len(frame) > seqbus.DEFAULT_MAX_DATAGRAM:
+                send_until(s, bytes(batch), deadline)
+                batch = bytearray()
+            batch += frame
+        send_until(s, bytes(batch), deadline)
+    say("flooded requests=%d" % (conns * count))
+    statuses, pongs = collections.Counter(), 0
+    for c, s in enumerate(socks):
+        token = 1_000_000 + c
+
+        def counted(f, token=token):  # every RESPONSE sent at once comes before the PONG
+            if isinstance(f, seqbus.Response):
+                statuses[seqbus.response_status_name(f.status)] += 1
+            return isinstance(f, seqbus.Pong) and f.token == token
+        s.send(seqbus.encode_ping(token))
+        reached, codes, end = read_until(s, counted, deadline)
+        pongs += 1 if reached else 0
+    statuses["pongs"] = pongs
+    say("summary " + " ".join("%s=%d" % kv for kv in sorted(statuses.items())))
+    wait_for("exit")
+
+
 def badoption():
     deadline = time.monotonic() + 20
     s = connect("badoption")
@@ -404,6 +455,8 @@ def main():
         fanout(int(args[0]), int(args[1]), int(args[2]))
     elif mode == "memfdflood":
         memfdflood(*(int(a) for a in args))
+    elif mode == "reqflood":
+        reqflood(int(args[0]), int(args[1]), args[2])
     elif mode == "badoption":
         badoption()
     elif mode == "block":

@@ -109,7 +109,7 @@ final class RequestCommands
             return true;
         }
         final int slot = requests.begin(c, id, timeoutMs, nowNs, context.maxPendingRequestsPerConnection(),
-            context.maxPendingRequestsTotal());
+            context.maxPendingRequestsPerUid(), context.maxPendingRequestsTotal());
         if (slot < 0)
         {
             requests.refuse(c, id, ResponseFrame.TOO_MANY_REQUESTS);

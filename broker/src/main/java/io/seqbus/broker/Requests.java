@@ -27,7 +27,10 @@ final class Requests implements FanOut.RequestRecipients
 {
     /** What {@link #begin} returns when the request_id is pending already on that connection. */
     static final int DUPLICATE = -1;
-    /** What {@link #begin} returns at max_pending_requests_per_connection or max_pending_requests_total. */
+    /**
+     * What {@link #begin} returns at max_pending_requests_per_connection, max_pending_requests_per_uid or
+     * max_pending_requests_total.
+     */
     static final int FULL = -2;
     /** Outcome counted when the requester closed first: no RESPONSE. */
     static final int ABANDONED = ResponseFrame.TOO_MANY_REQUESTS + 1;
@@ -108,6 +111,7 @@ final class Requests implements FanOut.RequestRecipients
     {
         if (live >= Math.min(total, MAX_SLOTS))
         {
+            counters.increment(BrokerCounters.PROXY_REQUESTS_OUTCOME + ResponseFrame.TOO_MANY_REQUESTS);
             return FULL;
         }
         final int slot = take(nowNs, timeoutMs);
@@ -186,11 +190,13 @@ final class Requests implements FanOut.RequestRecipients
      * @param timeoutMs  1..max_request_timeout_ms.
      * @param nowNs      the agent's clock.
      * @param perConnection max_pending_requests_per_connection.
+     * @param perUid     max_pending_requests_per_uid: the uid's connections together (charged in its account, released
+     *                   in {@link #release} whichever way the slot ends), so one user cannot fill the table.
      * @param total      max_pending_requests_total.
      * @return the slot, or {@link #DUPLICATE} or {@link #FULL}.
      */
     int begin(final ClientConnection c, final int id, final long timeoutMs, final long nowNs,
-        final int perConnection, final int total)
+        final int perConnection, final int perUid, final int total)
     {
         final long key = key(c, id);
         if (slotByRequest.get(key) != NONE)
@@ -199,6 +205,11 @@ final class Requests implements FanOut.RequestRecipients
         }
         if (c.pendingRequests() >= perConnection || live >= Math.min(total, MAX_SLOTS))
         {
+            return FULL;
+        }
+        if (c.account().pendingRequests() >= perUid)
+        {
+            counters.increment(BrokerCounters.LIMIT_PENDING_REQUESTS_PER_UID);
             return FULL;
         }
         final int slot = take(nowNs, timeoutMs);
@@ -259,11 +270,16 @@ final class Requests implements FanOut.RequestRecipients
         deliveringTopicLength = topicLength;
     }
 
+    /**
+     * A recipient is a connection whose HELLO said SERVICES (a client from before requests does not know
+     * DELIVER_REQUEST, so it is no responder) and whose rules let it reply on the topic.
+     */
     @Override
     public boolean mayReceive(final Subscriber to)
     {
         final ClientConnection c = (ClientConnection)to.owner();
-        return c != null && c.permissions().mayReply(deliveringTopic, deliveringTopicIndex, deliveringTopicLength);
+        return c != null && to.acceptsRequests() &&
+            c.permissions().mayReply(deliveringTopic, deliveringTopicIndex, deliveringTopicLength);
     }
 
     @Override
@@ -474,7 +490,7 @@ final class Requests implements FanOut.RequestRecipients
     private void release(final int slot, final int outcome)
     {
         final ClientConnection c = requester[slot];
-        final boolean counted = !proxy[slot];
+        final int outcomes = proxy[slot] ? BrokerCounters.PROXY_REQUESTS_OUTCOME : BrokerCounters.REQUESTS_OUTCOME;
         if (c != null)
         {
             slotByRequest.remove(key(c, requestId[slot]));
@@ -491,10 +507,7 @@ final class Requests implements FanOut.RequestRecipients
         free[(freeHead + freeCount) % free.length] = slot;
         freeCount++;
         live--;
-        if (counted)
-        {
-            counters.increment(BrokerCounters.REQUESTS_OUTCOME + outcome);
-        }
+        counters.increment(outcomes + outcome);
         counters.set(BrokerCounters.REQUESTS_PENDING, live);
     }
 

@@ -69,8 +69,11 @@ class MetricsEndpointTest
             assertThat(before).containsKeys("seqbus_shm_declined_total{reason=\"bound\"}",
                 "seqbus_shm_corrupt_total");
             // Issue 19: requests by outcome, pending, replies dropped by reason, from the start.
-            assertThat(before).containsEntry("seqbus_requests_total{outcome=\"no_responders\"}", 0.0)
-                .containsEntry("seqbus_requests_total{outcome=\"replied\"}", 0.0)
+            assertThat(before)
+                .containsEntry("seqbus_requests_total{outcome=\"no_responders\",role=\"origin\"}", 0.0)
+                .containsEntry("seqbus_requests_total{outcome=\"replied\",role=\"origin\"}", 0.0)
+                .containsEntry("seqbus_requests_total{outcome=\"replied\",role=\"proxy\"}", 0.0)
+                .containsEntry("seqbus_requests_total{outcome=\"timed_out\",role=\"proxy\"}", 0.0)
                 .containsEntry("seqbus_requests_pending", 0.0)
                 .containsEntry("seqbus_replies_dropped_total{reason=\"late\"}", 0.0)
                 .containsEntry("seqbus_replies_dropped_total{reason=\"not_recipient\"}", 0.0);

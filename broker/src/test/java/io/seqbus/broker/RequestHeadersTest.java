@@ -113,6 +113,41 @@ class RequestHeadersTest
     }
 
     @Test
+    void aReplyFromAByteBufferCarriesItsHeaders() throws Exception
+    {
+        final BusClient service = client("service");
+        final AtomicReference<Long> laterToken = new AtomicReference<>();
+        service.subscribe("svc.>", (Message m) ->
+        {
+            if (m.topic().equals("svc.later"))
+            {
+                laterToken.set(m.replyToken());
+                return;
+            }
+            // A direct buffer from its position, during the handler.
+            final ByteBuffer direct = ByteBuffer.allocateDirect(4).put("-abc".getBytes(StandardCharsets.UTF_8))
+                .flip().position(1);
+            m.reply(direct, Headers.of("content-type", "text/plain"));
+            assertThat(direct.position()).isEqualTo(1);
+        });
+        service.sync(Duration.ofSeconds(5));
+        final BusClient requester = client("requester");
+        final Message reply = requester.request("svc.buffer", new byte[0], Duration.ofSeconds(5))
+            .get(10, TimeUnit.SECONDS);
+        assertThat(reply.payloadAsString()).isEqualTo("abc");
+        assertThat(reply.headers().get("content-type")).isEqualTo("text/plain");
+
+        // A heap buffer with an array offset, by token after the handler.
+        final var later = requester.request("svc.later", new byte[0], Duration.ofSeconds(5));
+        org.awaitility.Awaitility.await().until(() -> laterToken.get() != null);
+        final ByteBuffer heap = ByteBuffer.wrap("..late".getBytes(StandardCharsets.UTF_8), 1, 5).slice().position(1);
+        service.reply(laterToken.get(), heap, Headers.of("k", "v", "k", "w"));
+        final Message lateReply = later.get(10, TimeUnit.SECONDS);
+        assertThat(lateReply.payloadAsString()).isEqualTo("late");
+        assertThat(lateReply.headers().getAll("k")).containsExactly("v", "w");
+    }
+
+    @Test
     void aMalformedBlockOnARequestOrReplyIsRefusedAndTheConnectionGoesOn() throws IOException
     {
         final RawClient replier = raw(HelloFrame.FLAG_SERVICES);
@@ -140,12 +175,8 @@ class RequestHeadersTest
         assertThat(entries.key() + "=" + entries.value()).isEqualTo("traceparent=" + TRACEPARENT);
         assertThat(text(toReplier, delivered.payloadIndex() + entries.blockLength(),
             delivered.payloadLength() - entries.blockLength())).isEqualTo("good");
-        // A subscriber from before headers gets the request without flag and block.
-        final UnsafeBuffer toOlder = awaitFrame(older, FrameType.DELIVER_REQUEST);
-        assertThat(toOlder.getByte(Protocol.FLAGS_OFFSET)).isZero();
-        final DeliverRequestFrame olderFrame = new DeliverRequestFrame();
-        olderFrame.wrap(toOlder, 0);
-        assertThat(text(toOlder, olderFrame.payloadIndex(), olderFrame.payloadLength())).isEqualTo("good");
+        // A subscriber from before requests (no SERVICES) is no recipient: it knows no DELIVER_REQUEST.
+        assertThat(barrier(older)).doesNotContain(FrameType.DELIVER_REQUEST);
 
         replier.send(reply(delivered.replyToken(), block("k", "V", "Bad", "x"), "refused"));
         final ErrorFrame replyError = replier.awaitError(5_000);

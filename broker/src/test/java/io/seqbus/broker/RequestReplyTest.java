@@ -6,6 +6,7 @@ import io.seqbus.wire.DeliverRequestFrame;
 import io.seqbus.wire.ErrorCode;
 import io.seqbus.wire.ErrorFrame;
 import io.seqbus.wire.FrameType;
+import io.seqbus.wire.HelloFrame;
 import io.seqbus.wire.Protocol;
 import io.seqbus.wire.ReplyFrame;
 import io.seqbus.wire.RequestFrame;
@@ -173,6 +174,63 @@ class RequestReplyTest
     }
 
     @Test
+    void theUidsBoundSpansItsConnectionsAndEveryWayASlotEndsGivesItBack() throws IOException
+    {
+        broker.close();
+        broker = Broker.launch(new BrokerContext().socket(socket).nodeName("test").maxPendingRequestsPerUid(1));
+        RawClient replier = replier("svc.>");
+        final RawClient a = client();
+        final RawClient b = client();
+        a.send(request(1, 60_000, "svc.a", ""));
+        final long token = deliverRequest(replier).replyToken();
+        b.send(request(1, 60_000, "svc.a", ""));
+        assertThat(response(b).status()).as("same uid, another connection").isEqualTo(ResponseFrame.TOO_MANY_REQUESTS);
+        assertThat(counter(BrokerCounters.LIMIT_PENDING_REQUESTS_PER_UID)).isEqualTo(1);
+
+        replier.send(reply(token, "ok")); // ends by a reply
+        assertThat(response(a).status()).isEqualTo(ResponseFrame.REPLIED);
+        b.send(request(2, 50, "svc.a", "")); // by its timeout
+        deliverRequest(replier);
+        assertThat(response(b).status()).isEqualTo(ResponseFrame.TIMED_OUT);
+        a.send(request(3, 60_000, "svc.a", "")); // by its requester closing
+        deliverRequest(replier);
+        a.close();
+        clients.remove(a);
+        await().until(() -> counter(BrokerCounters.REQUESTS_PENDING) == 0);
+        b.send(request(4, 60_000, "svc.a", "")); // by its last recipient closing
+        deliverRequest(replier);
+        replier.close();
+        clients.remove(replier);
+        assertThat(response(b).status()).isEqualTo(ResponseFrame.RESPONDERS_GONE);
+        b.send(request(5, 60_000, "svc.a", "")); // by nobody matching
+        assertThat(response(b).status()).isEqualTo(ResponseFrame.NO_RESPONDERS);
+
+        replier = replier("svc.>");
+        b.send(request(6, 60_000, "svc.a", ""));
+        deliverRequest(replier);
+        assertThat(counter(BrokerCounters.REQUESTS_PENDING)).isEqualTo(1);
+        assertThat(counter(BrokerCounters.LIMIT_PENDING_REQUESTS_PER_UID)).isEqualTo(1);
+    }
+
+    @Test
+    void aClientFromBeforeRequestsIsNoResponder() throws IOException
+    {
+        final RawClient older = new RawClient(socket).hello("older", 0); // no SERVICES: knows no DELIVER_REQUEST
+        clients.add(older);
+        older.send(Frames.subscribe(1, "svc.>"));
+        barrier(older);
+        final RawClient requester = client();
+        requester.send(request(1, 60_000, "svc.a", "hi"));
+        assertThat(response(requester).status()).isEqualTo(ResponseFrame.NO_RESPONDERS);
+
+        final RawClient replier = replier("svc.a");
+        requester.send(request(2, 60_000, "svc.a", "hi"));
+        replier.send(reply(deliverRequest(replier).replyToken(), "yes"));
+        assertThat(response(requester).status()).isEqualTo(ResponseFrame.REPLIED);
+        assertThat(barrier(older)).as("the older client was sent nothing").isEmpty();
+    }
+
+    @Test
     void aBadRequestIdOrTimeoutIsRefusedWithInvalidRequest() throws IOException
     {
         replier("svc.>");
@@ -208,7 +266,7 @@ class RequestReplyTest
 
     private RawClient client() throws IOException
     {
-        final RawClient c = new RawClient(socket).hello();
+        final RawClient c = new RawClient(socket).hello("raw", HelloFrame.FLAG_SERVICES);
         clients.add(c);
         return c;
     }

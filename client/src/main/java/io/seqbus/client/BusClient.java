@@ -1646,6 +1646,28 @@ public final class BusClient implements AutoCloseable
         reply(replyToken, new SafeBuffer(payload), null, payload.position(), payload.remaining(), null);
     }
 
+    /**
+     * Answers a request by its token with the buffer's remaining bytes (its position is not changed) and headers
+     * beside them; see {@link #reply(long, byte[], Headers)}.
+     *
+     * @param replyToken from the request.
+     * @param payload    the reply, from its position to its limit.
+     * @param headers    beside it; {@link Headers#EMPTY} replies as without.
+     * @throws IllegalArgumentException for headers over the broker's max_header_bytes or max_headers.
+     */
+    public void reply(final long replyToken, final ByteBuffer payload, final Headers headers)
+    {
+        Objects.requireNonNull(payload, "payload");
+        Objects.requireNonNull(headers, "headers");
+        if (payload.hasArray())
+        {
+            reply(replyToken, null, payload.array(), payload.arrayOffset() + payload.position(), payload.remaining(),
+                headers);
+            return;
+        }
+        reply(replyToken, new SafeBuffer(payload), null, payload.position(), payload.remaining(), headers);
+    }
+
     private void reply(
         final long replyToken, final DirectBuffer buffer, final byte[] bytes, final int offset, final int length,
         final Headers headers)

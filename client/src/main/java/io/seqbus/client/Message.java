@@ -620,6 +620,19 @@ public final class Message
         checkRequest().reply(replyToken, payload, headers);
     }
 
+    /**
+     * Answers this request with the buffer's remaining bytes (its position is not changed) and headers beside them;
+     * see {@link #reply(byte[], Headers)}.
+     *
+     * @param payload the reply, from its position to its limit.
+     * @param headers beside it; {@link Headers#EMPTY} replies as without.
+     * @throws IllegalStateException when this message is not a request.
+     */
+    public void reply(final ByteBuffer payload, final Headers headers)
+    {
+        checkRequest().reply(replyToken, payload, headers);
+    }
+
     private BusClient checkRequest()
     {
         if (!request)

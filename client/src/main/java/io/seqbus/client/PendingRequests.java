@@ -128,7 +128,8 @@ final class PendingRequests
                 break;
             case ResponseFrame.TOO_MANY_REQUESTS:
                 complete(p, null, new BusException("request to '" + p.topic + "' refused: too many requests " +
-                    "pending (max_pending_requests_per_connection or _total of the seqbus broker at " + socket + ")"));
+                    "pending (max_pending_requests_per_connection, _per_uid or _total of the seqbus broker at " +
+                    socket + ")"));
                 break;
             default:
                 complete(p, null, new BusException("request to '" + p.topic + "' ended with an unknown status " +

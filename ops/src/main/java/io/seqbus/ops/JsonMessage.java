@@ -73,6 +73,40 @@ final class JsonMessage
     }
 
     /**
+     * @param reply a reply {@code BusClient.request} completed with (a copy): its topic is the request's.
+     * @return the object's UTF-8 bytes, without a newline: who replied (the kernel's uid and pid), when, the
+     * payload and its headers ({@code seqbus request --json}).
+     */
+    byte[] encodeReply(final Message reply)
+    {
+        bytes.reset();
+        try (JsonGenerator json = JSON.createGenerator(bytes))
+        {
+            json.writeStartObject();
+            json.writeStringField("topic", reply.topic());
+            json.writeNumberField("replier_node", Integer.toUnsignedLong(reply.sourceNode()));
+            json.writeNumberField("replier_uid", Integer.toUnsignedLong(reply.replierUid()));
+            json.writeNumberField("replier_pid", reply.replierPid());
+            json.writeNumberField("time_ns", reply.timestampNs());
+            json.writeStringField("time", PrintfFormat.iso(reply.timestampNs()));
+            final String text = textOrNull(reply.payloadBuffer());
+            json.writeStringField("encoding", text != null ? "utf-8" : "base64");
+            json.writeStringField("payload", text != null ? text :
+                Base64.getEncoder().encodeToString(reply.payloadAsBytes()));
+            if (reply.hasHeaders())
+            {
+                writeHeaders(json, reply.headers());
+            }
+            json.writeEndObject();
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+        return bytes.toByteArray();
+    }
+
+    /**
      * {@code "headers"}: an object, key to value (UTF-8 text, a bad byte as U+FFFD); a key that repeats maps to an
      * array of its values in order (docs/cli.md). Only for a message that has headers.
      */

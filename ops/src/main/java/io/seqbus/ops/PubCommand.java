@@ -362,30 +362,7 @@ final class PubCommand extends ClientCommand implements Callable<Integer>
     /** {@code --header KEY=VALUE}s, checked (key rules, sizes) before connecting: bad ones are bad usage. */
     private Headers headers()
     {
-        if (headerArguments.isEmpty())
-        {
-            return Headers.EMPTY;
-        }
-        final Headers.Builder builder = Headers.builder();
-        for (final String argument : headerArguments)
-        {
-            final int equals = argument.indexOf('=');
-            if (equals < 0)
-            {
-                throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--header takes KEY=VALUE: '" + argument + "' has no '='");
-            }
-            try
-            {
-                builder.add(argument.substring(0, equals), argument.substring(equals + 1));
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--header " + argument + ": " +
-                    ex.getMessage());
-            }
-        }
-        return builder.build();
+        return HeaderArguments.parse(spec, headerArguments);
     }
 
     private PubInput input() throws IOException

@@ -3,8 +3,10 @@ package io.seqbus.ops;
 import io.seqbus.client.BusClient;
 import io.seqbus.client.BusError;
 import io.seqbus.client.BusException;
+import io.seqbus.client.Headers;
 import io.seqbus.client.Message;
 import io.seqbus.client.Subscription;
+import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -15,6 +17,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -31,7 +34,7 @@ import java.util.concurrent.Callable;
         "replier's answer, or times out.",
         "Requests are answered one at a time, in the order they came; plain messages on the pattern are ignored."},
     footer = {"", "Examples:", "  seqbus reply 'svc.echo' --echo", "  seqbus reply 'svc.time' --exec date",
-        "  seqbus reply 'svc.upper' --exec 'tr a-z A-Z'",
+        "  seqbus reply 'svc.upper' --exec 'tr a-z A-Z'", "  seqbus reply 'svc.echo' --echo --header served-by=echo",
         "", "Exit status:", "  0  --count requests answered", "  1  no broker, or it went away",
         "  2  bad usage: an option or the pattern", "  3  access denied by the broker's rules (subscribe)",
         "  4  evicted as a slow consumer", "  5  the broker is shutting down", "  7  any other refusal by the broker"})
@@ -48,6 +51,15 @@ final class ReplyCommand extends ClientCommand implements Callable<Integer>
     @Option(names = {"-c", "--count"}, paramLabel = "N", defaultValue = "-1",
         description = "Exit after answering N requests (default: until killed).")
     long count;
+
+    @Option(names = {"-H", "--header"}, paramLabel = "KEY=VALUE", description = "A header on every reply " +
+        "(repeatable; a key may repeat): KEY is 1 to 64 of a-z 0-9 - _ . and VALUE text (UTF-8).")
+    List<String> headerArguments = new ArrayList<>();
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    private Headers headers = Headers.EMPTY;
 
     /** What the reply is: exactly one of these. */
     static final class Mode
@@ -67,6 +79,7 @@ final class ReplyCommand extends ClientCommand implements Callable<Integer>
     @Override
     public Integer call()
     {
+        headers = HeaderArguments.parse(spec, headerArguments);
         final BusClient client = connect("seqbus-reply", (options) -> { });
         try
         {
@@ -115,14 +128,14 @@ final class ReplyCommand extends ClientCommand implements Callable<Integer>
         }
         if (mode.echo)
         {
-            m.reply(m.payloadAsBytes());
+            m.reply(m.payloadAsBytes(), headers);
             answered++;
             return;
         }
         final byte[] reply = run(m);
         if (reply != null)
         {
-            m.reply(reply);
+            m.reply(reply, headers);
             answered++;
         }
     }

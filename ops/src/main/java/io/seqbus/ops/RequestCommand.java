@@ -4,6 +4,7 @@ import io.seqbus.client.AccessDeniedException;
 import io.seqbus.client.BusClient;
 import io.seqbus.client.BusException;
 import io.seqbus.client.ConnectionListener;
+import io.seqbus.client.Headers;
 import io.seqbus.client.Message;
 import io.seqbus.client.NoRespondersException;
 import io.seqbus.client.RespondersGoneException;
@@ -16,6 +17,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
@@ -32,6 +35,8 @@ import java.util.regex.Pattern;
         "standard output. Only this client can receive the reply: the broker routes it by connection, not by topic.",
         "A request nothing subscribes to fails at once (no responders), not after the timeout."},
     footer = {"", "Examples:", "  seqbus request svc.time now", "  seqbus request --timeout 500ms svc.price '{\"sku\":7}'",
+        "  seqbus request --header traceparent=00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01 --json " +
+        "svc.price '{\"sku\":7}'",
         "", "Exit status:", "  0  replied: the reply's payload is on standard output",
         "  1  no broker, or it went away before the reply", "  2  bad usage: an option, the topic, the payload's size",
         "  3  access denied by the broker's rules (request)", "  6  no reply within --timeout",
@@ -53,6 +58,15 @@ final class RequestCommand extends ClientCommand implements java.util.concurrent
         description = "How long to wait for the reply: 500ms, 5s, 2m, or seconds (default ${DEFAULT-VALUE}).")
     String timeout;
 
+    @Option(names = {"-H", "--header"}, paramLabel = "KEY=VALUE", description = "A header on the request " +
+        "(repeatable; a key may repeat): KEY is 1 to 64 of a-z 0-9 - _ . and VALUE text (UTF-8).")
+    List<String> headerArguments = new ArrayList<>();
+
+    @Option(names = "--json", description = "Print the reply as one JSON object and a newline: topic, replier " +
+        "node, uid and pid, time, the payload (as text when it is UTF-8, else base64, as \"encoding\" says) and " +
+        "\"headers\" when it has any, as seqbus sub --json shows a message.")
+    boolean json;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -60,6 +74,7 @@ final class RequestCommand extends ClientCommand implements java.util.concurrent
     public Integer call() throws IOException
     {
         final Duration wait = duration(spec, "--timeout", timeout);
+        final Headers headers = HeaderArguments.parse(spec, headerArguments);
         final BusClient client = connect("seqbus-request", (options) -> options
             .connectionListener(new ConnectionListener()
             {
@@ -67,7 +82,7 @@ final class RequestCommand extends ClientCommand implements java.util.concurrent
         try
         {
             final CompletableFuture<Message> reply =
-                client.request(topic, payload.getBytes(StandardCharsets.UTF_8), wait);
+                client.request(topic, payload.getBytes(StandardCharsets.UTF_8), headers, wait);
             // POLL mode: this thread reads the RESPONSE; the client's own timer ends the wait.
             while (!reply.isDone())
             {
@@ -98,7 +113,15 @@ final class RequestCommand extends ClientCommand implements java.util.concurrent
         {
             final Message m = reply.get();
             final OutputStream out = System.out;
-            out.write(m.payloadAsBytes());
+            if (json)
+            {
+                out.write(new JsonMessage().encodeReply(m));
+                out.write('\n');
+            }
+            else
+            {
+                out.write(m.payloadAsBytes());
+            }
             out.flush();
             return ExitStatus.OK;
         }

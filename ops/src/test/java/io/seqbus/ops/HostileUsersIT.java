@@ -353,6 +353,48 @@ class HostileUsersIT extends ProcessTestBase
     }
 
     /**
+     * 3c: a second uid opens 16 connections of 1,024 requests each (the per-connection bound) to a topic whose replier
+     * reads and never answers: with max_pending_requests_total at 16,384 it would hold the whole table; at the
+     * default max_pending_requests_per_uid it holds half, and a good requester and replier (root) beside it get every
+     * one of 1,000 requests answered with its own reply.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("unitOptions")
+    void oneUidsRequestFloodLeavesTheRequestTableToOthers(final List<String> javaOpts) throws Exception
+    {
+        final Child broker = Child.start(this, javaOpts, "max_pending_requests_total = 16384\n");
+        final Attacker attacker = Attacker.start(this, broker, 65534, "reqflood", "16", "1024", "stall.svc");
+        attacker.expect("flooded", WAIT);
+        final String summary = attacker.expect("summary", WAIT);
+        try (BusClient replier = BusClient.connect(new ClientOptions().socket(broker.socket).clientName("good-replier")
+                .threadMode(ThreadMode.DEDICATED).reconnect(false));
+            BusClient requester = BusClient.connect(new ClientOptions().socket(broker.socket)
+                .clientName("good-requester").threadMode(ThreadMode.DEDICATED).reconnect(false)))
+        {
+            replier.subscribe("good.svc", (m) -> m.reply(m.payloadAsBytes()));
+            replier.sync(WAIT);
+            final List<java.util.concurrent.CompletableFuture<io.seqbus.client.Message>> replies = new ArrayList<>();
+            for (int i = 0; i < 1_000; i++)
+            {
+                replies.add(requester.request("good.svc", ("r" + i).getBytes(StandardCharsets.UTF_8),
+                    Duration.ofSeconds(30)));
+            }
+            for (int i = 0; i < replies.size(); i++)
+            {
+                assertThat(replies.get(i).get(60, TimeUnit.SECONDS).payloadAsString()).as("reply " + i)
+                    .isEqualTo("r" + i);
+            }
+        }
+        final String metrics = broker.metrics();
+        broker.assertAlive();
+        attacker.exit();
+        assertThat(summary).as("the attacker's 16,384 requests: half pending, half refused at its uid's bound")
+            .isEqualTo("summary TOO_MANY_REQUESTS=8192 pongs=16");
+        assertThat(metric(metrics, "seqbus_limit_hits_total{", "limit=\"max_pending_requests_per_uid\""))
+            .isEqualTo(8192);
+    }
+
+    /**
      * 7: a subscriber of every topic under the block policy, full and never reading: a pair that
      * connects after it sets up and gets its messages in well under the stall timeout.
      */

@@ -125,7 +125,8 @@ class RequestReplyIT extends CliTestBase
         }
         pool.shutdown();
         assertThat(matched.get()).isEqualTo(threads * perThread);
-        assertThat(metric("seqbus_requests_total{outcome=\"replied\"}")).isEqualTo(threads * perThread);
+        assertThat(metric("seqbus_requests_total{outcome=\"replied\",role=\"origin\"}"))
+            .isEqualTo(threads * perThread);
         assertThat(metric("seqbus_requests_pending")).isZero();
     }
 
@@ -162,7 +163,8 @@ class RequestReplyIT extends CliTestBase
         }
         assertThat(gone + replied).isEqualTo(50);
         assertThat(gone).isPositive();
-        assertThat(metric("seqbus_requests_total{outcome=\"responders_gone\"}")).isEqualTo(gone);
+        assertThat(metric("seqbus_requests_total{outcome=\"responders_gone\",role=\"origin\"}"))
+            .isEqualTo(gone);
     }
 
     @Test
@@ -246,6 +248,35 @@ class RequestReplyIT extends CliTestBase
 
         final Cli usage = seqbus("request", "--socket", socket, "--timeout", "soon", "svc.echo", "x");
         assertThat(usage.exit()).isEqualTo(ExitStatus.USAGE);
+    }
+
+    @Test
+    void headersCrossBothWaysBetweenTheCommands() throws Exception
+    {
+        broker("");
+        replier("svc.h", "--echo", "--header", "served-by=echo", "-H", "k=1", "-H", "k=2");
+        // A witness subscriber of the same topic shows what the request carried (it is a recipient too, silent).
+        final Cli witness = subscribed(socket, "--json", "--count", "1", "svc.h");
+
+        final Cli json = seqbus("request", "--socket", socket, "--header", "traceparent=00-ab-01", "-H",
+            "content-type=text/plain", "--json", "svc.h", "hi");
+        assertThat(json.exit()).as(json.stderr()).isEqualTo(ExitStatus.OK);
+        final String reply = new String(json.stdout(), StandardCharsets.UTF_8);
+        assertThat(reply).endsWith("}\n").contains("\"topic\":\"svc.h\"", "\"replier_uid\":0",
+            "\"encoding\":\"utf-8\"", "\"payload\":\"hi\"",
+            "\"headers\":{\"served-by\":\"echo\",\"k\":[\"1\",\"2\"]}");
+        assertThat(witness.exit()).as(witness.stderr()).isZero();
+        assertThat(new String(witness.stdout(), StandardCharsets.UTF_8))
+            .contains("\"headers\":{\"traceparent\":\"00-ab-01\",\"content-type\":\"text/plain\"}");
+
+        final Cli plain = seqbus("request", "--socket", socket, "-H", "x=y", "svc.h", "raw");
+        assertThat(plain.exit()).as(plain.stderr()).isEqualTo(ExitStatus.OK);
+        assertThat(new String(plain.stdout(), StandardCharsets.UTF_8)).isEqualTo("raw");
+
+        final Cli bad = seqbus("request", "--socket", socket, "--header", "Bad=x", "svc.h", "x");
+        assertThat(bad.exit()).as(bad.stderr()).isEqualTo(ExitStatus.USAGE);
+        final Cli badReply = seqbus("reply", "--socket", socket, "svc.h", "--echo", "--header", "novalue");
+        assertThat(badReply.exit()).as(badReply.stderr()).isEqualTo(ExitStatus.USAGE);
     }
 
     @Test

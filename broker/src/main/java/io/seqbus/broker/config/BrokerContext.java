@@ -89,6 +89,7 @@ public final class BrokerContext
     private long maxShmBytesTotal;
     private int maxPendingRequestsPerConnection;
     private int maxPendingRequestsTotal;
+    private int maxPendingRequestsPerUid;
     private Consumer<Throwable> agentFailureHandler = (ex) -> { };
     private String aclDefault;
     private List<AclRule> aclRules = List.of();
@@ -590,6 +591,22 @@ public final class BrokerContext
     public BrokerContext maxPendingRequestsTotal(final int max)
     {
         this.maxPendingRequestsTotal = max;
+        return this;
+    }
+
+    /** @return requests pending over all connections of one uid. */
+    public int maxPendingRequestsPerUid()
+    {
+        return maxPendingRequestsPerUid;
+    }
+
+    /**
+     * @param max requests pending over all connections of one uid.
+     * @return this.
+     */
+    public BrokerContext maxPendingRequestsPerUid(final int max)
+    {
+        this.maxPendingRequestsPerUid = max;
         return this;
     }
 

@@ -377,6 +377,15 @@ public final class Settings
         "Requests pending over all connections; the next gets RESPONSE TOO_MANY_REQUESTS.", null,
         BrokerContext::maxPendingRequestsTotal, BrokerContext::maxPendingRequestsTotal);
 
+    /**
+     * 8,192 by default: eight connections at max_pending_requests_per_connection, an eighth of the total, so one uid
+     * opening many connections leaves the rest of the table to the other users (issue 19, hostile users).
+     */
+    public static final Setting<Integer> MAX_PENDING_REQUESTS_PER_UID = new Setting<>(
+        "max_pending_requests_per_uid", integer(1, 1 << 24), 8192, LIVE,
+        "Requests pending over all connections of one uid; the next gets RESPONSE TOO_MANY_REQUESTS.", null,
+        BrokerContext::maxPendingRequestsPerUid, BrokerContext::maxPendingRequestsPerUid);
+
     /** The bridge's Aeron channel, an odd multicast group (Aeron uses the next one for control); none by default. */
     public static final Setting<String> LAN_CHANNEL = new Setting<>("lan.channel", text(1024), null, RESTART,
         "Bridge shared topics to the other brokers of the LAN over this Aeron channel, e.g. " +
@@ -456,7 +465,7 @@ public final class Settings
         MAX_DESCRIPTOR_BYTES_TOTAL, MAX_DESCRIPTOR_MESSAGES_HELD, MAX_DESCRIPTORS_IN_FLIGHT,
         MAX_HEADER_BYTES, MAX_HEADERS, MAX_REQUEST_TIMEOUT_MS,
         SHM, SHM_RING_BYTES, MAX_SHM_BYTES_PER_UID, MAX_SHM_BYTES_TOTAL,
-        MAX_PENDING_REQUESTS_PER_CONNECTION, MAX_PENDING_REQUESTS_TOTAL,
+        MAX_PENDING_REQUESTS_PER_CONNECTION, MAX_PENDING_REQUESTS_TOTAL, MAX_PENDING_REQUESTS_PER_UID,
         ACL_DEFAULT, LAN_CHANNEL, LAN_STREAM, LAN_TOPICS, LAN_PEERS, LAN_FLOW_CONTROL, LAN_KEY_FILE,
         LAN_ANNOUNCE_INTERVAL_MS, LAN_MAX_PAYLOAD, AERON_DIR, AERON_DRIVER);
 

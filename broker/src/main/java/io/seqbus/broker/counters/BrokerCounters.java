@@ -177,7 +177,16 @@ public final class BrokerCounters
     /** REPLY frames dropped because the request was not delivered to their sender. */
     public static final int REPLIES_DROPPED_NOT_RECIPIENT = REPLIES_DROPPED_LATE + 1;
 
-    private static final int LENGTH = REPLIES_DROPPED_NOT_RECIPIENT + 1;
+    /** REQUESTs answered TOO_MANY_REQUESTS because their uid was at max_pending_requests_per_uid. */
+    public static final int LIMIT_PENDING_REQUESTS_PER_UID = REPLIES_DROPPED_NOT_RECIPIENT + 1;
+
+    /**
+     * First of the per-outcome counters of proxy slots (requests from another broker delivered here): index
+     * {@code PROXY_REQUESTS_OUTCOME + status}, as {@link #REQUESTS_OUTCOME}.
+     */
+    public static final int PROXY_REQUESTS_OUTCOME = LIMIT_PENDING_REQUESTS_PER_UID + 1;
+
+    private static final int LENGTH = PROXY_REQUESTS_OUTCOME + REQUEST_OUTCOMES;
 
     private final AtomicLongArray values = new AtomicLongArray(LENGTH);
     private final GroupCounters groups = new GroupCounters();

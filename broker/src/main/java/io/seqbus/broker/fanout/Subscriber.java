@@ -149,6 +149,12 @@ public final class Subscriber
         this.acceptsHeaders = accepts;
     }
 
+    /** @return true when its HELLO had SERVICES, so it knows DELIVER_REQUEST; without, it is sent no request. */
+    public boolean acceptsRequests()
+    {
+        return acceptsHeaders; // the one SERVICES capability
+    }
+
     /** @return true when its deliveries may carry header blocks; without, they go without the block. */
     public boolean acceptsHeaders()
     {

@@ -168,6 +168,8 @@ public final class BrokerMetrics implements AutoCloseable
             BrokerCounters.LIMIT_SUBSCRIPTION_BYTES, limitHelp);
         tagged(counters, "seqbus.limit.hits", "limit", "max_queued_bytes_per_uid",
             BrokerCounters.LIMIT_QUEUED_PER_UID, limitHelp);
+        tagged(counters, "seqbus.limit.hits", "limit", "max_pending_requests_per_uid",
+            BrokerCounters.LIMIT_PENDING_REQUESTS_PER_UID, limitHelp);
         gauge(counters, "seqbus.closed.sessions", null, BrokerCounters.CLOSED_SESSIONS,
             "Session publishers whose connection closed, remembered to check their resume (max_closed_sessions)");
         counter(counters, "seqbus.closed.sessions.forgotten", null, BrokerCounters.CLOSED_SESSIONS_FORGOTTEN,
@@ -381,15 +383,26 @@ public final class BrokerMetrics implements AutoCloseable
         }
     }
 
-    // Requests and replies (issue 19): outcomes by RESPONSE status (and "abandoned": the requester closed first).
+    // Requests and replies (issue 19): outcomes by RESPONSE status (and "abandoned": the requester closed first), and
+    // by role: origin (a requester of this broker) or proxy (a request from another broker delivered here).
     private void requests(final BrokerCounters counters)
     {
         final String[] outcomes = {"replied", "no_responders", "responders_gone", "timed_out", "denied",
             "too_many_requests", "abandoned"};
         for (int i = 0; i < outcomes.length; i++)
         {
-            tagged(counters, "seqbus.requests", "outcome", outcomes[i], BrokerCounters.REQUESTS_OUTCOME + i,
-                "Requests ended, by outcome (the RESPONSE status; abandoned: the requester closed first)");
+            for (final String role : new String[]{"origin", "proxy"})
+            {
+                final int index = ("origin".equals(role) ? BrokerCounters.REQUESTS_OUTCOME :
+                    BrokerCounters.PROXY_REQUESTS_OUTCOME) + i;
+                FunctionCounter.builder("seqbus.requests", counters, (c) -> c.get(index))
+                    .tag("outcome", outcomes[i])
+                    .tag("role", role)
+                    .description("Requests ended, by outcome (the RESPONSE status; abandoned: the requester closed " +
+                        "first) and role (origin: asked here; proxy: from another broker, delivered here; its " +
+                        "no_responders, responders_gone and timed_out are this broker's alone, never sent back)")
+                    .register(registry);
+            }
         }
         gauge(counters, "seqbus.requests.pending", null, BrokerCounters.REQUESTS_PENDING,
             "Requests waiting for their RESPONSE");

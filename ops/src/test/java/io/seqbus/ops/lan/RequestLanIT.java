@@ -15,7 +15,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (network namespaces, {@link NetnsLan}), with real commands: {@code seqbus reply --echo} on host B answers
  * {@code seqbus request} on host A on a shared topic; a request on a shared topic nobody answers on either host ends
  * TIMED_OUT (a live peer might have answered), one on a topic that is not shared NO_RESPONDERS at once, as on a lone
- * broker, and so does one on a shared topic once the only peer has left. Runs as root (CI does); fails without root or iproute2.
+ * broker, and so does one on a shared topic once the only peer has left. The answering broker counts its proxy slots
+ * in seqbus_requests_total with role "proxy". Runs as root (CI does); fails without root or iproute2.
  */
 class RequestLanIT
 {
@@ -81,6 +82,13 @@ class RequestLanIT
             "--timeout", "2s", "shared.nobody", "hi");
         assertThat(exit(unanswered)).as(unanswered.text()).isEqualTo(TIMED_OUT);
 
+        // Each broker counts its side: A its requester's outcomes (origin), B the proxy slots it kept for them (the
+        // reply it sent back; the request nothing matched there ended at once, B's own no_responders, never sent).
+        assertThat(metric('a', "seqbus_requests_total{outcome=\"replied\",role=\"origin\"}")).isEqualTo(1);
+        assertThat(metric('b', "seqbus_requests_total{outcome=\"replied\",role=\"proxy\"}")).isEqualTo(1);
+        assertThat(metric('b', "seqbus_requests_total{outcome=\"no_responders\",role=\"proxy\"}")).isEqualTo(1);
+        assertThat(metric('b', "seqbus_requests_total{outcome=\"replied\",role=\"origin\"}")).isZero();
+
         // Not shared: the LAN is no recipient, NO_RESPONDERS at once as on a lone broker.
         final Started local = lan.seqbus('a', "request-local", "request", "--socket", lan.socket('a'),
             "--timeout", "20s", "local.nobody", "hi");
@@ -96,6 +104,16 @@ class RequestLanIT
         final Started alone = lan.seqbus('a', "request-alone", "request", "--socket", lan.socket('a'),
             "--timeout", "60s", "shared.svc", "hi");
         assertThat(exit(alone)).as(alone.text()).isEqualTo(NO_RESPONDERS);
+    }
+
+    /** A series of a host's broker's /metrics (its default endpoint, inside the host's namespace). */
+    private static double metric(final char host, final String series) throws Exception
+    {
+        final String metrics = NetnsLan.run("ip", "netns", "exec", lan.ns(host), "curl", "-sf",
+            "http://127.0.0.1:9464/metrics");
+        return metrics.lines().filter(l -> l.startsWith(series + " "))
+            .mapToDouble(l -> Double.parseDouble(l.substring(series.length() + 1).trim())).findFirst()
+            .orElseThrow(() -> new AssertionError("no " + series + " in " + metrics));
     }
 
     private static int exit(final Started p) throws InterruptedException
