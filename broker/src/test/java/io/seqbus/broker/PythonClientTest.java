@@ -119,10 +119,11 @@ class PythonClientTest
             await().atMost(Duration.ofSeconds(20)).until(() -> broker.counters().get(BrokerCounters.SUBSCRIPTIONS) == 2);
             try (BusClient pub = BusClient.connect(new ClientOptions().socket(socket).threadMode(ThreadMode.POLL)))
             {
-                // Two turns of 16 each (the broker's GroupDispatch.BURST).
+                // One at a time: each in a duty cycle of its own, so the two members alternate.
                 for (int i = 1; i <= 64; i++)
                 {
                     pub.publish("j.x", Integer.toString(i).getBytes(StandardCharsets.UTF_8));
+                    pub.sync(Duration.ofSeconds(5));
                 }
                 pub.sync(Duration.ofSeconds(5));
             }

@@ -89,10 +89,11 @@ class QueueGroupBrokerTest extends InProcessBrokerTest
             a.sync(WAIT);
             b.sync(WAIT);
             plain.sync(WAIT);
-            // 30 turns of 16 messages each per member of workers (GroupDispatch.BURST).
+            // One at a time, so each comes in a duty cycle of its own and the turn moves on with every message.
             for (int i = 0; i < 960; i++)
             {
                 pub.publish("jobs.x", "job");
+                pub.sync(WAIT);
             }
             pub.sync(WAIT);
             await().atMost(WAIT).until(() -> got[0].get() + got[1].get() == 960 && got[2].get() == 960 &&

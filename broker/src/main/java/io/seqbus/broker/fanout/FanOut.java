@@ -96,10 +96,11 @@ public final class FanOut implements OldestDropper.Policy, GroupDispatch.Room
     /**
      * Reads the bounds again (they change on reload); the agent calls it once per duty cycle, so
      * each delivery reads plain fields. It also asks again about the subscribers a descriptor bound holds back
-     * (no EPOLLOUT tells when they read), listing them for this cycle's flush.
+     * (no EPOLLOUT tells when they read), listing them for this cycle's flush, and ends the queue groups' turns.
      */
     public void refreshBounds()
     {
+        groupDispatch.newCycle();
         queuedBytesPerUid = bounds.queuedBytesPerUid();
         hardQueuedMemory = bounds.hardQueuedMemory();
         backpressure.maxTotalQueuedBytes(bounds.maxTotalQueuedBytes());

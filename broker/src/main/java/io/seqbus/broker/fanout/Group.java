@@ -19,6 +19,8 @@ public final class Group
     int cursor;
     /** Messages the member at the cursor has taken in its current turn; {@link GroupDispatch}'s alone. */
     int streak;
+    /** The duty cycle the current turn began in; {@link GroupDispatch}'s alone. */
+    long turnCycle = -1;
 
     Group(final String name, final int order)
     {
