@@ -100,6 +100,11 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
         "added up against what was published, and duplicates.")
     int group;
 
+    @Option(names = "--work", paramLabel = "NS", description = "Each subscriber's handler spends NS nanoseconds of " +
+        "CPU per message (a busy loop), as a consumer that does work would: the load queue groups are for " +
+        "(default: 0, handlers that only count).")
+    long workNs;
+
     @Option(names = "--topic", paramLabel = "TOPIC", description = "Topic to use (default: bench.data).")
     String topic = "bench.data";
 
@@ -245,6 +250,11 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
         s.subscriberProcesses = subProcs;
         s.executorThreads = executor;
         s.headers = headers;
+        if (workNs < 0)
+        {
+            throw new IllegalArgumentException("--work must be 0 or more nanoseconds, not " + workNs);
+        }
+        s.workNs = workNs;
         if (group > 0)
         {
             s.subscribers = group;

@@ -94,6 +94,8 @@ public final class Bench
         public int headers;
         /** A queue group all the subscribers join (issue 19): each message goes to one of them; null for none. */
         public String group;
+        /** CPU each handler spends per message (a busy loop), as a consumer that does work would; 0 = none. */
+        public long workNs;
     }
 
     /**
@@ -141,7 +143,7 @@ public final class Bench
         this.tallies = new SubscriberTally[settings.subscriberProcesses ? 0 : settings.subscribers];
         for (int i = 0; i < tallies.length; i++)
         {
-            tallies[i] = new SubscriberTally(settings.rate > 0, settings.touch, settings.copyAlternative);
+            tallies[i] = new SubscriberTally(settings.rate > 0, settings.touch, settings.copyAlternative, settings.workNs);
         }
     }
 
@@ -428,7 +430,9 @@ public final class Bench
         final String touched = settings.touch ? mode + BenchResult.TOUCHED : mode;
         // --headers N: "+headersN", so a run with headers is never read as one without.
         final String withHeaders = settings.headers > 0 ? touched + "+headers" + settings.headers : touched;
-        return settings.group != null ? withHeaders + BenchResult.GROUP : withHeaders;
+        // --work NS: "+workNSns", so a run whose handlers work is never set beside one whose handlers only count.
+        final String worked = settings.workNs > 0 ? withHeaders + "+work" + settings.workNs + "ns" : withHeaders;
+        return settings.group != null ? worked + BenchResult.GROUP : worked;
     }
 
     /** A bench client's options: the run's socket and transport, no reconnecting, a patient publish. */

@@ -65,6 +65,7 @@ public final class SubscriberProcess
                 case "--touch" -> s.touch = true;
                 case "--copy-alternative" -> s.copyAlternative = true;
                 case "--group" -> s.group = args[++i];
+                case "--work" -> s.workNs = Long.parseLong(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -85,7 +86,7 @@ public final class SubscriberProcess
 
     private int run(final Bench.Settings s, final int index, final BufferedReader in, final PrintStream out)
     {
-        final SubscriberTally tally = new SubscriberTally(s.rate > 0, s.touch, s.copyAlternative);
+        final SubscriberTally tally = new SubscriberTally(s.rate > 0, s.touch, s.copyAlternative, s.workNs);
         // The same client as the in-process mode's: POLL for throughput, polled by this process's one thread; a
         // DEDICATED client thread when paced.
         final ClientOptions options = Bench.clientOptions(s, "bench-sub-" + index)

@@ -226,6 +226,10 @@ final class SubscriberProcesses implements AutoCloseable
         {
             command.addAll(List.of("--group", s.group));
         }
+        if (s.workNs > 0)
+        {
+            command.addAll(List.of("--work", Long.toString(s.workNs)));
+        }
         return command;
     }
 

@@ -24,6 +24,7 @@ final class SubscriberTally
     private final boolean latency;
     private final boolean touch;
     private final boolean copyAlternative;
+    private final long workNs;
     /** Set by whoever runs the window; read per message. */
     private volatile int phase = WARMING;
     // Plain fields, as before the tally was its own class: a volatile store per message would cost the hot path;
@@ -35,11 +36,12 @@ final class SubscriberTally
     private long sink;
     private final Histogram latencyNs = newHistogram();
 
-    SubscriberTally(final boolean latency, final boolean touch, final boolean copyAlternative)
+    SubscriberTally(final boolean latency, final boolean touch, final boolean copyAlternative, final long workNs)
     {
         this.latency = latency;
         this.touch = touch;
         this.copyAlternative = copyAlternative;
+        this.workNs = workNs;
     }
 
     /** @return an empty histogram of one-hop nanoseconds, the one shape every tally and merge uses. */
@@ -60,6 +62,10 @@ final class SubscriberTally
 
     void onMessage(final Message m)
     {
+        if (workNs > 0)
+        {
+            work(workNs);
+        }
         if (touch)
         {
             sink += sum(m);
@@ -99,6 +105,16 @@ final class SubscriberTally
     Histogram latencyNs()
     {
         return latencyNs;
+    }
+
+    /** A handler's work: CPU for this long, no sleep (a sleeping handler would leave the core to the others). */
+    private static void work(final long ns)
+    {
+        final long until = System.nanoTime() + ns;
+        while (System.nanoTime() - until < 0)
+        {
+            Thread.onSpinWait();
+        }
     }
 
     /** Reads every payload byte once, 8 at a time. */
