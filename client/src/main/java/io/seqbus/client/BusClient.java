@@ -1637,13 +1637,7 @@ public final class BusClient implements AutoCloseable
     public void reply(final long replyToken, final ByteBuffer payload)
     {
         Objects.requireNonNull(payload, "payload");
-        if (payload.hasArray())
-        {
-            reply(replyToken, null, payload.array(), payload.arrayOffset() + payload.position(), payload.remaining(),
-                null);
-            return;
-        }
-        reply(replyToken, new SafeBuffer(payload), null, payload.position(), payload.remaining(), null);
+        replyFrom(replyToken, payload, null);
     }
 
     /**
@@ -1659,6 +1653,12 @@ public final class BusClient implements AutoCloseable
     {
         Objects.requireNonNull(payload, "payload");
         Objects.requireNonNull(headers, "headers");
+        replyFrom(replyToken, payload, headers);
+    }
+
+    /** A ByteBuffer's remaining bytes as the reply: a heap buffer's array as it is, a direct one wrapped. */
+    private void replyFrom(final long replyToken, final ByteBuffer payload, final Headers headers)
+    {
         if (payload.hasArray())
         {
             reply(replyToken, null, payload.array(), payload.arrayOffset() + payload.position(), payload.remaining(),

@@ -496,16 +496,7 @@ final class Reconnector
                 controlByteBuffer = ByteBuffer.allocateDirect(limit);
                 control = new SafeBuffer(controlByteBuffer);
             }
-            final int length = SubscribeFrame.PATTERN_OFFSET + WireStrings.utf8Length(subscription.pattern()) +
-                SubscribeFrame.GROUP_LENGTH_FIELD + WireStrings.utf8Length(subscription.group());
-            if (position + length > limit)
-            {
-                connection.writeWhole(controlByteBuffer, position);
-                position = 0;
-            }
-            position += SubscribeFrame.encode(
-                control, position, subscription.id(), subscription.policy().code(),
-                (int)subscription.maxQueueBytes(), subscription.pattern(), subscription.group());
+            position = appendSubscribe(controlByteBuffer, control, position, subscription);
         }
         if (position > 0)
         {
@@ -599,19 +590,35 @@ final class Reconnector
             {
                 continue;
             }
-            final int length = SubscribeFrame.PATTERN_OFFSET + WireStrings.utf8Length(subscription.pattern());
-            if (position + length > limit)
-            {
-                connection.writeWhole(controlByteBuffer, position);
-                position = 0;
-            }
-            position += SubscribeFrame.encode(
-                control, position, subscription.id(), subscription.policy().code(),
-                (int)subscription.maxQueueBytes(), subscription.pattern(), subscription.group());
+            position = appendSubscribe(controlByteBuffer, control, position, subscription);
         }
         connection.writeWhole(controlByteBuffer, position);
         outbound.batch().keepOnlyPublishes();
         welcomeDeadlineNs = System.nanoTime() + connectTimeoutNs;
         connection.state(Connection.AWAITING_WELCOME);
+    }
+
+    /**
+     * Under lock: a subscription's SUBSCRIBE after what the control datagram holds, which goes out first when the
+     * frame would not fit in it (a datagram of whole frames, at most max_datagram).
+     *
+     * @return the datagram's new length.
+     */
+    private int appendSubscribe(
+        final ByteBuffer controlByteBuffer, final SafeBuffer control, final int position,
+        final Subscription subscription) throws IOException
+    {
+        final int length = SubscribeFrame.PATTERN_OFFSET + WireStrings.utf8Length(subscription.pattern()) +
+            (subscription.group() != null ?
+            SubscribeFrame.GROUP_LENGTH_FIELD + WireStrings.utf8Length(subscription.group()) : 0);
+        int at = position;
+        if (at + length > connection.maxDatagram())
+        {
+            connection.writeWhole(controlByteBuffer, at);
+            at = 0;
+        }
+        return at + SubscribeFrame.encode(
+            control, at, subscription.id(), subscription.policy().code(),
+            (int)subscription.maxQueueBytes(), subscription.pattern(), subscription.group());
     }
 }

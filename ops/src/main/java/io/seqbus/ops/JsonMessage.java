@@ -55,14 +55,7 @@ final class JsonMessage
             {
                 json.writeStringField("group", message.subscription().group());
             }
-            final String text = textOrNull(message.payloadBuffer());
-            json.writeStringField("encoding", text != null ? "utf-8" : "base64");
-            json.writeStringField("payload", text != null ? text :
-                Base64.getEncoder().encodeToString(message.payloadAsBytes()));
-            if (message.hasHeaders())
-            {
-                writeHeaders(json, message.headers());
-            }
+            writePayloadAndHeaders(json, message);
             json.writeEndObject();
         }
         catch (final IOException ex)
@@ -89,14 +82,7 @@ final class JsonMessage
             json.writeNumberField("replier_pid", reply.replierPid());
             json.writeNumberField("time_ns", reply.timestampNs());
             json.writeStringField("time", PrintfFormat.iso(reply.timestampNs()));
-            final String text = textOrNull(reply.payloadBuffer());
-            json.writeStringField("encoding", text != null ? "utf-8" : "base64");
-            json.writeStringField("payload", text != null ? text :
-                Base64.getEncoder().encodeToString(reply.payloadAsBytes()));
-            if (reply.hasHeaders())
-            {
-                writeHeaders(json, reply.headers());
-            }
+            writePayloadAndHeaders(json, reply);
             json.writeEndObject();
         }
         catch (final IOException ex)
@@ -104,6 +90,19 @@ final class JsonMessage
             throw new UncheckedIOException(ex);
         }
         return bytes.toByteArray();
+    }
+
+    /** {@code "encoding"} and {@code "payload"} (UTF-8 text as it is, else base64), then the headers if any. */
+    private void writePayloadAndHeaders(final JsonGenerator json, final Message message) throws IOException
+    {
+        final String text = textOrNull(message.payloadBuffer());
+        json.writeStringField("encoding", text != null ? "utf-8" : "base64");
+        json.writeStringField("payload", text != null ? text :
+            Base64.getEncoder().encodeToString(message.payloadAsBytes()));
+        if (message.hasHeaders())
+        {
+            writeHeaders(json, message.headers());
+        }
     }
 
     /**

@@ -46,12 +46,7 @@ class GroupFanOutTest
     @Test
     void eachMessageGoesToExactlyOneMemberRoundRobin()
     {
-        final Recorder a = new Recorder();
-        final Recorder b = new Recorder();
-        final Recorder c = new Recorder();
-        member(a, "orders.>", "workers");
-        member(b, "orders.*", "workers");
-        member(c, "orders.eu", "workers");
+        final List<Recorder> members = threeMembersOfWorkers();
 
         // A duty cycle each: at low rates the turn moves on with every message.
         final int sent = 3 * 30;
@@ -62,7 +57,7 @@ class GroupFanOutTest
         }
 
         final Set<Long> all = new HashSet<>();
-        for (final Recorder r : List.of(a, b, c))
+        for (final Recorder r : members)
         {
             assertThat(r.sequences).as("a third each, round robin").hasSize(30);
             for (int k = 1; k < r.sequences.size(); k++)
@@ -81,12 +76,7 @@ class GroupFanOutTest
     @Test
     void whatACycleCarriesGoesToOneMemberUpToAMaximumTurn()
     {
-        final Recorder a = new Recorder();
-        final Recorder b = new Recorder();
-        final Recorder c = new Recorder();
-        member(a, "orders.>", "workers");
-        member(b, "orders.*", "workers");
-        member(c, "orders.eu", "workers");
+        final List<Recorder> members = threeMembersOfWorkers();
 
         // Three busy cycles, each shorter than a turn: each member takes one cycle's batch whole.
         final int batch = GroupDispatch.MAX_TURN - 2;
@@ -99,7 +89,6 @@ class GroupFanOutTest
             }
             flush();
         }
-        final List<Recorder> members = List.of(a, b, c);
         for (final Recorder r : members)
         {
             assertThat(r.sequences).as("one cycle's batch each").hasSize(batch);
@@ -309,6 +298,16 @@ class GroupFanOutTest
         final long allocated = threads.getThreadAllocatedBytes(threadId) - before;
         // One allocation per message would be 3.2 MB at least (16 bytes each); what is left is the JIT's own.
         assertThat(allocated).as("bytes allocated by 200,000 messages to a group of 3").isLessThan(64 * 1024);
+    }
+
+    /** Three members of "workers" whose different patterns all match orders.eu. */
+    private List<Recorder> threeMembersOfWorkers()
+    {
+        final List<Recorder> members = List.of(new Recorder(), new Recorder(), new Recorder());
+        member(members.get(0), "orders.>", "workers");
+        member(members.get(1), "orders.*", "workers");
+        member(members.get(2), "orders.eu", "workers");
+        return members;
     }
 
     private static List<Long> range(final long from, final long to)
