@@ -436,6 +436,18 @@ final class BrokerAgent implements Agent, LocalBus
     }
 
     @Override
+    public void requestNotSharedFromLan(final long replyToken)
+    {
+        protocol.requestCommands().onLanRequestNotShared(replyToken);
+    }
+
+    @Override
+    public void noneFromLan(final long replyToken, final int replierNode, final int flag)
+    {
+        protocol.requestCommands().onLanNone(replyToken, flag);
+    }
+
+    @Override
     public void replyFromLan(
         final long replyToken, final int replierNode, final int replierUid, final int replierPid,
         final long timestampNs, final DirectBuffer payload, final int payloadIndex, final int payloadLength)

@@ -7,6 +7,7 @@ import io.seqbus.broker.fanout.FanOut;
 import io.seqbus.broker.net.ClientConnection;
 import io.seqbus.wire.DeliverRequestFrame;
 import io.seqbus.wire.ErrorCode;
+import io.seqbus.wire.LanReplyFrame;
 import io.seqbus.wire.Printable;
 import io.seqbus.wire.Protocol;
 import io.seqbus.wire.ReplyFrame;
@@ -121,10 +122,11 @@ final class RequestCommands
             nowNs);
         counters.add(BrokerCounters.MESSAGES_DELIVERED, n);
         counters.add(BrokerCounters.BYTES_DELIVERED, (long)n * payloadLength);
-        if (bridge != null && bridge.onLocalRequest(buffer, topicIndex, topicLength, payloadLength, context.nodeId(),
-            c.publisherId(), sequence, timestampNs, c.uid(), c.pid(), requests.token(slot), headerFlag))
+        final int peers = bridge == null ? 0 : bridge.onLocalRequest(buffer, topicIndex, topicLength, payloadLength,
+            context.nodeId(), c.publisherId(), sequence, timestampNs, c.uid(), c.pid(), requests.token(slot), headerFlag);
+        if (peers > 0)
         {
-            requests.viaLan(slot);
+            requests.viaLan(slot, peers);
         }
         requests.delivered(slot);
         return true;
@@ -152,6 +154,26 @@ final class RequestCommands
         counters.add(BrokerCounters.MESSAGES_DELIVERED, n);
         counters.add(BrokerCounters.BYTES_DELIVERED, (long)n * payloadLength);
         requests.delivered(slot);
+    }
+
+    /**
+     * A request from another broker on a topic not shared here: its broker hears at once that no reply comes from
+     * this one (no proxy slot is taken).
+     */
+    void onLanRequestNotShared(final long originToken)
+    {
+        if (bridge != null)
+        {
+            bridge.sendLanNone(originToken, 0, LanReplyFrame.FLAG_NO_RESPONDERS);
+        }
+    }
+
+    /**
+     * A LAN_REPLY for this broker saying no reply will come from its sender (a LanReplyFrame flag).
+     */
+    void onLanNone(final long token, final int flag)
+    {
+        requests.noneFromLan(token, flag == LanReplyFrame.FLAG_RESPONDERS_GONE);
     }
 
     /**

@@ -7,6 +7,7 @@ import io.seqbus.broker.fanout.FanOut;
 import io.seqbus.broker.fanout.Subscriber;
 import io.seqbus.broker.net.ClientConnection;
 import io.seqbus.wire.HeaderBlock;
+import io.seqbus.wire.LanReplyFrame;
 import io.seqbus.wire.ResponseFrame;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2LongHashMap;
@@ -63,6 +64,10 @@ final class Requests implements FanOut.RequestRecipients
     // Requests across the LAN (SPEC.md, "Requests across the LAN"): an origin slot the LAN is one more recipient of,
     // and a proxy slot (no requester here) standing for a request from another broker, with that broker's token.
     private boolean[] viaLan = new boolean[0];
+    // An origin slot: the live peers it went to that have not yet answered (a reply or a "none"); while any has not,
+    // the LAN is one more recipient. And whether a recipient, here or on a peer, left before replying.
+    private int[] lanWaiting = new int[0];
+    private boolean[] anyGone = new boolean[0];
     private boolean[] proxy = new boolean[0];
     private long[] originToken = new long[0];
     private LanBridge bridge;
@@ -121,14 +126,41 @@ final class Requests implements FanOut.RequestRecipients
     }
 
     /**
-     * The request in this slot also went to the LAN, where a live peer may answer: it waits for a LAN_REPLY or its
-     * timeout even when no local subscriber matched.
+     * The request in this slot also went to the LAN, where a live peer may answer: it waits for a LAN_REPLY, for
+     * every one of those peers to say none will come, or for its timeout, even when no local subscriber matched.
      *
-     * @param slot from {@link #begin}.
+     * @param slot  from {@link #begin}.
+     * @param peers the live peers it went to: 1 or more.
      */
-    void viaLan(final int slot)
+    void viaLan(final int slot, final int peers)
     {
         viaLan[slot] = true;
+        lanWaiting[slot] = peers;
+    }
+
+    /**
+     * A LAN_REPLY for this broker saying no reply will come from its broker: once every peer the request went to said
+     * so and no local recipient is left, the request ends with NO_RESPONDERS (RESPONDERS_GONE when a recipient,
+     * here or there, left before replying), not at its timeout.
+     *
+     * @param goneThere true for {@code FLAG_RESPONDERS_GONE}: the peer had recipients, and they left.
+     * @return true when that ended the request.
+     */
+    boolean noneFromLan(final long token, final boolean goneThere)
+    {
+        final int slot = (int)(token >>> GENERATION_BITS) & (MAX_SLOTS - 1);
+        if ((int)(token >>> 32) != nodeId || slot >= capacity || requester[slot] == null ||
+            generation[slot] != ((int)token & GENERATION_MASK) || lanWaiting[slot] == 0)
+        {
+            return false; // ended already, or a peer that joined after it went out
+        }
+        anyGone[slot] |= goneThere;
+        if (--lanWaiting[slot] == 0 && recipientCount[slot] == 0)
+        {
+            fail(slot, anyGone[slot] ? ResponseFrame.RESPONDERS_GONE : ResponseFrame.NO_RESPONDERS);
+            return true;
+        }
+        return false;
     }
 
     /**
@@ -238,6 +270,8 @@ final class Requests implements FanOut.RequestRecipients
         live++;
         recipientCount[slot] = 0;
         viaLan[slot] = false;
+        lanWaiting[slot] = 0;
+        anyGone[slot] = false;
         proxy[slot] = false;
         deadlineNs[slot] = nowNs + timeoutMs * 1_000_000L;
         link(slot);
@@ -313,7 +347,7 @@ final class Requests implements FanOut.RequestRecipients
     {
         delivering = NONE;
         deliveringTopic = null;
-        if (recipientCount[slot] == 0 && !viaLan[slot])
+        if (recipientCount[slot] == 0 && lanWaiting[slot] == 0)
         {
             fail(slot, ResponseFrame.NO_RESPONDERS);
             return false;
@@ -448,7 +482,8 @@ final class Requests implements FanOut.RequestRecipients
                     list[i] = list[count - 1];
                     list[count - 1] = null;
                     recipientCount[slot] = count - 1;
-                    if (count == 1 && !viaLan[slot])
+                    anyGone[slot] = true;
+                    if (count == 1 && lanWaiting[slot] == 0)
                     {
                         fail(slot, ResponseFrame.RESPONDERS_GONE);
                     }
@@ -480,7 +515,13 @@ final class Requests implements FanOut.RequestRecipients
     {
         if (proxy[slot])
         {
-            release(slot, status); // the origin answers its requester itself
+            // The origin answers its requester itself; it hears at once that no reply will come from here.
+            if (bridge != null && (status == ResponseFrame.NO_RESPONDERS || status == ResponseFrame.RESPONDERS_GONE))
+            {
+                bridge.sendLanNone(originToken[slot], 0, status == ResponseFrame.NO_RESPONDERS ?
+                    LanReplyFrame.FLAG_NO_RESPONDERS : LanReplyFrame.FLAG_RESPONDERS_GONE);
+            }
+            release(slot, status);
             return;
         }
         ClientProxy.responseFailure(requester[slot].subscriber(), requestId[slot], status);
@@ -563,6 +604,8 @@ final class Requests implements FanOut.RequestRecipients
         prev = Arrays.copyOf(prev, newCapacity);
         bucket = Arrays.copyOf(bucket, newCapacity);
         viaLan = Arrays.copyOf(viaLan, newCapacity);
+        lanWaiting = Arrays.copyOf(lanWaiting, newCapacity);
+        anyGone = Arrays.copyOf(anyGone, newCapacity);
         proxy = Arrays.copyOf(proxy, newCapacity);
         originToken = Arrays.copyOf(originToken, newCapacity);
         final int[] ring = new int[newCapacity];

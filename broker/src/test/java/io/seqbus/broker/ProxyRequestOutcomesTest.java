@@ -35,7 +35,7 @@ class ProxyRequestOutcomesTest
     void aProxySlotPastItsTimeoutIsCountedTimedOutAsProxy()
     {
         final int slot = requests.beginProxy(ORIGIN_TOKEN, 5, 0, 16);
-        requests.viaLan(slot); // kept without a local recipient, as if one had been delivered to
+        requests.viaLan(slot, 1); // kept without a local recipient, as if one had been delivered to
         requests.delivering(slot, topic, 0, topic.capacity());
         assertThat(requests.delivered(slot)).isTrue();
         assertThat(requests.expire(1_000_000_000L)).isEqualTo(1);

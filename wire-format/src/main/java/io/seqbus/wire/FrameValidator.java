@@ -347,8 +347,7 @@ public final class FrameValidator
             case FrameType.RESPONSE:
                 return requestFrame(buffer, at, frameLength, type);
             case FrameType.LAN_REPLY:
-                return frameLength < LanReplyFrame.PAYLOAD_OFFSET ?
-                    fail(at, ErrorCode.BAD_FRAME_LENGTH, "frame_length below the type's fixed part") : 0;
+                return lanReply(buffer, at, frameLength);
             case FrameType.FRAGMENT:
                 if (frameLength <= FragmentFrame.BYTES_OFFSET)
                 {
@@ -358,6 +357,25 @@ public final class FrameValidator
             default:
                 return fail(at, ErrorCode.UNKNOWN_FRAME_TYPE, "frame type not defined in version 1");
         }
+    }
+
+    private int lanReply(final DirectBuffer buffer, final int at, final int frameLength)
+    {
+        if (frameLength < LanReplyFrame.PAYLOAD_OFFSET)
+        {
+            return fail(at, ErrorCode.BAD_FRAME_LENGTH, "frame_length below the type's fixed part");
+        }
+        final int flags = buffer.getByte(at + Protocol.FLAGS_OFFSET);
+        if (flags == 0)
+        {
+            return 0;
+        }
+        if (flags == (LanReplyFrame.FLAG_NO_RESPONDERS | LanReplyFrame.FLAG_RESPONDERS_GONE))
+        {
+            return fail(at, ErrorCode.PROTOCOL_VIOLATION, "LAN_REPLY says both NO_RESPONDERS and RESPONDERS_GONE");
+        }
+        return frameLength == LanReplyFrame.PAYLOAD_OFFSET ? 0 :
+            fail(at, ErrorCode.BAD_FRAME_LENGTH, "a LAN_REPLY that says no reply comes carries no payload");
     }
 
     private int exact(final int at, final int frameLength, final int expected)
@@ -672,6 +690,8 @@ public final class FrameValidator
     private static final int HEADER_FLAGS = Protocol.FLAG_HEADERS; // the header block's check: headerBlocks
     private static final int REQUEST_HEADER_FLAGS = Protocol.FLAG_HEADERS; // requests and replies: headerBlocks
     private static final int SUBSCRIBE_FLAGS = Protocol.FLAG_GROUP; // with subscribeWithGroup's check
+    // A LAN_REPLY saying that no reply will come from its broker: one flag at most, and then no payload (lanReply).
+    private static final int LAN_REPLY_FLAGS = LanReplyFrame.FLAG_NO_RESPONDERS | LanReplyFrame.FLAG_RESPONDERS_GONE;
 
     private static int allowedFlags(final int type)
     {
@@ -691,6 +711,8 @@ public final class FrameValidator
                 return REQUEST_HEADER_FLAGS;
             case FrameType.SUBSCRIBE:
                 return SUBSCRIBE_FLAGS;
+            case FrameType.LAN_REPLY:
+                return LAN_REPLY_FLAGS;
             default:
                 return 0;
         }

@@ -26,6 +26,13 @@ public final class LanReplyFrame extends Flyweight
     public static final int TIMESTAMP_OFFSET = 32;
     /** Offset of the payload; also the length of the fixed part. */
     public static final int PAYLOAD_OFFSET = 40;
+    /**
+     * Flag: nobody at {@code replier_node} can answer (no subscriber there matched, or may reply, or the topic is not
+     * shared there); no payload, uid and pid 0.
+     */
+    public static final int FLAG_NO_RESPONDERS = 0x04;
+    /** Flag: every recipient at {@code replier_node} left before one replied; no payload, uid and pid 0. */
+    public static final int FLAG_RESPONDERS_GONE = 0x08;
 
     /**
      * @param payloadLength bytes of the payload.
@@ -54,6 +61,27 @@ public final class LanReplyFrame extends Flyweight
         buffer.putLong(offset + TIMESTAMP_OFFSET, timestampNs, BYTE_ORDER);
         buffer.putBytes(offset + PAYLOAD_OFFSET, payload, payloadIndex, payloadLength);
         return length;
+    }
+
+    /**
+     * A LAN_REPLY that says no reply will come from {@code replierNode}: {@link #FLAG_NO_RESPONDERS} or
+     * {@link #FLAG_RESPONDERS_GONE}, no payload.
+     *
+     * @return the frame length.
+     */
+    public static int encodeNone(
+        final MutableDirectBuffer buffer, final int offset, final int targetNode, final long replyToken,
+        final int replierNode, final long timestampNs, final int flag)
+    {
+        final int length = encode(buffer, offset, targetNode, replyToken, replierNode, 0, 0, timestampNs, buffer, 0, 0);
+        buffer.putByte(offset + Protocol.FLAGS_OFFSET, (byte)flag);
+        return length;
+    }
+
+    /** @return {@link #FLAG_NO_RESPONDERS}, {@link #FLAG_RESPONDERS_GONE}, or 0 for a reply. */
+    public int noneFlag()
+    {
+        return buffer.getByte(offset + Protocol.FLAGS_OFFSET) & (FLAG_NO_RESPONDERS | FLAG_RESPONDERS_GONE);
     }
 
     /** @return the broker the reply is for. */

@@ -45,6 +45,35 @@ class LanReplyFrameTest
     }
 
     @Test
+    void aLanReplyThatSaysNoReplyComesHasOneFlagAndNoPayload()
+    {
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[NodeFrame.LENGTH + LanReplyFrame.frameLength(1)]);
+        final int node = NodeFrame.encode(buffer, 0, 0x0B, 0x1122334455667788L, 1);
+        for (final int flag : new int[]{LanReplyFrame.FLAG_NO_RESPONDERS, LanReplyFrame.FLAG_RESPONDERS_GONE})
+        {
+            final int length = LanReplyFrame.encodeNone(buffer, node, 0x0A, 0x0000000A_00000101L, 0x0B, 0, flag);
+            assertThat(length).isEqualTo(LanReplyFrame.PAYLOAD_OFFSET);
+            final LanReplyFrame frame = (LanReplyFrame)new LanReplyFrame().wrap(buffer, node);
+            assertThat(frame.noneFlag()).isEqualTo(flag);
+            assertThat(frame.replyToken()).isEqualTo(0x0000000A_00000101L);
+            assertThat(frame.replierNode()).isEqualTo(0x0B);
+            assertThat(validate(Direction.ON_LAN, new UnsafeBuffer(buffer, 0, node + length))).isZero();
+        }
+        // Both flags at once: refused.
+        buffer.putByte(node + Protocol.FLAGS_OFFSET,
+            (byte)(LanReplyFrame.FLAG_NO_RESPONDERS | LanReplyFrame.FLAG_RESPONDERS_GONE));
+        assertThat(validate(Direction.ON_LAN, new UnsafeBuffer(buffer, 0, node + LanReplyFrame.PAYLOAD_OFFSET)))
+            .isEqualTo(ErrorCode.PROTOCOL_VIOLATION);
+        // A flag beside a payload: refused.
+        buffer.putByte(node + Protocol.FLAGS_OFFSET, (byte)LanReplyFrame.FLAG_NO_RESPONDERS);
+        buffer.putInt(node, LanReplyFrame.frameLength(1), Protocol.BYTE_ORDER);
+        assertThat(validate(Direction.ON_LAN, buffer)).isEqualTo(ErrorCode.BAD_FRAME_LENGTH);
+        // A flag not defined: refused.
+        buffer.putByte(node + Protocol.FLAGS_OFFSET, (byte)Protocol.FLAG_HEADERS);
+        assertThat(validate(Direction.ON_LAN, buffer)).isEqualTo(ErrorCode.PROTOCOL_VIOLATION);
+    }
+
+    @Test
     void deliverRequestCrossesTheLan()
     {
         final byte[] topicAndPayload = "svc.echohi".getBytes(StandardCharsets.US_ASCII);

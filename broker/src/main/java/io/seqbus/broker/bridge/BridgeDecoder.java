@@ -213,6 +213,7 @@ final class BridgeDecoder implements ControlledFragmentHandler
                 if (!shared.matches(buffer, deliverRequest.topicIndex(), deliverRequest.topicLength()))
                 {
                     counters.increment(BridgeCounters.MESSAGES_FILTERED);
+                    local.requestNotSharedFromLan(deliverRequest.replyToken());
                     continue;
                 }
                 local.deliverRequestFromLan(buffer, deliverRequest.topicIndex(), deliverRequest.topicLength(),
@@ -224,7 +225,11 @@ final class BridgeDecoder implements ControlledFragmentHandler
             else if (type == FrameType.LAN_REPLY)
             {
                 lanReply.wrap(buffer, at);
-                if (lanReply.targetNode() == ownNodeId && lanReply.replierNode() == nodeId)
+                if (lanReply.targetNode() == ownNodeId && lanReply.replierNode() == nodeId && lanReply.noneFlag() != 0)
+                {
+                    local.noneFromLan(lanReply.replyToken(), nodeId, lanReply.noneFlag());
+                }
+                else if (lanReply.targetNode() == ownNodeId && lanReply.replierNode() == nodeId)
                 {
                     local.replyFromLan(lanReply.replyToken(), nodeId, lanReply.replierUid(), lanReply.replierPid(),
                         lanReply.timestampNs(), buffer, lanReply.payloadIndex(), lanReply.payloadLength());

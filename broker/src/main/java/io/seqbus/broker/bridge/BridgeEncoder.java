@@ -149,6 +149,21 @@ final class BridgeEncoder
     }
 
     /**
+     * Queues a LAN_REPLY that says no reply will come from this broker ({@link LanReplyFrame#encodeNone}).
+     */
+    void appendLanNone(final int targetNode, final long replyToken, final int replierNode, final long timestampNs,
+        final int flag)
+    {
+        if (readOffset == writeOffset)
+        {
+            readOffset = 0;
+            writeOffset = 0;
+        }
+        writeOffset += LanReplyFrame.encodeNone(backlog, writeOffset, targetNode, replyToken, replierNode,
+            timestampNs, flag);
+    }
+
+    /**
      * @return bytes waiting to go out.
      */
     int backlogBytes()

@@ -169,20 +169,21 @@ public final class LanBridge implements AutoCloseable
      * Hands a local request to the bridge (SPEC.md, "Requests across the LAN"): on a shared topic it goes to the LAN
      * as a DELIVER_REQUEST carrying this broker's token.
      *
-     * @return true when it went to the LAN and a live peer may answer it: the LAN is then one more recipient.
+     * @return the live peers it went to, each of which answers with a reply or a "none" (0: not to the LAN, or no
+     * peer up): while any has not, the LAN is one more recipient.
      */
-    public boolean onLocalRequest(
+    public int onLocalRequest(
         final DirectBuffer buffer, final int topicIndex, final int topicLength, final int payloadLength,
         final int sourceNode, final long publisherId, final long sequence, final long timestampNs, final int uid,
         final int pid, final long replyToken, final int headerFlag)
     {
         if (!shared.matches(buffer, topicIndex, topicLength))
         {
-            return false;
+            return 0;
         }
         encoder.appendRequest(buffer, topicIndex, topicLength, payloadLength, sourceNode, publisherId, sequence,
             timestampNs, uid, pid, replyToken, headerFlag);
-        return hasLivePeers();
+        return livePeers();
     }
 
     /**
@@ -196,16 +197,27 @@ public final class LanBridge implements AutoCloseable
             payloadIndex, payloadLength);
     }
 
-    private boolean hasLivePeers()
+    /**
+     * Tells the requester's broker that no reply will come from this one for its request: none of its subscribers
+     * could answer ({@link LanReplyFrame#FLAG_NO_RESPONDERS}) or all that could left ({@code FLAG_RESPONDERS_GONE}).
+     */
+    public void sendLanNone(final long replyToken, final long timestampNs, final int flag)
     {
+        encoder.appendLanNone((int)(replyToken >>> 32), replyToken, context.nodeId(), timestampNs, flag);
+    }
+
+    /** @return peers up now: the requester's broker waits for a reply, or a "none", from each. */
+    private int livePeers()
+    {
+        int live = 0;
         for (final PeerTable.Entry peer : peers.currentEntries())
         {
             if (peer.nodeId != context.nodeId() && PeerTable.UP.equals(peer.state))
             {
-                return true;
+                live++;
             }
         }
-        return false;
+        return live;
     }
 
     /**

@@ -92,6 +92,22 @@ public interface LocalBus
     }
 
     /**
+     * A request from another node on a topic this broker does not share: nobody here answers it (a LAN_REPLY
+     * {@code NO_RESPONDERS} tells its broker so). A bus without requests drops it.
+     */
+    default void requestNotSharedFromLan(long replyToken)
+    {
+    }
+
+    /**
+     * A LAN_REPLY for this node saying no reply will come from {@code replierNode} (a LanReplyFrame flag). A bus
+     * without requests drops it.
+     */
+    default void noneFromLan(long replyToken, int replierNode, int flag)
+    {
+    }
+
+    /**
      * A LAN_REPLY for this node: ends the request its token names, as a local REPLY would. A bus without requests
      * drops it.
      */

@@ -400,7 +400,7 @@ public final class BrokerMetrics implements AutoCloseable
                     .tag("role", role)
                     .description("Requests ended, by outcome (the RESPONSE status; abandoned: the requester closed " +
                         "first) and role (origin: asked here; proxy: from another broker, delivered here; its " +
-                        "no_responders, responders_gone and timed_out are this broker's alone, never sent back)")
+                        "no_responders and responders_gone go back to that broker, its timed_out does not)")
                     .register(registry);
             }
         }

@@ -5,10 +5,13 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Request/reply across the LAN bridge (SPEC.md, "Requests across the LAN") between real brokers on two hosts
@@ -25,6 +28,7 @@ class RequestLanIT
     private static final Duration RUN = Duration.ofSeconds(60);
     private static final int TIMED_OUT = 6;
     private static final int NO_RESPONDERS = 9;
+    private static final int RESPONDERS_GONE = 10;
 
     private static NetnsLan lan;
 
@@ -77,16 +81,34 @@ class RequestLanIT
         assertThat(subA.text()).doesNotContain("gap");
         assertThat(subB.text()).doesNotContain("gap");
 
-        // Nobody answers shared.nobody on either host: B sends nothing back, A answers at the request's timeout.
+        // Nobody answers shared.nobody on either host: B says so at once (a LAN_REPLY flagged NO_RESPONDERS), and A,
+        // with every live peer having said so, answers NO_RESPONDERS well before the request's timeout.
         final Started unanswered = lan.seqbus('a', "request-unanswered", "request", "--socket", lan.socket('a'),
-            "--timeout", "2s", "shared.nobody", "hi");
-        assertThat(exit(unanswered)).as(unanswered.text()).isEqualTo(TIMED_OUT);
+            "--timeout", "30s", "shared.nobody", "hi");
+        assertThat(exit(unanswered)).as(unanswered.text()).isEqualTo(NO_RESPONDERS);
+
+        // A replier on B that takes the request and is killed before it answers: B says its recipients are gone,
+        // and A's requester hears RESPONDERS_GONE, not a timeout.
+        final Path taken = Files.createTempFile("reqlan-taken", "");
+        Files.delete(taken);
+        final Started slow = lan.seqbus('b', "reply-slow", "reply", "--socket", lan.socket('b'), "shared.slow",
+            "--exec", "touch " + taken + "; sleep 60");
+        slow.awaitLine("answering requests on", START);
+        final Started abandoned = lan.seqbus('a', "request-abandoned", "request", "--socket", lan.socket('a'),
+            "--timeout", "30s", "shared.slow", "hi");
+        await().atMost(START).until(() -> Files.exists(taken));
+        slow.process().destroyForcibly();
+        assertThat(exit(abandoned)).as(abandoned.text()).isEqualTo(RESPONDERS_GONE);
+        Files.deleteIfExists(taken);
 
         // Each broker counts its side: A its requester's outcomes (origin), B the proxy slots it kept for them (the
-        // reply it sent back; the request nothing matched there ended at once, B's own no_responders, never sent).
+        // reply it sent back; the request nothing matched there, and the one whose replier died).
         assertThat(metric('a', "seqbus_requests_total{outcome=\"replied\",role=\"origin\"}")).isEqualTo(1);
+        assertThat(metric('a', "seqbus_requests_total{outcome=\"no_responders\",role=\"origin\"}")).isEqualTo(1);
+        assertThat(metric('a', "seqbus_requests_total{outcome=\"responders_gone\",role=\"origin\"}")).isEqualTo(1);
         assertThat(metric('b', "seqbus_requests_total{outcome=\"replied\",role=\"proxy\"}")).isEqualTo(1);
         assertThat(metric('b', "seqbus_requests_total{outcome=\"no_responders\",role=\"proxy\"}")).isEqualTo(1);
+        assertThat(metric('b', "seqbus_requests_total{outcome=\"responders_gone\",role=\"proxy\"}")).isEqualTo(1);
         assertThat(metric('b', "seqbus_requests_total{outcome=\"replied\",role=\"origin\"}")).isZero();
 
         // Not shared: the LAN is no recipient, NO_RESPONDERS at once as on a lone broker.
