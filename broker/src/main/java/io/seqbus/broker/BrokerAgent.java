@@ -450,10 +450,11 @@ final class BrokerAgent implements Agent, LocalBus
     @Override
     public void replyFromLan(
         final long replyToken, final int replierNode, final int replierUid, final int replierPid,
-        final long timestampNs, final DirectBuffer payload, final int payloadIndex, final int payloadLength)
+        final long timestampNs, final DirectBuffer payload, final int payloadIndex, final int payloadLength,
+        final int headerFlag)
     {
         protocol.requestCommands().onLanReply(replyToken, replierNode, replierUid, replierPid, timestampNs, payload,
-            payloadIndex, payloadLength);
+            payloadIndex, payloadLength, headerFlag);
     }
 
     @Override

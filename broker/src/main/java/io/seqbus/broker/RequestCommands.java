@@ -180,10 +180,11 @@ final class RequestCommands
      * A LAN_REPLY for this broker: ends its request as a local REPLY would.
      */
     void onLanReply(final long token, final int replierNode, final int replierUid, final int replierPid,
-        final long timestampNs, final DirectBuffer payload, final int payloadIndex, final int payloadLength)
+        final long timestampNs, final DirectBuffer payload, final int payloadIndex, final int payloadLength,
+        final int headerFlag)
     {
         requests.replyFromLan(token, replierNode, replierUid, replierPid, timestampNs, payload, payloadIndex,
-            payloadLength);
+            payloadLength, headerFlag);
     }
 
     /**

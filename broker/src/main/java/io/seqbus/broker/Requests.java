@@ -6,7 +6,6 @@ import io.seqbus.broker.fanout.ClientProxy;
 import io.seqbus.broker.fanout.FanOut;
 import io.seqbus.broker.fanout.Subscriber;
 import io.seqbus.broker.net.ClientConnection;
-import io.seqbus.wire.HeaderBlock;
 import io.seqbus.wire.LanReplyFrame;
 import io.seqbus.wire.ResponseFrame;
 import org.agrona.DirectBuffer;
@@ -169,7 +168,8 @@ final class Requests implements FanOut.RequestRecipients
      * @return true when it was routed to the requester.
      */
     boolean replyFromLan(final long token, final int replierNode, final int replierUid, final int replierPid,
-        final long timestampNs, final DirectBuffer payload, final int payloadIndex, final int payloadLength)
+        final long timestampNs, final DirectBuffer payload, final int payloadIndex, final int payloadLength,
+        final int headerFlag)
     {
         final int slot = (int)(token >>> GENERATION_BITS) & (MAX_SLOTS - 1);
         if ((int)(token >>> 32) != nodeId || slot >= capacity || requester[slot] == null ||
@@ -184,7 +184,7 @@ final class Requests implements FanOut.RequestRecipients
             return false;
         }
         ClientProxy.responseReplied(requester[slot].subscriber(), requestId[slot], replierNode, replierUid,
-            replierPid, timestampNs, payload, payloadIndex, payloadLength, 0);
+            replierPid, timestampNs, payload, payloadIndex, payloadLength, headerFlag);
         release(slot, ResponseFrame.REPLIED);
         return true;
     }
@@ -387,10 +387,9 @@ final class Requests implements FanOut.RequestRecipients
             // The first reply of a recipient here: back to the requester's broker, which ends the request.
             if (bridge != null)
             {
-                // LAN_REPLY has no flags in this version: a reply's headers stay on this side (SPEC.md says so).
-                final int block = headerFlag != 0 ? HeaderBlock.blockLength(payload, payloadIndex) : 0;
+                // The header block, checked here as a REPLY's, crosses with its flag.
                 bridge.sendLanReply((int)(originToken[slot] >>> 32), originToken[slot], replier.uid(), replier.pid(),
-                    timestampNs, payload, payloadIndex + block, payloadLength - block);
+                    timestampNs, payload, payloadIndex, payloadLength, headerFlag);
             }
             release(slot, ResponseFrame.REPLIED);
             return true;

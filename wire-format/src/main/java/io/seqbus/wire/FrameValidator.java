@@ -366,13 +366,15 @@ public final class FrameValidator
             return fail(at, ErrorCode.BAD_FRAME_LENGTH, "frame_length below the type's fixed part");
         }
         final int flags = buffer.getByte(at + Protocol.FLAGS_OFFSET);
-        if (flags == 0)
+        final int none = flags & (LanReplyFrame.FLAG_NO_RESPONDERS | LanReplyFrame.FLAG_RESPONDERS_GONE);
+        if (none == 0)
         {
             return 0;
         }
-        if (flags == (LanReplyFrame.FLAG_NO_RESPONDERS | LanReplyFrame.FLAG_RESPONDERS_GONE))
+        if (flags != LanReplyFrame.FLAG_NO_RESPONDERS && flags != LanReplyFrame.FLAG_RESPONDERS_GONE)
         {
-            return fail(at, ErrorCode.PROTOCOL_VIOLATION, "LAN_REPLY says both NO_RESPONDERS and RESPONDERS_GONE");
+            return fail(at, ErrorCode.PROTOCOL_VIOLATION,
+                "a LAN_REPLY that says no reply comes has that one flag alone (not both, not HEADERS)");
         }
         return frameLength == LanReplyFrame.PAYLOAD_OFFSET ? 0 :
             fail(at, ErrorCode.BAD_FRAME_LENGTH, "a LAN_REPLY that says no reply comes carries no payload");
@@ -601,6 +603,8 @@ public final class FrameValidator
             case FrameType.RESPONSE:
                 // Only a REPLIED RESPONSE has a payload (requestFrame), so only it can carry the block.
                 return headerBlock(buffer, at, at + ResponseFrame.PAYLOAD_OFFSET, end, false);
+            case FrameType.LAN_REPLY:
+                return headerBlock(buffer, at, at + LanReplyFrame.PAYLOAD_OFFSET, end, false);
             default:
                 return 0;
         }
@@ -690,8 +694,10 @@ public final class FrameValidator
     private static final int HEADER_FLAGS = Protocol.FLAG_HEADERS; // the header block's check: headerBlocks
     private static final int REQUEST_HEADER_FLAGS = Protocol.FLAG_HEADERS; // requests and replies: headerBlocks
     private static final int SUBSCRIBE_FLAGS = Protocol.FLAG_GROUP; // with subscribeWithGroup's check
-    // A LAN_REPLY saying that no reply will come from its broker: one flag at most, and then no payload (lanReply).
-    private static final int LAN_REPLY_FLAGS = LanReplyFrame.FLAG_NO_RESPONDERS | LanReplyFrame.FLAG_RESPONDERS_GONE;
+    // A LAN_REPLY: HEADERS as a REPLY's (headerBlocks), or saying that no reply will come from its broker, one such
+    // flag at most and then no payload (lanReply).
+    private static final int LAN_REPLY_FLAGS =
+        Protocol.FLAG_HEADERS | LanReplyFrame.FLAG_NO_RESPONDERS | LanReplyFrame.FLAG_RESPONDERS_GONE;
 
     private static int allowedFlags(final int type)
     {

@@ -68,9 +68,38 @@ class LanReplyFrameTest
         buffer.putByte(node + Protocol.FLAGS_OFFSET, (byte)LanReplyFrame.FLAG_NO_RESPONDERS);
         buffer.putInt(node, LanReplyFrame.frameLength(1), Protocol.BYTE_ORDER);
         assertThat(validate(Direction.ON_LAN, buffer)).isEqualTo(ErrorCode.BAD_FRAME_LENGTH);
+        // HEADERS beside it (a "none" carries no block): refused.
+        buffer.putInt(node, LanReplyFrame.PAYLOAD_OFFSET, Protocol.BYTE_ORDER);
+        buffer.putByte(node + Protocol.FLAGS_OFFSET,
+            (byte)(LanReplyFrame.FLAG_NO_RESPONDERS | Protocol.FLAG_HEADERS));
+        assertThat(validate(Direction.ON_LAN, new UnsafeBuffer(buffer, 0, node + LanReplyFrame.PAYLOAD_OFFSET)))
+            .isEqualTo(ErrorCode.PROTOCOL_VIOLATION);
         // A flag not defined: refused.
+        buffer.putByte(node + Protocol.FLAGS_OFFSET, (byte)0x10);
+        assertThat(validate(Direction.ON_LAN, new UnsafeBuffer(buffer, 0, node + LanReplyFrame.PAYLOAD_OFFSET)))
+            .isEqualTo(ErrorCode.PROTOCOL_VIOLATION);
+    }
+
+    @Test
+    void aRepliesHeaderBlockCrossesWithItsFlagAndMustFit()
+    {
+        final UnsafeBuffer payload = new UnsafeBuffer(new byte[64]);
+        // One entry, served-by: b (SPEC.md, "Headers": u16 block_length, u8 key_length, key, u16 value_length, value).
+        final int block = HeaderBlock.LENGTH_FIELD + HeaderBlock.entryLength(9, 1);
+        payload.putShort(0, (short)block, Protocol.BYTE_ORDER);
+        payload.putByte(2, (byte)9);
+        payload.putStringWithoutLengthAscii(3, "served-by");
+        payload.putShort(12, (short)1, Protocol.BYTE_ORDER);
+        payload.putStringWithoutLengthAscii(14, "b");
+        payload.putStringWithoutLengthAscii(block, "ok");
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[NodeFrame.LENGTH + LanReplyFrame.frameLength(block + 2)]);
+        final int node = NodeFrame.encode(buffer, 0, 0x0B, 0x1122334455667788L, 1);
+        LanReplyFrame.encode(buffer, node, 0x0A, 0x0000000A_00000101L, 0x0B, 1000, 42, 1L, payload, 0, block + 2);
         buffer.putByte(node + Protocol.FLAGS_OFFSET, (byte)Protocol.FLAG_HEADERS);
-        assertThat(validate(Direction.ON_LAN, buffer)).isEqualTo(ErrorCode.PROTOCOL_VIOLATION);
+        assertThat(validate(Direction.ON_LAN, buffer)).isZero();
+        // A block longer than the payload: refused as a REPLY's would be.
+        buffer.putShort(node + LanReplyFrame.PAYLOAD_OFFSET, (short)(block + 3), Protocol.BYTE_ORDER);
+        assertThat(validate(Direction.ON_LAN, buffer)).isEqualTo(ErrorCode.INVALID_HEADERS);
     }
 
     @Test

@@ -232,7 +232,8 @@ final class BridgeDecoder implements ControlledFragmentHandler
                 else if (lanReply.targetNode() == ownNodeId && lanReply.replierNode() == nodeId)
                 {
                     local.replyFromLan(lanReply.replyToken(), nodeId, lanReply.replierUid(), lanReply.replierPid(),
-                        lanReply.timestampNs(), buffer, lanReply.payloadIndex(), lanReply.payloadLength());
+                        lanReply.timestampNs(), buffer, lanReply.payloadIndex(), lanReply.payloadLength(),
+                        buffer.getByte(at + Protocol.FLAGS_OFFSET) & Protocol.FLAG_HEADERS);
                 }
             }
             else if (type == FrameType.FRAGMENT)

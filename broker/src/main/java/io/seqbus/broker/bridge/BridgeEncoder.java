@@ -133,19 +133,23 @@ final class BridgeEncoder
 
     /**
      * Queues a LAN_REPLY, in order with the messages: not numbered (a lost one ends its request in TIMED_OUT).
+     *
+     * @param headerFlag the REPLY's HEADERS flag: the payload starts with its header block, which crosses with it.
      */
     void appendLanReply(
         final int targetNode, final long replyToken, final int replierNode, final int replierUid,
         final int replierPid, final long timestampNs, final DirectBuffer payload, final int payloadIndex,
-        final int payloadLength)
+        final int payloadLength, final int headerFlag)
     {
         if (readOffset == writeOffset)
         {
             readOffset = 0;
             writeOffset = 0;
         }
+        final int at = writeOffset;
         writeOffset += LanReplyFrame.encode(backlog, writeOffset, targetNode, replyToken, replierNode, replierUid,
             replierPid, timestampNs, payload, payloadIndex, payloadLength);
+        backlog.putByte(at + Protocol.FLAGS_OFFSET, (byte)headerFlag);
     }
 
     /**

@@ -191,10 +191,11 @@ public final class LanBridge implements AutoCloseable
      */
     public void sendLanReply(
         final int targetNode, final long replyToken, final int replierUid, final int replierPid,
-        final long timestampNs, final DirectBuffer payload, final int payloadIndex, final int payloadLength)
+        final long timestampNs, final DirectBuffer payload, final int payloadIndex, final int payloadLength,
+        final int headerFlag)
     {
         encoder.appendLanReply(targetNode, replyToken, context.nodeId(), replierUid, replierPid, timestampNs, payload,
-            payloadIndex, payloadLength);
+            payloadIndex, payloadLength, headerFlag);
     }
 
     /**

@@ -113,7 +113,7 @@ public interface LocalBus
      */
     default void replyFromLan(
         long replyToken, int replierNode, int replierUid, int replierPid, long timestampNs, DirectBuffer payload,
-        int payloadIndex, int payloadLength)
+        int payloadIndex, int payloadLength, int headerFlag)
     {
     }
 

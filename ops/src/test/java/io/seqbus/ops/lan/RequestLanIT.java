@@ -57,7 +57,7 @@ class RequestLanIT
         b.awaitLine("peer " + lan.nodeName('a') + " (node", START);
 
         final Started replier = lan.seqbus('b', "reply-b", "reply", "--socket", lan.socket('b'), "shared.svc",
-            "--echo");
+            "--echo", "--header", "served-by=b");
         replier.awaitLine("answering requests on", START);
 
         // Shared subscribers on both hosts, to see that the request and its reply leave the bridge numbering
@@ -69,10 +69,11 @@ class RequestLanIT
         subA.awaitLine("subscribed to", START);
         subB.awaitLine("subscribed to", START);
 
+        // The reply's header block crosses back with it (a LAN_REPLY flagged HEADERS).
         final Started request = lan.seqbus('a', "request-a", "request", "--socket", lan.socket('a'), "--timeout",
-            "20s", "shared.svc", "hello");
+            "20s", "--json", "shared.svc", "hello");
         assertThat(exit(request)).as(request.text() + "\n" + a.text() + "\n" + b.text()).isZero();
-        assertThat(request.lines()).as(request.text()).contains("hello");
+        assertThat(request.text()).contains("\"payload\":\"hello\"").contains("\"served-by\"");
 
         assertThat(exit(lan.seqbus('b', "pub-b", "pub", "--socket", lan.socket('b'), "shared.after.a", "x"))).isZero();
         assertThat(exit(lan.seqbus('a', "pub-a", "pub", "--socket", lan.socket('a'), "shared.after.b", "y"))).isZero();
