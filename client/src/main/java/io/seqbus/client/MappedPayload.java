@@ -7,6 +7,7 @@ import io.seqbus.wire.SafeBuffer;
 import java.io.IOException;
 import java.lang.ref.Cleaner;
 import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A memfd payload as a subscriber holds it: a read-only shared mapping, and the descriptor until it is let go.
@@ -19,6 +20,17 @@ import java.nio.ByteBuffer;
 final class MappedPayload
 {
     static final Cleaner CLEANER = Cleaner.create();
+    /**
+     * Mappings not yet unmapped by the Cleaner past which a new one asks for a GC. Each is an entry of the process's
+     * memory map until a GC finds its buffers unreachable, so a subscriber that takes memfd payloads faster than it
+     * fills its heap reached vm.max_map_count (65,530 by default), and the next mmap, the JVM's own included, failed
+     * (DescriptorChurnIT's JVM died so, ~60,000 payloads in). The JDK's direct buffers do the same at
+     * -XX:MaxDirectMemorySize (java.nio.Bits): with -XX:+DisableExplicitGC neither works.
+     */
+    static final int MAPPINGS_BEFORE_GC = 16_384;
+    /** Past the bound, a GC is asked for once every this many mappings: not one per message while buffers are kept. */
+    private static final int GC_EVERY = 1_024;
+    private static final AtomicInteger MAPPINGS = new AtomicInteger();
 
     private final State state;
     private final ByteBuffer view;
@@ -74,6 +86,7 @@ final class MappedPayload
         {
             letGo();
             mapping.close();
+            MAPPINGS.decrementAndGet();
         }
     }
 
@@ -118,7 +131,18 @@ final class MappedPayload
             new Pointer(mapping.address()).getByteBuffer(0, size);
         final State state = new State(mapping, fd, budget);
         CLEANER.register(root, state);
+        final int live = MAPPINGS.incrementAndGet();
+        if (live > MAPPINGS_BEFORE_GC && live % GC_EVERY == 0)
+        {
+            System.gc(); // the Cleaner then unmaps every payload nobody holds (see MAPPINGS_BEFORE_GC)
+        }
         return new MappedPayload(state, root.asReadOnlyBuffer());
+    }
+
+    /** @return mappings made and not yet unmapped, in this JVM. */
+    static int liveMappings()
+    {
+        return MAPPINGS.get();
     }
 
     /** @return the payload, read-only, position 0, limit its size (reset at each call). */
