@@ -1,5 +1,6 @@
 package io.seqbus.broker;
 
+import io.seqbus.wire.SubscribeFrame;
 import io.seqbus.broker.config.BrokerContext;
 import io.seqbus.broker.counters.BrokerCounters;
 import io.seqbus.wire.DeliverRequestFrame;
@@ -228,6 +229,34 @@ class RequestReplyTest
         replier.send(reply(deliverRequest(replier).replyToken(), "yes"));
         assertThat(response(requester).status()).isEqualTo(ResponseFrame.REPLIED);
         assertThat(barrier(older)).as("the older client was sent nothing").isEmpty();
+    }
+
+    @Test
+    void aRequestToAGroupGoesToAMemberThatMayReceiveIt() throws IOException
+    {
+        // A member that cannot take requests (no SERVICES here; or rules without reply) is passed over, not picked
+        // and then skipped, which would leave the group out of the request.
+        final RawClient older = new RawClient(socket).hello("older", 0);
+        clients.add(older);
+        older.send(groupSubscribe(1, "svc.>", "workers"));
+        barrier(older);
+        final RawClient replier = client();
+        replier.send(groupSubscribe(1, "svc.>", "workers"));
+        barrier(replier);
+        final RawClient requester = client();
+        for (int id = 1; id <= 4; id++)
+        {
+            requester.send(request(id, 60_000, "svc.a", "hi"));
+            replier.send(reply(deliverRequest(replier).replyToken(), "yes"));
+            assertThat(response(requester).status()).as("request %d", id).isEqualTo(ResponseFrame.REPLIED);
+        }
+        assertThat(barrier(older)).as("the older member was sent nothing").isEmpty();
+    }
+
+    private static byte[] groupSubscribe(final int id, final String pattern, final String group)
+    {
+        final UnsafeBuffer b = new UnsafeBuffer(new byte[1024]);
+        return Arrays.copyOf(b.byteArray(), SubscribeFrame.encode(b, 0, id, 0, 0, pattern, group));
     }
 
     @Test

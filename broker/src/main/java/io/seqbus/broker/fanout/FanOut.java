@@ -527,10 +527,15 @@ public final class FanOut implements OldestDropper.Policy, GroupDispatch.Room
             Subscription subscription = matches.get(i);
             if (subscription.group() != null)
             {
-                // A request to a queue group goes to one member of it on this broker: load-balanced services.
+                // A request to a queue group goes to one member of it on this broker that may take it: load-balanced
+                // services.
                 final int first = i;
                 i = groupEnd(matches, i, subscription.group()) - 1;
-                subscription = groupDispatch.pick(matches, first, i + 1, frameLength, false);
+                subscription = groupDispatch.pick(matches, first, i + 1, frameLength, false, recipients);
+                if (subscription == null)
+                {
+                    continue;
+                }
             }
             final Subscriber to = subscription.subscriber();
             if (to.isEvicting() || !recipients.mayReceive(to) ||

@@ -61,10 +61,23 @@ final class GroupDispatch
     Subscription pick(
         final List<Subscription> matches, final int from, final int end, final long charge, final boolean descriptors)
     {
+        return pick(matches, from, end, charge, descriptors, null);
+    }
+
+    /**
+     * @param eligible for a request: the members that may take it (SERVICES, rules that let them reply); the others
+     *                 are passed over as if absent. Null for a message: every member.
+     * @return the member to deliver to; null when no member is eligible.
+     */
+    Subscription pick(
+        final List<Subscription> matches, final int from, final int end, final long charge, final boolean descriptors,
+        final FanOut.RequestRecipients eligible)
+    {
         final int n = end - from;
         final Group group = matches.get(from).group();
         final int start = Integer.remainderUnsigned(group.cursor, n);
         boolean startHasRoom = false;
+        int firstEligible = -1;
         for (int k = 0; k < n; k++)
         {
             int at = start + k;
@@ -73,6 +86,14 @@ final class GroupDispatch
                 at -= n;
             }
             final Subscription member = matches.get(from + at);
+            if (eligible != null && !eligible.mayReceive(member.subscriber()))
+            {
+                continue;
+            }
+            if (firstEligible < 0)
+            {
+                firstEligible = at;
+            }
             if (!room.hasRoomNow(member.subscriber(), charge, descriptors))
             {
                 continue;
@@ -99,9 +120,14 @@ final class GroupDispatch
             group.streak = 1;
             return matches.get(from + start);
         }
-        // Every one full: the member at the cursor takes it under its policy, and the next has the next turn.
-        group.cursor = start + 1;
+        if (firstEligible < 0)
+        {
+            return null;
+        }
+        // Every one full: the first (eligible) member from the cursor takes it under its policy, the next has the
+        // next turn.
+        group.cursor = firstEligible + 1;
         group.streak = 0;
-        return matches.get(from + start);
+        return matches.get(from + firstEligible);
     }
 }
