@@ -481,7 +481,8 @@ public final class FanOut implements OldestDropper.Policy, GroupDispatch.Room
     {
         /**
          * @param to a subscriber with a subscription matching the request's topic.
-         * @return true when it may receive the request (its rules let it reply on the topic).
+         * @return true when it may receive the request: its HELLO said SERVICES (so it also reads header blocks) and
+         *         its rules let it reply on the topic.
          */
         boolean mayReceive(Subscriber to);
 
@@ -520,7 +521,6 @@ public final class FanOut implements OldestDropper.Policy, GroupDispatch.Room
     {
         final List<Subscription> matches = index.match(buffer, topicIndex, topicLength);
         final int frameLength = DeliverRequestFrame.frameLength(topicLength, payloadLength);
-        final int blockLength = headerFlag != 0 ? HeaderBlock.blockLength(buffer, topicIndex + topicLength) : 0;
         int queued = 0;
         for (int i = 0, n = matches.size(); i < n; i++)
         {
@@ -548,23 +548,13 @@ public final class FanOut implements OldestDropper.Policy, GroupDispatch.Room
             {
                 to.reportDrops(subscription);
             }
-            // The block goes on with the flag; a subscriber from before headers (no SERVICES) gets the payload alone.
-            final int skip = to.acceptsHeaders() ? 0 : blockLength;
-            final int length = frameLength - skip;
-            final MutableDirectBuffer out = outbox.reserve(length);
+            // Every recipient said SERVICES (mayReceive), so it reads header blocks: the block goes on with the flag.
+            final MutableDirectBuffer out = outbox.reserve(frameLength);
             final int at = outbox.writeOffset();
             DeliverRequestFrame.encode(out, at, subscription.id(), sourceNode, publisherId,
-                sequence, timestampNs, uid, pid, replyToken, buffer, topicIndex, topicLength, payloadLength - skip);
-            if (skip == 0)
-            {
-                out.putByte(at + Protocol.FLAGS_OFFSET, (byte)headerFlag);
-            }
-            else
-            {
-                out.putBytes(at + DeliverRequestFrame.TOPIC_OFFSET + topicLength, buffer,
-                    topicIndex + topicLength + skip, payloadLength - skip);
-            }
-            outbox.commit(length);
+                sequence, timestampNs, uid, pid, replyToken, buffer, topicIndex, topicLength, payloadLength);
+            out.putByte(at + Protocol.FLAGS_OFFSET, (byte)headerFlag);
+            outbox.commit(frameLength);
             to.markForFlush();
             to.counts().onDelivered(payloadLength);
             recipients.delivered(to);
