@@ -23,6 +23,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * The lock guards only the deque, never user code: the I/O thread holds it to add, a drain or a {@code next} to take.
  * A full queue follows the policy (see {@link #onMessage}). Closing stops the drain after the handler it runs and
  * counts what was still queued.
+ * <p>
+ * With an executor, descriptors a message carries (besides a memfd payload, which is copied) move to its copy: the
+ * handler may take them on the executor, and those it does not take are closed when it returns, or when the copy is
+ * dropped or was still queued at close. A pull copy carries none (they are closed on the I/O thread).
  */
 final class HandlerQueue implements MessageHandler, Runnable
 {
@@ -95,7 +99,7 @@ final class HandlerQueue implements MessageHandler, Runnable
             notQueued();
             return;
         }
-        final Message copy = message.copy();
+        final Message copy = message.copy(executor != null);
         boolean overflowed = false;
         lock.lock();
         try
@@ -118,6 +122,7 @@ final class HandlerQueue implements MessageHandler, Runnable
             }
             if (closed)
             {
+                copy.releaseCopy();
                 notQueued();
                 return;
             }
@@ -133,6 +138,7 @@ final class HandlerQueue implements MessageHandler, Runnable
         }
         if (overflowed)
         {
+            copy.releaseCopy();
             if (policy == SlowConsumerPolicy.DISCONNECT)
             {
                 disconnect(copy.subscription());
@@ -151,9 +157,10 @@ final class HandlerQueue implements MessageHandler, Runnable
         final java.util.Iterator<Object> entries = queue.iterator();
         while (entries.hasNext())
         {
-            if (entries.next() instanceof Message)
+            if (entries.next() instanceof Message message)
             {
                 entries.remove();
+                message.releaseCopy();
                 return;
             }
         }
@@ -288,6 +295,10 @@ final class HandlerQueue implements MessageHandler, Runnable
             owner.handlerError();
             errorHandler.onHandlerException(ex, message.subscription(), message);
         }
+        finally
+        {
+            message.releaseCopy(); // descriptors the handler did not take, as on the I/O thread
+        }
     }
 
     private void handleGap(final QueuedGap queued)
@@ -392,6 +403,13 @@ final class HandlerQueue implements MessageHandler, Runnable
             }
             closed = true;
             final int left = queue.size() - queuedGaps;
+            for (final Object entry : queue)
+            {
+                if (entry instanceof Message message)
+                {
+                    message.releaseCopy();
+                }
+            }
             queue.clear();
             queuedGaps = 0;
             unhandled.addAndGet(left);

@@ -650,7 +650,7 @@ final class Inbound
                 return;
             }
         }
-        message.wrapFds(readBuffer, fdsFrame, subscription, mapped, fds, extraFrom, from + count - extraFrom);
+        message.wrapFds(readBuffer, fdsFrame, subscription, mapped, fds, extraFrom, from + count - extraFrom, budget());
         try
         {
             checkSequence(subscription, sourceNode, publisher, sequence);

@@ -27,7 +27,8 @@ import java.nio.charset.StandardCharsets;
  * those bytes). When the handler returns, the client replaces the mapping with zeros and closes the descriptor,
  * unless the handler called {@link #keepPayload()}: a buffer kept past the handler then reads zeros, it never
  * crashes. Descriptors the publisher attached ({@link BusClient#publish(String, ByteBuffer, FileDescriptor...)})
- * are closed when the handler returns unless it called {@link #takeDescriptors()}.
+ * are closed when the handler returns unless it called {@link #takeDescriptors()}; with an executor they go with the
+ * copy, and the rule holds for the handler on the executor.
  */
 public final class Message
 {
@@ -62,6 +63,8 @@ public final class Message
     private int fdsFrom;
     private int fdCount;
     private boolean taken;
+    // The budget the descriptors are counted in, for a copy that closes them off the I/O thread.
+    private FdBudget fdBudget;
     // A DELIVER_REQUEST (issue 19): the token a reply names, and the client that sends it.
     private boolean request;
     private long replyToken;
@@ -135,7 +138,8 @@ public final class Message
      */
     Message wrapFds(
         final DirectBuffer buffer, final DeliverFdsFrame fdsFrame, final Subscription subscription,
-        final MappedPayload mappedPayload, final int[] descriptors, final int from, final int count)
+        final MappedPayload mappedPayload, final int[] descriptors, final int from, final int count,
+        final FdBudget budget)
     {
         request = false;
         this.subscription = subscription;
@@ -166,6 +170,7 @@ public final class Message
         this.fdsFrom = from;
         this.fdCount = count;
         this.taken = false;
+        this.fdBudget = budget;
         return this;
     }
 
@@ -197,6 +202,7 @@ public final class Message
         fds = null;
         fdCount = 0;
         taken = false;
+        fdBudget = null;
     }
 
     /**
@@ -263,11 +269,14 @@ public final class Message
 
     /**
      * For a subscription with an executor or in pull mode: a copy the application owns, valid for as long as it is
-     * kept. Topic and payload (a memfd payload too) are copied into one array of the copy's own; descriptors the
-     * publisher attached are not carried (the client closes them as for a handler that did not take them).
-     * Allocates: the message, its array and buffers.
+     * kept. Topic and payload (a memfd payload too) are copied into one array of the copy's own. Allocates: the
+     * message, its array and buffers.
+     *
+     * @param withDescriptors true (executor mode): descriptors the publisher attached move to the copy, whose handler
+     *                        may {@link #takeDescriptors() take} them; {@link #releaseCopy()} closes the rest. False
+     *                        (pull mode): they stay here and are closed as for a handler that did not take them.
      */
-    Message copy()
+    Message copy(final boolean withDescriptors)
     {
         final Message copy = new Message();
         // Topic, then the header block (if any), then the payload.
@@ -300,7 +309,30 @@ public final class Message
         copy.replied = replied;
         copy.payloadIndex = topicLength + headerLength;
         copy.payloadLength = payloadLength;
+        if (withDescriptors && fdCount > 0 && !taken)
+        {
+            copy.fds = java.util.Arrays.copyOfRange(fds, fdsFrom, fdsFrom + fdCount);
+            copy.fdCount = fdCount;
+            copy.fdBudget = fdBudget;
+            taken = true; // the copy's now: this message's release() leaves them open
+        }
         return copy;
+    }
+
+    /**
+     * After the executor's handler of a copy, or when a copy is dropped or was still queued at close: closes the
+     * descriptors it carried that the handler did not take, and tells the budget (any thread may).
+     */
+    void releaseCopy()
+    {
+        if (fdCount > 0 && !taken)
+        {
+            Fds.close(fds, 0, fdCount);
+            fdBudget.closed(fdCount);
+        }
+        fds = null;
+        fdCount = 0;
+        taken = false;
     }
 
     /** One message of the run last given to {@link #wrapRun}. */

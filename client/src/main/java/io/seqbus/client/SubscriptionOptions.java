@@ -99,7 +99,9 @@ public final class SubscriptionOptions
     /**
      * Options for a pull subscription, made with {@link BusClient#subscribe(String, SubscriptionOptions)} and read
      * with {@link Subscription#next}: no handler; the client queues a copy of each message (up to
-     * {@link #maxPending(int)}) for the callers of {@code next}.
+     * {@link #maxPending(int)}) for the callers of {@code next}. A pulled message carries no descriptors: those a
+     * publisher attached (not a memfd payload, which is copied) are closed on the I/O thread; take them in a handler,
+     * on the I/O thread or an executor, to keep them.
      *
      * @return new options in pull mode, with the broker's defaults otherwise.
      */
@@ -126,6 +128,8 @@ public final class SubscriptionOptions
      * handler in order, one at a time, whatever the number of executor threads (virtual threads too). The gap
      * handler runs on the executor too, in the same order: a gap is queued (a copy of the {@link Gap}, never dropped
      * nor counted against {@code maxPending}) behind the messages read before it and handled before those after it.
+     * Descriptors the publisher attached move with the copy: the handler may {@link Message#takeDescriptors() take}
+     * them, and those it does not take are closed when it returns, or when the copy is dropped or not handled.
      * <p>
      * When the queue is full the subscription's {@link #policy(SlowConsumerPolicy) policy} applies, in the client:
      * <ul>

@@ -21,6 +21,9 @@ import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.zip.CRC32;
@@ -222,6 +225,108 @@ class DescriptorClientTest extends ScriptedBrokerTest
         }
         new FileInputStream(taken.get()[1]).close();
         assertThat(memfds("seqbus-test")).isEqualTo(before);
+    }
+
+    @Test
+    void descriptorsGoWithTheCopyToAnExecutorAndAreClosedAfterItsHandlerUnlessTaken() throws Exception
+    {
+        connectDescriptors(true);
+        final ExecutorService executor = Executors.newSingleThreadExecutor((r) -> new Thread(r, "handlers"));
+        try
+        {
+            final AtomicReference<FileDescriptor[]> taken = new AtomicReference<>();
+            final Queue<String> payloads = new ConcurrentLinkedQueue<>();
+            client.subscribe("a.>", message ->
+            {
+                if (message.sequence() == 2)
+                {
+                    taken.set(message.takeDescriptors());
+                }
+                payloads.add(Thread.currentThread().getName() + " " + message.payloadAsString() + " " +
+                    message.descriptorCount());
+            }, new SubscriptionOptions().executor(executor));
+            peer.next(FrameType.SUBSCRIBE);
+            final long before = memfds("seqbus-test");
+            final int first = sealed(10, (byte)1);
+            final int second = sealed(20, (byte)2);
+            final int third = sealed(30, (byte)3);
+            peer.deliverFds(1, 1, "a.b", 1, 0, 0, "one").deliverFds(1, 2, "a.b", 2, 0, 0, "two")
+                .send(first, second, third);
+            Fds.close(first);
+            Fds.close(second);
+            Fds.close(third);
+            within().until(() -> client.poll() >= 0 && payloads.size() == 2);
+            assertThat(payloads).containsExactly("handlers one 1", "handlers two 2");
+            assertThat(taken.get()).as("taken on the executor's thread").hasSize(2);
+            within().untilAsserted(() ->
+                assertThat(memfds("seqbus-test")).as("the one not taken closed after its handler").isEqualTo(before + 2));
+            try (FileInputStream in = new FileInputStream(taken.get()[0]))
+            {
+                assertThat(in.getChannel().size()).isEqualTo(20);
+            }
+            try (FileInputStream in = new FileInputStream(taken.get()[1]))
+            {
+                assertThat(in.getChannel().size()).isEqualTo(30);
+            }
+            assertThat(memfds("seqbus-test")).isEqualTo(before);
+        }
+        finally
+        {
+            executor.shutdownNow();
+        }
+    }
+
+    @Test
+    void descriptorsOfCopiesDroppedOrStillQueuedAtCloseAreClosed() throws Exception
+    {
+        connectDescriptors(true);
+        final ExecutorService executor = Executors.newSingleThreadExecutor();
+        final CountDownLatch handling = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        try
+        {
+            final Subscription subscription = client.subscribe("a.>", message ->
+            {
+                handling.countDown();
+                try
+                {
+                    release.await();
+                }
+                catch (final InterruptedException ex)
+                {
+                    Thread.currentThread().interrupt();
+                }
+            }, new SubscriptionOptions().executor(executor).maxPending(1).policy(SlowConsumerPolicy.DROP_NEWEST));
+            peer.next(FrameType.SUBSCRIBE);
+            final long before = memfds("seqbus-test");
+            final int[] sent = new int[3];
+            for (int i = 0; i < 3; i++)
+            {
+                sent[i] = sealed(10, (byte)i);
+            }
+            // The first is in its handler, the second waits in the queue, the third finds it full and is dropped.
+            peer.deliverFds(1, 1, "a.b", 1, 0, 0, "one").send(sent[0]);
+            within().until(() -> client.poll() >= 0 && handling.getCount() == 0);
+            peer.deliverFds(1, 2, "a.b", 1, 0, 0, "two").deliverFds(1, 3, "a.b", 1, 0, 0, "three")
+                .send(sent[1], sent[2]);
+            for (final int fd : sent)
+            {
+                Fds.close(fd);
+            }
+            within().until(() -> client.poll() >= 0 && subscription.stats().handlerDrops() == 1);
+            assertThat(memfds("seqbus-test")).as("the dropped copy's closed").isEqualTo(before + 2);
+            subscription.close();
+            assertThat(memfds("seqbus-test")).as("the queued copy's closed at close").isEqualTo(before + 1);
+            release.countDown();
+            within().untilAsserted(() ->
+                assertThat(memfds("seqbus-test")).as("the handled one's after its handler").isEqualTo(before));
+            assertThat(subscription.stats().unhandled()).isEqualTo(1);
+        }
+        finally
+        {
+            release.countDown();
+            executor.shutdownNow();
+        }
     }
 
     @Test
