@@ -153,6 +153,8 @@ final class BrokerCommand implements Callable<Integer>
         // READY=1 is out) runs as soon as it is up: whichever thread takes the pending flag runs it.
         final AtomicReference<Broker> running = new AtomicReference<>();
         final AtomicBoolean reloadPending = new AtomicBoolean();
+        // Started with SIGHUP ignored (nohup), the JVM would silently install nothing: take it back first.
+        Signals.unignore(Signals.SIGHUP);
         Signal.handle(new Signal("HUP"), (signal) ->
         {
             reloadPending.set(true);

@@ -3,7 +3,6 @@ package io.seqbus.ops;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.jna.Native;
-import com.sun.jna.Platform;
 import io.seqbus.wire.DefaultSocket;
 import io.seqbus.wire.StatRequestFrame;
 import picocli.CommandLine.Command;
@@ -35,7 +34,6 @@ final class ReloadCommand implements Callable<Integer>
     /** Nothing is known of the reload's outcome. */
     static final int EXIT_NO_OUTCOME = 3;
 
-    private static final int SIGHUP = 1;
     private static final long POLL_MS = 50;
 
     @Spec
@@ -73,9 +71,9 @@ final class ReloadCommand implements Callable<Integer>
         {
             return noOutcome("this broker does not report its reloads (an older version?); nothing sent");
         }
-        if (LibC.kill((int)target, SIGHUP) != 0)
+        if (Signals.kill((int)target, Signals.SIGHUP) != 0)
         {
-            return noOutcome("cannot signal pid " + target + ": " + LibC.strerror(Native.getLastError()));
+            return noOutcome("cannot signal pid " + target + ": " + Signals.strerror(Native.getLastError()));
         }
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
         String lastFailure = "no answer";
@@ -134,22 +132,5 @@ final class ReloadCommand implements Callable<Integer>
         {
             Thread.currentThread().interrupt();
         }
-    }
-
-    /** kill(2): the JDK signals only its own process (or kills others outright). */
-    private static final class LibC
-    {
-        static
-        {
-            Native.register(LibC.class, Platform.C_LIBRARY_NAME);
-        }
-
-        private LibC()
-        {
-        }
-
-        static native int kill(int pid, int signal);
-
-        static native String strerror(int errnum);
     }
 }

@@ -63,6 +63,30 @@ class ReloadCommandIT extends ProcessTestBase
     }
 
     @Test
+    void aBrokerStartedWithSighupIgnoredStillReloads() throws Exception
+    {
+        // As `nohup seqbus broker &` starts it: the JVM inherits SIGHUP ignored, and would keep it so.
+        final Path socket = dir.resolve("bus.sock");
+        final Path log = dir.resolve("broker.log");
+        final String[] broker = CommandRun.seqbus("broker", "--socket", socket.toString(), "--metrics", "off");
+        final java.util.List<String> command = new java.util.ArrayList<>(
+            java.util.List.of("bash", "-c", "trap '' HUP; exec \"$@\"", "ignoring-hup"));
+        command.addAll(java.util.List.of(broker));
+        final Process process = new ProcessBuilder(command)
+            .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        started.add(process);
+        await().atMost(WAIT).until(() -> Files.readString(log).contains("listening on " + socket));
+        // The wrapper does what nohup does: what it execs starts with SIGHUP ignored (bit 0 of SigIgn).
+        final CommandRun probe = CommandRun.run(Map.of(),
+            new String[]{"bash", "-c", "trap '' HUP; exec grep SigIgn /proc/self/status"}).succeeded();
+        assertThat(Long.parseUnsignedLong(probe.out().substring("SigIgn:".length()).trim(), 16) & 1).isEqualTo(1);
+
+        final CommandRun applied = reload("--socket", socket.toString(), "--timeout", "10").succeeded();
+        assertThat(applied.out()).isEqualTo("reload 1 applied: no change to apply\n");
+        assertThat(process.isAlive()).isTrue();
+    }
+
+    @Test
     void withNoBrokerToAskThereIsNoOutcomeAndNoSignal() throws Exception
     {
         final CommandRun run = reload("--socket", dir.resolve("nobody.sock").toString());
