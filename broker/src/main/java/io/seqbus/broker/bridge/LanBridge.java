@@ -2,6 +2,7 @@ package io.seqbus.broker.bridge;
 
 import io.seqbus.broker.config.BrokerContext;
 import io.aeron.Aeron;
+import io.aeron.AeronCounters;
 import io.aeron.ControlledFragmentAssembler;
 import io.aeron.ExclusivePublication;
 import io.aeron.Image;
@@ -13,6 +14,7 @@ import io.seqbus.wire.GroupsFrame;
 import io.seqbus.wire.GapReason;
 import io.seqbus.wire.Protocol;
 import org.agrona.CloseHelper;
+import org.agrona.concurrent.status.CountersReader;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.AgentInvoker;
 
@@ -565,9 +567,52 @@ public final class LanBridge implements AutoCloseable
             said = encoder.announce(startTimeMs, decoder.messagesIn(), decoder.bytesIn(),
                 AnnounceFrame.STATE_LEAVING, context.nodeName());
         }
+        // Nobody connected (no status message yet): the driver sends no data, and there is nobody to tell.
+        final boolean sent = said && (!publication.isConnected() || awaitSent(deadline));
         encoder.closePayloads();
         payloads.close();
         CloseHelper.quietCloseAll(subscription, publication, aeron, driver);
-        Log.info("bridge: closed" + (said ? "" : " (could not announce leaving)"));
+        Log.info("bridge: closed" + (!said ? " (could not announce leaving)" : sent ? "" :
+            " (leaving announced, not seen sent)"));
+    }
+
+    /**
+     * Waits, within the deadline, until the driver has sent all that was offered: its sender position (the
+     * {@code snd-pos} counter of this publication) reaches the publication's position. Closing the driver at once
+     * could drop the leaving announcement (seen under load), and peers would then wait out their timeout.
+     *
+     * @return true when it was sent in time.
+     */
+    private boolean awaitSent(final long deadline)
+    {
+        final CountersReader counters = aeron.countersReader();
+        final long registrationId = publication.registrationId();
+        final int[] found = {CountersReader.NULL_COUNTER_ID};
+        counters.forEach((counterId, typeId, key, label) ->
+        {
+            if (typeId == AeronCounters.DRIVER_SENDER_POSITION_TYPE_ID && key.getLong(0) == registrationId)
+            {
+                found[0] = counterId;
+            }
+        });
+        if (found[0] == CountersReader.NULL_COUNTER_ID)
+        {
+            return false;
+        }
+        final long offered = publication.position();
+        if (driver != null)
+        {
+            driver.offered(); // the driver's thread may be asleep: it sends nothing until rung
+        }
+        while (counters.getCounterValue(found[0]) < offered)
+        {
+            if (System.nanoTime() - deadline >= 0)
+            {
+                return false;
+            }
+            conductor.invoke();
+            Thread.onSpinWait();
+        }
+        return true;
     }
 }

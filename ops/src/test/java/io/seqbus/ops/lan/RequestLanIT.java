@@ -122,6 +122,8 @@ class RequestLanIT
         replier.process().destroy();
         b.process().destroy();
         assertThat(b.process().waitFor(RUN.toSeconds(), TimeUnit.SECONDS)).as(b.text()).isTrue();
+        // B waited for its driver to send the LEAVING announcement (snd-pos) before closing it.
+        assertThat(b.text()).contains("bridge: closed").doesNotContain("not seen sent", "could not announce");
         a.awaitLine("peer " + lan.nodeName('b') + " (node", START);
         a.awaitLine(") left", START);
         final Started alone = lan.seqbus('a', "request-alone", "request", "--socket", lan.socket('a'),
