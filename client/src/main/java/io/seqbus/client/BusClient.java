@@ -5,7 +5,6 @@ import io.seqbus.wire.PublishFdsFrame;
 import io.seqbus.wire.SafeBuffer;
 import io.seqbus.wire.SubscribeFrame;
 import io.seqbus.wire.Topics;
-import io.seqbus.wire.UnsubscribeFrame;
 import io.seqbus.wire.WireStrings;
 import org.agrona.DirectBuffer;
 
@@ -106,22 +105,19 @@ public final class BusClient implements AutoCloseable
     private final HandlerQueues handlerQueues = new HandlerQueues();
     private final int memfdThreshold;
     private final long publishTimeoutNs;
-    private final long closeTimeoutNs;
     private final ErrorHandler errorHandler;
-    private volatile boolean draining;
-    private volatile long unsentAtClose;
     private final Connection connection;
     private final Subscriptions subscriptions;
     private final Outbound outbound;
     private final Inbound inbound;
     private final ClientConductor conductor;
     private final PendingRequests requests;
+    private final ClientShutdown shutdown;
 
     private BusClient(final ClientOptions options)
     {
         this.options = options;
         this.publishTimeoutNs = options.publishTimeout().toNanos();
-        this.closeTimeoutNs = options.closeTimeout().toNanos();
         this.errorHandler = options.errorHandler();
         subscriptions = new Subscriptions();
         final boolean descriptors = options.descriptors();
@@ -147,6 +143,8 @@ public final class BusClient implements AutoCloseable
         conductor = new ClientConductor(options, connection, outbound, inbound, reconnector);
         requests = new PendingRequests(options.requestExecutor(), connection.socket());
         inbound.requests(requests, this);
+        shutdown = new ClientShutdown(connection, outbound, inbound, conductor, subscriptions, handlerQueues, requests,
+            errorHandler, options.closeTimeout().toNanos());
     }
 
     /**
@@ -831,7 +829,7 @@ public final class BusClient implements AutoCloseable
             throw new IllegalArgumentException("pattern '" + pattern + "' is " + patternLength +
                 " bytes, longer than the broker's max_topic_length of " + connection.maxTopicLength());
         }
-        if (draining)
+        if (shutdown.isDraining())
         {
             throw new IllegalStateException("this BusClient is draining: no new subscriptions");
         }
@@ -999,7 +997,7 @@ public final class BusClient implements AutoCloseable
      */
     public void close()
     {
-        closeWithin(closeTimeoutNs);
+        shutdown.close();
     }
 
     /**
@@ -1029,27 +1027,7 @@ public final class BusClient implements AutoCloseable
      */
     public boolean drain(final Duration timeout)
     {
-        final long deadline = System.nanoTime() + timeout.toNanos();
-        if (conductor.isWorkThread())
-        {
-            throw new IllegalStateException("drain() cannot be called from a handler: the PONG would never be read");
-        }
-        connection.checkOpen();
-        draining = true;
-        final boolean delivered = unsubscribeAllAndAwaitPong(deadline);
-        // Handlers on executors: what they had queued is handled before the close, within the deadline.
-        final boolean handled = handlerQueues.awaitIdle(deadline) && delivered;
-        int idle = 0;
-        while (!outbound.sendLocked(false) && !connection.isClosing() && connection.state() != Connection.CLOSED)
-        {
-            if (System.nanoTime() - deadline >= 0)
-            {
-                break;
-            }
-            idle = conductor.pause(idle, true);
-        }
-        final boolean closedInTime = closeWithin(Math.max(0, deadline - System.nanoTime()));
-        return handled && closedInTime;
+        return shutdown.drain(timeout);
     }
 
     /**
@@ -1058,7 +1036,7 @@ public final class BusClient implements AutoCloseable
      */
     public long unsentAtClose()
     {
-        return unsentAtClose;
+        return shutdown.unsentAtClose();
     }
 
     /**
@@ -1291,147 +1269,6 @@ public final class BusClient implements AutoCloseable
             throw new BusException(what + " failed: this BusClient was closed while it waited (seqbus broker at " +
                 connection.socket() + ")");
         }
-    }
-
-    /**
-     * The bounded close shared by {@link #close()} and {@link #drain}.
-     *
-     * @return true when the batch left, no handler was running at the end, and nothing accepted was unsent.
-     */
-    private boolean closeWithin(final long timeoutNs)
-    {
-        if (connection.state() == Connection.CLOSED || connection.isClosing())
-        {
-            return connection.state() == Connection.CLOSED && unsentAtClose == 0;
-        }
-        requests.close();
-        final long deadline = System.nanoTime() + timeoutNs;
-        // First: from here no handler starts and waiting publishers give up (see Inbound, publishBlocking).
-        connection.closing();
-        // Handlers on executors stop after the running one (what was queued is counted); an I/O thread waiting for
-        // room in a queue under the block policy wakes, so the conductor can stop.
-        handlerQueues.closeAll();
-        int idle = 0;
-        while (connection.state() == Connection.CONNECTED && !outbound.sendLocked(false) &&
-            System.nanoTime() - deadline < 0)
-        {
-            idle = conductor.pause(idle, false);
-        }
-        final boolean stopped = conductor.stop(Math.max(0, deadline - System.nanoTime()));
-        if (stopped)
-        {
-            // A descriptor per client that ever waited in POLL mode, else (ClientSharedMemoryTest counts them).
-            conductor.releasePollSpin();
-        }
-        final int unsent;
-        outbound.lock().lock();
-        try
-        {
-            // Counted and closed under the lock: a publish either got in before (and is counted here) or
-            // finds the client closed; none is accepted and then lost unseen.
-            unsent = outbound.batch().countPublishes();
-            outbound.detach();
-            connection.closedByUser();
-            connection.state(Connection.CLOSED);
-            outbound.batch().clear();
-        }
-        finally
-        {
-            outbound.lock().unlock();
-        }
-        if (unsent > 0)
-        {
-            unsentAtClose = unsent;
-            try
-            {
-                errorHandler.onError(new BusError(0, false, 0, unsent + " accepted publishes were not sent: " +
-                    "the client closed before the seqbus broker at " + connection.socket() + " took them"));
-            }
-            catch (final Throwable ex)
-            {
-                errorHandler.onHandlerException(ex, null, null);
-            }
-        }
-        return stopped && unsent == 0;
-    }
-
-    /**
-     * Drain's first step: UNSUBSCRIBE for every live subscription, then PING, and waiting for the PONG
-     * while the handlers of what the broker queued before run.
-     *
-     * @return true when the PONG came before the deadline.
-     */
-    private boolean unsubscribeAllAndAwaitPong(final long deadline)
-    {
-        final Subscription[] live = subscriptions.all();
-        int next = 0;
-        long token = 0;
-        long epoch = 0;
-        int idle = 0;
-        while (token == 0)
-        {
-            outbound.lock().lock();
-            try
-            {
-                if (connection.state() != Connection.CONNECTED)
-                {
-                    // Nothing is on its way over a connection that is not there, and a reconnect must not
-                    // subscribe again.
-                    for (final Subscription subscription : live)
-                    {
-                        subscription.drained();
-                    }
-                    return true;
-                }
-                while (next < live.length)
-                {
-                    final Subscription subscription = live[next];
-                    if (subscription.isClosed() || subscription.error() != null || subscription.isDrained())
-                    {
-                        next++;
-                        continue;
-                    }
-                    if (!outbound.batch().reserve(UnsubscribeFrame.LENGTH))
-                    {
-                        break;
-                    }
-                    outbound.batch().advance(UnsubscribeFrame.encode(
-                        outbound.batch().buffer(), outbound.batch().position(), subscription.id()));
-                    subscription.drained();
-                    next++;
-                }
-                if (next == live.length)
-                {
-                    token = outbound.ping();
-                    epoch = connection.connectionEpoch();
-                }
-            }
-            finally
-            {
-                outbound.lock().unlock();
-            }
-            if (token == 0)
-            {
-                if (System.nanoTime() - deadline >= 0)
-                {
-                    return false;
-                }
-                idle = conductor.pause(idle, true);
-            }
-        }
-        while (inbound.lastPongToken() < token)
-        {
-            if (connection.connectionEpoch() != epoch || connection.state() != Connection.CONNECTED)
-            {
-                return true;
-            }
-            if (System.nanoTime() - deadline >= 0)
-            {
-                return false;
-            }
-            idle = conductor.pause(idle, true);
-        }
-        return true;
     }
 
     private void checkSyncDeadline(final long deadline, final Duration timeout)
