@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A connection to the local seqbus broker: publish, subscribe, and keep going when the broker
@@ -104,20 +103,19 @@ public final class BusClient implements AutoCloseable
     // Handlers off the I/O thread: the queues of subscriptions with an executor or in pull mode.
     private final HandlerQueues handlerQueues = new HandlerQueues();
     private final int memfdThreshold;
-    private final long publishTimeoutNs;
     private final ErrorHandler errorHandler;
     private final Connection connection;
     private final Subscriptions subscriptions;
     private final Outbound outbound;
     private final Inbound inbound;
     private final ClientConductor conductor;
-    private final PendingRequests requests;
+    private final BlockingPublish blocking;
+    private final Requesting requesting;
     private final ClientShutdown shutdown;
 
     private BusClient(final ClientOptions options)
     {
         this.options = options;
-        this.publishTimeoutNs = options.publishTimeout().toNanos();
         this.errorHandler = options.errorHandler();
         subscriptions = new Subscriptions();
         final boolean descriptors = options.descriptors();
@@ -141,8 +139,10 @@ public final class BusClient implements AutoCloseable
         final Reconnector reconnector = new Reconnector(this, options, connection, outbound, subscriptions);
         inbound = new Inbound(options, connection, outbound, subscriptions, reconnector);
         conductor = new ClientConductor(options, connection, outbound, inbound, reconnector);
-        requests = new PendingRequests(options.requestExecutor(), connection.socket());
+        final PendingRequests requests = new PendingRequests(options.requestExecutor(), connection.socket());
         inbound.requests(requests, this);
+        blocking = new BlockingPublish(connection, outbound, conductor, options.publishTimeout().toNanos());
+        requesting = new Requesting(connection, outbound, requests, blocking);
         shutdown = new ClientShutdown(connection, outbound, inbound, conductor, subscriptions, handlerQueues, requests,
             errorHandler, options.closeTimeout().toNanos());
     }
@@ -281,7 +281,7 @@ public final class BusClient implements AutoCloseable
                 PublishFdsFrame.MEMFD_PAYLOAD, payload.length, NO_BYTES, 0, 0);
             return;
         }
-        publishBlocking(topic, null, payload, 0, payload.length, null);
+        blocking.publish(topic, null, payload, 0, payload.length, null);
     }
 
     /**
@@ -298,7 +298,7 @@ public final class BusClient implements AutoCloseable
             publish(topic, payload.getBytes(StandardCharsets.UTF_8));
             return;
         }
-        publishBlocking(topic, null, null, 0, 0, payload);
+        blocking.publish(topic, null, null, 0, 0, payload);
     }
 
     /**
@@ -319,13 +319,13 @@ public final class BusClient implements AutoCloseable
         }
         if (payload.hasArray())
         {
-            publishBlocking(topic, null, payload.array(), payload.arrayOffset() + payload.position(),
+            blocking.publish(topic, null, payload.array(), payload.arrayOffset() + payload.position(),
                 payload.remaining(), null);
             return;
         }
         final SafeBuffer view = PAYLOAD_VIEWS.get();
         view.wrap(payload);
-        publishBlocking(topic, view, null, payload.position(), payload.remaining(), null);
+        blocking.publish(topic, view, null, payload.position(), payload.remaining(), null);
     }
 
     /**
@@ -352,7 +352,7 @@ public final class BusClient implements AutoCloseable
                 PublishFdsFrame.MEMFD_PAYLOAD, length, NO_BYTES, 0, 0);
             return;
         }
-        publishBlocking(topic, payload, null, offset, length, null);
+        blocking.publish(topic, payload, null, offset, length, null);
     }
 
     /**
@@ -382,7 +382,7 @@ public final class BusClient implements AutoCloseable
             publishMemfdWithHeaders(topic, OutgoingMemfd.sealed(payload, 0, payload.length), payload.length, headers);
             return;
         }
-        publishBlocking(topic, null, payload, 0, payload.length, null, headers);
+        blocking.publish(topic, null, payload, 0, payload.length, null, headers);
     }
 
     /**
@@ -405,7 +405,7 @@ public final class BusClient implements AutoCloseable
             publish(topic, payload.getBytes(StandardCharsets.UTF_8), headers);
             return;
         }
-        publishBlocking(topic, null, null, 0, 0, payload, headers);
+        blocking.publish(topic, null, null, 0, 0, payload, headers);
     }
 
     /**
@@ -431,13 +431,13 @@ public final class BusClient implements AutoCloseable
         }
         if (payload.hasArray())
         {
-            publishBlocking(topic, null, payload.array(), payload.arrayOffset() + payload.position(),
+            blocking.publish(topic, null, payload.array(), payload.arrayOffset() + payload.position(),
                 payload.remaining(), null, headers);
             return;
         }
         final SafeBuffer view = PAYLOAD_VIEWS.get();
         view.wrap(payload);
-        publishBlocking(topic, view, null, payload.position(), payload.remaining(), null, headers);
+        blocking.publish(topic, view, null, payload.position(), payload.remaining(), null, headers);
     }
 
     /**
@@ -468,7 +468,7 @@ public final class BusClient implements AutoCloseable
             publishMemfdWithHeaders(topic, OutgoingMemfd.sealed(payload, offset, length), length, headers);
             return;
         }
-        publishBlocking(topic, payload, null, offset, length, null, headers);
+        blocking.publish(topic, payload, null, offset, length, null, headers);
     }
 
     /**
@@ -720,16 +720,16 @@ public final class BusClient implements AutoCloseable
      */
     public void flush()
     {
-        final long deadline = System.nanoTime() + publishTimeoutNs;
+        final long deadline = blocking.deadline();
         int idle = 0;
         while (!outbound.sendLocked(true))
         {
-            checkNotClosing("flush");
+            blocking.checkNotClosing("flush");
             if (System.nanoTime() - deadline >= 0)
             {
-                throw timeout("flush");
+                throw blocking.timeout("flush");
             }
-            idle = conductor.pause(idle, outbound.isPollerThread());
+            idle = blocking.pause(idle);
         }
     }
 
@@ -840,7 +840,7 @@ public final class BusClient implements AutoCloseable
         }
         final int frameLength = SubscribeFrame.PATTERN_OFFSET + patternLength +
             (options.group() == null ? 0 : SubscribeFrame.GROUP_LENGTH_FIELD + WireStrings.utf8Length(options.group()));
-        final long deadline = System.nanoTime() + publishTimeoutNs;
+        final long deadline = blocking.deadline();
         final MessageHandler dispatcher = dispatcher(handler, options);
         int idle = 0;
         while (true)
@@ -851,7 +851,7 @@ public final class BusClient implements AutoCloseable
                 subscription = outbound.subscribeLocked(this, pattern, dispatcher, options, frameLength);
                 if (subscription == null)
                 {
-                    checkNotClosing("subscribe");
+                    blocking.checkNotClosing("subscribe");
                 }
             }
             catch (final RuntimeException ex)
@@ -870,9 +870,9 @@ public final class BusClient implements AutoCloseable
             if (System.nanoTime() - deadline >= 0)
             {
                 closeQueue(dispatcher);
-                throw timeout("subscribe");
+                throw blocking.timeout("subscribe");
             }
-            idle = conductor.pause(idle, outbound.isPollerThread());
+            idle = blocking.pause(idle);
         }
     }
 
@@ -1144,8 +1144,8 @@ public final class BusClient implements AutoCloseable
     }
 
     /**
-     * A PUBLISH_FDS, waiting as publishBlocking does. The descriptors are this call's: the batch takes them on
-     * success; on any failure they are closed here.
+     * A PUBLISH_FDS, waiting as the inline publish does ({@link BlockingPublish}). The descriptors are this call's:
+     * the batch takes them on success; on any failure they are closed here.
      */
     private void publishFds(
         final String topic, final int[] fds, final int fdCount, final int fdFlags, final long payloadSize,
@@ -1161,11 +1161,11 @@ public final class BusClient implements AutoCloseable
         boolean taken = false;
         try
         {
-            final long deadline = System.nanoTime() + publishTimeoutNs;
+            final long deadline = blocking.deadline();
             int idle = 0;
             while (true)
             {
-                checkNotClosing("publish");
+                blocking.checkNotClosing("publish");
                 final PublishResult result;
                 try
                 {
@@ -1174,7 +1174,7 @@ public final class BusClient implements AutoCloseable
                 }
                 catch (final IllegalStateException ex)
                 {
-                    checkNotClosing("publish");
+                    blocking.checkNotClosing("publish");
                     throw ex;
                 }
                 if (result == PublishResult.OK)
@@ -1184,13 +1184,13 @@ public final class BusClient implements AutoCloseable
                 }
                 if (result == PublishResult.DENIED)
                 {
-                    throw denied(topic);
+                    throw blocking.denied(topic);
                 }
                 if (System.nanoTime() - deadline >= 0)
                 {
-                    throw timeout("publish", result);
+                    throw blocking.timeout("publish", result);
                 }
-                idle = conductor.pause(idle, outbound.isPollerThread());
+                idle = blocking.pause(idle);
             }
         }
         finally
@@ -1199,75 +1199,6 @@ public final class BusClient implements AutoCloseable
             {
                 Fds.close(fds, 0, fdCount);
             }
-        }
-    }
-
-    private void publishBlocking(
-        final String topic, final DirectBuffer payload, final byte[] bytes, final int offset, final int length,
-        final String text)
-    {
-        publishBlocking(topic, payload, bytes, offset, length, text, null);
-    }
-
-    private void publishBlocking(
-        final String topic, final DirectBuffer payload, final byte[] bytes, final int offset, final int length,
-        final String text, final Headers headers)
-    {
-        PublishResult result = outbound.offerLocked(topic, payload, bytes, offset, length, text, headers);
-        if (result == PublishResult.OK)
-        {
-            return;
-        }
-        if (result == PublishResult.DENIED)
-        {
-            throw denied(topic);
-        }
-        final long deadline = System.nanoTime() + publishTimeoutNs;
-        int idle = 0;
-        while (true)
-        {
-            // close() sets closing before it closes: a waiting publisher sees it, at the latest, when it
-            // finds the client closed, and hears "closed", not a timeout or a bare IllegalStateException.
-            checkNotClosing("publish");
-            try
-            {
-                result = outbound.offerLocked(topic, payload, bytes, offset, length, text, headers);
-            }
-            catch (final IllegalStateException ex)
-            {
-                checkNotClosing("publish");
-                throw ex;
-            }
-            if (result == PublishResult.OK)
-            {
-                return;
-            }
-            if (result == PublishResult.DENIED)
-            {
-                throw denied(topic);
-            }
-            if (System.nanoTime() - deadline >= 0)
-            {
-                throw timeout("publish", result);
-            }
-            idle = conductor.pause(idle, outbound.isPollerThread());
-        }
-    }
-
-    private BusException denied(final String topic)
-    {
-        final BusError refusal = outbound.refusalLocked(topic);
-        return new BusException("publish to '" + topic + "' refused by the seqbus broker at " + connection.socket() +
-            (refusal != null ? " (" + refusal.count() + " refused so far): " + refusal.reason() : ""),
-            ErrorCode.ACCESS_DENIED, null);
-    }
-
-    private void checkNotClosing(final String what)
-    {
-        if (connection.isClosing())
-        {
-            throw new BusException(what + " failed: this BusClient was closed while it waited (seqbus broker at " +
-                connection.socket() + ")");
         }
     }
 
@@ -1281,14 +1212,7 @@ public final class BusClient implements AutoCloseable
         }
     }
 
-    // Requests and replies (issue 19, SPEC.md "Requests and replies").
-
-    /**
-     * The longest timeout a REQUEST carries while the broker's own {@code max_request_timeout_ms} is not known yet
-     * (between connections): its default. A longer {@code timeout} is still this client's own; the broker ends the
-     * request (TIMED_OUT) at the one the REQUEST carried.
-     */
-    static final int MAX_REQUEST_TIMEOUT_MS = 60_000;
+    // Requests and replies (issue 19, SPEC.md "Requests and replies"): sent by Requesting.
 
     /**
      * Sends a request: a message the broker delivers to every subscriber of the topic whose rules let it reply,
@@ -1316,7 +1240,7 @@ public final class BusClient implements AutoCloseable
     public CompletableFuture<Message> request(final String topic, final byte[] payload, final Duration timeout)
     {
         Objects.requireNonNull(payload, "payload");
-        return request(topic, null, payload, 0, payload.length, null, timeout);
+        return requesting.request(topic, null, payload, 0, payload.length, null, timeout);
     }
 
     /**
@@ -1336,7 +1260,7 @@ public final class BusClient implements AutoCloseable
     {
         Objects.requireNonNull(payload, "payload");
         Objects.requireNonNull(headers, "headers");
-        return request(topic, null, payload, 0, payload.length, headers, timeout);
+        return requesting.request(topic, null, payload, 0, payload.length, headers, timeout);
     }
 
     /**
@@ -1354,13 +1278,7 @@ public final class BusClient implements AutoCloseable
     {
         Objects.requireNonNull(payload, "payload");
         Objects.requireNonNull(headers, "headers");
-        if (payload.hasArray())
-        {
-            return request(topic, null, payload.array(), payload.arrayOffset() + payload.position(),
-                payload.remaining(), headers, timeout);
-        }
-        return request(topic, new SafeBuffer(payload), null, payload.position(), payload.remaining(), headers,
-            timeout);
+        return requesting.requestFrom(topic, payload, headers, timeout);
     }
 
     /**
@@ -1375,61 +1293,7 @@ public final class BusClient implements AutoCloseable
     public CompletableFuture<Message> request(final String topic, final ByteBuffer payload, final Duration timeout)
     {
         Objects.requireNonNull(payload, "payload");
-        if (payload.hasArray())
-        {
-            return request(topic, null, payload.array(), payload.arrayOffset() + payload.position(),
-                payload.remaining(), null, timeout);
-        }
-        return request(topic, new SafeBuffer(payload), null, payload.position(), payload.remaining(), null, timeout);
-    }
-
-    private CompletableFuture<Message> request(
-        final String topic, final DirectBuffer buffer, final byte[] bytes, final int offset, final int length,
-        final Headers headers, final Duration timeout)
-    {
-        Objects.requireNonNull(topic, "topic");
-        if (timeout.isNegative() || timeout.isZero())
-        {
-            throw new IllegalArgumentException("timeout must be positive: " + timeout);
-        }
-        final ServiceLimits limits = connection.serviceLimits();
-        if (limits == null && connection.state() == Connection.CONNECTED)
-        {
-            throw ServiceLimits.unsupported("request", connection.socket());
-        }
-        final long timeoutNs = timeout.toNanos();
-        // The broker refuses a longer timeout_ms (INVALID_REQUEST); a longer wait is this client's own timer.
-        final long brokerMaxMs = limits != null ? limits.maxRequestTimeoutMs() : MAX_REQUEST_TIMEOUT_MS;
-        final int timeoutMs = (int)Math.max(1, Math.min(brokerMaxMs, (timeoutNs + 999_999) / 1_000_000));
-        final CompletableFuture<Message> future = new CompletableFuture<>();
-        final int id = requests.register(future, topic);
-        final long deadline = System.nanoTime() + publishTimeoutNs;
-        int idle = 0;
-        try
-        {
-            while (true)
-            {
-                checkNotClosing("request");
-                final PublishResult result = outbound.offerRequestLocked(topic, id, timeoutMs, buffer, bytes, offset,
-                    length, headers);
-                if (result == PublishResult.OK)
-                {
-                    requests.startTimer(id, timeoutNs);
-                    return future;
-                }
-                if (System.nanoTime() - deadline >= 0)
-                {
-                    requests.abandon(id, timeout("request", result));
-                    return future;
-                }
-                idle = conductor.pause(idle, outbound.isPollerThread());
-            }
-        }
-        catch (final RuntimeException ex)
-        {
-            requests.abandon(id, ex);
-            throw ex;
-        }
+        return requesting.requestFrom(topic, payload, null, timeout);
     }
 
     /**
@@ -1445,7 +1309,7 @@ public final class BusClient implements AutoCloseable
     public void reply(final long replyToken, final byte[] payload)
     {
         Objects.requireNonNull(payload, "payload");
-        reply(replyToken, null, payload, 0, payload.length, null);
+        requesting.reply(replyToken, null, payload, 0, payload.length, null);
     }
 
     /**
@@ -1461,7 +1325,7 @@ public final class BusClient implements AutoCloseable
     {
         Objects.requireNonNull(payload, "payload");
         Objects.requireNonNull(headers, "headers");
-        reply(replyToken, null, payload, 0, payload.length, headers);
+        requesting.reply(replyToken, null, payload, 0, payload.length, headers);
     }
 
     /**
@@ -1474,7 +1338,7 @@ public final class BusClient implements AutoCloseable
     public void reply(final long replyToken, final ByteBuffer payload)
     {
         Objects.requireNonNull(payload, "payload");
-        replyFrom(replyToken, payload, null);
+        requesting.replyFrom(replyToken, payload, null);
     }
 
     /**
@@ -1490,62 +1354,6 @@ public final class BusClient implements AutoCloseable
     {
         Objects.requireNonNull(payload, "payload");
         Objects.requireNonNull(headers, "headers");
-        replyFrom(replyToken, payload, headers);
-    }
-
-    /** A ByteBuffer's remaining bytes as the reply: a heap buffer's array as it is, a direct one wrapped. */
-    private void replyFrom(final long replyToken, final ByteBuffer payload, final Headers headers)
-    {
-        if (payload.hasArray())
-        {
-            reply(replyToken, null, payload.array(), payload.arrayOffset() + payload.position(), payload.remaining(),
-                headers);
-            return;
-        }
-        reply(replyToken, new SafeBuffer(payload), null, payload.position(), payload.remaining(), headers);
-    }
-
-    private void reply(
-        final long replyToken, final DirectBuffer buffer, final byte[] bytes, final int offset, final int length,
-        final Headers headers)
-    {
-        final long deadline = System.nanoTime() + publishTimeoutNs;
-        int idle = 0;
-        while (true)
-        {
-            checkNotClosing("reply");
-            final PublishResult result = outbound.offerReplyLocked(replyToken, buffer, bytes, offset, length, headers);
-            if (result == PublishResult.OK)
-            {
-                return;
-            }
-            if (result == PublishResult.DISCONNECTED)
-            {
-                // A reply names a request delivered on the connection that is gone: no other may answer it.
-                throw new BusException("reply not sent: not connected to the seqbus broker at " + connection.socket() +
-                    "; the request came on a connection that is gone, and the broker drops replies from any other");
-            }
-            if (System.nanoTime() - deadline >= 0)
-            {
-                throw timeout("reply", result);
-            }
-            idle = conductor.pause(idle, outbound.isPollerThread());
-        }
-    }
-
-    private BusException timeout(final String what)
-    {
-        return timeout(what, connection.state() == Connection.CONNECTED ?
-            PublishResult.BACK_PRESSURED : PublishResult.DISCONNECTED);
-    }
-
-    private BusException timeout(final String what, final PublishResult result)
-    {
-        final long millis = TimeUnit.NANOSECONDS.toMillis(publishTimeoutNs);
-        final String socket = connection.socket();
-        return new BusException(what + " timed out after " + millis + " ms: " + (result == PublishResult.DISCONNECTED ?
-            "not connected to the seqbus broker at " + socket :
-            "the seqbus broker at " + socket + " is not reading (" +
-            (connection.shm() != null && connection.shm().isAttached() ? "from_client ring" : "socket") + " full)"));
+        requesting.replyFrom(replyToken, payload, headers);
     }
 }

@@ -95,7 +95,7 @@ final class ClientShutdown
         }
         requests.close();
         final long deadline = System.nanoTime() + timeoutNs;
-        // First: from here no handler starts and waiting publishers give up (see Inbound, BusClient.publishBlocking).
+        // First: from here no handler starts and waiting publishers give up (see Inbound, BlockingPublish).
         connection.closing();
         // Handlers on executors stop after the running one (what was queued is counted); an I/O thread waiting for
         // room in a queue under the block policy wakes, so the conductor can stop.
