@@ -1,7 +1,6 @@
 package io.seqbus.client;
 
 import io.seqbus.wire.Protocol;
-import io.seqbus.wire.PublishFdsFrame;
 import io.seqbus.wire.SafeBuffer;
 import io.seqbus.wire.SubscribeFrame;
 import io.seqbus.wire.Topics;
@@ -86,8 +85,12 @@ import java.util.concurrent.CompletableFuture;
  * name) closes the client for good; then calls throw a {@link BusException} with the reason.
  * <p>
  * (Why one long file: this is the whole public API of the client in one place, as jnats' {@code Connection}
- * is; over half of it is the javadoc a service team reads. The work is in {@code Outbound}, {@code Inbound},
- * {@code Reconnector} and {@code ClientConductor}.)
+ * is; over half of it is the javadoc a service team reads. Its methods are entry points; the work is elsewhere:
+ * frames in and out in {@code Outbound}, {@code Inbound}, {@code Reconnector} and {@code ClientConductor}; the wait
+ * for room of publish, flush and subscribe, and how such a wait ends, in {@code BlockingPublish}; memfd payloads,
+ * loans and attached descriptors in {@code DescriptorPublishing}, made only for a client that passes descriptors;
+ * requests and replies in {@code Requesting}; close and drain in {@code ClientShutdown}. What stays here is the
+ * checking of arguments, the choice between inline and memfd, and the loops of subscribe and sync.)
  */
 public final class BusClient implements AutoCloseable
 {
@@ -97,12 +100,10 @@ public final class BusClient implements AutoCloseable
     // Longer waits in poll(maxWait) are as good as forever (and Duration.toNanos overflows past 292 years).
     private static final Duration MAX_POLL_WAIT = Duration.ofDays(1_000);
     private static final ThreadLocal<SafeBuffer> PAYLOAD_VIEWS = ThreadLocal.withInitial(SafeBuffer::new);
-    private static final SafeBuffer NO_BYTES = new SafeBuffer(new byte[0]);
 
     private final ClientOptions options;
     // Handlers off the I/O thread: the queues of subscriptions with an executor or in pull mode.
     private final HandlerQueues handlerQueues = new HandlerQueues();
-    private final int memfdThreshold;
     private final ErrorHandler errorHandler;
     private final Connection connection;
     private final Subscriptions subscriptions;
@@ -110,6 +111,8 @@ public final class BusClient implements AutoCloseable
     private final Inbound inbound;
     private final ClientConductor conductor;
     private final BlockingPublish blocking;
+    // Null when the client passes no descriptors: then neither it nor the classes it calls (they need JNA) load.
+    private final DescriptorPublishing descriptorPublishing;
     private final Requesting requesting;
     private final ClientShutdown shutdown;
 
@@ -132,7 +135,6 @@ public final class BusClient implements AutoCloseable
                 (options.descriptorsRequired() || NativeDescriptors.unavailable() == null ?
                 "ClientOptions.descriptors(false) turned them off" : NativeDescriptors.unavailable()));
         }
-        memfdThreshold = options.memfdThreshold();
         connection = new Connection(
             options.socket(), options.privateDirectory(), options.uid(), descriptors, sharedMemory);
         outbound = new Outbound(connection, subscriptions, options.threadMode(), options.refusalTtl().toNanos());
@@ -142,6 +144,8 @@ public final class BusClient implements AutoCloseable
         final PendingRequests requests = new PendingRequests(options.requestExecutor(), connection.socket());
         inbound.requests(requests, this);
         blocking = new BlockingPublish(connection, outbound, conductor, options.publishTimeout().toNanos());
+        descriptorPublishing = descriptors ?
+            new DescriptorPublishing(connection, outbound, blocking, options.memfdThreshold()) : null;
         requesting = new Requesting(connection, outbound, requests, blocking);
         shutdown = new ClientShutdown(connection, outbound, inbound, conductor, subscriptions, handlerQueues, requests,
             errorHandler, options.closeTimeout().toNanos());
@@ -277,8 +281,7 @@ public final class BusClient implements AutoCloseable
         Objects.requireNonNull(payload, "payload");
         if (goesAsMemfd(payload.length))
         {
-            publishFds(topic, new int[] {OutgoingMemfd.sealed(payload, 0, payload.length)}, 1,
-                PublishFdsFrame.MEMFD_PAYLOAD, payload.length, NO_BYTES, 0, 0);
+            descriptorPublishing.publish(topic, payload, null);
             return;
         }
         blocking.publish(topic, null, payload, 0, payload.length, null);
@@ -313,8 +316,7 @@ public final class BusClient implements AutoCloseable
         Objects.requireNonNull(payload, "payload");
         if (goesAsMemfd(payload.remaining()))
         {
-            publishFds(topic, new int[] {OutgoingMemfd.sealed(payload)}, 1, PublishFdsFrame.MEMFD_PAYLOAD,
-                payload.remaining(), NO_BYTES, 0, 0);
+            descriptorPublishing.publish(topic, payload, null);
             return;
         }
         if (payload.hasArray())
@@ -343,13 +345,7 @@ public final class BusClient implements AutoCloseable
         Objects.requireNonNull(payload, "payload");
         if (goesAsMemfd(length))
         {
-            if (offset < 0 || length < 0 || offset > payload.capacity() - length)
-            {
-                throw new IndexOutOfBoundsException("offset " + offset + " length " + length + " capacity " +
-                    payload.capacity());
-            }
-            publishFds(topic, new int[] {OutgoingMemfd.sealed(payload, offset, length)}, 1,
-                PublishFdsFrame.MEMFD_PAYLOAD, length, NO_BYTES, 0, 0);
+            descriptorPublishing.publish(topic, payload, offset, length, null);
             return;
         }
         blocking.publish(topic, payload, null, offset, length, null);
@@ -379,7 +375,7 @@ public final class BusClient implements AutoCloseable
         }
         if (goesAsMemfd(payload.length))
         {
-            publishMemfdWithHeaders(topic, OutgoingMemfd.sealed(payload, 0, payload.length), payload.length, headers);
+            descriptorPublishing.publish(topic, payload, headers);
             return;
         }
         blocking.publish(topic, null, payload, 0, payload.length, null, headers);
@@ -426,7 +422,7 @@ public final class BusClient implements AutoCloseable
         }
         if (goesAsMemfd(payload.remaining()))
         {
-            publishMemfdWithHeaders(topic, OutgoingMemfd.sealed(payload), payload.remaining(), headers);
+            descriptorPublishing.publish(topic, payload, headers);
             return;
         }
         if (payload.hasArray())
@@ -460,12 +456,7 @@ public final class BusClient implements AutoCloseable
         }
         if (goesAsMemfd(length))
         {
-            if (offset < 0 || length < 0 || offset > payload.capacity() - length)
-            {
-                throw new IndexOutOfBoundsException("offset " + offset + " length " + length + " capacity " +
-                    payload.capacity());
-            }
-            publishMemfdWithHeaders(topic, OutgoingMemfd.sealed(payload, offset, length), length, headers);
+            descriptorPublishing.publish(topic, payload, offset, length, headers);
             return;
         }
         blocking.publish(topic, payload, null, offset, length, null, headers);
@@ -488,11 +479,6 @@ public final class BusClient implements AutoCloseable
             connection.requireServices("headers");
         }
         return false;
-    }
-
-    private void publishMemfdWithHeaders(final String topic, final int memfd, final long size, final Headers headers)
-    {
-        publishFds(topic, new int[] {memfd}, 1, PublishFdsFrame.MEMFD_PAYLOAD, size, NO_BYTES, 0, 0, headers);
     }
 
     /**
@@ -520,50 +506,7 @@ public final class BusClient implements AutoCloseable
             publish(topic, payload);
             return;
         }
-        checkDescriptors();
-        final boolean memfd = goesAsMemfd(payload.remaining());
-        final int count = fds.length + (memfd ? 1 : 0);
-        if (count > Math.min(io.seqbus.sys.ScmRights.KERNEL_MAX_DESCRIPTORS, 255))
-        {
-            throw new IllegalArgumentException(count + " descriptors in one publish: at most 253");
-        }
-        final int[] owned = new int[count];
-        int held = 0;
-        try
-        {
-            if (memfd)
-            {
-                owned[held++] = OutgoingMemfd.sealed(payload);
-            }
-            for (final FileDescriptor fd : fds)
-            {
-                owned[held] = Fds.duplicate(Fds.number(fd));
-                held++;
-            }
-        }
-        catch (final RuntimeException ex)
-        {
-            Fds.close(owned, 0, held);
-            throw ex;
-        }
-        if (memfd)
-        {
-            publishFds(topic, owned, count, PublishFdsFrame.MEMFD_PAYLOAD, payload.remaining(), NO_BYTES, 0, 0);
-            return;
-        }
-        final SafeBuffer inline;
-        final int offset;
-        if (payload.hasArray())
-        {
-            inline = new SafeBuffer(payload.array());
-            offset = payload.arrayOffset() + payload.position();
-        }
-        else
-        {
-            inline = new SafeBuffer(payload);
-            offset = payload.position();
-        }
-        publishFds(topic, owned, count, 0, 0, inline, offset, payload.remaining());
+        descriptors().publishWithDescriptors(topic, payload, fds);
     }
 
     /**
@@ -577,14 +520,7 @@ public final class BusClient implements AutoCloseable
      */
     public Loan loan(final int size)
     {
-        checkDescriptors();
-        final long max = connection.maxMemfdSize();
-        if (max > 0 && size > max)
-        {
-            throw new IllegalArgumentException("loan of " + size + " bytes is larger than the broker's max_memfd_size of " +
-                max);
-        }
-        return Loan.create(size);
+        return descriptors().loan(size);
     }
 
     /**
@@ -600,9 +536,7 @@ public final class BusClient implements AutoCloseable
     {
         Objects.requireNonNull(loan, "loan");
         Objects.requireNonNull(topic, "topic");
-        checkDescriptors();
-        final int fd = loan.seal();
-        publishFds(topic, new int[] {fd}, 1, PublishFdsFrame.MEMFD_PAYLOAD, loan.size(), NO_BYTES, 0, 0);
+        descriptors().publish(topic, loan);
     }
 
     /**
@@ -640,7 +574,7 @@ public final class BusClient implements AutoCloseable
         Objects.requireNonNull(payload, "payload");
         if (goesAsMemfd(payload.length))
         {
-            return tryPublishMemfd(topic, OutgoingMemfd.sealed(payload, 0, payload.length), payload.length);
+            return descriptorPublishing.tryPublish(topic, payload);
         }
         return outbound.offerLocked(topic, null, payload, 0, payload.length, null);
     }
@@ -675,7 +609,7 @@ public final class BusClient implements AutoCloseable
         Objects.requireNonNull(payload, "payload");
         if (goesAsMemfd(payload.remaining()))
         {
-            return tryPublishMemfd(topic, OutgoingMemfd.sealed(payload), payload.remaining());
+            return descriptorPublishing.tryPublish(topic, payload);
         }
         if (payload.hasArray())
         {
@@ -701,12 +635,7 @@ public final class BusClient implements AutoCloseable
         Objects.requireNonNull(payload, "payload");
         if (goesAsMemfd(length))
         {
-            if (offset < 0 || length < 0 || offset > payload.capacity() - length)
-            {
-                throw new IndexOutOfBoundsException("offset " + offset + " length " + length + " capacity " +
-                    payload.capacity());
-            }
-            return tryPublishMemfd(topic, OutgoingMemfd.sealed(payload, offset, length), length);
+            return descriptorPublishing.tryPublish(topic, payload, offset, length);
         }
         return outbound.offerLocked(topic, payload, null, offset, length, null);
     }
@@ -1097,109 +1026,22 @@ public final class BusClient implements AutoCloseable
         outbound.unsubscribeLocked(subscription);
     }
 
-    /**
-     * Whether a payload of this length goes as a sealed memfd: above the threshold (at most max_payload), on a
-     * connection that passes descriptors, or, while not connected, on one that asked for them (the publish then
-     * waits for the reconnect, and its WELCOME says whether it can go).
-     */
+    /** Whether a payload of this length goes as a sealed memfd: never without descriptors (see the field). */
     private boolean goesAsMemfd(final int length)
     {
-        if (!connection.descriptorsWanted())
-        {
-            return false;
-        }
-        final int maxPayload = connection.maxPayload();
-        final int threshold = memfdThreshold < 0 ? maxPayload : Math.min(memfdThreshold, maxPayload);
-        return length > threshold && (connection.passesDescriptors() || connection.state() != Connection.CONNECTED);
+        return descriptorPublishing != null && descriptorPublishing.goesAsMemfd(length);
     }
 
-    private void checkDescriptors()
+    /** @return the descriptor publishes, for a call that needs descriptors. */
+    private DescriptorPublishing descriptors()
     {
-        if (!connection.descriptorsWanted())
+        if (descriptorPublishing == null)
         {
             throw new IllegalStateException("this BusClient passes no descriptors: " +
                 (NativeDescriptors.unavailable() != null ? NativeDescriptors.unavailable() :
                     "ClientOptions.descriptors(false)"));
         }
-    }
-
-    private PublishResult tryPublishMemfd(final String topic, final int fd, final long size)
-    {
-        final int[] fds = {fd};
-        boolean taken = false;
-        try
-        {
-            final PublishResult result = outbound.offerFdsLocked(topic, fds, 1, PublishFdsFrame.MEMFD_PAYLOAD, size,
-                NO_BYTES, 0, 0);
-            taken = result == PublishResult.OK;
-            return result;
-        }
-        finally
-        {
-            if (!taken)
-            {
-                Fds.close(fd);
-            }
-        }
-    }
-
-    /**
-     * A PUBLISH_FDS, waiting as the inline publish does ({@link BlockingPublish}). The descriptors are this call's:
-     * the batch takes them on success; on any failure they are closed here.
-     */
-    private void publishFds(
-        final String topic, final int[] fds, final int fdCount, final int fdFlags, final long payloadSize,
-        final DirectBuffer inline, final int offset, final int length)
-    {
-        publishFds(topic, fds, fdCount, fdFlags, payloadSize, inline, offset, length, null);
-    }
-
-    private void publishFds(
-        final String topic, final int[] fds, final int fdCount, final int fdFlags, final long payloadSize,
-        final DirectBuffer inline, final int offset, final int length, final Headers headers)
-    {
-        boolean taken = false;
-        try
-        {
-            final long deadline = blocking.deadline();
-            int idle = 0;
-            while (true)
-            {
-                blocking.checkNotClosing("publish");
-                final PublishResult result;
-                try
-                {
-                    result = outbound.offerFdsLocked(
-                        topic, fds, fdCount, fdFlags, payloadSize, inline, offset, length, headers);
-                }
-                catch (final IllegalStateException ex)
-                {
-                    blocking.checkNotClosing("publish");
-                    throw ex;
-                }
-                if (result == PublishResult.OK)
-                {
-                    taken = true;
-                    return;
-                }
-                if (result == PublishResult.DENIED)
-                {
-                    throw blocking.denied(topic);
-                }
-                if (System.nanoTime() - deadline >= 0)
-                {
-                    throw blocking.timeout("publish", result);
-                }
-                idle = blocking.pause(idle);
-            }
-        }
-        finally
-        {
-            if (!taken)
-            {
-                Fds.close(fds, 0, fdCount);
-            }
-        }
+        return descriptorPublishing;
     }
 
     private void checkSyncDeadline(final long deadline, final Duration timeout)
