@@ -1,11 +1,9 @@
 package io.seqbus.client;
 
 import io.seqbus.wire.Protocol;
-import io.seqbus.wire.PublishFdsFrame;
 import io.seqbus.wire.SafeBuffer;
 import io.seqbus.wire.SubscribeFrame;
 import io.seqbus.wire.Topics;
-import io.seqbus.wire.UnsubscribeFrame;
 import io.seqbus.wire.WireStrings;
 import org.agrona.DirectBuffer;
 
@@ -15,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A connection to the local seqbus broker: publish, subscribe, and keep going when the broker
@@ -88,8 +85,12 @@ import java.util.concurrent.TimeUnit;
  * name) closes the client for good; then calls throw a {@link BusException} with the reason.
  * <p>
  * (Why one long file: this is the whole public API of the client in one place, as jnats' {@code Connection}
- * is; over half of it is the javadoc a service team reads. The work is in {@code Outbound}, {@code Inbound},
- * {@code Reconnector} and {@code ClientConductor}.)
+ * is; over half of it is the javadoc a service team reads. Its methods are entry points; the work is elsewhere:
+ * frames in and out in {@code Outbound}, {@code Inbound}, {@code Reconnector} and {@code ClientConductor}; the wait
+ * for room of publish, flush and subscribe, and how such a wait ends, in {@code BlockingPublish}; memfd payloads,
+ * loans and attached descriptors in {@code DescriptorPublishing}, made only for a client that passes descriptors;
+ * requests and replies in {@code Requesting}; close and drain in {@code ClientShutdown}. What stays here is the
+ * checking of arguments, the choice between inline and memfd, and the loops of subscribe and sync.)
  */
 public final class BusClient implements AutoCloseable
 {
@@ -99,29 +100,25 @@ public final class BusClient implements AutoCloseable
     // Longer waits in poll(maxWait) are as good as forever (and Duration.toNanos overflows past 292 years).
     private static final Duration MAX_POLL_WAIT = Duration.ofDays(1_000);
     private static final ThreadLocal<SafeBuffer> PAYLOAD_VIEWS = ThreadLocal.withInitial(SafeBuffer::new);
-    private static final SafeBuffer NO_BYTES = new SafeBuffer(new byte[0]);
 
     private final ClientOptions options;
     // Handlers off the I/O thread: the queues of subscriptions with an executor or in pull mode.
     private final HandlerQueues handlerQueues = new HandlerQueues();
-    private final int memfdThreshold;
-    private final long publishTimeoutNs;
-    private final long closeTimeoutNs;
     private final ErrorHandler errorHandler;
-    private volatile boolean draining;
-    private volatile long unsentAtClose;
     private final Connection connection;
     private final Subscriptions subscriptions;
     private final Outbound outbound;
     private final Inbound inbound;
     private final ClientConductor conductor;
-    private final PendingRequests requests;
+    private final BlockingPublish blocking;
+    // Null when the client passes no descriptors: then neither it nor the classes it calls (they need JNA) load.
+    private final DescriptorPublishing descriptorPublishing;
+    private final Requesting requesting;
+    private final ClientShutdown shutdown;
 
     private BusClient(final ClientOptions options)
     {
         this.options = options;
-        this.publishTimeoutNs = options.publishTimeout().toNanos();
-        this.closeTimeoutNs = options.closeTimeout().toNanos();
         this.errorHandler = options.errorHandler();
         subscriptions = new Subscriptions();
         final boolean descriptors = options.descriptors();
@@ -138,15 +135,20 @@ public final class BusClient implements AutoCloseable
                 (options.descriptorsRequired() || NativeDescriptors.unavailable() == null ?
                 "ClientOptions.descriptors(false) turned them off" : NativeDescriptors.unavailable()));
         }
-        memfdThreshold = options.memfdThreshold();
         connection = new Connection(
             options.socket(), options.privateDirectory(), options.uid(), descriptors, sharedMemory);
         outbound = new Outbound(connection, subscriptions, options.threadMode(), options.refusalTtl().toNanos());
         final Reconnector reconnector = new Reconnector(this, options, connection, outbound, subscriptions);
         inbound = new Inbound(options, connection, outbound, subscriptions, reconnector);
         conductor = new ClientConductor(options, connection, outbound, inbound, reconnector);
-        requests = new PendingRequests(options.requestExecutor(), connection.socket());
+        final PendingRequests requests = new PendingRequests(options.requestExecutor(), connection.socket());
         inbound.requests(requests, this);
+        blocking = new BlockingPublish(connection, outbound, conductor, options.publishTimeout().toNanos());
+        descriptorPublishing = descriptors ?
+            new DescriptorPublishing(connection, outbound, blocking, options.memfdThreshold()) : null;
+        requesting = new Requesting(connection, outbound, requests, blocking);
+        shutdown = new ClientShutdown(connection, outbound, inbound, conductor, subscriptions, handlerQueues, requests,
+            errorHandler, options.closeTimeout().toNanos());
     }
 
     /**
@@ -279,11 +281,10 @@ public final class BusClient implements AutoCloseable
         Objects.requireNonNull(payload, "payload");
         if (goesAsMemfd(payload.length))
         {
-            publishFds(topic, new int[] {OutgoingMemfd.sealed(payload, 0, payload.length)}, 1,
-                PublishFdsFrame.MEMFD_PAYLOAD, payload.length, NO_BYTES, 0, 0);
+            descriptorPublishing.publish(topic, payload, null);
             return;
         }
-        publishBlocking(topic, null, payload, 0, payload.length, null);
+        blocking.publish(topic, null, payload, 0, payload.length, null);
     }
 
     /**
@@ -300,7 +301,7 @@ public final class BusClient implements AutoCloseable
             publish(topic, payload.getBytes(StandardCharsets.UTF_8));
             return;
         }
-        publishBlocking(topic, null, null, 0, 0, payload);
+        blocking.publish(topic, null, null, 0, 0, payload);
     }
 
     /**
@@ -315,19 +316,18 @@ public final class BusClient implements AutoCloseable
         Objects.requireNonNull(payload, "payload");
         if (goesAsMemfd(payload.remaining()))
         {
-            publishFds(topic, new int[] {OutgoingMemfd.sealed(payload)}, 1, PublishFdsFrame.MEMFD_PAYLOAD,
-                payload.remaining(), NO_BYTES, 0, 0);
+            descriptorPublishing.publish(topic, payload, null);
             return;
         }
         if (payload.hasArray())
         {
-            publishBlocking(topic, null, payload.array(), payload.arrayOffset() + payload.position(),
+            blocking.publish(topic, null, payload.array(), payload.arrayOffset() + payload.position(),
                 payload.remaining(), null);
             return;
         }
         final SafeBuffer view = PAYLOAD_VIEWS.get();
         view.wrap(payload);
-        publishBlocking(topic, view, null, payload.position(), payload.remaining(), null);
+        blocking.publish(topic, view, null, payload.position(), payload.remaining(), null);
     }
 
     /**
@@ -345,16 +345,10 @@ public final class BusClient implements AutoCloseable
         Objects.requireNonNull(payload, "payload");
         if (goesAsMemfd(length))
         {
-            if (offset < 0 || length < 0 || offset > payload.capacity() - length)
-            {
-                throw new IndexOutOfBoundsException("offset " + offset + " length " + length + " capacity " +
-                    payload.capacity());
-            }
-            publishFds(topic, new int[] {OutgoingMemfd.sealed(payload, offset, length)}, 1,
-                PublishFdsFrame.MEMFD_PAYLOAD, length, NO_BYTES, 0, 0);
+            descriptorPublishing.publish(topic, payload, offset, length, null);
             return;
         }
-        publishBlocking(topic, payload, null, offset, length, null);
+        blocking.publish(topic, payload, null, offset, length, null);
     }
 
     /**
@@ -381,10 +375,10 @@ public final class BusClient implements AutoCloseable
         }
         if (goesAsMemfd(payload.length))
         {
-            publishMemfdWithHeaders(topic, OutgoingMemfd.sealed(payload, 0, payload.length), payload.length, headers);
+            descriptorPublishing.publish(topic, payload, headers);
             return;
         }
-        publishBlocking(topic, null, payload, 0, payload.length, null, headers);
+        blocking.publish(topic, null, payload, 0, payload.length, null, headers);
     }
 
     /**
@@ -407,7 +401,7 @@ public final class BusClient implements AutoCloseable
             publish(topic, payload.getBytes(StandardCharsets.UTF_8), headers);
             return;
         }
-        publishBlocking(topic, null, null, 0, 0, payload, headers);
+        blocking.publish(topic, null, null, 0, 0, payload, headers);
     }
 
     /**
@@ -428,18 +422,18 @@ public final class BusClient implements AutoCloseable
         }
         if (goesAsMemfd(payload.remaining()))
         {
-            publishMemfdWithHeaders(topic, OutgoingMemfd.sealed(payload), payload.remaining(), headers);
+            descriptorPublishing.publish(topic, payload, headers);
             return;
         }
         if (payload.hasArray())
         {
-            publishBlocking(topic, null, payload.array(), payload.arrayOffset() + payload.position(),
+            blocking.publish(topic, null, payload.array(), payload.arrayOffset() + payload.position(),
                 payload.remaining(), null, headers);
             return;
         }
         final SafeBuffer view = PAYLOAD_VIEWS.get();
         view.wrap(payload);
-        publishBlocking(topic, view, null, payload.position(), payload.remaining(), null, headers);
+        blocking.publish(topic, view, null, payload.position(), payload.remaining(), null, headers);
     }
 
     /**
@@ -462,15 +456,10 @@ public final class BusClient implements AutoCloseable
         }
         if (goesAsMemfd(length))
         {
-            if (offset < 0 || length < 0 || offset > payload.capacity() - length)
-            {
-                throw new IndexOutOfBoundsException("offset " + offset + " length " + length + " capacity " +
-                    payload.capacity());
-            }
-            publishMemfdWithHeaders(topic, OutgoingMemfd.sealed(payload, offset, length), length, headers);
+            descriptorPublishing.publish(topic, payload, offset, length, headers);
             return;
         }
-        publishBlocking(topic, payload, null, offset, length, null, headers);
+        blocking.publish(topic, payload, null, offset, length, null, headers);
     }
 
     /**
@@ -490,11 +479,6 @@ public final class BusClient implements AutoCloseable
             connection.requireServices("headers");
         }
         return false;
-    }
-
-    private void publishMemfdWithHeaders(final String topic, final int memfd, final long size, final Headers headers)
-    {
-        publishFds(topic, new int[] {memfd}, 1, PublishFdsFrame.MEMFD_PAYLOAD, size, NO_BYTES, 0, 0, headers);
     }
 
     /**
@@ -522,50 +506,7 @@ public final class BusClient implements AutoCloseable
             publish(topic, payload);
             return;
         }
-        checkDescriptors();
-        final boolean memfd = goesAsMemfd(payload.remaining());
-        final int count = fds.length + (memfd ? 1 : 0);
-        if (count > Math.min(io.seqbus.sys.ScmRights.KERNEL_MAX_DESCRIPTORS, 255))
-        {
-            throw new IllegalArgumentException(count + " descriptors in one publish: at most 253");
-        }
-        final int[] owned = new int[count];
-        int held = 0;
-        try
-        {
-            if (memfd)
-            {
-                owned[held++] = OutgoingMemfd.sealed(payload);
-            }
-            for (final FileDescriptor fd : fds)
-            {
-                owned[held] = Fds.duplicate(Fds.number(fd));
-                held++;
-            }
-        }
-        catch (final RuntimeException ex)
-        {
-            Fds.close(owned, 0, held);
-            throw ex;
-        }
-        if (memfd)
-        {
-            publishFds(topic, owned, count, PublishFdsFrame.MEMFD_PAYLOAD, payload.remaining(), NO_BYTES, 0, 0);
-            return;
-        }
-        final SafeBuffer inline;
-        final int offset;
-        if (payload.hasArray())
-        {
-            inline = new SafeBuffer(payload.array());
-            offset = payload.arrayOffset() + payload.position();
-        }
-        else
-        {
-            inline = new SafeBuffer(payload);
-            offset = payload.position();
-        }
-        publishFds(topic, owned, count, 0, 0, inline, offset, payload.remaining());
+        descriptors().publishWithDescriptors(topic, payload, fds);
     }
 
     /**
@@ -579,14 +520,7 @@ public final class BusClient implements AutoCloseable
      */
     public Loan loan(final int size)
     {
-        checkDescriptors();
-        final long max = connection.maxMemfdSize();
-        if (max > 0 && size > max)
-        {
-            throw new IllegalArgumentException("loan of " + size + " bytes is larger than the broker's max_memfd_size of " +
-                max);
-        }
-        return Loan.create(size);
+        return descriptors().loan(size);
     }
 
     /**
@@ -602,9 +536,7 @@ public final class BusClient implements AutoCloseable
     {
         Objects.requireNonNull(loan, "loan");
         Objects.requireNonNull(topic, "topic");
-        checkDescriptors();
-        final int fd = loan.seal();
-        publishFds(topic, new int[] {fd}, 1, PublishFdsFrame.MEMFD_PAYLOAD, loan.size(), NO_BYTES, 0, 0);
+        descriptors().publish(topic, loan);
     }
 
     /**
@@ -642,7 +574,7 @@ public final class BusClient implements AutoCloseable
         Objects.requireNonNull(payload, "payload");
         if (goesAsMemfd(payload.length))
         {
-            return tryPublishMemfd(topic, OutgoingMemfd.sealed(payload, 0, payload.length), payload.length);
+            return descriptorPublishing.tryPublish(topic, payload);
         }
         return outbound.offerLocked(topic, null, payload, 0, payload.length, null);
     }
@@ -677,7 +609,7 @@ public final class BusClient implements AutoCloseable
         Objects.requireNonNull(payload, "payload");
         if (goesAsMemfd(payload.remaining()))
         {
-            return tryPublishMemfd(topic, OutgoingMemfd.sealed(payload), payload.remaining());
+            return descriptorPublishing.tryPublish(topic, payload);
         }
         if (payload.hasArray())
         {
@@ -703,12 +635,7 @@ public final class BusClient implements AutoCloseable
         Objects.requireNonNull(payload, "payload");
         if (goesAsMemfd(length))
         {
-            if (offset < 0 || length < 0 || offset > payload.capacity() - length)
-            {
-                throw new IndexOutOfBoundsException("offset " + offset + " length " + length + " capacity " +
-                    payload.capacity());
-            }
-            return tryPublishMemfd(topic, OutgoingMemfd.sealed(payload, offset, length), length);
+            return descriptorPublishing.tryPublish(topic, payload, offset, length);
         }
         return outbound.offerLocked(topic, payload, null, offset, length, null);
     }
@@ -722,16 +649,16 @@ public final class BusClient implements AutoCloseable
      */
     public void flush()
     {
-        final long deadline = System.nanoTime() + publishTimeoutNs;
+        final long deadline = blocking.deadline();
         int idle = 0;
         while (!outbound.sendLocked(true))
         {
-            checkNotClosing("flush");
+            blocking.checkNotClosing("flush");
             if (System.nanoTime() - deadline >= 0)
             {
-                throw timeout("flush");
+                throw blocking.timeout("flush");
             }
-            idle = conductor.pause(idle, outbound.isPollerThread());
+            idle = blocking.pause(idle);
         }
     }
 
@@ -831,7 +758,7 @@ public final class BusClient implements AutoCloseable
             throw new IllegalArgumentException("pattern '" + pattern + "' is " + patternLength +
                 " bytes, longer than the broker's max_topic_length of " + connection.maxTopicLength());
         }
-        if (draining)
+        if (shutdown.isDraining())
         {
             throw new IllegalStateException("this BusClient is draining: no new subscriptions");
         }
@@ -842,7 +769,7 @@ public final class BusClient implements AutoCloseable
         }
         final int frameLength = SubscribeFrame.PATTERN_OFFSET + patternLength +
             (options.group() == null ? 0 : SubscribeFrame.GROUP_LENGTH_FIELD + WireStrings.utf8Length(options.group()));
-        final long deadline = System.nanoTime() + publishTimeoutNs;
+        final long deadline = blocking.deadline();
         final MessageHandler dispatcher = dispatcher(handler, options);
         int idle = 0;
         while (true)
@@ -853,7 +780,7 @@ public final class BusClient implements AutoCloseable
                 subscription = outbound.subscribeLocked(this, pattern, dispatcher, options, frameLength);
                 if (subscription == null)
                 {
-                    checkNotClosing("subscribe");
+                    blocking.checkNotClosing("subscribe");
                 }
             }
             catch (final RuntimeException ex)
@@ -872,9 +799,9 @@ public final class BusClient implements AutoCloseable
             if (System.nanoTime() - deadline >= 0)
             {
                 closeQueue(dispatcher);
-                throw timeout("subscribe");
+                throw blocking.timeout("subscribe");
             }
-            idle = conductor.pause(idle, outbound.isPollerThread());
+            idle = blocking.pause(idle);
         }
     }
 
@@ -999,7 +926,7 @@ public final class BusClient implements AutoCloseable
      */
     public void close()
     {
-        closeWithin(closeTimeoutNs);
+        shutdown.close();
     }
 
     /**
@@ -1029,27 +956,7 @@ public final class BusClient implements AutoCloseable
      */
     public boolean drain(final Duration timeout)
     {
-        final long deadline = System.nanoTime() + timeout.toNanos();
-        if (conductor.isWorkThread())
-        {
-            throw new IllegalStateException("drain() cannot be called from a handler: the PONG would never be read");
-        }
-        connection.checkOpen();
-        draining = true;
-        final boolean delivered = unsubscribeAllAndAwaitPong(deadline);
-        // Handlers on executors: what they had queued is handled before the close, within the deadline.
-        final boolean handled = handlerQueues.awaitIdle(deadline) && delivered;
-        int idle = 0;
-        while (!outbound.sendLocked(false) && !connection.isClosing() && connection.state() != Connection.CLOSED)
-        {
-            if (System.nanoTime() - deadline >= 0)
-            {
-                break;
-            }
-            idle = conductor.pause(idle, true);
-        }
-        final boolean closedInTime = closeWithin(Math.max(0, deadline - System.nanoTime()));
-        return handled && closedInTime;
+        return shutdown.drain(timeout);
     }
 
     /**
@@ -1058,7 +965,7 @@ public final class BusClient implements AutoCloseable
      */
     public long unsentAtClose()
     {
-        return unsentAtClose;
+        return shutdown.unsentAtClose();
     }
 
     /**
@@ -1119,319 +1026,22 @@ public final class BusClient implements AutoCloseable
         outbound.unsubscribeLocked(subscription);
     }
 
-    /**
-     * Whether a payload of this length goes as a sealed memfd: above the threshold (at most max_payload), on a
-     * connection that passes descriptors, or, while not connected, on one that asked for them (the publish then
-     * waits for the reconnect, and its WELCOME says whether it can go).
-     */
+    /** Whether a payload of this length goes as a sealed memfd: never without descriptors (see the field). */
     private boolean goesAsMemfd(final int length)
     {
-        if (!connection.descriptorsWanted())
-        {
-            return false;
-        }
-        final int maxPayload = connection.maxPayload();
-        final int threshold = memfdThreshold < 0 ? maxPayload : Math.min(memfdThreshold, maxPayload);
-        return length > threshold && (connection.passesDescriptors() || connection.state() != Connection.CONNECTED);
+        return descriptorPublishing != null && descriptorPublishing.goesAsMemfd(length);
     }
 
-    private void checkDescriptors()
+    /** @return the descriptor publishes, for a call that needs descriptors. */
+    private DescriptorPublishing descriptors()
     {
-        if (!connection.descriptorsWanted())
+        if (descriptorPublishing == null)
         {
             throw new IllegalStateException("this BusClient passes no descriptors: " +
                 (NativeDescriptors.unavailable() != null ? NativeDescriptors.unavailable() :
                     "ClientOptions.descriptors(false)"));
         }
-    }
-
-    private PublishResult tryPublishMemfd(final String topic, final int fd, final long size)
-    {
-        final int[] fds = {fd};
-        boolean taken = false;
-        try
-        {
-            final PublishResult result = outbound.offerFdsLocked(topic, fds, 1, PublishFdsFrame.MEMFD_PAYLOAD, size,
-                NO_BYTES, 0, 0);
-            taken = result == PublishResult.OK;
-            return result;
-        }
-        finally
-        {
-            if (!taken)
-            {
-                Fds.close(fd);
-            }
-        }
-    }
-
-    /**
-     * A PUBLISH_FDS, waiting as publishBlocking does. The descriptors are this call's: the batch takes them on
-     * success; on any failure they are closed here.
-     */
-    private void publishFds(
-        final String topic, final int[] fds, final int fdCount, final int fdFlags, final long payloadSize,
-        final DirectBuffer inline, final int offset, final int length)
-    {
-        publishFds(topic, fds, fdCount, fdFlags, payloadSize, inline, offset, length, null);
-    }
-
-    private void publishFds(
-        final String topic, final int[] fds, final int fdCount, final int fdFlags, final long payloadSize,
-        final DirectBuffer inline, final int offset, final int length, final Headers headers)
-    {
-        boolean taken = false;
-        try
-        {
-            final long deadline = System.nanoTime() + publishTimeoutNs;
-            int idle = 0;
-            while (true)
-            {
-                checkNotClosing("publish");
-                final PublishResult result;
-                try
-                {
-                    result = outbound.offerFdsLocked(
-                        topic, fds, fdCount, fdFlags, payloadSize, inline, offset, length, headers);
-                }
-                catch (final IllegalStateException ex)
-                {
-                    checkNotClosing("publish");
-                    throw ex;
-                }
-                if (result == PublishResult.OK)
-                {
-                    taken = true;
-                    return;
-                }
-                if (result == PublishResult.DENIED)
-                {
-                    throw denied(topic);
-                }
-                if (System.nanoTime() - deadline >= 0)
-                {
-                    throw timeout("publish", result);
-                }
-                idle = conductor.pause(idle, outbound.isPollerThread());
-            }
-        }
-        finally
-        {
-            if (!taken)
-            {
-                Fds.close(fds, 0, fdCount);
-            }
-        }
-    }
-
-    private void publishBlocking(
-        final String topic, final DirectBuffer payload, final byte[] bytes, final int offset, final int length,
-        final String text)
-    {
-        publishBlocking(topic, payload, bytes, offset, length, text, null);
-    }
-
-    private void publishBlocking(
-        final String topic, final DirectBuffer payload, final byte[] bytes, final int offset, final int length,
-        final String text, final Headers headers)
-    {
-        PublishResult result = outbound.offerLocked(topic, payload, bytes, offset, length, text, headers);
-        if (result == PublishResult.OK)
-        {
-            return;
-        }
-        if (result == PublishResult.DENIED)
-        {
-            throw denied(topic);
-        }
-        final long deadline = System.nanoTime() + publishTimeoutNs;
-        int idle = 0;
-        while (true)
-        {
-            // close() sets closing before it closes: a waiting publisher sees it, at the latest, when it
-            // finds the client closed, and hears "closed", not a timeout or a bare IllegalStateException.
-            checkNotClosing("publish");
-            try
-            {
-                result = outbound.offerLocked(topic, payload, bytes, offset, length, text, headers);
-            }
-            catch (final IllegalStateException ex)
-            {
-                checkNotClosing("publish");
-                throw ex;
-            }
-            if (result == PublishResult.OK)
-            {
-                return;
-            }
-            if (result == PublishResult.DENIED)
-            {
-                throw denied(topic);
-            }
-            if (System.nanoTime() - deadline >= 0)
-            {
-                throw timeout("publish", result);
-            }
-            idle = conductor.pause(idle, outbound.isPollerThread());
-        }
-    }
-
-    private BusException denied(final String topic)
-    {
-        final BusError refusal = outbound.refusalLocked(topic);
-        return new BusException("publish to '" + topic + "' refused by the seqbus broker at " + connection.socket() +
-            (refusal != null ? " (" + refusal.count() + " refused so far): " + refusal.reason() : ""),
-            ErrorCode.ACCESS_DENIED, null);
-    }
-
-    private void checkNotClosing(final String what)
-    {
-        if (connection.isClosing())
-        {
-            throw new BusException(what + " failed: this BusClient was closed while it waited (seqbus broker at " +
-                connection.socket() + ")");
-        }
-    }
-
-    /**
-     * The bounded close shared by {@link #close()} and {@link #drain}.
-     *
-     * @return true when the batch left, no handler was running at the end, and nothing accepted was unsent.
-     */
-    private boolean closeWithin(final long timeoutNs)
-    {
-        if (connection.state() == Connection.CLOSED || connection.isClosing())
-        {
-            return connection.state() == Connection.CLOSED && unsentAtClose == 0;
-        }
-        requests.close();
-        final long deadline = System.nanoTime() + timeoutNs;
-        // First: from here no handler starts and waiting publishers give up (see Inbound, publishBlocking).
-        connection.closing();
-        // Handlers on executors stop after the running one (what was queued is counted); an I/O thread waiting for
-        // room in a queue under the block policy wakes, so the conductor can stop.
-        handlerQueues.closeAll();
-        int idle = 0;
-        while (connection.state() == Connection.CONNECTED && !outbound.sendLocked(false) &&
-            System.nanoTime() - deadline < 0)
-        {
-            idle = conductor.pause(idle, false);
-        }
-        final boolean stopped = conductor.stop(Math.max(0, deadline - System.nanoTime()));
-        if (stopped)
-        {
-            // A descriptor per client that ever waited in POLL mode, else (ClientSharedMemoryTest counts them).
-            conductor.releasePollSpin();
-        }
-        final int unsent;
-        outbound.lock().lock();
-        try
-        {
-            // Counted and closed under the lock: a publish either got in before (and is counted here) or
-            // finds the client closed; none is accepted and then lost unseen.
-            unsent = outbound.batch().countPublishes();
-            outbound.detach();
-            connection.closedByUser();
-            connection.state(Connection.CLOSED);
-            outbound.batch().clear();
-        }
-        finally
-        {
-            outbound.lock().unlock();
-        }
-        if (unsent > 0)
-        {
-            unsentAtClose = unsent;
-            try
-            {
-                errorHandler.onError(new BusError(0, false, 0, unsent + " accepted publishes were not sent: " +
-                    "the client closed before the seqbus broker at " + connection.socket() + " took them"));
-            }
-            catch (final Throwable ex)
-            {
-                errorHandler.onHandlerException(ex, null, null);
-            }
-        }
-        return stopped && unsent == 0;
-    }
-
-    /**
-     * Drain's first step: UNSUBSCRIBE for every live subscription, then PING, and waiting for the PONG
-     * while the handlers of what the broker queued before run.
-     *
-     * @return true when the PONG came before the deadline.
-     */
-    private boolean unsubscribeAllAndAwaitPong(final long deadline)
-    {
-        final Subscription[] live = subscriptions.all();
-        int next = 0;
-        long token = 0;
-        long epoch = 0;
-        int idle = 0;
-        while (token == 0)
-        {
-            outbound.lock().lock();
-            try
-            {
-                if (connection.state() != Connection.CONNECTED)
-                {
-                    // Nothing is on its way over a connection that is not there, and a reconnect must not
-                    // subscribe again.
-                    for (final Subscription subscription : live)
-                    {
-                        subscription.drained();
-                    }
-                    return true;
-                }
-                while (next < live.length)
-                {
-                    final Subscription subscription = live[next];
-                    if (subscription.isClosed() || subscription.error() != null || subscription.isDrained())
-                    {
-                        next++;
-                        continue;
-                    }
-                    if (!outbound.batch().reserve(UnsubscribeFrame.LENGTH))
-                    {
-                        break;
-                    }
-                    outbound.batch().advance(UnsubscribeFrame.encode(
-                        outbound.batch().buffer(), outbound.batch().position(), subscription.id()));
-                    subscription.drained();
-                    next++;
-                }
-                if (next == live.length)
-                {
-                    token = outbound.ping();
-                    epoch = connection.connectionEpoch();
-                }
-            }
-            finally
-            {
-                outbound.lock().unlock();
-            }
-            if (token == 0)
-            {
-                if (System.nanoTime() - deadline >= 0)
-                {
-                    return false;
-                }
-                idle = conductor.pause(idle, true);
-            }
-        }
-        while (inbound.lastPongToken() < token)
-        {
-            if (connection.connectionEpoch() != epoch || connection.state() != Connection.CONNECTED)
-            {
-                return true;
-            }
-            if (System.nanoTime() - deadline >= 0)
-            {
-                return false;
-            }
-            idle = conductor.pause(idle, true);
-        }
-        return true;
+        return descriptorPublishing;
     }
 
     private void checkSyncDeadline(final long deadline, final Duration timeout)
@@ -1444,14 +1054,7 @@ public final class BusClient implements AutoCloseable
         }
     }
 
-    // Requests and replies (issue 19, SPEC.md "Requests and replies").
-
-    /**
-     * The longest timeout a REQUEST carries while the broker's own {@code max_request_timeout_ms} is not known yet
-     * (between connections): its default. A longer {@code timeout} is still this client's own; the broker ends the
-     * request (TIMED_OUT) at the one the REQUEST carried.
-     */
-    static final int MAX_REQUEST_TIMEOUT_MS = 60_000;
+    // Requests and replies (issue 19, SPEC.md "Requests and replies"): sent by Requesting.
 
     /**
      * Sends a request: a message the broker delivers to every subscriber of the topic whose rules let it reply,
@@ -1479,7 +1082,7 @@ public final class BusClient implements AutoCloseable
     public CompletableFuture<Message> request(final String topic, final byte[] payload, final Duration timeout)
     {
         Objects.requireNonNull(payload, "payload");
-        return request(topic, null, payload, 0, payload.length, null, timeout);
+        return requesting.request(topic, null, payload, 0, payload.length, null, timeout);
     }
 
     /**
@@ -1499,7 +1102,7 @@ public final class BusClient implements AutoCloseable
     {
         Objects.requireNonNull(payload, "payload");
         Objects.requireNonNull(headers, "headers");
-        return request(topic, null, payload, 0, payload.length, headers, timeout);
+        return requesting.request(topic, null, payload, 0, payload.length, headers, timeout);
     }
 
     /**
@@ -1517,13 +1120,7 @@ public final class BusClient implements AutoCloseable
     {
         Objects.requireNonNull(payload, "payload");
         Objects.requireNonNull(headers, "headers");
-        if (payload.hasArray())
-        {
-            return request(topic, null, payload.array(), payload.arrayOffset() + payload.position(),
-                payload.remaining(), headers, timeout);
-        }
-        return request(topic, new SafeBuffer(payload), null, payload.position(), payload.remaining(), headers,
-            timeout);
+        return requesting.requestFrom(topic, payload, headers, timeout);
     }
 
     /**
@@ -1538,61 +1135,7 @@ public final class BusClient implements AutoCloseable
     public CompletableFuture<Message> request(final String topic, final ByteBuffer payload, final Duration timeout)
     {
         Objects.requireNonNull(payload, "payload");
-        if (payload.hasArray())
-        {
-            return request(topic, null, payload.array(), payload.arrayOffset() + payload.position(),
-                payload.remaining(), null, timeout);
-        }
-        return request(topic, new SafeBuffer(payload), null, payload.position(), payload.remaining(), null, timeout);
-    }
-
-    private CompletableFuture<Message> request(
-        final String topic, final DirectBuffer buffer, final byte[] bytes, final int offset, final int length,
-        final Headers headers, final Duration timeout)
-    {
-        Objects.requireNonNull(topic, "topic");
-        if (timeout.isNegative() || timeout.isZero())
-        {
-            throw new IllegalArgumentException("timeout must be positive: " + timeout);
-        }
-        final ServiceLimits limits = connection.serviceLimits();
-        if (limits == null && connection.state() == Connection.CONNECTED)
-        {
-            throw ServiceLimits.unsupported("request", connection.socket());
-        }
-        final long timeoutNs = timeout.toNanos();
-        // The broker refuses a longer timeout_ms (INVALID_REQUEST); a longer wait is this client's own timer.
-        final long brokerMaxMs = limits != null ? limits.maxRequestTimeoutMs() : MAX_REQUEST_TIMEOUT_MS;
-        final int timeoutMs = (int)Math.max(1, Math.min(brokerMaxMs, (timeoutNs + 999_999) / 1_000_000));
-        final CompletableFuture<Message> future = new CompletableFuture<>();
-        final int id = requests.register(future, topic);
-        final long deadline = System.nanoTime() + publishTimeoutNs;
-        int idle = 0;
-        try
-        {
-            while (true)
-            {
-                checkNotClosing("request");
-                final PublishResult result = outbound.offerRequestLocked(topic, id, timeoutMs, buffer, bytes, offset,
-                    length, headers);
-                if (result == PublishResult.OK)
-                {
-                    requests.startTimer(id, timeoutNs);
-                    return future;
-                }
-                if (System.nanoTime() - deadline >= 0)
-                {
-                    requests.abandon(id, timeout("request", result));
-                    return future;
-                }
-                idle = conductor.pause(idle, outbound.isPollerThread());
-            }
-        }
-        catch (final RuntimeException ex)
-        {
-            requests.abandon(id, ex);
-            throw ex;
-        }
+        return requesting.requestFrom(topic, payload, null, timeout);
     }
 
     /**
@@ -1608,7 +1151,7 @@ public final class BusClient implements AutoCloseable
     public void reply(final long replyToken, final byte[] payload)
     {
         Objects.requireNonNull(payload, "payload");
-        reply(replyToken, null, payload, 0, payload.length, null);
+        requesting.reply(replyToken, null, payload, 0, payload.length, null);
     }
 
     /**
@@ -1624,7 +1167,7 @@ public final class BusClient implements AutoCloseable
     {
         Objects.requireNonNull(payload, "payload");
         Objects.requireNonNull(headers, "headers");
-        reply(replyToken, null, payload, 0, payload.length, headers);
+        requesting.reply(replyToken, null, payload, 0, payload.length, headers);
     }
 
     /**
@@ -1637,7 +1180,7 @@ public final class BusClient implements AutoCloseable
     public void reply(final long replyToken, final ByteBuffer payload)
     {
         Objects.requireNonNull(payload, "payload");
-        replyFrom(replyToken, payload, null);
+        requesting.replyFrom(replyToken, payload, null);
     }
 
     /**
@@ -1653,62 +1196,6 @@ public final class BusClient implements AutoCloseable
     {
         Objects.requireNonNull(payload, "payload");
         Objects.requireNonNull(headers, "headers");
-        replyFrom(replyToken, payload, headers);
-    }
-
-    /** A ByteBuffer's remaining bytes as the reply: a heap buffer's array as it is, a direct one wrapped. */
-    private void replyFrom(final long replyToken, final ByteBuffer payload, final Headers headers)
-    {
-        if (payload.hasArray())
-        {
-            reply(replyToken, null, payload.array(), payload.arrayOffset() + payload.position(), payload.remaining(),
-                headers);
-            return;
-        }
-        reply(replyToken, new SafeBuffer(payload), null, payload.position(), payload.remaining(), headers);
-    }
-
-    private void reply(
-        final long replyToken, final DirectBuffer buffer, final byte[] bytes, final int offset, final int length,
-        final Headers headers)
-    {
-        final long deadline = System.nanoTime() + publishTimeoutNs;
-        int idle = 0;
-        while (true)
-        {
-            checkNotClosing("reply");
-            final PublishResult result = outbound.offerReplyLocked(replyToken, buffer, bytes, offset, length, headers);
-            if (result == PublishResult.OK)
-            {
-                return;
-            }
-            if (result == PublishResult.DISCONNECTED)
-            {
-                // A reply names a request delivered on the connection that is gone: no other may answer it.
-                throw new BusException("reply not sent: not connected to the seqbus broker at " + connection.socket() +
-                    "; the request came on a connection that is gone, and the broker drops replies from any other");
-            }
-            if (System.nanoTime() - deadline >= 0)
-            {
-                throw timeout("reply", result);
-            }
-            idle = conductor.pause(idle, outbound.isPollerThread());
-        }
-    }
-
-    private BusException timeout(final String what)
-    {
-        return timeout(what, connection.state() == Connection.CONNECTED ?
-            PublishResult.BACK_PRESSURED : PublishResult.DISCONNECTED);
-    }
-
-    private BusException timeout(final String what, final PublishResult result)
-    {
-        final long millis = TimeUnit.NANOSECONDS.toMillis(publishTimeoutNs);
-        final String socket = connection.socket();
-        return new BusException(what + " timed out after " + millis + " ms: " + (result == PublishResult.DISCONNECTED ?
-            "not connected to the seqbus broker at " + socket :
-            "the seqbus broker at " + socket + " is not reading (" +
-            (connection.shm() != null && connection.shm().isAttached() ? "from_client ring" : "socket") + " full)"));
+        requesting.replyFrom(replyToken, payload, headers);
     }
 }

@@ -19,7 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * A client that does not use descriptors never loads JNA nor the native calls, even with them on its class path: the
  * client runs in a class loader of its own (this JVM's class path, nothing shared but the JDK), which then says
- * which classes it loaded. With descriptors (the default) it does load them: the check can tell.
+ * which classes it loaded (nor {@link DescriptorPublishing}, which calls them). With descriptors (the default) it
+ * does load them: the check can tell.
  */
 class NativeCallsLoadedOnlyWithDescriptorsTest extends ScriptedBrokerTest
 {
@@ -66,6 +67,8 @@ class NativeCallsLoadedOnlyWithDescriptorsTest extends ScriptedBrokerTest
             assertThat(loader.loaded(BusClient.class.getName())).isTrue();
             assertThat(loader.loaded("com.sun.jna.Native")).as("JNA loaded").isEqualTo(descriptors);
             assertThat(loader.loaded("io.seqbus.sys.LibC")).as("sys LibC loaded").isEqualTo(descriptors);
+            assertThat(loader.loaded(DescriptorPublishing.class.getName())).as("DescriptorPublishing loaded")
+                .isEqualTo(descriptors);
         }
     }
 
