@@ -35,7 +35,7 @@ class BenchIT extends ProcessTestBase
         assertThat(r.path("published").asLong()).isPositive();
         assertThat(r.path("per_subscriber_min_per_sec").asDouble()).isPositive();
         assertThat(r.path("delivered_per_sec").asDouble())
-            .isGreaterThanOrEqualTo(3 * r.path("per_subscriber_min_per_sec").asDouble() - 1e-6);
+            .isGreaterThanOrEqualTo(3 * r.path("per_subscriber_min_per_sec").asDouble() - 1e-3); // 4 decimals each
         assertThat(r.path("datagrams_per_delivery").isNumber()).isTrue();
         assertThat(r.has("latency_us")).isFalse();
         // The subscribers ran in the bench's process: one CPU figure covers them and the publisher.

@@ -567,8 +567,9 @@ public final class LanBridge implements AutoCloseable
             said = encoder.announce(startTimeMs, decoder.messagesIn(), decoder.bytesIn(),
                 AnnounceFrame.STATE_LEAVING, context.nodeName());
         }
-        // Nobody connected (no status message yet): the driver sends no data, and there is nobody to tell.
-        final boolean sent = said && (!publication.isConnected() || awaitSent(deadline));
+        // Nobody to tell (no peer up: all left or were lost), or nobody connected (the driver sends no data then):
+        // no wait, so the last broker of a LAN to stop stops at once.
+        final boolean sent = said && (livePeers() == 0 || !publication.isConnected() || awaitSent(deadline));
         encoder.closePayloads();
         payloads.close();
         CloseHelper.quietCloseAll(subscription, publication, aeron, driver);
