@@ -3,6 +3,7 @@ package io.seqbus.ops;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import picocli.CommandLine;
 
 import java.io.BufferedReader;
@@ -28,6 +29,8 @@ import static org.awaitility.Awaitility.await;
  * connect loop refuse no one; {@code dpkg -r} keeps only the config, {@code dpkg -P} removes it. Every write
  * lands in the overlay's tmpfs: afterwards the host's dpkg database and /etc know nothing of it.
  */
+// One booted systemd at a time: each takes a cgroup and namespaces of its own, and a boot is heavy.
+@ResourceLock("systemd-booted")
 class DebPackageIT
 {
     private static final Path ROOT = SystemdInNamespaces.ROOT;

@@ -5,6 +5,7 @@ import io.seqbus.client.ClientOptions;
 import io.seqbus.client.ClientStats;
 import io.seqbus.client.ThreadMode;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -27,6 +28,8 @@ import static org.awaitility.Awaitility.await;
  * JVM's own threads wake ~40 times a second), and of each DEDICATED client's own thread here (socket and shared
  * memory), which sleeps in poll(2) up to 100 ms at a time.
  */
+// Alone: it measures time or wake-ups, which another IT's processes beside it would distort.
+@Isolated
 class IdleClientWakeUpsIT extends CliTestBase
 {
     private static final int IDLE_SECONDS = 3;

@@ -3,6 +3,7 @@ package io.seqbus.ops;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +23,8 @@ import static org.awaitility.Awaitility.await;
  * booted in namespaces ({@link SystemdInNamespaces}); the alert rules' side of the idle host is
  * {@code seqbus-alerts.test.yml} ({@link PromtoolTest}).
  */
+// One booted systemd at a time: each takes a cgroup and namespaces of its own, and a boot is heavy.
+@ResourceLock("systemd-booted")
 class MetricsActivationIT
 {
     private static final String TARGET = "seqbus-metrics-it.target";

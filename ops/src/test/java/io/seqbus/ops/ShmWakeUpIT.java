@@ -8,6 +8,7 @@ import io.seqbus.wire.SafeBuffer;
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Isolated;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -35,6 +36,8 @@ import static org.awaitility.Awaitility.await;
  * 100 ms (issue 16; it was 10), so a lost wake-up of a client's costs at most that, which this test cannot tell from
  * noise: {@code SharedMemoryClientTest} wakes a sleeping client directly. About 20 s.
  */
+// Alone: it measures time or wake-ups, which another IT's processes beside it would distort.
+@Isolated
 class ShmWakeUpIT extends ProcessTestBase
 {
     private static final int MESSAGES = 1_000_000;

@@ -3,6 +3,7 @@ package io.seqbus.ops;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -22,6 +23,8 @@ import static org.awaitility.Awaitility.await;
  * instead of the {@code seqbus} user and group (the host has no such user), a 3 s watchdog.
  * Every hardening setting stays as shipped.
  */
+// One booted systemd at a time: each takes a cgroup and namespaces of its own, and a boot is heavy.
+@ResourceLock("systemd-booted")
 class SystemdBootIT
 {
     private static final String SOCKET = "/run/seqbus/seqbus.sock";

@@ -4,6 +4,7 @@ import io.seqbus.ops.lan.NetnsLan.Started;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 import java.time.Duration;
 import java.util.List;
@@ -21,6 +22,8 @@ import static org.awaitility.Awaitility.await;
  * second test publishes at random intervals, so everything on both hosts falls asleep between messages, and
  * checks that every message arrives, in order, none later than that). Runs as root; about 40 s.
  */
+// Alone: it measures time or wake-ups, which another IT's processes beside it would distort.
+@Isolated
 class LanWakeUpIT
 {
     private static final int BROKER_IDLE_BLOCK_MS = 1_000;
