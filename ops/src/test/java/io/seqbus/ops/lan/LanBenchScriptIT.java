@@ -3,7 +3,6 @@ package io.seqbus.ops.lan;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.api.parallel.Isolated;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -22,8 +21,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code mvn install}. The command it replaces ({@code mvn -pl ops} without {@code -am}) fails
  * there: it looks for the sibling modules in that repository. Needs root, iproute2 and nftables.
  */
-// Alone: it measures time or wake-ups, which another IT's processes beside it would distort.
-@Isolated
 class LanBenchScriptIT
 {
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
