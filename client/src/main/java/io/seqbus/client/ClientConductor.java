@@ -173,7 +173,7 @@ final class ClientConductor
         try
         {
             outbound.pollerThread(Thread.currentThread());
-            int work = doWork();
+            int work = doWork(maxWaitNs > 0);
             if (work > 0 || maxWaitNs <= 0)
             {
                 return work;
@@ -398,7 +398,7 @@ final class ClientConductor
             int work = 0;
             try
             {
-                work = doWork();
+                work = doWork(true);
             }
             catch (final Throwable ex)
             {
@@ -467,6 +467,15 @@ final class ClientConductor
 
     private int doWork()
     {
+        return doWork(false);
+    }
+
+    /**
+     * @param waiting the caller spins or sleeps in poll(2) next if nothing is found: the socket need not be read
+     *                again right after a read that emptied it ({@link Inbound#readUnlessJustDrained()}).
+     */
+    private int doWork(final boolean waiting)
+    {
         workThread = Thread.currentThread();
         try
         {
@@ -485,7 +494,7 @@ final class ClientConductor
                 // A publisher's write failed; what the broker said before the end is read first.
                 return inbound.lostWithoutNotice(connection.reads(), failure);
             }
-            int work = inbound.read();
+            int work = waiting ? inbound.readUnlessJustDrained() : inbound.read();
             work += reconnector.checkWelcomeDeadline();
             if (connection.state() == Connection.CONNECTED)
             {

@@ -69,6 +69,8 @@ final class Inbound
     private final Gap gap = new Gap();
     private ByteBuffer readByteBuffer;
     private volatile long lastPongToken;
+    // The last read took datagrams from the socket and then met EAGAIN: it is empty, as of that moment.
+    private boolean socketDrained;
     // Requests and replies (issue 19): set once by BusClient before the first read.
     private final DeliverRequestFrame deliverRequestFrame = new DeliverRequestFrame();
     private final ResponseFrame responseFrame = new ResponseFrame();
@@ -116,6 +118,22 @@ final class Inbound
         }
     }
 
+    /**
+     * As {@link #read()}, except right after a read that emptied the socket: then it reads nothing, once. For the
+     * client's own waits only, whose next step after finding no work is to spin (which reads again at once) or to
+     * sleep in poll(2) (which sees anything that came since): a read here would be one more recvmsg meeting
+     * EAGAIN per wake-up, and on a VM a system call costs over a microsecond (shared/bench/limit's sockinfo).
+     */
+    int readUnlessJustDrained()
+    {
+        if (socketDrained)
+        {
+            socketDrained = false;
+            return 0;
+        }
+        return read();
+    }
+
     private int readDatagrams()
     {
         final FileChannel reads = connection.reads();
@@ -124,6 +142,7 @@ final class Inbound
             return 0;
         }
         int datagrams = 0;
+        socketDrained = false;
         while (datagrams < pollDatagramLimit)
         {
             if (connection.socketFd() >= 0 && !descriptorRoom())
@@ -151,6 +170,7 @@ final class Inbound
             }
             if (length == 0)
             {
+                socketDrained = datagrams > 0 && connection.shm() == null;
                 break;
             }
             datagrams++;
