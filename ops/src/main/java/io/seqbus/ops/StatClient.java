@@ -15,6 +15,8 @@ import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Asks a broker for its statistics over its own socket: HELLO once, then a STAT_REQUEST per document, its
@@ -26,6 +28,12 @@ public final class StatClient implements AutoCloseable
 {
     /** The name it gives in HELLO: live views leave their own row out by it and by their pid. */
     static final String CLIENT_NAME = "seqbus-stat";
+    /**
+     * How long a request waits for its whole STAT_REPLY. A broker answers within a duty cycle; one that does not
+     * answer in this long is wedged, and {@code seqbus stat}, {@code top} and {@code reload} say so rather than
+     * hang with it.
+     */
+    public static final Duration REPLY_TIMEOUT = Duration.ofSeconds(10);
     private static final int READ_BUFFER = 196_608 + 1;
 
     private final AFUNIXDatagramChannel channel;
@@ -36,12 +44,14 @@ public final class StatClient implements AutoCloseable
     private final FrameValidator validator = new FrameValidator(FrameValidator.Direction.FROM_BROKER);
     private final StatReplyFrame reply = new StatReplyFrame();
     private final ErrorFrame error = new ErrorFrame();
+    private final long replyTimeoutNs;
     private boolean helloSent;
     private int requestId = (int)ProcessHandle.current().pid();
 
-    private StatClient(final AFUNIXDatagramChannel channel)
+    private StatClient(final AFUNIXDatagramChannel channel, final Duration replyTimeout)
     {
         this.channel = channel;
+        this.replyTimeoutNs = replyTimeout.toNanos();
     }
 
     /**
@@ -51,7 +61,18 @@ public final class StatClient implements AutoCloseable
      */
     public static StatClient connect(final String socket) throws IOException
     {
-        return new StatClient(BusSocket.connect(socket));
+        return connect(socket, REPLY_TIMEOUT);
+    }
+
+    /**
+     * @param socket       broker socket path or {@code @name}.
+     * @param replyTimeout how long each request waits for its whole STAT_REPLY.
+     * @return a connection to ask on; HELLO goes with the first request.
+     * @throws IOException when the broker cannot be reached.
+     */
+    static StatClient connect(final String socket, final Duration replyTimeout) throws IOException
+    {
+        return new StatClient(BusSocket.connect(socket), replyTimeout);
     }
 
     /**
@@ -89,12 +110,23 @@ public final class StatClient implements AutoCloseable
 
         byte[] document = null;
         int received = 0;
+        final long deadlineNs = System.nanoTime() + replyTimeoutNs;
         while (document == null || received < document.length)
         {
             in.clear();
-            final int n = channel.read(in);
+            final long leftNs = deadlineNs - System.nanoTime();
+            // junixsocket's channel read returns -1 when SO_TIMEOUT passes, as it does at the end of the stream:
+            // the clock tells the two apart.
+            channel.socket().setSoTimeout((int)Math.max(1, TimeUnit.NANOSECONDS.toMillis(leftNs)));
+            final int n = leftNs > 0 ? channel.read(in) : -1;
             if (n <= 0)
             {
+                if (System.nanoTime() - deadlineNs >= 0)
+                {
+                    throw new IOException("the broker did not answer a STAT_REQUEST within " +
+                        TimeUnit.NANOSECONDS.toMillis(replyTimeoutNs) + " ms (is it wedged? its log and /health " +
+                        "say more)");
+                }
                 throw new IOException("the broker closed the connection before its STAT_REPLY was complete");
             }
             if (validator.validate(inBuffer, 0, n) != 0)
