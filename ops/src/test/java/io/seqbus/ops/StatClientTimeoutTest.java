@@ -32,19 +32,9 @@ class StatClientTimeoutTest
     void aBrokerThatNeverAnswersIsReportedAfterTheTimeout() throws Exception
     {
         final Path socket = dir.resolve("wedged.sock");
-        final Process holder = new ProcessBuilder("/usr/bin/python3", "-c", """
-            import socket, sys, time
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-            s.bind(sys.argv[1])
-            s.listen(8)
-            print("listening", flush=True)
-            time.sleep(600)
-            """, socket.toString()).redirectErrorStream(true).start();
+        final Process holder = listening(socket, "time.sleep(600)");
         try
         {
-            final BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(),
-                StandardCharsets.UTF_8));
-            assertThat(out.readLine()).isEqualTo("listening");
             final long start = System.nanoTime();
             try (StatClient client = StatClient.connect(socket.toString(), Duration.ofMillis(300)))
             {
@@ -67,21 +57,9 @@ class StatClientTimeoutTest
     void aBrokerThatHangsUpIsNotATimeout() throws Exception
     {
         final Path socket = dir.resolve("gone.sock");
-        final Process holder = new ProcessBuilder("/usr/bin/python3", "-c", """
-            import socket, sys
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-            s.bind(sys.argv[1])
-            s.listen(8)
-            print("listening", flush=True)
-            c, _ = s.accept()
-            c.recv(65536)
-            c.close()
-            """, socket.toString()).redirectErrorStream(true).start();
+        final Process holder = listening(socket, "c, _ = s.accept(); c.recv(65536); c.close()");
         try
         {
-            final BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(),
-                StandardCharsets.UTF_8));
-            assertThat(out.readLine()).isEqualTo("listening");
             try (StatClient client = StatClient.connect(socket.toString(), Duration.ofSeconds(30)))
             {
                 assertThatThrownBy(() -> client.request(StatRequestFrame.NO_CLIENTS))
@@ -94,5 +72,21 @@ class StatClientTimeoutTest
             holder.destroyForcibly();
             holder.waitFor();
         }
+    }
+
+    /** python3 holding a listening SEQPACKET socket {@code s} at SOCKET, then running THEN; returned once it listens. */
+    private static Process listening(final Path socket, final String then) throws IOException
+    {
+        final Process holder = new ProcessBuilder("/usr/bin/python3", "-c", """
+            import socket, sys, time
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            s.bind(sys.argv[1])
+            s.listen(8)
+            print("listening", flush=True)
+            """ + then + "\n", socket.toString()).redirectErrorStream(true).start();
+        final BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(),
+            StandardCharsets.UTF_8));
+        assertThat(out.readLine()).isEqualTo("listening");
+        return holder;
     }
 }
