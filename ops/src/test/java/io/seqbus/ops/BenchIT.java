@@ -3,7 +3,6 @@ package io.seqbus.ops;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.parallel.Isolated;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,8 +18,6 @@ import static org.awaitility.Awaitility.await;
  * {@code seqbus bench --json} as tools read it: one JSON object with the documented keys, and
  * counts that add up (nothing lost under the default policy).
  */
-// Alone: it measures time or wake-ups, which another IT's processes beside it would distort.
-@Isolated
 class BenchIT extends ProcessTestBase
 {
 
