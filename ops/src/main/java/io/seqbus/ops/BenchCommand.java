@@ -83,6 +83,11 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
         "sleeping in poll(2) (a core of its own's latency); default: it sleeps once idle for 100 µs.")
     boolean spin;
 
+    @Option(names = "--idle-spin", paramLabel = "US", description = "With --rate: how long each subscriber's " +
+        "thread spins after its last message before it sleeps in poll(2), in µs (ClientOptions.idleSpin; its " +
+        "adaptive policy still decides whether to spin at all); 0 sleeps at once. Default: the client's, 100.")
+    Long idleSpinUs;
+
     @Option(names = "--sub-procs", description = "Run each of the --subs subscribers in a process of its own (a " +
         "child JVM of this one), as services subscribe; they report their counts and latency histograms to the " +
         "bench, and the CPU of every process is shown. Default: all subscribers in the bench's process.")
@@ -247,6 +252,14 @@ final class BenchCommand extends ClientCommand implements Callable<Integer>
         s.topic = topic;
         s.sharedMemory = transport == Transport.shm;
         s.spin = spin;
+        if (idleSpinUs != null)
+        {
+            if (idleSpinUs < 0 || idleSpinUs > 1_000_000)
+            {
+                throw new IllegalArgumentException("--idle-spin must be between 0 and 1000000 µs, not " + idleSpinUs);
+            }
+            s.idleSpinUs = idleSpinUs;
+        }
         s.subscriberProcesses = subProcs;
         s.executorThreads = executor;
         s.headers = headers;

@@ -59,7 +59,7 @@ class BenchIT extends ProcessTestBase
     }
 
     @Test
-    void aTransportTheEnvironmentContradictsIsRefusedInOneLine() throws Exception
+    void aTransportTheEnvironmentContradictsOrABadIdleSpinIsRefusedInOneLine() throws Exception
     {
         final ProcessBuilder pb = new ProcessBuilder(LAUNCHER.toString(), "bench", "--embedded-broker", "--transport",
             "shm", "--seconds", "0.1").redirectErrorStream(true);
@@ -77,6 +77,13 @@ class BenchIT extends ProcessTestBase
         assertThat(bad.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(bad.exitValue()).as(badOut).isEqualTo(2);
         assertThat(badOut).contains("--transport", "udp", "shm", "socket");
+
+        final Process badSpin = new ProcessBuilder(LAUNCHER.toString(), "bench", "--idle-spin", "-3")
+            .redirectErrorStream(true).start();
+        final String badSpinOut = new String(badSpin.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(badSpin.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(badSpin.exitValue()).as(badSpinOut).isEqualTo(2);
+        assertThat(badSpinOut.strip()).isEqualTo("seqbus: --idle-spin must be between 0 and 1000000 µs, not -3");
     }
 
     @Test
@@ -91,6 +98,7 @@ class BenchIT extends ProcessTestBase
         assertThat(l.path("p99").asDouble()).isLessThanOrEqualTo(l.path("p999").asDouble());
         assertThat(l.path("p999").asDouble()).isLessThanOrEqualTo(l.path("max").asDouble());
         assertThat(r.path("lost").asLong()).isZero();
+        assertThat(r.path("subscriber_wait").asText()).isEqualTo("idle spin 100 µs"); // the client's default
         // Paced at 2000/s for about a second: the count is the pacing's, not the machine's.
         assertThat(r.path("published").asLong()).isBetween(1000L, 3000L);
     }
@@ -180,8 +188,10 @@ class BenchIT extends ProcessTestBase
             }
         });
         await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(socket));
+        // Subscribers that sleep in poll(2) at once: the processes are told, or they refuse the argument.
         final JsonNode r = bench("--socket", socket.toString(), "--subs", "2", "--sub-procs", "--rate", "2000",
-            "--seconds", "1", "--warmup", "0.3", "--json");
+            "--seconds", "1", "--warmup", "0.3", "--idle-spin", "0", "--json");
+        assertThat(r.path("subscriber_wait").asText()).isEqualTo("idle spin 0 µs");
         assertThat(r.path("lost").asLong()).isZero();
         // Paced at 2000/s for about a second, each of the 2 processes got every message of the window.
         assertThat(r.path("published").asLong()).isBetween(1000L, 3000L);

@@ -86,6 +86,8 @@ public final class Bench
         public boolean sharedMemory;
         /** Latency runs: the subscribers' threads spin instead of sleeping in poll(2). */
         public boolean spin;
+        /** Latency runs: the subscribers' ClientOptions.idleSpin in µs; negative = the client's default. */
+        public long idleSpinUs = -1;
         /** Each subscriber in a process of its own ({@link SubscriberProcess}) instead of in the bench's. */
         public boolean subscriberProcesses;
         /** Handlers off the I/O thread: each in-process subscriber's handler on a pool of this many threads; 0 = none. */
@@ -170,11 +172,8 @@ public final class Bench
                 // Latency: each subscriber on its own client thread, which sleeps in poll(2) until
                 // a message comes rather than spinning next to the broker on a small machine.
                 final ThreadMode mode = settings.rate > 0 ? ThreadMode.DEDICATED : ThreadMode.POLL;
-                final ClientOptions subOptions = clientOptions(settings, "bench-sub-" + i).threadMode(mode);
-                if (settings.spin)
-                {
-                    subOptions.busySpin(true).sleepInPoll(false);
-                }
+                final ClientOptions subOptions = waitPolicy(settings, clientOptions(settings, "bench-sub-" + i))
+                    .threadMode(mode);
                 final BusClient sub = BusClient.connect(subOptions
                     .pollDatagramLimit(256).gapHandler((g) -> tally.onGap(g.count())));
                 subs.add(sub);
@@ -310,7 +309,8 @@ public final class Bench
                 all.getValueAtPercentile(99) / 1e3, all.getValueAtPercentile(99.9) / 1e3,
                 all.getMaxValue() / 1e3} : null;
             return new BenchResult(settings.publishers, settings.subscribers, settings.size, mode(), transport(), seconds,
-                settings.rate, publishedMeasured, delivered, min, max, lost, gaps, latency, allocPerMsg,
+                settings.rate, publishedMeasured, delivered, min, max, lost, gaps, latency,
+                latency == null ? null : subscriberWait(settings), allocPerMsg,
                 datagramsPerDelivery, bytesReadPerMessage, bytesWrittenPerMessage, settings.subscriberProcesses,
                 cpu(before, cpuPids, cpuBefore, cpuAfter, t1 - t0), group);
         }
@@ -436,6 +436,27 @@ public final class Bench
     }
 
     /** A bench client's options: the run's socket and transport, no reconnecting, a patient publish. */
+    /** @return how the subscribers' threads wait, as the report says it ({@link #waitPolicy}). */
+    static String subscriberWait(final Settings settings)
+    {
+        return settings.spin ? "spin" : "idle spin " + (settings.idleSpinUs >= 0 ? settings.idleSpinUs :
+            new ClientOptions().idleSpin().toNanos() / 1_000) + " µs";
+    }
+
+    /** How a subscriber's thread waits: --spin (never sleeps), --idle-spin, else the client's default. */
+    static ClientOptions waitPolicy(final Settings settings, final ClientOptions options)
+    {
+        if (settings.spin)
+        {
+            options.busySpin(true).sleepInPoll(false);
+        }
+        if (settings.idleSpinUs >= 0)
+        {
+            options.idleSpin(Duration.ofNanos(settings.idleSpinUs * 1_000));
+        }
+        return options;
+    }
+
     static ClientOptions clientOptions(final Settings settings, final String name)
     {
         final ClientOptions options = new ClientOptions().clientName(name).threadMode(ThreadMode.POLL)

@@ -20,6 +20,8 @@ import java.util.Locale;
  * @param lost                  messages published but not delivered to some subscriber, after draining.
  * @param gaps                  GAP notices received (messages the broker said it dropped).
  * @param latencyUs             p50, p90, p99, p99.9, max one-hop latency in µs, or null without --rate.
+ * @param subscriberWait        with --rate, how the subscribers' threads waited: {@code spin}, or
+ *                              {@code idle spin N µs} (adaptive: spun only while it paid); null without --rate.
  * @param brokerAllocBytesPerMsg bytes the broker's agent allocated per delivered message, or NaN.
  * @param datagramsPerDelivery  datagrams the broker wrote per delivered message, or NaN.
  * @param brokerBytesReadPerMsg    bytes the broker read from client sockets per message published, or NaN.
@@ -32,7 +34,7 @@ import java.util.Locale;
 public record BenchResult(
     int publishers, int subscribers, int payloadBytes, String mode, String transport, double seconds, long rate,
     long published, long delivered, long perSubscriberMin, long perSubscriberMax, long lost, long gaps,
-    double[] latencyUs, double brokerAllocBytesPerMsg, double datagramsPerDelivery,
+    double[] latencyUs, String subscriberWait, double brokerAllocBytesPerMsg, double datagramsPerDelivery,
     double brokerBytesReadPerMsg, double brokerBytesWrittenPerMsg, boolean subscriberProcesses, Cpu cpu, Group group)
 {
     /** Every client on the socket. */
@@ -135,8 +137,9 @@ public record BenchResult(
         }
         if (latencyUs != null)
         {
-            sb.append(String.format(Locale.ROOT, "latency µs  p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f%n",
-                latencyUs[0], latencyUs[1], latencyUs[2], latencyUs[3], latencyUs[4]));
+            sb.append(String.format(Locale.ROOT,
+                "latency µs  p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f  (subscribers: %s)%n",
+                latencyUs[0], latencyUs[1], latencyUs[2], latencyUs[3], latencyUs[4], subscriberWait));
         }
         sb.append(String.format(Locale.ROOT, "broker      %s bytes allocated per message, %s datagrams per delivery%n",
             fmt(brokerAllocBytesPerMsg, "%.3f"), fmt(datagramsPerDelivery, "%.4f")));
@@ -189,6 +192,7 @@ public record BenchResult(
                 .append(",\"p99\":").append(num(latencyUs[2]))
                 .append(",\"p999\":").append(num(latencyUs[3]))
                 .append(",\"max\":").append(num(latencyUs[4])).append("},");
+            sb.append("\"subscriber_wait\":\"").append(subscriberWait).append("\",");
         }
         sb.append("\"broker_alloc_bytes_per_msg\":").append(num(brokerAllocBytesPerMsg)).append(',');
         sb.append("\"datagrams_per_delivery\":").append(num(datagramsPerDelivery)).append(',');

@@ -64,6 +64,7 @@ public final class SubscriberProcess
                 case "--rate" -> s.rate = Long.parseLong(args[++i]);
                 case "--shm" -> s.sharedMemory = true;
                 case "--spin" -> s.spin = true;
+                case "--idle-spin" -> s.idleSpinUs = Long.parseLong(args[++i]);
                 case "--touch" -> s.touch = true;
                 case "--copy-alternative" -> s.copyAlternative = true;
                 case "--group" -> s.group = args[++i];
@@ -91,13 +92,9 @@ public final class SubscriberProcess
         final SubscriberTally tally = new SubscriberTally(s.rate > 0, s.touch, s.copyAlternative, s.workNs);
         // The same client as the in-process mode's: POLL for throughput, polled by this process's one thread; a
         // DEDICATED client thread when paced.
-        final ClientOptions options = Bench.clientOptions(s, "bench-sub-" + index)
+        final ClientOptions options = Bench.waitPolicy(s, Bench.clientOptions(s, "bench-sub-" + index))
             .threadMode(s.rate > 0 ? ThreadMode.DEDICATED : ThreadMode.POLL)
             .pollDatagramLimit(256).gapHandler((g) -> tally.onGap(g.count()));
-        if (s.spin)
-        {
-            options.busySpin(true).sleepInPoll(false);
-        }
         try (BusClient sub = BusClient.connect(options))
         {
             sub.subscribe(s.topic, tally::onMessage, new SubscriptionOptions().group(s.group));

@@ -214,6 +214,10 @@ final class SubscriberProcesses implements AutoCloseable
         {
             command.add("--spin");
         }
+        if (s.idleSpinUs >= 0)
+        {
+            command.addAll(List.of("--idle-spin", Long.toString(s.idleSpinUs)));
+        }
         if (s.touch)
         {
             command.add("--touch");
