@@ -26,7 +26,7 @@ import static io.seqbus.wire.Protocol.BYTE_ORDER;
  * Reads datagrams from the broker on the polling side, validates them, and dispatches their frames: WELCOME to
  * the {@link Reconnector}, DELIVER and DELIVER_RUN to message handlers, GAP to gap handlers, ERROR to the
  * error handler, PING answered with PONG, PONG to a waiting sync. One {@link Message} and one {@link Gap} are
- * reused for every callback.
+ * reused for every callback. The descriptors a datagram brings are {@link ReceivedFds}'.
  * <p>
  * (Why it is over 450 lines: one short handler per frame type the broker sends, and the loss accounting that
  * ties DELIVER, GAP and the reconnect together; splitting it would spread that accounting over files.)
@@ -55,14 +55,7 @@ final class Inbound
     private SafeBuffer shmFdsBuffer;
     // The shared memory this read() entered (ShmLink.enter): it stays mapped until released, whoever detaches it.
     private ShmLink shmInUse;
-    // The descriptors of the datagram being dispatched (a connection with DESCRIPTORS): fds[fdsUsed, fdsReceived) are
-    // still the client's to hand to their frames or close.
-    private int[] fds;
-    private int fdsReceived;
-    private int fdsUsed;
-    private boolean fdsTruncated;
-    // Made at the first read of a connection with DESCRIPTORS (so no JNA is loaded without one).
-    private FdBudget fdBudget;
+    private final ReceivedFds fds = new ReceivedFds();
     private boolean shortOfDescriptors;
     private final SafeBuffer readBuffer = new SafeBuffer();
     private final Message message = new Message();
@@ -242,9 +235,7 @@ final class Inbound
      */
     private int readOne(final FileChannel reads) throws IOException
     {
-        fdsReceived = 0;
-        fdsUsed = 0;
-        fdsTruncated = false;
+        fds.clear();
         final ShmLink link = connection.shm();
         if (link != null)
         {
@@ -257,13 +248,7 @@ final class Inbound
         }
         final DescriptorSocket socket = connection.descriptorSocket();
         final int length = socket.receive(socketFd, readByteBuffer);
-        fds = socket.received();
-        fdsReceived = socket.receivedCount();
-        fdsTruncated = socket.truncated();
-        if (fdsReceived > 0)
-        {
-            budget().received(fdsReceived);
-        }
+        fds.receivedFrom(socket);
         return length;
     }
 
@@ -335,36 +320,21 @@ final class Inbound
         final DescriptorSocket socket = connection.descriptorSocket();
         shmFdsByteBuffer.clear();
         final int length = socket.receive(link.socketFd(), shmFdsByteBuffer);
-        fds = socket.received();
-        fdsReceived = socket.receivedCount();
-        fdsTruncated = socket.truncated();
-        if (fdsReceived > 0)
-        {
-            budget().received(fdsReceived);
-        }
+        fds.receivedFrom(socket);
         if (length < ShmFdsFrame.LENGTH || Protocol.frameType(shmFdsBuffer, 0) != FrameType.SHM_FDS ||
             Protocol.frameLength(shmFdsBuffer, 0) != length ||
-            (!fdsTruncated && shmFdsBuffer.getInt(ShmFdsFrame.FD_COUNT_OFFSET, BYTE_ORDER) != fdsReceived))
+            (!fds.truncated() && shmFdsBuffer.getInt(ShmFdsFrame.FD_COUNT_OFFSET, BYTE_ORDER) != fds.received()))
         {
-            closeUnusedFds();
+            fds.closeUnused();
             throw new IOException("a FRAMES_WITH_FDS record of shared memory came without its SHM_FDS datagram " +
-                "(read " + length + " bytes and " + fdsReceived + " descriptors from the socket)");
+                "(read " + length + " bytes and " + fds.received() + " descriptors from the socket)");
         }
     }
 
     /** For tests: a budget with another limit. */
     void fdBudget(final FdBudget budget)
     {
-        fdBudget = budget;
-    }
-
-    private FdBudget budget()
-    {
-        if (fdBudget == null)
-        {
-            fdBudget = new FdBudget();
-        }
-        return fdBudget;
+        fds.budget(budget);
     }
 
     /**
@@ -374,7 +344,7 @@ final class Inbound
     private boolean descriptorRoom()
     {
         final int needed = Math.max(connection.maxDescriptorsPerDatagram(), 1);
-        final FdBudget budget = budget();
+        final FdBudget budget = fds.budget();
         if (budget.hasRoom(needed))
         {
             shortOfDescriptors = false;
@@ -404,17 +374,6 @@ final class Inbound
         return shortOfDescriptors;
     }
 
-    /** Closes the descriptors of the current datagram that no frame took. */
-    private void closeUnusedFds()
-    {
-        if (fdsUsed < fdsReceived)
-        {
-            Fds.close(fds, fdsUsed, fdsReceived - fdsUsed);
-            budget().closed(fdsReceived - fdsUsed);
-            fdsUsed = fdsReceived;
-        }
-    }
-
     /** Between reads, never while a datagram is being dispatched: room for the broker's max_datagram. */
     void ensureCapacity()
     {
@@ -434,7 +393,7 @@ final class Inbound
         }
         finally
         {
-            closeUnusedFds();
+            fds.closeUnused();
         }
     }
 
@@ -443,8 +402,8 @@ final class Inbound
         final Counters counters = connection.counters();
         counters.increment(ClientStats.DATAGRAMS_IN);
         counters.add(ClientStats.BYTES_IN, length);
-        int code = validator.validate(readBuffer, 0, length, fdsReceived);
-        if (code == ErrorCode.DESCRIPTOR_MISMATCH && fdsTruncated)
+        int code = validator.validate(readBuffer, 0, length, fds.received());
+        if (code == ErrorCode.DESCRIPTOR_MISMATCH && fds.truncated())
         {
             // The kernel cut them (this process at its RLIMIT_NOFILE): the frames are sound, their descriptors lost.
             code = 0;
@@ -628,16 +587,12 @@ final class Inbound
     {
         fdsFrame.wrap(readBuffer, at);
         final int count = fdsFrame.fdCount();
-        final int from = fdsUsed;
-        final boolean lost = fdsTruncated || from + count > fdsReceived;
-        if (!lost)
-        {
-            fdsUsed += count;
-        }
+        final boolean lost = !fds.has(count);
+        final int from = lost ? 0 : fds.take(count);
         final Subscription subscription = subscriptions.find(fdsFrame.subscriptionId());
         if (subscription == null || subscription.isClosed() || connection.isClosing())
         {
-            closeFds(from, lost ? 0 : count);
+            fds.close(from, lost ? 0 : count);
             return;
         }
         final int sourceNode = fdsFrame.sourceNode();
@@ -657,11 +612,11 @@ final class Inbound
             extraFrom++;
             try
             {
-                mapped = MappedPayload.map(fds[from], fdsFrame.payloadSize(), budget());
+                mapped = MappedPayload.map(fds.fd(from), fdsFrame.payloadSize(), fds.budget());
             }
             catch (final java.io.IOException ex)
             {
-                closeFds(from + 1, count - 1);
+                fds.close(from + 1, count - 1);
                 checkSequence(subscription, sourceNode, publisher, sequence);
                 errorHandler.onError(new BusError(ErrorCode.CLIENT, false, 0, "cannot map a memfd payload of " +
                     fdsFrame.payloadSize() + " bytes on '" + fdsFrame.topic() + "': " + ex.getMessage()));
@@ -670,7 +625,8 @@ final class Inbound
                 return;
             }
         }
-        message.wrapFds(readBuffer, fdsFrame, subscription, mapped, fds, extraFrom, from + count - extraFrom, budget());
+        message.wrapFds(readBuffer, fdsFrame, subscription, mapped, fds.array(), extraFrom, from + count - extraFrom,
+            fds.budget());
         try
         {
             checkSequence(subscription, sourceNode, publisher, sequence);
@@ -694,17 +650,8 @@ final class Inbound
             final int closed = message.release();
             if (closed > 0)
             {
-                budget().closed(closed);
+                fds.budget().closed(closed);
             }
-        }
-    }
-
-    private void closeFds(final int from, final int count)
-    {
-        if (count > 0)
-        {
-            Fds.close(fds, from, count);
-            budget().closed(count);
         }
     }
 
@@ -960,7 +907,7 @@ final class Inbound
      */
     private void onShmReady(final int at)
     {
-        if (!connection.asksSharedMemory() || connection.shm() != null || fdsReceived - fdsUsed < 3)
+        if (!connection.asksSharedMemory() || connection.shm() != null || !fds.has(3))
         {
             reconnector.connectionLost(new BusException("the seqbus broker at " + connection.socket() +
                 " sent SHM_READY " + (connection.shm() != null ? "twice" : !connection.asksSharedMemory() ?
@@ -968,10 +915,9 @@ final class Inbound
             return;
         }
         shmReadyFrame.wrap(readBuffer, at);
-        final int from = fdsUsed;
-        fdsUsed += 3;
-        reconnector.sharedMemoryReady(fds[from], fds[from + 1], fds[from + 2], shmReadyFrame.toClientCapacity(),
-            shmReadyFrame.fromClientCapacity(), shmReadyFrame.size());
+        final int from = fds.take(3);
+        reconnector.sharedMemoryReady(fds.fd(from), fds.fd(from + 1), fds.fd(from + 2),
+            shmReadyFrame.toClientCapacity(), shmReadyFrame.fromClientCapacity(), shmReadyFrame.size());
     }
 
     private void onPong(final int at)
