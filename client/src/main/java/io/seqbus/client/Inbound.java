@@ -12,7 +12,6 @@ import io.seqbus.wire.PingFrame;
 import io.seqbus.wire.Protocol;
 import io.seqbus.wire.ResponseFrame;
 import io.seqbus.wire.SafeBuffer;
-import io.seqbus.wire.ShmFdsFrame;
 import io.seqbus.wire.ShmReadyFrame;
 import io.seqbus.wire.WelcomeFrame;
 
@@ -50,11 +49,7 @@ final class Inbound
     private final PingFrame pingFrame = new PingFrame();
     private final DeliverFdsFrame fdsFrame = new DeliverFdsFrame();
     private final ShmReadyFrame shmReadyFrame = new ShmReadyFrame();
-    // The SHM_FDS datagram of a FRAMES_WITH_FDS record: made at the first one.
-    private ByteBuffer shmFdsByteBuffer;
-    private SafeBuffer shmFdsBuffer;
-    // The shared memory this read() entered (ShmLink.enter): it stays mapped until released, whoever detaches it.
-    private ShmLink shmInUse;
+    private final RingReads ring = new RingReads();
     private final ReceivedFds fds = new ReceivedFds();
     private boolean shortOfDescriptors;
     private final SafeBuffer readBuffer = new SafeBuffer();
@@ -107,7 +102,7 @@ final class Inbound
         }
         finally
         {
-            releaseShm();
+            ring.release();
         }
     }
 
@@ -193,7 +188,7 @@ final class Inbound
         }
         finally
         {
-            releaseShm();
+            ring.release();
         }
     }
 
@@ -239,7 +234,7 @@ final class Inbound
         final ShmLink link = connection.shm();
         if (link != null)
         {
-            return enterShm(link) ? readRecord(link) : 0;
+            return ring.read(link, readByteBuffer, fds, connection.descriptorSocket());
         }
         final int socketFd = connection.socketFd();
         if (socketFd < 0)
@@ -250,85 +245,6 @@ final class Inbound
         final int length = socket.receive(socketFd, readByteBuffer);
         fds.receivedFrom(socket);
         return length;
-    }
-
-    /** @return true when the link is entered for this read() (kept until {@link #releaseShm()}), false if retired. */
-    private boolean enterShm(final ShmLink link)
-    {
-        if (link == shmInUse)
-        {
-            return true;
-        }
-        releaseShm();
-        if (link.enter())
-        {
-            shmInUse = link;
-            return true;
-        }
-        return false;
-    }
-
-    private void releaseShm()
-    {
-        final ShmLink link = shmInUse;
-        if (link != null)
-        {
-            shmInUse = null;
-            link.exit();
-        }
-    }
-
-    /**
-     * One record of the to_client ring, as a datagram. An empty ring on a socket that hung up is the end of stream,
-     * once what the broker committed before is read (an ERROR may say why it ended).
-     *
-     * @return bytes read, 0 when none waits, -1 at end of stream.
-     */
-    private int readRecord(final ShmLink link) throws IOException
-    {
-        int length = link.read(readByteBuffer);
-        if (length == 0)
-        {
-            if (!link.hungUp())
-            {
-                return 0;
-            }
-            length = link.read(readByteBuffer);
-            if (length == 0)
-            {
-                return -1;
-            }
-        }
-        if (link.lastHadFds())
-        {
-            receiveRecordFds(link);
-        }
-        return length;
-    }
-
-    /**
-     * A FRAMES_WITH_FDS record's descriptors: the broker sent them on the socket, in one SHM_FDS datagram, before it
-     * committed the record, so it waits there now.
-     */
-    private void receiveRecordFds(final ShmLink link) throws IOException
-    {
-        if (shmFdsByteBuffer == null)
-        {
-            shmFdsByteBuffer = ByteBuffer.allocateDirect(256);
-            shmFdsBuffer = new SafeBuffer(shmFdsByteBuffer);
-        }
-        final DescriptorSocket socket = connection.descriptorSocket();
-        shmFdsByteBuffer.clear();
-        final int length = socket.receive(link.socketFd(), shmFdsByteBuffer);
-        fds.receivedFrom(socket);
-        if (length < ShmFdsFrame.LENGTH || Protocol.frameType(shmFdsBuffer, 0) != FrameType.SHM_FDS ||
-            Protocol.frameLength(shmFdsBuffer, 0) != length ||
-            (!fds.truncated() && shmFdsBuffer.getInt(ShmFdsFrame.FD_COUNT_OFFSET, BYTE_ORDER) != fds.received()))
-        {
-            fds.closeUnused();
-            throw new IOException("a FRAMES_WITH_FDS record of shared memory came without its SHM_FDS datagram " +
-                "(read " + length + " bytes and " + fds.received() + " descriptors from the socket)");
-        }
     }
 
     /** For tests: a budget with another limit. */
