@@ -3,17 +3,13 @@ package io.seqbus.ops.bench;
 import io.seqbus.client.BusClient;
 import io.seqbus.client.ClientOptions;
 import io.seqbus.client.Headers;
-import io.seqbus.client.Loan;
 import io.seqbus.client.SubscriptionOptions;
 import io.seqbus.client.ThreadMode;
-import io.seqbus.wire.SafeBuffer;
 import org.HdrHistogram.Histogram;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,26 +33,21 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class Bench
 {
-    private static final int WARMING = SubscriberTally.WARMING;
     private static final int MEASURING = SubscriberTally.MEASURING;
     private static final int DRAINING = SubscriberTally.DRAINING;
     /** The copy alternative's piece: the broker's default max_payload. */
     public static final int PIECE = 64 * 1024;
     /** Piece header: send time, message number, piece index, piece count. */
-    private static final int PIECE_INDEX = SubscriberTally.PIECE_INDEX;
-    private static final int PIECE_COUNT = SubscriberTally.PIECE_COUNT;
     private static final int PIECE_HEADER = 24;
 
     private final Settings settings;
     private final BrokerStats.Source brokerStats;
-    private volatile int phase = WARMING;
-    private volatile boolean publishing = true;
     /** Cleared to stop the subscribers' polling thread: an interrupt would land inside a socket read
      *  (ClosedByInterruptException), close the connection and log a lost connection per subscriber. */
     private volatile boolean polling = true;
     /** One per in-process subscriber: in latency mode each records on its own client thread. */
     private final SubscriberTally[] tallies;
-    /** Set by the publishers from the broker's max_payload, before they start. */
+    /** From the publishers (the broker's max_payload), before they start: payloads go as memfds. */
     private volatile boolean memfd;
 
     /**
@@ -161,7 +152,7 @@ public final class Bench
     public BenchResult run() throws InterruptedException, IOException
     {
         final List<BusClient> subs = new ArrayList<>();
-        final List<Publisher> pubs = new ArrayList<>();
+        final List<BenchPublisher> pubs = new ArrayList<>();
         SubscriberProcesses procs = null;
         final java.util.concurrent.ExecutorService handlerPool = settings.executorThreads > 0 ?
             java.util.concurrent.Executors.newFixedThreadPool(settings.executorThreads) : null;
@@ -206,19 +197,21 @@ public final class Bench
             {
                 // Each publisher's own client thread sends its batches, so publishes made while
                 // a send is under way go out together (the client's smart batching).
-                pubs.add(new Publisher(BusClient.connect(clientOptions(settings, "bench-pub-" + i)
-                    .threadMode(ThreadMode.DEDICATED))));
-                pubs.get(i).client.sync(Duration.ofSeconds(10));
-                checkTransport(settings, pubs.get(i).client);
+                final BenchPublisher publisher = new BenchPublisher(settings, BusClient.connect(
+                    clientOptions(settings, "bench-pub-" + i).threadMode(ThreadMode.DEDICATED)));
+                pubs.add(publisher);
+                memfd = publisher.memfd();
+                publisher.client().sync(Duration.ofSeconds(10));
+                checkTransport(settings, publisher.client());
             }
-            pubs.forEach((p) -> p.thread.start());
+            pubs.forEach(BenchPublisher::start);
 
             sleep(settings.warmupSeconds);
             final BrokerStats before = brokerStats.snapshot();
             final long[] cpuPids = cpuPids(before, procs);
             final long[] cpuBefore = ticks(cpuPids);
             final long t0 = System.nanoTime();
-            phase(MEASURING, procs);
+            phase(MEASURING, pubs, procs);
             if (procs == null)
             {
                 sleep(settings.seconds);
@@ -227,19 +220,19 @@ public final class Bench
             {
                 procs.sleepWatching((long)(settings.seconds * 1e9));
             }
-            phase(DRAINING, procs);
+            phase(DRAINING, pubs, procs);
             final long t1 = System.nanoTime();
             final long[] cpuAfter = ticks(cpuPids);
             final BrokerStats after = brokerStats.snapshot();
-            publishing = false;
+            pubs.forEach(BenchPublisher::stop);
             long publishedTotal = 0;
             long publishedMeasured = 0;
-            for (final Publisher p : pubs)
+            for (final BenchPublisher p : pubs)
             {
-                p.thread.join();
-                p.client.sync(Duration.ofSeconds(30));
-                publishedTotal += p.sent;
-                publishedMeasured += p.sentMeasured;
+                p.join();
+                p.client().sync(Duration.ofSeconds(30));
+                publishedTotal += p.sent();
+                publishedMeasured += p.sentMeasured();
             }
             final long expected = publishedTotal;
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -251,7 +244,6 @@ public final class Bench
             final List<SubscriberProcesses.Report> reports = procs == null ? List.of() : procs.collect(expected);
             // Everything published in the window is delivered now: the bytes its messages cost the broker's sockets.
             final BrokerStats drained = brokerStats.snapshot();
-            publishing = true; // lets pollAll know draining is over
             polling = false;
             subscriberThread.join(5_000);
 
@@ -318,9 +310,9 @@ public final class Bench
         }
         finally
         {
-            publishing = false;
+            pubs.forEach(BenchPublisher::stop);
             polling = false;
-            pubs.forEach((p) -> p.client.close());
+            pubs.forEach((p) -> p.client().close());
             subs.forEach(BusClient::close);
             if (handlerPool != null)
             {
@@ -333,9 +325,9 @@ public final class Bench
         }
     }
 
-    private void phase(final int phase, final SubscriberProcesses procs)
+    private void phase(final int phase, final List<BenchPublisher> pubs, final SubscriberProcesses procs)
     {
-        this.phase = phase;
+        pubs.forEach((p) -> p.measuring(phase == MEASURING));
         for (final SubscriberTally t : tallies)
         {
             t.phase(phase);
@@ -437,7 +429,6 @@ public final class Bench
         return settings.group != null ? worked + BenchResult.GROUP : worked;
     }
 
-    /** A bench client's options: the run's socket and transport, no reconnecting, a patient publish. */
     /** @return how the subscribers' threads wait, as the report says it ({@link #waitPolicy}). */
     static String subscriberWait(final Settings settings)
     {
@@ -459,6 +450,7 @@ public final class Bench
         return options;
     }
 
+    /** A bench client's options: the run's socket and transport, no reconnecting, a patient publish. */
     static ClientOptions clientOptions(final Settings settings, final String name)
     {
         final ClientOptions options = new ClientOptions().clientName(name).threadMode(ThreadMode.POLL)
@@ -495,106 +487,5 @@ public final class Bench
     private static void sleep(final double seconds) throws InterruptedException
     {
         Thread.sleep((long)(seconds * 1000));
-    }
-
-    /** One publishing connection on its own thread. */
-    private final class Publisher
-    {
-        final BusClient client;
-        final Thread thread;
-        final SafeBuffer payload;
-        /** With --headers: built once, as a service would, and sent with every inline message. */
-        final Headers headers = benchHeaders(settings.headers);
-        /** With --touch: what the publisher writes into each loan, every byte. */
-        final ByteBuffer content;
-        long sent;
-        long sentMeasured;
-
-        Publisher(final BusClient client)
-        {
-            this.client = client;
-            this.thread = new Thread(this::publish, "bench-publisher");
-            // Over the broker's max_payload a payload can only be a memfd (unless copied in pieces).
-            memfd = !settings.copyAlternative && settings.size + headers.encodedLength() > client.maxPayload();
-            payload = new SafeBuffer(ByteBuffer.allocateDirect(settings.copyAlternative ?
-                Math.min(PIECE, settings.size) : memfd ? 16 : settings.size));
-            content = memfd && settings.touch ? ByteBuffer.allocateDirect(settings.size) : null;
-            for (int i = 0; content != null && i < settings.size; i++)
-            {
-                content.put(i, (byte)(i * 31));
-            }
-        }
-
-        private void publish()
-        {
-            final long perPublisherRate = settings.rate / settings.publishers;
-            final long intervalNs = perPublisherRate > 0 ? 1_000_000_000L / perPublisherRate : 0;
-            final long start = System.nanoTime();
-            while (publishing)
-            {
-                if (intervalNs > 0)
-                {
-                    // Sleep, never spin: on 2 cores a spinning publisher steals the very CPU the
-                    // broker and subscribers need, and the send time is taken after waking anyway.
-                    final long due = start + sent * intervalNs;
-                    long now;
-                    while ((now = System.nanoTime()) < due)
-                    {
-                        LockSupport.parkNanos(due - now);
-                    }
-                }
-                if (settings.copyAlternative)
-                {
-                    publishPieces();
-                }
-                else if (memfd)
-                {
-                    // The send time comes first: creating and mapping the memfd is part of publishing it.
-                    final long now = System.nanoTime();
-                    try (Loan loan = client.loan(settings.size))
-                    {
-                        final ByteBuffer b = loan.buffer().order(ByteOrder.nativeOrder());
-                        if (content != null)
-                        {
-                            b.put(0, content, 0, settings.size); // every byte, as an application fills it
-                        }
-                        b.putLong(0, now);
-                        b.putLong(8, sent);
-                        client.publish(settings.topic, loan);
-                    }
-                }
-                else
-                {
-                    payload.putLong(0, System.nanoTime());
-                    payload.putLong(8, sent);
-                    if (headers.isEmpty())
-                    {
-                        client.publish(settings.topic, payload, 0, settings.size);
-                    }
-                    else
-                    {
-                        client.publish(settings.topic, payload, 0, settings.size, headers);
-                    }
-                }
-                sent++;
-                if (phase == MEASURING)
-                {
-                    sentMeasured++;
-                }
-            }
-        }
-
-        private void publishPieces()
-        {
-            final int pieces = (settings.size + PIECE - 1) / PIECE;
-            payload.putLong(0, System.nanoTime());
-            payload.putLong(8, sent);
-            payload.putInt(PIECE_COUNT, pieces);
-            for (int i = 0; i < pieces; i++)
-            {
-                payload.putInt(PIECE_INDEX, i);
-                client.publish(settings.topic, payload, 0, Math.min(PIECE, settings.size - i * PIECE));
-            }
-        }
     }
 }
