@@ -823,7 +823,7 @@ final class Inbound
      */
     private void onShmReady(final int at)
     {
-        if (!connection.asksSharedMemory() || connection.shm() != null || !fds.has(3))
+        if (!connection.asksSharedMemory() || connection.shm() != null || fds.remaining() < 3)
         {
             reconnector.connectionLost(new BusException("the seqbus broker at " + connection.socket() +
                 " sent SHM_READY " + (connection.shm() != null ? "twice" : !connection.asksSharedMemory() ?

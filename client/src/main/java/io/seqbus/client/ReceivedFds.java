@@ -49,6 +49,12 @@ final class ReceivedFds
         return truncated;
     }
 
+    /** @return how many no frame has taken yet. */
+    int remaining()
+    {
+        return received - used;
+    }
+
     /** @return true when the next {@code count} are there: none was cut and the datagram carried that many more. */
     boolean has(final int count)
     {
