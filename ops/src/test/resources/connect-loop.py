@@ -2,9 +2,9 @@
 """Connects to the broker again and again, each time HELLO -> WELCOME, until stdin closes.
 
 usage: connect-loop.py SOCKET_PATH PYTHON_CLIENT_DIR
-A connection the stopping broker closes before its WELCOME (SHUTTING_DOWN, or a reset if the
-HELLO raced the close) is retried, as a real client does; a connect() that fails is counted as
-refused and never retried.
+A connection the stopping broker closes before its WELCOME (SHUTTING_DOWN; a reset if the
+HELLO raced the close; EPIPE, counted with the resets, if the close came before the HELLO) is
+retried, as a real client does; a connect() that fails is counted as refused and never retried.
 WELCOME's publisher id ends in the broker's connection counter, which starts again at 1 in
 each new broker process: that is how the loop counts the brokers that served it.
 Prints "started" after the first WELCOME, and at the end:
@@ -32,7 +32,7 @@ def once():
         try:
             s.send(seqbus.encode_hello("loop"))
             data = s.recv(65536)
-        except ConnectionResetError:
+        except (ConnectionResetError, BrokenPipeError):
             resets += 1
             return False
         if not data:
