@@ -60,7 +60,7 @@ class BuildInfoIT extends ProcessTestBase
     }
 
     /**
-     * The sources without {@code .git}: every pom and one module's sources (a whole build would cost
+     * The sources without {@code .git}: every pom, {@code .mvn} and one module's sources (a whole build would cost
      * minutes, and each module's jar is made alike), built offline from what the real build fetched.
      */
     @Test
@@ -79,6 +79,8 @@ class BuildInfoIT extends ProcessTestBase
         }
         assertThat(CommandRun.run(Map.of(), "cp", "-r", ROOT.resolve("wire-format/src").toString(),
             copy.resolve("wire-format").toString()).exit()).isZero();
+        // Maven's JVM options (.mvn/jvm.config) travel with the sources, as in a tarball of the tree.
+        assertThat(CommandRun.run(Map.of(), "cp", "-r", ROOT.resolve(".mvn").toString(), copy.toString()).exit()).isZero();
         assertThat(copy.resolve(".git")).doesNotExist();
 
         final CommandRun build = CommandRun.run(Map.of(), "mvn", "-B", "-q", "-o", "-f", copy.resolve("pom.xml").toString(),
