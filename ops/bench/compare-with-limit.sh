@@ -49,8 +49,10 @@ bench() { env -u SEQBUS_SHARED_MEMORY "$here/seqbus" bench --transport "$transpo
 s_tput() { bench --subs "$1"; }
 s_lat() { bench --subs 1 --rate 10000; }
 # 16 subscribers as 16 processes, as the relay's are; one line: p50 p99 p99.9, then CPU (% of a core) of the
-# broker, the subscriber processes (mean, max) and the bench (the publisher).
-s_lat16() { bench --subs 16 --sub-procs --rate 10000 | jq -r '[.latency_us.p50, .latency_us.p99, .latency_us.p999,
+# broker, the subscriber processes (mean, max) and the bench (the publisher). After 10 s of warm-up: the 16 are
+# fresh JVMs, and for their first 10-20 s C1 and C2 take 17-42% of each one's CPU, 16 compilers at once on 2 cores
+# (perf record of one subscriber); a service that has run a minute is past that.
+s_lat16() { bench --subs 16 --sub-procs --rate 10000 --warmup 10 | jq -r '[.latency_us.p50, .latency_us.p99, .latency_us.p999,
   .cpu_pct.broker, .cpu_pct.subscribers.mean, .cpu_pct.subscribers.max, .cpu_pct.bench] | map(. // "n/a") | join(" ")'; }
 # The median of three runs' column $1, then "median (min–max)".
 med3() { awk "{print \$$1}" <<<"$lat" | sort -g | paste -sd' ' | awk '{printf "%s %s (%s–%s)\n", $2, $2, $1, $3}'; }
