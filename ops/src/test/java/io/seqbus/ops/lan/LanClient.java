@@ -196,14 +196,8 @@ public final class LanClient
         {
             if (intervalNs > 0)
             {
-                // Pacing a load generator, not waiting for a condition; the send time is read after waking.
-                final long due = start + k * intervalNs;
-                long now;
-                while ((now = System.nanoTime()) - due < 0)
-                {
-                    bus.flush();
-                    LockSupport.parkNanos(Math.min(due - now, 1_000_000));
-                }
+                // The send time is read after waking.
+                paceUntil(bus, start + k * intervalNs);
             }
             payload.putLong(0, System.nanoTime(), ByteOrder.LITTLE_ENDIAN);
             payload.putLong(8, k, ByteOrder.LITTLE_ENDIAN);
@@ -254,13 +248,7 @@ public final class LanClient
                 sent++;
                 if (intervalNs > 0)
                 {
-                    // Pacing a load generator, not waiting for a condition.
-                    final long due = start + sent * intervalNs;
-                    while (System.nanoTime() - due < 0)
-                    {
-                        buses.get(p).flush();
-                        LockSupport.parkNanos(Math.min(due - System.nanoTime(), 1_000_000));
-                    }
+                    paceUntil(buses.get(p), start + sent * intervalNs);
                 }
             }
         }
@@ -271,5 +259,16 @@ public final class LanClient
         }
         System.out.println("DONE " + sent);
         buses.forEach(BusClient::close);
+    }
+
+    /** Pacing a load generator, not waiting for a condition: sends what the bus holds, then sleeps until due. */
+    private static void paceUntil(final BusClient bus, final long dueNs)
+    {
+        long now;
+        while ((now = System.nanoTime()) - dueNs < 0)
+        {
+            bus.flush();
+            LockSupport.parkNanos(Math.min(dueNs - now, 1_000_000));
+        }
     }
 }
