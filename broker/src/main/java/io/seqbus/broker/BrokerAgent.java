@@ -19,6 +19,7 @@ import io.seqbus.broker.fanout.Subscription;
 import io.seqbus.broker.fanout.SubscriptionRegistry;
 import io.seqbus.broker.net.ClientConnection;
 import io.seqbus.broker.net.Listener;
+import io.seqbus.broker.log.Log;
 import io.seqbus.broker.net.Poller;
 import io.seqbus.broker.net.SocketFd;
 import io.seqbus.broker.quota.UidAccounts;
@@ -111,10 +112,7 @@ final class BrokerAgent implements Agent, LocalBus
         poller.register(listenerFd, Poller.READ, listener);
         this.bridge = context.lanChannel() == null ? null : LanBridge.launch(context, this, bridgeCounters);
         this.spinCycles = context.idleSpinCycles();
-        // With the embedded driver, data from the LAN rings the agent's eventfd (LanBridge.sleepIfIdle); with an
-        // external one nothing does, and the agent looks every millisecond.
-        this.idleBlockMs = bridge == null || bridge.wakesAgent() ?
-            Configuration.IDLE_BLOCK_MS : Configuration.LAN_IDLE_BLOCK_MS;
+        this.idleBlockMs = Configuration.IDLE_BLOCK_MS;
         this.pool = new DatagramPool(context.maxDatagram(), Configuration.DATAGRAM_POOL_MAX_IDLE);
         final LanBridge lan = bridge;
         final DescriptorPool descriptorPool = new DescriptorPool(
@@ -214,13 +212,33 @@ final class BrokerAgent implements Agent, LocalBus
     }
 
     /**
-     * Wakes the agent from a blocking poll: the runner's close takes effect at once, and data from the LAN is read
-     * at once (the media driver's thread calls it, see LanBridge).
+     * Wakes the agent from a blocking poll, so the runner's close takes effect at once. Any thread.
      */
-    @Override
     public void wakeUp()
     {
         poller.wakeup();
+    }
+
+    @Override
+    public boolean watchDriverSocket(final int fd)
+    {
+        try
+        {
+            // Not a connection: Reader skips it, and the bridge's duty cycle runs the driver, which reads it.
+            poller.register(fd, Poller.READ, LanBridge.class);
+            return true;
+        }
+        catch (final IOException ex)
+        {
+            Log.warn("bridge: " + ex.getMessage());
+            return false;
+        }
+    }
+
+    @Override
+    public void unwatchDriverSocket(final int fd)
+    {
+        poller.deregister(fd);
     }
 
     /**
@@ -292,13 +310,11 @@ final class BrokerAgent implements Agent, LocalBus
         }
         // Block in epoll_wait when there has been nothing to do for a while: no CPU while idle,
         // and no added latency, since poll returns as soon as any socket is ready. While
-        // draining nobody is polled for reading, so blocking cannot miss a read either. The LAN
-        // arrives in shared memory, which poll cannot watch: the media driver's thread rings the
-        // agent's eventfd instead once the agent said it sleeps (LanBridge.sleepIfIdle, last: it
-        // must not stay marked asleep when another check says no).
+        // draining nobody is polled for reading, so blocking cannot miss a read either. The LAN's
+        // datagrams arrive on the embedded driver's sockets, which are in the same epoll; its timers
+        // bound the block (LanBridge.idleBlockMs).
         final boolean block = idleCycles >= spinCycles && (!holdPublishers || draining) &&
-            (draining || shm.attached().isEmpty() || shm.sleepIfAllEmpty()) &&
-            (bridge == null || bridge.sleepIfIdle());
+            (draining || shm.attached().isEmpty() || shm.sleepIfAllEmpty());
         if (block && adaptiveSpin != null)
         {
             adaptiveSpin.spinEnded(nowNs);
@@ -323,7 +339,8 @@ final class BrokerAgent implements Agent, LocalBus
             hotCycles = 0;
             final int ready = poller.poll(
                 block ? (reader.hasThrottled() || fanOut.hasDescriptorWaiters() ||
-                    (bridge != null && bridge.hasBacklog()) ? Configuration.LAN_IDLE_BLOCK_MS : idleBlockMs) : 0);
+                    (bridge != null && bridge.hasBacklog()) ? Configuration.LAN_IDLE_BLOCK_MS :
+                    bridge != null ? bridge.idleBlockMs(idleBlockMs) : idleBlockMs) : 0);
             workStartNs = block ? System.nanoTime() : nowNs;
             work = commands.drain(runCommand);
             if (reader.hasThrottled())
@@ -336,10 +353,6 @@ final class BrokerAgent implements Agent, LocalBus
             }
         }
         shm.awake();
-        if (bridge != null)
-        {
-            bridge.awake();
-        }
         // Shared-memory clients are read every cycle, from memory: no system call unless a record carries descriptors.
         work += reader.readAttached(nowNs, holdPublishers);
         if (bridge != null)

@@ -131,8 +131,9 @@ final class Reader
                 work += connections.acceptAll(listener);
                 continue;
             }
-            final ClientConnection c = (ClientConnection)attachment;
-            if (c == null || c.state() == ClientConnection.State.CLOSED)
+            // Else a connection, a socket of the LAN's media driver (the bridge's duty cycle reads those), or one
+            // that left since.
+            if (!(attachment instanceof ClientConnection c) || c.state() == ClientConnection.State.CLOSED)
             {
                 continue;
             }

@@ -28,11 +28,10 @@ import java.util.concurrent.TimeUnit;
  * runs the Aeron client's conductor (on this thread, so image events need no locks), sends the backlog and
  * announces this broker. Nothing blocks. Messages from the LAN are delivered locally and never sent back out.
  *
- * <p>Wake-ups, with the embedded driver: after a duty cycle that offered to the publication the bridge rings the
- * driver's thread awake ({@link EmbeddedDriver#offered()}), and the driver's thread rings the agent awake when data
- * arrived from the LAN ({@link #sleepIfIdle()} is the agent's side), so neither waits out a sleep and the agent
- * idles in its normal epoll_wait block. An external driver rings nobody: the agent then blocks 1 ms at a time
- * ({@link #wakesAgent()}).
+ * <p>With the embedded driver the agent also runs the driver's duty cycle ({@link EmbeddedDriver}), before the
+ * client's and again after a cycle that offered, so a message goes out in the duty cycle that received it; the
+ * driver's sockets are in the agent's epoll, so a datagram from the LAN wakes it, and {@link #idleBlockMs} bounds its
+ * idle block for Aeron's timers. An external driver wakes nobody: the agent then blocks 1 ms at a time.
  */
 public final class LanBridge implements AutoCloseable
 {
@@ -59,7 +58,6 @@ public final class LanBridge implements AutoCloseable
     private final long announceIntervalNs;
     private java.util.function.Supplier<java.util.List<GroupsFrame.Entry>> localGroups = java.util.List::of;
     private long nextAnnounceNs;
-    private long driverNewsSeen;
     private long publishedPosition;
     private boolean closing;
 
@@ -84,12 +82,14 @@ public final class LanBridge implements AutoCloseable
         {
             if (context.embeddedDriver())
             {
-                driver = EmbeddedDriver.launch(context.aeronDir(), Configuration.LAN_SO_RCVBUF_DEFAULT, local::wakeUp);
+                driver = EmbeddedDriver.launch(context.aeronDir(), Configuration.LAN_SO_RCVBUF_DEFAULT, local);
             }
             aeron = Aeron.connect(new Aeron.Context()
                 .aeronDirectoryName(context.aeronDir())
                 .clientName("seqbus-broker " + context.nodeName())
                 .useConductorAgentInvoker(true)
+                // Waiting for the driver's answers (connect, add publication): run the driver meanwhile.
+                .driverAgentInvoker(driver == null ? null : driver.invoker())
                 .errorHandler((ex) -> Log.warn("aeron: " + ex)));
             this.publication = aeron.addExclusivePublication(channels.publication(), context.lanStream());
             for (final String destination : channels.destinations())
@@ -409,12 +409,10 @@ public final class LanBridge implements AutoCloseable
      */
     public int doWork(final long nowNs, final long nowMs, final boolean poll)
     {
-        if (driver != null)
-        {
-            // Before looking: data that arrives after this read rings, or stops the agent's next sleep.
-            driverNewsSeen = driver.toAgent().news();
-        }
-        int work = conductor.invoke();
+        // The driver first: what local publishers offered in this cycle goes out, and datagrams come in.
+        final long offeredBefore = publication.position();
+        int work = driver == null ? 0 : driver.doWork();
+        work += conductor.invoke();
         decoder.nowMs(nowMs);
         if (poll)
         {
@@ -434,45 +432,31 @@ public final class LanBridge implements AutoCloseable
         final long position = publication.position();
         if (position != publishedPosition)
         {
-            // Offered this cycle (or by onLocalMessage since the last): one ring at most, none while it is awake.
             publishedPosition = position;
             if (driver != null)
             {
                 driver.offered();
+                if (position != offeredBefore)
+                {
+                    // Offered after the driver ran (by this drain or announce): send it now, not next cycle.
+                    work += driver.doWork();
+                }
             }
         }
         return work;
     }
 
     /**
-     * @return true when the driver's thread wakes the agent as data arrives (the embedded driver); false: the agent
-     * must look every {@link Configuration#LAN_IDLE_BLOCK_MS} ms.
-     */
-    public boolean wakesAgent()
-    {
-        return driver != null;
-    }
-
-    /**
-     * Agent, just before it blocks in epoll_wait: marks it asleep for the driver's doorbell, unless data arrived
-     * since the last {@link #doWork} looked. Call {@link #awake()} after the wait.
+     * The agent is idle and about to block in epoll_wait.
      *
-     * @return true to block; false: look again first.
+     * @param idleBlockMs how long it would block without the bridge.
+     * @return how long it may: with the embedded driver, as its timers allow (a datagram ends the block anyway);
+     * otherwise {@link Configuration#LAN_IDLE_BLOCK_MS}, since nothing tells it that LAN data arrived.
      */
-    public boolean sleepIfIdle()
+    public int idleBlockMs(final int idleBlockMs)
     {
-        return driver == null || driver.toAgent().sleepIf(driverNewsSeen);
-    }
-
-    /**
-     * Agent, after a wait (or a cycle that did not wait): the driver need not ring.
-     */
-    public void awake()
-    {
-        if (driver != null)
-        {
-            driver.toAgent().awake();
-        }
+        return driver == null || !driver.watchesSockets() ?
+            Math.min(idleBlockMs, Configuration.LAN_IDLE_BLOCK_MS) : Math.min(idleBlockMs, driver.nextBlockMs());
     }
 
     /**
@@ -482,14 +466,6 @@ public final class LanBridge implements AutoCloseable
     public boolean hasBacklog()
     {
         return encoder.backlogBytes() > 0 || encoder.payloadsQueued() > 0;
-    }
-
-    /**
-     * @return how often the driver's thread woke the agent; 0 without the embedded driver.
-     */
-    public long agentWakeUps()
-    {
-        return driver == null ? 0 : driver.toAgent().rings();
     }
 
     /**
@@ -556,6 +532,7 @@ public final class LanBridge implements AutoCloseable
         final long deadline = System.nanoTime() + CLOSE_DRAIN_NS;
         while ((encoder.backlogBytes() > 0 || encoder.payloadsQueued() > 0) && System.nanoTime() - deadline < 0)
         {
+            runDriver();
             conductor.invoke();
             encoder.drain();
             Thread.onSpinWait();
@@ -563,6 +540,7 @@ public final class LanBridge implements AutoCloseable
         boolean said = false;
         while (!said && System.nanoTime() - deadline < 0)
         {
+            runDriver();
             conductor.invoke();
             said = encoder.announce(startTimeMs, decoder.messagesIn(), decoder.bytesIn(),
                 AnnounceFrame.STATE_LEAVING, context.nodeName());
@@ -601,19 +579,27 @@ public final class LanBridge implements AutoCloseable
             return false;
         }
         final long offered = publication.position();
-        if (driver != null)
-        {
-            driver.offered(); // the driver's thread may be asleep: it sends nothing until rung
-        }
         while (counters.getCounterValue(found[0]) < offered)
         {
             if (System.nanoTime() - deadline >= 0)
             {
                 return false;
             }
+            runDriver();
             conductor.invoke();
             Thread.onSpinWait();
         }
         return true;
+    }
+
+    /**
+     * While closing: the agent no longer cycles, so the embedded driver sends only what this thread runs.
+     */
+    private void runDriver()
+    {
+        if (driver != null)
+        {
+            driver.doWork();
+        }
     }
 }

@@ -134,8 +134,24 @@ public interface LocalBus
     boolean isFull();
 
     /**
-     * Ends the agent's epoll_wait, or makes the next one return at once. Any thread (the media driver's rings it
-     * when data arrived from the LAN).
+     * Watches one of the embedded media driver's UDP sockets in the agent's epoll: a datagram on it ends the
+     * agent's wait, and the agent's next duty cycle runs the driver's, which reads it. Called where the driver's
+     * duty cycle runs: the agent's thread, or the one building the agent while the bridge starts.
+     *
+     * @param fd the socket, open.
+     * @return false when it cannot (the bridge then looks every millisecond).
      */
-    void wakeUp();
+    default boolean watchDriverSocket(int fd)
+    {
+        return false;
+    }
+
+    /**
+     * Stops watching a driver socket, before the driver closes it.
+     *
+     * @param fd a socket {@link #watchDriverSocket} watched.
+     */
+    default void unwatchDriverSocket(int fd)
+    {
+    }
 }

@@ -12,41 +12,58 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 
 import java.net.InetSocketAddress;
+import java.nio.channels.DatagramChannel;
 
 /**
- * Aeron's channel endpoints, each telling the driver's idle strategy about its socket once open, so the idle driver
- * sleeps in epoll_wait on it and wakes when a datagram arrives: data and heartbeats on the receive side, status
- * messages and NAKs on the send side. The receive side also says when a data frame arrived, for the agent's
- * doorbell. Aeron keeps reading the sockets itself; this only adds a second selector's interest. (Receive
- * endpoints with several destinations open their transports elsewhere and are not watched: the bridge uses none.)
+ * Aeron's channel endpoints, each telling the {@link Watcher} about its socket once open and before it closes, so
+ * the broker agent, which runs the driver's duty cycle, sleeps in epoll_wait on it and wakes when a datagram
+ * arrives: data and heartbeats on the receive side, status messages and NAKs on the send side. The receive side
+ * also says when a data frame arrived. Aeron keeps reading the sockets itself; this only adds the agent's epoll
+ * interest. (Receive endpoints with several destinations open their transports elsewhere and are not watched: the
+ * bridge uses none.) Called on the thread that runs the driver's duty cycle.
  */
 final class WatchedEndpoints
 {
+    /**
+     * Who watches the driver's sockets.
+     */
+    interface Watcher
+    {
+        /** @param channel a driver socket, just opened, non-blocking. */
+        void watch(DatagramChannel channel);
+
+        /** @param channel a watched driver socket, about to be closed. */
+        void unwatch(DatagramChannel channel);
+
+        /** A data frame (not a heartbeat) arrived this duty cycle. */
+        void dataArrived();
+    }
+
     private WatchedEndpoints()
     {
     }
 
-    static ReceiveChannelEndpointSupplier receive(final DriverIdleStrategy idle)
+    static ReceiveChannelEndpointSupplier receive(final Watcher watcher)
     {
         return (udpChannel, dispatcher, statusIndicator, context) ->
-            new Receive(udpChannel, dispatcher, statusIndicator, context, idle);
+            new Receive(udpChannel, dispatcher, statusIndicator, context, watcher);
     }
 
-    static SendChannelEndpointSupplier send(final DriverIdleStrategy idle)
+    static SendChannelEndpointSupplier send(final Watcher watcher)
     {
-        return (udpChannel, statusIndicator, context) -> new Send(udpChannel, statusIndicator, context, idle);
+        return (udpChannel, statusIndicator, context) -> new Send(udpChannel, statusIndicator, context, watcher);
     }
 
     private static final class Receive extends ReceiveChannelEndpoint
     {
-        private final DriverIdleStrategy idle;
+        private final Watcher watcher;
 
         Receive(
             final UdpChannel udpChannel, final DataPacketDispatcher dispatcher, final AtomicCounter statusIndicator,
-            final MediaDriver.Context context, final DriverIdleStrategy idle)
+            final MediaDriver.Context context, final Watcher watcher)
         {
             super(udpChannel, dispatcher, statusIndicator, context);
-            this.idle = idle;
+            this.watcher = watcher;
         }
 
         @Override
@@ -55,8 +72,18 @@ final class WatchedEndpoints
             super.openChannel();
             if (receiveDatagramChannel != null)
             {
-                idle.watch(receiveDatagramChannel);
+                watcher.watch(receiveDatagramChannel);
             }
+        }
+
+        @Override
+        public void close()
+        {
+            if (receiveDatagramChannel != null)
+            {
+                watcher.unwatch(receiveDatagramChannel);
+            }
+            super.close();
         }
 
         @Override
@@ -68,7 +95,7 @@ final class WatchedEndpoints
             // A heartbeat (frame length 0) brings the agent nothing to read.
             if (header.frameLength() > 0)
             {
-                idle.dataArrived();
+                watcher.dataArrived();
             }
             return bytes;
         }
@@ -76,13 +103,13 @@ final class WatchedEndpoints
 
     private static final class Send extends SendChannelEndpoint
     {
-        private final DriverIdleStrategy idle;
+        private final Watcher watcher;
 
         Send(final UdpChannel udpChannel, final AtomicCounter statusIndicator, final MediaDriver.Context context,
-            final DriverIdleStrategy idle)
+            final Watcher watcher)
         {
             super(udpChannel, statusIndicator, context);
-            this.idle = idle;
+            this.watcher = watcher;
         }
 
         @Override
@@ -91,8 +118,18 @@ final class WatchedEndpoints
             super.openChannel();
             if (receiveDatagramChannel != null)
             {
-                idle.watch(receiveDatagramChannel);
+                watcher.watch(receiveDatagramChannel);
             }
+        }
+
+        @Override
+        public void close()
+        {
+            if (receiveDatagramChannel != null)
+            {
+                watcher.unwatch(receiveDatagramChannel);
+            }
+            super.close();
         }
     }
 }

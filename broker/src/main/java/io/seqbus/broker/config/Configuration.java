@@ -54,10 +54,18 @@ public final class Configuration
     public static final int LAN_SO_RCVBUF_DEFAULT = 2 * 1024 * 1024;
 
     /**
-     * Longest the agent blocks in epoll_wait while idle with a bridge that cannot ring it (an external media driver),
-     * or while messages wait for room in the bridge's publication, ms: LAN messages arrive in shared memory.
+     * Longest the agent blocks in epoll_wait while idle with an external media driver, whose datagrams it cannot
+     * watch, or while messages wait for room in the bridge's publication, ms: LAN messages arrive in shared memory.
      */
     public static final int LAN_IDLE_BLOCK_MS = 1;
+
+    /**
+     * Longest the agent blocks in epoll_wait while idle with the embedded media driver and no data moved lately, ms:
+     * the driver's timers (status messages every 100 ms, heartbeats, liveness in seconds) run in the agent's duty
+     * cycle. A datagram ends the block at once. System property {@code seqbus.lan.timer.block.ms} (tests only:
+     * LanWakeUpIT lengthens it so that a datagram that did not wake the agent shows).
+     */
+    public static final int LAN_TIMER_BLOCK_MS = Integer.getInteger("seqbus.lan.timer.block.ms", 10);
 
     /**
      * Batch buffers (32 KiB of direct memory each) kept for reuse after a burst: enough for 16

@@ -447,10 +447,11 @@ public final class Settings
         "Aeron directory.", "/dev/shm/seqbus-aeron-NODE-PID with the embedded driver, removed on exit",
         BrokerContext::aeronDir, BrokerContext::aeronDir);
 
-    /** A media driver inside the broker (one shared thread) by default, or a running one. */
+    /** A media driver inside the broker (run by the agent) by default, or a running one. */
     public static final Setting<String> AERON_DRIVER = new Setting<>("aeron.driver", choice("embedded", "external"),
         "embedded", RESTART,
-        "Run Aeron's media driver inside the broker on one shared thread, or use a running one at aeron.dir.", null,
+        "Run Aeron's media driver inside the broker, on the broker's own thread, or use a running one at " +
+        "aeron.dir.", null,
         BrokerContext::aeronDriver, BrokerContext::aeronDriver);
 
     /** Every setting, in the order the help and the example list them. */

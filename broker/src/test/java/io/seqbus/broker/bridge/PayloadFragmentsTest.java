@@ -29,6 +29,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongPredicate;
 import java.util.stream.Stream;
@@ -316,8 +318,9 @@ class PayloadFragmentsTest
         final long instanceId)
     {
         final String dir = "/dev/shm/lan-payload-test-" + ProcessHandle.current().pid();
-        driver = EmbeddedDriver.launch(dir, 2 * 1024 * 1024, () -> { });
+        driver = EmbeddedDriver.launch(dir, 2 * 1024 * 1024, bus);
         closeLast.add(driver);
+        closeLast.add(runDriver(driver));
         aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(dir));
         closeLast.add(aeron);
         subscription = aeron.addSubscription(channel(termLength), STREAM);
@@ -329,6 +332,32 @@ class PayloadFragmentsTest
             key == null ? null : new LanAuthenticator(key));
         assembler = new ControlledFragmentAssembler(dropping(decoder));
         return encoder(termLength, key, instanceId);
+    }
+
+    /**
+     * The broker agent runs its driver's duty cycle; here a thread of the test does, as this test's Aeron client and
+     * its sender and receiver are not a broker agent.
+     */
+    private static AutoCloseable runDriver(final EmbeddedDriver driver)
+    {
+        final AtomicBoolean stop = new AtomicBoolean();
+        final Thread thread = new Thread(() ->
+        {
+            while (!stop.get())
+            {
+                if (driver.doWork() == 0)
+                {
+                    LockSupport.parkNanos(50_000);
+                }
+            }
+        }, "test-driver");
+        thread.setDaemon(true);
+        thread.start();
+        return () ->
+        {
+            stop.set(true);
+            thread.join();
+        };
     }
 
     private BridgeEncoder encoder(final long termLength, final byte[] key, final long instanceId)
@@ -493,11 +522,6 @@ class PayloadFragmentsTest
         public boolean isFull()
         {
             return false;
-        }
-
-        @Override
-        public void wakeUp()
-        {
         }
     }
 

@@ -15,12 +15,13 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Data from the LAN wakes a bridged broker's agent: two hosts (network namespaces), brokers whose agent blocks in
- * epoll_wait for up to {@value #BROKER_IDLE_BLOCK_MS} ms ({@code seqbus.idle.block.ms}) and whose peers announce
- * themselves only every {@value #ANNOUNCE_MS} ms. Without the media driver's doorbell the agent either looks every
- * millisecond (the first test counts its duty cycles while idle) or, with a lost ring, leaves a message from the
- * LAN in Aeron's log until its block ends: late by most of a second, several times {@value #BOUND_MS} ms (the
- * second test publishes at random intervals, so everything on both hosts falls asleep between messages, and
- * checks that every message arrives, in order, none later than that). Runs as root; about 40 s.
+ * epoll_wait for up to {@value #BROKER_IDLE_BLOCK_MS} ms while idle ({@code seqbus.idle.block.ms}, and
+ * {@code seqbus.lan.timer.block.ms} for the embedded media driver's timers) and whose peers announce themselves only
+ * every {@value #ANNOUNCE_MS} ms. Unless the driver's sockets are in the agent's epoll, the agent either looks every
+ * millisecond (the first test counts its duty cycles while idle) or leaves a datagram from the LAN unread until its
+ * block ends: late by most of a second, several times {@value #BOUND_MS} ms (the second test publishes at random
+ * intervals, so everything on both hosts falls asleep between messages, and checks that every message arrives, in
+ * order, none later than that). Runs as root; about 40 s.
  */
 // Alone: it measures time or wake-ups, which another IT's processes beside it would distort.
 @Isolated
@@ -41,7 +42,8 @@ class LanWakeUpIT
         lan = NetnsLan.create(2);
         final String[] lanArgs = {"--lan-channel", "aeron:udp?endpoint=239.255.77.1:40457|interface=10.77.0.0/24",
             "--lan-topics", "wake.>", "--lan-announce-interval-ms", Integer.toString(ANNOUNCE_MS)};
-        final String javaOptions = "-Dseqbus.idle.block.ms=" + BROKER_IDLE_BLOCK_MS;
+        final String javaOptions = "-Dseqbus.idle.block.ms=" + BROKER_IDLE_BLOCK_MS +
+            " -Dseqbus.lan.timer.block.ms=" + BROKER_IDLE_BLOCK_MS;
         final Started a = lan.broker('a', javaOptions, lanArgs);
         final Started b = lan.broker('b', javaOptions, lanArgs);
         a.awaitLine("peer " + lan.nodeName('b') + " (node", START);
@@ -60,7 +62,7 @@ class LanWakeUpIT
     @Test
     void anIdleBridgedAgentSleepsInsteadOfLookingEveryMillisecond() throws Exception
     {
-        // Peers are up and quiet: status messages and heartbeats every 100 ms keep the drivers busy, not the agents.
+        // Peers are up and quiet: only their status messages and heartbeats wake the agent, which runs the driver.
         final long before = dutyCycles('b');
         final long startNs = System.nanoTime();
         TimeUnit.SECONDS.sleep(3);
