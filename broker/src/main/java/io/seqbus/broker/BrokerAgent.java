@@ -225,7 +225,7 @@ final class BrokerAgent implements Agent, LocalBus
         try
         {
             // Not a connection: Reader skips it, and the bridge's duty cycle runs the driver, which reads it.
-            poller.register(fd, Poller.READ, LanBridge.class);
+            poller.register(fd, Poller.READ, LanBridge.DRIVER_SOCKET);
             return true;
         }
         catch (final IOException ex)
@@ -357,7 +357,8 @@ final class BrokerAgent implements Agent, LocalBus
         work += reader.readAttached(nowNs, holdPublishers);
         if (bridge != null)
         {
-            work += bridge.doWork(nowNs, epochClock.nanoTime() / 1_000_000, !isFull() && !draining);
+            work += bridge.doWork(nowNs, epochClock.nanoTime() / 1_000_000, !isFull() && !draining,
+                reader.takeLanSocketReady());
         }
         if (reader.hasHungUp() && !backpressure.holdPublishers() && !draining)
         {

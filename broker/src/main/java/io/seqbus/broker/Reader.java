@@ -1,5 +1,6 @@
 package io.seqbus.broker;
 
+import io.seqbus.broker.bridge.LanBridge;
 import io.seqbus.broker.config.BrokerContext;
 import io.seqbus.broker.config.Configuration;
 import io.seqbus.broker.counters.BrokerCounters;
@@ -62,6 +63,8 @@ final class Reader
     private final ArrayList<ClientConnection> parked = new ArrayList<>();
     private ArrayList<ClientConnection> hot = new ArrayList<>();
     private ArrayList<ClientConnection> hotSpare = new ArrayList<>();
+    // A socket of the LAN's media driver was ready in the last poll: the bridge's duty cycle runs the driver.
+    private boolean lanSocketReady;
 
     Reader(
         final BrokerContext context,
@@ -93,6 +96,16 @@ final class Reader
     boolean hasHot()
     {
         return !hot.isEmpty() || ringsBusy;
+    }
+
+    /**
+     * @return true if the last poll found a socket of the LAN's media driver ready; cleared by the call.
+     */
+    boolean takeLanSocketReady()
+    {
+        final boolean ready = lanSocketReady;
+        lanSocketReady = false;
+        return ready;
     }
 
     boolean hasThrottled()
@@ -131,8 +144,12 @@ final class Reader
                 work += connections.acceptAll(listener);
                 continue;
             }
-            // Else a connection, a socket of the LAN's media driver (the bridge's duty cycle reads those), or one
-            // that left since.
+            if (attachment == LanBridge.DRIVER_SOCKET)
+            {
+                lanSocketReady = true;
+                continue;
+            }
+            // Else a connection, or one that left since.
             if (!(attachment instanceof ClientConnection c) || c.state() == ClientConnection.State.CLOSED)
             {
                 continue;

@@ -42,10 +42,19 @@ final class EmbeddedDriver implements AutoCloseable
      */
     static final int BURST = 8;
 
+    /**
+     * Longest the agent goes without running the driver while it has other work, ns: Aeron's timers (NAK and
+     * retransmit delays of 1 ms, status messages, heartbeats). Sooner when a socket is ready, the bridge offered,
+     * or the last run found work.
+     */
+    static final long TIMER_PERIOD_NS = 1_000_000;
+
     private final MediaDriver driver;
     private final AgentInvoker invoker;
     private final DriverSleep sleep;
     private final Sockets sockets;
+    private long lastRunNs;
+    private boolean busy;
 
     private EmbeddedDriver(final MediaDriver driver, final DriverSleep sleep, final Sockets sockets)
     {
@@ -101,10 +110,12 @@ final class EmbeddedDriver implements AutoCloseable
      * Duty cycles of the driver (its conductor, sender and receiver) while they find work, up to
      * {@value #BURST}: each reads one datagram per socket and sends one datagram's worth per publication.
      *
+     * @param nowNs the caller's clock.
      * @return work done.
      */
-    int doWork()
+    int doWork(final long nowNs)
     {
+        lastRunNs = nowNs;
         int work = 0;
         for (int i = 0; i < BURST; i++)
         {
@@ -115,7 +126,18 @@ final class EmbeddedDriver implements AutoCloseable
             }
             work += w;
         }
+        busy = work > 0;
         return work;
+    }
+
+    /**
+     * @param nowNs the agent's clock.
+     * @return true when the driver should run although none of its sockets is ready and nothing was offered: its
+     * last run found work, or its timers may be due.
+     */
+    boolean due(final long nowNs)
+    {
+        return busy || nowNs - lastRunNs >= TIMER_PERIOD_NS;
     }
 
     /**

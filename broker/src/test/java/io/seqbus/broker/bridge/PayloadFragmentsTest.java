@@ -345,7 +345,7 @@ class PayloadFragmentsTest
         {
             while (!stop.get())
             {
-                if (driver.doWork() == 0)
+                if (driver.doWork(System.nanoTime()) == 0)
                 {
                     LockSupport.parkNanos(50_000);
                 }
@@ -460,7 +460,7 @@ class PayloadFragmentsTest
     }
 
     /** The receiving broker's side: checks and closes every memfd it is given. */
-    static final class Received implements LocalBus
+    static class Received implements LocalBus
     {
         final List<Message> messages = new ArrayList<>();
         final List<Gap> gaps = new ArrayList<>();
