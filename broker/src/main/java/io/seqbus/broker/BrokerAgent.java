@@ -357,8 +357,11 @@ final class BrokerAgent implements Agent, LocalBus
         work += reader.readAttached(nowNs, holdPublishers);
         if (bridge != null)
         {
+            // The driver's sockets are read when epoll says so, and on every cycle of an idle stretch (spinning, it has
+            // nothing else to do, and a datagram is found without waiting for the next epoll_wait).
+            final boolean lanSocketReady = reader.takeLanSocketReady();
             work += bridge.doWork(nowNs, epochClock.nanoTime() / 1_000_000, !isFull() && !draining,
-                reader.takeLanSocketReady());
+                lanSocketReady || idleCycles > 0);
         }
         if (reader.hasHungUp() && !backpressure.holdPublishers() && !draining)
         {
