@@ -408,7 +408,8 @@ public final class LanBridge implements AutoCloseable
      * @param nowNs  the agent's monotonic clock.
      * @param nowMs  wall clock.
      * @param poll   false while local subscribers are full: read nothing from the LAN.
-     * @param socketReady true when the agent's last poll found a socket of the embedded driver ready.
+     * @param socketReady true when the agent's last poll found a socket of the embedded driver ready, or the agent
+     *                    is spinning: run the driver, which reads its sockets.
      * @return work done.
      */
     public int doWork(final long nowNs, final long nowMs, final boolean poll, final boolean socketReady)
