@@ -225,7 +225,7 @@ final class BrokerAgent implements Agent, LocalBus
         try
         {
             // Not a connection: Reader skips it, and the bridge's duty cycle runs the driver, which reads it.
-            poller.register(fd, Poller.READ, LanBridge.DRIVER_SOCKET);
+            poller.register(fd, Poller.READ, Reader.LAN_DRIVER_SOCKET);
             return true;
         }
         catch (final IOException ex)

@@ -1,6 +1,5 @@
 package io.seqbus.broker;
 
-import io.seqbus.broker.bridge.LanBridge;
 import io.seqbus.broker.config.BrokerContext;
 import io.seqbus.broker.config.Configuration;
 import io.seqbus.broker.counters.BrokerCounters;
@@ -63,6 +62,12 @@ final class Reader
     private final ArrayList<ClientConnection> parked = new ArrayList<>();
     private ArrayList<ClientConnection> hot = new ArrayList<>();
     private ArrayList<ClientConnection> hotSpare = new ArrayList<>();
+    /**
+     * What the agent's epoll gives back for a socket of the LAN's media driver. Here, not in the bridge: a broker
+     * without a LAN has no Aeron on its class path (seqbus-broker-testing), and reading LanBridge's would load it.
+     */
+    static final Object LAN_DRIVER_SOCKET = new Object();
+
     // A socket of the LAN's media driver was ready in the last poll: the bridge's duty cycle runs the driver.
     private boolean lanSocketReady;
 
@@ -144,7 +149,7 @@ final class Reader
                 work += connections.acceptAll(listener);
                 continue;
             }
-            if (attachment == LanBridge.DRIVER_SOCKET)
+            if (attachment == LAN_DRIVER_SOCKET)
             {
                 lanSocketReady = true;
                 continue;

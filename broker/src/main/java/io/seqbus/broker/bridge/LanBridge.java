@@ -35,9 +35,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class LanBridge implements AutoCloseable
 {
-    /** What the agent's epoll gives back for a socket of the embedded media driver. */
-    public static final Object DRIVER_SOCKET = new Object();
-
     private static final int FRAGMENT_LIMIT = 64;
     private static final long CLOSE_DRAIN_NS = TimeUnit.SECONDS.toNanos(1);
 
