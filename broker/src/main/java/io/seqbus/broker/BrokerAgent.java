@@ -94,7 +94,6 @@ final class BrokerAgent implements Agent, LocalBus
     private final BridgeCounters bridgeCounters = new BridgeCounters();
     private final int[] lanMemfd = new int[1];
     private final LanBridge bridge;
-    private final int idleBlockMs;
     // What idle_spin_cycles (40) empty cycles take here, spins and yields (~1-3 µs each): the spin policy's first
     // guess at the window within which a message pays for the spin; the spins it sees refine it.
     private static final long IDLE_SPIN_GUESS_NS = 100_000;
@@ -112,7 +111,6 @@ final class BrokerAgent implements Agent, LocalBus
         poller.register(listenerFd, Poller.READ, listener);
         this.bridge = context.lanChannel() == null ? null : LanBridge.launch(context, this, bridgeCounters);
         this.spinCycles = context.idleSpinCycles();
-        this.idleBlockMs = Configuration.IDLE_BLOCK_MS;
         this.pool = new DatagramPool(context.maxDatagram(), Configuration.DATAGRAM_POOL_MAX_IDLE);
         final LanBridge lan = bridge;
         final DescriptorPool descriptorPool = new DescriptorPool(
@@ -337,10 +335,7 @@ final class BrokerAgent implements Agent, LocalBus
         else
         {
             hotCycles = 0;
-            final int ready = poller.poll(
-                block ? (reader.hasThrottled() || fanOut.hasDescriptorWaiters() ||
-                    (bridge != null && bridge.hasBacklog()) ? Configuration.LAN_IDLE_BLOCK_MS :
-                    bridge != null ? bridge.idleBlockMs(idleBlockMs) : idleBlockMs) : 0);
+            final int ready = poller.poll(block ? idleBlockMs() : 0);
             workStartNs = block ? System.nanoTime() : nowNs;
             work = commands.drain(runCommand);
             if (reader.hasThrottled())
@@ -385,6 +380,17 @@ final class BrokerAgent implements Agent, LocalBus
         idleSpin(work, nowNs, workStartNs);
         // A blocking poll was the idling; the runner's idle strategy must not back off on top.
         return block ? Math.max(work, 1) : work;
+    }
+
+    // How long an idle agent blocks: 1 ms while something waits on a clock (throttled readers, descriptor room, the
+    // LAN's backlog), as the LAN's driver timers allow, or the normal block.
+    private int idleBlockMs()
+    {
+        if (reader.hasThrottled() || fanOut.hasDescriptorWaiters() || (bridge != null && bridge.hasBacklog()))
+        {
+            return Configuration.LAN_IDLE_BLOCK_MS;
+        }
+        return bridge == null ? Configuration.IDLE_BLOCK_MS : bridge.idleBlockMs(Configuration.IDLE_BLOCK_MS);
     }
 
     // The spin before epoll_wait: idle_spin_cycles at most, each idle stretch as the spin policy says.

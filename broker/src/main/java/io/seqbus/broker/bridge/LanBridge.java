@@ -405,18 +405,18 @@ public final class LanBridge implements AutoCloseable
      * @param nowNs  the agent's monotonic clock.
      * @param nowMs  wall clock.
      * @param poll   false while local subscribers are full: read nothing from the LAN.
-     * @param socketReady true when the agent's last poll found a socket of the embedded driver ready, or the agent
-     *                    is spinning: run the driver, which reads its sockets.
+     * @param runDriver true when the agent's last poll found a socket of the embedded driver ready, or the agent
+     *                  is spinning: run the driver, which reads its sockets.
      * @return work done.
      */
-    public int doWork(final long nowNs, final long nowMs, final boolean poll, final boolean socketReady)
+    public int doWork(final long nowNs, final long nowMs, final boolean poll, final boolean runDriver)
     {
         // The driver first: what local publishers offered in this cycle goes out, and datagrams come in. Not on
         // every cycle: its receiver reads every socket each time, a system call each, which cost local traffic on a
         // bridged broker 18% of its rate.
         final long offeredBefore = publication.position();
         int work = 0;
-        if (driver != null && (socketReady || offeredBefore != publishedPosition || driver.due(nowNs)))
+        if (driver != null && (runDriver || offeredBefore != publishedPosition || driver.due(nowNs)))
         {
             work += driver.doWork(nowNs);
         }
