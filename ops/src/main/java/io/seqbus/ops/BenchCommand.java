@@ -44,8 +44,12 @@ import java.util.concurrent.Callable;
         "", "Every run shows the CPU each process used in the measured window (user + system from /proc/PID/stat, " +
             "%% of one core): the bench's, the broker's (its pid from its STAT reply; with --embedded-broker it is " +
             "the bench's) and, with --sub-procs, each subscriber process's (max and mean; all in --json)."})
-final class BenchCommand extends ClientCommand implements Callable<Integer>
+final class BenchCommand implements Callable<Integer>
 {
+    @Option(names = "--socket", paramLabel = "PATH",
+        description = "Broker socket path, or @name (default: $SEQBUS_SOCKET, else the per-user default).")
+    String socket;
+
     @Option(names = "--pubs", paramLabel = "P", description = "Publisher connections (default: 1).")
     int pubs = 1;
 

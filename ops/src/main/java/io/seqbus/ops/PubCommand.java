@@ -97,9 +97,6 @@ final class PubCommand extends ClientCommand implements Callable<Integer>
         "--header traceparent=00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01.")
     List<String> headerArguments = new ArrayList<>();
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
     private Headers headers = Headers.EMPTY;
 
     private BusError refusal;

@@ -56,9 +56,6 @@ final class ReplyCommand extends ClientCommand implements Callable<Integer>
         "(repeatable; a key may repeat): KEY is 1 to 64 of a-z 0-9 - _ . and VALUE text (UTF-8).")
     List<String> headerArguments = new ArrayList<>();
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
     private Headers headers = Headers.EMPTY;
 
     /** What the reply is: exactly one of these. */

@@ -67,9 +67,6 @@ final class RequestCommand extends ClientCommand implements java.util.concurrent
         "\"headers\" when it has any, as seqbus sub --json shows a message.")
     boolean json;
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
     @Override
     public Integer call() throws IOException
     {

@@ -92,9 +92,6 @@ final class SubCommand extends ClientCommand implements Callable<Integer>
         "instead of reconnecting.")
     boolean noReconnect;
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
     // The longest one wait for messages lasts: everything that ends the loop (a message, the broker's ERROR or
     // hang-up, a close) ends the wait at once, so this only bounds the wake-ups of an idle sub (1 a second).
     private static final Duration IDLE_WAIT = Duration.ofSeconds(1);

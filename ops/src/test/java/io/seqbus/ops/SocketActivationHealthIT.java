@@ -47,7 +47,8 @@ class SocketActivationHealthIT extends ProcessTestBase
         started.add(broker);
         await().atMost(WAIT).until(() -> Files.exists(socket));
 
-        try (BusClient client = BusClient.connect(new ClientOptions().socket(socket.toString()).reconnect(false)))
+        try (BusClient client = BusClient.connect(new ClientOptions().socket(socket.toString()).reconnect(false)
+            .connectTimeout(WAIT))) // the broker's JVM starts on this connection: 5 s is not enough on a busy host
         {
             client.sync(WAIT); // served: the broker is up
         }

@@ -90,7 +90,9 @@ class SystemdIT extends ProcessTestBase
         assertThat(notify.messages()).as("nothing runs before the first connection").isEmpty();
 
         final List<String> received = new CopyOnWriteArrayList<>();
-        try (BusClient sub = BusClient.connect(new ClientOptions().socket(socket.toString()).reconnect(false));
+        // The broker may start on this connection: a JVM on a busy host takes longer than the default 5 s.
+        try (BusClient sub = BusClient.connect(new ClientOptions().socket(socket.toString()).reconnect(false)
+                .connectTimeout(WAIT));
             BusClient pub = BusClient.connect(new ClientOptions().socket(socket.toString()).reconnect(false)))
         {
             sub.subscribe("svc.>", (m) -> received.add(m.topic() + " " + m.payloadAsString()));
@@ -178,7 +180,9 @@ class SystemdIT extends ProcessTestBase
     private static void assertRoundTrip(final Path socket, final String payload) throws Exception
     {
         final List<String> received = new CopyOnWriteArrayList<>();
-        try (BusClient sub = BusClient.connect(new ClientOptions().socket(socket.toString()).reconnect(false));
+        // The broker may start on this connection: a JVM on a busy host takes longer than the default 5 s.
+        try (BusClient sub = BusClient.connect(new ClientOptions().socket(socket.toString()).reconnect(false)
+                .connectTimeout(WAIT));
             BusClient pub = BusClient.connect(new ClientOptions().socket(socket.toString()).reconnect(false)))
         {
             sub.subscribe("restart.>", (m) -> received.add(m.payloadAsString()));
