@@ -7,6 +7,7 @@ import io.aeron.ControlledFragmentAssembler;
 import io.aeron.ExclusivePublication;
 import io.aeron.Image;
 import io.aeron.Subscription;
+import io.aeron.exceptions.DriverTimeoutException;
 import io.seqbus.broker.config.Configuration;
 import io.seqbus.broker.log.Log;
 import io.seqbus.wire.AnnounceFrame;
@@ -102,6 +103,18 @@ public final class LanBridge implements AutoCloseable
                 // The largest frame it sends: a DELIVER_REQUEST (a DELIVER's fields and a reply token).
                 io.seqbus.wire.DeliverRequestFrame.frameLength(Protocol.MAX_TOPIC_LENGTH, context.maxPayload()),
                 key == null ? null : new LanAuthenticator(key));
+        }
+        catch (final DriverTimeoutException ex)
+        {
+            CloseHelper.quietCloseAll(aeron, driver);
+            if (context.embeddedDriver())
+            {
+                throw ex;
+            }
+            // Aeron's own words name a file (cnc.dat); the operator needs the setting that led there.
+            throw new IllegalStateException("no Aeron media driver answered at " + context.aeronDir() +
+                " (aeron.driver = external): start one with that aeron.dir, or use aeron.driver = embedded; aeron: " +
+                ex.getMessage(), ex);
         }
         catch (final RuntimeException ex)
         {
