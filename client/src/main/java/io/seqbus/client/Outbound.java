@@ -72,6 +72,12 @@ final class Outbound
     private int publishesLeft;
     // The client's thread only: publishes its last send carried; -1 when it has not sent since it last looked.
     private int publishesLastSent = -1;
+    // The client's thread only: publishes the last send that carried any carried.
+    private int publishesLastCarried;
+    // Set by the client's thread as it idles right after a send that carried several publishes (a publisher is
+    // hot, or was held back by a full socket); the next publish then wakes the thread instead of sending alone.
+    // Written before senderIdle, so a publisher that sees the thread idle sees this too; cleared under lock.
+    private volatile boolean handBackAtOnce;
 
     Outbound(
         final Connection connection, final Subscriptions subscriptions, final ThreadMode threadMode,
@@ -197,6 +203,10 @@ final class Outbound
     {
         final int carried = publishesLastSent;
         publishesLastSent = -1;
+        if (carried > 0)
+        {
+            publishesLastCarried = carried;
+        }
         if (carried > 1)
         {
             senderIdle = false;
@@ -220,6 +230,7 @@ final class Outbound
         }
         // Say we are idle first, then look once more: a publish that joined the batch
         // just before saw us busy and left the sending to us.
+        handBackAtOnce = publishesLastCarried > 1;
         senderIdle = true;
         final long published = publishCount;
         if (published != seenPublishes)
@@ -742,6 +753,15 @@ final class Outbound
         else if (!senderIdle)
         {
             publishesLeft++;
+        }
+        else if (handBackAtOnce)
+        {
+            // The thread just sent batches for this publisher and went idle (a pause, a full socket): alone, this
+            // publish and the run after it would each cost a syscall and a datagram for the broker to read.
+            handBackAtOnce = false;
+            publishesLeft++;
+            senderIdle = false;
+            connection.wakeup();
         }
         else
         {
