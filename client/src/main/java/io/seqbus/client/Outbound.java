@@ -72,7 +72,7 @@ final class Outbound
     private int publishesLeft;
     // The client's thread only: publishes its last send carried; -1 when it has not sent since it last looked.
     private int publishesLastSent = -1;
-    // The client's thread only: publishes the last send that carried any carried.
+    // The client's thread only: how many publishes its last send that carried any carried.
     private int publishesLastCarried;
     // Set by the client's thread as it idles right after a send that carried several publishes (a publisher is
     // hot, or was held back by a full socket); the next publish then wakes the thread instead of sending alone.
