@@ -30,7 +30,10 @@ class SoakCommandIT extends ProcessTestBase
             .containsPattern("(?m)^start .*clients=[34][0-9] ").containsPattern("(?m)^end .*clients=[34][0-9] ")
             .containsPattern("(?m)^after .*clients=0 ").contains("totals: published=")
             .containsPattern("(?m)^verdict: (FLAT|NOT FLAT)");
-        assertThat(out).as(out).doesNotContain("errors=1").contains(" gaps=0 ");
+        assertThat(out).as(out).doesNotContain("errors=1").contains(" gaps=0 ")
+            // The forced collections are left out by their cause, not subtracted as they are forced: a sample that
+            // came before the JVM's GC notification once printed gc=-1.
+            .doesNotContain("gc=-");
         assertThat(soak.exitValue()).as(out).isIn(0, 1);
     }
 }

@@ -16,14 +16,16 @@ import java.util.stream.Stream;
  * Reads a broker process's figures from outside: resident memory and open descriptors from
  * /proc, collections and heap from its Prometheus endpoint. The heap figure is taken right
  * after a full collection forced with {@code jcmd PID GC.run}, so it is the live data, which is
- * what grows when something leaks; the forced collections are left out of the GC counts.
+ * what grows when something leaks; the forced collections are left out of the GC count and time.
  */
 public final class BrokerProbe
 {
     private final long pid;
     private final String metrics;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private int forcedCollections;
+    // The forced collections, by the cause Micrometer tags them with. Counting them as they are forced raced
+    // with the JVM's asynchronous GC notification: a sample could see one forced but not yet counted (gc=-1).
+    private static final String FORCED = "cause=\"Diagnostic Command\"";
 
     /**
      * @param pid     the broker's process id.
@@ -48,16 +50,15 @@ public final class BrokerProbe
             final String before = scrape();
             if (before != null)
             {
-                s.gcCount = (long)sum(before, "jvm_gc_pause_seconds_count") - forcedCollections;
-                s.gcSeconds = sum(before, "jvm_gc_pause_seconds_sum");
+                s.gcCount = (long)sum(before, "jvm_gc_pause_seconds_count", FORCED);
+                s.gcSeconds = sum(before, "jvm_gc_pause_seconds_sum", FORCED);
             }
             if (forceFullGc())
             {
-                forcedCollections++;
                 final String after = scrape();
                 if (after != null)
                 {
-                    s.heapAfterGcBytes = (long)sum(after, "jvm_memory_used_bytes{area=\"heap\"");
+                    s.heapAfterGcBytes = (long)sum(after, "jvm_memory_used_bytes{area=\"heap\"", null);
                 }
             }
         }
@@ -158,12 +159,14 @@ public final class BrokerProbe
     }
 
     /** Sum of every series whose line starts with the prefix (all labels of one metric). */
-    private static double sum(final String exposition, final String prefix)
+    /** The sum of the series named by {@code prefix}, leaving out those whose line contains {@code except}. */
+    private static double sum(final String exposition, final String prefix, final String except)
     {
         double total = 0;
         for (final String line : exposition.split("\n"))
         {
-            if (line.startsWith(prefix) && line.length() > prefix.length() && "{} ,".indexOf(line.charAt(prefix.length())) >= 0)
+            if (line.startsWith(prefix) && line.length() > prefix.length() &&
+                "{} ,".indexOf(line.charAt(prefix.length())) >= 0 && (except == null || !line.contains(except)))
             {
                 total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             }
