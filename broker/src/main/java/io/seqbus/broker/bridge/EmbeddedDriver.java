@@ -221,6 +221,10 @@ final class EmbeddedDriver implements AutoCloseable
         @Override
         public void watch(final DatagramChannel channel)
         {
+            if (channel == null)
+            {
+                return;
+            }
             final int fd = DriverSocketFd.of(channel);
             if (fd < 0 || !bus.watchDriverSocket(fd))
             {
@@ -236,7 +240,7 @@ final class EmbeddedDriver implements AutoCloseable
         @Override
         public void unwatch(final DatagramChannel channel)
         {
-            final int fd = DriverSocketFd.of(channel);
+            final int fd = channel == null ? -1 : DriverSocketFd.of(channel);
             if (fd >= 0)
             {
                 bus.unwatchDriverSocket(fd);

@@ -29,10 +29,10 @@ final class WatchedEndpoints
      */
     interface Watcher
     {
-        /** @param channel a driver socket, just opened, non-blocking. */
+        /** @param channel a driver socket, just opened, non-blocking; null when the endpoint opened none. */
         void watch(DatagramChannel channel);
 
-        /** @param channel a watched driver socket, about to be closed. */
+        /** @param channel a watched driver socket, about to be closed; null when the endpoint has none. */
         void unwatch(DatagramChannel channel);
 
         /** A data frame (not a heartbeat) arrived this duty cycle. */
@@ -70,19 +70,13 @@ final class WatchedEndpoints
         public void openChannel()
         {
             super.openChannel();
-            if (receiveDatagramChannel != null)
-            {
-                watcher.watch(receiveDatagramChannel);
-            }
+            watcher.watch(receiveDatagramChannel);
         }
 
         @Override
         public void close()
         {
-            if (receiveDatagramChannel != null)
-            {
-                watcher.unwatch(receiveDatagramChannel);
-            }
+            watcher.unwatch(receiveDatagramChannel);
             super.close();
         }
 
@@ -116,19 +110,13 @@ final class WatchedEndpoints
         public void openChannel()
         {
             super.openChannel();
-            if (receiveDatagramChannel != null)
-            {
-                watcher.watch(receiveDatagramChannel);
-            }
+            watcher.watch(receiveDatagramChannel);
         }
 
         @Override
         public void close()
         {
-            if (receiveDatagramChannel != null)
-            {
-                watcher.unwatch(receiveDatagramChannel);
-            }
+            watcher.unwatch(receiveDatagramChannel);
             super.close();
         }
     }
