@@ -1003,6 +1003,12 @@ public final class BusClient implements AutoCloseable
         return connection;
     }
 
+    /** For tests: reads of the socket that found it empty (EAGAIN), since the client was made. */
+    long emptyReads()
+    {
+        return connection.counters().get(ClientStats.EMPTY_READS);
+    }
+
     /** For tests, in {@link ThreadMode#POLL} on the polling thread: the descriptor budget with another limit. */
     void descriptorBudget(final FdBudget budget)
     {

@@ -24,6 +24,12 @@ final class ClientConductor
      * something unsignalled is noticed; 10 wake-ups a second, not the 100 of a 10 ms cap.
      */
     private static final long SLEEP_IN_POLL_MS = 100;
+    /**
+     * A poll(2) that returned sooner than this did not sleep: datagrams were waiting. A poll(2) of a readable socket
+     * takes 1-2 µs on the 2-core VM; to sleep and be woken takes longer (a 64-byte SEQPACKET round trip, two of them,
+     * is ~25 µs there: shared/bench/limit's seqpkt_pingpong).
+     */
+    private static final long BACKLOG_POLL_NS = 10_000;
     /** Longest park in {@link #poll(long)} while not connected: the reconnect is due on a timer. */
     private static final long WAIT_DISCONNECTED_NS = TimeUnit.MILLISECONDS.toNanos(1);
 
@@ -173,7 +179,7 @@ final class ClientConductor
         try
         {
             outbound.pollerThread(Thread.currentThread());
-            int work = doWork(maxWaitNs > 0);
+            int work = doWork(maxWaitNs > 0, false);
             if (work > 0 || maxWaitNs <= 0)
             {
                 return work;
@@ -392,13 +398,16 @@ final class ClientConductor
         int idleCycles = 0;
         long idleSinceNs = 0;
         long spinNs = idleSpinNs;
+        boolean backlog = false;
         // A client closed for good by a failure stops its thread; close() stops it too.
         while (running && connection.state() != Connection.CLOSED)
         {
             int work = 0;
             try
             {
-                work = doWork(true);
+                // One datagram when the thread sleeps next (this idle stretch does not spin, as the last one
+                // decided) and its last poll(2) slept: a poll(2) that returned at once found a backlog, read it all.
+                work = doWork(true, spinNs == 0 && options.sleepInPoll() && !backlog);
             }
             catch (final Throwable ex)
             {
@@ -443,7 +452,9 @@ final class ClientConductor
             {
                 // Publishers send for themselves while we are idle, so only the broker can
                 // give us work now: sleep until it does (bounded: see SLEEP_IN_POLL_MS).
+                final long beforeNs = System.nanoTime();
                 connection.awaitReadable(SLEEP_IN_POLL_MS);
+                backlog = System.nanoTime() - beforeNs < BACKLOG_POLL_NS;
                 continue;
             }
             if (!spun && work == 0 && connection.shm() != null)
@@ -467,14 +478,15 @@ final class ClientConductor
 
     private int doWork()
     {
-        return doWork(false);
+        return doWork(false, false);
     }
 
     /**
      * @param waiting the caller spins or sleeps in poll(2) next if nothing is found: the socket need not be read
-     *                again right after a read that emptied it ({@link Inbound#readUnlessJustDrained()}).
+     *                again right after a read that emptied it ({@link Inbound#readUnlessJustDrained(boolean)}).
+     * @param sleepsNext the caller sleeps in poll(2) as soon as it finds no work: read one datagram.
      */
-    private int doWork(final boolean waiting)
+    private int doWork(final boolean waiting, final boolean sleepsNext)
     {
         workThread = Thread.currentThread();
         try
@@ -494,7 +506,7 @@ final class ClientConductor
                 // A publisher's write failed; what the broker said before the end is read first.
                 return inbound.lostWithoutNotice(connection.reads(), failure);
             }
-            int work = waiting ? inbound.readUnlessJustDrained() : inbound.read();
+            int work = waiting ? inbound.readUnlessJustDrained(sleepsNext) : inbound.read();
             work += reconnector.checkWelcomeDeadline();
             if (connection.state() == Connection.CONNECTED)
             {

@@ -57,8 +57,9 @@ final class Inbound
     private final Gap gap = new Gap();
     private ByteBuffer readByteBuffer;
     private volatile long lastPongToken;
-    // The last read took datagrams from the socket and then met EAGAIN: it is empty, as of that moment.
-    private boolean socketDrained;
+    // The next read of a waiting thread is skipped: the last read took datagrams from the socket and then met EAGAIN
+    // (it is empty, as of that moment), or took one datagram for a thread that sleeps in poll(2) next.
+    private boolean skipNextRead;
     // Requests and replies (issue 19): set once by BusClient before the first read.
     private final DeliverRequestFrame deliverRequestFrame = new DeliverRequestFrame();
     private final ResponseFrame responseFrame = new ResponseFrame();
@@ -98,7 +99,7 @@ final class Inbound
     {
         try
         {
-            return readDatagrams();
+            return readDatagrams(pollDatagramLimit);
         }
         finally
         {
@@ -111,18 +112,30 @@ final class Inbound
      * client's own waits only, whose next step after finding no work is to spin (which reads again at once) or to
      * sleep in poll(2) (which sees anything that came since): a read here would be one more recvmsg meeting
      * EAGAIN per wake-up, and on a VM a system call costs over a microsecond (shared/bench/limit's sockinfo).
+     *
+     * @param sleepsNext the thread sleeps in poll(2) as soon as it finds no work (it does not spin): then one
+     *                   datagram is read from the socket, and the next read is skipped. The poll(2) returns at once
+     *                   if more came, so nothing waits longer, and a wake-up that brought one datagram costs the
+     *                   poll(2) and one recvmsg, not a third call that meets EAGAIN.
      */
-    int readUnlessJustDrained()
+    int readUnlessJustDrained(final boolean sleepsNext)
     {
-        if (socketDrained)
+        if (skipNextRead)
         {
-            socketDrained = false;
+            skipNextRead = false;
             return 0;
         }
-        return read();
+        try
+        {
+            return readDatagrams(sleepsNext && connection.shm() == null ? 1 : pollDatagramLimit);
+        }
+        finally
+        {
+            ring.release();
+        }
     }
 
-    private int readDatagrams()
+    private int readDatagrams(final int limit)
     {
         final FileChannel reads = connection.reads();
         if (reads == null)
@@ -130,8 +143,8 @@ final class Inbound
             return 0;
         }
         int datagrams = 0;
-        socketDrained = false;
-        while (datagrams < pollDatagramLimit)
+        skipNextRead = false;
+        while (datagrams < limit)
         {
             if (connection.socketFd() >= 0 && !descriptorRoom())
             {
@@ -158,7 +171,11 @@ final class Inbound
             }
             if (length == 0)
             {
-                socketDrained = datagrams > 0 && connection.shm() == null;
+                if (connection.shm() == null)
+                {
+                    connection.counters().increment(ClientStats.EMPTY_READS);
+                    skipNextRead = datagrams > 0;
+                }
                 break;
             }
             datagrams++;
@@ -167,6 +184,10 @@ final class Inbound
             {
                 break;
             }
+        }
+        if (limit == 1 && datagrams == 1)
+        {
+            skipNextRead = connection.shm() == null;
         }
         return datagrams;
     }

@@ -570,6 +570,38 @@ class BusClientTest extends ScriptedBrokerTest
     }
 
     @Test
+    void aThreadThatSleepsRightAfterWorkReadsTheSocketOncePerWakeUp() throws Exception
+    {
+        connect(options(ThreadMode.DEDICATED).idleSpin(Duration.ZERO).threadName("bus-frugal"), 65536, 131072);
+        final NativeThread clientThread = NativeThread.named("bus-frugal");
+        final Queue<String> got = new ConcurrentLinkedQueue<>();
+        client.subscribe("t.*", message -> got.add(message.payloadAsString()));
+        peer.next(FrameType.SUBSCRIBE);
+        final int wakeUps = 40;
+        final long emptyBefore = client.emptyReads();
+        for (int i = 1; i <= wakeUps; i++)
+        {
+            within().untilAsserted(() -> assertThat(clientThread.isAsleepInPoll()).as("%s", clientThread).isTrue());
+            peer.deliver(1, i, "t.x", "m" + i).send();
+            final int expected = i;
+            within().until(() -> got.size() == expected);
+        }
+        within().untilAsserted(() -> assertThat(clientThread.isAsleepInPoll()).as("%s", clientThread).isTrue());
+        // A wake-up that brought one datagram is one poll(2) and one recvmsg: poll(2) says whether more came. Before,
+        // a third call read the socket again and met EAGAIN, once per wake-up (40 here).
+        assertThat(client.emptyReads() - emptyBefore).as("reads that found the socket empty").isLessThan(4);
+
+        // Several datagrams waiting at one wake-up: each is read, in order, without waiting for another.
+        for (int i = wakeUps + 1; i <= wakeUps + 10; i++)
+        {
+            peer.deliver(1, i, "t.x", "m" + i).send();
+        }
+        within().until(() -> got.size() == wakeUps + 10);
+        assertThat(got).containsExactlyElementsOf(
+            java.util.stream.IntStream.rangeClosed(1, wakeUps + 10).mapToObj(i -> "m" + i).toList());
+    }
+
+    @Test
     void afterWorkTheClientsThreadLooksForMoreForIdleSpinThenSleepsInPoll() throws Exception
     {
         final Duration idleSpin = Duration.ofMillis(300);
