@@ -553,39 +553,19 @@ class BusClientTest extends ScriptedBrokerTest
     @Test
     void deliveriesWakeTheClientsThreadAsleepInPoll() throws Exception
     {
-        connect(options(ThreadMode.DEDICATED).idleSpin(Duration.ZERO).threadName("bus-sleeper"), 65536, 131072);
-        final NativeThread clientThread = NativeThread.named("bus-sleeper");
-        final Queue<String> got = new ConcurrentLinkedQueue<>();
-        client.subscribe("t.*", message -> got.add(message.payloadAsString()));
-        peer.next(FrameType.SUBSCRIBE);
-        for (int i = 1; i <= 3; i++)
-        {
-            // One at a time, each once the kernel says the thread sleeps in poll(2): only the socket can wake it.
-            within().untilAsserted(() -> assertThat(clientThread.isAsleepInPoll()).as("%s", clientThread).isTrue());
-            peer.deliver(1, i, "t.x", "m" + i).send();
-            final int expected = i;
-            within().until(() -> got.size() == expected);
-        }
+        final Queue<String> got = subscribeOnASleepingThread("bus-sleeper");
+        deliverEachToTheThreadAsleep(NativeThread.named("bus-sleeper"), got, 3);
         assertThat(got).containsExactly("m1", "m2", "m3");
     }
 
     @Test
     void aThreadThatSleepsRightAfterWorkReadsTheSocketOncePerWakeUp() throws Exception
     {
-        connect(options(ThreadMode.DEDICATED).idleSpin(Duration.ZERO).threadName("bus-frugal"), 65536, 131072);
+        final Queue<String> got = subscribeOnASleepingThread("bus-frugal");
         final NativeThread clientThread = NativeThread.named("bus-frugal");
-        final Queue<String> got = new ConcurrentLinkedQueue<>();
-        client.subscribe("t.*", message -> got.add(message.payloadAsString()));
-        peer.next(FrameType.SUBSCRIBE);
         final int wakeUps = 40;
         final long emptyBefore = client.emptyReads();
-        for (int i = 1; i <= wakeUps; i++)
-        {
-            within().untilAsserted(() -> assertThat(clientThread.isAsleepInPoll()).as("%s", clientThread).isTrue());
-            peer.deliver(1, i, "t.x", "m" + i).send();
-            final int expected = i;
-            within().until(() -> got.size() == expected);
-        }
+        deliverEachToTheThreadAsleep(clientThread, got, wakeUps);
         within().untilAsserted(() -> assertThat(clientThread.isAsleepInPoll()).as("%s", clientThread).isTrue());
         // A wake-up that brought one datagram is one poll(2) and one recvmsg: poll(2) says whether more came. Before,
         // a third call read the socket again and met EAGAIN, once per wake-up (40 here).
@@ -599,6 +579,29 @@ class BusClientTest extends ScriptedBrokerTest
         within().until(() -> got.size() == wakeUps + 10);
         assertThat(got).containsExactlyElementsOf(
             java.util.stream.IntStream.rangeClosed(1, wakeUps + 10).mapToObj(i -> "m" + i).toList());
+    }
+
+    /** Connects a DEDICATED client that never spins, its thread named so, subscribed to t.*: what it got. */
+    private Queue<String> subscribeOnASleepingThread(final String threadName) throws Exception
+    {
+        connect(options(ThreadMode.DEDICATED).idleSpin(Duration.ZERO).threadName(threadName), 65536, 131072);
+        final Queue<String> got = new ConcurrentLinkedQueue<>();
+        client.subscribe("t.*", message -> got.add(message.payloadAsString()));
+        peer.next(FrameType.SUBSCRIBE);
+        return got;
+    }
+
+    /** Delivers m1..mN one at a time, each once the kernel says the thread sleeps in poll(2): only it can wake it. */
+    private void deliverEachToTheThreadAsleep(final NativeThread clientThread, final Queue<String> got, final int n)
+        throws IOException
+    {
+        for (int i = 1; i <= n; i++)
+        {
+            within().untilAsserted(() -> assertThat(clientThread.isAsleepInPoll()).as("%s", clientThread).isTrue());
+            peer.deliver(1, i, "t.x", "m" + i).send();
+            final int expected = i;
+            within().until(() -> got.size() == expected);
+        }
     }
 
     @Test
