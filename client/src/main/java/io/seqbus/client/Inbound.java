@@ -97,9 +97,14 @@ final class Inbound
      */
     int read()
     {
+        return read(pollDatagramLimit);
+    }
+
+    private int read(final int limit)
+    {
         try
         {
-            return readDatagrams(pollDatagramLimit);
+            return readDatagrams(limit);
         }
         finally
         {
@@ -125,14 +130,13 @@ final class Inbound
             skipNextRead = false;
             return 0;
         }
-        try
+        if (!sleepsNext || connection.shm() != null)
         {
-            return readDatagrams(sleepsNext && connection.shm() == null ? 1 : pollDatagramLimit);
+            return read();
         }
-        finally
-        {
-            ring.release();
-        }
+        final int datagrams = read(1);
+        skipNextRead |= datagrams == 1;
+        return datagrams;
     }
 
     private int readDatagrams(final int limit)
@@ -184,10 +188,6 @@ final class Inbound
             {
                 break;
             }
-        }
-        if (limit == 1 && datagrams == 1)
-        {
-            skipNextRead = connection.shm() == null;
         }
         return datagrams;
     }
