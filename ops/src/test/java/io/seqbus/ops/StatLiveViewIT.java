@@ -15,12 +15,14 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
@@ -175,10 +177,12 @@ class StatLiveViewIT extends ProcessTestBase
         assertThat(DefaultSocket.uid()).as("this test runs stat as another uid (setpriv): run it as root").isZero();
         final Process stat = startRaw("setpriv", "--reuid=" + OTHER_UID, "--regid=" + OTHER_UID, "--clear-groups",
             LAUNCHER.toString(), "stat", "--socket", socket, "--patterns", "--no-topics");
-        final StringBuffer out = collect(stat.getInputStream());
+        // All of its output, read to the end: a reader thread may not have appended the last of it when waitFor
+        // returns (this test once saw "" from a stat that exited 0).
+        final CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> readAll(stat.getInputStream()));
         assertThat(stat.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(stat.exitValue()).as(stderr(stat)).isZero();
-        assertThat(out.toString())
+        assertThat(out.get(30, TimeUnit.SECONDS))
             .containsPattern(Pattern.compile("^\\d+ +watched-sub +.* " + MESSAGES + " +0 +0 +0$", Pattern.MULTILINE))
             .containsPattern(Pattern.compile("^\\d+ +watched-sub +- +- +- +\\(another user's: hidden\\)$",
                 Pattern.MULTILINE))
@@ -227,6 +231,18 @@ class StatLiveViewIT extends ProcessTestBase
     }
 
     /** Everything the stream gives, as it comes, on a thread of its own. */
+    private static String readAll(final InputStream in)
+    {
+        try
+        {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
     private static StringBuffer collect(final InputStream in)
     {
         final StringBuffer text = new StringBuffer();
