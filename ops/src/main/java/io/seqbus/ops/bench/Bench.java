@@ -206,6 +206,9 @@ public final class Bench
             }
             pubs.forEach(BenchPublisher::start);
 
+            // What opens the window, once in the warm-up: its first run loads and compiles classes (Jackson's, for
+            // the broker's STAT reply), CPU that the window's first second took from the pipeline.
+            ticks(cpuPids(brokerStats.snapshot(), procs));
             sleep(settings.warmupSeconds);
             final BrokerStats before = brokerStats.snapshot();
             final long[] cpuPids = cpuPids(before, procs);
