@@ -22,7 +22,7 @@ import java.util.concurrent.locks.LockSupport;
  * one thread, count what arrives and, when paced, how long it took (send to receive, one hop).
  * With {@link Settings#subscriberProcesses} each subscriber is a process of its own instead
  * ({@link SubscriberProcesses}), as services subscribe. A warm-up comes first; only the measured
- * window counts, and the CPU each process used in it ({@link ProcessCpu}); afterwards everything
+ * window counts, and the CPU each process used in it ({@link WindowCpu}); afterwards everything
  * published is waited for, so {@code lost} is exact.
  *
  * <p>A payload up to the broker's max_payload travels inline. A larger one is a loan (a sealed memfd the
@@ -208,11 +208,11 @@ public final class Bench
 
             // What opens the window, once in the warm-up: its first run loads and compiles classes (Jackson's, for
             // the broker's STAT reply), CPU that the window's first second took from the pipeline.
-            ticks(cpuPids(brokerStats.snapshot(), procs));
+            new WindowCpu(brokerStats.snapshot(), procs).start();
             sleep(settings.warmupSeconds);
             final BrokerStats before = brokerStats.snapshot();
-            final long[] cpuPids = cpuPids(before, procs);
-            final long[] cpuBefore = ticks(cpuPids);
+            final WindowCpu windowCpu = new WindowCpu(before, procs);
+            windowCpu.start();
             final long t0 = System.nanoTime();
             phase(MEASURING, pubs, procs);
             if (procs == null)
@@ -225,7 +225,7 @@ public final class Bench
             }
             phase(DRAINING, pubs, procs);
             final long t1 = System.nanoTime();
-            final long[] cpuAfter = ticks(cpuPids);
+            final BenchResult.Cpu cpu = windowCpu.end(t1 - t0);
             final BrokerStats after = brokerStats.snapshot();
             pubs.forEach(BenchPublisher::stop);
             long publishedTotal = 0;
@@ -309,7 +309,7 @@ public final class Bench
                 settings.rate, publishedMeasured, delivered, min, max, lost, gaps, latency,
                 latency == null ? null : subscriberWait(settings), allocPerMsg,
                 datagramsPerDelivery, bytesReadPerMessage, bytesWrittenPerMessage, settings.subscriberProcesses,
-                cpu(before, cpuPids, cpuBefore, cpuAfter, t1 - t0), group);
+                cpu, group);
         }
         finally
         {
@@ -365,42 +365,6 @@ public final class Bench
             }
         }
         return true;
-    }
-
-    /** Whose CPU the window measures: this process, the broker (-1 when unknown), then each subscriber process. */
-    private static long[] cpuPids(final BrokerStats broker, final SubscriberProcesses procs)
-    {
-        final long[] children = procs == null ? new long[0] : procs.pids();
-        final long[] pids = new long[2 + children.length];
-        pids[0] = ProcessHandle.current().pid();
-        pids[1] = broker == null || broker.pid() <= 0 || broker.pid() == pids[0] ? -1 : broker.pid();
-        System.arraycopy(children, 0, pids, 2, children.length);
-        return pids;
-    }
-
-    private static long[] ticks(final long[] pids)
-    {
-        final long[] ticks = new long[pids.length];
-        for (int i = 0; i < pids.length; i++)
-        {
-            ticks[i] = pids[i] < 0 ? -1 : ProcessCpu.ticks(pids[i]);
-        }
-        return ticks;
-    }
-
-    private static BenchResult.Cpu cpu(final BrokerStats broker, final long[] pids, final long[] before,
-        final long[] after, final long windowNanos)
-    {
-        final double[] subscribers = new double[pids.length - 2];
-        for (int i = 0; i < subscribers.length; i++)
-        {
-            subscribers[i] = ProcessCpu.percentOfCore(before[i + 2], after[i + 2], windowNanos);
-        }
-        final String brokerPidFrom = broker == null || broker.pid() <= 0 ? BenchResult.Cpu.PID_UNKNOWN :
-            broker.pid() == pids[0] ? BenchResult.Cpu.PID_EMBEDDED : BenchResult.Cpu.PID_FROM_STAT;
-        return new BenchResult.Cpu(ProcessCpu.percentOfCore(before[0], after[0], windowNanos),
-            ProcessCpu.percentOfCore(before[1], after[1], windowNanos), broker == null ? -1 : broker.pid(),
-            brokerPidFrom, subscribers.length == 0 ? null : subscribers);
     }
 
     /** A client left on the socket by a broker that offers no rings would make "shm" figures the socket's. */
