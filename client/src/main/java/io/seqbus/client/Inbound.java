@@ -16,31 +16,30 @@ import io.seqbus.wire.ShmReadyFrame;
 import io.seqbus.wire.WelcomeFrame;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 
 import static io.seqbus.wire.Protocol.BYTE_ORDER;
 
 /**
- * Reads datagrams from the broker on the polling side, validates them, and dispatches their frames: WELCOME to
+ * Validates each datagram its {@link DatagramReader} reads from the broker on the polling side, and dispatches
+ * its frames: WELCOME to
  * the {@link Reconnector}, DELIVER and DELIVER_RUN to message handlers, GAP to gap handlers, ERROR to the
  * error handler, PING answered with PONG, PONG to a waiting sync. One {@link Message} and one {@link Gap} are
  * reused for every callback. The descriptors a datagram brings are {@link ReceivedFds}'.
  * <p>
  * (Why it is over 450 lines: one short handler per frame type the broker sends, and the loss accounting that
- * ties DELIVER, GAP and the reconnect together; splitting it would spread that accounting over files.)
+ * ties DELIVER, GAP and the reconnect together; splitting it further would spread that accounting over files.
+ * Reading the socket is the reader's.)
  */
 final class Inbound
 {
-    private static final int INITIAL_READ_CAPACITY = 256 * 1024;
-
     private final Connection connection;
     private final Outbound outbound;
     private final Subscriptions subscriptions;
     private final Reconnector reconnector;
     private final ErrorHandler errorHandler;
     private final GapHandler defaultGapHandler;
-    private final int pollDatagramLimit;
+    private final DatagramReader reader;
     private final FrameValidator validator = new FrameValidator(FrameValidator.Direction.FROM_BROKER);
     private final WelcomeFrame welcomeFrame = new WelcomeFrame();
     private final DeliverRunFrame runFrame = new DeliverRunFrame();
@@ -49,17 +48,12 @@ final class Inbound
     private final PingFrame pingFrame = new PingFrame();
     private final DeliverFdsFrame fdsFrame = new DeliverFdsFrame();
     private final ShmReadyFrame shmReadyFrame = new ShmReadyFrame();
-    private final RingReads ring = new RingReads();
-    private final ReceivedFds fds = new ReceivedFds();
-    private boolean shortOfDescriptors;
-    private final SafeBuffer readBuffer = new SafeBuffer();
+    // The reader's: the datagram being dispatched, and the descriptors it brought.
+    private final ReceivedFds fds;
+    private final SafeBuffer readBuffer;
     private final Message message = new Message();
     private final Gap gap = new Gap();
-    private ByteBuffer readByteBuffer;
     private volatile long lastPongToken;
-    // The next read of a waiting thread is skipped: the last read took datagrams from the socket and then met EAGAIN
-    // (it is empty, as of that moment), or took one datagram for a thread that sleeps in poll(2) next.
-    private boolean skipNextRead;
     // Requests and replies (issue 19): set once by BusClient before the first read.
     private final DeliverRequestFrame deliverRequestFrame = new DeliverRequestFrame();
     private final ResponseFrame responseFrame = new ResponseFrame();
@@ -76,9 +70,9 @@ final class Inbound
         this.reconnector = reconnector;
         this.errorHandler = options.errorHandler();
         this.defaultGapHandler = options.gapHandler();
-        this.pollDatagramLimit = options.pollDatagramLimit();
-        readByteBuffer = ByteBuffer.allocateDirect(INITIAL_READ_CAPACITY);
-        readBuffer.wrap(readByteBuffer);
+        this.reader = new DatagramReader(options, connection, reconnector, this::dispatchDatagram);
+        this.fds = reader.fds();
+        this.readBuffer = reader.buffer();
     }
 
     /**
@@ -89,249 +83,40 @@ final class Inbound
         return lastPongToken;
     }
 
-    /**
-     * Reads at most {@code pollDatagramLimit} datagrams without blocking and dispatches them. End of stream
-     * (the broker closed the connection, and everything it sent before has been read) loses the connection.
-     *
-     * @return datagrams read, plus one when the connection was lost.
-     */
+    /** @see DatagramReader#read() */
     int read()
     {
-        return read(pollDatagramLimit);
+        return reader.read();
     }
 
-    private int read(final int limit)
-    {
-        try
-        {
-            return readDatagrams(limit);
-        }
-        finally
-        {
-            ring.release();
-        }
-    }
-
-    /**
-     * As {@link #read()}, except right after a read that emptied the socket: then it reads nothing, once. For the
-     * client's own waits only, whose next step after finding no work is to spin (which reads again at once) or to
-     * sleep in poll(2) (which sees anything that came since): a read here would be one more recvmsg meeting
-     * EAGAIN per wake-up, and on a VM a system call costs over a microsecond (shared/bench/limit's sockinfo).
-     *
-     * @param sleepsNext the thread sleeps in poll(2) as soon as it finds no work (it does not spin): then one
-     *                   datagram is read from the socket, and the next read is skipped. The poll(2) returns at once
-     *                   if more came, so nothing waits longer, and a wake-up that brought one datagram costs the
-     *                   poll(2) and one recvmsg, not a third call that meets EAGAIN.
-     */
+    /** @see DatagramReader#readUnlessJustDrained(boolean) */
     int readUnlessJustDrained(final boolean sleepsNext)
     {
-        if (skipNextRead)
-        {
-            skipNextRead = false;
-            return 0;
-        }
-        if (!sleepsNext || connection.shm() != null)
-        {
-            return read();
-        }
-        final int datagrams = read(1);
-        skipNextRead |= datagrams == 1;
-        return datagrams;
+        return reader.readUnlessJustDrained(sleepsNext);
     }
 
-    private int readDatagrams(final int limit)
-    {
-        final FileChannel reads = connection.reads();
-        if (reads == null)
-        {
-            return 0;
-        }
-        int datagrams = 0;
-        skipNextRead = false;
-        while (datagrams < limit)
-        {
-            if (connection.socketFd() >= 0 && !descriptorRoom())
-            {
-                break;
-            }
-            // Between datagrams: a ring's records may be as long as the max_datagram of the WELCOME just read.
-            ensureCapacity();
-            readByteBuffer.clear();
-            final int length;
-            try
-            {
-                length = readOne(reads);
-            }
-            catch (final IOException ex)
-            {
-                return datagrams + lostWithoutNotice(reads, ex);
-            }
-            if (length < 0)
-            {
-                // Everything sent before the end was read, and no ERROR closed the connection.
-                reconnector.connectionLost(BusException.reset("the seqbus broker at " + connection.socket() +
-                    " closed the connection without an ERROR (did it crash or get killed?)", null), true);
-                return datagrams + 1;
-            }
-            if (length == 0)
-            {
-                if (connection.shm() == null)
-                {
-                    connection.counters().increment(ClientStats.EMPTY_READS);
-                    skipNextRead = datagrams > 0;
-                }
-                break;
-            }
-            datagrams++;
-            onDatagram(length);
-            if (connection.reads() != reads)
-            {
-                break;
-            }
-        }
-        return datagrams;
-    }
-
-    /**
-     * A read or a write failed: first reads what the broker sent before the end, which may hold the ERROR that
-     * says why (an eviction's SLOW_CONSUMER, SHUTTING_DOWN). Linux reports a reset (ECONNRESET: the broker
-     * closed with frames of ours unread, as an eviction does) before the datagrams still queued, and clears it
-     * once reported; a publisher's failed write (EPIPE) comes before the polling side has read anything. Only
-     * when no ERROR ended the connection is the loss reported, as a {@link BusException#isReset() reset}.
-     *
-     * @return datagrams read, plus one for the loss.
-     */
+    /** @see DatagramReader#lostWithoutNotice(FileChannel, IOException) */
     int lostWithoutNotice(final FileChannel reads, final IOException failure)
     {
-        try
-        {
-            return readUntilLost(reads, failure);
-        }
-        finally
-        {
-            ring.release();
-        }
-    }
-
-    private int readUntilLost(final FileChannel reads, final IOException failure)
-    {
-        int datagrams = 0;
-        while (reads != null && connection.reads() == reads)
-        {
-            readByteBuffer.clear();
-            final int length;
-            try
-            {
-                length = readOne(reads);
-            }
-            catch (final IOException ignore)
-            {
-                break;
-            }
-            if (length <= 0)
-            {
-                break;
-            }
-            datagrams++;
-            onDatagram(length);
-        }
-        if (connection.reads() == reads)
-        {
-            reconnector.connectionLost(BusException.reset("lost the connection to the seqbus broker at " +
-                connection.socket() + " without an ERROR (did it crash or get killed?): " +
-                Connection.oneLine(failure), failure), true);
-        }
-        return datagrams + 1;
-    }
-
-    /**
-     * One datagram: with recvmsg and its descriptors on a connection that asked for DESCRIPTORS, else read(2).
-     *
-     * @return bytes read, 0 when none waits, -1 at end of stream.
-     */
-    private int readOne(final FileChannel reads) throws IOException
-    {
-        fds.clear();
-        final ShmLink link = connection.shm();
-        if (link != null)
-        {
-            return ring.read(link, readByteBuffer, fds, connection.descriptorSocket());
-        }
-        final int socketFd = connection.socketFd();
-        if (socketFd < 0)
-        {
-            return reads.read(readByteBuffer);
-        }
-        final DescriptorSocket socket = connection.descriptorSocket();
-        final int length = socket.receive(socketFd, readByteBuffer);
-        fds.receivedFrom(socket);
-        return length;
+        return reader.lostWithoutNotice(reads, failure);
     }
 
     /** For tests: a budget with another limit. */
     void fdBudget(final FdBudget budget)
     {
-        fds.budget(budget);
+        reader.fdBudget(budget);
     }
 
-    /**
-     * Before a recvmsg: room for the descriptors one datagram may carry, else no read (the broker's slow-consumer
-     * policy applies), said once to the error handler until there is room again.
-     */
-    private boolean descriptorRoom()
-    {
-        final int needed = Math.max(connection.maxDescriptorsPerDatagram(), 1);
-        final FdBudget budget = fds.budget();
-        if (budget.hasRoom(needed))
-        {
-            shortOfDescriptors = false;
-            return true;
-        }
-        if (!shortOfDescriptors)
-        {
-            shortOfDescriptors = true;
-            connection.counters().increment(ClientStats.ERRORS);
-            try
-            {
-                errorHandler.onError(new BusError(ErrorCode.CLIENT, false, 0, "not reading from the seqbus broker at " +
-                    connection.socket() + ": " + budget.open() + " descriptors open, limit " + budget.limit() +
-                    ", and a datagram may bring " + needed + ": raise LimitNOFILE or close kept payloads"));
-            }
-            catch (final Throwable ex)
-            {
-                errorHandler.onHandlerException(ex, null, null);
-            }
-        }
-        return false;
-    }
-
-    /** @return true while reading is stopped for want of descriptors (the conductor then sleeps instead of polling). */
+    /** @see DatagramReader#isShortOfDescriptors() */
     boolean isShortOfDescriptors()
     {
-        return shortOfDescriptors;
+        return reader.isShortOfDescriptors();
     }
 
-    /** Between reads, never while a datagram is being dispatched: room for the broker's max_datagram. */
+    /** @see DatagramReader#ensureCapacity() */
     void ensureCapacity()
     {
-        final int maxDatagram = connection.maxDatagram();
-        if (maxDatagram > readByteBuffer.capacity())
-        {
-            readByteBuffer = ByteBuffer.allocateDirect(maxDatagram);
-            readBuffer.wrap(readByteBuffer);
-        }
-    }
-
-    private void onDatagram(final int length)
-    {
-        try
-        {
-            dispatchDatagram(length);
-        }
-        finally
-        {
-            fds.closeUnused();
-        }
+        reader.ensureCapacity();
     }
 
     private void dispatchDatagram(final int length)
