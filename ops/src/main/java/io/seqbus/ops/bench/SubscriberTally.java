@@ -54,6 +54,16 @@ final class SubscriberTally
         return new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
     }
 
+    /**
+     * Records one latency. A latency beyond the histogram's range (a {@code --rate} the bus cannot take, held until
+     * the backlog is 10 s deep) counts at the top of the range rather than failing the handler; a negative one (clocks
+     * of two CPUs a little apart) counts as 0.
+     */
+    static void record(final Histogram histogram, final long ns)
+    {
+        histogram.recordValue(Math.min(Math.max(0, ns), histogram.getHighestTrackableValue()));
+    }
+
     void phase(final int phase)
     {
         this.phase = phase;
@@ -85,7 +95,7 @@ final class SubscriberTally
         if (latency)
         {
             final long sentAt = m.payload().getLong(m.payloadIndex());
-            latencyInPhase[p].recordValue(Math.max(0, System.nanoTime() - sentAt));
+            record(latencyInPhase[p], System.nanoTime() - sentAt);
         }
     }
 
