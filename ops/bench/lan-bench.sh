@@ -3,7 +3,7 @@
 # multicast; prints delivered msgs/s flat out and one-hop latency at a steady rate, on a clean
 # link and with 5% loss, 1% duplication and 10% reordering (io.seqbus.ops.lan.LanBench).
 #
-#   ops/bench/lan-bench.sh [THROUGHPUT_COUNT (200000)] [LATENCY_COUNT (20000)] [LATENCY_RATE (5000)]
+#   ops/bench/lan-bench.sh [THROUGHPUT_COUNT (200000)] [LATENCY_COUNT (20000)] [LATENCY_RATE (5000)] [WARMUP_SECONDS (20)]
 #
 # Needs root (network namespaces), iproute2 and nftables. Builds this checkout first: -am builds
 # the modules ops depends on from here too (without it Maven looks for them in ~/.m2, where a

@@ -43,7 +43,7 @@ class LanBenchScriptIT
         final Path repo = freshLocalRepository();
 
         final Path out = dir.resolve("bench.out");
-        final ProcessBuilder withRepo = new ProcessBuilder("ops/bench/lan-bench.sh", "2000", "500", "1000")
+        final ProcessBuilder withRepo = new ProcessBuilder("ops/bench/lan-bench.sh", "2000", "500", "1000", "2")
             .directory(clone.toFile()).redirectErrorStream(true).redirectOutput(out.toFile());
         withRepo.environment().put("MAVEN_ARGS", "-Dmaven.repo.local=" + repo);
         final Process run = withRepo.start();
