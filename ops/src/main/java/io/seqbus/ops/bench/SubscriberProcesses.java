@@ -2,7 +2,6 @@ package io.seqbus.ops.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.HdrHistogram.Histogram;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -25,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  * bounded and watches it: a child that exits or stops answering is an error naming it and quoting its stderr, never
  * a hang. Closing kills whatever is still running.
  */
-final class SubscriberProcesses implements AutoCloseable
+final class SubscriberProcesses implements Subscribers
 {
     /** A child's stdout ended: put on its queue after its last line. */
     private static final String EOF = "\u0000eof";
@@ -38,11 +37,6 @@ final class SubscriberProcesses implements AutoCloseable
     private final List<Child> children = new ArrayList<>();
     /** The children are one queue group's members: each counts its share only. */
     private final boolean group;
-
-    /** What one subscriber process counted. */
-    record Report(long received, long measured, long gaps, Histogram latencyNs)
-    {
-    }
 
     /**
      * Starts the N subscriber processes and waits until each has subscribed and synced.
@@ -72,7 +66,8 @@ final class SubscriberProcesses implements AutoCloseable
     }
 
     /** @return the process ids, in subscriber order. */
-    long[] pids()
+    @Override
+    public long[] pids()
     {
         return children.stream().mapToLong((c) -> c.process.pid()).toArray();
     }
@@ -84,7 +79,8 @@ final class SubscriberProcesses implements AutoCloseable
      * @param nanos how long.
      * @throws InterruptedException if interrupted.
      */
-    void sleepWatching(final long nanos) throws InterruptedException
+    @Override
+    public void sleepWatching(final long nanos) throws InterruptedException
     {
         final long end = System.nanoTime() + nanos;
         long left;
@@ -102,18 +98,16 @@ final class SubscriberProcesses implements AutoCloseable
         }
     }
 
-    /** The window starts (the subscribers count from now) or ends. */
-    void phase(final int phase)
+    @Override
+    public void phase(final int phase)
     {
         final String command = phase == SubscriberTally.MEASURING ? "measure" : "drain";
         children.forEach((c) -> c.send(command));
     }
 
-    /**
-     * @param expected messages published in all.
-     * @return what each process counted once it had them all (or waited its limit).
-     */
-    List<Report> collect(final long expected)
+    /** Each process waits for what it misses itself, and reports when it has it all. */
+    @Override
+    public List<Report> collect(final long expected)
     {
         final long deadline = System.nanoTime() + REPORT_WAIT.toNanos();
         if (group)

@@ -13,12 +13,12 @@ final class WindowCpu
 
     /**
      * @param broker what the broker said of itself (its pid; null or no pid when it did not say), read just before.
-     * @param procs  the subscriber processes, or null when the subscribers run in this process.
+     * @param subscriberPids the subscribers' processes: none when they run in this process.
      */
-    WindowCpu(final BrokerStats broker, final SubscriberProcesses procs)
+    WindowCpu(final BrokerStats broker, final long[] subscriberPids)
     {
         this.broker = broker;
-        final long[] children = procs == null ? new long[0] : procs.pids();
+        final long[] children = subscriberPids;
         pids = new long[2 + children.length];
         pids[0] = ProcessHandle.current().pid();
         pids[1] = broker == null || broker.pid() <= 0 || broker.pid() == pids[0] ? -1 : broker.pid();
