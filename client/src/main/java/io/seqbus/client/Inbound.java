@@ -4,7 +4,6 @@ import io.seqbus.wire.DeliverFdsFrame;
 import io.seqbus.wire.DeliverFrame;
 import io.seqbus.wire.DeliverRequestFrame;
 import io.seqbus.wire.DeliverRunFrame;
-import io.seqbus.wire.ErrorFrame;
 import io.seqbus.wire.FrameType;
 import io.seqbus.wire.FrameValidator;
 import io.seqbus.wire.GapFrame;
@@ -23,8 +22,8 @@ import static io.seqbus.wire.Protocol.BYTE_ORDER;
 /**
  * Validates each datagram its {@link DatagramReader} reads from the broker on the polling side, and dispatches
  * its frames: WELCOME to
- * the {@link Reconnector}, DELIVER and DELIVER_RUN to message handlers, GAP to gap handlers, ERROR to the
- * error handler, PING answered with PONG, PONG to a waiting sync. One {@link Message} and one {@link Gap} are
+ * the {@link Reconnector}, DELIVER and DELIVER_RUN to message handlers, GAP to gap handlers, ERROR to
+ * {@link BrokerErrors}, PING answered with PONG, PONG to a waiting sync. One {@link Message} and one {@link Gap} are
  * reused for every callback. The descriptors a datagram brings are {@link ReceivedFds}'.
  * <p>
  * (Why it is over 450 lines: one short handler per frame type the broker sends, and the loss accounting that
@@ -40,11 +39,11 @@ final class Inbound
     private final ErrorHandler errorHandler;
     private final GapHandler defaultGapHandler;
     private final DatagramReader reader;
+    private final BrokerErrors brokerErrors;
     private final FrameValidator validator = new FrameValidator(FrameValidator.Direction.FROM_BROKER);
     private final WelcomeFrame welcomeFrame = new WelcomeFrame();
     private final DeliverRunFrame runFrame = new DeliverRunFrame();
     private final GapFrame gapFrame = new GapFrame();
-    private final ErrorFrame errorFrame = new ErrorFrame();
     private final PingFrame pingFrame = new PingFrame();
     private final DeliverFdsFrame fdsFrame = new DeliverFdsFrame();
     private final ShmReadyFrame shmReadyFrame = new ShmReadyFrame();
@@ -73,6 +72,7 @@ final class Inbound
         this.reader = new DatagramReader(options, connection, reconnector, this::dispatchDatagram);
         this.fds = reader.fds();
         this.readBuffer = reader.buffer();
+        this.brokerErrors = new BrokerErrors(errorHandler, connection, outbound, subscriptions, reconnector);
     }
 
     /**
@@ -172,7 +172,7 @@ final class Inbound
                     onGap(at);
                     break;
                 case FrameType.ERROR:
-                    onError(at);
+                    brokerErrors.onError(readBuffer, at);
                     break;
                 case FrameType.PING:
                     pingFrame.wrap(readBuffer, at);
@@ -527,86 +527,6 @@ final class Inbound
         {
             count(subscription, SubscriptionStats.HANDLER_ERRORS);
             errorHandler.onHandlerException(ex, subscription, null);
-        }
-    }
-
-    private void onError(final int at)
-    {
-        errorFrame.wrap(readBuffer, at);
-        final String reason = errorFrame.reason();
-        final String refusedTopic = PublishRefusals.topicOf(errorFrame.code(), errorFrame.fatal(), errorFrame.ref(), reason);
-        final BusError error = new BusError(errorFrame.code(), errorFrame.fatal(), errorFrame.ref(), reason, refusedTopic);
-        connection.counters().increment(ClientStats.ERRORS);
-        if (error.isFatal() && reconnector.sessionRefused(error))
-        {
-            // An older broker: the client connects again without a session and has said so once.
-            return;
-        }
-        if (refusedTopic != null)
-        {
-            connection.counters().increment(ClientStats.PUBLISHES_REFUSED);
-        }
-        if (refusedTopic != null || (error.ref() == 0 && !error.isFatal() && refusesOnePublish(error.code())))
-        {
-            // The broker gave that publish no sequence: the count sent in the next HELLO must not include it.
-            outbound.publishRefusedLocked();
-        }
-        if (refusedTopic != null && !outbound.refusedLocked(error))
-        {
-            // Counted into the refusal the handler already heard of: one report per refusal, not per message.
-            return;
-        }
-        try
-        {
-            errorHandler.onError(error);
-        }
-        catch (final Throwable ex)
-        {
-            errorHandler.onHandlerException(ex, null, null);
-        }
-        if (error.isFatal())
-        {
-            reconnector.connectionLost(new BusException("the seqbus broker at " + connection.socket() +
-                " closed the connection: " + error, error.code(), null), Reconnector.isRetryable(error.code()));
-            return;
-        }
-        if (error.ref() != 0)
-        {
-            final Subscription subscription = subscriptions.find(error.ref());
-            if (subscription != null)
-            {
-                subscription.fail(error);
-                outbound.lock().lock();
-                try
-                {
-                    subscriptions.remove(error.ref());
-                }
-                finally
-                {
-                    outbound.lock().unlock();
-                }
-            }
-        }
-    }
-
-    /**
-     * Codes that refuse one publish besides ACCESS_DENIED: it got no sequence (SPEC.md, HELLO "Sessions"). The
-     * descriptor refusals (23-26) are not cached as refusals of the topic: plain publishes there still go.
-     */
-    private static boolean refusesOnePublish(final int code)
-    {
-        switch (code)
-        {
-            case ErrorCode.INVALID_TOPIC:
-            case ErrorCode.PAYLOAD_TOO_LARGE:
-            case ErrorCode.INVALID_REQUEST:
-            case ErrorCode.BAD_DESCRIPTOR:
-            case ErrorCode.DESCRIPTORS_DENIED:
-            case ErrorCode.NOT_ON_LAN:
-            case ErrorCode.TOO_MANY_DESCRIPTORS:
-                return true;
-            default:
-                return false;
         }
     }
 
